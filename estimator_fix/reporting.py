@@ -1,0 +1,150 @@
+"""Findings as text or JSON, and the Report that tallies a run and decides its exit code.
+
+Exit codes (SPEC §3): ``check`` 0 clean / 1 findings; ``diff`` 0 no change / 1 would change;
+``fix`` 0 ok / 1 findings left that this run did not fix (no fix, or an unsafe fix without
+``--unsafe-fixes``); all three 2 on a usage or I/O error.
+
+Bad input (a missing path, a directory without Python files, a Skipped or Failed file, a write
+that was refused) is an error line on stderr. When nothing at all could be done (every input was
+bad) the exit code is 2. When some inputs were processed and others were bad, the run reports
+what it did and exits with at least 1, so a CI job cannot pass over a file it could not read,
+while 2 keeps meaning "this run did nothing".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from codemods.findings import Finding
+from estimator_fix.engine import Changed, Failed, FileResult, Skipped
+
+Command = Literal["check", "diff", "fix"]
+
+FIX_LABELS = {"safe": "fixable", "unsafe": "unsafe fix", "none": "manual"}
+
+
+def finding_text(path: str, finding: Finding) -> str:
+    """One compiler-style line: ``path:line:col: EF101 message (fixable)``."""
+    label = "fixed" if finding.applied else FIX_LABELS.get(finding.fix, finding.fix)
+    return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({label})"
+
+
+def finding_json(path: str, finding: Finding) -> dict[str, Any]:
+    """One finding as a JSON-ready object."""
+    return {
+        "path": path,
+        "code": finding.code,
+        "message": finding.message,
+        "line": finding.line,
+        "column": finding.column,
+        "fix": finding.fix,
+        "applied": finding.applied,
+        "function": finding.function,
+        "note": finding.note,
+    }
+
+
+def findings_json(items: Iterable[tuple[str, Finding]]) -> str:
+    """A JSON list of findings (each as ``finding_json``), indented, ending in a newline."""
+    return json.dumps([finding_json(path, f) for path, f in items], indent=2) + "\n"
+
+
+def error_text(path: str, reason: str) -> str:
+    """The one line that reports a file or path that could not be processed."""
+    return f"{path}: error: {reason}"
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+@dataclass
+class Report:
+    """Tallies one ``check``/``diff``/``fix`` run; ``return_code`` is its exit status."""
+
+    command: Command
+    processed: int = 0  # files that were read and analysed
+    changed: int = 0  # files that would change (check/diff) or were written (fix)
+    findings: list[tuple[str, Finding]] = field(default_factory=list)
+    remaining: list[tuple[str, Finding]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    failed: int = 0  # of which estimator-fix's own fault (Failed results)
+
+    def add(self, result: FileResult) -> None:
+        """Count one engine result. For ``fix``, report a Changed file's fate with ``fixed`` or
+        ``not_written`` afterwards."""
+        if isinstance(result, (Skipped, Failed)):
+            self.error(result.path, result.reason)
+            if isinstance(result, Failed):
+                self.failed += 1
+            return
+        findings = result.findings
+        if self.command != "fix":  # nothing is applied by check or diff
+            findings = tuple(replace(f, applied=False) for f in findings)
+        self.findings += [(result.path, f) for f in findings]
+        if isinstance(result, Changed) and self.command == "fix":
+            return
+        self.processed += 1
+        self.remaining += [(result.path, f) for f in findings]
+        if isinstance(result, Changed):
+            self.changed += 1
+
+    def fixed(self, path: str, remaining: Iterable[Finding], *, written: bool = True) -> None:
+        """``fix`` dealt with a Changed ``path``: ``written`` (or left as the user chose);
+        ``remaining`` are the findings the file on disk still has."""
+        self.processed += 1
+        self.changed += int(written)
+        self.remaining += [(path, f) for f in remaining]
+
+    def not_written(self, path: str, reason: str) -> None:
+        """``fix`` could not write a Changed ``path`` (read-only, changed on disk…)."""
+        self.error(path, reason)
+
+    def error(self, path: str, reason: str) -> None:
+        """A path or file that could not be processed."""
+        self.errors.append((path, reason))
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for _, f in self.findings if f.fix != "none")
+
+    @property
+    def return_code(self) -> int:
+        if self.errors and not self.processed:
+            return 2
+        if self.command == "check":
+            code = 1 if self.findings else 0
+        elif self.command == "diff":
+            code = 1 if self.changed else 0
+        else:
+            code = 1 if self.remaining else 0
+        return max(code, 1) if self.errors else code
+
+    def summary(self) -> str:
+        """The closing line for stderr."""
+        if self.command == "fix":
+            text = (
+                f"{_plural(self.changed, 'file')} fixed, "
+                f"{_plural(len(self.remaining), 'finding')} "
+                f"{'needs' if len(self.remaining) == 1 else 'need'} manual work"
+            )
+        elif self.command == "diff":
+            text = (
+                f"{_plural(self.changed, 'file')} would be changed"
+                if self.changed
+                else f"no changes ({_plural(self.processed, 'file')} checked)"
+            )
+        elif self.findings:
+            files = len({path for path, _ in self.findings})
+            text = (
+                f"{_plural(len(self.findings), 'finding')} in {_plural(files, 'file')} "
+                f"({self.fixable} with a fix)"
+            )
+        else:
+            text = f"no findings ({_plural(self.processed, 'file')} checked)"
+        if self.errors:
+            text += f"; {_plural(len(self.errors), 'error')}"
+        return text
