@@ -1,0 +1,222 @@
+"""Evaluate an expression once per mode, so any spelling of a mode test reduces to True/False.
+
+``mode`` is a constant in each Estimator call ("train", "eval" or "infer"), so a test such as
+``mode == tf.estimator.ModeKeys.TRAIN``, ``mode in ("train", "eval")``, ``is_training`` (a flag set
+from ``mode`` earlier), ``{ModeKeys.TRAIN: True}.get(mode, False)`` or ``labels is not None`` has a
+definite value per mode. Anything the evaluator cannot decide is ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+
+import libcst as cst
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: Nothing is known about the value.
+UNKNOWN = _Marker("UNKNOWN")
+#: A real object that is not None (``labels`` in TRAIN and EVAL).
+NOT_NONE = _Marker("NOT_NONE")
+#: Possibly None: the result of a mode-aware helper, which gates itself.
+MAYBE_NONE = _Marker("MAYBE_NONE")
+
+
+@dataclass(frozen=True)
+class Const:
+    value: object
+
+
+Value = Union[Const, _Marker]
+
+#: Resolves an Attribute/Name to a ModeKeys value ("train"/"eval"/"infer") or None.
+ModeKeyResolver = Callable[[cst.BaseExpression], Optional[str]]
+
+
+def truth(value: Value) -> Optional[bool]:
+    if isinstance(value, Const):
+        try:
+            return bool(value.value)
+        except Exception:  # pragma: no cover - exotic constants
+            return None
+    if value is NOT_NONE:
+        return None
+    return None
+
+
+class ModeEvaluator:
+    """Evaluate expressions under one environment (one mode)."""
+
+    def __init__(self, env: Mapping[str, Value], mode_key: ModeKeyResolver) -> None:
+        self.env = env
+        self.mode_key = mode_key
+
+    def eval(self, node: cst.BaseExpression) -> Value:  # noqa: C901 - one case per node type
+        key = self.mode_key(node)
+        if key is not None:
+            return Const(key)
+        if isinstance(node, cst.Name):
+            if node.value in {"True", "False", "None"}:
+                return Const({"True": True, "False": False, "None": None}[node.value])
+            return self.env.get(node.value, UNKNOWN)
+        if isinstance(node, cst.SimpleString):
+            evaluated = node.evaluated_value
+            return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
+        if isinstance(node, cst.Integer):
+            return Const(int(node.value, 0))
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            items = [self.eval(el.value) for el in node.elements if isinstance(el, cst.Element)]
+            if len(items) == len(node.elements) and all(isinstance(i, Const) for i in items):
+                return Const(tuple(i.value for i in items if isinstance(i, Const)))
+            return UNKNOWN
+        if isinstance(node, cst.Dict):
+            return self._dict(node)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            inner = truth(self.eval(node.expression))
+            return UNKNOWN if inner is None else Const(not inner)
+        if isinstance(node, cst.BooleanOperation):
+            return self._boolean(node)
+        if isinstance(node, cst.Comparison):
+            return self._comparison(node)
+        if isinstance(node, cst.IfExp):
+            test = truth(self.eval(node.test))
+            if test is None:
+                return UNKNOWN
+            return self.eval(node.body if test else node.orelse)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node)
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        return UNKNOWN
+
+    def _dict(self, node: cst.Dict) -> Value:
+        result: dict[object, object] = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN
+            key, value = self.eval(element.key), self.eval(element.value)
+            if not isinstance(key, Const) or not isinstance(value, Const):
+                return UNKNOWN
+            try:
+                result[key.value] = value.value
+            except TypeError:
+                return UNKNOWN
+        return Const(result)
+
+    def _boolean(self, node: cst.BooleanOperation) -> Value:
+        left = truth(self.eval(node.left))
+        is_and = isinstance(node.operator, cst.And)
+        if left is not None and left != is_and:
+            return Const(left)  # short-circuit: False and ..., True or ...
+        right = truth(self.eval(node.right))
+        if left is None:
+            if right is not None and right != is_and:
+                return Const(right)
+            return UNKNOWN
+        return UNKNOWN if right is None else Const(right)
+
+    def _comparison(self, node: cst.Comparison) -> Value:
+        left = self.eval(node.left)
+        for target in node.comparisons:
+            right = self.eval(target.comparator)
+            result = _compare(target.operator, left, right)
+            if result is None:
+                return UNKNOWN
+            if not result:
+                return Const(False)
+            left = right
+        return Const(True)
+
+    def _subscript(self, node: cst.Subscript) -> Value:
+        base = self.eval(node.value)
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return UNKNOWN
+        index = self.eval(node.slice[0].slice.value)
+        if isinstance(base, Const) and isinstance(index, Const) and isinstance(base.value, dict):
+            try:
+                return Const(base.value[index.value]) if index.value in base.value else UNKNOWN
+            except TypeError:
+                return UNKNOWN
+        return UNKNOWN
+
+    def _call(self, node: cst.Call) -> Value:
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "bool" and len(node.args) == 1:
+            inner = truth(self.eval(node.args[0].value))
+            return UNKNOWN if inner is None else Const(inner)
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "get"
+            and 1 <= len(node.args) <= 2
+        ):
+            base = self.eval(func.value)
+            key = self.eval(node.args[0].value)
+            default = self.eval(node.args[1].value) if len(node.args) == 2 else Const(None)
+            if (
+                isinstance(base, Const)
+                and isinstance(base.value, dict)
+                and isinstance(key, Const)
+                and isinstance(default, Const)
+            ):
+                try:
+                    return Const(base.value.get(key.value, default.value))
+                except TypeError:
+                    return UNKNOWN
+        return UNKNOWN
+
+
+def _compare(op: cst.BaseCompOp, left: Value, right: Value) -> Optional[bool]:
+    if isinstance(op, (cst.Is, cst.IsNot)):
+        result = _identity(left, right)
+        if result is None:
+            return None
+        return result if isinstance(op, cst.Is) else not result
+    if not isinstance(left, Const) or not isinstance(right, Const):
+        if isinstance(op, (cst.Equal, cst.NotEqual)):
+            result = _identity(left, right) if _is_none(left) or _is_none(right) else None
+            if result is None:
+                return None
+            return result if isinstance(op, cst.Equal) else not result
+        return None
+    try:
+        if isinstance(op, cst.Equal):
+            return bool(left.value == right.value)
+        if isinstance(op, cst.NotEqual):
+            return bool(left.value != right.value)
+        if isinstance(op, cst.In):
+            return bool(left.value in right.value)  # type: ignore[operator]
+        if isinstance(op, cst.NotIn):
+            return bool(left.value not in right.value)  # type: ignore[operator]
+    except TypeError:
+        return None
+    return None
+
+
+def _is_none(value: Value) -> bool:
+    return isinstance(value, Const) and value.value is None
+
+
+def _identity(left: Value, right: Value) -> Optional[bool]:
+    """``is`` between abstract values: decidable for None vs NOT_NONE and for constants.
+
+    ModeKeys members are interned strings, so ``mode is ModeKeys.TRAIN`` behaves like ``==``.
+    """
+    if isinstance(left, Const) and isinstance(right, Const):
+        if isinstance(left.value, (str, bool, type(None))) and isinstance(
+            right.value, (str, bool, type(None))
+        ):
+            return left.value == right.value and type(left.value) is type(right.value)
+        return None
+    for a, b in ((left, right), (right, left)):
+        if a is NOT_NONE and _is_none(b):
+            return False
+    return None

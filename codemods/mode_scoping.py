@@ -1,0 +1,185 @@
+"""EF101–EF106: scope label, training, metric and summary code to the modes that use it.
+
+Rewrites each model_fn so every mode builds only what it uses: label-derived values leave the
+PREDICT path, training machinery moves into TRAIN, metrics into EVAL (and TRAIN where a summary,
+hook or the loss reads them), summaries out of PREDICT, and one EstimatorSpec for every mode
+becomes one spec per mode. Each mode executes a subsequence of the original statements in the
+original order (SPEC §5).
+
+Deliberately left alone (reported only): a statement that may create variables or auto-named
+layers when a later layer in the same mode would be renamed by skipping it; a random op whose
+skipping would shift later seeds (fixed only with ``--unsafe-fixes``); ``ema.apply``; values
+PREDICT needs that are derived from labels, including labels passed into an opaque helper (EF106).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from codemods import tf_api
+from codemods.base import ModelFnCodemod
+from codemods.findings import Finding, FixKind
+from codemods.mode_analysis import ALL_MODES, CODE_PRIORITY, P, T, Analyzer, Unit, leaves, mode_names
+from codemods.mode_layout import Layout
+from codemods.model_fns import ModelFn, find_model_fns
+from codemods.noqa import ALL, noqa_lines
+
+_PIN_REASONS = {
+    "variables": "it may create variables, and skipping it would rename later auto-named layers "
+    "(checkpoint mismatch)",
+    "seeds": "it draws a random seed, and skipping it would shift the seeds of later random ops "
+    "(use --unsafe-fixes)",
+    "never": "it creates shadow variables (ema.apply) that every mode needs",
+    "partial": "another mode still needs it",
+}
+
+
+class ModeScopingCommand(ModelFnCodemod):
+    DESCRIPTION = "Scope label, training, metric and summary code in model_fns to the modes that use it (EF101-EF106)."  # noqa: E501
+    RULE_CODES = ("EF101", "EF102", "EF103", "EF104", "EF105", "EF106")
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def visit_Module(self, node: cst.Module) -> Optional[bool]:
+        self._model_fns = {fn.node: fn for fn in find_model_fns(node, self._resolve)}
+        self._noqa = noqa_lines(node.code)
+        return True
+
+    def _resolve(self, node: cst.CSTNode) -> Optional[str]:
+        names = self.get_metadata(QualifiedNameProvider, node, set())
+        tf_name = tf_api.first_tf(q.name for q in names)
+        if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
+            # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
+            tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
+        return tf_name
+
+    def _suppressed(self, node: cst.CSTNode) -> frozenset[str]:
+        position = self.get_metadata(PositionProvider, node)
+        codes: set[str] = set()
+        lines = {position.start.line}
+        if isinstance(node, cst.SimpleStatementLine):
+            lines.add(position.end.line)
+        for line in lines:
+            found = self._noqa.get(line)
+            if found is ALL:
+                return frozenset(self.RULE_CODES)
+            if found:
+                codes |= found
+        return frozenset(codes)
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        fn = self._model_fns.get(original_node)
+        if fn is None or not isinstance(original_node.body, cst.IndentedBlock):
+            return updated_node
+        analyzer = Analyzer(
+            fn, self._resolve, self.select, self._suppressed, unsafe_fixes=self.unsafe_fixes
+        )
+        units = analyzer.run()
+        layout = Layout(fn.spelling, fn.mode_param, self.module.config_for_parsing)
+        new_body = layout.block(units, ALL_MODES, terminal=True)
+        changed = not original_node.body.deep_equals(original_node.body.with_changes(body=new_body))  # noqa: E501
+        if changed and not updated_node.deep_equals(original_node):
+            self.warn(f"{fn.name}: a nested model_fn was rewritten; not rewriting the outer one")
+            changed = False
+        for finding in self._findings(fn, units, applied=changed):
+            self.report(finding)
+        if not changed:
+            return updated_node
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=new_body))
+
+    # ----------------------------------------------------------------- findings
+    def _findings(self, fn: ModelFn, units: list[Unit], applied: bool) -> list[Finding]:
+        found: list[Finding] = []
+        for unit in leaves(units):
+            if unit.kind == "spec":
+                if unit.foreign and "EF105" in self.select:
+                    found.append(self._spec_finding(fn, unit, applied))
+                continue
+            finding = self._unit_finding(fn, unit, applied)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.get_metadata(PositionProvider, node)
+        return position.start.line, position.start.column + 1
+
+    def _unit_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Optional[Finding]:
+        bad = unit.bad_modes()
+        if not bad:
+            return None
+        codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
+        code = next(c for c in CODE_PRIORITY if c in codes)
+        kept = bad & unit.needed
+        line, column = self._position(unit.node)
+        what = _describe(unit)
+        where = mode_names(bad)
+        fix: FixKind = "safe"
+        note = ""
+        if kept:
+            pinned = {unit.pins[m] for m in kept if m in unit.pins}
+            fix = "unsafe" if pinned == {"seeds"} else "none"
+            if P in kept and not pinned:
+                if unit.opaque_label is not None:
+                    code = "EF106"
+                    return Finding(
+                        code="EF106",
+                        message=f"labels reach helper `{unit.opaque_label}(...)` whose results "
+                        "PREDICT needs",
+                        line=line,
+                        column=column,
+                        fix="none",
+                        function=fn.name,
+                        note="Split the helper: build the network from features only and return "
+                        "logits; compute the loss from labels after the PREDICT return.",
+                    )
+                note = "PREDICT uses a value derived from labels; compute predictions from features only"  # noqa: E501
+            elif pinned:
+                note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
+        elif unit.seeds and T in bad:
+            note = "under TF 1.x, skipping it in TRAIN shifts the seeds of later unseeded random ops"
+        message = {
+            "EF101": f"{what} is computed from labels where it also runs in PREDICT",
+            "EF102": f"training op {what} is built outside TRAIN (runs in {where})",
+            "EF103": f"metric {what} is built where nothing uses it ({where})",
+            "EF104": f"summary {what} runs in PREDICT",
+        }[code]
+        return Finding(
+            code=code,
+            message=message,
+            line=line,
+            column=column,
+            fix=fix,
+            function=fn.name,
+            note=note,
+            applied=applied and not kept,
+        )
+
+    def _spec_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Finding:
+        line, column = self._position(unit.node)
+        parts = [f"{', '.join(fields)} in {mode_names([mode])}" for mode, fields in sorted(unit.foreign.items(), key=lambda kv: ("infer", "train", "eval").index(kv[0]))]  # noqa: E501
+        fixable = unit.variants is not None
+        return Finding(
+            code="EF105",
+            message="one EstimatorSpec carries fields for other modes (" + "; ".join(parts) + ")",
+            line=line,
+            column=column,
+            fix="safe" if fixable else "none",
+            function=fn.name,
+            applied=applied and fixable,
+        )
+
+
+def _describe(unit: Unit) -> str:
+    names = sorted(unit.defs)
+    if names:
+        return "`" + ", ".join(names) + "`"
+    code = cst.Module([]).code_for_node(unit.node).strip().splitlines()[0]
+    return "`" + (code if len(code) <= 40 else code[:37] + "...") + "`"
+
+
+__all__ = ["ModeScopingCommand", "T"]

@@ -1,0 +1,213 @@
+"""Find the model_fns in a module and how the file spells modes (SPEC §4 "Recognising model_fns").
+
+A function is a model_fn when it has a ``mode`` parameter and either returns an EstimatorSpec /
+TPUEstimatorSpec (any import spelling, resolved through LibCST's QualifiedNameProvider) or is passed
+as ``model_fn=`` (or as the first argument of an Estimator). Top-level functions, closures returned by
+builders and methods are all found. A function that merely has the same parameter names is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+import libcst.matchers as m
+
+from codemods import tf_api
+
+#: Resolves a Name/Attribute expression to its normalized TensorFlow name (or None).
+TfResolver = Callable[[cst.CSTNode], Optional[str]]
+
+LABEL_PARAMS = ("labels", "targets")
+
+
+@dataclass(frozen=True)
+class ModeSpelling:
+    """How the model_fn writes a mode constant: ``<prefix>.TRAIN`` or a string literal."""
+
+    prefix: Optional[str]  # e.g. "tf.estimator.ModeKeys"; None → string literals
+    predict_attr: str = "PREDICT"
+    quote: str = '"'
+
+    def constant(self, mode: str) -> str:
+        if self.prefix is None:
+            return f"{self.quote}{mode}{self.quote}"
+        attr = {"train": "TRAIN", "eval": "EVAL", "infer": self.predict_attr}[mode]
+        return f"{self.prefix}.{attr}"
+
+
+@dataclass
+class ModelFn:
+    node: cst.FunctionDef
+    name: str
+    mode_param: str
+    labels_param: Optional[str]
+    spelling: ModeSpelling
+    helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)
+
+
+def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` without descending into nested functions, classes or lambdas."""
+    stack = list(reversed(node.children))
+    while stack:
+        child = stack.pop()
+        yield child
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(child.children))
+
+
+def param_names(node: cst.FunctionDef) -> list[str]:
+    params = node.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    return [p.name.value for p in every]
+
+
+def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
+    spec_names: set[str] = set()
+    returned: list[cst.BaseExpression] = []
+    for child in _own_nodes(node.body):
+        if isinstance(child, cst.Return) and child.value is not None:
+            returned.append(child.value)
+        elif m.matches(child, m.Assign(targets=[m.AssignTarget(target=m.Name())], value=m.Call())):
+            assign = cst.ensure_type(child, cst.Assign)
+            if _is_spec_call(assign.value, resolve):
+                spec_names.add(cst.ensure_type(assign.targets[0].target, cst.Name).value)
+    for value in returned:
+        if _is_spec_call(value, resolve):
+            return True
+        if isinstance(value, cst.Name) and value.value in spec_names:
+            return True
+    return False
+
+
+def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
+    if not isinstance(node, cst.Call):
+        return False
+    tf_name = resolve(node.func)
+    return tf_name is not None and tf_api.is_estimator_spec(tf_name)
+
+
+def passed_as_model_fn(module: cst.Module) -> set[str]:
+    """Names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` anywhere in the module."""
+    names: set[str] = set()
+    for child in _walk(module):
+        if isinstance(child, cst.Arg) and child.keyword is not None:
+            if child.keyword.value != "model_fn":
+                continue
+            value = child.value
+            if isinstance(value, cst.Name):
+                names.add(value.value)
+            elif isinstance(value, cst.Attribute):
+                names.add(value.attr.value)
+    return names
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def mode_spelling(scopes: list[cst.CSTNode], resolve: TfResolver, module: cst.Module) -> ModeSpelling:
+    """Reuse the first ModeKeys spelling found in the model_fn, then in the module.
+
+    Falls back to comparisons with string literals where the function compares ``mode`` with
+    strings, and to ``<tf alias>.estimator.ModeKeys`` where the module imports TensorFlow.
+    """
+    for scope in scopes:
+        for child in _walk(scope):
+            if isinstance(child, cst.Attribute) and child.attr.value in tf_api.MODE_VALUES:
+                tf_name = resolve(child)
+                if tf_name is not None and tf_api.mode_key_value(tf_name) is not None:
+                    prefix = module.code_for_node(child.value)
+                    predict = "INFER" if ".contrib.learn" in prefix or _uses_infer(scope) else "PREDICT"
+                    return ModeSpelling(prefix=prefix, predict_attr=predict)
+        quote = _string_mode_quote(scope)
+        if quote is not None:
+            return ModeSpelling(prefix=None, quote=quote)
+    for child in _walk(module):
+        if isinstance(child, (cst.Import, cst.ImportFrom)):
+            alias = _tf_alias(child)
+            if alias is not None:
+                return ModeSpelling(prefix=f"{alias}.estimator.ModeKeys")
+    return ModeSpelling(prefix=None)
+
+
+def _uses_infer(scope: cst.CSTNode) -> bool:
+    return any(
+        isinstance(child, cst.Attribute) and child.attr.value == "INFER" for child in _walk(scope)
+    )
+
+
+def _string_mode_quote(scope: cst.CSTNode) -> Optional[str]:
+    for child in _walk(scope):
+        if isinstance(child, cst.Comparison) and isinstance(child.left, cst.Name):
+            if child.left.value != "mode":
+                continue
+            for target in child.comparisons:
+                comparator = target.comparator
+                if isinstance(comparator, cst.SimpleString) and comparator.evaluated_value in {
+                    "train",
+                    "eval",
+                    "infer",
+                }:
+                    return comparator.quote[-1] if comparator.quote else '"'
+    return None
+
+
+def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            dotted = cst.Module([]).code_for_node(alias.name)
+            if dotted == "tensorflow":
+                return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else "tensorflow"  # noqa: E501
+            if dotted == "tensorflow.compat.v1" and alias.asname is not None:
+                asname = alias.asname.name
+                return asname.value if isinstance(asname, cst.Name) else None
+    return None
+
+
+def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
+    """Every model_fn in the module, outermost first."""
+    passed = passed_as_model_fn(module)
+    top_level = {
+        stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)
+    }
+    found: list[ModelFn] = []
+    for node in _walk_functions(module):
+        params = param_names(node)
+        if "mode" not in params:
+            continue
+        if not (returns_spec(node, resolve) or node.name.value in passed):
+            continue
+        labels = next((p for p in LABEL_PARAMS if p in params), None)
+        nested = {
+            child.name.value: child
+            for child in _own_nodes(node.body)
+            if isinstance(child, cst.FunctionDef)
+        }
+        found.append(
+            ModelFn(
+                node=node,
+                name=node.name.value,
+                mode_param="mode",
+                labels_param=labels,
+                spelling=mode_spelling([node], resolve, module),
+                helpers={**top_level, **nested},
+            )
+        )
+    return found
+
+
+def _walk_functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.FunctionDef):
+            yield current
+        stack.extend(reversed(current.children))

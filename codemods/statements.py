@@ -1,0 +1,195 @@
+"""Syntactic facts about one statement: the names it reads and defines, and the calls it makes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+#: Methods that mutate their receiver: ``hooks.append(h)`` (re)defines ``hooks``.
+MUTATING_METHODS = frozenset(
+    {"append", "extend", "update", "insert", "add", "setdefault", "pop", "remove", "clear"}
+)
+
+
+def reads(node: cst.CSTNode) -> set[str]:
+    out: set[str] = set()
+    _reads(node, out)
+    return out
+
+
+def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
+    if isinstance(node, cst.Name):
+        out.add(node.value)
+    elif isinstance(node, cst.Attribute):
+        _reads(node.value, out)
+    elif isinstance(node, cst.Arg):
+        _reads(node.value, out)
+    elif isinstance(node, cst.Assign):
+        _reads(node.value, out)
+        for target in node.targets:
+            _target_reads(target.target, out)
+    elif isinstance(node, cst.AnnAssign):
+        if node.value is not None:
+            _reads(node.value, out)
+        _target_reads(node.target, out)
+    elif isinstance(node, cst.AugAssign):
+        _reads(node.value, out)
+        _reads(node.target, out)
+    elif isinstance(node, cst.For):
+        _reads(node.iter, out)
+        _target_reads(node.target, out)
+        _reads(node.body, out)
+        if node.orelse is not None:
+            _reads(node.orelse, out)
+    elif isinstance(node, cst.WithItem):
+        _reads(node.item, out)
+        if node.asname is not None:
+            _target_reads(node.asname.name, out)
+    elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        return
+    elif isinstance(node, cst.CompFor):
+        _reads(node.iter, out)
+        for cond in node.ifs:
+            _reads(cond, out)
+        if node.inner_for_in is not None:
+            _reads(node.inner_for_in, out)
+    elif isinstance(node, cst.Param):
+        if node.default is not None:
+            _reads(node.default, out)
+    elif isinstance(node, cst.FunctionDef):
+        # A nested def reads (at call time) the free names of its body; over-approximate.
+        for child in (node.params, node.body, *node.decorators):
+            _reads(child, out)
+    else:
+        for child in node.children:
+            _reads(child, out)
+
+
+def _target_reads(target: cst.BaseExpression, out: set[str]) -> None:
+    if isinstance(target, cst.Subscript):
+        _reads(target.value, out)
+        for element in target.slice:
+            _reads(element, out)
+    elif isinstance(target, cst.Attribute):
+        _reads(target.value, out)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _target_reads(element.value, out)
+    elif isinstance(target, cst.StarredElement):
+        _target_reads(target.value, out)
+
+
+def defines(node: cst.CSTNode) -> set[str]:
+    out: set[str] = set()
+    _defines(node, out)
+    return out
+
+
+def _defines(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            _target_defs(target.target, out)
+    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+        _target_defs(node.target, out)
+    elif isinstance(node, cst.For):
+        _target_defs(node.target, out)
+        _defines(node.body, out)
+        if node.orelse is not None:
+            _defines(node.orelse, out)
+    elif isinstance(node, cst.WithItem):
+        if node.asname is not None:
+            _target_defs(node.asname.name, out)
+    elif isinstance(node, cst.Import):
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out.add(alias.asname.name.value)
+            else:
+                out.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+    elif isinstance(node, cst.ImportFrom):
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out.add(alias.asname.name.value)
+            elif isinstance(alias.name, cst.Name):
+                out.add(alias.name.value)
+    elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        out.add(node.name.value)
+    elif isinstance(node, cst.Expr):
+        receiver = _mutated_receiver(node.value)
+        if receiver is not None:
+            out.add(receiver)
+    elif isinstance(node, cst.Lambda):
+        return
+    else:
+        for child in node.children:
+            _defines(child, out)
+
+
+def _mutated_receiver(value: cst.BaseExpression) -> str | None:
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        base = value.func.value
+        if isinstance(base, cst.Name) and value.func.attr.value in MUTATING_METHODS:
+            return base.value
+    return None
+
+
+def _target_defs(target: cst.BaseExpression, out: set[str]) -> None:
+    if isinstance(target, cst.Name):
+        out.add(target.value)
+    elif isinstance(target, (cst.Subscript, cst.Attribute)):
+        base = target.value
+        while isinstance(base, (cst.Subscript, cst.Attribute)):
+            base = base.value
+        if isinstance(base, cst.Name):
+            out.add(base.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _target_defs(element.value, out)
+    elif isinstance(target, cst.StarredElement):
+        _target_defs(target.value, out)
+
+
+def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Calls made by the statement itself (not inside nested defs or lambdas)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            continue
+        stack.extend(current.children)
+
+
+def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        stack.extend(current.children)
+
+
+def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
+    """True when control never falls off the end (last statement returns or raises)."""
+    if isinstance(body, cst.SimpleStatementSuite):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
+    if isinstance(body, cst.IndentedBlock):
+        return bool(body.body) and always_exits(body.body[-1])
+    if isinstance(body, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
+    if isinstance(body, cst.If):
+        if body.orelse is None:
+            return False
+        orelse = body.orelse
+        rest: cst.BaseSuite | cst.BaseStatement = orelse if isinstance(orelse, cst.If) else orelse.body
+        return always_exits(body.body) and always_exits(rest)
+    return False
+
+
+def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    return []

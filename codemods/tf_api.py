@@ -1,0 +1,214 @@
+"""What a TensorFlow name is: qualified names (from LibCST metadata) sorted into the kinds the rules need.
+
+Names arrive as LibCST qualified names (``tensorflow.compat.v1.layers.dense`` for ``tf1.layers.dense``
+after ``import tensorflow.compat.v1 as tf1``). ``normalize`` folds the API versions together so the
+tables below list each API once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Optional
+
+#: Module roots that mean "TensorFlow".
+TF_ROOTS = ("tensorflow", "tensorflow_estimator", "keras")
+#: Local names that conventionally hold the tensorflow module (``tf`` passed as a parameter).
+TF_ALIASES = frozenset({"tf", "tf1", "tf2", "tfv1", "tf_v1", "tf_compat", "tfc"})
+
+MODE_VALUES = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer", "INFER": "infer"}
+
+_PREFIXES = (
+    ("tensorflow.compat.v1.", "tensorflow."),
+    ("tensorflow.compat.v2.", "tensorflow."),
+    ("tensorflow.python.keras.", "tensorflow.keras."),
+    ("keras.", "tensorflow.keras."),
+    ("tensorflow_estimator.python.estimator.model_fn.", "tensorflow.estimator."),
+    ("tensorflow_estimator.python.estimator.tpu.tpu_estimator.", "tensorflow.estimator.tpu."),
+    ("tensorflow_estimator.compat.v1.", "tensorflow.estimator."),
+    ("tensorflow_estimator.estimator.", "tensorflow.estimator."),
+    ("tensorflow_estimator.", "tensorflow.estimator."),
+    ("tensorflow.python.estimator.model_fn.", "tensorflow.estimator."),
+    ("tensorflow.contrib.tpu.python.tpu.tpu_estimator.", "tensorflow.estimator.tpu."),
+    ("tensorflow.contrib.tpu.", "tensorflow.estimator.tpu."),
+    ("tensorflow.contrib.learn.", "tensorflow.estimator."),
+    ("tensorflow.contrib.metrics.", "tensorflow.metrics."),
+    ("tensorflow.contrib.summary.", "tensorflow.summary."),
+    ("tensorflow.contrib.slim.", "tensorflow.layers."),
+    ("tensorflow.contrib.layers.optimize_loss", "tensorflow.train.OptimizeLoss"),
+    ("tensorflow.contrib.layers.", "tensorflow.layers."),
+    ("tensorflow.keras.layers.", "tensorflow.layers."),
+    ("tensorflow.keras.optimizers.", "tensorflow.train."),
+    ("tensorflow.optimizers.", "tensorflow.train."),
+    ("tensorflow.keras.metrics.", "tensorflow.metrics."),
+    ("tensorflow.estimator.ModeKeys.", "tensorflow.estimator.ModeKeys."),
+)
+
+_LOCALS = re.compile(r"^(?:.*\.)?<locals>\.")
+
+
+def normalize(qualified_name: str) -> Optional[str]:
+    """Map a qualified name to ``tensorflow.<api>`` form, or None when it is not TensorFlow."""
+    name = qualified_name
+    if "<locals>" in name:
+        # ``tf`` received as a parameter or bound in a function: trust the conventional alias.
+        name = _LOCALS.sub("", name)
+        head, _, rest = name.partition(".")
+        if head not in TF_ALIASES:
+            return None
+        name = "tensorflow" + ("." + rest if rest else "")
+    elif name.split(".", 1)[0] in TF_ALIASES and not name.startswith(TF_ROOTS):
+        head, _, rest = name.partition(".")
+        name = "tensorflow" + ("." + rest if rest else "")
+    if not name.startswith(TF_ROOTS):
+        return None
+    for old, new in _PREFIXES:
+        if name.startswith(old) or name == old.rstrip("."):
+            name = new + name[len(old) :]
+            break
+    if name.startswith("tensorflow.compat.v1"):
+        name = name.replace("tensorflow.compat.v1", "tensorflow", 1)
+    return name
+
+
+def first_tf(names: Iterable[str]) -> Optional[str]:
+    for qualified in sorted(names):
+        tf_name = normalize(qualified)
+        if tf_name is not None:
+            return tf_name
+    return None
+
+
+def is_estimator_spec(tf_name: str) -> bool:
+    return tf_name.rsplit(".", 1)[-1] in {"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"}
+
+
+def mode_key_value(tf_name: str) -> Optional[str]:
+    """``tensorflow.estimator.ModeKeys.TRAIN`` → ``"train"``; None for anything else."""
+    parts = tf_name.split(".")
+    if len(parts) >= 2 and parts[-2] == "ModeKeys":
+        return MODE_VALUES.get(parts[-1])
+    return None
+
+
+def is_mode_keys(tf_name: str) -> bool:
+    return tf_name.rsplit(".", 1)[-1] == "ModeKeys"
+
+
+def _leaf(tf_name: str) -> str:
+    return tf_name.rsplit(".", 1)[-1]
+
+
+def is_layer(tf_name: str) -> bool:
+    """Creates variables with automatic, counter-based names (``dense``, ``dense_1`` ...)."""
+    if tf_name.startswith("tensorflow.layers."):
+        return _leaf(tf_name) not in {"flatten", "Flatten", "dropout", "Dropout"}
+    return tf_name.startswith(
+        ("tensorflow.nn.rnn_cell.", "tensorflow.keras.Sequential", "tensorflow.keras.Model")
+    ) or tf_name in {
+        "tensorflow.feature_column.input_layer",
+        "tensorflow.keras.models.Sequential",
+    }
+
+
+def creates_variables(tf_name: str) -> bool:
+    return (
+        is_layer(tf_name)
+        or tf_name
+        in {
+            "tensorflow.get_variable",
+            "tensorflow.Variable",
+            "tensorflow.train.ExponentialMovingAverage",
+            "tensorflow.train.OptimizeLoss",
+        }
+    )
+
+
+def draws_seed(tf_name: str) -> bool:
+    """Draws an op seed from the graph's counter when no seed is given."""
+    leaf = _leaf(tf_name)
+    return (
+        is_layer(tf_name)
+        or tf_name.startswith("tensorflow.random.")
+        or leaf
+        in {
+            "random_normal",
+            "random_uniform",
+            "truncated_normal",
+            "random_shuffle",
+            "multinomial",
+            "random_crop",
+            "dropout",
+            "Dropout",
+            "get_variable",
+        }
+    )
+
+
+def is_optimizer(tf_name: str) -> bool:
+    leaf = _leaf(tf_name)
+    return (
+        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
+    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
+
+
+def is_training_call(tf_name: str) -> bool:
+    return is_optimizer(tf_name) or tf_name in {
+        "tensorflow.gradients",
+        "tensorflow.train.OptimizeLoss",
+    } or (tf_name.startswith("tensorflow.train.") and _leaf(tf_name) in {"Adam", "SGD", "Adagrad"})
+
+
+def is_metric(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.metrics.")
+
+
+def is_summary(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.summary.")
+
+
+#: Methods whose call builds training machinery on an optimizer-like object.
+TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "get_updates"})
+
+#: Spec keywords and the modes that use them (PREDICT is "infer", as in ModeKeys).
+FIELD_MODES: dict[str, frozenset[str]] = {
+    "export_outputs": frozenset({"infer"}),
+    "prediction_hooks": frozenset({"infer"}),
+    "train_op": frozenset({"train"}),
+    "training_hooks": frozenset({"train"}),
+    "training_chief_hooks": frozenset({"train"}),
+    "eval_metric_ops": frozenset({"eval"}),
+    "eval_metrics": frozenset({"eval"}),
+    "evaluation_hooks": frozenset({"eval"}),
+    "loss": frozenset({"train", "eval"}),
+}
+
+#: Positional parameter order of the two spec classes (after ``mode``).
+SPEC_POSITIONAL = {
+    "EstimatorSpec": (
+        "mode",
+        "predictions",
+        "loss",
+        "train_op",
+        "eval_metric_ops",
+        "export_outputs",
+        "training_chief_hooks",
+        "training_hooks",
+        "scaffold",
+        "evaluation_hooks",
+        "prediction_hooks",
+    ),
+    "TPUEstimatorSpec": (
+        "mode",
+        "predictions",
+        "loss",
+        "train_op",
+        "eval_metrics",
+        "export_outputs",
+        "scaffold_fn",
+        "host_call",
+        "training_hooks",
+        "evaluation_hooks",
+        "prediction_hooks",
+    ),
+}
