@@ -121,6 +121,7 @@ class CallFacts:
     never_move: bool = False
     opaque: list[cst.Call] = field(default_factory=list)
     mode_aware: bool = False
+    consumer: bool = False  # summaries and hooks consume metrics
 
 
 class Analyzer:
@@ -264,31 +265,43 @@ class Analyzer:
         defs = frozenset(st.defines(stmt))
         unit = Unit(node=stmt, modes=modes, reads=reads, defs=defs, kills=self._kills(stmt))
         silenced = self.suppressed(stmt)
-        train_target = "train_op" in defs and not self._assigns_none(stmt)
+        # Defining a function or class runs nothing of its body.
+        definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        alias = self._is_alias(stmt)
         for mode in modes:
             view = self._mode_view(stmt, state[mode])
-            facts = self._call_facts(view, state[mode])
+            facts = CallFacts() if definition else self._call_facts(view, state[mode])
             unit.creates_vars |= facts.creates_vars
             unit.autonamed |= facts.autonamed
             unit.seeds |= facts.seeds
             unit.never_move |= facts.never_move
             tags = set(facts.tags)
-            if train_target:
+            if "train_op" in defs and not _is_none_literal(view) and not self._assigns_none(stmt):
                 tags.add("train")
             if facts.mode_aware:
                 tags.clear()
-            else:
+            elif not definition:
                 for name in st.reads(view):
                     tags |= state[mode].tags.get(name, frozenset())
             if mode == P and facts.opaque and not facts.mode_aware:
                 unit.opaque_label = self._opaque_with_labels(facts.opaque, state[mode])
-            codes = {code for tag, code in _TAG_RULES if tag in tags and _blocked_in(tag, mode)}
+            blocking = set(tags)
+            if facts.consumer:
+                blocking.discard("metric")  # a summary or hook of a metric is a use of it
+            if alias:
+                blocking.clear()  # ``y_ = labels`` computes nothing; its uses are judged
+            codes = {code for tag, code in _TAG_RULES if tag in blocking and _blocked_in(tag, mode)}
             unit.blocked[mode] = frozenset(c for c in codes if c in self.selected and c not in silenced)  # noqa: E501
             self._bind(stmt, defs, frozenset(tags), state[mode], facts.mode_aware)
         if isinstance(stmt, cst.With) and st.always_exits(stmt.body):
             unit.terminates = modes
         unit.kind = "simple" if isinstance(stmt, cst.SimpleStatementLine) else "compound"
         return unit
+
+    @staticmethod
+    def _is_alias(stmt: cst.BaseStatement) -> bool:
+        single = Analyzer._single_assign(stmt)
+        return single is not None and isinstance(single[1], cst.Name)
 
     @staticmethod
     def _assigns_none(stmt: cst.BaseStatement) -> bool:
@@ -394,6 +407,9 @@ class Analyzer:
                 out.tags.add("metric")
             if tf_api.is_summary(tf_name):
                 out.tags.add("summary")
+                out.consumer = True
+            if tf_name.endswith("Hook"):
+                out.consumer = True
             out.creates_vars |= tf_api.creates_variables(tf_name)
             out.autonamed |= tf_api.is_layer(tf_name)
             out.seeds |= tf_api.draws_seed(tf_name)
@@ -588,6 +604,10 @@ def _root_name(node: cst.BaseExpression) -> str:
     while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
         node = node.func if isinstance(node, cst.Call) else node.value
     return node.value if isinstance(node, cst.Name) else ""
+
+
+def _is_none_literal(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _noneish(value: Value) -> bool:

@@ -27,6 +27,7 @@ class Layout:
         self.spelling = spelling
         self.mode_param = mode_param
         self.config = config
+        self._overrides: dict[int, cst.BaseStatement] = {}
 
     # ----------------------------------------------------------------- blocks
     def block(self, units: list[Unit], live: frozenset[str], terminal: bool) -> list[cst.BaseStatement]:  # noqa: E501
@@ -75,7 +76,8 @@ class Layout:
                         path = self._exclusive_path(items, index + 1, mode, remaining, consumed)
                         if path is not None:
                             flush()
-                            out.append(self._mode_block(path, mode, frozenset(remaining)))
+                            block = self._mode_block(path, mode, frozenset(remaining))
+                            out.append(self._take_blank_lines(block, unit))
                             consumed |= {id(u) for u in path}
                             remaining.discard(mode)
                             retired = True
@@ -141,8 +143,22 @@ class Layout:
                 return path
         return None
 
+    def _take_blank_lines(self, block: cst.BaseStatement, unit: Unit) -> cst.BaseStatement:
+        """A block moved up in front of ``unit`` takes the blank lines that separated it."""
+        node = self._overrides.get(id(unit), unit.node)
+        lines = list(node.leading_lines)
+        blank: list[cst.EmptyLine] = []
+        while lines and lines[0].comment is None:
+            blank.append(lines.pop(0))
+        if not blank:
+            return block
+        self._overrides[id(unit)] = node.with_changes(leading_lines=lines)
+        return block.with_changes(leading_lines=[*blank, *block.leading_lines])
+
     # ----------------------------------------------------------------- nodes
     def node_of(self, unit: Unit) -> cst.BaseStatement:
+        if id(unit) in self._overrides:
+            return self._overrides[id(unit)]
         if unit.kind != "mode_if":
             return unit.node
         node = cst.ensure_type(unit.node, cst.If)

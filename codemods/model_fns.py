@@ -113,29 +113,60 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(current.children)
 
 
-def mode_spelling(scopes: list[cst.CSTNode], resolve: TfResolver, module: cst.Module) -> ModeSpelling:
-    """Reuse the first ModeKeys spelling found in the model_fn, then in the module.
+def mode_spelling(fn_node: cst.FunctionDef, resolve: TfResolver, module: cst.Module) -> ModeSpelling:
+    """Reuse how the file already writes modes, nearest first.
 
-    Falls back to comparisons with string literals where the function compares ``mode`` with
-    strings, and to ``<tf alias>.estimator.ModeKeys`` where the module imports TensorFlow.
+    In order: a ``ModeKeys.X`` reference in the model_fn; string literals compared with ``mode`` in
+    the model_fn; a ``ModeKeys.X`` reference elsewhere in the module; a ``ModeKeys`` import alias;
+    ``<tf alias>.estimator.ModeKeys``; string literals (ModeKeys members are plain strings).
     """
-    for scope in scopes:
-        for child in _walk(scope):
-            if isinstance(child, cst.Attribute) and child.attr.value in tf_api.MODE_VALUES:
-                tf_name = resolve(child)
-                if tf_name is not None and tf_api.mode_key_value(tf_name) is not None:
-                    prefix = module.code_for_node(child.value)
-                    predict = "INFER" if ".contrib.learn" in prefix or _uses_infer(scope) else "PREDICT"
-                    return ModeSpelling(prefix=prefix, predict_attr=predict)
-        quote = _string_mode_quote(scope)
-        if quote is not None:
-            return ModeSpelling(prefix=None, quote=quote)
-    for child in _walk(module):
+    found = _mode_keys_reference(fn_node, resolve, module)
+    if found is not None:
+        return found
+    quote = _string_mode_quote(fn_node)
+    if quote is not None:
+        return ModeSpelling(prefix=None, quote=quote)
+    imports = [c for c in _walk_module_level(module) if isinstance(c, (cst.Import, cst.ImportFrom))]
+    for child in imports:
+        if isinstance(child, cst.ImportFrom) and not isinstance(child.names, cst.ImportStar):
+            for alias in child.names:
+                if cst.Module([]).code_for_node(alias.name) != "ModeKeys":
+                    continue
+                name = alias.asname.name if alias.asname is not None else alias.name
+                source = cst.Module([]).code_for_node(child.module) if child.module else ""
+                tf_name = tf_api.normalize(f"{source}.ModeKeys")
+                if isinstance(name, cst.Name) and tf_name is not None:
+                    return ModeSpelling(prefix=name.value)
+    for child in imports:
         if isinstance(child, (cst.Import, cst.ImportFrom)):
-            alias = _tf_alias(child)
-            if alias is not None:
-                return ModeSpelling(prefix=f"{alias}.estimator.ModeKeys")
+            alias_name = _tf_alias(child)
+            if alias_name is not None:
+                return ModeSpelling(prefix=f"{alias_name}.estimator.ModeKeys")
     return ModeSpelling(prefix=None)
+
+
+def _walk_module_level(module: cst.Module) -> Iterator[cst.CSTNode]:
+    """Nodes of the module outside any function or class (imports under ``try:`` included)."""
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(reversed(current.children))
+
+
+def _mode_keys_reference(
+    scope: cst.CSTNode, resolve: TfResolver, module: cst.Module
+) -> Optional[ModeSpelling]:
+    for child in _walk(scope):
+        if isinstance(child, cst.Attribute) and child.attr.value in tf_api.MODE_VALUES:
+            tf_name = resolve(child)
+            if tf_name is not None and tf_api.mode_key_value(tf_name) is not None:
+                prefix = module.code_for_node(child.value)
+                infer = ".contrib.learn" in prefix or _uses_infer(scope)
+                return ModeSpelling(prefix=prefix, predict_attr="INFER" if infer else "PREDICT")
+    return None
 
 
 def _uses_infer(scope: cst.CSTNode) -> bool:
@@ -165,7 +196,8 @@ def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
         for alias in node.names:
             dotted = cst.Module([]).code_for_node(alias.name)
             if dotted == "tensorflow":
-                return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else "tensorflow"  # noqa: E501
+                asname = alias.asname.name if alias.asname is not None else None
+                return asname.value if isinstance(asname, cst.Name) else "tensorflow"
             if dotted == "tensorflow.compat.v1" and alias.asname is not None:
                 asname = alias.asname.name
                 return asname.value if isinstance(asname, cst.Name) else None
@@ -197,7 +229,7 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
                 name=node.name.value,
                 mode_param="mode",
                 labels_param=labels,
-                spelling=mode_spelling([node], resolve, module),
+                spelling=mode_spelling(node, resolve, module),
                 helpers={**top_level, **nested},
             )
         )
