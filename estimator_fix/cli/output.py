@@ -1,0 +1,151 @@
+"""Where the CLI's words go: results to stdout, everything else to stderr, colour only on a TTY.
+
+Colour is used when the stream is a terminal and neither ``NO_COLOR`` (any value) nor
+``--no-color`` is set; ``FORCE_COLOR`` forces it, as rich defines. Without colour, text is written
+as is: no ANSI codes, no wrapping, tabs and line endings untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+
+from codemods.findings import Finding
+from estimator_fix.reporting import error_text, finding_label, finding_text
+
+T = TypeVar("T")
+
+_LABEL_STYLES = {"fixed": "green", "fixable": "cyan", "unsafe fix": "yellow", "manual": "magenta"}
+
+
+def _colored(console: Console) -> bool:
+    return console.is_terminal and not console.no_color and console.color_system is not None
+
+
+@dataclass(frozen=True)
+class Output:
+    """The two streams of one command run, with its ``--quiet``/``--verbose`` choice."""
+
+    stdout: Console
+    stderr: Console
+    quiet: bool = False
+    verbose: bool = False
+
+    @classmethod
+    def create(
+        cls, *, quiet: bool = False, verbose: bool = False, no_color: bool = False
+    ) -> Output:
+        # no_color=None lets rich read NO_COLOR from the environment.
+        flag = True if no_color else None
+        return cls(
+            stdout=Console(no_color=flag, soft_wrap=True, highlight=False, emoji=False),
+            stderr=Console(
+                stderr=True, no_color=flag, soft_wrap=True, highlight=False, emoji=False
+            ),
+            quiet=quiet,
+            verbose=verbose and not quiet,
+        )
+
+    @property
+    def color(self) -> bool:
+        """Whether stdout gets colour."""
+        return _colored(self.stdout)
+
+    # stdout: results ----------------------------------------------------------------------
+
+    def raw(self, text: str) -> None:
+        """Write ``text`` to stdout exactly (JSON, plain diffs)."""
+        stream = self.stdout.file
+        stream.write(text)
+        stream.flush()
+
+    def finding(self, path: str, finding: Finding) -> None:
+        line = finding_text(path, finding)
+        if not self.color:
+            self.raw(line + "\n")
+            return
+        label = finding_label(finding)
+        text = Text.assemble(
+            (f"{path}:{finding.line}:{finding.column}", "bold"),
+            ": ",
+            (finding.code, "bold red"),
+            f" {finding.message} (",
+            (label, _LABEL_STYLES.get(label, "")),
+            ")",
+        )
+        self.stdout.print(text)
+
+    def diff(self, text: str) -> None:
+        """A unified diff: coloured on a terminal, else the plain text."""
+        if not text:
+            return
+        if not self.color:
+            self.raw(text)
+            return
+        self.stdout.print(diff_text(text), end="")
+
+    # stderr: errors, warnings, progress, summaries ---------------------------------------
+
+    def error(self, path: str, reason: str) -> None:
+        """One line naming a path that could not be processed, and why (shown even if quiet)."""
+        self.stderr.print(Text(error_text(path, reason), style="red"))
+
+    def fatal(self, message: str) -> None:
+        """A usage or configuration error that stops the run (shown even if quiet)."""
+        self.stderr.print(Text(f"error: {message}", style="bold red"))
+
+    def warning(self, path: str, message: str) -> None:
+        if not self.quiet:
+            self.stderr.print(Text(f"{path}: warning: {message}", style="yellow"))
+
+    def info(self, message: str) -> None:
+        """Per-file detail, only with ``--verbose``."""
+        if self.verbose:
+            self.stderr.print(Text(message, style="dim"))
+
+    def summary(self, message: str) -> None:
+        if not self.quiet:
+            self.stderr.print(Text(message, style="bold"))
+
+    def prompt(self, message: str) -> None:
+        """A question for the user (stderr, no newline)."""
+        self.stderr.print(Text(message, style="bold"), end="")
+        self.stderr.file.flush()
+
+    def track(self, items: Sequence[T], description: str) -> Iterator[T]:
+        """Iterate ``items``, with a progress bar on stderr when it is a terminal."""
+        if self.quiet or len(items) < 2 or not self.stderr.is_terminal:
+            yield from items
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=self.stderr, transient=True) as progress:
+            task = progress.add_task(description, total=len(items))
+            for item in items:
+                yield item
+                progress.advance(task)
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff as rich Text: file headers bold, hunk headers cyan, - red, + green."""
+    text = Text()
+    for line in diff.splitlines():
+        if line.startswith(("--- ", "+++ ")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("\\"):
+            style = "dim"
+        else:
+            style = ""
+        text.append(line + "\n", style=style)
+    return text
+
