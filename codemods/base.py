@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Collection
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, QualifiedNameProvider
 
+from codemods import tf_api
 from codemods.findings import FINDINGS_KEY, Finding
+from codemods.noqa import ALL, noqa_lines
 
 
 class ModelFnCodemod(VisitorBasedCodemodCommand):
@@ -21,6 +24,7 @@ class ModelFnCodemod(VisitorBasedCodemodCommand):
     """
 
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
 
     def __init__(
         self,
@@ -43,6 +47,39 @@ class ModelFnCodemod(VisitorBasedCodemodCommand):
 
     def selected(self, code: str) -> bool:
         return code in self.select
+
+    def visit_Module(self, node: cst.Module) -> Optional[bool]:
+        self._noqa = noqa_lines(node.code)
+        return True
+
+    def resolve_tf(self, node: cst.CSTNode) -> Optional[str]:
+        """The normalized TensorFlow name of a Name/Attribute (any import spelling), or None."""
+        names = self.get_metadata(QualifiedNameProvider, node, set())
+        tf_name = tf_api.first_tf(q.name for q in names)
+        if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
+            # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
+            tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
+        return tf_name
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """1-based line and column of an original node."""
+        position = self.get_metadata(PositionProvider, node)
+        return position.start.line, position.start.column + 1
+
+    def suppressed(self, node: cst.CSTNode) -> frozenset[str]:
+        """Codes silenced by ``# noqa`` on the first (or, for one-line statements, last) line."""
+        position = self.get_metadata(PositionProvider, node)
+        lines = {position.start.line}
+        if isinstance(node, cst.SimpleStatementLine):
+            lines.add(position.end.line)
+        codes: set[str] = set()
+        for line in lines:
+            found = self._noqa.get(line)
+            if found is ALL:
+                return frozenset(self.RULE_CODES)
+            if found:
+                codes |= found
+        return frozenset(codes)
 
     def report(self, finding: Finding) -> None:
         findings: list[Finding] = self.context.scratch.setdefault(FINDINGS_KEY, [])

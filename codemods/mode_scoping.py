@@ -17,15 +17,12 @@ from __future__ import annotations
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from codemods import tf_api
 from codemods.base import ModelFnCodemod
 from codemods.findings import Finding, FixKind
 from codemods.mode_analysis import ALL_MODES, CODE_PRIORITY, P, T, Analyzer, Unit, leaves, mode_names
 from codemods.mode_layout import Layout
 from codemods.model_fns import ModelFn, find_model_fns
-from codemods.noqa import ALL, noqa_lines
 
 _PIN_REASONS = {
     "variables": "it may create variables, and skipping it would rename later auto-named layers "
@@ -40,34 +37,11 @@ _PIN_REASONS = {
 class ModeScopingCommand(ModelFnCodemod):
     DESCRIPTION = "Scope label, training, metric and summary code in model_fns to the modes that use it (EF101-EF106)."  # noqa: E501
     RULE_CODES = ("EF101", "EF102", "EF103", "EF104", "EF105", "EF106")
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
-        self._model_fns = {fn.node: fn for fn in find_model_fns(node, self._resolve)}
-        self._noqa = noqa_lines(node.code)
+        super().visit_Module(node)
+        self._model_fns = {fn.node: fn for fn in find_model_fns(node, self.resolve_tf)}
         return True
-
-    def _resolve(self, node: cst.CSTNode) -> Optional[str]:
-        names = self.get_metadata(QualifiedNameProvider, node, set())
-        tf_name = tf_api.first_tf(q.name for q in names)
-        if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
-            # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
-            tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
-        return tf_name
-
-    def _suppressed(self, node: cst.CSTNode) -> frozenset[str]:
-        position = self.get_metadata(PositionProvider, node)
-        codes: set[str] = set()
-        lines = {position.start.line}
-        if isinstance(node, cst.SimpleStatementLine):
-            lines.add(position.end.line)
-        for line in lines:
-            found = self._noqa.get(line)
-            if found is ALL:
-                return frozenset(self.RULE_CODES)
-            if found:
-                codes |= found
-        return frozenset(codes)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -76,7 +50,7 @@ class ModeScopingCommand(ModelFnCodemod):
         if fn is None or not isinstance(original_node.body, cst.IndentedBlock):
             return updated_node
         analyzer = Analyzer(
-            fn, self._resolve, self.select, self._suppressed, unsafe_fixes=self.unsafe_fixes
+            fn, self.resolve_tf, self.select, self.suppressed, unsafe_fixes=self.unsafe_fixes
         )
         units = analyzer.run()
         layout = Layout(fn.spelling, fn.mode_param, self.module.config_for_parsing)
@@ -104,10 +78,6 @@ class ModeScopingCommand(ModelFnCodemod):
                 found.append(finding)
         return found
 
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.get_metadata(PositionProvider, node)
-        return position.start.line, position.start.column + 1
-
     def _unit_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
         if not bad:
@@ -115,7 +85,7 @@ class ModeScopingCommand(ModelFnCodemod):
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in CODE_PRIORITY if c in codes)
         kept = bad & unit.needed
-        line, column = self._position(unit.node)
+        line, column = self.position(unit.node)
         what = _describe(unit)
         where = mode_names(bad)
         fix: FixKind = "safe"
@@ -160,7 +130,7 @@ class ModeScopingCommand(ModelFnCodemod):
         )
 
     def _spec_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Finding:
-        line, column = self._position(unit.node)
+        line, column = self.position(unit.node)
         parts = [f"{', '.join(fields)} in {mode_names([mode])}" for mode, fields in sorted(unit.foreign.items(), key=lambda kv: ("infer", "train", "eval").index(kv[0]))]  # noqa: E501
         fixable = unit.variants is not None
         return Finding(
