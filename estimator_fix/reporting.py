@@ -26,10 +26,17 @@ Command = Literal["check", "diff", "fix"]
 FIX_LABELS = {"safe": "fixable", "unsafe": "unsafe fix", "none": "manual"}
 
 
+def finding_label(finding: Finding) -> str:
+    """``fixed`` when applied, else what a fix would be: ``fixable``, ``unsafe fix``, ``manual``."""
+    return "fixed" if finding.applied else FIX_LABELS.get(finding.fix, finding.fix)
+
+
 def finding_text(path: str, finding: Finding) -> str:
     """One compiler-style line: ``path:line:col: EF101 message (fixable)``."""
-    label = "fixed" if finding.applied else FIX_LABELS.get(finding.fix, finding.fix)
-    return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} ({label})"
+    return (
+        f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} "
+        f"({finding_label(finding)})"
+    )
 
 
 def finding_json(path: str, finding: Finding) -> dict[str, Any]:

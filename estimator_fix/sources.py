@@ -98,7 +98,10 @@ def decode_check(path: str | os.PathLike[str], data: bytes) -> str | None:
         message = str(exc)
         if message.startswith("unknown encoding"):
             return f"{message} in the coding declaration"
-        return f"bad encoding declaration: {message}"
+        if not message.startswith("invalid or missing encoding declaration"):
+            return f"bad encoding declaration: {message}"
+        # No usable declaration and the first lines are not utf-8: say where decoding fails.
+        encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

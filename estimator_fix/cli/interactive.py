@@ -25,7 +25,9 @@ class Decision:
     quit: bool = False
 
 
-def _ask(out: Output, read_line: Callable[[], str], index: int, total: int) -> str:
+def _ask(
+    out: Output, read_line: Callable[[], str], index: int, total: int, echo: bool
+) -> str:
     while True:
         out.prompt(f"Apply this change ({index}/{total})? {QUESTION}: ")
         line = read_line()
@@ -33,6 +35,8 @@ def _ask(out: Output, read_line: Callable[[], str], index: int, total: int) -> s
             out.prompt("\n")
             return "q"
         answer = line.strip()
+        if echo:  # answers piped in are not echoed by a terminal; keep the transcript readable
+            out.prompt(answer + "\n")
         if answer in ("a", "s", "A", "q"):
             return answer
         out.prompt(f"Please answer a, s, A or q ({QUESTION}).\n")
@@ -47,6 +51,7 @@ def choose(
 ) -> Decision:
     """Show each change of ``result`` and ask whether to apply it; return what to write."""
     reader = read_line or sys.stdin.readline
+    echo = read_line is None and not sys.stdin.isatty()
     all_hunks = hunks(
         result.original, result.fixed, context=context, spans=top_level_spans(result.original)
     )
@@ -54,7 +59,7 @@ def choose(
     out.diff(file_header(result.path))
     for index, hunk in enumerate(all_hunks):
         out.diff(hunk.text)
-        answer = _ask(out, reader, index + 1, len(all_hunks))
+        answer = _ask(out, reader, index + 1, len(all_hunks), echo)
         if answer == "a":
             chosen.add(index)
         elif answer == "A":
