@@ -95,6 +95,7 @@ class Unit:
     foreign: dict[str, list[str]] = field(default_factory=dict)
     needed: frozenset[str] = frozenset()
     pins: dict[str, str] = field(default_factory=dict)
+    unsafe_skip: bool = False  # skipped only because --unsafe-fixes allows shifting seeds
 
     @property
     def base_needed(self) -> frozenset[str]:
@@ -551,8 +552,10 @@ class Analyzer:
         following = [v for v in later if mode in v.needed]
         if unit.creates_vars and any(v.autonamed for v in following):
             return "variables"
-        if unit.seeds and not self.unsafe_fixes and any(v.seeds for v in following):
-            return "seeds"
+        if unit.seeds and any(v.seeds for v in following):
+            if not self.unsafe_fixes:
+                return "seeds"
+            unit.unsafe_skip = True
         return None
 
     def _liveness(self, units: list[Unit], live_out: dict[str, set[str]]) -> dict[str, set[str]]:

@@ -110,6 +110,9 @@ class ModeScopingCommand(ModelFnCodemod):
                 note = "PREDICT uses a value derived from labels; compute predictions from features only"  # noqa: E501
             elif pinned:
                 note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
+        elif unit.unsafe_skip:
+            fix = "unsafe"
+            note = "random seeds of later ops may differ (applied with --unsafe-fixes)"
         elif unit.seeds and T in bad:
             note = "under TF 1.x, skipping it in TRAIN shifts the seeds of later unseeded random ops"
         message = {

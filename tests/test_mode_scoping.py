@@ -1,0 +1,182 @@
+"""The mode-scoping codemod (EF101-EF106) on its case table, plus options and discovery."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider
+
+from codemods import tf_api
+from codemods.base import apply_codemod
+from codemods.mode_eval import Const, ModeEvaluator, truth
+from codemods.mode_scoping import ModeScopingCommand
+from codemods.model_fns import find_model_fns
+from tests.mode_scoping_cases import CASES
+
+
+def fix(source: str, **options: object) -> tuple[str, list[str]]:
+    module, findings = apply_codemod(ModeScopingCommand, cst.parse_module(source), **options)  # type: ignore[arg-type]
+    return module.code, [f"{f.code}:{f.line}:{f.fix}" for f in findings]
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "before", "after", "findings"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_case(unsafe: bool, before: str, after: str, findings: list[str]) -> None:
+    output, found = fix(before, unsafe_fixes=unsafe)
+    assert output == after
+    assert found == findings
+    cst.parse_module(output)  # parses
+    again, _ = fix(output, unsafe_fixes=unsafe)
+    assert again == output  # idempotent
+
+
+def test_noop_cases_change_nothing() -> None:
+    noops = [c for c in CASES if c[2] == c[3]]
+    assert len(noops) >= 2, "the table keeps no-op cases"
+
+
+SEED = dict((c[0], c) for c in CASES)["spec_seed"][2]
+
+
+def test_select_limits_what_is_fixed() -> None:
+    output, found = fix(SEED, select={"EF105"})
+    assert [f.split(":")[0] for f in found] == ["EF105"]
+    assert "mse = tf.reduce_mean" in output.split("if mode")[0]  # label code left in place
+
+
+def test_everything_deselected_is_a_noop() -> None:
+    output, found = fix(SEED, select=set())
+    assert output == SEED and found == []
+
+
+def test_bare_noqa_silences_every_rule_on_the_line() -> None:
+    source = SEED.replace("# labels is None in PREDICT", "# noqa")
+    output, found = fix(source)
+    assert not any(f.startswith("EF101") for f in found)
+    assert output.index("mse = ") < output.index("if mode == tf.estimator.ModeKeys.PREDICT")
+
+
+
+SPELLINGS = [
+    ("import tensorflow as tf", "tf.estimator.EstimatorSpec", "tf.estimator.ModeKeys"),
+    ("import tensorflow.compat.v1 as tf1", "tf1.estimator.EstimatorSpec", "tf1.estimator.ModeKeys"),
+    (
+        "from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK",
+        "Spec",
+        "MK",
+    ),
+    (
+        "from tensorflow_estimator.python.estimator.model_fn import EstimatorSpec, ModeKeys",
+        "EstimatorSpec",
+        "ModeKeys",
+    ),
+]
+
+
+@pytest.mark.parametrize(("imports", "spec", "keys"), SPELLINGS)
+def test_any_import_spelling_is_recognised_and_reused(imports: str, spec: str, keys: str) -> None:
+    source = (
+        f"{imports}\n\n"
+        "def model_fn(features, labels, mode):\n"
+        "    pred = features['x']\n"
+        "    loss = labels - pred\n"
+        f"    if mode == {keys}.PREDICT:\n"
+        f"        return {spec}(mode, predictions=pred)\n"
+        f"    return {spec}(mode, loss=loss)\n"
+    )
+    output, found = fix(source)
+    assert [f.split(":")[0] for f in found] == ["EF101"]
+    assert output.index(f"if mode == {keys}.PREDICT") < output.index("loss = labels")
+
+
+def test_same_parameter_names_without_estimator_is_not_a_model_fn() -> None:
+    source = (
+        "def model_fn(features, labels, mode):\n"
+        "    loss = labels - features\n"
+        "    if mode == 'infer':\n"
+        "        return {'p': features}\n"
+        "    return loss\n"
+    )
+    assert fix(source) == (source, [])
+
+
+def _qualified(names: object, node: cst.CSTNode) -> set[str]:
+    value = names.get(node, set())  # type: ignore[attr-defined]
+    value = value() if callable(value) else value  # libcst >= 1.2 resolves lazily
+    return {q.name for q in value}
+
+
+def _evaluate(source: str, mode: str) -> bool | None:
+    module = cst.parse_module("import tensorflow as tf\nx = " + source + "\n")
+    wrapper = MetadataWrapper(module)
+    names = wrapper.resolve(QualifiedNameProvider)
+    expr = cst.ensure_type(
+        cst.ensure_type(wrapper.module.body[1], cst.SimpleStatementLine).body[0], cst.Assign
+    ).value
+
+    def mode_key(node: cst.BaseExpression) -> str | None:
+        tf_name = tf_api.first_tf(_qualified(names, node))
+        return tf_api.mode_key_value(tf_name) if tf_name else None
+
+    env = {"mode": Const(mode), "is_training": Const(mode == "train")}
+    return truth(ModeEvaluator(env, mode_key).eval(expr))
+
+
+@pytest.mark.parametrize(
+    ("test", "truth_by_mode"),
+    [
+        ("mode == tf.estimator.ModeKeys.TRAIN", (True, False, False)),
+        ("mode != tf.compat.v1.estimator.ModeKeys.PREDICT", (True, True, False)),
+        ("mode in (tf.estimator.ModeKeys.TRAIN, 'eval')", (True, True, False)),
+        ("mode is tf.estimator.ModeKeys.EVAL", (False, True, False)),
+        ("mode == 'infer'", (False, False, True)),
+        ("not is_training", (False, True, True)),
+        ("{tf.estimator.ModeKeys.TRAIN: True}.get(mode, False)", (True, False, False)),
+        ("{'train': 1, 'eval': 0, 'infer': 0}[mode] == 1", (True, False, False)),
+        ("is_training and mode != 'infer'", (True, False, False)),
+    ],
+)
+def test_mode_tests_reduce_to_constants(test: str, truth_by_mode: tuple[bool, bool, bool]) -> None:
+    got = tuple(_evaluate(test, mode) for mode in ("train", "eval", "infer"))
+    assert got == truth_by_mode
+
+
+def test_unknown_tests_stay_unknown() -> None:
+    assert _evaluate("mode == tf.estimator.ModeKeys.TRAIN and flag", "train") is None
+
+
+def test_discovery_finds_closures_methods_and_passed_functions() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "def builder(lr):\n"
+        "    def inner(features, labels, mode):\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions=features)\n"
+        "    return inner\n"
+        "class M:\n"
+        "    def model_fn(self, features, labels, mode, params):\n"
+        "        spec = tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions=features)\n"
+        "        return spec\n"
+        "def passed(features, labels, mode):\n"
+        "    return make(mode)\n"
+        "def lookalike(features, labels, mode):\n"
+        "    return labels\n"
+        "est = tf.estimator.Estimator(model_fn=passed)\n"
+    )
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    names = wrapper.resolve(QualifiedNameProvider)
+
+    def resolve(node: cst.CSTNode) -> str | None:
+        return tf_api.first_tf(_qualified(names, node))
+
+    found = sorted(fn.name for fn in find_model_fns(wrapper.module, resolve))
+    assert found == ["inner", "model_fn", "passed"]
+
+
+def test_crlf_and_tabs_survive() -> None:
+    source = SEED.replace("    ", "\t").replace("\n", "\r\n")
+    output, _ = fix(source)
+    assert output.count("\r\n") == output.count("\n")
+    assert "\r\n\tif mode == tf.estimator.ModeKeys.TRAIN:\r\n\t\ttrain_op" in output
