@@ -51,8 +51,20 @@ class Layout:
             if id(unit) in consumed:
                 index += 1
                 continue
-            runs = unit.modes & remaining
             needs = unit.needed & remaining
+            # A mode block "runs" only where a branch is taken: elsewhere it is just a test.
+            runs = needs if unit.kind == "mode_if" else unit.modes & remaining
+            if unit.kind == "mode_if" and terminal and len(needs) == 1:
+                # A mode block followed by more of that mode's own code (its split spec): one block.
+                (mode,) = needs
+                path = self._exclusive_path(items, index, mode, remaining, consumed)
+                if path is not None and len(path) > 1:
+                    flush()
+                    out.append(self._mode_block(path, mode, frozenset(remaining)))
+                    consumed |= {id(u) for u in path}
+                    remaining.discard(mode)
+                    index += 1
+                    continue
             if not runs or needs == runs or (unit.kind == "mode_if" and not terminal):
                 flush()
                 out.append(self.node_of(unit))
