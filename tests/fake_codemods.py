@@ -56,14 +56,12 @@ class FakeCodemod(ModelFnCodemod):
         if m.matches(original_node.func, m.Name("print")) and self.selected("EF901"):
             self._finding(original_node, "EF901", "print() runs once at graph build", "safe", True)
             return updated_node.with_changes(func=cst.parse_expression("tf.print"))
-        if m.matches(original_node.func, m.Attribute(m.Name("np"), m.Name("mean"))):
-            if self.selected("EF902"):
-                apply = self.unsafe_fixes
-                self._finding(original_node, "EF902", "NumPy call on a tensor", "unsafe", apply)
-                if apply:
-                    return updated_node.with_changes(
-                        func=cst.parse_expression("tf.reduce_mean")
-                    )
+        np_mean = m.Attribute(m.Name("np"), m.Name("mean"))
+        if m.matches(original_node.func, np_mean) and self.selected("EF902"):
+            apply = self.unsafe_fixes
+            self._finding(original_node, "EF902", "NumPy call on a tensor", "unsafe", apply)
+            if apply:
+                return updated_node.with_changes(func=cst.parse_expression("tf.reduce_mean"))
         if m.matches(original_node.func, m.Attribute(attr=m.Name("numpy"))) and self.selected(
             "EF903"
         ):

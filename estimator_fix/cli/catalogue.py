@@ -21,20 +21,20 @@ def _catalogue() -> "dict[str, Rule]":
 
 @app.command()
 def rules(no_color: NoColor = False) -> None:
-    """List the rules: code, what it finds, and what fix does about it."""
+    """List the rules: code, what it finds, and what ``fix`` does about it."""
     out = Output.create(no_color=no_color)
     catalogue = _catalogue()
     if not catalogue:
         out.summary("no rules are registered")
         return
     if not out.color:
-        width = max(len(rule.fix) for rule in catalogue.values())
+        width = max(len(rule.title) for rule in catalogue.values())
         for rule in catalogue.values():
-            out.raw(f"{rule.code}  {rule.fix:<{width}}  {rule.title}\n")
+            out.raw(f"{rule.code}  {rule.title:<{width}}  {rule.fix}\n")
         return
-    table = Table("Code", "Fix", "Finds", box=None, header_style="bold")
+    table = Table("Code", "Finds", "Fix", box=None, header_style="bold")
     for rule in catalogue.values():
-        table.add_row(Text(rule.code, style="bold red"), rule.fix, rule.title)
+        table.add_row(Text(rule.code, style="bold red"), rule.title, rule.fix)
     out.stdout.print(table)
 
 

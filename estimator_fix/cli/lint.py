@@ -102,7 +102,8 @@ def _run(
 
 
 def _finish(out: Output, report: Report, code: Optional[int] = None) -> None:
-    out.summary(report.summary())
+    if report.processed or not report.errors:  # when every input was bad, its errors say it all
+        out.summary(report.summary())
     raise typer.Exit(report.return_code if code is None else code)
 
 

@@ -91,31 +91,37 @@ class Output:
 
     # stderr: errors, warnings, progress, summaries ---------------------------------------
 
+    def _note(self, message: str, style: str, end: str = "\n") -> None:
+        if _colored(self.stderr):
+            self.stderr.print(Text(message, style=style), end=end)
+        else:
+            self.stderr.file.write(message + end)
+        self.stderr.file.flush()
+
     def error(self, path: str, reason: str) -> None:
         """One line naming a path that could not be processed, and why (shown even if quiet)."""
-        self.stderr.print(Text(error_text(path, reason), style="red"))
+        self._note(error_text(path, reason), "red")
 
     def fatal(self, message: str) -> None:
         """A usage or configuration error that stops the run (shown even if quiet)."""
-        self.stderr.print(Text(f"error: {message}", style="bold red"))
+        self._note(f"error: {message}", "bold red")
 
     def warning(self, path: str, message: str) -> None:
         if not self.quiet:
-            self.stderr.print(Text(f"{path}: warning: {message}", style="yellow"))
+            self._note(f"{path}: warning: {message}", "yellow")
 
     def info(self, message: str) -> None:
         """Per-file detail, only with ``--verbose``."""
         if self.verbose:
-            self.stderr.print(Text(message, style="dim"))
+            self._note(message, "dim")
 
     def summary(self, message: str) -> None:
         if not self.quiet:
-            self.stderr.print(Text(message, style="bold"))
+            self._note(message, "bold")
 
     def prompt(self, message: str) -> None:
         """A question for the user (stderr, no newline)."""
-        self.stderr.print(Text(message, style="bold"), end="")
-        self.stderr.file.flush()
+        self._note(message, "bold", end="")
 
     def track(self, items: Sequence[T], description: str) -> Iterator[T]:
         """Iterate ``items``, with a progress bar on stderr when it is a terminal."""
