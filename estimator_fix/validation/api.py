@@ -1,0 +1,220 @@
+"""Validate a rewrite: run both versions in parallel worker subprocesses and compare. Never prints.
+
+``validate_pair(original, rewritten, options)`` compares any two versions; ``validate_file(path,
+options, settings)`` compares a file with what ``fix`` would write; ``validate_rewrite(path, fixed,
+options)`` is what ``fix --validate`` calls with the engine's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
+from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
+from estimator_fix.validation.options import OptionError, ValidationOptions
+from estimator_fix.validation.report import Check, ValidationReport, error_report
+from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
+from estimator_fix.validation.runner import Worker, tensorflow_missing
+
+if TYPE_CHECKING:
+    from estimator_fix.engine import Settings
+
+_LATER_STAGES = ("EVAL", "PREDICT")
+
+
+def _spec(
+    plan_: Plan,
+    options: ValidationOptions,
+    role: str,
+    source: Path,
+    as_file: Path,
+    out_dir: Path,
+) -> dict[str, Any]:
+    return {
+        "role": role,
+        "source": os.fspath(source),
+        "as_file": os.fspath(as_file),
+        "module_name": plan_.module_name,
+        "sys_path": list(plan_.sys_path),
+        "model_fn": plan_.model_fn,
+        "tpu": plan_.tpu,
+        "inputs": (
+            {mode: ref.to_json() for mode, ref in plan_.inputs.items()} if plan_.inputs else None
+        ),
+        "serving_fns": list(plan_.serving_fns),
+        "labels": plan_.labels.to_json() if plan_.labels else None,
+        "label_hint": plan_.label_hint.to_json() if plan_.label_hint else None,
+        "params": json.loads(plan_.params_json) if plan_.params_json else None,
+        "steps": plan_.steps,
+        "seed": options.seed,
+        "batch_size": options.batch_size,
+        "out_dir": os.fspath(out_dir),
+    }
+
+
+def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
+    """What the worker wrote; stages it never reached fail with the reason it stopped."""
+    if not (directory / "results.json").is_file():
+        return crashed(worker.failure or "the worker wrote no results")
+    result = load_results(directory)
+    if finished or result.setup_error:
+        return result
+    reason = worker.failure or "the worker stopped early"
+    stages = dict(result.stages)
+    if "TRAIN" not in stages:
+        return replace(result, setup_error=reason)
+    for mode in _LATER_STAGES:
+        stages.setdefault(mode, Stage(ok=False, error=reason))
+    return replace(result, stages=stages)
+
+
+def _run_pair(
+    python: str, specs: tuple[dict[str, Any], dict[str, Any]], timeout: float, work: Path
+) -> tuple[RunResult, RunResult]:
+    """Start both workers at once; after both trained, hand both the reference checkpoint."""
+    workers: list[Worker] = []
+    directories: list[Path] = []
+    try:
+        for spec in specs:
+            directory = Path(spec["out_dir"])
+            directory.mkdir(parents=True)
+            spec_path = directory / "spec.json"
+            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            workers.append(Worker(python, spec_path, directory, timeout))
+            directories.append(directory)
+        trained = [worker.wait_for("trained") for worker in workers]
+        checkpoints = [event.get("checkpoint") if event else None for event in trained]
+        reference = checkpoints[0] or checkpoints[1]
+        for worker, event in zip(workers, trained):
+            if event is not None:
+                worker.send({"checkpoint": reference})
+        finished = [
+            event is not None and worker.wait_for("done") is not None
+            for worker, event in zip(workers, trained)
+        ]
+        for worker in workers:
+            worker.finish()
+        original, rewrite = (
+            _result(worker, directory, done)
+            for worker, directory, done in zip(workers, directories, finished)
+        )
+        return original, rewrite
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def _tolerance(options: ValidationOptions) -> Tolerance:
+    if (options.atol or options.rtol) and not options.unsafe_fixes:
+        raise OptionError(
+            "--atol/--rtol apply only with --unsafe-fixes: "
+            "safe fixes must reproduce results bitwise"
+        )
+    return Tolerance(options.atol, options.rtol)
+
+
+def validate_pair(
+    original: Path,
+    rewritten: Union[bytes, Path],
+    options: ValidationOptions | None = None,
+) -> ValidationReport:
+    """Run ``original`` and ``rewritten`` (a file, or the rewritten bytes of ``original``) in
+    TensorFlow and compare them (see SPEC §6). Never raises for bad input: problems that stop the
+    run are an ``error`` report with one line saying why.
+    """
+    options = options or ValidationOptions()
+    started = time.monotonic()
+    label = os.fspath(rewritten) if isinstance(rewritten, Path) else f"{original} (rewritten)"
+    try:
+        tolerance = _tolerance(options)
+        source = original.read_bytes()
+        plan_ = plan(original, source, options)
+        missing = tensorflow_missing(plan_.python)
+        if missing:
+            return error_report(os.fspath(original), label, missing)
+        if isinstance(rewritten, Path):
+            rewritten.read_bytes()
+    except (DiscoveryError, OptionError) as exc:
+        return error_report(os.fspath(original), label, str(exc))
+    except OSError as exc:
+        where = exc.filename or original
+        return error_report(os.fspath(original), label, f"{where}: {exc.strerror or exc}")
+    with tempfile.TemporaryDirectory(prefix="estimator-fix-validate-") as temp:
+        work = Path(temp)
+        if isinstance(rewritten, Path):
+            rewrite_source, rewrite_file = rewritten.resolve(), rewritten.resolve()
+        else:
+            rewrite_source = work / original.name
+            rewrite_source.write_bytes(rewritten)
+            rewrite_file = original.resolve()
+        specs = (
+            _spec(
+                plan_,
+                options,
+                "original",
+                original.resolve(),
+                original.resolve(),
+                work / "original",
+            ),
+            _spec(plan_, options, "rewrite", rewrite_source, rewrite_file, work / "rewrite"),
+        )
+        results = _run_pair(plan_.python or sys.executable, specs, plan_.timeout, work)
+    checks = compare_runs(results[0], results[1], tolerance)
+    notes = tuple(dict.fromkeys(results[0].notes + results[1].notes))
+    return ValidationReport(
+        original=os.fspath(original),
+        rewritten=label,
+        verdict=overall(checks),
+        message=summary(checks),
+        checks=checks,
+        synthetic_inputs=results[0].synthetic or results[1].synthetic,
+        notes=tuple(note for note in notes if not note.startswith("TRAIN took")),
+        seconds=time.monotonic() - started,
+        model_fn=plan_.model_fn,
+        steps=plan_.steps,
+    )
+
+
+def validate_rewrite(
+    path: Path, fixed: bytes, options: ValidationOptions | None = None
+) -> ValidationReport:
+    """Validate ``fixed`` (the bytes ``fix`` would write to ``path``) against ``path``."""
+    return validate_pair(path, fixed, options)
+
+
+def validate_file(
+    path: Path, options: ValidationOptions | None = None, settings: Settings | None = None
+) -> ValidationReport:
+    """Validate what ``fix`` would write for ``path`` against ``path`` itself.
+
+    When the fix would change nothing the report says so (``equivalent``, no checks run).
+    """
+    from estimator_fix.engine import Changed, Settings, Unchanged, process_source
+
+    options = options or ValidationOptions()
+    settings = settings or Settings(unsafe_fixes=options.unsafe_fixes)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return error_report(os.fspath(path), os.fspath(path), f"{path}: {exc.strerror or exc}")
+    result = process_source(os.fspath(path), data, settings)
+    label = f"{path} (fixed)"
+    if isinstance(result, Changed):
+        return validate_pair(path, result.fixed, options)
+    if isinstance(result, Unchanged):
+        check = Check("SETUP", "fix", None, "equivalent", "fix changes nothing")
+        return ValidationReport(
+            os.fspath(path),
+            label,
+            "equivalent",
+            f"{path}: fix changes nothing; nothing to validate",
+            (check,),
+        )
+    return error_report(os.fspath(path), label, f"{path}: {result.reason}")

@@ -1,0 +1,254 @@
+"""Pure comparison of two runs: the original's and the rewrite's results → checks and a verdict.
+
+Safe fixes must reproduce the original bitwise; tolerances (``Tolerance``) are for unsafe fixes.
+Per mode: both fail → error; only the original fails → fixed (compared against the placeholder-label
+reference where there is one); only the rewrite fails → mismatch; both run → values compared.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from estimator_fix.validation.report import Check, Verdict, worst
+from estimator_fix.validation.results import RunResult, Stage, Tensor, max_abs_diff
+
+TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Elementwise ``|rewrite - original| <= atol + rtol * |original|``; zero means bitwise."""
+
+    atol: float = 0.0
+    rtol: float = 0.0
+
+    @property
+    def exact(self) -> bool:
+        return self.atol == 0.0 and self.rtol == 0.0
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _within(a: Tensor, b: Tensor, tol: Tolerance) -> bool:
+    left, right = a.values(), b.values()
+    if left is None or right is None:
+        return False
+    for x, y in zip(left, right):
+        if math.isnan(x) and math.isnan(y):
+            continue
+        if not abs(y - x) <= tol.atol + tol.rtol * abs(x):
+            return False
+    return True
+
+
+def compare_tensors(original: Tensor, rewrite: Tensor, tol: Tolerance) -> tuple[bool, float | None]:
+    """(equal under ``tol``, max abs diff). Dtype or shape differences are never equal."""
+    if original.dtype != rewrite.dtype or original.shape != rewrite.shape:
+        return False, None
+    if original.data == rewrite.data:
+        return True, 0.0
+    diff = max_abs_diff(original, rewrite)
+    return (not tol.exact and _within(original, rewrite, tol)), diff
+
+
+def _group(
+    mode: str,
+    what: str,
+    original: Mapping[str, Tensor],
+    rewrite: Mapping[str, Tensor],
+    tol: Tolerance,
+) -> Check:
+    """Compare two named tensor groups; the detail names the first difference."""
+    only_original = [name for name in original if name not in rewrite]
+    only_rewrite = [name for name in rewrite if name not in original]
+    if only_original:
+        return Check(mode, what, None, "mismatch", f"{only_original[0]!r} only in the original")
+    if only_rewrite:
+        return Check(mode, what, None, "mismatch", f"{only_rewrite[0]!r} only in the rewrite")
+    overall: float | None = 0.0
+    first = ""
+    for name, left in original.items():
+        right = rewrite[name]
+        equal, diff = compare_tensors(left, right, tol)
+        if equal:
+            overall = None if overall is None or diff is None else max(overall, diff)
+            continue
+        if not first:
+            if left.dtype != right.dtype or left.shape != right.shape:
+                first = (
+                    f"{name!r} is {left.describe()} in the original, "
+                    f"{right.describe()} in the rewrite"
+                )
+            elif diff == 0.0:
+                first = f"{name!r} differs bitwise (sign of zero or NaN payload)"
+            else:
+                first = f"{name!r} differs first (max abs diff {_fmt(diff)})"
+        overall = None if overall is None or diff is None else max(overall, diff)
+    if first:
+        return Check(mode, what, overall, "mismatch", first)
+    return Check(mode, what, overall, "equivalent")
+
+
+def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
+    what = f"loss ({len(original.losses)} steps)"
+    if len(original.losses) != len(rewrite.losses):
+        detail = (
+            f"{len(original.losses)} steps in the original, {len(rewrite.losses)} in the rewrite"
+        )
+        return Check(TRAIN, what, None, "mismatch", detail)
+    named = {f"step {i}": t for i, t in enumerate(original.losses, 1)}
+    check = _group(
+        TRAIN, what, named, {f"step {i}": t for i, t in enumerate(rewrite.losses, 1)}, tol
+    )
+    for step, (left, right) in enumerate(zip(original.losses, rewrite.losses), 1):
+        equal, diff = compare_tensors(left, right, tol)
+        if not equal:
+            detail = f"the loss differs first at step {step} (abs diff {_fmt(diff)})"
+            return Check(TRAIN, what, check.max_abs_diff, "mismatch", detail)
+    return check
+
+
+def _restores(mode: str, stage: Stage, checkpoint: Mapping[str, tuple[int, ...]]) -> Check:
+    """Every variable the rewrite's graph restores must be in the checkpoint with its shape."""
+    what = f"restores ({len(stage.restores)} variables)"
+    for name, shape in stage.restores:
+        if name not in checkpoint:
+            detail = f"restores {name!r}, which the checkpoint does not have"
+            return Check(mode, what, None, "mismatch", detail)
+        if tuple(checkpoint[name]) != tuple(shape):
+            detail = (
+                f"restores {name!r} as {list(shape)}; the checkpoint has {list(checkpoint[name])}"
+            )
+            return Check(mode, what, None, "mismatch", detail)
+    return Check(mode, what, None, "equivalent")
+
+
+def _outcome(mode: str, what: str, original: Stage, rewrite: Stage) -> Check | None:
+    """The check when either side failed; None when both ran."""
+    if not original.ok and not rewrite.ok:
+        detail = f"both versions fail: {original.error}"
+        if rewrite.error != original.error:
+            detail += f" | rewrite: {rewrite.error}"
+        return Check(mode, what, None, "error", detail)
+    if not original.ok:
+        detail = (
+            f"the original fails ({original.error}); the rewrite runs (no reference to compare)"
+        )
+        return Check(mode, what, None, "fixed", detail)
+    if not rewrite.ok:
+        return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.error}")
+    return None
+
+
+def _keys(tensors: Mapping[str, Tensor]) -> str:
+    names = sorted({name.split("#")[0] for name in tensors})
+    return ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+
+
+def _train(original: Stage, rewrite: Stage, tol: Tolerance) -> list[Check]:
+    failed = _outcome(TRAIN, "trains", original, rewrite)
+    if failed:
+        return [failed]
+    variables = _group(
+        TRAIN, f"variables ({len(original.tensors)})", original.tensors, rewrite.tensors, tol
+    )
+    return [_losses(original, rewrite, tol), variables]
+
+
+def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> list[Check] | None:
+    """PREDICT checks against the original run with placeholder labels, when it ran."""
+    reference = original.stage("placeholder")
+    failed = original.stage(PREDICT)
+    if reference is None or failed is None or not reference.ok:
+        return None
+    checks: list[Check] = []
+    if original.label_dependence:
+        key, diff = original.label_dependence
+        detail = (
+            f"the original's predictions depend on labels ({key!r} changes with the placeholder)"
+        )
+        checks.append(Check(PREDICT, "independent of labels", diff, "mismatch", detail))
+    else:
+        checks.append(Check(PREDICT, "independent of labels", 0.0, "equivalent"))
+    if not rewrite.ok:
+        checks.append(
+            Check(PREDICT, "predicts", None, "mismatch", f"the rewrite fails: {rewrite.error}")
+        )
+        return checks
+    what = f"predictions ({_keys(reference.tensors)})"
+    check = _group(PREDICT, what, reference.tensors, rewrite.tensors, tol)
+    if check.verdict == "equivalent":
+        detail = (
+            f"the original fails without labels ({failed.error}); the rewrite matches its run "
+            "with placeholder labels"
+        )
+        check = Check(PREDICT, what, check.max_abs_diff, "fixed", detail)
+    checks.append(check)
+    return checks
+
+
+def _values(mode: str, original: Stage, rewrite: Stage, tol: Tolerance) -> list[Check]:
+    label = "metrics" if mode == EVAL else "predictions"
+    failed = _outcome(mode, "evaluates" if mode == EVAL else "predicts", original, rewrite)
+    if failed:
+        return [failed]
+    what = f"{label} ({_keys(original.tensors)})"
+    return [_group(mode, what, original.tensors, rewrite.tensors, tol)]
+
+
+def _checkpoint(original: RunResult, rewrite: RunResult) -> Mapping[str, tuple[int, ...]]:
+    """Names and shapes in the checkpoint EVAL and PREDICT restore (the original's if trained)."""
+    for result in (original, rewrite):
+        stage = result.stage(TRAIN)
+        if stage is not None and stage.ok:
+            return {name: tensor.shape for name, tensor in stage.tensors.items()}
+    return {}
+
+
+def compare_runs(original: RunResult, rewrite: RunResult, tol: Tolerance) -> tuple[Check, ...]:
+    """All checks, in mode order."""
+    if original.setup_error:
+        return (
+            Check(
+                "SETUP", "loads", None, "error", f"the original cannot run: {original.setup_error}"
+            ),
+        )
+    if rewrite.setup_error:
+        return (
+            Check(
+                "SETUP", "loads", None, "mismatch", f"the rewrite cannot run: {rewrite.setup_error}"
+            ),
+        )
+    checks: list[Check] = []
+    checkpoint = _checkpoint(original, rewrite)
+    steps: list[tuple[str, Callable[[Stage, Stage], list[Check]]]] = [
+        (TRAIN, lambda o, r: _train(o, r, tol)),
+        (EVAL, lambda o, r: _values(EVAL, o, r, tol)),
+        (PREDICT, lambda o, r: _predict_reference(original, r, tol) or _values(PREDICT, o, r, tol)),
+    ]
+    for mode, run in steps:
+        left, right = original.stage(mode), rewrite.stage(mode)
+        if left is None or right is None:
+            checks.append(Check(mode, "runs", None, "error", "not run (an earlier stage failed)"))
+            continue
+        if mode != TRAIN and right.restores and checkpoint:
+            checks.append(_restores(mode, right, checkpoint))
+        checks.extend(run(left, right))
+    return tuple(checks)
+
+
+def overall(checks: tuple[Check, ...]) -> Verdict:
+    return worst([check.verdict for check in checks])
+
+
+def summary(checks: tuple[Check, ...]) -> str:
+    """One line: the first check with the overall verdict, else a count."""
+    verdict = overall(checks)
+    for check in checks:
+        if check.verdict == verdict and check.detail and verdict != "equivalent":
+            return f"{check.mode} {check.what}: {check.detail}"
+    return f"{len(checks)} checks, all {verdict}" if checks else verdict

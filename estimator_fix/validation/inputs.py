@@ -1,0 +1,486 @@
+"""What to run, found statically (``ast``, no TensorFlow): the model_fn, the input functions, the
+params, whether it is a TPU model, and hints for synthetic inputs and labels.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from estimator_fix.validation.options import (
+    DEFAULT_STEPS,
+    DEFAULT_TIMEOUT,
+    LabelSpec,
+    OptionError,
+    ValidationOptions,
+    parse_input_fn,
+    parse_labels,
+    parse_params,
+)
+
+MODES = ("TRAIN", "EVAL", "PREDICT")
+
+INPUT_FN_NAMES = ("input_fn", "train_input_fn", "eval_input_fn", "predict_input_fn")
+#: Per mode, the module's input functions to use, in order of preference.
+_INPUT_PREFERENCE = {
+    "TRAIN": ("train_input_fn", "input_fn", "eval_input_fn"),
+    "EVAL": ("eval_input_fn", "input_fn", "train_input_fn"),
+    "PREDICT": ("predict_input_fn", "eval_input_fn", "input_fn", "train_input_fn"),
+}
+SERVING_FN_NAMES = ("serving_input_receiver_fn", "serving_input_fn")
+_FEATURE_SPEC_MARKERS = frozenset(
+    {"FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "feature_column"}
+)
+
+#: Calls whose labels are class ids: int32, one per example.
+_CLASS_ID_CALLS = frozenset(
+    {
+        "sparse_softmax_cross_entropy",
+        "sparse_softmax_cross_entropy_with_logits",
+        "sparse_categorical_crossentropy",
+        "sparse_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+        "one_hot",
+        "accuracy",
+        "in_top_k",
+        "recall_at_k",
+        "precision_at_k",
+    }
+)
+#: Calls whose labels are floats shaped like their other tensor argument (logits, predictions).
+_LIKE_CALLS = frozenset(
+    {
+        "softmax_cross_entropy",
+        "softmax_cross_entropy_with_logits",
+        "softmax_cross_entropy_with_logits_v2",
+        "sigmoid_cross_entropy",
+        "sigmoid_cross_entropy_with_logits",
+        "categorical_crossentropy",
+        "binary_crossentropy",
+        "mean_squared_error",
+        "absolute_difference",
+        "huber_loss",
+        "log_loss",
+        "mean_absolute_error",
+        "root_mean_squared_error",
+        "squared_difference",
+        "hinge_loss",
+        "mean_relative_error",
+        "auc",
+        "cosine_distance",
+        "mean_pairwise_squared_error",
+    }
+)
+_OTHER_KEYWORDS = ("logits", "predictions", "y_pred", "output", "input")
+#: Calls through which a name stays an alias of the labels (``y = tf.cast(labels, tf.int32)``).
+_ALIAS_CALLS = frozenset(
+    {"cast", "identity", "reshape", "squeeze", "expand_dims", "to_int32", "to_int64", "to_float"}
+)
+
+_CONFIG_KEYS = frozenset({"model-fn", "input-fn", "params", "steps", "labels", "python", "timeout"})
+
+
+class DiscoveryError(Exception):
+    """What to run could not be determined; ``str()`` is one line saying what was looked for."""
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function: ``name`` in the validated module, or in ``module`` (dotted or a .py path)."""
+
+    name: str
+    module: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"name": self.name, "module": self.module}
+
+
+@dataclass(frozen=True)
+class LabelHint:
+    """How the model_fn first uses its labels: their dtype, and the expression (in the model_fn)
+    whose per-example shape they share, if any."""
+
+    dtype: str
+    like: str | None
+    origin: str
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"dtype": self.dtype, "like": self.like, "origin": self.origin}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the workers need that can be found without running the code."""
+
+    model_fn: str
+    tpu: bool
+    inputs: Mapping[str, FunctionRef] | None
+    serving_fns: tuple[str, ...]
+    label_hint: LabelHint | None
+    labels: LabelSpec | None
+    params_json: str | None
+    steps: int
+    timeout: float
+    python: str | None
+    module_name: str
+    sys_path: tuple[str, ...]
+
+    @property
+    def synthetic(self) -> bool:
+        return self.inputs is None
+
+
+@dataclass(frozen=True)
+class _ValidateConfig:
+    root: Path | None
+    values: Mapping[str, Any]
+
+
+def _validate_config(path: Path) -> _ValidateConfig:
+    """``[tool.estimator-fix.validate]`` of the nearest configured pyproject.toml."""
+    from estimator_fix.config import ConfigError, discover_config
+
+    try:
+        config = discover_config([path])
+    except ConfigError as exc:
+        raise DiscoveryError(str(exc)) from None
+    values = dict(config.validate)
+    unknown = sorted(set(values) - _CONFIG_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_CONFIG_KEYS))
+        raise DiscoveryError(
+            f"{config.path}: unknown key {unknown[0]!r} in [tool.estimator-fix.validate] "
+            f"(known: {known})"
+        )
+    return _ValidateConfig(config.path.parent if config.path else None, values)
+
+
+def _config_value(config: _ValidateConfig, key: str, kind: type | tuple[type, ...]) -> Any:
+    value = config.values.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        expected = "number" if isinstance(kind, tuple) else kind.__name__
+        raise DiscoveryError(
+            f"[tool.estimator-fix.validate] {key} must be a {expected}, got {value!r}"
+        )
+    return value
+
+
+def _top_level(tree: ast.Module) -> dict[str, ast.AST]:
+    """Module-level names bound by def, class, assignment or import, to their defining node."""
+    names: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = node
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    names[target.id] = node
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            names[node.target.id] = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names[(alias.asname or alias.name).split(".")[0]] = node
+    return names
+
+
+def _argument_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = function.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+def _mentions(node: ast.AST, names: frozenset[str]) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and child.id in names:
+            return True
+        if isinstance(child, ast.Attribute) and child.attr in names:
+            return True
+    return False
+
+
+_SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec"})
+
+
+def _looks_like_model_fn(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    names = _argument_names(function)
+    return "model_fn" in function.name or ("features" in names and "mode" in names)
+
+
+def _find_model_fn(tree: ast.Module, path: Path) -> str:
+    functions = [
+        node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    with_spec = [f for f in functions if _looks_like_model_fn(f) and _mentions(f, _SPEC_NAMES)]
+    candidates = with_spec or [f for f in functions if _looks_like_model_fn(f)]
+    if len(candidates) > 1:
+        named = [f for f in candidates if f.name == "model_fn"]
+        if len(named) == 1:
+            return named[0].name
+        listed = ", ".join(f.name for f in candidates)
+        raise DiscoveryError(f"{path}: several model_fns ({listed}); pick one with --model-fn NAME")
+    if candidates:
+        return candidates[0].name
+    assigned = [name for name in _top_level(tree) if name.endswith("model_fn")]
+    if len(assigned) == 1:
+        return assigned[0]
+    nested = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node not in functions
+        and _looks_like_model_fn(node)
+    ]
+    hint = (
+        f" (found {', '.join(sorted(set(nested)))} nested in another function: "
+        "point --model-fn at a module-level callable)"
+        if nested
+        else ""
+    )
+    raise DiscoveryError(
+        f"{path}: no model_fn found: looked for a module-level function taking (features, labels, "
+        f"mode) or named *model_fn*; pass --model-fn NAME{hint}"
+    )
+
+
+def _function_node(tree: ast.Module, dotted: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    node = _top_level(tree).get(dotted.split(".")[0])
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _uses(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _labels_aliases(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """``labels`` and the names bound to it directly or through a cast/reshape."""
+    aliases = {"labels"}
+    for node in sorted(
+        (n for n in ast.walk(function) if isinstance(n, ast.Assign)), key=lambda n: n.lineno
+    ):
+        value = node.value
+        direct = isinstance(value, ast.Name) and value.id in aliases
+        through = (
+            isinstance(value, ast.Call)
+            and _call_name(value) in _ALIAS_CALLS
+            and bool(value.args)
+            and isinstance(value.args[0], ast.Name)
+            and value.args[0].id in aliases
+        )
+        if direct or through:
+            aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return aliases
+
+
+def _is_labels(node: ast.AST, aliases: set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in aliases
+
+
+def _other_operand(call: ast.Call, aliases: set[str]) -> ast.AST | None:
+    for keyword in call.keywords:
+        if keyword.arg in _OTHER_KEYWORDS:
+            return keyword.value
+    for argument in call.args:
+        if not _is_labels(argument, aliases):
+            return argument
+    return None
+
+
+def _hint_from(node: ast.AST, aliases: set[str]) -> LabelHint | None:
+    where = f"line {getattr(node, 'lineno', '?')}"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Add, ast.Mult)):
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if _is_labels(side, aliases) and not _uses(other, aliases):
+                like = ast.unparse(other)
+                return LabelHint("float32", like, f"`labels` combined with `{like}` ({where})")
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    name = _call_name(node)
+    arguments = [*node.args, *(k.value for k in node.keywords)]
+    if not any(_is_labels(a, aliases) for a in arguments):
+        return None
+    if name in _CLASS_ID_CALLS:
+        return LabelHint("int32", None, f"the labels of {name}() ({where})")
+    if name in _LIKE_CALLS:
+        operand = _other_operand(node, aliases)
+        shaped = ast.unparse(operand) if operand and not _uses(operand, aliases) else None
+        return LabelHint("float32", shaped, f"the labels of {name}() ({where})")
+    return None
+
+
+def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | None:
+    """How the model_fn first uses its labels (a loss or metric call, or arithmetic)."""
+    aliases = _labels_aliases(function)
+    uses = sorted(
+        (n for n in ast.walk(function) if isinstance(n, (ast.Call, ast.BinOp))),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for node in uses:
+        hint = _hint_from(node, aliases)
+        if hint is not None:
+            return hint
+    return None
+
+
+def _input_ref(text: str, root: Path | None) -> FunctionRef:
+    try:
+        parse_input_fn(text)
+    except OptionError as exc:
+        raise DiscoveryError(str(exc)) from None
+    module, _, name = text.rpartition(":")
+    if module.endswith(".py") and root is not None and not os.path.isabs(module):
+        module = os.fspath(root / module)
+    elif module.endswith(".py"):
+        module = os.path.abspath(module)
+    return FunctionRef(name, module)
+
+
+def _find_inputs(
+    names: Mapping[str, ast.AST], given: FunctionRef | None
+) -> dict[str, FunctionRef] | None:
+    if given is not None:
+        return {mode: given for mode in MODES}
+    present = [name for name in INPUT_FN_NAMES if name in names]
+    if not present:
+        return None
+    chosen: dict[str, FunctionRef] = {}
+    for mode in MODES:
+        for name in _INPUT_PREFERENCE[mode]:
+            if name in names:
+                chosen[mode] = FunctionRef(name)
+                break
+        else:
+            raise DiscoveryError(
+                f"no input function for {mode}: found {', '.join(present)}; "
+                "add one of " + ", ".join(_INPUT_PREFERENCE[mode]) + " or pass --input-fn MODULE:FN"
+            )
+    return chosen
+
+
+def _synthetic_sources(tree: ast.Module, names: Mapping[str, ast.AST]) -> tuple[str, ...]:
+    """Serving input functions in the module (by the usual names or containing 'serving_input')."""
+    found = [name for name in SERVING_FN_NAMES if name in names]
+    found += [
+        name
+        for name, node in names.items()
+        if "serving_input" in name
+        and name not in found
+        and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    return tuple(found)
+
+
+def _has_feature_spec(tree: ast.Module) -> bool:
+    return _mentions(tree, _FEATURE_SPEC_MARKERS)
+
+
+def package_layout(path: Path) -> tuple[str, tuple[str, ...]]:
+    """The module's dotted name (through enclosing packages) and the directories it imports from."""
+    path = path.resolve()
+    parts = [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    roots = [os.fspath(path.parent)]
+    if os.fspath(directory) not in roots:
+        roots.append(os.fspath(directory))
+    return ".".join(parts), tuple(roots)
+
+
+def no_input_message(path: Path) -> str:
+    return (
+        f"{path}: no input: looked for --input-fn MODULE:FN, functions "
+        f"{'/'.join(INPUT_FN_NAMES)} in the file, input-fn in [tool.estimator-fix.validate] "
+        "(pyproject.toml), and for synthetic inputs a serving input function "
+        f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec or feature columns"
+    )
+
+
+def _parse(path: Path, source: bytes) -> ast.Module:
+    try:
+        return ast.parse(source, filename=os.fspath(path))
+    except (SyntaxError, ValueError) as exc:
+        raise DiscoveryError(f"{path}: does not parse: {exc}") from None
+
+
+def _params(options: ValidationOptions, config: _ValidateConfig) -> str | None:
+    if options.params_json is not None:
+        return options.params_json
+    value = config.values.get("params")
+    if value is None:
+        return None
+    try:
+        if isinstance(value, dict):
+            return json.dumps(value, sort_keys=True)
+        if isinstance(value, str):
+            return parse_params(value)
+    except OptionError as exc:
+        raise DiscoveryError(f"[tool.estimator-fix.validate] params: {exc}") from None
+    raise DiscoveryError("[tool.estimator-fix.validate] params must be a table or a JSON string")
+
+
+def _labels(options: ValidationOptions, config: _ValidateConfig) -> LabelSpec | None:
+    if options.labels is not None:
+        return options.labels
+    text = _config_value(config, "labels", str)
+    try:
+        return parse_labels(text) if text else None
+    except OptionError as exc:
+        raise DiscoveryError(f"[tool.estimator-fix.validate] labels: {exc}") from None
+
+
+def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
+    """Decide what the workers run for ``path`` (whose content is ``source``).
+
+    Options win over ``[tool.estimator-fix.validate]``; the model_fn and input functions not
+    given either way are found in the source. Raises DiscoveryError with one line.
+    """
+    tree = _parse(path, source)
+    config = _validate_config(path)
+    names = _top_level(tree)
+    model_fn = (
+        options.model_fn or _config_value(config, "model-fn", str) or _find_model_fn(tree, path)
+    )
+    function = _function_node(tree, model_fn)
+    if function is None and model_fn.split(".")[0] not in names:
+        raise DiscoveryError(f"{path}: no {model_fn!r} at module level (from --model-fn or config)")
+    given: FunctionRef | None = None
+    if options.input_fn:
+        given = _input_ref(options.input_fn, None)
+    elif _config_value(config, "input-fn", str):
+        given = _input_ref(config.values["input-fn"], config.root)
+    inputs = _find_inputs(names, given)
+    serving = _synthetic_sources(tree, names)
+    if inputs is None and not serving and not _has_feature_spec(tree):
+        raise DiscoveryError(no_input_message(path))
+    steps = options.steps or _config_value(config, "steps", int) or DEFAULT_STEPS
+    timeout = options.timeout or _config_value(config, "timeout", (int, float)) or DEFAULT_TIMEOUT
+    module_name, roots = package_layout(path)
+    if config.root is not None and os.fspath(config.root) not in roots:
+        roots = (*roots, os.fspath(config.root))
+    return Plan(
+        model_fn=model_fn,
+        tpu=function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"})),
+        inputs=inputs,
+        serving_fns=serving,
+        label_hint=label_hint(function) if function is not None else None,
+        labels=_labels(options, config),
+        params_json=_params(options, config),
+        steps=int(steps),
+        timeout=float(timeout),
+        python=options.python or _config_value(config, "python", str),
+        module_name=module_name,
+        sys_path=roots,
+    )

@@ -1,0 +1,101 @@
+"""What a validation concludes: one Check per comparison, and the report that gathers them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Verdict = Literal["equivalent", "fixed", "mismatch", "error"]
+
+#: How verdicts combine: a proven mismatch outweighs a check that could not run.
+_SEVERITY: dict[Verdict, int] = {"equivalent": 0, "fixed": 1, "error": 2, "mismatch": 3}
+
+_RETURN_CODES: dict[Verdict, int] = {"equivalent": 0, "fixed": 0, "mismatch": 1, "error": 2}
+
+
+def worst(verdicts: list[Verdict]) -> Verdict:
+    """The overall verdict of several checks (``equivalent`` when there are none)."""
+    return max(verdicts, key=_SEVERITY.__getitem__, default="equivalent")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison: in ``mode`` (TRAIN, EVAL, PREDICT, or SETUP), ``what`` was compared.
+
+    ``max_abs_diff`` is the largest absolute difference found (0.0 when equal, ``None`` when the
+    values are not numbers or there was nothing to compare); ``detail`` names the first
+    differing tensor or the error's last line.
+    """
+
+    mode: str
+    what: str
+    max_abs_diff: float | None
+    verdict: Verdict
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "check": self.what,
+            "max_abs_diff": self.max_abs_diff,
+            "verdict": self.verdict,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The result of validating ``rewritten`` against ``original``.
+
+    ``message`` is one line: the first mismatch or error, or a summary. ``synthetic_inputs`` is
+    True when the file had no input function and random inputs were built for it.
+    """
+
+    original: str
+    rewritten: str
+    verdict: Verdict
+    message: str
+    checks: tuple[Check, ...] = ()
+    synthetic_inputs: bool = False
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    model_fn: str = ""
+    steps: int = 0
+
+    @property
+    def return_code(self) -> int:
+        """0 equivalent or fixed, 1 mismatch, 2 could not run."""
+        return _RETURN_CODES[self.verdict]
+
+    @property
+    def headline(self) -> str:
+        """The verdict as shown in summaries, e.g. ``equivalent (synthetic inputs)``."""
+        return f"{self.verdict} (synthetic inputs)" if self.synthetic_inputs else self.verdict
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "original": self.original,
+            "rewritten": self.rewritten,
+            "verdict": self.verdict,
+            "message": self.message,
+            "model_fn": self.model_fn,
+            "steps": self.steps,
+            "synthetic_inputs": self.synthetic_inputs,
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+            "checks": [check.to_json() for check in self.checks],
+        }
+
+
+def error_report(
+    original: str, rewritten: str, message: str, seconds: float = 0.0
+) -> ValidationReport:
+    """A report for a validation that could not run at all."""
+    return ValidationReport(
+        original=original,
+        rewritten=rewritten,
+        verdict="error",
+        message=message,
+        checks=(Check("SETUP", "run", None, "error", message),),
+        seconds=seconds,
+    )

@@ -1,0 +1,146 @@
+"""The results one worker wrote (``results.json`` + ``arrays.bin``), read without NumPy.
+
+The worker stores every array as raw little-endian bytes with a dtype and shape; booleans arrive as
+uint8, float16/bfloat16 as float32 and complex as their float pairs, so every numeric dtype here
+has an ``array`` typecode. Strings arrive as fixed-width bytes (``S<n>``) and compare as bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESULTS_FILE = "results.json"
+ARRAYS_FILE = "arrays.bin"
+
+_TYPECODES = {
+    "float32": "f",
+    "float64": "d",
+    "int8": "b",
+    "uint8": "B",
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "int64": "q",
+    "uint64": "Q",
+}
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One stored array: its dtype name (NumPy spelling), shape and raw bytes."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    data: bytes
+
+    def values(self) -> list[float] | None:
+        """The elements as Python numbers, or None for strings."""
+        code = _TYPECODES.get(self.dtype)
+        if code is None:
+            return None
+        items = array(code)
+        items.frombytes(self.data)
+        if sys.byteorder != "little":
+            items.byteswap()
+        return [float(x) for x in items]
+
+    def describe(self) -> str:
+        return f"{self.dtype}{list(self.shape)}"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One mode's run in one version: whether it ran, its last error line, and what it produced.
+
+    TRAIN: ``losses`` per step and ``tensors`` the final checkpoint's variables. EVAL: ``tensors``
+    the metrics. PREDICT: ``tensors`` the predictions (``key#batch``). ``restores`` lists the
+    variables (name, shape) the mode's graph restores from a checkpoint.
+    """
+
+    ok: bool
+    error: str = ""
+    losses: tuple[Tensor, ...] = ()
+    tensors: Mapping[str, Tensor] = field(default_factory=dict)
+    restores: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one version's worker reported."""
+
+    setup_error: str = ""
+    stages: Mapping[str, Stage] = field(default_factory=dict)
+    label_dependence: tuple[str, float] | None = None
+    synthetic: bool = False
+    notes: tuple[str, ...] = ()
+
+    def stage(self, name: str) -> Stage | None:
+        return self.stages.get(name)
+
+
+def crashed(reason: str) -> RunResult:
+    """The result of a worker that died or timed out before reporting."""
+    return RunResult(setup_error=reason)
+
+
+def _tensor(raw: Mapping[str, object], blob: bytes) -> Tensor:
+    offset = int(str(raw["offset"]))
+    nbytes = int(str(raw["nbytes"]))
+    shape = raw["shape"]
+    assert isinstance(shape, list)
+    return Tensor(str(raw["dtype"]), tuple(int(d) for d in shape), blob[offset : offset + nbytes])
+
+
+def _stage(raw: Mapping[str, object], blob: bytes) -> Stage:
+    losses = raw.get("losses") or []
+    tensors = raw.get("tensors") or {}
+    restores = raw.get("restores") or []
+    assert isinstance(losses, list) and isinstance(tensors, dict) and isinstance(restores, list)
+    return Stage(
+        ok=bool(raw.get("ok")),
+        error=str(raw.get("error") or ""),
+        losses=tuple(_tensor(t, blob) for t in losses),
+        tensors={str(name): _tensor(t, blob) for name, t in tensors.items()},
+        restores=tuple((str(name), tuple(int(d) for d in shape)) for name, shape in restores),
+    )
+
+
+def load_results(directory: Path) -> RunResult:
+    """Read a worker's output directory; a missing or damaged file reads as a crash."""
+    try:
+        raw = json.loads((directory / RESULTS_FILE).read_text(encoding="utf-8"))
+        blob = (directory / ARRAYS_FILE).read_bytes()
+    except (OSError, ValueError) as exc:
+        return crashed(f"the worker wrote no readable results ({exc})")
+    stages = raw.get("stages") or {}
+    dependence = raw.get("label_dependence")
+    return RunResult(
+        setup_error=str(raw.get("setup_error") or ""),
+        stages={name: _stage(stage, blob) for name, stage in stages.items()},
+        label_dependence=(
+            (str(dependence["key"]), float(dependence["max_abs_diff"])) if dependence else None
+        ),
+        synthetic=bool(raw.get("synthetic")),
+        notes=tuple(str(note) for note in raw.get("notes") or ()),
+    )
+
+
+def max_abs_diff(a: Tensor, b: Tensor) -> float | None:
+    """Largest |a - b| over the elements (NaN against a number counts as inf), or None."""
+    left, right = a.values(), b.values()
+    if left is None or right is None or len(left) != len(right):
+        return None
+    worst = 0.0
+    for x, y in zip(left, right):
+        if x == y or (math.isnan(x) and math.isnan(y)):
+            continue
+        diff = abs(x - y)
+        worst = math.inf if math.isnan(diff) else max(worst, diff)
+    return worst
