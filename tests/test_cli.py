@@ -15,9 +15,9 @@ from typer.testing import CliRunner, Result
 
 from codemods.rules import RULES, Rule
 from estimator_fix import engine
-from estimator_fix.cli import app
+from estimator_fix.cli import app, lint
 from estimator_fix.diffs import unified_diff
-from tests.fake_codemods import FakeCodemod
+from tests.fake_codemods import CrashingCodemod, FakeCodemod, SkippingCodemod
 
 MODEL = b"""import numpy as np
 import tensorflow as tf
@@ -119,6 +119,49 @@ def test_bad_selector_is_a_usage_error() -> None:
     ]
 
 
+def test_our_own_failure_is_reported_and_nothing_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "all_codemods", lambda: [FakeCodemod, CrashingCodemod])
+    make("m.py", MODEL)
+    result = run("fix", "m.py")
+    assert result.exit_code == 2
+    assert lines(result.stderr) == [
+        "m.py: error: internal error: CrashingCodemod crashed: ValueError: boom "
+        "(please report this bug)"
+    ]
+    assert Path("m.py").read_bytes() == MODEL
+
+
+def test_codemod_warnings_go_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "all_codemods", lambda: [SkippingCodemod, FakeCodemod])
+    make("m.py", MODEL)
+    result = run("check", "m.py")
+    assert "m.py: warning: SkippingCodemod left the file alone: generated code" in lines(
+        result.stderr
+    )
+    assert "warning" not in result.stdout
+    assert "warning" not in run("check", "-q", "m.py").stderr
+
+
+def test_fix_does_not_overwrite_a_file_changed_since_it_was_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = make("m.py", SAFE_ONLY)
+    read = lint.process_file
+
+    def read_then_edit(file: Path, settings: engine.Settings) -> engine.FileResult:
+        result = read(file, settings)
+        path.write_bytes(b"# edited meanwhile\n" + SAFE_ONLY)
+        return result
+
+    monkeypatch.setattr(lint, "process_file", read_then_edit)
+    result = run("fix", "m.py")
+    assert result.exit_code == 2
+    assert lines(result.stderr) == [
+        "m.py: error: changed on disk since it was read; not overwritten"
+    ]
+    assert path.read_bytes() == b"# edited meanwhile\n" + SAFE_ONLY
+
+
 # -- check -----------------------------------------------------------------------------------
 
 
@@ -203,6 +246,24 @@ def test_configuration_from_pyproject_and_flags_override_it() -> None:
     result = run("check", "--select", "EF901", "src")
     assert [line.split()[1] for line in lines(result.stdout)] == ["EF901"]
     assert run("check", "src/generated/g.py").stdout.count("EF903") == 1  # named directly
+
+
+def test_explicit_config_file() -> None:
+    make("pyproject.toml", b'[tool.estimator-fix]\nselect = ["EF903"]\n')
+    make("ci/strict.toml", b'[tool.estimator-fix]\nselect = ["EF901"]\n')
+    make("m.py", MODEL)
+    result = run("check", "--config", "ci/strict.toml", "m.py")
+    assert [line.split()[1] for line in lines(result.stdout)] == ["EF901"]
+
+
+def test_progress_on_a_terminal_keeps_results_intact() -> None:
+    for name in ("a", "b", "c"):
+        make(f"pkg/{name}.py", MODEL)
+    result = run("check", "--no-color", "pkg", env={"FORCE_COLOR": "1"})
+    assert result.exit_code == 1
+    assert len(lines(result.stdout)) == 9
+    first = lines(result.stdout)[0]
+    assert first == "pkg/a.py:6:5: EF901 print() runs once at graph build (fixable)"
 
 
 def test_bad_configuration_exits_2_naming_the_file() -> None:
