@@ -30,7 +30,7 @@ from codemods.findings import FINDINGS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.globs import matches
 from estimator_fix.noqa import is_suppressed, noqa_lines
-from estimator_fix.parse_errors import describe_parse_failure
+from estimator_fix.parse_errors import compile_error, describe_parse_failure
 from estimator_fix.sources import SourceError, decode_check, decode_source, read_source
 
 #: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed.
@@ -287,6 +287,11 @@ def _fix(
     except cst.ParserSyntaxError as exc:
         first = exc.message.splitlines()[0] if exc.message else "invalid syntax"
         return Failed(name, f"internal error: the rewrite does not parse ({first}); not written")
+    # Python's own compiler as a second, independent judge (when it accepts the original).
+    if compile_error(decode_source(data)) is None:
+        rejected = compile_error(decode_source(fixed))
+        if rejected is not None:
+            return Failed(name, f"internal error: the rewrite does not compile ({rejected})")
     if _chain(fix_plan, fixed_module, name, settings.unsafe_fixes).module.bytes != fixed:
         return Failed(
             name, "internal error: the rewrite is not stable (a second run changes it again)"

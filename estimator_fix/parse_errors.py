@@ -41,16 +41,28 @@ def python2_construct(line: str, message: str = "") -> str | None:
     return None
 
 
-def _compile_error(text: str) -> SyntaxError | None:
+def _compile_error(text: str, flags: int = ast.PyCF_ONLY_AST) -> SyntaxError | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
-            compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            compile(text, "<source>", "exec", flags=flags, dont_inherit=True)
     except SyntaxError as exc:
         return exc
     except (ValueError, MemoryError, RecursionError):
         return None
     return None
+
+
+def compile_error(text: str) -> str | None:
+    """What this interpreter's compiler rejects in ``text`` (one line), or None if it compiles.
+
+    A full compile, so it also catches what a parser accepts but Python does not (``return``
+    outside a function, a misplaced ``nonlocal``).
+    """
+    error = _compile_error(text, flags=0)
+    if error is None:
+        return None
+    return f"line {error.lineno}: {(error.msg or 'invalid syntax').splitlines()[0]}"
 
 
 def describe_parse_failure(text: str, error: cst.ParserSyntaxError) -> str:

@@ -112,3 +112,15 @@ class BreakingCodemod(ModelFnCodemod):
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         return updated_node.with_changes(default_indent="x ")
+
+
+class ReturnOutsideCodemod(ModelFnCodemod):
+    """Adds a module-level ``return``: LibCST parses it, Python does not compile it."""
+
+    DESCRIPTION = "Test codemod whose output parses but does not compile."
+    RULE_CODES: ClassVar[tuple[str, ...]] = ("EF950",)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if any(m.matches(s, m.SimpleStatementLine([m.Return()])) for s in updated_node.body):
+            return updated_node
+        return updated_node.with_changes(body=[*updated_node.body, cst.parse_statement("return\n")])

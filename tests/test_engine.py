@@ -26,6 +26,7 @@ from tests.fake_codemods import (
     BreakingCodemod,
     CrashingCodemod,
     FakeCodemod,
+    ReturnOutsideCodemod,
     SkippingCodemod,
     UnstableCodemod,
 )
@@ -284,6 +285,12 @@ def test_unparsable_rewrite_is_failed() -> None:
     result = process_source("m.py", SOURCE, Settings(codemods=(BreakingCodemod,)))
     assert isinstance(result, Failed)
     assert "does not parse" in result.reason
+
+
+def test_rewrite_python_does_not_compile_is_failed() -> None:
+    result = process_source("m.py", SOURCE, Settings(codemods=(ReturnOutsideCodemod,)))
+    assert isinstance(result, Failed)
+    assert "does not compile (line 14: 'return' outside function)" in result.reason
 
 
 def test_skipfile_from_a_codemod_is_a_warning() -> None:
