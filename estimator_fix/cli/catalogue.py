@@ -21,7 +21,7 @@ def _catalogue() -> "dict[str, Rule]":
 
 @app.command()
 def rules(no_color: NoColor = False) -> None:
-    """List the rules: code, what it finds, and what ``fix`` does about it."""
+    """List the rules: code, what it finds, and what fix does about it."""
     out = Output.create(no_color=no_color)
     catalogue = _catalogue()
     if not catalogue:
