@@ -175,10 +175,14 @@ def validate_pair(
         message=summary(checks),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
-        notes=tuple(note for note in notes if not note.startswith("TRAIN took")),
+        notes=notes,
         seconds=time.monotonic() - started,
         model_fn=plan_.model_fn,
         steps=plan_.steps,
+        timings=(
+            ("original", tuple(results[0].timings().items())),
+            ("rewrite", tuple(results[1].timings().items())),
+        ),
     )
 
 

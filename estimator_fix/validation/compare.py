@@ -55,6 +55,14 @@ def compare_tensors(original: Tensor, rewrite: Tensor, tol: Tolerance) -> tuple[
     return (not tol.exact and _within(original, rewrite, tol)), diff
 
 
+def _display(name: str) -> str:
+    """A tensor's name for messages: predictions are stored per batch as ``key#index``."""
+    key, sep, index = name.rpartition("#")
+    if sep and index.isdigit():
+        return f"{key!r} (batch {int(index) + 1})"
+    return repr(name)
+
+
 def _group(
     mode: str,
     what: str,
@@ -66,9 +74,11 @@ def _group(
     only_original = [name for name in original if name not in rewrite]
     only_rewrite = [name for name in rewrite if name not in original]
     if only_original:
-        return Check(mode, what, None, "mismatch", f"{only_original[0]!r} only in the original")
+        detail = f"{_display(only_original[0])} only in the original"
+        return Check(mode, what, None, "mismatch", detail)
     if only_rewrite:
-        return Check(mode, what, None, "mismatch", f"{only_rewrite[0]!r} only in the rewrite")
+        detail = f"{_display(only_rewrite[0])} only in the rewrite"
+        return Check(mode, what, None, "mismatch", detail)
     overall: float | None = 0.0
     first = ""
     for name, left in original.items():
@@ -80,13 +90,13 @@ def _group(
         if not first:
             if left.dtype != right.dtype or left.shape != right.shape:
                 first = (
-                    f"{name!r} is {left.describe()} in the original, "
+                    f"{_display(name)} is {left.describe()} in the original, "
                     f"{right.describe()} in the rewrite"
                 )
             elif diff == 0.0:
-                first = f"{name!r} differs bitwise (sign of zero or NaN payload)"
+                first = f"{_display(name)} differs bitwise (sign of zero or NaN payload)"
             else:
-                first = f"{name!r} differs first (max abs diff {_fmt(diff)})"
+                first = f"{_display(name)} differs first (max abs diff {_fmt(diff)})"
         overall = None if overall is None or diff is None else max(overall, diff)
     if first:
         return Check(mode, what, overall, "mismatch", first)
@@ -128,16 +138,20 @@ def _restores(mode: str, stage: Stage, checkpoint: Mapping[str, tuple[int, ...]]
 
 
 def _outcome(mode: str, what: str, original: Stage, rewrite: Stage) -> Check | None:
-    """The check when either side failed; None when both ran."""
+    """The check when either side failed; None when both ran.
+
+    Both failing the same way after TRAIN ran is preserved behaviour (a model that never
+    predicts); failing in TRAIN, or differently, leaves nothing to compare.
+    """
     if not original.ok and not rewrite.ok:
+        if rewrite.error == original.error and mode != TRAIN:
+            return Check(mode, what, None, "equivalent", f"both versions fail: {original.error}")
         detail = f"both versions fail: {original.error}"
         if rewrite.error != original.error:
             detail += f" | rewrite: {rewrite.error}"
         return Check(mode, what, None, "error", detail)
     if not original.ok:
-        detail = (
-            f"the original fails ({original.error}); the rewrite runs (no reference to compare)"
-        )
+        detail = f"the original fails ({original.error}); the rewrite runs (nothing to compare)"
         return Check(mode, what, None, "fixed", detail)
     if not rewrite.ok:
         return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.error}")
@@ -165,19 +179,18 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
     failed = original.stage(PREDICT)
     if reference is None or failed is None or not reference.ok:
         return None
+    if not rewrite.ok and rewrite.error == failed.error:
+        return None  # unchanged behaviour: both fail without labels
     checks: list[Check] = []
     if original.label_dependence:
         key, diff = original.label_dependence
-        detail = (
-            f"the original's predictions depend on labels ({key!r} changes with the placeholder)"
-        )
+        detail = f"the original's predictions depend on labels ({key!r} changes with them)"
         checks.append(Check(PREDICT, "independent of labels", diff, "mismatch", detail))
     else:
         checks.append(Check(PREDICT, "independent of labels", 0.0, "equivalent"))
     if not rewrite.ok:
-        checks.append(
-            Check(PREDICT, "predicts", None, "mismatch", f"the rewrite fails: {rewrite.error}")
-        )
+        detail = f"the rewrite fails: {rewrite.error}"
+        checks.append(Check(PREDICT, "predicts", None, "mismatch", detail))
         return checks
     what = f"predictions ({_keys(reference.tensors)})"
     check = _group(PREDICT, what, reference.tensors, rewrite.tensors, tol)

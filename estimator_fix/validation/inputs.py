@@ -150,24 +150,39 @@ def _validate_config(path: Path) -> _ValidateConfig:
     except ConfigError as exc:
         raise DiscoveryError(str(exc)) from None
     values = dict(config.validate)
-    unknown = sorted(set(values) - _CONFIG_KEYS)
+    unknown = sorted(set(values) - set(_CONFIG_TYPES))
     if unknown:
-        known = ", ".join(sorted(_CONFIG_KEYS))
+        known = ", ".join(sorted(_CONFIG_TYPES))
         raise DiscoveryError(
             f"{config.path}: unknown key {unknown[0]!r} in [tool.estimator-fix.validate] "
             f"(known: {known})"
         )
+    _check_config(values, str(config.path))
     return _ValidateConfig(config.path.parent if config.path else None, values)
 
 
-def _config_value(config: _ValidateConfig, key: str, kind: type | tuple[type, ...]) -> Any:
-    value = config.values.get(key)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        expected = "number" if isinstance(kind, tuple) else kind.__name__
-        raise DiscoveryError(
-            f"[tool.estimator-fix.validate] {key} must be a {expected}, got {value!r}"
-        )
-    return value
+_CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "model-fn": ((str,), "a string"),
+    "input-fn": ((str,), "a string (MODULE:FN)"),
+    "params": ((dict, str), "a table or a JSON string"),
+    "steps": ((int,), "an integer"),
+    "labels": ((str,), "a string (SHAPE:DTYPE)"),
+    "python": ((str,), "a string"),
+    "timeout": ((int, float), "a number"),
+}
+
+
+def _check_config(values: Mapping[str, Any], where: str) -> None:
+    for key, value in values.items():
+        kinds, expected = _CONFIG_TYPES[key]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise DiscoveryError(
+                f"{where}: [tool.estimator-fix.validate] {key} must be {expected}, got {value!r}"
+            )
+
+
+def _config_value(config: _ValidateConfig, key: str) -> Any:
+    return config.values.get(key)
 
 
 def _top_level(tree: ast.Module) -> dict[str, ast.AST]:
@@ -205,44 +220,64 @@ def _mentions(node: ast.AST, names: frozenset[str]) -> bool:
 _SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec"})
 
 
-def _looks_like_model_fn(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+_ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
+
+
+def _required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    required = positional[: len(positional) - len(args.defaults)]
+    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    return [a.arg for a in (*required, *keyword)]
+
+
+def _estimator_callable(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Takes ``features`` and ``mode`` and nothing an Estimator cannot pass."""
     names = _argument_names(function)
-    return "model_fn" in function.name or ("features" in names and "mode" in names)
+    required = _required_arguments(function)
+    return "features" in names and "mode" in names and set(required) <= _ESTIMATOR_ARGS
 
 
 def _find_model_fn(tree: ast.Module, path: Path) -> str:
+    """A module-level ``model_fn``, else the one Estimator-callable function returning a spec."""
+    names = _top_level(tree)
+    if "model_fn" in names and not isinstance(names["model_fn"], (ast.Import, ast.ImportFrom)):
+        return "model_fn"
     functions = [
         node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
-    with_spec = [f for f in functions if _looks_like_model_fn(f) and _mentions(f, _SPEC_NAMES)]
-    candidates = with_spec or [f for f in functions if _looks_like_model_fn(f)]
+    callable_ = [f for f in functions if _estimator_callable(f)]
+    candidates = [f for f in callable_ if _mentions(f, _SPEC_NAMES)] or callable_
     if len(candidates) > 1:
-        named = [f for f in candidates if f.name == "model_fn"]
-        if len(named) == 1:
-            return named[0].name
         listed = ", ".join(f.name for f in candidates)
         raise DiscoveryError(f"{path}: several model_fns ({listed}); pick one with --model-fn NAME")
     if candidates:
         return candidates[0].name
-    assigned = [name for name in _top_level(tree) if name.endswith("model_fn")]
+    assigned = [
+        name
+        for name, node in names.items()
+        if name.endswith("model_fn") and isinstance(node, (ast.Assign, ast.AnnAssign))
+    ]
     if len(assigned) == 1:
         return assigned[0]
-    nested = [
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and node not in functions
-        and _looks_like_model_fn(node)
-    ]
+    nested = sorted(
+        {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node not in functions
+            and _estimator_callable(node)
+        }
+    )
     hint = (
-        f" (found {', '.join(sorted(set(nested)))} nested in another function: "
+        f" (found {', '.join(nested)} inside other definitions: "
         "point --model-fn at a module-level callable)"
         if nested
         else ""
     )
     raise DiscoveryError(
         f"{path}: no model_fn found: looked for a module-level function taking (features, labels, "
-        f"mode) or named *model_fn*; pass --model-fn NAME{hint}"
+        f"mode[, params][, config]) or a name ending in model_fn; pass --model-fn NAME{hint}"
     )
 
 
@@ -428,13 +463,13 @@ def _params(options: ValidationOptions, config: _ValidateConfig) -> str | None:
             return parse_params(value)
     except OptionError as exc:
         raise DiscoveryError(f"[tool.estimator-fix.validate] params: {exc}") from None
-    raise DiscoveryError("[tool.estimator-fix.validate] params must be a table or a JSON string")
+    raise AssertionError("checked by _check_config")
 
 
 def _labels(options: ValidationOptions, config: _ValidateConfig) -> LabelSpec | None:
     if options.labels is not None:
         return options.labels
-    text = _config_value(config, "labels", str)
+    text = _config_value(config, "labels")
     try:
         return parse_labels(text) if text else None
     except OptionError as exc:
@@ -450,23 +485,21 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     tree = _parse(path, source)
     config = _validate_config(path)
     names = _top_level(tree)
-    model_fn = (
-        options.model_fn or _config_value(config, "model-fn", str) or _find_model_fn(tree, path)
-    )
+    model_fn = options.model_fn or _config_value(config, "model-fn") or _find_model_fn(tree, path)
     function = _function_node(tree, model_fn)
     if function is None and model_fn.split(".")[0] not in names:
         raise DiscoveryError(f"{path}: no {model_fn!r} at module level (from --model-fn or config)")
     given: FunctionRef | None = None
     if options.input_fn:
         given = _input_ref(options.input_fn, None)
-    elif _config_value(config, "input-fn", str):
+    elif _config_value(config, "input-fn"):
         given = _input_ref(config.values["input-fn"], config.root)
     inputs = _find_inputs(names, given)
     serving = _synthetic_sources(tree, names)
     if inputs is None and not serving and not _has_feature_spec(tree):
         raise DiscoveryError(no_input_message(path))
-    steps = options.steps or _config_value(config, "steps", int) or DEFAULT_STEPS
-    timeout = options.timeout or _config_value(config, "timeout", (int, float)) or DEFAULT_TIMEOUT
+    steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
+    timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
     module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
@@ -480,7 +513,7 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
         params_json=_params(options, config),
         steps=int(steps),
         timeout=float(timeout),
-        python=options.python or _config_value(config, "python", str),
+        python=options.python or _config_value(config, "python"),
         module_name=module_name,
         sys_path=roots,
     )

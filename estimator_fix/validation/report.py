@@ -48,7 +48,8 @@ class ValidationReport:
     """The result of validating ``rewritten`` against ``original``.
 
     ``message`` is one line: the first mismatch or error, or a summary. ``synthetic_inputs`` is
-    True when the file had no input function and random inputs were built for it.
+    True when the file had no input function and random inputs were built for it. ``timings``
+    holds, per version, the seconds each stage took in its worker.
     """
 
     original: str
@@ -61,6 +62,7 @@ class ValidationReport:
     seconds: float = 0.0
     model_fn: str = ""
     steps: int = 0
+    timings: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     @property
     def return_code(self) -> int:
@@ -84,6 +86,7 @@ class ValidationReport:
             "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
             "checks": [check.to_json() for check in self.checks],
+            "timings": {version: dict(stages) for version, stages in self.timings},
         }
 
 

@@ -69,6 +69,7 @@ class Stage:
     losses: tuple[Tensor, ...] = ()
     tensors: Mapping[str, Tensor] = field(default_factory=dict)
     restores: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class RunResult:
 
     def stage(self, name: str) -> Stage | None:
         return self.stages.get(name)
+
+    def timings(self) -> dict[str, float]:
+        """Seconds per stage (setup time is part of TRAIN's)."""
+        return {name: round(stage.seconds, 3) for name, stage in self.stages.items()}
 
 
 def crashed(reason: str) -> RunResult:
@@ -109,6 +114,7 @@ def _stage(raw: Mapping[str, object], blob: bytes) -> Stage:
         losses=tuple(_tensor(t, blob) for t in losses),
         tensors={str(name): _tensor(t, blob) for name, t in tensors.items()},
         restores=tuple((str(name), tuple(int(d) for d in shape)) for name, shape in restores),
+        seconds=float(str(raw.get("seconds") or 0.0)),
     )
 
 

@@ -68,6 +68,7 @@ class Output:
         self.directory = directory
         self.np = np
         self.blob = bytearray()
+        self.mark = time.monotonic()
         self.data: Dict[str, Any] = {
             "setup_error": "",
             "stages": {},
@@ -102,7 +103,10 @@ class Output:
         return entry
 
     def stage(self, name: str, ok: bool, error: str = "", **fields: Any) -> None:
-        self.data["stages"][name] = dict(ok=ok, error=error, **fields)
+        """Record one stage; its ``seconds`` run from the previous stage (or the start)."""
+        now = time.monotonic()
+        self.data["stages"][name] = dict(ok=ok, error=error, seconds=now - self.mark, **fields)
+        self.mark = now
 
     def note(self, text: str) -> None:
         self.data["notes"].append(text)
@@ -142,6 +146,9 @@ def load_module(spec: Dict[str, Any]) -> Any:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     name = spec["module_name"]
+    taken = name in sys.modules or name in getattr(sys, "stdlib_module_names", ())
+    if "." not in name and taken:
+        name = "estimator_fix_validated_module"  # never shadow an imported or stdlib module
     module = types.ModuleType(name)
     module.__file__ = spec["as_file"]
     module.__package__ = name.rpartition(".")[0]
@@ -470,6 +477,10 @@ def recorder_class(tf: Any, np: Any) -> Any:
     return Recorder
 
 
+def _shape_text(shape: List[int]) -> str:
+    return "[" + ", ".join(["batch"] + [str(d) for d in shape]) + "]"
+
+
 class Synthetic:
     """A small random batch for a module without an input function.
 
@@ -589,9 +600,8 @@ class Synthetic:
         tf = self.tf
         explicit = self.program.spec.get("labels")
         if explicit:
-            self.program.out.note(
-                f"synthetic labels {explicit['dtype']}{['batch'] + explicit['shape']} from --labels"
-            )
+            given = _shape_text(explicit["shape"])
+            self.program.out.note(f"synthetic labels {explicit['dtype']} {given} from --labels")
             return self._random(tf.as_dtype(explicit["dtype"]), explicit["shape"])
         hint = self.program.spec.get("label_hint")
         if not hint:
@@ -606,7 +616,7 @@ class Synthetic:
             shape = self._shape_like(hint["like"], dtype)
         origin = hint.get("origin") or "the model_fn"
         self.program.out.note(
-            f"synthetic labels {dtype.name}{['batch'] + shape} inferred from {origin}"
+            f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
         )
         return self._random(dtype, shape)
 
@@ -671,7 +681,6 @@ class Synthetic:
 
 
 def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
-    started = time.monotonic()
     try:
         tf = import_tensorflow()
         module = load_module(spec)
@@ -681,7 +690,7 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         channel.send({"event": "trained", "checkpoint": None})
         return
     checkpoint = program.train()
-    out.note(f"TRAIN took {time.monotonic() - started:.1f}s including the TensorFlow import")
+    out.write()
     channel.send({"event": "trained", "checkpoint": checkpoint})
     reference = channel.receive().get("checkpoint")
     if not reference:
@@ -693,6 +702,7 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
 
 
 def main(argv: List[str]) -> None:
+    """Run the worker described by the spec file ``argv[1]``, then exit without teardown."""
     with open(argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
     channel = Channel()
@@ -709,5 +719,82 @@ def main(argv: List[str]) -> None:
     os._exit(0)
 
 
+def _emit(fd: int, message: Dict[str, Any]) -> None:
+    os.write(fd, (json.dumps(message) + "\n").encode("utf-8"))
+
+
+def serve(control_fd: int) -> None:
+    """Fork server: import TensorFlow once, then fork one fresh worker per request.
+
+    Requests arrive on the SOCK_SEQPACKET socket ``control_fd``: ``{"id": N, "spec": PATH}`` with
+    three file descriptors (the worker's stdin, stdout and stderr). Events go to stdout as JSON
+    lines: ``ready`` (or ``failed``), ``forked`` (id, pid) and ``exit`` (pid, status). Nothing has
+    run in TensorFlow when a worker is forked, and the server has a single thread, so every worker
+    starts from the same fresh state a new process would have.
+    """
+    import signal
+    import socket
+
+    events = os.dup(1)
+    os.dup2(2, 1)
+    control = socket.socket(fileno=control_fd)
+    try:
+        import numpy  # noqa: F401
+
+        import_tensorflow()
+    except BaseException as exc:
+        _emit(events, {"event": "failed", "error": last_line(exc)})
+        return
+
+    def reap(signum: int, frame: Any) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+            _emit(events, {"event": "exit", "pid": pid, "status": code})
+
+    signal.signal(signal.SIGCHLD, reap)
+    _emit(events, {"event": "ready"})
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        if not message:
+            return
+        request = json.loads(message.decode("utf-8"))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _forked(request["spec"], fds, control, events)
+        for fd in fds:
+            os.close(fd)
+        _emit(events, {"event": "forked", "id": request["id"], "pid": pid})
+
+
+def _forked(spec: str, fds: List[int], control: Any, events: int) -> None:
+    """In the forked child: take over the request's stdio, run the worker, never return."""
+    import signal
+
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        os.close(events)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        main(["worker", spec])
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+    os._exit(70)
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    if sys.argv[1:2] == ["--serve"]:
+        serve(int(sys.argv[2]))
+    else:
+        main(sys.argv)

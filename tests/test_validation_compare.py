@@ -1,0 +1,241 @@
+"""The pure half of validation (no TensorFlow): stored tensors, comparisons, verdicts, results."""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from pathlib import Path
+
+from estimator_fix.validation.compare import Tolerance, compare_runs, compare_tensors, summary
+from estimator_fix.validation.report import Check, ValidationReport, error_report, worst
+from estimator_fix.validation.results import RunResult, Stage, Tensor, load_results, max_abs_diff
+
+EXACT = Tolerance()
+
+
+def f32(*values: float, shape: tuple[int, ...] | None = None) -> Tensor:
+    return Tensor("float32", shape or (len(values),), struct.pack(f"<{len(values)}f", *values))
+
+
+def stage(**tensors: Tensor) -> Stage:
+    return Stage(ok=True, tensors=tensors)
+
+
+def failed(error: str) -> Stage:
+    return Stage(ok=False, error=error)
+
+
+def run(
+    train: Stage | None = None,
+    eval_: Stage | None = None,
+    predict: Stage | None = None,
+    **extra: object,
+) -> RunResult:
+    trained = train or Stage(
+        ok=True, losses=(f32(1.0), f32(0.5)), tensors={"dense/kernel": f32(1.0, 2.0, shape=(2, 1))}
+    )
+    stages = {
+        "TRAIN": trained,
+        "EVAL": eval_ or stage(loss=f32(0.25)),
+        "PREDICT": predict or Stage(ok=True, tensors={"y#0": f32(3.0)}),
+    }
+    placeholder = extra.pop("placeholder", None)
+    if isinstance(placeholder, Stage):
+        stages["placeholder"] = placeholder
+    return RunResult(stages=stages, **extra)  # type: ignore[arg-type]
+
+
+def verdicts(checks: tuple[Check, ...]) -> dict[tuple[str, str], str]:
+    return {(c.mode, c.what.split(" (")[0]): c.verdict for c in checks}
+
+
+# tensors ------------------------------------------------------------------------------------
+
+
+def test_values_decode_little_endian_numbers() -> None:
+    assert f32(1.5, -2.0).values() == [1.5, -2.0]
+    ints = Tensor("int64", (2,), struct.pack("<2q", 7, -1))
+    assert ints.values() == [7.0, -1.0]
+    assert Tensor("bytes8", (1,), b"abcdefgh").values() is None
+
+
+def test_max_abs_diff_treats_nan_against_a_number_as_infinite() -> None:
+    assert max_abs_diff(f32(1.0, 2.0), f32(1.0, 2.5)) == 0.5
+    assert max_abs_diff(f32(math.nan), f32(math.nan)) == 0.0
+    assert max_abs_diff(f32(math.nan), f32(1.0)) == math.inf
+
+
+def test_bitwise_comparison_is_exact() -> None:
+    assert compare_tensors(f32(1.0), f32(1.0), EXACT) == (True, 0.0)
+    equal, diff = compare_tensors(f32(1.0), f32(1.0 + 2**-20), EXACT)
+    assert not equal and diff is not None and 0 < diff < 1e-5
+    # -0.0 and 0.0 are equal numbers but different bits: a safe fix must not produce that.
+    assert compare_tensors(f32(0.0), f32(-0.0), EXACT) == (False, 0.0)
+
+
+def test_tolerances_compare_elementwise() -> None:
+    tolerance = Tolerance(atol=1e-3)
+    assert compare_tensors(f32(1.0, 2.0), f32(1.0005, 2.0), tolerance)[0]
+    assert not compare_tensors(f32(1.0, 2.0), f32(1.01, 2.0), tolerance)[0]
+    assert compare_tensors(f32(100.0), f32(100.5), Tolerance(rtol=0.01))[0]
+
+
+def test_dtype_or_shape_differences_never_compare_equal() -> None:
+    assert compare_tensors(f32(1.0, 2.0), f32(1.0, 2.0, shape=(2, 1)), Tolerance(atol=1.0)) == (
+        False,
+        None,
+    )
+    ints = Tensor("int32", (1,), struct.pack("<i", 1))
+    assert compare_tensors(f32(1.0), ints, EXACT) == (False, None)
+
+
+# verdicts -----------------------------------------------------------------------------------
+
+
+def test_identical_runs_are_equivalent() -> None:
+    checks = compare_runs(run(), run(), EXACT)
+    assert {c.verdict for c in checks} == {"equivalent"}
+    assert [c.mode for c in checks] == ["TRAIN", "TRAIN", "EVAL", "PREDICT"]
+    assert summary(checks) == "4 checks, all equivalent"
+
+
+def test_a_different_loss_names_the_first_differing_step() -> None:
+    variables = run().stages["TRAIN"].tensors
+    rewrite = run(train=Stage(ok=True, losses=(f32(1.0), f32(0.75)), tensors=variables))
+    checks = compare_runs(run(), rewrite, EXACT)
+    loss = checks[0]
+    assert (loss.verdict, loss.max_abs_diff) == ("mismatch", 0.25)
+    assert "step 2" in loss.detail
+    assert summary(checks).startswith("TRAIN loss (2 steps): the loss differs first at step 2")
+
+
+def test_a_different_variable_names_the_tensor_and_its_diff() -> None:
+    variables = {"dense/kernel": f32(1.0, 2.5, shape=(2, 1))}
+    rewrite = run(train=Stage(ok=True, losses=(f32(1.0), f32(0.5)), tensors=variables))
+    check = compare_runs(run(), rewrite, EXACT)[1]
+    assert check.verdict == "mismatch" and check.max_abs_diff == 0.5
+    assert "'dense/kernel' differs first" in check.detail
+
+
+def test_a_missing_variable_is_a_mismatch() -> None:
+    variables = {"dense_1/kernel": f32(1.0, 2.0, shape=(2, 1))}
+    rewrite = run(train=Stage(ok=True, losses=(f32(1.0), f32(0.5)), tensors=variables))
+    check = compare_runs(run(), rewrite, EXACT)[1]
+    assert check.verdict == "mismatch"
+    assert check.detail == "'dense/kernel' only in the original"
+
+
+def test_restoring_a_variable_the_checkpoint_lacks_or_with_another_shape_is_a_mismatch() -> None:
+    renamed = Stage(ok=True, tensors={"y#0": f32(3.0)}, restores=(("dense_9/kernel", (2, 1)),))
+    check = compare_runs(run(), run(predict=renamed), EXACT)[2 + 1]
+    assert (check.mode, check.verdict) == ("PREDICT", "mismatch")
+    assert "restores 'dense_9/kernel', which the checkpoint does not have" in check.detail
+    reshaped = Stage(ok=True, tensors={"y#0": f32(3.0)}, restores=(("dense/kernel", (3, 1)),))
+    check = compare_runs(run(), run(predict=reshaped), EXACT)[3]
+    assert check.detail == "restores 'dense/kernel' as [3, 1]; the checkpoint has [2, 1]"
+
+
+def test_the_original_failing_where_the_rewrite_runs_is_fixed() -> None:
+    checks = compare_runs(run(eval_=failed("ValueError: boom")), run(), EXACT)
+    assert verdicts(checks)[("EVAL", "evaluates")] == "fixed"
+    assert "boom" in summary(checks)
+
+
+def test_the_rewrite_failing_where_the_original_runs_is_a_mismatch() -> None:
+    checks = compare_runs(run(), run(eval_=failed("NameError: x")), EXACT)
+    assert verdicts(checks)[("EVAL", "evaluates")] == "mismatch"
+
+
+def test_both_failing_alike_after_training_is_preserved_behaviour() -> None:
+    both = failed("NotImplementedError: no predictions")
+    checks = compare_runs(run(predict=both), run(predict=both), EXACT)
+    assert worst([c.verdict for c in checks]) == "equivalent"
+
+
+def test_both_failing_in_train_or_differently_could_not_run() -> None:
+    checks = compare_runs(run(train=failed("E: a")), run(train=failed("E: a")), EXACT)
+    assert checks[0].verdict == "error"
+    checks = compare_runs(run(eval_=failed("E: a")), run(eval_=failed("E: b")), EXACT)
+    assert verdicts(checks)[("EVAL", "evaluates")] == "error"
+
+
+def test_predict_is_compared_with_the_placeholder_label_reference() -> None:
+    crash = failed("ValueError: None values not supported.")
+    reference = Stage(ok=True, tensors={"y#0": f32(3.0)})
+    original = run(predict=crash, placeholder=reference)
+    checks = compare_runs(original, run(), EXACT)
+    assert verdicts(checks)[("PREDICT", "independent of labels")] == "equivalent"
+    assert verdicts(checks)[("PREDICT", "predictions")] == "fixed"
+    wrong = run(predict=Stage(ok=True, tensors={"y#0": f32(4.0)}))
+    assert verdicts(compare_runs(original, wrong, EXACT))[("PREDICT", "predictions")] == "mismatch"
+
+
+def test_predictions_that_depend_on_labels_are_a_mismatch() -> None:
+    original = run(
+        predict=failed("ValueError: x"),
+        placeholder=Stage(ok=True, tensors={"y#0": f32(3.0)}),
+        label_dependence=("y", 1.0),
+    )
+    checks = compare_runs(original, run(), EXACT)
+    check = next(c for c in checks if c.what == "independent of labels")
+    assert check.verdict == "mismatch" and "depend on labels" in check.detail
+
+
+def test_setup_failures() -> None:
+    broken = RunResult(setup_error="ModuleNotFoundError: No module named 'x'")
+    assert compare_runs(broken, run(), EXACT)[0].verdict == "error"
+    assert compare_runs(run(), broken, EXACT)[0].verdict == "mismatch"
+
+
+def test_worst_verdict_order() -> None:
+    assert worst([]) == "equivalent"
+    assert worst(["equivalent", "fixed"]) == "fixed"
+    assert worst(["fixed", "error"]) == "error"
+    assert worst(["error", "mismatch", "fixed"]) == "mismatch"
+
+
+def test_report_exit_codes_and_json() -> None:
+    report = ValidationReport("a.py", "b.py", "fixed", "m", synthetic_inputs=True)
+    assert report.return_code == 0 and report.headline == "fixed (synthetic inputs)"
+    data = report.to_json()
+    assert data["verdict"] == "fixed" and data["synthetic_inputs"] is True
+    json.dumps(data)
+    assert ValidationReport("a", "b", "mismatch", "m").return_code == 1
+    assert error_report("a", "b", "no TensorFlow").return_code == 2
+
+
+# the worker's files ------------------------------------------------------------------------
+
+
+def test_load_results_reads_arrays_by_offset(tmp_path: Path) -> None:
+    blob = struct.pack("<2f", 1.0, 2.0) + struct.pack("<i", 5)
+    results = {
+        "setup_error": "",
+        "synthetic": True,
+        "notes": ["n"],
+        "label_dependence": {"key": "y", "max_abs_diff": 0.5},
+        "stages": {
+            "TRAIN": {
+                "ok": True,
+                "error": "",
+                "seconds": 1.5,
+                "losses": [{"dtype": "int32", "shape": [], "offset": 8, "nbytes": 4}],
+                "tensors": {"w": {"dtype": "float32", "shape": [2], "offset": 0, "nbytes": 8}},
+                "restores": [["w", [2]]],
+            }
+        },
+    }
+    (tmp_path / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    (tmp_path / "arrays.bin").write_bytes(blob)
+    result = load_results(tmp_path)
+    train = result.stages["TRAIN"]
+    assert train.tensors["w"].values() == [1.0, 2.0]
+    assert train.losses[0].values() == [5.0]
+    assert train.restores == (("w", (2,)),)
+    assert result.synthetic and result.notes == ("n",) and result.label_dependence == ("y", 0.5)
+    assert result.timings() == {"TRAIN": 1.5}
+
+
+def test_missing_results_read_as_a_crash(tmp_path: Path) -> None:
+    assert "no readable results" in load_results(tmp_path).setup_error

@@ -1,0 +1,337 @@
+"""What validation runs, found statically: model_fn, inputs, config, label hints, options."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation.inputs import DiscoveryError, label_hint, package_layout, plan
+from estimator_fix.validation.options import (
+    LabelSpec,
+    OptionError,
+    ValidationOptions,
+    parse_input_fn,
+    parse_labels,
+    parse_params,
+)
+
+SPEC = "tf.estimator.EstimatorSpec(mode, predictions=p)"
+
+
+def write(directory: Path, source: str, name: str = "model.py") -> Path:
+    path = directory / name
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def plan_for(path: Path, **options: object) -> object:
+    return plan(path, path.read_bytes(), ValidationOptions(**options))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A directory with a pyproject.toml, so no config above tmp_path leaks in."""
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_finds_the_model_fn_and_the_input_functions(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        def my_model_fn(features, labels, mode, params):
+            return {SPEC}
+
+        def helper(features, mode, depth):
+            return None
+
+        def train_input_fn():
+            pass
+
+        def eval_input_fn(params):
+            pass
+        """,
+    )
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.model_fn == "my_model_fn" and not found.tpu
+    assert found.inputs is not None
+    assert {mode: ref.name for mode, ref in found.inputs.items()} == {
+        "TRAIN": "train_input_fn",
+        "EVAL": "eval_input_fn",
+        "PREDICT": "eval_input_fn",
+    }
+    assert found.steps == 3 and not found.synthetic
+
+
+def test_a_module_level_model_fn_wins_even_when_built_by_a_closure(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        def make_model_fn(rate):
+            def model_fn(features, labels, mode):
+                return {SPEC}
+            return model_fn
+
+        model_fn = make_model_fn(0.1)
+
+        def input_fn():
+            pass
+        """,
+    )
+    assert plan(path, path.read_bytes(), ValidationOptions()).model_fn == "model_fn"
+
+
+def test_several_model_fns_need_a_choice(project: Path) -> None:
+    source = f"""
+        def a_fn(features, labels, mode):
+            return {SPEC}
+
+        def b_fn(features, labels, mode):
+            return {SPEC}
+
+        def input_fn():
+            pass
+        """
+    path = write(project, source)
+    with pytest.raises(DiscoveryError, match=r"several model_fns \(a_fn, b_fn\).*--model-fn"):
+        plan(path, path.read_bytes(), ValidationOptions())
+    assert plan(path, path.read_bytes(), ValidationOptions(model_fn="b_fn")).model_fn == "b_fn"
+    with pytest.raises(DiscoveryError, match="no 'c_fn' at module level"):
+        plan(path, path.read_bytes(), ValidationOptions(model_fn="c_fn"))
+
+
+def test_a_nested_model_fn_alone_is_named_in_the_message(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        def build(rate):
+            def inner(features, labels, mode):
+                return {SPEC}
+            return inner
+
+        def input_fn():
+            pass
+        """,
+    )
+    with pytest.raises(DiscoveryError, match="found inner inside other definitions"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_tpu_models_are_recognised(project: Path) -> None:
+    path = write(
+        project,
+        """
+        def model_fn(features, labels, mode, params):
+            return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=l)
+
+        def input_fn(params):
+            pass
+        """,
+    )
+    assert plan(path, path.read_bytes(), ValidationOptions()).tpu
+
+
+def test_no_input_names_everything_it_looked_for(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        def model_fn(features, labels, mode):
+            return {SPEC}
+        """,
+    )
+    with pytest.raises(DiscoveryError) as raised:
+        plan(path, path.read_bytes(), ValidationOptions())
+    message = str(raised.value)
+    for looked_for in (
+        "--input-fn",
+        "input_fn/train_input_fn/eval_input_fn/predict_input_fn",
+        "[tool.estimator-fix.validate]",
+        "serving_input_receiver_fn/serving_input_fn",
+        "FixedLenFeature",
+        "feature columns",
+    ):
+        assert looked_for in message
+
+
+def test_a_serving_function_or_a_feature_spec_means_synthetic_inputs(project: Path) -> None:
+    serving = write(
+        project,
+        f"""
+        def model_fn(features, labels, mode):
+            return {SPEC}
+
+        def serving_input_receiver_fn():
+            pass
+        """,
+    )
+    found = plan(serving, serving.read_bytes(), ValidationOptions())
+    assert found.synthetic and found.serving_fns == ("serving_input_receiver_fn",)
+    spec = write(
+        project,
+        f"""
+        FEATURES = {{"x": tf.io.FixedLenFeature([4], tf.float32)}}
+
+        def model_fn(features, labels, mode):
+            return {SPEC}
+        """,
+        "spec.py",
+    )
+    assert plan(spec, spec.read_bytes(), ValidationOptions()).synthetic
+
+
+def test_an_input_fn_that_covers_only_predict_is_not_enough(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        def model_fn(features, labels, mode):
+            return {SPEC}
+
+        def predict_input_fn():
+            pass
+        """,
+    )
+    with pytest.raises(DiscoveryError, match="no input function for TRAIN"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_config_table_supplies_what_options_do_not(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """
+            [tool.estimator-fix.validate]
+            model-fn = "b_fn"
+            input-fn = "data.py:make"
+            params = { learning_rate = 0.5 }
+            steps = 2
+            labels = ":int32"
+            """
+        ),
+        encoding="utf-8",
+    )
+    path = write(
+        tmp_path,
+        f"""
+        def a_fn(features, labels, mode):
+            return {SPEC}
+
+        def b_fn(features, labels, mode):
+            return {SPEC}
+        """,
+    )
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.model_fn == "b_fn" and found.steps == 2
+    assert found.params_json == '{"learning_rate": 0.5}'
+    assert found.labels == LabelSpec((), "int32")
+    assert found.inputs is not None
+    assert found.inputs["TRAIN"].module == str(tmp_path / "data.py")
+    assert found.inputs["TRAIN"].name == "make"
+    options = ValidationOptions(model_fn="a_fn", steps=5, params_json='{"a": 1}')
+    override = plan(path, path.read_bytes(), options)
+    assert (override.model_fn, override.steps, override.params_json) == ("a_fn", 5, '{"a": 1}')
+
+
+def test_config_errors_are_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.estimator-fix.validate]\nstep = 2\n", encoding="utf-8"
+    )
+    path = write(tmp_path, "def model_fn(features, labels, mode):\n    pass\n")
+    with pytest.raises(DiscoveryError, match="unknown key 'step'"):
+        plan(path, path.read_bytes(), ValidationOptions())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.estimator-fix.validate]\nsteps = "2"\n', encoding="utf-8"
+    )
+    with pytest.raises(DiscoveryError, match="steps must be an integer"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_a_file_that_does_not_parse(project: Path) -> None:
+    path = write(project, "print 'python 2'\n")
+    with pytest.raises(DiscoveryError, match="does not parse"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_package_layout_names_the_module_through_its_packages(tmp_path: Path) -> None:
+    package = tmp_path / "trainer" / "models"
+    package.mkdir(parents=True)
+    (tmp_path / "trainer" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    name, roots = package_layout(package / "net.py")
+    assert name == "trainer.models.net"
+    assert roots == (str(package.resolve()), str(tmp_path.resolve()))
+    assert package_layout(tmp_path / "script.py") == ("script", (str(tmp_path.resolve()),))
+
+
+# label hints --------------------------------------------------------------------------------
+
+
+def hint_of(body: str) -> tuple[str, str | None] | None:
+    body = textwrap.indent(textwrap.dedent(body), "    ")
+    source = "def model_fn(features, labels, mode):\n" + body
+    function = ast.parse(source).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    hint = label_hint(function)
+    return None if hint is None else (hint.dtype, hint.like)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)",
+            ("int32", None),
+        ),
+        ("loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)", ("int32", None)),
+        ("y = tf.one_hot(labels, 10)", ("int32", None)),
+        ("loss = tf.losses.mean_squared_error(labels, predictions)", ("float32", "predictions")),
+        (
+            "loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=net['out'])",
+            ("float32", "net['out']"),
+        ),
+        ("loss = tf.reduce_mean(tf.square(labels - predictions))", ("float32", "predictions")),
+        ("y = tf.cast(labels, tf.int64)\nacc = tf.metrics.accuracy(y, classes)", ("int32", None)),
+        ("y_ = labels\nloss = tf.losses.log_loss(y_, probs)", ("float32", "probs")),
+        ("loss = tf.reduce_sum(labels)", None),
+    ],
+)
+def test_label_hints_come_from_the_first_recognised_use(
+    body: str, expected: tuple[str, str | None] | None
+) -> None:
+    assert hint_of(body) == expected
+
+
+# option strings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (":int32", LabelSpec((), "int32")),
+        ("int64", LabelSpec((), "int64")),
+        ("1:float32", LabelSpec((1,), "float32")),
+        ("[3, 4]:float32", LabelSpec((3, 4), "float32")),
+        ("3x4:float16", LabelSpec((3, 4), "float16")),
+    ],
+)
+def test_parse_labels(text: str, expected: LabelSpec) -> None:
+    assert parse_labels(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1:complex", "a:int32", "1:"])
+def test_parse_labels_rejects(text: str) -> None:
+    with pytest.raises(OptionError, match="SHAPE:DTYPE"):
+        parse_labels(text)
+
+
+def test_parse_params_and_input_fn() -> None:
+    assert parse_params('{"b": 1, "a": [2]}') == '{"a": [2], "b": 1}'
+    with pytest.raises(OptionError, match="not valid JSON"):
+        parse_params("{a: 1}")
+    with pytest.raises(OptionError, match="JSON object"):
+        parse_params("[1]")
+    assert parse_input_fn("data.py:input_fn") == "data.py:input_fn"
+    assert parse_input_fn("pkg.data:make") == "pkg.data:make"
+    with pytest.raises(OptionError, match="MODULE:FN"):
+        parse_input_fn("input_fn")
