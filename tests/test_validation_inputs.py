@@ -319,7 +319,7 @@ def test_parse_labels(text: str, expected: LabelSpec) -> None:
     assert parse_labels(text) == expected
 
 
-@pytest.mark.parametrize("text", ["1:complex", "a:int32", "1:"])
+@pytest.mark.parametrize("text", ["1:complex", "a:int32", "1:", "x:int32", "1,:int32"])
 def test_parse_labels_rejects(text: str) -> None:
     with pytest.raises(OptionError, match="SHAPE:DTYPE"):
         parse_labels(text)

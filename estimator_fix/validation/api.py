@@ -56,6 +56,7 @@ def _spec(
         "seed": options.seed,
         "batch_size": options.batch_size,
         "out_dir": os.fspath(out_dir),
+        "cwd": os.getcwd(),
     }
 
 

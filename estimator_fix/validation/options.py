@@ -87,7 +87,7 @@ def parse_input_fn(text: str) -> str:
     return text
 
 
-_LABELS = re.compile(r"^\s*\[?\s*([0-9,x\s]*?)\s*\]?\s*:\s*([a-z0-9]+)\s*$")
+_LABELS = re.compile(r"^\s*\[?\s*((?:\d+(?:\s*[,x]\s*\d+)*)?)\s*\]?\s*:\s*([a-z0-9]+)\s*$")
 
 
 def parse_labels(text: str) -> LabelSpec:

@@ -541,35 +541,43 @@ class Synthetic:
         return self._random(tensor.dtype, [d if d is not None else 1 for d in shape[1:]])
 
     def _parsing_spec(self) -> Any:
-        tf = self.tf
-        module = self.program.module
-        for name, value in sorted(vars(module).items()):
+        """The union of the module's parsing specs: FixedLenFeature dicts and feature columns
+        (module-level, or returned by a no-argument function whose name mentions features)."""
+        tf = self.program.tf
+        merged: Dict[str, Any] = {}
+        origins = []
+        for name, value in sorted(vars(self.program.module).items()):
             if (
                 callable(value)
                 and not isinstance(value, type)
-                and "feature" in name.lower()
+                and ("feature" in name.lower() or "column" in name.lower())
                 and parameter_names(value) == []
             ):
                 try:
                     value = value()
                 except Exception:
                     continue
+            spec = None
             if (
                 isinstance(value, dict)
                 and value
                 and all(type(v).__name__ in _FEATURE_SPEC_TYPES for v in value.values())
             ):
-                return value, name
-            if (
+                spec = value
+            elif (
                 isinstance(value, (list, tuple))
                 and value
                 and all(hasattr(v, "parse_example_spec") for v in value)
             ):
                 try:
-                    return tf.compat.v1.feature_column.make_parse_example_spec(value), name
+                    spec = tf.compat.v1.feature_column.make_parse_example_spec(value)
                 except Exception:
                     continue
-        return None, ""
+            if spec:
+                origins.append(name)
+                for key, feature in spec.items():
+                    merged.setdefault(key, feature)
+        return merged, " and ".join(origins)
 
     def _from_feature(self, feature: Any) -> Dict[str, Any]:
         kind = type(feature).__name__
@@ -682,6 +690,7 @@ class Synthetic:
 
 def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
     try:
+        os.chdir(spec["cwd"])
         tf = import_tensorflow()
         module = load_module(spec)
         program = Program(tf, out.np, module, spec, out)
@@ -694,10 +703,9 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
     channel.send({"event": "trained", "checkpoint": checkpoint})
     reference = channel.receive().get("checkpoint")
     if not reference:
-        for mode in (EVAL, PREDICT):
-            out.stage(mode, False, "no checkpoint to restore: neither version trained")
-        return
+        return  # nothing to restore: EVAL and PREDICT cannot run
     program.evaluate(reference)
+    out.write()
     program.predict(reference)
 
 
