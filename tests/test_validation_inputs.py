@@ -335,3 +335,35 @@ def test_parse_params_and_input_fn() -> None:
     assert parse_input_fn("pkg.data:make") == "pkg.data:make"
     with pytest.raises(OptionError, match="MODULE:FN"):
         parse_input_fn("input_fn")
+
+
+# layering -----------------------------------------------------------------------------------
+
+
+def test_the_worker_imports_only_the_standard_library_numpy_and_tensorflow() -> None:
+    import sys
+
+    from estimator_fix.validation import runner
+
+    tree = ast.parse(runner.WORKER.read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "tensorflow"}
+
+
+def test_the_tool_never_imports_tensorflow_or_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, estimator_fix.cli, estimator_fix.validation.api, estimator_fix.cli.validate\n"
+        "print(sorted({'tensorflow', 'numpy'} & set(sys.modules)))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"

@@ -802,7 +802,12 @@ def _forked(spec: str, fds: List[int], control: Any, events: int) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--serve"]:
+    # Run as a script, this file's directory heads sys.path: keep it from shadowing user imports.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
         serve(int(sys.argv[2]))
-    else:
+    elif len(sys.argv) == 2:
         main(sys.argv)
+    else:
+        sys.exit("usage: worker.py SPEC.json | worker.py --serve FD")
