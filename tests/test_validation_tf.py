@@ -135,6 +135,17 @@ def test_fixture_pair_validates(pair: Pair) -> None:
         assert report.verdict == "fixed"
 
 
+def test_predictions_that_depend_on_labels_are_reported(tmp_path: Path) -> None:
+    term = "predictions = predictions + tf.reduce_mean(labels)"
+    original = write(tmp_path, "a/model.py", regressor(predict=term))
+    rewrite = write(tmp_path, "b/model.py", regressor(predict=f"if mode != 'infer': {term}"))
+    report = validate_pair(original, rewrite)
+    assert report.verdict == "mismatch", report
+    verdict, detail = check(report, "PREDICT", "independent of labels")
+    assert verdict == "mismatch" and "depend on labels ('y' changes" in detail
+    assert check(report, "TRAIN", "variables")[0] == "equivalent"
+
+
 # how the file is run -----------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,10 +35,12 @@ class Check:
     detail: str = ""
 
     def to_json(self) -> dict[str, object]:
+        finite = self.max_abs_diff is not None and math.isfinite(self.max_abs_diff)
         return {
             "mode": self.mode,
             "check": self.what,
-            "max_abs_diff": self.max_abs_diff,
+            # Strict JSON has no inf/NaN (NaN against a number); the detail says what differed.
+            "max_abs_diff": self.max_abs_diff if finite else None,
             "verdict": self.verdict,
             "detail": self.detail,
         }

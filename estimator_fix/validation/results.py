@@ -78,7 +78,7 @@ class RunResult:
 
     setup_error: str = ""
     stages: Mapping[str, Stage] = field(default_factory=dict)
-    label_dependence: tuple[str, float] | None = None
+    label_dependence: tuple[str, float | None] | None = None
     synthetic: bool = False
     notes: tuple[str, ...] = ()
 
@@ -118,6 +118,10 @@ def _stage(raw: Mapping[str, object], blob: bytes) -> Stage:
     )
 
 
+def _number(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
 def load_results(directory: Path) -> RunResult:
     """Read a worker's output directory; a missing or damaged file reads as a crash."""
     try:
@@ -131,7 +135,9 @@ def load_results(directory: Path) -> RunResult:
         setup_error=str(raw.get("setup_error") or ""),
         stages={name: _stage(stage, blob) for name, stage in stages.items()},
         label_dependence=(
-            (str(dependence["key"]), float(dependence["max_abs_diff"])) if dependence else None
+            (str(dependence["key"]), _number(dependence.get("max_abs_diff")))
+            if dependence
+            else None
         ),
         synthetic=bool(raw.get("synthetic")),
         notes=tuple(str(note) for note in raw.get("notes") or ()),

@@ -218,6 +218,7 @@ class Program:
         self.label_spec: Any = None
         self.spec_loss: Any = None
         self.Recorder = recorder_class(tf, np)
+        self.last_recorder = self.Recorder(self)
         self.inputs = self._inputs()
 
     # -- configuration -------------------------------------------------------------------------
@@ -371,7 +372,6 @@ class Program:
         return batches
 
     def predict(self, checkpoint: str) -> None:
-        self.last_recorder = self.Recorder(self)
         try:
             batches = self.predictions(checkpoint, "predict")
         except (Exception, SystemExit) as exc:
@@ -401,12 +401,17 @@ class Program:
         np = self.np
         for key, value in zeros.items():
             other = ones.get(key)
-            if other is None or other.shape != value.shape or not np.array_equal(value, other):
-                diff = float("nan")
+            same = (
+                other is not None
+                and other.dtype == value.dtype
+                and other.shape == value.shape
+                and other.tobytes() == value.tobytes()
+            )
+            if not same:
+                diff = None
                 if other is not None and other.shape == value.shape and value.dtype.kind in "biuf":
-                    diff = float(
-                        np.max(np.abs(value.astype(np.float64) - other.astype(np.float64)))
-                    )
+                    wide = np.abs(value.astype(np.float64) - other.astype(np.float64))
+                    diff = float(np.nanmax(wide)) if np.isfinite(wide).any() else None
                 self.out.data["label_dependence"] = {"key": key.split("#")[0], "max_abs_diff": diff}
                 break
         tensors = {key: self.out.store(value) for key, value in zeros.items()}
