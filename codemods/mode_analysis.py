@@ -268,7 +268,7 @@ class Analyzer:
         silenced = self.suppressed(stmt)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-        alias = self._is_alias(stmt)
+        alias = self._is_alias(stmt) or self._is_del(stmt)
         for mode in modes:
             view = self._mode_view(stmt, state[mode])
             facts = CallFacts() if definition else self._call_facts(view, state[mode])
@@ -298,6 +298,13 @@ class Analyzer:
             unit.terminates = modes
         unit.kind = "simple" if isinstance(stmt, cst.SimpleStatementLine) else "compound"
         return unit
+
+    @staticmethod
+    def _is_del(stmt: cst.BaseStatement) -> bool:
+        """``del labels`` (an "unused" marker) computes nothing."""
+        return isinstance(stmt, cst.SimpleStatementLine) and all(
+            isinstance(small, cst.Del) for small in stmt.body
+        )
 
     @staticmethod
     def _is_alias(stmt: cst.BaseStatement) -> bool:
@@ -390,9 +397,6 @@ class Analyzer:
     # ----------------------------------------------------------------- calls
     def _call_facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
         out = CallFacts()
-        for name in st.reads(node) if depth == 0 else ():
-            if _METRIC_NAME.search(name) and name in self.fn.helpers:
-                out.tags.add("metric")  # TPU's ``eval_metrics=(metric_fn, [...])``
         for call in st.calls(node):
             self._classify_call(call, facts, out, depth)
         return out

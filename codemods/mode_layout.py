@@ -156,7 +156,10 @@ class Layout:
         return None
 
     def _take_blank_lines(self, block: cst.BaseStatement, unit: Unit) -> cst.BaseStatement:
-        """A block moved up in front of ``unit`` takes the blank lines that separated it."""
+        """A new block moved in front of ``unit`` takes the blank lines that separated it (a moved
+        existing block keeps its own)."""
+        if block.leading_lines:
+            return block
         node = self._overrides.get(id(unit), unit.node)
         lines = list(node.leading_lines)
         blank: list[cst.EmptyLine] = []

@@ -149,9 +149,10 @@ class ModeScopingCommand(ModelFnCodemod):
 
 def _describe(unit: Unit) -> str:
     names = sorted(unit.defs)
-    if names:
+    if names and isinstance(unit.node, cst.SimpleStatementLine):
         return "`" + ", ".join(names) + "`"
-    code = cst.Module([]).code_for_node(unit.node).strip().splitlines()[0]
+    code = cst.Module([]).code_for_node(unit.node.with_changes(leading_lines=())).strip()
+    code = code.splitlines()[0]
     return "`" + (code if len(code) <= 40 else code[:37] + "...") + "`"
 
 

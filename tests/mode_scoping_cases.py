@@ -213,13 +213,13 @@ def model_fn(features, labels, mode, params):
     if mode == tf.estimator.ModeKeys.PREDICT:
         return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"logits": logits})
     loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    eval_metrics = (metric_fn, [labels, logits])
     if mode == tf.estimator.ModeKeys.EVAL:
-        eval_metrics = (metric_fn, [labels, logits])
         return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, eval_metrics=eval_metrics)
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-        ['EF101:9:safe', 'EF103:10:safe'],
+        ['EF101:9:safe', 'EF101:10:safe'],
     ),
     (
         'targets_and_string_modes',
