@@ -234,6 +234,7 @@ class Worker:
             started = self._spawn(python, spec)
         self.pid, self._stdin, self._stdout = started
         self.deadline = time.monotonic() + timeout
+        self._remaining = timeout
         self._reader = threading.Thread(target=self._read, args=(self._stdout,), daemon=True)
         self._reader.start()
 
@@ -308,6 +309,8 @@ class Worker:
                 self.failure = self._death()
                 return None
             if message.get("event") == event:
+                # The worker now waits for its peer: its clock stops until send().
+                self._remaining = self.deadline - time.monotonic()
                 return message
 
     def _death(self) -> str:
@@ -317,8 +320,10 @@ class Worker:
         return f"{status}: {last}" if last else status
 
     def send(self, message: dict[str, Any]) -> None:
+        """Send one command; the worker's remaining time starts running again."""
         if self.failure:
             return
+        self.deadline = time.monotonic() + max(self._remaining, 0.0)
         with contextlib.suppress(OSError, ValueError):
             self._stdin.write((json.dumps(message) + "\n").encode("utf-8"))
             self._stdin.flush()
