@@ -384,20 +384,3 @@ def test_cli_text_table_for_validate_file() -> None:
     assert result.exit_code == 0, result.output
     for text in ("mode", "max abs diff", "PREDICT", "independent of labels", "verdict: fixed"):
         assert text in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--params", "[1]"], "--params must be a JSON object"),
-        (["--atol", "0.1"], "--atol/--rtol apply only with --unsafe-fixes"),
-        (["--labels", "x:int32"], "--labels must be SHAPE:DTYPE"),
-        (["--input-fn", "nocolon"], "--input-fn must be MODULE:FN"),
-        (["--steps", "0"], "--steps must be at least 1"),
-    ],
-)
-def test_cli_bad_options_exit_2(arguments: list[str], message: str) -> None:
-    original, rewritten = wrong("learning_rate")
-    result = CliRunner().invoke(app, ["validate", str(original), str(rewritten), *arguments])
-    assert result.exit_code == 2
-    assert message in result.output

@@ -133,6 +133,7 @@ def validate(
         List[Path],
         typer.Argument(
             help="FILE (compared with what fix would write), or ORIGINAL REWRITTEN.",
+            metavar="FILE [REWRITTEN]",
             show_default=False,
         ),
     ],

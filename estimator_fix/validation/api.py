@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
 from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
@@ -135,18 +136,17 @@ def validate_pair(
     label = os.fspath(rewritten) if isinstance(rewritten, Path) else f"{original} (rewritten)"
     try:
         tolerance = _tolerance(options)
-        source = original.read_bytes()
-        plan_ = plan(original, source, options)
-        missing = tensorflow_missing(plan_.python)
-        if missing:
-            return error_report(os.fspath(original), label, missing)
+        source = read_source(original)
         if isinstance(rewritten, Path):
-            rewritten.read_bytes()
+            read_source(rewritten)
+        plan_ = plan(original, source, options)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
-    except OSError as exc:
-        where = exc.filename or original
-        return error_report(os.fspath(original), label, f"{where}: {exc.strerror or exc}")
+    except SourceError as exc:
+        return error_report(os.fspath(original), label, f"{exc.path}: {exc.reason}")
+    missing = tensorflow_missing(plan_.python)
+    if missing:
+        return error_report(os.fspath(original), label, missing)
     with tempfile.TemporaryDirectory(prefix="estimator-fix-validate-") as temp:
         work = Path(temp)
         if isinstance(rewritten, Path):
@@ -206,9 +206,9 @@ def validate_file(
     options = options or ValidationOptions()
     settings = settings or Settings(unsafe_fixes=options.unsafe_fixes)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return error_report(os.fspath(path), os.fspath(path), f"{path}: {exc.strerror or exc}")
+        data = read_source(path)
+    except SourceError as exc:
+        return error_report(os.fspath(path), os.fspath(path), f"{exc.path}: {exc.reason}")
     result = process_source(os.fspath(path), data, settings)
     label = f"{path} (fixed)"
     if isinstance(result, Changed):
