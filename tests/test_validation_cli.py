@@ -1,4 +1,4 @@
-"""``estimator-fix validate`` refusing what it cannot run: one line, exit 2, no TensorFlow started."""
+"""`estimator-fix validate` refusing what it cannot run: one line, exit 2, no TensorFlow run."""
 
 from __future__ import annotations
 
