@@ -195,7 +195,6 @@ REJECTED: dict[str, tuple[str, str]] = {
     "float64": ("tf.cast(x, tf.float64)", "a NumPy scalar needs a value"),
     "int32": ("tf.cast(x, tf.int32)", "a NumPy scalar needs a value"),
     "int64": ("tf.cast(x, tf.int64)", "a NumPy scalar needs a value"),
-    "sigmoid": ("tf.sigmoid(x)", "not a NumPy function"),
 }
 
 _BY_NAME: dict[str, Entry] = {name: entry for entry in TABLE for name in entry.numpy}
@@ -233,7 +232,37 @@ def translate(name: str, call: cst.Call, known: Lookup, tf: str) -> Translation:
         replacement = _FORMS[entry.form](entry, args, known, tf)
     except _Reject as exc:
         return Translation(None, nearest(name, tf), str(exc))
-    return Translation(replacement, nearest(name, tf))
+    return Translation(_dress(call, cst.ensure_type(replacement, cst.Call)), nearest(name, tf))
+
+
+def _dress(call: cst.Call, replacement: cst.Call) -> cst.Call:
+    """Give the new arguments the layout (commas, line breaks, comments) of the ones they reuse."""
+    dressed: list[cst.Arg] = []
+    for new in replacement.args:
+        source = next((old for old in call.args if _holds(new.value, old.value)), None)
+        if source is None:
+            dressed.append(new)
+            continue
+        both = new.keyword is not None and source.keyword is not None
+        equal = source.equal if both else new.equal
+        dressed.append(source.with_changes(value=new.value, keyword=new.keyword, equal=equal))
+    if dressed and call.args:
+        dressed[-1] = dressed[-1].with_changes(comma=call.args[-1].comma)
+    return replacement.with_changes(
+        args=dressed,
+        whitespace_after_func=call.whitespace_after_func,
+        whitespace_before_args=call.whitespace_before_args,
+    )
+
+
+def _holds(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    stack = [tree]
+    while stack:
+        current = stack.pop()
+        if current is node:
+            return True
+        stack.extend(current.children)
+    return False
 
 
 # ----------------------------------------------------------------------------- binding
@@ -528,7 +557,6 @@ def _squeeze(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup
     if literals is not None:
         if not literals or any(_int_literal(e.value) is None for e in literals):
             raise _Reject("axis must be an int literal or a tuple of them")
-        axis = cst.List([cst.Element(e.value) for e in literals])
     elif _int_literal(axis) is None:
         raise _Reject("axis must be an int literal or a tuple of them")
     return _tf_call(tf, entry.tf, [cst.Arg(value), _kwarg("axis", axis)])
@@ -565,3 +593,12 @@ _FORMS: dict[str, Callable[[Entry, Mapping[str, cst.BaseExpression], Lookup, str
     "expand_dims": _expand_dims,
     "like": _like,
 }
+
+
+def describe() -> str:
+    """The table as ``explain EF201`` shows it: one line per entry, then the rejected names."""
+    lines = [
+        f"  np.{'/'.join(entry.numpy)} -> tf.{entry.tf}: {entry.accepts}" for entry in TABLE
+    ]
+    rejected = ", ".join(f"np.{name}" for name in sorted(REJECTED))
+    return "\n".join(lines) + f"\nReported with the nearest TF op instead: {rejected}."

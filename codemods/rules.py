@@ -166,3 +166,158 @@ register(
         ),
     )
 )
+
+
+def _numpy_table() -> str:
+    from codemods.numpy_table import describe
+
+    return describe()
+
+
+register(
+    Rule(
+        code="EF201",
+        title="NumPy call on a tensor",
+        fix="safe where the call is in the exact-equivalent table; otherwise report with the "
+        "nearest TF op",
+        why=(
+            "model_fn builds a graph: its tensors are symbols with no value yet, so NumPy cannot "
+            "read them ('Cannot convert a symbolic tf.Tensor to a numpy array'). Which values "
+            "are tensors is tracked through the model_fn (features, labels, TF calls, layers, "
+            "arithmetic on them); NumPy on Python values (shapes, params) is fine. A call is "
+            "rewritten only through a fixed table whose entries give NumPy's result for the "
+            "forms they accept (same shape, dtype and values up to float summation order), "
+            "checked by a property test against NumPy on random arrays, shapes, axes and "
+            "dtypes. NumPy's dtype rules are kept: an integer mean is float64 and an integer "
+            "sum int64, so the replacement casts, which needs the operand's dtype known (from "
+            "a layer, a cast, tf.argmax ...). `a @ b` on tensors is already TensorFlow. "
+            "The table:\n" + _numpy_table()
+        ),
+        before=(
+            "classes = tf.argmax(logits, axis=1)\n"
+            "energy = np.mean(np.square(logits), axis=1)\n"
+            "positive = np.sum(classes > 0)\n"
+        ),
+        after=(
+            "classes = tf.argmax(logits, axis=1)\n"
+            "energy = tf.reduce_mean(tf.square(logits), axis=1)\n"
+            "positive = tf.reduce_sum(tf.cast(classes > 0, tf.int64))\n"
+        ),
+    )
+)
+register(
+    Rule(
+        code="EF202",
+        title="tensor turned into a Python value",
+        fix="safe where the value is only printed (the print becomes tf.print, EF204); "
+        "otherwise report",
+        why=(
+            "`t.numpy()`, `t.eval()`, `t.item()`, `t.tolist()`, `float(t)`, `int(t)`, "
+            "`K.get_value(t)` and `K.eval(t)` need a value, and a graph tensor has none while "
+            "model_fn builds the graph: they crash, or (`.eval()`, `K.get_value`) open a "
+            "session of their own on uninitialised variables. Where the value is only printed "
+            "the conversion is dropped and the print shows the tensor every step. Anything else "
+            "must stay a tensor: compute with TF ops, return it in predictions or "
+            "eval_metric_ops, or log it with a LoggingTensorHook."
+        ),
+        before="print('loss:', loss.numpy())\n",
+        after=(
+            "with tf.control_dependencies([tf.print('loss:', loss)]):\n"
+            "    loss = tf.identity(loss)\n"
+        ),
+    )
+)
+register(
+    Rule(
+        code="EF203",
+        title="tf.Session or sess.run inside model_fn",
+        fix="report only, with the recipe",
+        why=(
+            "model_fn only builds the graph; the Estimator creates the session, initialises "
+            "variables and runs the graph every step. A session opened inside model_fn runs "
+            "once, at graph-build time, on uninitialised variables (FailedPreconditionError). "
+            "Recipe: to see a value every step, print it with tf.print (see EF204) or log it "
+            "with tf.estimator.LoggingTensorHook in the TRAIN spec's training_hooks; to use it, "
+            "return it in predictions or as eval_metric_ops."
+        ),
+        before=(
+            "with tf.compat.v1.Session() as sess:\n"
+            "    print('initial loss', sess.run(loss))\n"
+            "return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n"
+        ),
+        after=(
+            "hook = tf.estimator.LoggingTensorHook({'loss': loss}, every_n_iter=1)\n"
+            "return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op,\n"
+            "                                  training_hooks=[hook])\n"
+        ),
+    )
+)
+register(
+    Rule(
+        code="EF204",
+        title="print of a tensor (runs once, at graph-build time)",
+        fix="safe: tf.print made a dependency of the printed tensor",
+        why=(
+            "print(t) inside model_fn runs once per mode, while the graph is built, and shows "
+            "the symbol (Tensor(\"dense/BiasAdd:0\", ...)), never a value. A bare `tf.print(t)` "
+            "statement is no better: in graph mode an op runs only when something that runs "
+            "depends on it. The fix uses tf.print and makes it a dependency: "
+            "`with tf.control_dependencies([tf.print(...)]): t = tf.identity(t)` for each printed "
+            "tensor name whose later uses reach what the model_fn returns, so it prints every "
+            "step that computes t, in every mode that computes it (TRAIN, EVAL and PREDICT, as "
+            "the print meant). tf.identity changes no value, variable or random seed. A "
+            "LoggingTensorHook in training_hooks was the alternative, rejected because it logs "
+            "in TRAIN only, needs the spec rewritten (one spec per mode, EF105) and loses the "
+            "print's text. The text is kept: positional arguments, sep, end, file= as "
+            "output_stream (tf.print writes to stderr by default); an f-string is split into "
+            "its text and values with sep=''. A conversion inside the print (EF202) is dropped. "
+            "Reported without a fix: a print of a tensor that nothing returned depends on, of "
+            "a dict or parameter (no single tensor name to rebind), with %-formatting, format "
+            "specs or other statements on its line."
+        ),
+        before="print('loss', loss)\n",
+        after=(
+            "with tf.control_dependencies([tf.print('loss', loss)]):\n"
+            "    loss = tf.identity(loss)\n"
+        ),
+    )
+)
+register(
+    Rule(
+        code="EF205",
+        title="Python if/while/and/or/not/bool() on a tensor",
+        fix="report only (suggests tf.cond / tf.where)",
+        why=(
+            "A symbolic tensor has no truth value while the graph is built: `if t > 0:`, "
+            "`while t:`, `t and x`, `not t`, `bool(t)`, `assert t` and `a if t else b` raise "
+            "OperatorNotAllowedInGraphError. Decide in the graph instead: tf.cond(pred, "
+            "true_fn, false_fn) for control flow, tf.where(cond, x, y) to pick values "
+            "elementwise; or decide in Python on static facts (x.shape, params, mode). "
+            "`is None` tests and comparisons with None are Python tests: no finding."
+        ),
+        before="if tf.reduce_mean(logits) > 0:\n    logits = -logits\n",
+        after="logits = tf.cond(tf.reduce_mean(logits) > 0, lambda: -logits, lambda: logits)\n",
+    )
+)
+register(
+    Rule(
+        code="EF206",
+        title="tf.executing_eagerly() branch inside model_fn",
+        fix="safe: keep the graph branch, drop the dead one",
+        why=(
+            "Estimator always calls model_fn inside a graph, so tf.executing_eagerly() is "
+            "False there and its branch is dead code (often with .numpy() calls that would "
+            "crash). The fix keeps what runs: the else branch of `if tf.executing_eagerly():`, "
+            "the body of `if not tf.executing_eagerly():`, the graph side of `a if "
+            "tf.executing_eagerly() else b`, also through a name bound to the call and through "
+            "an `and`/`or` the call decides first. Code in the dead branch is not reported."
+        ),
+        before=(
+            "if tf.executing_eagerly():\n"
+            "    print(logits.numpy())\n"
+            "else:\n"
+            "    logits = tf.clip_by_value(logits, -10.0, 10.0)\n"
+        ),
+        after="logits = tf.clip_by_value(logits, -10.0, 10.0)\n",
+    )
+)
