@@ -198,7 +198,11 @@ def fork_server(python: str) -> ForkServer | None:
         if server is None or server.dead or server.failure:
             if server is not None:
                 server.close()
-            server = _servers[python] = ForkServer(python)
+                del _servers[python]
+            try:
+                server = _servers[python] = ForkServer(python)
+            except OSError:
+                return None  # cannot start it here; a worker started directly will say why
         return server
 
 
