@@ -24,8 +24,6 @@ from hypothesis import strategies as st
 from codemods import numpy_table
 from codemods.numpy_table import Known, dtype_class, translate
 
-pytestmark = pytest.mark.slow
-
 EXAMPLES = settings(
     max_examples=30,
     deadline=None,
@@ -347,6 +345,7 @@ def _rejection_expected(case: Case) -> bool:
 
 
 # ----------------------------------------------------------------------------- one test per entry
+@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 @pytest.mark.parametrize(
@@ -356,6 +355,7 @@ def test_reductions(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(reduction(name)), tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 @pytest.mark.parametrize(
@@ -369,6 +369,7 @@ def test_elementwise(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(unary(name)), tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
@@ -376,18 +377,21 @@ def test_binary(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(binary(name)), tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(matmul())
 def test_matmul(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(clip())
 def test_clip(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 @pytest.mark.parametrize("name", ["concatenate", "stack"])
@@ -395,30 +399,35 @@ def test_join(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(join(name)), tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(reshape())
 def test_reshape(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(transpose())
 def test_transpose(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(squeeze())
 def test_squeeze(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(expand_dims())
 def test_expand_dims(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.slow
 @EXAMPLES
 @given(st.data())
 @pytest.mark.parametrize("name", ["zeros_like", "ones_like"])
@@ -434,3 +443,85 @@ def test_every_table_name_is_property_tested() -> None:
         "expand_dims", "zeros_like", "ones_like",
     }
     assert {name for entry in numpy_table.TABLE for name in entry.numpy} == tested
+
+
+# ----------------------------------------------------------------------------- rejections
+def _translate(source: str, dtype: str | None = "float32") -> numpy_table.Translation:
+    call = cst.ensure_type(cst.parse_expression(source), cst.Call)
+
+    def known(node: cst.BaseExpression) -> Known:
+        if isinstance(node, cst.Name) and node.value in {"x", "y"}:
+            return Known(True, dtype_class(dtype) if dtype else None)
+        return numpy_table.NOT_TENSOR
+
+    return translate(_numpy_name(source), call, known, "tf1")
+
+
+@pytest.mark.parametrize(
+    ("source", "dtype", "reason"),
+    [
+        ("np.mean(x)", None, "dtype is unknown"),
+        ("np.mean(x, dtype=np.float64)", "float32", "`dtype=`"),
+        ("np.sum(x)", "uint8", "uint64"),
+        ("np.mean(x)", "float16", "float16"),
+        ("np.transpose(x, (-1, 0))", "float32", "negative"),
+        ("np.clip(x, 1, 0)", "float32", "low > high"),
+        ("np.clip(x, -1, 1)", None, "unknown"),
+        ("np.maximum(x, 0.5)", "int32", "float literal"),
+        ("np.maximum(x, w)", "float32", "neither a tensor nor a number literal"),
+        ("np.matmul(x, [[1.0]])", "float32", "both operands"),
+        ("np.concatenate([x, y], axis=None)", "float32", "axis=None"),
+        ("np.concatenate([x, [1.0]])", "float32", "every joined value"),
+        ("np.reshape(x, (2, 2), order='F')", "float32", "`order=`"),
+        ("np.square(*xs)", "float32", "*args"),
+        ("np.max(x)", "bool", "reduce_any"),
+        ("np.sqrt(x)", "int8", "float16/float32"),
+    ],
+)
+def test_forms_outside_the_table_are_reported_with_a_reason(
+    source: str, dtype: str | None, reason: str
+) -> None:
+    translation = _translate(source, dtype)
+    assert translation.replacement is None
+    assert reason in translation.reason
+    assert translation.nearest.startswith("tf1.")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("np.mean(x, 1)", "tf1.reduce_mean(x, axis=1)"),
+        ("np.amax(x, axis=(0, 1), keepdims=True)", "tf1.reduce_max(x, axis=(0, 1), keepdims=True)"),
+        ("np.sum(x, out=None, dtype=None)", "tf1.reduce_sum(x)"),
+        ("np.std(x, ddof=0)", "tf1.math.reduce_std(x)"),
+        ("np.concatenate((x, y))", "tf1.concat((x, y), axis=0)"),
+        ("np.reshape(x, newshape=-1)", "tf1.reshape(x, -1)"),
+        ("np.transpose(x, axes=None)", "tf1.transpose(x)"),
+        ("np.squeeze(x, axis=None)", "tf1.squeeze(x)"),
+        ("np.clip(x, 0, 1)", "tf1.clip_by_value(x, 0, 1)"),
+        ("np.absolute(x)", "tf1.abs(x)"),
+    ],
+)
+def test_accepted_forms_are_spelled_with_the_files_alias(source: str, expected: str) -> None:
+    translation = _translate(source)
+    assert translation.replacement is not None
+    assert cst.Module([]).code_for_node(translation.replacement) == expected
+
+
+def test_integer_operands_are_cast_to_numpys_result_dtype() -> None:
+    for source, dtype, expected in [
+        ("np.mean(x)", "int32", "tf1.reduce_mean(tf1.cast(x, tf1.float64))"),
+        ("np.sum(x)", "bool", "tf1.reduce_sum(tf1.cast(x, tf1.int64))"),
+        ("np.exp(x)", "int64", "tf1.exp(tf1.cast(x, tf1.float64))"),
+        ("np.exp(x)", None, "tf1.exp(x)"),  # an integer operand would fail loudly in TF
+    ]:
+        replacement = _translate(source, dtype).replacement
+        assert replacement is not None
+        assert cst.Module([]).code_for_node(replacement) == expected
+
+
+def test_nearest_names_a_tf_op_for_everything() -> None:
+    assert numpy_table.nearest("argmax") == "tf.argmax(x, axis=...)"
+    assert numpy_table.nearest("mean", "tf1") == "tf1.reduce_mean"
+    assert "tf.experimental.numpy.polyfit" in numpy_table.nearest("polyfit")
+    assert _translate("np.argmax(x, 1)").reason.startswith("NumPy returns the first NaN")
