@@ -96,6 +96,7 @@ class Unit:
     needed: frozenset[str] = frozenset()
     pins: dict[str, str] = field(default_factory=dict)
     unsafe_skip: bool = False  # skipped only because --unsafe-fixes allows shifting seeds
+    reordered: bool = False  # moved below the PREDICT return by --unsafe-fixes
 
     @property
     def base_needed(self) -> frozenset[str]:

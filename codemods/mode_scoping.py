@@ -22,6 +22,7 @@ from codemods.base import ModelFnCodemod
 from codemods.findings import Finding, FixKind
 from codemods.mode_analysis import ALL_MODES, CODE_PRIORITY, P, T, Analyzer, Unit, leaves, mode_names
 from codemods.mode_layout import Layout
+from codemods.mode_reorder import sink_below_predict
 from codemods.model_fns import ModelFn, find_model_fns
 
 _PIN_REASONS = {
@@ -54,7 +55,8 @@ class ModeScopingCommand(ModelFnCodemod):
         )
         units = analyzer.run()
         layout = Layout(fn.spelling, fn.mode_param, self.module.config_for_parsing)
-        new_body = layout.block(units, ALL_MODES, terminal=True)
+        ordered = sink_below_predict(units) if self.unsafe_fixes else units
+        new_body = layout.block(ordered, ALL_MODES, terminal=True)
         changed = not original_node.body.deep_equals(original_node.body.with_changes(body=new_body))  # noqa: E501
         if changed and not updated_node.deep_equals(original_node):
             self.warn(f"{fn.name}: a nested model_fn was rewritten; not rewriting the outer one")
@@ -110,6 +112,9 @@ class ModeScopingCommand(ModelFnCodemod):
                 note = "PREDICT uses a value derived from labels; compute predictions from features only"  # noqa: E501
             elif pinned:
                 note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
+        elif unit.reordered:
+            fix = "unsafe"
+            note = "moved below the PREDICT return, past statements it does not feed (--unsafe-fixes)"
         elif unit.unsafe_skip:
             fix = "unsafe"
             note = "random seeds of later ops may differ (applied with --unsafe-fixes)"
