@@ -471,11 +471,10 @@ def model_fn(features, labels, mode):
 import tensorflow as tf
 
 def model_fn(features, labels, mode):
-    if mode != tf.estimator.ModeKeys.PREDICT:
-        noisy = labels + tf.random.normal(tf.shape(labels))
     logits = tf.compat.v1.layers.dropout(features["x"], 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
     if mode == tf.estimator.ModeKeys.PREDICT:
         return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    noisy = labels + tf.random.normal(tf.shape(labels))
     loss = tf.reduce_mean(tf.square(noisy - logits))
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
