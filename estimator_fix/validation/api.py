@@ -78,7 +78,7 @@ def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
 
 
 def _run_pair(
-    python: str, specs: tuple[dict[str, Any], dict[str, Any]], timeout: float, work: Path
+    python: str, specs: tuple[dict[str, Any], dict[str, Any]], timeout: float
 ) -> tuple[RunResult, RunResult]:
     """Start both workers at once; after both trained, hand both the reference checkpoint."""
     workers: list[Worker] = []
@@ -166,7 +166,7 @@ def validate_pair(
             ),
             _spec(plan_, options, "rewrite", rewrite_source, rewrite_file, work / "rewrite"),
         )
-        results = _run_pair(plan_.python or sys.executable, specs, plan_.timeout, work)
+        results = _run_pair(plan_.python or sys.executable, specs, plan_.timeout)
     checks = compare_runs(results[0], results[1], tolerance)
     notes = tuple(dict.fromkeys(results[0].notes + results[1].notes))
     return ValidationReport(
