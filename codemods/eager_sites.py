@@ -137,6 +137,7 @@ class Scanner:
         self.depth -= 1
 
     def _statement(self, stmt: cst.BaseStatement, env: Env) -> None:  # noqa: C901
+        self.ev.forget()
         if isinstance(stmt, cst.SimpleStatementLine):
             self._smalls(stmt.body, env, stmt, printable=len(stmt.body) == 1)
         elif isinstance(stmt, cst.If):
@@ -213,6 +214,10 @@ class Scanner:
 
     # ------------------------------------------------------------------ binding
     def _bind(self, small: cst.BaseSmallStatement, env: Env) -> None:
+        self._bind_small(small, env)
+        self.ev.forget()
+
+    def _bind_small(self, small: cst.BaseSmallStatement, env: Env) -> None:
         if isinstance(small, cst.Assign):
             value = self.ev.value(small.value, env)
             for target in small.targets:

@@ -147,13 +147,25 @@ class Evaluator:
     def __init__(self, resolve: TfResolver, numpy: NumpyResolver) -> None:
         self.resolve = resolve
         self.numpy = numpy
+        self._cache: dict[tuple[int, int], Value] = {}
+        self._envs: list[Mapping[str, Value]] = []  # keeps each cached env's id unique
+
+    def forget(self) -> None:
+        """Drop cached values: the caller is about to change an environment."""
+        self._cache.clear()
+        self._envs.clear()
 
     # ------------------------------------------------------------------ entry points
     def value(self, node: cst.BaseExpression, env: Mapping[str, Value]) -> Value:
+        key = (id(node), id(env))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         method = _DISPATCH.get(type(node))
-        if method is None:
-            return Value(PYTHON)
-        return method(self, node, env)
+        result = Value(PYTHON) if method is None else method(self, node, env)
+        self._cache[key] = result
+        self._envs.append(env)
+        return result
 
     def known(self, node: cst.BaseExpression, env: Mapping[str, Value]) -> Known:
         value = self.value(node, env)
