@@ -135,6 +135,12 @@ def import_tensorflow() -> Any:
             f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "
             'use an interpreter with tensorflow<2.16: pip install "estimator-fix[validate]"'
         )
+    # Resolve the lazily loaded modules model_fns use (Keras-style layers, TPU and feature
+    # columns) now: in the fork server that is done once instead of in every worker. Importing
+    # starts no threads, so forking stays safe.
+    for name in ("compat.v1.layers", "keras.layers", "compat.v1.estimator.tpu", "feature_column"):
+        with contextlib.suppress(AttributeError, ImportError):
+            dir(resolve(tf, name))
     return tf
 
 
