@@ -9,14 +9,18 @@ crashed; such output is never written).
 Suppression with ``# noqa`` (see ``estimator_fix.noqa``): a silenced finding is dropped, and so
 that it is not rewritten either, its code is turned off for the fixing run of the whole file when
 that finding would have been fixed. This is coarse (another finding with the same code elsewhere
-in the file is then reported but left unfixed) but never rewrites what the user silenced.
+in the file is then reported but left unfixed) but never rewrites what the user silenced. A
+``# noqa: EF…`` code that names no rule, or silences nothing, is a warning.
+
+Only what can matter is parsed: a top-level definition that cannot hold a model_fn is left out of
+the syntax tree (``estimator_fix.elision``), so a huge file costs what its model_fns cost.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Union
@@ -28,10 +32,18 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from codemods.base import ModelFnCodemod
 from codemods.findings import FINDINGS_KEY, Finding
 from codemods.registry import all_codemods
+from estimator_fix.elision import Elided, elide
 from estimator_fix.globs import matches
-from estimator_fix.noqa import is_suppressed, noqa_lines
+from estimator_fix.limits import TOO_DEEP, nesting_error, roundtrip_problem
+from estimator_fix.noqa import is_suppressed, neutralized, noqa_lines, rule_codes, without_code
 from estimator_fix.parse_errors import compile_error, describe_parse_failure
-from estimator_fix.sources import SourceError, decode_check, decode_source, read_source
+from estimator_fix.sources import (
+    SourceError,
+    binary_reason,
+    decode_check,
+    decode_source,
+    read_source,
+)
 
 #: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed.
 PREFILTER_MARKERS: tuple[bytes, ...] = (b"EstimatorSpec", b"model_fn", b"ModeKeys", b"estimator")
@@ -54,6 +66,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     root: str | None = None
     codemods: tuple[type[ModelFnCodemod], ...] | None = None
+    #: False for ``check``: report findings from the original only, build no rewrite.
+    fix: bool = True
 
     def ignored_for(self, path: str) -> frozenset[str]:
         """``ignore`` plus the per-file ignores whose glob matches ``path``."""
@@ -153,6 +167,8 @@ def _run_one(
     except SkipFile as exc:
         reason = str(exc) or "no reason given"
         return _Run(module, warnings=[f"{command.__name__} left the file alone: {reason}"])
+    except RecursionError:
+        raise  # too deeply nested code: the caller skips the file, it is not a codemod bug
     except Exception as exc:  # a codemod bug must not take the whole run down
         raise _CodemodCrash(command, exc) from exc
     findings: list[Finding] = list(context.scratch.get(FINDINGS_KEY, []))
@@ -228,25 +244,87 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
     Findings come from running every selected codemod on the original module (so their lines are
     the user's lines), minus those silenced by ``# noqa``; the fix applies the codemods in
     sequence, each to the previous output. The result is ``Changed`` only when the fixed bytes
-    parse and a second pass changes nothing; otherwise ``Failed``. Bytes outside the rewritten
-    code, the encoding, BOM and line endings are kept (the module is parsed from bytes and written
-    back with ``Module.bytes``).
+    parse, compile (when the original does) and a second pass changes nothing; otherwise
+    ``Failed``. Bytes outside the rewritten code, the encoding, BOM and line endings are kept (the
+    module is parsed from bytes and written back with ``Module.bytes``); a file LibCST would not
+    reproduce byte for byte is analysed but not rewritten (``Unchanged``, with a warning).
+
+    Hostile input is ``Skipped`` with one line saying why: NUL bytes (a binary file), an encoding
+    that does not decode, nesting deeper than Python itself accepts (checked before LibCST, whose
+    parser can overflow the C stack on it) or deeper than the codemods can recurse into.
     """
     name = os.fspath(path)
+    reason = binary_reason(data)
+    if reason is not None:
+        return Skipped(name, reason)
     if not might_contain_estimator_code(data):
         return Unchanged(name, ())
     reason = decode_check(name, data)
     if reason is not None:
         return Skipped(name, reason)
+    text = decode_source(data)
+    reason = nesting_error(text)
+    if reason is not None:
+        return Skipped(name, reason)
+    cr_only = b"\r" in data and b"\n" not in data
+    source = data.replace(b"\r", b"\n") if cr_only else data
     try:
-        module = cst.parse_module(data)
+        result = _process(name, source, settings)
+    except RecursionError:
+        return Skipped(name, f"{TOO_DEEP} (LibCST's recursion limit)")
+    if isinstance(result, Changed):
+        if cr_only:  # bare CR line breaks (classic Mac): worked on as LF, written back as CR
+            result = replace(result, original=data, fixed=result.fixed.replace(b"\n", b"\r"))
+        # Python's own compiler as a second, independent judge (when it accepts the original).
+        if compile_error(text) is None:
+            rejected = compile_error(decode_source(result.fixed))
+            if rejected is not None:
+                return Failed(name, f"internal error: the rewrite does not compile ({rejected})")
+    return result
+
+
+def _process(name: str, source: bytes, settings: Settings) -> FileResult:
+    """The codemods on ``source``, through a copy without the definitions that cannot matter."""
+    elided = elide(source, decode_source(source), PREFILTER_MARKERS)
+    if elided is None:
+        return _process_module(name, source, settings)
+    result = _in_file_lines(_process_module(name, elided.source, settings), elided)
+    if not isinstance(result, Changed):
+        return result
+    restored = elided.restore(result.fixed)
+    if restored is None:  # a placeholder did not come through intact: do the whole file
+        return _process_module(name, source, settings)
+    return replace(result, original=source, fixed=restored)
+
+
+_LINE_REFERENCE = re.compile(r"\bline (\d+)")
+
+
+def _in_file_lines(result: FileResult, elided: Elided) -> FileResult:
+    """``result`` of the shortened source, with its line numbers those of the whole file."""
+
+    def text(message: str) -> str:
+        return _LINE_REFERENCE.sub(
+            lambda m: f"line {elided.original_line(int(m.group(1)))}", message
+        )
+
+    if isinstance(result, (Skipped, Failed)):
+        return replace(result, reason=text(result.reason))
+    findings = tuple(replace(f, line=elided.original_line(f.line)) for f in result.findings)
+    warnings = tuple(text(warning) for warning in result.warnings)
+    return replace(result, findings=findings, warnings=warnings)
+
+
+def _process_module(name: str, source: bytes, settings: Settings) -> FileResult:
+    try:
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return Skipped(name, describe_parse_failure(decode_source(data), exc))
-    except (RecursionError, MemoryError):
-        return Skipped(name, "too deeply nested to parse")
+        return Skipped(name, describe_parse_failure(decode_source(source), exc))
+    except MemoryError:
+        return Skipped(name, f"{TOO_DEEP} to parse")
     plan = _selection(available_codemods(settings), settings, settings.ignored_for(name))
     try:
-        return _fix(name, data, module, plan, settings)
+        return _fix(name, source, module, plan, settings)
     except _CodemodCrash as exc:
         return Failed(name, f"internal error: {exc}")
 
@@ -258,7 +336,8 @@ def _fix(
     plan: list[tuple[type[ModelFnCodemod], frozenset[str]]],
     settings: Settings,
 ) -> FileResult:
-    noqa = noqa_lines(decode_source(data))
+    text = decode_source(data)
+    noqa = noqa_lines(text)
     findings: list[Finding] = []
     warnings: list[str] = []
     silenced: set[str] = set()  # codes whose fix a noqa comment turns off for this file
@@ -273,12 +352,20 @@ def _fix(
                     silenced.add(finding.code)
             else:
                 findings.append(finding)
+    unique = sorted(set(findings), key=lambda f: (f.line, f.column, f.code, f.message))
+    warnings += _noqa_warnings(name, text, noqa, plan, unique, settings)
+    rendered = module.bytes
+    if rendered != data:
+        warnings.append(roundtrip_problem(data, rendered))
+        return Unchanged(name, tuple(replace(f, applied=False) for f in unique), tuple(warnings))
+    if not settings.fix:
+        reported = sorted(set(findings), key=lambda f: (f.line, f.column, f.code, f.message))
+        return Unchanged(name, tuple(replace(f, applied=False) for f in reported), tuple(warnings))
     fix_plan = [(command, select - silenced) for command, select in plan if select - silenced]
     if silenced or not runs:
         fixed = _chain(fix_plan, module, name, settings.unsafe_fixes).module.bytes
     else:  # the first codemod's run on the original is also the first step of the fix
         fixed = _chain(fix_plan[1:], runs[0].module, name, settings.unsafe_fixes).module.bytes
-    unique = sorted(set(findings), key=lambda f: (f.line, f.column, f.code, f.message))
     if fixed == data:
         return Unchanged(name, tuple(replace(f, applied=False) for f in unique), tuple(warnings))
     result = tuple(replace(f, applied=f.applied and f.code not in silenced) for f in unique)
@@ -287,16 +374,66 @@ def _fix(
     except cst.ParserSyntaxError as exc:
         first = exc.message.splitlines()[0] if exc.message else "invalid syntax"
         return Failed(name, f"internal error: the rewrite does not parse ({first}); not written")
-    # Python's own compiler as a second, independent judge (when it accepts the original).
-    if compile_error(decode_source(data)) is None:
-        rejected = compile_error(decode_source(fixed))
-        if rejected is not None:
-            return Failed(name, f"internal error: the rewrite does not compile ({rejected})")
     if _chain(fix_plan, fixed_module, name, settings.unsafe_fixes).module.bytes != fixed:
         return Failed(
             name, "internal error: the rewrite is not stable (a second run changes it again)"
         )
     return Changed(name, data, fixed, result, tuple(warnings))
+
+
+def _visible(
+    text: str,
+    noqa: Mapping[int, frozenset[str] | None],
+    plan: Sequence[tuple[type[ModelFnCodemod], frozenset[str]]],
+    name: str,
+    settings: Settings,
+) -> set[tuple[str, int, int]]:
+    """The findings (code, line, column) of ``text`` after the engine's own noqa filter."""
+    module = cst.parse_module(text)
+    found: set[tuple[str, int, int]] = set()
+    for command, select in plan:
+        for finding in _run_one(command, module, name, settings.unsafe_fixes, select).findings:
+            if finding.code in select and not is_suppressed(finding.code, finding.line, noqa):
+                found.add((finding.code, finding.line, finding.column))
+    return found
+
+
+def _noqa_warnings(
+    name: str,
+    text: str,
+    noqa: Mapping[int, frozenset[str] | None],
+    plan: Sequence[tuple[type[ModelFnCodemod], frozenset[str]]],
+    findings: Sequence[Finding],
+    settings: Settings,
+) -> list[str]:
+    """A warning for each ``# noqa: EF…`` code that names no rule or silences nothing.
+
+    Only codes this run checks are judged (a code left out by ``--select`` may well be needed).
+    A code is in use when a finding with that code is silenced on its line; else (the codemods
+    also honour a noqa on the last line of a statement) when the findings grow once that code is
+    taken out of the comment.
+    """
+    named = {line: codes for line, codes in noqa.items() if codes and rule_codes(codes)}
+    if not named:
+        return []
+    known = {code for command in available_codemods(settings) for code in command.RULE_CODES}
+    checked = frozenset().union(*(select for _, select in plan))
+    visible = {(f.code, f.line, f.column) for f in findings}
+    open_text = neutralized(text, named)
+    every = _visible(open_text, {}, plan, name, settings)
+    silenced = {(code, line) for code, line, _ in every - visible}
+    warnings = []
+    for line, codes in sorted(named.items()):
+        for code in sorted(rule_codes(codes)):
+            if code not in known:
+                warnings.append(f"line {line}: `# noqa: {code}` names no estimator-fix rule")
+                continue
+            if code not in checked or (code, line) in silenced:
+                continue
+            without = without_code(text, line, code)
+            if _visible(without, noqa_lines(without), plan, name, settings) <= visible:
+                warnings.append(f"line {line}: `# noqa: {code}` silences nothing (remove it)")
+    return warnings
 
 
 def process_file(path: str | Path, settings: Settings) -> FileResult:

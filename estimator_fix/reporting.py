@@ -59,6 +59,32 @@ def findings_json(items: Iterable[tuple[str, Finding]]) -> str:
     return json.dumps([finding_json(path, f) for path, f in items], indent=2) + "\n"
 
 
+def _annotation_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _annotation_property(text: str) -> str:
+    return _annotation_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(path: str, finding: Finding) -> str:
+    """One GitHub Actions workflow command that annotates the finding's line in a pull request."""
+    where = (
+        f"file={_annotation_property(path)},line={finding.line},col={finding.column},"
+        f"title={_annotation_property(f'estimator-fix ({finding.code})')}"
+    )
+    text = f"{finding.code} {finding.message} ({finding_label(finding)})"
+    return f"::error {where}::{_annotation_data(text)}\n"
+
+
+def github_error(path: str, reason: str) -> str:
+    """A workflow command for a file that could not be processed."""
+    return (
+        f"::error file={_annotation_property(path)},title=estimator-fix::"
+        f"{_annotation_data(error_text(path, reason))}\n"
+    )
+
+
 def error_text(path: str, reason: str) -> str:
     """The one line that reports a file or path that could not be processed."""
     return f"{path}: error: {reason}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import io
 import os
 import stat
@@ -54,16 +55,35 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
+def _missing_reason(path: str | os.PathLike[str]) -> str:
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "symlink loop (too many levels of symbolic links)"
+        return "broken symbolic link (its target does not exist)"
+    return "no such file or directory"
+
+
 def read_source(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, or SourceError (missing, a directory, unreadable)."""
+    """The file's bytes, or SourceError (missing, a directory, a symlink loop, not a regular file
+    such as a FIFO that would block, unreadable)."""
     try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise SourceError(path, "is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceError(path, "not a regular file")
         with open(path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise SourceError(path, "no such file or directory") from None
+        raise SourceError(path, _missing_reason(path)) from None
     except IsADirectoryError:
         raise SourceError(path, "is a directory") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError(path, _missing_reason(path)) from None
         raise SourceError(path, f"cannot read: {_os_reason(exc)}") from None
 
 
@@ -86,12 +106,36 @@ def _display_encoding(encoding: str) -> str:
     return "utf-8" if name == "utf-8-sig" else name
 
 
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why ``data`` is not text Python could read at all (NUL bytes: a binary file, or UTF-16/32
+    text), or None. Cheap enough to run before the prefilter."""
+    index = data.find(b"\x00")
+    if index < 0:
+        return None
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return f"encoded as {name}; Python source must be UTF-8 or an ASCII-compatible encoding"
+    line = data.count(b"\n", 0, index) + 1
+    return f"contains a NUL byte at line {line} (not a Python source file?)"
+
+
 def decode_check(path: str | os.PathLike[str], data: bytes) -> str | None:
     """Why ``data`` cannot be read as Python source text, or None when it can.
 
-    Checks, before any parsing: the encoding declaration (BOM / PEP 263 cookie), that the bytes
-    decode in it, and that there are no NUL bytes.
+    Checks, before any parsing: that there are no NUL bytes (``binary_reason``), the encoding
+    declaration (BOM / PEP 263 cookie), and that the bytes decode in it.
     """
+    binary = binary_reason(data)
+    if binary is not None:
+        return binary
     try:
         encoding = detect_encoding(data)
     except SyntaxError as exc:
@@ -112,7 +156,7 @@ def decode_check(path: str | os.PathLike[str], data: bytes) -> str | None:
             f"cannot decode as {_display_encoding(encoding)}: {exc.reason} "
             f"(byte 0x{byte:02x} at line {line}, column {column})"
         )
-    if "\x00" in text:
+    if "\x00" in text:  # only reachable through an encoding that decodes to NUL
         line = text.count("\n", 0, text.index("\x00")) + 1
         return f"contains a NUL byte at line {line} (not a Python source file?)"
     return None
@@ -222,9 +266,11 @@ def _walk(
             candidate = os.path.join(current, name)
             if os.path.islink(candidate) and not _within(candidate, real_root):
                 continue  # never follow a symlink out of the tree being walked
-            if not os.path.isfile(candidate) or matches_any(candidate, exclude_globs, root):
+            if matches_any(candidate, exclude_globs, root):
                 continue
-            yield Path(candidate)
+            # A dangling or looping symlink is yielded, so that reading it reports it.
+            if os.path.isfile(candidate) or not os.path.exists(candidate):
+                yield Path(candidate)
 
 
 def iter_python_files(
@@ -232,22 +278,28 @@ def iter_python_files(
     exclude_globs: Iterable[str] = (),
     *,
     root: str | os.PathLike[str] | None = None,
+    force_exclude: bool = False,
 ) -> Iterator[Path]:
     """The Python files under ``paths``, each real file once, in a stable (sorted) order.
 
-    A file named directly is always taken (whatever its suffix, excluded or not). A directory is
+    A file named directly is taken whatever its suffix, and even when excluded unless
+    ``force_exclude`` (as pre-commit, which names every staged file, needs). A directory is
     walked in sorted order for ``*.py`` files, skipping SKIP_DIRS, hidden directories, paths
     matching ``exclude_globs`` (see ``estimator_fix.globs``; anchored patterns are relative to
-    ``root``, default the current directory) and symlinks that lead out of the directory.
-    Raises SourceError for a missing path and for a directory holding no Python files; to report
-    such a path and carry on with the others, call this once per path.
+    ``root``, default the current directory) and symlinks that lead out of the directory; a
+    dangling or looping symlink inside it is yielded, so reading it says what is wrong.
+    Raises SourceError for a missing path (or a broken symlink, or a symlink loop) and for a
+    directory holding no Python files; to report such a path and carry on with the others, call
+    this once per path.
     """
     excludes = tuple(exclude_globs)
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
+        if force_exclude and matches_any(path, excludes, root):
+            continue
         if not os.path.exists(path):
-            raise SourceError(path, "no such file or directory")
+            raise SourceError(path, _missing_reason(path))
         if path.is_dir():
             found = False
             for file in _walk(path, excludes, root):

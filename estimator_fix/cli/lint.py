@@ -1,19 +1,29 @@
-"""``check``, ``diff`` and ``fix``: the engine over a set of paths, rendered, with SPEC §3 exits."""
+"""``check``, ``diff`` and ``fix``: the engine over a set of paths, rendered, with SPEC §3 exits.
 
+Files are processed one at a time and, by ``fix``, written as soon as each is done, so Ctrl-C
+stops between or inside atomic writes: every file is either as it was or completely fixed
+(exit 130). ``check`` renders findings as text, JSON, SARIF 2.1.0 or GitHub workflow
+annotations, and ``check --add-noqa`` writes a ``# noqa: CODES`` comment on each finding's line.
+"""
+
+import json
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated, Dict, List, Optional, Set
 
 import typer
 
 from codemods.findings import Finding
+from codemods.rules import RULES
 from estimator_fix.cli import interactive
 from estimator_fix.cli.app import app
 from estimator_fix.cli.options import (
     ConfigFile,
     Exclude,
+    ForceExclude,
     Ignore,
     LintOptions,
     NoColor,
@@ -32,17 +42,37 @@ from estimator_fix.engine import (
     FileResult,
     Settings,
     Skipped,
+    available_codemods,
     parse_error,
     process_file,
     process_source,
 )
-from estimator_fix.reporting import Command, Report, findings_json
-from estimator_fix.sources import SourceError, atomic_write, iter_python_files, write_backup
+from estimator_fix.noqa import add_noqa
+from estimator_fix.reporting import (
+    Command,
+    Report,
+    findings_json,
+    github_annotation,
+    github_error,
+)
+from estimator_fix.sarif import sarif_log
+from estimator_fix.sources import (
+    SourceError,
+    atomic_write,
+    iter_python_files,
+    read_source,
+    write_backup,
+)
+
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 
 class Format(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 Context = Annotated[
@@ -68,7 +98,11 @@ def _discover(options: LintOptions, config: Config, report: Report, out: Output)
     seen = set()
     for path in options.paths:
         try:
-            found = list(iter_python_files([path], config.exclude, root=config.root))
+            found = list(
+                iter_python_files(
+                    [path], config.exclude, root=config.root, force_exclude=options.force_exclude
+                )
+            )
         except SourceError as exc:
             report.error(exc.path, exc.reason)
             out.error(exc.path, exc.reason)
@@ -81,16 +115,10 @@ def _discover(options: LintOptions, config: Config, report: Report, out: Output)
     return files
 
 
-def _run(
-    command: Command, options: LintOptions
-) -> "tuple[Output, Report, Settings, List[FileResult]]":
-    out = Output.create(quiet=options.quiet, verbose=options.verbose, no_color=options.no_color)
-    config = _load(options, out)
-    report = Report(command)
-    files = _discover(options, config, report, out)
-    settings = config.settings()
-    results = [process_file(file, settings) for file in out.track(files, "Reading")]
-    for result in results:
+def _results(files: List[Path], settings: Settings, out: Output) -> Iterator[FileResult]:
+    """Process the files one by one, saying on stderr which could not be, and yield each result."""
+    for file in files:
+        result = process_file(file, settings)
         if isinstance(result, Skipped):
             out.error(result.path, result.reason)
         elif isinstance(result, Failed):
@@ -98,13 +126,100 @@ def _run(
         else:
             for warning in result.warnings:
                 out.warning(result.path, warning)
+        yield result
+
+
+def _run(
+    command: Command, options: LintOptions, *, progress: bool = True
+) -> "tuple[Output, Report, Settings, Iterator[FileResult]]":
+    out = Output.create(quiet=options.quiet, verbose=options.verbose, no_color=options.no_color)
+    config = _load(options, out)
+    report = Report(command)
+    files = _discover(options, config, report, out)
+    settings = config.settings()
+    results = _results(files, settings, out)
+    if progress:
+        results = out.track(results, len(files), "Checking")
     return out, report, settings, results
+
+
+def _interrupted(out: Output, report: Report, command: Command) -> None:
+    if command == "fix":
+        done = f"{report.changed} file{'s' if report.changed != 1 else ''} fixed before that"
+        out.fatal(f"interrupted; {done}, every other file is as it was")
+    else:
+        out.fatal("interrupted")
+    raise typer.Exit(INTERRUPTED)
 
 
 def _finish(out: Output, report: Report, code: Optional[int] = None) -> None:
     if report.processed or not report.errors:  # when every input was bad, its errors say it all
         out.summary(report.summary())
     raise typer.Exit(report.return_code if code is None else code)
+
+
+ExitZero = Annotated[
+    bool,
+    typer.Option("--exit-zero", help="Exit 0 even when findings are left (errors still exit 2)."),
+]
+
+
+def _exit_code(report: Report, exit_zero: bool) -> int:
+    code = report.return_code
+    return 0 if exit_zero and code == 1 and not report.errors else code
+
+
+def _render(out: Output, report: Report, output_format: Format) -> None:
+    if output_format is Format.json:
+        out.raw(findings_json(report.findings))
+    elif output_format is Format.sarif:
+        available_codemods()  # importing the codemods registers their rules
+        log = sarif_log(report.findings, report.errors, RULES)
+        out.raw(json.dumps(log, indent=2) + "\n")
+    elif output_format is Format.github:
+        for path, reason in report.errors:
+            out.raw(github_error(path, reason))
+        for path, finding in report.findings:
+            out.raw(github_annotation(path, finding))
+    else:
+        for path, finding in report.findings:
+            out.finding(path, finding)
+
+
+def _mark_findings(out: Output, report: Report, sources: Dict[str, bytes]) -> int:
+    """``--add-noqa``: write ``# noqa: CODES`` on each finding's line; the exit status."""
+    lines: Dict[str, Dict[int, Set[str]]] = {}
+    for path, finding in report.findings:
+        lines.setdefault(path, {}).setdefault(finding.line, set()).add(finding.code)
+    added = files = refused = 0
+    for path, codes in lines.items():
+        try:
+            original = sources.get(path) or read_source(path)
+            data, left = add_noqa(original, codes)
+            if parse_error(data) is not None:  # never write what does not parse
+                left = sorted(codes)
+                data = original
+            if data != original:
+                atomic_write(path, data, original)
+        except SourceError as exc:
+            out.error(path, exc.reason)
+            report.error(path, exc.reason)
+            continue
+        for line in left:
+            out.warning(
+                path,
+                f"line {line}: no noqa comment added (the line ends inside a "
+                "string or continues with a backslash)",
+            )
+        refused += len(left)
+        added += len(codes) - len(left)
+        files += int(data != original)
+    s_c = "" if added == 1 else "s"
+    s_f = "" if files == 1 else "s"
+    out.summary(f"added {added} noqa comment{s_c} to {files} file{s_f}")
+    if report.errors and not report.processed:
+        return 2
+    return 1 if report.errors or refused else 0
 
 
 @app.command()
@@ -116,31 +231,52 @@ def check(
     config: ConfigFile = None,
     unsafe_fixes: UnsafeFixes = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="How to print findings.")
+        Format,
+        typer.Option(
+            "--format",
+            help="How to print findings: text, json, sarif (SARIF 2.1.0) or github (annotations).",
+        ),
     ] = Format.text,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    exit_zero: ExitZero = False,
+    add_noqa_comments: Annotated[
+        bool,
+        typer.Option(
+            "--add-noqa", help="Write a '# noqa: CODES' comment on the line of each finding."
+        ),
     ] = False,
+    force_exclude: ForceExclude = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
 ) -> None:
     """Report problems in model_fns; change nothing. Exit 0 clean, 1 findings, 2 error."""
     options = LintOptions.build(
-        paths, select, ignore, exclude, config, unsafe_fixes, quiet, verbose, no_color
+        paths,
+        select,
+        ignore,
+        exclude,
+        config,
+        unsafe_fixes,
+        quiet,
+        verbose,
+        no_color,
+        force_exclude,
     )
     out, report, _, results = _run("check", options)
-    for result in results:
-        report.add(result)
-        if not isinstance(result, (Skipped, Failed)):
-            out.info(f"{result.path}: {len(result.findings)} finding(s)")
-    if output_format is Format.json:
-        out.raw(findings_json(report.findings))
-    else:
-        for path, finding in report.findings:
-            out.finding(path, finding)
-    code = report.return_code
-    _finish(out, report, 0 if exit_zero and code == 1 and not report.errors else code)
+    sources: Dict[str, bytes] = {}
+    try:
+        for result in results:
+            report.add(result)
+            if isinstance(result, Changed):
+                sources[result.path] = result.original
+            if not isinstance(result, (Skipped, Failed)):
+                out.info(f"{result.path}: {len(result.findings)} finding(s)")
+    except KeyboardInterrupt:
+        _interrupted(out, report, "check")
+    if add_noqa_comments:
+        raise typer.Exit(_mark_findings(out, report, sources))
+    _render(out, report, output_format)
+    _finish(out, report, _exit_code(report, exit_zero))
 
 
 @app.command()
@@ -152,19 +288,32 @@ def diff(
     config: ConfigFile = None,
     unsafe_fixes: UnsafeFixes = None,
     context: Context = 3,
+    force_exclude: ForceExclude = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
 ) -> None:
     """Show the fix as a unified diff; write nothing. Exit 0 no change, 1 would change, 2 error."""
     options = LintOptions.build(
-        paths, select, ignore, exclude, config, unsafe_fixes, quiet, verbose, no_color
+        paths,
+        select,
+        ignore,
+        exclude,
+        config,
+        unsafe_fixes,
+        quiet,
+        verbose,
+        no_color,
+        force_exclude,
     )
     out, report, _, results = _run("diff", options)
-    for result in results:
-        report.add(result)
-        if isinstance(result, Changed):
-            out.diff(unified_diff(result.path, result.original, result.fixed, context))
+    try:
+        for result in results:
+            report.add(result)
+            if isinstance(result, Changed):
+                out.diff(unified_diff(result.path, result.original, result.fixed, context))
+    except KeyboardInterrupt:
+        _interrupted(out, report, "diff")
     _finish(out, report)
 
 
@@ -203,6 +352,42 @@ def _write(
     out.info(f"{result.path}: fixed")
 
 
+def _fix_one(
+    result: Changed,
+    report: Report,
+    out: Output,
+    settings: Settings,
+    *,
+    interactive_mode: bool,
+    show_diff: bool,
+    backup: bool,
+    context: int,
+) -> bool:
+    """Write one Changed file (after asking, with ``interactive_mode``); True when the user
+    asked to stop altogether."""
+    data, remaining = result.fixed, _not_applied(result.findings)
+    stop = False
+    if interactive_mode:
+        decision = interactive.choose(result, out, context=context)
+        stop = decision.quit
+        data = decision.data
+        if data == result.original:
+            report.fixed(result.path, _all_left(result.findings), written=False)
+            return stop
+        if data != result.fixed:
+            reason = parse_error(data)
+            if reason is not None:
+                message = f"the chosen changes do not parse together ({reason}); not changed"
+                out.error(result.path, message)
+                report.not_written(result.path, message)
+                return stop
+            remaining = _left_after(result.path, data, settings)
+    if show_diff:
+        out.diff(unified_diff(result.path, result.original, data, context))
+    _write(result, data, backup, report, out, remaining)
+    return stop
+
+
 @app.command()
 def fix(
     paths: Paths,
@@ -224,42 +409,47 @@ def fix(
         bool, typer.Option("--backup", help="Keep the original of each changed file as FILE.orig.")
     ] = False,
     context: Context = 3,
+    exit_zero: ExitZero = False,
+    force_exclude: ForceExclude = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
 ) -> None:
     """Rewrite files in place, atomically. Exit 0 ok, 1 findings left without a fix, 2 error."""
     options = LintOptions.build(
-        paths, select, ignore, exclude, config, unsafe_fixes, quiet, verbose, no_color
+        paths,
+        select,
+        ignore,
+        exclude,
+        config,
+        unsafe_fixes,
+        quiet,
+        verbose,
+        no_color,
+        force_exclude,
     )
-    out, report, settings, results = _run("fix", options)
+    out, report, settings, results = _run("fix", options, progress=not interactive_mode)
     stopped = False
-    for result in results:
-        report.add(result)
-        if not isinstance(result, Changed):
-            continue
-        if stopped:
-            report.fixed(result.path, _all_left(result.findings), written=False)
-            continue
-        data, remaining = result.fixed, _not_applied(result.findings)
-        if interactive_mode:
-            decision = interactive.choose(result, out, context=context)
-            stopped = decision.quit
-            data = decision.data
-            if data == result.original:
+    try:
+        for result in results:
+            report.add(result)
+            if not isinstance(result, Changed):
+                continue
+            if stopped:
                 report.fixed(result.path, _all_left(result.findings), written=False)
                 continue
-            if data != result.fixed:
-                reason = parse_error(data)
-                if reason is not None:
-                    message = f"the chosen changes do not parse together ({reason}); not changed"
-                    out.error(result.path, message)
-                    report.not_written(result.path, message)
-                    continue
-                remaining = _left_after(result.path, data, settings)
-        if show_diff:
-            out.diff(unified_diff(result.path, result.original, data, context))
-        _write(result, data, backup, report, out, remaining)
+            stopped = _fix_one(
+                result,
+                report,
+                out,
+                settings,
+                interactive_mode=interactive_mode,
+                show_diff=show_diff,
+                backup=backup,
+                context=context,
+            )
+    except KeyboardInterrupt:
+        _interrupted(out, report, "fix")
     for path, finding in report.remaining:
         out.finding(path, finding)
-    _finish(out, report)
+    _finish(out, report, _exit_code(report, exit_zero))

@@ -56,6 +56,13 @@ UnsafeFixes = Annotated[
         show_default=False,
     ),
 ]
+ForceExclude = Annotated[
+    bool,
+    typer.Option(
+        "--force-exclude",
+        help="Apply the exclude globs to files named on the command line too (for pre-commit).",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print results and errors only, no summary.")
 ]
@@ -78,6 +85,7 @@ class LintOptions:
     quiet: bool = False
     verbose: bool = False
     no_color: bool = False
+    force_exclude: bool = False
 
     @classmethod
     def build(
@@ -91,6 +99,7 @@ class LintOptions:
         quiet: bool,
         verbose: bool,
         no_color: bool,
+        force_exclude: bool = False,
     ) -> "LintOptions":
         def given(values: Optional[List[str]]) -> Optional[tuple[str, ...]]:
             return tuple(values) if values else None
@@ -105,4 +114,5 @@ class LintOptions:
             quiet,
             verbose,
             no_color,
+            force_exclude,
         )

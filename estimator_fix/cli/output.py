@@ -7,7 +7,7 @@ as is: no ANSI codes, no wrapping, tabs and line endings untouched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -123,14 +123,15 @@ class Output:
         """A question for the user (stderr, no newline)."""
         self._note(message, "bold", end="")
 
-    def track(self, items: Sequence[T], description: str) -> Iterator[T]:
-        """Iterate ``items``, with a progress bar on stderr when it is a terminal."""
-        if self.quiet or len(items) < 2 or not self.stderr.is_terminal:
+    def track(self, items: Iterable[T], total: int, description: str) -> Iterator[T]:
+        """Iterate ``items`` (``total`` of them), with a progress bar on stderr when it is a
+        terminal. The items may be produced lazily: the bar advances as each one arrives."""
+        if self.quiet or total < 2 or not self.stderr.is_terminal:
             yield from items
             return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=self.stderr, transient=True) as progress:
-            task = progress.add_task(description, total=len(items))
+            task = progress.add_task(description, total=total)
             for item in items:
                 yield item
                 progress.advance(task)

@@ -1,0 +1,136 @@
+"""Findings as a SARIF 2.1.0 log, the format code-scanning services (GitHub, Azure DevOps) read.
+
+One run: the tool (with every rule of the catalogue as a reporting descriptor), one result per
+finding (rule, message, file, line and column), and one invocation whose notifications are the
+files that could not be processed. Paths under the current directory are written relative to
+``%SRCROOT%`` (which ``originalUriBaseIds`` maps to the current directory); others as ``file:``
+URIs. Columns count Unicode code points (``columnKind``), as LibCST does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from codemods.findings import Finding
+from codemods.rules import Rule
+from estimator_fix import __version__
+from estimator_fix.reporting import finding_label
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str, root: Path) -> dict[str, str]:
+    """Where ``path`` is, as a SARIF artifactLocation (relative to %SRCROOT% when under root)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(root)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(PurePosixPath(*relative.parts).as_posix()), "uriBaseId": SRCROOT}
+
+
+def _descriptor(code: str, rule: Rule | None) -> dict[str, Any]:
+    if rule is None:
+        return {"id": code, "shortDescription": {"text": code}}
+    example = f"Before:\n\n{rule.before}\nAfter:\n\n{rule.after}"
+    return {
+        "id": rule.code,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.why.strip()},
+        "help": {
+            "text": f"{rule.why.strip()}\n\nFix: {rule.fix}\n\n{example}",
+            "markdown": (
+                f"{rule.why.strip()}\n\n**Fix:** {rule.fix}\n\nBefore:\n\n```python\n"
+                f"{rule.before}```\n\nAfter:\n\n```python\n{rule.after}```\n"
+            ),
+        },
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"fix": rule.fix},
+    }
+
+
+def _result(path: str, finding: Finding, index: int, root: Path) -> dict[str, Any]:
+    text = f"{finding.message} ({finding_label(finding)})"
+    if finding.note:
+        text += f". {finding.note}"
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(path, root),
+                    "region": {"startLine": finding.line, "startColumn": finding.column},
+                }
+            }
+        ],
+        "properties": {
+            "fix": finding.fix,
+            "applied": finding.applied,
+            "function": finding.function,
+        },
+    }
+
+
+def _notification(path: str, reason: str, root: Path) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": reason},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(path, root)}}],
+    }
+
+
+def sarif_log(
+    findings: Sequence[tuple[str, Finding]],
+    errors: Iterable[tuple[str, str]],
+    rules: Mapping[str, Rule],
+    *,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """The SARIF log of one ``check`` run, as a JSON-ready dict.
+
+    ``rules`` is the catalogue (``codemods.rules.RULES``); a finding whose code it lacks still gets
+    a minimal descriptor. ``root`` (default: the current directory) is %SRCROOT%.
+    """
+    base = Path(os.path.abspath(root if root is not None else os.curdir))
+    codes = sorted(set(rules) | {finding.code for _, finding in findings})
+    index = {code: number for number, code in enumerate(codes)}
+    notifications = [_notification(path, reason, base) for path, reason in errors]
+    root_uri = base.as_uri()
+    root_uri += "" if root_uri.endswith("/") else "/"
+    return {
+        "$schema": SCHEMA_URI,
+        "version": VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "estimator-fix",
+                        "version": __version__,
+                        "rules": [_descriptor(code, rules.get(code)) for code in codes],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": [
+                    _result(path, finding, index[finding.code], base) for path, finding in findings
+                ],
+            }
+        ],
+    }
