@@ -25,18 +25,20 @@ from generate_tree import generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
-_NOOP = '''
+_NOOP = """
 from libcst.codemod import VisitorBasedCodemodCommand
 
 
 class NoopCommand(VisitorBasedCodemodCommand):
     DESCRIPTION = "Parse every file and change nothing."
-'''
+"""
 
 
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - start
 
 
@@ -65,14 +67,30 @@ def main() -> None:
     os.environ["PATH"] = f"{BIN}{os.pathsep}{env_path}"
     runs = {
         "estimator-fix check": [str(BIN / "estimator-fix"), "check", "--quiet", str(tree)],
-        "libcst no-op codemod": [sys.executable, "-m", "libcst.tool", "codemod", "--no-format",
-                                 "noop.NoopCommand", str(tree)],
-        "ruff check --select E,F": [shutil.which("ruff") or str(BIN / "ruff"), "check",
-                                    "--no-cache", "--select", "E,F", "--exit-zero", str(tree)],
+        "libcst no-op codemod": [
+            sys.executable,
+            "-m",
+            "libcst.tool",
+            "codemod",
+            "--no-format",
+            "noop.NoopCommand",
+            str(tree),
+        ],
+        "ruff check --select E,F": [
+            shutil.which("ruff") or str(BIN / "ruff"),
+            "check",
+            "--no-cache",
+            "--select",
+            "E,F",
+            "--exit-zero",
+            str(tree),
+        ],
         "grep -rl EstimatorSpec": ["grep", "-rl", "EstimatorSpec", str(tree)],
     }
-    print(f"tree: {stats['files']} files, {stats['lines']} lines, "
-          f"{stats['model_fn_files']} with model_fns; {os.cpu_count()} cores")
+    print(
+        f"tree: {stats['files']} files, {stats['lines']} lines, "
+        f"{stats['model_fn_files']} with model_fns; {os.cpu_count()} cores"
+    )
     times = {}
     for name, command in runs.items():
         cwd = noop if "libcst" in name else base
@@ -80,10 +98,14 @@ def main() -> None:
     ours = times["estimator-fix check"]
     print(f"{'tool':<26}{'wall s':>9}{'files/s':>10}{'lines/s':>11}{'vs check':>10}")
     for name, seconds in times.items():
-        print(f"{name:<26}{seconds:>9.2f}{stats['files'] / seconds:>10.0f}"
-              f"{stats['lines'] / seconds:>11.0f}{seconds / ours:>9.2f}x")
-    print(f"check is {times['libcst no-op codemod'] / ours:.1f}x faster than the LibCST no-op "
-          f"codemod (target: >= 5x) and {ours / times['ruff check --select E,F']:.1f}x ruff's time")
+        print(
+            f"{name:<26}{seconds:>9.2f}{stats['files'] / seconds:>10.0f}"
+            f"{stats['lines'] / seconds:>11.0f}{seconds / ours:>9.2f}x"
+        )
+    print(
+        f"check is {times['libcst no-op codemod'] / ours:.1f}x faster than the LibCST no-op "
+        f"codemod (target: >= 5x) and {ours / times['ruff check --select E,F']:.1f}x ruff's time"
+    )
     if args.keep is None:
         shutil.rmtree(base)
 

@@ -4,7 +4,7 @@ Plain files are ~300 lines of ordinary code (functions, classes, loops, dicts) w
 markers; model_fn files take the ``before.py`` of the runnable fixture pairs and pad them to the
 same size. Deterministic for a given seed.
 
-    python benchmarks/generate_tree.py OUT_DIR [--files 5000] [--model-fn-share 0.05] [--notebooks 20]
+    python benchmarks/generate_tree.py OUT [--files 5000] [--model-fn-share 0.05] [--notebooks 20]
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ class {name}:
 
 
 def plain_file(rng: random.Random, lines: int) -> str:
-    out = ['"""Generated module: ordinary code with no Estimator model_fn."""\n',
-           "import math\nimport os\n"]
+    out = [
+        '"""Generated module: ordinary code with no Estimator model_fn."""\n',
+        "import math\nimport os\n",
+    ]
     count = 2
     n = 0
     while count < lines:
@@ -85,19 +87,37 @@ def model_fn_file(rng: random.Random, lines: int, sources: list[str]) -> str:
 def notebook(rng: random.Random, source: str) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": ["# Experiment\n"], "id": "intro"},
-        {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
-         "source": ["!pip list | head -3\n", "%matplotlib inline\n"], "id": "setup"},
-        {"cell_type": "code", "metadata": {}, "execution_count": 2, "outputs": [],
-         "source": source.splitlines(True), "id": "model"},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [],
+            "source": ["!pip list | head -3\n", "%matplotlib inline\n"],
+            "id": "setup",
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 2,
+            "outputs": [],
+            "source": source.splitlines(True),
+            "id": "model",
+        },
     ]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
-                      indent=1)
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1
+    )
 
 
-def generate(out: Path, files: int, share: float, notebooks: int, lines: int, seed: int) -> dict[str, int]:
+def generate(
+    out: Path, files: int, share: float, notebooks: int, lines: int, seed: int
+) -> dict[str, int]:
     rng = random.Random(seed)
-    sources = [p.read_text(encoding="utf-8") for p in sorted(ROOT.glob("fixtures/pairs/*/before.py"))
-               if p.read_bytes().isascii()]
+    sources = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(ROOT.glob("fixtures/pairs/*/before.py"))
+        if p.read_bytes().isascii()
+    ]
     model_fns = int(files * share)
     out.mkdir(parents=True, exist_ok=True)
     total_lines = 0
@@ -109,7 +129,12 @@ def generate(out: Path, files: int, share: float, notebooks: int, lines: int, se
         (package / f"module_{index:05d}.py").write_text(text, encoding="utf-8")
     for index in range(notebooks):
         (out / f"notebook_{index:03d}.ipynb").write_text(notebook(rng, rng.choice(sources)))
-    return {"files": files, "model_fn_files": model_fns, "lines": total_lines, "notebooks": notebooks}
+    return {
+        "files": files,
+        "model_fn_files": model_fns,
+        "lines": total_lines,
+        "notebooks": notebooks,
+    }
 
 
 def main() -> None:
@@ -121,7 +146,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(generate(args.out, args.files, args.model_fn_share, args.notebooks, args.lines, args.seed))
+    print(
+        generate(args.out, args.files, args.model_fn_share, args.notebooks, args.lines, args.seed)
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import QualifiedNameProvider
 
-from codemods import eager_rewrite, tf_api
+from codemods import eager_print, eager_rewrite, tf_api
 from codemods.base import ModelFnCodemod
 from codemods.eager_sites import Scanner, Site
 from codemods.eager_values import MAYBE, Env, Evaluator, Value
@@ -70,6 +70,7 @@ class EagerCodeCommand(ModelFnCodemod):
             tf,
             self._enabled,
             self.module.code_for_node,
+            self._names,
         )
         for site in scanner.run():
             if not site.enabled:
@@ -97,6 +98,12 @@ class EagerCodeCommand(ModelFnCodemod):
             else:
                 top = cst.ensure_type(site.stmt, cst.If)
                 self._ifs.setdefault(top, {})[id(site.node)] = site.eager
+
+    def _names(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of a function expression, its TensorFlow name normalized."""
+        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+        tf_name = self.resolve_tf(node)
+        return names | {tf_name} if tf_name else names
 
     def _numpy_function(self, func: cst.BaseExpression) -> str | None:
         names = self.get_metadata(QualifiedNameProvider, func, set())
@@ -138,11 +145,9 @@ class EagerCodeCommand(ModelFnCodemod):
         if planned is None:
             return updated_node
         site, tf = planned
-        call = cst.ensure_type(cst.ensure_type(original_node.body[0], cst.Expr).value, cst.Call)
-        builtin = isinstance(call.func, cst.Name) and call.func.value == "print"
-        return eager_rewrite.wired_print(
-            updated_node, tf, site.rebind, site.fstring, builtin, self.module
-        )
+        call = cst.ensure_type(cst.ensure_type(updated_node.body[0], cst.Expr).value, cst.Call)
+        print_call = eager_print.tf_print(call, site.form, tf)
+        return eager_print.wired(updated_node, print_call, site.rebind, tf, self.module)
 
     def leave_If(
         self, original_node: cst.If, updated_node: cst.If

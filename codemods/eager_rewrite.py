@@ -1,4 +1,4 @@
-"""The edits behind EF201, EF202, EF204 and EF206, built from the updated (already rewritten) nodes.
+"""The edits behind EF201, EF202 and EF206, built from the updated (already rewritten) nodes.
 
 Replacements are built on the original tree (where the analysis ran) and then mapped onto the
 updated tree, so an edit inside an argument (``np.mean(np.square(t))``) survives the edit around it.
@@ -13,7 +13,6 @@ import libcst as cst
 
 Statement = Union[cst.BaseStatement, cst.FlattenSentinel[cst.BaseStatement], cst.RemovalSentinel]
 
-_PRINT_PLACEHOLDER = "__estimator_fix_print__"
 _NodeT = TypeVar("_NodeT", bound=cst.CSTNode)
 
 
@@ -56,96 +55,6 @@ def keep_parens(replacement: cst.BaseExpression, old: cst.BaseExpression) -> cst
         return replacement
     return replacement.with_changes(
         lpar=[*old.lpar, *replacement.lpar], rpar=[*replacement.rpar, *old.rpar]
-    )
-
-
-# ----------------------------------------------------------------------------- EF204
-def _string_part(fstring: cst.FormattedString, text: str) -> cst.SimpleString:
-    prefix = fstring.prefix.replace("f", "").replace("F", "")
-    text = text.replace("{{", "{").replace("}}", "}")
-    return cst.SimpleString(f"{prefix}{fstring.quote}{text}{fstring.quote}")
-
-
-def _fstring_args(fstring: cst.FormattedString) -> list[cst.Arg]:
-    args = []
-    for part in fstring.parts:
-        if isinstance(part, cst.FormattedStringText):
-            if part.value:
-                args.append(cst.Arg(_string_part(fstring, part.value)))
-        elif isinstance(part, cst.FormattedStringExpression):
-            args.append(cst.Arg(part.expression))
-    return args
-
-
-def _kwarg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        value=value,
-        keyword=cst.Name(keyword),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-
-
-def print_args(call: cst.Call, fstring: bool) -> list[cst.Arg]:
-    """``print``'s arguments as ``tf.print`` takes them."""
-    args: list[cst.Arg] = []
-    keywords: list[cst.Arg] = []
-    for arg in call.args:
-        if arg.keyword is None:
-            if fstring:
-                args.extend(_fstring_args(cst.ensure_type(arg.value, cst.FormattedString)))
-            else:
-                args.append(arg)
-            continue
-        name = arg.keyword.value
-        if name == "flush" or (fstring and name == "sep"):
-            continue
-        if name == "file":
-            arg = arg.with_changes(keyword=cst.Name("output_stream"))
-        keywords.append(arg)
-    if fstring:
-        keywords.insert(0, _kwarg("sep", cst.SimpleString('""')))
-    every = args + keywords
-    if every and call.args:  # the last argument ends as the original call's last did
-        every[-1] = every[-1].with_changes(comma=call.args[-1].comma)
-    return every
-
-
-def wired_print(
-    line: cst.SimpleStatementLine,
-    tf: str,
-    names: Sequence[str],
-    fstring: bool,
-    builtin: bool,
-    module: cst.Module,
-) -> cst.With:
-    """``print(...)`` → ``with tf.control_dependencies([tf.print(...)]): x = tf.identity(x)``."""
-    expr = cst.ensure_type(line.body[0], cst.Expr)
-    call = cst.ensure_type(expr.value, cst.Call)
-    if builtin:
-        call = call.with_changes(
-            func=cst.parse_expression(f"{tf}.print"), args=print_args(call, fstring)
-        )
-    indent, newline = module.default_indent, module.default_newline
-    code = f"with {tf}.control_dependencies([{_PRINT_PLACEHOLDER}]):{newline}" + "".join(
-        f"{indent}{name} = {tf}.identity({name}){newline}" for name in names
-    )
-    parsed = cst.ensure_type(
-        cst.parse_statement(code, config=module.config_for_parsing), cst.With
-    )
-    item = parsed.items[0]
-    listing = cst.ensure_type(item.item, cst.Call)
-    elements = cst.ensure_type(listing.args[0].value, cst.List)
-    new_list = elements.with_changes(elements=[cst.Element(call)])
-    new_item = item.with_changes(
-        item=listing.with_changes(args=[listing.args[0].with_changes(value=new_list)])
-    )
-    body = cst.ensure_type(parsed.body, cst.IndentedBlock)
-    return parsed.with_changes(
-        items=[new_item],
-        body=body.with_changes(header=line.trailing_whitespace),
-        leading_lines=line.leading_lines,
     )
 
 

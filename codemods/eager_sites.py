@@ -14,7 +14,7 @@ from typing import Callable
 
 import libcst as cst
 
-from codemods import numpy_table
+from codemods import eager_print, numpy_table
 from codemods import statements as st
 from codemods.eager_values import (
     CONVERSION_METHODS,
@@ -54,8 +54,6 @@ PRINT_RECIPE = (
     "Write `with tf.control_dependencies([tf.print(...)]): x = tf.identity(x)` for a tensor x "
     "the EstimatorSpec uses, or log it with a LoggingTensorHook in the TRAIN spec's training_hooks"
 )
-_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
-_STREAMS = frozenset({"sys.stdout", "sys.stderr"})
 
 
 @dataclass(eq=False)
@@ -71,7 +69,7 @@ class Site:
     unwrap: cst.BaseExpression | None = None  # EF202: the tensor inside the conversion
     eager: bool | None = None  # EF206: what the test is in a model_fn
     rebind: tuple[str, ...] = ()  # EF204: names the tf.print is wired into
-    fstring: bool = False  # EF204: the print's one argument is an f-string to split
+    form: str = ""  # EF204: print, tf.print or log (codemods.eager_print)
 
 
 @dataclass
@@ -105,6 +103,7 @@ class Scanner:
         tf: str,
         enabled: Enabled,
         spell: Callable[[cst.CSTNode], str],
+        names: Callable[[cst.CSTNode], set[str]],
     ) -> None:
         self.body = body
         self.ev = evaluator
@@ -112,6 +111,7 @@ class Scanner:
         self.tf = tf
         self.enabled = enabled
         self.spell = spell
+        self.names = names
         self.sites: list[Site] = []
         self.steps: list[_Step] = []
         self.prints: list[_PrintCandidate] = []
@@ -500,41 +500,32 @@ class Scanner:
 
     # ------------------------------------------------------------------ print
     def _print(self, call: cst.Call, stmt: cst.BaseStatement, env: Env, inner: list[Site], alone: bool) -> None:  # noqa: E501
-        func = call.func
-        builtin = isinstance(func, cst.Name) and func.value == "print" and "print" not in env
-        bare_tf = self.ev.resolve(func) == "tensorflow.print"
-        if not (builtin or bare_tf):
+        kind = eager_print.style(call, "print" not in env, self.names)
+        if kind is None:
             return
         conversions = {id(s.node): s for s in inner if s.code == "EF202"}
-        printed = [self._peel(arg.value, conversions) for arg in call.args if arg.keyword is None]
-        values = [value for group in printed for value in group]
-        if builtin and not self.ev.any_tensorish(values, env):
+        values = [self._peel(value, conversions) for value in eager_print.printed(call, kind)]
+        if kind != eager_print.TF_PRINT and not self.ev.any_tensorish(values, env):
             return
-        if builtin:
-            message = "`print` of a tensor runs once, when the graph is built (it prints the " \
-                "symbolic tensor, not its value)"
-        else:
-            message = "`tf.print` whose op nothing depends on never runs in graph mode"
-        site = Site("EF204", call, stmt, message)
+        spelled = self._short(call.func)
+        message = {
+            eager_print.PRINT: "`print` of a tensor runs once, when the graph is built (it "
+            "prints the symbolic tensor, not its value)",
+            eager_print.TF_PRINT: "`tf.print` whose op nothing depends on never runs in graph "
+            "mode",
+            eager_print.LOG: f"`{spelled}` of a tensor logs once, when the graph is built (the "
+            "symbolic tensor, not its value)",
+        }[kind]
+        site = Site("EF204", call, stmt, message, form=kind)
         self._add(site)
         candidate = _PrintCandidate(site, len(self.steps), self._tensor_names(values, env), inner)
-        candidate.blocked = self._print_blockers(call, alone, inner, builtin)
-        if builtin and len(call.args) >= 1:
-            site.fstring = self._fstring_print(call)
+        candidate.blocked = self._print_blockers(call, kind, alone, inner)
         self.prints.append(candidate)
 
-    def _peel(self, value: cst.BaseExpression, conversions: dict[int, Site]) -> list[cst.BaseExpression]:  # noqa: E501
-        """What a print argument shows once its conversions are dropped and f-strings split."""
+    def _peel(self, value: cst.BaseExpression, conversions: dict[int, Site]) -> cst.BaseExpression:  # noqa: E501
+        """What a printed value shows once its conversion (EF202) is dropped."""
         site = conversions.get(id(value))
-        if site is not None and site.unwrap is not None:
-            return [site.unwrap]
-        if isinstance(value, cst.FormattedString):
-            out: list[cst.BaseExpression] = []
-            for part in value.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    out.extend(self._peel(part.expression, conversions))
-            return out
-        return [value]
+        return site.unwrap if site is not None and site.unwrap is not None else value
 
     def _tensor_names(self, values: Sequence[cst.BaseExpression], env: Env) -> list[str]:
         names: list[str] = []
@@ -544,29 +535,10 @@ class Scanner:
                     names.append(name)
         return names
 
-    def _print_blockers(  # noqa: C901
-        self,
-        call: cst.Call,
-        alone: bool,
-        inner: list[Site],
-        builtin: bool,
-    ) -> list[str]:
-        blocked: list[str] = []
-        if not alone:
-            blocked.append("it is not a statement line of its own")
-        for arg in call.args:
-            if arg.star:
-                blocked.append("it unpacks *args/**kwargs")
-            elif builtin and arg.keyword is not None and arg.keyword.value not in _PRINT_KEYWORDS:
-                blocked.append(f"print has no `{arg.keyword.value}=`")
-            elif (
-                builtin
-                and arg.keyword is not None
-                and arg.keyword.value == "file"
-                and self.spell(arg.value) not in _STREAMS
-            ):
-                blocked.append("tf.print writes only to sys.stdout, sys.stderr or a log")
-        direct = {id(v) for v in _direct_print_values(call)}
+    def _print_blockers(self, call: cst.Call, kind: str, alone: bool, inner: list[Site]) -> list[str]:  # noqa: E501
+        blocked = [] if alone else ["it is not a statement line of its own"]
+        blocked += eager_print.blockers(call, kind, self.spell)
+        direct = {id(v) for v in eager_print.direct_values(call)}
         for site in inner:
             if site.code == "EF202" and id(site.node) not in direct:
                 blocked.append(f"`{self._short(site.node)}` is not printed as it is")
@@ -574,19 +546,7 @@ class Scanner:
                 blocked.append(f"`{self._short(site.node)}` stays (EF202 is off here)")
             elif site.code != "EF202" and not (site.fixable and site.enabled):
                 blocked.append(f"`{self._short(site.node)}` ({site.code}) stays")
-        for arg in call.args if builtin else ():
-            if arg.keyword is None and isinstance(arg.value, cst.FormattedString):
-                if len([a for a in call.args if a.keyword is None]) > 1:
-                    blocked.append("an f-string among several arguments")
-                elif not _plain_fstring(arg.value):
-                    blocked.append("an f-string format spec or conversion has no tf.print form")
-            elif arg.keyword is None and _formats(arg.value):
-                blocked.append("%-formatting and str.format render the symbolic tensor")
         return blocked
-
-    def _fstring_print(self, call: cst.Call) -> bool:
-        positional = [a for a in call.args if a.keyword is None]
-        return len(positional) == 1 and isinstance(positional[0].value, cst.FormattedString)
 
     def _settle_print(self, candidate: _PrintCandidate) -> None:
         site = candidate.site
@@ -674,34 +634,3 @@ def _expression_names(node: cst.CSTNode) -> Iterator[str]:
         return
     for child in node.children:
         yield from _expression_names(child)
-
-
-def _direct_print_values(call: cst.Call) -> Iterator[cst.BaseExpression]:
-    for arg in call.args:
-        if arg.keyword is not None:
-            continue
-        yield arg.value
-        if isinstance(arg.value, cst.FormattedString):
-            for part in arg.value.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    yield part.expression
-
-
-def _plain_fstring(value: cst.FormattedString) -> bool:
-    for part in value.parts:
-        if isinstance(part, cst.FormattedStringExpression):
-            if part.conversion is not None or part.format_spec is not None:
-                return False
-            if part.equal is not None:
-                return False
-    return True
-
-
-def _formats(value: cst.BaseExpression) -> bool:
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
-        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        return value.func.attr.value == "format" and isinstance(
-            value.func.value, (cst.SimpleString, cst.ConcatenatedString)
-        )
-    return False

@@ -15,9 +15,9 @@ FINDINGS_KEY = "estimator_fix.findings"
 class Finding:
     """One problem in one model_fn, positioned in the codemod's *input* source.
 
-    ``fix`` says what ``fix`` does about it: ``safe`` (rewritten by default), ``unsafe`` (rewritten
-    only with ``--unsafe-fixes``), ``none`` (reported with a manual recipe). ``applied`` is True when
-    the codemod run that produced the finding also rewrote it.
+    ``fix`` says what ``fix`` does about it: ``safe`` (rewritten by default), ``unsafe``
+    (rewritten only with ``--unsafe-fixes``), ``none`` (reported with a manual recipe).
+    ``applied`` is True when the codemod run that produced the finding also rewrote it.
     """
 
     code: str

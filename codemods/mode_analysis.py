@@ -1,8 +1,8 @@
 """Per-mode analysis of a model_fn body: where each statement runs, which modes need it, and why.
 
-The body is a list of *units* (top-level statements; an ``if`` on the mode is one unit whose branches
-hold units of their own). A forward pass tracks, per mode, what each name carries (derived from
-labels, training machinery, metrics) and the constant values that decide mode tests. A backward
+The body is a list of *units* (top-level statements; an ``if`` on the mode is one unit whose
+branches hold units of their own). A forward pass tracks, per mode, what each name carries (derived
+from labels, training machinery, metrics) and the constant values that decide mode tests. A backward
 pass (liveness) adds the modes in which a later needed unit reads what a unit defines. Units that
 are unsafe to skip (variables, seeds; SPEC §5) are pinned to every mode they run in.
 """
@@ -187,7 +187,8 @@ class Analyzer:
             if isinstance(small, cst.Return):
                 return self._return(stmt, small, state, live)
             if isinstance(small, cst.Raise):
-                return Unit(node=stmt, modes=live, kind="exit", terminates=live, reads=frozenset(st.reads(stmt)))
+                reads = frozenset(st.reads(stmt))
+                return Unit(node=stmt, modes=live, kind="exit", terminates=live, reads=reads)
             if isinstance(small, cst.Assert):
                 return self._assert(stmt, small, state, live)
         return self._generic(stmt, state, self._effective_modes(stmt, state, live))

@@ -21,99 +21,116 @@ import libcst as cst
 from codemods.mode_analysis import MODE_ORDER, Branch, Unit
 from codemods.model_fns import ModeSpelling
 
+Statement = cst.BaseStatement
+
+
+def leading_lines(node: Statement) -> list[cst.EmptyLine]:
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return list(node.leading_lines)
+    return []
+
+
+def with_leading_lines(node: Statement, lines: list[cst.EmptyLine]) -> Statement:
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return node.with_changes(leading_lines=lines)
+    return node
+
+
+class _Walk:
+    """The state of one block's walk: what is written, the open guard, the modes still live."""
+
+    def __init__(self, layout: Layout, items: list[Unit], live: frozenset[str]) -> None:
+        self.layout = layout
+        self.items = items
+        self.out: list[Statement] = []
+        self.remaining = set(live)
+        self.consumed: set[int] = set()
+        self.pending: list[Unit] = []
+        self.pending_key: frozenset[str] = frozenset()
+        self.pending_live: frozenset[str] = frozenset()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.append(self.layout.guard(self.pending, self.pending_key, self.pending_live))
+            self.pending = []
+
+    def emit(self, unit: Unit) -> None:
+        self.flush()
+        self.out.append(self.layout.node_of(unit))
+        self.remaining -= unit.terminates
+
+    def retire(self, mode: str, start: int, before: Optional[Unit] = None, longer_than: int = 0) -> bool:  # noqa: E501
+        """Write ``mode``'s exclusive path from ``start`` as one block, if it has one."""
+        path = self.layout.exclusive_path(self.items, start, mode, self.remaining, self.consumed)
+        if path is None or len(path) <= longer_than:
+            return False
+        self.flush()
+        block = self.layout.mode_block(path, mode, frozenset(self.remaining))
+        if before is not None:
+            block = self.layout.take_blank_lines(block, before)
+        self.out.append(block)
+        self.consumed |= {id(u) for u in path}
+        self.remaining.discard(mode)
+        return True
+
+    def guard(self, unit: Unit, needs: frozenset[str]) -> None:
+        if self.pending and needs != self.pending_key:
+            self.flush()
+        if not self.pending:
+            self.pending_key = needs
+            self.pending_live = frozenset(self.remaining)
+        self.pending.append(unit)
+        self.remaining -= unit.terminates & needs
+
 
 class Layout:
-    def __init__(self, spelling: ModeSpelling, mode_param: str, config: cst.PartialParserConfig) -> None:  # noqa: E501
+    def __init__(
+        self, spelling: ModeSpelling, mode_param: str, config: cst.PartialParserConfig
+    ) -> None:
         self.spelling = spelling
         self.mode_param = mode_param
         self.config = config
-        self._overrides: dict[int, cst.BaseStatement] = {}
+        self._overrides: dict[int, Statement] = {}
 
     # ----------------------------------------------------------------- blocks
-    def block(self, units: list[Unit], live: frozenset[str], terminal: bool) -> list[cst.BaseStatement]:  # noqa: E501
-        items = self._expand(units)
-        out: list[cst.BaseStatement] = []
-        pending: list[Unit] = []
-        pending_key: frozenset[str] = frozenset()
-        remaining = set(live)
-        consumed: set[int] = set()
-
-        def flush() -> None:
-            nonlocal pending
-            if pending:
-                out.append(self._guard(pending, pending_key, frozenset(remaining_at_guard)))
-                pending = []
-
-        remaining_at_guard: set[str] = set()
+    def block(self, units: list[Unit], live: frozenset[str], terminal: bool) -> list[Statement]:
+        walk = _Walk(self, self._expand(units), live)
         index = 0
-        while index < len(items):
-            unit = items[index]
-            if id(unit) in consumed:
-                index += 1
-                continue
-            needs = unit.needed & remaining
-            # A mode block "runs" only where a branch is taken: elsewhere it is just a test.
-            runs = needs if unit.kind == "mode_if" else unit.modes & remaining
-            if unit.kind == "mode_if" and terminal and len(needs) == 1:
-                # A mode block followed by more of that mode's own code (its split spec): one block.
-                (mode,) = needs
-                path = self._exclusive_path(items, index, mode, remaining, consumed)
-                if path is not None and len(path) > 1:
-                    flush()
-                    out.append(self._mode_block(path, mode, frozenset(remaining)))
-                    consumed |= {id(u) for u in path}
-                    remaining.discard(mode)
-                    index += 1
-                    continue
-            if not runs or needs == runs or (unit.kind == "mode_if" and not terminal):
-                flush()
-                out.append(self.node_of(unit))
-                remaining -= unit.terminates
-                index += 1
-                continue
-            if terminal:
-                if len(needs) == 1:
-                    (mode,) = needs
-                    path = self._exclusive_path(items, index, mode, remaining, consumed)
-                    if path is not None:
-                        flush()
-                        out.append(self._mode_block(path, mode, frozenset(remaining)))
-                        consumed |= {id(u) for u in path}
-                        remaining.discard(mode)
-                        index += 1
-                        continue
-                retired = False
-                for mode in MODE_ORDER:
-                    if mode in runs - needs:
-                        path = self._exclusive_path(items, index + 1, mode, remaining, consumed)
-                        if path is not None:
-                            flush()
-                            block = self._mode_block(path, mode, frozenset(remaining))
-                            out.append(self._take_blank_lines(block, unit))
-                            consumed |= {id(u) for u in path}
-                            remaining.discard(mode)
-                            retired = True
-                if retired:
-                    continue
-            if unit.kind == "mode_if":
-                flush()  # already scoped by its own test
-                out.append(self.node_of(unit))
-                remaining -= unit.terminates
-                index += 1
-                continue
-            if not needs:
-                index += 1  # needed by no mode that reaches it: dropped
-                continue
-            if pending and needs != pending_key:
-                flush()
-            if not pending:
-                pending_key = needs
-                remaining_at_guard = set(remaining)
-            pending.append(unit)
-            remaining -= unit.terminates & needs
+        while index < len(walk.items):
+            unit = walk.items[index]
+            if id(unit) not in walk.consumed and not self._step(walk, unit, index, terminal):
+                continue  # a mode retired in front of this unit: look at it again
             index += 1
-        flush()
-        return out
+        walk.flush()
+        return walk.out
+
+    def _step(self, walk: _Walk, unit: Unit, index: int, terminal: bool) -> bool:
+        """Place one unit; False when it must be looked at again."""
+        needs = frozenset(unit.needed & walk.remaining)
+        # A mode block "runs" only where a branch is taken: elsewhere it is just a test.
+        block = unit.kind == "mode_if"
+        runs = needs if block else frozenset(unit.modes & walk.remaining)
+        # A mode block followed by more of that mode's own code (its split spec): one block.
+        if (
+            terminal
+            and block
+            and len(needs) == 1
+            and walk.retire(next(iter(needs)), index, longer_than=1)
+        ):
+            return True
+        if not runs or needs == runs:
+            walk.emit(unit)
+            return True
+        if terminal:
+            if len(needs) == 1 and walk.retire(next(iter(needs)), index):
+                return True
+            others = [m for m in MODE_ORDER if m in runs - needs]
+            if [m for m in others if walk.retire(m, index + 1, before=unit)]:
+                return False
+        if needs:
+            walk.guard(unit, needs)
+        # else: needed by no mode that reaches it, so it is dropped
+        return True
 
     def _expand(self, units: list[Unit]) -> list[Unit]:
         """Split specs become one pseudo-unit per variant, PREDICT first."""
@@ -139,7 +156,7 @@ class Layout:
                 )
         return items
 
-    def _exclusive_path(
+    def exclusive_path(
         self, items: list[Unit], start: int, mode: str, remaining: set[str], consumed: set[int]
     ) -> Optional[list[Unit]]:
         """The units from ``start`` on that ``mode`` needs, if only ``mode`` needs them and the
@@ -155,23 +172,23 @@ class Layout:
                 return path
         return None
 
-    def _take_blank_lines(self, block: cst.BaseStatement, unit: Unit) -> cst.BaseStatement:
+    def take_blank_lines(self, block: Statement, unit: Unit) -> Statement:
         """A new block moved in front of ``unit`` takes the blank lines that separated it (a moved
         existing block keeps its own)."""
-        if block.leading_lines:
+        if leading_lines(block):
             return block
         node = self._overrides.get(id(unit), unit.node)
-        lines = list(node.leading_lines)
+        lines = leading_lines(node)
         blank: list[cst.EmptyLine] = []
         while lines and lines[0].comment is None:
             blank.append(lines.pop(0))
         if not blank:
             return block
-        self._overrides[id(unit)] = node.with_changes(leading_lines=lines)
-        return block.with_changes(leading_lines=[*blank, *block.leading_lines])
+        self._overrides[id(unit)] = with_leading_lines(node, lines)
+        return with_leading_lines(block, blank)
 
     # ----------------------------------------------------------------- nodes
-    def node_of(self, unit: Unit) -> cst.BaseStatement:
+    def node_of(self, unit: Unit) -> Statement:
         if id(unit) in self._overrides:
             return self._overrides[id(unit)]
         if unit.kind != "mode_if":
@@ -195,7 +212,7 @@ class Layout:
         new = self.block(branch.units, branch.modes, branch.terminal)
         return body.with_changes(body=new)
 
-    def _inline(self, unit: Unit, mode: str, live: frozenset[str]) -> list[cst.BaseStatement]:
+    def _inline(self, unit: Unit, mode: str, live: frozenset[str]) -> list[Statement]:
         """The statements of ``unit`` as ``mode`` runs them (a mode block's body is unwrapped)."""
         if unit.kind == "mode_if":
             live_branches = [b for b in unit.branches if b.modes & live]
@@ -206,34 +223,34 @@ class Layout:
                     body = cst.ensure_type(self._branch_body(node.body, branch), cst.IndentedBlock)
                     statements = list(body.body)
                     if statements:
-                        statements[0] = statements[0].with_changes(
-                            leading_lines=[*node.leading_lines, *statements[0].leading_lines]
+                        statements[0] = with_leading_lines(
+                            statements[0], [*node.leading_lines, *leading_lines(statements[0])]
                         )
                     return statements
         return [self.node_of(unit)]
 
-    def _mode_block(self, path: list[Unit], mode: str, live: frozenset[str]) -> cst.BaseStatement:
+    def mode_block(self, path: list[Unit], mode: str, live: frozenset[str]) -> Statement:
         if len(path) == 1 and path[0].kind == "mode_if":
             unit = path[0]
             live_branches = [b for b in unit.branches if b.modes & live]
             if len(live_branches) == 1 and live_branches[0] is unit.branches[0]:
                 return self.node_of(unit)  # an existing ``if mode == M:`` block moves as it is
-        body: list[cst.BaseStatement] = []
+        body: list[Statement] = []
         for unit in path:
             body.extend(self._inline(unit, mode, live))
         return self._if(frozenset({mode}), live, body)
 
-    def _guard(self, units: list[Unit], needs: frozenset[str], live: frozenset[str]) -> cst.BaseStatement:  # noqa: E501
+    def guard(self, units: list[Unit], needs: frozenset[str], live: frozenset[str]) -> Statement:
         return self._if(needs, live, [self.node_of(u) for u in units])
 
-    def _if(self, needs: frozenset[str], live: frozenset[str], body: list[cst.BaseStatement]) -> cst.If:  # noqa: E501
+    def _if(self, needs: frozenset[str], live: frozenset[str], body: list[Statement]) -> cst.If:
         leading: list[cst.EmptyLine] = []
         if body:
-            first_lines = list(body[0].leading_lines)
+            first_lines = leading_lines(body[0])
             # Blank lines before the block stay before it; comments stay with their statement.
             while first_lines and first_lines[0].comment is None:
                 leading.append(first_lines.pop(0))
-            body[0] = body[0].with_changes(leading_lines=first_lines)
+            body[0] = with_leading_lines(body[0], first_lines)
         test = cst.parse_expression(self.test_source(needs, live), config=self.config)
         return cst.If(test=test, body=cst.IndentedBlock(body=body), leading_lines=leading)
 

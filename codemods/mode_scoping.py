@@ -20,7 +20,16 @@ import libcst as cst
 
 from codemods.base import ModelFnCodemod
 from codemods.findings import Finding, FixKind
-from codemods.mode_analysis import ALL_MODES, CODE_PRIORITY, P, T, Analyzer, Unit, leaves, mode_names
+from codemods.mode_analysis import (
+    ALL_MODES,
+    CODE_PRIORITY,
+    Analyzer,
+    P,
+    T,
+    Unit,
+    leaves,
+    mode_names,
+)
 from codemods.mode_layout import Layout
 from codemods.mode_reorder import sink_below_predict
 from codemods.model_fns import ModelFn, find_model_fns
@@ -114,12 +123,12 @@ class ModeScopingCommand(ModelFnCodemod):
                 note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
         elif unit.reordered:
             fix = "unsafe"
-            note = "moved below the PREDICT return, past statements it does not feed (--unsafe-fixes)"
+            note = "moved below the PREDICT return, past code it does not feed (--unsafe-fixes)"
         elif unit.unsafe_skip:
             fix = "unsafe"
             note = "random seeds of later ops may differ (applied with --unsafe-fixes)"
         elif unit.seeds and T in bad:
-            note = "under TF 1.x, skipping it in TRAIN shifts the seeds of later unseeded random ops"
+            note = "under TF 1.x, skipping it in TRAIN shifts the seeds of later random ops"
         message = {
             "EF101": f"{what} is computed from labels where it also runs in PREDICT",
             "EF102": f"training op {what} is built outside TRAIN (runs in {where})",

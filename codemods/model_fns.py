@@ -2,8 +2,8 @@
 
 A function is a model_fn when it has a ``mode`` parameter and either returns an EstimatorSpec /
 TPUEstimatorSpec (any import spelling, resolved through LibCST's QualifiedNameProvider) or is passed
-as ``model_fn=`` (or as the first argument of an Estimator). Top-level functions, closures returned by
-builders and methods are all found. A function that merely has the same parameter names is not.
+as ``model_fn=``. Top-level functions, closures returned by builders and methods are all found. A
+function that merely has the same parameter names is not.
 """
 
 from __future__ import annotations
@@ -113,7 +113,9 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(current.children)
 
 
-def mode_spelling(fn_node: cst.FunctionDef, resolve: TfResolver, module: cst.Module) -> ModeSpelling:
+def mode_spelling(
+    fn_node: cst.FunctionDef, resolve: TfResolver, module: cst.Module
+) -> ModeSpelling:
     """Reuse how the file already writes modes, nearest first.
 
     In order: a ``ModeKeys.X`` reference in the model_fn; string literals compared with ``mode`` in

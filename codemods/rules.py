@@ -79,7 +79,7 @@ register(
     Rule(
         code="EF103",
         title="metric ops built where nothing uses them",
-        fix="safe: moved into EVAL (and kept in TRAIN where a summary, hook or the loss reads them)",
+        fix="safe: moved into EVAL (kept in TRAIN where a summary, hook or the loss reads them)",
         why=(
             "tf.metrics ops create local variables and update ops that only evaluate() runs. "
             "Built in PREDICT they crash on labels; built in TRAIN without a consumer they are "
@@ -135,7 +135,8 @@ register(
             "if mode == tf.estimator.ModeKeys.PREDICT:\n"
             "    return tf.estimator.EstimatorSpec(mode, predictions=p)\n"
             "if mode == tf.estimator.ModeKeys.TRAIN:\n"
-            "    return tf.estimator.EstimatorSpec(mode, predictions=p, loss=loss, train_op=train_op)\n"
+            "    return tf.estimator.EstimatorSpec(\n"
+            "        mode, predictions=p, loss=loss, train_op=train_op)\n"
             "return tf.estimator.EstimatorSpec(mode, predictions=p, loss=loss)\n"
         ),
     )

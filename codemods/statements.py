@@ -21,9 +21,7 @@ def reads(node: cst.CSTNode) -> set[str]:
 def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
     if isinstance(node, cst.Name):
         out.add(node.value)
-    elif isinstance(node, cst.Attribute):
-        _reads(node.value, out)
-    elif isinstance(node, cst.Arg):
+    elif isinstance(node, (cst.Attribute, cst.Arg)):
         _reads(node.value, out)
     elif isinstance(node, cst.Assign):
         _reads(node.value, out)
@@ -69,8 +67,8 @@ def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case p
 def _target_reads(target: cst.BaseExpression, out: set[str]) -> None:
     if isinstance(target, cst.Subscript):
         _reads(target.value, out)
-        for element in target.slice:
-            _reads(element, out)
+        for index in target.slice:
+            _reads(index, out)
     elif isinstance(target, cst.Attribute):
         _reads(target.value, out)
     elif isinstance(target, (cst.Tuple, cst.List)):
@@ -184,7 +182,8 @@ def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
         if body.orelse is None:
             return False
         orelse = body.orelse
-        rest: cst.BaseSuite | cst.BaseStatement = orelse if isinstance(orelse, cst.If) else orelse.body
+        rest: cst.BaseSuite | cst.BaseStatement
+        rest = orelse if isinstance(orelse, cst.If) else orelse.body
         return always_exits(body.body) and always_exits(rest)
     return False
 

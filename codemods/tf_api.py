@@ -1,8 +1,8 @@
-"""What a TensorFlow name is: qualified names (from LibCST metadata) sorted into the kinds the rules need.
+"""What a TensorFlow name is: qualified names sorted into the kinds the rules need.
 
-Names arrive as LibCST qualified names (``tensorflow.compat.v1.layers.dense`` for ``tf1.layers.dense``
-after ``import tensorflow.compat.v1 as tf1``). ``normalize`` folds the API versions together so the
-tables below list each API once.
+Names arrive as LibCST qualified names (``tensorflow.compat.v1.layers.dense`` for
+``tf1.layers.dense`` after ``import tensorflow.compat.v1 as tf1``). ``normalize`` folds the API
+versions together so the tables below list each API once.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ def statement_lines(source: str, function: str) -> dict[int, str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
             for inner in ast.walk(node):
                 if isinstance(inner, ast.stmt) and not isinstance(
-                    inner, (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.Return, ast.FunctionDef)
+                    inner,
+                    (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.Return, ast.FunctionDef),
                 ):
                     text = "".join((ast.get_source_segment(source, inner) or "").split())
                     for line in range(inner.lineno, (inner.end_lineno or inner.lineno) + 1):
@@ -57,7 +58,9 @@ def find_model_fn(module: ModuleType, name: str) -> Callable[..., Any]:
     raise LookupError(f"no model_fn named {name}")
 
 
-def trace(path: Path, function: str, mode: str, with_labels: bool) -> tuple[list[str], Optional[str]]:
+def trace(
+    path: Path, function: str, mode: str, with_labels: bool
+) -> tuple[list[str], Optional[str]]:
     """Statements executed by ``function`` in ``mode``, and the error it stopped on, if any."""
     import tensorflow as tf
 

@@ -59,7 +59,6 @@ def test_bare_noqa_silences_every_rule_on_the_line() -> None:
     assert output.index("mse = ") < output.index("if mode == tf.estimator.ModeKeys.PREDICT")
 
 
-
 SPELLINGS = [
     ("import tensorflow as tf", "tf.estimator.EstimatorSpec", "tf.estimator.ModeKeys"),
     ("import tensorflow.compat.v1 as tf1", "tf1.estimator.EstimatorSpec", "tf1.estimator.ModeKeys"),

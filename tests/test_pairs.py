@@ -48,12 +48,16 @@ def _model_fn_lines(data: bytes) -> set[int]:
     positions = module.resolve(cst.metadata.PositionProvider)
     lines: set[int] = set()
     for node, pos in positions.items():
-        if isinstance(node, cst.FunctionDef) and "mode" in cst.Module([]).code_for_node(node.params):
+        if isinstance(node, cst.FunctionDef) and "mode" in cst.Module([]).code_for_node(
+            node.params
+        ):
             lines.update(range(pos.start.line, pos.end.line + 1))
     return lines
 
 
-@pytest.mark.parametrize("pair", [p for p in PAIRS if p.fixed], ids=[p.name for p in PAIRS if p.fixed])
+@pytest.mark.parametrize(
+    "pair", [p for p in PAIRS if p.fixed], ids=[p.name for p in PAIRS if p.fixed]
+)
 def test_bytes_outside_model_fns_unchanged(pair: Pair) -> None:
     before, after = pair.before.read_bytes(), pair.after.read_bytes()
     inside_before, inside_after = _model_fn_lines(before), _model_fn_lines(after)
