@@ -256,25 +256,28 @@ register(
 register(
     Rule(
         code="EF204",
-        title="print of a tensor (runs once, at graph-build time)",
+        title="print or log of a tensor (runs once, at graph-build time)",
         fix="safe: tf.print made a dependency of the printed tensor",
         why=(
             "print(t) inside model_fn runs once per mode, while the graph is built, and shows "
-            "the symbol (Tensor(\"dense/BiasAdd:0\", ...)), never a value. A bare `tf.print(t)` "
-            "statement is no better: in graph mode an op runs only when something that runs "
-            "depends on it. The fix uses tf.print and makes it a dependency: "
-            "`with tf.control_dependencies([tf.print(...)]): t = tf.identity(t)` for each printed "
-            "tensor name whose later uses reach what the model_fn returns, so it prints every "
-            "step that computes t, in every mode that computes it (TRAIN, EVAL and PREDICT, as "
-            "the print meant). tf.identity changes no value, variable or random seed. A "
-            "LoggingTensorHook in training_hooks was the alternative, rejected because it logs "
-            "in TRAIN only, needs the spec rewritten (one spec per mode, EF105) and loses the "
-            "print's text. The text is kept: positional arguments, sep, end, file= as "
-            "output_stream (tf.print writes to stderr by default); an f-string is split into "
-            "its text and values with sep=''. A conversion inside the print (EF202) is dropped. "
-            "Reported without a fix: a print of a tensor that nothing returned depends on, of "
-            "a dict or parameter (no single tensor name to rebind), with %-formatting, format "
-            "specs or other statements on its line."
+            "the symbol (Tensor(\"dense/BiasAdd:0\", ...)), never a value; so does "
+            "tf.compat.v1.logging.info('%s', t). A bare `tf.print(t)` statement is no better: "
+            "in graph mode an op runs only when something that runs depends on it. The fix "
+            "uses tf.print and makes it a dependency: `with tf.control_dependencies("
+            "[tf.print(...)]): t = tf.identity(t)` for each printed tensor name whose later uses "
+            "reach what the model_fn returns, so it prints every step that computes t, in every "
+            "mode that computes it (TRAIN, EVAL and PREDICT, as the print meant). tf.identity "
+            "changes no value, variable or random seed. A LoggingTensorHook in training_hooks "
+            "was the alternative, rejected because it logs in TRAIN only, needs the spec "
+            "rewritten (one spec per mode, EF105) and loses the print's text. The text is kept: "
+            "positional arguments, sep, end, file= as output_stream (tf.print writes to stderr "
+            "by default); an f-string or a logging %-format is split into its text and values "
+            "with sep=''; a TF or absl logging call (info, warning, error) keeps its logger as "
+            "output_stream. tf.print formats values itself, so format specs such as .3f are "
+            "dropped. A conversion inside the print (EF202) is dropped. Reported without a fix: "
+            "a print of a tensor that nothing returned depends on, of a dict or parameter (no "
+            "single tensor name to rebind), with %-formatting or str.format in the argument, "
+            "logging keywords, or other statements on its line."
         ),
         before="print('loss', loss)\n",
         after=(

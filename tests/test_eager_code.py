@@ -238,13 +238,51 @@ def model_fn(features, labels, mode):
     loss = tf.reduce_mean(y)
     print(features)
     print("loss %s" % loss); z = 1
-    print(f"{loss:.3f}")
+    print(f"{loss=}")
     print(y)
     y = tf.zeros_like(loss)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
         None,  # no change
         ['EF204:8:none', 'EF204:9:none', 'EF204:10:none', 'EF204:11:none'],
+    ),
+    (
+        'logging_calls_become_tf_print',
+        '''\
+import tensorflow as tf
+from absl import logging
+from tensorflow.compat.v1 import logging as log
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    t = tf.reduce_mean(y)
+    log.info("l %.3f%%", t.numpy())
+    logging.error(f"m {t:.2f}")
+    log.info("loss %(v)s", {"v": t})
+    log.warn("loss %s", t, exc_info=True)
+    log.debug("loss %s", t)
+    return tf.estimator.EstimatorSpec(mode, loss=t)
+''',
+        '''\
+import tensorflow as tf
+from absl import logging
+from tensorflow.compat.v1 import logging as log
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    t = tf.reduce_mean(y)
+    with tf.control_dependencies([tf.print("l ", t, "%", sep="", end="", output_stream=log.info)]):
+        t = tf.identity(t)
+    with tf.control_dependencies([tf.print("m ", t, sep="", end="", output_stream=logging.error)]):
+        t = tf.identity(t)
+    log.info("loss %(v)s", {"v": t})
+    log.warn("loss %s", t, exc_info=True)
+    log.debug("loss %s", t)
+    return tf.estimator.EstimatorSpec(mode, loss=t)
+''',
+        ['EF202:9:safe', 'EF204:9:safe', 'EF204:10:safe', 'EF204:11:none', 'EF204:12:none'],
     ),
     (
         'bare_tf_print_wired',

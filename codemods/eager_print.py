@@ -1,0 +1,250 @@
+"""EF204: which print and log calls become ``tf.print``, and the wired statement they become.
+
+Three call styles print at graph-build time: the ``print`` builtin, a bare ``tf.print(...)``
+statement (its op is created and never run), and TensorFlow / absl logging
+(``tf.compat.v1.logging.info("loss %s", loss)``). Each becomes ``tf.print`` with the same text:
+``print``'s ``sep``/``end``/``file`` carry over (``file`` as ``output_stream``), an f-string or a
+``%``-format is split into its text and its values (``sep=""``), and a logging call keeps its
+logger as ``output_stream`` (tf.print supports exactly info, warning and error) with ``end=""``
+(a log record ends its own line). tf.print formats
+the values itself, so a format spec (``{x:.3f}``, ``%.3f``) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Callable, Optional
+
+import libcst as cst
+
+PRINT, TF_PRINT, LOG = "print", "tf.print", "log"
+
+#: Logging functions tf.print can write to (``output_stream``), by qualified name.
+LOGGERS = frozenset(
+    {f"{module}.{level}" for module in ("tensorflow.logging", "absl.logging")
+     for level in ("info", "warning", "warn", "error")}
+)
+_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
+_STREAMS = frozenset({"sys.stdout", "sys.stderr"})
+_PLACEHOLDER = re.compile(r"%(?:%|[-#0 +]*\d*(?:\.\d+)?[sdifgeEr])")
+
+
+def style(call: cst.Call, print_is_builtin: bool, names: Callable[[cst.CSTNode], set[str]]) -> Optional[str]:  # noqa: E501
+    """PRINT, TF_PRINT or LOG for a call statement that prints, else None.
+
+    ``names(node)`` gives the normalized qualified names of a function expression.
+    """
+    func = call.func
+    if isinstance(func, cst.Name) and func.value == "print" and print_is_builtin:
+        return PRINT
+    qualified = names(func)
+    if "tensorflow.print" in qualified:
+        return TF_PRINT
+    if qualified & LOGGERS:
+        return LOG
+    return None
+
+
+def positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+
+
+def printed(call: cst.Call, kind: str) -> list[cst.BaseExpression]:
+    """The expressions whose values the call shows (a log's format string left out)."""
+    values = positional(call)
+    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
+        values = values[1:]
+    out: list[cst.BaseExpression] = []
+    for value in values:
+        out.extend(fstring_values(value) if isinstance(value, cst.FormattedString) else [value])
+    return out
+
+
+def fstring_values(value: cst.FormattedString) -> list[cst.BaseExpression]:
+    return [p.expression for p in value.parts if isinstance(p, cst.FormattedStringExpression)]
+
+
+def direct_values(call: cst.Call) -> Iterator[cst.BaseExpression]:
+    """Arguments (and f-string parts) whose conversion (EF202) can simply be dropped."""
+    for value in positional(call):
+        yield value
+        if isinstance(value, cst.FormattedString):
+            yield from fstring_values(value)
+
+
+def blockers(call: cst.Call, kind: str, spell: Callable[[cst.CSTNode], str]) -> list[str]:
+    """Why the call has no tf.print form (empty when it has one)."""
+    blocked: list[str] = []
+    if any(arg.star for arg in call.args):
+        blocked.append("it unpacks *args/**kwargs")
+    values = positional(call)
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        keyword = arg.keyword.value
+        if kind == LOG:
+            blocked.append(f"tf.print has no form of the logging keyword `{keyword}=`")
+        elif kind == PRINT and keyword not in _PRINT_KEYWORDS:
+            blocked.append(f"print has no `{keyword}=`")
+        elif kind == PRINT and keyword == "file" and spell(arg.value) not in _STREAMS:
+            blocked.append("tf.print writes only to sys.stdout, sys.stderr or a log")
+    if kind == TF_PRINT:
+        return blocked
+    fstrings = [v for v in values if isinstance(v, cst.FormattedString)]
+    if fstrings and len(values) > 1:
+        blocked.append("an f-string among several arguments")
+    if any(isinstance(p, cst.FormattedStringExpression) and p.equal for f in fstrings for p in f.parts):  # noqa: E501
+        blocked.append("an f-string `=` specifier")
+    if any(_formats(v) for v in values):
+        blocked.append("%-formatting and str.format render the symbolic tensor")
+    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
+        if _log_parts(values[0], values[1:]) is None:
+            blocked.append("the log format has mapping keys, * widths or a placeholder count "
+                           "that does not match its arguments")
+    elif kind == LOG and len(values) != 1:
+        blocked.append("the log message is not a literal format string")
+    return blocked
+
+
+# ----------------------------------------------------------------------------- building
+def _kwarg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+
+
+def _literal(like: cst.SimpleString | cst.FormattedString, text: str) -> cst.SimpleString:
+    prefix = like.prefix.replace("f", "").replace("F", "")
+    return cst.SimpleString(f"{prefix}{like.quote}{text}{like.quote}")
+
+
+def _fstring_parts(value: cst.FormattedString) -> list[cst.BaseExpression]:
+    parts: list[cst.BaseExpression] = []
+    for part in value.parts:
+        if isinstance(part, cst.FormattedStringText):
+            if part.value:
+                text = part.value.replace("{{", "{").replace("}}", "}")
+                parts.append(_literal(value, text))
+        elif isinstance(part, cst.FormattedStringExpression):
+            parts.append(part.expression)
+    return parts
+
+
+def _log_parts(
+    fmt: cst.SimpleString, args: Sequence[cst.BaseExpression]
+) -> Optional[list[cst.BaseExpression]]:
+    """``"loss %s at %d"``, (a, b) → ``"loss "``, a, ``" at "``, b; None if it does not split."""
+    if "b" in fmt.prefix.lower():
+        return None
+    raw = fmt.raw_value
+    evaluated = fmt.evaluated_value
+    if not isinstance(evaluated, str):
+        return None
+    matches = list(_PLACEHOLDER.finditer(raw))
+    if "%" in _PLACEHOLDER.sub("", raw) or len(list(_PLACEHOLDER.finditer(evaluated))) != len(
+        matches
+    ):
+        return None
+    holes = [m for m in matches if m.group() != "%%"]
+    if len(holes) != len(args):
+        return None
+    parts: list[cst.BaseExpression] = []
+    text, start = "", 0
+    values = iter(args)
+    for match in matches:
+        text += raw[start:match.start()]
+        start = match.end()
+        if match.group() == "%%":
+            text += "%"
+            continue
+        if text:
+            parts.append(_literal(fmt, text))
+        text = ""
+        parts.append(next(values))
+    text += raw[start:]
+    if text:
+        parts.append(_literal(fmt, text))
+    return parts
+
+
+def _split(call: cst.Call, kind: str) -> tuple[list[cst.Arg], bool]:
+    """The positional arguments of the tf.print call, and whether they need ``sep=""``."""
+    values = positional(call)
+    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
+        parts = _log_parts(values[0], values[1:]) or []
+        return [cst.Arg(p) for p in parts], len(parts) > 1
+    if len(values) == 1 and isinstance(values[0], cst.FormattedString):
+        parts = _fstring_parts(values[0])
+        return [cst.Arg(p) for p in parts], len(parts) > 1
+    return [arg for arg in call.args if arg.keyword is None], False
+
+
+def tf_print(call: cst.Call, kind: str, tf: str) -> cst.Call:
+    """The ``tf.print(...)`` call that shows what ``call`` meant to show."""
+    if kind == TF_PRINT:
+        return call
+    args, glued = _split(call, kind)
+    keywords: list[cst.Arg] = []
+    if glued:
+        keywords.append(_kwarg("sep", cst.SimpleString('""')))
+    for arg in call.args:
+        if arg.keyword is None or arg.keyword.value == "flush":
+            continue
+        if arg.keyword.value == "sep" and glued:
+            continue
+        if arg.keyword.value == "file":
+            arg = arg.with_changes(keyword=cst.Name("output_stream"))
+        keywords.append(arg)
+    if kind == LOG:  # a log record ends its own line
+        keywords += [_kwarg("end", cst.SimpleString('""')), _kwarg("output_stream", call.func)]
+    every = args + keywords
+    if every and call.args:  # the last argument ends as the original call's last did
+        every[-1] = every[-1].with_changes(comma=call.args[-1].comma)
+    return call.with_changes(func=cst.parse_expression(f"{tf}.print"), args=every)
+
+
+def wired(
+    line: cst.SimpleStatementLine,
+    print_call: cst.Call,
+    names: Sequence[str],
+    tf: str,
+    module: cst.Module,
+) -> cst.With:
+    """``with tf.control_dependencies([tf.print(...)]): x = tf.identity(x)`` for each name."""
+    indent, newline = module.default_indent, module.default_newline
+    placeholder = "__estimator_fix_print__"
+    code = f"with {tf}.control_dependencies([{placeholder}]):{newline}" + "".join(
+        f"{indent}{name} = {tf}.identity({name}){newline}" for name in names
+    )
+    parsed = cst.ensure_type(cst.parse_statement(code, config=module.config_for_parsing), cst.With)
+    item = parsed.items[0]
+    dependencies = cst.ensure_type(item.item, cst.Call)
+    listing = cst.ensure_type(dependencies.args[0].value, cst.List)
+    item = item.with_changes(
+        item=dependencies.with_changes(
+            args=[dependencies.args[0].with_changes(
+                value=listing.with_changes(elements=[cst.Element(print_call)])
+            )]
+        )
+    )
+    body = cst.ensure_type(parsed.body, cst.IndentedBlock)
+    return parsed.with_changes(
+        items=[item],
+        body=body.with_changes(header=line.trailing_whitespace),
+        leading_lines=line.leading_lines,
+    )
+
+
+def _formats(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        return value.func.attr.value == "format" and isinstance(
+            value.func.value, (cst.SimpleString, cst.ConcatenatedString)
+        )
+    return False
