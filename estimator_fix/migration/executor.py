@@ -1,0 +1,254 @@
+"""Where the per-file work runs, behind one interface: submit a chunk of tasks, get a future of
+their outcomes; ``stream`` feeds the chunks and yields outcomes as they complete.
+
+- ``Inline``: this process (``--jobs 1``; tests).
+- ``LocalPool``: a ``ProcessPoolExecutor`` (``--jobs N``); workers come from a fork server that
+  has imported the engine once, ignore Ctrl-C (the parent stops them), and a pool that a crashing
+  file broke is replaced.
+- ``Wrapped``: any ``concurrent.futures.Executor``, e.g. a Dask client's (``dask_executor``).
+
+When a chunk fails as a whole (a worker process died, the cluster lost it), its files and those of
+every chunk in flight are run again one at a time, so the file at fault is the only one reported.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from estimator_fix.engine import Failed, Settings
+from estimator_fix.migration.worker import Outcome, Task, analyse_chunk, ignore_interrupts
+
+Chunk = list[Task]
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class ChunkExecutor(Protocol):
+    """Runs ``analyse_chunk`` on chunks of tasks."""
+
+    name: str
+    workers: int
+
+    def submit(self, chunk: Chunk) -> futures.Future[list[Outcome]]: ...
+
+    def recover(self) -> None:
+        """Get ready to run again after a chunk failed as a whole."""
+
+    def close(self, cancel: bool = False) -> None: ...
+
+
+class Inline:
+    """Runs each chunk at once, in this process."""
+
+    name = "this process"
+    workers = 1
+
+    def __init__(self, settings: Settings, timeout: float | None) -> None:
+        self.settings = settings
+        self.timeout = timeout
+
+    def submit(self, chunk: Chunk) -> futures.Future[list[Outcome]]:
+        future: futures.Future[list[Outcome]] = futures.Future()
+        future.set_result(analyse_chunk(chunk, self.settings, self.timeout))
+        return future
+
+    def recover(self) -> None:
+        return None
+
+    def close(self, cancel: bool = False) -> None:
+        return None
+
+
+class Wrapped:
+    """Any ``concurrent.futures.Executor`` (a Dask client's executor, a pool of your own)."""
+
+    def __init__(
+        self,
+        executor: futures.Executor,
+        settings: Settings,
+        timeout: float | None,
+        *,
+        name: str = "executor",
+        workers: int = 1,
+        owned: bool = False,
+        on_close: Callable[[], object] | None = None,
+    ) -> None:
+        self.executor = executor
+        self.on_close = on_close
+        self.settings = settings
+        self.timeout = timeout
+        self.name = name
+        self.workers = max(workers, 1)
+        self.owned = owned
+
+    def submit(self, chunk: Chunk) -> futures.Future[list[Outcome]]:
+        return self.executor.submit(analyse_chunk, chunk, self.settings, self.timeout)
+
+    def recover(self) -> None:
+        return None
+
+    def close(self, cancel: bool = False) -> None:
+        if self.owned:
+            self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self.on_close is not None:
+            self.on_close()
+
+
+def _context() -> Any:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["estimator_fix.migration.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class LocalPool:
+    """A process pool of ``jobs`` workers on this machine."""
+
+    def __init__(self, jobs: int, settings: Settings, timeout: float | None) -> None:
+        self.workers = jobs
+        self.name = f"{jobs} local processes"
+        self.settings = settings
+        self.timeout = timeout
+        self._pool = self._start()
+
+    def _start(self) -> futures.ProcessPoolExecutor:
+        return futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_context(), initializer=ignore_interrupts
+        )
+
+    def submit(self, chunk: Chunk) -> futures.Future[list[Outcome]]:
+        return self._pool.submit(analyse_chunk, chunk, self.settings, self.timeout)
+
+    def recover(self) -> None:
+        self.close(cancel=True)
+        self._pool = self._start()
+
+    def close(self, cancel: bool = False) -> None:
+        if not cancel:
+            self._pool.shutdown(wait=True)
+            return
+        # Stop now: the workers hold no state worth keeping (nothing is written in a worker).
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
+
+
+def dask_executor(address: str, settings: Settings, timeout: float | None) -> Wrapped:
+    """The workers of the Dask cluster at ``address`` (a ``distributed.Client``, closed with the
+    executor). Raises OSError when the scheduler cannot be reached."""
+    from distributed import Client
+
+    client: Any = Client(address)  # type: ignore[no-untyped-call]
+    workers = sum(client.nthreads().values())
+    return Wrapped(
+        client.get_executor(pure=False),
+        settings,
+        timeout,
+        name=f"Dask cluster at {address}",
+        workers=workers,
+        owned=True,
+        on_close=client.close,
+    )
+
+
+def _died(task: Task, exc: BaseException) -> Outcome:
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return Outcome(task.rel, Failed(task.path, f"the worker analysing it died ({detail})"))
+
+
+class _Feed:
+    """The chunks in flight on one executor."""
+
+    def __init__(self, executor: ChunkExecutor, max_pending: int) -> None:
+        self.executor = executor
+        self.max_pending = max(max_pending, 1)
+        self.pending: dict[futures.Future[list[Outcome]], Chunk] = {}
+
+    def submit(self, chunk: Chunk) -> None:
+        self.pending[self.executor.submit(chunk)] = chunk
+
+    def collect(self, block: bool) -> Iterator[Outcome]:
+        """Outcomes of the chunks that are done (waiting for one when ``block``)."""
+        if not self.pending:
+            return
+        done, _ = futures.wait(
+            self.pending, timeout=None if block else 0, return_when=futures.FIRST_COMPLETED
+        )
+        suspects: list[Task] = []
+        for future in done:
+            chunk = self.pending.pop(future)
+            try:
+                yield from future.result()
+            except Exception:
+                suspects += chunk
+        if suspects:
+            yield from self._isolate(suspects)
+
+    def _isolate(self, suspects: list[Task]) -> Iterator[Outcome]:
+        # Whatever broke the chunk may have broken the others in flight: wait for them all.
+        for future in futures.as_completed(list(self.pending)):
+            chunk = self.pending.pop(future)
+            try:
+                yield from future.result()
+            except Exception:
+                suspects += chunk
+        self.executor.recover()
+        for task in suspects:
+            future = self.executor.submit([task])
+            try:
+                yield from future.result()
+            except Exception as exc:
+                yield _died(task, exc)
+                self.executor.recover()
+
+    def cancel(self) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.pending.clear()
+
+
+def stream(
+    executor: ChunkExecutor,
+    items: Iterable[Task | Outcome],
+    *,
+    chunk_size: int = 4,
+    max_pending: int | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes for ``items`` as they complete: Outcomes pass straight through, Tasks are sent in
+    chunks of ``chunk_size``, at most ``max_pending`` chunks in flight (default: two per worker),
+    so memory stays flat however many files there are."""
+    feed = _Feed(executor, max_pending or 2 * executor.workers)
+    chunk: Chunk = []
+    try:
+        for item in items:
+            if isinstance(item, Outcome):
+                yield item
+                continue
+            chunk.append(item)
+            if len(chunk) >= chunk_size:
+                feed.submit(chunk)
+                chunk = []
+            yield from feed.collect(block=len(feed.pending) >= feed.max_pending)
+        if chunk:
+            feed.submit(chunk)
+        while feed.pending:
+            yield from feed.collect(block=True)
+    finally:
+        feed.cancel()

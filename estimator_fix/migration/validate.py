@@ -1,0 +1,59 @@
+"""``migrate --validate``: validate rewritten files in TensorFlow, several at a time.
+
+Each validation runs the original and the rewrite in two worker processes
+(``estimator_fix.validation``), so at most ``jobs // 2`` (at least one) run at once. A file with
+nothing to run it on (no input function, no serving function or feature spec for synthetic inputs,
+no single model_fn) is ``not validated``; so is a notebook.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+from pathlib import Path
+
+from estimator_fix.migration.results import ValidationRecord
+from estimator_fix.validation.options import ValidationOptions
+
+
+def tensorflow_problem(options: ValidationOptions) -> str | None:
+    """Why validation cannot run at all here (no TensorFlow), or None."""
+    from estimator_fix.validation.runner import tensorflow_missing
+
+    return tensorflow_missing(options.python)
+
+
+def validate_one(
+    path: Path, original: bytes, fixed: bytes, options: ValidationOptions
+) -> ValidationRecord:
+    """The verdict on ``fixed`` as the new content of ``path`` (which still holds ``original``)."""
+    if path.suffix == ".ipynb":
+        return ValidationRecord("not validated", "notebooks are not validated")
+    from estimator_fix.validation.api import validate_rewrite
+    from estimator_fix.validation.inputs import DiscoveryError, plan
+
+    try:
+        plan(path, original, options)
+    except DiscoveryError as exc:
+        return ValidationRecord("not validated", str(exc))
+    report = validate_rewrite(path, fixed, options)
+    return ValidationRecord(report.verdict, report.message, report.synthetic_inputs)
+
+
+class BulkValidator:
+    """Validations in a thread pool (each thread drives two TensorFlow worker processes)."""
+
+    def __init__(self, options: ValidationOptions, jobs: int) -> None:
+        self.options = options
+        self.workers = max(1, jobs // 2)
+        self._pool = futures.ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="estimator-fix-validate"
+        )
+        from estimator_fix.validation.runner import prewarm
+
+        prewarm(options.python)  # import TensorFlow in the fork server while files are analysed
+
+    def submit(self, path: Path, original: bytes, fixed: bytes) -> futures.Future[ValidationRecord]:
+        return self._pool.submit(validate_one, path, original, fixed, self.options)
+
+    def close(self, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
