@@ -8,7 +8,7 @@ annotations, and ``check --add-noqa`` writes a ``# noqa: CODES`` comment on each
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -136,7 +136,8 @@ def _run(
     config = _load(options, out)
     report = Report(command)
     files = _discover(options, config, report, out)
-    settings = config.settings()
+    # check reports findings only: it need not build (and verify) the rewrite.
+    settings = replace(config.settings(), fix=command != "check")
     results = _results(files, settings, out)
     if progress:
         results = out.track(results, len(files), "Checking")
@@ -186,33 +187,70 @@ def _render(out: Output, report: Report, output_format: Format) -> None:
             out.finding(path, finding)
 
 
-def _mark_findings(out: Output, report: Report, sources: Dict[str, bytes]) -> int:
+#: ``--add-noqa`` re-checks a file after marking it: silencing one finding can reveal another
+#: (a value derived from one that is now silenced). It stops after this many rounds.
+NOQA_ROUNDS = 4
+
+
+def _codes_by_line(findings: "Iterable[Finding]") -> Dict[int, Set[str]]:
+    lines: Dict[int, Set[str]] = {}
+    for finding in findings:
+        lines.setdefault(finding.line, set()).add(finding.code)
+    return lines
+
+
+def _with_noqa(
+    path: str, data: bytes, lines: Dict[int, Set[str]], settings: Settings
+) -> "tuple[bytes, int, Set[int]]":
+    """``data`` with every finding marked (re-checked until none is left); also how many codes
+    were added and the lines that could not take a comment."""
+    added, refused = 0, set()
+    for _ in range(NOQA_ROUNDS):
+        marked, left = add_noqa(data, lines)
+        if parse_error(marked) is not None:  # never write what does not parse
+            left, marked = sorted(lines), data
+        refused.update(left)
+        added += sum(len(codes) for line, codes in lines.items() if line not in left)
+        data = marked
+        result = process_source(path, data, settings)
+        if isinstance(result, (Skipped, Failed)):
+            break
+        lines = {
+            line: codes
+            for line, codes in _codes_by_line(result.findings).items()
+            if line not in refused
+        }
+        if not lines:
+            break
+    return data, added, refused
+
+
+def _mark_findings(
+    out: Output, report: Report, settings: Settings, sources: Dict[str, bytes]
+) -> int:
     """``--add-noqa``: write ``# noqa: CODES`` on each finding's line; the exit status."""
-    lines: Dict[str, Dict[int, Set[str]]] = {}
+    by_file: Dict[str, List[Finding]] = {}
     for path, finding in report.findings:
-        lines.setdefault(path, {}).setdefault(finding.line, set()).add(finding.code)
+        by_file.setdefault(path, []).append(finding)
     added = files = refused = 0
-    for path, codes in lines.items():
+    for path, findings in by_file.items():
         try:
             original = sources.get(path) or read_source(path)
-            data, left = add_noqa(original, codes)
-            if parse_error(data) is not None:  # never write what does not parse
-                left = sorted(codes)
-                data = original
+            data, count, left = _with_noqa(path, original, _codes_by_line(findings), settings)
             if data != original:
                 atomic_write(path, data, original)
         except SourceError as exc:
             out.error(path, exc.reason)
             report.error(path, exc.reason)
             continue
-        for line in left:
+        for line in sorted(left):
             out.warning(
                 path,
                 f"line {line}: no noqa comment added (the line ends inside a "
                 "string or continues with a backslash)",
             )
         refused += len(left)
-        added += len(codes) - len(left)
+        added += count
         files += int(data != original)
     s_c = "" if added == 1 else "s"
     s_f = "" if files == 1 else "s"
@@ -262,7 +300,7 @@ def check(
         no_color,
         force_exclude,
     )
-    out, report, _, results = _run("check", options)
+    out, report, settings, results = _run("check", options)
     sources: Dict[str, bytes] = {}
     try:
         for result in results:
@@ -274,7 +312,7 @@ def check(
     except KeyboardInterrupt:
         _interrupted(out, report, "check")
     if add_noqa_comments:
-        raise typer.Exit(_mark_findings(out, report, sources))
+        raise typer.Exit(_mark_findings(out, report, settings, sources))
     _render(out, report, output_format)
     _finish(out, report, _exit_code(report, exit_zero))
 
