@@ -7,7 +7,7 @@ prints, per rule, true positives, false alarms and misses; whether every rewrite
 idempotent; which files were skipped and why; and the commits measured. Third-party code is never
 part of this repository: bring the checkouts yourself, laid out as ``CHECKOUT_ROOT/OWNER+NAME/``.
 
-    .venv/bin/python benchmarks/real_world/run.py CHECKOUT_ROOT [--manifest FILE] [--json]
+    .venv/bin/python benchmarks/real_world/run.py CHECKOUT_ROOT [--jobs N] [--json] [--manifest F]
 
 A checkout that is a git work tree is read at the manifest's commit (``git show COMMIT:PATH``
 when HEAD is elsewhere); any other directory is read as it is, and a ``sha256`` in the manifest
@@ -26,9 +26,9 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,8 +64,8 @@ class Entry:
     commit: str
     path: str
     expected: tuple[str, ...] = ()
-    expected_skip: Optional[str] = None  # why the tool cannot read the file (Python 2 ...)
-    sha256: Optional[str] = None
+    expected_skip: str | None = None  # why the tool cannot read the file (Python 2 ...)
+    sha256: str | None = None
     note: str = ""
 
     @property
@@ -80,8 +80,8 @@ class FileOutcome:
     reason: str = ""
     found: tuple[str, ...] = ()
     changed: bool = False
-    parses: Optional[bool] = None
-    idempotent: Optional[bool] = None
+    parses: bool | None = None
+    idempotent: bool | None = None
     fix_problem: str = ""
 
     @property
@@ -107,11 +107,11 @@ class RuleScore:
     fn: int = 0
 
     @property
-    def precision(self) -> Optional[float]:
+    def precision(self) -> float | None:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
 
     @property
-    def recall(self) -> Optional[float]:
+    def recall(self) -> float | None:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
 
@@ -199,7 +199,7 @@ def checkout_dir(root: Path, repo: str) -> Path:
     return root / repo.replace("/", "+")
 
 
-def _git(directory: Path, *args: str) -> Optional[bytes]:
+def _git(directory: Path, *args: str) -> bytes | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(directory), *args], capture_output=True, check=False, timeout=60
@@ -209,7 +209,7 @@ def _git(directory: Path, *args: str) -> Optional[bytes]:
     return done.stdout if done.returncode == 0 else None
 
 
-def read_entry(root: Path, entry: Entry, heads: dict[Path, Optional[str]]) -> tuple[bytes | None, str]:
+def read_entry(root: Path, entry: Entry, heads: dict[Path, str | None]) -> tuple[bytes | None, str]:
     """The file's bytes at the manifest's commit, or None and why not."""
     directory = checkout_dir(root, entry.repo)
     if not directory.is_dir():
@@ -218,7 +218,7 @@ def read_entry(root: Path, entry: Entry, heads: dict[Path, Optional[str]]) -> tu
         head = _git(directory, "rev-parse", "HEAD") if (directory / ".git").exists() else None
         heads[directory] = head.decode().strip() if head is not None else None
     head = heads[directory]
-    data: Optional[bytes]
+    data: bytes | None
     if head is not None and head != entry.commit:
         data = _git(directory, "show", f"{entry.commit}:{entry.path}")
         if data is None:
@@ -296,20 +296,31 @@ def _line_order(item: str) -> tuple[int, str]:
     return int(line), code
 
 
-def run(root: Path, entries: Sequence[Entry], settings: Settings) -> Report:
-    heads: dict[Path, Optional[str]] = {}
-    outcomes = []
+def run(root: Path, entries: Sequence[Entry], settings: Settings, jobs: int = 1) -> Report:
+    """Read every entry, measure the readable ones (``jobs`` processes), and score them."""
+    heads: dict[Path, str | None] = {}
+    outcomes: list[FileOutcome | None] = []
+    work: list[tuple[int, Entry, bytes]] = []
     for entry in entries:
         data, why = read_entry(root, entry, heads)
         if data is None:
             outcomes.append(FileOutcome(entry, "unavailable", reason=why))
         else:
-            outcomes.append(measure_entry(entry, data, settings))
-    return score(outcomes)
+            outcomes.append(None)
+            work.append((len(outcomes) - 1, entry, data))
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(measure_entry, e, d, settings) for _, e, d in work]
+            measured = [f.result() for f in futures]
+    else:
+        measured = [measure_entry(e, d, settings) for _, e, d in work]
+    for (index, _, _), outcome in zip(work, measured):
+        outcomes[index] = outcome
+    return score(o for o in outcomes if o is not None)
 
 
 # ----------------------------------------------------------------------------- rendering
-def _ratio(value: Optional[float]) -> str:
+def _ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
@@ -327,6 +338,11 @@ def score_table(report: Report) -> list[str]:
     return lines
 
 
+def _where(label: str, item: str) -> str:
+    code, line = item.split(":")
+    return f"{label}:{line}: {code}"
+
+
 def render(report: Report) -> str:
     out: list[str] = []
     measured = [o for o in report.outcomes if o.status == "measured"]
@@ -339,10 +355,9 @@ def render(report: Report) -> str:
     out.extend(score_table(report))
     out.append("")
     out.append(f"Misses ({len(report.misses)}):")
-    out.extend(f"  {f}:{item.split(':')[1]}: {item.split(':')[0]}" + (f"  ({w})" if w else "")
-               for f, item, w in report.misses)
+    out.extend(f"  {_where(f, item)}" + (f"  ({w})" if w else "") for f, item, w in report.misses)
     out.append(f"False alarms ({len(report.false_alarms)}):")
-    out.extend(f"  {f}:{item.split(':')[1]}: {item.split(':')[0]}" for f, item in report.false_alarms)
+    out.extend(f"  {_where(f, item)}" for f, item in report.false_alarms)
     out.append("")
     changed = [o for o in measured if o.changed]
     out.append(
@@ -376,15 +391,18 @@ def render(report: Report) -> str:
 
 
 def as_json(report: Report) -> str:
-    def ratio(value: Optional[float]) -> Optional[float]:
+    def ratio(value: float | None) -> float | None:
         return None if value is None else round(value, 4)
 
     return json.dumps(
         {
             "scores": {
                 code: {
-                    "tp": s.tp, "fp": s.fp, "fn": s.fn,
-                    "precision": ratio(s.precision), "recall": ratio(s.recall),
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                    "precision": ratio(s.precision),
+                    "recall": ratio(s.recall),
                 }
                 for code, s in [*sorted(report.scores.items()), ("all", report.total)]
             },
@@ -392,10 +410,17 @@ def as_json(report: Report) -> str:
             "false_alarms": [{"file": f, "finding": i} for f, i in report.false_alarms],
             "files": [
                 {
-                    "repo": o.entry.repo, "commit": o.entry.commit, "path": o.entry.path,
-                    "status": o.status, "reason": o.reason, "found": list(o.found),
-                    "expected": list(o.entry.expected), "changed": o.changed,
-                    "parses": o.parses, "idempotent": o.idempotent, "problem": o.problem,
+                    "repo": o.entry.repo,
+                    "commit": o.entry.commit,
+                    "path": o.entry.path,
+                    "status": o.status,
+                    "reason": o.reason,
+                    "found": list(o.found),
+                    "expected": list(o.entry.expected),
+                    "changed": o.changed,
+                    "parses": o.parses,
+                    "idempotent": o.idempotent,
+                    "problem": o.problem,
                 }
                 for o in report.outcomes
             ],
@@ -404,12 +429,13 @@ def as_json(report: Report) -> str:
     )
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("root", type=Path, help="CHECKOUT_ROOT holding OWNER+NAME/ checkouts")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
     parser.add_argument("--unsafe-fixes", action="store_true", help="fix with --unsafe-fixes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--jobs", type=int, default=1, help="measure files in N processes")
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         print(f"error: {args.root}: not a directory", file=sys.stderr)
@@ -419,7 +445,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = run(args.root, entries, Settings(unsafe_fixes=args.unsafe_fixes))
+    report = run(args.root, entries, Settings(unsafe_fixes=args.unsafe_fixes), jobs=args.jobs)
     sys.stdout.write(as_json(report) + "\n" if args.json else render(report))
     return report.return_code
 
