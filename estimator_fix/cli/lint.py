@@ -225,9 +225,7 @@ def _with_noqa(
     return data, added, refused
 
 
-def _mark_findings(
-    out: Output, report: Report, settings: Settings, sources: Dict[str, bytes]
-) -> int:
+def _mark_findings(out: Output, report: Report, settings: Settings) -> int:
     """``--add-noqa``: write ``# noqa: CODES`` on each finding's line; the exit status."""
     by_file: Dict[str, List[Finding]] = {}
     for path, finding in report.findings:
@@ -235,7 +233,7 @@ def _mark_findings(
     added = files = refused = 0
     for path, findings in by_file.items():
         try:
-            original = sources.get(path) or read_source(path)
+            original = read_source(path)
             data, count, left = _with_noqa(path, original, _codes_by_line(findings), settings)
             if data != original:
                 atomic_write(path, data, original)
@@ -301,18 +299,15 @@ def check(
         force_exclude,
     )
     out, report, settings, results = _run("check", options)
-    sources: Dict[str, bytes] = {}
     try:
         for result in results:
             report.add(result)
-            if isinstance(result, Changed):
-                sources[result.path] = result.original
             if not isinstance(result, (Skipped, Failed)):
                 out.info(f"{result.path}: {len(result.findings)} finding(s)")
     except KeyboardInterrupt:
         _interrupted(out, report, "check")
     if add_noqa_comments:
-        raise typer.Exit(_mark_findings(out, report, settings, sources))
+        raise typer.Exit(_mark_findings(out, report, settings))
     _render(out, report, output_format)
     _finish(out, report, _exit_code(report, exit_zero))
 
