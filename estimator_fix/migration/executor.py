@@ -99,8 +99,8 @@ class Wrapped:
         return None
 
     def close(self, cancel: bool = False) -> None:
-        if self.owned:
-            self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self.owned:  # pending chunks were cancelled already (not every executor can)
+            self.executor.shutdown(wait=not cancel)
         if self.on_close is not None:
             self.on_close()
 

@@ -1,0 +1,34 @@
+"""``migrate --validate`` for real: the demo repository's rewrites run in TensorFlow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from estimator_fix.cli import app
+from tests.test_migrate import copy_demo, snapshot
+
+pytestmark = pytest.mark.tf
+
+
+def test_validate_writes_only_proven_rewrites(tmp_path: Path) -> None:
+    repo = copy_demo(tmp_path / "repo")
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    args = ["migrate", str(repo), "--validate", "--out", str(out), "--report", str(report)]
+    result = CliRunner().invoke(app, [*args, "-j", "2"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    files = {f["path"]: f for f in json.loads(report.read_text())["files"]}
+    verdicts = {path: (f["validation"] or {}).get("verdict") for path, f in files.items()}
+    assert verdicts["trainer/classifier.py"] == "equivalent", files["trainer/classifier.py"]
+    assert verdicts["trainer/model.py"] == "fixed", files["trainer/model.py"]  # PREDICT works now
+    assert verdicts["notebooks/price_bands.ipynb"] == "not validated"
+    assert verdicts["models/text_classifier.py"] is None  # nothing rewritten, nothing to validate
+    before, after = snapshot(repo), snapshot(out)
+    changed = {rel for rel in before if before[rel] != after[rel]}
+    assert changed == {"trainer/model.py", "trainer/classifier.py"}
+    assert files["notebooks/price_bands.ipynb"]["outcome"] == "manual"
+    assert files["notebooks/price_bands.ipynb"]["not_written"] == "validation: not validated"
+    assert "trainer/model.py: fixed; validation: fixed (EF101, EF102, EF105)" in result.stdout
