@@ -29,6 +29,7 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,
+    database=None,
 )
 
 ALL_DTYPES = ("float32", "float64", "float16", "int32", "int64", "int8", "uint8", "bool")
