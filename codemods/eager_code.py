@@ -201,13 +201,13 @@ def _module_tf_alias(module: cst.Module) -> str | None:
 
 def _module_level_imports(module: cst.Module) -> list[cst.Import]:
     found: list[cst.Import] = []
-    stack: list[cst.CSTNode] = list(module.body)
+    stack: list[cst.CSTNode] = list(reversed(module.body))  # source order
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Import):
             found.append(node)
         elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(node.children)
+            stack.extend(reversed(node.children))
     return found
 
 
@@ -217,7 +217,7 @@ def _local_tf_alias(node: cst.FunctionDef) -> str | None:
         if name in tf_api.TF_ALIASES:
             return name
     stack: list[cst.CSTNode] = [node.body]
-    while stack:
+    while stack:  # source order
         child = stack.pop()
         if isinstance(child, cst.Import):
             for alias in child.names:
@@ -225,7 +225,7 @@ def _local_tf_alias(node: cst.FunctionDef) -> str | None:
                     asname = alias.asname.name if alias.asname is not None else None
                     return asname.value if isinstance(asname, cst.Name) else "tensorflow"
         elif not isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(child.children)
+            stack.extend(reversed(child.children))
     return None
 
 
