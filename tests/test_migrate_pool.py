@@ -72,7 +72,7 @@ def cluster() -> Iterator[str]:
     from distributed import LocalCluster
 
     with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=1, processes=False, threads_per_worker=2, dashboard_address=None
+        n_workers=1, processes=False, threads_per_worker=2, dashboard_address=":0"
     ) as local_cluster:
         yield local_cluster.scheduler_address
 

@@ -228,7 +228,7 @@ def stream(
     executor: ChunkExecutor,
     items: Iterable[Task | Outcome],
     *,
-    chunk_size: int = 4,
+    chunk_size: int = 2,
     max_pending: int | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes for ``items`` as they complete: Outcomes pass straight through, Tasks are sent in
