@@ -34,6 +34,8 @@ from codemods.eager_values import (
     target_names,
 )
 
+#: Kinds whose print shows a symbol where a value was meant.
+PRINTED = frozenset({TENSOR, STRUCT, "maybe"})
 #: Is a rule on for this node (selected, and not silenced by a noqa comment)?
 Enabled = Callable[[str, cst.CSTNode, cst.BaseStatement], bool]
 
@@ -144,10 +146,7 @@ class Scanner:
             self._if(stmt, env)
         elif isinstance(stmt, cst.For):
             self._header(stmt, [stmt.iter], env)
-            source = self.ev.value(stmt.iter, env)
-            loop = Value("maybe") if source.tensorish else Value(PYTHON)
-            for name in target_names(stmt.target):
-                env[name] = loop
+            env.update(self.ev.iterated(stmt.iter, stmt.target, env))
             self._step(stmt, st.reads(stmt.iter), set(target_names(stmt.target)))
             self._suite(stmt.body, env, stmt)
             if stmt.orelse is not None:
@@ -387,9 +386,7 @@ class Scanner:
         comp: cst.CompFor | None = getattr(node, "for_in", None)
         while comp is not None:
             self._scan(comp.iter, inner, stmt)
-            source = self.ev.value(comp.iter, inner)
-            for name in target_names(comp.target):
-                inner[name] = Value("maybe") if source.tensorish else Value(PYTHON)
+            inner.update(self.ev.iterated(comp.iter, comp.target, inner))
             for condition in comp.ifs:
                 self._scan(condition.test, inner, stmt)
                 self._bool(condition.test, inner, stmt, "if")
@@ -505,8 +502,9 @@ class Scanner:
             return
         conversions = {id(s.node): s for s in inner if s.code == "EF202"}
         values = [self._peel(value, conversions) for value in eager_print.printed(call, kind)]
-        if kind != eager_print.TF_PRINT and not self.ev.any_tensorish(values, env):
-            return
+        shown = [self.ev.value(value, env).kind for value in values]
+        if kind != eager_print.TF_PRINT and not any(k in PRINTED for k in shown):
+            return  # Python values, and variables (whose repr is their name and shape)
         spelled = self._short(call.func)
         message = {
             eager_print.PRINT: "`print` of a tensor runs once, when the graph is built (it "

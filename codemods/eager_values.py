@@ -58,8 +58,7 @@ _STRUCT_LEAVES = frozenset(
     {"split", "unstack", "unique", "unique_with_counts", "moments", "weighted_moments", "top_k",
      "meshgrid", "gradients", "while_loop", "cond", "case", "switch_case", "map_fn", "scan",
      "dynamic_rnn", "bidirectional_dynamic_rnn", "static_rnn", "tuple", "compute_gradients",
-     "get_collection", "trainable_variables", "global_variables", "local_variables",
-     "all_variables", "py_func", "numpy_function", "py_function", "batch", "shuffle_batch",
+     "py_func", "numpy_function", "py_function", "batch", "shuffle_batch",
      "sufficient_statistics", "ctc_greedy_decoder", "ctc_beam_search_decoder", "nest"}
 )
 _OP_LEAVES = frozenset(
@@ -84,10 +83,24 @@ _BOOL_LEAVES = frozenset(
 )
 _INT32_LEAVES = frozenset({"shape", "size", "rank", "to_int32"})
 _INT64_LEAVES = frozenset({"argmax", "argmin", "to_int64", "count_nonzero"})
+#: TensorFlow functions that return Python values (paths, names, flags, variable lists).
 _NON_TENSOR_PREFIXES = (
     "tensorflow.estimator.", "tensorflow.logging.", "tensorflow.data.", "tensorflow.io.gfile.",
     "tensorflow.gfile.", "tensorflow.config.", "tensorflow.saved_model.",
     "tensorflow.feature_column.", "tensorflow.dtypes.as_dtype", "tensorflow.as_dtype",
+    "tensorflow.train.latest_checkpoint", "tensorflow.train.list_variables",
+    "tensorflow.train.load_variable", "tensorflow.train.load_checkpoint",
+    "tensorflow.train.checkpoint_exists", "tensorflow.train.get_checkpoint_state",
+    "tensorflow.train.init_from_checkpoint", "tensorflow.compat.as_", "tensorflow.test.",
+    "tensorflow.sysconfig.", "tensorflow.flags.", "tensorflow.app.", "tensorflow.errors.",
+    "tensorflow.get_static_value", "tensorflow.is_tensor", "tensorflow.dimension_value",
+    "tensorflow.get_variable_scope", "tensorflow.keras.backend.int_shape",
+    "tensorflow.keras.backend.floatx",
+)
+#: Lists of variables, or of whatever a collection holds: build-time Python facts.
+_COLLECTION_LEAVES = frozenset(
+    {"get_collection", "get_collection_ref", "trainable_variables", "global_variables",
+     "local_variables", "all_variables", "model_variables", "moving_average_variables"}
 )
 _SESSION_NAMES = frozenset(
     {"tensorflow.Session", "tensorflow.InteractiveSession", "tensorflow.keras.backend.get_session",
@@ -247,9 +260,7 @@ class Evaluator:
         inner = dict(env)
         comp: cst.CompFor | None = getattr(node, "for_in", None)
         while comp is not None:
-            source = self.value(comp.iter, inner)
-            for name in _target_names(comp.target):
-                inner[name] = Value(MAYBE) if source.tensorish else Value(PYTHON)
+            inner.update(self.iterated(comp.iter, comp.target, inner))
             comp = comp.inner_for_in
         elements = [getattr(node, "elt", None), getattr(node, "value", None)]
         present = [e for e in elements if isinstance(e, cst.BaseExpression)]
@@ -295,9 +306,28 @@ class Evaluator:
         args = [arg.value for arg in node.args]
         if name == "abs" and args and self.value(args[0], env).kind in SINGLE:
             return Value(TENSOR, self.value(args[0], env).dtype)
-        if name in {"list", "tuple", "zip", "sorted", "enumerate", "reversed", "dict"}:
+        if name in {"list", "tuple", "zip", "enumerate", "reversed", "dict"}:
             return Value(STRUCT) if self.any_tensorish(args, env) else Value(PYTHON)
-        return Value(PYTHON)
+        return Value(PYTHON)  # sorted(features) gives the keys; len, str, isinstance ...
+
+    def iterated(self, iterable: cst.BaseExpression, target: cst.BaseExpression, env: Mapping[str, Value]) -> dict[str, Value]:  # noqa: E501
+        """What a loop over ``iterable`` binds ``target``'s names to.
+
+        A list or tuple of tensors gives tensors; ``d.items()`` gives keys and values; a
+        ``features``-like mapping (or ``d.keys()``) gives its keys, which are names.
+        """
+        names = _target_names(target)
+        source = self.value(iterable, env)
+        element = Value(MAYBE) if source.kind in {STRUCT, TENSOR, VARIABLE} else Value(PYTHON)
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
+            method = iterable.func.attr.value
+            container = self.value(iterable.func.value, env)
+            if container.tensorish and method in {"values", "items"}:
+                element = Value(MAYBE)
+                if method == "items" and isinstance(target, (cst.Tuple, cst.List)):
+                    keys = _target_names(target.elements[0].value) if target.elements else []
+                    return {n: Value(PYTHON) if n in keys else element for n in names}
+        return {name: element for name in names}
 
     def _method(self, func: cst.Attribute, node: cst.Call, env: Mapping[str, Value]) -> Value:
         receiver = self.value(func.value, env)
@@ -331,7 +361,7 @@ class Evaluator:
             return Value(PYTHON)
         if name == "input_layer":
             return Value(TENSOR, FLOAT)
-        if tf_name.startswith(_NON_TENSOR_PREFIXES) or name in _NONE_LEAVES:
+        if tf_name.startswith(_NON_TENSOR_PREFIXES) or name in _NONE_LEAVES | _COLLECTION_LEAVES:
             return Value(PYTHON)
         if name in {"get_variable", "Variable"}:
             return Value(VARIABLE, self._keyword_dtype(node, "dtype") or FLOAT)

@@ -151,6 +151,27 @@ def model_fn(features, labels, mode, params):
         [],
     ),
     (
+        'noop_build_time_logging_of_python_values',
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    for name in sorted(features):
+        tf.compat.v1.logging.info("%s: %s", name, features[name].shape)
+    for key, value in features.items():
+        print(key, value.dtype)
+    y = tf.compat.v1.layers.dense(features["x"], 2)
+    kernel = tf.compat.v1.get_variable("k", [2, 2])
+    print("trainable", tf.compat.v1.trainable_variables(), kernel)
+    tf.compat.v1.logging.info("from %s", tf.train.latest_checkpoint(params["dir"]))
+    print(params, mode, y.shape, y.name)
+    return tf.estimator.EstimatorSpec(mode, predictions=y @ kernel)
+''',
+        None,  # no change
+        [],
+    ),
+    (
         'noop_outside_model_fn',
         '''\
 import numpy as np
