@@ -63,7 +63,11 @@ class _Rate(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} files/s" if speed else "- files/s", style="cyan")
+        if not speed:
+            return Text("- files/s", style="cyan")
+        return Text(
+            f"{speed:,.0f} files/s" if speed >= 10 else f"{speed:.1f} files/s", style="cyan"
+        )
 
 
 class _Bar:

@@ -39,6 +39,7 @@ from estimator_fix.migration.executor import (
 )
 from estimator_fix.migration.results import (
     FileRecord,
+    FileStatus,
     FindingRecord,
     FindingStatus,
     MigrationError,
@@ -91,10 +92,20 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+_UNAPPLIED: dict[str, FindingStatus] = {"safe": "fixable", "unsafe": "unsafe", "none": "manual"}
+_STATUS: dict[type, FileStatus] = {
+    Changed: "changed",
+    Unchanged: "unchanged",
+    Skipped: "skipped",
+    Failed: "failed",
+}
+
+
 def _status(finding_fix: str, applied: bool, kept: bool) -> FindingStatus:
+    """``kept``: the file's rewrite reached its destination (so applied findings are fixed)."""
     if applied:
         return "fixed" if kept else "fixable"
-    return {"safe": "fixable", "unsafe": "unsafe"}.get(finding_fix, "manual")  # type: ignore[return-value]
+    return _UNAPPLIED.get(finding_fix, "manual")
 
 
 def _findings(outcome: Outcome, kept: bool) -> tuple[FindingRecord, ...]:
@@ -120,10 +131,9 @@ def _findings(outcome: Outcome, kept: bool) -> tuple[FindingRecord, ...]:
 def _record(outcome: Outcome, *, rejected: str = "", write_error: str = "") -> FileRecord:
     result = outcome.result
     kept = not rejected and not write_error
-    status = {Changed: "changed", Unchanged: "unchanged", Skipped: "skipped", Failed: "failed"}
     return FileRecord(
         path=outcome.rel,
-        status=status[type(result)],  # type: ignore[arg-type]
+        status=_STATUS[type(result)],
         findings=_findings(outcome, kept),
         model_fns=outcome.model_fns,
         cached=outcome.cached,
