@@ -97,6 +97,7 @@ class Unit:
     pins: dict[str, str] = field(default_factory=dict)
     unsafe_skip: bool = False  # skipped only because --unsafe-fixes allows shifting seeds
     reordered: bool = False  # moved below the PREDICT return by --unsafe-fixes
+    returns: bool = False  # a compound statement with a return inside: never guarded or moved
 
     @property
     def base_needed(self) -> frozenset[str]:
@@ -296,8 +297,11 @@ class Analyzer:
             codes = {code for tag, code in _TAG_RULES if tag in blocking and _blocked_in(tag, mode)}
             unit.blocked[mode] = frozenset(c for c in codes if c in self.selected and c not in silenced)  # noqa: E501
             self._bind(stmt, defs, frozenset(tags), state[mode], facts.mode_aware)
-        if isinstance(stmt, cst.With) and st.always_exits(stmt.body):
-            unit.terminates = modes
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
+            exits = stmt.body if isinstance(stmt, cst.With) else stmt
+            if st.always_exits(exits):
+                unit.terminates = modes
         unit.kind = "simple" if isinstance(stmt, cst.SimpleStatementLine) else "compound"
         return unit
 
@@ -555,6 +559,8 @@ class Analyzer:
     def _skip_risk(self, unit: Unit, mode: str, later: list[Unit]) -> Optional[str]:
         if unit.never_move:
             return "never"
+        if unit.returns:
+            return "returns"
         following = [v for v in later if mode in v.needed]
         if unit.creates_vars and any(v.autonamed for v in following):
             return "variables"

@@ -41,6 +41,7 @@ _PIN_REASONS = {
     "(use --unsafe-fixes)",
     "never": "it creates shadow variables (ema.apply) that every mode needs",
     "partial": "another mode still needs it",
+    "returns": "it returns a spec, and moving it would leave a mode without a return",
 }
 
 

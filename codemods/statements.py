@@ -161,6 +161,16 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         stack.extend(current.children)
 
 
+def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` except inside nested functions, classes and lambdas."""
+    stack = list(node.children)
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
+
+
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     stack = [node]
     while stack:

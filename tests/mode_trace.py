@@ -64,7 +64,7 @@ def trace(
     """Statements executed by ``function`` in ``mode``, and the error it stopped on, if any."""
     import tensorflow as tf
 
-    source = path.read_text(encoding="utf-8", errors="replace")
+    source = path.read_text(encoding="utf-8-sig", errors="replace")
     lines = statement_lines(source, function)
     module = load(path)
     model_fn = find_model_fn(module, function)

@@ -24,6 +24,7 @@ class Pair:
     fixed: bool
     unsafe: bool
     runnable_original: tuple[str, ...]
+    known_gap: str = ""
 
 
 def load_pairs() -> list[Pair]:
@@ -40,6 +41,7 @@ def load_pairs() -> list[Pair]:
                 fixed=bool(data.get("fixed", False)),
                 unsafe=bool(data.get("unsafe", False)),
                 runnable_original=tuple(data.get("runnable_original", ())),
+                known_gap=str(data.get("known_gap", "")),
             )
         )
     return pairs

@@ -22,7 +22,15 @@ def _run(data: bytes, pair: Pair) -> Changed | Unchanged:
     return result
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=[p.name for p in PAIRS])
+def _marked(pair: Pair) -> object:
+    """A pair from real code whose expected output the codemod does not reach yet is a strict
+    xfail: it fails the suite the day the codemod starts producing it, so the mark is removed."""
+    if pair.known_gap:
+        return pytest.param(pair, marks=pytest.mark.xfail(reason=pair.known_gap, strict=True))
+    return pair
+
+
+@pytest.mark.parametrize("pair", [_marked(p) for p in PAIRS], ids=[p.name for p in PAIRS])
 def test_pair(pair: Pair) -> None:
     before, after = pair.before.read_bytes(), pair.after.read_bytes()
     result = _run(before, pair)
