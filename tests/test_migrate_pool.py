@@ -122,7 +122,11 @@ def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     assert isinstance(fixed, Changed)
     repo = write(tmp_path / "repo", {f"pkg{i:02d}/model.py": original for i in range(40)})
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    main = "from estimator_fix.cli import main; main()"
+    # Ctrl-C's default handler, even when this test runs where SIGINT is ignored (a background job).
+    main = (
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from estimator_fix.cli import main; main()"
+    )
     command = [sys.executable, "-c", main, "migrate", str(repo), "--in-place"]
     process = subprocess.Popen(
         [*command, "--no-cache", "-j", "2"],

@@ -206,7 +206,7 @@ def _notebook(task: Task, settings: Settings) -> Outcome:
     result = process_source(task.path, extracted.code, settings)
     notes = extracted.notes
     if isinstance(result, (Skipped, Failed)):
-        return Outcome(task.rel, replace(result, path=task.path))
+        return Outcome(task.rel, result)
     located = [extracted.locate(f.line) for f in result.findings]
     findings = tuple(
         replace(f, line=where[1]) if where else f for f, where in zip(result.findings, located)
