@@ -35,41 +35,41 @@ _PARAMS = frozenset(
 
 Choice = TypeVar("Choice")
 
-INPUT_FN = '''
+INPUT_FN = """
 
 def input_fn():
     x = np.linspace(-1.0, 1.0, 32, dtype=np.float32).reshape(8, 4)
     y = np.sum(x, axis=1, keepdims=True).astype(np.float32)
     return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
-'''
+"""
 
 HELPERS = {
-    "build_net": '''
+    "build_net": """
 def build_net(features):
     return tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)
-''',
-    "build_net_mode": '''
+""",
+    "build_net_mode": """
 def build_net(features, mode):
     net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)
     return tf.compat.v1.layers.dropout(net, 0.1, training=mode == tf.estimator.ModeKeys.TRAIN)
-''',
-    "build_net_flag": '''
+""",
+    "build_net_flag": """
 def build_net(features, is_training):
     net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)
     return tf.compat.v1.layers.dropout(net, 0.1, training=is_training)
-''',
-    "head_fn": '''
+""",
+    "head_fn": """
 def head_fn(net):
     return tf.compat.v1.layers.dense(net, 1)
-''',
-    "mse_loss": '''
+""",
+    "mse_loss": """
 def mse_loss(labels, logits):
     return tf.reduce_mean(tf.square(labels - logits))
-''',
-    "metric_fn": '''
+""",
+    "metric_fn": """
 def metric_fn(labels, logits):
     return {"mse": tf.compat.v1.metrics.mean_squared_error(labels, logits)}
-''',
+""",
 }
 
 _COMMENTS = (
@@ -248,34 +248,67 @@ class Builder:
         label = "labels"
         prep: frozenset[str] = frozenset()
         # labels
-        choice = self.pick(["none", "cast", "alias", "noise"] if self.allow_unfixable else
-                           ["none", "cast", "alias"])
+        choice = self.pick(
+            ["none", "cast", "alias", "noise"]
+            if self.allow_unfixable
+            else ["none", "cast", "alias"]
+        )
         if choice == "cast":
-            add(_atom("prep", "labels = tf.cast(labels, tf.float32)", "labels", "labels", "label",
-                      home=frozenset({T, E})))
+            add(
+                _atom(
+                    "prep",
+                    "labels = tf.cast(labels, tf.float32)",
+                    "labels",
+                    "labels",
+                    "label",
+                    home=frozenset({T, E}),
+                )
+            )
         elif choice == "alias":
             label = "y_"
             add(_atom("prep", "y_ = labels", "labels", "y_", "label", home=frozenset({T, E})))
         elif choice == "noise":
             self.unfixable = True
-            add(_atom("prep", "labels = labels + tf.random.normal(tf.shape(labels), stddev=0.01)",
-                      "labels", "labels", "label", home=frozenset({T, E})))
+            add(
+                _atom(
+                    "prep",
+                    "labels = labels + tf.random.normal(tf.shape(labels), stddev=0.01)",
+                    "labels",
+                    "labels",
+                    "label",
+                    home=frozenset({T, E}),
+                )
+            )
         if choice != "none":
             prep = frozenset({"prep"})
             self.tags.add(f"labels: {choice}")
         # network
         net = self.pick(["dense", "helper", "helper_mode", "raw"])
         if net == "dense":
-            add(_atom("net", 'net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)',  # noqa: E501
-                      "features", "net", "feature"))
+            add(
+                _atom(
+                    "net",
+                    'net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)',  # noqa: E501
+                    "features",
+                    "net",
+                    "feature",
+                )
+            )
         elif net == "helper":
             self.helpers.append("build_net")
             add(_atom("net", "net = build_net(features)", "features build_net", "net", "feature"))
         elif net == "helper_mode":
             flag = "is_training" if "is_training" in self.flags and self.maybe(2) else "mode"
             self.helpers.append("build_net_flag" if flag == "is_training" else "build_net_mode")
-            add(_atom("net", f"net = build_net(features, {flag})", f"features build_net {flag}",
-                      "net", "feature"))
+            add(
+                _atom(
+                    "net",
+                    f"net = build_net(features, {flag})",
+                    f"features build_net {flag}",
+                    "net",
+                    "feature",
+                )
+            )
         else:
             add(_atom("net", 'net = features["x"]', "features", "net", "feature"))
         self.tags.add(f"net: {net}")
@@ -283,23 +316,45 @@ class Builder:
         if self.maybe(3):
             if self.maybe(3):
                 test = self.test(frozenset({T}), ALL)
-                add(_atom("rate", f"if {test.text}:\n>rate = 0.2\nelse:\n>rate = 0.0", "mode "
-                          + " ".join(self.flags), "rate", "feature"))
+                add(
+                    _atom(
+                        "rate",
+                        f"if {test.text}:\n>rate = 0.2\nelse:\n>rate = 0.0",
+                        "mode " + " ".join(self.flags),
+                        "rate",
+                        "feature",
+                    )
+                )
                 rate, reads = "rate", "net rate"
             else:
                 rate, reads = "0.1", "net"
             training = "is_training" if "is_training" in self.flags else f"mode == {self.key(T)}"
-            add(_atom("dropout", f"net = tf.compat.v1.layers.dropout(net, {rate}, training={training})",  # noqa: E501
-                      f"{reads} {' '.join(self.flags)}", "net", "feature",
-                      after=frozenset({"net"})))
+            add(
+                _atom(
+                    "dropout",
+                    f"net = tf.compat.v1.layers.dropout(net, {rate}, training={training})",  # noqa: E501
+                    f"{reads} {' '.join(self.flags)}",
+                    "net",
+                    "feature",
+                    after=frozenset({"net"}),
+                )
+            )
             head_after = frozenset({"dropout"})
             self.tags.add("dropout" + (" rate" if rate == "rate" else ""))
         aux = self.maybe(3)
         if aux:
             self.tags.add("aux head")
         if aux:
-            add(_atom("aux", "aux_logits = tf.compat.v1.layers.dense(net, 1)", "net",
-                      "aux_logits", "feature", after=frozenset({"net"})))
+            add(
+                _atom(
+                    "aux",
+                    "aux_logits = tf.compat.v1.layers.dense(net, 1)",
+                    "net",
+                    "aux_logits",
+                    "feature",
+                    after=frozenset({"net"}),
+                )
+            )
         head = self.pick(["dense", "helper", "scope"])
         if head == "dense":
             text = "logits = tf.compat.v1.layers.dense(net, 1)"
@@ -314,18 +369,46 @@ class Builder:
         if shape == "dict":
             add(_atom("pred", 'predictions = {"y": logits}', "logits", "predictions", "feature"))
         elif shape == "dict2":
-            add(_atom("pred", 'predictions = {"y": logits, "p": tf.nn.sigmoid(logits)}', "logits",
-                      "predictions", "feature"))
+            add(
+                _atom(
+                    "pred",
+                    'predictions = {"y": logits, "p": tf.nn.sigmoid(logits)}',
+                    "logits",
+                    "predictions",
+                    "feature",
+                )
+            )
         else:
-            add(_atom("prob", "probabilities = tf.nn.sigmoid(logits)", "logits", "probabilities",
-                      "feature"))
-            add(_atom("pred", 'predictions = {"y": logits, "p": probabilities}',
-                      "logits probabilities", "predictions", "feature"))
+            add(
+                _atom(
+                    "prob",
+                    "probabilities = tf.nn.sigmoid(logits)",
+                    "logits",
+                    "probabilities",
+                    "feature",
+                )
+            )
+            add(
+                _atom(
+                    "pred",
+                    'predictions = {"y": logits, "p": probabilities}',
+                    "logits probabilities",
+                    "predictions",
+                    "feature",
+                )
+            )
         reg = self.maybe(5)
         self.tags |= {f"head: {head}", f"predictions: {shape}"} | ({"reg"} if reg else set())
         if reg:
-            add(_atom("reg", "reg = 0.01 * tf.reduce_mean(tf.square(logits))", "logits", "reg",
-                      "feature"))
+            add(
+                _atom(
+                    "reg",
+                    "reg = 0.01 * tf.reduce_mean(tf.square(logits))",
+                    "logits",
+                    "reg",
+                    "feature",
+                )
+            )
         # losses
         label_home = frozenset({T, E})
         form = self.pick(["square", "losses", "helper", "two_step", "scope"])
@@ -342,16 +425,44 @@ class Builder:
             self.helpers.append("mse_loss")
             loss_reads += " mse_loss"
         if form == "two_step":
-            add(_atom("error", f"error = {label} - logits", f"{label} logits", "error", "label",
-                      home=label_home, after=prep))
+            add(
+                _atom(
+                    "error",
+                    f"error = {label} - logits",
+                    f"{label} logits",
+                    "error",
+                    "label",
+                    home=label_home,
+                    after=prep,
+                )
+            )
             loss_reads = "error"
-        add(_atom("loss", loss_text, loss_reads, "loss", "label", home=label_home, after=prep,
-                  none_name="loss"))
+        add(
+            _atom(
+                "loss",
+                loss_text,
+                loss_reads,
+                "loss",
+                "label",
+                home=label_home,
+                after=prep,
+                none_name="loss",
+            )
+        )
         loss = "loss"
         extra = []
         if aux:
-            add(_atom("aux_loss", f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, aux_logits)",  # noqa: E501
-                      f"{label} aux_logits", "aux_loss", "label", home=label_home, after=prep))
+            add(
+                _atom(
+                    "aux_loss",
+                    f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, aux_logits)",  # noqa: E501
+                    f"{label} aux_logits",
+                    "aux_loss",
+                    "label",
+                    home=label_home,
+                    after=prep,
+                )
+            )
             extra.append(("0.5 * aux_loss", "aux_loss"))
         if reg:
             extra.append(("reg", "reg"))
@@ -361,19 +472,45 @@ class Builder:
             combine = self.pick(["rebind", "augmented", "total"])
             if combine == "total":
                 loss = "total_loss"
-                add(_atom("combine", f"total_loss = loss + {term}", f"loss {names}", "total_loss",
-                          "label", home=label_home, none_name="total_loss"))
+                add(
+                    _atom(
+                        "combine",
+                        f"total_loss = loss + {term}",
+                        f"loss {names}",
+                        "total_loss",
+                        "label",
+                        home=label_home,
+                        none_name="total_loss",
+                    )
+                )
             else:
                 text = f"loss += {term}" if combine == "augmented" else f"loss = loss + {term}"
-                add(_atom("combine", text, f"loss {names}", "loss", "label", home=label_home,
-                          after=frozenset({"loss"})))
+                add(
+                    _atom(
+                        "combine",
+                        text,
+                        f"loss {names}",
+                        "loss",
+                        "label",
+                        home=label_home,
+                        after=frozenset({"loss"}),
+                    )
+                )
         # training
         train_home = frozenset({T})
         step = self.pick(["inline", "get", "variable"])
         step_reads = ""
         if step == "variable":
-            add(_atom("step", "global_step = tf.compat.v1.train.get_or_create_global_step()", "",
-                      "global_step", "train", home=train_home))
+            add(
+                _atom(
+                    "step",
+                    "global_step = tf.compat.v1.train.get_or_create_global_step()",
+                    "",
+                    "global_step",
+                    "train",
+                    home=train_home,
+                )
+            )
             global_step, step_reads = "global_step", "global_step"
         elif step == "get":
             global_step = "tf.compat.v1.train.get_global_step()"
@@ -383,93 +520,209 @@ class Builder:
         if self.maybe(3):
             self.uses_params = True
             rate_text = 'params["learning_rate"]'
-        optimizer = self.pick([
-            f"tf.compat.v1.train.GradientDescentOptimizer({rate_text})",
-            f"tf.compat.v1.train.AdamOptimizer({rate_text})",
-            f"tf.compat.v1.train.MomentumOptimizer({rate_text}, 0.9)",
-        ])
+        optimizer = self.pick(
+            [
+                f"tf.compat.v1.train.GradientDescentOptimizer({rate_text})",
+                f"tf.compat.v1.train.AdamOptimizer({rate_text})",
+                f"tf.compat.v1.train.MomentumOptimizer({rate_text}, 0.9)",
+            ]
+        )
         builds = ["minimize", "inline", "gradients", "update_ops"]
         build = self.pick([*builds, "ifexp"] if "is_training" in self.flags else builds)
         minimize = f"minimize({loss}, global_step={global_step})"
         self.tags.add(f"train_op: {build}")
         if build == "inline":
-            add(_atom("train_op", f"train_op = {optimizer}.{minimize}", f"{loss} {step_reads}",
-                      "train_op", "train", home=train_home, none_name="train_op"))
+            add(
+                _atom(
+                    "train_op",
+                    f"train_op = {optimizer}.{minimize}",
+                    f"{loss} {step_reads}",
+                    "train_op",
+                    "train",
+                    home=train_home,
+                    none_name="train_op",
+                )
+            )
         else:
-            add(_atom("optimizer", f"optimizer = {optimizer}", "params", "optimizer", "train",
-                      home=train_home))
+            add(
+                _atom(
+                    "optimizer",
+                    f"optimizer = {optimizer}",
+                    "params",
+                    "optimizer",
+                    "train",
+                    home=train_home,
+                )
+            )
             if build == "gradients":
-                add(_atom("grads", f"grads_and_vars = optimizer.compute_gradients({loss})",
-                          f"optimizer {loss}", "grads_and_vars", "train", home=train_home))
-                add(_atom("train_op", f"train_op = optimizer.apply_gradients(grads_and_vars, global_step={global_step})",  # noqa: E501
-                          f"optimizer grads_and_vars {step_reads}", "train_op", "train",
-                          home=train_home, none_name="train_op"))
+                add(
+                    _atom(
+                        "grads",
+                        f"grads_and_vars = optimizer.compute_gradients({loss})",
+                        f"optimizer {loss}",
+                        "grads_and_vars",
+                        "train",
+                        home=train_home,
+                    )
+                )
+                add(
+                    _atom(
+                        "train_op",
+                        f"train_op = optimizer.apply_gradients(grads_and_vars, global_step={global_step})",  # noqa: E501
+                        f"optimizer grads_and_vars {step_reads}",
+                        "train_op",
+                        "train",
+                        home=train_home,
+                        none_name="train_op",
+                    )
+                )
             elif build == "update_ops":
-                add(_atom("update_ops", "update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)",  # noqa: E501
-                          "", "update_ops", "train", home=train_home))
-                add(_atom("train_op", f"with tf.control_dependencies(update_ops):\n>train_op = optimizer.{minimize}",  # noqa: E501
-                          f"update_ops optimizer {loss} {step_reads}", "train_op", "train",
-                          home=train_home, none_name="train_op"))
+                add(
+                    _atom(
+                        "update_ops",
+                        "update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)",  # noqa: E501
+                        "",
+                        "update_ops",
+                        "train",
+                        home=train_home,
+                    )
+                )
+                add(
+                    _atom(
+                        "train_op",
+                        f"with tf.control_dependencies(update_ops):\n>train_op = optimizer.{minimize}",  # noqa: E501
+                        f"update_ops optimizer {loss} {step_reads}",
+                        "train_op",
+                        "train",
+                        home=train_home,
+                        none_name="train_op",
+                    )
+                )
             elif build == "ifexp":
-                add(_atom("train_op", f"train_op = optimizer.{minimize} if is_training else None",
-                          f"optimizer {loss} {step_reads} is_training", "train_op", "train",
-                          home=train_home, train_reads=True))
+                add(
+                    _atom(
+                        "train_op",
+                        f"train_op = optimizer.{minimize} if is_training else None",
+                        f"optimizer {loss} {step_reads} is_training",
+                        "train_op",
+                        "train",
+                        home=train_home,
+                        train_reads=True,
+                    )
+                )
             else:
-                add(_atom("train_op", f"train_op = optimizer.{minimize}",
-                          f"optimizer {loss} {step_reads}", "train_op", "train", home=train_home,
-                          none_name="train_op"))
+                add(
+                    _atom(
+                        "train_op",
+                        f"train_op = optimizer.{minimize}",
+                        f"optimizer {loss} {step_reads}",
+                        "train_op",
+                        "train",
+                        home=train_home,
+                        none_name="train_op",
+                    )
+                )
         # metrics
         metric_home = frozenset({E})
         hooks = self.maybe(5)
         self.metric_names: list[str] = []
         self.metrics_dict: Optional[str] = None
-        chosen = self.draw(st.lists(st.sampled_from(["mse", "mae", "mean_loss", "mean_pred",
-                                                     "metric_fn"]), max_size=2, unique=True))
+        chosen = self.draw(
+            st.lists(
+                st.sampled_from(["mse", "mae", "mean_loss", "mean_pred", "metric_fn"]),
+                max_size=2,
+                unique=True,
+            )
+        )
         self.tags |= {f"metric: {name}" for name in chosen}
         for name in chosen:
             if name == "metric_fn":
                 if self.metrics_dict is None:
                     self.helpers.append("metric_fn")
                     self.metrics_dict = "metrics"
-                    add(_atom("metrics", f"metrics = metric_fn({label}, logits)",
-                              f"metric_fn {label} logits", "metrics", "metric", home=metric_home,
-                              after=prep, none_name="metrics"))
+                    add(
+                        _atom(
+                            "metrics",
+                            f"metrics = metric_fn({label}, logits)",
+                            f"metric_fn {label} logits",
+                            "metrics",
+                            "metric",
+                            home=metric_home,
+                            after=prep,
+                            none_name="metrics",
+                        )
+                    )
                 continue
             text, reads = {
-                "mse": (f"tf.compat.v1.metrics.mean_squared_error({label}, logits)", f"{label} logits"),  # noqa: E501
-                "mae": (f"tf.compat.v1.metrics.mean_absolute_error({label}, logits)", f"{label} logits"),  # noqa: E501
+                "mse": (
+                    f"tf.compat.v1.metrics.mean_squared_error({label}, logits)",
+                    f"{label} logits",
+                ),  # noqa: E501
+                "mae": (
+                    f"tf.compat.v1.metrics.mean_absolute_error({label}, logits)",
+                    f"{label} logits",
+                ),  # noqa: E501
                 "mean_loss": (f"tf.compat.v1.metrics.mean({loss})", loss),
                 "mean_pred": ("tf.compat.v1.metrics.mean(logits)", "logits"),
             }[name]
-            add(_atom(name, f"{name} = {text}", reads, name, "metric", home=metric_home,
-                      after=prep))
+            add(
+                _atom(name, f"{name} = {text}", reads, name, "metric", home=metric_home, after=prep)
+            )
             self.metric_names.append(name)
             if self.maybe(4):
-                add(_atom(f"{name}_summary", f'tf.compat.v1.summary.scalar("{name}", {name}[1])',
-                          name, "", "summary", home=metric_home))
+                add(
+                    _atom(
+                        f"{name}_summary",
+                        f'tf.compat.v1.summary.scalar("{name}", {name}[1])',
+                        name,
+                        "",
+                        "summary",
+                        home=metric_home,
+                    )
+                )
         if self.metric_names and self.metrics_dict is None and self.maybe(2):
             self.metrics_dict = self.pick(["metrics", "eval_metric_ops"])
             entries = ", ".join(f'"{n}": {n}' for n in self.metric_names)
-            add(_atom("metrics", f"{self.metrics_dict} = {{{entries}}}",
-                      " ".join(self.metric_names), self.metrics_dict, "metric", home=metric_home,
-                      after=frozenset(self.metric_names), none_name=self.metrics_dict))
+            add(
+                _atom(
+                    "metrics",
+                    f"{self.metrics_dict} = {{{entries}}}",
+                    " ".join(self.metric_names),
+                    self.metrics_dict,
+                    "metric",
+                    home=metric_home,
+                    after=frozenset(self.metric_names),
+                    none_name=self.metrics_dict,
+                )
+            )
         self.hooks = False
         if hooks:
             self.hooks = True
             watched = self.metric_names[:1] if self.maybe(2) else []
             entries = "".join(f', "{n}": {n}[1]' for n in watched)
-            add(_atom("hooks", f'hooks = [tf.estimator.LoggingTensorHook({{"loss": {loss}{entries}}}, every_n_iter=1)]',  # noqa: E501
-                      " ".join([loss, *watched]), "hooks", "train", home=train_home,
-                      none_name="hooks"))
+            add(
+                _atom(
+                    "hooks",
+                    f'hooks = [tf.estimator.LoggingTensorHook({{"loss": {loss}{entries}}}, every_n_iter=1)]',  # noqa: E501
+                    " ".join([loss, *watched]),
+                    "hooks",
+                    "train",
+                    home=train_home,
+                    none_name="hooks",
+                )
+            )
             self.tags.add("hooks" + (" on a metric" if watched else ""))
         # summaries
-        for name in self.draw(st.lists(st.sampled_from(["loss", "histogram", "mean"]),
-                                       max_size=2, unique=True)):
+        for name in self.draw(
+            st.lists(st.sampled_from(["loss", "histogram", "mean"]), max_size=2, unique=True)
+        ):
             text, reads = {
                 "loss": (f'tf.compat.v1.summary.scalar("loss", {loss})', loss),
                 "histogram": ('tf.compat.v1.summary.histogram("logits", logits)', "logits"),
-                "mean": ('tf.compat.v1.summary.scalar("mean_logit", tf.reduce_mean(logits))',
-                         "logits"),
+                "mean": (
+                    'tf.compat.v1.summary.scalar("mean_logit", tf.reduce_mean(logits))',
+                    "logits",
+                ),
             }[name]
             add(_atom(f"summary_{name}", text, reads, "", "summary", home=frozenset({T})))
             self.tags.add(f"summary: {name}")
@@ -645,8 +898,11 @@ class Builder:
 
         required = {"predictions": {P}, self.loss: {T, E}, "train_op": {T}}
         out: list[tuple[str, str]] = []
-        for field, value in (("predictions", "predictions"), ("loss", self.loss),
-                             ("train_op", "train_op")):
+        for field, value in (
+            ("predictions", "predictions"),
+            ("loss", self.loss),
+            ("train_op", "train_op"),
+        ):
             if not modes & required[value] and (field != "predictions" or self.maybe(2)):
                 continue
             if not everywhere(value, self.defined):
@@ -660,8 +916,10 @@ class Builder:
         if T in modes and hooks:
             out.append(("training_hooks", "hooks"))
         if E in modes and self.maybe(4) is False:
-            out += self.metric_field(lambda name: everywhere(name, self.defined),
-                                     lambda name: everywhere(name, self.real))
+            out += self.metric_field(
+                lambda name: everywhere(name, self.defined),
+                lambda name: everywhere(name, self.real),
+            )
         if P in modes and self.maybe(4):
             out.append(
                 ("export_outputs", '{"out": tf.estimator.export.PredictOutput(predictions)}')
@@ -755,20 +1013,20 @@ class Builder:
             self.lines.append(self.indent(1) + line)
         self.place(atoms, 1)
         self.finish(frozenset(self.live), 1)
-        signature = self.pick([
-            "features, labels, mode, params",
-            "features, labels, mode",
-            "mode, features, labels, params",
-            "features, labels, mode, params, config",
-        ])
+        signature = self.pick(
+            [
+                "features, labels, mode, params",
+                "features, labels, mode",
+                "mode, features, labels, params",
+                "features, labels, mode, params, config",
+            ]
+        )
         if self.uses_params and "params" not in signature:
             signature += ", params"
         head = [*imports, ""]
         if self.uses_params:
-            head += ["PARAMS = {\"learning_rate\": 0.1}", ""]
-        helpers = [
-            HELPERS[name].replace("    ", self.unit) for name in dict.fromkeys(self.helpers)
-        ]
+            head += ['PARAMS = {"learning_rate": 0.1}', ""]
+        helpers = [HELPERS[name].replace("    ", self.unit) for name in dict.fromkeys(self.helpers)]
         signature = f"def model_fn({signature}):"
         docstring = [f'{self.unit}"""A generated model_fn."""'] if self.maybe(4) else []
         body = [*head, *helpers, "", signature, *docstring, *self.lines]
