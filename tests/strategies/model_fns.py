@@ -1,20 +1,32 @@
 """Hypothesis strategy: whole modules whose model_fn is drawn from a grammar of Estimator code.
 
-The grammar (SPEC §4 shapes): feature layers (inline or through a module-level helper, mode-aware
-or not), dropout, an auxiliary head, the main head (optionally in a variable scope), predictions;
-label preprocessing (cast, alias, noisy labels); label-derived losses, combined losses; optimizers
-and ``train_op`` (minimize, compute/apply gradients, ``... if is_training else None``); metrics
-(inline, dict, ``metric_fn`` helper) and metric summaries; summaries; ``is_training`` /
-``is_predicting`` flags; mode tests in every spelling (``==``, ``!=``, ``in``, ``is``, ``is not``,
-flags, ``labels is not None``, ModeKeys through ``tf.estimator``, ``tf.compat.v1.estimator`` or an
-imported alias, string literals in either quote); guarded blocks; early returns for PREDICT, EVAL
-and TRAIN; a final single spec, split specs or an if/elif/else chain of specs; ``x = None``
-idioms; comments and blank lines.
+The grammar (SPEC §4 shapes). Feature code: a dense layer, a module-level helper (plain, or
+receiving ``mode`` / ``is_training``) or raw features; dropout (``training=`` a mode test or a flag,
+its rate maybe set in an ``if``/``else`` on the mode); an auxiliary head; the main head (inline, a
+helper, or in a variable scope); predictions (a dict, maybe through ``probabilities``); a
+regulariser. Label code: ``labels`` cast, aliased (``y_ = labels``) or noised with a random op;
+losses (squared error, ``tf.compat.v1.losses``, a helper, two steps, in a name scope, two
+statements on one line, or in the head's variable scope); an auxiliary loss; combined losses
+(``loss = loss + ...``, ``loss += ...``, ``total_loss``). Training: a global step, optimizers, and
+``train_op`` by ``minimize``, inline, compute/apply gradients, under ``control_dependencies`` on
+update ops, or ``... if is_training else None``; logging hooks (on the loss, maybe on a metric).
+Metrics (inline, a dict, a ``metric_fn`` helper) and metric summaries; summaries. Mode logic:
+``is_training`` / ``is_predicting`` flags; tests in every spelling (``==`` either way round, ``!=``,
+``in``/``not in`` with tuples or lists, ``is``/``is not``, flags and ``not`` flags, ``labels is not
+None``; ModeKeys through ``tf.estimator``, ``tf.compat.v1.estimator``, an imported ``ModeKeys`` or
+``MK``, or string literals in either quote), including tests written for the modes still running
+after an earlier return; guarded blocks, nested blocks, ``else: x = None``; early returns for
+PREDICT, EVAL and TRAIN, alone or ending a guarded block; a final single spec (``x = None``
+idioms), split specs or an ``if``/``elif``/``else`` chain; specs by keyword or position, on one
+line or several, returned directly or through ``spec``; four signatures. Comments (own-line,
+trailing, at the end of a block), blank lines, a docstring, two- or four-space indentation.
 
 Programs are well-formed by construction: while it writes statements the builder tracks, per mode,
 which names are bound to real values, so every statement runs only in modes where what it reads
-exists (the original may still crash in PREDICT where ``labels`` is None, as real code does). Each
-module also gets an ``input_fn`` with small synthetic data so it runs in TensorFlow.
+exists (the original may still crash in PREDICT where ``labels`` is None, as real code does), and
+every mode returns a spec with what that mode needs. Each module also gets an ``input_fn`` with
+small synthetic data (features ``{"x": float32 [8, 4]}``, labels ``float32 [8, 1]``) so it runs in
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -100,11 +112,6 @@ class Atom:
         return self.kind != "feature"
 
 
-def _atom(key: str, text: str, reads: str, defs: str, kind: str, **more: Any) -> Atom:
-    lines = [(len(line) - len(line.lstrip(">")), line.lstrip(">")) for line in text.split("\n")]
-    return Atom(key, lines, frozenset(reads.split()), frozenset(defs.split()), kind, **more)
-
-
 @dataclass(frozen=True)
 class Test:
     text: str
@@ -112,7 +119,8 @@ class Test:
 
 
 class Builder:
-    """Draws one module. ``allow_unfixable`` admits label code only ``--unsafe-fixes`` moves."""
+    """Draws one module. ``allow_unfixable`` admits label code a safe fix must leave in PREDICT
+    (and report): a random op on labels, a loss in the head's variable scope."""
 
     def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any], allow_unfixable: bool):
         self.draw = draw
@@ -224,13 +232,17 @@ class Builder:
             out.append(self.indent(depth) + self.pick(_COMMENTS))
         return out
 
+    def trailing(self) -> str:
+        """Maybe a comment at the end of a line."""
+        if self.maybe(8):
+            return "  # " + self.pick(["why not", "noqa: E501", "shape [batch, 1]"])
+        return ""
+
     def atom_lines(self, atom: Atom, depth: int) -> list[str]:
         out = self.decorate(depth)
         for number, (relative, text) in enumerate(atom.lines):
             line = self.indent(depth + relative) + text
-            if number == len(atom.lines) - 1 and self.maybe(8):
-                line += "  # " + self.pick(["why not", "noqa: E501", "shape [batch, 1]"])
-            out.append(line)
+            out.append(line + (self.trailing() if number == len(atom.lines) - 1 else ""))
         return out
 
     def bind(self, atom: Atom, modes: frozenset[str]) -> None:
@@ -242,389 +254,367 @@ class Builder:
         self.placed.add(atom.key)
 
     # ----------------------------------------------------------------- the plan
-    def plan(self) -> list[Atom]:  # noqa: C901 - one branch per grammar choice
-        atoms: list[Atom] = []
-        add = atoms.append
-        label = "labels"
-        prep: frozenset[str] = frozenset()
-        # labels
-        choice = self.pick(
-            ["none", "cast", "alias", "noise"]
-            if self.allow_unfixable
-            else ["none", "cast", "alias"]
-        )
+    def plan(self) -> list[Atom]:
+        """The statements to place, with what each reads, binds and is for."""
+        self.atoms: list[Atom] = []
+        self.label = "labels"
+        self.prep: frozenset[str] = frozenset()
+        self.label_code()
+        self.network()
+        self.losses()
+        self.training()
+        self.metrics()
+        self.summaries()
+        moded = any(t.startswith("dropout") for t in self.tags) or "net: helper_mode" in self.tags
+        if moded and {"head_fn", "mse_loss", "metric_fn"} & set(self.helpers):
+            self.tags.add("helper fed a mode-derived value")
+        return self.atoms
+
+    def add(self, key: str, text: str, reads: str, defs: str, kind: str, **more: Any) -> None:
+        """One atom; ``text`` lines starting with ``>`` are indented one level per ``>``."""
+        lines = [(len(line) - len(line.lstrip(">")), line.lstrip(">")) for line in text.split("\n")]
+        atom = Atom(key, lines, frozenset(reads.split()), frozenset(defs.split()), kind, **more)
+        self.atoms.append(atom)
+
+    def label_code(self) -> None:
+        # Unfixable shapes (reported, never moved) are rare, so that most examples get fixed.
+        choice = "noise" if self.rare() else self.pick(["none", "cast", "alias"])
+        home = frozenset({T, E})
         if choice == "cast":
-            add(
-                _atom(
-                    "prep",
-                    "labels = tf.cast(labels, tf.float32)",
-                    "labels",
-                    "labels",
-                    "label",
-                    home=frozenset({T, E}),
-                )
+            self.add(
+                "prep",
+                "labels = tf.cast(labels, tf.float32)",
+                "labels",
+                "labels",
+                "label",
+                home=home,
             )
         elif choice == "alias":
-            label = "y_"
-            add(_atom("prep", "y_ = labels", "labels", "y_", "label", home=frozenset({T, E})))
+            self.label = "y_"
+            self.add("prep", "y_ = labels", "labels", "y_", "label", home=home)
         elif choice == "noise":
-            self.unfixable = True
-            add(
-                _atom(
-                    "prep",
-                    "labels = labels + tf.random.normal(tf.shape(labels), stddev=0.01)",
-                    "labels",
-                    "labels",
-                    "label",
-                    home=frozenset({T, E}),
-                )
+            self.unfixable = True  # a random op before other random ops: unsafe to skip
+            self.add(
+                "prep",
+                "labels = labels + tf.random.normal(tf.shape(labels), stddev=0.01)",
+                "labels",
+                "labels",
+                "label",
+                home=home,
             )
         if choice != "none":
-            prep = frozenset({"prep"})
+            self.prep = frozenset({"prep"})
             self.tags.add(f"labels: {choice}")
-        # network
+
+    def rare(self) -> bool:
+        return self.allow_unfixable and self.maybe(8)
+
+    def network(self) -> None:
         net = self.pick(["dense", "helper", "helper_mode", "raw"])
+        self.tags.add(f"net: {net}")
         if net == "dense":
-            add(
-                _atom(
-                    "net",
-                    'net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)',  # noqa: E501
-                    "features",
-                    "net",
-                    "feature",
-                )
+            self.add(
+                "net",
+                'net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)',  # noqa: E501
+                "features",
+                "net",
+                "feature",
             )
         elif net == "helper":
             self.helpers.append("build_net")
-            add(_atom("net", "net = build_net(features)", "features build_net", "net", "feature"))
+            self.add("net", "net = build_net(features)", "features build_net", "net", "feature")
         elif net == "helper_mode":
             flag = "is_training" if "is_training" in self.flags and self.maybe(2) else "mode"
             self.helpers.append("build_net_flag" if flag == "is_training" else "build_net_mode")
-            add(
-                _atom(
-                    "net",
-                    f"net = build_net(features, {flag})",
-                    f"features build_net {flag}",
-                    "net",
-                    "feature",
-                )
+            self.add(
+                "net",
+                f"net = build_net(features, {flag})",
+                f"features build_net {flag}",
+                "net",
+                "feature",
             )
         else:
-            add(_atom("net", 'net = features["x"]', "features", "net", "feature"))
-        self.tags.add(f"net: {net}")
-        head_after = frozenset()
+            self.add("net", 'net = features["x"]', "features", "net", "feature")
+        head_after = frozenset({"net"})
         if self.maybe(3):
-            if self.maybe(3):
-                test = self.test(frozenset({T}), ALL)
-                add(
-                    _atom(
-                        "rate",
-                        f"if {test.text}:\n>rate = 0.2\nelse:\n>rate = 0.0",
-                        "mode " + " ".join(self.flags),
-                        "rate",
-                        "feature",
-                    )
-                )
-                rate, reads = "rate", "net rate"
-            else:
-                rate, reads = "0.1", "net"
-            training = "is_training" if "is_training" in self.flags else f"mode == {self.key(T)}"
-            add(
-                _atom(
-                    "dropout",
-                    f"net = tf.compat.v1.layers.dropout(net, {rate}, training={training})",  # noqa: E501
-                    f"{reads} {' '.join(self.flags)}",
-                    "net",
-                    "feature",
-                    after=frozenset({"net"}),
-                )
-            )
-            head_after = frozenset({"dropout"})
-            self.tags.add("dropout" + (" rate" if rate == "rate" else ""))
-        aux = self.maybe(3)
-        if aux:
+            self.dropout()
+            head_after |= {"dropout"}
+        self.aux = self.maybe(3)
+        if self.aux:
             self.tags.add("aux head")
-        if aux:
-            add(
-                _atom(
-                    "aux",
-                    "aux_logits = tf.compat.v1.layers.dense(net, 1)",
-                    "net",
-                    "aux_logits",
-                    "feature",
-                    after=frozenset({"net"}),
-                )
+            self.add(
+                "aux",
+                "aux_logits = tf.compat.v1.layers.dense(net, 1)",
+                "net",
+                "aux_logits",
+                "feature",
+                after=frozenset({"net"}),
             )
-        head = self.pick(["dense", "helper", "scope"])
-        if head == "dense":
-            text = "logits = tf.compat.v1.layers.dense(net, 1)"
-        elif head == "helper":
-            self.helpers.append("head_fn")
-            text = "logits = head_fn(net)"
-        else:
-            text = 'with tf.compat.v1.variable_scope("head"):\n>logits = tf.compat.v1.layers.dense(net, 1)'  # noqa: E501
-        reads = "net head_fn" if head == "helper" else "net"
-        add(_atom("head", text, reads, "logits", "feature", after=head_after | {"net"}))
+        self.head(head_after)
         shape = self.pick(["dict", "dict2", "probabilities"])
+        self.tags.add(f"predictions: {shape}")
         if shape == "dict":
-            add(_atom("pred", 'predictions = {"y": logits}', "logits", "predictions", "feature"))
+            self.add("pred", 'predictions = {"y": logits}', "logits", "predictions", "feature")
         elif shape == "dict2":
-            add(
-                _atom(
-                    "pred",
-                    'predictions = {"y": logits, "p": tf.nn.sigmoid(logits)}',
-                    "logits",
-                    "predictions",
-                    "feature",
-                )
+            self.add(
+                "pred",
+                'predictions = {"y": logits, "p": tf.nn.sigmoid(logits)}',
+                "logits",
+                "predictions",
+                "feature",
             )
         else:
-            add(
-                _atom(
-                    "prob",
-                    "probabilities = tf.nn.sigmoid(logits)",
-                    "logits",
-                    "probabilities",
-                    "feature",
-                )
+            self.add(
+                "prob",
+                "probabilities = tf.nn.sigmoid(logits)",
+                "logits",
+                "probabilities",
+                "feature",
             )
-            add(
-                _atom(
-                    "pred",
-                    'predictions = {"y": logits, "p": probabilities}',
-                    "logits probabilities",
-                    "predictions",
-                    "feature",
-                )
+            self.add(
+                "pred",
+                'predictions = {"y": logits, "p": probabilities}',
+                "logits probabilities",
+                "predictions",
+                "feature",
             )
-        reg = self.maybe(5)
-        self.tags |= {f"head: {head}", f"predictions: {shape}"} | ({"reg"} if reg else set())
-        if reg:
-            add(
-                _atom(
-                    "reg",
-                    "reg = 0.01 * tf.reduce_mean(tf.square(logits))",
-                    "logits",
-                    "reg",
-                    "feature",
-                )
+        self.reg = self.maybe(5)
+        if self.reg:
+            self.tags.add("reg")
+            self.add(
+                "reg", "reg = 0.01 * tf.reduce_mean(tf.square(logits))", "logits", "reg", "feature"
             )
-        # losses
-        label_home = frozenset({T, E})
+
+    def dropout(self) -> None:
+        flags = " ".join(self.flags)
+        rate, reads = "0.1", "net"
+        if self.maybe(3):
+            test = self.test(frozenset({T}), ALL)
+            self.add(
+                "rate",
+                f"if {test.text}:\n>rate = 0.2\nelse:\n>rate = 0.0",
+                f"mode {flags}",
+                "rate",
+                "feature",
+            )
+            rate, reads = "rate", "net rate"
+        training = "is_training" if "is_training" in self.flags else f"mode == {self.key(T)}"
+        self.add(
+            "dropout",
+            f"net = tf.compat.v1.layers.dropout(net, {rate}, training={training})",  # noqa: E501
+            f"{reads} {flags}",
+            "net",
+            "feature",
+            after=frozenset({"net"}),
+        )
+        self.tags.add("dropout" + (" rate" if rate == "rate" else ""))
+
+    def head(self, after: frozenset[str]) -> None:
+        self.head_shape = (
+            "scope with loss" if self.rare() else self.pick(["dense", "helper", "scope"])
+        )  # noqa: E501
+        self.tags.add(f"head: {self.head_shape}")
+        reads, defs = "net", "logits"
+        if self.head_shape == "dense":
+            text = "logits = tf.compat.v1.layers.dense(net, 1)"
+        elif self.head_shape == "helper":
+            self.helpers.append("head_fn")
+            text, reads = "logits = head_fn(net)", "net head_fn"
+        elif self.head_shape == "scope":
+            text = 'with tf.compat.v1.variable_scope("head"):\n>logits = tf.compat.v1.layers.dense(net, 1)'  # noqa: E501
+        else:
+            # A loss in the same block as the layer PREDICT needs: reported, never moved.
+            self.unfixable = True
+            text = (
+                'with tf.compat.v1.variable_scope("head"):\n'
+                ">logits = tf.compat.v1.layers.dense(net, 1)\n"
+                f">loss = tf.reduce_mean(tf.square({self.label} - logits))"
+            )
+            reads, defs = f"net {self.label}", "logits loss"
+            for atom in self.atoms:
+                if atom.key == "prep":  # what the block reads must exist in every mode
+                    atom.kind, atom.home = "feature", ALL
+        self.add("head", text, reads, defs, "feature", after=after | self.prep)
+
+    def losses(self) -> None:
+        label, home, prep = self.label, frozenset({T, E}), self.prep
         form = self.pick(["square", "losses", "helper", "two_step", "scope"])
-        loss_text = {
+        self.tags.add(f"loss: {form}")
+        text = {
             "square": f"loss = tf.reduce_mean(tf.square({label} - logits))",
             "losses": f"loss = tf.compat.v1.losses.mean_squared_error({label}, logits)",
             "helper": f"loss = mse_loss({label}, logits)",
             "two_step": "loss = tf.reduce_mean(tf.square(error))",
             "scope": f'with tf.name_scope("loss"):\n>loss = tf.reduce_mean(tf.square({label} - logits))',  # noqa: E501
         }[form]
-        loss_reads = f"{label} logits"
-        self.tags.add(f"loss: {form}")
+        reads, defs = f"{label} logits", "loss"
         if form == "helper":
             self.helpers.append("mse_loss")
-            loss_reads += " mse_loss"
-        if form == "two_step":
-            add(
-                _atom(
-                    "error",
-                    f"error = {label} - logits",
-                    f"{label} logits",
-                    "error",
-                    "label",
-                    home=label_home,
-                    after=prep,
-                )
-            )
-            loss_reads = "error"
-        add(
-            _atom(
-                "loss",
-                loss_text,
-                loss_reads,
-                "loss",
+            reads += " mse_loss"
+        if form == "two_step" and self.maybe(4):
+            self.tags.add("two statements on a line")
+            text, defs = f"error = {label} - logits; {text}", "error loss"
+        elif form == "two_step":
+            self.add(
+                "error",
+                f"error = {label} - logits",
+                f"{label} logits",
+                "error",
                 "label",
-                home=label_home,
+                home=home,
                 after=prep,
-                none_name="loss",
             )
-        )
-        loss = "loss"
+            reads = "error"
+        if self.head_shape != "scope with loss":
+            self.add("loss", text, reads, defs, "label", home=home, after=prep, none_name="loss")
+        self.loss = "loss"
         extra = []
-        if aux:
-            add(
-                _atom(
-                    "aux_loss",
-                    f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, aux_logits)",  # noqa: E501
-                    f"{label} aux_logits",
-                    "aux_loss",
-                    "label",
-                    home=label_home,
-                    after=prep,
-                )
+        if self.aux:
+            self.add(
+                "aux_loss",
+                f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, aux_logits)",  # noqa: E501
+                f"{label} aux_logits",
+                "aux_loss",
+                "label",
+                home=home,
+                after=prep,
             )
             extra.append(("0.5 * aux_loss", "aux_loss"))
-        if reg:
+        if self.reg:
             extra.append(("reg", "reg"))
-        if extra:
-            term = " + ".join(t for t, _ in extra)
-            names = " ".join(n for _, n in extra)
-            combine = self.pick(["rebind", "augmented", "total"])
-            if combine == "total":
-                loss = "total_loss"
-                add(
-                    _atom(
-                        "combine",
-                        f"total_loss = loss + {term}",
-                        f"loss {names}",
-                        "total_loss",
-                        "label",
-                        home=label_home,
-                        none_name="total_loss",
-                    )
-                )
-            else:
-                text = f"loss += {term}" if combine == "augmented" else f"loss = loss + {term}"
-                add(
-                    _atom(
-                        "combine",
-                        text,
-                        f"loss {names}",
-                        "loss",
-                        "label",
-                        home=label_home,
-                        after=frozenset({"loss"}),
-                    )
-                )
-        # training
-        train_home = frozenset({T})
+        if not extra:
+            return
+        term = " + ".join(t for t, _ in extra)
+        names = " ".join(n for _, n in extra)
+        combine = self.pick(["rebind", "augmented", "total"])
+        if combine == "total":
+            self.loss = "total_loss"
+            self.add(
+                "combine",
+                f"total_loss = loss + {term}",
+                f"loss {names}",
+                "total_loss",
+                "label",
+                home=home,
+                none_name="total_loss",
+            )
+        else:
+            text = f"loss += {term}" if combine == "augmented" else f"loss = loss + {term}"
+            self.add(
+                "combine",
+                text,
+                f"loss {names}",
+                "loss",
+                "label",
+                home=home,
+                after=frozenset({"loss"}),
+            )
+
+    def training(self) -> None:
+        home, loss = frozenset({T}), self.loss
         step = self.pick(["inline", "get", "variable"])
         step_reads = ""
         if step == "variable":
-            add(
-                _atom(
-                    "step",
-                    "global_step = tf.compat.v1.train.get_or_create_global_step()",
-                    "",
-                    "global_step",
-                    "train",
-                    home=train_home,
-                )
+            self.add(
+                "step",
+                "global_step = tf.compat.v1.train.get_or_create_global_step()",
+                "",
+                "global_step",
+                "train",
+                home=home,
             )
             global_step, step_reads = "global_step", "global_step"
         elif step == "get":
             global_step = "tf.compat.v1.train.get_global_step()"
         else:
             global_step = "tf.compat.v1.train.get_or_create_global_step()"
-        rate_text = "0.1"
+        rate = "0.1"
         if self.maybe(3):
             self.uses_params = True
-            rate_text = 'params["learning_rate"]'
+            rate = 'params["learning_rate"]'
         optimizer = self.pick(
             [
-                f"tf.compat.v1.train.GradientDescentOptimizer({rate_text})",
-                f"tf.compat.v1.train.AdamOptimizer({rate_text})",
-                f"tf.compat.v1.train.MomentumOptimizer({rate_text}, 0.9)",
+                f"tf.compat.v1.train.GradientDescentOptimizer({rate})",
+                f"tf.compat.v1.train.AdamOptimizer({rate})",
+                f"tf.compat.v1.train.MomentumOptimizer({rate}, 0.9)",
             ]
         )
         builds = ["minimize", "inline", "gradients", "update_ops"]
         build = self.pick([*builds, "ifexp"] if "is_training" in self.flags else builds)
-        minimize = f"minimize({loss}, global_step={global_step})"
         self.tags.add(f"train_op: {build}")
+        minimize = f"minimize({loss}, global_step={global_step})"
         if build == "inline":
-            add(
-                _atom(
-                    "train_op",
-                    f"train_op = {optimizer}.{minimize}",
-                    f"{loss} {step_reads}",
-                    "train_op",
-                    "train",
-                    home=train_home,
-                    none_name="train_op",
-                )
+            self.add(
+                "train_op",
+                f"train_op = {optimizer}.{minimize}",
+                f"{loss} {step_reads}",
+                "train_op",
+                "train",
+                home=home,
+                none_name="train_op",
+            )
+            return
+        self.add("optimizer", f"optimizer = {optimizer}", "params", "optimizer", "train", home=home)
+        reads = f"optimizer {loss} {step_reads}"
+        if build == "gradients":
+            self.add(
+                "grads",
+                f"grads_and_vars = optimizer.compute_gradients({loss})",
+                f"optimizer {loss}",
+                "grads_and_vars",
+                "train",
+                home=home,
+            )
+            self.add(
+                "train_op",
+                f"train_op = optimizer.apply_gradients(grads_and_vars, global_step={global_step})",  # noqa: E501
+                f"optimizer grads_and_vars {step_reads}",
+                "train_op",
+                "train",
+                home=home,
+                none_name="train_op",
+            )
+        elif build == "update_ops":
+            self.add(
+                "update_ops",
+                "update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)",  # noqa: E501
+                "",
+                "update_ops",
+                "train",
+                home=home,
+            )
+            self.add(
+                "train_op",
+                f"with tf.control_dependencies(update_ops):\n>train_op = optimizer.{minimize}",  # noqa: E501
+                f"update_ops {reads}",
+                "train_op",
+                "train",
+                home=home,
+                none_name="train_op",
+            )
+        elif build == "ifexp":
+            self.add(
+                "train_op",
+                f"train_op = optimizer.{minimize} if is_training else None",
+                f"{reads} is_training",
+                "train_op",
+                "train",
+                home=home,
+                train_reads=True,
             )
         else:
-            add(
-                _atom(
-                    "optimizer",
-                    f"optimizer = {optimizer}",
-                    "params",
-                    "optimizer",
-                    "train",
-                    home=train_home,
-                )
+            self.add(
+                "train_op",
+                f"train_op = optimizer.{minimize}",
+                reads,
+                "train_op",
+                "train",
+                home=home,
+                none_name="train_op",
             )
-            if build == "gradients":
-                add(
-                    _atom(
-                        "grads",
-                        f"grads_and_vars = optimizer.compute_gradients({loss})",
-                        f"optimizer {loss}",
-                        "grads_and_vars",
-                        "train",
-                        home=train_home,
-                    )
-                )
-                add(
-                    _atom(
-                        "train_op",
-                        f"train_op = optimizer.apply_gradients(grads_and_vars, global_step={global_step})",  # noqa: E501
-                        f"optimizer grads_and_vars {step_reads}",
-                        "train_op",
-                        "train",
-                        home=train_home,
-                        none_name="train_op",
-                    )
-                )
-            elif build == "update_ops":
-                add(
-                    _atom(
-                        "update_ops",
-                        "update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)",  # noqa: E501
-                        "",
-                        "update_ops",
-                        "train",
-                        home=train_home,
-                    )
-                )
-                add(
-                    _atom(
-                        "train_op",
-                        f"with tf.control_dependencies(update_ops):\n>train_op = optimizer.{minimize}",  # noqa: E501
-                        f"update_ops optimizer {loss} {step_reads}",
-                        "train_op",
-                        "train",
-                        home=train_home,
-                        none_name="train_op",
-                    )
-                )
-            elif build == "ifexp":
-                add(
-                    _atom(
-                        "train_op",
-                        f"train_op = optimizer.{minimize} if is_training else None",
-                        f"optimizer {loss} {step_reads} is_training",
-                        "train_op",
-                        "train",
-                        home=train_home,
-                        train_reads=True,
-                    )
-                )
-            else:
-                add(
-                    _atom(
-                        "train_op",
-                        f"train_op = optimizer.{minimize}",
-                        f"optimizer {loss} {step_reads}",
-                        "train_op",
-                        "train",
-                        home=train_home,
-                        none_name="train_op",
-                    )
-                )
-        # metrics
-        metric_home = frozenset({E})
-        hooks = self.maybe(5)
+
+    def metrics(self) -> None:
+        label, home = self.label, frozenset({E})
         self.metric_names: list[str] = []
         self.metrics_dict: Optional[str] = None
         chosen = self.draw(
@@ -637,21 +627,18 @@ class Builder:
         self.tags |= {f"metric: {name}" for name in chosen}
         for name in chosen:
             if name == "metric_fn":
-                if self.metrics_dict is None:
-                    self.helpers.append("metric_fn")
-                    self.metrics_dict = "metrics"
-                    add(
-                        _atom(
-                            "metrics",
-                            f"metrics = metric_fn({label}, logits)",
-                            f"metric_fn {label} logits",
-                            "metrics",
-                            "metric",
-                            home=metric_home,
-                            after=prep,
-                            none_name="metrics",
-                        )
-                    )
+                self.helpers.append("metric_fn")
+                self.metrics_dict = "metrics"
+                self.add(
+                    "metrics",
+                    f"metrics = metric_fn({label}, logits)",
+                    f"metric_fn {label} logits",
+                    "metrics",
+                    "metric",
+                    home=home,
+                    after=self.prep,
+                    none_name="metrics",
+                )
                 continue
             text, reads = {
                 "mse": (
@@ -662,75 +649,62 @@ class Builder:
                     f"tf.compat.v1.metrics.mean_absolute_error({label}, logits)",
                     f"{label} logits",
                 ),  # noqa: E501
-                "mean_loss": (f"tf.compat.v1.metrics.mean({loss})", loss),
+                "mean_loss": (f"tf.compat.v1.metrics.mean({self.loss})", self.loss),
                 "mean_pred": ("tf.compat.v1.metrics.mean(logits)", "logits"),
             }[name]
-            add(
-                _atom(name, f"{name} = {text}", reads, name, "metric", home=metric_home, after=prep)
-            )
+            self.add(name, f"{name} = {text}", reads, name, "metric", home=home, after=self.prep)
             self.metric_names.append(name)
             if self.maybe(4):
-                add(
-                    _atom(
-                        f"{name}_summary",
-                        f'tf.compat.v1.summary.scalar("{name}", {name}[1])',
-                        name,
-                        "",
-                        "summary",
-                        home=metric_home,
-                    )
+                self.add(
+                    f"{name}_summary",
+                    f'tf.compat.v1.summary.scalar("{name}", {name}[1])',
+                    name,
+                    "",
+                    "summary",
+                    home=home,
                 )
         if self.metric_names and self.metrics_dict is None and self.maybe(2):
             self.metrics_dict = self.pick(["metrics", "eval_metric_ops"])
             entries = ", ".join(f'"{n}": {n}' for n in self.metric_names)
-            add(
-                _atom(
-                    "metrics",
-                    f"{self.metrics_dict} = {{{entries}}}",
-                    " ".join(self.metric_names),
-                    self.metrics_dict,
-                    "metric",
-                    home=metric_home,
-                    after=frozenset(self.metric_names),
-                    none_name=self.metrics_dict,
-                )
+            self.add(
+                "metrics",
+                f"{self.metrics_dict} = {{{entries}}}",
+                " ".join(self.metric_names),
+                self.metrics_dict,
+                "metric",
+                home=home,
+                after=frozenset(self.metric_names),
+                none_name=self.metrics_dict,
             )
-        self.hooks = False
-        if hooks:
-            self.hooks = True
+        self.hooks = self.maybe(5)
+        if self.hooks:
             watched = self.metric_names[:1] if self.maybe(2) else []
             entries = "".join(f', "{n}": {n}[1]' for n in watched)
-            add(
-                _atom(
-                    "hooks",
-                    f'hooks = [tf.estimator.LoggingTensorHook({{"loss": {loss}{entries}}}, every_n_iter=1)]',  # noqa: E501
-                    " ".join([loss, *watched]),
-                    "hooks",
-                    "train",
-                    home=train_home,
-                    none_name="hooks",
-                )
+            self.add(
+                "hooks",
+                f'hooks = [tf.estimator.LoggingTensorHook({{"loss": {self.loss}{entries}}}, every_n_iter=1)]',  # noqa: E501
+                " ".join([self.loss, *watched]),
+                "hooks",
+                "train",
+                home=frozenset({T}),
+                none_name="hooks",
             )
             self.tags.add("hooks" + (" on a metric" if watched else ""))
-        # summaries
+
+    def summaries(self) -> None:
         for name in self.draw(
             st.lists(st.sampled_from(["loss", "histogram", "mean"]), max_size=2, unique=True)
         ):
             text, reads = {
-                "loss": (f'tf.compat.v1.summary.scalar("loss", {loss})', loss),
+                "loss": (f'tf.compat.v1.summary.scalar("loss", {self.loss})', self.loss),
                 "histogram": ('tf.compat.v1.summary.histogram("logits", logits)', "logits"),
                 "mean": (
                     'tf.compat.v1.summary.scalar("mean_logit", tf.reduce_mean(logits))',
                     "logits",
                 ),
             }[name]
-            add(_atom(f"summary_{name}", text, reads, "", "summary", home=frozenset({T})))
+            self.add(f"summary_{name}", text, reads, "", "summary", home=frozenset({T}))
             self.tags.add(f"summary: {name}")
-        self.loss = loss
-        moded = any(t.startswith("dropout") for t in self.tags) or net == "helper_mode"
-        if moded and {"head_fn", "mse_loss", "metric_fn"} & set(self.helpers):
-            self.tags.add("helper fed a mode-derived value")
-        return atoms
 
     # ----------------------------------------------------------------- placing
     def available(self, atom: Atom, live: frozenset[str]) -> frozenset[str]:
@@ -794,7 +768,7 @@ class Builder:
                 mode = returns[number - len(ready)]
                 test = self.test(frozenset({mode}), live)
                 self.lines += self.decorate(depth)
-                self.lines.append(f"{self.indent(depth)}if {test.text}:")
+                self.lines.append(f"{self.indent(depth)}if {test.text}:{self.trailing()}")
                 self.lines += self.spec_return(frozenset({mode}), depth + 1)
                 self.live.discard(mode)
                 self.tags.add(f"early return: {mode}")
@@ -823,7 +797,7 @@ class Builder:
         test = self.test(modes, context, labels_ok=labels_ok)
         start = len(self.lines)
         self.lines += self.decorate(depth)
-        self.lines.append(f"{self.indent(depth)}if {test.text}:")
+        self.lines.append(f"{self.indent(depth)}if {test.text}:{self.trailing()}")
         before = self.none_idiom(first, modes, context, depth)
         self.lines += self.atom_lines(first, depth + 1)
         self.bind(first, modes)
@@ -842,7 +816,7 @@ class Builder:
             atom = fits[self.index(len(fits))]
             avail = self.available(atom, inner)
             nested = [g & avail for g in self.guard_options(atom, inner)[1:] if g & avail]
-            if nested and not test.labels_guard and self.maybe(3):
+            if nested and not test.labels_guard and self.maybe(2):
                 self.tags.add("nested block")
                 self.block(atoms, atom, self.pick(nested), inner, depth + 1)
             elif avail == inner:
@@ -850,6 +824,8 @@ class Builder:
                 self.lines += self.atom_lines(atom, depth + 1)
                 self.bind(atom, inner)
                 bound.append(atom)
+        if self.maybe(8):
+            self.lines.append(f"{self.indent(depth + 1)}# end of block")
         self.lines[start:start] = before
         inner = modes & frozenset(self.live)
         if not inner or test.labels_guard or inner == frozenset(self.live):
@@ -955,6 +931,7 @@ class Builder:
         assert fields is not None, f"no spec for {sorted(modes)}: {self.real}"
         call = self.spec_call(fields, depth)
         pad = self.indent(depth)
+        call[-1] += self.trailing()
         if self.maybe(6):
             return [f"{pad}spec = {call[0]}", *call[1:], f"{pad}return spec"]
         return [f"{pad}return {call[0]}", *call[1:]]
@@ -1037,8 +1014,8 @@ class Builder:
 class GeneratedModule:
     """A module with a model_fn named ``model_fn`` and an ``input_fn``.
 
-    ``unfixable``: it may hold label code that a safe fix must leave in PREDICT (a random op
-    whose skipping would shift later seeds), so the fixed model_fn may still fail there.
+    ``unfixable``: it may hold label code that a safe fix must leave in PREDICT (and report), so
+    the fixed model_fn may still fail there.
     ``tags``: the grammar choices it uses, for ``hypothesis.event`` statistics.
     """
 
