@@ -13,7 +13,8 @@ from estimator_fix.engine import Changed, Settings, process_source
 from tests.mode_trace import MODES, is_subsequence, trace
 from tests.pairs import PAIRS
 
-FIXED = [p for p in PAIRS if p.fixed and not p.name.startswith("ef2")]
+# --unsafe-fixes pairs are left out: reordering within a mode is exactly what they opt into.
+FIXED = [p for p in PAIRS if p.fixed and not p.unsafe and not p.name.startswith("ef2")]
 
 
 def _function_name(path: Path) -> str:
