@@ -359,9 +359,9 @@ class Analyzer:
         if single is not None and not mode_aware:
             target, expr = single
             value = self._evaluator(facts).eval(expr)
-            if value is UNKNOWN and self._reads_mode(expr):
-                value = UNKNOWN
-            if self._reads_mode(expr):
+            # A flag is a value the mode decides (``is_training = mode == TRAIN``); a tensor
+            # merely built under a mode test (``dropout(..., training=...)``) is not one.
+            if value is not UNKNOWN and self._reads_mode(expr):
                 self.mode_flags.add(target)
             self._track_objects(target, expr)
         mutated = defs - self._kills(stmt)

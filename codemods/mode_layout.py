@@ -30,6 +30,13 @@ def leading_lines(node: Statement) -> list[cst.EmptyLine]:
     return []
 
 
+def _comment_line(header: cst.TrailingWhitespace) -> list[cst.EmptyLine]:
+    """A comment after ``if ...:`` as a line of its own (it moves into a block's body)."""
+    if header.comment is None:
+        return []
+    return [cst.EmptyLine(indent=True, comment=header.comment)]
+
+
 def with_leading_lines(node: Statement, lines: list[cst.EmptyLine]) -> Statement:
     if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
         return node.with_changes(leading_lines=lines)
@@ -59,10 +66,14 @@ class _Walk:
         self.out.append(self.layout.node_of(unit))
         self.remaining -= unit.terminates
 
-    def retire(self, mode: str, start: int, before: Optional[Unit] = None, longer_than: int = 0) -> bool:  # noqa: E501
-        """Write ``mode``'s exclusive path from ``start`` as one block, if it has one."""
+    def retire(self, mode: str, start: int, before: Optional[Unit] = None, absorb: bool = False) -> bool:  # noqa: E501
+        """Write ``mode``'s exclusive path from ``start`` as one block, if it has one. With
+        ``absorb`` (the path starts with an existing mode block), only when the rest of the path
+        is new code (a split spec's variant), never another existing block."""
         path = self.layout.exclusive_path(self.items, start, mode, self.remaining, self.consumed)
-        if path is None or len(path) <= longer_than:
+        if path is None:
+            return False
+        if absorb and (len(path) <= 1 or any(u.kind == "mode_if" for u in path[1:])):
             return False
         self.flush()
         block = self.layout.mode_block(path, mode, frozenset(self.remaining))
@@ -115,7 +126,7 @@ class Layout:
             terminal
             and block
             and len(needs) == 1
-            and walk.retire(next(iter(needs)), index, longer_than=1)
+            and walk.retire(next(iter(needs)), index, absorb=True)
         ):
             return True
         if not runs or needs == runs:
@@ -212,8 +223,10 @@ class Layout:
         new = self.block(branch.units, branch.modes, branch.terminal)
         return body.with_changes(body=new)
 
-    def _inline(self, unit: Unit, mode: str, live: frozenset[str]) -> list[Statement]:
-        """The statements of ``unit`` as ``mode`` runs them (a mode block's body is unwrapped)."""
+    def _inline(self, unit: Unit, live: frozenset[str]) -> tuple[list[Statement], list[cst.EmptyLine]]:  # noqa: E501
+        """The statements of ``unit`` as the block's mode runs them (a mode block's body is
+        unwrapped; its header comment goes before the first statement, its footer comments are
+        returned to go before whatever follows)."""
         if unit.kind == "mode_if":
             live_branches = [b for b in unit.branches if b.modes & live]
             node = cst.ensure_type(unit.node, cst.If)
@@ -222,23 +235,40 @@ class Layout:
                 if branch is unit.branches[0]:
                     body = cst.ensure_type(self._branch_body(node.body, branch), cst.IndentedBlock)
                     statements = list(body.body)
+                    header = _comment_line(body.header)
                     if statements:
                         statements[0] = with_leading_lines(
-                            statements[0], [*node.leading_lines, *leading_lines(statements[0])]
+                            statements[0],
+                            [*node.leading_lines, *header, *leading_lines(statements[0])],
                         )
-                    return statements
-        return [self.node_of(unit)]
+                    return statements, list(body.footer)
+        return [self.node_of(unit)], []
 
     def mode_block(self, path: list[Unit], mode: str, live: frozenset[str]) -> Statement:
         if len(path) == 1 and path[0].kind == "mode_if":
             unit = path[0]
             live_branches = [b for b in unit.branches if b.modes & live]
-            if len(live_branches) == 1 and live_branches[0] is unit.branches[0]:
-                return self.node_of(unit)  # an existing ``if mode == M:`` block moves as it is
+            # An existing ``if mode == M:`` block moves as it is, unless it moves above a return
+            # that ended other modes: its test may rely on them being gone (``!= TRAIN`` after
+            # the EVAL return), so it is rebuilt as ``if mode == M:``.
+            if (
+                len(live_branches) == 1
+                and live_branches[0] is unit.branches[0]
+                and live <= unit.modes
+            ):
+                return self.node_of(unit)
         body: list[Statement] = []
+        carried: list[cst.EmptyLine] = []
         for unit in path:
-            body.extend(self._inline(unit, mode, live))
-        return self._if(frozenset({mode}), live, body)
+            statements, footer = self._inline(unit, live)
+            if carried and statements:
+                first = statements[0]
+                statements[0] = with_leading_lines(first, [*carried, *leading_lines(first)])
+                carried = []
+            body.extend(statements)
+            carried.extend(footer)
+        block = self._if(frozenset({mode}), live, body)
+        return block.with_changes(body=block.body.with_changes(footer=carried)) if carried else block
 
     def guard(self, units: list[Unit], needs: frozenset[str], live: frozenset[str]) -> Statement:
         return self._if(needs, live, [self.node_of(u) for u in units])

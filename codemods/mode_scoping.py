@@ -71,6 +71,10 @@ class ModeScopingCommand(ModelFnCodemod):
         if changed and not updated_node.deep_equals(original_node):
             self.warn(f"{fn.name}: a nested model_fn was rewritten; not rewriting the outer one")
             changed = False
+        # Every change answers a finding: a layout that differs while no finding has a fix
+        # (blocks that merely look mergeable) is not written.
+        if changed and not any(f.applied for f in self._findings(fn, units, applied=True)):
+            changed = False
         for finding in self._findings(fn, units, applied=changed):
             self.report(finding)
         if not changed:

@@ -155,11 +155,6 @@ def test_output_parses_is_idempotent_and_leaves_no_safe_fix(generated: Generated
 @seed(SEED)
 @FAST
 @given(model_fn_modules())
-@pytest.mark.xfail(
-    reason="known codemod bug MERGED_BLOCKS: two adjacent TRAIN blocks are merged with no finding "
-    "and their comments are lost",
-    strict=True,
-)
 @example(MERGED_BLOCKS)
 def test_comments_survive_and_every_change_is_reported(generated: GeneratedModule) -> None:
     output = fixed_source(generated)
@@ -188,11 +183,6 @@ def _same_graph(mode: str, original: Run, rewritten: Run) -> None:
 @seed(SEED)
 @FAST
 @given(model_fn_modules())
-@pytest.mark.xfail(
-    reason="known codemod bugs RELATIVE_TEST (a mode test moved above the return it relies on) "
-    "and HELPER_AFTER_MODE (a value computed under a mode test makes later helpers mode-aware)",
-    strict=True,
-)
 @example(RELATIVE_TEST)
 @example(HELPER_AFTER_MODE)
 def test_each_mode_executes_a_subsequence_of_the_original(generated: GeneratedModule) -> None:
