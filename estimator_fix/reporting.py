@@ -1,8 +1,8 @@
 """Findings as text or JSON, and the Report that tallies a run and decides its exit code.
 
 Exit codes (SPEC §3): ``check`` 0 clean / 1 findings; ``diff`` 0 no change / 1 would change;
-``fix`` 0 ok / 1 findings left that this run did not fix (no fix, or an unsafe fix without
-``--unsafe-fixes``); all three 2 on a usage or I/O error.
+``fix`` 0 ok / 1 findings left that this run did not fix (no fix, an unsafe fix without
+``--unsafe-fixes``, or a rewrite ``--validate`` refused); all three 2 on a usage or I/O error.
 
 Bad input (a missing path, a directory without Python files, a Skipped or Failed file, a write
 that was refused) is an error line on stderr. When nothing at all could be done (every input was
@@ -90,6 +90,14 @@ def error_text(path: str, reason: str) -> str:
     return f"{path}: error: {reason}"
 
 
+#: The order ``fix --validate`` verdicts are counted in the summary.
+VERDICT_ORDER = ("equivalent", "fixed", "mismatch", "error", "not validated")
+
+
+def _verdict_rank(verdict: str) -> int:
+    return VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
+
+
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
@@ -105,6 +113,9 @@ class Report:
     remaining: list[tuple[str, Finding]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     failed: int = 0  # of which estimator-fix's own fault (Failed results)
+    #: ``fix --validate``: how many rewrites got each verdict, and how many were not written.
+    verdicts: dict[str, int] = field(default_factory=dict)
+    refused: int = 0
 
     def add(self, result: FileResult) -> None:
         """Count one engine result. For ``fix``, report a Changed file's fate with ``fixed`` or
@@ -140,6 +151,12 @@ class Report:
         """A path or file that could not be processed."""
         self.errors.append((path, reason))
 
+    def validated(self, verdict: str, accepted: bool) -> None:
+        """``fix --validate`` judged one rewrite; a refused one is left unwritten (report the
+        file with ``fixed(..., written=False)``) and makes the exit status at least 1."""
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+        self.refused += int(not accepted)
+
     @property
     def fixable(self) -> int:
         return sum(1 for _, f in self.findings if f.fix != "none")
@@ -153,7 +170,7 @@ class Report:
         elif self.command == "diff":
             code = 1 if self.changed else 0
         else:
-            code = 1 if self.remaining else 0
+            code = 1 if self.remaining or self.refused else 0
         return max(code, 1) if self.errors else code
 
     def summary(self) -> str:
@@ -178,6 +195,12 @@ class Report:
             )
         else:
             text = f"no findings ({_plural(self.processed, 'file')} checked)"
+        if self.verdicts:
+            ordered = sorted(self.verdicts.items(), key=lambda item: _verdict_rank(item[0]))
+            counts = ", ".join(f"{count} {verdict}" for verdict, count in ordered)
+            text += f"; validation: {counts}"
+            if self.refused:
+                text += f" ({_plural(self.refused, 'rewrite')} not written)"
         if self.errors:
             text += f"; {_plural(len(self.errors), 'error')}"
         return text

@@ -2,8 +2,10 @@
 
 Files are processed one at a time and, by ``fix``, written as soon as each is done, so Ctrl-C
 stops between or inside atomic writes: every file is either as it was or completely fixed
-(exit 130). ``check`` renders findings as text, JSON, SARIF 2.1.0 or GitHub workflow
-annotations, and ``check --add-noqa`` writes a ``# noqa: CODES`` comment on each finding's line.
+(exit 130). ``fix --validate`` runs each rewrite in TensorFlow first and writes only those proven
+equivalent or fixed; each refused file gets one line with its verdict and why. ``check``
+renders findings as text, JSON, SARIF 2.1.0 or GitHub workflow annotations, and
+``check --add-noqa`` writes a ``# noqa: CODES`` comment on each finding's line.
 """
 
 import json
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Dict, List, Optional, Set
 
 import typer
+from rich.text import Text
 
 from codemods.findings import Finding
 from codemods.rules import RULES
@@ -63,6 +66,8 @@ from estimator_fix.sources import (
     read_source,
     write_backup,
 )
+from estimator_fix.validation.gate import RewriteGate, RewriteVerdict
+from estimator_fix.validation.options import ValidationOptions
 
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
@@ -350,6 +355,16 @@ def diff(
     _finish(out, report)
 
 
+def _gate(out: Output, settings: Settings) -> RewriteGate:
+    """``fix --validate``'s gate, or exit 2 (nothing read yet) when TensorFlow is missing."""
+    options = ValidationOptions(unsafe_fixes=settings.unsafe_fixes)
+    problem = RewriteGate.unavailable(options)
+    if problem is not None:
+        out.fatal(f"--validate: {problem}")
+        raise typer.Exit(2)
+    return RewriteGate(options)
+
+
 def _not_applied(findings: "tuple[Finding, ...]") -> List[Finding]:
     return [f for f in findings if not f.applied]
 
@@ -372,6 +387,7 @@ def _write(
     report: Report,
     out: Output,
     remaining: List[Finding],
+    verdict: Optional[RewriteVerdict] = None,
 ) -> None:
     try:
         if backup:
@@ -382,7 +398,30 @@ def _write(
         report.not_written(result.path, exc.reason)
         return
     report.fixed(result.path, remaining)
-    out.info(f"{result.path}: fixed")
+    out.info(f"{result.path}: fixed" + (f" (validation: {verdict.headline})" if verdict else ""))
+
+
+def _refused(out: Output, verdict: RewriteVerdict) -> None:
+    """The one line (stdout, even with --quiet) for a rewrite validation kept from the disk."""
+    line = f"{verdict.path}: not written (validation: {verdict.headline})"
+    line += f" — {verdict.reason}" if verdict.reason else ""
+    if out.color:
+        out.stdout.print(Text(line, style="yellow"))
+    else:
+        out.raw(line + "\n")
+
+
+def _validate(
+    gate: RewriteGate, result: Changed, data: bytes, report: Report, out: Output
+) -> Optional[RewriteVerdict]:
+    """``fix --validate``: the verdict when ``data`` may be written, else None (refused, said)."""
+    verdict = gate.check(result.path, result.original, data)
+    report.validated(verdict.verdict, verdict.accepted)
+    if verdict.accepted:
+        return verdict
+    _refused(out, verdict)
+    report.fixed(result.path, _all_left(result.findings), written=False)
+    return None
 
 
 def _fix_one(
@@ -395,9 +434,10 @@ def _fix_one(
     show_diff: bool,
     backup: bool,
     context: int,
+    gate: Optional[RewriteGate] = None,
 ) -> bool:
-    """Write one Changed file (after asking, with ``interactive_mode``); True when the user
-    asked to stop altogether."""
+    """Write one Changed file (after asking, with ``interactive_mode``; only when validation
+    accepts it, with a ``gate``); True when the user asked to stop altogether."""
     data, remaining = result.fixed, _not_applied(result.findings)
     stop = False
     if interactive_mode:
@@ -415,9 +455,14 @@ def _fix_one(
                 report.not_written(result.path, message)
                 return stop
             remaining = _left_after(result.path, data, settings)
+    verdict = None
+    if gate is not None:
+        verdict = _validate(gate, result, data, report, out)
+        if verdict is None:
+            return stop
     if show_diff:
         out.diff(unified_diff(result.path, result.original, data, context))
-    _write(result, data, backup, report, out, remaining)
+    _write(result, data, backup, report, out, remaining, verdict)
     return stop
 
 
@@ -441,6 +486,13 @@ def fix(
     backup: Annotated[
         bool, typer.Option("--backup", help="Keep the original of each changed file as FILE.orig.")
     ] = False,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Run each rewrite in TensorFlow first; write only equivalent or fixed ones.",
+        ),
+    ] = False,
     context: Context = 3,
     exit_zero: ExitZero = False,
     force_exclude: ForceExclude = False,
@@ -448,7 +500,8 @@ def fix(
     verbose: Verbose = False,
     no_color: NoColor = False,
 ) -> None:
-    """Rewrite files in place, atomically. Exit 0 ok, 1 findings left without a fix, 2 error."""
+    """Rewrite files in place, atomically. Exit 0 ok, 1 findings left without a fix (or a
+    rewrite --validate refused), 2 error."""
     options = LintOptions.build(
         paths,
         select,
@@ -462,6 +515,7 @@ def fix(
         force_exclude,
     )
     out, report, settings, results = _run("fix", options, progress=not interactive_mode)
+    gate = _gate(out, settings) if validate else None
     stopped = False
     try:
         for result in results:
@@ -480,6 +534,7 @@ def fix(
                 show_diff=show_diff,
                 backup=backup,
                 context=context,
+                gate=gate,
             )
     except KeyboardInterrupt:
         _interrupted(out, report, "fix")
