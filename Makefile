@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT := build/demo_repo_fixed
+MIGRATE_OUT := build/demo_repo_migrated
+MIGRATE_REPORT := build/demo_migration.md
 
 .PHONY: demo test lint typecheck clean venv-base venv-dev
 
@@ -26,6 +28,10 @@ demo: venv-base
 	-$(BIN)/estimator-fix fix $(DEMO_OUT)
 	@echo "== validate the rewrite of the demo's trainer in TensorFlow"
 	$(BIN)/estimator-fix validate fixtures/demo_repo/trainer/model.py
+	@echo "== estimator-fix migrate fixtures/demo_repo --out $(MIGRATE_OUT) --report $(MIGRATE_REPORT)"
+	rm -rf $(MIGRATE_OUT)
+	-$(BIN)/estimator-fix migrate fixtures/demo_repo --out $(MIGRATE_OUT) --report $(MIGRATE_REPORT)
+	cat $(MIGRATE_REPORT)
 
 lint: venv-dev
 	$(BIN)/ruff check estimator_fix codemods tests benchmarks
