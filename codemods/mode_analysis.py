@@ -272,6 +272,7 @@ class Analyzer:
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         alias = self._is_alias(stmt) or self._is_del(stmt)
+        gathers = self._gathers_names(stmt)
         for mode in modes:
             view = self._mode_view(stmt, state[mode])
             facts = CallFacts() if definition else self._call_facts(view, state[mode])
@@ -287,13 +288,17 @@ class Analyzer:
             elif not definition:
                 for name in st.reads(view):
                     tags |= state[mode].tags.get(name, frozenset())
-            if mode == P and facts.opaque and not facts.mode_aware:
+            # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
+            # to (None there, or rebound) is trusted to expect that.
+            if mode == P and facts.opaque and not facts.mode_aware and modes != {P}:
                 unit.opaque_label = self._opaque_with_labels(facts.opaque, state[mode])
             blocking = set(tags)
             if facts.consumer:
                 blocking.discard("metric")  # a summary or hook of a metric is a use of it
             if alias:
                 blocking.clear()  # ``y_ = labels`` computes nothing; its uses are judged
+            elif gathers:
+                blocking.discard("metric")
             codes = {code for tag, code in _TAG_RULES if tag in blocking and _blocked_in(tag, mode)}
             unit.blocked[mode] = frozenset(c for c in codes if c in self.selected and c not in silenced)  # noqa: E501
             self._bind(stmt, defs, frozenset(tags), state[mode], facts.mode_aware)
@@ -316,6 +321,12 @@ class Analyzer:
     def _is_alias(stmt: cst.BaseStatement) -> bool:
         single = Analyzer._single_assign(stmt)
         return single is not None and isinstance(single[1], cst.Name)
+
+    @staticmethod
+    def _gathers_names(stmt: cst.BaseStatement) -> bool:
+        """``metrics = {"accuracy": accuracy}``: metrics gathered, none built."""
+        single = Analyzer._single_assign(stmt)
+        return single is not None and _only_names(single[1])
 
     @staticmethod
     def _assigns_none(stmt: cst.BaseStatement) -> bool:
@@ -419,7 +430,7 @@ class Analyzer:
             if tf_api.is_summary(tf_name):
                 out.tags.add("summary")
                 out.consumer = True
-            if tf_name.endswith("Hook"):
+            if tf_name.endswith("Hook") or tf_api.is_named_identity(tf_name, call):
                 out.consumer = True
             out.creates_vars |= tf_api.creates_variables(tf_name)
             out.autonamed |= tf_api.is_layer(tf_name)
@@ -619,6 +630,24 @@ def _root_name(node: cst.BaseExpression) -> str:
     while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
         node = node.func if isinstance(node, cst.Call) else node.value
     return node.value if isinstance(node, cst.Name) else ""
+
+
+def _only_names(node: cst.BaseExpression) -> bool:
+    """A name, or a literal dict/list/tuple of names under literal keys (builds no op)."""
+    if isinstance(node, cst.Name):
+        return True
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(
+            isinstance(el, cst.Element) and _only_names(el.value) for el in node.elements
+        )
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(el, cst.DictElement)
+            and isinstance(el.key, (cst.SimpleString, cst.Integer))
+            and _only_names(el.value)
+            for el in node.elements
+        )
+    return False
 
 
 def _is_none_literal(node: cst.CSTNode) -> bool:

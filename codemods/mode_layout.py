@@ -132,7 +132,7 @@ class Layout:
         if not runs or needs == runs:
             walk.emit(unit)
             return True
-        if terminal:
+        if terminal and needs:
             if len(needs) == 1 and walk.retire(next(iter(needs)), index):
                 return True
             others = [m for m in MODE_ORDER if m in runs - needs]

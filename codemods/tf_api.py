@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Optional
 
+import libcst as cst
+
 #: Module roots that mean "TensorFlow".
 TF_ROOTS = ("tensorflow", "tensorflow_estimator", "keras")
 #: Local names that conventionally hold the tensorflow module (``tf`` passed as a parameter).
@@ -165,6 +167,14 @@ def is_metric(tf_name: str) -> bool:
 
 def is_summary(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.summary.")
+
+
+def is_named_identity(tf_name: str, call: cst.Call) -> bool:
+    """``tf.identity(x, name="train_accuracy")``: a tensor named so that a hook or an export can
+    look it up by name, i.e. a use of ``x``."""
+    if tf_name != "tensorflow.identity":
+        return False
+    return len(call.args) >= 2 or any(a.keyword and a.keyword.value == "name" for a in call.args)
 
 
 #: Methods whose call builds training machinery on an optimizer-like object.
