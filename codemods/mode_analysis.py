@@ -75,6 +75,14 @@ class SpecVariant:
     reads: frozenset[str]
 
 
+@dataclass
+class NestedSpec:
+    """A spec returned from inside a statement the codemod does not split (``if use_tpu:``)."""
+
+    node: cst.Return
+    foreign: dict[str, list[str]]
+
+
 @dataclass(eq=False)
 class Unit:
     node: cst.BaseStatement
@@ -98,6 +106,10 @@ class Unit:
     unsafe_skip: bool = False  # skipped only because --unsafe-fixes allows shifting seeds
     reordered: bool = False  # moved below the PREDICT return by --unsafe-fixes
     returns: bool = False  # a compound statement with a return inside: never guarded or moved
+    # Per mode, the names read outside spec fields that mode ignores (when any are ignored).
+    use_reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    used: frozenset[str] = frozenset()  # like ``needed``, counting only fields the mode reads
+    nested_specs: list[NestedSpec] = field(default_factory=list)
 
     @property
     def base_needed(self) -> frozenset[str]:
@@ -108,7 +120,7 @@ class Unit:
         bad = set()
         for mode in self.modes:
             codes = self.blocked.get(mode, frozenset())
-            if mode == T and codes == {"EF103"} and mode in self.needed and mode not in self.pins:
+            if mode == T and codes == {"EF103"} and mode in self.used and mode not in self.pins:
                 continue  # a training metric that feeds a summary, a hook or the loss
             if codes:
                 bad.add(mode)
@@ -149,6 +161,8 @@ class Analyzer:
         self._helper_cache: dict[str, CallFacts] = {}
         self._locals: Optional[set[str]] = None
         self.units: list[Unit] = []
+        # ``spec = EstimatorSpec(...)``: the spec calls each name was assigned from.
+        self.assigned_specs: dict[str, list[tuple[cst.Call, str]]] = {}
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> list[Unit]:
@@ -286,8 +300,7 @@ class Analyzer:
             if facts.mode_aware:
                 tags.clear()
             elif not definition:
-                for name in st.reads(view):
-                    tags |= state[mode].tags.get(name, frozenset())
+                tags |= self._read_tags(unit, view, mode, state[mode])
             # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
             # to (None there, or rebound) is trusted to expect that.
             if mode == P and facts.opaque and not facts.mode_aware and modes != {P}:
@@ -308,7 +321,22 @@ class Analyzer:
             if st.always_exits(exits):
                 unit.terminates = modes
         unit.kind = "simple" if isinstance(stmt, cst.SimpleStatementLine) else "compound"
+        if not definition:
+            self._record_assigned_specs(stmt)
+            if unit.kind == "compound":
+                unit.nested_specs = self._nested_specs(stmt, state, modes)
         return unit
+
+    def _read_tags(self, unit: Unit, view: cst.CSTNode, mode: str, facts: Facts) -> set[str]:
+        """The tags of the names a statement reads in ``mode`` (spec fields it ignores aside)."""
+        ignored = self._ignored_spec_args(view, mode)
+        names = st.reads_without(view, ignored)
+        if ignored:
+            unit.use_reads[mode] = frozenset(names)
+        tags: set[str] = set()
+        for name in names:
+            tags |= facts.tags.get(name, frozenset())
+        return tags
 
     @staticmethod
     def _is_del(stmt: cst.BaseStatement) -> bool:
@@ -522,35 +550,89 @@ class Analyzer:
     # ----------------------------------------------------------------- returns and specs
     def _return(self, stmt: cst.SimpleStatementLine, ret: cst.Return, state: State, live: frozenset[str]) -> Unit:  # noqa: E501
         unit = Unit(node=stmt, modes=live, kind="exit", reads=frozenset(st.reads(stmt)), terminates=live)  # noqa: E501
-        call = ret.value
-        if not isinstance(call, cst.Call):
-            return unit
-        tf_name = self.resolve(call.func)
-        if tf_name is None or not tf_api.is_estimator_spec(tf_name):
+        specs = self._returned_specs(ret.value)
+        if not specs:
             return unit
         unit.kind = "spec"
-        fields = spec_fields(call, tf_name.rsplit(".", 1)[-1])
-        if fields is None:
-            return unit
+        unit.foreign = self._foreign(specs, state, live)
+        call, leaf = specs[0]
+        direct = call is ret.value
+        fields = spec_fields(call, leaf)
+        if direct and fields is not None and unit.foreign and "EF105" in self.selected and "EF105" not in self.suppressed(stmt):  # noqa: E501
+            unit.variants = split_spec(call, fields, live, leaf)
+        return unit
+
+    def _spec_call(self, node: Optional[cst.BaseExpression]) -> Optional[tuple[cst.Call, str]]:
+        if not isinstance(node, cst.Call):
+            return None
+        tf_name = self.resolve(node.func)
+        if tf_name is None or not tf_api.is_estimator_spec(tf_name):
+            return None
+        return node, tf_name.rsplit(".", 1)[-1]
+
+    def _returned_specs(self, value: Optional[cst.BaseExpression]) -> list[tuple[cst.Call, str]]:
+        """The spec call a return returns: directly, or through a name assigned from specs."""
+        direct = self._spec_call(value)
+        if direct is not None:
+            return [direct]
+        if isinstance(value, cst.Name):
+            return list(self.assigned_specs.get(value.value, []))
+        return []
+
+    def _foreign(self, specs: list[tuple[cst.Call, str]], state: State, live: frozenset[str]) -> dict[str, list[str]]:  # noqa: E501
+        """Per mode, the fields set (not None) that the mode ignores."""
+        foreign: dict[str, list[str]] = {}
         for mode in live:
             evaluator = self._evaluator(state[mode])
-            foreign = [
-                name
-                for name, arg in fields
-                if mode not in tf_api.FIELD_MODES.get(name, ALL_MODES)
-                and not _noneish(evaluator.eval(arg.value))
-            ]
-            if foreign:
-                unit.foreign[mode] = foreign
-        if unit.foreign and "EF105" in self.selected and "EF105" not in self.suppressed(stmt):
-            unit.variants = split_spec(call, fields, live, tf_name.rsplit(".", 1)[-1])
-        return unit
+            names: list[str] = []
+            for call, leaf in specs:
+                for name, arg in spec_fields(call, leaf) or []:
+                    if (
+                        mode not in tf_api.FIELD_MODES.get(name, ALL_MODES)
+                        and not _noneish(evaluator.eval(arg.value))
+                        and name not in names
+                    ):
+                        names.append(name)
+            if names:
+                foreign[mode] = names
+        return foreign
+
+    def _ignored_spec_args(self, node: cst.CSTNode, mode: str) -> list[cst.Arg]:
+        """Arguments of spec calls in ``node`` for fields ``mode`` does not read."""
+        ignored: list[cst.Arg] = []
+        for call in st.calls(node):
+            spec = self._spec_call(call)
+            if spec is None:
+                continue
+            for name, arg in spec_fields(*spec) or []:
+                if mode not in tf_api.FIELD_MODES.get(name, ALL_MODES):
+                    ignored.append(arg)
+        return ignored
+
+    def _record_assigned_specs(self, stmt: cst.BaseStatement) -> None:
+        for node in st.own_nodes(stmt):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+                target = node.targets[0].target
+                spec = self._spec_call(node.value)
+                if isinstance(target, cst.Name) and spec is not None:
+                    self.assigned_specs.setdefault(target.value, []).append(spec)
+
+    def _nested_specs(self, stmt: cst.BaseStatement, state: State, live: frozenset[str]) -> list[NestedSpec]:  # noqa: E501
+        nested: list[NestedSpec] = []
+        for node in st.own_nodes_in_order(stmt):
+            if isinstance(node, cst.Return):
+                specs = self._returned_specs(node.value)
+                foreign = self._foreign(specs, state, live) if specs else {}
+                if foreign:
+                    nested.append(NestedSpec(node=node, foreign=foreign))
+        return nested
 
     # ----------------------------------------------------------------- backward pass
     def _settle(self) -> None:
         """Liveness, then pin what is unsafe to skip, until nothing changes."""
         for _ in range(50):
             self._liveness(self.units, {})
+            self._liveness(self.units, {}, usage=True)
             flat = list(leaves(self.units))
             changed = False
             for index, unit in enumerate(flat):
@@ -581,31 +663,23 @@ class Analyzer:
             unit.unsafe_skip = True
         return None
 
-    def _liveness(self, units: list[Unit], live_out: dict[str, set[str]]) -> dict[str, set[str]]:
+    def _liveness(self, units: list[Unit], live_out: dict[str, set[str]], usage: bool = False) -> dict[str, set[str]]:  # noqa: E501
+        """Backward pass: the modes in which each unit is needed. With ``usage``, ``used``
+        instead: reads of spec fields a mode ignores (and safety pins) do not count."""
         needs = {name: set(modes) for name, modes in live_out.items()}
         for unit in reversed(units):
             if unit.kind == "mode_if":
-                covered: set[str] = set()
-                merged: dict[str, set[str]] = {}
-                for branch in unit.branches:
-                    covered |= branch.modes
-                    sub = {n: ms & branch.modes for n, ms in needs.items()}
-                    for n, ms in self._liveness(branch.units, sub).items():
-                        merged.setdefault(n, set()).update(ms)
-                for n, ms in needs.items():
-                    merged.setdefault(n, set()).update(ms - covered)
-                for n in unit.reads:
-                    merged.setdefault(n, set()).update(unit.modes)
-                # Modes that take no branch only evaluate the (side-effect free) test.
-                unit.needed = frozenset(covered) & unit.modes
-                needs = merged
+                needs = self._branch_liveness(unit, needs, usage)
                 continue
             wanted = {
                 mode
                 for mode in unit.modes
                 if any(mode in needs.get(name, ()) for name in unit.defs)
             }
-            unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
+            if usage:
+                unit.used = unit.base_needed | frozenset(wanted)
+            else:
+                unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
             for name in unit.kills:
                 if name in needs:
                     needs[name] -= unit.modes
@@ -613,10 +687,30 @@ class Analyzer:
                 for variant in unit.variants:
                     for name in variant.reads:
                         needs.setdefault(name, set()).update(variant.modes)
+            elif usage:
+                for mode in unit.used:
+                    for name in unit.use_reads.get(mode, unit.reads):
+                        needs.setdefault(name, set()).add(mode)
             else:
                 for name in unit.reads:
                     needs.setdefault(name, set()).update(unit.needed)
         return needs
+
+    def _branch_liveness(self, unit: Unit, needs: dict[str, set[str]], usage: bool) -> dict[str, set[str]]:  # noqa: E501
+        covered: set[str] = set()
+        merged: dict[str, set[str]] = {}
+        for branch in unit.branches:
+            covered |= branch.modes
+            sub = {n: ms & branch.modes for n, ms in needs.items()}
+            for n, ms in self._liveness(branch.units, sub, usage).items():
+                merged.setdefault(n, set()).update(ms)
+        for n, ms in needs.items():
+            merged.setdefault(n, set()).update(ms - covered)
+        for n in unit.reads:
+            merged.setdefault(n, set()).update(unit.modes)
+        # Modes that take no branch only evaluate the (side-effect free) test.
+        unit.needed = unit.used = frozenset(covered) & unit.modes
+        return merged
 
 
 #: Modules whose functions never build TensorFlow variables.

@@ -268,7 +268,9 @@ class Layout:
             body.extend(statements)
             carried.extend(footer)
         block = self._if(frozenset({mode}), live, body)
-        return block.with_changes(body=block.body.with_changes(footer=carried)) if carried else block
+        if carried:
+            block = block.with_changes(body=block.body.with_changes(footer=carried))
+        return block
 
     def guard(self, units: list[Unit], needs: frozenset[str], live: frozenset[str]) -> Statement:
         return self._if(needs, live, [self.node_of(u) for u in units])

@@ -24,6 +24,7 @@ from codemods.mode_analysis import (
     ALL_MODES,
     CODE_PRIORITY,
     Analyzer,
+    NestedSpec,
     P,
     T,
     Unit,
@@ -43,6 +44,10 @@ _PIN_REASONS = {
     "partial": "another mode still needs it",
     "returns": "it returns a spec, and moving it would leave a mode without a return",
 }
+
+
+_ASSIGNED_SPEC_NOTE = "the spec is assigned to a name before it is returned; build one spec per mode, each returned directly"  # noqa: E501
+_NESTED_SPEC_NOTE = "returned from inside a branch that is not a mode test; build one spec per mode in each branch"  # noqa: E501
 
 
 class ModeScopingCommand(ModelFnCodemod):
@@ -85,6 +90,8 @@ class ModeScopingCommand(ModelFnCodemod):
     def _findings(self, fn: ModelFn, units: list[Unit], applied: bool) -> list[Finding]:
         found: list[Finding] = []
         for unit in leaves(units):
+            if "EF105" in self.select:
+                found.extend(self._nested_spec_finding(fn, nested) for nested in unit.nested_specs)
             if unit.kind == "spec":
                 if unit.foreign and "EF105" in self.select:
                     found.append(self._spec_finding(fn, unit, applied))
@@ -126,6 +133,8 @@ class ModeScopingCommand(ModelFnCodemod):
                 note = "PREDICT uses a value derived from labels; compute predictions from features only"  # noqa: E501
             elif pinned:
                 note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
+            else:
+                note = f"a statement that runs in {mode_names(kept)} still reads it (often one spec for every mode); scope that first"  # noqa: E501
         elif unit.reordered:
             fix = "unsafe"
             note = "moved below the PREDICT return, past code it does not feed (--unsafe-fixes)"
@@ -152,9 +161,17 @@ class ModeScopingCommand(ModelFnCodemod):
         )
 
     def _spec_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Finding:
-        line, column = self.position(unit.node)
-        parts = [f"{', '.join(fields)} in {mode_names([mode])}" for mode, fields in sorted(unit.foreign.items(), key=lambda kv: ("infer", "train", "eval").index(kv[0]))]  # noqa: E501
         fixable = unit.variants is not None
+        ret = cst.ensure_type(cst.ensure_type(unit.node, cst.SimpleStatementLine).body[0], cst.Return)  # noqa: E501
+        note = _ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else ""
+        return self._ef105(fn, unit.node, unit.foreign, fixable, applied and fixable, note)
+
+    def _nested_spec_finding(self, fn: ModelFn, nested: NestedSpec) -> Finding:
+        return self._ef105(fn, nested.node, nested.foreign, False, False, _NESTED_SPEC_NOTE)
+
+    def _ef105(self, fn: ModelFn, node: cst.CSTNode, foreign: dict[str, list[str]], fixable: bool, applied: bool, note: str) -> Finding:  # noqa: E501
+        line, column = self.position(node)
+        parts = [f"{', '.join(fields)} in {mode_names([mode])}" for mode, fields in sorted(foreign.items(), key=lambda kv: ("infer", "train", "eval").index(kv[0]))]  # noqa: E501
         return Finding(
             code="EF105",
             message="one EstimatorSpec carries fields for other modes (" + "; ".join(parts) + ")",
@@ -162,7 +179,8 @@ class ModeScopingCommand(ModelFnCodemod):
             column=column,
             fix="safe" if fixable else "none",
             function=fn.name,
-            applied=applied and fixable,
+            note=note,
+            applied=applied,
         )
 
 

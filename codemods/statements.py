@@ -18,6 +18,25 @@ def reads(node: cst.CSTNode) -> set[str]:
     return out
 
 
+class _DropArgs(cst.CSTTransformer):
+    def __init__(self, dropped: frozenset[int]) -> None:
+        super().__init__()
+        self.dropped = dropped
+
+    def leave_Arg(
+        self, original_node: cst.Arg, updated_node: cst.Arg
+    ) -> cst.Arg | cst.RemovalSentinel:
+        return cst.RemoveFromParent() if id(original_node) in self.dropped else updated_node
+
+
+def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
+    """The names ``node`` reads outside the call arguments ``dropped``."""
+    if not dropped:
+        return reads(node)
+    kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
+    return reads(kept) if isinstance(kept, cst.CSTNode) else set()
+
+
 def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
     if isinstance(node, cst.Name):
         out.add(node.value)
@@ -169,6 +188,14 @@ def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield current
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             stack.extend(current.children)
+
+
+def own_nodes_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``own_nodes`` in source order."""
+    for child in node.children:
+        yield child
+        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            yield from own_nodes_in_order(child)
 
 
 def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
