@@ -56,7 +56,8 @@ class {name}:
 
 def plain_file(rng: random.Random, lines: int) -> str:
     out = [
-        '"""Generated module: ordinary code with no Estimator model_fn."""\n',
+        # No Estimator marker in plain files, not even in a docstring: the prefilter rules them out.
+        '"""Generated module: ordinary functions and classes."""\n',
         "import math\nimport os\n",
     ]
     count = 2
