@@ -53,9 +53,11 @@ class Facts:
 
     tags: dict[str, frozenset[str]] = field(default_factory=dict)
     values: dict[str, Value] = field(default_factory=dict)
+    # ``spec = EstimatorSpec(...)``: the spec calls a name may hold.
+    specs: dict[str, list[tuple[cst.Call, str]]] = field(default_factory=dict)
 
     def copy(self) -> Facts:
-        return Facts(dict(self.tags), dict(self.values))
+        return Facts(dict(self.tags), dict(self.values), dict(self.specs))
 
 
 State = dict[str, Facts]
@@ -161,8 +163,6 @@ class Analyzer:
         self._helper_cache: dict[str, CallFacts] = {}
         self._locals: Optional[set[str]] = None
         self.units: list[Unit] = []
-        # ``spec = EstimatorSpec(...)``: the spec calls each name was assigned from.
-        self.assigned_specs: dict[str, list[tuple[cst.Call, str]]] = {}
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> list[Unit]:
@@ -285,8 +285,6 @@ class Analyzer:
         silenced = self.suppressed(stmt)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-        alias = self._is_alias(stmt) or self._is_del(stmt)
-        gathers = self._gathers_names(stmt)
         for mode in modes:
             view = self._mode_view(stmt, state[mode])
             facts = CallFacts() if definition else self._call_facts(view, state[mode])
@@ -305,15 +303,15 @@ class Analyzer:
             # to (None there, or rebound) is trusted to expect that.
             if mode == P and facts.opaque and not facts.mode_aware and modes != {P}:
                 unit.opaque_label = self._opaque_with_labels(facts.opaque, state[mode])
-            blocking = set(tags)
-            if facts.consumer:
-                blocking.discard("metric")  # a summary or hook of a metric is a use of it
-            if alias:
-                blocking.clear()  # ``y_ = labels`` computes nothing; its uses are judged
-            elif gathers:
-                blocking.discard("metric")
-            codes = {code for tag, code in _TAG_RULES if tag in blocking and _blocked_in(tag, mode)}
-            unit.blocked[mode] = frozenset(c for c in codes if c in self.selected and c not in silenced)  # noqa: E501
+            blocking = self._blocking(stmt, tags, facts, mode, modes, state[mode])
+            unit.blocked[mode] = frozenset(
+                code
+                for tag, code in _TAG_RULES
+                if tag in blocking and _blocked_in(tag, mode) and code in self.selected
+                and code not in silenced
+            )
+            if mode == P and unit.opaque_label is not None:
+                tags.discard("label")  # reported once, as EF106, not again at every reader
             self._bind(stmt, defs, frozenset(tags), state[mode], facts.mode_aware)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
@@ -322,10 +320,23 @@ class Analyzer:
                 unit.terminates = modes
         unit.kind = "simple" if isinstance(stmt, cst.SimpleStatementLine) else "compound"
         if not definition:
-            self._record_assigned_specs(stmt)
+            self._record_assigned_specs(stmt, defs, state, modes)
             if unit.kind == "compound":
                 unit.nested_specs = self._nested_specs(stmt, state, modes)
         return unit
+
+    def _blocking(self, stmt: cst.BaseStatement, tags: set[str], facts: CallFacts, mode: str, modes: frozenset[str], known: Facts) -> set[str]:  # noqa: E501
+        """The tags that make the statement wrong where it runs (before the mode rules)."""
+        if self._is_alias(stmt) or self._is_del(stmt):
+            return set()  # ``y_ = labels`` computes nothing; its uses are judged
+        blocking = set(tags)
+        if facts.consumer or self._gathers_names(stmt):
+            blocking.discard("metric")  # a summary, hook or dict of a metric is a use of it
+        if modes == {P} and self._labels_rebound(known):
+            # Only PREDICT runs it and labels may hold a value there (the author rebinds them
+            # for PREDICT): reading them is deliberate.
+            blocking.discard("label")
+        return blocking
 
     def _read_tags(self, unit: Unit, view: cst.CSTNode, mode: str, facts: Facts) -> set[str]:
         """The tags of the names a statement reads in ``mode`` (spec fields it ignores aside)."""
@@ -338,6 +349,13 @@ class Analyzer:
             tags |= facts.tags.get(name, frozenset())
         return tags
 
+    def _labels_rebound(self, facts: Facts) -> bool:
+        name = self.fn.labels_param
+        if name is None:
+            return False
+        value = facts.values.get(name)
+        return not (isinstance(value, Const) and value.value is None)
+
     @staticmethod
     def _is_del(stmt: cst.BaseStatement) -> bool:
         """``del labels`` (an "unused" marker) computes nothing."""
@@ -347,8 +365,15 @@ class Analyzer:
 
     @staticmethod
     def _is_alias(stmt: cst.BaseStatement) -> bool:
-        single = Analyzer._single_assign(stmt)
-        return single is not None and isinstance(single[1], cst.Name)
+        """``y_ = labels`` or ``monitor["lr"] = learning_rate``: a name stored, nothing built."""
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+            small = stmt.body[0]
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                return isinstance(small.value, cst.Name) and isinstance(
+                    target, (cst.Name, cst.Subscript)
+                )
+        return False
 
     @staticmethod
     def _gathers_names(stmt: cst.BaseStatement) -> bool:
@@ -550,15 +575,16 @@ class Analyzer:
     # ----------------------------------------------------------------- returns and specs
     def _return(self, stmt: cst.SimpleStatementLine, ret: cst.Return, state: State, live: frozenset[str]) -> Unit:  # noqa: E501
         unit = Unit(node=stmt, modes=live, kind="exit", reads=frozenset(st.reads(stmt)), terminates=live)  # noqa: E501
-        specs = self._returned_specs(ret.value)
-        if not specs:
+        if not any(self._returned_specs(ret.value, state[mode]) for mode in live):
             return unit
         unit.kind = "spec"
-        unit.foreign = self._foreign(specs, state, live)
-        call, leaf = specs[0]
-        direct = call is ret.value
+        unit.foreign = self._foreign(ret.value, state, live)
+        direct = self._spec_call(ret.value)
+        if direct is None or not unit.foreign:
+            return unit
+        call, leaf = direct
         fields = spec_fields(call, leaf)
-        if direct and fields is not None and unit.foreign and "EF105" in self.selected and "EF105" not in self.suppressed(stmt):  # noqa: E501
+        if fields is not None and "EF105" in self.selected and "EF105" not in self.suppressed(stmt):  # noqa: E501
             unit.variants = split_spec(call, fields, live, leaf)
         return unit
 
@@ -570,22 +596,22 @@ class Analyzer:
             return None
         return node, tf_name.rsplit(".", 1)[-1]
 
-    def _returned_specs(self, value: Optional[cst.BaseExpression]) -> list[tuple[cst.Call, str]]:
-        """The spec call a return returns: directly, or through a name assigned from specs."""
+    def _returned_specs(self, value: Optional[cst.BaseExpression], facts: Facts) -> list[tuple[cst.Call, str]]:  # noqa: E501
+        """The spec calls a return returns: directly, or through a name assigned from specs."""
         direct = self._spec_call(value)
         if direct is not None:
             return [direct]
         if isinstance(value, cst.Name):
-            return list(self.assigned_specs.get(value.value, []))
+            return list(facts.specs.get(value.value, []))
         return []
 
-    def _foreign(self, specs: list[tuple[cst.Call, str]], state: State, live: frozenset[str]) -> dict[str, list[str]]:  # noqa: E501
-        """Per mode, the fields set (not None) that the mode ignores."""
+    def _foreign(self, value: Optional[cst.BaseExpression], state: State, live: frozenset[str]) -> dict[str, list[str]]:  # noqa: E501
+        """Per mode, the fields set (not None) that the mode ignores in the spec returned."""
         foreign: dict[str, list[str]] = {}
         for mode in live:
             evaluator = self._evaluator(state[mode])
             names: list[str] = []
-            for call, leaf in specs:
+            for call, leaf in self._returned_specs(value, state[mode]):
                 for name, arg in spec_fields(call, leaf) or []:
                     if (
                         mode not in tf_api.FIELD_MODES.get(name, ALL_MODES)
@@ -609,20 +635,26 @@ class Analyzer:
                     ignored.append(arg)
         return ignored
 
-    def _record_assigned_specs(self, stmt: cst.BaseStatement) -> None:
-        for node in st.own_nodes(stmt):
+    def _record_assigned_specs(self, stmt: cst.BaseStatement, defs: frozenset[str], state: State, modes: frozenset[str]) -> None:  # noqa: E501
+        assigned: dict[str, list[tuple[cst.Call, str]]] = {}
+        for node in st.own_nodes_in_order(stmt):
             if isinstance(node, cst.Assign) and len(node.targets) == 1:
                 target = node.targets[0].target
                 spec = self._spec_call(node.value)
                 if isinstance(target, cst.Name) and spec is not None:
-                    self.assigned_specs.setdefault(target.value, []).append(spec)
+                    assigned.setdefault(target.value, []).append(spec)
+        for mode in modes:
+            for name in defs:
+                if name in assigned:
+                    state[mode].specs[name] = assigned[name]
+                else:
+                    state[mode].specs.pop(name, None)
 
     def _nested_specs(self, stmt: cst.BaseStatement, state: State, live: frozenset[str]) -> list[NestedSpec]:  # noqa: E501
         nested: list[NestedSpec] = []
         for node in st.own_nodes_in_order(stmt):
             if isinstance(node, cst.Return):
-                specs = self._returned_specs(node.value)
-                foreign = self._foreign(specs, state, live) if specs else {}
+                foreign = self._foreign(node.value, state, live)
                 if foreign:
                     nested.append(NestedSpec(node=node, foreign=foreign))
         return nested
