@@ -476,6 +476,8 @@ class Analyzer:
         if tf_name is not None:
             if tf_api.is_estimator_spec(tf_name):
                 return
+            if tf_api.is_model_builder(tf_name):
+                out.opaque.append(call)
             if tf_api.is_training_call(tf_name):
                 out.tags.add("train")
             if tf_api.is_metric(tf_name):

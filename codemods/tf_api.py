@@ -169,6 +169,18 @@ def is_summary(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.summary.")
 
 
+#: TensorFlow functions that build a whole model from several inputs and return a tuple of
+#: tensors: given labels, they are as opaque as a user's helper (PREDICT may need only the
+#: parts that do not read them), so labels reaching them are EF106, not EF101.
+_MODEL_BUILDERS = frozenset(
+    {"gan_model", "infogan_model", "acgan_model", "cyclegan_model", "stargan_model"}
+)
+
+
+def is_model_builder(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.contrib.gan.") and _leaf(tf_name) in _MODEL_BUILDERS
+
+
 def is_named_identity(tf_name: str, call: cst.Call) -> bool:
     """``tf.identity(x, name="train_accuracy")``: a tensor named so that a hook or an export can
     look it up by name, i.e. a use of ``x``."""

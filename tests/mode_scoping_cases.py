@@ -608,4 +608,113 @@ def model_fn(features, labels, mode):
 ''',
         ['EF101:5:unsafe', 'EF102:9:safe', 'EF105:10:safe'],
     ),
+    (
+        # A test written for the modes left after the EVAL return (`!= TRAIN` meaning PREDICT)
+        # is rebuilt as `== PREDICT` when the PREDICT return moves above the EVAL return.
+        'relative_test_rebuilt_when_moved',
+        False,
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    predictions = features["x"]
+    loss = tf.reduce_mean(labels - predictions)
+    if mode == "eval":
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    if mode != "train":
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    predictions = features["x"]
+    if mode == "infer":
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.reduce_mean(labels - predictions)
+    if mode == "eval":
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ['EF101:6:safe'],
+    ),
+    (
+        # Two existing TRAIN blocks stay two blocks (and keep their comments) while the loss
+        # moves below the PREDICT return.
+        'adjacent_train_blocks_stay_apart',
+        False,
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:  # training only
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        # end of the training block
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:  # training only
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        # end of the training block
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ['EF101:6:safe'],
+    ),
+    (
+        # TF-GAN's model builder given labels is as opaque as a user's helper: EF106 once, and
+        # no EF101 at every statement that reads what it built.
+        'tfgan_model_builder_is_ef106',
+        False,
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tf.contrib.gan.gan_model(params["generator_fn"], params["discriminator_fn"], labels, features)
+    predictions = gan_model.generated_data
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        gan_loss = tf.contrib.gan.gan_loss(gan_model)
+        optimizer = tf.compat.v1.train.RMSPropOptimizer(0.05)
+        train_ops = tf.contrib.gan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+        return tf.estimator.EstimatorSpec(mode, loss=gan_loss.generator_loss, train_op=train_ops.generator_train_op)
+    return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+''',
+        '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tf.contrib.gan.gan_model(params["generator_fn"], params["discriminator_fn"], labels, features)
+    predictions = gan_model.generated_data
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        gan_loss = tf.contrib.gan.gan_loss(gan_model)
+        optimizer = tf.compat.v1.train.RMSPropOptimizer(0.05)
+        train_ops = tf.contrib.gan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+        return tf.estimator.EstimatorSpec(mode, loss=gan_loss.generator_loss, train_op=train_ops.generator_train_op)
+    return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+''',
+        ['EF106:5:none'],
+    ),
 ]
