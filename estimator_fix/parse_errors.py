@@ -27,6 +27,8 @@ _PY2_MESSAGES: tuple[tuple[str, str], ...] = (
     ("Missing parentheses in call to 'print'", "print statement"),
     ("Missing parentheses in call to 'exec'", "exec statement"),
     ("multiple exception types must be parenthesized", "except X, e:"),
+    ("Lambda expression parameters cannot be parenthesized", "tuple parameter in a lambda"),
+    ("Function parameters cannot be parenthesized", "tuple parameter in a def"),
 )
 
 

@@ -88,6 +88,8 @@ def test_empty_file_is_unchanged() -> None:
         (b"model_fn = 0777\n", "0777-style octal literal", 1),
         (b"model_fn = 10L\n", "long integer literal", 1),
         (b"def model_fn():\n    raise ValueError, 'bad'\n", "raise E, message", 2),
+        (b"model_fn = 1\nf = lambda (k, v): k\n", "tuple parameter in a lambda", 2),
+        (b"def model_fn((x, y)):\n    return x\n", "tuple parameter in a def", 1),
     ],
 )
 def test_python2_source_is_skipped_with_the_construct(
