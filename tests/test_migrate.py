@@ -443,6 +443,15 @@ def test_gitignore_honoured_inside_git(tmp_path: Path) -> None:
     assert list(found.files) == sorted([*KEPT, "new.py", "scratch/tmp.py"])
 
 
+def test_a_folder_the_enclosing_repository_ignores_is_walked(tmp_path: Path) -> None:
+    write(tmp_path, {".gitignore": "copies/\n", "a.py": ""})
+    init_git(tmp_path)
+    write(tmp_path / "copies" / "repo", TREE)
+    found = discover(tmp_path / "copies" / "repo")
+    assert not found.git
+    assert list(found.files) == KEPT
+
+
 def test_exclude_globs(tmp_path: Path) -> None:
     write(tmp_path, TREE)
     found = discover(tmp_path, [("gen_*.py", str(tmp_path)), ("pkg/sub", str(tmp_path))])

@@ -115,6 +115,15 @@ def git_files(root: Path) -> list[str] | None:
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
+        # A folder the enclosing repository ignores (a copy under build/) was named on purpose:
+        # it is walked as a plain tree, its own .gitignore files applied.
+        ignored = subprocess.run(
+            ["git", "-C", os.fspath(root), "check-ignore", "-q", "."],
+            capture_output=True,
+            check=False,
+        )
+        if ignored.returncode == 0:
+            return None
         listed = subprocess.run(
             ["git", "-C", os.fspath(root), "ls-files", "-z", "--cached", "--others"]
             + ["--exclude-standard"],
