@@ -230,6 +230,10 @@ def test_unexpected_skip_and_edited_file_make_the_run_fail(tmp_path: Path) -> No
             "without expected findings",
         ),
         (f'repo = "a/b"\ncommit = "{COMMIT}"\npath = "m.py"\nexpectd = []', "unknown key"),
+        (
+            f'repo = "a/b"\ncommit = "{COMMIT}"\npath = "m.py"\nheld_out = "yes"',
+            "held_out must be true or false",
+        ),
     ],
 )
 def test_bad_manifest_entries_are_refused(tmp_path: Path, entry: str, message: str) -> None:
@@ -274,3 +278,55 @@ def test_a_git_checkout_is_read_at_the_manifest_commit(tmp_path: Path) -> None:
     missing = rw.Entry("acme/models", "f" * 40, "model.py")
     data, why = rw.read_entry(tmp_path / "checkouts", missing, {})
     assert data is None and "is not in the checkout" in why
+
+
+def test_held_out_entries_get_their_own_table(tmp_path: Path) -> None:
+    root = _checkout(tmp_path)
+    # The same file again, held out, under another commit so that it is a new entry (a plain
+    # directory is read as it is); EF103:8 is a deliberate miss.
+    held_out_entry = f"""
+    [[file]]
+    repo = "acme/models"
+    commit = "{"f" * 40}"
+    path = "trainer/model.py"
+    sha256 = "{_sha(MODEL)}"
+    expected = ["EF101:6", "EF102:7", "EF102:8", "EF105:11", "EF103:8"]
+    held_out = true
+    """
+    manifest = _manifest(tmp_path, GOOD_MANIFEST + held_out_entry)
+    entries = rw.load_manifest(manifest)
+    assert [e.held_out for e in entries] == [False, False, False, True]
+    report = rw.run(root, entries, Settings())
+    held = report.held_out()
+    assert held is not None
+    assert [o.entry.path for o in held.outcomes] == ["trainer/model.py"]
+    assert {code: (s.tp, s.fp, s.fn) for code, s in held.scores.items()} == {
+        "EF101": (1, 0, 0),
+        "EF102": (2, 0, 0),
+        "EF103": (0, 0, 1),
+        "EF105": (1, 0, 0),
+    }
+    # The overall table counts both entries.
+    assert (report.total.tp, report.total.fp, report.total.fn) == (7, 1, 2)
+    text = rw.render(report)
+    overall, _, rest = text.partition("held out (expectations written before")
+    assert "| all | 7 | 1 | 2 | 0.88 | 0.78 |" in overall
+    assert "1 files in the manifest, 1 measured, from 1 repositories" in rest
+    assert "| EF103 | 0 | 0 | 1 | — | 0.00 |" in rest
+    assert "| all | 4 | 0 | 1 | 1.00 | 0.80 |" in rest
+    data = rw.json.loads(rw.as_json(report))
+    assert data["held_out_scores"]["all"] == {
+        "tp": 4,
+        "fp": 0,
+        "fn": 1,
+        "precision": 1.0,
+        "recall": 0.8,
+    }
+    assert [f["held_out"] for f in data["files"]] == [False, False, False, True]
+
+
+def test_no_held_out_table_without_held_out_entries(measured: tuple) -> None:
+    _, _, report = measured
+    assert report.held_out() is None
+    assert "held out" not in rw.render(report)
+    assert rw.json.loads(rw.as_json(report))["held_out_scores"] is None

@@ -51,7 +51,9 @@ MANIFEST = Path(__file__).resolve().parent / "manifest.toml"
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _COMMIT = re.compile(r"[0-9a-f]{40}\Z")
 _FINDING = re.compile(r"EF[0-9]{3}:[1-9][0-9]*\Z")
-_KEYS = frozenset({"repo", "commit", "path", "expected", "expected_skip", "sha256", "note"})
+_KEYS = frozenset(
+    {"repo", "commit", "path", "expected", "expected_skip", "sha256", "note", "held_out"}
+)
 
 
 class ManifestError(Exception):
@@ -67,6 +69,7 @@ class Entry:
     expected_skip: str | None = None  # why the tool cannot read the file (Python 2 ...)
     sha256: str | None = None
     note: str = ""
+    held_out: bool = False  # expectations written before the tool was run on the file
 
     @property
     def label(self) -> str:
@@ -138,6 +141,11 @@ class Report:
     def return_code(self) -> int:
         return 1 if self.problems else 0
 
+    def held_out(self) -> Report | None:
+        """The scores of the held-out entries alone, or None when the manifest has none."""
+        outcomes = [o for o in self.outcomes if o.entry.held_out]
+        return score(outcomes) if outcomes else None
+
 
 # ----------------------------------------------------------------------------- manifest
 def load_manifest(path: Path) -> list[Entry]:
@@ -191,7 +199,10 @@ def _entry(path: Path, index: int, item: object) -> Entry:
     note = item.get("note", "")
     if not isinstance(note, str):
         raise ManifestError(f"{where} ({repo}/{file_path}): note must be a string")
-    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note)
+    held_out = item.get("held_out", False)
+    if not isinstance(held_out, bool):
+        raise ManifestError(f"{where} ({repo}/{file_path}): held_out must be true or false")
+    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out)
 
 
 # ----------------------------------------------------------------------------- checkouts
@@ -343,17 +354,31 @@ def _where(label: str, item: str) -> str:
     return f"{label}:{line}: {code}"
 
 
+def _counts(outcomes: Sequence[FileOutcome]) -> str:
+    measured = sum(o.status == "measured" for o in outcomes)
+    repos = {o.entry.repo for o in outcomes if o.status != "unavailable"}
+    return (
+        f"{len(outcomes)} files in the manifest, {measured} measured, "
+        f"from {len(repos)} repositories"
+    )
+
+
 def render(report: Report) -> str:
     out: list[str] = []
     measured = [o for o in report.outcomes if o.status == "measured"]
-    repos = {o.entry.repo for o in report.outcomes if o.status != "unavailable"}
-    out.append(
-        f"estimator-fix on real code: {len(report.outcomes)} files in the manifest, "
-        f"{len(measured)} measured, from {len(repos)} repositories"
-    )
+    out.append(f"estimator-fix on real code: {_counts(report.outcomes)}")
     out.append("")
     out.extend(score_table(report))
     out.append("")
+    held = report.held_out()
+    if held is not None:
+        out.append(
+            f"held out (expectations written before the tool was run on them): "
+            f"{_counts(held.outcomes)}"
+        )
+        out.append("")
+        out.extend(score_table(held))
+        out.append("")
     out.append(f"Misses ({len(report.misses)}):")
     out.extend(f"  {_where(f, item)}" + (f"  ({w})" if w else "") for f, item, w in report.misses)
     out.append(f"False alarms ({len(report.false_alarms)}):")
@@ -394,18 +419,23 @@ def as_json(report: Report) -> str:
     def ratio(value: float | None) -> float | None:
         return None if value is None else round(value, 4)
 
+    def scores(scored: Report) -> dict[str, dict[str, int | float | None]]:
+        return {
+            code: {
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+                "precision": ratio(s.precision),
+                "recall": ratio(s.recall),
+            }
+            for code, s in [*sorted(scored.scores.items()), ("all", scored.total)]
+        }
+
+    held = report.held_out()
     return json.dumps(
         {
-            "scores": {
-                code: {
-                    "tp": s.tp,
-                    "fp": s.fp,
-                    "fn": s.fn,
-                    "precision": ratio(s.precision),
-                    "recall": ratio(s.recall),
-                }
-                for code, s in [*sorted(report.scores.items()), ("all", report.total)]
-            },
+            "scores": scores(report),
+            "held_out_scores": None if held is None else scores(held),
             "misses": [{"file": f, "finding": i, "why": w} for f, i, w in report.misses],
             "false_alarms": [{"file": f, "finding": i} for f, i in report.false_alarms],
             "files": [
@@ -417,6 +447,7 @@ def as_json(report: Report) -> str:
                     "reason": o.reason,
                     "found": list(o.found),
                     "expected": list(o.entry.expected),
+                    "held_out": o.entry.held_out,
                     "changed": o.changed,
                     "parses": o.parses,
                     "idempotent": o.idempotent,
