@@ -138,6 +138,7 @@ class CallFacts:
     never_move: bool = False
     opaque: list[cst.Call] = field(default_factory=list)
     mode_aware: bool = False
+    mode_aware_args: list[cst.Arg] = field(default_factory=list)
     consumer: bool = False  # summaries and hooks consume metrics
 
 
@@ -293,16 +294,19 @@ class Analyzer:
             unit.seeds |= facts.seeds
             unit.never_move |= facts.never_move
             tags = set(facts.tags)
-            if "train_op" in defs and not _is_none_literal(view) and not self._assigns_none(stmt):
+            if (
+                "train_op" in defs
+                and not facts.mode_aware
+                and not _is_none_literal(view)
+                and not self._assigns_none(stmt)
+            ):
                 tags.add("train")
-            if facts.mode_aware:
-                tags.clear()
-            elif not definition:
-                tags |= self._read_tags(unit, view, mode, state[mode])
+            if not definition:
+                tags |= self._read_tags(unit, view, mode, state[mode], facts.mode_aware_args)
             # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
             # to (None there, or rebound) is trusted to expect that.
-            if mode == P and facts.opaque and not facts.mode_aware and modes != {P}:
-                unit.opaque_label = self._opaque_with_labels(facts.opaque, state[mode])
+            if mode == P and facts.opaque and modes != {P}:
+                unit.opaque_label = self._opaque_with_labels(view, facts.opaque, state[mode])
             blocking = self._blocking(stmt, tags, facts, mode, modes, state[mode])
             unit.blocked[mode] = frozenset(
                 code
@@ -338,12 +342,13 @@ class Analyzer:
             blocking.discard("label")
         return blocking
 
-    def _read_tags(self, unit: Unit, view: cst.CSTNode, mode: str, facts: Facts) -> set[str]:
-        """The tags of the names a statement reads in ``mode`` (spec fields it ignores aside)."""
+    def _read_tags(self, unit: Unit, view: cst.CSTNode, mode: str, facts: Facts, aware: list[cst.Arg]) -> set[str]:  # noqa: E501
+        """The tags of the names a statement reads in ``mode``: not those only read by spec
+        fields the mode ignores, nor those handed to a mode-aware helper."""
         ignored = self._ignored_spec_args(view, mode)
-        names = st.reads_without(view, ignored)
         if ignored:
-            unit.use_reads[mode] = frozenset(names)
+            unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
+        names = st.reads_without(view, ignored + aware)
         tags: set[str] = set()
         for name in names:
             tags |= facts.tags.get(name, frozenset())
@@ -521,17 +526,23 @@ class Analyzer:
                 return
         else:
             return
-        if _TRAIN_NAME.search(callee):
-            out.tags.add("train")
-        if _METRIC_NAME.search(callee):
-            out.tags.add("metric")
-        if self._receives_mode(call):
+        # A helper given the mode scopes what it builds itself: neither its name, its body nor
+        # the labels handed to it make the statement wrong (the rest of the statement still can).
+        aware = self._receives_mode(call)
+        if aware:
             out.mode_aware = True
-        out.opaque.append(call)
+            out.mode_aware_args.extend(call.args)
+        else:
+            if _TRAIN_NAME.search(callee):
+                out.tags.add("train")
+            if _METRIC_NAME.search(callee):
+                out.tags.add("metric")
+            out.opaque.append(call)
         helper = self.fn.helpers.get(callee) if isinstance(func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
-            out.tags |= inner.tags
+            if not aware:
+                out.tags |= inner.tags
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds
@@ -567,8 +578,13 @@ class Analyzer:
                 return True
         return False
 
-    def _opaque_with_labels(self, opaque: list[cst.Call], facts: Facts) -> Optional[str]:
+    def _opaque_with_labels(self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts) -> Optional[str]:  # noqa: E501
+        """The helper handed labels whose result the statement keeps (EF106); a call made for
+        its effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
+        discarded = {id(n.value) for n in st.own_nodes(view) if isinstance(n, cst.Expr)}
         for call in opaque:
+            if id(call) in discarded:
+                continue
             for arg in call.args:
                 if any("label" in facts.tags.get(n, ()) for n in st.reads(arg.value)):
                     return cst.Module([]).code_for_node(call.func)
