@@ -18,6 +18,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.base import ModelFnCodemod
 from codemods.findings import Finding, FixKind
 from codemods.mode_analysis import (
@@ -64,6 +65,10 @@ class ModeScopingCommand(ModelFnCodemod):
     ) -> cst.FunctionDef:
         fn = self._model_fns.get(original_node)
         if fn is None or not isinstance(original_node.body, cst.IndentedBlock):
+            return updated_node
+        if fn.mode_param in st.defines(original_node.body):
+            # ``mode = "score"``: later mode tests no longer say which mode runs.
+            self.warn(f"{fn.name}: `{fn.mode_param}` is reassigned; not analysed")
             return updated_node
         analyzer = Analyzer(
             fn, self.resolve_tf, self.select, self.suppressed, unsafe_fixes=self.unsafe_fixes

@@ -11,6 +11,7 @@ from codemods.base import apply_codemod
 from codemods.mode_eval import Const, ModeEvaluator, truth
 from codemods.mode_scoping import ModeScopingCommand
 from codemods.model_fns import find_model_fns
+from estimator_fix.engine import Settings, Unchanged, process_source
 from tests.mode_scoping_cases import CASES
 
 
@@ -179,3 +180,26 @@ def test_crlf_and_tabs_survive() -> None:
     output, _ = fix(source)
     assert output.count("\r\n") == output.count("\n")
     assert "\r\n\tif mode == tf.estimator.ModeKeys.TRAIN:\r\n\t\ttrain_op" in output
+
+
+REBOUND_MODE = '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT and "score" in features:
+        mode = "score"
+    loss = tf.reduce_mean(labels - logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, predictions=logits)
+'''
+
+
+def test_a_model_fn_that_rebinds_mode_is_left_alone_with_a_warning() -> None:
+    result = process_source("m.py", REBOUND_MODE.encode(), Settings())
+    assert isinstance(result, Unchanged)
+    assert not result.findings
+    assert result.warnings == ("model_fn: `mode` is reassigned; not analysed",)
