@@ -336,6 +336,8 @@ class Analyzer:
         blocking = set(tags)
         if facts.consumer or self._gathers_names(stmt):
             blocking.discard("metric")  # a summary, hook or dict of a metric is a use of it
+        if self._is_log_call(stmt):
+            blocking.discard("label")  # printing None cannot fail (EF204 judges prints)
         if modes == {P} and self._labels_rebound(known):
             # Only PREDICT runs it and labels may hold a value there (the author rebinds them
             # for PREDICT): reading them is deliberate.
@@ -353,6 +355,21 @@ class Analyzer:
         for name in names:
             tags |= facts.tags.get(name, frozenset())
         return tags
+
+    def _is_log_call(self, stmt: cst.BaseStatement) -> bool:
+        """``print(...)``, ``tf.print(...)``, ``logging.info(...)`` as a statement of its own."""
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+            return False
+        small = stmt.body[0]
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        func = small.value.func
+        if isinstance(func, cst.Name):
+            return func.value == "print"
+        tf_name = self.resolve(func)
+        if tf_name is not None:
+            return tf_name == "tensorflow.print" or ".logging." in tf_name
+        return _root_name(func) in {"logging", "absl", "logger", "log"}
 
     def _labels_rebound(self, facts: Facts) -> bool:
         name = self.fn.labels_param

@@ -717,4 +717,42 @@ def model_fn(features, labels, mode, params):
 ''',
         ['EF106:5:none'],
     ),
+    (
+        # Printing or logging labels (None in PREDICT) cannot fail: no EF101 (EF204 judges prints).
+        'printing_labels_is_not_label_code',
+        False,
+        '''\
+import logging
+
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    print("labels:", labels)
+    logging.info("labels %s", labels)
+    tf.compat.v1.logging.info("labels %s", labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(labels - logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        '''\
+import logging
+
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    print("labels:", labels)
+    logging.info("labels %s", labels)
+    tf.compat.v1.logging.info("labels %s", labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(labels - logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        [],
+    ),
 ]
