@@ -336,7 +336,7 @@ class Analyzer:
         blocking = set(tags)
         if facts.consumer or self._gathers_names(stmt):
             blocking.discard("metric")  # a summary, hook or dict of a metric is a use of it
-        if self._is_log_call(stmt):
+        if mode == P and self._is_log_call(stmt) and self._labels_only_as_none(stmt, known):
             blocking.discard("label")  # printing None cannot fail (EF204 judges prints)
         if modes == {P} and self._labels_rebound(known):
             # Only PREDICT runs it and labels may hold a value there (the author rebinds them
@@ -370,6 +370,16 @@ class Analyzer:
         if tf_name is not None:
             return tf_name == "tensorflow.print" or ".logging." in tf_name
         return _root_name(func) in {"logging", "absl", "logger", "log"}
+
+    @staticmethod
+    def _labels_only_as_none(stmt: cst.BaseStatement, facts: Facts) -> bool:
+        """Every label-derived name the statement reads is None here (labels themselves in
+        PREDICT), so nothing derived from them has to be computed for it."""
+        return all(
+            _noneish(facts.values.get(name, UNKNOWN))
+            for name in st.reads(stmt)
+            if "label" in facts.tags.get(name, frozenset())
+        )
 
     def _labels_rebound(self, facts: Facts) -> bool:
         name = self.fn.labels_param
@@ -686,13 +696,45 @@ class Analyzer:
                     state[mode].specs.pop(name, None)
 
     def _nested_specs(self, stmt: cst.BaseStatement, state: State, live: frozenset[str]) -> list[NestedSpec]:  # noqa: E501
+        """Spec returns inside a compound statement, each judged for the modes that reach it
+        (mode tests inside a ``with`` block narrow them)."""
         nested: list[NestedSpec] = []
-        for node in st.own_nodes_in_order(stmt):
-            if isinstance(node, cst.Return):
-                foreign = self._foreign(node.value, state, live)
-                if foreign:
-                    nested.append(NestedSpec(node=node, foreign=foreign))
+        if isinstance(stmt, cst.If):
+            self._returns_in_if(stmt, state, live, nested)
+        else:
+            self._returns_under(stmt, state, live, nested)
         return nested
+
+    def _returns_under(self, node: cst.CSTNode, state: State, modes: frozenset[str], out: list[NestedSpec]) -> frozenset[str]:  # noqa: E501
+        """Record the spec returns under ``node``; the modes that may run on after it."""
+        for child in node.children:
+            if not modes:
+                break
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(child, cst.Return):
+                foreign = self._foreign(child.value, state, modes)
+                if foreign:
+                    out.append(NestedSpec(node=child, foreign=foreign))
+                modes = frozenset()
+            elif isinstance(child, cst.If):
+                modes = self._returns_in_if(child, state, modes, out)
+            elif isinstance(child, (cst.For, cst.While, cst.Try)):
+                self._returns_under(child, state, modes, out)  # may not run: modes go on
+            else:
+                modes = self._returns_under(child, state, modes, out)
+        return modes
+
+    def _returns_in_if(self, node: cst.If, state: State, modes: frozenset[str], out: list[NestedSpec]) -> frozenset[str]:  # noqa: E501
+        decided = self._test_by_mode(node.test, state, modes)
+        taken = frozenset(m for m, v in decided.items() if v is not False)
+        rest = frozenset(m for m, v in decided.items() if v is not True)
+        after = self._returns_under(node.body, state, taken, out)
+        if isinstance(node.orelse, cst.If):
+            return after | self._returns_in_if(node.orelse, state, rest, out)
+        if isinstance(node.orelse, cst.Else):
+            return after | self._returns_under(node.orelse.body, state, rest, out)
+        return after | rest
 
     # ----------------------------------------------------------------- backward pass
     def _settle(self) -> None:

@@ -203,3 +203,30 @@ def test_a_model_fn_that_rebinds_mode_is_left_alone_with_a_warning() -> None:
     assert isinstance(result, Unchanged)
     assert not result.findings
     assert result.warnings == ("model_fn: `mode` is reassigned; not analysed",)
+
+
+PER_MODE_RETURNS_IN_WITH = '''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    with tf.name_scope("outputs"):
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.reduce_mean(labels - logits)
+        if mode == tf.estimator.ModeKeys.EVAL:
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, predictions=logits)
+'''
+
+
+def test_per_mode_returns_inside_a_with_block_are_not_ef105() -> None:
+    _, found = fix(PER_MODE_RETURNS_IN_WITH)
+    assert not [f for f in found if f.startswith("EF105")]
+    one_spec = PER_MODE_RETURNS_IN_WITH.replace(
+        "return tf.estimator.EstimatorSpec(mode, predictions=logits)",
+        "return tf.estimator.EstimatorSpec(mode, predictions=logits, loss=tf.constant(0.0))",
+    )
+    _, found = fix(one_spec)
+    assert "EF105:8:none" in found  # a loss in the PREDICT spec is still found
