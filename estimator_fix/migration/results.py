@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 
+from estimator_fix.validation.verdicts import ACCEPTED, Verdict, headline
+
 Mode = Literal["dry-run", "in-place", "out", "patch"]
 FileStatus = Literal["changed", "unchanged", "skipped", "failed"]
 #: ``fixed`` applied; ``fixable`` a safe fix this run did not apply (validation refused the file,
 #: or writing it failed); ``unsafe`` only with --unsafe-fixes; ``manual`` no fix exists.
 FindingStatus = Literal["fixed", "fixable", "unsafe", "manual"]
-Verdict = Literal["equivalent", "fixed", "mismatch", "error", "not validated"]
 
 #: Exit codes besides 0/1/2: the run was interrupted (128 + SIGINT, as shells report it).
 INTERRUPTED = 130
@@ -49,12 +50,11 @@ class ValidationRecord:
 
     @property
     def accepted(self) -> bool:
-        """Whether the rewrite may be written: proven equivalent, or fixed (SPEC §6)."""
-        return self.verdict in ("equivalent", "fixed")
+        return self.verdict in ACCEPTED
 
     @property
     def headline(self) -> str:
-        return f"{self.verdict} (synthetic inputs)" if self.synthetic_inputs else self.verdict
+        return headline(self.verdict, self.synthetic_inputs)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 from estimator_fix.validation.api import validate_rewrite
 from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.options import ValidationOptions
 from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.runner import prewarm, tensorflow_missing
+from estimator_fix.validation.verdicts import ACCEPTED, Verdict, headline
 
-GateVerdict = Literal["equivalent", "fixed", "mismatch", "error", "not validated"]
+GateVerdict = Verdict
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,11 @@ class RewriteVerdict:
 
     @property
     def accepted(self) -> bool:
-        """Proven equivalent, or fixed (the original crashed where the rewrite works)."""
-        return self.verdict in ("equivalent", "fixed")
+        return self.verdict in ACCEPTED
 
     @property
     def headline(self) -> str:
-        """The verdict as shown in summaries, e.g. ``equivalent (synthetic inputs)``."""
-        return f"{self.verdict} (synthetic inputs)" if self.synthetic_inputs else self.verdict
+        return headline(self.verdict, self.synthetic_inputs)
 
 
 def _without_path(message: str, path: str) -> str:
