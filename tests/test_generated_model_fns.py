@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, Phase, assume, event, example, given, note, 
 from codemods.base import apply_codemod
 from codemods.findings import Finding
 from codemods.mode_scoping import ModeScopingCommand
+from tests.mode_scoping_cases import CASES
 from tests.mode_trace import MODES, is_subsequence
 from tests.strategies.fake_tf import Run, run_model_fn, strip_seeds
 from tests.strategies.model_fns import GeneratedModule, model_fn_modules
@@ -42,6 +43,8 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
+CASE_BEFORE = {case[0]: case[2] for case in CASES}
+
 #: Spec fields and the modes that read them (the Estimator ignores the others).
 FIELD_MODES = {
     "predictions": frozenset(MODES),
@@ -54,23 +57,7 @@ FIELD_MODES = {
 
 # A test written for the modes still running ("!= TRAIN" after EVAL returned, i.e. PREDICT) must
 # not move above that return, where it sends EVAL to the PREDICT spec (no loss).
-RELATIVE_TEST = GeneratedModule(
-    """\
-import tensorflow as tf
-
-
-def model_fn(features, labels, mode):
-    predictions = features["x"]
-    loss = tf.reduce_mean(labels - predictions)
-    if mode == "eval":
-        return tf.estimator.EstimatorSpec(mode, loss=loss)
-    if mode != "train":
-        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
-    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
-    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
-""",
-    unfixable=False,
-)
+RELATIVE_TEST = GeneratedModule(CASE_BEFORE["relative_test_rebuilt_when_moved"], unfixable=False)
 
 # A tensor computed under a mode test (dropout's ``training=``) does not make a helper that
 # receives it mode-aware: ``mse_loss(labels, logits)`` is label code that runs in PREDICT.
