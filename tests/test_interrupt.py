@@ -21,7 +21,7 @@ from tests.pairs import PAIRS_DIR
 PAIR = PAIRS_DIR / "ef101_loss_before_predict"
 BEFORE = (PAIR / "before.py").read_bytes()
 AFTER = (PAIR / "after.py").read_bytes()
-FILES = 30
+FILES = 120  # enough that the run cannot finish between the first write and the signal
 
 
 def _wait_for(condition: object, timeout: float, process: subprocess.Popen[bytes]) -> None:
@@ -52,7 +52,7 @@ def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        _wait_for(lambda: files[0].read_bytes() != BEFORE, 180, process)
+        _wait_for(lambda: any(f.read_bytes() != BEFORE for f in files), 180, process)
         process.send_signal(signal.SIGINT)
         try:
             code = process.wait(timeout=60)
