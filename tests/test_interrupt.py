@@ -35,6 +35,12 @@ def _wait_for(condition: object, timeout: float, process: subprocess.Popen[bytes
         time.sleep(0.01)
 
 
+def _sigint_default() -> None:
+    """Ctrl-C as in a terminal, even when the suite runs where SIGINT is ignored (a background
+    job), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     script = shutil.which("estimator-fix", path=os.path.dirname(sys.executable))
@@ -51,6 +57,7 @@ def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=err,
+            preexec_fn=_sigint_default,
         )
         _wait_for(lambda: any(f.read_bytes() != BEFORE for f in files), 180, process)
         process.send_signal(signal.SIGINT)
