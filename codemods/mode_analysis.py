@@ -553,9 +553,10 @@ class Analyzer:
                 return
         else:
             return
-        # A helper given the mode scopes what it builds itself: neither its name, its body nor
-        # the labels handed to it make the statement wrong (the rest of the statement still can).
-        aware = self._receives_mode(call)
+        # A helper given the mode, or one that tests the labels it gets against None, scopes what
+        # it builds itself: neither its name, its body nor the labels handed to it make the
+        # statement wrong (the rest of the statement still can).
+        aware = self._receives_mode(call) or self._receives_guarded_labels(call, facts)
         if aware:
             out.mode_aware = True
             out.mode_aware_args.extend(call.args)
@@ -616,6 +617,29 @@ class Analyzer:
                 if any("label" in facts.tags.get(n, ()) for n in st.reads(arg.value)):
                     return cst.Module([]).code_for_node(call.func)
         return None
+
+    def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
+        """Labels go to an in-file helper parameter that the helper tests against None."""
+        return any(
+            any("label" in facts.tags.get(n, ()) for n in st.reads(arg.value))
+            and self._helper_checks_none(call, index, arg)
+            for index, arg in enumerate(call.args)
+        )
+
+    def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
+        """An in-file helper that tests the parameter receiving labels against None
+        (``if labels is not None:``) expects PREDICT's None."""
+        helper = self.fn.helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
+        if helper is None or arg.star:
+            return False
+        params = [*helper.params.posonly_params, *helper.params.params, *helper.params.kwonly_params]  # noqa: E501
+        if arg.keyword is not None:
+            name = arg.keyword.value
+        elif index < len(helper.params.posonly_params) + len(helper.params.params):
+            name = params[index].name.value
+        else:
+            return False
+        return any(_compares_with_none(node, name) for node in st.own_nodes(helper.body))
 
     # ----------------------------------------------------------------- returns and specs
     def _return(self, stmt: cst.SimpleStatementLine, ret: cst.Return, state: State, live: frozenset[str]) -> Unit:  # noqa: E501
@@ -851,6 +875,17 @@ def _only_names(node: cst.BaseExpression) -> bool:
             for el in node.elements
         )
     return False
+
+
+def _compares_with_none(node: cst.CSTNode, name: str) -> bool:
+    """``name is None``, ``name is not None``, ``name == None`` or ``name != None``."""
+    if not (isinstance(node, cst.Comparison) and isinstance(node.left, cst.Name)):
+        return False
+    return node.left.value == name and any(
+        isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual))
+        and _is_none_literal(target.comparator)
+        for target in node.comparisons
+    )
 
 
 def _is_none_literal(node: cst.CSTNode) -> bool:

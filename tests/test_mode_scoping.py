@@ -230,3 +230,40 @@ def test_per_mode_returns_inside_a_with_block_are_not_ef105() -> None:
     )
     _, found = fix(one_spec)
     assert "EF105:8:none" in found  # a loss in the PREDICT spec is still found
+
+
+GUARDED_HELPERS = '''\
+import tensorflow as tf
+
+
+def build(features, labels):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    loss = None
+    if labels is not None:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return logits, loss
+
+
+def unguarded(features, labels):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    return logits, tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+
+
+def model_fn(features, labels, mode):
+    logits, loss = build(features, labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn2(features, labels, mode):
+    logits, loss = unguarded(features, labels=labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+'''
+
+
+def test_a_helper_that_tests_labels_against_none_is_trusted() -> None:
+    _, found = fix(GUARDED_HELPERS)
+    assert found == ["EF106:25:none"]  # only the helper that uses labels unguarded
