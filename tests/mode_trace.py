@@ -9,12 +9,14 @@ split spec is a new statement) and ``if`` tests excluded (guards are new).
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
 import inspect
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import CodeType, FrameType, ModuleType
 from typing import Any, Callable, Optional
 
 MODES = ("train", "eval", "infer")
@@ -58,17 +60,9 @@ def find_model_fn(module: ModuleType, name: str) -> Callable[..., Any]:
     raise LookupError(f"no model_fn named {name}")
 
 
-def trace(
-    path: Path, function: str, mode: str, with_labels: bool
-) -> tuple[list[str], Optional[str]]:
-    """Statements executed by ``function`` in ``mode``, and the error it stopped on, if any."""
-    import tensorflow as tf
-
-    source = path.read_text(encoding="utf-8-sig", errors="replace")
-    lines = statement_lines(source, function)
-    module = load(path)
-    model_fn = find_model_fn(module, function)
-    code = getattr(model_fn, "__code__", None) or model_fn.__func__.__code__  # type: ignore[attr-defined]
+@contextlib.contextmanager
+def recording(code: CodeType, lines: dict[int, str]) -> Iterator[list[str]]:
+    """While open, the statements (``lines``, by line number) that ``code`` executes, in order."""
     executed: list[str] = []
 
     def tracer(frame: FrameType, event: str, arg: object) -> Any:
@@ -80,6 +74,25 @@ def trace(
                 executed.append(text)
         return tracer
 
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield executed
+    finally:
+        sys.settrace(previous)
+
+
+def trace(
+    path: Path, function: str, mode: str, with_labels: bool
+) -> tuple[list[str], Optional[str]]:
+    """Statements executed by ``function`` in ``mode``, and the error it stopped on, if any."""
+    import tensorflow as tf
+
+    source = path.read_text(encoding="utf-8-sig", errors="replace")
+    lines = statement_lines(source, function)
+    module = load(path)
+    model_fn = find_model_fn(module, function)
+    code = getattr(model_fn, "__code__", None) or model_fn.__func__.__code__  # type: ignore[attr-defined]
     params = dict(getattr(module, "PARAMS", {}) or {})
     error = None
     with warnings.catch_warnings(), tf.Graph().as_default():
@@ -96,13 +109,11 @@ def trace(
         available["config"] = tf.estimator.RunConfig()
         wanted = inspect.signature(model_fn).parameters
         kwargs = {k: v for k, v in available.items() if k in wanted}
-        sys.settrace(tracer)
-        try:
-            model_fn(**kwargs)
-        except Exception as exc:  # the original may crash in PREDICT
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        finally:
-            sys.settrace(None)
+        with recording(code, lines) as executed:
+            try:
+                model_fn(**kwargs)
+            except Exception as exc:  # the original may crash in PREDICT
+                error = f"{type(exc).__name__}: {exc}".splitlines()[0]
     return executed, error
 
 

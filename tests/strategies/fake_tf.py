@@ -16,14 +16,13 @@ import builtins
 import functools
 import inspect
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import CodeType, FrameType
+from types import CodeType
 from typing import Any, Callable, Optional
 
-from tests.mode_trace import statement_lines
+from tests.mode_trace import recording, statement_lines
 
 MODES = ("train", "eval", "infer")
 
@@ -339,16 +338,6 @@ def run_model_fn(source: str, mode: str, labels: bool, function: str = "model_fn
     model_fn: Callable[..., Any] = namespace[function]
     lines = _statement_lines(source, function)
     code = model_fn.__code__
-    executed: list[str] = []
-
-    def tracer(frame: FrameType, event: str, arg: object) -> Any:
-        if frame.f_code is not code:
-            return None
-        if event == "line" and frame.f_lineno in lines:
-            text = lines[frame.f_lineno]
-            if not executed or executed[-1] != text:
-                executed.append(text)
-        return tracer
 
     mode_value = {"train": ModeKeys.TRAIN, "eval": ModeKeys.EVAL, "infer": ModeKeys.PREDICT}[mode]
     available = {
@@ -362,15 +351,12 @@ def run_model_fn(source: str, mode: str, labels: bool, function: str = "model_fn
     kwargs = {k: v for k, v in available.items() if k in wanted}
     spec: Optional[dict[str, str]] = None
     error: Optional[str] = None
-    previous = sys.gettrace()
     with _fresh_graph() as graph:
-        sys.settrace(tracer)
-        try:
-            result = model_fn(**kwargs)
-        except Exception as exc:  # the original may crash in PREDICT on labels
-            error = f"{type(exc).__name__}: {exc}"
-        finally:
-            sys.settrace(previous)
+        with recording(code, lines) as executed:
+            try:
+                result = model_fn(**kwargs)
+            except Exception as exc:  # the original may crash in PREDICT on labels
+                error = f"{type(exc).__name__}: {exc}"
         if error is None:
             if isinstance(result, Spec) and result.mode == mode:
                 spec = {name: render(value) for name, value in result.fields.items()}
