@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from codemods.findings import Finding
 from estimator_fix.engine import Changed, Failed, FileResult, Skipped
+from estimator_fix.validation.verdicts import ORDER
 
 Command = Literal["check", "diff", "fix"]
 
@@ -90,12 +91,8 @@ def error_text(path: str, reason: str) -> str:
     return f"{path}: error: {reason}"
 
 
-#: The order ``fix --validate`` verdicts are counted in the summary.
-VERDICT_ORDER = ("equivalent", "fixed", "mismatch", "error", "not validated")
-
-
 def _verdict_rank(verdict: str) -> int:
-    return VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
+    return ORDER.index(verdict) if verdict in ORDER else len(ORDER)
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:

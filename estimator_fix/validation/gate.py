@@ -19,8 +19,6 @@ from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.runner import prewarm, tensorflow_missing
 from estimator_fix.validation.verdicts import ACCEPTED, Verdict, headline
 
-GateVerdict = Verdict
-
 
 @dataclass(frozen=True)
 class RewriteVerdict:
@@ -32,7 +30,7 @@ class RewriteVerdict:
     """
 
     path: str
-    verdict: GateVerdict
+    verdict: Verdict
     reason: str = ""
     synthetic_inputs: bool = False
     report: Optional[ValidationReport] = None

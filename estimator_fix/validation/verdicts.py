@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Verdict = Literal["equivalent", "fixed", "mismatch", "error", "not validated"]
+
+#: The verdicts in the order summaries count them.
+ORDER: tuple[str, ...] = get_args(Verdict)
 
 #: Verdicts under which a rewrite may be written (SPEC §6): proven equivalent, or fixed (the
 #: original crashed where the rewrite works).
