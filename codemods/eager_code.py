@@ -26,7 +26,6 @@ from typing import Union
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import QualifiedNameProvider
 
 from codemods import eager_print, eager_rewrite, tf_api
 from codemods.base import ModelFnCodemod
@@ -34,6 +33,7 @@ from codemods.eager_sites import Scanner, Site
 from codemods.eager_values import MAYBE, Env, Evaluator, Value
 from codemods.findings import Finding
 from codemods.model_fns import ModelFn, find_model_fns, param_names
+from codemods.tree import children
 
 _FIX_NOTES = {
     "EF201": "replaced by its exact TF equivalent",
@@ -101,13 +101,13 @@ class EagerCodeCommand(ModelFnCodemod):
 
     def _names(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of a function expression, its TensorFlow name normalized."""
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
+        names = self.qualified_names(node)
         tf_name = self.resolve_tf(node)
         return names | {tf_name} if tf_name else names
 
     def _numpy_function(self, func: cst.BaseExpression) -> str | None:
-        names = self.get_metadata(QualifiedNameProvider, func, set())
-        for qualified in sorted(q.name for q in names):
+        names = self.qualified_names(func)
+        for qualified in sorted(names):
             if qualified.startswith("numpy."):
                 return qualified[len("numpy."):]
         if not names and isinstance(func, cst.Attribute):
@@ -207,7 +207,7 @@ def _module_level_imports(module: cst.Module) -> list[cst.Import]:
         if isinstance(node, cst.Import):
             found.append(node)
         elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(reversed(node.children))
+            stack.extend(reversed(children(node)))
     return found
 
 
@@ -225,7 +225,7 @@ def _local_tf_alias(node: cst.FunctionDef) -> str | None:
                     asname = alias.asname.name if alias.asname is not None else None
                     return asname.value if isinstance(asname, cst.Name) else "tensorflow"
         elif not isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(reversed(child.children))
+            stack.extend(reversed(children(child)))
     return None
 
 

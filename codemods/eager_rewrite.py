@@ -11,6 +11,8 @@ from typing import TypeVar, Union, cast
 
 import libcst as cst
 
+from codemods.tree import children
+
 Statement = Union[cst.BaseStatement, cst.FlattenSentinel[cst.BaseStatement], cst.RemovalSentinel]
 
 _NodeT = TypeVar("_NodeT", bound=cst.CSTNode)
@@ -23,7 +25,7 @@ def parallel(original: cst.CSTNode, updated: cst.CSTNode) -> dict[int, cst.CSTNo
     while stack:
         old, new = stack.pop()
         out[id(old)] = new
-        old_children, new_children = old.children, new.children
+        old_children, new_children = children(old), children(new)
         if type(old) is type(new) and len(old_children) == len(new_children):
             stack.extend(zip(old_children, new_children))
     return out

@@ -33,6 +33,7 @@ from codemods.eager_values import (
     merge,
     target_names,
 )
+from codemods.tree import children
 
 #: Kinds whose print shows a symbol where a value was meant.
 PRINTED = frozenset({TENSOR, STRUCT, "maybe"})
@@ -331,7 +332,7 @@ class Scanner:
             node = stack.pop()
             if isinstance(node, (cst.Call, cst.Name)) and self.ev.value(node, env).kind == EAGER:
                 return True
-            stack.extend(node.children)
+            stack.extend(children(node))
         return False
 
     def eager_truth(self, test: cst.BaseExpression, env: Env) -> bool | None:
@@ -378,7 +379,7 @@ class Scanner:
             self._bool(node.expression, env, stmt, "not")
         elif isinstance(node, cst.Assert):
             self._bool(node.test, env, stmt, "assert")
-        for child in node.children:
+        for child in children(node):
             self._scan(child, env, stmt)
 
     def _comprehension(self, node: cst.CSTNode, env: Env, stmt: cst.BaseStatement) -> None:
@@ -630,5 +631,5 @@ def _expression_names(node: cst.CSTNode) -> Iterator[str]:
         return
     if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
         return
-    for child in node.children:
+    for child in children(node):
         yield from _expression_names(child)

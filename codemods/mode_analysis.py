@@ -21,6 +21,7 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.mode_eval import MAYBE_NONE, NOT_NONE, UNKNOWN, Const, ModeEvaluator, Value, truth
 from codemods.model_fns import ModelFn, TfResolver
+from codemods.tree import children
 
 P, T, E = "infer", "train", "eval"
 ALL_MODES = frozenset({P, T, E})
@@ -731,7 +732,7 @@ class Analyzer:
 
     def _returns_under(self, node: cst.CSTNode, state: State, modes: frozenset[str], out: list[NestedSpec]) -> frozenset[str]:  # noqa: E501
         """Record the spec returns under ``node``; the modes that may run on after it."""
-        for child in node.children:
+        for child in children(node):
             if not modes:
                 break
             if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):

@@ -1,7 +1,7 @@
 """Find the model_fns in a module and how the file spells modes (SPEC §4 "Recognising model_fns").
 
 A function is a model_fn when it has a ``mode`` parameter and either returns an EstimatorSpec /
-TPUEstimatorSpec (any import spelling, resolved through LibCST's QualifiedNameProvider) or is passed
+TPUEstimatorSpec (any import spelling, resolved through ``codemods.names``) or is passed
 as ``model_fn=``. Top-level functions, closures returned by builders and methods are all found. A
 function that merely has the same parameter names is not.
 """
@@ -16,6 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from codemods import tf_api
+from codemods.tree import children
 
 #: Resolves a Name/Attribute expression to its normalized TensorFlow name (or None).
 TfResolver = Callable[[cst.CSTNode], Optional[str]]
@@ -50,13 +51,13 @@ class ModelFn:
 
 def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` without descending into nested functions, classes or lambdas."""
-    stack = list(reversed(node.children))
+    stack = list(reversed(children(node)))
     while stack:
         child = stack.pop()
         yield child
         if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(reversed(child.children))
+        stack.extend(reversed(children(child)))
 
 
 def param_names(node: cst.FunctionDef) -> list[str]:
@@ -110,7 +111,7 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def mode_spelling(
@@ -155,7 +156,7 @@ def _walk_module_level(module: cst.Module) -> Iterator[cst.CSTNode]:
         yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
             continue
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
 
 
 def _mode_keys_reference(
@@ -244,4 +245,4 @@ def _walk_functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
         current = stack.pop()
         if isinstance(current, cst.FunctionDef):
             yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))

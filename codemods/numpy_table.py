@@ -20,6 +20,8 @@ from typing import Callable
 
 import libcst as cst
 
+from codemods.tree import children
+
 #: Dtype classes the flow analysis can know: "float" (float32/float64), "half" (float16/bfloat16),
 #: "int32", "int64", "int" (another or unknown-width signed int), "uint", "bool".
 FLOAT, HALF, INT32, INT64 = "float", "half", "int32", "int64"
@@ -261,7 +263,7 @@ def _holds(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
         current = stack.pop()
         if current is node:
             return True
-        stack.extend(current.children)
+        stack.extend(children(current))
     return False
 
 

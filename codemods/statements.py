@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from codemods.tree import children
+
 #: Methods that mutate their receiver: ``hooks.append(h)`` (re)defines ``hooks``.
 MUTATING_METHODS = frozenset(
     {"append", "extend", "update", "insert", "add", "setdefault", "pop", "remove", "clear"}
@@ -79,7 +81,7 @@ def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case p
         for child in (node.params, node.body, *node.decorators):
             _reads(child, out)
     else:
-        for child in node.children:
+        for child in children(node):
             _reads(child, out)
 
 
@@ -140,7 +142,7 @@ def _defines(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case
     elif isinstance(node, cst.Lambda):
         return
     else:
-        for child in node.children:
+        for child in children(node):
             _defines(child, out)
 
 
@@ -177,22 +179,22 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
             yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` except inside nested functions, classes and lambdas."""
-    stack = list(node.children)
+    stack = list(children(node))
     while stack:
         current = stack.pop()
         yield current
         if not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(current.children)
+            stack.extend(children(current))
 
 
 def own_nodes_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """``own_nodes`` in source order."""
-    for child in node.children:
+    for child in children(node):
         yield child
         if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             yield from own_nodes_in_order(child)
@@ -204,7 +206,7 @@ def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
         current = stack.pop()
         if isinstance(current, cst.Name):
             yield current
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
