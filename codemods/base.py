@@ -11,7 +11,8 @@ from libcst.codemod import CodemodCommand, CodemodContext
 from libcst.metadata import CodeRange, PositionProvider
 
 from codemods import tf_api
-from codemods.findings import FINDINGS_KEY, Finding
+from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
+from codemods.model_fns import ModelFn, find_model_fns
 from codemods.names import QualifiedNames
 from codemods.noqa import ALL, noqa_lines
 
@@ -32,7 +33,7 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
     #: None resolved up front: qualified names come from ``codemods.names`` and positions are
     #: computed (once per module, cached by the metadata wrapper) only when a finding or a
-    #: ``# noqa`` comment needs a line.
+    #: noqa comment needs a line.
     METADATA_DEPENDENCIES = ()
 
     def __init__(
@@ -64,6 +65,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
         self._noqa = noqa_lines(node.code)
         self.qualified_names = QualifiedNames(node)
         return True
+
+    def discover(self, module: cst.Module) -> dict[cst.FunctionDef, ModelFn]:
+        """The module's model_fns by node; their number is left in the context for the caller."""
+        found = find_model_fns(module, self.resolve_tf)
+        self.context.scratch[MODEL_FNS_KEY] = len(found)
+        return {fn.node: fn for fn in found}
 
     def resolve_tf(self, node: cst.CSTNode) -> Optional[str]:
         """The normalized TensorFlow name of a Name/Attribute (any import spelling), or None."""

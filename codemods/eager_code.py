@@ -32,7 +32,7 @@ from codemods.base import ModelFnCodemod
 from codemods.eager_sites import Scanner, Site
 from codemods.eager_values import MAYBE, Env, Evaluator, Value
 from codemods.findings import Finding
-from codemods.model_fns import ModelFn, find_model_fns, param_names
+from codemods.model_fns import ModelFn, param_names
 from codemods.tree import children
 
 _FIX_NOTES = {
@@ -47,7 +47,7 @@ class EagerCodeCommand(ModelFnCodemod):
 
     def visit_Module(self, node: cst.Module) -> bool | None:
         super().visit_Module(node)
-        self._model_fns = {fn.node: fn for fn in find_model_fns(node, self.resolve_tf)}
+        self._model_fns = self.discover(node)
         self._module_tf = _module_tf_alias(node)
         self._calls: dict[cst.Call, Site] = {}
         self._lines: dict[cst.SimpleStatementLine, tuple[Site, str]] = {}

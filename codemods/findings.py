@@ -9,6 +9,8 @@ FixKind = Literal["safe", "unsafe", "none"]
 
 #: Key under ``CodemodContext.scratch`` where each codemod appends its findings.
 FINDINGS_KEY = "estimator_fix.findings"
+#: Key under ``CodemodContext.scratch`` where each codemod records how many model_fns it found.
+MODEL_FNS_KEY = "estimator_fix.model_fns"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from codemods.mode_analysis import (
 )
 from codemods.mode_layout import Layout
 from codemods.mode_reorder import sink_below_predict
-from codemods.model_fns import ModelFn, find_model_fns
+from codemods.model_fns import ModelFn
 
 _PIN_REASONS = {
     "variables": "it may create variables, and skipping it would rename later auto-named layers "
@@ -57,7 +57,7 @@ class ModeScopingCommand(ModelFnCodemod):
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
         super().visit_Module(node)
-        self._model_fns = {fn.node: fn for fn in find_model_fns(node, self.resolve_tf)}
+        self._model_fns = self.discover(node)
         return True
 
     def leave_FunctionDef(

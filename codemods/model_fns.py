@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import libcst as cst
-import libcst.matchers as m
 
 from codemods import tf_api
 from codemods.tree import children
@@ -72,10 +71,13 @@ def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
     for child in _own_nodes(node.body):
         if isinstance(child, cst.Return) and child.value is not None:
             returned.append(child.value)
-        elif m.matches(child, m.Assign(targets=[m.AssignTarget(target=m.Name())], value=m.Call())):
-            assign = cst.ensure_type(child, cst.Assign)
-            if _is_spec_call(assign.value, resolve):
-                spec_names.add(cst.ensure_type(assign.targets[0].target, cst.Name).value)
+        elif (
+            isinstance(child, cst.Assign)
+            and len(child.targets) == 1
+            and isinstance(child.targets[0].target, cst.Name)
+            and _is_spec_call(child.value, resolve)
+        ):
+            spec_names.add(child.targets[0].target.value)
     for value in returned:
         if _is_spec_call(value, resolve):
             return True
@@ -91,19 +93,26 @@ def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     return tf_name is not None and tf_api.is_estimator_spec(tf_name)
 
 
-def passed_as_model_fn(module: cst.Module) -> set[str]:
-    """Names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` anywhere in the module."""
+def _functions_and_passed(module: cst.Module) -> tuple[list[cst.FunctionDef], set[str]]:
+    """Every function (outermost first, in source order) and the names given as ``model_fn=NAME``
+    / ``model_fn=self.NAME`` anywhere in the module, in one walk."""
+    functions: list[cst.FunctionDef] = []
     names: set[str] = set()
-    for child in _walk(module):
-        if isinstance(child, cst.Arg) and child.keyword is not None:
-            if child.keyword.value != "model_fn":
-                continue
-            value = child.value
-            if isinstance(value, cst.Name):
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.FunctionDef):
+            functions.append(current)
+        elif isinstance(current, cst.Arg) and current.keyword is not None:
+            value = current.value
+            if current.keyword.value != "model_fn":
+                pass
+            elif isinstance(value, cst.Name):
                 names.add(value.value)
             elif isinstance(value, cst.Attribute):
                 names.add(value.attr.value)
-    return names
+        stack.extend(reversed(children(current)))
+    return functions, names
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -209,12 +218,12 @@ def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
 
 def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
     """Every model_fn in the module, outermost first."""
-    passed = passed_as_model_fn(module)
+    functions, passed = _functions_and_passed(module)
     top_level = {
         stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)
     }
     found: list[ModelFn] = []
-    for node in _walk_functions(module):
+    for node in functions:
         params = param_names(node)
         if "mode" not in params:
             continue
@@ -237,12 +246,3 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
             )
         )
     return found
-
-
-def _walk_functions(module: cst.Module) -> Iterator[cst.FunctionDef]:
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.FunctionDef):
-            yield current
-        stack.extend(reversed(children(current)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import libcst as cst
+from libcst import MaybeSentinel
 
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
@@ -48,10 +49,13 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for name in _fields(node):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            found.append(value)
-        elif isinstance(value, (tuple, list)):
+        kind = value.__class__
+        if kind is tuple or kind is list:
             found.extend(value)
+        elif value is not None and kind is not MaybeSentinel:
+            # A visited field holds a node, a sequence of nodes, None or MaybeSentinel. Not an
+            # isinstance() test against CSTNode: that is an ABC, and the check was the cost.
+            found.append(value)
     return found
 
 

@@ -30,7 +30,7 @@ from libcst.codemod import CodemodContext, SkipFile
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.base import ModelFnCodemod
-from codemods.findings import FINDINGS_KEY, Finding
+from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.elision import Elided, elide
 from estimator_fix.globs import matches
@@ -84,6 +84,8 @@ class Changed:
     fixed: bytes
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...] = ()
+    #: How many model_fns the codemods found in the original.
+    model_fns: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class Unchanged:
     path: str
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...] = ()
+    #: How many model_fns the codemods found (0 for a file the prefilter ruled out).
+    model_fns: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ class _Run:
     module: cst.Module
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    model_fns: int = 0
 
 
 def _run_one(
@@ -178,7 +183,8 @@ def _run_one(
         f"({'fixed' if f.applied else f'fix: {f.fix}'})"
         for f in findings
     }
-    return _Run(new_module, findings, [w for w in context.warnings if w not in echoes])
+    warnings = [w for w in context.warnings if w not in echoes]
+    return _Run(new_module, findings, warnings, int(context.scratch.get(MODEL_FNS_KEY, 0)))
 
 
 def _chain(
@@ -342,6 +348,7 @@ def _fix(
     warnings: list[str] = []
     silenced: set[str] = set()  # codes whose fix a noqa comment turns off for this file
     runs = [_run_one(cmd, module, name, settings.unsafe_fixes, select) for cmd, select in plan]
+    model_fns = max((run.model_fns for run in runs), default=0)
     for (_, select), run in zip(plan, runs):
         warnings += run.warnings
         for finding in run.findings:
@@ -357,17 +364,16 @@ def _fix(
     rendered = module.bytes
     if rendered != data:
         warnings.append(roundtrip_problem(data, rendered))
-        return Unchanged(name, tuple(replace(f, applied=False) for f in unique), tuple(warnings))
+        return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
     if not settings.fix:
-        reported = sorted(set(findings), key=lambda f: (f.line, f.column, f.code, f.message))
-        return Unchanged(name, tuple(replace(f, applied=False) for f in reported), tuple(warnings))
+        return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
     fix_plan = [(command, select - silenced) for command, select in plan if select - silenced]
     if silenced or not runs:
         fixed = _chain(fix_plan, module, name, settings.unsafe_fixes).module.bytes
     else:  # the first codemod's run on the original is also the first step of the fix
         fixed = _chain(fix_plan[1:], runs[0].module, name, settings.unsafe_fixes).module.bytes
     if fixed == data:
-        return Unchanged(name, tuple(replace(f, applied=False) for f in unique), tuple(warnings))
+        return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
     result = tuple(replace(f, applied=f.applied and f.code not in silenced) for f in unique)
     try:
         fixed_module = cst.parse_module(fixed)
@@ -378,7 +384,11 @@ def _fix(
         return Failed(
             name, "internal error: the rewrite is not stable (a second run changes it again)"
         )
-    return Changed(name, data, fixed, result, tuple(warnings))
+    return Changed(name, data, fixed, result, tuple(warnings), model_fns)
+
+
+def _unapplied(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(replace(f, applied=False) for f in findings)
 
 
 def _visible(

@@ -343,3 +343,41 @@ def test_unchanged_files_are_reported_unchanged(source: bytes) -> None:
 def test_top_level_spans_include_decorators() -> None:
     source = b"import os\n\n@decorator\ndef f():\n    pass\n\nx = 1\n"
     assert top_level_spans(source) == ((1, 1), (3, 5), (7, 7))
+
+
+MODEL_FNS = b'''import tensorflow as tf
+
+PADDING = 1
+
+
+def make_model_fn(rate):
+    def model_fn(features, labels, mode):
+        return tf.estimator.EstimatorSpec(mode, predictions=features)
+
+    return model_fn
+
+
+def scoring_fn(features, labels, mode, params):
+    return {"score": features}
+
+
+def lookalike(features, labels, mode):
+    return features
+
+
+def unrelated(values):
+    return [v * 2 for v in values]
+
+
+estimator = tf.estimator.Estimator(model_fn=scoring_fn)
+'''
+
+
+@pytest.mark.parametrize("fix", [True, False], ids=["fix", "check"])
+def test_result_counts_the_model_fns_the_codemods_found(fix: bool) -> None:
+    """A closure returning a spec and a function passed as model_fn=; not a lookalike."""
+    result = process_source("m.py", MODEL_FNS, Settings(fix=fix))
+    assert isinstance(result, (Changed, Unchanged))
+    assert result.model_fns == 2
+    plain = process_source("m.py", b"def model_fn(mode):\n    return mode\n", Settings())
+    assert isinstance(plain, Unchanged) and plain.model_fns == 0

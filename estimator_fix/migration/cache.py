@@ -99,6 +99,7 @@ def _encode(outcome: Outcome) -> dict[str, Any] | None:
 
 def _decode(entry: dict[str, Any], task: Task) -> Outcome:
     kind = entry["kind"]
+    model_fns = int(entry["model_fns"])
     if kind == "skipped":
         result: Any = Skipped(task.path, str(entry["reason"]))
     else:
@@ -106,11 +107,11 @@ def _decode(entry: dict[str, Any], task: Task) -> Outcome:
         warnings = tuple(str(w) for w in entry["warnings"])
         if kind == "changed":
             fixed = base64.b64decode(entry["fixed"])
-            result = Changed(task.path, task.data, fixed, findings, warnings)
+            result = Changed(task.path, task.data, fixed, findings, warnings, model_fns)
         else:
-            result = Unchanged(task.path, findings, warnings)
+            result = Unchanged(task.path, findings, warnings, model_fns)
     cells = tuple(None if c is None else int(c) for c in entry.get("cells", ()))
-    return Outcome(task.rel, result, int(entry["model_fns"]), cells, cached=True)
+    return Outcome(task.rel, result, model_fns, cells, cached=True)
 
 
 class Cache:

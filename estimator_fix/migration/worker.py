@@ -9,7 +9,6 @@ file: a crash or a timeout becomes that file's ``Failed``.
 from __future__ import annotations
 
 import contextlib
-import re
 import signal
 import threading
 import time
@@ -18,11 +17,6 @@ from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Optional
 
-import libcst as cst
-from libcst.helpers import get_full_name_for_node
-
-from codemods import tf_api
-from codemods.model_fns import param_names, returns_spec
 from estimator_fix.engine import (
     Changed,
     Failed,
@@ -30,7 +24,6 @@ from estimator_fix.engine import (
     Settings,
     Skipped,
     Unchanged,
-    might_contain_estimator_code,
     process_source,
 )
 from estimator_fix.migration import notebooks
@@ -98,106 +91,6 @@ def deadline(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-_NESTED = ("body", "orelse", "handlers", "finalbody", "cases")
-_PASSED = re.compile(rb"\bmodel_fn\s*=")
-
-
-def _statements(module: cst.Module) -> Iterator[cst.CSTNode]:
-    """Every statement, at any depth, without descending into expressions (a full LibCST
-    traversal costs twice the parse)."""
-    stack: list[cst.CSTNode] = list(reversed(module.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, cst.SimpleStatementLine):
-            stack.extend(reversed(node.body))
-            continue
-        for attribute in _NESTED:
-            value = getattr(node, attribute, None)
-            if isinstance(value, cst.BaseSuite):
-                stack.extend(reversed(value.body))
-            elif isinstance(value, (list, tuple)):
-                stack.extend(reversed([v for v in value if isinstance(v, cst.CSTNode)]))
-            elif isinstance(value, cst.CSTNode):
-                stack.append(value)
-
-
-def _import_aliases(statements: list[cst.CSTNode]) -> dict[str, str]:
-    """Local name → the dotted name it was imported as, from every import statement."""
-    aliases: dict[str, str] = {}
-    for node in statements:
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                dotted = get_full_name_for_node(alias.name) or ""
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    aliases[alias.asname.name.value] = dotted
-                else:
-                    head = dotted.split(".")[0]
-                    aliases[head] = head
-        elif isinstance(node, cst.ImportFrom):
-            source = get_full_name_for_node(node.module) if node.module else None
-            if source and not node.relative and not isinstance(node.names, cst.ImportStar):
-                for alias in node.names:
-                    name = get_full_name_for_node(alias.name) or ""
-                    local = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(local, cst.Name):
-                        aliases[local.value] = f"{source}.{name}"
-    return aliases
-
-
-class _PassedAsModelFn(cst.CSTVisitor):
-    """Names given as ``model_fn=NAME`` or ``model_fn=obj.NAME``."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None and node.keyword.value == "model_fn":
-            if isinstance(node.value, cst.Name):
-                self.names.add(node.value.value)
-            elif isinstance(node.value, cst.Attribute):
-                self.names.add(node.value.attr.value)
-
-
-def count_model_fns(data: bytes) -> int:
-    """How many model_fns ``data`` defines (0 when it does not parse).
-
-    The criteria of the codemods' discovery (``codemods.model_fns``: a ``mode`` parameter, and a
-    returned EstimatorSpec or being passed as ``model_fn=``), with names resolved from the
-    module's import statements instead of LibCST's scope analysis, which would cost as much as
-    the fix itself.
-    """
-    try:
-        module = cst.parse_module(data)
-    except (cst.ParserSyntaxError, RecursionError, MemoryError):
-        return 0
-    statements = list(_statements(module))
-    functions = [
-        node
-        for node in statements
-        if isinstance(node, cst.FunctionDef) and "mode" in param_names(node)
-    ]
-    if not functions:
-        return 0
-    aliases = _import_aliases(statements)
-
-    def resolve(node: cst.CSTNode) -> str | None:
-        if not isinstance(node, (cst.Name, cst.Attribute)):
-            return None
-        dotted = get_full_name_for_node(node)
-        if dotted is None:
-            return None
-        head, dot, rest = dotted.partition(".")
-        return tf_api.normalize(aliases.get(head, head) + dot + rest)
-
-    passed = _PassedAsModelFn()
-    if _PASSED.search(data):
-        module.visit(passed)
-    return sum(
-        1 for node in functions if node.name.value in passed.names or returns_spec(node, resolve)
-    )
-
-
 def _notebook(task: Task, settings: Settings) -> Outcome:
     try:
         extracted = notebooks.extract(task.data)
@@ -213,19 +106,19 @@ def _notebook(task: Task, settings: Settings) -> Outcome:
     )
     cells = tuple(where[0] if where else None for where in located)
     warnings = notes + result.warnings
-    model_fns = (
-        count_model_fns(extracted.code) if might_contain_estimator_code(extracted.code) else 0
-    )
+    model_fns = result.model_fns
     if isinstance(result, Unchanged):
-        return Outcome(task.rel, Unchanged(task.path, findings, warnings), model_fns, cells)
+        unchanged = Unchanged(task.path, findings, warnings, model_fns)
+        return Outcome(task.rel, unchanged, model_fns, cells)
     try:
         fixed = notebooks.rebuild(task.data, extracted, result.fixed)
     except notebooks.NotebookError as exc:
         return Outcome(task.rel, Failed(task.path, f"internal error: {exc}"))
     if fixed == task.data:
         unapplied = tuple(replace(f, applied=False) for f in findings)
-        return Outcome(task.rel, Unchanged(task.path, unapplied, warnings), model_fns, cells)
-    changed = Changed(task.path, task.data, fixed, findings, warnings)
+        unchanged = Unchanged(task.path, unapplied, warnings, model_fns)
+        return Outcome(task.rel, unchanged, model_fns, cells)
+    changed = Changed(task.path, task.data, fixed, findings, warnings, model_fns)
     return Outcome(task.rel, changed, model_fns, cells)
 
 
@@ -233,8 +126,7 @@ def _python(task: Task, settings: Settings) -> Outcome:
     result = process_source(task.path, task.data, settings)
     if isinstance(result, (Skipped, Failed)):
         return Outcome(task.rel, result)
-    model_fns = count_model_fns(task.data) if might_contain_estimator_code(task.data) else 0
-    return Outcome(task.rel, result, model_fns)
+    return Outcome(task.rel, result, result.model_fns)
 
 
 def analyse(task: Task, settings: Settings, timeout: float | None = None) -> Outcome:
