@@ -3,18 +3,65 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import ClassVar, Optional
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from codemods import tf_api
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.model_fns import ModelFn, find_model_fns
 from codemods.names import QualifiedNames
 from codemods.noqa import ALL, noqa_lines
+
+
+class ModuleFacts:
+    """What the codemods derive from one module, computed once for every codemod run on it.
+
+    Qualified names, the model_fns and the ``# noqa`` lines. A caller that parsed the module
+    itself (the engine) builds one and hands it to each codemod it runs on that module: they then
+    share the answers, and the metadata wrapper, which needs no deep copy of a tree that came
+    straight from the parser (no node occurs twice in it). Given ``text`` (the module's source),
+    the noqa lines are read from it instead of from generated code.
+    """
+
+    def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
+        self.module = module
+        self.names = QualifiedNames(module)
+        self._text = text
+        self._noqa: Optional[Mapping[int, frozenset[str]]] = None
+        self._model_fns: Optional[list[ModelFn]] = None
+        self._wrapper: Optional[MetadataWrapper] = None
+
+    @property
+    def noqa(self) -> Mapping[int, frozenset[str]]:
+        if self._noqa is None:
+            self._noqa = noqa_lines(self.module.code if self._text is None else self._text)
+        return self._noqa
+
+    @property
+    def wrapper(self) -> MetadataWrapper:
+        if self._wrapper is None:
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper
+
+    def resolve_tf(self, node: cst.CSTNode) -> Optional[str]:
+        """The normalized TensorFlow name of a Name/Attribute (any import spelling), or None."""
+        names = self.names(node)
+        tf_name = tf_api.first_tf(names)
+        if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
+            # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
+            tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
+        return tf_name
+
+    def model_fns(self) -> list[ModelFn]:
+        if self._model_fns is None:
+            self._model_fns = find_model_fns(self.module, self.resolve_tf)
+        return self._model_fns
 
 
 class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
@@ -28,6 +75,8 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
     Options: ``unsafe_fixes`` (also apply fixes marked unsafe) and ``select`` (rule codes to act
     on; None means all of ``RULE_CODES``). Findings are appended to
     ``context.scratch[FINDINGS_KEY]`` so a caller (the engine, or a test) can read them back.
+    ``facts``: the ``ModuleFacts`` of the module the caller will transform (shared with the other
+    codemods it runs on that module); without them, the codemod builds its own.
     """
 
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
@@ -41,10 +90,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
         context: CodemodContext,
         unsafe_fixes: bool = False,
         select: Collection[str] | None = None,
+        facts: ModuleFacts | None = None,
     ) -> None:
         super().__init__(context)
         self.unsafe_fixes = unsafe_fixes
         self.select = frozenset(self.RULE_CODES if select is None else select)
+        self._given_facts = facts
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -58,28 +109,42 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         return tree.visit(self)
 
+    @contextmanager
+    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
+        """LibCST's own (a deep copy of the module in a new wrapper) unless the caller's facts
+        are for this very module: then their wrapper, on the module itself."""
+        facts = self._given_facts
+        if facts is None or facts.module is not module:
+            with super()._handle_metadata_reference(module) as copy:
+                yield copy
+            return
+        previous = self.context.wrapper
+        with self.resolve(facts.wrapper):
+            self.context = replace(self.context, wrapper=facts.wrapper)
+            try:
+                yield module
+            finally:
+                self.context = replace(self.context, wrapper=previous)
+
     def selected(self, code: str) -> bool:
         return code in self.select
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
-        self._noqa = noqa_lines(node.code)
-        self.qualified_names = QualifiedNames(node)
+        given = self._given_facts
+        self.facts = given if given is not None and given.module is node else ModuleFacts(node)
+        self._noqa = self.facts.noqa
+        self.qualified_names = self.facts.names
         return True
 
     def discover(self, module: cst.Module) -> dict[cst.FunctionDef, ModelFn]:
         """The module's model_fns by node; their number is left in the context for the caller."""
-        found = find_model_fns(module, self.resolve_tf)
+        found = self.facts.model_fns()
         self.context.scratch[MODEL_FNS_KEY] = len(found)
         return {fn.node: fn for fn in found}
 
     def resolve_tf(self, node: cst.CSTNode) -> Optional[str]:
         """The normalized TensorFlow name of a Name/Attribute (any import spelling), or None."""
-        names = self.qualified_names(node)
-        tf_name = tf_api.first_tf(names)
-        if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
-            # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
-            tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
-        return tf_name
+        return self.facts.resolve_tf(node)
 
     def _span(self, node: cst.CSTNode) -> CodeRange:
         wrapper = self.context.wrapper

@@ -29,7 +29,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.base import ModelFnCodemod
+from codemods.base import ModelFnCodemod, ModuleFacts
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.elision import Elided, elide
@@ -163,12 +163,14 @@ def _run_one(
     path: str,
     unsafe_fixes: bool,
     select: frozenset[str],
+    facts: ModuleFacts | None = None,
 ) -> _Run:
+    """``command`` on ``module``; ``facts``, when ``module`` came straight from the parser, are
+    shared by every codemod run on it."""
     context = CodemodContext(filename=path)
+    codemod = command(context, unsafe_fixes=unsafe_fixes, select=select, facts=facts)
     try:
-        new_module = command(context, unsafe_fixes=unsafe_fixes, select=select).transform_module(
-            module
-        )
+        new_module = codemod.transform_module(module)
     except SkipFile as exc:
         reason = str(exc) or "no reason given"
         return _Run(module, warnings=[f"{command.__name__} left the file alone: {reason}"])
@@ -190,15 +192,30 @@ def _run_one(
 def _chain(
     commands: Sequence[tuple[type[ModelFnCodemod], frozenset[str]]],
     module: cst.Module,
+    source: bytes,
+    facts: ModuleFacts,
     path: str,
     unsafe_fixes: bool,
-) -> _Run:
-    """Apply each codemod to the previous one's output."""
-    result = _Run(module)
-    for command, select in commands:
-        step = _run_one(command, result.module, path, unsafe_fixes, select)
-        result = _Run(step.module, result.findings + step.findings, result.warnings + step.warnings)
-    return result
+    done: Sequence[_Run] = (),
+) -> bytes:
+    """The bytes after applying each codemod to the previous one's output.
+
+    ``module`` was parsed from ``source`` and ``facts`` are its own. While the steps leave the
+    code as it was, the next one runs on that same module and shares its facts (no copy, no second
+    analysis); ``done`` holds runs already made on ``module`` with the same selection, in order,
+    and those are taken as they are.
+    """
+    current, current_bytes, pristine = module, source, True
+    for index, (command, select) in enumerate(commands):
+        if pristine and index < len(done):
+            step = done[index]
+        else:
+            shared = facts if pristine else None
+            step = _run_one(command, current, path, unsafe_fixes, select, shared)
+        rendered = step.module.bytes
+        if rendered != current_bytes:
+            current, current_bytes, pristine = step.module, rendered, False
+    return current_bytes
 
 
 def parse_error(data: bytes) -> str | None:
@@ -347,7 +364,10 @@ def _fix(
     findings: list[Finding] = []
     warnings: list[str] = []
     silenced: set[str] = set()  # codes whose fix a noqa comment turns off for this file
-    runs = [_run_one(cmd, module, name, settings.unsafe_fixes, select) for cmd, select in plan]
+    facts = ModuleFacts(module, text)
+    runs = [
+        _run_one(cmd, module, name, settings.unsafe_fixes, select, facts) for cmd, select in plan
+    ]
     model_fns = max((run.model_fns for run in runs), default=0)
     for (_, select), run in zip(plan, runs):
         warnings += run.warnings
@@ -368,19 +388,20 @@ def _fix(
     if not settings.fix:
         return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
     fix_plan = [(command, select - silenced) for command, select in plan if select - silenced]
-    if silenced or not runs:
-        fixed = _chain(fix_plan, module, name, settings.unsafe_fixes).module.bytes
-    else:  # the first codemod's run on the original is also the first step of the fix
-        fixed = _chain(fix_plan[1:], runs[0].module, name, settings.unsafe_fixes).module.bytes
+    # The runs on the original are the first steps of the fix, unless noqa turned codes off.
+    done = () if silenced else runs
+    fixed = _chain(fix_plan, module, data, facts, name, settings.unsafe_fixes, done)
     if fixed == data:
         return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
     result = tuple(replace(f, applied=f.applied and f.code not in silenced) for f in unique)
+    fixed_text = decode_source(fixed)
     try:
         fixed_module = cst.parse_module(fixed)
     except cst.ParserSyntaxError as exc:
         first = exc.message.splitlines()[0] if exc.message else "invalid syntax"
         return Failed(name, f"internal error: the rewrite does not parse ({first}); not written")
-    if _chain(fix_plan, fixed_module, name, settings.unsafe_fixes).module.bytes != fixed:
+    again_facts = ModuleFacts(fixed_module, fixed_text)
+    if _chain(fix_plan, fixed_module, fixed, again_facts, name, settings.unsafe_fixes) != fixed:
         return Failed(
             name, "internal error: the rewrite is not stable (a second run changes it again)"
         )
@@ -400,9 +421,11 @@ def _visible(
 ) -> set[tuple[str, int, int]]:
     """The findings (code, line, column) of ``text`` after the engine's own noqa filter."""
     module = cst.parse_module(text)
+    facts = ModuleFacts(module, text)
     found: set[tuple[str, int, int]] = set()
     for command, select in plan:
-        for finding in _run_one(command, module, name, settings.unsafe_fixes, select).findings:
+        run = _run_one(command, module, name, settings.unsafe_fixes, select, facts)
+        for finding in run.findings:
             if finding.code in select and not is_suppressed(finding.code, finding.line, noqa):
                 found.add((finding.code, finding.line, finding.column))
     return found
