@@ -197,25 +197,28 @@ def _chain(
     path: str,
     unsafe_fixes: bool,
     done: Sequence[_Run] = (),
-) -> bytes:
-    """The bytes after applying each codemod to the previous one's output.
+) -> tuple[bytes, cst.Module, ModuleFacts]:
+    """The bytes (and the parsed module, and its facts) after applying each codemod to the
+    previous one's output.
 
-    ``module`` was parsed from ``source`` and ``facts`` are its own. While the steps leave the
-    code as it was, the next one runs on that same module and shares its facts (no copy, no second
-    analysis); ``done`` holds runs already made on ``module`` with the same selection, in order,
-    and those are taken as they are.
+    ``module`` was parsed from ``source`` and ``facts`` are its own. Each step works on a module
+    parsed from the previous step's bytes (cheaper than the deep copy LibCST would make of a
+    transformed tree, and it gives the step facts of its own); a step that changes nothing hands
+    the next one the same module. ``done`` holds runs already made on ``module`` with the same
+    selection, in order: they are taken as they are while nothing has changed. Raises
+    ``ParserSyntaxError`` when a step's output does not parse.
     """
     current, current_bytes, pristine = module, source, True
     for index, (command, select) in enumerate(commands):
         if pristine and index < len(done):
             step = done[index]
         else:
-            shared = facts if pristine else None
-            step = _run_one(command, current, path, unsafe_fixes, select, shared)
+            step = _run_one(command, current, path, unsafe_fixes, select, facts)
         rendered = step.module.bytes
         if rendered != current_bytes:
-            current, current_bytes, pristine = step.module, rendered, False
-    return current_bytes
+            current, current_bytes, pristine = cst.parse_module(rendered), rendered, False
+            facts = ModuleFacts(current, decode_source(rendered))
+    return current_bytes, current, facts
 
 
 def parse_error(data: bytes) -> str | None:
@@ -390,18 +393,21 @@ def _fix(
     fix_plan = [(command, select - silenced) for command, select in plan if select - silenced]
     # The runs on the original are the first steps of the fix, unless noqa turned codes off.
     done = () if silenced else runs
-    fixed = _chain(fix_plan, module, data, facts, name, settings.unsafe_fixes, done)
-    if fixed == data:
-        return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
-    result = tuple(replace(f, applied=f.applied and f.code not in silenced) for f in unique)
-    fixed_text = decode_source(fixed)
     try:
-        fixed_module = cst.parse_module(fixed)
+        fixed, fixed_module, fixed_facts = _chain(
+            fix_plan, module, data, facts, name, settings.unsafe_fixes, done
+        )
     except cst.ParserSyntaxError as exc:
         first = exc.message.splitlines()[0] if exc.message else "invalid syntax"
         return Failed(name, f"internal error: the rewrite does not parse ({first}); not written")
-    again_facts = ModuleFacts(fixed_module, fixed_text)
-    if _chain(fix_plan, fixed_module, fixed, again_facts, name, settings.unsafe_fixes) != fixed:
+    if fixed == data:
+        return Unchanged(name, _unapplied(unique), tuple(warnings), model_fns)
+    result = tuple(replace(f, applied=f.applied and f.code not in silenced) for f in unique)
+    try:
+        again = _chain(fix_plan, fixed_module, fixed, fixed_facts, name, settings.unsafe_fixes)[0]
+    except cst.ParserSyntaxError:
+        again = b""  # a second run that breaks the code is no more stable than one that changes it
+    if again != fixed:
         return Failed(
             name, "internal error: the rewrite is not stable (a second run changes it again)"
         )
