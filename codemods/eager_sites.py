@@ -355,7 +355,7 @@ class Scanner:
     def _scan(self, node: cst.CSTNode, env: Env, stmt: cst.BaseStatement) -> None:  # noqa: C901
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return
-        if isinstance(node, cst.Lambda):
+        if type(node) is cst.Lambda:
             inner = dict(env)
             for param in _lambda_params(node):
                 inner.pop(param, None)
@@ -364,20 +364,20 @@ class Scanner:
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             self._comprehension(node, env, stmt)
             return
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             truth = self._eager_ifexp(node, env, stmt)
             if truth is not None:
                 self._scan(node.body if truth else node.orelse, env, stmt)
                 return
             self._bool(node.test, env, stmt, "conditional expression")
-        elif isinstance(node, cst.Call):
+        elif type(node) is cst.Call:
             self._call(node, env, stmt)
-        elif isinstance(node, cst.BooleanOperation):
+        elif type(node) is cst.BooleanOperation:
             # ``a and b`` tests ``a``; ``b`` is tested only where the result is (see _bool)
             self._bool(node.left, env, stmt, _word(node))
-        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        elif type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
             self._bool(node.expression, env, stmt, "not")
-        elif isinstance(node, cst.Assert):
+        elif type(node) is cst.Assert:
             self._bool(node.test, env, stmt, "assert")
         for child in children(node):
             self._scan(child, env, stmt)

@@ -69,10 +69,10 @@ def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
     spec_names: set[str] = set()
     returned: list[cst.BaseExpression] = []
     for child in _own_nodes(node.body):
-        if isinstance(child, cst.Return) and child.value is not None:
+        if type(child) is cst.Return and child.value is not None:
             returned.append(child.value)
         elif (
-            isinstance(child, cst.Assign)
+            type(child) is cst.Assign
             and len(child.targets) == 1
             and isinstance(child.targets[0].target, cst.Name)
             and _is_spec_call(child.value, resolve)
@@ -81,13 +81,13 @@ def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
     for value in returned:
         if _is_spec_call(value, resolve):
             return True
-        if isinstance(value, cst.Name) and value.value in spec_names:
+        if type(value) is cst.Name and value.value in spec_names:
             return True
     return False
 
 
 def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
-    if not isinstance(node, cst.Call):
+    if type(node) is not cst.Call:
         return False
     tf_name = resolve(node.func)
     return tf_name is not None and tf_api.is_estimator_spec(tf_name)
@@ -101,15 +101,15 @@ def _functions_and_passed(module: cst.Module) -> tuple[list[cst.FunctionDef], se
     stack: list[cst.CSTNode] = [module]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.FunctionDef):
+        if type(current) is cst.FunctionDef:
             functions.append(current)
-        elif isinstance(current, cst.Arg) and current.keyword is not None:
+        elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
             if current.keyword.value != "model_fn":
                 pass
-            elif isinstance(value, cst.Name):
+            elif type(value) is cst.Name:
                 names.add(value.value)
-            elif isinstance(value, cst.Attribute):
+            elif type(value) is cst.Attribute:
                 names.add(value.attr.value)
         stack.extend(reversed(children(current)))
     return functions, names
@@ -140,14 +140,14 @@ def mode_spelling(
         return ModeSpelling(prefix=None, quote=quote)
     imports = [c for c in _walk_module_level(module) if isinstance(c, (cst.Import, cst.ImportFrom))]
     for child in imports:
-        if isinstance(child, cst.ImportFrom) and not isinstance(child.names, cst.ImportStar):
+        if type(child) is cst.ImportFrom and not isinstance(child.names, cst.ImportStar):
             for alias in child.names:
                 if cst.Module([]).code_for_node(alias.name) != "ModeKeys":
                     continue
                 name = alias.asname.name if alias.asname is not None else alias.name
                 source = cst.Module([]).code_for_node(child.module) if child.module else ""
                 tf_name = tf_api.normalize(f"{source}.ModeKeys")
-                if isinstance(name, cst.Name) and tf_name is not None:
+                if type(name) is cst.Name and tf_name is not None:
                     return ModeSpelling(prefix=name.value)
     for child in imports:
         if isinstance(child, (cst.Import, cst.ImportFrom)):
@@ -172,7 +172,7 @@ def _mode_keys_reference(
     scope: cst.CSTNode, resolve: TfResolver, module: cst.Module
 ) -> Optional[ModeSpelling]:
     for child in _walk(scope):
-        if isinstance(child, cst.Attribute) and child.attr.value in tf_api.MODE_VALUES:
+        if type(child) is cst.Attribute and child.attr.value in tf_api.MODE_VALUES:
             tf_name = resolve(child)
             if tf_name is not None and tf_api.mode_key_value(tf_name) is not None:
                 prefix = module.code_for_node(child.value)
@@ -183,18 +183,18 @@ def _mode_keys_reference(
 
 def _uses_infer(scope: cst.CSTNode) -> bool:
     return any(
-        isinstance(child, cst.Attribute) and child.attr.value == "INFER" for child in _walk(scope)
+        type(child) is cst.Attribute and child.attr.value == "INFER" for child in _walk(scope)
     )
 
 
 def _string_mode_quote(scope: cst.CSTNode) -> Optional[str]:
     for child in _walk(scope):
-        if isinstance(child, cst.Comparison) and isinstance(child.left, cst.Name):
+        if type(child) is cst.Comparison and type(child.left) is cst.Name:
             if child.left.value != "mode":
                 continue
             for target in child.comparisons:
                 comparator = target.comparator
-                if isinstance(comparator, cst.SimpleString) and comparator.evaluated_value in {
+                if type(comparator) is cst.SimpleString and comparator.evaluated_value in {
                     "train",
                     "eval",
                     "infer",
@@ -204,15 +204,15 @@ def _string_mode_quote(scope: cst.CSTNode) -> Optional[str]:
 
 
 def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
-    if isinstance(node, cst.Import):
+    if type(node) is cst.Import:
         for alias in node.names:
             dotted = cst.Module([]).code_for_node(alias.name)
             if dotted == "tensorflow":
                 asname = alias.asname.name if alias.asname is not None else None
-                return asname.value if isinstance(asname, cst.Name) else "tensorflow"
+                return asname.value if type(asname) is cst.Name else "tensorflow"
             if dotted == "tensorflow.compat.v1" and alias.asname is not None:
                 asname = alias.asname.name
-                return asname.value if isinstance(asname, cst.Name) else None
+                return asname.value if type(asname) is cst.Name else None
     return None
 
 
@@ -220,7 +220,7 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
     """Every model_fn in the module, outermost first."""
     functions, passed = _functions_and_passed(module)
     top_level = {
-        stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)
+        stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
     }
     found: list[ModelFn] = []
     for node in functions:
@@ -233,7 +233,7 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
         nested = {
             child.name.value: child
             for child in _own_nodes(node.body)
-            if isinstance(child, cst.FunctionDef)
+            if type(child) is cst.FunctionDef
         }
         found.append(
             ModelFn(

@@ -95,7 +95,7 @@ class _Scope:
 def _import_names(node: Union[cst.Import, cst.ImportFrom], full_name: str) -> set[str]:
     """LibCST's ``ImportAssignment.get_qualified_names_for``."""
     module = ""
-    if isinstance(node, cst.ImportFrom):
+    if type(node) is cst.ImportFrom:
         if node.module is not None:
             module = get_full_name_for_node(node.module) or ""
         if node.relative:
@@ -193,27 +193,27 @@ class _Binder:
         self.mark(node, scope)
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             self.imports(node, scope)
-        elif isinstance(node, cst.Attribute):
+        elif type(node) is cst.Attribute:
             self.visit(node.value, scope)  # ``attr`` is no access
-        elif isinstance(node, cst.Arg):
+        elif type(node) is cst.Arg:
             self.visit(node.value, scope)  # the keyword is no access
-        elif isinstance(node, cst.FunctionDef):
+        elif type(node) is cst.FunctionDef:
             self.function(node, scope)
-        elif isinstance(node, cst.Lambda):
+        elif type(node) is cst.Lambda:
             inner = _Scope("function", scope)
             self.visit(node.params, inner)
             self.visit(node.body, inner)
-        elif isinstance(node, cst.Param):
+        elif type(node) is cst.Param:
             scope.bind(node.name.value, node)
             self.mark(node.name, scope)
             assert scope.parent is not None
             for part in (node.default, node.annotation):
                 if part is not None:
                     self.visit(part, scope.parent)
-        elif isinstance(node, cst.ClassDef):
+        elif type(node) is cst.ClassDef:
             self.klass(node, scope)
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            declared = self.module_scope if isinstance(node, cst.Global) else scope.parent
+            declared = self.module_scope if type(node) is cst.Global else scope.parent
             if scope.kind != "module" and declared is not None:
                 for item in node.names:
                     scope.overwrites[item.name.value] = declared
@@ -225,7 +225,7 @@ class _Binder:
             )
             if node.value is not None:
                 self.visit(node.value, scope)
-            if isinstance(node, cst.AnnAssign):
+            if type(node) is cst.AnnAssign:
                 self.visit(node.annotation, scope)
             for assigned in targets:
                 self.store(assigned, scope)
@@ -234,14 +234,14 @@ class _Binder:
             for child in children(node):
                 if child is not node.target:
                     self.visit(child, scope)
-        elif isinstance(node, cst.NamedExpr):
+        elif type(node) is cst.NamedExpr:
             self.visit(node.value, scope)
             self.store(node.target, scope)
-        elif isinstance(node, cst.WithItem):
+        elif type(node) is cst.WithItem:
             self.visit(node.item, scope)
             if node.asname is not None:
                 self.store(node.asname.name, scope)
-        elif isinstance(node, cst.ExceptHandler):
+        elif type(node) is cst.ExceptHandler:
             if node.type is not None:
                 self.visit(node.type, scope)
             if node.name is not None:
@@ -253,14 +253,14 @@ class _Binder:
 
     def store(self, target: cst.CSTNode, scope: _Scope) -> None:
         """An assignment target: names bind, attribute and subscript targets are read."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.mark(target, scope)
             scope.bind(target.value, target)
         elif isinstance(target, (cst.Tuple, cst.List)):
             self.mark(target, scope)
             for element in target.elements:
                 self.store(element.value, scope)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.store(target.value, scope)
         else:
             self.visit(target, scope)

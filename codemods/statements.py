@@ -40,43 +40,43 @@ def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
 
 
 def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         out.add(node.value)
     elif isinstance(node, (cst.Attribute, cst.Arg)):
         _reads(node.value, out)
-    elif isinstance(node, cst.Assign):
+    elif type(node) is cst.Assign:
         _reads(node.value, out)
         for target in node.targets:
             _target_reads(target.target, out)
-    elif isinstance(node, cst.AnnAssign):
+    elif type(node) is cst.AnnAssign:
         if node.value is not None:
             _reads(node.value, out)
         _target_reads(node.target, out)
-    elif isinstance(node, cst.AugAssign):
+    elif type(node) is cst.AugAssign:
         _reads(node.value, out)
         _reads(node.target, out)
-    elif isinstance(node, cst.For):
+    elif type(node) is cst.For:
         _reads(node.iter, out)
         _target_reads(node.target, out)
         _reads(node.body, out)
         if node.orelse is not None:
             _reads(node.orelse, out)
-    elif isinstance(node, cst.WithItem):
+    elif type(node) is cst.WithItem:
         _reads(node.item, out)
         if node.asname is not None:
             _target_reads(node.asname.name, out)
     elif isinstance(node, (cst.Import, cst.ImportFrom)):
         return
-    elif isinstance(node, cst.CompFor):
+    elif type(node) is cst.CompFor:
         _reads(node.iter, out)
         for cond in node.ifs:
             _reads(cond, out)
         if node.inner_for_in is not None:
             _reads(node.inner_for_in, out)
-    elif isinstance(node, cst.Param):
+    elif type(node) is cst.Param:
         if node.default is not None:
             _reads(node.default, out)
-    elif isinstance(node, cst.FunctionDef):
+    elif type(node) is cst.FunctionDef:
         # A nested def reads (at call time) the free names of its body; over-approximate.
         for child in (node.params, node.body, *node.decorators):
             _reads(child, out)
@@ -86,16 +86,16 @@ def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case p
 
 
 def _target_reads(target: cst.BaseExpression, out: set[str]) -> None:
-    if isinstance(target, cst.Subscript):
+    if type(target) is cst.Subscript:
         _reads(target.value, out)
         for index in target.slice:
             _reads(index, out)
-    elif isinstance(target, cst.Attribute):
+    elif type(target) is cst.Attribute:
         _reads(target.value, out)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _target_reads(element.value, out)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         _target_reads(target.value, out)
 
 
@@ -106,40 +106,40 @@ def defines(node: cst.CSTNode) -> set[str]:
 
 
 def _defines(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         for target in node.targets:
             _target_defs(target.target, out)
     elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
         _target_defs(node.target, out)
-    elif isinstance(node, cst.For):
+    elif type(node) is cst.For:
         _target_defs(node.target, out)
         _defines(node.body, out)
         if node.orelse is not None:
             _defines(node.orelse, out)
-    elif isinstance(node, cst.WithItem):
+    elif type(node) is cst.WithItem:
         if node.asname is not None:
             _target_defs(node.asname.name, out)
-    elif isinstance(node, cst.Import):
+    elif type(node) is cst.Import:
         for alias in node.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 out.add(alias.asname.name.value)
             else:
                 out.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
-    elif isinstance(node, cst.ImportFrom):
+    elif type(node) is cst.ImportFrom:
         if isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 out.add(alias.asname.name.value)
-            elif isinstance(alias.name, cst.Name):
+            elif type(alias.name) is cst.Name:
                 out.add(alias.name.value)
     elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         out.add(node.name.value)
-    elif isinstance(node, cst.Expr):
+    elif type(node) is cst.Expr:
         receiver = _mutated_receiver(node.value)
         if receiver is not None:
             out.add(receiver)
-    elif isinstance(node, cst.Lambda):
+    elif type(node) is cst.Lambda:
         return
     else:
         for child in children(node):
@@ -147,26 +147,26 @@ def _defines(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case
 
 
 def _mutated_receiver(value: cst.BaseExpression) -> str | None:
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+    if type(value) is cst.Call and type(value.func) is cst.Attribute:
         base = value.func.value
-        if isinstance(base, cst.Name) and value.func.attr.value in MUTATING_METHODS:
+        if type(base) is cst.Name and value.func.attr.value in MUTATING_METHODS:
             return base.value
     return None
 
 
 def _target_defs(target: cst.BaseExpression, out: set[str]) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         out.add(target.value)
     elif isinstance(target, (cst.Subscript, cst.Attribute)):
         base = target.value
         while isinstance(base, (cst.Subscript, cst.Attribute)):
             base = base.value
-        if isinstance(base, cst.Name):
+        if type(base) is cst.Name:
             out.add(base.value)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _target_defs(element.value, out)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         _target_defs(target.value, out)
 
 
@@ -175,7 +175,7 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Call):
+        if type(current) is cst.Call:
             yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
             continue
@@ -204,30 +204,30 @@ def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
+        if type(current) is cst.Name:
             yield current
         stack.extend(children(current))
 
 
 def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
     """True when control never falls off the end (last statement returns or raises)."""
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
-    if isinstance(body, cst.IndentedBlock):
+    if type(body) is cst.IndentedBlock:
         return bool(body.body) and always_exits(body.body[-1])
-    if isinstance(body, cst.SimpleStatementLine):
+    if type(body) is cst.SimpleStatementLine:
         return any(isinstance(s, (cst.Return, cst.Raise)) for s in body.body)
-    if isinstance(body, cst.If):
+    if type(body) is cst.If:
         if body.orelse is None:
             return False
         orelse = body.orelse
         rest: cst.BaseSuite | cst.BaseStatement
-        rest = orelse if isinstance(orelse, cst.If) else orelse.body
+        rest = orelse if type(orelse) is cst.If else orelse.body
         return always_exits(body.body) and always_exits(rest)
     return False
 
 
 def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
-    if isinstance(suite, cst.IndentedBlock):
+    if type(suite) is cst.IndentedBlock:
         return list(suite.body)
     return []
