@@ -25,8 +25,9 @@ class ModuleFacts:
     Qualified names, the model_fns and the ``# noqa`` lines. A caller that parsed the module
     itself (the engine) builds one and hands it to each codemod it runs on that module: they then
     share the answers, and the metadata wrapper, which needs no deep copy of a tree that came
-    straight from the parser (no node occurs twice in it). Given ``text`` (the module's source),
-    the noqa lines are read from it instead of from generated code.
+    straight from the parser (no node occurs twice in it): so ``module`` must be such a tree.
+    Given ``text`` (the module's source), the noqa lines are read from it instead of from
+    generated code.
     """
 
     def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
@@ -112,7 +113,11 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
     @contextmanager
     def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
         """LibCST's own (a deep copy of the module in a new wrapper) unless the caller's facts
-        are for this very module: then their wrapper, on the module itself."""
+        are for this very module: then their wrapper, on the module itself.
+
+        This overrides a private hook of ``libcst.codemod.Codemod``; were it renamed, the override
+        would simply not be called, and every codemod would copy the module and derive its own
+        facts (slower, same results)."""
         facts = self._given_facts
         if facts is None or facts.module is not module:
             with super()._handle_metadata_reference(module) as copy:
@@ -136,8 +141,9 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
         self.qualified_names = self.facts.names
         return True
 
-    def discover(self, module: cst.Module) -> dict[cst.FunctionDef, ModelFn]:
-        """The module's model_fns by node; their number is left in the context for the caller."""
+    def discover(self) -> dict[cst.FunctionDef, ModelFn]:
+        """The module's model_fns by node (call from ``visit_Module``, after this class's); their
+        number is left in the context for the caller."""
         found = self.facts.model_fns()
         self.context.scratch[MODEL_FNS_KEY] = len(found)
         return {fn.node: fn for fn in found}

@@ -47,7 +47,7 @@ class EagerCodeCommand(ModelFnCodemod):
 
     def visit_Module(self, node: cst.Module) -> bool | None:
         super().visit_Module(node)
-        self._model_fns = self.discover(node)
+        self._model_fns = self.discover()
         self._module_tf = _module_tf_alias(node)
         self._calls: dict[cst.Call, Site] = {}
         self._lines: dict[cst.SimpleStatementLine, tuple[Site, str]] = {}

@@ -57,7 +57,7 @@ class ModeScopingCommand(ModelFnCodemod):
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
         super().visit_Module(node)
-        self._model_fns = self.discover(node)
+        self._model_fns = self.discover()
         return True
 
     def leave_FunctionDef(

@@ -26,7 +26,7 @@ class FakeCodemod(ModelFnCodemod):
 
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
-        self.discover(node)  # reports the number of model_fns, as the real codemods do
+        self.discover()  # reports the number of model_fns, as the real codemods do
         self.functions: list[str] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
