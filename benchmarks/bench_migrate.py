@@ -12,7 +12,10 @@ disk): the cache is keyed by the code, so an edit between the two runs would emp
 hand; it is not part of the test suite.
 
     .venv/bin/python benchmarks/bench_migrate.py [--files 5000] [--notebooks 20] [--jobs N]
-                                                 [--worktree] [--keep DIR]
+                                                 [--worktree] [--keep DIR] [--libcst-seconds S]
+
+``--libcst-seconds S``: as in ``bench_check.py``, compare against S seconds the LibCST no-op
+codemod took in an earlier run on the same tree instead of running it again.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import (  # noqa: E402
     BIN,
-    Timing,
+    LIBCST,
+    add_libcst_option,
     code_snapshot,
+    libcst_seconds,
     noop_codemod_dir,
     noop_command,
     ruff_command,
+    run_all,
     table,
-    timed,
     verdict,
 )
 from generate_tree import generate  # noqa: E402
@@ -59,6 +64,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, help="--jobs for migrate (default: every core)")
     parser.add_argument("--worktree", action="store_true", help="run the code as it is on disk")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    add_libcst_option(parser)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-migrate-"))
     tree = args.keep or base / "tree"
@@ -74,7 +80,7 @@ def main() -> None:
         "estimator-fix migrate": migrate,
         "estimator-fix migrate (cached)": migrate,
         "ruff check --select E,F": ruff_command(tree),
-        "libcst no-op codemod": noop_command(tree),
+        LIBCST: noop_command(tree),
         "grep -rl EstimatorSpec": ["grep", "-rl", "EstimatorSpec", str(tree)],
     }
     files = stats["files"] + stats["notebooks"]
@@ -84,14 +90,12 @@ def main() -> None:
         f"prefilter; {os.cpu_count()} cores; estimator-fix from {code}"
     )
     print("migrate command: " + " ".join(migrate))
-    times: dict[str, Timing] = {}
-    for name, command in runs.items():
-        times[name] = timed(command, noop if "libcst" in name else base, env)
+    times = run_all(runs, noop, base, env, args.libcst_seconds)
     print()
     print("\n".join(table(times, files)))
     first = times["estimator-fix migrate"].seconds
     ruff = times["ruff check --select E,F"].seconds
-    noop_seconds = times["libcst no-op codemod"].seconds
+    noop_seconds = libcst_seconds(times)
     cached = times["estimator-fix migrate (cached)"].seconds
     peak = max(
         times["estimator-fix migrate"].peak_rss, times["estimator-fix migrate (cached)"].peak_rss
