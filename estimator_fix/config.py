@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from estimator_fix.engine import SELECTOR, Settings
+from estimator_fix.results import SELECTOR, Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

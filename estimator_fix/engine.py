@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
@@ -33,10 +32,21 @@ from codemods.base import ModelFnCodemod, ModuleFacts
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.elision import Elided, elide
-from estimator_fix.globs import matches
 from estimator_fix.limits import TOO_DEEP, nesting_error, roundtrip_problem
 from estimator_fix.noqa import is_suppressed, neutralized, noqa_lines, rule_codes, without_code
 from estimator_fix.parse_errors import compile_error, describe_parse_failure
+from estimator_fix.results import (
+    PREFILTER_MARKERS,
+    SELECTOR,
+    Changed,
+    Failed,
+    FileResult,
+    Settings,
+    Skipped,
+    Unchanged,
+    code_selected,
+    might_contain_estimator_code,
+)
 from estimator_fix.sources import (
     SourceError,
     binary_reason,
@@ -45,96 +55,23 @@ from estimator_fix.sources import (
     read_source,
 )
 
-#: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed.
-PREFILTER_MARKERS: tuple[bytes, ...] = (b"EstimatorSpec", b"model_fn", b"ModeKeys", b"estimator")
-
-#: A rule selector: a full code (EF101) or a prefix of one (EF1, EF10, EF).
-SELECTOR = re.compile(r"EF[0-9]{0,3}\Z")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What to report and fix. ``select``/``ignore`` take codes and prefixes, like ruff.
-
-    ``per_file_ignores`` pairs a glob (``estimator_fix.globs``, anchored at ``root``) with the
-    selectors ignored in matching files. ``codemods`` overrides the registry (tests, embedders).
-    """
-
-    select: frozenset[str] | None = None
-    ignore: frozenset[str] = frozenset()
-    unsafe_fixes: bool = False
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
-    root: str | None = None
-    codemods: tuple[type[ModelFnCodemod], ...] | None = None
-    #: False for ``check``: report findings from the original only, build no rewrite.
-    fix: bool = True
-
-    def ignored_for(self, path: str) -> frozenset[str]:
-        """``ignore`` plus the per-file ignores whose glob matches ``path``."""
-        extra = [codes for glob, codes in self.per_file_ignores if matches(path, glob, self.root)]
-        return self.ignore.union(*extra) if extra else self.ignore
-
-
-@dataclass(frozen=True)
-class Changed:
-    """The fix changes the file: ``fixed`` is the whole new content (bytes, same encoding)."""
-
-    path: str
-    original: bytes
-    fixed: bytes
-    findings: tuple[Finding, ...]
-    warnings: tuple[str, ...] = ()
-    #: How many model_fns the codemods found in the original.
-    model_fns: int = 0
-
-
-@dataclass(frozen=True)
-class Unchanged:
-    """Nothing to rewrite; ``findings`` (if any) have no fix, or only an unselected unsafe one."""
-
-    path: str
-    findings: tuple[Finding, ...]
-    warnings: tuple[str, ...] = ()
-    #: How many model_fns the codemods found (0 for a file the prefilter ruled out).
-    model_fns: int = 0
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """The input cannot be processed (Python 2, syntax error, undecodable, unreadable)."""
-
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Failed:
-    """estimator-fix could not produce a safe result (a bug): nothing may be written."""
-
-    path: str
-    reason: str
-
-
-FileResult = Union[Changed, Unchanged, Skipped, Failed]
-
-
-def code_selected(code: str, select: Collection[str] | None, ignore: Collection[str]) -> bool:
-    """Whether ``code`` is on: the longest matching selector wins, ``ignore`` on a tie.
-
-    ``select=None`` selects every code. ``select={"EF1"}, ignore={"EF102"}`` turns on EF101 and
-    not EF102; ``select={"EF102"}, ignore={"EF1"}`` turns on EF102 only.
-    """
-
-    def longest(selectors: Iterable[str]) -> int:
-        return max((len(s) for s in selectors if code.startswith(s)), default=-1)
-
-    selected = 0 if select is None else longest(select)
-    return selected >= 0 and longest(ignore) < selected
-
-
-def might_contain_estimator_code(data: bytes) -> bool:
-    """The byte-level prefilter: False means the file cannot hold a model_fn."""
-    return any(marker in data for marker in PREFILTER_MARKERS)
+__all__ = [
+    "PREFILTER_MARKERS",
+    "SELECTOR",
+    "Changed",
+    "Failed",
+    "FileResult",
+    "Settings",
+    "Skipped",
+    "Unchanged",
+    "available_codemods",
+    "code_selected",
+    "might_contain_estimator_code",
+    "parse_error",
+    "process_file",
+    "process_source",
+    "top_level_spans",
+]
 
 
 def available_codemods(settings: Settings | None = None) -> tuple[type[ModelFnCodemod], ...]:

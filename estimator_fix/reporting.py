@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from codemods.findings import Finding
-from estimator_fix.engine import Changed, Failed, FileResult, Skipped
+from estimator_fix.results import Changed, Failed, FileResult, Skipped
 from estimator_fix.validation.verdicts import ORDER
 
 Command = Literal["check", "diff", "fix"]

@@ -495,3 +495,33 @@ def test_console_script_reports_a_python2_file(tmp_path: Path) -> None:
         "code (port it first, e.g. with 2to3)"
     ]
     assert Path("old.py").read_bytes() == data
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it() -> None:
+    from estimator_fix import cli
+
+    registered = {
+        (info.name or info.callback.__name__): info.callback.__module__.rsplit(".", 1)[-1]
+        for info in cli.load().registered_commands
+        if info.callback is not None
+    }
+    assert registered == cli.COMMANDS
+
+
+def test_migrate_starts_without_libcst(tmp_path: Path) -> None:
+    """The console script loads only the command it runs: ``migrate``'s own process routes
+    files and reads the cache; LibCST and the codemods are for its workers."""
+    (tmp_path / "plain.py").write_text("print('no estimator here')\n")
+    script = (
+        "import sys\n"
+        "from estimator_fix.cli import main\n"
+        f"sys.argv = ['estimator-fix', 'migrate', {str(tmp_path)!r}, '--quiet', '--no-cache']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'codemods')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    code, modules = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert code in ("0", "None")
+    assert modules == "['codemods', 'codemods.findings']"

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from codemods.rules import RULES, Rule
-from estimator_fix.cli.app import app
+from estimator_fix.cli.application import app
 from estimator_fix.cli.options import NoColor
 from estimator_fix.cli.output import Output
 from estimator_fix.engine import available_codemods

@@ -22,7 +22,7 @@ from rich.text import Text
 from codemods.findings import Finding
 from codemods.rules import RULES
 from estimator_fix.cli import interactive
-from estimator_fix.cli.app import app
+from estimator_fix.cli.application import app
 from estimator_fix.cli.options import (
     ConfigFile,
     Exclude,

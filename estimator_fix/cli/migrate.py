@@ -23,7 +23,7 @@ from rich.progress import (
 from rich.progress import Progress as ProgressBar
 from rich.text import Text
 
-from estimator_fix.cli.app import app
+from estimator_fix.cli.application import app
 from estimator_fix.cli.options import (
     ConfigFile,
     Exclude,

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from estimator_fix.cli.app import app
+from estimator_fix.cli.application import app
 from estimator_fix.cli.options import NoColor, Quiet, UnsafeFixes
 from estimator_fix.cli.output import Output
 from estimator_fix.config import ConfigError, discover_config

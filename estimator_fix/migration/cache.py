@@ -25,8 +25,8 @@ from typing import Any
 import codemods
 from codemods.findings import Finding
 from estimator_fix import __version__
-from estimator_fix.engine import Changed, Settings, Skipped, Unchanged
 from estimator_fix.migration.worker import Outcome, Task
+from estimator_fix.results import Changed, Settings, Skipped, Unchanged
 
 CACHE_DIR = ".estimator-fix-cache"
 FORMAT = 1
@@ -37,6 +37,9 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# estimator-fix migrate cac
 #: Modules of estimator_fix whose code decides a file's outcome.
 _ENGINE_MODULES = (
     "engine.py",
+    "results.py",
+    "elision.py",
+    "limits.py",
     "noqa.py",
     "parse_errors.py",
     "sources.py",

@@ -20,8 +20,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from estimator_fix.engine import Failed, Settings
 from estimator_fix.migration.worker import Outcome, Task, analyse_chunk, ignore_interrupts
+from estimator_fix.results import Failed, Settings
 
 Chunk = list[Task]
 
@@ -108,7 +108,7 @@ class Wrapped:
 def _context() -> Any:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["estimator_fix.migration.worker"])
+        context.set_forkserver_preload(["estimator_fix.migration.worker", "estimator_fix.engine"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -19,14 +19,6 @@ from pathlib import Path
 from typing import Literal, Optional, Union
 
 from estimator_fix import __version__
-from estimator_fix.engine import (
-    Changed,
-    Failed,
-    Settings,
-    Skipped,
-    Unchanged,
-    might_contain_estimator_code,
-)
 from estimator_fix.migration.cache import Cache
 from estimator_fix.migration.discovery import Discovery, Exclude, discover
 from estimator_fix.migration.executor import (
@@ -50,6 +42,14 @@ from estimator_fix.migration.results import (
 from estimator_fix.migration.validate import BulkValidator, tensorflow_problem
 from estimator_fix.migration.worker import Outcome, Task
 from estimator_fix.migration.writers import Writer, writer
+from estimator_fix.results import (
+    Changed,
+    Failed,
+    Settings,
+    Skipped,
+    Unchanged,
+    might_contain_estimator_code,
+)
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.options import ValidationOptions
 

@@ -17,16 +17,8 @@ from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Optional
 
-from estimator_fix.engine import (
-    Changed,
-    Failed,
-    FileResult,
-    Settings,
-    Skipped,
-    Unchanged,
-    process_source,
-)
 from estimator_fix.migration import notebooks
+from estimator_fix.results import Changed, Failed, FileResult, Settings, Skipped, Unchanged
 
 
 @dataclass(frozen=True)
@@ -92,6 +84,7 @@ def deadline(seconds: float | None) -> Iterator[None]:
 
 
 def _notebook(task: Task, settings: Settings) -> Outcome:
+    from estimator_fix.engine import process_source  # see _python
     try:
         extracted = notebooks.extract(task.data)
     except notebooks.NotebookError as exc:
@@ -123,6 +116,9 @@ def _notebook(task: Task, settings: Settings) -> Outcome:
 
 
 def _python(task: Task, settings: Settings) -> Outcome:
+    # Imported here: the parent process imports this module for its types and must not load
+    # LibCST and the codemods; a worker gets the engine from the fork server's preload.
+    from estimator_fix.engine import process_source
     result = process_source(task.path, task.data, settings)
     if isinstance(result, (Skipped, Failed)):
         return Outcome(task.rel, result)
