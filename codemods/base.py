@@ -36,6 +36,7 @@ class ModuleFacts:
         self._text = text
         self._noqa: Optional[Mapping[int, frozenset[str]]] = None
         self._model_fns: Optional[list[ModelFn]] = None
+        self._containers: Optional[set[int]] = None
         self._wrapper: Optional[MetadataWrapper] = None
 
     @property
@@ -63,6 +64,12 @@ class ModuleFacts:
         if self._model_fns is None:
             self._model_fns = find_model_fns(self.module, self.resolve_tf)
         return self._model_fns
+
+    def encloses_model_fn(self, node: cst.CSTNode) -> bool:
+        """Whether a model_fn is defined inside the function or class ``node``."""
+        if self._containers is None:
+            self._containers = {id(outer) for fn in self.model_fns() for outer in fn.enclosing}
+        return id(node) in self._containers
 
 
 class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):

@@ -58,9 +58,11 @@ class EagerCodeCommand(ModelFnCodemod):
 
     # ------------------------------------------------------------------ analysis
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
+        """Analyse a model_fn; descend only where a rewrite was registered or a model_fn lies."""
         fn = self._model_fns.get(node)
         if fn is None or not isinstance(node.body, cst.IndentedBlock):
-            return True
+            return self.facts.encloses_model_fn(node)
+        registered = self._registered()
         tf, imported = self._tf_alias(fn)
         evaluator = Evaluator(self.resolve_tf, self._numpy_function)
         scanner = Scanner(
@@ -80,7 +82,13 @@ class EagerCodeCommand(ModelFnCodemod):
                 self._register(site, tf)
                 self._needs_import |= not imported and site.code in {"EF201", "EF204"}
             self.report(_finding(fn, site, self.position(site.node), applied))
-        return True
+        return self._registered() > registered or self.facts.encloses_model_fn(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self.facts.encloses_model_fn(node)
+
+    def _registered(self) -> int:
+        return len(self._calls) + len(self._lines) + len(self._ifs) + len(self._ifexps)
 
     def _enabled(self, code: str, node: cst.CSTNode, stmt: cst.BaseStatement) -> bool:
         if not self.selected(code):

@@ -60,6 +60,14 @@ class ModeScopingCommand(ModelFnCodemod):
         self._model_fns = self.discover()
         return True
 
+    # Rewrites happen on leaving a model_fn, from its original statements: the tree is descended
+    # only to reach the model_fns defined inside a function or class.
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self.facts.encloses_model_fn(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self.facts.encloses_model_fn(node)
+
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef:
@@ -78,7 +86,7 @@ class ModeScopingCommand(ModelFnCodemod):
         ordered = sink_below_predict(units) if self.unsafe_fixes else units
         new_body = layout.block(ordered, ALL_MODES, terminal=True)
         changed = not original_node.body.deep_equals(original_node.body.with_changes(body=new_body))  # noqa: E501
-        if changed and not updated_node.deep_equals(original_node):
+        if changed and updated_node is not original_node and not updated_node.deep_equals(original_node):  # noqa: E501
             self.warn(f"{fn.name}: a nested model_fn was rewritten; not rewriting the outer one")
             changed = False
         # Every change answers a finding: a layout that differs while no finding has a fix

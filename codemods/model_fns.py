@@ -46,6 +46,8 @@ class ModelFn:
     labels_param: Optional[str]
     spelling: ModeSpelling
     helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    #: The functions and classes the model_fn is defined in, outermost first.
+    enclosing: tuple[cst.CSTNode, ...] = ()
 
 
 def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -93,16 +95,19 @@ def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     return tf_name is not None and tf_api.is_estimator_spec(tf_name)
 
 
-def _functions_and_passed(module: cst.Module) -> tuple[list[cst.FunctionDef], set[str]]:
-    """Every function (outermost first, in source order) and the names given as ``model_fn=NAME``
-    / ``model_fn=self.NAME`` anywhere in the module, in one walk."""
-    functions: list[cst.FunctionDef] = []
+def _functions_and_passed(
+    module: cst.Module,
+) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str]]:
+    """Every function (outermost first, in source order) with the functions and classes it is
+    defined in, and the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` anywhere in
+    the module, in one walk."""
+    functions: list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]] = []
     names: set[str] = set()
-    stack: list[cst.CSTNode] = [module]
+    stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
     while stack:
-        current = stack.pop()
+        current, enclosing = stack.pop()
         if type(current) is cst.FunctionDef:
-            functions.append(current)
+            functions.append((current, enclosing))
         elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
             if current.keyword.value != "model_fn":
@@ -111,7 +116,11 @@ def _functions_and_passed(module: cst.Module) -> tuple[list[cst.FunctionDef], se
                 names.add(value.value)
             elif type(value) is cst.Attribute:
                 names.add(value.attr.value)
-        stack.extend(reversed(children(current)))
+        if type(current) in (cst.FunctionDef, cst.ClassDef):
+            inner = (*enclosing, current)
+            stack.extend((child, inner) for child in reversed(children(current)))
+        else:
+            stack.extend((child, enclosing) for child in reversed(children(current)))
     return functions, names
 
 
@@ -223,7 +232,7 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
         stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
     }
     found: list[ModelFn] = []
-    for node in functions:
+    for node, enclosing in functions:
         params = param_names(node)
         if "mode" not in params:
             continue
@@ -243,6 +252,7 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
                 labels_param=labels,
                 spelling=mode_spelling(node, resolve, module),
                 helpers={**top_level, **nested},
+                enclosing=enclosing,
             )
         )
     return found
