@@ -27,11 +27,15 @@ class ModuleFacts:
     share the answers, and the metadata wrapper, which needs no deep copy of a tree that came
     straight from the parser (no node occurs twice in it): so ``module`` must be such a tree.
     Given ``text`` (the module's source), the noqa lines are read from it instead of from
-    generated code.
+    generated code. ``positions=False`` is for a caller that discards the findings (a fix step,
+    the stability proof): findings then carry line 0, and no positions are computed for them.
     """
 
-    def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
+    def __init__(
+        self, module: cst.Module, text: Optional[str] = None, positions: bool = True
+    ) -> None:
         self.module = module
+        self.positions = positions
         self.names = QualifiedNames(module)
         self._text = text
         self._noqa: Optional[Mapping[int, frozenset[str]]] = None
@@ -165,7 +169,9 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
         return wrapper.resolve(PositionProvider)[node]
 
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        """1-based line and column of an original node."""
+        """1-based line and column of an original node (0, 0 when the caller wants none)."""
+        if not self.facts.positions:
+            return 0, 0
         position = self._span(node)
         return position.start.line, position.start.column + 1
 

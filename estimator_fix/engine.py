@@ -154,7 +154,8 @@ def _chain(
         rendered = step.module.bytes
         if rendered != current_bytes:
             current, current_bytes, pristine = cst.parse_module(rendered), rendered, False
-            facts = ModuleFacts(current, decode_source(rendered))
+            # The findings of these runs are not reported: no positions for them.
+            facts = ModuleFacts(current, decode_source(rendered), positions=False)
     return current_bytes, current, facts
 
 
