@@ -16,13 +16,7 @@ from libcst.metadata import MetadataWrapper, QualifiedName, QualifiedNameProvide
 
 from codemods.names import QualifiedNames
 from codemods.tree import walk
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = sorted(
-    path
-    for path in (ROOT / "fixtures").rglob("*.py")
-    if "bad" not in path.relative_to(ROOT / "fixtures").parts
-)
+from tests.fixture_files import PYTHON_FIXTURES, file_id, parse_or_skip
 
 CORNER_CASES = {
     "dotted imports": """
@@ -111,12 +105,9 @@ def test_corner_cases_match_libcst(name: str) -> None:
         assert got == expected, module.code_for_node(node)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", PYTHON_FIXTURES, ids=file_id)
 def test_every_fixture_node_matches_libcst(path: Path) -> None:
-    try:
-        module = cst.parse_module(path.read_bytes())
-    except cst.ParserSyntaxError:
-        pytest.skip("not Python 3 (a fixture of a skipped file)")
+    module = parse_or_skip(path)
     mismatches = [
         (module.code_for_node(node)[:60], expected, got)
         for node, expected, got in _both(module)

@@ -8,21 +8,14 @@ import libcst as cst
 import pytest
 
 from codemods.tree import children, walk
+from tests.fixture_files import PYTHON_FIXTURES, ROOT, file_id, parse_or_skip
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted(
-    path
-    for path in (ROOT / "fixtures").rglob("*.py")
-    if "bad" not in path.relative_to(ROOT / "fixtures").parts
-) + sorted((ROOT / "codemods").glob("*.py"))
+SOURCES = PYTHON_FIXTURES + sorted((ROOT / "codemods").glob("*.py"))
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", SOURCES, ids=file_id)
 def test_children_match_libcst_on_every_node(path: Path) -> None:
-    try:
-        module = cst.parse_module(path.read_bytes())
-    except cst.ParserSyntaxError:
-        pytest.skip("not Python 3 (a fixture of a skipped file)")
+    module = parse_or_skip(path)
     stack: list[cst.CSTNode] = [module]
     seen = 0
     while stack:
