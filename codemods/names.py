@@ -82,14 +82,14 @@ class _Scope:
             return True
         return name in self.visible()
 
-    def lookup(self, name: str, origin: _Scope) -> list[_Binding]:
+    def lookup(self, name: str) -> list[_Binding]:
         if self.kind == "builtins":
             return [(self, cst.Name(name), False)] if hasattr(builtins, name) else []
         if name in self.overwrites:
-            return self.visible(self.overwrites[name]).lookup(name, origin)
+            return self.visible(self.overwrites[name]).lookup(name)
         if name in self.bindings:
             return self.bindings[name]
-        return self.visible().lookup(name, origin)
+        return self.visible().lookup(name)
 
 
 def _import_names(node: Union[cst.Import, cst.ImportFrom], full_name: str) -> set[str]:
@@ -131,7 +131,8 @@ def _names_of(binding: _Binding, full_name: str) -> set[str]:
     if scope.kind == "builtins":
         return {f"builtins.{full_name.split('.', 1)[0]}"}
     if is_import:
-        return _import_names(cst.ensure_type(node, (cst.Import, cst.ImportFrom)), full_name)  # type: ignore[arg-type]  # noqa: E501
+        assert isinstance(node, (cst.Import, cst.ImportFrom))
+        return _import_names(node, full_name)
     return {f"{scope.prefix}.{full_name}" if scope.prefix else full_name}
 
 
@@ -165,7 +166,7 @@ class QualifiedNames:
         prefix: Optional[str] = full_name
         while prefix:
             if prefix in scope:
-                bindings = scope.lookup(prefix, scope)
+                bindings = scope.lookup(prefix)
                 break
             prefix = prefix.rpartition(".")[0] or None
         for binding in bindings:
