@@ -18,6 +18,10 @@ where the dtype decides the result; any other tensor → Python conversion (EF20
 (EF205); prints of tensors that nothing returned depends on. Code outside model_fns is never
 touched; replacements use the file's own TensorFlow alias (``import tensorflow as tf`` is added
 only when the file has none).
+
+Each rule's detector, message and fix live in its module (``codemods/rules/ef20N_*.py``); the
+walk that calls them is ``codemods.eager``. This codemod walks each model_fn, reports what the
+rules found and applies the edits their fixes ask for.
 """
 
 from __future__ import annotations

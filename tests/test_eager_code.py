@@ -3,6 +3,7 @@ are in their modules, run by tests/test_rules.py)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import libcst as cst
@@ -91,6 +92,24 @@ def test_explain_ef201_lists_the_table() -> None:
     text = rule("EF201").explanation()
     assert "np.mean -> tf.reduce_mean" in text
     assert "np.argmax" in text
+
+
+def test_numpy_table_loads_on_the_first_numpy_call_on_a_tensor() -> None:
+    """``check`` of a file without NumPy on tensors never builds EF201's table (a fresh process:
+    the point is what it imports)."""
+    script = (
+        "import sys\n"
+        "from estimator_fix.engine import Settings, process_source\n"
+        "def table_after(source):\n"
+        "    process_source('m.py', source.encode(), Settings(fix=False))\n"
+        "    return 'codemods.eager.numpy_table' in sys.modules\n"
+        f"print(table_after({SOURCE['print_wired_into_loss']!r}),"
+        f" table_after({SOURCE['numpy_mean_over_layer_output']!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
 
 
 # ----------------------------------------------------------------------------- fixture pairs

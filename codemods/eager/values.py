@@ -53,12 +53,10 @@ Env = dict[str, Value]
 
 def merge(left: Env, right: Env) -> Env:
     """The facts that hold after either of two branches ran."""
-    out: Env = {}
-    for name in set(left) | set(right):
-        a, b = left.get(name), right.get(name)
-        if a is None or b is None:
-            out[name] = a or b  # type: ignore[assignment]
-        elif a == b:
+    out: Env = {**left, **right}  # a name bound on one side only keeps that value
+    for name in left.keys() & right.keys():
+        a, b = left[name], right[name]
+        if a == b:
             out[name] = a
         elif a.kind == b.kind:
             out[name] = Value(a.kind)
