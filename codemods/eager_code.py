@@ -35,6 +35,7 @@ from codemods.base import ModelFnCodemod
 from codemods.eager.aliases import local_tf_alias, module_tf_alias
 from codemods.eager.edits import Plan
 from codemods.eager.evaluate import Evaluator
+from codemods.eager.naming import Naming
 from codemods.eager.sites import Scan, Site
 from codemods.eager.walk import Walk, initial_env
 from codemods.findings import Finding
@@ -67,13 +68,9 @@ class EagerCodeCommand(ModelFnCodemod):
             return self.facts.encloses_model_fn(node)
         registered = len(self._plan)
         tf, imported = self._tf_alias(fn)
-        scan = Scan(
-            Evaluator(self.resolve_tf, self._numpy_function),
-            tf,
-            self._enabled,
-            self.module.code_for_node,
-            self._names,
-        )
+        spell = self.module.code_for_node
+        naming = Naming(self.qualified_names, self.resolve_tf, spell)
+        scan = Scan(Evaluator(naming), tf, self._enabled, spell)
         for site in Walk(node.body.body, initial_env(fn), scan).run():
             if not site.enabled:
                 continue
@@ -91,24 +88,6 @@ class EagerCodeCommand(ModelFnCodemod):
         if not self.selected(code):
             return False
         return code not in self.suppressed(node) | self.suppressed(stmt)
-
-    def _names(self, node: cst.CSTNode) -> set[str]:
-        """Qualified names of a function expression, its TensorFlow name normalized."""
-        names = self.qualified_names(node)
-        tf_name = self.resolve_tf(node)
-        return names | {tf_name} if tf_name else names
-
-    def _numpy_function(self, func: cst.BaseExpression) -> str | None:
-        names = self.qualified_names(func)
-        for qualified in sorted(names):
-            if qualified.startswith("numpy."):
-                return qualified[len("numpy."):]
-        if not names and isinstance(func, cst.Attribute):
-            dotted = self.module.code_for_node(func)
-            for prefix in ("np.", "numpy."):
-                if dotted.startswith(prefix):
-                    return dotted[len(prefix):]
-        return None
 
     def _tf_alias(self, fn: ModelFn) -> tuple[str, bool]:
         """How this model_fn can spell the tensorflow module, and whether that needs no import."""

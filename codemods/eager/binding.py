@@ -93,7 +93,7 @@ def _unpack(
             _bind_target(element, values.value(source.value, env), source.value, env, values)
         return
     part = PYTHON
-    if value.kind is Kind.STRUCT and isinstance(rhs, cst.Call) and values.resolve(rhs.func):
+    if value.kind is Kind.STRUCT and isinstance(rhs, cst.Call) and values.naming.tf(rhs.func):
         part = Value(Kind.TENSOR)  # acc, acc_op = tf.metrics.accuracy(...)
     elif value.tensorish:
         part = MAYBE

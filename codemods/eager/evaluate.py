@@ -9,17 +9,16 @@ EF201's fix makes of them).
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
-from typing import Callable, Optional
+from typing import Callable
 
 import libcst as cst
 
 from codemods.eager.dtypes import DType
+from codemods.eager.naming import Naming
 from codemods.eager.tf_calls import (
     CONVERSION_METHODS,
     STATIC_ATTRIBUTES,
-    TfResolver,
     tf_call_value,
 )
 from codemods.eager.values import (
@@ -33,25 +32,18 @@ from codemods.eager.values import (
     target_names,
 )
 
-#: Resolves a call's function to the NumPy function it names (``mean``), or None.
-NumpyResolver = Callable[[cst.BaseExpression], Optional[str]]
 Bindings = Mapping[str, Value]
 
-_PY_BUILTINS = frozenset(dir(builtins))
 #: Kinds whose items (``x[k]``, ``x.get(k)``) are perhaps tensors.
 _CONTAINERS = frozenset({Kind.MAYBE, Kind.STRUCT})
 
 
 class Evaluator:
-    """Evaluates expressions against an environment of bound names.
+    """Evaluates expressions against an environment of bound names (``naming``: what the
+    model_fn's names refer to)."""
 
-    ``resolve`` gives a Name/Attribute's normalized TensorFlow name, ``numpy`` the NumPy function
-    a call's function names.
-    """
-
-    def __init__(self, resolve: TfResolver, numpy: NumpyResolver) -> None:
-        self.resolve = resolve
-        self.numpy = numpy
+    def __init__(self, naming: Naming) -> None:
+        self.naming = naming
         self._cache: dict[tuple[int, int], Value] = {}
         self._envs: list[Bindings] = []  # keeps each cached env's id unique
 
@@ -78,18 +70,12 @@ class Evaluator:
     def any_tensorish(self, nodes: Iterable[cst.BaseExpression], env: Bindings) -> bool:
         return any(self.value(node, env).tensorish for node in nodes)
 
-    def builtin(self, func: cst.BaseExpression, env: Bindings) -> Optional[str]:
-        """The Python builtin a call's function names (``print``, ``float``), or None."""
-        if isinstance(func, cst.Name) and func.value not in env and func.value in _PY_BUILTINS:
-            return func.value
-        return None
-
     # ------------------------------------------------------------------ node kinds
     def _name(self, node: cst.Name, env: Bindings) -> Value:
         return env.get(node.value, PYTHON)
 
     def _attribute(self, node: cst.Attribute, env: Bindings) -> Value:
-        if self.resolve(node) is not None:
+        if self.naming.tf(node) is not None:
             return PYTHON  # tf.float32, tf.estimator.ModeKeys.TRAIN ...
         base = self.value(node.value, env)
         if base.kind in TYPED and node.attr.value == "T":
@@ -168,14 +154,14 @@ class Evaluator:
 
     # ------------------------------------------------------------------ calls
     def _call(self, node: cst.Call, env: Bindings) -> Value:
-        numpy_name = self.numpy(node.func)
+        numpy_name = self.naming.numpy(node.func)
         if numpy_name is not None:
             return self._numpy_call(numpy_name, node, env)
-        tf_name = self.resolve(node.func)
+        tf_name = self.naming.tf(node.func)
         if tf_name is not None:
-            return tf_call_value(tf_name, node, self.resolve, lambda arg: self.value(arg, env))
+            return tf_call_value(tf_name, node, self.naming.dtype, lambda arg: self.value(arg, env))
         func = node.func
-        builtin = self.builtin(func, env)
+        builtin = self.naming.builtin(func)
         if builtin is not None:
             return self._builtin(builtin, node, env)
         callee = self.value(func, env)

@@ -78,14 +78,14 @@ class ExpressionScan:
         return True
 
     def _call(self, node: cst.Call, env: Bindings, stmt: cst.BaseStatement) -> bool:
-        values = self.scan.values
+        naming = self.scan.naming
         view = CallView(
             node,
             env,
             stmt,
-            numpy=values.numpy(node.func),
-            tf=values.resolve(node.func),
-            builtin=values.builtin(node.func, env),
+            numpy=naming.numpy(node.func),
+            tf=naming.tf(node.func),
+            builtin=naming.builtin(node.func),
         )
         for detect in CALL_DETECTORS:
             if detect(view, self.scan):

@@ -16,6 +16,7 @@ import libcst as cst
 
 from codemods.eager.edits import Edit
 from codemods.eager.evaluate import Bindings, Evaluator
+from codemods.eager.naming import Naming
 from codemods.eager.values import Kind
 
 #: Is a rule on for this node (selected, and not silenced by a noqa comment)?
@@ -47,17 +48,20 @@ SiteT = TypeVar("SiteT", bound=Site)
 class Scan:
     """The scan of one model_fn, as the detectors see it.
 
-    ``values`` evaluates expressions; ``tf`` is how the model_fn spells the tensorflow module;
-    ``spell(node)`` gives a node's source text; ``names(node)`` the qualified names of a function
-    expression (its TensorFlow name normalized); ``sites`` what was found, in source order.
+    ``values`` evaluates expressions (``naming``: what names refer to); ``tf`` is how the
+    model_fn spells the tensorflow module; ``spell(node)`` gives a node's source text; ``sites``
+    what was found, in source order.
     """
 
     values: Evaluator
     tf: str
     enabled: Enabled
     spell: Callable[[cst.CSTNode], str]
-    names: Callable[[cst.CSTNode], set[str]]
     sites: list[Site] = field(default_factory=list)
+
+    @property
+    def naming(self) -> Naming:
+        return self.values.naming
 
     def add(self, site: SiteT) -> SiteT:
         site.enabled = self.enabled(site.code, site.node, site.stmt)

@@ -10,11 +10,12 @@ from typing import Callable, Optional
 import libcst as cst
 
 from codemods import tf_api
-from codemods.eager.dtypes import DType, dtype_class
+from codemods.eager.dtypes import DType
+from codemods.eager.naming import leaf
 from codemods.eager.values import PYTHON, SINGLE, STRUCT, Kind, Value
 
-#: Resolves a Name/Attribute to its normalized TensorFlow name (``tensorflow.reduce_mean``).
-TfResolver = Callable[[cst.CSTNode], Optional[str]]
+#: The dtype class an expression names (``tf.float32``, ``"int64"``, ``np.float16``), or None.
+DtypeOf = Callable[[cst.BaseExpression], Optional[DType]]
 #: What an argument expression evaluates to (in the environment of the call).
 ValueOf = Callable[[cst.BaseExpression], Value]
 
@@ -86,34 +87,18 @@ KERAS_CONVERSIONS = frozenset(
 )
 
 
-def leaf(tf_name: str) -> str:
-    return tf_name.rsplit(".", 1)[-1]
-
-
-def dtype_of(node: cst.BaseExpression, resolve: TfResolver) -> Optional[DType]:
-    """``tf.float32`` / ``"float32"`` / ``np.float32`` → its dtype class."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return dtype_class(value) if isinstance(value, str) else None
-    if isinstance(node, (cst.Name, cst.Attribute)):
-        tf_name = resolve(node)
-        name = leaf(tf_name) if tf_name else cst.Module([]).code_for_node(node).rsplit(".", 1)[-1]
-        return dtype_class(name)
-    return None
-
-
-def tf_call_value(tf_name: str, call: cst.Call, resolve: TfResolver, value_of: ValueOf) -> Value:
+def tf_call_value(tf_name: str, call: cst.Call, dtype_of: DtypeOf, value_of: ValueOf) -> Value:
     """What ``call``, a call of the TensorFlow function or class ``tf_name``, gives."""
     name = leaf(tf_name)
     named = _by_name(tf_name, name)
     if named is not None:
         return named
     if name in {"get_variable", "Variable"}:
-        return Value(Kind.VARIABLE, _keyword_dtype(call, "dtype", resolve) or DType.FLOAT)
+        return Value(Kind.VARIABLE, _keyword_dtype(call, "dtype", dtype_of) or DType.FLOAT)
     built = _by_what_it_builds(tf_name, name)
     if built is not None:
         return built
-    return Value(Kind.TENSOR, _tensor_dtype(tf_name, name, call, resolve, value_of))
+    return Value(Kind.TENSOR, _tensor_dtype(tf_name, name, call, dtype_of, value_of))
 
 
 def _by_name(tf_name: str, name: str) -> Optional[Value]:
@@ -143,18 +128,18 @@ def _by_what_it_builds(tf_name: str, name: str) -> Optional[Value]:
 
 
 def _tensor_dtype(
-    tf_name: str, name: str, call: cst.Call, resolve: TfResolver, value_of: ValueOf
+    tf_name: str, name: str, call: cst.Call, dtype_of: DtypeOf, value_of: ValueOf
 ) -> Optional[DType]:
     if name == "cast" or name == "saturate_cast":
         target = _argument(call, 1, "dtype")
-        return dtype_of(target, resolve) if target is not None else None
+        return dtype_of(target) if target is not None else None
     if name in _INT64_LEAVES:
-        return _keyword_dtype(call, "output_type", resolve) or DType.INT64
+        return _keyword_dtype(call, "output_type", dtype_of) or DType.INT64
     if name in _INT32_LEAVES:
-        return _keyword_dtype(call, "out_type", resolve) or DType.INT32
+        return _keyword_dtype(call, "out_type", dtype_of) or DType.INT32
     if name in _BOOL_LEAVES:
         return DType.BOOL
-    explicit = _keyword_dtype(call, "dtype", resolve)
+    explicit = _keyword_dtype(call, "dtype", dtype_of)
     if explicit is not None:
         return explicit
     if tf_name.startswith(_FLOAT_PREFIXES) or name in _FLOAT_LEAVES:
@@ -186,8 +171,8 @@ def _argument(call: cst.Call, index: int, keyword: str) -> Optional[cst.BaseExpr
     return positional[index].value if len(positional) > index else None
 
 
-def _keyword_dtype(call: cst.Call, keyword: str, resolve: TfResolver) -> Optional[DType]:
+def _keyword_dtype(call: cst.Call, keyword: str, dtype_of: DtypeOf) -> Optional[DType]:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
-            return dtype_of(arg.value, resolve)
+            return dtype_of(arg.value)
     return None

@@ -391,5 +391,31 @@ def model_fn(features, labels, mode):
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
         ),
+        Invalid(
+            id="dtype_named_through_an_aliased_numpy_import",
+            before='''\
+import numpy as np
+import tensorflow as tf
+from numpy import float64 as f64
+
+
+def model_fn(features, labels, mode):
+    y = tf.cast(features["x"], f64)
+    loss = np.mean(y)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF201:8:safe",),
+            after='''\
+import numpy as np
+import tensorflow as tf
+from numpy import float64 as f64
+
+
+def model_fn(features, labels, mode):
+    y = tf.cast(features["x"], f64)
+    loss = tf.reduce_mean(y)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
     ),
 )

@@ -53,7 +53,7 @@ def session_run(view: CallView, scan: Scan) -> bool:
     if scan.kind(func.value, view.env) is not Kind.SESSION:
         return False
     constructed = isinstance(func.value, cst.Call) and (
-        scan.values.resolve(func.value.func) in SESSION_CONSTRUCTORS
+        scan.naming.tf(func.value.func) in SESSION_CONSTRUCTORS
     )
     if not constructed:
         _report(view, f"{scan.short(func)}(...)", scan)

@@ -19,6 +19,7 @@ import libcst as cst
 from codemods.eager import printing
 from codemods.eager.edits import Edit, WirePrint
 from codemods.eager.evaluate import Bindings
+from codemods.eager.naming import Naming
 from codemods.eager.printing import PrintForm
 from codemods.eager.sites import Scan, Site
 from codemods.eager.values import PYTHON, Kind
@@ -86,7 +87,7 @@ def print_statement(
 ) -> Optional[PrintCandidate]:
     """The call of an expression statement; ``inner``: the sites the scan found in it, ``alone``:
     it is its line's only statement, ``step``: its place in the walk's order."""
-    form = style(call, env, scan)
+    form = style(call, scan.naming)
     if form is None:
         return None
     conversions = {id(s.node): s for s in inner if isinstance(s, ConversionSite)}
@@ -102,11 +103,11 @@ def print_statement(
     return candidate
 
 
-def style(call: cst.Call, env: Bindings, scan: Scan) -> Optional[PrintForm]:
+def style(call: cst.Call, naming: Naming) -> Optional[PrintForm]:
     """How the call prints, if it does."""
-    if scan.values.builtin(call.func, env) == "print":
+    if naming.builtin(call.func) == "print":
         return PrintForm.PRINT
-    qualified = scan.names(call.func)
+    qualified = naming.function(call.func)
     if "tensorflow.print" in qualified:
         return PrintForm.TF_PRINT
     if qualified & LOGGERS:
@@ -180,7 +181,7 @@ def _blockers(
     blocked = [] if alone else ["it is not a statement line of its own"]
     if any(arg.star for arg in call.args):
         blocked.append("it unpacks *args/**kwargs")
-    blocked += _keyword_blockers(call, form, scan.spell)
+    blocked += _keyword_blockers(call, form, scan)
     if form is not PrintForm.TF_PRINT:
         blocked += _text_blockers(printing.positional(call), form)
     direct = {id(v) for v in printing.direct_values(call)}
@@ -194,9 +195,7 @@ def _blockers(
     return blocked
 
 
-def _keyword_blockers(
-    call: cst.Call, form: PrintForm, spell: Callable[[cst.CSTNode], str]
-) -> Iterator[str]:
+def _keyword_blockers(call: cst.Call, form: PrintForm, scan: Scan) -> Iterator[str]:
     """The keywords that have no tf.print form."""
     for arg in call.args:
         if arg.keyword is None:
@@ -206,8 +205,14 @@ def _keyword_blockers(
             yield f"tf.print has no form of the logging keyword `{keyword}=`"
         elif form is PrintForm.PRINT and keyword not in _PRINT_KEYWORDS:
             yield f"print has no `{keyword}=`"
-        elif form is PrintForm.PRINT and keyword == "file" and spell(arg.value) not in _STREAMS:
+        elif form is PrintForm.PRINT and keyword == "file" and not _stream(arg.value, scan):
             yield "tf.print writes only to sys.stdout, sys.stderr or a log"
+
+
+def _stream(value: cst.BaseExpression, scan: Scan) -> bool:
+    """``sys.stdout`` or ``sys.stderr`` (by qualified name; so spelled where nothing resolves)."""
+    names = scan.naming.function(value)
+    return bool(names & _STREAMS) if names else scan.spell(value) in _STREAMS
 
 
 def _text_blockers(values: list[cst.BaseExpression], form: PrintForm) -> Iterator[str]:
@@ -304,6 +309,23 @@ def model_fn(features, labels, mode, params):
     tf.compat.v1.logging.info("from %s", tf.train.latest_checkpoint(params["dir"]))
     print(params, mode, y.shape, y.name)
     return tf.estimator.EstimatorSpec(mode, predictions=y @ kernel)
+''',
+        ),
+        Valid(
+            id="print_the_module_defines_is_not_the_builtin",
+            source='''\
+import tensorflow as tf
+from absl import logging
+
+
+def print(*values):
+    logging.info(" ".join(str(value) for value in values))
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    print("y", y)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": y})
 ''',
         ),
     ),
@@ -417,6 +439,33 @@ def model_fn(features, labels, mode):
         y = tf.identity(y)
     loss = tf.reduce_mean(y)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
+''',
+        ),
+        Invalid(
+            id="print_to_a_stream_imported_from_sys",
+            before='''\
+import tensorflow as tf
+from sys import stderr
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(y)
+    print("loss", loss, file=stderr)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF204:8:safe",),
+            after='''\
+import tensorflow as tf
+from sys import stderr
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(y)
+    with tf.control_dependencies([tf.print("loss", loss, output_stream=stderr)]):
+        loss = tf.identity(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
     ),
