@@ -16,6 +16,7 @@ import libcst as cst
 
 from codemods import tf_api
 from codemods.tree import children
+from codemods.vocabulary import Mode
 
 #: Resolves a Name/Attribute expression to its normalized TensorFlow name (or None).
 TfResolver = Callable[[cst.CSTNode], Optional[str]]
@@ -31,10 +32,10 @@ class ModeSpelling:
     predict_attr: str = "PREDICT"
     quote: str = '"'
 
-    def constant(self, mode: str) -> str:
+    def constant(self, mode: Mode) -> str:
         if self.prefix is None:
-            return f"{self.quote}{mode}{self.quote}"
-        attr = {"train": "TRAIN", "eval": "EVAL", "infer": self.predict_attr}[mode]
+            return f"{self.quote}{mode.value}{self.quote}"
+        attr = self.predict_attr if mode is Mode.PREDICT else mode.key
         return f"{self.prefix}.{attr}"
 
 

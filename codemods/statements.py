@@ -200,15 +200,6 @@ def own_nodes_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield from own_nodes_in_order(child)
 
 
-def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if type(current) is cst.Name:
-            yield current
-        stack.extend(children(current))
-
-
 def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
     """True when control never falls off the end (last statement returns or raises)."""
     if type(body) is cst.SimpleStatementSuite:

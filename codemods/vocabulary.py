@@ -19,9 +19,6 @@ class Mode(str, Enum):
         """The ``ModeKeys`` attribute: ``PREDICT``, ``TRAIN`` or ``EVAL``."""
         return self.name
 
-    def __str__(self) -> str:
-        return self.name
-
 
 #: The order modes are written in (rewrites, messages): PREDICT first, as the early return is.
 MODE_ORDER = (Mode.PREDICT, Mode.TRAIN, Mode.EVAL)

@@ -9,9 +9,9 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from codemods import tf_api
 from codemods.base import apply_codemod
-from codemods.mode_eval import Const, ModeEvaluator, truth
 from codemods.mode_scoping import ModeScopingCommand
 from codemods.model_fns import find_model_fns
+from codemods.modes.evaluate import Const, ModeEvaluator, truth
 from estimator_fix.engine import Settings, Unchanged, process_source
 from tests.rule_cases import before
 

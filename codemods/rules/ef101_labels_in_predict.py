@@ -1,11 +1,36 @@
-"""EF101: labels used where PREDICT also runs."""
+"""EF101: labels used where PREDICT also runs.
+
+The label tag starts at the model_fn's labels parameter and flows to every value computed from
+it (``codemods.modes.walk``); a statement carrying it is wrong in PREDICT, where labels is None.
+"""
 
 from __future__ import annotations
 
+from codemods.modes.policy import StatementView, TagPolicy
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF101"
+
+
+def harmless(view: StatementView) -> bool:
+    """Label code that cannot fail in PREDICT: a print or log that only shows None labels, and
+    code only PREDICT runs after the model_fn rebinds labels there (written for PREDICT)."""
+    if view.mode is Mode.PREDICT and view.is_log_call and view.labels_only_as_none:
+        return True  # printing None cannot fail (EF204 judges prints)
+    return view.modes == {Mode.PREDICT} and view.labels_rebound
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.LABEL,
+    blocked_in=frozenset({Mode.PREDICT}),
+    priority=3,
+    exempt=harmless,
+)
 
 RULE = Rule(
-    code="EF101",
+    code=CODE,
     title="labels used where PREDICT also runs",
     fix=FixSafety.SAFE,
     fix_summary="safe: moved into the non-PREDICT path",
@@ -81,6 +106,38 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            id="apply_of_a_name_containing_ema_is_not_ema_apply",
+            before='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = schema.apply(labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    targets = schema.apply(labels)
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
         Invalid(
             id="tpu_eval_metrics_tuple",
             before='''\

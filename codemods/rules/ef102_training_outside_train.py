@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+from codemods.modes.policy import TagPolicy, has_words
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF102"
+
+#: Methods whose call builds training machinery on an optimizer-like object.
+TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "get_updates"})
+
+
+def is_optimizer(tf_name: str) -> bool:
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
+    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
+
+
+def is_training_call(tf_name: str) -> bool:
+    """An optimizer, ``tf.gradients`` or ``optimize_loss``: training machinery."""
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        is_optimizer(tf_name)
+        or tf_name in {"tensorflow.gradients", "tensorflow.train.OptimizeLoss"}
+        or (tf_name.startswith("tensorflow.train.") and leaf in {"Adam", "SGD", "Adagrad"})
+    )
+
+
+def names_training(words: tuple[str, ...]) -> bool:
+    """A helper named for training machinery: ``create_optimizer``, ``build_train_op``,
+    ``minimize_loss`` (BERT's ``optimization.create_optimizer`` is outside the file)."""
+    return (
+        any("optimizer" in word or "optimiser" in word or "minimize" in word for word in words)
+        or has_words(words, "train", "op")
+        or has_words(words, "train", "ops")
+    )
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.TRAIN,
+    blocked_in=frozenset({Mode.PREDICT, Mode.EVAL}),
+    priority=0,
+    tf_call=is_training_call,
+    methods=TRAINING_METHODS,
+    helper=names_training,
+    defines=frozenset({"train_op"}),
+)
 
 RULE = Rule(
-    code="EF102",
+    code=CODE,
     title="optimizer, gradients or train_op built outside TRAIN",
     fix=FixSafety.SAFE,
     fix_summary="safe: moved into the TRAIN branch",

@@ -1,11 +1,37 @@
-"""EF105: one EstimatorSpec carries fields for other modes."""
+"""EF105: one EstimatorSpec carries fields for other modes.
+
+``codemods.modes.specs`` finds, per mode, the fields of the spec a return gives that the mode's
+Estimator ignores (``tf_api.FIELD_MODES``) and splits the return into one spec per mode.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import MODE_ORDER, Mode
+
+CODE = "EF105"
+
+ASSIGNED_SPEC_NOTE = (
+    "the spec is assigned to a name before it is returned; build one spec per mode, each "
+    "returned directly"
+)
+NESTED_SPEC_NOTE = (
+    "returned from inside a branch that is not a mode test; build one spec per mode in each "
+    "branch"
+)
+
+
+def fields_text(foreign: Mapping[Mode, Sequence[str]]) -> str:
+    """``loss, train_op in PREDICT; train_op in EVAL``: the message's list of fields."""
+    return "; ".join(
+        f"{', '.join(foreign[mode])} in {mode.key}" for mode in MODE_ORDER if mode in foreign
+    )
+
 
 RULE = Rule(
-    code="EF105",
+    code=CODE,
     title="one EstimatorSpec carries fields for other modes",
     fix=FixSafety.SAFE,
     fix_summary="safe: split into one spec per mode",

@@ -1,11 +1,23 @@
-"""EF106: labels reach an opaque helper whose results PREDICT needs."""
+"""EF106: labels reach an opaque helper whose results PREDICT needs.
+
+The mode analysis (``codemods.modes.walk``) finds a helper call handed labels whose result a
+statement keeps and PREDICT needs; the helper cannot be split automatically.
+"""
 
 from __future__ import annotations
 
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
+CODE = "EF106"
+
+RECIPE = (
+    "Split the helper: build the network from features only and return logits; compute the "
+    "loss from labels after the PREDICT return."
+)
+
+
 RULE = Rule(
-    code="EF106",
+    code=CODE,
     title="labels reach an opaque helper whose results PREDICT needs",
     fix=FixSafety.REPORT,
     fix_summary="report only, with the manual recipe",
