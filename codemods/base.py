@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import ClassVar, Optional
@@ -16,7 +16,7 @@ from codemods import tf_api
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.model_fns import ModelFn, find_model_fns
 from codemods.names import QualifiedNames
-from codemods.noqa import ALL, noqa_lines
+from codemods.noqa import NoqaLines, noqa_lines
 
 
 class ModuleFacts:
@@ -38,13 +38,13 @@ class ModuleFacts:
         self.positions = positions
         self.names = QualifiedNames(module)
         self._text = text
-        self._noqa: Optional[Mapping[int, frozenset[str]]] = None
+        self._noqa: Optional[NoqaLines] = None
         self._model_fns: Optional[list[ModelFn]] = None
         self._containers: Optional[set[int]] = None
         self._wrapper: Optional[MetadataWrapper] = None
 
     @property
-    def noqa(self) -> Mapping[int, frozenset[str]]:
+    def noqa(self) -> NoqaLines:
         if self._noqa is None:
             self._noqa = noqa_lines(self.module.code if self._text is None else self._text)
         return self._noqa
@@ -185,11 +185,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
             lines.add(position.end.line)
         codes: set[str] = set()
         for line in lines:
-            found = self._noqa.get(line)
-            if found is ALL:
+            if line not in self._noqa:
+                continue
+            found = self._noqa[line]
+            if found is None:
                 return frozenset(self.RULE_CODES)
-            if found:
-                codes |= found
+            codes |= found
         return frozenset(codes)
 
     def report(self, finding: Finding) -> None:

@@ -52,7 +52,7 @@ _ENGINE_MODULES = (
 def _source_files(settings: Settings) -> list[Path]:
     package = Path(__file__).resolve().parent.parent
     files = [package / name for name in _ENGINE_MODULES]
-    files += sorted(Path(codemods.__file__).resolve().parent.glob("*.py"))
+    files += sorted(Path(codemods.__file__).resolve().parent.rglob("*.py"))
     for command in settings.codemods or ():
         source = inspect.getsourcefile(command)
         if source:
