@@ -8,6 +8,7 @@ idempotent; which files were skipped and why; and the commits measured. Third-pa
 part of this repository: bring the checkouts yourself, laid out as ``CHECKOUT_ROOT/OWNER+NAME/``.
 
     .venv/bin/python benchmarks/real_world/run.py CHECKOUT_ROOT [--jobs N] [--json] [--manifest F]
+                                                 [--batch NAME]
 
 A checkout that is a git work tree is read at the manifest's commit (``git show COMMIT:PATH``
 when HEAD is elsewhere); any other directory is read as it is, and a ``sha256`` in the manifest
@@ -52,7 +53,10 @@ _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _COMMIT = re.compile(r"[0-9a-f]{40}\Z")
 _FINDING = re.compile(r"EF[0-9]{3}:[1-9][0-9]*\Z")
 _KEYS = frozenset(
-    {"repo", "commit", "path", "expected", "expected_skip", "sha256", "note", "held_out"}
+    {
+        "repo", "commit", "path", "expected", "expected_skip",
+        "sha256", "note", "held_out", "batch",
+    }
 )
 
 
@@ -70,6 +74,7 @@ class Entry:
     sha256: str | None = None
     note: str = ""
     held_out: bool = False  # expectations written before the tool was run on the file
+    batch: str = ""  # the batch of entries added together (held-out batches are named by date)
 
     @property
     def label(self) -> str:
@@ -202,7 +207,10 @@ def _entry(path: Path, index: int, item: object) -> Entry:
     held_out = item.get("held_out", False)
     if not isinstance(held_out, bool):
         raise ManifestError(f"{where} ({repo}/{file_path}): held_out must be true or false")
-    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out)
+    batch = item.get("batch", "")
+    if not isinstance(batch, str):
+        raise ManifestError(f"{where} ({repo}/{file_path}): batch must be a string")
+    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out, batch)
 
 
 # ----------------------------------------------------------------------------- checkouts
@@ -448,6 +456,7 @@ def as_json(report: Report) -> str:
                     "found": list(o.found),
                     "expected": list(o.entry.expected),
                     "held_out": o.entry.held_out,
+                    "batch": o.entry.batch,
                     "changed": o.changed,
                     "parses": o.parses,
                     "idempotent": o.idempotent,
@@ -467,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unsafe-fixes", action="store_true", help="fix with --unsafe-fixes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--jobs", type=int, default=1, help="measure files in N processes")
+    parser.add_argument("--batch", help="measure only the entries of this batch")
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         print(f"error: {args.root}: not a directory", file=sys.stderr)
@@ -476,6 +486,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.batch is not None:
+        entries = [e for e in entries if e.batch == args.batch]
+        if not entries:
+            print(f"error: {args.manifest}: no entries of batch {args.batch!r}", file=sys.stderr)
+            return 2
     report = run(args.root, entries, Settings(unsafe_fixes=args.unsafe_fixes), jobs=args.jobs)
     sys.stdout.write(as_json(report) + "\n" if args.json else render(report))
     return report.return_code
