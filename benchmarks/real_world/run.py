@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -172,13 +173,12 @@ def load_manifest(path: Path) -> list[Entry]:
     return entries
 
 
-def _entry(path: Path, index: int, item: object) -> Entry:
-    where = f"{path}: [[file]] #{index}"
-    if not isinstance(item, dict):
-        raise ManifestError(f"{where}: not a table")
-    unknown = set(item) - _KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+T = TypeVar("T")
+_KIND_NAMES = {str: "string"}
+
+
+def _location(where: str, item: dict[str, object]) -> tuple[str, str, str]:
+    """An entry's repository, commit and path, checked."""
     repo, commit, file_path = item.get("repo"), item.get("commit"), item.get("path")
     if not isinstance(repo, str) or not _REPO.match(repo):
         raise ManifestError(f"{where}: repo must be 'owner/name', got {repo!r}")
@@ -188,28 +188,41 @@ def _entry(path: Path, index: int, item: object) -> Entry:
         raise ManifestError(f"{where} ({repo}): path must be relative to the repository")
     if ".." in Path(file_path).parts:
         raise ManifestError(f"{where} ({repo}): path must stay inside the repository")
+    return repo, commit, file_path
+
+
+def _typed(where: str, item: dict[str, object], key: str, kind: type[T], default: T) -> T:
+    """``item[key]`` if it is a ``kind`` (the default when absent)."""
+    value = item.get(key, default)
+    if not isinstance(value, kind):
+        wanted = "true or false" if kind is bool else f"a {_KIND_NAMES.get(kind, kind.__name__)}"
+        raise ManifestError(f"{where}: {key} must be {wanted}")
+    return value
+
+
+def _entry(path: Path, index: int, item: object) -> Entry:
+    where = f"{path}: [[file]] #{index}"
+    if not isinstance(item, dict):
+        raise ManifestError(f"{where}: not a table")
+    unknown = set(item) - _KEYS
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    repo, commit, file_path = _location(where, item)
+    where = f"{where} ({repo}/{file_path})"
     expected = item.get("expected", [])
     if not isinstance(expected, list) or not all(
         isinstance(f, str) and _FINDING.match(f) for f in expected
     ):
-        raise ManifestError(f"{where} ({repo}/{file_path}): expected must list 'EF123:LINE'")
+        raise ManifestError(f"{where}: expected must list 'EF123:LINE'")
     skip = item.get("expected_skip")
     if skip is not None and (not isinstance(skip, str) or not skip or expected):
-        raise ManifestError(
-            f"{where} ({repo}/{file_path}): expected_skip is a reason, without expected findings"
-        )
+        raise ManifestError(f"{where}: expected_skip is a reason, without expected findings")
     sha = item.get("sha256")
     if sha is not None and (not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha)):
-        raise ManifestError(f"{where} ({repo}/{file_path}): sha256 must be 64 lowercase hex")
-    note = item.get("note", "")
-    if not isinstance(note, str):
-        raise ManifestError(f"{where} ({repo}/{file_path}): note must be a string")
-    held_out = item.get("held_out", False)
-    if not isinstance(held_out, bool):
-        raise ManifestError(f"{where} ({repo}/{file_path}): held_out must be true or false")
-    batch = item.get("batch", "")
-    if not isinstance(batch, str):
-        raise ManifestError(f"{where} ({repo}/{file_path}): batch must be a string")
+        raise ManifestError(f"{where}: sha256 must be 64 lowercase hex")
+    note = _typed(where, item, "note", str, "")
+    held_out = _typed(where, item, "held_out", bool, False)
+    batch = _typed(where, item, "batch", str, "")
     return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out, batch)
 
 

@@ -9,6 +9,7 @@ nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Optional
 
 from codemods.modes.units import Pin, Unit, leaves
@@ -73,18 +74,24 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         for name in unit.kills:
             if name in needs:
                 needs[name] -= unit.modes
-        if unit.variants is not None:
-            for variant in unit.variants:
-                for name in variant.reads:
-                    needs.setdefault(name, set()).update(variant.modes)
-        elif usage:
-            for mode in unit.used:
-                for name in unit.use_reads.get(mode, unit.reads):
-                    needs.setdefault(name, set()).add(mode)
-        else:
-            for name in unit.reads:
-                needs.setdefault(name, set()).update(unit.needed)
+        for name, modes in _reads_by_mode(unit, usage):
+            needs.setdefault(name, set()).update(modes)
     return needs
+
+
+def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode]]]:
+    """What ``unit`` reads, and in which modes (as needed, or, with ``usage``, as used)."""
+    if unit.variants is not None:
+        for variant in unit.variants:
+            for name in variant.reads:
+                yield name, variant.modes
+    elif usage:
+        for mode in unit.used:
+            for name in unit.use_reads.get(mode, unit.reads):
+                yield name, (mode,)
+    else:
+        for name in unit.reads:
+            yield name, unit.needed
 
 
 def _branch_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
