@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Optional
 
 import libcst as cst
 
@@ -298,6 +298,20 @@ def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
         rest = orelse if type(orelse) is cst.If else orelse.body
         return always_exits(body.body) and always_exits(rest)
     return False
+
+
+def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
+    """The blocks of statements a compound statement holds (each branch, body, handler)."""
+    suites: list[cst.BaseSuite] = []
+    node: Optional[cst.CSTNode] = stmt
+    while isinstance(node, (cst.If, cst.Else, cst.For, cst.While, cst.With, cst.Try)):
+        suites.append(node.body)
+        if isinstance(node, cst.Try):
+            suites.extend(handler.body for handler in node.handlers)
+            suites.extend(part.body for part in (node.orelse, node.finalbody) if part)
+            break
+        node = getattr(node, "orelse", None)
+    return suites
 
 
 def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

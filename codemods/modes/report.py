@@ -4,6 +4,7 @@ worded by the rule it breaks, with the fix it gets and, when none, why."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -63,7 +64,28 @@ class Reporter:
                 continue
             finding = self._unit(unit, applied)
             if finding is not None:
-                found.append(finding)
+                found.extend(self._on_parts(unit, finding) or [finding])
+        return found
+
+    def _on_parts(self, unit: Unit, finding: Finding) -> list[Finding]:
+        """A compound statement judged whole is reported on the statements inside it that do
+        the work (one finding each, with the whole statement's fix), when any does."""
+        bad = unit.bad_modes()
+        found: list[Finding] = []
+        for part in leaves(unit.parts):
+            modes = bad & part.modes
+            codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
+            if not codes and not (finding.code == ef106.CODE and part.opaque_label):
+                continue
+            line, column = self.position(part.node)
+            if finding.code == ef106.CODE and part.opaque_label is not None:
+                message = ef106.RULE.format(helper=part.opaque_label)
+                code = ef106.CODE
+            else:
+                code = next(c for c in self.priority if c in codes)
+                where = mode_names(m for m in modes if part.blocked.get(m))
+                message = catalogue()[code].format(what=_describe(part), where=where)
+            found.append(replace(finding, code=code, message=message, line=line, column=column))
         return found
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:

@@ -82,6 +82,9 @@ class Unit:
     use_reads: dict[Mode, frozenset[str]] = field(default_factory=dict)
     used: frozenset[Mode] = frozenset()  # like ``needed``, counting only fields the mode reads
     nested_specs: list[NestedSpec] = field(default_factory=list)
+    #: A compound statement judged whole: its inner statements as units of their own, for
+    #: findings on the lines that do the work (``if use_tpu:`` holding the optimizer).
+    parts: list[Unit] = field(default_factory=list)
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
     excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
 
@@ -103,9 +106,10 @@ class Unit:
 
 
 def leaves(units: Iterable[Unit]) -> Iterator[Unit]:
-    """The units in order, with each mode ``if`` replaced by the units of its branches."""
+    """The units in order, with each mode ``if`` and ``with`` block replaced by the units of its
+    branches (a block's body is its one branch)."""
     for unit in units:
-        if unit.kind is UnitKind.MODE_IF:
+        if unit.kind in (UnitKind.MODE_IF, UnitKind.BLOCK):
             for branch in unit.branches:
                 yield from leaves(branch.units)
         else:

@@ -88,6 +88,10 @@ class Analyzer:
             unit = self._mode_if(stmt, state, live)
             if unit is not None:
                 return unit
+        if isinstance(stmt, cst.With):
+            unit = self._with_block(stmt, state, live)
+            if unit is not None:
+                return unit
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             if isinstance(small, cst.Return):
@@ -135,6 +139,35 @@ class Analyzer:
             terminates=frozenset(terminates),
         )
 
+    def _with_block(self, stmt: cst.With, state: State, live: frozenset[Mode]) -> Optional[Unit]:
+        """A ``with`` block whose header is neutral (a scope, a device, dependencies on what no
+        rule judges): its body runs once, so its statements are units of their own (a PREDICT
+        return inside ends PREDICT there). A header that builds or reads what a rule judges keeps
+        the block whole."""
+        if not isinstance(stmt.body, cst.IndentedBlock):
+            return None
+        for mode in live:
+            header = [self.calls.facts(item, state[mode]) for item in stmt.items]
+            tags: set[Tag] = set().union(*(c.tags for c in header))
+            for item in stmt.items:
+                for name in st.reads(item):
+                    tags |= state[mode].tags.get(name, frozenset())
+            if tags or any(c.creates_vars or c.seeds or c.opaque for c in header):
+                return None
+        defs = frozenset().union(*(st.defines(item) for item in stmt.items))
+        for mode in live:
+            bind(self.ctx, stmt, defs, frozenset(), state[mode], False, mode)
+        units, after = self.block(st.statements_of(stmt.body), state, live)
+        return Unit(
+            node=stmt,
+            modes=live,
+            kind=UnitKind.BLOCK,
+            reads=frozenset().union(*(st.reads(item) for item in stmt.items)),
+            defs=defs,
+            branches=[Branch(modes=live, units=units, terminal=not after)],
+            terminates=live - after,
+        )
+
     def _branch_modes(
         self,
         chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]],
@@ -173,6 +206,8 @@ class Analyzer:
         )
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        if not definition and not isinstance(stmt, cst.SimpleStatementLine):
+            unit.parts = self._parts(stmt, state, modes)
         for mode in modes:
             self._judge(unit, state[mode], mode, definition)
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -186,6 +221,15 @@ class Analyzer:
             if unit.kind is UnitKind.COMPOUND:
                 unit.nested_specs = self.specs.nested(stmt, state, modes)
         return unit
+
+    def _parts(self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]) -> list[Unit]:
+        """The statements inside a compound statement, each block walked on a copy of what the
+        modes know before it (the statement itself is judged whole)."""
+        parts: list[Unit] = []
+        for suite in st.inner_suites(stmt):
+            copy = {mode: state[mode].copy() for mode in modes}
+            parts.extend(self.block(st.statements_of(suite), copy, modes)[0])
+        return parts
 
     def _judge(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
         """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""

@@ -202,7 +202,7 @@ def model_fn(features, labels, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:9:safe", "EF101:10:safe",),
+            findings=("EF101:9:safe", "EF101:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -236,7 +236,7 @@ def model_fn(features, targets, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -266,7 +266,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -315,7 +315,7 @@ def passed(features, labels, mode, params):
 
 est = tf.estimator.Estimator(model_fn=passed)
 ''',
-            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none",),
+            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none"),
             after='''\
 import tensorflow as tf
 
@@ -408,7 +408,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -439,7 +439,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 

@@ -128,7 +128,7 @@ def model_fn(features, labels, mode, params):
         export_outputs={"out": tf.estimator.export.PredictOutput(predictions)},
     )
 ''',
-            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe",),
+            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe"),
             after='''\
 import tensorflow as tf
 from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK

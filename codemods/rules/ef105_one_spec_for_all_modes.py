@@ -150,7 +150,7 @@ def my_model_fn(features, labels, mode, params):
         return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
     return tf.estimator.EstimatorSpec(mode, loss=mse, train_op=train_op)
 ''',
-            findings=("EF101:6:safe", "EF102:7:safe", "EF105:10:safe",),
+            findings=("EF101:6:safe", "EF102:7:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
