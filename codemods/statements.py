@@ -314,6 +314,24 @@ def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
     return suites
 
 
+def headers(stmt: cst.BaseStatement) -> list[cst.CSTNode]:
+    """What a compound statement evaluates itself, outside its blocks: the tests of an ``if``
+    chain or a ``while``, a ``for``'s target and iterable, a ``with``'s items, the types of a
+    ``try``'s handlers."""
+    found: list[cst.CSTNode] = []
+    node: Optional[cst.CSTNode] = stmt
+    while isinstance(node, (cst.If, cst.While)):
+        found.append(node.test)
+        node = node.orelse
+    if isinstance(stmt, cst.For):
+        found += [stmt.target, stmt.iter]
+    elif isinstance(stmt, cst.With):
+        found += list(stmt.items)
+    elif isinstance(stmt, cst.Try):
+        found += [h.type for h in stmt.handlers if h.type is not None]
+    return found
+
+
 def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
     if type(suite) is cst.IndentedBlock:
         return list(suite.body)

@@ -3,7 +3,7 @@ worded by the rule it breaks, with the fix it gets and, when none, why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Optional
 
@@ -72,7 +72,7 @@ class Reporter:
         the work (one finding each, with the whole statement's fix), when any does."""
         bad = unit.bad_modes()
         found: list[Finding] = []
-        for part in leaves(unit.parts):
+        for part in _working_parts(unit, bad):
             modes = bad & part.modes
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
             if not codes and not (finding.code == ef106.CODE and part.opaque_label):
@@ -152,6 +152,17 @@ class Reporter:
             note=note,
             applied=applied,
         )
+
+
+def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
+    """The innermost statements of a compound unit that break a rule in ``bad`` modes (or hand
+    labels to a helper), through nested compound statements."""
+    for part in leaves(unit.parts):
+        deeper = list(_working_parts(part, bad)) if part.parts else []
+        if deeper:
+            yield from deeper
+        elif part.opaque_label or any(part.blocked.get(m) for m in bad & part.modes):
+            yield part
 
 
 def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tuple[FixKind, str]:

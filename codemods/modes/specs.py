@@ -81,6 +81,10 @@ class Specs:
         if not any(self.returned(ret.value, state[mode]) for mode in live):
             return unit
         unit.kind = UnitKind.SPEC
+        for mode in live:  # a field the mode ignores is no use of what it reads
+            ignored = self.ignored_args(stmt, mode)
+            if ignored:
+                unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
         unit.foreign = self.foreign(ret.value, state, live)
         direct = self.spec_call(ret.value)
         if direct is None or not unit.foreign:

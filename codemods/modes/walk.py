@@ -23,7 +23,7 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, State, bind, kills, mode_view, test_by_mode
-from codemods.modes.units import Branch, Unit
+from codemods.modes.units import Branch, Unit, leaves
 from codemods.modes.view import View, computes_nothing
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
@@ -226,10 +226,29 @@ class Analyzer:
         """The statements inside a compound statement, each block walked on a copy of what the
         modes know before it (the statement itself is judged whole)."""
         parts: list[Unit] = []
-        for suite in st.inner_suites(stmt):
-            copy = {mode: state[mode].copy() for mode in modes}
-            parts.extend(self.block(st.statements_of(suite), copy, modes)[0])
+        for suite, runs in self._suites_by_mode(stmt, state, modes):
+            copy = {mode: state[mode].copy() for mode in runs}
+            parts.extend(self.block(st.statements_of(suite), copy, runs)[0])
         return parts
+
+    def _suites_by_mode(
+        self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
+    ) -> list[tuple[cst.BaseSuite, frozenset[Mode]]]:
+        """Each block a compound statement holds, with the modes that may run it (a branch of an
+        ``if`` chain runs where its test, and no earlier one, is decided true or undecided)."""
+        if not isinstance(stmt, cst.If):
+            return [(suite, modes) for suite in st.inner_suites(stmt)]
+        found: list[tuple[cst.BaseSuite, frozenset[Mode]]] = []
+        node: Optional[cst.If | cst.Else] = stmt
+        remaining = modes
+        while isinstance(node, cst.If):
+            decided = test_by_mode(self.ctx, node.test, state, remaining)
+            found.append((node.body, frozenset(m for m, v in decided.items() if v is not False)))
+            remaining = frozenset(m for m, v in decided.items() if v is not True)
+            node = node.orelse
+        if isinstance(node, cst.Else):
+            found.append((node.body, remaining))
+        return found
 
     def _judge(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
         """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""
@@ -248,13 +267,30 @@ class Analyzer:
         if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
-        unit.blocked[mode] = self._blocked(unit, tags, judged)
+        if unit.parts:  # judged by its header and by its parts, each where it runs
+            parts = list(leaves(unit.parts))
+            header = self._blocked(unit, self._header_tags(stmt, facts), judged)
+            unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
+            if mode is Mode.PREDICT:
+                unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
+        else:
+            unit.blocked[mode] = self._blocked(unit, tags, judged)
         unit.excusable[mode] = frozenset(
             p.code for p in self.ctx.policies if mode in p.used_in
         )
         if mode is Mode.PREDICT and unit.opaque_label is not None:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+
+    def _header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> set[Tag]:
+        """What a compound statement's own header (tests, iterables, context managers) builds
+        or reads."""
+        tags: set[Tag] = set()
+        for expr in st.headers(stmt):
+            tags |= self.calls.facts(expr, facts).tags
+            for name in st.reads(expr):
+                tags |= facts.tags.get(name, frozenset())
+        return tags
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
