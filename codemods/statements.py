@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Optional
 
 import libcst as cst
@@ -38,6 +38,36 @@ def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
         return reads(node)
     kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
     return reads(kept) if isinstance(kept, cst.CSTNode) else set()
+
+
+def is_none_test(node: cst.CSTNode) -> bool:
+    """``x is None``, ``x is not None``, ``x == None`` or ``x != None`` (either way round)."""
+    if type(node) is not cst.Comparison or len(node.comparisons) != 1:
+        return False
+    target = node.comparisons[0]
+    if not isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
+        return False
+    sides = (node.left, target.comparator)
+    return any(type(side) is cst.Name and side.value == "None" for side in sides)
+
+
+class _NoNoneTests(cst.CSTTransformer):
+    def leave_Comparison(
+        self, original_node: cst.Comparison, updated_node: cst.Comparison
+    ) -> cst.BaseExpression:
+        return cst.Name("None") if is_none_test(original_node) else updated_node
+
+
+def value_reads(node: cst.CSTNode, dropped: Sequence[cst.Arg] = ()) -> set[str]:
+    """The names whose values ``node`` uses, outside the call arguments ``dropped``: a name only
+    tested against None (``labels is not None``) is not used (None or not, it computes nothing)."""
+    if not any(is_none_test(n) for n in own_nodes(node)):
+        return reads_without(node, list(dropped))
+    kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
+    if not isinstance(kept, cst.CSTNode):
+        return set()
+    tested = kept.visit(_NoNoneTests())
+    return reads(tested) if isinstance(tested, cst.CSTNode) else set()
 
 
 def _reads(node: cst.CSTNode, out: set[str]) -> None:

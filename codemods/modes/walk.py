@@ -28,7 +28,7 @@ from codemods.modes.view import View, computes_nothing
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
-def _assigns_none(stmt: cst.BaseStatement) -> bool:
+def _assigns_none(stmt: cst.CSTNode) -> bool:
     """``x = None`` or ``a = b = None`` alone on its line."""
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
         small = stmt.body[0]
@@ -288,14 +288,14 @@ class Analyzer:
         tags: set[Tag] = set()
         for expr in st.headers(stmt):
             tags |= self.calls.facts(expr, facts).tags
-            for name in st.reads(expr):
+            for name in st.value_reads(expr):
                 tags |= facts.tags.get(name, frozenset())
         return tags
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
         None here or comes from a helper that gates the tag itself."""
-        if is_none_literal(view) or _assigns_none(unit.node):
+        if is_none_literal(view) or _assigns_none(view):
             return set()
         return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
 
@@ -313,10 +313,10 @@ class Analyzer:
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
-        for name in st.reads_without(view, ignored + [arg for arg, _ in gated]):
+        for name in st.value_reads(view, ignored + [arg for arg, _ in gated]):
             tags |= facts.tags.get(name, frozenset())
         for arg, gates in gated:
-            for name in st.reads(arg.value):
+            for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags
 

@@ -70,6 +70,25 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="none_guards_on_labels",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = labels or tf.zeros_like(logits)
+    probabilities = tf.nn.sigmoid(logits)
+    mask = labels is not None and tf.cast(labels > 0, tf.float32)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.log_loss(targets, probabilities, weights=mask)
+    if labels is not None and mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="mode_keys_the_file_cannot_resolve",
             source='''\
 import tensorflow as tf
