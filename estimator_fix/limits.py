@@ -5,16 +5,35 @@ indentation levels, its recursion limit); LibCST's native parser has no such gua
 the C stack on such a file, killing the process. So the engine asks Python first. And LibCST does
 not reproduce every file byte for byte (a form feed in the indentation of a line is dropped): such
 a file is analysed, but not rewritten.
+
+Size and time: LibCST needs about 500 bytes of memory per byte it parses, so no more than
+``MAX_PARSE_BYTES`` of a file (what is left once the definitions that cannot matter are elided)
+reach it; and every command gives each file at most its ``--timeout`` (``deadline``).
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import math
+import signal
+import threading
 import warnings
+from collections.abc import Iterator
+from types import FrameType
 
 from estimator_fix.elision import split_lines
 
 TOO_DEEP = "too deeply nested"
+
+#: The most source text (bytes) handed to LibCST for one file: about 500 MB of memory at worst.
+MAX_PARSE_BYTES = 2**20
+
+#: Seconds one file may take before it is reported as timed out (every command's default).
+DEFAULT_TIMEOUT = 120.0
+
+#: The longest timer the operating system takes; a longer timeout is no limit at all.
+_LONGEST_TIMER = 2.0**31 - 1
 
 # CPython's messages for nesting past its limits (tokenizer, parser and compiler).
 _NESTING_MESSAGES = (
@@ -59,3 +78,59 @@ def roundtrip_problem(source: bytes, rendered: bytes) -> str:
         f"not rewritten: LibCST would not write line {line} back as it is ({what}); "
         "findings are reported, no fix is applied"
     )
+
+
+def too_large(size: int) -> str | None:
+    """Why ``size`` bytes of code are too many to parse with LibCST, or None."""
+    if size <= MAX_PARSE_BYTES:
+        return None
+    return (
+        f"too large to analyse: {size / 2**20:.1f} MB of code around its model_fns "
+        f"(the limit is {MAX_PARSE_BYTES // 2**20} MB: parsing it would take gigabytes)"
+    )
+
+
+def timeout_seconds(value: float | None) -> float | None:
+    """A ``--timeout`` value as a timer length: None for no limit (0, infinity, or longer than
+    any timer); ValueError for NaN or a negative number."""
+    if value is None:
+        return None
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"must be a number of seconds (0 or inf: no limit), not {value}")
+    if value == 0 or value > _LONGEST_TIMER:
+        return None
+    return value
+
+
+class FileTimeout(BaseException):
+    """Raised when one file takes longer than allowed.
+
+    A BaseException so that the engine's guard against codemod crashes does not catch it.
+    """
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise FileTimeout in this thread after ``seconds`` (where timers work: the main thread of
+    a POSIX process; a thread of a Dask worker runs without a limit). None, 0 or infinity: no
+    limit."""
+    seconds = timeout_seconds(seconds)
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise FileTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
