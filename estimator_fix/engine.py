@@ -18,6 +18,7 @@ the syntax tree (``estimator_fix.elision``), so a huge file costs what its model
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ from estimator_fix.limits import (
     TOO_DEEP,
     FileTimeout,
     deadline,
-    nesting_error,
+    parse_tree,
     roundtrip_problem,
     too_large,
 )
@@ -233,17 +234,17 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
         return Skipped(name, reason)
     if not might_contain_estimator_code(data):
         return Unchanged(name, ())
-    reason = decode_check(name, data)
+    reason = too_large(len(data)) or decode_check(name, data)
     if reason is not None:
         return Skipped(name, reason)
     text = decode_source(data)
-    reason = nesting_error(text)
+    tree, reason = parse_tree(text)
     if reason is not None:
         return Skipped(name, reason)
     cr_only = b"\r" in data and b"\n" not in data
     source = data.replace(b"\r", b"\n") if cr_only else data
     try:
-        result = _process(name, source, settings)
+        result = _process(name, source, settings, tree)
     except RecursionError:
         return Skipped(name, f"{TOO_DEEP} (LibCST's recursion limit)")
     if isinstance(result, Changed):
@@ -257,10 +258,13 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
     return result
 
 
-def _process(name: str, source: bytes, settings: Settings) -> FileResult:
-    """The codemods on ``source``, through a copy without the definitions that cannot matter."""
-    elided = elide(source, decode_source(source), PREFILTER_MARKERS)
-    reason = too_large(len(source if elided is None else elided.source))
+def _process(
+    name: str, source: bytes, settings: Settings, tree: ast.Module | None
+) -> FileResult:
+    """The codemods on ``source`` (``tree``: its ``ast``, if it parses), through a copy without
+    the definitions that cannot matter."""
+    elided = elide(source, decode_source(source), PREFILTER_MARKERS, tree)
+    reason = too_large(len(source if elided is None else elided.source), kept=True)
     if reason is not None:
         return Skipped(name, reason)
     if elided is None:

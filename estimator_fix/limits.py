@@ -6,9 +6,11 @@ the C stack on such a file, killing the process. So the engine asks Python first
 not reproduce every file byte for byte (a form feed in the indentation of a line is dropped): such
 a file is analysed, but not rewritten.
 
-Size and time: LibCST needs about 500 bytes of memory per byte it parses, so no more than
-``MAX_PARSE_BYTES`` of a file (what is left once the definitions that cannot matter are elided)
-reach it; and every command gives each file at most its ``--timeout`` (``deadline``).
+Size and time: Python's parser needs about 150 bytes of memory per byte of source and LibCST's
+about 500, so a file with Estimator code is parsed by Python only up to ``MAX_SOURCE_PARSE_BYTES``
+and no more than ``MAX_PARSE_BYTES`` of it (what is left once the definitions that cannot matter
+are elided) reach LibCST; and every command gives each file at most its ``--timeout``
+(``deadline``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from estimator_fix.elision import split_lines
 
 TOO_DEEP = "too deeply nested"
 
+#: The largest file with Estimator code that is parsed at all: about 600 MB of memory at worst.
+MAX_SOURCE_PARSE_BYTES = 4 * 2**20
 #: The most source text (bytes) handed to LibCST for one file: about 500 MB of memory at worst.
 MAX_PARSE_BYTES = 2**20
 
@@ -44,25 +48,32 @@ _NESTING_MESSAGES = (
 )
 
 
-def nesting_error(text: str) -> str | None:
-    """One line when ``text`` nests deeper than Python itself accepts, else None.
+def parse_tree(text: str) -> tuple[ast.Module | None, str | None]:
+    """``text`` parsed by Python's own parser (None when it does not parse), and one line when it
+    nests deeper than Python itself accepts (else None). Parsed once, so that a large file is
+    not parsed twice (the elision reuses the tree).
 
     Other syntax errors are not reported here (the parser names them better, Python 2 included).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         message = (exc.msg or "").splitlines()[0] if exc.msg else ""
         if any(limit in message for limit in _NESTING_MESSAGES):
-            return f"{TOO_DEEP}: {message} at line {exc.lineno} (Python refuses it too)"
-        return None
+            return None, f"{TOO_DEEP}: {message} at line {exc.lineno} (Python refuses it too)"
+        return None, None
     except (RecursionError, MemoryError):
-        return f"{TOO_DEEP}: Python's parser gives up on it"
+        return None, f"{TOO_DEEP}: Python's parser gives up on it"
     except ValueError:
-        return None
-    return None
+        return None, None
+    return tree if isinstance(tree, ast.Module) else None, None
+
+
+def nesting_error(text: str) -> str | None:
+    """One line when ``text`` nests deeper than Python itself accepts, else None."""
+    return parse_tree(text)[1]
 
 
 def roundtrip_problem(source: bytes, rendered: bytes) -> str:
@@ -80,13 +91,16 @@ def roundtrip_problem(source: bytes, rendered: bytes) -> str:
     )
 
 
-def too_large(size: int) -> str | None:
-    """Why ``size`` bytes of code are too many to parse with LibCST, or None."""
-    if size <= MAX_PARSE_BYTES:
+def too_large(size: int, *, kept: bool = False) -> str | None:
+    """Why a file of ``size`` bytes (``kept``: the code around its model_fns, once the rest is
+    elided) is too large to parse, or None."""
+    limit = MAX_PARSE_BYTES if kept else MAX_SOURCE_PARSE_BYTES
+    if size <= limit:
         return None
+    what = "of code around its model_fns" if kept else "with Estimator code"
     return (
-        f"too large to analyse: {size / 2**20:.1f} MB of code around its model_fns "
-        f"(the limit is {MAX_PARSE_BYTES // 2**20} MB: parsing it would take gigabytes)"
+        f"too large to analyse: {size / 2**20:.1f} MB {what} (the limit is "
+        f"{limit // 2**20} MB: parsing it would take gigabytes of memory)"
     )
 
 

@@ -55,9 +55,9 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-#: The largest Python file estimator-fix reads: Python's own parser needs about 150 bytes of
-#: memory per byte of source (a larger file is one line saying so, not gigabytes of memory).
-MAX_SOURCE_BYTES = 8 * 2**20
+#: The largest Python file estimator-fix reads (whether one this large is parsed is
+#: ``limits.too_large``'s call: a generated module without Estimator code is only prefiltered).
+MAX_SOURCE_BYTES = 64 * 2**20
 #: The largest notebook read (outputs such as images make notebooks large; only code is parsed).
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 #: The largest configuration file read (pyproject.toml, --config, .gitignore).
