@@ -68,6 +68,10 @@ def analyse_chunk(
     return [analyse(task, settings, timeout) for task in tasks]
 
 
-def ignore_interrupts() -> None:
-    """Process-pool initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+def start_worker() -> None:
+    """Process-pool initializer: Ctrl-C is the parent's to handle (it stops the workers), and
+    the worker dies with its parent (``lifeline``)."""
+    from estimator_fix.migration.lifeline import bind_to_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bind_to_parent()
