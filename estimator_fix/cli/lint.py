@@ -137,8 +137,10 @@ def _results(
         result = process_file(file, settings, timeout)
         if isinstance(result, Skipped):
             out.error(result.path, result.reason)
-        elif isinstance(result, Failed):
+        elif isinstance(result, Failed) and result.reason.startswith("internal error"):
             out.error(result.path, f"{result.reason} (please report this bug)")
+        elif isinstance(result, Failed):  # a timeout
+            out.error(result.path, result.reason)
         else:
             for warning in result.warnings:
                 out.warning(result.path, warning)

@@ -82,6 +82,8 @@ class _Collector:
         if not rel.endswith(SUFFIXES):
             return
         path = self.root / rel
+        if any(rel.startswith(folder) for folder in self.unreadable if folder.endswith("/")):
+            return  # its folder is listed already
         try:
             mode = os.lstat(path).st_mode
         except FileNotFoundError:
