@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from estimator_fix.sources import decode_source, detect_encoding
 
@@ -48,7 +49,8 @@ def _terminate(lines: Iterable[str]) -> str:
 
 
 def _name(path: str) -> str:
-    return path.replace("\\", "/").lstrip("/")
+    # '/'-separated (a backslash is a separator on Windows only: elsewhere it is part of a name)
+    return PurePath(path).as_posix().lstrip("/")
 
 
 def _quoted(name: bytes) -> bytes:

@@ -77,10 +77,25 @@ class Extracted:
 
 
 def _load(data: bytes) -> tuple[str, Any]:
+    """The notebook's text and its content, read by nbformat after the checks that give a
+    malformed notebook a clear reason (NotebookError)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise NotebookError(f"cannot decode the notebook as utf-8 ({exc.reason})") from None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid JSON"
+        raise NotebookError(f"not a readable notebook: {first[:120]}") from None
+    if not isinstance(raw, dict):
+        raise NotebookError("not a readable notebook: its JSON is not an object")
+    major = raw.get("nbformat")
+    if major != 4:
+        raise NotebookError(f"notebook format v{major} is not supported (only v4)")
+    if not isinstance(raw.get("cells"), list):
+        raise NotebookError("malformed notebook: its cells are not a list")
+    _check_cells(raw["cells"])
     try:
         import nbformat.reader
     except ImportError:
@@ -89,18 +104,9 @@ def _load(data: bytes) -> tuple[str, Any]:
         ) from None
     try:
         notebook = nbformat.reader.reads(text)  # type: ignore[no-untyped-call]
-    except (ValueError, RecursionError) as exc:  # NotJSONError, a bad structure, too deep
-        first = str(exc).splitlines()[0] if str(exc) else "invalid JSON"
+    except Exception as exc:  # nbformat's own verdict: NotJSONError, ValidationError…
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise NotebookError(f"not a readable notebook: {first[:120]}") from None
-    if not isinstance(notebook, dict):
-        raise NotebookError("not a readable notebook: its JSON is not an object")
-    try:
-        major, _ = nbformat.reader.get_version(notebook)  # type: ignore[no-untyped-call]
-    except (TypeError, ValueError, AttributeError):
-        major = notebook.get("nbformat")
-    if major != 4 or not isinstance(notebook.get("cells"), list):
-        raise NotebookError(f"notebook format v{major} is not supported (only v4)")
-    _check_cells(notebook["cells"])
     return text, notebook
 
 

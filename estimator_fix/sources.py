@@ -178,6 +178,8 @@ def detect_encoding(data: bytes) -> str:
 
     Raises SyntaxError for an unknown or contradictory declaration.
     """
+    if b"\r" in data[:2048]:  # lines may end in CR alone; tokenize only splits at LF
+        data = data[:2048].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + data[2048:]
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return encoding
 
