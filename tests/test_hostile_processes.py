@@ -79,9 +79,9 @@ def test_killing_the_main_process_leaves_no_worker(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    workers: set[int] = set()
     try:
         deadline = time.monotonic() + 60
-        workers: set[int] = set()
         while time.monotonic() < deadline and len(workers) < 4:  # fork server, tracker, 2 workers
             time.sleep(0.2)
             workers = _descendants(main.pid)
@@ -92,11 +92,11 @@ def test_killing_the_main_process_leaves_no_worker(tmp_path: Path) -> None:
         while _alive(workers) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _alive(workers)
-    finally:
-        for pid in _alive(_descendants(main.pid)):  # only if the test failed
-            os.kill(pid, signal.SIGKILL)
+    finally:  # only if the test failed: what it started must not outlive it
         if main.poll() is None:
             main.kill()
+        for pid in _alive(workers):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _serve(handler: object) -> Iterator[int]:
