@@ -56,7 +56,7 @@ def console(
         capture_output=True,
         timeout=timeout,
         check=False,
-        preexec_fn=_drop_privileges if unprivileged else None,
+        preexec_fn=drop_file_access if unprivileged else None,
         env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
     )
 
@@ -66,7 +66,9 @@ _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
 _PR_CAPBSET_DROP = 24
 
 
-def _drop_privileges() -> None:
+def drop_file_access() -> None:
+    """In a child process about to run a command: as root, give up root's power to read and
+    write any file whatever its mode (so that a mode of 0 bites); otherwise nothing."""
     if os.geteuid() != 0:
         return
     libc = ctypes.CDLL(None, use_errno=True)
@@ -80,7 +82,7 @@ def need_permissions() -> None:
     if os.geteuid() != 0:
         return
     try:
-        subprocess.run(["true"], preexec_fn=_drop_privileges, check=True)
+        subprocess.run(["true"], preexec_fn=drop_file_access, check=True)
     except (OSError, subprocess.SubprocessError):
         pytest.skip("running as root without the right to drop root's file-access capabilities")
 

@@ -23,6 +23,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
+from estimator_fix.lifeline import RUN_ENV
 from estimator_fix.migration.worker import Outcome, Task, analyse_chunk, start_worker
 from estimator_fix.reporting import printable
 from estimator_fix.results import Failed, Settings
@@ -115,7 +116,7 @@ def _context() -> Any:
         # The lifeline first: the fork server dies with this process (see its docstring).
         context.set_forkserver_preload(
             [
-                "estimator_fix.migration.lifeline",
+                "estimator_fix.lifeline",
                 "estimator_fix.migration.worker",
                 "estimator_fix.engine",
             ]
@@ -135,6 +136,7 @@ class LocalPool:
         self._pool = self._start()
 
     def _start(self) -> futures.ProcessPoolExecutor:
+        os.environ[RUN_ENV] = str(os.getpid())  # for the lifeline of the processes it starts
         return futures.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=_context(), initializer=start_worker
         )

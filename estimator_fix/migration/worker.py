@@ -71,7 +71,7 @@ def analyse_chunk(
 def start_worker() -> None:
     """Process-pool initializer: Ctrl-C is the parent's to handle (it stops the workers), and
     the worker dies with its parent (``lifeline``)."""
-    from estimator_fix.migration.lifeline import bind_to_parent
+    from estimator_fix.lifeline import bind_to_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     bind_to_parent()
