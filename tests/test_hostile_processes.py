@@ -70,6 +70,7 @@ run(MigrationOptions(repo=Path(sys.argv[1]), jobs=2, settings=Settings(codemods=
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_the_main_process_leaves_no_worker(tmp_path: Path) -> None:
     repo = write_tree(tmp_path / "repo", {f"m{i}.py": b"# SLOW model_fn\n" for i in range(4)})
@@ -141,6 +142,7 @@ def _banner(connection: socket.socket, stop: threading.Event) -> None:
         stop.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("handler", "reason"),
     [
