@@ -38,7 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_check import timed  # noqa: E402
 
-from tests.hostile import AFTER, BEFORE, ROOT, drop_file_access, git  # noqa: E402
+from tests.hostile import (  # noqa: E402
+    AFTER,
+    BEFORE,
+    ROOT,
+    drop_file_access,
+    git,
+    write_tree,
+)
 
 COMMAND = [sys.executable, "-c", "from estimator_fix.cli import main; main()"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
@@ -84,20 +91,12 @@ class Case:
 # -- sandboxes --------------------------------------------------------------------------------
 
 
-def put(root: Path, files: dict[str | bytes, bytes]) -> None:
-    for rel, data in files.items():
-        path = os.path.join(os.fsencode(root), os.fsencode(rel))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
-
-
 def repo(root: Path, extra: dict[str | bytes, bytes] | None = None) -> Path:
     """The sandbox's repository (one fixable model_fn) and a file outside it."""
-    put(root, {"repo/trainer/model.py": BEFORE, "repo/README.md": b"# demo\n"})
-    put(root, {"outside/keep.txt": b"not estimator-fix's to write\n"})
+    write_tree(root, {"repo/trainer/model.py": BEFORE, "repo/README.md": b"# demo\n"})
+    write_tree(root, {"outside/keep.txt": b"not estimator-fix's to write\n"})
     if extra:
-        put(root / "repo", extra)
+        write_tree(root / "repo", extra)
     return root / "repo"
 
 
@@ -399,7 +398,7 @@ def _notebook_layout(sandbox: Path) -> None:
     text = json.dumps(data, indent=2, sort_keys=False, ensure_ascii=True)
     text = text.replace('"@@NUMBER@@"', "1.0E-5").replace('"@@URL@@"', '"http:\\/\\/x.org\\/a"')
     text = text.replace('"nbformat": 4', '"nbformat": 3, "nbformat": 4')
-    put(sandbox, {"repo/nb.ipynb": text.replace("\n", "\r\n").encode()})
+    write_tree(sandbox, {"repo/nb.ipynb": text.replace("\n", "\r\n").encode()})
 
 
 def _outside_cell_kept(ran: Ran) -> str | None:
@@ -429,7 +428,7 @@ def _mode_kept(ran: Ran) -> str | None:
 
 
 def _migrate_notebook(sandbox: Path) -> None:
-    put(sandbox, {"repo/nb.ipynb": DEMO_NOTEBOOK.read_bytes()})
+    write_tree(sandbox, {"repo/nb.ipynb": DEMO_NOTEBOOK.read_bytes()})
     subprocess.run([*COMMAND, "migrate", "repo", "--out", "migrated", "-q", "-j", "1"],
                    cwd=sandbox, env=ENV, capture_output=True, check=False)
 
@@ -481,7 +480,7 @@ def corpus() -> list[Case]:
              lambda s: repo(s, {NOT_UTF8: BEFORE}), finished(0, applies("fix.patch")),
              targets=("fix.patch", "repo/" + CACHE)),
         Case("report .md: a non-UTF-8 file name", [*migrate, "--report", "r.md"],
-             lambda s: (repo(s, {NOT_UTF8: BEFORE}), put(s, {"r.md": b"previous\n"})),
+             lambda s: (repo(s, {NOT_UTF8: BEFORE}), write_tree(s, {"r.md": b"previous\n"})),
              finished(0), targets=("r.md", "repo/" + CACHE)),
         Case("check sarif: a non-UTF-8 file name", ["check", "--format", "sarif", "repo"],
              lambda s: repo(s, {NOT_UTF8: BEFORE}), finished(1)),

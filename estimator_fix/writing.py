@@ -138,33 +138,25 @@ def sweep(dir_fd: int) -> None:
         return
     now = time.time()
     for name in names:
-        if not _stale(name, dir_fd, now):
-            continue
-        with contextlib.suppress(OSError):
-            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-            if stat.S_ISDIR(st.st_mode):
-                inner = os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-                try:
-                    _remove_contents(inner)
-                finally:
-                    os.close(inner)
-                os.rmdir(name, dir_fd=dir_fd)
-            else:
-                os.unlink(name, dir_fd=dir_fd)
+        if _stale(name, dir_fd, now):
+            with contextlib.suppress(OSError):
+                _remove(name, dir_fd)
 
 
-def _remove_contents(dir_fd: int) -> None:
-    for name in os.listdir(dir_fd):
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        if stat.S_ISDIR(st.st_mode):
-            inner = os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
-            try:
-                _remove_contents(inner)
-            finally:
-                os.close(inner)
-            os.rmdir(name, dir_fd=dir_fd)
-        else:
-            os.unlink(name, dir_fd=dir_fd)
+def _remove(name: str, dir_fd: int) -> None:
+    """Remove the entry ``name`` of the directory ``dir_fd``, a whole tree for a directory,
+    without following links."""
+    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if not stat.S_ISDIR(st.st_mode):
+        os.unlink(name, dir_fd=dir_fd)
+        return
+    inner = os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+    try:
+        for entry in os.listdir(inner):
+            _remove(entry, inner)
+    finally:
+        os.close(inner)
+    os.rmdir(name, dir_fd=dir_fd)
 
 
 def _create_temp(dir_fd: int, name: str) -> tuple[int, str]:
@@ -446,9 +438,15 @@ def write_beneath(root: str | os.PathLike[str], rel: str, data: bytes) -> None:
 
 
 def staging_name(target: str | os.PathLike[str]) -> Path:
-    """Where a copy of a tree is built before it takes the name ``target`` (a sibling whose
-    name the sweep recognises once its run is gone)."""
+    """Where a copy of a tree is built before it takes the name ``target``: a sibling whose name
+    the sweep recognises once its run is gone (the copies killed runs left there are swept)."""
     path = Path(os.path.abspath(target))
+    with contextlib.suppress(OSError):
+        fd = os.open(path.parent, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+        try:
+            sweep(fd)
+        finally:
+            os.close(fd)
     return path.parent / temp_name(path.name)
 
 

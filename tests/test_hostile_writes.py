@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from estimator_fix import writing
 from estimator_fix.migration import MigrationOptions, Progress, run
 from estimator_fix.migration.cache import CACHE_DIR
 from estimator_fix.sources import SourceError
@@ -37,6 +38,12 @@ from tests.hostile import AFTER, BEFORE, FAKE, FIXED, ROOT, SOURCE, cli, snapsho
 @pytest.fixture(autouse=True)
 def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)
+    return int(done.stdout)
 
 
 def repo_with_model(root: Path) -> Path:
@@ -153,7 +160,9 @@ def test_out_leaves_special_files_out_and_lists_them(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["out", "repo"]  # no staging copy left behind
 
 
-def test_interrupted_out_leaves_no_copy_and_the_rerun_works(tmp_path: Path) -> None:
+def test_interrupted_out_leaves_no_copy_and_the_rerun_works(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     repo = write_tree(tmp_path / "repo", {f"m{i}.py": SOURCE for i in range(4)})
     options = MigrationOptions(
         repo=repo, mode="out", destination=tmp_path / "out", jobs=1, settings=FAKE, cache=False
@@ -165,9 +174,13 @@ def test_interrupted_out_leaves_no_copy_and_the_rerun_works(tmp_path: Path) -> N
 
     assert run(options, on_progress=interrupt).interrupted
     assert sorted(os.listdir(tmp_path)) == ["repo"]
+    killed = tmp_path / f".out.ef-{_dead_pid()}-abc123.tmp"  # what a killed run leaves
+    write_tree(killed, {"m0.py": SOURCE, "deep/m1.py": SOURCE})
+    monkeypatch.setattr(writing, "_swept", set())  # as a new process finds it
     again = run(options)
     assert not again.interrupted and again.fixed == 4
     assert (tmp_path / "out" / "m3.py").read_bytes() == FIXED
+    assert sorted(os.listdir(tmp_path)) == ["out", "repo"]
 
 
 # -- 13. modes, owners, long names, stale temp files, concurrent runs ----------------------------
@@ -204,9 +217,7 @@ def test_temp_names_fit_the_limit(name: str) -> None:
 
 def test_stale_temp_files_of_killed_runs_are_swept(tmp_path: Path) -> None:
     write_tree(tmp_path, {"model.py": BEFORE})
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
-                          capture_output=True, text=True).stdout.strip()
-    stale = f".model.py.ef-{dead}-abc123.tmp"
+    stale = f".model.py.ef-{_dead_pid()}-abc123.tmp"
     legacy = ".model.py.k3j5h2g1.tmp"  # what mkstemp named them before
     recent = ".model.py.q9w8e7r6.tmp"  # too young to be judged stale
     for name in (stale, legacy, recent):
