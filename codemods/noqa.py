@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Mapping
 from typing import Optional
 
-#: A suppression directive inside one comment; ``codes`` is absent for a bare ``# noqa``.
+#: A suppression directive inside one comment; ``codes`` is absent when it names none.
 NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Za-z]+[0-9]+)*))?",
     re.IGNORECASE,

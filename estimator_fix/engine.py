@@ -166,7 +166,8 @@ def _chain(
         if rendered != current_bytes:
             current, current_bytes, pristine = cst.parse_module(rendered), rendered, False
             # The findings of these runs are not reported: no positions for them.
-            facts = ModuleFacts(current, decode_source(rendered), positions=False)
+            names = facts.model_fn_names
+            facts = ModuleFacts(current, decode_source(rendered), False, names)
     return current_bytes, current, facts
 
 
@@ -232,7 +233,7 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
     reason = binary_reason(data)
     if reason is not None:
         return Skipped(name, reason)
-    if not might_contain_estimator_code(data):
+    if not might_contain_estimator_code(data, settings.markers):
         return Unchanged(name, ())
     reason = too_large(len(data)) or decode_check(name, data)
     if reason is not None:
@@ -263,7 +264,7 @@ def _process(
 ) -> FileResult:
     """The codemods on ``source`` (``tree``: its ``ast``, if it parses), through a copy without
     the definitions that cannot matter."""
-    elided = elide(source, decode_source(source), PREFILTER_MARKERS, tree)
+    elided = elide(source, decode_source(source), settings.markers, tree)
     reason = too_large(len(source if elided is None else elided.source), kept=True)
     if reason is not None:
         return Skipped(name, reason)
@@ -322,7 +323,7 @@ def _fix(
     findings: list[Finding] = []
     warnings: list[str] = []
     silenced: set[str] = set()  # codes whose fix a noqa comment turns off for this file
-    facts = ModuleFacts(module, text)
+    facts = ModuleFacts(module, text, model_fn_names=settings.model_fn_names)
     runs = [
         _run_one(cmd, module, name, settings.unsafe_fixes, select, facts) for cmd, select in plan
     ]
@@ -382,7 +383,7 @@ def _visible(
 ) -> set[tuple[str, int, int]]:
     """The findings (code, line, column) of ``text`` after the engine's own noqa filter."""
     module = cst.parse_module(text)
-    facts = ModuleFacts(module, text)
+    facts = ModuleFacts(module, text, model_fn_names=settings.model_fn_names)
     found: set[tuple[str, int, int]] = set()
     for command, select in plan:
         run = _run_one(command, module, name, settings.unsafe_fixes, select, facts)

@@ -82,6 +82,7 @@ def fingerprint(settings: Settings) -> str:
         "select": sorted(settings.select) if settings.select is not None else None,
         "ignore": sorted(settings.ignore),
         "unsafe_fixes": settings.unsafe_fixes,
+        "model_fn_names": sorted(settings.model_fn_names),
         "codemods": [f"{c.__module__}.{c.__qualname__}" for c in settings.codemods or ()],
     }
     digest.update(json.dumps(described, sort_keys=True).encode())
