@@ -471,6 +471,8 @@ def corpus() -> list[Case]:
         # 3. many statements, huge lines
         Case("check: 8,000 statements on one line", ["check", "repo/one_line.py"],
              lambda s: repo(s, {"one_line.py": ONE_LINE}), finished(0)),
+        Case("check: the same 8,000 statements, one a line", ["check", "repo/lines.py"],
+             lambda s: repo(s, {"lines.py": ONE_LINE.replace(b"; ", b"\n")}), finished(0)),
         Case("check: a 5 MB line of statements", ["check", "repo/big.py"],
              lambda s: repo(s, {"big.py": FIVE_MB_LINE}), refused("too large to analyse")),
         Case("fix: a 5 MB one-line list", ["fix", "repo/big.py"],
@@ -572,7 +574,8 @@ def rows(cases: list[Case], base: Path) -> Iterator[str]:
     yield "|---|---|---:|---:|---:|---:|---|"
     for case in cases:
         ran, outside, verdict = run_case(case, base)
-        shown = " ".join(case.args).replace("|", "\\|").replace("\n", "\\n")
+        args = [a if len(a) < 40 else f"{a[:10]}…({len(a)} characters)" for a in case.args]
+        shown = " ".join(args).replace("|", "\\|").replace("\n", "\\n")
         rss = f"{ran.peak_rss / 2**20:.0f}" if ran.peak_rss else "-"
         yield (
             f"| {case.name} | `estimator-fix {shown}` | {ran.returncode} | {outside} | "
