@@ -15,11 +15,15 @@ from codemods.modes.state import Facts, SpecCall, State, test_by_mode
 from codemods.modes.units import NestedSpec, SpecVariant, Unit
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.tree import children
-from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, UnitKind
+from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
 
 def noneish(value: Value) -> bool:
     return value is MAYBE_NONE or (isinstance(value, Const) and value.value is None)
+
+
+def _from_labels(node: cst.CSTNode, facts: Facts) -> bool:
+    return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
 
 
 def field_modes(name: str) -> frozenset[Mode]:
@@ -90,17 +94,20 @@ class Specs:
     def foreign(
         self, value: Optional[cst.BaseExpression], state: State, live: frozenset[Mode]
     ) -> dict[Mode, list[str]]:
-        """Per mode, the fields set (not None) that the mode ignores in the spec returned."""
+        """Per mode, the fields of the spec returned that the mode ignores and that make it
+        build or need what it should not (EF105's ``harmful``)."""
         foreign: dict[Mode, list[str]] = {}
         for mode in live:
-            evaluator = self.ctx.evaluator(state[mode].values)
+            facts = state[mode]
+            evaluator = self.ctx.evaluator(facts.values)
             names: list[str] = []
-            for call, leaf in self.returned(value, state[mode]):
+            for call, leaf in self.returned(value, facts):
                 for name, arg in spec_fields(call, leaf) or []:
                     if (
                         mode not in field_modes(name)
-                        and not noneish(evaluator.eval(arg.value))
                         and name not in names
+                        and not noneish(evaluator.eval(arg.value))
+                        and ef105.harmful(name, mode, _from_labels(arg.value, facts))
                     ):
                         names.append(name)
             if names:

@@ -84,9 +84,10 @@ def bind(
     tags: frozenset[Tag],
     facts: Facts,
     mode_aware: bool,
+    mode: Mode,
 ) -> None:
-    """Record what the names ``stmt`` defines carry after it, in one mode. A mode-aware helper's
-    results may be None (it gates itself)."""
+    """Record what the names ``stmt`` defines carry after it, in ``mode``. A mode-aware
+    helper's results may be None (it gates itself)."""
     value: Value = MAYBE_NONE if mode_aware else UNKNOWN
     single = single_assign(stmt)
     if single is not None and not mode_aware:
@@ -96,6 +97,7 @@ def bind(
         # merely built under a mode test (``dropout(..., training=...)``) is not one.
         if value is not UNKNOWN and ctx.reads_mode(expr):
             ctx.mode_flags.add(target)
+            ctx.flag_values.setdefault(target, {})[mode] = value
         _track_objects(ctx, target, expr)
     mutated = defs - kills(stmt)
     for name in defs:

@@ -198,7 +198,7 @@ class Analyzer:
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
         if not definition:
-            tags |= self._read_tags(unit, view, mode, facts, calls.mode_aware_args)
+            tags |= self._read_tags(unit, view, mode, facts, calls.gated_args)
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
         # to (None there, or rebound) is trusted to expect that.
         if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
@@ -210,26 +210,34 @@ class Analyzer:
         )
         if mode is Mode.PREDICT and unit.opaque_label is not None:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
-        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware)
+        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
-        None here or comes from a helper that gates itself."""
-        if calls.mode_aware or is_none_literal(view) or _assigns_none(unit.node):
+        None here or comes from a helper that gates the tag itself."""
+        if is_none_literal(view) or _assigns_none(unit.node):
             return set()
-        return {p.tag for p in self.ctx.policies if p.defines & unit.defs}
+        return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
 
     def _read_tags(
-        self, unit: Unit, view: cst.CSTNode, mode: Mode, facts: Facts, aware: list[cst.Arg]
+        self,
+        unit: Unit,
+        view: cst.CSTNode,
+        mode: Mode,
+        facts: Facts,
+        gated: list[tuple[cst.Arg, frozenset[Tag]]],
     ) -> set[Tag]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
-        fields the mode ignores, nor those handed to a mode-aware helper."""
+        fields the mode ignores, nor those a helper handed them gates itself."""
         ignored = self.specs.ignored_args(view, mode)
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
-        for name in st.reads_without(view, ignored + aware):
+        for name in st.reads_without(view, ignored + [arg for arg, _ in gated]):
             tags |= facts.tags.get(name, frozenset())
+        for arg, gates in gated:
+            for name in st.reads(arg.value):
+                tags |= facts.tags.get(name, frozenset()) - gates
         return tags
 
     def _blocked(self, unit: Unit, tags: set[Tag], view: View) -> frozenset[str]:

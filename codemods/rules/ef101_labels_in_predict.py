@@ -70,6 +70,50 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="mode_keys_the_file_cannot_resolve",
+            source='''\
+import tensorflow as tf
+from official.utils import estimator_utils
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == estimator_utils.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="assert_and_raise_on_unresolved_mode_keys",
+            source='''\
+import tensorflow as tf
+from trainer.constants import ModeKeys
+
+
+def model_fn(features, labels, mode):
+    assert mode != ModeKeys.PREDICT, "this model only trains and evaluates"
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn2(features, labels, mode):
+    if mode == ModeKeys.PREDICT:
+        raise ValueError("no serving")
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn3(features, labels, mode):
+    assert mode in (ModeKeys.TRAIN, ModeKeys.EVAL)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="printing_labels_is_not_label_code",
             source='''\
 import logging
