@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from estimator_fix.cli import app
 from estimator_fix.engine import Changed, Skipped
 from estimator_fix.migration import MigrationOptions, run
 from estimator_fix.notebooks import process_notebook
@@ -94,6 +96,20 @@ def test_diff_and_fix_give_the_rewrite_migrate_writes(
     assert (tmp_path / "nb.ipynb").read_bytes() == expected
     again = cli("fix", "nb.ipynb")
     assert (again.exit_code, (tmp_path / "nb.ipynb").read_bytes()) == (0, expected)
+
+
+def test_fix_interactive_asks_once_per_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated: tuple[Path, Any]
+) -> None:
+    out, _ = migrated
+    shutil.copy(DEMO / NOTEBOOK, tmp_path / "nb.ipynb")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["fix", "-i", "nb.ipynb"], input="a\n")
+    assert result.exit_code == 0, result.stderr
+    assert "Apply this change (1/1)? [a]pply / [s]kip / apply [A]ll in file / [q]uit: a\n" in (
+        result.stderr
+    )
+    assert (tmp_path / "nb.ipynb").read_bytes() == (out / NOTEBOOK).read_bytes()
 
 
 def test_add_noqa_leaves_notebooks_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -147,8 +147,9 @@ class Output:
             self._note(message, "bold")
 
     def prompt(self, message: str) -> None:
-        """A question for the user (stderr, no newline)."""
-        self._note(message, "bold", end="")
+        """A question for the user (stderr; a line break only where ``message`` ends in one)."""
+        body = message[:-1] if message.endswith("\n") else message
+        self._note(body, "bold", end=message[len(body) :])
 
     def track(self, items: Iterable[T], total: int, description: str) -> Iterator[T]:
         """Iterate ``items`` (``total`` of them), with a progress bar on stderr when it is a
