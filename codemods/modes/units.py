@@ -38,6 +38,16 @@ class NestedSpec:
     foreign: dict[Mode, list[str]]
 
 
+@dataclass(frozen=True)
+class Reason:
+    """What narrowed the modes that reach a statement: an earlier statement that ``ended``
+    modes (a return, a raise, a failing assert), or the mode test of the ``branch`` it is in."""
+
+    kind: str  # "ended" or "branch"
+    node: cst.CSTNode
+    modes: frozenset[Mode]
+
+
 class Pin(Enum):
     """Why a statement must run in a mode that does not need it (SPEC §5)."""
 
@@ -85,6 +95,8 @@ class Unit:
     #: A compound statement judged whole: its inner statements as units of their own, for
     #: findings on the lines that do the work (``if use_tpu:`` holding the optimizer).
     parts: list[Unit] = field(default_factory=list)
+    #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
+    why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
     excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
 

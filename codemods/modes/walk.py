@@ -23,7 +23,7 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, State, bind, kills, mode_view, test_by_mode
-from codemods.modes.units import Branch, Unit, leaves
+from codemods.modes.units import Branch, Reason, Unit, leaves
 from codemods.modes.view import View, computes_nothing
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
@@ -55,6 +55,7 @@ class Analyzer:
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.units: list[Unit] = []
+        self._why: list[Reason] = []
 
     def run(self) -> list[Unit]:
         fn = self.ctx.fn
@@ -75,11 +76,27 @@ class Analyzer:
     ) -> tuple[list[Unit], frozenset[Mode]]:
         """The units of ``stmts``, and the modes still running after them."""
         units: list[Unit] = []
+        depth = len(self._why)
         for stmt in stmts:
             unit = self.statement(stmt, state, live)
+            unit.why = tuple(self._why)
             units.append(unit)
+            ended = live & unit.terminates
+            if ended:
+                self._why.append(Reason("ended", stmt, ended))
             live = live - unit.terminates
+        del self._why[depth:]
         return units, live
+
+    def _branch_block(
+        self, test: cst.CSTNode, body: cst.BaseSuite, state: State, modes: frozenset[Mode]
+    ) -> tuple[list[Unit], frozenset[Mode]]:
+        """``block`` for a branch that ``modes`` take at ``test``."""
+        self._why.append(Reason("branch", test, modes))
+        try:
+            return self.block(st.statements_of(body), state, modes)
+        finally:
+            self._why.pop()
 
     def statement(self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]) -> Unit:
         if not live:
@@ -122,9 +139,9 @@ class Analyzer:
             return None
         branches: list[Branch] = []
         terminates: set[Mode] = set()
-        for (_, body), modes in zip(chain, assignment):
+        for (test, body), modes in zip(chain, assignment):
             sub_state = {m: state[m].copy() for m in modes}
-            units, after = self.block(st.statements_of(body), sub_state, modes)
+            units, after = self._branch_block(test or stmt, body, sub_state, modes)
             for mode in modes:
                 state[mode] = sub_state[mode]
             terminates |= modes - after
@@ -228,7 +245,7 @@ class Analyzer:
         parts: list[Unit] = []
         for suite, runs in self._suites_by_mode(stmt, state, modes):
             copy = {mode: state[mode].copy() for mode in runs}
-            parts.extend(self.block(st.statements_of(suite), copy, runs)[0])
+            parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
         return parts
 
     def _suites_by_mode(

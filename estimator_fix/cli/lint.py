@@ -318,6 +318,13 @@ def check(
     ] = False,
     force_exclude: ForceExclude = False,
     timeout: Timeout = DEFAULT_TIMEOUT,
+    show_modes: Annotated[
+        bool,
+        typer.Option(
+            "--show-modes",
+            help="Print each model_fn statement with the modes that run and need it, and why.",
+        ),
+    ] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
@@ -336,6 +343,8 @@ def check(
         force_exclude,
         timeout,
     )
+    if show_modes:
+        raise typer.Exit(_show_modes(options))
     out, report, settings, results = _run("check", options)
     try:
         for result in results:
@@ -348,6 +357,28 @@ def check(
         raise typer.Exit(_mark_findings(out, report, settings, options.paths))
     _render(out, report, output_format)
     _finish(out, report, _exit_code(report, exit_zero))
+
+
+def _show_modes(options: LintOptions) -> int:
+    """``check --show-modes``: the mode analysis of each file; 2 when a file could not be read."""
+    from estimator_fix.cli.show_modes import render_modes
+    from estimator_fix.modes import modes_of
+
+    out = Output.create(quiet=options.quiet, verbose=options.verbose, no_color=options.no_color)
+    config = _load(options, out)
+    report = Report("check")
+    settings = config.settings()
+    for file in _discover(options, config, report, out):
+        try:
+            result = modes_of(file, read_source(file), settings)
+        except SourceError as exc:
+            result = Skipped(exc.path, exc.reason)
+        if isinstance(result, Skipped):
+            report.error(result.path, result.reason)
+            out.error(result.path, result.reason)
+        else:
+            render_modes(out, str(file), result)
+    return 2 if report.errors else 0
 
 
 @app.command()
