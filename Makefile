@@ -6,7 +6,7 @@ DEMO_OUT := build/demo_repo_fixed
 MIGRATE_OUT := build/demo_repo_migrated
 MIGRATE_REPORT := build/demo_migration.md
 
-.PHONY: demo test lint typecheck clean venv-base venv-dev
+.PHONY: demo test test-fast lint typecheck clean venv-base venv-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,5 +41,13 @@ lint: venv-dev
 test: venv-dev lint
 	$(BIN)/python -m pytest -n 2
 
+# Everything but the TensorFlow tests, in a venv without TensorFlow: quick, and it proves that
+# every test needing TensorFlow carries the `tf` marker.
+FAST := .venv-fast
+test-fast:
+	test -x $(FAST)/bin/python || $(PYTHON) -m venv $(FAST)
+	$(FAST)/bin/python -m pip install --quiet -e '.[dev]'
+	$(FAST)/bin/python -m pytest -n 2 -m "not tf"
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .estimator-fix-cache
+	rm -rf $(VENV) $(FAST) build .pytest_cache .mypy_cache .estimator-fix-cache

@@ -19,9 +19,6 @@ class Mode(str, Enum):
         """The ``ModeKeys`` attribute: ``PREDICT``, ``TRAIN`` or ``EVAL``."""
         return self.name
 
-    def __str__(self) -> str:
-        return self.name
-
 
 #: The order modes are written in (rewrites, messages): PREDICT first, as the early return is.
 MODE_ORDER = (Mode.PREDICT, Mode.TRAIN, Mode.EVAL)
@@ -51,6 +48,7 @@ class UnitKind(Enum):
 
     SIMPLE = "simple"  # a simple statement line
     COMPOUND = "compound"  # any other compound statement, judged as a whole
+    BLOCK = "block"  # a ``with`` block: its body is run once, statement by statement
     MODE_IF = "mode_if"  # an if/elif/else chain every test of which the mode decides
     SPEC = "spec"  # a return of an EstimatorSpec
     EXIT = "exit"  # another return, a raise, or code no mode reaches

@@ -41,7 +41,8 @@ SOURCE = {
 
 
 def test_select_limits_what_is_reported_and_fixed() -> None:
-    source = SOURCE["executing_eagerly_branches"] + SOURCE["print_wired_into_loss"].split("\n\n\n", 1)[1].replace("def model_fn", "def model_fn2")  # noqa: E501
+    second = SOURCE["print_wired_into_loss"].split("\n\n\n", 1)[1]
+    source = SOURCE["executing_eagerly_branches"] + second.replace("def model_fn", "def model_fn2")
     output, found = fix(source, select={"EF204"})
     assert {f.split(":")[0] for f in found} == {"EF204"}
     assert "if tf.executing_eagerly():" in output

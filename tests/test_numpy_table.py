@@ -347,6 +347,7 @@ def _rejection_expected(case: Case) -> bool:
 
 
 # ----------------------------------------------------------------------------- one test per entry
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -357,6 +358,7 @@ def test_reductions(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(reduction(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -371,6 +373,7 @@ def test_elementwise(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(unary(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -379,6 +382,7 @@ def test_binary(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(binary(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(matmul())
@@ -386,6 +390,7 @@ def test_matmul(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(clip())
@@ -393,6 +398,7 @@ def test_clip(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -401,6 +407,7 @@ def test_join(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(join(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(reshape())
@@ -408,6 +415,7 @@ def test_reshape(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(transpose())
@@ -415,6 +423,7 @@ def test_transpose(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(squeeze())
@@ -422,6 +431,7 @@ def test_squeeze(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(expand_dims())
@@ -429,6 +439,7 @@ def test_expand_dims(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())

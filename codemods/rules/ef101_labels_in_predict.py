@@ -1,11 +1,36 @@
-"""EF101: labels used where PREDICT also runs."""
+"""EF101: labels used where PREDICT also runs.
+
+The label tag starts at the model_fn's labels parameter and flows to every value computed from
+it (``codemods.modes.walk``); a statement carrying it is wrong in PREDICT, where labels is None.
+"""
 
 from __future__ import annotations
 
+from codemods.modes.policy import StatementView, TagPolicy
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF101"
+
+
+def harmless(view: StatementView) -> bool:
+    """Label code that cannot fail in PREDICT: a print or log that only shows None labels, and
+    code only PREDICT runs after the model_fn rebinds labels there (written for PREDICT)."""
+    if view.mode is Mode.PREDICT and view.is_log_call and view.labels_only_as_none:
+        return True  # printing None cannot fail (EF204 judges prints)
+    return view.modes == {Mode.PREDICT} and view.labels_rebound
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.LABEL,
+    blocked_in=frozenset({Mode.PREDICT}),
+    priority=3,
+    exempt=harmless,
+)
 
 RULE = Rule(
-    code="EF101",
+    code=CODE,
     title="labels used where PREDICT also runs",
     fix=FixSafety.SAFE,
     fix_summary="safe: moved into the non-PREDICT path",
@@ -45,6 +70,69 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="none_guards_on_labels",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = labels or tf.zeros_like(logits)
+    probabilities = tf.nn.sigmoid(logits)
+    mask = labels is not None and tf.cast(labels > 0, tf.float32)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.log_loss(targets, probabilities, weights=mask)
+    if labels is not None and mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="mode_keys_the_file_cannot_resolve",
+            source='''\
+import tensorflow as tf
+from official.utils import estimator_utils
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == estimator_utils.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="assert_and_raise_on_unresolved_mode_keys",
+            source='''\
+import tensorflow as tf
+from trainer.constants import ModeKeys
+
+
+def model_fn(features, labels, mode):
+    assert mode != ModeKeys.PREDICT, "this model only trains and evaluates"
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn2(features, labels, mode):
+    if mode == ModeKeys.PREDICT:
+        raise ValueError("no serving")
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn3(features, labels, mode):
+    assert mode in (ModeKeys.TRAIN, ModeKeys.EVAL)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="printing_labels_is_not_label_code",
             source='''\
 import logging
@@ -82,6 +170,38 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            id="apply_of_a_name_containing_ema_is_not_ema_apply",
+            before='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = schema.apply(labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    targets = schema.apply(labels)
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="tpu_eval_metrics_tuple",
             before='''\
 import tensorflow as tf
@@ -101,7 +221,7 @@ def model_fn(features, labels, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:9:safe", "EF101:10:safe",),
+            findings=("EF101:9:safe", "EF101:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -135,7 +255,7 @@ def model_fn(features, targets, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -165,7 +285,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -214,7 +334,7 @@ def passed(features, labels, mode, params):
 
 est = tf.estimator.Estimator(model_fn=passed)
 ''',
-            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none",),
+            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none"),
             after='''\
 import tensorflow as tf
 
@@ -307,7 +427,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -338,7 +458,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 

@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+from codemods.modes.policy import TagPolicy, has_words
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF102"
+
+#: Methods whose call builds training machinery on an optimizer-like object.
+TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "get_updates"})
+
+
+def is_optimizer(tf_name: str) -> bool:
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
+    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
+
+
+def is_training_call(tf_name: str) -> bool:
+    """An optimizer, ``tf.gradients`` or ``optimize_loss``: training machinery."""
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        is_optimizer(tf_name)
+        or tf_name in {"tensorflow.gradients", "tensorflow.train.OptimizeLoss"}
+        or (tf_name.startswith("tensorflow.train.") and leaf in {"Adam", "SGD", "Adagrad"})
+    )
+
+
+def names_training(words: tuple[str, ...]) -> bool:
+    """A helper named for training machinery: ``create_optimizer``, ``build_train_op``,
+    ``minimize_loss`` (BERT's ``optimization.create_optimizer`` is outside the file)."""
+    return (
+        any("optimizer" in word or "optimiser" in word or "minimize" in word for word in words)
+        or has_words(words, "train", "op")
+        or has_words(words, "train", "ops")
+    )
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.TRAIN,
+    blocked_in=frozenset({Mode.PREDICT, Mode.EVAL}),
+    priority=0,
+    tf_call=is_training_call,
+    methods=TRAINING_METHODS,
+    helper=names_training,
+    defines=frozenset({"train_op"}),
+)
 
 RULE = Rule(
-    code="EF102",
+    code=CODE,
     title="optimizer, gradients or train_op built outside TRAIN",
     fix=FixSafety.SAFE,
     fix_summary="safe: moved into the TRAIN branch",
@@ -68,6 +114,45 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            id="predict_return_inside_a_with_block",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    with tf.compat.v1.variable_scope("model"):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(params["learning_rate"])
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = optimizer.minimize(loss, global_step=step)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF102:10:safe", "EF102:12:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    with tf.compat.v1.variable_scope("model"):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(params["learning_rate"])
+        step = tf.compat.v1.train.get_or_create_global_step()
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = optimizer.minimize(loss, global_step=step)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="ema_apply_never_moves",
             before='''\
 import tensorflow as tf
@@ -83,7 +168,7 @@ def model_fn(features, labels, mode, params):
         return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:none", "EF102:7:none", "EF102:8:none", "EF105:12:safe",),
+            findings=("EF101:5:none", "EF102:7:none", "EF102:9:none", "EF105:12:safe"),
             after='''\
 import tensorflow as tf
 
@@ -118,7 +203,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
 ''',
-            findings=("EF101:6:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe",),
+            findings=("EF101:7:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe"),
             after='''\
 import tensorflow as tf
 

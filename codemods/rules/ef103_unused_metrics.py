@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from codemods.modes.policy import StatementView, TagPolicy
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF103"
+
+
+def is_metric(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.metrics.")
+
+
+def names_metric(words: tuple[str, ...]) -> bool:
+    """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there)."""
+    return words[-2:] in {("metric", "fn"), ("metrics", "fn")}
+
+
+def harmless(view: StatementView) -> bool:
+    """A summary, a hook or a named ``tf.identity`` given a metric uses it; gathering metrics
+    into a dict (``{"acc": acc}``) builds none."""
+    return view.consumes or view.gathers_names
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.METRIC,
+    blocked_in=frozenset({Mode.PREDICT, Mode.TRAIN}),
+    priority=1,
+    tf_call=is_metric,
+    helper=names_metric,
+    exempt=harmless,
+    used_in=frozenset({Mode.TRAIN}),  # a training accuracy logged by a summary or a hook
+)
 
 RULE = Rule(
-    code="EF103",
+    code=CODE,
     title="metric ops built where nothing uses them",
     fix=FixSafety.SAFE,
     fix_summary=(
@@ -97,7 +128,7 @@ def model_fn(features, labels, mode, params):
         export_outputs={"out": tf.estimator.export.PredictOutput(predictions)},
     )
 ''',
-            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe",),
+            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe"),
             after='''\
 import tensorflow as tf
 from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK

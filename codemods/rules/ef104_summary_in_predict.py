@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from codemods.modes.policy import TagPolicy
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF104"
+
+
+def is_summary(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.summary.")
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.SUMMARY,
+    blocked_in=frozenset({Mode.PREDICT}),
+    priority=2,
+    tf_call=is_summary,
+)
 
 RULE = Rule(
-    code="EF104",
+    code=CODE,
     title="summary that runs in PREDICT",
     fix=FixSafety.SAFE,
     fix_summary="safe: moved out of the PREDICT path",

@@ -1,11 +1,23 @@
-"""EF106: labels reach an opaque helper whose results PREDICT needs."""
+"""EF106: labels reach an opaque helper whose results PREDICT needs.
+
+The mode analysis (``codemods.modes.walk``) finds a helper call handed labels whose result a
+statement keeps and PREDICT needs; the helper cannot be split automatically.
+"""
 
 from __future__ import annotations
 
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
+CODE = "EF106"
+
+RECIPE = (
+    "Split the helper: build the network from features only and return logits; compute the "
+    "loss from labels after the PREDICT return."
+)
+
+
 RULE = Rule(
-    code="EF106",
+    code=CODE,
     title="labels reach an opaque helper whose results PREDICT needs",
     fix=FixSafety.REPORT,
     fix_summary="report only, with the manual recipe",
@@ -62,6 +74,38 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            id="builder_closure_with_an_is_training_flag",
+            before='''\
+import tensorflow as tf
+
+
+def create_model(features, labels, num_labels, is_training):
+    net = tf.compat.v1.layers.dense(features["x"], 16)
+    if is_training:
+        net = tf.nn.dropout(net, rate=0.1)
+    logits = tf.compat.v1.layers.dense(net, num_labels)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return loss, logits
+
+
+def model_fn_builder(num_labels, learning_rate):
+    def model_fn(features, labels, mode, params):
+        is_training = mode == tf.estimator.ModeKeys.TRAIN
+        loss, logits = create_model(features, labels, num_labels, is_training)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate)
+            step = tf.compat.v1.train.get_or_create_global_step()
+            train_op = optimizer.minimize(loss, global_step=step)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+    return model_fn
+''',
+            findings=("EF106:16:none",),
+        ),
         Invalid(
             id="opaque_helper_ef106",
             before='''\
