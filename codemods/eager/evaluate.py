@@ -9,7 +9,7 @@ EF201's fix makes of them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Callable
 
 import libcst as cst
@@ -27,12 +27,11 @@ from codemods.eager.values import (
     SINGLE,
     STRUCT,
     TYPED,
+    Bindings,
     Kind,
     Value,
     target_names,
 )
-
-Bindings = Mapping[str, Value]
 
 #: Kinds whose items (``x[k]``, ``x.get(k)``) are perhaps tensors.
 _CONTAINERS = frozenset({Kind.MAYBE, Kind.STRUCT})

@@ -7,8 +7,8 @@ from typing import Callable
 
 import libcst as cst
 
-from codemods.eager.evaluate import Bindings
 from codemods.eager.sites import CallDetector, CallView, Scan
+from codemods.eager.values import Bindings
 from codemods.rules import ef201_numpy_on_tensor as ef201
 from codemods.rules import ef202_tensor_to_python as ef202
 from codemods.rules import ef203_session_in_model_fn as ef203

@@ -15,9 +15,9 @@ from typing import Callable, ClassVar, Optional, TypeVar
 import libcst as cst
 
 from codemods.eager.edits import Edit
-from codemods.eager.evaluate import Bindings, Evaluator
+from codemods.eager.evaluate import Evaluator
 from codemods.eager.naming import Naming
-from codemods.eager.values import Kind
+from codemods.eager.values import Bindings, Kind
 
 #: Is a rule on for this node (selected, and not silenced by a noqa comment)?
 Enabled = Callable[[str, cst.CSTNode, cst.BaseStatement], bool]

@@ -3,6 +3,7 @@ apart, and how the facts of two branches merge."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
@@ -49,6 +50,8 @@ MAYBE = Value(Kind.MAYBE)
 STRUCT = Value(Kind.STRUCT)
 
 Env = dict[str, Value]
+#: What an expression is evaluated against (a branch's copy of an ``Env``, a comprehension's).
+Bindings = Mapping[str, Value]
 
 
 def merge(left: Env, right: Env) -> Env:

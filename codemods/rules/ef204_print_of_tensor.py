@@ -18,11 +18,10 @@ import libcst as cst
 
 from codemods.eager import printing
 from codemods.eager.edits import Edit, WirePrint
-from codemods.eager.evaluate import Bindings
 from codemods.eager.naming import Naming
 from codemods.eager.printing import PrintForm
 from codemods.eager.sites import Scan, Site
-from codemods.eager.values import PYTHON, Kind
+from codemods.eager.values import PYTHON, Bindings, Kind
 from codemods.rules.ef202_tensor_to_python import ConversionSite
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 from codemods.tree import children

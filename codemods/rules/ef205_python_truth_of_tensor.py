@@ -13,9 +13,8 @@ from typing import ClassVar
 
 import libcst as cst
 
-from codemods.eager.evaluate import Bindings
 from codemods.eager.sites import CallView, Scan, Site
-from codemods.eager.values import TYPED
+from codemods.eager.values import TYPED, Bindings
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
 CODE = "EF205"

@@ -15,9 +15,8 @@ from typing import ClassVar, Optional
 import libcst as cst
 
 from codemods.eager.edits import DecideBranch, DecideSide, Edit
-from codemods.eager.evaluate import Bindings
 from codemods.eager.sites import Scan, Site
-from codemods.eager.values import Kind
+from codemods.eager.values import Bindings, Kind
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 from codemods.tree import children
 
