@@ -236,6 +236,9 @@ def _rebuild_call(
                 ),
             )
         args.append(arg)
-    if args and fields:
-        args[-1] = args[-1].with_changes(comma=fields[-1][1].comma)
+    if args and fields:  # the last argument keeps the layout of the call's end
+        last = fields[-1][1]
+        args[-1] = args[-1].with_changes(
+            comma=last.comma, whitespace_after_arg=last.whitespace_after_arg
+        )
     return call.with_changes(args=args)
