@@ -210,6 +210,8 @@ class Calls:
         """The tags ``call`` can gate: those whose right and wrong modes the mode values it is
         handed tell apart (all of them for the mode itself), and labels for a helper that tests
         the labels it gets against None."""
+        if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
+            return frozenset(policy.tag for policy in self.ctx.policies)
         modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
         gates = {Tag.LABEL} if self._receives_guarded_labels(call, facts) else set()
         if modal:
