@@ -345,13 +345,15 @@ def test_the_worker_imports_only_the_standard_library_numpy_and_tensorflow() -> 
 
     from estimator_fix.validation import runner
 
-    tree = ast.parse(runner.WORKER.read_text(encoding="utf-8"))
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            imported.add(node.module.split(".")[0])
+    modules = sorted(runner.WORKER.glob("*.py"))
+    assert {"__main__.py", "program.py", "server.py"} <= {path.name for path in modules}
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
     assert imported - set(sys.stdlib_module_names) == {"numpy", "tensorflow"}
 
 

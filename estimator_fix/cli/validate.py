@@ -67,11 +67,6 @@ def report_table(report: ValidationReport) -> Table:
     return table
 
 
-def verdict_line(report: ValidationReport) -> str:
-    """``path: verdict — message`` (what ``fix --validate`` and ``migrate`` list per file)."""
-    return f"{report.original}: {report.headline} — {report.message}"
-
-
 def render(out: Output, report: ValidationReport, output_format: Format) -> None:
     """Print ``report``: JSON on stdout, or the table, details and verdict (text)."""
     if output_format is Format.json:

@@ -1,0 +1,101 @@
+"""Loading TensorFlow (configured for reproducible runs) and the user's module and functions."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import warnings
+from typing import Any, Dict, List
+
+
+def import_tensorflow() -> Any:
+    """TensorFlow, configured for reproducible single-threaded CPU runs."""
+    warnings.simplefilter("ignore")
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    with contextlib.suppress(RuntimeError, ValueError):
+        tf.config.set_visible_devices([], "GPU")
+    tf.config.experimental.enable_op_determinism()
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    if getattr(tf, "estimator", None) is None:
+        raise RuntimeError(
+            f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "
+            'use an interpreter with tensorflow<2.16: pip install "estimator-fix[validate]"'
+        )
+    # Resolve the lazily loaded modules model_fns use (Keras-style layers, TPU and feature
+    # columns) now: in the fork server that is done once instead of in every worker. Importing
+    # starts no threads, so forking stays safe.
+    for name in ("compat.v1.layers", "keras.layers", "compat.v1.estimator.tpu", "feature_column"):
+        with contextlib.suppress(AttributeError, ImportError):
+            dir(resolve(tf, name))
+    return tf
+
+
+def load_module(spec: Dict[str, Any]) -> Any:
+    """Execute the version's source as a module presented at ``as_file`` (package-aware)."""
+    import types
+
+    for entry in reversed(spec["sys_path"]):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    name = spec["module_name"]
+    taken = name in sys.modules or name in getattr(sys, "stdlib_module_names", ())
+    if "." not in name and taken:
+        name = "estimator_fix_validated_module"  # never shadow an imported or stdlib module
+    module = types.ModuleType(name)
+    module.__file__ = spec["as_file"]
+    module.__package__ = name.rpartition(".")[0]
+    sys.modules[name] = module
+    with open(spec["source"], "rb") as handle:
+        code = compile(handle.read(), spec["as_file"], "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+    absl_flags = sys.modules.get("absl.flags")
+    if absl_flags is not None and not absl_flags.FLAGS.is_parsed():
+        absl_flags.FLAGS(["estimator-fix"], known_only=True)
+    return module
+
+
+def resolve(module: Any, dotted: str) -> Any:
+    value = module
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def load_function(module: Any, ref: Dict[str, Any]) -> Any:
+    """A function named in the module itself, or ``MODULE:FN`` (a dotted module or a .py path)."""
+    source = ref.get("module")
+    if not source:
+        return resolve(module, ref["name"])
+    if source.endswith(".py") or os.sep in source:
+        path = os.path.abspath(source)
+        name = "estimator_fix_input_" + os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {source}")
+        other = importlib.util.module_from_spec(spec)
+        sys.modules[name] = other
+        spec.loader.exec_module(other)
+    else:
+        other = importlib.import_module(source)
+    return resolve(other, ref["name"])
+
+
+def parameter_names(fn: Any) -> List[str] | None:
+    """The names ``fn`` accepts, or None when it takes ``**kwargs``."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for parameter in signature.parameters.values():
+        if parameter.kind == parameter.VAR_KEYWORD:
+            return None
+        names.append(parameter.name)
+    return names
