@@ -36,7 +36,9 @@ def validate_one(
     except DiscoveryError as exc:
         return ValidationRecord("not validated", str(exc))
     report = validate_rewrite(path, fixed, options)
-    return ValidationRecord(report.verdict, report.message, report.synthetic_inputs)
+    return ValidationRecord(
+        report.verdict, report.message, report.synthetic_inputs, report.tensorflow, report.seconds
+    )
 
 
 class BulkValidator:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -113,6 +114,42 @@ def _run_pair(
             worker.close()
 
 
+#: A failure that says the TensorFlow that ran the code lacks an API it uses (the other
+#: generation's): "module 'tensorflow' has no attribute 'contrib'", "No module named
+#: 'tensorflow.contrib'", "cannot import name 'logging' from 'tensorflow'".
+_GENERATION_ERROR = re.compile(
+    r"module 'tensorflow[\w.]*' has no attribute '\w+'"
+    r"|No module named 'tensorflow[\w.]*'"
+    r"|cannot import name '\w+' from 'tensorflow[\w.]*'"
+)
+
+
+def _other_generation(result: RunResult) -> str | None:
+    """What the original lacked in its TensorFlow, when that is why it could not set up or train."""
+    train = result.stage("TRAIN")
+    for error in (result.setup_error, train.error if train else ""):
+        match = _GENERATION_ERROR.search(error)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _run_versions(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    python: str | None,
+) -> tuple[RunResult, RunResult]:
+    """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
+    source and presented path, then the rewrite's."""
+    specs = (
+        _spec(plan_, options, "original", sources[0], sources[1], work / "original"),
+        _spec(plan_, options, "rewrite", sources[2], sources[3], work / "rewrite"),
+    )
+    return _run_pair(python or sys.executable, specs, plan_.timeout)
+
+
 def _tolerance(options: ValidationOptions) -> Tolerance:
     if (options.atol or options.rtol) and not options.unsafe_fixes:
         raise OptionError(
@@ -155,20 +192,19 @@ def validate_pair(
             rewrite_source = work / original.name
             rewrite_source.write_bytes(rewritten)
             rewrite_file = original.resolve()
-        specs = (
-            _spec(
-                plan_,
-                options,
-                "original",
-                original.resolve(),
-                original.resolve(),
-                work / "original",
-            ),
-            _spec(plan_, options, "rewrite", rewrite_source, rewrite_file, work / "rewrite"),
-        )
-        results = _run_pair(plan_.python or sys.executable, specs, plan_.timeout)
+        sources = (original.resolve(), original.resolve(), rewrite_source, rewrite_file)
+        results = _run_versions(plan_, options, sources, work / "primary", plan_.python)
+        other = _other_generation(results[0])
+        extra: tuple[str, ...] = ()
+        if other and plan_.python_fallback:
+            first = results[0].tensorflow or "the first TensorFlow"
+            fallback = plan_.python_fallback
+            results = _run_versions(plan_, options, sources, work / "fallback", fallback)
+            extra = (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
+        elif plan_.interpreter_reason:
+            extra = (f"TensorFlow {results[0].tensorflow or '1.x'}: {plan_.interpreter_reason}",)
     checks = compare_runs(results[0], results[1], tolerance)
-    notes = tuple(dict.fromkeys(results[0].notes + results[1].notes))
+    notes = tuple(dict.fromkeys(extra + results[0].notes + results[1].notes))
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
@@ -184,6 +220,7 @@ def validate_pair(
             ("original", tuple(results[0].timings().items())),
             ("rewrite", tuple(results[1].timings().items())),
         ),
+        tensorflow=results[0].tensorflow or results[1].tensorflow,
     )
 
 

@@ -41,7 +41,9 @@ class RewriteVerdict:
 
     @property
     def headline(self) -> str:
-        return headline(self.verdict, self.synthetic_inputs)
+        return headline(
+            self.verdict, self.synthetic_inputs, self.report.tensorflow if self.report else ""
+        )
 
 
 def _without_path(message: str, path: str) -> str:

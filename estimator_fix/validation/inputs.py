@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from estimator_fix.validation.generation import tf1_use
+from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
     DEFAULT_TIMEOUT,
@@ -82,7 +84,6 @@ _ALIAS_CALLS = frozenset(
     {"cast", "identity", "reshape", "squeeze", "expand_dims", "to_int32", "to_int64", "to_float"}
 )
 
-_CONFIG_KEYS = frozenset({"model-fn", "input-fn", "params", "steps", "labels", "python", "timeout"})
 
 
 class DiscoveryError(Exception):
@@ -129,6 +130,10 @@ class Plan:
     python: str | None
     module_name: str
     sys_path: tuple[str, ...]
+    #: The other TensorFlow generation's interpreter, tried when the code turns out to need it.
+    python_fallback: str | None = None
+    #: Why ``python`` was chosen (e.g. the TensorFlow 1.x API the code uses), or ''.
+    interpreter_reason: str = ""
 
     @property
     def synthetic(self) -> bool:
@@ -168,6 +173,7 @@ _CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "steps": ((int,), "an integer"),
     "labels": ((str,), "a string (SHAPE:DTYPE)"),
     "python": ((str,), "a string"),
+    "python-tf1": ((str,), "a string"),
     "timeout": ((int, float), "a number"),
 }
 
@@ -476,6 +482,35 @@ def _labels(options: ValidationOptions, config: _ValidateConfig) -> LabelSpec | 
         raise DiscoveryError(f"[tool.estimator-fix.validate] labels: {exc}") from None
 
 
+def _configured_python(config: _ValidateConfig, key: str) -> str | None:
+    """``python``/``python-tf1`` from the config; a relative path is relative to its file."""
+    value = _config_value(config, key)
+    if value and config.root is not None and os.sep in value and not os.path.isabs(value):
+        return os.fspath(config.root / str(value))
+    return str(value) if value else None
+
+
+def choose_interpreters(
+    tree: ast.Module,
+    path: Path,
+    module_name: str,
+    roots: tuple[str, ...],
+    options: ValidationOptions,
+    config: _ValidateConfig,
+) -> Interpreters:
+    """The interpreter per TensorFlow generation the module needs (see ``interpreters``)."""
+    use = tf1_use(tree, path, module_name, roots)
+    try:
+        return choose(
+            use.describe(path) if use else None,
+            options.python or _configured_python(config, "python"),
+            options.python_tf1 or _configured_python(config, "python-tf1"),
+            [Path(root) for root in roots],
+        )
+    except NoTf1Interpreter as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+
+
 def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     """Decide what the workers run for ``path`` (whose content is ``source``).
 
@@ -503,6 +538,7 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
+    interpreters = choose_interpreters(tree, path, module_name, roots, options, config)
     return Plan(
         model_fn=model_fn,
         tpu=function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"})),
@@ -513,7 +549,9 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
         params_json=_params(options, config),
         steps=int(steps),
         timeout=float(timeout),
-        python=options.python or _config_value(config, "python"),
+        python=interpreters.primary,
         module_name=module_name,
         sys_path=roots,
+        python_fallback=interpreters.fallback,
+        interpreter_reason=interpreters.reason,
     )

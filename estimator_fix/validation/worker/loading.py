@@ -13,25 +13,33 @@ from typing import Any, Dict, List
 
 
 def import_tensorflow() -> Any:
-    """TensorFlow, configured for reproducible single-threaded CPU runs."""
+    """TensorFlow (1.15 or 2.x), configured for reproducible single-threaded CPU runs."""
     warnings.simplefilter("ignore")
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
+    config = tf.config
+    hide = getattr(config, "set_visible_devices", None) or config.experimental.set_visible_devices
     with contextlib.suppress(RuntimeError, ValueError):
-        tf.config.set_visible_devices([], "GPU")
-    tf.config.experimental.enable_op_determinism()
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.config.threading.set_intra_op_parallelism_threads(1)
+        hide([], "GPU")
+    # TensorFlow 1.15 has no switch: the worker's environment sets TF_DETERMINISTIC_OPS.
+    determinism = getattr(config.experimental, "enable_op_determinism", None)
+    if determinism is not None:
+        determinism()
+    config.threading.set_inter_op_parallelism_threads(1)
+    config.threading.set_intra_op_parallelism_threads(1)
     if getattr(tf, "estimator", None) is None:
         raise RuntimeError(
             f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "
             'use an interpreter with tensorflow<2.16: pip install "estimator-fix[validate]"'
         )
-    # Resolve the lazily loaded modules model_fns use (Keras-style layers, TPU and feature
-    # columns) now: in the fork server that is done once instead of in every worker. Importing
-    # starts no threads, so forking stays safe.
-    for name in ("compat.v1.layers", "keras.layers", "compat.v1.estimator.tpu", "feature_column"):
+    # Resolve the lazily loaded modules model_fns use (Keras-style layers, TPU, feature columns
+    # and, in TensorFlow 1.x, contrib) now: in the fork server that is done once instead of in
+    # every worker. Importing starts no threads, so forking stays safe.
+    lazy = ["compat.v1.layers", "keras.layers", "compat.v1.estimator.tpu", "feature_column"]
+    if tf.__version__.startswith("1."):
+        lazy.append("contrib")
+    for name in lazy:
         with contextlib.suppress(AttributeError, ImportError):
             dir(resolve(tf, name))
     return tf

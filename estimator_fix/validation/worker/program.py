@@ -55,7 +55,8 @@ class Program:
     def seed_everything(self) -> None:
         random.seed(self.seed)
         self.np.random.seed(self.seed)
-        self.tf.random.set_seed(self.seed)
+        set_seed = getattr(self.tf.random, "set_seed", None)  # TensorFlow 1.15: set_random_seed
+        (set_seed or self.tf.compat.v1.set_random_seed)(self.seed)
 
     def estimator(self, model_dir: str) -> Any:
         tf = self.tf
@@ -299,6 +300,7 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
     try:
         os.chdir(spec["cwd"])
         tf = import_tensorflow()
+        out.data["tensorflow"] = str(tf.__version__)
         module = load_module(spec)
         program = Program(tf, out.np, module, spec, out)
     except (Exception, SystemExit) as exc:

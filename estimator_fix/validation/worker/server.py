@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import traceback
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from .loading import import_tensorflow
 from .messaging import last_line
@@ -48,13 +48,13 @@ def serve(control_fd: int) -> None:
                 return
             if pid == 0:
                 return
-            code = os.waitstatus_to_exitcode(status)
+            code = _exit_code(status)
             _emit(events, {"event": "exit", "pid": pid, "status": code})
 
     signal.signal(signal.SIGCHLD, reap)
     _emit(events, {"event": "ready"})
     while True:
-        message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        message, fds = _receive(control, 3)
         if not message:
             return
         request = json.loads(message.decode("utf-8"))
@@ -66,6 +66,26 @@ def serve(control_fd: int) -> None:
         for fd in fds:
             os.close(fd)
         _emit(events, {"event": "forked", "id": request["id"], "pid": pid})
+
+
+def _exit_code(status: int) -> int:
+    """``os.waitstatus_to_exitcode`` (Python 3.9+): negative for a signal."""
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _receive(control: Any, count: int) -> Tuple[bytes, List[int]]:
+    """One message and up to ``count`` file descriptors (``socket.recv_fds``, Python 3.9+)."""
+    import array
+    import socket
+
+    fds = array.array("i")
+    message, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_LEN(count * fds.itemsize))
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+    return message, list(fds)
 
 
 def _forked(spec: str, fds: List[int], control: Any, events: int) -> None:
