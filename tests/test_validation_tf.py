@@ -322,10 +322,10 @@ def test_a_hang_times_out(tmp_path: Path) -> None:
 
 def test_a_rewrite_that_fails_to_import_or_an_original_that_cannot(tmp_path: Path) -> None:
     original = write(tmp_path, "a/model.py", regressor())
-    broken = write(tmp_path, "b/model.py", regressor() + "\nundefined_name\n")
+    broken = write(tmp_path, "b/model.py", regressor() + "\nimport no_such_module_anywhere\n")
     report = validate_pair(original, broken)
     assert report.verdict == "mismatch"
-    assert "NameError: name 'undefined_name' is not defined" in report.message
+    assert "No module named 'no_such_module_anywhere'" in report.message
     assert validate_pair(broken, original).verdict == "error"
 
 

@@ -32,7 +32,7 @@ def validate_one(
     from estimator_fix.validation.inputs import DiscoveryError, plan
 
     try:
-        plan(path, original, options)
+        plan(path, original, options, fixed)
     except DiscoveryError as exc:
         return ValidationRecord("not validated", str(exc))
     report = validate_rewrite(path, fixed, options)

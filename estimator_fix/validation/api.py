@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, Union
 
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
-from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
+from estimator_fix.validation.inputs import DiscoveryError, Plan, label_hint, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
+from estimator_fix.validation.targets import Target
 
 if TYPE_CHECKING:
     from estimator_fix.engine import Settings
@@ -38,21 +39,27 @@ def _spec(
     source: Path,
     as_file: Path,
     out_dir: Path,
+    target: Target | None = None,
 ) -> dict[str, Any]:
+    hint = label_hint(target.node) if target else plan_.label_hint
     return {
         "role": role,
         "source": os.fspath(source),
         "as_file": os.fspath(as_file),
         "module_name": plan_.module_name,
         "sys_path": list(plan_.sys_path),
-        "model_fn": plan_.model_fn,
-        "tpu": plan_.tpu,
+        "model_fn": target.path[0] if target else plan_.model_fn,
+        "target": target.built.to_json() if target and target.built else None,
+        "params_at_call": target.params.to_json() if target and target.params else None,
+        "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
+        "flags": list(plan_.flags),
+        "tpu": target.tpu if target else plan_.tpu,
         "inputs": (
             {mode: ref.to_json() for mode, ref in plan_.inputs.items()} if plan_.inputs else None
         ),
         "serving_fns": list(plan_.serving_fns),
         "labels": plan_.labels.to_json() if plan_.labels else None,
-        "label_hint": plan_.label_hint.to_json() if plan_.label_hint else None,
+        "label_hint": hint.to_json() if hint else None,
         "params": json.loads(plan_.params_json) if plan_.params_json else None,
         "steps": plan_.steps,
         "seed": options.seed,
@@ -140,14 +147,41 @@ def _run_versions(
     sources: tuple[Path, Path, Path, Path],
     work: Path,
     python: str | None,
+    target: Target | None,
 ) -> tuple[RunResult, RunResult]:
     """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
     source and presented path, then the rewrite's."""
     specs = (
-        _spec(plan_, options, "original", sources[0], sources[1], work / "original"),
-        _spec(plan_, options, "rewrite", sources[2], sources[3], work / "rewrite"),
+        _spec(plan_, options, "original", sources[0], sources[1], work / "original", target),
+        _spec(plan_, options, "rewrite", sources[2], sources[3], work / "rewrite", target),
     )
     return _run_pair(python or sys.executable, specs, plan_.timeout)
+
+
+def _validate_target(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    target: Target | None,
+) -> tuple[tuple[RunResult, RunResult], tuple[str, ...]]:
+    """Both versions' results for one model_fn, run again under the other TensorFlow generation
+    when the first one lacks what the code uses; and a note on the TensorFlow that ran them."""
+    results = _run_versions(plan_, options, sources, work / "primary", plan_.python, target)
+    other = _other_generation(results[0])
+    if other and plan_.python_fallback:
+        first = results[0].tensorflow or "the first TensorFlow"
+        fallback = plan_.python_fallback
+        results = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
+        return results, (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
+    if plan_.interpreter_reason:
+        ran = results[0].tensorflow or "1.x"
+        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",)
+    return results, ()
+
+
+def _named(name: str, checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    return tuple(replace(check, what=f"{name}: {check.what}") for check in checks)
 
 
 def _tolerance(options: ValidationOptions) -> Tolerance:
@@ -176,7 +210,8 @@ def validate_pair(
         source = read_source(original)
         if isinstance(rewritten, Path):
             read_source(rewritten)
-        plan_ = plan(original, source, options)
+        new = rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
+        plan_ = plan(original, source, options, new)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
     except SourceError as exc:
@@ -193,18 +228,16 @@ def validate_pair(
             rewrite_source.write_bytes(rewritten)
             rewrite_file = original.resolve()
         sources = (original.resolve(), original.resolve(), rewrite_source, rewrite_file)
-        results = _run_versions(plan_, options, sources, work / "primary", plan_.python)
-        other = _other_generation(results[0])
-        extra: tuple[str, ...] = ()
-        if other and plan_.python_fallback:
-            first = results[0].tensorflow or "the first TensorFlow"
-            fallback = plan_.python_fallback
-            results = _run_versions(plan_, options, sources, work / "fallback", fallback)
-            extra = (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
-        elif plan_.interpreter_reason:
-            extra = (f"TensorFlow {results[0].tensorflow or '1.x'}: {plan_.interpreter_reason}",)
-    checks = compare_runs(results[0], results[1], tolerance)
-    notes = tuple(dict.fromkeys(extra + results[0].notes + results[1].notes))
+        targets: tuple[Target | None, ...] = plan_.targets or (None,)
+        checks: tuple[Check, ...] = ()
+        notes: tuple[str, ...] = ()
+        for index, target in enumerate(targets):
+            results, extra = _validate_target(plan_, options, sources, work / str(index), target)
+            found = compare_runs(results[0], results[1], tolerance)
+            checks += _named(target.name, found) if len(targets) > 1 and target else found
+            notes += extra + results[0].notes + results[1].notes
+    notes = tuple(dict.fromkeys(notes))
+    names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
@@ -214,7 +247,7 @@ def validate_pair(
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,
         seconds=time.monotonic() - started,
-        model_fn=plan_.model_fn,
+        model_fn=names,
         steps=plan_.steps,
         timings=(
             ("original", tuple(results[0].timings().items())),

@@ -70,7 +70,7 @@ class RewriteGate:
     def check(self, path: str, original: bytes, fixed: bytes) -> RewriteVerdict:
         """Run ``original`` (the content of ``path``) and ``fixed`` in TensorFlow and compare."""
         try:
-            plan(Path(path), original, self.options)
+            plan(Path(path), original, self.options, fixed)
         except DiscoveryError as exc:
             return RewriteVerdict(path, "not validated", _without_path(str(exc), path))
         report = validate_rewrite(Path(path), fixed, self.options)

@@ -24,6 +24,13 @@ from estimator_fix.validation.options import (
     parse_labels,
     parse_params,
 )
+from estimator_fix.validation.targets import (
+    Built,
+    Target,
+    TargetError,
+    call_site_inputs,
+    find_targets,
+)
 
 MODES = ("TRAIN", "EVAL", "PREDICT")
 
@@ -92,13 +99,16 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class FunctionRef:
-    """A function: ``name`` in the validated module, or in ``module`` (dotted or a .py path)."""
+    """A function: ``name`` in the validated module, or in ``module`` (dotted or a .py path), or
+    what the file passes at a call (``built``: an expression in a function's body)."""
 
     name: str
     module: str | None = None
+    built: Built | None = None
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"name": self.name, "module": self.module}
+    def to_json(self) -> dict[str, object]:
+        built = self.built.to_json() if self.built else {}
+        return {"name": self.name, "module": self.module, **built}
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,11 @@ class Plan:
     python_fallback: str | None = None
     #: Why ``python`` was chosen (e.g. the TensorFlow 1.x API the code uses), or ''.
     interpreter_reason: str = ""
+    #: The model_fns to validate (the ones the rewrite changed), each run as a pair.
+    targets: tuple[Target, ...] = ()
+    #: ``--name=value`` arguments FLAGS are parsed with, and the builder/class arguments given.
+    flags: tuple[str, ...] = ()
+    model_fn_args_json: str | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -174,6 +189,8 @@ _CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "labels": ((str,), "a string (SHAPE:DTYPE)"),
     "python": ((str,), "a string"),
     "python-tf1": ((str,), "a string"),
+    "flags": ((dict,), "a table of flag values"),
+    "model-fn-args": ((dict,), "a table of arguments"),
     "timeout": ((int, float), "a number"),
 }
 
@@ -409,6 +426,17 @@ def _find_inputs(
     return chosen
 
 
+def _called_inputs(tree: ast.Module) -> dict[str, FunctionRef] | None:
+    """The input functions the file passes to its Estimator's train/evaluate/predict or specs,
+    per mode (a mode without one takes another's: EVAL TRAIN's, PREDICT EVAL's or TRAIN's)."""
+    called = call_site_inputs(tree)
+    if "TRAIN" not in called:
+        return None
+    called.setdefault("EVAL", called["TRAIN"])
+    called.setdefault("PREDICT", called["EVAL"])
+    return {mode: FunctionRef(built.expression, None, built) for mode, built in called.items()}
+
+
 def _synthetic_sources(tree: ast.Module, names: Mapping[str, ast.AST]) -> tuple[str, ...]:
     """Serving input functions in the module (by the usual names or containing 'serving_input')."""
     found = [name for name in SERVING_FN_NAMES if name in names]
@@ -511,8 +539,22 @@ def choose_interpreters(
         raise DiscoveryError(f"{path}: {exc}") from None
 
 
-def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
-    """Decide what the workers run for ``path`` (whose content is ``source``).
+def _flag_arguments(config: _ValidateConfig) -> tuple[str, ...]:
+    values = config.values.get("flags") or {}
+    arguments = []
+    for name, value in sorted(values.items()):
+        if isinstance(value, bool):
+            arguments.append(f"--{name}" if value else f"--no{name}")
+        else:
+            arguments.append(f"--{name}={value}")
+    return tuple(arguments)
+
+
+def plan(
+    path: Path, source: bytes, options: ValidationOptions, rewritten: bytes | None = None
+) -> Plan:
+    """Decide what the workers run for ``path`` (whose content is ``source``; ``rewritten``, the
+    rewrite, decides which model_fns to validate: those it changed).
 
     Options win over ``[tool.estimator-fix.validate]``; the model_fn and input functions not
     given either way are found in the source. Raises DiscoveryError with one line.
@@ -520,16 +562,24 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     tree = _parse(path, source)
     config = _validate_config(path)
     names = _top_level(tree)
-    model_fn = options.model_fn or _config_value(config, "model-fn") or _find_model_fn(tree, path)
-    function = _function_node(tree, model_fn)
+    chosen = options.model_fn or _config_value(config, "model-fn")
+    given = dict(config.values.get("model-fn-args") or {})
+    try:
+        targets = find_targets(
+            tree, _parse(path, rewritten) if rewritten else None, chosen, given
+        )
+    except TargetError as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+    model_fn = targets[0].name if targets else chosen or _find_model_fn(tree, path)
+    function = targets[0].node if targets else _function_node(tree, model_fn)
     if function is None and model_fn.split(".")[0] not in names:
         raise DiscoveryError(f"{path}: no {model_fn!r} at module level (from --model-fn or config)")
-    given: FunctionRef | None = None
+    given_input: FunctionRef | None = None
     if options.input_fn:
-        given = _input_ref(options.input_fn, None)
+        given_input = _input_ref(options.input_fn, None)
     elif _config_value(config, "input-fn"):
-        given = _input_ref(config.values["input-fn"], config.root)
-    inputs = _find_inputs(names, given)
+        given_input = _input_ref(config.values["input-fn"], config.root)
+    inputs = _find_inputs(names, given_input) or _called_inputs(tree)
     serving = _synthetic_sources(tree, names)
     if inputs is None and not serving and not _has_feature_spec(tree):
         raise DiscoveryError(no_input_message(path))
@@ -541,7 +591,8 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     interpreters = choose_interpreters(tree, path, module_name, roots, options, config)
     return Plan(
         model_fn=model_fn,
-        tpu=function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"})),
+        tpu=(targets[0].tpu if targets else False)
+        or (function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"}))),
         inputs=inputs,
         serving_fns=serving,
         label_hint=label_hint(function) if function is not None else None,
@@ -554,4 +605,7 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
         sys_path=roots,
         python_fallback=interpreters.fallback,
         interpreter_reason=interpreters.reason,
+        targets=tuple(targets),
+        flags=_flag_arguments(config),
+        model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
     )

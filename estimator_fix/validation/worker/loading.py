@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import importlib.util
@@ -9,7 +10,9 @@ import inspect
 import os
 import sys
 import warnings
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
+
+from .scopes import run_definitions
 
 
 def import_tensorflow() -> Any:
@@ -45,8 +48,11 @@ def import_tensorflow() -> Any:
     return tf
 
 
-def load_module(spec: Dict[str, Any]) -> Any:
-    """Execute the version's source as a module presented at ``as_file`` (package-aware)."""
+def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
+    """Run the version's source as a module presented at ``as_file``, as its repository would
+    import it (package-aware, its directories importable), without its top-level work (see
+    ``scopes.run_definitions``); then parse its absl / tf.app FLAGS. Returns the module, its
+    syntax tree and notes."""
     import types
 
     for entry in reversed(spec["sys_path"]):
@@ -61,12 +67,25 @@ def load_module(spec: Dict[str, Any]) -> Any:
     module.__package__ = name.rpartition(".")[0]
     sys.modules[name] = module
     with open(spec["source"], "rb") as handle:
-        code = compile(handle.read(), spec["as_file"], "exec", dont_inherit=True)
-    exec(code, module.__dict__)
+        tree = ast.parse(handle.read(), spec["as_file"])
+    notes = run_definitions(tree, spec["as_file"], module.__dict__)
+    notes += parse_flags(spec.get("flags") or [])
+    return module, tree, notes
+
+
+def parse_flags(arguments: List[str]) -> List[str]:
+    """Parse absl FLAGS (also behind ``tf.app.flags``/``tf.flags``) at their defaults, with the
+    configured ``--name=value`` overrides; required flags left unset are noted, not fatal."""
     absl_flags = sys.modules.get("absl.flags")
-    if absl_flags is not None and not absl_flags.FLAGS.is_parsed():
-        absl_flags.FLAGS(["estimator-fix"], known_only=True)
-    return module
+    if absl_flags is None or absl_flags.FLAGS.is_parsed():
+        return []
+    flags = absl_flags.FLAGS
+    try:
+        flags(["estimator-fix"] + list(arguments), known_only=True)
+    except absl_flags.Error as exc:
+        flags.mark_as_parsed()
+        return ["FLAGS at their defaults; " + str(exc).splitlines()[0]]
+    return []
 
 
 def resolve(module: Any, dotted: str) -> Any:

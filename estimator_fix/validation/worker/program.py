@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List
 
 from .loading import import_tensorflow, load_function, load_module, parameter_names, resolve
 from .messaging import Channel, Output, last_line
+from .scopes import ScopeError, evaluate
 from .synthetic import Synthetic
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
@@ -18,12 +19,15 @@ TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 class Program:
     """One version of the module, ready to run under an Estimator in each mode."""
 
-    def __init__(self, tf: Any, np: Any, module: Any, spec: Dict[str, Any], out: Output) -> None:
+    def __init__(
+        self, tf: Any, np: Any, module: Any, tree: Any, spec: Dict[str, Any], out: Output
+    ) -> None:
         self.tf, self.np, self.module, self.spec, self.out = tf, np, module, spec, out
+        self.tree = tree
         self.seed = int(spec["seed"])
         self.steps = int(spec["steps"])
         self.batch_size = int(spec["batch_size"])
-        self.model_fn = resolve(module, spec["model_fn"])
+        self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
         self.accepted = parameter_names(self.model_fn)
         self.params = self._params()
         self.tpu = bool(spec.get("tpu"))
@@ -36,18 +40,45 @@ class Program:
 
     # -- configuration -------------------------------------------------------------------------
 
+    def built(self, where: Dict[str, Any] | None) -> Any:
+        """What ``where`` (an expression and the function whose body computes it) evaluates to,
+        in this version of the module; None when ``where`` is None."""
+        if not where:
+            return None
+        return evaluate(
+            self.module,
+            self.tree,
+            self.spec["as_file"],
+            where["expression"],
+            where.get("scope") or [],
+            self.spec.get("model_fn_args"),
+        )
+
     def _params(self) -> Dict[str, Any] | None:
         if self.spec.get("params") is not None:
             return dict(self.spec["params"])
+        at_call = self.spec.get("params_at_call")
+        if at_call:
+            try:
+                value = self.built(at_call)
+            except ScopeError as exc:
+                self.out.note(f"params of the Estimator call not used: {exc}")
+            else:
+                if isinstance(value, dict):
+                    self.out.note(f"params from the file's Estimator call: {at_call['expression']}")
+                    return dict(value)
         value = getattr(self.module, "PARAMS", None)
         if isinstance(value, dict):
             return dict(value)
         return None
 
+    def _input(self, ref: Dict[str, Any]) -> Any:
+        return self.built(ref) if ref.get("expression") else load_function(self.module, ref)
+
     def _inputs(self) -> Dict[str, Callable[..., Any]]:
         refs = self.spec.get("inputs") or {}
         if any(refs.values()):
-            return {mode: load_function(self.module, refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+            return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
         synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
@@ -96,6 +127,9 @@ class Program:
     def call_model_fn(self, features: Any, labels: Any, mode: Any, params: Any, config: Any) -> Any:
         """Call the user's model_fn with the arguments it declares (Estimator's convention)."""
         given = {"labels": labels, "mode": mode, "params": params, "config": config}
+        accepted = self.accepted or []
+        if "targets" in accepted and "labels" not in accepted:
+            given["targets"] = given.pop("labels")  # the tf.contrib.learn spelling
         if self.accepted is None:
             return self.model_fn(features=features, **given)
         kwargs = {name: value for name, value in given.items() if name in self.accepted}
@@ -301,8 +335,10 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         os.chdir(spec["cwd"])
         tf = import_tensorflow()
         out.data["tensorflow"] = str(tf.__version__)
-        module = load_module(spec)
-        program = Program(tf, out.np, module, spec, out)
+        module, tree, notes = load_module(spec)
+        for note in notes:
+            out.note(note)
+        program = Program(tf, out.np, module, tree, spec, out)
     except (Exception, SystemExit) as exc:
         out.data["setup_error"] = last_line(exc)
         channel.send({"event": "trained", "checkpoint": None})
