@@ -294,18 +294,24 @@ def _at_call(
     resolver: _Resolver, tree: ast.Module, call: _Call
 ) -> Built | None:
     """The call's model_fn expression, with ``self.`` replaced by the instance the file builds."""
-    node = call.model_fn
+    return _expression(resolver, tree, call.model_fn, call.scope)
+
+
+def _expression(
+    resolver: _Resolver, tree: ast.Module, node: ast.expr, scope: tuple[str, ...]
+) -> Built | None:
+    """``node`` in ``scope``; ``self.NAME`` becomes NAME of the instance the file builds."""
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and node.value.id == "self"
     ):
-        owner = resolver._class_of(node.value, call.scope)
+        owner = resolver._class_of(node.value, scope)
         instance = _instance(resolver, tree, owner) if owner else None
         if instance is None:
             return None
         return Built(f"({instance.expression}).{node.attr}", instance.scope)
-    return Built(_source(node), call.scope)
+    return Built(_source(node), scope)
 
 
 def _lifted(
@@ -398,17 +404,31 @@ def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
 
+def _on_estimator(resolver: _Resolver, call: ast.Call, scope: tuple[str, ...]) -> bool:
+    """A ``TrainSpec``/``EvalSpec``, or a method called on a name bound to ``...Estimator(...)``."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return _call_name(call) in ("TrainSpec", "EvalSpec")
+    if not isinstance(func.value, ast.Name):
+        return False
+    bound = resolver._binding(func.value.id, scope)
+    return bound is not None and _call_name(bound[0]).endswith("Estimator")  # type: ignore[arg-type]
+
+
 def call_site_inputs(tree: ast.Module) -> dict[str, Built]:
     """Per mode, the input function the file passes to ``train``/``evaluate``/``predict`` or to a
     ``TrainSpec``/``EvalSpec`` (an expression, evaluated where the call is)."""
+    resolver = _Resolver(tree)
     found: dict[str, Built] = {}
-    for call, scope in _calls(tree):
+    in_order = sorted(_calls(tree), key=lambda item: (item[0].lineno, item[0].col_offset))
+    for call, scope in in_order:
         modes = _INPUT_CALLS.get(_call_name(call), ())
         value = _keyword(call, "input_fn")
-        if value is None and _call_name(call) in ("TrainSpec", "EvalSpec") and call.args:
+        if value is None and modes and call.args and _on_estimator(resolver, call, scope):
             value = call.args[0]
-        if value is None:
+        built = _expression(resolver, tree, value, scope) if value is not None else None
+        if built is None:
             continue
         for mode in modes:
-            found.setdefault(mode, Built(_source(value), scope))
+            found.setdefault(mode, built)
     return found

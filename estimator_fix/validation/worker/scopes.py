@@ -97,9 +97,9 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     notes = []
     skipped = [s for s in top if not defining(s) and not _is_docstring(s)]
     if skipped:
-        lines = ", ".join(str(s.lineno) for s in skipped[:5]) + (", …" if len(skipped) > 5 else "")
         notes.append(
-            f"the module does work at import (lines {lines}): only its definitions were run"
+            f"the module does work at import ({len(skipped)} top-level statements): "
+            "only its definitions were run"
         )
     for statement in top:
         if not defining(statement):
