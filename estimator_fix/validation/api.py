@@ -69,6 +69,31 @@ def _spec(
     }
 
 
+def module_code(path: Path, data: bytes) -> bytes:
+    """The Python code validation runs for ``path``: a notebook's code cells as one module (its
+    ``%magic`` and ``!shell`` lines masked), else ``data`` itself. Raises DiscoveryError."""
+    if path.suffix != ".ipynb":
+        return data
+    from estimator_fix.migration.notebooks import NotebookError, extract
+
+    try:
+        return extract(data).code
+    except NotebookError as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+
+
+def unvalidated(
+    path: Path, original: bytes, fixed: bytes, options: ValidationOptions
+) -> str | None:
+    """Why the rewrite ``fixed`` of ``path`` (holding ``original``) cannot be validated (nothing
+    to run, no model_fn that can be built, no TensorFlow 1.x for TF 1.x code), or None."""
+    try:
+        plan(path, module_code(path, original), options, module_code(path, fixed))
+    except DiscoveryError as exc:
+        return str(exc)
+    return None
+
+
 def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
     """What the worker wrote; stages it never reached fail with the reason it stopped."""
     if not (directory / "results.json").is_file():
@@ -207,10 +232,10 @@ def validate_pair(
     label = os.fspath(rewritten) if isinstance(rewritten, Path) else f"{original} (rewritten)"
     try:
         tolerance = _tolerance(options)
-        source = read_source(original)
-        if isinstance(rewritten, Path):
-            read_source(rewritten)
-        new = rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
+        source = module_code(original, read_source(original))
+        new = module_code(
+            original, rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
+        )
         plan_ = plan(original, source, options, new)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
@@ -221,13 +246,18 @@ def validate_pair(
         return error_report(os.fspath(original), label, missing)
     with tempfile.TemporaryDirectory(prefix="estimator-fix-validate-") as temp:
         work = Path(temp)
-        if isinstance(rewritten, Path):
+        original_source = original.resolve()
+        if original.suffix == ".ipynb":  # the code of its cells, presented at its path
+            original_source = work / "original-code.py"
+            original_source.write_bytes(source)
+        if isinstance(rewritten, Path) and rewritten.suffix != ".ipynb":
             rewrite_source, rewrite_file = rewritten.resolve(), rewritten.resolve()
         else:
-            rewrite_source = work / original.name
-            rewrite_source.write_bytes(rewritten)
-            rewrite_file = original.resolve()
-        sources = (original.resolve(), original.resolve(), rewrite_source, rewrite_file)
+            rewrite_source = work / "rewrite-code.py"
+            rewrite_source.write_bytes(new)
+            shown = rewritten if isinstance(rewritten, Path) else original
+            rewrite_file = shown.resolve()
+        sources = (original_source, original.resolve(), rewrite_source, rewrite_file)
         targets: tuple[Target | None, ...] = plan_.targets or (None,)
         checks: tuple[Check, ...] = ()
         notes: tuple[str, ...] = ()
