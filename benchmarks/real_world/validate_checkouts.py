@@ -71,6 +71,8 @@ def _copy(checkout: Path, scratch: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(checkout, target, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+    # A work tree, as the checkout is (validation imports from the repository's root).
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
     return target
 
 

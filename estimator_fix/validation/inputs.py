@@ -465,7 +465,19 @@ def package_layout(path: Path) -> tuple[str, tuple[str, ...]]:
     roots = [os.fspath(path.parent)]
     if os.fspath(directory) not in roots:
         roots.append(os.fspath(directory))
+    repository = repository_root(path)
+    if repository is not None and os.fspath(repository) not in roots:
+        roots.append(os.fspath(repository))
     return ".".join(parts), tuple(roots)
+
+
+def repository_root(path: Path) -> Path | None:
+    """The work tree holding ``path`` (the nearest directory with ``.git``), importable as the
+    repository's own scripts import from it."""
+    for directory in path.resolve().parents:
+        if (directory / ".git").exists():
+            return directory
+    return None
 
 
 def no_input_message(path: Path) -> str:

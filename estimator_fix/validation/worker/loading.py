@@ -66,6 +66,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     module.__file__ = spec["as_file"]
     module.__package__ = name.rpartition(".")[0]
     sys.modules[name] = module
+    sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes = run_definitions(tree, spec["as_file"], module.__dict__)
@@ -80,12 +81,17 @@ def parse_flags(arguments: List[str]) -> List[str]:
     if absl_flags is None or absl_flags.FLAGS.is_parsed():
         return []
     flags = absl_flags.FLAGS
+    notes = []
+    given = {argument.lstrip("-").split("=")[0] for argument in arguments}
+    if "use_tpu" in flags and not {"use_tpu", "nouse_tpu"} & given:
+        arguments = list(arguments) + ["--nouse_tpu"]  # on CPU, as TPUEstimator(use_tpu=False)
+        notes.append("FLAGS.use_tpu set to False: the model runs on CPU")
     try:
         flags(["estimator-fix"] + list(arguments), known_only=True)
     except absl_flags.Error as exc:
         flags.mark_as_parsed()
-        return ["FLAGS at their defaults; " + str(exc).splitlines()[0]]
-    return []
+        notes.append("FLAGS at their defaults; " + str(exc).splitlines()[0])
+    return notes
 
 
 def resolve(module: Any, dotted: str) -> Any:

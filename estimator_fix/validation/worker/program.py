@@ -78,7 +78,16 @@ class Program:
     def _inputs(self) -> Dict[str, Callable[..., Any]]:
         refs = self.spec.get("inputs") or {}
         if any(refs.values()):
-            return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+            try:
+                return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+            except ScopeError as exc:  # the file's own input functions need what is not here
+                try:
+                    synthetic = Synthetic(self)
+                except LookupError:
+                    raise exc from None
+                self.out.note(f"synthetic inputs: the file's own could not be built ({exc})")
+                self.out.data["synthetic"] = True
+                return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
         synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
@@ -128,8 +137,10 @@ class Program:
         """Call the user's model_fn with the arguments it declares (Estimator's convention)."""
         given = {"labels": labels, "mode": mode, "params": params, "config": config}
         accepted = self.accepted or []
-        if "targets" in accepted and "labels" not in accepted:
-            given["targets"] = given.pop("labels")  # the tf.contrib.learn spelling
+        for spelling in ("targets", "target"):  # the tf.contrib.learn spellings
+            if spelling in accepted and "labels" not in accepted:
+                given[spelling] = given.pop("labels")
+                break
         if self.accepted is None:
             return self.model_fn(features=features, **given)
         kwargs = {name: value for name, value in given.items() if name in self.accepted}

@@ -262,8 +262,11 @@ def evaluate(
         raise ScopeError(f"cannot parse {expression!r}") from None
     needed = _loaded(parsed)
     if not scope:
-        missing_here = needed - set(namespace)
-        statements = [s for s in _slice(tree.body, missing_here) if _bound(s) - set(namespace)]
+        # Names the module left unset (absent, or None until its main block runs).
+        unset = {name for name in needed if namespace.get(name) is None}
+        statements = [
+            s for s in _slice(tree.body, unset) if any(namespace.get(n) is None for n in _bound(s))
+        ]
         _run_slice(statements, namespace, filename, expression, where)
     else:
         function = find_definition(tree, scope)
