@@ -177,16 +177,29 @@ def _loaded(node: ast.AST) -> Set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _receiver(statement: ast.stmt) -> str:
+    """``parser`` for ``parser.add_argument(...)``: the object a method call statement changes."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return ""
+    node = statement.value.func
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) and node is not statement.value.func else ""
+
+
 def _slice(body: List[ast.stmt], needed: Set[str]) -> List[ast.stmt]:
-    """The simple statements of ``body`` (in order) that bind ``needed`` names, transitively."""
-    candidates = [s for s in _statements(body) if isinstance(s, _SIMPLE + _ASSIGNMENTS)]
+    """The simple statements of ``body`` (in order) that bind ``needed`` names, or call a method
+    of one (``parser.add_argument(...)``), transitively."""
+    candidates = [
+        s for s in _statements(body) if isinstance(s, _SIMPLE + _ASSIGNMENTS) or _receiver(s)
+    ]
     chosen: List[ast.stmt] = []
     wanted = set(needed)
     changed = True
     while changed:
         changed = False
         for statement in candidates:
-            if statement in chosen or not (_bound(statement) & wanted):
+            if statement in chosen or not ((_bound(statement) | {_receiver(statement)}) & wanted):
                 continue
             chosen.append(statement)
             wanted |= _loaded(statement)
@@ -222,6 +235,20 @@ def _defaults(function: ast.AST, namespace: Dict[str, Any], filename: str) -> Di
         except Exception:
             continue
     return values
+
+
+def _from_main_block(
+    module: Any, tree: ast.Module, filename: str, parameters: Set[str]
+) -> Dict[str, Any]:
+    """Parameters a function gets from the module's main block, which binds the same names
+    (``args = parser.parse_args()`` and then ``main(args)``), built as that block would."""
+    found: Dict[str, Any] = {}
+    for name in sorted(parameters):
+        try:
+            found[name] = evaluate(module, tree, filename, name, ())
+        except ScopeError:
+            continue
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def _run_slice(
@@ -265,7 +292,9 @@ def evaluate(
         # Names the module left unset (absent, or None until its main block runs).
         unset = {name for name in needed if namespace.get(name) is None}
         statements = [
-            s for s in _slice(tree.body, unset) if any(namespace.get(n) is None for n in _bound(s))
+            s
+            for s in _slice(tree.body, unset)
+            if any(namespace.get(n) is None for n in _bound(s) | {_receiver(s)} - {""})
         ]
         _run_slice(statements, namespace, filename, expression, where)
     else:
@@ -275,8 +304,10 @@ def evaluate(
         namespace.update(_defaults(function, namespace, filename))
         namespace.update(given or {})
         statements = _slice(list(function.body), needed)  # type: ignore[attr-defined]
-        _run_slice(statements, namespace, filename, expression, where)
         used = needed.union(*[_loaded(s) for s in statements])
+        from_main = _from_main_block(module, tree, filename, set(_parameters(function)) & used)
+        namespace.update(from_main)
+        _run_slice(statements, namespace, filename, expression, where)
         missing = sorted(p for p in set(_parameters(function)) & used if p not in namespace)
         if missing:
             raise ScopeError(
