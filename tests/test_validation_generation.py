@@ -13,8 +13,8 @@ import pytest
 
 from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
 from estimator_fix.validation import interpreters as interpreters_module
-from estimator_fix.validation.generation import first_tf1_use, tf1_only_names, tf1_use
-from estimator_fix.validation.inputs import DiscoveryError, package_layout, plan
+from estimator_fix.validation.generation import first_tf1_use, tf1_only_names
+from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.interpreters import (
     NoTf1Interpreter,
     choose,
@@ -54,21 +54,6 @@ def use_in(source: str) -> str | None:
 )
 def test_tf1_only_api_is_found(source: str, expected: str | None) -> None:
     assert use_in(source) == expected
-
-
-def test_tf1_api_in_an_imported_module_of_the_repository(tmp_path: Path) -> None:
-    package = tmp_path / "trainer"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "layers_v1.py").write_text(
-        "import tensorflow as tf\n\ndef dense(x):\n    return tf.layers.dense(x, 1)\n",
-        encoding="utf-8",
-    )
-    model = package / "model.py"
-    model.write_text("from . import layers_v1\nimport os\n", encoding="utf-8")
-    name, roots = package_layout(model)
-    use = tf1_use(ast.parse(model.read_bytes()), model, name, roots)
-    assert use is not None and use.describe(model) == "tf.layers (layers_v1.py line 4)"
 
 
 def test_the_table_holds_the_names_that_decide() -> None:
@@ -145,7 +130,7 @@ def test_a_tf1_use_found_only_at_run_time_reruns_under_tensorflow_1(
     hidden = hidden.replace("tf.train.", "tf.compat.v1.train.")
     path = tmp_path / "model.py"
     path.write_text(hidden, encoding="utf-8")
-    assert tf1_use(ast.parse(hidden), path, "model", [str(tmp_path)]) is None
+    assert first_tf1_use(ast.parse(hidden), path) is None
     report = validate_pair(path, path)
     assert report.verdict == "equivalent" and report.tensorflow.startswith("1.15"), report
     assert any("has no attribute 'layers'): ran it again" in note for note in report.notes)

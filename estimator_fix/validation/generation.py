@@ -1,24 +1,22 @@
 """Which TensorFlow generation a module needs, found statically (``ast``, no TensorFlow).
 
-A module needs TensorFlow 1.x when it, or a module of its own repository that it imports, uses a
-name that TensorFlow 2 does not have: ``tf.contrib``, ``tf.logging``, ``tf.app``, ``tf.Session``,
-``tf.train.AdamOptimizer``, ``tensorflow.contrib`` imports... The names come from
-``tf1_only_api.txt`` (read off TensorFlow 1.15.5 and 2.15). Code written against
-``tensorflow.compat.v1`` runs under both and needs nothing.
+A module needs TensorFlow 1.x when it uses a name that TensorFlow 2 does not have: ``tf.contrib``,
+``tf.logging``, ``tf.app``, ``tf.Session``, ``tf.train.AdamOptimizer``, ``tensorflow.contrib``
+imports... The names come from ``tf1_only_api.txt`` (read off TensorFlow 1.15.5 and 2.15). Code
+written against ``tensorflow.compat.v1`` runs under both and needs nothing. The modules it imports
+are not read: a TF 1.x use there (often in a branch never taken on CPU) shows at run time, and the
+validation then runs again under the other generation (``api._other_generation``).
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 _TABLE = Path(__file__).with_name("tf1_only_api.txt")
-#: How many modules of the repository are read, at most, following imports from the validated one.
-_MAX_MODULES = 40
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,84 +117,3 @@ def first_tf1_use(tree: ast.Module, path: Path) -> Tf1Use | None:
         if only:
             found.append(Tf1Use(f"tf.{only}", path, node.lineno))
     return min(found, key=lambda use: (use.line, len(use.name)), default=None)
-
-
-def _module_file(dotted: str, roots: Sequence[str]) -> Path | None:
-    relative = dotted.replace(".", os.sep)
-    for root in roots:
-        for candidate in (Path(root, relative + ".py"), Path(root, relative, "__init__.py")):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def _package_of(path: Path, module_name: str) -> str:
-    return module_name.rpartition(".")[0] if path.name != "__init__.py" else module_name
-
-
-def local_imports(
-    tree: ast.Module, path: Path, module_name: str, roots: Sequence[str]
-) -> list[Path]:
-    """The files of the repository that ``tree`` (the module ``module_name`` at ``path``) imports:
-    absolute imports found under ``roots``, and relative ones within its package."""
-    package = _package_of(path, module_name)
-    found: list[Path] = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".") if package else []
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-                base = ".".join([*parts, base] if base else parts)
-            names = [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
-            names.append(base)
-        for name in names:
-            if not name or name.split(".")[0] == "tensorflow":
-                continue
-            file = _module_file(name, roots)
-            if file is not None and file not in found:
-                found.append(file)
-    return found
-
-
-def tf1_use(
-    tree: ast.Module, path: Path, module_name: str, roots: Sequence[str]
-) -> Tf1Use | None:
-    """The first use of TensorFlow 1.x-only API in the module, else in the repository modules it
-    imports (followed through their own imports, up to ``_MAX_MODULES`` files)."""
-    use = first_tf1_use(tree, path)
-    if use is not None:
-        return use
-    seen = {path.resolve()}
-    queue = local_imports(tree, path, module_name, roots)
-    while queue and len(seen) < _MAX_MODULES:
-        file = queue.pop(0).resolve()
-        if file in seen:
-            continue
-        seen.add(file)
-        try:
-            other = ast.parse(file.read_bytes(), filename=os.fspath(file))
-        except (OSError, SyntaxError, ValueError):
-            continue
-        use = first_tf1_use(other, file)
-        if use is not None:
-            return use
-        name = _dotted_name(file, roots)
-        queue.extend(local_imports(other, file, name, roots))
-    return None
-
-
-def _dotted_name(file: Path, roots: Sequence[str]) -> str:
-    for root in roots:
-        try:
-            relative = file.relative_to(root)
-        except ValueError:
-            continue
-        parts = list(relative.with_suffix("").parts)
-        if parts and parts[-1] == "__init__":
-            parts.pop()
-        return ".".join(parts)
-    return file.stem

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from estimator_fix.validation.generation import tf1_use
+from estimator_fix.validation.generation import first_tf1_use
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
@@ -533,13 +533,12 @@ def _configured_python(config: _ValidateConfig, key: str) -> str | None:
 def choose_interpreters(
     tree: ast.Module,
     path: Path,
-    module_name: str,
     roots: tuple[str, ...],
     options: ValidationOptions,
     config: _ValidateConfig,
 ) -> Interpreters:
     """The interpreter per TensorFlow generation the module needs (see ``interpreters``)."""
-    use = tf1_use(tree, path, module_name, roots)
+    use = first_tf1_use(tree, path)
     try:
         return choose(
             use.describe(path) if use else None,
@@ -600,7 +599,7 @@ def plan(
     module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
-    interpreters = choose_interpreters(tree, path, module_name, roots, options, config)
+    interpreters = choose_interpreters(tree, path, roots, options, config)
     return Plan(
         model_fn=model_fn,
         tpu=(targets[0].tpu if targets else False)

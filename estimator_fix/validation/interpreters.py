@@ -1,6 +1,6 @@
 """Which Python runs a validation: one interpreter per TensorFlow generation, configured or found.
 
-Code that uses TensorFlow 1.x-only API (``generation.tf1_use``) runs under a TensorFlow 1.x
+Code that uses TensorFlow 1.x-only API (``generation.first_tf1_use``) runs under a TensorFlow 1.x
 interpreter: ``--python-tf1``, ``python-tf1`` in ``[tool.estimator-fix.validate]``, the
 ``ESTIMATOR_FIX_PYTHON_TF1`` environment variable, ``--python``/``python`` when its TensorFlow is
 1.x, else one found (a ``.venv-tf1`` in the project, the working directory or estimator-fix's own
