@@ -10,7 +10,7 @@ MIGRATE_REPORT := build/demo_migration.md
 PYTHON_TF1 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.7*/bin/python) $(shell command -v python3.7 2>/dev/null))
 VENV_TF1 := .venv-tf1
 
-.PHONY: demo test lint typecheck clean venv-base venv-dev venv-tf1 venv-tf1-if-possible
+.PHONY: demo test test-fast lint typecheck clean venv-base venv-dev venv-tf1 venv-tf1-if-possible
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,5 +63,13 @@ lint: venv-dev
 test: venv-dev venv-tf1-if-possible lint
 	$(BIN)/python -m pytest -n 2
 
+# Everything but the TensorFlow tests, in a venv without TensorFlow: quick, and it proves that
+# every test needing TensorFlow carries the `tf` marker.
+FAST := .venv-fast
+test-fast:
+	test -x $(FAST)/bin/python || $(PYTHON) -m venv $(FAST)
+	$(FAST)/bin/python -m pip install --quiet -e '.[dev]'
+	$(FAST)/bin/python -m pytest -n 2 -m "not tf"
+
 clean:
-	rm -rf $(VENV) $(VENV_TF1) build .pytest_cache .mypy_cache .estimator-fix-cache
+	rm -rf $(VENV) $(VENV_TF1) $(FAST) build .pytest_cache .mypy_cache .estimator-fix-cache

@@ -32,8 +32,12 @@ from estimator_fix.elision import elide  # noqa: E402
 from estimator_fix.engine import PREFILTER_MARKERS, Settings, process_source  # noqa: E402
 from estimator_fix.sources import decode_source  # noqa: E402
 
+Sources = list[tuple[str, bytes]]
 
-def per_file(label: str, sources: list[tuple[str, bytes]], work: Callable[[str, bytes], object], repeat: int) -> float:  # noqa: E501
+
+def per_file(
+    label: str, sources: Sources, work: Callable[[str, bytes], object], repeat: int
+) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -62,13 +66,28 @@ def main() -> None:
     lines = sum(d.count(b"\n") for _, d in sources) / len(sources)
     print(f"{len(sources)} generated model_fn files, {lines:.0f} lines each on average")
     process_source(*sources[0], Settings())  # imports and one-time tables out of the timing
-    fix = per_file("estimator-fix fix (process_source)", sources, lambda n, d: process_source(n, d, Settings()), args.repeat)  # noqa: E501
-    check = per_file("estimator-fix check (fix=False)", sources, lambda n, d: process_source(n, d, Settings(fix=False)), args.repeat)  # noqa: E501
-    whole = per_file("peer: libcst.parse_module, whole file", sources, lambda n, d: cst.parse_module(d), args.repeat)  # noqa: E501
-    part = per_file("peer: libcst.parse_module, kept part", [(n, kept(d)) for n, d in sources], lambda n, d: cst.parse_module(d), args.repeat)  # noqa: E501
-    per_file("peer: ast.parse, whole file", sources, lambda n, d: ast.parse(d), args.repeat)
-    print(f"fix = {fix / whole:.1f} whole-file LibCST parses = {fix / part:.1f} parses of the kept part")  # noqa: E501
-    print(f"check = {check / whole:.1f} whole-file LibCST parses = {check / part:.1f} parses of the kept part")  # noqa: E501
+    repeat = args.repeat
+
+    def fixing(name: str, data: bytes) -> object:
+        return process_source(name, data, Settings())
+
+    def checking(name: str, data: bytes) -> object:
+        return process_source(name, data, Settings(fix=False))
+
+    def parsing(name: str, data: bytes) -> object:
+        return cst.parse_module(data)
+
+    fix = per_file("estimator-fix fix (process_source)", sources, fixing, repeat)
+    check = per_file("estimator-fix check (fix=False)", sources, checking, repeat)
+    whole = per_file("peer: libcst.parse_module, whole file", sources, parsing, repeat)
+    kept_parts = [(n, kept(d)) for n, d in sources]
+    part = per_file("peer: libcst.parse_module, kept part", kept_parts, parsing, repeat)
+    per_file("peer: ast.parse, whole file", sources, lambda n, d: ast.parse(d), repeat)
+    for label, cost in (("fix", fix), ("check", check)):
+        print(
+            f"{label} = {cost / whole:.1f} whole-file LibCST parses = "
+            f"{cost / part:.1f} parses of the kept part"
+        )
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()

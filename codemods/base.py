@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import ClassVar, Optional
@@ -16,7 +16,7 @@ from codemods import tf_api
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.model_fns import ModelFn, find_model_fns
 from codemods.names import QualifiedNames
-from codemods.noqa import ALL, noqa_lines
+from codemods.noqa import NoqaLines, noqa_lines
 
 
 class ModuleFacts:
@@ -29,22 +29,30 @@ class ModuleFacts:
     Given ``text`` (the module's source), the noqa lines are read from it instead of from
     generated code. ``positions=False`` is for a caller that discards the findings (a fix step,
     the stability proof): findings then carry line 0, and no positions are computed for them.
+    ``model_fn_names``: functions by these names (with a ``mode`` parameter) are model_fns even
+    when nothing in the file shows it (their spec comes from a helper, they are passed on
+    elsewhere).
     """
 
     def __init__(
-        self, module: cst.Module, text: Optional[str] = None, positions: bool = True
+        self,
+        module: cst.Module,
+        text: Optional[str] = None,
+        positions: bool = True,
+        model_fn_names: Collection[str] = (),
     ) -> None:
         self.module = module
         self.positions = positions
+        self.model_fn_names = frozenset(model_fn_names)
         self.names = QualifiedNames(module)
         self._text = text
-        self._noqa: Optional[Mapping[int, frozenset[str]]] = None
+        self._noqa: Optional[NoqaLines] = None
         self._model_fns: Optional[list[ModelFn]] = None
         self._containers: Optional[set[int]] = None
         self._wrapper: Optional[MetadataWrapper] = None
 
     @property
-    def noqa(self) -> Mapping[int, frozenset[str]]:
+    def noqa(self) -> NoqaLines:
         if self._noqa is None:
             self._noqa = noqa_lines(self.module.code if self._text is None else self._text)
         return self._noqa
@@ -66,7 +74,7 @@ class ModuleFacts:
 
     def model_fns(self) -> list[ModelFn]:
         if self._model_fns is None:
-            self._model_fns = find_model_fns(self.module, self.resolve_tf)
+            self._model_fns = find_model_fns(self.module, self.resolve_tf, self.model_fn_names)
         return self._model_fns
 
     def encloses_model_fn(self, node: cst.CSTNode) -> bool:
@@ -84,11 +92,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
     and consults matchers at every node; the codemods use no matcher decorators, and that cost was
     a quarter of a file's processing time.
 
-    Options: ``unsafe_fixes`` (also apply fixes marked unsafe) and ``select`` (rule codes to act
-    on; None means all of ``RULE_CODES``). Findings are appended to
-    ``context.scratch[FINDINGS_KEY]`` so a caller (the engine, or a test) can read them back.
-    ``facts``: the ``ModuleFacts`` of the module the caller will transform (shared with the other
-    codemods it runs on that module); without them, the codemod builds its own.
+    Options: ``unsafe_fixes`` (also apply fixes marked unsafe), ``select`` (rule codes to act
+    on; None means all of ``RULE_CODES``) and ``model_fn_names`` (``ModuleFacts``). Findings
+    are appended to ``context.scratch[FINDINGS_KEY]`` so a caller (the engine, or a test) can
+    read them back. ``facts``: the ``ModuleFacts`` of the module the caller will transform
+    (shared with the other codemods it runs on that module); without them, the codemod builds
+    its own.
     """
 
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
@@ -103,10 +112,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
         unsafe_fixes: bool = False,
         select: Collection[str] | None = None,
         facts: ModuleFacts | None = None,
+        model_fn_names: Collection[str] = (),
     ) -> None:
         super().__init__(context)
         self.unsafe_fixes = unsafe_fixes
         self.select = frozenset(self.RULE_CODES if select is None else select)
+        self.model_fn_names = frozenset(model_fn_names)
         self._given_facts = facts
 
     @staticmethod
@@ -116,6 +127,13 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
             dest="unsafe_fixes",
             action="store_true",
             help="Also apply fixes that may reorder statements (checkpoint-compatible).",
+        )
+        arg_parser.add_argument(
+            "--model-fn-name",
+            dest="model_fn_names",
+            action="append",
+            default=[],
+            help="Treat functions of this name (with a `mode` parameter) as model_fns.",
         )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
@@ -147,7 +165,10 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
         given = self._given_facts
-        self.facts = given if given is not None and given.module is node else ModuleFacts(node)
+        if given is not None and given.module is node:
+            self.facts = given
+        else:
+            self.facts = ModuleFacts(node, model_fn_names=self.model_fn_names)
         self._noqa = self.facts.noqa
         self.qualified_names = self.facts.names
         return True
@@ -185,11 +206,12 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
             lines.add(position.end.line)
         codes: set[str] = set()
         for line in lines:
-            found = self._noqa.get(line)
-            if found is ALL:
+            if line not in self._noqa:
+                continue
+            found = self._noqa[line]
+            if found is None:
                 return frozenset(self.RULE_CODES)
-            if found:
-                codes |= found
+            codes |= found
         return frozenset(codes)
 
     def report(self, finding: Finding) -> None:

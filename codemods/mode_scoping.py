@@ -4,7 +4,8 @@ Rewrites each model_fn so every mode builds only what it uses: label-derived val
 PREDICT path, training machinery moves into TRAIN, metrics into EVAL (and TRAIN where a summary,
 hook or the loss reads them), summaries out of PREDICT, and one EstimatorSpec for every mode
 becomes one spec per mode. Each mode executes a subsequence of the original statements in the
-original order (SPEC §5).
+original order (SPEC §5). The analysis is ``codemods.modes``; what each rule judges is in its
+module under ``codemods.rules``.
 
 Deliberately left alone (reported only): a statement that may create variables or auto-named
 layers when a later layer in the same mode would be renamed by skipping it; a random op whose
@@ -14,46 +15,33 @@ PREDICT needs that are derived from labels, including labels passed into an opaq
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods.base import ModelFnCodemod
-from codemods.findings import Finding, FixKind
-from codemods.mode_analysis import (
-    ALL_MODES,
-    CODE_PRIORITY,
-    Analyzer,
-    NestedSpec,
-    P,
-    T,
-    Unit,
-    leaves,
-    mode_names,
-)
-from codemods.mode_layout import Layout
-from codemods.mode_reorder import sink_below_predict
-from codemods.model_fns import ModelFn
-
-_PIN_REASONS = {
-    "variables": "it may create variables, and skipping it would rename later auto-named layers "
-    "(checkpoint mismatch)",
-    "seeds": "it draws a random seed, and skipping it would shift the seeds of later random ops "
-    "(use --unsafe-fixes)",
-    "never": "it creates shadow variables (ema.apply) that every mode needs",
-    "partial": "another mode still needs it",
-    "returns": "it returns a spec, and moving it would leave a mode without a return",
-}
+from codemods.modes.layout import Layout
+from codemods.modes.policy import TagPolicy
+from codemods.modes.reorder import sink_below_predict
+from codemods.modes.report import Reporter
+from codemods.modes.walk import Analyzer
+from codemods.rules import catalogue, rule_modules
+from codemods.vocabulary import ALL_MODES
 
 
-_ASSIGNED_SPEC_NOTE = "the spec is assigned to a name before it is returned; build one spec per mode, each returned directly"  # noqa: E501
-_NESTED_SPEC_NOTE = "returned from inside a branch that is not a mode test; build one spec per mode in each branch"  # noqa: E501
+@functools.cache
+def policies() -> tuple[TagPolicy, ...]:
+    """The tag policies the rule modules declare (EF101–EF104)."""
+    found = (getattr(module, "POLICY", None) for module in rule_modules())
+    return tuple(policy for policy in found if isinstance(policy, TagPolicy))
 
 
 class ModeScopingCommand(ModelFnCodemod):
-    DESCRIPTION = "Scope label, training, metric and summary code in model_fns to the modes that use it (EF101-EF106)."  # noqa: E501
-    RULE_CODES = ("EF101", "EF102", "EF103", "EF104", "EF105", "EF106")
+    DESCRIPTION = "Scope label, training, metric and summary code to the modes that use it."
+    #: The mode-scoping family: every rule module of the EF1xx range.
+    RULE_CODES = tuple(code for code in catalogue() if code.startswith("EF1"))
 
     def visit_Module(self, node: cst.Module) -> Optional[bool]:
         super().visit_Module(node)
@@ -79,131 +67,30 @@ class ModeScopingCommand(ModelFnCodemod):
             self.warn(f"{fn.name}: `{fn.mode_param}` is reassigned; not analysed")
             return updated_node
         analyzer = Analyzer(
-            fn, self.resolve_tf, self.select, self.suppressed, unsafe_fixes=self.unsafe_fixes
+            fn, self.resolve_tf, policies(), self.select, self.suppressed, self.unsafe_fixes
         )
         units = analyzer.run()
         layout = Layout(fn.spelling, fn.mode_param, self.module.config_for_parsing)
         ordered = sink_below_predict(units) if self.unsafe_fixes else units
         new_body = layout.block(ordered, ALL_MODES, terminal=True)
-        changed = not original_node.body.deep_equals(original_node.body.with_changes(body=new_body))  # noqa: E501
-        if changed and updated_node is not original_node and not updated_node.deep_equals(original_node):  # noqa: E501
+        reporter = Reporter(fn, policies(), self.select, self.position)
+        changed = not original_node.body.deep_equals(
+            original_node.body.with_changes(body=new_body)
+        )
+        if changed and updated_node is not original_node and not updated_node.deep_equals(
+            original_node
+        ):
             self.warn(f"{fn.name}: a nested model_fn was rewritten; not rewriting the outer one")
             changed = False
         # Every change answers a finding: a layout that differs while no finding has a fix
         # (blocks that merely look mergeable) is not written.
-        if changed and not any(f.applied for f in self._findings(fn, units, applied=True)):
+        if changed and not any(f.applied for f in reporter.findings(units, applied=True)):
             changed = False
-        for finding in self._findings(fn, units, applied=changed):
+        for finding in reporter.findings(units, applied=changed):
             self.report(finding)
         if not changed:
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=new_body))
 
-    # ----------------------------------------------------------------- findings
-    def _findings(self, fn: ModelFn, units: list[Unit], applied: bool) -> list[Finding]:
-        found: list[Finding] = []
-        for unit in leaves(units):
-            if "EF105" in self.select:
-                found.extend(self._nested_spec_finding(fn, nested) for nested in unit.nested_specs)
-            if unit.kind == "spec":
-                if unit.foreign and "EF105" in self.select:
-                    found.append(self._spec_finding(fn, unit, applied))
-                continue
-            finding = self._unit_finding(fn, unit, applied)
-            if finding is not None:
-                found.append(finding)
-        return found
 
-    def _unit_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Optional[Finding]:
-        bad = unit.bad_modes()
-        if not bad:
-            return None
-        codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
-        code = next(c for c in CODE_PRIORITY if c in codes)
-        kept = bad & unit.needed
-        line, column = self.position(unit.node)
-        what = _describe(unit)
-        where = mode_names(bad)
-        fix: FixKind = "safe"
-        note = ""
-        if kept:
-            pinned = {unit.pins[m] for m in kept if m in unit.pins}
-            fix = "unsafe" if pinned == {"seeds"} else "none"
-            if P in kept and not pinned:
-                if unit.opaque_label is not None:
-                    code = "EF106"
-                    return Finding(
-                        code="EF106",
-                        message=f"labels reach helper `{unit.opaque_label}(...)` whose results "
-                        "PREDICT needs",
-                        line=line,
-                        column=column,
-                        fix="none",
-                        function=fn.name,
-                        note="Split the helper: build the network from features only and return "
-                        "logits; compute the loss from labels after the PREDICT return.",
-                    )
-                note = "PREDICT uses a value derived from labels; compute predictions from features only"  # noqa: E501
-            elif pinned:
-                note = "not moved: " + "; ".join(sorted(_PIN_REASONS[p] for p in pinned))
-            else:
-                note = f"a statement that runs in {mode_names(kept)} still reads it (often one spec for every mode); scope that first"  # noqa: E501
-        elif unit.reordered:
-            fix = "unsafe"
-            note = "moved below the PREDICT return, past code it does not feed (--unsafe-fixes)"
-        elif unit.unsafe_skip:
-            fix = "unsafe"
-            note = "random seeds of later ops may differ (applied with --unsafe-fixes)"
-        elif unit.seeds and T in bad:
-            note = "under TF 1.x, skipping it in TRAIN shifts the seeds of later random ops"
-        message = {
-            "EF101": f"{what} is computed from labels where it also runs in PREDICT",
-            "EF102": f"training op {what} is built outside TRAIN (runs in {where})",
-            "EF103": f"metric {what} is built where nothing uses it ({where})",
-            "EF104": f"summary {what} runs in PREDICT",
-        }[code]
-        return Finding(
-            code=code,
-            message=message,
-            line=line,
-            column=column,
-            fix=fix,
-            function=fn.name,
-            note=note,
-            applied=applied and not kept,
-        )
-
-    def _spec_finding(self, fn: ModelFn, unit: Unit, applied: bool) -> Finding:
-        fixable = unit.variants is not None
-        ret = cst.ensure_type(cst.ensure_type(unit.node, cst.SimpleStatementLine).body[0], cst.Return)  # noqa: E501
-        note = _ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else ""
-        return self._ef105(fn, unit.node, unit.foreign, fixable, applied and fixable, note)
-
-    def _nested_spec_finding(self, fn: ModelFn, nested: NestedSpec) -> Finding:
-        return self._ef105(fn, nested.node, nested.foreign, False, False, _NESTED_SPEC_NOTE)
-
-    def _ef105(self, fn: ModelFn, node: cst.CSTNode, foreign: dict[str, list[str]], fixable: bool, applied: bool, note: str) -> Finding:  # noqa: E501
-        line, column = self.position(node)
-        parts = [f"{', '.join(fields)} in {mode_names([mode])}" for mode, fields in sorted(foreign.items(), key=lambda kv: ("infer", "train", "eval").index(kv[0]))]  # noqa: E501
-        return Finding(
-            code="EF105",
-            message="one EstimatorSpec carries fields for other modes (" + "; ".join(parts) + ")",
-            line=line,
-            column=column,
-            fix="safe" if fixable else "none",
-            function=fn.name,
-            note=note,
-            applied=applied,
-        )
-
-
-def _describe(unit: Unit) -> str:
-    names = sorted(unit.defs)
-    if names and isinstance(unit.node, cst.SimpleStatementLine):
-        return "`" + ", ".join(names) + "`"
-    code = cst.Module([]).code_for_node(unit.node.with_changes(leading_lines=())).strip()
-    code = code.splitlines()[0]
-    return "`" + (code if len(code) <= 40 else code[:37] + "...") + "`"
-
-
-__all__ = ["ModeScopingCommand", "T"]
+__all__ = ["ModeScopingCommand", "policies"]

@@ -8,7 +8,7 @@ function that merely has the same parameter names is not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -16,6 +16,7 @@ import libcst as cst
 
 from codemods import tf_api
 from codemods.tree import children
+from codemods.vocabulary import Mode
 
 #: Resolves a Name/Attribute expression to its normalized TensorFlow name (or None).
 TfResolver = Callable[[cst.CSTNode], Optional[str]]
@@ -31,10 +32,10 @@ class ModeSpelling:
     predict_attr: str = "PREDICT"
     quote: str = '"'
 
-    def constant(self, mode: str) -> str:
+    def constant(self, mode: Mode) -> str:
         if self.prefix is None:
-            return f"{self.quote}{mode}{self.quote}"
-        attr = {"train": "TRAIN", "eval": "EVAL", "infer": self.predict_attr}[mode]
+            return f"{self.quote}{mode.value}{self.quote}"
+        attr = self.predict_attr if mode is Mode.PREDICT else mode.key
         return f"{self.prefix}.{attr}"
 
 
@@ -225,8 +226,11 @@ def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
     return None
 
 
-def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
-    """Every model_fn in the module, outermost first."""
+def find_model_fns(
+    module: cst.Module, resolve: TfResolver, named: Collection[str] = ()
+) -> list[ModelFn]:
+    """Every model_fn in the module, outermost first; functions called one of ``named`` (the
+    ``model-fn-names`` setting) count as model_fns when they take ``mode``."""
     functions, passed = _functions_and_passed(module)
     top_level = {
         stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
@@ -236,7 +240,8 @@ def find_model_fns(module: cst.Module, resolve: TfResolver) -> list[ModelFn]:
         params = param_names(node)
         if "mode" not in params:
             continue
-        if not (returns_spec(node, resolve) or node.name.value in passed):
+        name = node.name.value
+        if not (name in named or name in passed or returns_spec(node, resolve)):
             continue
         labels = next((p for p in LABEL_PARAMS if p in params), None)
         nested = {

@@ -19,7 +19,8 @@ inside string annotations are not resolved.
 from __future__ import annotations
 
 import builtins
-from typing import Optional, Union
+from collections.abc import Callable
+from typing import Any, ClassVar, Optional, Union
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -28,7 +29,9 @@ from codemods.tree import children
 
 _Binding = tuple["_Scope", cst.CSTNode, bool]  # (scope bound in, node, is an import)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-_QUERYABLE = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Decorator, cst.FunctionDef, cst.ClassDef)  # noqa: E501
+_QUERYABLE = (
+    cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Decorator, cst.FunctionDef, cst.ClassDef
+)
 
 
 class _Scope:
@@ -94,36 +97,43 @@ class _Scope:
 
 def _import_names(node: Union[cst.Import, cst.ImportFrom], full_name: str) -> set[str]:
     """LibCST's ``ImportAssignment.get_qualified_names_for``."""
-    module = ""
-    if type(node) is cst.ImportFrom:
-        if node.module is not None:
-            module = get_full_name_for_node(node.module) or ""
-        if node.relative:
-            module = "." * len(node.relative) + module
-    found: set[str] = set()
     if isinstance(node.names, cst.ImportStar):
-        return found
+        return set()
+    module = _imported_from(node)
+    found: set[str] = set()
     for alias in node.names:
         real = get_full_name_for_node(alias.name)
-        if not real:
-            continue
-        parts = real.split(".")
-        for size in range(len(parts), 0, -1):
-            real_name = as_name = ".".join(parts[:size])
-            if module.endswith("."):
-                real_name = f"{module}{real_name}"
-            elif module:
-                real_name = f"{module}.{real_name}"
-            if alias.asname is not None and alias.evaluated_alias is not None:
-                as_name = alias.evaluated_alias
-            if full_name.startswith(as_name):
-                rest = full_name.split(as_name, 1)[1]
-                if rest and not rest.startswith("."):
-                    continue
-                rest = rest.lstrip(".")
-                found.add(f"{real_name}.{rest}" if rest else real_name)
-                break
+        if real:
+            found |= _alias_names(alias, real, module, full_name)
     return found
+
+
+def _imported_from(node: Union[cst.Import, cst.ImportFrom]) -> str:
+    """``..pkg`` of ``from ..pkg import x``; "" for a plain import."""
+    if type(node) is not cst.ImportFrom:
+        return ""
+    module = get_full_name_for_node(node.module) or "" if node.module is not None else ""
+    return "." * len(node.relative) + module if node.relative else module
+
+
+def _alias_names(alias: cst.ImportAlias, real: str, module: str, full_name: str) -> set[str]:
+    """The qualified name of ``full_name`` through one imported alias (its longest prefix)."""
+    parts = real.split(".")
+    for size in range(len(parts), 0, -1):
+        real_name = as_name = ".".join(parts[:size])
+        if module.endswith("."):
+            real_name = f"{module}{real_name}"
+        elif module:
+            real_name = f"{module}.{real_name}"
+        if alias.asname is not None and alias.evaluated_alias is not None:
+            as_name = alias.evaluated_alias
+        if full_name.startswith(as_name):
+            rest = full_name.split(as_name, 1)[1]
+            if rest and not rest.startswith("."):
+                continue
+            rest = rest.lstrip(".")
+            return {f"{real_name}.{rest}" if rest else real_name}
+    return set()
 
 
 def _names_of(binding: _Binding, full_name: str) -> set[str]:
@@ -139,7 +149,9 @@ def _names_of(binding: _Binding, full_name: str) -> set[str]:
 def _is_binding_node(node: cst.CSTNode, bound: cst.CSTNode) -> bool:
     if node is bound:
         return True
-    if isinstance(bound, (cst.Import, cst.ImportFrom)) and not isinstance(bound.names, cst.ImportStar):  # noqa: E501
+    if isinstance(bound, (cst.Import, cst.ImportFrom)) and not isinstance(
+        bound.names, cst.ImportStar
+    ):
         for alias in bound.names:
             if alias.name is node or (alias.asname is not None and alias.asname.name is node):
                 return True
@@ -190,67 +202,71 @@ class _Binder:
         if isinstance(node, _QUERYABLE):
             self.scopes[node] = scope
 
-    def visit(self, node: cst.CSTNode, scope: _Scope) -> None:  # noqa: C901
+    def visit(self, node: cst.CSTNode, scope: _Scope) -> None:
         self.mark(node, scope)
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.imports(node, scope)
-        elif type(node) is cst.Attribute:
-            self.visit(node.value, scope)  # ``attr`` is no access
-        elif type(node) is cst.Arg:
-            self.visit(node.value, scope)  # the keyword is no access
-        elif type(node) is cst.FunctionDef:
-            self.function(node, scope)
-        elif type(node) is cst.Lambda:
-            inner = _Scope("function", scope)
-            self.visit(node.params, inner)
-            self.visit(node.body, inner)
-        elif type(node) is cst.Param:
-            scope.bind(node.name.value, node)
-            self.mark(node.name, scope)
-            assert scope.parent is not None
-            for part in (node.default, node.annotation):
-                if part is not None:
-                    self.visit(part, scope.parent)
-        elif type(node) is cst.ClassDef:
-            self.klass(node, scope)
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            declared = self.module_scope if type(node) is cst.Global else scope.parent
-            if scope.kind != "module" and declared is not None:
-                for item in node.names:
-                    scope.overwrites[item.name.value] = declared
-        elif isinstance(node, _COMPREHENSIONS):
-            self.comprehension(node, scope)
-        elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets: list[cst.CSTNode] = (
-                [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            )
-            if node.value is not None:
-                self.visit(node.value, scope)
-            if type(node) is cst.AnnAssign:
-                self.visit(node.annotation, scope)
-            for assigned in targets:
-                self.store(assigned, scope)
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            self.store(node.target, scope)
-            for child in children(node):
-                if child is not node.target:
-                    self.visit(child, scope)
-        elif type(node) is cst.NamedExpr:
-            self.visit(node.value, scope)
-            self.store(node.target, scope)
-        elif type(node) is cst.WithItem:
-            self.visit(node.item, scope)
-            if node.asname is not None:
-                self.store(node.asname.name, scope)
-        elif type(node) is cst.ExceptHandler:
-            if node.type is not None:
-                self.visit(node.type, scope)
-            if node.name is not None:
-                self.store(node.name.name, scope)
-            self.visit(node.body, scope)
+        handler = self._handlers.get(type(node))
+        if handler is not None:
+            handler(self, node, scope)
         else:
             for child in children(node):
                 self.visit(child, scope)
+
+    def _value(self, node: Union[cst.Attribute, cst.Arg], scope: _Scope) -> None:
+        self.visit(node.value, scope)  # an attribute's ``attr``, an argument's keyword: no access
+
+    def _lambda(self, node: cst.Lambda, scope: _Scope) -> None:
+        inner = _Scope("function", scope)
+        self.visit(node.params, inner)
+        self.visit(node.body, inner)
+
+    def _param(self, node: cst.Param, scope: _Scope) -> None:
+        scope.bind(node.name.value, node)
+        self.mark(node.name, scope)
+        assert scope.parent is not None
+        for part in (node.default, node.annotation):
+            if part is not None:
+                self.visit(part, scope.parent)
+
+    def _declaration(self, node: Union[cst.Global, cst.Nonlocal], scope: _Scope) -> None:
+        declared = self.module_scope if type(node) is cst.Global else scope.parent
+        if scope.kind != "module" and declared is not None:
+            for item in node.names:
+                scope.overwrites[item.name.value] = declared
+
+    def _assignment(
+        self, node: Union[cst.Assign, cst.AnnAssign, cst.AugAssign], scope: _Scope
+    ) -> None:
+        targets: list[cst.CSTNode] = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        )
+        if node.value is not None:
+            self.visit(node.value, scope)
+        if type(node) is cst.AnnAssign:
+            self.visit(node.annotation, scope)
+        for assigned in targets:
+            self.store(assigned, scope)
+
+    def _loop(self, node: Union[cst.For, cst.CompFor], scope: _Scope) -> None:
+        self.store(node.target, scope)
+        for child in children(node):
+            if child is not node.target:
+                self.visit(child, scope)
+
+    def _named_expr(self, node: cst.NamedExpr, scope: _Scope) -> None:
+        self.visit(node.value, scope)
+        self.store(node.target, scope)
+
+    def _with_item(self, node: cst.WithItem, scope: _Scope) -> None:
+        self.visit(node.item, scope)
+        if node.asname is not None:
+            self.store(node.asname.name, scope)
+
+    def _except(self, node: cst.ExceptHandler, scope: _Scope) -> None:
+        if node.type is not None:
+            self.visit(node.type, scope)
+        if node.name is not None:
+            self.store(node.name.name, scope)
+        self.visit(node.body, scope)
 
     def store(self, target: cst.CSTNode, scope: _Scope) -> None:
         """An assignment target: names bind, attribute and subscript targets are read."""
@@ -312,3 +328,30 @@ class _Binder:
             self.visit(node.value, inner)
         else:
             self.visit(node.elt, inner)
+
+    #: How each node type binds or reads (others: through their children); exact types, as
+    #: LibCST's node classes are final.
+    _handlers: ClassVar[dict[type[cst.CSTNode], Callable[[_Binder, Any, _Scope], None]]] = {
+        cst.Import: imports,
+        cst.ImportFrom: imports,
+        cst.Attribute: _value,
+        cst.Arg: _value,
+        cst.FunctionDef: function,
+        cst.Lambda: _lambda,
+        cst.Param: _param,
+        cst.ClassDef: klass,
+        cst.Global: _declaration,
+        cst.Nonlocal: _declaration,
+        cst.ListComp: comprehension,
+        cst.SetComp: comprehension,
+        cst.DictComp: comprehension,
+        cst.GeneratorExp: comprehension,
+        cst.Assign: _assignment,
+        cst.AnnAssign: _assignment,
+        cst.AugAssign: _assignment,
+        cst.For: _loop,
+        cst.CompFor: _loop,
+        cst.NamedExpr: _named_expr,
+        cst.WithItem: _with_item,
+        cst.ExceptHandler: _except,
+    }

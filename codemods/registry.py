@@ -25,3 +25,11 @@ def all_codemods() -> list[type[ModelFnCodemod]]:
             ):
                 found.append(obj)
     return sorted(found, key=lambda cls: cls.RULE_CODES[:1])
+
+
+def codemod_for(code: str) -> type[ModelFnCodemod]:
+    """The codemod whose family includes rule ``code``."""
+    for command in all_codemods():
+        if code in command.RULE_CODES:
+            return command
+    raise KeyError(code)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import libcst as cst
 
@@ -39,50 +40,94 @@ def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
     return reads(kept) if isinstance(kept, cst.CSTNode) else set()
 
 
-def _reads(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
-    if type(node) is cst.Name:
-        out.add(node.value)
-    elif isinstance(node, (cst.Attribute, cst.Arg)):
-        _reads(node.value, out)
-    elif type(node) is cst.Assign:
-        _reads(node.value, out)
-        for target in node.targets:
-            _target_reads(target.target, out)
-    elif type(node) is cst.AnnAssign:
-        if node.value is not None:
-            _reads(node.value, out)
-        _target_reads(node.target, out)
-    elif type(node) is cst.AugAssign:
-        _reads(node.value, out)
-        _reads(node.target, out)
-    elif type(node) is cst.For:
-        _reads(node.iter, out)
-        _target_reads(node.target, out)
-        _reads(node.body, out)
-        if node.orelse is not None:
-            _reads(node.orelse, out)
-    elif type(node) is cst.WithItem:
-        _reads(node.item, out)
-        if node.asname is not None:
-            _target_reads(node.asname.name, out)
-    elif isinstance(node, (cst.Import, cst.ImportFrom)):
-        return
-    elif type(node) is cst.CompFor:
-        _reads(node.iter, out)
-        for cond in node.ifs:
-            _reads(cond, out)
-        if node.inner_for_in is not None:
-            _reads(node.inner_for_in, out)
-    elif type(node) is cst.Param:
-        if node.default is not None:
-            _reads(node.default, out)
-    elif type(node) is cst.FunctionDef:
-        # A nested def reads (at call time) the free names of its body; over-approximate.
-        for child in (node.params, node.body, *node.decorators):
-            _reads(child, out)
+def _reads(node: cst.CSTNode, out: set[str]) -> None:
+    handler = _READS.get(type(node))
+    if handler is not None:
+        handler(node, out)
     else:
         for child in children(node):
             _reads(child, out)
+
+
+def _name_reads(node: cst.Name, out: set[str]) -> None:
+    out.add(node.value)
+
+
+def _value_reads(node: cst.Attribute | cst.Arg, out: set[str]) -> None:
+    _reads(node.value, out)
+
+
+def _assign_reads(node: cst.Assign, out: set[str]) -> None:
+    _reads(node.value, out)
+    for target in node.targets:
+        _target_reads(target.target, out)
+
+
+def _ann_assign_reads(node: cst.AnnAssign, out: set[str]) -> None:
+    if node.value is not None:
+        _reads(node.value, out)
+    _target_reads(node.target, out)
+
+
+def _aug_assign_reads(node: cst.AugAssign, out: set[str]) -> None:
+    _reads(node.value, out)
+    _reads(node.target, out)
+
+
+def _for_reads(node: cst.For, out: set[str]) -> None:
+    _reads(node.iter, out)
+    _target_reads(node.target, out)
+    _reads(node.body, out)
+    if node.orelse is not None:
+        _reads(node.orelse, out)
+
+
+def _with_item_reads(node: cst.WithItem, out: set[str]) -> None:
+    _reads(node.item, out)
+    if node.asname is not None:
+        _target_reads(node.asname.name, out)
+
+
+def _no_reads(node: cst.CSTNode, out: set[str]) -> None:
+    return
+
+
+def _comp_for_reads(node: cst.CompFor, out: set[str]) -> None:
+    _reads(node.iter, out)
+    for cond in node.ifs:
+        _reads(cond, out)
+    if node.inner_for_in is not None:
+        _reads(node.inner_for_in, out)
+
+
+def _param_reads(node: cst.Param, out: set[str]) -> None:
+    if node.default is not None:
+        _reads(node.default, out)
+
+
+def _def_reads(node: cst.FunctionDef, out: set[str]) -> None:
+    # A nested def reads (at call time) the free names of its body; over-approximate.
+    for child in (node.params, node.body, *node.decorators):
+        _reads(child, out)
+
+
+#: How each node type reads names (others: through their children). Keyed by exact type: the
+#: walk is hot, and LibCST's node classes are final.
+_READS: dict[type[cst.CSTNode], Callable[[Any, set[str]], None]] = {
+    cst.Name: _name_reads,
+    cst.Attribute: _value_reads,
+    cst.Arg: _value_reads,
+    cst.Assign: _assign_reads,
+    cst.AnnAssign: _ann_assign_reads,
+    cst.AugAssign: _aug_assign_reads,
+    cst.For: _for_reads,
+    cst.WithItem: _with_item_reads,
+    cst.Import: _no_reads,
+    cst.ImportFrom: _no_reads,
+    cst.CompFor: _comp_for_reads,
+    cst.Param: _param_reads,
+    cst.FunctionDef: _def_reads,
+}
 
 
 def _target_reads(target: cst.BaseExpression, out: set[str]) -> None:
@@ -105,45 +150,82 @@ def defines(node: cst.CSTNode) -> set[str]:
     return out
 
 
-def _defines(node: cst.CSTNode, out: set[str]) -> None:  # noqa: C901 - one case per node type
-    if type(node) is cst.Assign:
-        for target in node.targets:
-            _target_defs(target.target, out)
-    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-        _target_defs(node.target, out)
-    elif type(node) is cst.For:
-        _target_defs(node.target, out)
-        _defines(node.body, out)
-        if node.orelse is not None:
-            _defines(node.orelse, out)
-    elif type(node) is cst.WithItem:
-        if node.asname is not None:
-            _target_defs(node.asname.name, out)
-    elif type(node) is cst.Import:
-        for alias in node.names:
-            if alias.asname is not None and type(alias.asname.name) is cst.Name:
-                out.add(alias.asname.name.value)
-            else:
-                out.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
-    elif type(node) is cst.ImportFrom:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            if alias.asname is not None and type(alias.asname.name) is cst.Name:
-                out.add(alias.asname.name.value)
-            elif type(alias.name) is cst.Name:
-                out.add(alias.name.value)
-    elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-        out.add(node.name.value)
-    elif type(node) is cst.Expr:
-        receiver = _mutated_receiver(node.value)
-        if receiver is not None:
-            out.add(receiver)
-    elif type(node) is cst.Lambda:
-        return
+def _defines(node: cst.CSTNode, out: set[str]) -> None:
+    handler = _DEFINES.get(type(node))
+    if handler is not None:
+        handler(node, out)
     else:
         for child in children(node):
             _defines(child, out)
+
+
+def _assign_defs(node: cst.Assign, out: set[str]) -> None:
+    for target in node.targets:
+        _target_defs(target.target, out)
+
+
+def _augmented_defs(node: cst.AnnAssign | cst.AugAssign, out: set[str]) -> None:
+    _target_defs(node.target, out)
+
+
+def _for_defs(node: cst.For, out: set[str]) -> None:
+    _target_defs(node.target, out)
+    _defines(node.body, out)
+    if node.orelse is not None:
+        _defines(node.orelse, out)
+
+
+def _with_item_defs(node: cst.WithItem, out: set[str]) -> None:
+    if node.asname is not None:
+        _target_defs(node.asname.name, out)
+
+
+def _import_defs(node: cst.Import, out: set[str]) -> None:
+    for alias in node.names:
+        if alias.asname is not None and type(alias.asname.name) is cst.Name:
+            out.add(alias.asname.name.value)
+        else:
+            out.add(cst.Module([]).code_for_node(alias.name).split(".")[0])
+
+
+def _import_from_defs(node: cst.ImportFrom, out: set[str]) -> None:
+    if isinstance(node.names, cst.ImportStar):
+        return
+    for alias in node.names:
+        if alias.asname is not None and type(alias.asname.name) is cst.Name:
+            out.add(alias.asname.name.value)
+        elif type(alias.name) is cst.Name:
+            out.add(alias.name.value)
+
+
+def _named_defs(node: cst.FunctionDef | cst.ClassDef, out: set[str]) -> None:
+    out.add(node.name.value)
+
+
+def _expr_defs(node: cst.Expr, out: set[str]) -> None:
+    receiver = _mutated_receiver(node.value)
+    if receiver is not None:
+        out.add(receiver)
+
+
+def _no_defs(node: cst.CSTNode, out: set[str]) -> None:
+    return
+
+
+#: How each node type binds names (others: through their children); keyed by exact type.
+_DEFINES: dict[type[cst.CSTNode], Callable[[Any, set[str]], None]] = {
+    cst.Assign: _assign_defs,
+    cst.AnnAssign: _augmented_defs,
+    cst.AugAssign: _augmented_defs,
+    cst.For: _for_defs,
+    cst.WithItem: _with_item_defs,
+    cst.Import: _import_defs,
+    cst.ImportFrom: _import_from_defs,
+    cst.FunctionDef: _named_defs,
+    cst.ClassDef: _named_defs,
+    cst.Expr: _expr_defs,
+    cst.Lambda: _no_defs,
+}
 
 
 def _mutated_receiver(value: cst.BaseExpression) -> str | None:
@@ -198,15 +280,6 @@ def own_nodes_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield child
         if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             yield from own_nodes_in_order(child)
-
-
-def names_in(node: cst.CSTNode) -> Iterator[cst.Name]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if type(current) is cst.Name:
-            yield current
-        stack.extend(children(current))
 
 
 def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:

@@ -13,6 +13,8 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods.vocabulary import Mode
+
 #: Module roots that mean "TensorFlow".
 TF_ROOTS = ("tensorflow", "tensorflow_estimator", "keras")
 #: Local names that conventionally hold the tensorflow module (``tf`` passed as a parameter).
@@ -93,10 +95,6 @@ def mode_key_value(tf_name: str) -> Optional[str]:
     return None
 
 
-def is_mode_keys(tf_name: str) -> bool:
-    return tf_name.rsplit(".", 1)[-1] == "ModeKeys"
-
-
 def _leaf(tf_name: str) -> str:
     return tf_name.rsplit(".", 1)[-1]
 
@@ -147,28 +145,6 @@ def draws_seed(tf_name: str) -> bool:
     )
 
 
-def is_optimizer(tf_name: str) -> bool:
-    leaf = _leaf(tf_name)
-    return (
-        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
-    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
-
-
-def is_training_call(tf_name: str) -> bool:
-    return is_optimizer(tf_name) or tf_name in {
-        "tensorflow.gradients",
-        "tensorflow.train.OptimizeLoss",
-    } or (tf_name.startswith("tensorflow.train.") and _leaf(tf_name) in {"Adam", "SGD", "Adagrad"})
-
-
-def is_metric(tf_name: str) -> bool:
-    return tf_name.startswith("tensorflow.metrics.")
-
-
-def is_summary(tf_name: str) -> bool:
-    return tf_name.startswith("tensorflow.summary.")
-
-
 #: TensorFlow functions that build a whole model from several inputs and return a tuple of
 #: tensors: given labels, they are as opaque as a user's helper (PREDICT may need only the
 #: parts that do not read them), so labels reaching them are EF106, not EF101.
@@ -181,6 +157,37 @@ def is_model_builder(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.contrib.gan.") and _leaf(tf_name) in _MODEL_BUILDERS
 
 
+#: TensorFlow's SessionRunHook classes (``tf.train.*Hook``, ``tf.estimator.*Hook``, TPU's).
+_HOOKS = frozenset(
+    {
+        "SessionRunHook",
+        "LoggingTensorHook",
+        "StopAtStepHook",
+        "CheckpointSaverHook",
+        "AsyncCheckpointSaverHook",
+        "StepCounterHook",
+        "NanTensorHook",
+        "SummarySaverHook",
+        "GlobalStepWaiterHook",
+        "FinalOpsHook",
+        "FeedFnHook",
+        "ProfilerHook",
+        "InMemoryEvaluatorHook",
+        "ExamplesPerSecondHook",
+    }
+)
+
+
+def is_hook(tf_name: str) -> bool:
+    """A TensorFlow session hook: logging or saving what it is given is a use of it."""
+    return tf_name.startswith("tensorflow.") and _leaf(tf_name) in _HOOKS
+
+
+def is_moving_average(tf_name: str) -> bool:
+    """``tf.train.ExponentialMovingAverage``: its ``apply`` creates shadow variables."""
+    return tf_name == "tensorflow.train.ExponentialMovingAverage"
+
+
 def is_named_identity(tf_name: str, call: cst.Call) -> bool:
     """``tf.identity(x, name="train_accuracy")``: a tensor named so that a hook or an export can
     look it up by name, i.e. a use of ``x``."""
@@ -189,20 +196,17 @@ def is_named_identity(tf_name: str, call: cst.Call) -> bool:
     return len(call.args) >= 2 or any(a.keyword and a.keyword.value == "name" for a in call.args)
 
 
-#: Methods whose call builds training machinery on an optimizer-like object.
-TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "get_updates"})
-
-#: Spec keywords and the modes that use them (PREDICT is "infer", as in ModeKeys).
-FIELD_MODES: dict[str, frozenset[str]] = {
-    "export_outputs": frozenset({"infer"}),
-    "prediction_hooks": frozenset({"infer"}),
-    "train_op": frozenset({"train"}),
-    "training_hooks": frozenset({"train"}),
-    "training_chief_hooks": frozenset({"train"}),
-    "eval_metric_ops": frozenset({"eval"}),
-    "eval_metrics": frozenset({"eval"}),
-    "evaluation_hooks": frozenset({"eval"}),
-    "loss": frozenset({"train", "eval"}),
+#: Spec keywords and the modes whose Estimator reads them (the others ignore them).
+FIELD_MODES: dict[str, frozenset[Mode]] = {
+    "export_outputs": frozenset({Mode.PREDICT}),
+    "prediction_hooks": frozenset({Mode.PREDICT}),
+    "train_op": frozenset({Mode.TRAIN}),
+    "training_hooks": frozenset({Mode.TRAIN}),
+    "training_chief_hooks": frozenset({Mode.TRAIN}),
+    "eval_metric_ops": frozenset({Mode.EVAL}),
+    "eval_metrics": frozenset({Mode.EVAL}),
+    "evaluation_hooks": frozenset({Mode.EVAL}),
+    "loss": frozenset({Mode.TRAIN, Mode.EVAL}),
 }
 
 #: Positional parameter order of the two spec classes (after ``mode``).

@@ -61,6 +61,7 @@ class Config:
             unsafe_fixes=self.unsafe_fixes,
             per_file_ignores=self.per_file_ignores,
             root=os.fspath(self.root),
+            model_fn_names=frozenset(self.model_fn_names),
         )
 
     def with_overrides(

@@ -155,7 +155,8 @@ def _chain(
         if rendered != current_bytes:
             current, current_bytes, pristine = cst.parse_module(rendered), rendered, False
             # The findings of these runs are not reported: no positions for them.
-            facts = ModuleFacts(current, decode_source(rendered), positions=False)
+            names = facts.model_fn_names
+            facts = ModuleFacts(current, decode_source(rendered), False, names)
     return current_bytes, current, facts
 
 
@@ -221,7 +222,7 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
     reason = binary_reason(data)
     if reason is not None:
         return Skipped(name, reason)
-    if not might_contain_estimator_code(data):
+    if not might_contain_estimator_code(data, settings.markers):
         return Unchanged(name, ())
     reason = decode_check(name, data)
     if reason is not None:
@@ -249,7 +250,7 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
 
 def _process(name: str, source: bytes, settings: Settings) -> FileResult:
     """The codemods on ``source``, through a copy without the definitions that cannot matter."""
-    elided = elide(source, decode_source(source), PREFILTER_MARKERS)
+    elided = elide(source, decode_source(source), settings.markers)
     if elided is None:
         return _process_module(name, source, settings)
     result = _in_file_lines(_process_module(name, elided.source, settings), elided)
@@ -305,7 +306,7 @@ def _fix(
     findings: list[Finding] = []
     warnings: list[str] = []
     silenced: set[str] = set()  # codes whose fix a noqa comment turns off for this file
-    facts = ModuleFacts(module, text)
+    facts = ModuleFacts(module, text, model_fn_names=settings.model_fn_names)
     runs = [
         _run_one(cmd, module, name, settings.unsafe_fixes, select, facts) for cmd, select in plan
     ]
@@ -365,7 +366,7 @@ def _visible(
 ) -> set[tuple[str, int, int]]:
     """The findings (code, line, column) of ``text`` after the engine's own noqa filter."""
     module = cst.parse_module(text)
-    facts = ModuleFacts(module, text)
+    facts = ModuleFacts(module, text, model_fn_names=settings.model_fn_names)
     found: set[tuple[str, int, int]] = set()
     for command, select in plan:
         run = _run_one(command, module, name, settings.unsafe_fixes, select, facts)

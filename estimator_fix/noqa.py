@@ -1,9 +1,8 @@
-"""``# noqa`` suppression comments: which lines silence which rule codes, and adding them.
+"""``# noqa`` comments in the engine: which findings they silence, and writing new ones.
 
-``# noqa`` alone silences every code on its line; ``# noqa: EF101`` or ``# noqa: EF101, EF102``
-(commas or spaces) silences those codes only. Codes of other tools (``# noqa: E501``) leave
-estimator-fix findings alone. Only real comments count (a ``# noqa`` inside a string does not), and
-only on the line a finding is reported at (the first line of its statement).
+Reading them is ``codemods.noqa``'s (one parser for the codemods and the engine, re-exported
+here); a finding is silenced by the comment on the line it is reported at (the first line of its
+statement).
 
 ``add_noqa`` writes those comments for ``check --add-noqa``; ``neutralized`` and ``without_code``
 give variants of a source for telling which comments silence nothing.
@@ -16,67 +15,15 @@ import re
 import tokenize
 from collections.abc import Collection, Mapping
 
+from codemods.noqa import CODE, NOQA, comments, is_suppressed, noqa_lines, parse_noqa
 from estimator_fix.elision import split_lines
 from estimator_fix.sources import decode_source, detect_encoding
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Za-z]+[0-9]+)*))?",
-    re.IGNORECASE,
-)
-_CODE = re.compile(r"[A-Za-z]+[0-9]+")
 _TEXT_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 _BREAK = re.compile(r"(\r\n|\r|\n)?\Z")
 
 #: The prefix of estimator-fix's own rule codes; other codes in a noqa belong to other tools.
 RULE_PREFIX = "EF"
-
-
-def parse_noqa(comment: str) -> tuple[bool, frozenset[str] | None]:
-    """Read one comment: (has a noqa directive, the codes it names or None for all codes)."""
-    match = _NOQA.search(comment)
-    if match is None:
-        return False, None
-    codes = match.group("codes")
-    if codes is None:
-        return True, None
-    return True, frozenset(code.upper() for code in _CODE.findall(codes))
-
-
-def _comments(text: str) -> list[tuple[int, str]]:
-    try:
-        return [
-            (token.start[0], token.string)
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
-            if token.type == tokenize.COMMENT
-        ]
-    except (tokenize.TokenError, SyntaxError):
-        # The parser accepted the file but tokenize did not: read the '#' text of each line.
-        return [
-            (number, line[line.index("#") :])
-            for number, line in enumerate(text.splitlines(), start=1)
-            if "#" in line
-        ]
-
-
-def noqa_lines(text: str) -> dict[int, frozenset[str] | None]:
-    """Map each line number (1-based) carrying a noqa comment to the codes it silences.
-
-    A value of None silences every code on that line.
-    """
-    found: dict[int, frozenset[str] | None] = {}
-    for line, comment in _comments(text):
-        has, codes = parse_noqa(comment)
-        if has:
-            found[line] = codes
-    return found
-
-
-def is_suppressed(code: str, line: int, noqa: Mapping[int, frozenset[str] | None]) -> bool:
-    """Whether a finding ``code`` reported at ``line`` is silenced by that line's noqa comment."""
-    if line not in noqa:
-        return False
-    codes = noqa[line]
-    return codes is None or code in codes
 
 
 def rule_codes(codes: Collection[str]) -> frozenset[str]:
@@ -102,9 +49,9 @@ def without_code(text: str, line: int, code: str) -> str:
     """``text`` with ``code`` taken out of the noqa comment on ``line`` (replaced by a code that
     no rule has, so the comment keeps its length and still silences its other codes)."""
     current = _TEXT_LINES.findall(text)[line - 1]
-    comments = [comment for number, comment in _comments(text) if number == line]
-    start = current.rfind(comments[-1]) if comments else current.find("#")
-    match = _NOQA.search(current, max(start, 0))
+    on_line = [comment for number, comment in comments(text) if number == line]
+    start = current.rfind(on_line[-1]) if on_line else current.find("#")
+    match = NOQA.search(current, max(start, 0))
     if match is None or match.group("codes") is None:
         return text
     codes = match.group("codes")
@@ -158,9 +105,9 @@ def add_noqa(data: bytes, codes_by_line: Mapping[int, Collection[str]]) -> tuple
 def _with_codes(body: str, comment: str | None, codes: Collection[str]) -> str:
     if comment is not None:
         start = body.rfind(comment)
-        match = _NOQA.search(body, start) if start >= 0 else None
+        match = NOQA.search(body, start) if start >= 0 else None
         if match is not None and match.group("codes") is not None:
-            have = {code.upper() for code in _CODE.findall(match.group("codes"))}
+            have = {code.upper() for code in CODE.findall(match.group("codes"))}
             extra = sorted(set(codes) - have)
             if not extra:
                 return body
@@ -169,3 +116,14 @@ def _with_codes(body: str, comment: str | None, codes: Collection[str]) -> str:
         if match is not None:  # a bare noqa already silences every code
             return body
     return body.rstrip(" \t") + f"  # noqa: {', '.join(sorted(set(codes)))}"
+
+
+__all__ = [
+    "add_noqa",
+    "is_suppressed",
+    "neutralized",
+    "noqa_lines",
+    "parse_noqa",
+    "rule_codes",
+    "without_code",
+]

@@ -41,6 +41,14 @@ class Settings:
     codemods: tuple[type[ModelFnCodemod], ...] | None = None
     #: False for ``check``: report findings from the original only, build no rewrite.
     fix: bool = True
+    #: Functions by these names (with a ``mode`` parameter) are model_fns (``model-fn-names``).
+    model_fn_names: frozenset[str] = frozenset()
+
+    @property
+    def markers(self) -> tuple[bytes, ...]:
+        """The bytes a file (or a definition) needs to hold a model_fn under these settings."""
+        names = tuple(sorted(name.encode() for name in self.model_fn_names))
+        return PREFILTER_MARKERS + names
 
     def ignored_for(self, path: str) -> frozenset[str]:
         """``ignore`` plus the per-file ignores whose glob matches ``path``."""
@@ -105,6 +113,8 @@ def code_selected(code: str, select: Collection[str] | None, ignore: Collection[
     return selected >= 0 and longest(ignore) < selected
 
 
-def might_contain_estimator_code(data: bytes) -> bool:
+def might_contain_estimator_code(
+    data: bytes, markers: tuple[bytes, ...] = PREFILTER_MARKERS
+) -> bool:
     """The byte-level prefilter: False means the file cannot hold a model_fn."""
-    return any(marker in data for marker in PREFILTER_MARKERS)
+    return any(marker in data for marker in markers)

@@ -40,20 +40,21 @@ def artifact_location(path: str, root: Path) -> dict[str, str]:
 def _descriptor(code: str, rule: Rule | None) -> dict[str, Any]:
     if rule is None:
         return {"id": code, "shortDescription": {"text": code}}
-    example = f"Before:\n\n{rule.before}\nAfter:\n\n{rule.after}"
+    text = rule.explanation()
+    example = f"Example:\n\n{rule.example}\nUse instead:\n\n{rule.use_instead}"
     return {
         "id": rule.code,
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.why.strip()},
+        "fullDescription": {"text": rule.what},
         "help": {
-            "text": f"{rule.why.strip()}\n\nFix: {rule.fix}\n\n{example}",
+            "text": f"{text}\n\nFix: {rule.fix_summary}\n\n{example}",
             "markdown": (
-                f"{rule.why.strip()}\n\n**Fix:** {rule.fix}\n\nBefore:\n\n```python\n"
-                f"{rule.before}```\n\nAfter:\n\n```python\n{rule.after}```\n"
+                f"{text}\n\n**Fix:** {rule.fix_summary}\n\nExample:\n\n```python\n"
+                f"{rule.example}```\n\nUse instead:\n\n```python\n{rule.use_instead}```\n"
             ),
         },
         "defaultConfiguration": {"level": "error"},
-        "properties": {"fix": rule.fix},
+        "properties": {"fix": rule.fix_summary},
     }
 
 
@@ -99,8 +100,8 @@ def sarif_log(
 ) -> dict[str, Any]:
     """The SARIF log of one ``check`` run, as a JSON-ready dict.
 
-    ``rules`` is the catalogue (``codemods.rules.RULES``); a finding whose code it lacks still gets
-    a minimal descriptor. ``root`` (default: the current directory) is %SRCROOT%.
+    ``rules`` is the catalogue (``codemods.rules.catalogue()``); a finding whose code it lacks
+    still gets a minimal descriptor. ``root`` (default: the current directory) is %SRCROOT%.
     """
     base = Path(os.path.abspath(root if root is not None else os.curdir))
     codes = sorted(set(rules) | {finding.code for _, finding in findings})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from codemods.rules import RULES, Rule
+from codemods.rules import FixSafety, Rule, catalogue
 from estimator_fix import engine
 from estimator_fix.cli import app, lint
 from estimator_fix.diffs import unified_diff
@@ -438,12 +438,16 @@ def fake_rule(monkeypatch: pytest.MonkeyPatch) -> Rule:
     rule = Rule(
         code="EF901",
         title="print() in a model_fn",
-        fix="safe",
+        fix=FixSafety.SAFE,
+        fix_summary="safe",
+        what="Finds print().",
         why="print runs once, when the graph is built.",
-        before="print(x)\n",
-        after="tf.print(x)\n",
+        example="print(x)\n",
+        use_instead="tf.print(x)\n",
+        fix_safety="Safe.",
+        message="print",
     )
-    monkeypatch.setitem(RULES, "EF901", rule)
+    monkeypatch.setitem(catalogue(), "EF901", rule)
     return rule
 
 
@@ -459,8 +463,9 @@ def test_explain(fake_rule: Rule) -> None:
     result = run("explain", "ef901")
     assert result.exit_code == 0
     assert result.stdout == (
-        "EF901: print() in a model_fn\nFix: safe\n\nprint runs once, when the graph is built.\n\n"
-        "Before:\n\n    print(x)\n\nAfter:\n\n    tf.print(x)\n"
+        "EF901: print() in a model_fn\nFix: safe\n\nWhat it does: Finds print().\n\n"
+        "Why is this bad? print runs once, when the graph is built.\n\nFix safety: Safe.\n\n"
+        "Example:\n\n    print(x)\n\nUse instead:\n\n    tf.print(x)\n"
     )
     assert "tf" in run("explain", "EF901", env={"FORCE_COLOR": "1"}).stdout
 

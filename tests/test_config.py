@@ -110,3 +110,32 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
 def test_bad_flag_selector() -> None:
     with pytest.raises(ConfigError, match="--select: unknown rule selector 'E501'"):
         Config().with_overrides(select=["E501"])
+
+
+HEAD = """\
+import tensorflow as tf
+from heads import make_spec
+
+
+def build_head(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == "infer":
+        return make_spec(mode, predictions=logits)
+    return make_spec(mode, loss=loss)
+"""
+
+
+def test_model_fn_names_make_a_function_a_model_fn(tmp_path: Path) -> None:
+    """Nothing in the file says ``build_head`` is a model_fn (its spec comes from a helper and it
+    is passed on elsewhere): ``model-fn-names`` does."""
+    from estimator_fix.engine import process_source
+
+    source = write(tmp_path / "heads_model.py", HEAD)
+    plain = discover_config([source]).settings()
+    assert not process_source(str(source), HEAD.encode(), plain).findings  # type: ignore[union-attr]
+    write(tmp_path / "pyproject.toml", '[tool.estimator-fix]\nmodel-fn-names = ["build_head"]\n')
+    named = discover_config([source]).settings()
+    assert named.model_fn_names == frozenset({"build_head"})
+    result = process_source(str(source), HEAD.encode(), named)
+    assert [(f.code, f.line) for f in result.findings] == [("EF101", 7)]  # type: ignore[union-attr]

@@ -125,6 +125,7 @@ def test_only_proven_rewrites_are_written(
     )
 
 
+@pytest.mark.tf  # --validate first checks that TensorFlow is there
 def test_nothing_to_rewrite_means_nothing_to_validate(
     project: Path, monkeypatch: pytest.MonkeyPatch, cold: None
 ) -> None:

@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, Phase, assume, event, example, given, note, 
 from codemods.base import apply_codemod
 from codemods.findings import Finding
 from codemods.mode_scoping import ModeScopingCommand
-from tests.mode_scoping_cases import CASES
 from tests.mode_trace import MODES, is_subsequence
+from tests.rule_cases import after, before
 from tests.strategies.fake_tf import Run, run_model_fn, strip_seeds
 from tests.strategies.model_fns import GeneratedModule, model_fn_modules
 
@@ -42,9 +42,6 @@ FAST = settings(
     phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-CASE_BEFORE = {case[0]: case[2] for case in CASES}
-CASE_AFTER = {case[0]: case[3] for case in CASES}
 
 #: Spec fields and the modes that read them (the Estimator ignores the others).
 FIELD_MODES = {
@@ -58,7 +55,7 @@ FIELD_MODES = {
 
 # A test written for the modes still running ("!= TRAIN" after EVAL returned, i.e. PREDICT) must
 # not move above that return, where it sends EVAL to the PREDICT spec (no loss).
-RELATIVE_TEST = GeneratedModule(CASE_BEFORE["relative_test_rebuilt_when_moved"], unfixable=False)
+RELATIVE_TEST = GeneratedModule(before("relative_test_rebuilt_when_moved"), unfixable=False)
 
 # A tensor computed under a mode test (dropout's ``training=``) does not make a helper that
 # receives it mode-aware: ``mse_loss(labels, logits)`` is label code that runs in PREDICT.
@@ -88,7 +85,7 @@ def model_fn(features, labels, mode):
 # Nothing to fix, yet the TRAIN block and the TRAIN return were merged, dropping two comments
 # (the rewrite of the case table's "adjacent_train_blocks_stay_apart", fixed again).
 MERGED_BLOCKS = GeneratedModule(
-    CASE_AFTER["adjacent_train_blocks_stay_apart"], unfixable=False
+    after("adjacent_train_blocks_stay_apart"), unfixable=False
 )
 
 

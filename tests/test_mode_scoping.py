@@ -1,4 +1,5 @@
-"""The mode-scoping codemod (EF101-EF106) on its case table, plus options and discovery."""
+"""The mode-scoping codemod (EF101-EF106): options, spellings, discovery and mode evaluation (the
+rules' own cases are in their modules, run by tests/test_rules.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from codemods import tf_api
 from codemods.base import apply_codemod
-from codemods.mode_eval import Const, ModeEvaluator, truth
 from codemods.mode_scoping import ModeScopingCommand
 from codemods.model_fns import find_model_fns
+from codemods.modes.evaluate import Const, ModeEvaluator, truth
 from estimator_fix.engine import Settings, Unchanged, process_source
-from tests.mode_scoping_cases import CASES
+from tests.rule_cases import before
 
 
 def fix(source: str, **options: object) -> tuple[str, list[str]]:
@@ -20,26 +21,7 @@ def fix(source: str, **options: object) -> tuple[str, list[str]]:
     return module.code, [f"{f.code}:{f.line}:{f.fix}" for f in findings]
 
 
-@pytest.mark.parametrize(
-    ("unsafe", "before", "after", "findings"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
-def test_case(unsafe: bool, before: str, after: str, findings: list[str]) -> None:
-    output, found = fix(before, unsafe_fixes=unsafe)
-    assert output == after
-    assert found == findings
-    cst.parse_module(output)  # parses
-    again, _ = fix(output, unsafe_fixes=unsafe)
-    assert again == output  # idempotent
-
-
-def test_noop_cases_change_nothing() -> None:
-    noops = [c for c in CASES if c[2] == c[3]]
-    assert len(noops) >= 2, "the table keeps no-op cases"
-
-
-SEED = dict((c[0], c) for c in CASES)["spec_seed"][2]
+SEED = before("spec_seed")
 
 
 def test_select_limits_what_is_fixed() -> None:

@@ -239,3 +239,21 @@ def test_force_exclude_applies_the_excludes_to_named_files() -> None:
         0,
         "no findings (0 files checked)\n",
     )
+
+
+def test_codemods_and_engine_read_a_noqa_comment_alike() -> None:
+    """One parser: ``# noqa:  EF102`` (two spaces) names EF102 only, for the codemods as for the
+    engine, so the EF101 on that line is still reported and fixed."""
+    spaced = BEFORE.replace(LOSS, LOSS + b"  # noqa:  EF102")
+    result = process_source("m.py", spaced, Settings())
+    assert isinstance(result, engine.Changed)
+    assert [(f.code, f.line, f.applied) for f in result.findings if f.line == 11] == [
+        ("EF101", 11, True)
+    ]
+
+
+def test_a_noqa_inside_a_string_silences_nothing() -> None:
+    quoted = BEFORE.replace(LOSS, LOSS[:-1] + b' if "# noqa" else labels)')
+    result = process_source("m.py", quoted, Settings())
+    assert isinstance(result, engine.Changed)
+    assert ("EF101", 11) in [(f.code, f.line) for f in result.findings]

@@ -346,6 +346,7 @@ def _rejection_expected(case: Case) -> bool:
 
 
 # ----------------------------------------------------------------------------- one test per entry
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -356,6 +357,7 @@ def test_reductions(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(reduction(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -370,6 +372,7 @@ def test_elementwise(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(unary(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -378,6 +381,7 @@ def test_binary(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(binary(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(matmul())
@@ -385,6 +389,7 @@ def test_matmul(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(clip())
@@ -392,6 +397,7 @@ def test_clip(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())
@@ -400,6 +406,7 @@ def test_join(tf: Any, name: str, data: st.DataObject) -> None:
     check(data.draw(join(name)), tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(reshape())
@@ -407,6 +414,7 @@ def test_reshape(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(transpose())
@@ -414,6 +422,7 @@ def test_transpose(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(squeeze())
@@ -421,6 +430,7 @@ def test_squeeze(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(expand_dims())
@@ -428,6 +438,7 @@ def test_expand_dims(tf: Any, case: Case) -> None:
     check(case, tf)
 
 
+@pytest.mark.tf
 @pytest.mark.slow
 @EXAMPLES
 @given(st.data())

@@ -234,6 +234,10 @@ def test_unexpected_skip_and_edited_file_make_the_run_fail(tmp_path: Path) -> No
             f'repo = "a/b"\ncommit = "{COMMIT}"\npath = "m.py"\nheld_out = "yes"',
             "held_out must be true or false",
         ),
+        (
+            f'repo = "a/b"\ncommit = "{COMMIT}"\npath = "m.py"\nbatch = 2026',
+            "batch must be a string",
+        ),
     ],
 )
 def test_bad_manifest_entries_are_refused(tmp_path: Path, entry: str, message: str) -> None:
@@ -330,3 +334,20 @@ def test_no_held_out_table_without_held_out_entries(measured: tuple) -> None:
     assert report.held_out() is None
     assert "held out" not in rw.render(report)
     assert rw.json.loads(rw.as_json(report))["held_out_scores"] is None
+
+
+def test_batch_option_measures_only_that_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _checkout(tmp_path)
+    # trainer/clean.py joins batch "b1"; the other two entries have no batch.
+    body = GOOD_MANIFEST + 'held_out = true\nbatch = "b1"\n'
+    manifest = _manifest(tmp_path, body)
+    entries = rw.load_manifest(manifest)
+    assert [e.batch for e in entries] == ["", "", "b1"]
+    assert rw.main([str(root), "--manifest", str(manifest), "--json", "--batch", "b1"]) == 0
+    data = rw.json.loads(capsys.readouterr().out)
+    assert [(f["path"], f["batch"]) for f in data["files"]] == [("trainer/clean.py", "b1")]
+    assert data["scores"]["all"]["tp"] == 0 and data["held_out_scores"] is not None
+    assert rw.main([str(root), "--manifest", str(manifest), "--batch", "b2"]) == 2
+    assert "no entries of batch 'b2'" in capsys.readouterr().err

@@ -8,6 +8,7 @@ idempotent; which files were skipped and why; and the commits measured. Third-pa
 part of this repository: bring the checkouts yourself, laid out as ``CHECKOUT_ROOT/OWNER+NAME/``.
 
     .venv/bin/python benchmarks/real_world/run.py CHECKOUT_ROOT [--jobs N] [--json] [--manifest F]
+                                                 [--batch NAME]
 
 A checkout that is a git work tree is read at the manifest's commit (``git show COMMIT:PATH``
 when HEAD is elsewhere); any other directory is read as it is, and a ``sha256`` in the manifest
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +54,10 @@ _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 _COMMIT = re.compile(r"[0-9a-f]{40}\Z")
 _FINDING = re.compile(r"EF[0-9]{3}:[1-9][0-9]*\Z")
 _KEYS = frozenset(
-    {"repo", "commit", "path", "expected", "expected_skip", "sha256", "note", "held_out"}
+    {
+        "repo", "commit", "path", "expected", "expected_skip",
+        "sha256", "note", "held_out", "batch",
+    }
 )
 
 
@@ -70,6 +75,7 @@ class Entry:
     sha256: str | None = None
     note: str = ""
     held_out: bool = False  # expectations written before the tool was run on the file
+    batch: str = ""  # the batch of entries added together (held-out batches are named by date)
 
     @property
     def label(self) -> str:
@@ -167,13 +173,12 @@ def load_manifest(path: Path) -> list[Entry]:
     return entries
 
 
-def _entry(path: Path, index: int, item: object) -> Entry:
-    where = f"{path}: [[file]] #{index}"
-    if not isinstance(item, dict):
-        raise ManifestError(f"{where}: not a table")
-    unknown = set(item) - _KEYS
-    if unknown:
-        raise ManifestError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+T = TypeVar("T")
+_KIND_NAMES = {str: "string"}
+
+
+def _location(where: str, item: dict[str, object]) -> tuple[str, str, str]:
+    """An entry's repository, commit and path, checked."""
     repo, commit, file_path = item.get("repo"), item.get("commit"), item.get("path")
     if not isinstance(repo, str) or not _REPO.match(repo):
         raise ManifestError(f"{where}: repo must be 'owner/name', got {repo!r}")
@@ -183,26 +188,42 @@ def _entry(path: Path, index: int, item: object) -> Entry:
         raise ManifestError(f"{where} ({repo}): path must be relative to the repository")
     if ".." in Path(file_path).parts:
         raise ManifestError(f"{where} ({repo}): path must stay inside the repository")
+    return repo, commit, file_path
+
+
+def _typed(where: str, item: dict[str, object], key: str, kind: type[T], default: T) -> T:
+    """``item[key]`` if it is a ``kind`` (the default when absent)."""
+    value = item.get(key, default)
+    if not isinstance(value, kind):
+        wanted = "true or false" if kind is bool else f"a {_KIND_NAMES.get(kind, kind.__name__)}"
+        raise ManifestError(f"{where}: {key} must be {wanted}")
+    return value
+
+
+def _entry(path: Path, index: int, item: object) -> Entry:
+    where = f"{path}: [[file]] #{index}"
+    if not isinstance(item, dict):
+        raise ManifestError(f"{where}: not a table")
+    unknown = set(item) - _KEYS
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    repo, commit, file_path = _location(where, item)
+    where = f"{where} ({repo}/{file_path})"
     expected = item.get("expected", [])
     if not isinstance(expected, list) or not all(
         isinstance(f, str) and _FINDING.match(f) for f in expected
     ):
-        raise ManifestError(f"{where} ({repo}/{file_path}): expected must list 'EF123:LINE'")
+        raise ManifestError(f"{where}: expected must list 'EF123:LINE'")
     skip = item.get("expected_skip")
     if skip is not None and (not isinstance(skip, str) or not skip or expected):
-        raise ManifestError(
-            f"{where} ({repo}/{file_path}): expected_skip is a reason, without expected findings"
-        )
+        raise ManifestError(f"{where}: expected_skip is a reason, without expected findings")
     sha = item.get("sha256")
     if sha is not None and (not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha)):
-        raise ManifestError(f"{where} ({repo}/{file_path}): sha256 must be 64 lowercase hex")
-    note = item.get("note", "")
-    if not isinstance(note, str):
-        raise ManifestError(f"{where} ({repo}/{file_path}): note must be a string")
-    held_out = item.get("held_out", False)
-    if not isinstance(held_out, bool):
-        raise ManifestError(f"{where} ({repo}/{file_path}): held_out must be true or false")
-    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out)
+        raise ManifestError(f"{where}: sha256 must be 64 lowercase hex")
+    note = _typed(where, item, "note", str, "")
+    held_out = _typed(where, item, "held_out", bool, False)
+    batch = _typed(where, item, "batch", str, "")
+    return Entry(repo, commit, file_path, tuple(expected), skip, sha, note, held_out, batch)
 
 
 # ----------------------------------------------------------------------------- checkouts
@@ -448,6 +469,7 @@ def as_json(report: Report) -> str:
                     "found": list(o.found),
                     "expected": list(o.entry.expected),
                     "held_out": o.entry.held_out,
+                    "batch": o.entry.batch,
                     "changed": o.changed,
                     "parses": o.parses,
                     "idempotent": o.idempotent,
@@ -467,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unsafe-fixes", action="store_true", help="fix with --unsafe-fixes")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--jobs", type=int, default=1, help="measure files in N processes")
+    parser.add_argument("--batch", help="measure only the entries of this batch")
     args = parser.parse_args(argv)
     if not args.root.is_dir():
         print(f"error: {args.root}: not a directory", file=sys.stderr)
@@ -476,6 +499,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.batch is not None:
+        entries = [e for e in entries if e.batch == args.batch]
+        if not entries:
+            print(f"error: {args.manifest}: no entries of batch {args.batch!r}", file=sys.stderr)
+            return 2
     report = run(args.root, entries, Settings(unsafe_fixes=args.unsafe_fixes), jobs=args.jobs)
     sys.stdout.write(as_json(report) + "\n" if args.json else render(report))
     return report.return_code

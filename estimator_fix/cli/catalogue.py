@@ -1,4 +1,4 @@
-"""``rules`` and ``explain CODE``: the rule catalogue, from ``codemods.rules.RULES``."""
+"""``rules`` and ``explain CODE``: the catalogue, read from the modules of ``codemods.rules``."""
 
 from typing import Annotated
 
@@ -7,16 +7,14 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from codemods.rules import RULES, Rule
+from codemods.rules import Rule, catalogue
 from estimator_fix.cli.application import app
 from estimator_fix.cli.options import NoColor
 from estimator_fix.cli.output import Output
-from estimator_fix.engine import available_codemods
 
 
 def _catalogue() -> "dict[str, Rule]":
-    available_codemods()  # importing the codemods registers their rules
-    return dict(sorted(RULES.items()))
+    return catalogue()
 
 
 @app.command()
@@ -30,11 +28,11 @@ def rules(no_color: NoColor = False) -> None:
     if not out.color:
         width = max(len(rule.title) for rule in catalogue.values())
         for rule in catalogue.values():
-            out.raw(f"{rule.code}  {rule.title:<{width}}  {rule.fix}\n")
+            out.raw(f"{rule.code}  {rule.title:<{width}}  {rule.fix_summary}\n")
         return
     table = Table("Code", "Finds", "Fix", box=None, header_style="bold")
     for rule in catalogue.values():
-        table.add_row(Text(rule.code, style="bold red"), rule.title, rule.fix)
+        table.add_row(Text(rule.code, style="bold red"), rule.title, rule.fix_summary)
     out.stdout.print(table)
 
 
@@ -55,14 +53,14 @@ def explain(
         raise typer.Exit(2)
     if not out.color:
         out.raw(
-            f"{rule.code}: {rule.title}\nFix: {rule.fix}\n\n{rule.why.strip()}\n\n"
-            f"Before:\n\n{_block(rule.before)}\nAfter:\n\n{_block(rule.after)}"
+            f"{rule.code}: {rule.title}\nFix: {rule.fix_summary}\n\n{rule.explanation()}\n\n"
+            f"Example:\n\n{_block(rule.example)}\nUse instead:\n\n{_block(rule.use_instead)}"
         )
         return
     out.stdout.print(Text.assemble((rule.code, "bold red"), ": ", (rule.title, "bold")))
-    out.stdout.print(Text(f"Fix: {rule.fix}\n", style="dim"))
-    out.stdout.print(Text(rule.why.strip() + "\n"))
-    for title, source in (("Before", rule.before), ("After", rule.after)):
+    out.stdout.print(Text(f"Fix: {rule.fix_summary}\n", style="dim"))
+    out.stdout.print(Text(rule.explanation() + "\n"))
+    for title, source in (("Example", rule.example), ("Use instead", rule.use_instead)):
         out.stdout.print(Text(f"{title}:", style="bold"))
         snippet = Syntax(source.strip("\n"), "python", padding=(0, 4), background_color="default")
         out.stdout.print(snippet)

@@ -20,7 +20,7 @@ import typer
 from rich.text import Text
 
 from codemods.findings import Finding
-from codemods.rules import RULES
+from codemods.rules import catalogue
 from estimator_fix.cli import interactive
 from estimator_fix.cli.application import app
 from estimator_fix.cli.options import (
@@ -180,7 +180,7 @@ def _render(out: Output, report: Report, output_format: Format) -> None:
         out.raw(findings_json(report.findings))
     elif output_format is Format.sarif:
         available_codemods()  # importing the codemods registers their rules
-        log = sarif_log(report.findings, report.errors, RULES)
+        log = sarif_log(report.findings, report.errors, catalogue())
         out.raw(json.dumps(log, indent=2) + "\n")
     elif output_format is Format.github:
         for path, reason in report.errors:

@@ -52,7 +52,7 @@ _ENGINE_MODULES = (
 def _source_files(settings: Settings) -> list[Path]:
     package = Path(__file__).resolve().parent.parent
     files = [package / name for name in _ENGINE_MODULES]
-    files += sorted(Path(codemods.__file__).resolve().parent.glob("*.py"))
+    files += sorted(Path(codemods.__file__).resolve().parent.rglob("*.py"))
     for command in settings.codemods or ():
         source = inspect.getsourcefile(command)
         if source:
@@ -72,6 +72,7 @@ def fingerprint(settings: Settings) -> str:
         "select": sorted(settings.select) if settings.select is not None else None,
         "ignore": sorted(settings.ignore),
         "unsafe_fixes": settings.unsafe_fixes,
+        "model_fn_names": sorted(settings.model_fn_names),
         "codemods": [f"{c.__module__}.{c.__qualname__}" for c in settings.codemods or ()],
     }
     digest.update(json.dumps(described, sort_keys=True).encode())

@@ -234,7 +234,7 @@ class _Run:
             except SourceError as exc:
                 yield Outcome(rel, Skipped(str(path), exc.reason))
                 continue
-            if not might_contain_estimator_code(data):
+            if not might_contain_estimator_code(data, self.options.settings.markers):
                 self.prefiltered += 1
                 yield Outcome(rel, Unchanged(str(path), ()), ruled_out=True)
                 continue

@@ -255,14 +255,17 @@ class Api:
             return ModeKeys
         return Api(f"{self.path}.{name}")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # noqa: C901 - one case per API kind
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         leaf = self.path.rsplit(".", 1)[-1]
         if leaf in {"EstimatorSpec", "TPUEstimatorSpec"}:
             return _estimator_spec(*args, **kwargs)
         if leaf in {"variable_scope", "name_scope", "control_dependencies"}:
             name = args[0] if isinstance(args[0], str) else render(args[0])
             return _Scope(name, variables=leaf == "variable_scope")
-        arguments = _arguments(self.text, args, kwargs)
+        return self._op(leaf, _arguments(self.text, args, kwargs), kwargs)
+
+    def _op(self, leaf: str, arguments: str, kwargs: dict[str, Any]) -> Any:
+        """An op: a layer, a random op and a metric draw seeds or return pairs as TF's do."""
         if ".layers." in self.path and leaf == "dense":
             name = _GRAPH.layer_name(leaf)
             return Sym(f"{self.text}<{name}>{_GRAPH.seed()}({arguments})")

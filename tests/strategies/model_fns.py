@@ -315,7 +315,8 @@ class Builder:
         if net == "dense":
             self.add(
                 "net",
-                'net = tf.compat.v1.layers.dense(features["x"], 4, activation=tf.nn.relu)',  # noqa: E501
+                'net = tf.compat.v1.layers.dense(features["x"], 4, '
+                "activation=tf.nn.relu)",
                 "features",
                 "net",
                 "feature",
@@ -401,7 +402,8 @@ class Builder:
         training = "is_training" if "is_training" in self.flags else f"mode == {self.key(T)}"
         self.add(
             "dropout",
-            f"net = tf.compat.v1.layers.dropout(net, {rate}, training={training})",  # noqa: E501
+            f"net = tf.compat.v1.layers.dropout(net, {rate}, "
+            f"training={training})",
             f"{reads} {flags}",
             "net",
             "feature",
@@ -412,7 +414,7 @@ class Builder:
     def head(self, after: frozenset[str]) -> None:
         self.head_shape = (
             "scope with loss" if self.rare() else self.pick(["dense", "helper", "scope"])
-        )  # noqa: E501
+        )
         self.tags.add(f"head: {self.head_shape}")
         reads, defs = "net", "logits"
         if self.head_shape == "dense":
@@ -421,7 +423,10 @@ class Builder:
             self.helpers.append("head_fn")
             text, reads = "logits = head_fn(net)", "net head_fn"
         elif self.head_shape == "scope":
-            text = 'with tf.compat.v1.variable_scope("head"):\n>logits = tf.compat.v1.layers.dense(net, 1)'  # noqa: E501
+            text = (
+                'with tf.compat.v1.variable_scope("head"):\n'
+                ">logits = tf.compat.v1.layers.dense(net, 1)"
+            )
         else:
             # A loss in the same block as the layer PREDICT needs: reported, never moved.
             self.unfixable = True
@@ -445,7 +450,10 @@ class Builder:
             "losses": f"loss = tf.compat.v1.losses.mean_squared_error({label}, logits)",
             "helper": f"loss = mse_loss({label}, logits)",
             "two_step": "loss = tf.reduce_mean(tf.square(error))",
-            "scope": f'with tf.name_scope("loss"):\n>loss = tf.reduce_mean(tf.square({label} - logits))',  # noqa: E501
+            "scope": (
+                'with tf.name_scope("loss"):\n'
+                f">loss = tf.reduce_mean(tf.square({label} - logits))"
+            ),
         }[form]
         reads, defs = f"{label} logits", "loss"
         if form == "helper":
@@ -472,7 +480,8 @@ class Builder:
         if self.aux:
             self.add(
                 "aux_loss",
-                f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, aux_logits)",  # noqa: E501
+                f"aux_loss = tf.compat.v1.losses.absolute_difference({label}, "
+                "aux_logits)",
                 f"{label} aux_logits",
                 "aux_loss",
                 "label",
@@ -567,7 +576,8 @@ class Builder:
             )
             self.add(
                 "train_op",
-                f"train_op = optimizer.apply_gradients(grads_and_vars, global_step={global_step})",  # noqa: E501
+                "train_op = optimizer.apply_gradients(grads_and_vars, "
+                f"global_step={global_step})",
                 f"optimizer grads_and_vars {step_reads}",
                 "train_op",
                 "train",
@@ -577,7 +587,8 @@ class Builder:
         elif build == "update_ops":
             self.add(
                 "update_ops",
-                "update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)",  # noqa: E501
+                "update_ops = tf.compat.v1.get_collection("
+                "tf.compat.v1.GraphKeys.UPDATE_OPS)",
                 "",
                 "update_ops",
                 "train",
@@ -585,7 +596,8 @@ class Builder:
             )
             self.add(
                 "train_op",
-                f"with tf.control_dependencies(update_ops):\n>train_op = optimizer.{minimize}",  # noqa: E501
+                "with tf.control_dependencies(update_ops):\n"
+                f">train_op = optimizer.{minimize}",
                 f"update_ops {reads}",
                 "train_op",
                 "train",
@@ -644,11 +656,11 @@ class Builder:
                 "mse": (
                     f"tf.compat.v1.metrics.mean_squared_error({label}, logits)",
                     f"{label} logits",
-                ),  # noqa: E501
+                ),
                 "mae": (
                     f"tf.compat.v1.metrics.mean_absolute_error({label}, logits)",
                     f"{label} logits",
-                ),  # noqa: E501
+                ),
                 "mean_loss": (f"tf.compat.v1.metrics.mean({self.loss})", self.loss),
                 "mean_pred": ("tf.compat.v1.metrics.mean(logits)", "logits"),
             }[name]
@@ -682,7 +694,8 @@ class Builder:
             entries = "".join(f', "{n}": {n}[1]' for n in watched)
             self.add(
                 "hooks",
-                f'hooks = [tf.estimator.LoggingTensorHook({{"loss": {self.loss}{entries}}}, every_n_iter=1)]',  # noqa: E501
+                "hooks = [tf.estimator.LoggingTensorHook("
+                f'{{"loss": {self.loss}{entries}}}, every_n_iter=1)]',
                 " ".join([self.loss, *watched]),
                 "hooks",
                 "train",

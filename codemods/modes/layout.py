@@ -18,8 +18,9 @@ from typing import Optional
 
 import libcst as cst
 
-from codemods.mode_analysis import MODE_ORDER, Branch, Unit
 from codemods.model_fns import ModeSpelling
+from codemods.modes.units import Branch, Unit
+from codemods.vocabulary import MODE_ORDER, Mode, UnitKind
 
 Statement = cst.BaseStatement
 
@@ -46,15 +47,15 @@ def with_leading_lines(node: Statement, lines: list[cst.EmptyLine]) -> Statement
 class _Walk:
     """The state of one block's walk: what is written, the open guard, the modes still live."""
 
-    def __init__(self, layout: Layout, items: list[Unit], live: frozenset[str]) -> None:
+    def __init__(self, layout: Layout, items: list[Unit], live: frozenset[Mode]) -> None:
         self.layout = layout
         self.items = items
         self.out: list[Statement] = []
         self.remaining = set(live)
         self.consumed: set[int] = set()
         self.pending: list[Unit] = []
-        self.pending_key: frozenset[str] = frozenset()
-        self.pending_live: frozenset[str] = frozenset()
+        self.pending_key: frozenset[Mode] = frozenset()
+        self.pending_live: frozenset[Mode] = frozenset()
 
     def flush(self) -> None:
         if self.pending:
@@ -66,14 +67,16 @@ class _Walk:
         self.out.append(self.layout.node_of(unit))
         self.remaining -= unit.terminates
 
-    def retire(self, mode: str, start: int, before: Optional[Unit] = None, absorb: bool = False) -> bool:  # noqa: E501
+    def retire(
+        self, mode: Mode, start: int, before: Optional[Unit] = None, absorb: bool = False
+    ) -> bool:
         """Write ``mode``'s exclusive path from ``start`` as one block, if it has one. With
         ``absorb`` (the path starts with an existing mode block), only when the rest of the path
         is new code (a split spec's variant), never another existing block."""
         path = self.layout.exclusive_path(self.items, start, mode, self.remaining, self.consumed)
         if path is None:
             return False
-        if absorb and (len(path) <= 1 or any(u.kind == "mode_if" for u in path[1:])):
+        if absorb and (len(path) <= 1 or any(u.kind is UnitKind.MODE_IF for u in path[1:])):
             return False
         self.flush()
         block = self.layout.mode_block(path, mode, frozenset(self.remaining))
@@ -84,7 +87,7 @@ class _Walk:
         self.remaining.discard(mode)
         return True
 
-    def guard(self, unit: Unit, needs: frozenset[str]) -> None:
+    def guard(self, unit: Unit, needs: frozenset[Mode]) -> None:
         if self.pending and needs != self.pending_key:
             self.flush()
         if not self.pending:
@@ -104,7 +107,7 @@ class Layout:
         self._overrides: dict[int, Statement] = {}
 
     # ----------------------------------------------------------------- blocks
-    def block(self, units: list[Unit], live: frozenset[str], terminal: bool) -> list[Statement]:
+    def block(self, units: list[Unit], live: frozenset[Mode], terminal: bool) -> list[Statement]:
         walk = _Walk(self, self._expand(units), live)
         index = 0
         while index < len(walk.items):
@@ -119,7 +122,7 @@ class Layout:
         """Place one unit; False when it must be looked at again."""
         needs = frozenset(unit.needed & walk.remaining)
         # A mode block "runs" only where a branch is taken: elsewhere it is just a test.
-        block = unit.kind == "mode_if"
+        block = unit.kind is UnitKind.MODE_IF
         runs = needs if block else frozenset(unit.modes & walk.remaining)
         # A mode block followed by more of that mode's own code (its split spec): one block.
         if (
@@ -160,7 +163,7 @@ class Layout:
                     Unit(
                         node=node,
                         modes=unit.modes,
-                        kind="variant",
+                        kind=UnitKind.VARIANT,
                         needed=variant.modes,
                         terminates=variant.modes,
                     )
@@ -168,7 +171,7 @@ class Layout:
         return items
 
     def exclusive_path(
-        self, items: list[Unit], start: int, mode: str, remaining: set[str], consumed: set[int]
+        self, items: list[Unit], start: int, mode: Mode, remaining: set[Mode], consumed: set[int]
     ) -> Optional[list[Unit]]:
         """The units from ``start`` on that ``mode`` needs, if only ``mode`` needs them and the
         last one ends ``mode``'s execution."""
@@ -202,7 +205,7 @@ class Layout:
     def node_of(self, unit: Unit) -> Statement:
         if id(unit) in self._overrides:
             return self._overrides[id(unit)]
-        if unit.kind != "mode_if":
+        if unit.kind is not UnitKind.MODE_IF:
             return unit.node
         node = cst.ensure_type(unit.node, cst.If)
         return self._rewrite_chain(node, list(unit.branches))
@@ -223,11 +226,13 @@ class Layout:
         new = self.block(branch.units, branch.modes, branch.terminal)
         return body.with_changes(body=new)
 
-    def _inline(self, unit: Unit, live: frozenset[str]) -> tuple[list[Statement], list[cst.EmptyLine]]:  # noqa: E501
+    def _inline(
+        self, unit: Unit, live: frozenset[Mode]
+    ) -> tuple[list[Statement], list[cst.EmptyLine]]:
         """The statements of ``unit`` as the block's mode runs them (a mode block's body is
         unwrapped; its header comment goes before the first statement, its footer comments are
         returned to go before whatever follows)."""
-        if unit.kind == "mode_if":
+        if unit.kind is UnitKind.MODE_IF:
             live_branches = [b for b in unit.branches if b.modes & live]
             node = cst.ensure_type(unit.node, cst.If)
             if len(live_branches) == 1 and isinstance(node.body, cst.IndentedBlock):
@@ -244,8 +249,8 @@ class Layout:
                     return statements, list(body.footer)
         return [self.node_of(unit)], []
 
-    def mode_block(self, path: list[Unit], mode: str, live: frozenset[str]) -> Statement:
-        if len(path) == 1 and path[0].kind == "mode_if":
+    def mode_block(self, path: list[Unit], mode: Mode, live: frozenset[Mode]) -> Statement:
+        if len(path) == 1 and path[0].kind is UnitKind.MODE_IF:
             unit = path[0]
             live_branches = [b for b in unit.branches if b.modes & live]
             # An existing ``if mode == M:`` block moves as it is, unless it moves above a return
@@ -272,10 +277,10 @@ class Layout:
             block = block.with_changes(body=block.body.with_changes(footer=carried))
         return block
 
-    def guard(self, units: list[Unit], needs: frozenset[str], live: frozenset[str]) -> Statement:
+    def guard(self, units: list[Unit], needs: frozenset[Mode], live: frozenset[Mode]) -> Statement:
         return self._if(needs, live, [self.node_of(u) for u in units])
 
-    def _if(self, needs: frozenset[str], live: frozenset[str], body: list[Statement]) -> cst.If:
+    def _if(self, needs: frozenset[Mode], live: frozenset[Mode], body: list[Statement]) -> cst.If:
         leading: list[cst.EmptyLine] = []
         if body:
             first_lines = leading_lines(body[0])
@@ -286,7 +291,7 @@ class Layout:
         test = cst.parse_expression(self.test_source(needs, live), config=self.config)
         return cst.If(test=test, body=cst.IndentedBlock(body=body), leading_lines=leading)
 
-    def test_source(self, needs: frozenset[str], live: frozenset[str]) -> str:
+    def test_source(self, needs: frozenset[Mode], live: frozenset[Mode]) -> str:
         mode = self.mode_param
         if len(needs) == 1:
             (only,) = needs

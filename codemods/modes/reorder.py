@@ -9,21 +9,23 @@ names); random seeds of later ops may differ, which is what makes the fix unsafe
 
 from __future__ import annotations
 
-from codemods.mode_analysis import P, Unit
+from codemods.modes.units import Unit
+from codemods.vocabulary import Mode, UnitKind
 
 
 def _predict_return(units: list[Unit]) -> int:
     for index, unit in enumerate(units):
-        if unit.kind == "mode_if" and unit.needed == {P} and P in unit.terminates:
+        predict_only = unit.needed == {Mode.PREDICT}
+        if unit.kind is UnitKind.MODE_IF and predict_only and Mode.PREDICT in unit.terminates:
             return index
     return -1
 
 
 def _may_sink(unit: Unit) -> bool:
     return (
-        unit.kind in {"simple", "compound"}
-        and P in unit.modes
-        and P not in unit.needed
+        unit.kind in {UnitKind.SIMPLE, UnitKind.COMPOUND}
+        and Mode.PREDICT in unit.modes
+        and Mode.PREDICT not in unit.needed
         and not unit.autonamed
         and not unit.never_move
         and not unit.terminates

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import libcst as cst
 
@@ -60,43 +60,42 @@ class ModeEvaluator:
         self.env = env
         self.mode_key = mode_key
 
-    def eval(self, node: cst.BaseExpression) -> Value:  # noqa: C901 - one case per node type
+    def eval(self, node: cst.BaseExpression) -> Value:
         key = self.mode_key(node)
         if key is not None:
             return Const(key)
-        if isinstance(node, cst.Name):
-            if node.value in {"True", "False", "None"}:
-                return Const({"True": True, "False": False, "None": None}[node.value])
-            return self.env.get(node.value, UNKNOWN)
-        if isinstance(node, cst.SimpleString):
-            evaluated = node.evaluated_value
-            return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
-        if isinstance(node, cst.Integer):
-            return Const(int(node.value, 0))
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            items = [self.eval(el.value) for el in node.elements if isinstance(el, cst.Element)]
-            if len(items) == len(node.elements) and all(isinstance(i, Const) for i in items):
-                return Const(tuple(i.value for i in items if isinstance(i, Const)))
-            return UNKNOWN
-        if isinstance(node, cst.Dict):
-            return self._dict(node)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            inner = truth(self.eval(node.expression))
-            return UNKNOWN if inner is None else Const(not inner)
-        if isinstance(node, cst.BooleanOperation):
-            return self._boolean(node)
-        if isinstance(node, cst.Comparison):
-            return self._comparison(node)
-        if isinstance(node, cst.IfExp):
-            test = truth(self.eval(node.test))
-            if test is None:
-                return UNKNOWN
-            return self.eval(node.body if test else node.orelse)
-        if isinstance(node, cst.Subscript):
-            return self._subscript(node)
-        if isinstance(node, cst.Call):
-            return self._call(node)
+        handler = _EVALUATORS.get(type(node))
+        return UNKNOWN if handler is None else handler(self, node)
+
+    def _name(self, node: cst.Name) -> Value:
+        if node.value in _LITERALS:
+            return Const(_LITERALS[node.value])
+        return self.env.get(node.value, UNKNOWN)
+
+    def _string(self, node: cst.SimpleString) -> Value:
+        evaluated = node.evaluated_value
+        return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
+
+    def _integer(self, node: cst.Integer) -> Value:
+        return Const(int(node.value, 0))
+
+    def _sequence(self, node: Union[cst.Tuple, cst.List, cst.Set]) -> Value:
+        items = [self.eval(el.value) for el in node.elements if isinstance(el, cst.Element)]
+        if len(items) == len(node.elements) and all(isinstance(i, Const) for i in items):
+            return Const(tuple(i.value for i in items if isinstance(i, Const)))
         return UNKNOWN
+
+    def _unary(self, node: cst.UnaryOperation) -> Value:
+        if not isinstance(node.operator, cst.Not):
+            return UNKNOWN
+        inner = truth(self.eval(node.expression))
+        return UNKNOWN if inner is None else Const(not inner)
+
+    def _if_exp(self, node: cst.IfExp) -> Value:
+        test = truth(self.eval(node.test))
+        if test is None:
+            return UNKNOWN
+        return self.eval(node.body if test else node.orelse)
 
     def _dict(self, node: cst.Dict) -> Value:
         result: dict[object, object] = {}
@@ -220,3 +219,23 @@ def _identity(left: Value, right: Value) -> Optional[bool]:
         if a is NOT_NONE and _is_none(b):
             return False
     return None
+
+
+_LITERALS = {"True": True, "False": False, "None": None}
+
+#: How each expression type evaluates (any other: UNKNOWN).
+_EVALUATORS: dict[type[cst.CSTNode], Callable[[ModeEvaluator, Any], Value]] = {
+    cst.Name: ModeEvaluator._name,
+    cst.SimpleString: ModeEvaluator._string,
+    cst.Integer: ModeEvaluator._integer,
+    cst.Tuple: ModeEvaluator._sequence,
+    cst.List: ModeEvaluator._sequence,
+    cst.Set: ModeEvaluator._sequence,
+    cst.Dict: ModeEvaluator._dict,
+    cst.UnaryOperation: ModeEvaluator._unary,
+    cst.BooleanOperation: ModeEvaluator._boolean,
+    cst.Comparison: ModeEvaluator._comparison,
+    cst.IfExp: ModeEvaluator._if_exp,
+    cst.Subscript: ModeEvaluator._subscript,
+    cst.Call: ModeEvaluator._call,
+}

@@ -1,0 +1,233 @@
+"""What a call builds, as far as the rules and the safety contract care: the tags it gives its
+result, whether it creates variables or auto-named layers or draws a random seed, whether it is
+an opaque helper handed labels, and whether it gates itself on the mode."""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods import tf_api
+from codemods.model_fns import TfResolver
+from codemods.modes.context import Context
+from codemods.modes.policy import TagPolicy, words
+from codemods.modes.state import Facts
+from codemods.vocabulary import Tag
+
+_BUILTINS = frozenset(dir(builtins))
+
+#: Modules whose functions never build TensorFlow variables.
+_PURE_MODULES = frozenset(
+    {"np", "numpy", "onp", "math", "six", "os", "json", "logging", "functools", "collections",
+     "re", "copy", "itertools", "absl", "flags", "random", "string", "sys", "time"}
+)
+
+
+@dataclass
+class CallFacts:
+    """What the calls of one statement build, in one mode."""
+
+    tags: set[Tag] = field(default_factory=set)
+    creates_vars: bool = False
+    autonamed: bool = False
+    seeds: bool = False
+    never_move: bool = False
+    opaque: list[cst.Call] = field(default_factory=list)
+    mode_aware: bool = False
+    mode_aware_args: list[cst.Arg] = field(default_factory=list)
+    consumer: bool = False  # summaries and hooks consume metrics
+
+
+def root_name(node: cst.BaseExpression) -> str:
+    """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
+def compares_with_none(node: cst.CSTNode, name: str) -> bool:
+    """``name is None``, ``name is not None``, ``name == None`` or ``name != None``."""
+    if not (isinstance(node, cst.Comparison) and isinstance(node.left, cst.Name)):
+        return False
+    return node.left.value == name and any(
+        isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual))
+        and is_none_literal(target.comparator)
+        for target in node.comparisons
+    )
+
+
+def is_none_literal(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
+    """The names ``body`` binds to ``tf.train.ExponentialMovingAverage(...)`` objects."""
+    found: set[str] = set()
+    for node in st.own_nodes(body):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            tf_name = resolve(node.value.func)
+            if tf_name is not None and tf_api.is_moving_average(tf_name):
+                found |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+    return found
+
+
+def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
+    return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
+
+
+class Calls:
+    """Classify the calls of the statements of one model_fn."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._helpers: dict[str, CallFacts] = {}
+        self._methods = {m: p for p in ctx.policies for m in p.methods}
+
+    def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
+        """What the calls under ``node`` build, with what ``facts`` knows of the names."""
+        out = CallFacts()
+        for call in st.calls(node):
+            self._classify(call, facts, out, depth)
+        return out
+
+    def _classify(self, call: cst.Call, facts: Facts, out: CallFacts, depth: int) -> None:
+        tf_name = self.ctx.resolve(call.func)
+        if tf_name is not None:
+            self._tf_call(tf_name, call, out)
+            return
+        callee = self._callee(call, out)
+        if callee is None:
+            return
+        # A helper given the mode, or one that tests the labels it gets against None, scopes what
+        # it builds itself: neither its name, its body nor the labels handed to it make the
+        # statement wrong (the rest of the statement still can).
+        aware = self._receives_mode(call) or self._receives_guarded_labels(call, facts)
+        if aware:
+            out.mode_aware = True
+            out.mode_aware_args.extend(call.args)
+        else:
+            named = words(callee)
+            out.tags |= {policy.tag for policy in self.ctx.policies if policy.helper(named)}
+            out.opaque.append(call)
+        helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
+        if helper is not None and depth < 3:
+            inner = self._helper_facts(callee, helper, facts, depth)
+            if not aware:
+                out.tags |= inner.tags
+            out.creates_vars |= inner.creates_vars
+            out.autonamed |= inner.autonamed
+            out.seeds |= inner.seeds
+        else:
+            out.creates_vars = out.autonamed = out.seeds = True
+
+    def _tf_call(self, tf_name: str, call: cst.Call, out: CallFacts) -> None:
+        if tf_api.is_estimator_spec(tf_name):
+            return
+        if tf_api.is_model_builder(tf_name):
+            out.opaque.append(call)
+        for policy in self.ctx.policies:
+            if policy.tf_call(tf_name):
+                out.tags.add(policy.tag)
+                # A summary consumes what it is given (a metric it logs is used).
+                out.consumer |= policy.tag is Tag.SUMMARY
+        if tf_api.is_hook(tf_name) or tf_api.is_named_identity(tf_name, call):
+            out.consumer = True
+        out.creates_vars |= tf_api.creates_variables(tf_name)
+        out.autonamed |= tf_api.is_layer(tf_name)
+        out.seeds |= tf_api.draws_seed(tf_name)
+
+    def _callee(self, call: cst.Call, out: CallFacts) -> Optional[str]:
+        """The name of a call that may build something (a helper, a method of a module), after
+        settling the calls whose effect is known from their receiver; None when nothing is left
+        to judge."""
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            callee, base = func.attr.value, func.value
+            policy = self._methods.get(callee)
+            if policy is not None:
+                out.tags.add(policy.tag)
+                out.creates_vars = True  # an optimizer's slot variables
+                return None
+            receiver = base.value if isinstance(base, cst.Name) else None
+            if callee == "apply" and receiver in self.ctx.ema_objects:
+                out.never_move = out.creates_vars = True  # shadow variables every mode needs
+                return None
+            if receiver in self.ctx.layer_objects:
+                out.creates_vars = out.autonamed = out.seeds = True
+                return None
+            if not self._is_module_ref(base) or root_name(base) in _PURE_MODULES:
+                return None  # a method on a local value: dict.get, tensor.get_shape ...
+            return callee
+        if isinstance(func, cst.Name):
+            callee = func.value
+            if callee in self.ctx.layer_objects:
+                out.creates_vars = out.autonamed = out.seeds = True
+                return None
+            if callee in _BUILTINS and callee not in self.ctx.fn.helpers:
+                return None
+            return callee
+        return None
+
+    def _helper_facts(
+        self, name: str, helper: cst.FunctionDef, facts: Facts, depth: int
+    ) -> CallFacts:
+        if name not in self._helpers:
+            self._helpers[name] = CallFacts()  # recursion guard
+            self._helpers[name] = self.facts(helper.body, facts, depth + 1)
+        return self._helpers[name]
+
+    def _is_module_ref(self, base: cst.BaseExpression) -> bool:
+        """``optimization.create_optimizer``: the base is an imported module, or ``self``."""
+        root = base
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        return root.value == "self" or root.value not in self.ctx.local_names()
+
+    def _receives_mode(self, call: cst.Call) -> bool:
+        return any(self.ctx.reads_mode(arg.value) for arg in call.args)
+
+    def opaque_with_labels(
+        self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts
+    ) -> Optional[str]:
+        """The helper handed labels whose result the statement keeps (EF106); a call made for
+        its effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
+        discarded = {id(n.value) for n in st.own_nodes(view) if isinstance(n, cst.Expr)}
+        for call in opaque:
+            if id(call) in discarded:
+                continue
+            if any(_carries_label(facts, arg.value) for arg in call.args):
+                return cst.Module([]).code_for_node(call.func)
+        return None
+
+    def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
+        """Labels go to an in-file helper parameter that the helper tests against None."""
+        return any(
+            _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg)
+            for index, arg in enumerate(call.args)
+        )
+
+    def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
+        """An in-file helper that tests the parameter receiving labels against None
+        (``if labels is not None:``) expects PREDICT's None."""
+        func = call.func
+        helper = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
+        if helper is None or arg.star:
+            return False
+        params = helper.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        if arg.keyword is not None:
+            name = arg.keyword.value
+        elif index < len(params.posonly_params) + len(params.params):
+            name = every[index].name.value
+        else:
+            return False
+        return any(compares_with_none(node, name) for node in st.own_nodes(helper.body))
+
+
+__all__ = ["CallFacts", "Calls", "TagPolicy", "compares_with_none", "is_none_literal", "root_name"]

@@ -1,0 +1,163 @@
+"""The findings of an analysed model_fn (EF101–EF106): one per unit a mode runs but should not,
+worded by the rule it breaks, with the fix it gets and, when none, why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Optional
+
+import libcst as cst
+
+from codemods.findings import Finding, FixKind
+from codemods.model_fns import ModelFn
+from codemods.modes.policy import TagPolicy
+from codemods.modes.units import NestedSpec, Pin, Unit, leaves
+from codemods.rules import catalogue
+from codemods.rules import ef105_one_spec_for_all_modes as ef105
+from codemods.rules import ef106_labels_into_opaque_helper as ef106
+from codemods.vocabulary import Mode, UnitKind, mode_names
+
+#: Why a unit a mode does not need is not moved out of it.
+PIN_REASONS = {
+    Pin.VARIABLES: "it may create variables, and skipping it would rename later auto-named "
+    "layers (checkpoint mismatch)",
+    Pin.SEEDS: "it draws a random seed, and skipping it would shift the seeds of later random "
+    "ops (use --unsafe-fixes)",
+    Pin.NEVER: "it creates shadow variables (ema.apply) that every mode needs",
+    Pin.PARTIAL: "another mode still needs it",
+    Pin.RETURNS: "it returns a spec, and moving it would leave a mode without a return",
+}
+
+#: Gives a node's 1-based (line, column).
+Position = Callable[[cst.CSTNode], tuple[int, int]]
+
+_PREDICT_NEEDS_IT = (
+    "PREDICT uses a value derived from labels; compute predictions from features only"
+)
+_REORDERED = "moved below the PREDICT return, past code it does not feed (--unsafe-fixes)"
+
+
+class Reporter:
+    """Word the findings of one model_fn. ``position(node)`` gives its (line, column)."""
+
+    def __init__(
+        self,
+        fn: ModelFn,
+        policies: Sequence[TagPolicy],
+        selected: frozenset[str],
+        position: Position,
+    ) -> None:
+        self.fn = fn
+        self.priority = [p.code for p in sorted(policies, key=lambda p: p.priority)]
+        self.selected = selected
+        self.position = position
+
+    def findings(self, units: list[Unit], applied: bool) -> list[Finding]:
+        found: list[Finding] = []
+        for unit in leaves(units):
+            if ef105.CODE in self.selected:
+                found.extend(self._nested_spec(nested) for nested in unit.nested_specs)
+            if unit.kind is UnitKind.SPEC:
+                if unit.foreign and ef105.CODE in self.selected:
+                    found.append(self._spec(unit, applied))
+                continue
+            finding = self._unit(unit, applied)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
+        bad = unit.bad_modes()
+        if not bad:
+            return None
+        codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
+        code = next(c for c in self.priority if c in codes)
+        kept = bad & unit.needed
+        line, column = self.position(unit.node)
+        pinned = {unit.pins[m] for m in kept if m in unit.pins}
+        if Mode.PREDICT in kept and unit.opaque_label is not None and not pinned:
+            return self._opaque(unit, line, column)
+        fix, note = _fix_and_note(unit, bad, kept)
+        message = catalogue()[code].format(what=_describe(unit), where=mode_names(bad))
+        return Finding(
+            code=code,
+            message=message,
+            line=line,
+            column=column,
+            fix=fix,
+            function=self.fn.name,
+            note=note,
+            applied=applied and not kept,
+        )
+
+    def _opaque(self, unit: Unit, line: int, column: int) -> Finding:
+        return Finding(
+            code=ef106.CODE,
+            message=ef106.RULE.format(helper=unit.opaque_label or ""),
+            line=line,
+            column=column,
+            fix="none",
+            function=self.fn.name,
+            note=ef106.RECIPE,
+        )
+
+    def _spec(self, unit: Unit, applied: bool) -> Finding:
+        fixable = unit.variants is not None
+        line = cst.ensure_type(unit.node, cst.SimpleStatementLine)
+        ret = cst.ensure_type(line.body[0], cst.Return)
+        note = ef105.ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else ""
+        return self._ef105(unit.node, unit.foreign, fixable, applied and fixable, note)
+
+    def _nested_spec(self, nested: NestedSpec) -> Finding:
+        return self._ef105(nested.node, nested.foreign, False, False, ef105.NESTED_SPEC_NOTE)
+
+    def _ef105(
+        self,
+        node: cst.CSTNode,
+        foreign: Mapping[Mode, Sequence[str]],
+        fixable: bool,
+        applied: bool,
+        note: str,
+    ) -> Finding:
+        line, column = self.position(node)
+        return Finding(
+            code=ef105.CODE,
+            message=ef105.RULE.format(fields=ef105.fields_text(foreign)),
+            line=line,
+            column=column,
+            fix="safe" if fixable else "none",
+            function=self.fn.name,
+            note=note,
+            applied=applied,
+        )
+
+
+def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tuple[FixKind, str]:
+    """The fix a unit's finding gets and the note that says why (or what to know)."""
+    if kept:
+        pinned = {unit.pins[m] for m in kept if m in unit.pins}
+        fix: FixKind = "unsafe" if pinned == {Pin.SEEDS} else "none"
+        if Mode.PREDICT in kept and not pinned:
+            return fix, _PREDICT_NEEDS_IT
+        if pinned:
+            return fix, "not moved: " + "; ".join(sorted(PIN_REASONS[p] for p in pinned))
+        return fix, (
+            f"a statement that runs in {mode_names(kept)} still reads it (often one spec for "
+            "every mode); scope that first"
+        )
+    if unit.reordered:
+        return "unsafe", _REORDERED
+    if unit.unsafe_skip:
+        return "unsafe", "random seeds of later ops may differ (applied with --unsafe-fixes)"
+    if unit.seeds and Mode.TRAIN in bad:
+        return "safe", "under TF 1.x, skipping it in TRAIN shifts the seeds of later random ops"
+    return "safe", ""
+
+
+def _describe(unit: Unit) -> str:
+    names = sorted(unit.defs)
+    if names and isinstance(unit.node, cst.SimpleStatementLine):
+        return "`" + ", ".join(names) + "`"
+    code = cst.Module([]).code_for_node(unit.node.with_changes(leading_lines=())).strip()
+    code = code.splitlines()[0]
+    return "`" + (code if len(code) <= 40 else code[:37] + "...") + "`"

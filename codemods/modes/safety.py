@@ -1,0 +1,111 @@
+"""The backward pass: which modes need each unit, and what must run where it is not needed.
+
+Liveness gives, per unit, the modes in which it is needed: its own work is right there, or a
+later needed unit reads what it defines. A unit that is unsafe to skip in a mode (SPEC §5: it
+creates variables later auto-named layers depend on, draws a seed later random ops depend on,
+applies an EMA, holds a return) is pinned to that mode; pins add needs, so this repeats until
+nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+from codemods.modes.units import Pin, Unit, leaves
+from codemods.vocabulary import Mode, UnitKind
+
+#: Name → the modes in which something later reads it.
+Needs = dict[str, set[Mode]]
+
+
+def settle(units: list[Unit], unsafe_fixes: bool) -> None:
+    """Liveness, then pin what is unsafe to skip, until nothing changes."""
+    for _ in range(50):
+        liveness(units, {})
+        liveness(units, {}, usage=True)
+        flat = list(leaves(units))
+        changed = False
+        for index, unit in enumerate(flat):
+            for mode in sorted(unit.modes - unit.needed, key=lambda m: m.value):
+                reason = _skip_risk(unit, mode, flat[index + 1 :], unsafe_fixes)
+                if reason is not None:
+                    unit.pins[mode] = reason
+                    changed = True
+            kept = unit.bad_modes() & unit.needed
+            if kept and unit.modes - unit.needed:
+                for mode in unit.modes - unit.needed:
+                    unit.pins[mode] = Pin.PARTIAL
+                changed = True
+        if not changed:
+            return
+
+
+def _skip_risk(unit: Unit, mode: Mode, later: list[Unit], unsafe_fixes: bool) -> Optional[Pin]:
+    if unit.never_move:
+        return Pin.NEVER
+    if unit.returns:
+        return Pin.RETURNS
+    following = [v for v in later if mode in v.needed]
+    if unit.creates_vars and any(v.autonamed for v in following):
+        return Pin.VARIABLES
+    if unit.seeds and any(v.seeds for v in following):
+        if not unsafe_fixes:
+            return Pin.SEEDS
+        unit.unsafe_skip = True
+    return None
+
+
+def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
+    """Backward pass: the modes in which each unit is needed. With ``usage``, ``used``
+    instead: reads of spec fields a mode ignores (and safety pins) do not count."""
+    needs: Needs = {name: set(modes) for name, modes in live_out.items()}
+    for unit in reversed(units):
+        if unit.kind is UnitKind.MODE_IF:
+            needs = _branch_liveness(unit, needs, usage)
+            continue
+        wanted = {
+            mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in unit.defs)
+        }
+        if usage:
+            unit.used = unit.base_needed | frozenset(wanted)
+        else:
+            unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
+        for name in unit.kills:
+            if name in needs:
+                needs[name] -= unit.modes
+        for name, modes in _reads_by_mode(unit, usage):
+            needs.setdefault(name, set()).update(modes)
+    return needs
+
+
+def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode]]]:
+    """What ``unit`` reads, and in which modes (as needed, or, with ``usage``, as used)."""
+    if unit.variants is not None:
+        for variant in unit.variants:
+            for name in variant.reads:
+                yield name, variant.modes
+    elif usage:
+        for mode in unit.used:
+            for name in unit.use_reads.get(mode, unit.reads):
+                yield name, (mode,)
+    else:
+        for name in unit.reads:
+            yield name, unit.needed
+
+
+def _branch_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
+    covered: set[Mode] = set()
+    merged: Needs = {}
+    for branch in unit.branches:
+        covered |= branch.modes
+        sub = {n: ms & branch.modes for n, ms in needs.items()}
+        for n, ms in liveness(branch.units, sub, usage).items():
+            merged.setdefault(n, set()).update(ms)
+    for n, ms in needs.items():
+        merged.setdefault(n, set()).update(ms - covered)
+    for n in unit.reads:
+        merged.setdefault(n, set()).update(unit.modes)
+    # Modes that take no branch only evaluate the (side-effect free) test.
+    unit.needed = unit.used = frozenset(covered) & unit.modes
+    return merged

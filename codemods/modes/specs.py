@@ -1,0 +1,230 @@
+"""The EstimatorSpecs a model_fn returns: which spec each return gives in each mode, which of its
+fields that mode ignores (EF105), and the one-spec-per-mode split of a return (SPEC §4)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods import tf_api
+from codemods.modes.context import Context
+from codemods.modes.evaluate import MAYBE_NONE, Const, Value
+from codemods.modes.state import Facts, SpecCall, State, test_by_mode
+from codemods.modes.units import NestedSpec, SpecVariant, Unit
+from codemods.rules import ef105_one_spec_for_all_modes as ef105
+from codemods.tree import children
+from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, UnitKind
+
+
+def noneish(value: Value) -> bool:
+    return value is MAYBE_NONE or (isinstance(value, Const) and value.value is None)
+
+
+def field_modes(name: str) -> frozenset[Mode]:
+    """The modes whose Estimator reads spec field ``name``."""
+    return tf_api.FIELD_MODES.get(name, ALL_MODES)
+
+
+def spec_fields(call: cst.Call, leaf: str) -> Optional[list[tuple[str, cst.Arg]]]:
+    """(field name, argument) pairs of a spec call; None when ``*args``/``**kwargs`` hide them."""
+    positional = tf_api.SPEC_POSITIONAL.get(leaf, tf_api.SPEC_POSITIONAL["EstimatorSpec"])
+    fields: list[tuple[str, cst.Arg]] = []
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            fields.append((arg.keyword.value, arg))
+        elif index < len(positional):
+            fields.append((positional[index], arg))
+        else:
+            return None
+    return fields
+
+
+class Specs:
+    """Judge the spec returns of one model_fn."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def spec_call(self, node: Optional[cst.BaseExpression]) -> Optional[SpecCall]:
+        """``node`` as a call of a spec class, with the class's leaf name."""
+        if not isinstance(node, cst.Call):
+            return None
+        tf_name = self.ctx.resolve(node.func)
+        if tf_name is None or not tf_api.is_estimator_spec(tf_name):
+            return None
+        return node, tf_name.rsplit(".", 1)[-1]
+
+    def returned(self, value: Optional[cst.BaseExpression], facts: Facts) -> list[SpecCall]:
+        """The spec calls a return returns: directly, or through a name assigned from specs."""
+        direct = self.spec_call(value)
+        if direct is not None:
+            return [direct]
+        if isinstance(value, cst.Name):
+            return list(facts.specs.get(value.value, []))
+        return []
+
+    def return_unit(
+        self, stmt: cst.SimpleStatementLine, ret: cst.Return, state: State, live: frozenset[Mode]
+    ) -> Unit:
+        """The unit of a ``return``: a spec (with what each mode gets that it ignores, and its
+        split when the spec is built right there) or another exit."""
+        reads = frozenset(st.reads(stmt))
+        unit = Unit(node=stmt, modes=live, kind=UnitKind.EXIT, reads=reads, terminates=live)
+        if not any(self.returned(ret.value, state[mode]) for mode in live):
+            return unit
+        unit.kind = UnitKind.SPEC
+        unit.foreign = self.foreign(ret.value, state, live)
+        direct = self.spec_call(ret.value)
+        if direct is None or not unit.foreign:
+            return unit
+        call, leaf = direct
+        fields = spec_fields(call, leaf)
+        if fields is not None and self.ctx.active(ef105.CODE, stmt):
+            unit.variants = split_spec(call, fields, live)
+        return unit
+
+    def foreign(
+        self, value: Optional[cst.BaseExpression], state: State, live: frozenset[Mode]
+    ) -> dict[Mode, list[str]]:
+        """Per mode, the fields set (not None) that the mode ignores in the spec returned."""
+        foreign: dict[Mode, list[str]] = {}
+        for mode in live:
+            evaluator = self.ctx.evaluator(state[mode].values)
+            names: list[str] = []
+            for call, leaf in self.returned(value, state[mode]):
+                for name, arg in spec_fields(call, leaf) or []:
+                    if (
+                        mode not in field_modes(name)
+                        and not noneish(evaluator.eval(arg.value))
+                        and name not in names
+                    ):
+                        names.append(name)
+            if names:
+                foreign[mode] = names
+        return foreign
+
+    def ignored_args(self, node: cst.CSTNode, mode: Mode) -> list[cst.Arg]:
+        """Arguments of spec calls in ``node`` for fields ``mode`` does not read."""
+        ignored: list[cst.Arg] = []
+        for call in st.calls(node):
+            spec = self.spec_call(call)
+            if spec is None:
+                continue
+            for name, arg in spec_fields(*spec) or []:
+                if mode not in field_modes(name):
+                    ignored.append(arg)
+        return ignored
+
+    def record_assigned(
+        self, stmt: cst.BaseStatement, defs: frozenset[str], state: State, modes: frozenset[Mode]
+    ) -> None:
+        """Remember, per mode, the names ``stmt`` binds to spec calls (``spec = Spec(...)``)."""
+        assigned: dict[str, list[SpecCall]] = {}
+        for node in st.own_nodes_in_order(stmt):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+                target = node.targets[0].target
+                spec = self.spec_call(node.value)
+                if isinstance(target, cst.Name) and spec is not None:
+                    assigned.setdefault(target.value, []).append(spec)
+        for mode in modes:
+            for name in defs:
+                if name in assigned:
+                    state[mode].specs[name] = assigned[name]
+                else:
+                    state[mode].specs.pop(name, None)
+
+    def nested(
+        self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
+    ) -> list[NestedSpec]:
+        """Spec returns inside a compound statement, each judged for the modes that reach it
+        (mode tests inside a ``with`` block narrow them)."""
+        nested: list[NestedSpec] = []
+        if isinstance(stmt, cst.If):
+            self._returns_in_if(stmt, state, live, nested)
+        else:
+            self._returns_under(stmt, state, live, nested)
+        return nested
+
+    def _returns_under(
+        self, node: cst.CSTNode, state: State, modes: frozenset[Mode], out: list[NestedSpec]
+    ) -> frozenset[Mode]:
+        """Record the spec returns under ``node``; the modes that may run on after it."""
+        for child in children(node):
+            if not modes:
+                break
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(child, cst.Return):
+                foreign = self.foreign(child.value, state, modes)
+                if foreign:
+                    out.append(NestedSpec(node=child, foreign=foreign))
+                modes = frozenset()
+            elif isinstance(child, cst.If):
+                modes = self._returns_in_if(child, state, modes, out)
+            elif isinstance(child, (cst.For, cst.While, cst.Try)):
+                self._returns_under(child, state, modes, out)  # may not run: modes go on
+            else:
+                modes = self._returns_under(child, state, modes, out)
+        return modes
+
+    def _returns_in_if(
+        self, node: cst.If, state: State, modes: frozenset[Mode], out: list[NestedSpec]
+    ) -> frozenset[Mode]:
+        decided = test_by_mode(self.ctx, node.test, state, modes)
+        taken = frozenset(m for m, v in decided.items() if v is not False)
+        rest = frozenset(m for m, v in decided.items() if v is not True)
+        after = self._returns_under(node.body, state, taken, out)
+        if isinstance(node.orelse, cst.If):
+            return after | self._returns_in_if(node.orelse, state, rest, out)
+        if isinstance(node.orelse, cst.Else):
+            return after | self._returns_under(node.orelse.body, state, rest, out)
+        return after | rest
+
+
+def split_spec(
+    call: cst.Call, fields: list[tuple[str, cst.Arg]], live: frozenset[Mode]
+) -> list[SpecVariant]:
+    """One spec per mode with only that mode's fields; identical variants merge."""
+    variants: list[SpecVariant] = []
+    for mode in MODE_ORDER:
+        if mode not in live:
+            continue
+        kept = [(n, a) for n, a in fields if mode in field_modes(n)]
+        new_call = _rebuild_call(call, fields, kept)
+        for variant in variants:
+            if variant.call.deep_equals(new_call):
+                variant.modes = variant.modes | {mode}
+                break
+        else:
+            reads = frozenset().union(*(st.reads(a.value) for _, a in kept)) | st.reads(call.func)
+            variants.append(SpecVariant(modes=frozenset({mode}), call=new_call, reads=reads))
+    return variants
+
+
+def _rebuild_call(
+    call: cst.Call, fields: list[tuple[str, cst.Arg]], kept: list[tuple[str, cst.Arg]]
+) -> cst.Call:
+    kept_args = [arg for _, arg in kept]
+    # A dropped positional argument shifts the ones after it: name those explicitly.
+    args: list[cst.Arg] = []
+    positional_ok = True
+    for name, arg in fields:
+        if arg not in kept_args:
+            positional_ok = False
+            continue
+        if arg.keyword is None and not positional_ok:
+            arg = arg.with_changes(
+                keyword=cst.Name(name),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+        args.append(arg)
+    if args and fields:
+        args[-1] = args[-1].with_changes(comma=fields[-1][1].comma)
+    return call.with_changes(args=args)

@@ -1,0 +1,124 @@
+"""What one mode knows while the forward pass walks a model_fn: per name, what it carries (its
+tags) and its value where a mode test can decide it; and how a statement changes that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from codemods import tf_api
+from codemods.modes.context import Context
+from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, Value, truth
+from codemods.statements import reads
+from codemods.vocabulary import Mode, Tag
+
+#: A spec call a name may hold, with the leaf name of its class (``EstimatorSpec``).
+SpecCall = tuple[cst.Call, str]
+
+
+@dataclass
+class Facts:
+    """What one mode knows about the names bound so far."""
+
+    tags: dict[str, frozenset[Tag]] = field(default_factory=dict)
+    values: dict[str, Value] = field(default_factory=dict)
+    # ``spec = EstimatorSpec(...)``: the spec calls a name may hold.
+    specs: dict[str, list[SpecCall]] = field(default_factory=dict)
+
+    def copy(self) -> Facts:
+        return Facts(dict(self.tags), dict(self.values), dict(self.specs))
+
+
+State = dict[Mode, Facts]
+
+
+def single_assign(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:
+    """``name = value`` alone on its line: (name, value)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+        ):
+            return small.targets[0].target.value, small.value
+    return None
+
+
+def kills(stmt: cst.BaseStatement) -> frozenset[str]:
+    """Names a plain assignment rebinds without reading their old value."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign):
+            names: set[str] = set()
+            for target in small.targets:
+                if isinstance(target.target, cst.Name):
+                    names.add(target.target.value)
+                elif isinstance(target.target, (cst.Tuple, cst.List)):
+                    names |= {
+                        el.value.value
+                        for el in target.target.elements
+                        if isinstance(el.value, cst.Name)
+                    }
+            return frozenset(names - reads(small.value))
+    return frozenset()
+
+
+def mode_view(ctx: Context, stmt: cst.BaseStatement, facts: Facts) -> cst.CSTNode:
+    """``x = a if mode == TRAIN else b`` runs only one side per mode."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and isinstance(small.value, cst.IfExp):
+            test = truth(ctx.evaluator(facts.values).eval(small.value.test))
+            if test is not None:
+                return small.value.body if test else small.value.orelse
+    return stmt
+
+
+def bind(
+    ctx: Context,
+    stmt: cst.BaseStatement,
+    defs: frozenset[str],
+    tags: frozenset[Tag],
+    facts: Facts,
+    mode_aware: bool,
+) -> None:
+    """Record what the names ``stmt`` defines carry after it, in one mode. A mode-aware helper's
+    results may be None (it gates itself)."""
+    value: Value = MAYBE_NONE if mode_aware else UNKNOWN
+    single = single_assign(stmt)
+    if single is not None and not mode_aware:
+        target, expr = single
+        value = ctx.evaluator(facts.values).eval(expr)
+        # A flag is a value the mode decides (``is_training = mode == TRAIN``); a tensor
+        # merely built under a mode test (``dropout(..., training=...)``) is not one.
+        if value is not UNKNOWN and ctx.reads_mode(expr):
+            ctx.mode_flags.add(target)
+        _track_objects(ctx, target, expr)
+    mutated = defs - kills(stmt)
+    for name in defs:
+        if name in mutated:
+            facts.tags[name] = facts.tags.get(name, frozenset()) | tags
+        else:
+            facts.tags[name] = tags
+        facts.values[name] = value if single is not None else (
+            MAYBE_NONE if mode_aware else UNKNOWN
+        )
+
+
+def _track_objects(ctx: Context, target: str, expr: cst.BaseExpression) -> None:
+    if isinstance(expr, cst.Call):
+        tf_name = ctx.resolve(expr.func)
+        # A layer class (``Dense``), not a layer function: calling the object builds.
+        leaf = (tf_name or "").rsplit(".", 1)[-1]
+        if tf_name is not None and tf_api.is_layer(tf_name) and leaf[:1].isupper():
+            ctx.layer_objects.add(target)
+
+
+def test_by_mode(
+    ctx: Context, test: cst.BaseExpression, state: State, live: frozenset[Mode]
+) -> dict[Mode, Optional[bool]]:
+    """The truth of ``test`` in each live mode (None where a mode cannot decide it)."""
+    return {mode: truth(ctx.evaluator(state[mode].values).eval(test)) for mode in live}

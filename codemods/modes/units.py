@@ -1,0 +1,112 @@
+"""What the mode analysis produces: one ``Unit`` per statement, with the modes that run it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+import libcst as cst
+
+from codemods.vocabulary import Mode, UnitKind
+
+
+@dataclass
+class Branch:
+    """One branch of a mode ``if``: the modes that take it and its own units."""
+
+    modes: frozenset[Mode]
+    units: list[Unit]
+    terminal: bool
+
+
+@dataclass
+class SpecVariant:
+    """One mode's part of a split spec: the modes it serves, its call and the names it reads."""
+
+    modes: frozenset[Mode]
+    call: cst.Call
+    reads: frozenset[str]
+
+
+@dataclass
+class NestedSpec:
+    """A spec returned from inside a statement the codemod does not split (``if use_tpu:``)."""
+
+    node: cst.Return
+    foreign: dict[Mode, list[str]]
+
+
+class Pin(Enum):
+    """Why a statement must run in a mode that does not need it (SPEC §5)."""
+
+    VARIABLES = "variables"  # skipping it would rename later auto-named layers
+    SEEDS = "seeds"  # skipping it would shift the seeds of later random ops
+    NEVER = "never"  # ema.apply: shadow variables every mode needs
+    PARTIAL = "partial"  # another mode still needs it
+    RETURNS = "returns"  # a return inside: moving it would leave a mode without one
+
+
+@dataclass(eq=False)
+class Unit:
+    """One statement of a model_fn body as the analysis sees it.
+
+    ``modes`` run it; ``blocked`` says, per mode, which rules it breaks there; ``needed`` (from
+    the backward pass) says which modes need it, ``used`` the same counting only spec fields a
+    mode reads; ``pins`` say why a mode that does not need it must still run it.
+    """
+
+    node: cst.BaseStatement
+    modes: frozenset[Mode]
+    kind: UnitKind = UnitKind.SIMPLE
+    reads: frozenset[str] = frozenset()
+    defs: frozenset[str] = frozenset()
+    kills: frozenset[str] = frozenset()
+    blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    creates_vars: bool = False
+    autonamed: bool = False
+    seeds: bool = False
+    never_move: bool = False
+    opaque_label: Optional[str] = None
+    branches: list[Branch] = field(default_factory=list)
+    terminates: frozenset[Mode] = frozenset()
+    variants: Optional[list[SpecVariant]] = None
+    foreign: dict[Mode, list[str]] = field(default_factory=dict)
+    needed: frozenset[Mode] = frozenset()
+    pins: dict[Mode, Pin] = field(default_factory=dict)
+    unsafe_skip: bool = False  # skipped only because --unsafe-fixes allows shifting seeds
+    reordered: bool = False  # moved below the PREDICT return by --unsafe-fixes
+    returns: bool = False  # a compound statement with a return inside: never guarded or moved
+    # Per mode, the names read outside spec fields that mode ignores (when any are ignored).
+    use_reads: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    used: frozenset[Mode] = frozenset()  # like ``needed``, counting only fields the mode reads
+    nested_specs: list[NestedSpec] = field(default_factory=list)
+    #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
+    excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def base_needed(self) -> frozenset[Mode]:
+        return frozenset(m for m in self.modes if not self.blocked.get(m))
+
+    def bad_modes(self) -> frozenset[Mode]:
+        """Modes the unit runs in but should not (a metric that TRAIN uses is not bad in TRAIN)."""
+        bad = set()
+        for mode in self.modes:
+            codes = self.blocked.get(mode, frozenset())
+            excused = self.excusable.get(mode, frozenset())
+            if codes and codes <= excused and mode in self.used and mode not in self.pins:
+                continue  # e.g. a training metric that feeds a summary, a hook or the loss
+            if codes:
+                bad.add(mode)
+        return frozenset(bad)
+
+
+def leaves(units: Iterable[Unit]) -> Iterator[Unit]:
+    """The units in order, with each mode ``if`` replaced by the units of its branches."""
+    for unit in units:
+        if unit.kind is UnitKind.MODE_IF:
+            for branch in unit.branches:
+                yield from leaves(branch.units)
+        else:
+            yield unit

@@ -1,0 +1,111 @@
+"""What the rules' policies may ask about one statement in one mode (``policy.StatementView``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.modes.calls import CallFacts, root_name
+from codemods.modes.context import Context
+from codemods.modes.evaluate import UNKNOWN, Const
+from codemods.modes.specs import noneish
+from codemods.modes.state import Facts, single_assign
+from codemods.vocabulary import Mode, Tag
+
+
+def only_names(node: cst.BaseExpression) -> bool:
+    """A name, or a literal dict/list/tuple of names under literal keys (builds no op)."""
+    if isinstance(node, cst.Name):
+        return True
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(
+            isinstance(el, cst.Element) and only_names(el.value) for el in node.elements
+        )
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(el, cst.DictElement)
+            and isinstance(el.key, (cst.SimpleString, cst.Integer))
+            and only_names(el.value)
+            for el in node.elements
+        )
+    return False
+
+
+class View:
+    """One statement as one mode runs it, for the policies' exemptions."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        stmt: cst.BaseStatement,
+        mode: Mode,
+        modes: frozenset[Mode],
+        facts: Facts,
+        calls: CallFacts,
+    ) -> None:
+        self.ctx = ctx
+        self.stmt = stmt
+        self.mode = mode
+        self.modes = modes
+        self.facts = facts
+        self.calls = calls
+
+    @cached_property
+    def is_log_call(self) -> bool:
+        stmt = self.stmt
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+            return False
+        small = stmt.body[0]
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        func = small.value.func
+        if isinstance(func, cst.Name):
+            return func.value == "print"
+        tf_name = self.ctx.resolve(func)
+        if tf_name is not None:
+            return tf_name == "tensorflow.print" or ".logging." in tf_name
+        return root_name(func) in {"logging", "absl", "logger", "log"}
+
+    @cached_property
+    def labels_only_as_none(self) -> bool:
+        return all(
+            noneish(self.facts.values.get(name, UNKNOWN))
+            for name in st.reads(self.stmt)
+            if Tag.LABEL in self.facts.tags.get(name, frozenset())
+        )
+
+    @cached_property
+    def labels_rebound(self) -> bool:
+        name = self.ctx.fn.labels_param
+        if name is None:
+            return False
+        value = self.facts.values.get(name)
+        return not (isinstance(value, Const) and value.value is None)
+
+    @property
+    def consumes(self) -> bool:
+        return self.calls.consumer
+
+    @cached_property
+    def gathers_names(self) -> bool:
+        single = single_assign(self.stmt)
+        return single is not None and only_names(single[1])
+
+
+def computes_nothing(stmt: cst.BaseStatement) -> bool:
+    """``y_ = labels``, ``monitor["lr"] = lr`` (a name stored) or ``del labels``: no op is built,
+    so the statement itself breaks no rule (its uses are judged)."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    if all(isinstance(small, cst.Del) for small in stmt.body):
+        return True
+    if len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            return isinstance(small.value, cst.Name) and isinstance(
+                target, (cst.Name, cst.Subscript)
+            )
+    return False

@@ -1,0 +1,246 @@
+"""The forward pass over one model_fn body: which modes run each statement, and what it carries.
+
+The body becomes a list of units (top-level statements; an ``if`` on the mode is one unit whose
+branches hold units of their own). Walking them in order, each mode tracks what every name
+carries (``Facts``) and the values that decide mode tests; a return, a raise or a failing
+``assert`` ends the modes that reach it. Each statement is judged in every mode that runs it by
+every rule's policy; ``safety.settle`` then adds the modes that need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Optional
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.model_fns import ModelFn, TfResolver
+from codemods.modes import safety
+from codemods.modes.calls import CallFacts, Calls, is_none_literal, moving_averages
+from codemods.modes.context import Context, Suppressed
+from codemods.modes.evaluate import NOT_NONE, Const
+from codemods.modes.policy import TagPolicy
+from codemods.modes.specs import Specs
+from codemods.modes.state import Facts, State, bind, kills, mode_view, test_by_mode
+from codemods.modes.units import Branch, Unit
+from codemods.modes.view import View, computes_nothing
+from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
+
+
+def _assigns_none(stmt: cst.BaseStatement) -> bool:
+    """``x = None`` or ``a = b = None`` alone on its line."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+            return is_none_literal(small.value)
+    return False
+
+
+class Analyzer:
+    """Analyze one model_fn under the rules' ``policies``; ``suppressed(node)`` gives the rule
+    codes silenced on a statement."""
+
+    def __init__(
+        self,
+        fn: ModelFn,
+        resolve: TfResolver,
+        policies: Iterable[TagPolicy],
+        selected: frozenset[str],
+        suppressed: Suppressed,
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.ctx = Context(fn, resolve, tuple(policies), selected, suppressed, unsafe_fixes)
+        self.ctx.ema_objects |= moving_averages(fn.node.body, resolve)
+        self.calls = Calls(self.ctx)
+        self.specs = Specs(self.ctx)
+        self.units: list[Unit] = []
+
+    def run(self) -> list[Unit]:
+        fn = self.ctx.fn
+        state: State = {}
+        for mode in ALL_MODES:
+            facts = Facts()
+            facts.values[fn.mode_param] = Const(mode.value)
+            if fn.labels_param is not None:
+                facts.tags[fn.labels_param] = frozenset({Tag.LABEL})
+                facts.values[fn.labels_param] = Const(None) if mode is Mode.PREDICT else NOT_NONE
+            state[mode] = facts
+        self.units, _ = self.block(st.statements_of(fn.node.body), state, ALL_MODES)
+        safety.settle(self.units, self.ctx.unsafe_fixes)
+        return self.units
+
+    def block(
+        self, stmts: Iterable[cst.BaseStatement], state: State, live: frozenset[Mode]
+    ) -> tuple[list[Unit], frozenset[Mode]]:
+        """The units of ``stmts``, and the modes still running after them."""
+        units: list[Unit] = []
+        for stmt in stmts:
+            unit = self.statement(stmt, state, live)
+            units.append(unit)
+            live = live - unit.terminates
+        return units, live
+
+    def statement(self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]) -> Unit:
+        if not live:
+            return Unit(node=stmt, modes=frozenset(), kind=UnitKind.EXIT)
+        if isinstance(stmt, cst.If):
+            unit = self._mode_if(stmt, state, live)
+            if unit is not None:
+                return unit
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+            small = stmt.body[0]
+            if isinstance(small, cst.Return):
+                return self.specs.return_unit(stmt, small, state, live)
+            if isinstance(small, cst.Raise):
+                reads = frozenset(st.reads(stmt))
+                return Unit(stmt, live, UnitKind.EXIT, reads=reads, terminates=live)
+            if isinstance(small, cst.Assert):
+                decided = test_by_mode(self.ctx, small.test, state, live)
+                fails = frozenset(m for m, value in decided.items() if value is False)
+                reads = frozenset(st.reads(stmt))
+                return Unit(stmt, live, UnitKind.SIMPLE, reads=reads, terminates=fails)
+        return self._generic(stmt, state, self._effective_modes(stmt, state, live))
+
+    def _mode_if(self, stmt: cst.If, state: State, live: frozenset[Mode]) -> Optional[Unit]:
+        """An if/elif/else chain whose every test is decided in every live mode."""
+        chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]] = []
+        node: Optional[cst.If | cst.Else] = stmt
+        while node is not None:
+            if isinstance(node, cst.If):
+                chain.append((node.test, node.body))
+                node = node.orelse
+            else:
+                chain.append((None, node.body))
+                node = None
+        assignment = self._branch_modes(chain, state, live)
+        if assignment is None or any(isinstance(b, cst.SimpleStatementSuite) for _, b in chain):
+            return None
+        branches: list[Branch] = []
+        terminates: set[Mode] = set()
+        for (_, body), modes in zip(chain, assignment):
+            sub_state = {m: state[m].copy() for m in modes}
+            units, after = self.block(st.statements_of(body), sub_state, modes)
+            for mode in modes:
+                state[mode] = sub_state[mode]
+            terminates |= modes - after
+            branches.append(Branch(modes=modes, units=units, terminal=not after and bool(modes)))
+        tests = [test for test, _ in chain if test is not None]
+        return Unit(
+            node=stmt,
+            modes=live,
+            kind=UnitKind.MODE_IF,
+            reads=frozenset().union(*(st.reads(t) for t in tests)),
+            branches=branches,
+            terminates=frozenset(terminates),
+        )
+
+    def _branch_modes(
+        self,
+        chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]],
+        state: State,
+        live: frozenset[Mode],
+    ) -> Optional[list[frozenset[Mode]]]:
+        """The modes that take each branch of the chain; None when a test is undecided."""
+        remaining = set(live)
+        assignment: list[frozenset[Mode]] = []
+        for test, _ in chain:
+            if test is None:
+                taken = frozenset(remaining)
+            else:
+                decided = test_by_mode(self.ctx, test, state, frozenset(remaining))
+                if any(value is None for value in decided.values()):
+                    return None
+                taken = frozenset(m for m, value in decided.items() if value)
+            assignment.append(taken)
+            remaining -= taken
+        return assignment
+
+    def _effective_modes(
+        self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
+    ) -> frozenset[Mode]:
+        """For an ``if`` only partly decided by the mode, the modes where any of it can run."""
+        if isinstance(stmt, cst.If) and stmt.orelse is None:
+            decided = test_by_mode(self.ctx, stmt.test, state, live)
+            return frozenset(m for m, value in decided.items() if value is not False)
+        return live
+
+    # ----------------------------------------------------------------- one statement
+    def _generic(self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]) -> Unit:
+        defs = frozenset(st.defines(stmt))
+        unit = Unit(
+            node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
+        )
+        # Defining a function or class runs nothing of its body.
+        definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        for mode in modes:
+            self._judge(unit, state[mode], mode, definition)
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
+            exits = stmt.body if isinstance(stmt, cst.With) else stmt
+            if st.always_exits(exits):
+                unit.terminates = modes
+            unit.kind = UnitKind.COMPOUND
+        if not definition:
+            self.specs.record_assigned(stmt, defs, state, modes)
+            if unit.kind is UnitKind.COMPOUND:
+                unit.nested_specs = self.specs.nested(stmt, state, modes)
+        return unit
+
+    def _judge(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
+        """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""
+        stmt = unit.node
+        view = mode_view(self.ctx, stmt, facts)
+        calls = CallFacts() if definition else self.calls.facts(view, facts)
+        unit.creates_vars |= calls.creates_vars
+        unit.autonamed |= calls.autonamed
+        unit.seeds |= calls.seeds
+        unit.never_move |= calls.never_move
+        tags = set(calls.tags) | self._defined_tags(unit, view, calls)
+        if not definition:
+            tags |= self._read_tags(unit, view, mode, facts, calls.mode_aware_args)
+        # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
+        # to (None there, or rebound) is trusted to expect that.
+        if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
+            unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
+        judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
+        unit.blocked[mode] = self._blocked(unit, tags, judged)
+        unit.excusable[mode] = frozenset(
+            p.code for p in self.ctx.policies if mode in p.used_in
+        )
+        if mode is Mode.PREDICT and unit.opaque_label is not None:
+            tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
+        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware)
+
+    def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
+        """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
+        None here or comes from a helper that gates itself."""
+        if calls.mode_aware or is_none_literal(view) or _assigns_none(unit.node):
+            return set()
+        return {p.tag for p in self.ctx.policies if p.defines & unit.defs}
+
+    def _read_tags(
+        self, unit: Unit, view: cst.CSTNode, mode: Mode, facts: Facts, aware: list[cst.Arg]
+    ) -> set[Tag]:
+        """The tags of the names a statement reads in ``mode``: not those only read by spec
+        fields the mode ignores, nor those handed to a mode-aware helper."""
+        ignored = self.specs.ignored_args(view, mode)
+        if ignored:
+            unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
+        tags: set[Tag] = set()
+        for name in st.reads_without(view, ignored + aware):
+            tags |= facts.tags.get(name, frozenset())
+        return tags
+
+    def _blocked(self, unit: Unit, tags: set[Tag], view: View) -> frozenset[str]:
+        """The rule codes the statement breaks in the view's mode."""
+        if computes_nothing(unit.node):
+            return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
+        return frozenset(
+            policy.code
+            for policy in self.ctx.policies
+            if policy.tag in tags
+            and view.mode in policy.blocked_in
+            and not policy.exempt(view)
+            and self.ctx.active(policy.code, unit.node)
+        )

@@ -1,0 +1,484 @@
+"""EF101: labels used where PREDICT also runs.
+
+The label tag starts at the model_fn's labels parameter and flows to every value computed from
+it (``codemods.modes.walk``); a statement carrying it is wrong in PREDICT, where labels is None.
+"""
+
+from __future__ import annotations
+
+from codemods.modes.policy import StatementView, TagPolicy
+from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF101"
+
+
+def harmless(view: StatementView) -> bool:
+    """Label code that cannot fail in PREDICT: a print or log that only shows None labels, and
+    code only PREDICT runs after the model_fn rebinds labels there (written for PREDICT)."""
+    if view.mode is Mode.PREDICT and view.is_log_call and view.labels_only_as_none:
+        return True  # printing None cannot fail (EF204 judges prints)
+    return view.modes == {Mode.PREDICT} and view.labels_rebound
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.LABEL,
+    blocked_in=frozenset({Mode.PREDICT}),
+    priority=3,
+    exempt=harmless,
+)
+
+RULE = Rule(
+    code=CODE,
+    title="labels used where PREDICT also runs",
+    fix=FixSafety.SAFE,
+    fix_summary="safe: moved into the non-PREDICT path",
+    what=(
+        "Finds a value computed from `labels` (or from a value derived from it) by a "
+        "statement that also runs when the model_fn is called in PREDICT mode."
+    ),
+    why=(
+        "Estimator calls model_fn with labels=None in PREDICT (predict() and "
+        "export_saved_model). Any value computed from labels before the PREDICT return "
+        "crashes there with 'None values not supported'. An alias (`y_ = labels`), `del "
+        "labels`, printing labels where they are None, and labels handed to a helper that "
+        "receives `mode` (it gates itself) are not findings."
+    ),
+    example='''\
+predictions = tf.compat.v1.layers.dense(features['x'], 1)
+loss = tf.reduce_mean(tf.square(labels - predictions))
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'y': predictions})
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    use_instead='''\
+predictions = tf.compat.v1.layers.dense(features['x'], 1)
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'y': predictions})
+loss = tf.reduce_mean(tf.square(labels - predictions))
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    fix_safety=(
+        "Safe: the PREDICT return moves up past the label code, or the label code is "
+        "guarded with `if mode != PREDICT:`; every mode still runs its statements in "
+        "their original order. Reported with fix 'none' when PREDICT needs the value "
+        "itself, or when the statement may create variables that later layers' names "
+        "depend on (skipping it would rename them); 'unsafe' when skipping it would shift "
+        "the random seeds of later ops (applied with --unsafe-fixes)."
+    ),
+    message="{what} is computed from labels where it also runs in PREDICT",
+    valid=(
+        Valid(
+            id="printing_labels_is_not_label_code",
+            source='''\
+import logging
+
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    print("labels:", labels)
+    logging.info("labels %s", labels)
+    tf.compat.v1.logging.info("labels %s", labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(labels - logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="raise_guard_ifexp_noop",
+            source='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    pred = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        raise ValueError("no predict")
+    loss = tf.reduce_mean(tf.square(labels - pred))
+    if labels is not None:
+        tf.compat.v1.summary.scalar("l", loss)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step()) if mode == tf.estimator.ModeKeys.TRAIN else None
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+    ),
+    invalid=(
+        Invalid(
+            id="apply_of_a_name_containing_ema_is_not_ema_apply",
+            before='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = schema.apply(labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+
+from features import schema
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    targets = schema.apply(labels)
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            id="tpu_eval_metrics_tuple",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+
+    def metric_fn(labels, logits):
+        return {"acc": tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))}
+
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    eval_metrics = (metric_fn, [labels, logits])
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"logits": logits})
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, eval_metrics=eval_metrics)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:9:safe", "EF101:10:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+
+    def metric_fn(labels, logits):
+        return {"acc": tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))}
+
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    eval_metrics = (metric_fn, [labels, logits])
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, eval_metrics=eval_metrics)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Invalid(
+            id="targets_and_string_modes",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, targets, mode, params):
+    y_ = targets
+    pred = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(y_ - pred))
+    if mode == "infer":
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, targets, mode, params):
+    y_ = targets
+    pred = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == "infer":
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    loss = tf.reduce_mean(tf.square(y_ - pred))
+    if mode == "train":
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            id="inline_layer_not_moved",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    aux_loss = tf.compat.v1.losses.mean_squared_error(labels, tf.compat.v1.layers.dense(features["x"], 1))
+    pred = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, pred) + aux_loss
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    aux_loss = tf.compat.v1.losses.mean_squared_error(labels, tf.compat.v1.layers.dense(features["x"], 1))
+    pred = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, pred) + aux_loss
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            id="closure_method_oneliner_lookalike",
+            before='''\
+import tensorflow as tf
+
+def make_model_fn(lr):
+    def model_fn(mode, features, labels):
+        import tensorflow as tfl
+        pred = tfl.compat.v1.layers.dense(features["x"], 1)
+        loss = tfl.reduce_mean(tfl.square(labels - pred))
+        if mode is tfl.estimator.ModeKeys.PREDICT:
+            return tfl.estimator.EstimatorSpec(mode, predictions=pred)
+        return tfl.estimator.EstimatorSpec(mode, loss=loss, train_op=tfl.compat.v1.train.GradientDescentOptimizer(lr).minimize(loss, tfl.compat.v1.train.get_or_create_global_step()))
+    return model_fn
+
+class Model:
+    def model_fn(self, features, labels, mode, params):
+        pred = tf.compat.v1.layers.dense(features["x"], 1)
+        loss = tf.reduce_mean(tf.square(labels - pred))
+        return tf.estimator.EstimatorSpec(mode, predictions=pred, loss=loss)
+
+def one(features, labels, mode): return tf.estimator.EstimatorSpec(mode, predictions=features["x"])
+
+def not_a_model_fn(features, labels, mode):
+    loss = labels - features
+    return loss
+
+def passed(features, labels, mode, params):
+    loss = tf.reduce_mean(labels)
+    return make_spec(mode, loss)
+
+est = tf.estimator.Estimator(model_fn=passed)
+''',
+            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none",),
+            after='''\
+import tensorflow as tf
+
+def make_model_fn(lr):
+    def model_fn(mode, features, labels):
+        import tensorflow as tfl
+        pred = tfl.compat.v1.layers.dense(features["x"], 1)
+        if mode is tfl.estimator.ModeKeys.PREDICT:
+            return tfl.estimator.EstimatorSpec(mode, predictions=pred)
+        loss = tfl.reduce_mean(tfl.square(labels - pred))
+        if mode == tfl.estimator.ModeKeys.TRAIN:
+            return tfl.estimator.EstimatorSpec(mode, loss=loss, train_op=tfl.compat.v1.train.GradientDescentOptimizer(lr).minimize(loss, tfl.compat.v1.train.get_or_create_global_step()))
+        return tfl.estimator.EstimatorSpec(mode, loss=loss)
+    return model_fn
+
+class Model:
+    def model_fn(self, features, labels, mode, params):
+        pred = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=pred)
+        loss = tf.reduce_mean(tf.square(labels - pred))
+        return tf.estimator.EstimatorSpec(mode, predictions=pred, loss=loss)
+
+def one(features, labels, mode): return tf.estimator.EstimatorSpec(mode, predictions=features["x"])
+
+def not_a_model_fn(features, labels, mode):
+    loss = labels - features
+    return loss
+
+def passed(features, labels, mode, params):
+    loss = tf.reduce_mean(labels)
+    return make_spec(mode, loss)
+
+est = tf.estimator.Estimator(model_fn=passed)
+''',
+        ),
+        Invalid(
+            id="seed_drawing_label_code",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    noisy = labels + tf.random.normal(tf.shape(labels))
+    logits = tf.compat.v1.layers.dropout(features["x"], 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(noisy - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:4:unsafe",),
+        ),
+        Invalid(
+            id="seed_drawing_label_code_unsafe",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    noisy = labels + tf.random.normal(tf.shape(labels))
+    logits = tf.compat.v1.layers.dropout(features["x"], 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(noisy - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:4:unsafe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dropout(features["x"], 0.5, training=mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    noisy = labels + tf.random.normal(tf.shape(labels))
+    loss = tf.reduce_mean(tf.square(noisy - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            unsafe_fixes=True,
+        ),
+        Invalid(
+            id="interleaved_predict_code_guarded",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    probabilities = tf.nn.softmax(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    probabilities = tf.nn.softmax(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            id="interleaved_predict_code_reordered_unsafe",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    probabilities = tf.nn.softmax(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    probabilities = tf.nn.softmax(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            unsafe_fixes=True,
+        ),
+        Invalid(
+            id="relative_test_rebuilt_when_moved",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    predictions = features["x"]
+    loss = tf.reduce_mean(labels - predictions)
+    if mode == "eval":
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    if mode != "train":
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:6:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    predictions = features["x"]
+    if mode == "infer":
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.reduce_mean(labels - predictions)
+    if mode == "eval":
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Invalid(
+            id="adjacent_train_blocks_stay_apart",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:  # training only
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        # end of the training block
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:6:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:  # training only
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        # end of the training block
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+    ),
+)

@@ -1,0 +1,188 @@
+"""EF102: optimizer, gradients or train_op built outside TRAIN."""
+
+from __future__ import annotations
+
+from codemods.modes.policy import TagPolicy, has_words
+from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF102"
+
+#: Methods whose call builds training machinery on an optimizer-like object.
+TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients", "get_updates"})
+
+
+def is_optimizer(tf_name: str) -> bool:
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
+    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
+
+
+def is_training_call(tf_name: str) -> bool:
+    """An optimizer, ``tf.gradients`` or ``optimize_loss``: training machinery."""
+    leaf = tf_name.rsplit(".", 1)[-1]
+    return (
+        is_optimizer(tf_name)
+        or tf_name in {"tensorflow.gradients", "tensorflow.train.OptimizeLoss"}
+        or (tf_name.startswith("tensorflow.train.") and leaf in {"Adam", "SGD", "Adagrad"})
+    )
+
+
+def names_training(words: tuple[str, ...]) -> bool:
+    """A helper named for training machinery: ``create_optimizer``, ``build_train_op``,
+    ``minimize_loss`` (BERT's ``optimization.create_optimizer`` is outside the file)."""
+    return (
+        any("optimizer" in word or "optimiser" in word or "minimize" in word for word in words)
+        or has_words(words, "train", "op")
+        or has_words(words, "train", "ops")
+    )
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.TRAIN,
+    blocked_in=frozenset({Mode.PREDICT, Mode.EVAL}),
+    priority=0,
+    tf_call=is_training_call,
+    methods=TRAINING_METHODS,
+    helper=names_training,
+    defines=frozenset({"train_op"}),
+)
+
+RULE = Rule(
+    code=CODE,
+    title="optimizer, gradients or train_op built outside TRAIN",
+    fix=FixSafety.SAFE,
+    fix_summary="safe: moved into the TRAIN branch",
+    what=(
+        "Finds optimizers, gradients, `minimize`/`apply_gradients` calls and `train_op` "
+        "built by statements that also run in EVAL or PREDICT."
+    ),
+    why=(
+        "An optimizer, its gradients and its train_op are only run by train(). Built in "
+        "EVAL they add slot variables and gradient ops to the evaluation graph (slower, "
+        "more memory, and a second global-step increment path); built in PREDICT they "
+        "crash on the label-derived loss."
+    ),
+    example='''\
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'l': logits})
+loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+if mode == tf.estimator.ModeKeys.TRAIN:
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    use_instead='''\
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'l': logits})
+loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+if mode == tf.estimator.ModeKeys.TRAIN:
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    fix_safety=(
+        "Safe: the training statements move, with the TRAIN spec, into `if mode == "
+        "TRAIN:`. `ema.apply(...)` (shadow variables every mode restores) never moves: "
+        "reported with fix 'none'."
+    ),
+    message="training op {what} is built outside TRAIN (runs in {where})",
+    valid=(
+        Valid(
+            id="optimizer_built_in_the_train_branch",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.AdamOptimizer(params["learning_rate"])
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = optimizer.minimize(loss, global_step=step)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+    ),
+    invalid=(
+        Invalid(
+            id="ema_apply_never_moves",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    ema = tf.compat.v1.train.ExponentialMovingAverage(0.99)
+    opt_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    with tf.control_dependencies([opt_op]):
+        train_op = ema.apply(tf.compat.v1.trainable_variables())
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:5:none", "EF102:7:none", "EF102:8:none", "EF105:12:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    ema = tf.compat.v1.train.ExponentialMovingAverage(0.99)
+    opt_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    with tf.control_dependencies([opt_op]):
+        train_op = ema.apply(tf.compat.v1.trainable_variables())
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            id="with_blocks_and_hooks",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    with tf.compat.v1.variable_scope("net"):
+        pred = tf.compat.v1.layers.dense(features["x"], 1)
+    with tf.name_scope("loss"):
+        loss = tf.reduce_mean(tf.square(labels - pred))
+    hooks = []
+    hooks.append(tf.estimator.LoggingTensorHook({"loss": loss}, every_n_iter=1))
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
+''',
+            findings=("EF101:6:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    with tf.compat.v1.variable_scope("net"):
+        pred = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        with tf.name_scope("loss"):
+            loss = tf.reduce_mean(tf.square(labels - pred))
+    hooks = []
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=pred)
+    hooks.append(tf.estimator.LoggingTensorHook({"loss": loss}, every_n_iter=1))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+    ),
+)

@@ -1,0 +1,173 @@
+"""EF103: metric ops built where nothing uses them."""
+
+from __future__ import annotations
+
+from codemods.modes.policy import StatementView, TagPolicy
+from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.vocabulary import Mode, Tag
+
+CODE = "EF103"
+
+
+def is_metric(tf_name: str) -> bool:
+    return tf_name.startswith("tensorflow.metrics.")
+
+
+def names_metric(words: tuple[str, ...]) -> bool:
+    """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there)."""
+    return words[-2:] in {("metric", "fn"), ("metrics", "fn")}
+
+
+def harmless(view: StatementView) -> bool:
+    """A summary, a hook or a named ``tf.identity`` given a metric uses it; gathering metrics
+    into a dict (``{"acc": acc}``) builds none."""
+    return view.consumes or view.gathers_names
+
+
+POLICY = TagPolicy(
+    code=CODE,
+    tag=Tag.METRIC,
+    blocked_in=frozenset({Mode.PREDICT, Mode.TRAIN}),
+    priority=1,
+    tf_call=is_metric,
+    helper=names_metric,
+    exempt=harmless,
+    used_in=frozenset({Mode.TRAIN}),  # a training accuracy logged by a summary or a hook
+)
+
+RULE = Rule(
+    code=CODE,
+    title="metric ops built where nothing uses them",
+    fix=FixSafety.SAFE,
+    fix_summary=(
+        "safe: moved into EVAL (kept in TRAIN where a summary, hook or the loss reads "
+        "them)"
+    ),
+    what=(
+        "Finds metric ops (`tf.metrics.*`, `metric_fn(...)` calls) built in a mode that "
+        "does not use them: always in PREDICT; in TRAIN unless a summary, a hook or the "
+        "loss reads them."
+    ),
+    why=(
+        "tf.metrics ops create local variables and update ops that only evaluate() runs. "
+        "Built in PREDICT they crash on labels; built in TRAIN without a consumer they "
+        "are dead weight. Logging a training accuracy through a summary or a hook is a "
+        "use (the TensorFlow guide does it): no finding then."
+    ),
+    example='''\
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'l': logits})
+accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+if mode == tf.estimator.ModeKeys.EVAL:
+    return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops={'accuracy': accuracy})
+return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+''',
+    use_instead='''\
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'l': logits})
+if mode == tf.estimator.ModeKeys.EVAL:
+    accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+    return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops={'accuracy': accuracy})
+return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+''',
+    fix_safety=(
+        "Safe: the metric moves into the EVAL path (and stays in TRAIN where something "
+        "there reads it). Under TF 1.x, skipping a metric in TRAIN shifts the seeds of "
+        "later unseeded random ops: the finding's note says so when such an op follows."
+    ),
+    message="metric {what} is built where nothing uses it ({where})",
+    valid=(
+        Valid(
+            id="guide_style_noop",
+            source='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode, params):
+    is_training = mode == tf.estimator.ModeKeys.TRAIN
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    logits = tf.compat.v1.layers.dropout(logits, 0.1, training=is_training)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    loss = None
+    train_op = None
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        acc = tf.compat.v1.metrics.accuracy(labels, predictions["classes"])
+        tf.compat.v1.summary.scalar("acc", acc[1])
+    if is_training:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_global_step())
+    return tf.estimator.EstimatorSpec(mode=mode, predictions=predictions, loss=loss, train_op=train_op)
+''',
+        ),
+    ),
+    invalid=(
+        Invalid(
+            id="aux_head_and_single_spec",
+            before='''\
+import tensorflow as tf
+from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK
+
+
+def model_fn(features, labels, mode, params):
+    net = tf.compat.v1.layers.dense(features["x"], 8)
+    # aux head
+    aux_logits = tf.compat.v1.layers.dense(net, 3)
+    aux_loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, aux_logits)
+    logits = tf.compat.v1.layers.dense(net, 3)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits) + 0.3 * aux_loss
+    acc = tf.compat.v1.metrics.accuracy(labels, predictions["classes"])
+    tf.compat.v1.summary.scalar("loss", loss)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return Spec(
+        mode=mode,
+        predictions=predictions,
+        loss=loss,
+        train_op=train_op,
+        eval_metric_ops={"acc": acc},
+        export_outputs={"out": tf.estimator.export.PredictOutput(predictions)},
+    )
+''',
+            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe",),
+            after='''\
+import tensorflow as tf
+from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK
+
+
+def model_fn(features, labels, mode, params):
+    net = tf.compat.v1.layers.dense(features["x"], 8)
+    # aux head
+    aux_logits = tf.compat.v1.layers.dense(net, 3)
+    if mode != MK.PREDICT:
+        aux_loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, aux_logits)
+    logits = tf.compat.v1.layers.dense(net, 3)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    if mode == MK.PREDICT:
+        return Spec(
+            mode=mode,
+            predictions=predictions,
+            export_outputs={"out": tf.estimator.export.PredictOutput(predictions)},
+        )
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits) + 0.3 * aux_loss
+    if mode == MK.EVAL:
+        acc = tf.compat.v1.metrics.accuracy(labels, predictions["classes"])
+    tf.compat.v1.summary.scalar("loss", loss)
+    if mode == MK.TRAIN:
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+        return Spec(
+            mode=mode,
+            predictions=predictions,
+            loss=loss,
+            train_op=train_op,
+        )
+    return Spec(
+        mode=mode,
+        predictions=predictions,
+        loss=loss,
+        eval_metric_ops={"acc": acc},
+    )
+''',
+        ),
+    ),
+)

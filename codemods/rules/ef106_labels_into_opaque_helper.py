@@ -1,0 +1,118 @@
+"""EF106: labels reach an opaque helper whose results PREDICT needs.
+
+The mode analysis (``codemods.modes.walk``) finds a helper call handed labels whose result a
+statement keeps and PREDICT needs; the helper cannot be split automatically.
+"""
+
+from __future__ import annotations
+
+from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+
+CODE = "EF106"
+
+RECIPE = (
+    "Split the helper: build the network from features only and return logits; compute the "
+    "loss from labels after the PREDICT return."
+)
+
+
+RULE = Rule(
+    code=CODE,
+    title="labels reach an opaque helper whose results PREDICT needs",
+    fix=FixSafety.REPORT,
+    fix_summary="report only, with the manual recipe",
+    what=(
+        "Finds `labels` handed to a helper (`create_model(features, labels, ...)`) whose "
+        "results PREDICT needs."
+    ),
+    why=(
+        "A helper that returns both logits and a loss cannot be split automatically: "
+        "PREDICT needs its logits but cannot give it labels (they are None there), so "
+        "predict() and export crash inside the helper. A helper that receives `mode` "
+        "gates itself and is not reported; an `is_training` flag does not tell EVAL from "
+        "PREDICT, so it does not exempt the helper."
+    ),
+    example='''\
+loss, logits = create_model(features, labels, params['classes'])
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    use_instead='''\
+logits = create_logits(features, params['classes'])
+if mode == tf.estimator.ModeKeys.PREDICT:
+    return tf.estimator.EstimatorSpec(mode, predictions={'logits': logits})
+loss = create_loss(labels, logits)
+return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+    fix_safety=(
+        "Report only. Recipe: make the helper build the network from features only and "
+        "return logits; compute the loss from labels after the PREDICT return."
+    ),
+    message="labels reach helper `{helper}(...)` whose results PREDICT needs",
+    valid=(
+        Valid(
+            id="helper_given_mode_gates_itself",
+            source='''\
+import tensorflow as tf
+
+
+def create_model(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    loss = None
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return loss, logits
+
+
+def model_fn(features, labels, mode):
+    loss, logits = create_model(features, labels, mode)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+    ),
+    invalid=(
+        Invalid(
+            id="opaque_helper_ef106",
+            before='''\
+import tensorflow as tf
+
+def build(features, labels, mode):
+    return None, None, None
+
+def create_model(features, labels, num):
+    logits = tf.compat.v1.layers.dense(features["x"], num)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return loss, logits
+
+def model_fn(features, labels, mode, params):
+    loss, train_op, preds = build(features, labels, mode)
+    total_loss, logits = create_model(features, labels, 3)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"l": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=total_loss, train_op=train_op)
+''',
+            findings=("EF106:13:none",),
+        ),
+        Invalid(
+            id="tfgan_model_builder_is_ef106",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tf.contrib.gan.gan_model(params["generator_fn"], params["discriminator_fn"], labels, features)
+    predictions = gan_model.generated_data
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        gan_loss = tf.contrib.gan.gan_loss(gan_model)
+        optimizer = tf.compat.v1.train.RMSPropOptimizer(0.05)
+        train_ops = tf.contrib.gan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+        return tf.estimator.EstimatorSpec(mode, loss=gan_loss.generator_loss, train_op=train_ops.generator_train_op)
+    return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+''',
+            findings=("EF106:5:none",),
+        ),
+    ),
+)
