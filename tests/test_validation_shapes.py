@@ -95,6 +95,24 @@ def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> Non
 
 
 @pytest.mark.tf
+def test_params_come_from_the_call_in_a_sibling_module() -> None:
+    """task.py parses the command line (a required argument unset) and passes the hyperparameters
+    to model.train_and_evaluate, whose Estimator call gives them as params; the model imports a
+    sibling module relatively."""
+    model = ROOT / "fixtures" / "validation" / "task_layout" / "trainer" / "model.py"
+    found = plan(model, model.read_bytes(), ValidationOptions())
+    (caller,) = found.callers
+    assert (caller.function, Path(caller.file).name, caller.args) == (
+        "train_and_evaluate",
+        "task.py",
+        ("output_dir", "arguments"),
+    )
+    report = validate_file(model)
+    assert report.verdict == "fixed", report.message
+    assert "params from the file's Estimator call: hparams" in report.notes
+
+
+@pytest.mark.tf
 def test_a_script_that_trains_at_import_runs_only_its_definitions() -> None:
     report = validate_file(SHAPES / "flags_model.py")
     assert (

@@ -53,6 +53,7 @@ def _spec(
         "params_at_call": target.params.to_json() if target and target.params else None,
         "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
         "flags": list(plan_.flags),
+        "callers": {caller.function: caller.to_json() for caller in plan_.callers},
         "tpu": target.tpu if target else plan_.tpu,
         "inputs": (
             {mode: ref.to_json() for mode, ref in plan_.inputs.items()} if plan_.inputs else None

@@ -26,10 +26,12 @@ from estimator_fix.validation.options import (
 )
 from estimator_fix.validation.targets import (
     Built,
+    Caller,
     Target,
     TargetError,
     call_site_inputs,
     find_targets,
+    sibling_callers,
 )
 
 MODES = ("TRAIN", "EVAL", "PREDICT")
@@ -149,6 +151,9 @@ class Plan:
     #: ``--name=value`` arguments FLAGS are parsed with, and the builder/class arguments given.
     flags: tuple[str, ...] = ()
     model_fn_args_json: str | None = None
+    #: Calls of the module's functions (those whose bodies build a model_fn, params or inputs)
+    #: in other modules of its directory: where their parameters come from.
+    callers: tuple[Caller, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -550,6 +555,21 @@ def choose_interpreters(
         raise DiscoveryError(f"{path}: {exc}") from None
 
 
+def _callers(
+    path: Path,
+    module_name: str,
+    targets: list[Target],
+    inputs: Mapping[str, FunctionRef] | None,
+) -> tuple[Caller, ...]:
+    built = [b for t in targets for b in (t.built, t.params)]
+    built += [ref.built for ref in (inputs or {}).values()]
+    scopes = {b.scope[0] for b in built if b is not None and len(b.scope) == 1}
+    if not scopes:
+        return ()
+    package = module_name.rpartition(".")[0]
+    return tuple(sibling_callers(path.resolve(), package, scopes).values())
+
+
 def _flag_arguments(config: _ValidateConfig) -> tuple[str, ...]:
     values = config.values.get("flags") or {}
     arguments = []
@@ -617,6 +637,7 @@ def plan(
         python_fallback=interpreters.fallback,
         interpreter_reason=interpreters.reason,
         targets=tuple(targets),
+        callers=_callers(path, module_name, targets, inputs),
         flags=_flag_arguments(config),
         model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Union
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -400,6 +401,72 @@ def find_targets(
     return targets
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A call of ``function`` (of the validated module) in another module of its directory: the
+    caller's file and dotted name, the function holding the call, the call's arguments."""
+
+    function: str
+    file: str
+    module_name: str
+    scope: tuple[str, ...]
+    args: tuple[str, ...]
+    keywords: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "module_name": self.module_name,
+            "scope": list(self.scope),
+            "args": list(self.args),
+            "keywords": dict(self.keywords),
+        }
+
+
+def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
+    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == stem:
+                    names.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[-1] == stem and (alias.asname or "." not in alias.name):
+                    names.add(alias.asname or alias.name)
+    return names
+
+
+def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, Caller]:
+    """Per function of the module at ``path``, the first call of it in another module of its
+    directory (``model.train_and_evaluate(output_dir, hparams)`` in ``task.py``)."""
+    found: dict[str, Caller] = {}
+    for file in sorted(path.parent.glob("*.py")):
+        if file == path or len(found) == len(functions):
+            continue
+        try:
+            tree = ast.parse(file.read_bytes(), filename=str(file))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        aliases = _aliases_of(tree, path.stem)
+        for call, scope in _calls(tree):
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                continue
+            if func.value.id not in aliases or func.attr not in functions or func.attr in found:
+                continue
+            found[func.attr] = Caller(
+                func.attr,
+                str(file),
+                f"{package}.{file.stem}" if package else file.stem,
+                scope,
+                tuple(_source(a) for a in call.args if not isinstance(a, ast.Starred)),
+                tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
+            )
+    return found
+
+
 def _is_name(node: ast.expr, name: str) -> bool:
     return isinstance(node, ast.Name) and node.id == name
 
@@ -407,9 +474,9 @@ def _is_name(node: ast.expr, name: str) -> bool:
 def _on_estimator(resolver: _Resolver, call: ast.Call, scope: tuple[str, ...]) -> bool:
     """A ``TrainSpec``/``EvalSpec``, or a method called on a name bound to ``...Estimator(...)``."""
     func = call.func
-    if not isinstance(func, ast.Attribute):
-        return _call_name(call) in ("TrainSpec", "EvalSpec")
-    if not isinstance(func.value, ast.Name):
+    if _call_name(call) in ("TrainSpec", "EvalSpec"):
+        return True
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
         return False
     bound = resolver._binding(func.value.id, scope)
     return bound is not None and _call_name(bound[0]).endswith("Estimator")  # type: ignore[arg-type]

@@ -67,11 +67,30 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     module.__package__ = name.rpartition(".")[0]
     sys.modules[name] = module
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
+    _optional_arguments()
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes = run_definitions(tree, spec["as_file"], module.__dict__)
     notes += parse_flags(spec.get("flags") or [])
     return module, tree, notes
+
+
+def _optional_arguments() -> None:
+    """argparse without required arguments: parsed from an empty command line, they are None (as
+    absl flags marked required are), so a script's parser still gives its defaults."""
+    import argparse
+
+    if getattr(argparse.ArgumentParser, "_estimator_fix_relaxed", False):
+        return
+    parse = argparse.ArgumentParser.parse_known_args
+
+    def parse_known_args(self: Any, args: Any = None, namespace: Any = None) -> Any:
+        for action in self._actions:
+            action.required = False
+        return parse(self, args, namespace)
+
+    argparse.ArgumentParser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    argparse.ArgumentParser._estimator_fix_relaxed = True  # type: ignore[attr-defined]
 
 
 def parse_flags(arguments: List[str]) -> List[str]:

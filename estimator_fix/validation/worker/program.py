@@ -52,6 +52,7 @@ class Program:
             where["expression"],
             where.get("scope") or [],
             self.spec.get("model_fn_args"),
+            self.spec.get("callers"),
         )
 
     def _params(self) -> Dict[str, Any] | None:

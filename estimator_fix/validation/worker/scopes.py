@@ -189,9 +189,14 @@ def _receiver(statement: ast.stmt) -> str:
 
 def _slice(body: List[ast.stmt], needed: Set[str]) -> List[ast.stmt]:
     """The simple statements of ``body`` (in order) that bind ``needed`` names, or call a method
-    of one (``parser.add_argument(...)``), transitively."""
+    of an object the body assigns (``parser.add_argument(...)``, not ``model.train(...)`` on an
+    imported module), transitively."""
+    statements = _statements(body)
+    assigned = set().union(*[_bound(s) for s in statements if isinstance(s, _ASSIGNMENTS)])
     candidates = [
-        s for s in _statements(body) if isinstance(s, _SIMPLE + _ASSIGNMENTS) or _receiver(s)
+        s
+        for s in statements
+        if isinstance(s, _SIMPLE + _ASSIGNMENTS) or _receiver(s) in assigned - {""}
     ]
     chosen: List[ast.stmt] = []
     wanted = set(needed)
@@ -251,6 +256,47 @@ def _from_main_block(
     return {name: value for name, value in found.items() if value is not None}
 
 
+def load_definitions(file: str, name: str) -> Any:
+    """The module ``name`` at ``file``, with only its definitions run (registered as ``name``)."""
+    import sys
+    import types
+
+    if name in sys.modules:
+        return sys.modules[name]
+    module = types.ModuleType(name)
+    module.__file__ = file
+    module.__package__ = name.rpartition(".")[0]
+    sys.modules[name] = module
+    with open(file, "rb") as handle:
+        tree = ast.parse(handle.read(), file)
+    run_definitions(tree, file, module.__dict__)
+    module.__estimator_fix_tree__ = tree  # type: ignore[attr-defined]
+    return module
+
+
+def _from_caller(caller: Dict[str, Any], parameters: List[str], wanted: Set[str]) -> Dict[str, Any]:
+    """The ``wanted`` parameters as another module's call passes them (each argument built in
+    that module as its own code builds it; one that cannot be is left out)."""
+    try:
+        module = load_definitions(caller["file"], caller["module_name"])
+    except Exception:  # user code
+        return {}
+    tree = getattr(module, "__estimator_fix_tree__", None)
+    if tree is None:
+        return {}
+    names = [p for p in parameters if p not in ("self", "cls")]
+    pairs = list(zip(names, caller["args"])) + list(caller["keywords"].items())
+    found = {}
+    for name, text in pairs:
+        if name not in wanted:
+            continue
+        try:
+            found[name] = evaluate(module, tree, caller["file"], text, caller["scope"])
+        except ScopeError:
+            continue
+    return found
+
+
 def _run_slice(
     statements: List[ast.stmt],
     namespace: Dict[str, Any],
@@ -276,11 +322,13 @@ def evaluate(
     expression: str,
     scope: Sequence[str],
     given: Optional[Dict[str, Any]] = None,
+    callers: Optional[Dict[str, Any]] = None,
 ) -> Any:
     """``expression`` as the body of the function at ``scope`` would compute it (empty scope: at
     module level, where the statements the module did not run, such as those under
     ``if __name__ == "__main__":``, are sliced the same way). Parameters of that function come
-    from ``given``, else their defaults."""
+    from ``given``, else what the module's main block or another module's call (``callers``, by
+    function name) passes it, else their defaults."""
     namespace = dict(vars(module))
     where = ".".join(scope) + "()" if scope else "the module"
     try:
@@ -305,8 +353,11 @@ def evaluate(
         namespace.update(given or {})
         statements = _slice(list(function.body), needed)  # type: ignore[attr-defined]
         used = needed.union(*[_loaded(s) for s in statements])
-        from_main = _from_main_block(module, tree, filename, set(_parameters(function)) & used)
-        namespace.update(from_main)
+        wanted = set(_parameters(function)) & used
+        namespace.update(_from_main_block(module, tree, filename, wanted))
+        caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
+        if caller and wanted - set(namespace):
+            namespace.update(_from_caller(caller, _parameters(function), wanted - set(namespace)))
         _run_slice(statements, namespace, filename, expression, where)
         missing = sorted(p for p in set(_parameters(function)) & used if p not in namespace)
         if missing:
