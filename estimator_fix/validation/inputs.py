@@ -31,6 +31,7 @@ from estimator_fix.validation.targets import (
     TargetError,
     call_site_inputs,
     find_targets,
+    required_arguments,
     sibling_callers,
 )
 
@@ -251,18 +252,10 @@ _SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec"})
 _ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
 
 
-def _required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    args = function.args
-    positional = [*args.posonlyargs, *args.args]
-    required = positional[: len(positional) - len(args.defaults)]
-    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-    return [a.arg for a in (*required, *keyword)]
-
-
 def _estimator_callable(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Takes ``features`` and ``mode`` and nothing an Estimator cannot pass."""
     names = _argument_names(function)
-    required = _required_arguments(function)
+    required = required_arguments(function)
     return "features" in names and "mode" in names and set(required) <= _ESTIMATOR_ARGS
 
 

@@ -278,12 +278,13 @@ def _instance(
         ),
         None,
     )
-    if init is None or len(_required(init)) <= 1:
+    if init is None or len(required_arguments(init)) <= 1:
         return Built(f"{owner[-1]}()", owner[:-1])
     return None
 
 
-def _required(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+def required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The parameters a call must give (no default)."""
     args = function.args
     positional = [*args.posonlyargs, *args.args]
     required = positional[: len(positional) - len(args.defaults)]
@@ -338,7 +339,7 @@ def _lifted(
     if isinstance(parent, _FUNCTIONS):
         function = resolver.definitions[path]
         loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
-        missing = [p for p in _required(parent) if p in loaded and p not in given]
+        missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
         if missing:
             raise TargetError(
                 f"model_fn {'.'.join(path)} uses {', '.join(missing)}, parameter(s) of "
