@@ -83,6 +83,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
         ("flags_model.py", "main.model_fn", "FLAGS at their defaults; flag --model_dir=None"),
         ("partial_model.py", "model_fn", "params from the file's Estimator"),
         ("argparse_main.py", "main_fun.model_fn", None),
+        ("missing_data.py", "model_fn", "synthetic inputs: the file's own input functions failed"),
     ],
 )
 def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -82,16 +83,39 @@ class Program:
             try:
                 return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
             except ScopeError as exc:  # the file's own input functions need what is not here
-                try:
-                    synthetic = Synthetic(self)
-                except LookupError:
+                instead = self._synthetic_instead(f"could not be built ({exc})")
+                if instead is None:
                     raise exc from None
-                self.out.note(f"synthetic inputs: the file's own could not be built ({exc})")
-                self.out.data["synthetic"] = True
-                return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+                return instead
         synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _synthetic_instead(self, why: str) -> Dict[str, Callable[..., Any]] | None:
+        """Synthetic inputs in place of the file's own, which ``why``; None when there are none."""
+        try:
+            synthetic = Synthetic(self)
+        except LookupError:
+            return None
+        self.out.note(f"synthetic inputs: the file's own input functions {why}")
+        self.out.data["synthetic"] = True
+        return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _input_failure(self, exc: BaseException) -> bool:
+        """Whether ``exc`` came from the file's own input pipeline (an input function's code, or
+        reading its dataset), not from the model_fn."""
+        if self.out.data.get("synthetic") or not any((self.spec.get("inputs") or {}).values()):
+            return False
+        op = getattr(exc, "op", None)
+        if op is not None and str(getattr(op, "type", "")).startswith("IteratorGetNext"):
+            return True
+        codes = {getattr(inspect.unwrap(fn), "__code__", None) for fn in self.inputs.values()}
+        frame = exc.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code in codes:
+                return True
+            frame = frame.tb_next
+        return False
 
     def seed_everything(self) -> None:
         random.seed(self.seed)
@@ -171,10 +195,10 @@ class Program:
     def model_dir(self, name: str) -> str:
         return os.path.join(self.spec["out_dir"], "model", name)
 
-    def train(self) -> str | None:
+    def train(self, attempt: str = "train") -> str | None:
         tf = self.tf
         recorder = self.Recorder(self, record_loss=True)
-        directory = self.model_dir("train")
+        directory = self.model_dir(attempt)
         try:
             estimator = self.estimator(directory)
             self.seed_everything()
@@ -187,6 +211,11 @@ class Program:
             names = sorted(reader.get_variable_to_shape_map())
             tensors = {name: self.out.store(reader.get_tensor(name)) for name in names}
         except (Exception, SystemExit) as exc:  # user code: any failure is a result
+            if attempt == "train" and self._input_failure(exc):
+                synthetic = self._synthetic_instead(f"failed ({last_line(exc)})")
+                if synthetic is not None:
+                    self.inputs = synthetic
+                    return self.train("train-synthetic")
             self.out.stage(TRAIN, False, last_line(exc))
             return None
         losses = [self.out.store(loss) for loss in recorder.losses]
