@@ -14,9 +14,10 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.context import Context
+from codemods.modes.evaluate import Const, Value
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.state import Facts
-from codemods.vocabulary import Tag
+from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -37,8 +38,15 @@ class CallFacts:
     seeds: bool = False
     never_move: bool = False
     opaque: list[cst.Call] = field(default_factory=list)
-    mode_aware: bool = False
-    mode_aware_args: list[cst.Arg] = field(default_factory=list)
+    #: The tags a helper given the mode (or a mode flag) can keep out of the modes where they are
+    #: wrong (``gates``), and the arguments it was handed with the tags each call gates.
+    gates: frozenset[Tag] = frozenset()
+    gated_args: list[tuple[cst.Arg, frozenset[Tag]]] = field(default_factory=list)
+
+    @property
+    def mode_aware(self) -> bool:
+        """A helper here gates itself on the mode: its results may be None in some modes."""
+        return bool(self.gates)
     consumer: bool = False  # summaries and hooks consume metrics
 
 
@@ -64,6 +72,14 @@ def is_none_literal(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
+def _apart(one: list[Value], other: list[Value]) -> bool:
+    """Whether values seen in two modes may differ (anything not a known constant may)."""
+    return any(
+        not (isinstance(a, Const) and isinstance(b, Const)) or a.value != b.value
+        for a, b in zip(one, other)
+    )
+
+
 def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
     """The names ``body`` binds to ``tf.train.ExponentialMovingAverage(...)`` objects."""
     found: set[str] = set()
@@ -73,6 +89,60 @@ def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
             if tf_name is not None and tf_api.is_moving_average(tf_name):
                 found |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
     return found
+
+
+def _parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
+    """The name of the parameter of ``helper`` that receives ``arg`` (the ``index``-th)."""
+    if arg.star:
+        return None
+    params = helper.params
+    if arg.keyword is not None:
+        return arg.keyword.value
+    positional = [*params.posonly_params, *params.params]
+    return positional[index].name.value if index < len(positional) else None
+
+
+def _unpacked(
+    helper: cst.FunctionDef, name: str, handed: cst.Tuple, facts: Facts
+) -> Optional[set[str]]:
+    """The names a helper unpacks the label-carrying elements of a tuple parameter into
+    (``features, labels = batch``), when that is all it does with the tuple."""
+    uses = [n for n in st.own_nodes(helper.body) if isinstance(n, cst.Name) and n.value == name]
+    for node in st.own_nodes(helper.body):
+        if not (
+            isinstance(node, cst.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.value, cst.Name)
+            and node.value.value == name
+            and isinstance(node.targets[0].target, cst.Tuple)
+            and len(uses) == 1
+        ):
+            continue
+        targets = node.targets[0].target.elements
+        if len(targets) != len(handed.elements):
+            return None
+        return {
+            target.value.value
+            for target, element in zip(targets, handed.elements)
+            if isinstance(target.value, cst.Name) and _carries_label(facts, element.value)
+        }
+    return None
+
+
+def _uses(helper: cst.FunctionDef, names: set[str]) -> bool:
+    """Whether ``helper`` uses the value of any of ``names`` (a ``del`` or a test against
+    None uses none)."""
+    for stmt in st.own_nodes(helper.body):
+        if isinstance(stmt, cst.SimpleStatementLine) and not any(
+            isinstance(small, cst.Del) for small in stmt.body
+        ):
+            if st.value_reads(stmt) & names:
+                return True
+        elif isinstance(stmt, cst.BaseCompoundStatement) and any(
+            st.value_reads(header) & names for header in st.headers(stmt)
+        ):
+            return True
+    return False
 
 
 def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
@@ -102,22 +172,23 @@ class Calls:
         callee = self._callee(call, out)
         if callee is None:
             return
-        # A helper given the mode, or one that tests the labels it gets against None, scopes what
-        # it builds itself: neither its name, its body nor the labels handed to it make the
-        # statement wrong (the rest of the statement still can).
-        aware = self._receives_mode(call) or self._receives_guarded_labels(call, facts)
-        if aware:
-            out.mode_aware = True
-            out.mode_aware_args.extend(call.args)
-        else:
-            named = words(callee)
-            out.tags |= {policy.tag for policy in self.ctx.policies if policy.helper(named)}
+        # A helper given what tells apart the modes where a tag is right from those where it is
+        # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does
+        # not tell EVAL from PREDICT), or one that tests the labels it gets against None, scopes
+        # that tag itself: neither its name, its body nor what it is handed make the statement
+        # wrong for it (the rest of the statement still can).
+        gates = self._gates(call, facts)
+        if gates:
+            out.gates |= gates
+            out.gated_args.extend((arg, gates) for arg in call.args)
+        named = words(callee)
+        out.tags |= {p.tag for p in self.ctx.policies if p.helper(named) and p.tag not in gates}
+        if Tag.LABEL not in gates:
             out.opaque.append(call)
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
-            if not aware:
-                out.tags |= inner.tags
+            out.tags |= inner.tags - gates
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds
@@ -189,8 +260,22 @@ class Calls:
             return False
         return root.value == "self" or root.value not in self.ctx.local_names()
 
-    def _receives_mode(self, call: cst.Call) -> bool:
-        return any(self.ctx.reads_mode(arg.value) for arg in call.args)
+    def _gates(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
+        """The tags ``call`` can gate: those whose right and wrong modes the mode values it is
+        handed tell apart (all of them for the mode itself), and labels for a helper that tests
+        the labels it gets against None."""
+        if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
+            return frozenset(policy.tag for policy in self.ctx.policies)
+        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
+        unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
+        gates = {Tag.LABEL} if unharmed else set()
+        if modal:
+            seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
+            for policy in self.ctx.policies:
+                allowed = ALL_MODES - policy.blocked_in
+                if all(_apart(seen[a], seen[b]) for a in allowed for b in policy.blocked_in):
+                    gates.add(policy.tag)
+        return frozenset(gates)
 
     def opaque_with_labels(
         self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts
@@ -211,6 +296,27 @@ class Calls:
             _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg)
             for index, arg in enumerate(call.args)
         )
+
+    def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
+        """An in-file helper handed labels (alone or in a tuple) that never uses them: it
+        deletes them or leaves them unread (``features, labels = batch; del labels``)."""
+        func = call.func
+        helper = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
+        handed = [
+            (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
+        ]
+        if helper is None or not handed:
+            return False
+        for index, arg in handed:
+            name = _parameter(helper, index, arg)
+            if name is None:
+                return False
+            received = {name}
+            if isinstance(arg.value, cst.Tuple):  # ``(features, labels)``: unpacked inside?
+                received = _unpacked(helper, name, arg.value, facts) or received
+            if _uses(helper, received):
+                return False
+        return True
 
     def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
         """An in-file helper that tests the parameter receiving labels against None
