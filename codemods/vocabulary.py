@@ -38,6 +38,9 @@ class Tag(Enum):
     """What a value carries that some mode must not build or read (EF101–EF104)."""
 
     LABEL = "label"
+    #: Derived from labels through a helper already reported for them (EF106): no rule judges
+    #: its readers again, but it is still label-derived (a loss PREDICT's spec must not carry).
+    HELPER_LABEL = "helper_label"
     TRAIN = "train"
     METRIC = "metric"
     SUMMARY = "summary"

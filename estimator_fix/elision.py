@@ -116,6 +116,35 @@ class _Words:
         return new
 
 
+def _elidable(
+    tree: ast.Module,
+    spans: list[tuple[int, int]],
+    lines: list[bytes],
+    words: _Words,
+    markers: Sequence[bytes],
+) -> set[int]:
+    """The indexes of the top-level definitions that hold no marker and that no kept code names
+    (directly, or through another kept definition)."""
+    candidates: dict[str, list[int]] = {}  # name -> indexes into tree.body
+    for index, (node, (first, last)) in enumerate(zip(tree.body, spans)):
+        if (
+            isinstance(node, _DEFINITIONS)
+            and first > 2  # lines 1-2 may hold the coding cookie or a BOM
+            and _line_break(lines[last - 1])  # the placeholder line needs its line break
+            and not any(marker in line for line in lines[first - 1 : last] for marker in markers)
+        ):
+            candidates.setdefault(node.name, []).append(index)
+        else:
+            words.keep(first, last)
+    # A definition that kept code names is kept too, and what it names in turn.
+    pending = [name for name in candidates if name in words.kept]
+    while pending:
+        for index in candidates.pop(pending.pop(), []):
+            new = words.keep(*spans[index])
+            pending += [name for name in new if name in candidates and name not in pending]
+    return {index for indexes in candidates.values() for index in indexes}
+
+
 def elide(
     data: bytes, text: str, markers: Sequence[bytes], tree: ast.Module | None = None
 ) -> Elided | None:
@@ -136,25 +165,7 @@ def elide(
     if len(text_lines) != len(lines):
         return None
     spans = [_span(node) for node in tree.body]
-    candidates: dict[str, list[int]] = {}  # name -> indexes into tree.body
-    words = _Words(text_lines)
-    for index, (node, (first, last)) in enumerate(zip(tree.body, spans)):
-        if (
-            isinstance(node, _DEFINITIONS)
-            and first > 2  # lines 1-2 may hold the coding cookie or a BOM
-            and _line_break(lines[last - 1])  # the placeholder line needs its line break
-            and not any(marker in line for line in lines[first - 1 : last] for marker in markers)
-        ):
-            candidates.setdefault(node.name, []).append(index)
-        else:
-            words.keep(first, last)
-    # A definition that kept code names is kept too, and what it names in turn.
-    pending = [name for name in candidates if name in words.kept]
-    while pending:
-        for index in candidates.pop(pending.pop(), []):
-            new = words.keep(*spans[index])
-            pending += [name for name in new if name in candidates and name not in pending]
-    elided = {index for indexes in candidates.values() for index in indexes}
+    elided = _elidable(tree, spans, lines, _Words(text_lines), markers)
     if not elided:
         return None
     runs: list[tuple[int, int]] = []  # (first line, last line) of consecutive elided statements

@@ -30,7 +30,7 @@ import secrets
 import shutil
 import stat
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from estimator_fix.sources import (
@@ -473,6 +473,51 @@ def _copy_file(source: str, target: str) -> str | None:
     return None
 
 
+def _copy_dirs(
+    current: str,
+    into: str,
+    dirnames: list[str],
+    leave_out: Collection[str],
+    filenames: list[str],
+    modes: list[tuple[str, os.stat_result]],
+    missed: list[tuple[str, str]],
+    rel: Callable[[str], str],
+) -> list[str]:
+    """Make the subdirectories of one walked directory in the copy; the ones to walk into. A
+    link to a directory joins ``filenames`` (it is copied as a link)."""
+    kept = []
+    for name in sorted(dirnames):
+        if name in leave_out:
+            continue
+        if os.path.islink(os.path.join(current, name)):
+            filenames.append(name)
+            continue
+        try:
+            st = os.stat(os.path.join(current, name), follow_symlinks=False)
+            os.mkdir(os.path.join(into, name), 0o700)
+        except OSError as exc:
+            missed.append((rel(os.path.join(current, name)) + "/", f"not copied: {_reason(exc)}"))
+            continue
+        modes.append((os.path.join(into, name), st))
+        kept.append(name)
+    return kept
+
+
+def _copy_entry(src: str, dst: str) -> str | None:
+    """Copy one directory entry that is not a directory: a link as a link, a regular file as
+    bytes, mode and times; why not, for anything else."""
+    try:
+        st = os.stat(src, follow_symlinks=False)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(src), dst)
+            return None
+    except OSError as exc:
+        return f"not copied: {_reason(exc)}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{kind_of(st.st_mode)}; not copied"
+    return _copy_file(src, dst)
+
+
 def copy_tree(
     source: str | os.PathLike[str], target: str | os.PathLike[str], leave_out: Collection[str]
 ) -> list[tuple[str, str]]:
@@ -495,37 +540,10 @@ def copy_tree(
     modes.append((target, os.stat(source)))
     for current, dirnames, filenames in os.walk(source, onerror=unreadable, followlinks=False):
         into = os.path.join(target, os.path.relpath(current, source))
-        kept = []
-        for name in sorted(dirnames):
-            if name in leave_out:
-                continue
-            if os.path.islink(os.path.join(current, name)):
-                filenames.append(name)  # a link to a directory is copied as a link
-                continue
-            try:
-                st = os.stat(os.path.join(current, name), follow_symlinks=False)
-                os.mkdir(os.path.join(into, name), 0o700)
-            except OSError as exc:
-                where = rel(os.path.join(current, name)) + "/"
-                missed.append((where, f"not copied: {_reason(exc)}"))
-                continue
-            modes.append((os.path.join(into, name), st))
-            kept.append(name)
-        dirnames[:] = kept
+        dirnames[:] = _copy_dirs(current, into, dirnames, leave_out, filenames, modes, missed, rel)
         for name in sorted(filenames):
-            src, dst = os.path.join(current, name), os.path.join(into, name)
-            try:
-                st = os.stat(src, follow_symlinks=False)
-                if stat.S_ISLNK(st.st_mode):
-                    os.symlink(os.readlink(src), dst)
-                    continue
-            except OSError as exc:
-                missed.append((rel(src), f"not copied: {_reason(exc)}"))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                missed.append((rel(src), f"{kind_of(st.st_mode)}; not copied"))
-                continue
-            problem = _copy_file(src, dst)
+            src = os.path.join(current, name)
+            problem = _copy_entry(src, os.path.join(into, name))
             if problem is not None:
                 missed.append((rel(src), problem))
     for directory, st in reversed(modes):  # deepest first: a read-only directory comes last

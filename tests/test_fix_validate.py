@@ -4,6 +4,7 @@ fixed rewrites reach the disk, every other file is left byte for byte and named 
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -21,6 +22,7 @@ from estimator_fix.cli import app
 from estimator_fix.reporting import Report
 from estimator_fix.validation import gate, runner
 from estimator_fix.validation.gate import RewriteGate
+from estimator_fix.validation.interpreters import tensorflow_version
 from estimator_fix.validation.options import ValidationOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +109,8 @@ def test_only_proven_rewrites_are_written(
     assert len(refusals) == 2, result.stdout
     wrong, no_input = sorted(refusals, key=lambda line: not line.startswith(SABOTAGED))
     assert wrong.startswith(
-        f"{SABOTAGED}: not written (validation: mismatch) — TRAIN loss (3 steps): "
+        f"{SABOTAGED}: not written (validation: mismatch under TensorFlow "
+        f"{tensorflow_version(sys.executable)}) — TRAIN loss (3 steps): "
         "the loss differs first at step 2"
     ), wrong
     assert no_input.startswith(

@@ -101,12 +101,13 @@ def test_every_command_has_a_time_limit_per_file(
 
     def slow_on_one(path: Any, data: bytes, settings: Settings) -> Any:
         if str(path).endswith("slow.py"):
-            time.sleep(30)
+            time.sleep(120)
         return process(path, data, settings)
 
     monkeypatch.setattr(engine, "process_source", slow_on_one)
-    result = cli(command, "--timeout", "0.5", "slow.py", "fine.py")
-    assert error_lines(result.stderr) == ["slow.py: error: timed out after 0.5s; not changed"]
+    # Long enough for fine.py on a busy machine; slow.py would take two minutes.
+    result = cli(command, "--timeout", "6", "slow.py", "fine.py")
+    assert error_lines(result.stderr) == ["slow.py: error: timed out after 6s; not changed"]
     assert result.exit_code == 1
     assert (tmp_path / "fine.py").read_bytes() == (AFTER if command == "fix" else BEFORE)
 

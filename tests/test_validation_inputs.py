@@ -17,6 +17,7 @@ from estimator_fix.validation.options import (
     parse_labels,
     parse_params,
 )
+from estimator_fix.validation.targets import Built
 
 SPEC = "tf.estimator.EstimatorSpec(mode, predictions=p)"
 
@@ -81,10 +82,12 @@ def test_a_module_level_model_fn_wins_even_when_built_by_a_closure(project: Path
             pass
         """,
     )
-    assert plan(path, path.read_bytes(), ValidationOptions()).model_fn == "model_fn"
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.model_fn == "make_model_fn.model_fn"
+    assert found.targets[0].built == Built("model_fn", ())  # the module-level name runs it
 
 
-def test_several_model_fns_need_a_choice(project: Path) -> None:
+def test_several_model_fns_are_each_a_target(project: Path) -> None:
     source = f"""
         def a_fn(features, labels, mode):
             return {SPEC}
@@ -96,17 +99,19 @@ def test_several_model_fns_need_a_choice(project: Path) -> None:
             pass
         """
     path = write(project, source)
-    with pytest.raises(DiscoveryError, match=r"several model_fns \(a_fn, b_fn\).*--model-fn"):
-        plan(path, path.read_bytes(), ValidationOptions())
+    every = plan(path, path.read_bytes(), ValidationOptions())
+    assert [t.name for t in every.targets] == ["a_fn", "b_fn"]
+    header = b"def b_fn(features, labels, mode):"
+    rewrite = path.read_bytes().replace(header, header + b"\n    pass")
+    changed = plan(path, path.read_bytes(), ValidationOptions(), rewrite)
+    assert [t.name for t in changed.targets] == ["b_fn"]
     assert plan(path, path.read_bytes(), ValidationOptions(model_fn="b_fn")).model_fn == "b_fn"
     with pytest.raises(DiscoveryError, match="no 'c_fn' at module level"):
         plan(path, path.read_bytes(), ValidationOptions(model_fn="c_fn"))
 
 
-def test_a_nested_model_fn_alone_is_named_in_the_message(project: Path) -> None:
-    path = write(
-        project,
-        f"""
+def test_a_nested_model_fn_no_call_builds_is_lifted_out_of_its_builder(project: Path) -> None:
+    source = f"""
         def build(rate):
             def inner(features, labels, mode):
                 return {SPEC}
@@ -114,10 +119,14 @@ def test_a_nested_model_fn_alone_is_named_in_the_message(project: Path) -> None:
 
         def input_fn():
             pass
-        """,
+        """
+    path = write(project, source)
+    assert plan(path, path.read_bytes(), ValidationOptions()).targets[0].built == Built(
+        "inner", ("build",)
     )
-    with pytest.raises(DiscoveryError, match="found inner inside other definitions"):
-        plan(path, path.read_bytes(), ValidationOptions())
+    uses_rate = write(project, source.replace("predictions=p", "predictions=rate"))
+    with pytest.raises(DiscoveryError, match=r"build\.inner uses rate, parameter\(s\) of build"):
+        plan(uses_rate, uses_rate.read_bytes(), ValidationOptions())
 
 
 def test_tpu_models_are_recognised(project: Path) -> None:
@@ -345,13 +354,15 @@ def test_the_worker_imports_only_the_standard_library_numpy_and_tensorflow() -> 
 
     from estimator_fix.validation import runner
 
-    tree = ast.parse(runner.WORKER.read_text(encoding="utf-8"))
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            imported.add(node.module.split(".")[0])
+    modules = sorted(runner.WORKER.glob("*.py"))
+    assert {"__main__.py", "program.py", "server.py"} <= {path.name for path in modules}
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
     assert imported - set(sys.stdlib_module_names) == {"numpy", "tensorflow"}
 
 

@@ -38,6 +38,9 @@ class Context:
     layer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
+    #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
+    #: the modes apart, and what they hold may be None where they chose so.
+    mode_carriers: set[str] = field(default_factory=set)
     _locals: Optional[set[str]] = None
 
     def evaluator(self, values: dict[str, Value]) -> ModeEvaluator:
@@ -58,6 +61,26 @@ class Context:
         for flag, by_mode in self.flag_values.items():
             values[flag] = by_mode.get(mode, UNKNOWN)
         return self.evaluator(values).eval(expr)
+
+    def note_mode_carriers(self, stmt: cst.BaseStatement) -> None:
+        """Remember the objects ``stmt`` stores a mode value on (``self.mode = mode``)."""
+        for node in st.own_nodes(stmt):
+            if isinstance(node, cst.Assign) and self.reads_mode(node.value):
+                for target in node.targets:
+                    if isinstance(target.target, (cst.Attribute, cst.Subscript)):
+                        root = target.target.value
+                        while isinstance(root, (cst.Attribute, cst.Subscript)):
+                            root = root.value
+                        if isinstance(root, cst.Name):
+                            self.mode_carriers.add(root.value)
+
+    def carried(self, node: cst.CSTNode) -> bool:
+        """``node`` is an attribute (or a method) of an object that carries the mode."""
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+            if isinstance(node, cst.Name):
+                return node.value in self.mode_carriers
+        return False
 
     def reads_mode(self, expr: cst.CSTNode) -> bool:
         """Whether ``expr`` reads the mode parameter or a mode flag."""

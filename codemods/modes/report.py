@@ -90,14 +90,16 @@ class Reporter:
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
-        if not bad:
+        if not bad or unit.quiet:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in self.priority if c in codes)
         kept = bad & unit.needed
         line, column = self.position(unit.node)
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
-        if Mode.PREDICT in kept and unit.opaque_label is not None and not pinned:
+        # EF106 when PREDICT uses the helper's results (not only in spec fields it ignores).
+        uses = Mode.PREDICT in kept and Mode.PREDICT in unit.used
+        if uses and unit.opaque_label is not None and not pinned:
             return self._opaque(unit, line, column)
         fix, note = _fix_and_note(unit, bad, kept)
         message = catalogue()[code].format(what=_describe(unit), where=mode_names(bad))
@@ -127,7 +129,7 @@ class Reporter:
         fixable = unit.variants is not None
         line = cst.ensure_type(unit.node, cst.SimpleStatementLine)
         ret = cst.ensure_type(line.body[0], cst.Return)
-        note = ef105.ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else ""
+        note = ef105.ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else unit.note
         return self._ef105(unit.node, unit.foreign, fixable, applied and fixable, note)
 
     def _nested_spec(self, nested: NestedSpec) -> Finding:
@@ -161,6 +163,8 @@ def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
         deeper = list(_working_parts(part, bad)) if part.parts else []
         if deeper:
             yield from deeper
+        elif part.quiet:
+            continue
         elif part.opaque_label or any(part.blocked.get(m) for m in bad & part.modes):
             yield part
 
@@ -170,7 +174,7 @@ def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tu
     if kept:
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
         fix: FixKind = "unsafe" if pinned == {Pin.SEEDS} else "none"
-        if Mode.PREDICT in kept and not pinned:
+        if Mode.PREDICT in kept and Mode.PREDICT in unit.used and not pinned:
             return fix, _PREDICT_NEEDS_IT
         if pinned:
             return fix, "not moved: " + "; ".join(sorted(PIN_REASONS[p] for p in pinned))

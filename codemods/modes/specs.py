@@ -23,7 +23,8 @@ def noneish(value: Value) -> bool:
 
 
 def _from_labels(node: cst.CSTNode, facts: Facts) -> bool:
-    return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
+    derived = (Tag.LABEL, Tag.HELPER_LABEL)
+    return any(t in derived for name in st.reads(node) for t in facts.tags.get(name, ()))
 
 
 def field_modes(name: str) -> frozenset[Mode]:
@@ -91,8 +92,13 @@ class Specs:
             return unit
         call, leaf = direct
         fields = spec_fields(call, leaf)
-        if fields is not None and self.ctx.active(ef105.CODE, stmt):
-            unit.variants = split_spec(call, fields, live)
+        if fields is None or not self.ctx.active(ef105.CODE, stmt):
+            return unit
+        if Mode.PREDICT in live and "predictions" not in {name for name, _ in fields}:
+            # PREDICT needs predictions: a split would hand it a spec as broken as before.
+            unit.note = ef105.NO_PREDICTIONS_NOTE
+            return unit
+        unit.variants = split_spec(call, fields, live)
         return unit
 
     def foreign(
@@ -111,6 +117,7 @@ class Specs:
                         mode not in field_modes(name)
                         and name not in names
                         and not noneish(evaluator.eval(arg.value))
+                        and not self.ctx.carried(arg.value)  # set by code gated on the mode
                         and ef105.harmful(name, mode, _from_labels(arg.value, facts))
                     ):
                         names.append(name)
@@ -141,11 +148,12 @@ class Specs:
                 spec = self.spec_call(node.value)
                 if isinstance(target, cst.Name) and spec is not None:
                     assigned.setdefault(target.value, []).append(spec)
+        rebound = st.rebinds(stmt)  # ``spec.cache = ...`` changes the spec, it keeps the name
         for mode in modes:
             for name in defs:
                 if name in assigned:
                     state[mode].specs[name] = assigned[name]
-                else:
+                elif name in rebound:
                     state[mode].specs.pop(name, None)
 
     def nested(
@@ -236,6 +244,9 @@ def _rebuild_call(
                 ),
             )
         args.append(arg)
-    if args and fields:
-        args[-1] = args[-1].with_changes(comma=fields[-1][1].comma)
+    if args and fields:  # the last argument keeps the layout of the call's end
+        last = fields[-1][1]
+        args[-1] = args[-1].with_changes(
+            comma=last.comma, whitespace_after_arg=last.whitespace_after_arg
+        )
     return call.with_changes(args=args)

@@ -95,6 +95,10 @@ class Unit:
     #: A compound statement judged whole: its inner statements as units of their own, for
     #: findings on the lines that do the work (``if use_tpu:`` holding the optimizer).
     parts: list[Unit] = field(default_factory=list)
+    #: What a spec's finding should say beyond its fields (why it is not split).
+    note: str = ""
+    #: It only regroups values built elsewhere: it moves with them, but is no finding itself.
+    quiet: bool = False
     #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
     why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).

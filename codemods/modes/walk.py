@@ -24,7 +24,7 @@ from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, State, bind, kills, mode_view, test_by_mode
 from codemods.modes.units import Branch, Reason, Unit, leaves
-from codemods.modes.view import View, computes_nothing
+from codemods.modes.view import View, computes_nothing, rearranges
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
@@ -221,6 +221,7 @@ class Analyzer:
         unit = Unit(
             node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
         )
+        unit.quiet = rearranges(stmt)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
@@ -234,6 +235,7 @@ class Analyzer:
                 unit.terminates = modes
             unit.kind = UnitKind.COMPOUND
         if not definition:
+            self.ctx.note_mode_carriers(stmt)
             self.specs.record_assigned(stmt, defs, state, modes)
             if unit.kind is UnitKind.COMPOUND:
                 unit.nested_specs = self.specs.nested(stmt, state, modes)
@@ -286,17 +288,18 @@ class Analyzer:
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         if unit.parts:  # judged by its header and by its parts, each where it runs
             parts = list(leaves(unit.parts))
-            header = self._blocked(unit, self._header_tags(stmt, facts), judged)
+            header = self._blocked(unit, self._header_tags(stmt, facts), judged, stmt)
             unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
             if mode is Mode.PREDICT:
                 unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
         else:
-            unit.blocked[mode] = self._blocked(unit, tags, judged)
+            unit.blocked[mode] = self._blocked(unit, tags, judged, view)
         unit.excusable[mode] = frozenset(
             p.code for p in self.ctx.policies if mode in p.used_in
         )
-        if mode is Mode.PREDICT and unit.opaque_label is not None:
+        if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
+            tags.add(Tag.HELPER_LABEL)
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
 
     def _header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> set[Tag]:
@@ -337,9 +340,12 @@ class Analyzer:
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags
 
-    def _blocked(self, unit: Unit, tags: set[Tag], view: View) -> frozenset[str]:
-        """The rule codes the statement breaks in the view's mode."""
-        if computes_nothing(unit.node):
+    def _blocked(
+        self, unit: Unit, tags: set[Tag], view: View, seen: cst.CSTNode
+    ) -> frozenset[str]:
+        """The rule codes the statement breaks in the view's mode (``seen``: the statement as
+        that mode runs it)."""
+        if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):
             return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
         return frozenset(
             policy.code

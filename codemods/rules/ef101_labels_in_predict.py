@@ -70,6 +70,21 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="labels_rebound_when_they_are_a_dict",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    labels = labels["class"] if isinstance(labels, dict) else labels
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op()) if mode == tf.estimator.ModeKeys.TRAIN else tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="none_guards_on_labels",
             source='''\
 import tensorflow as tf
@@ -221,7 +236,7 @@ def model_fn(features, labels, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:9:safe", "EF101:10:safe"),
+            findings=("EF101:9:safe",),
             after='''\
 import tensorflow as tf
 

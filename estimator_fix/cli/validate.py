@@ -67,11 +67,6 @@ def report_table(report: ValidationReport) -> Table:
     return table
 
 
-def verdict_line(report: ValidationReport) -> str:
-    """``path: verdict — message`` (what ``fix --validate`` and ``migrate`` list per file)."""
-    return f"{report.original}: {report.headline} — {report.message}"
-
-
 def render(out: Output, report: ValidationReport, output_format: Format) -> None:
     """Print ``report``: JSON on stdout, or the table, details and verdict (text)."""
     if output_format is Format.json:
@@ -83,6 +78,8 @@ def render(out: Output, report: ValidationReport, output_format: Format) -> None
     header = f"{report.original} vs {report.rewritten}"
     if report.model_fn:
         header += f" — model_fn {report.model_fn}, {report.steps} training steps"
+    if report.tensorflow:
+        header += f", TensorFlow {report.tensorflow}"
     out.stdout.print(Text(header, style="bold"))
     if report.checks:
         out.stdout.print(report_table(report))
@@ -108,6 +105,7 @@ def _options(
     rtol: float,
     unsafe_fixes: bool,
     python: Optional[str],
+    python_tf1: Optional[str],
     timeout: Optional[float],
 ) -> ValidationOptions:
     label_spec: Optional[LabelSpec] = parse_labels(labels) if labels else None
@@ -123,6 +121,7 @@ def _options(
         rtol=rtol,
         unsafe_fixes=unsafe_fixes,
         python=python,
+        python_tf1=python_tf1,
         timeout=timeout,
     )
 
@@ -173,6 +172,14 @@ def validate(
         Optional[str],
         typer.Option("--python", metavar="EXE", help="An interpreter that has TensorFlow."),
     ] = None,
+    python_tf1: Annotated[
+        Optional[str],
+        typer.Option(
+            "--python-tf1",
+            metavar="EXE",
+            help="An interpreter with TensorFlow 1.x, for code that needs it (tf.contrib...).",
+        ),
+    ] = None,
     timeout: Annotated[
         Optional[float],
         typer.Option("--timeout", metavar="SECONDS", help="Limit per version (default 300)."),
@@ -200,6 +207,7 @@ def validate(
             rtol,
             config.unsafe_fixes,
             python,
+            python_tf1,
             timeout,
         )
     except (ConfigError, OptionError) as exc:

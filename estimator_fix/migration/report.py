@@ -82,6 +82,8 @@ def _file_json(record: FileRecord) -> dict[str, Any]:
                 "verdict": validation.verdict,
                 "message": validation.message,
                 "synthetic_inputs": validation.synthetic_inputs,
+                "tensorflow": validation.tensorflow,
+                "seconds": round(validation.seconds, 3),
             }
         ),
         "not_written": record.rejected or record.write_error,

@@ -42,11 +42,13 @@ class FindingRecord:
 
 @dataclass(frozen=True)
 class ValidationRecord:
-    """The validation verdict of one rewritten file."""
+    """The validation verdict of one rewritten file (``tensorflow``: the version that ran it)."""
 
     verdict: Verdict
     message: str = ""
     synthetic_inputs: bool = False
+    tensorflow: str = ""
+    seconds: float = 0.0
 
     @property
     def accepted(self) -> bool:
@@ -54,7 +56,7 @@ class ValidationRecord:
 
     @property
     def headline(self) -> str:
-        return headline(self.verdict, self.synthetic_inputs)
+        return headline(self.verdict, self.synthetic_inputs, self.tensorflow)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Each validation runs the original and the rewrite in two worker processes
 (``estimator_fix.validation``), so at most ``jobs // 2`` (at least one) run at once. A file with
 nothing to run it on (no input function, no serving function or feature spec for synthetic inputs,
-no single model_fn) is ``not validated``; so is a notebook.
+no model_fn that can be built) is ``not validated``. A notebook runs as one module of its code
+cells, with only its definitions run.
 """
 
 from __future__ import annotations
@@ -26,17 +27,15 @@ def validate_one(
     path: Path, original: bytes, fixed: bytes, options: ValidationOptions
 ) -> ValidationRecord:
     """The verdict on ``fixed`` as the new content of ``path`` (which still holds ``original``)."""
-    if path.suffix == ".ipynb":
-        return ValidationRecord("not validated", "notebooks are not validated")
-    from estimator_fix.validation.api import validate_rewrite
-    from estimator_fix.validation.inputs import DiscoveryError, plan
+    from estimator_fix.validation.api import unvalidated, validate_rewrite
 
-    try:
-        plan(path, original, options)
-    except DiscoveryError as exc:
-        return ValidationRecord("not validated", str(exc))
+    reason = unvalidated(path, original, fixed, options)
+    if reason is not None:
+        return ValidationRecord("not validated", reason)
     report = validate_rewrite(path, fixed, options)
-    return ValidationRecord(report.verdict, report.message, report.synthetic_inputs)
+    return ValidationRecord(
+        report.verdict, report.message, report.synthetic_inputs, report.tensorflow, report.seconds
+    )
 
 
 class BulkValidator:

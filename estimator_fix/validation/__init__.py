@@ -1,9 +1,9 @@
 """Proving a rewrite in TensorFlow: run the original and the rewritten model_fn module and compare.
 
 Importing this package never imports TensorFlow or NumPy: TensorFlow runs only in the worker
-processes (``worker.py``, which imports nothing from estimator-fix), so everything else works
-without it. The names below load lazily, so ``python -m estimator_fix.validation.worker`` needs
-nothing but the standard library, NumPy and TensorFlow either.
+processes (the ``worker`` package, which imports nothing from estimator-fix), so everything else
+works without it. The names below load lazily, so ``python -m estimator_fix.validation.worker``
+needs nothing but the standard library, NumPy and TensorFlow either.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING, Any, Union
 
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
-from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
+from estimator_fix.validation.inputs import DiscoveryError, Plan, label_hint, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
+from estimator_fix.validation.targets import Target
 
 if TYPE_CHECKING:
     from estimator_fix.engine import Settings
@@ -37,21 +39,28 @@ def _spec(
     source: Path,
     as_file: Path,
     out_dir: Path,
+    target: Target | None = None,
 ) -> dict[str, Any]:
+    hint = label_hint(target.node) if target else plan_.label_hint
     return {
         "role": role,
         "source": os.fspath(source),
         "as_file": os.fspath(as_file),
         "module_name": plan_.module_name,
         "sys_path": list(plan_.sys_path),
-        "model_fn": plan_.model_fn,
-        "tpu": plan_.tpu,
+        "model_fn": target.path[0] if target else plan_.model_fn,
+        "target": target.built.to_json() if target and target.built else None,
+        "params_at_call": target.params.to_json() if target and target.params else None,
+        "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
+        "flags": list(plan_.flags),
+        "callers": {caller.function: caller.to_json() for caller in plan_.callers},
+        "tpu": target.tpu if target else plan_.tpu,
         "inputs": (
             {mode: ref.to_json() for mode, ref in plan_.inputs.items()} if plan_.inputs else None
         ),
         "serving_fns": list(plan_.serving_fns),
         "labels": plan_.labels.to_json() if plan_.labels else None,
-        "label_hint": plan_.label_hint.to_json() if plan_.label_hint else None,
+        "label_hint": hint.to_json() if hint else None,
         "params": json.loads(plan_.params_json) if plan_.params_json else None,
         "steps": plan_.steps,
         "seed": options.seed,
@@ -59,6 +68,31 @@ def _spec(
         "out_dir": os.fspath(out_dir),
         "cwd": os.getcwd(),
     }
+
+
+def module_code(path: Path, data: bytes) -> bytes:
+    """The Python code validation runs for ``path``: a notebook's code cells as one module (its
+    ``%magic`` and ``!shell`` lines masked), else ``data`` itself. Raises DiscoveryError."""
+    if path.suffix != ".ipynb":
+        return data
+    from estimator_fix.notebooks import NotebookError, extract
+
+    try:
+        return extract(data).code
+    except NotebookError as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+
+
+def unvalidated(
+    path: Path, original: bytes, fixed: bytes, options: ValidationOptions
+) -> str | None:
+    """Why the rewrite ``fixed`` of ``path`` (holding ``original``) cannot be validated (nothing
+    to run, no model_fn that can be built, no TensorFlow 1.x for TF 1.x code), or None."""
+    try:
+        plan(path, module_code(path, original), options, module_code(path, fixed))
+    except DiscoveryError as exc:
+        return str(exc)
+    return None
 
 
 def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
@@ -113,6 +147,110 @@ def _run_pair(
             worker.close()
 
 
+#: A failure that says the TensorFlow that ran the code lacks an API it uses (the other
+#: generation's): "module 'tensorflow' has no attribute 'contrib'", "No module named
+#: 'tensorflow.contrib'", "cannot import name 'logging' from 'tensorflow'".
+_GENERATION_ERROR = re.compile(
+    r"module 'tensorflow(\.[\w.]+)?' has no attribute '\w+'"
+    r"|No module named 'tensorflow(\.[\w.]+)?'"
+    r"|cannot import name '\w+' from 'tensorflow(\.[\w.]+)?'"
+)
+
+
+def _progress(result: RunResult) -> int:
+    """How far the original got: 0 not set up, 1 set up, 2 trained."""
+    train = result.stage("TRAIN")
+    return 0 if result.setup_error else 2 if train is not None and train.ok else 1
+
+
+def _other_generation(result: RunResult) -> str | None:
+    """What the original lacked in its TensorFlow, when that is why it could not set up or train."""
+    train = result.stage("TRAIN")
+    for error in (result.setup_error, train.error if train else ""):
+        match = _GENERATION_ERROR.search(error)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _run_versions(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    python: str | None,
+    target: Target | None,
+) -> tuple[RunResult, RunResult]:
+    """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
+    source and presented path, then the rewrite's."""
+    specs = (
+        _spec(plan_, options, "original", sources[0], sources[1], work / "original", target),
+        _spec(plan_, options, "rewrite", sources[2], sources[3], work / "rewrite", target),
+    )
+    return _run_pair(python or sys.executable, specs, plan_.timeout)
+
+
+def _validate_target(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    target: Target | None,
+) -> tuple[tuple[RunResult, RunResult], tuple[str, ...], str | None]:
+    """Both versions' results for one model_fn, run again under the other TensorFlow generation
+    when the first one lacks what the code uses; a note on the TensorFlow that ran them; and the
+    interpreter that did."""
+    results = _run_versions(plan_, options, sources, work / "primary", plan_.python, target)
+    other = _other_generation(results[0])
+    if other and plan_.python_fallback:
+        first = results[0].tensorflow or "the first TensorFlow"
+        fallback = plan_.python_fallback
+        again = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
+        if _progress(again[0]) > _progress(results[0]):
+            note = f"TensorFlow {first} lacks what the code uses ({other}): ran it again"
+            return again, (note,), fallback
+        why = again[0].setup_error or "it got no further"
+        note = f"also tried under TensorFlow {again[0].tensorflow or '(none)'}: {why}"
+        return results, (note,), plan_.python
+    if plan_.interpreter_reason:
+        ran = results[0].tensorflow or "1.x"
+        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",), plan_.python
+    return results, (), plan_.python
+
+
+def _unless_irreproducible(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    python: str | None,
+    target: Target | None,
+    checks: tuple[Check, ...],
+) -> tuple[Check, ...]:
+    """``checks``; when they hold a mismatch, only if the original reproduces itself: run
+    against itself, a model that differs (threads feeding a shuffle queue, unseeded NumPy in
+    its input function...) proves nothing, and every mismatch becomes an error saying so."""
+    if overall(checks) != "mismatch":
+        return checks
+    itself = (sources[0], sources[1], sources[0], sources[1])
+    twice = _run_versions(plan_, options, itself, work / "reproducible", python, target)
+    again = compare_runs(twice[0], twice[1], Tolerance())
+    if overall(again) == "equivalent":
+        return checks
+    why = summary(again)
+    first = Check("SETUP", "reproducible", None, "error", f"the original run twice differs: {why}")
+    return (first,) + tuple(
+        replace(c, verdict="error", detail=f"not reproducible, so not compared: {c.detail}")
+        if c.verdict == "mismatch"
+        else c
+        for c in checks
+    )
+
+
+def _named(name: str, checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    return tuple(replace(check, what=f"{name}: {check.what}") for check in checks)
+
+
 def _tolerance(options: ValidationOptions) -> Tolerance:
     if (options.atol or options.rtol) and not options.unsafe_fixes:
         raise OptionError(
@@ -136,10 +274,11 @@ def validate_pair(
     label = os.fspath(rewritten) if isinstance(rewritten, Path) else f"{original} (rewritten)"
     try:
         tolerance = _tolerance(options)
-        source = read_source(original)
-        if isinstance(rewritten, Path):
-            read_source(rewritten)
-        plan_ = plan(original, source, options)
+        source = module_code(original, read_source(original))
+        new = module_code(
+            original, rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
+        )
+        plan_ = plan(original, source, options, new)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
     except SourceError as exc:
@@ -149,26 +288,30 @@ def validate_pair(
         return error_report(os.fspath(original), label, missing)
     with tempfile.TemporaryDirectory(prefix="estimator-fix-validate-") as temp:
         work = Path(temp)
-        if isinstance(rewritten, Path):
+        original_source = original.resolve()
+        if original.suffix == ".ipynb":  # the code of its cells, presented at its path
+            original_source = work / "original-code.py"
+            original_source.write_bytes(source)
+        if isinstance(rewritten, Path) and rewritten.suffix != ".ipynb":
             rewrite_source, rewrite_file = rewritten.resolve(), rewritten.resolve()
         else:
-            rewrite_source = work / original.name
-            rewrite_source.write_bytes(rewritten)
-            rewrite_file = original.resolve()
-        specs = (
-            _spec(
-                plan_,
-                options,
-                "original",
-                original.resolve(),
-                original.resolve(),
-                work / "original",
-            ),
-            _spec(plan_, options, "rewrite", rewrite_source, rewrite_file, work / "rewrite"),
-        )
-        results = _run_pair(plan_.python or sys.executable, specs, plan_.timeout)
-    checks = compare_runs(results[0], results[1], tolerance)
-    notes = tuple(dict.fromkeys(results[0].notes + results[1].notes))
+            rewrite_source = work / "rewrite-code.py"
+            rewrite_source.write_bytes(new)
+            shown = rewritten if isinstance(rewritten, Path) else original
+            rewrite_file = shown.resolve()
+        sources = (original_source, original.resolve(), rewrite_source, rewrite_file)
+        targets: tuple[Target | None, ...] = plan_.targets or (None,)
+        checks: tuple[Check, ...] = ()
+        notes: tuple[str, ...] = ()
+        for index, target in enumerate(targets):
+            place = work / str(index)
+            results, extra, python = _validate_target(plan_, options, sources, place, target)
+            found = compare_runs(results[0], results[1], tolerance)
+            found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
+            checks += _named(target.name, found) if len(targets) > 1 and target else found
+            notes += extra + results[0].notes + results[1].notes
+    notes = tuple(dict.fromkeys(notes))
+    names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
@@ -178,12 +321,13 @@ def validate_pair(
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,
         seconds=time.monotonic() - started,
-        model_fn=plan_.model_fn,
+        model_fn=names,
         steps=plan_.steps,
         timings=(
             ("original", tuple(results[0].timings().items())),
             ("rewrite", tuple(results[1].timings().items())),
         ),
+        tensorflow=results[0].tensorflow or results[1].tensorflow,
     )
 
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from estimator_fix.validation.api import validate_rewrite
-from estimator_fix.validation.inputs import DiscoveryError, plan
+from estimator_fix.validation.api import unvalidated, validate_rewrite
 from estimator_fix.validation.options import ValidationOptions
 from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.runner import prewarm, tensorflow_missing
@@ -41,7 +40,9 @@ class RewriteVerdict:
 
     @property
     def headline(self) -> str:
-        return headline(self.verdict, self.synthetic_inputs)
+        return headline(
+            self.verdict, self.synthetic_inputs, self.report.tensorflow if self.report else ""
+        )
 
 
 def _without_path(message: str, path: str) -> str:
@@ -67,10 +68,9 @@ class RewriteGate:
 
     def check(self, path: str, original: bytes, fixed: bytes) -> RewriteVerdict:
         """Run ``original`` (the content of ``path``) and ``fixed`` in TensorFlow and compare."""
-        try:
-            plan(Path(path), original, self.options)
-        except DiscoveryError as exc:
-            return RewriteVerdict(path, "not validated", _without_path(str(exc), path))
+        reason = unvalidated(Path(path), original, fixed, self.options)
+        if reason is not None:
+            return RewriteVerdict(path, "not validated", _without_path(reason, path))
         report = validate_rewrite(Path(path), fixed, self.options)
         return RewriteVerdict(
             path,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from estimator_fix.validation.generation import first_tf1_use
+from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
     DEFAULT_TIMEOUT,
@@ -21,6 +23,16 @@ from estimator_fix.validation.options import (
     parse_input_fn,
     parse_labels,
     parse_params,
+)
+from estimator_fix.validation.targets import (
+    Built,
+    Caller,
+    Target,
+    TargetError,
+    call_site_inputs,
+    find_targets,
+    required_arguments,
+    sibling_callers,
 )
 
 MODES = ("TRAIN", "EVAL", "PREDICT")
@@ -82,7 +94,6 @@ _ALIAS_CALLS = frozenset(
     {"cast", "identity", "reshape", "squeeze", "expand_dims", "to_int32", "to_int64", "to_float"}
 )
 
-_CONFIG_KEYS = frozenset({"model-fn", "input-fn", "params", "steps", "labels", "python", "timeout"})
 
 
 class DiscoveryError(Exception):
@@ -91,13 +102,16 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class FunctionRef:
-    """A function: ``name`` in the validated module, or in ``module`` (dotted or a .py path)."""
+    """A function: ``name`` in the validated module, or in ``module`` (dotted or a .py path), or
+    what the file passes at a call (``built``: an expression in a function's body)."""
 
     name: str
     module: str | None = None
+    built: Built | None = None
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"name": self.name, "module": self.module}
+    def to_json(self) -> dict[str, object]:
+        built = self.built.to_json() if self.built else {}
+        return {"name": self.name, "module": self.module, **built}
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,18 @@ class Plan:
     python: str | None
     module_name: str
     sys_path: tuple[str, ...]
+    #: The other TensorFlow generation's interpreter, tried when the code turns out to need it.
+    python_fallback: str | None = None
+    #: Why ``python`` was chosen (e.g. the TensorFlow 1.x API the code uses), or ''.
+    interpreter_reason: str = ""
+    #: The model_fns to validate (the ones the rewrite changed), each run as a pair.
+    targets: tuple[Target, ...] = ()
+    #: ``--name=value`` arguments FLAGS are parsed with, and the builder/class arguments given.
+    flags: tuple[str, ...] = ()
+    model_fn_args_json: str | None = None
+    #: Calls of the module's functions (those whose bodies build a model_fn, params or inputs)
+    #: in other modules of its directory: where their parameters come from.
+    callers: tuple[Caller, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -168,6 +194,9 @@ _CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "steps": ((int,), "an integer"),
     "labels": ((str,), "a string (SHAPE:DTYPE)"),
     "python": ((str,), "a string"),
+    "python-tf1": ((str,), "a string"),
+    "flags": ((dict,), "a table of flag values"),
+    "model-fn-args": ((dict,), "a table of arguments"),
     "timeout": ((int, float), "a number"),
 }
 
@@ -223,18 +252,10 @@ _SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec"})
 _ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
 
 
-def _required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    args = function.args
-    positional = [*args.posonlyargs, *args.args]
-    required = positional[: len(positional) - len(args.defaults)]
-    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-    return [a.arg for a in (*required, *keyword)]
-
-
 def _estimator_callable(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Takes ``features`` and ``mode`` and nothing an Estimator cannot pass."""
     names = _argument_names(function)
-    required = _required_arguments(function)
+    required = required_arguments(function)
     return "features" in names and "mode" in names and set(required) <= _ESTIMATOR_ARGS
 
 
@@ -403,6 +424,17 @@ def _find_inputs(
     return chosen
 
 
+def _called_inputs(tree: ast.Module) -> dict[str, FunctionRef] | None:
+    """The input functions the file passes to its Estimator's train/evaluate/predict or specs,
+    per mode (a mode without one takes another's: EVAL TRAIN's, PREDICT EVAL's or TRAIN's)."""
+    called = call_site_inputs(tree)
+    if "TRAIN" not in called:
+        return None
+    called.setdefault("EVAL", called["TRAIN"])
+    called.setdefault("PREDICT", called["EVAL"])
+    return {mode: FunctionRef(built.expression, None, built) for mode, built in called.items()}
+
+
 def _synthetic_sources(tree: ast.Module, names: Mapping[str, ast.AST]) -> tuple[str, ...]:
     """Serving input functions in the module (by the usual names or containing 'serving_input')."""
     found = [name for name in SERVING_FN_NAMES if name in names]
@@ -431,7 +463,19 @@ def package_layout(path: Path) -> tuple[str, tuple[str, ...]]:
     roots = [os.fspath(path.parent)]
     if os.fspath(directory) not in roots:
         roots.append(os.fspath(directory))
+    repository = repository_root(path)
+    if repository is not None and os.fspath(repository) not in roots:
+        roots.append(os.fspath(repository))
     return ".".join(parts), tuple(roots)
+
+
+def repository_root(path: Path) -> Path | None:
+    """The work tree holding ``path`` (the nearest directory with ``.git``), importable as the
+    repository's own scripts import from it."""
+    for directory in path.resolve().parents:
+        if (directory / ".git").exists():
+            return directory
+    return None
 
 
 def no_input_message(path: Path) -> str:
@@ -476,8 +520,65 @@ def _labels(options: ValidationOptions, config: _ValidateConfig) -> LabelSpec | 
         raise DiscoveryError(f"[tool.estimator-fix.validate] labels: {exc}") from None
 
 
-def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
-    """Decide what the workers run for ``path`` (whose content is ``source``).
+def _configured_python(config: _ValidateConfig, key: str) -> str | None:
+    """``python``/``python-tf1`` from the config; a relative path is relative to its file."""
+    value = _config_value(config, key)
+    if value and config.root is not None and os.sep in value and not os.path.isabs(value):
+        return os.fspath(config.root / str(value))
+    return str(value) if value else None
+
+
+def choose_interpreters(
+    tree: ast.Module,
+    path: Path,
+    roots: tuple[str, ...],
+    options: ValidationOptions,
+    config: _ValidateConfig,
+) -> Interpreters:
+    """The interpreter per TensorFlow generation the module needs (see ``interpreters``)."""
+    use = first_tf1_use(tree, path)
+    try:
+        return choose(
+            use.describe(path) if use else None,
+            options.python or _configured_python(config, "python"),
+            options.python_tf1 or _configured_python(config, "python-tf1"),
+            [Path(root) for root in roots],
+        )
+    except NoTf1Interpreter as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+
+
+def _callers(
+    path: Path,
+    module_name: str,
+    targets: list[Target],
+    inputs: Mapping[str, FunctionRef] | None,
+) -> tuple[Caller, ...]:
+    built = [b for t in targets for b in (t.built, t.params)]
+    built += [ref.built for ref in (inputs or {}).values()]
+    scopes = {b.scope[0] for b in built if b is not None and len(b.scope) == 1}
+    if not scopes:
+        return ()
+    package = module_name.rpartition(".")[0]
+    return tuple(sibling_callers(path.resolve(), package, scopes).values())
+
+
+def _flag_arguments(config: _ValidateConfig) -> tuple[str, ...]:
+    values = config.values.get("flags") or {}
+    arguments = []
+    for name, value in sorted(values.items()):
+        if isinstance(value, bool):
+            arguments.append(f"--{name}" if value else f"--no{name}")
+        else:
+            arguments.append(f"--{name}={value}")
+    return tuple(arguments)
+
+
+def plan(
+    path: Path, source: bytes, options: ValidationOptions, rewritten: bytes | None = None
+) -> Plan:
+    """Decide what the workers run for ``path`` (whose content is ``source``; ``rewritten``, the
+    rewrite, decides which model_fns to validate: those it changed).
 
     Options win over ``[tool.estimator-fix.validate]``; the model_fn and input functions not
     given either way are found in the source. Raises DiscoveryError with one line.
@@ -485,16 +586,24 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     tree = _parse(path, source)
     config = _validate_config(path)
     names = _top_level(tree)
-    model_fn = options.model_fn or _config_value(config, "model-fn") or _find_model_fn(tree, path)
-    function = _function_node(tree, model_fn)
+    chosen = options.model_fn or _config_value(config, "model-fn")
+    given = dict(config.values.get("model-fn-args") or {})
+    try:
+        targets = find_targets(
+            tree, _parse(path, rewritten) if rewritten else None, chosen, given
+        )
+    except TargetError as exc:
+        raise DiscoveryError(f"{path}: {exc}") from None
+    model_fn = targets[0].name if targets else chosen or _find_model_fn(tree, path)
+    function = targets[0].node if targets else _function_node(tree, model_fn)
     if function is None and model_fn.split(".")[0] not in names:
         raise DiscoveryError(f"{path}: no {model_fn!r} at module level (from --model-fn or config)")
-    given: FunctionRef | None = None
+    given_input: FunctionRef | None = None
     if options.input_fn:
-        given = _input_ref(options.input_fn, None)
+        given_input = _input_ref(options.input_fn, None)
     elif _config_value(config, "input-fn"):
-        given = _input_ref(config.values["input-fn"], config.root)
-    inputs = _find_inputs(names, given)
+        given_input = _input_ref(config.values["input-fn"], config.root)
+    inputs = _find_inputs(names, given_input) or _called_inputs(tree)
     serving = _synthetic_sources(tree, names)
     if inputs is None and not serving and not _has_feature_spec(tree):
         raise DiscoveryError(no_input_message(path))
@@ -503,9 +612,11 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
     module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
+    interpreters = choose_interpreters(tree, path, roots, options, config)
     return Plan(
         model_fn=model_fn,
-        tpu=function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"})),
+        tpu=(targets[0].tpu if targets else False)
+        or (function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"}))),
         inputs=inputs,
         serving_fns=serving,
         label_hint=label_hint(function) if function is not None else None,
@@ -513,7 +624,13 @@ def plan(path: Path, source: bytes, options: ValidationOptions) -> Plan:
         params_json=_params(options, config),
         steps=int(steps),
         timeout=float(timeout),
-        python=options.python or _config_value(config, "python"),
+        python=interpreters.primary,
         module_name=module_name,
         sys_path=roots,
+        python_fallback=interpreters.fallback,
+        interpreter_reason=interpreters.reason,
+        targets=tuple(targets),
+        callers=_callers(path, module_name, targets, inputs),
+        flags=_flag_arguments(config),
+        model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
     )

@@ -63,6 +63,7 @@ class ValidationOptions:
     rtol: float = 0.0
     unsafe_fixes: bool = False
     python: str | None = None
+    python_tf1: str | None = None
     timeout: float | None = None
     seed: int = DEFAULT_SEED
     batch_size: int = DEFAULT_BATCH_SIZE

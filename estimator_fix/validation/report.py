@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from estimator_fix.validation.verdicts import headline
+
 Verdict = Literal["equivalent", "fixed", "mismatch", "error"]
 
 #: How verdicts combine: a proven mismatch outweighs a check that could not run.
@@ -52,7 +54,8 @@ class ValidationReport:
 
     ``message`` is one line: the first mismatch or error, or a summary. ``synthetic_inputs`` is
     True when the file had no input function and random inputs were built for it. ``timings``
-    holds, per version, the seconds each stage took in its worker.
+    holds, per version, the seconds each stage took in its worker; ``tensorflow`` the version of
+    TensorFlow that ran them ('' when none did).
     """
 
     original: str
@@ -66,6 +69,7 @@ class ValidationReport:
     model_fn: str = ""
     steps: int = 0
     timings: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    tensorflow: str = ""
 
     @property
     def return_code(self) -> int:
@@ -74,8 +78,8 @@ class ValidationReport:
 
     @property
     def headline(self) -> str:
-        """The verdict as shown in summaries, e.g. ``equivalent (synthetic inputs)``."""
-        return f"{self.verdict} (synthetic inputs)" if self.synthetic_inputs else self.verdict
+        """The verdict as summaries show it, e.g. ``equivalent under TensorFlow 2.15.1``."""
+        return headline(self.verdict, self.synthetic_inputs, self.tensorflow)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -83,6 +87,7 @@ class ValidationReport:
             "rewritten": self.rewritten,
             "verdict": self.verdict,
             "message": self.message,
+            "tensorflow": self.tensorflow,
             "model_fn": self.model_fn,
             "steps": self.steps,
             "synthetic_inputs": self.synthetic_inputs,

@@ -74,13 +74,14 @@ class Stage:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Everything one version's worker reported."""
+    """Everything one version's worker reported (``tensorflow``: the version that ran it)."""
 
     setup_error: str = ""
     stages: Mapping[str, Stage] = field(default_factory=dict)
     label_dependence: tuple[str, float | None] | None = None
     synthetic: bool = False
     notes: tuple[str, ...] = ()
+    tensorflow: str = ""
 
     def stage(self, name: str) -> Stage | None:
         return self.stages.get(name)
@@ -141,6 +142,7 @@ def load_results(directory: Path) -> RunResult:
         ),
         synthetic=bool(raw.get("synthetic")),
         notes=tuple(str(note) for note in raw.get("notes") or ()),
+        tensorflow=str(raw.get("tensorflow") or ""),
     )
 
 

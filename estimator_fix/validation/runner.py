@@ -1,4 +1,4 @@
-"""Worker processes: start them, talk the line protocol (see ``worker.py``), time out, kill.
+"""Worker processes: start them, talk the line protocol (see ``worker/``), time out, kill.
 
 On Linux a fork server per interpreter imports TensorFlow once and forks a fresh single-threaded
 process per version run (TensorFlow's import is most of a small validation's cost); elsewhere, or
@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-WORKER = Path(__file__).with_name("worker.py")
+#: The worker package; run as a directory (``python WORKER SPEC``), it needs no estimator-fix.
+WORKER = Path(__file__).with_name("worker")
 
 #: The environment that makes runs reproducible and quiet: CPU only, one thread, fixed hashing.
 WORKER_ENV = {
@@ -109,7 +110,6 @@ class ForkServer:
         self._exits: dict[int, int] = {}
         self.failure = ""
         self.dead = False
-        self.ready = False
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             self.process = subprocess.Popen(
@@ -133,9 +133,7 @@ class ForkServer:
                 continue
             with self._condition:
                 kind = event.get("event")
-                if kind == "ready":
-                    self.ready = True
-                elif kind == "failed":
+                if kind == "failed":
                     self.failure = str(event.get("error"))
                 elif kind == "forked":
                     self._forked[int(event["id"])] = int(event["pid"])

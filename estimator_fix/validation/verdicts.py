@@ -14,6 +14,8 @@ ORDER: tuple[str, ...] = get_args(Verdict)
 ACCEPTED: frozenset[str] = frozenset({"equivalent", "fixed"})
 
 
-def headline(verdict: Verdict, synthetic_inputs: bool) -> str:
-    """The verdict as summaries show it, e.g. ``equivalent (synthetic inputs)``."""
-    return f"{verdict} (synthetic inputs)" if synthetic_inputs else verdict
+def headline(verdict: str, synthetic_inputs: bool, tensorflow: str = "") -> str:
+    """The verdict as summaries show it, naming the TensorFlow that ran it where one did, e.g.
+    ``equivalent under TensorFlow 1.15.5 (synthetic inputs)``."""
+    text = f"{verdict} under TensorFlow {tensorflow}" if tensorflow else verdict
+    return f"{text} (synthetic inputs)" if synthetic_inputs else text

@@ -1,0 +1,502 @@
+"""Which model_fns to run, and how the worker gets each one, found statically (``ast``).
+
+Every model_fn shape ``check`` recognises can be run: a module-level function (by name); a
+closure returned by a builder, a function nested in ``main()``, a method, a ``functools.partial``
+(each through the file's own ``Estimator(model_fn=...)`` call: the worker evaluates that
+expression as the body of the function holding the call would, see ``worker/scopes.py``); and,
+without such a call, a nested function lifted out of its enclosing function or a method of an
+instance built as the file builds one. The model_fns validated are those the rewrite changed.
+The same call gives ``params`` (its ``params=``) and input functions (``.train(input_fn=...)``,
+``TrainSpec(input_fn=...)`` in the same file).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SPEC_SUFFIX = "EstimatorSpec"
+_PARTIALS = frozenset({"partial"})
+#: Estimator methods and specs whose ``input_fn`` serves each mode.
+_INPUT_CALLS = {
+    "train": ("TRAIN",),
+    "TrainSpec": ("TRAIN",),
+    "evaluate": ("EVAL",),
+    "EvalSpec": ("EVAL",),
+    "predict": ("PREDICT",),
+}
+
+
+class TargetError(Exception):
+    """A model_fn that cannot be run as the file stands; ``str()`` says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """``expression`` as the body of the function at ``scope`` computes it (() = module level)."""
+
+    expression: str
+    scope: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"expression": self.expression, "scope": list(self.scope)}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One model_fn to validate: its definition path and how the worker builds it (None: the
+    module-level function ``path[0]``), with what its Estimator call gives."""
+
+    path: tuple[str, ...]
+    built: Built | None
+    node: ast.FunctionDef | ast.AsyncFunctionDef = field(compare=False, repr=False)
+    params: Built | None = None
+    tpu: bool = False
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """An Estimator call: its model_fn expression, params, where it is, whether it is a TPU one."""
+
+    model_fn: ast.expr
+    params: ast.expr | None
+    scope: tuple[str, ...]
+    tpu: bool
+
+
+def _definitions(
+    body: list[ast.stmt], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Definition]]:
+    for statement in _block_statements(body):
+        if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+            inner = (*path, statement.name)
+            yield inner, statement
+            yield from _definitions(statement.body, inner)
+
+
+def _block_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """``body`` with the statements of its if/try/with/for blocks, not of nested definitions."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for name in ("body", "orelse", "finalbody"):
+                yield from _block_statements(getattr(statement, name, []))
+        if isinstance(statement, ast.Try):
+            for handler in statement.handlers:
+                yield from _block_statements(handler.body)
+
+
+def _call_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = function.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of ``function``'s body, not descending into nested definitions."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _returns_spec(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    specs: set[str] = set()
+    returned: list[ast.expr] = []
+    for node in _own_nodes(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            returned.append(node.value)
+        elif isinstance(node, ast.Assign) and _call_name(node.value).endswith(_SPEC_SUFFIX):
+            specs.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return any(
+        _call_name(value).endswith(_SPEC_SUFFIX)
+        or (isinstance(value, ast.Name) and value.id in specs)
+        for value in returned
+    )
+
+
+def _calls(tree: ast.Module) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
+    """Every call with the path of the innermost function holding it (() at module level)."""
+    stack: list[tuple[ast.AST, tuple[str, ...]]] = [(tree, ())]
+    while stack:
+        node, scope = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, scope
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+                inner = (*scope, node.name)
+            stack.append((child, inner))
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _estimator_calls(tree: ast.Module) -> list[_Call]:
+    found = []
+    for call, scope in _calls(tree):
+        name = _call_name(call)
+        model_fn = _keyword(call, "model_fn")
+        if model_fn is None and name.endswith("Estimator") and call.args:
+            model_fn = call.args[0]
+        if model_fn is None:
+            continue
+        params = _keyword(call, "params")
+        found.append(_Call(model_fn, params, scope, "TPU" in name))
+    return found
+
+
+class _Resolver:
+    """Which definition an expression at a call site names (statically, by bindings)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.definitions = dict(_definitions(tree.body))
+
+    def _body(self, scope: tuple[str, ...]) -> list[ast.stmt]:
+        node = self.definitions.get(scope) if scope else self.tree
+        return list(getattr(node, "body", []))
+
+    def _binding(self, name: str, scope: tuple[str, ...]) -> tuple[ast.AST, tuple[str, ...]] | None:
+        """The statement binding ``name`` seen from ``scope`` (innermost first), and its scope."""
+        for depth in range(len(scope), -1, -1):
+            here = scope[:depth]
+            for statement in _block_statements(self._body(here)):
+                if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)) and statement.name == name:
+                    return statement, here
+                if isinstance(statement, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in statement.targets
+                ):
+                    return statement.value, here
+        return None
+
+    def resolve(self, node: ast.AST, scope: tuple[str, ...], depth: int = 0) -> tuple[str, ...]:
+        """The definition path ``node`` (an expression in ``scope``) leads to, or ()."""
+        if depth > 8:
+            return ()
+        if isinstance(node, ast.Name):
+            bound = self._binding(node.id, scope)
+            if bound is None:
+                return ()
+            target, where = bound
+            if isinstance(target, (*_FUNCTIONS, ast.ClassDef)):
+                return (*where, target.name)
+            return self.resolve(target, where, depth + 1)
+        if isinstance(node, ast.Call):
+            if _call_name(node) in _PARTIALS and node.args:
+                return self.resolve(node.args[0], scope, depth + 1)
+            builder = self.resolve(node.func, scope, depth + 1)
+            function = self.definitions.get(builder)
+            if isinstance(function, _FUNCTIONS):
+                for inner in _own_nodes(function):
+                    if isinstance(inner, ast.Return) and inner.value is not None:
+                        found = self.resolve(inner.value, builder, depth + 1)
+                        if found:
+                            return found
+            return ()
+        if isinstance(node, ast.Attribute):
+            owner = self._class_of(node.value, scope)
+            return (*owner, node.attr) if owner else ()
+        return ()
+
+    def _class_of(self, node: ast.expr, scope: tuple[str, ...]) -> tuple[str, ...]:
+        """The class an expression is an instance of (``self`` in a method, ``C(...)``), or ()."""
+        if isinstance(node, ast.Name) and node.id == "self":
+            for depth in range(len(scope), 0, -1):
+                if isinstance(self.definitions.get(scope[: depth - 1]), ast.ClassDef):
+                    return scope[: depth - 1]
+            return ()
+        if isinstance(node, ast.Name):
+            bound = self._binding(node.id, scope)
+            if bound is not None and isinstance(bound[0], ast.Call):
+                return self._class_of(bound[0], bound[1])
+            return ()
+        if isinstance(node, ast.Call):
+            found = self.resolve(node.func, scope)
+            return found if isinstance(self.definitions.get(found), ast.ClassDef) else ()
+        return ()
+
+
+def model_fn_paths(tree: ast.Module) -> dict[tuple[str, ...], Function]:
+    """Every model_fn by definition path: a function with a ``mode`` parameter that returns an
+    EstimatorSpec or TPUEstimatorSpec, or is passed as ``model_fn=``."""
+    resolver = _Resolver(tree)
+    passed = {resolver.resolve(c.model_fn, c.scope) for c in _estimator_calls(tree)}
+    return {
+        path: node
+        for path, node in resolver.definitions.items()
+        if isinstance(node, _FUNCTIONS)
+        and "mode" in _parameter_names(node)
+        and (_returns_spec(node) or path in passed)
+    }
+
+
+def changed_paths(original: ast.Module, rewritten: ast.Module) -> set[tuple[str, ...]]:
+    """The definition paths whose code differs between the two versions."""
+    before = {p: ast.dump(n) for p, n in _definitions(original.body)}
+    after = {p: ast.dump(n) for p, n in _definitions(rewritten.body)}
+    return {p for p in before if after.get(p) != before[p]}
+
+
+def _source(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+def _instance(
+    resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]
+) -> Built | None:
+    """How the file builds an instance of the class ``owner`` (its own ``C(...)`` call, else
+    ``C()`` when that needs no arguments)."""
+    for call, scope in _calls(tree):
+        if resolver.resolve(call.func, scope) == owner and owner[-1] not in scope:
+            return Built(_source(call), scope)
+    init = next(
+        (
+            s
+            for s in resolver.definitions[owner].body
+            if isinstance(s, _FUNCTIONS) and s.name == "__init__"
+        ),
+        None,
+    )
+    if init is None or len(required_arguments(init)) <= 1:
+        return Built(f"{owner[-1]}()", owner[:-1])
+    return None
+
+
+def required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The parameters a call must give (no default)."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    required = positional[: len(positional) - len(args.defaults)]
+    keyword = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    return [a.arg for a in (*required, *keyword)]
+
+
+def _at_call(
+    resolver: _Resolver, tree: ast.Module, call: _Call
+) -> Built | None:
+    """The call's model_fn expression, with ``self.`` replaced by the instance the file builds."""
+    return _expression(resolver, tree, call.model_fn, call.scope)
+
+
+def _expression(
+    resolver: _Resolver, tree: ast.Module, node: ast.expr, scope: tuple[str, ...]
+) -> Built | None:
+    """``node`` in ``scope``; ``self.NAME`` becomes NAME of the instance the file builds."""
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
+        owner = resolver._class_of(node.value, scope)
+        instance = _instance(resolver, tree, owner) if owner else None
+        if instance is None:
+            return None
+        return Built(f"({instance.expression}).{node.attr}", instance.scope)
+    return Built(_source(node), scope)
+
+
+def _lifted(
+    resolver: _Resolver,
+    tree: ast.Module,
+    path: tuple[str, ...],
+    given: Mapping[str, object],
+) -> Built:
+    """A model_fn no Estimator call names: lifted out of its enclosing function, or taken from
+    an instance of its class. Raises TargetError when the file gives what it needs nowhere."""
+    parent = resolver.definitions.get(path[:-1])
+    if isinstance(parent, ast.ClassDef):
+        method = resolver.definitions[path]
+        if any(_call_name(d) == "staticmethod" for d in method.decorator_list):
+            return Built(".".join(path), ())
+        instance = _instance(resolver, tree, path[:-1])
+        if instance is None:
+            raise TargetError(
+                f"model_fn {'.'.join(path)} is a method of {path[-2]}, which the file never "
+                "builds with arguments it gives (and whose __init__ needs some)"
+            )
+        return Built(f"({instance.expression}).{path[-1]}", instance.scope)
+    if isinstance(parent, _FUNCTIONS):
+        function = resolver.definitions[path]
+        loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+        missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
+        if missing:
+            raise TargetError(
+                f"model_fn {'.'.join(path)} uses {', '.join(missing)}, parameter(s) of "
+                f"{path[-2]}() that no call in the file gives; give them as model-fn-args in "
+                "[tool.estimator-fix.validate]"
+            )
+    return Built(path[-1], path[:-1])
+
+
+def _assigned(resolver: _Resolver, tree: ast.Module, path: tuple[str, ...]) -> Built | None:
+    """A name the file binds to the model_fn (``model_fn = make_model_fn(0.01)``), as built
+    where that assignment is."""
+    for scope, definition in [((), tree), *resolver.definitions.items()]:
+        if not isinstance(definition, (ast.Module, *_FUNCTIONS)):
+            continue
+        for statement in _block_statements(definition.body):
+            if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+                continue
+            name = statement.targets[0]
+            if isinstance(name, ast.Name) and resolver.resolve(statement.value, scope) == path:
+                return Built(name.id, scope)
+    return None
+
+
+def find_targets(
+    tree: ast.Module,
+    rewritten: ast.Module | None,
+    chosen: str | None,
+    given: Mapping[str, object],
+) -> list[Target]:
+    """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
+    the ones the rewrite changed (all, without a rewrite or when it changed none). Raises
+    TargetError."""
+    resolver = _Resolver(tree)
+    model_fns = model_fn_paths(tree)
+    if chosen:
+        path = tuple(chosen.split("."))
+        if path not in model_fns:
+            return []  # a name the caller resolves at module level (an assignment, an import)
+        paths = [path]
+    else:
+        changed = changed_paths(tree, rewritten) if rewritten is not None else set(model_fns)
+        # Two identical versions (validate FILE FILE): every model_fn is compared.
+        paths = [p for p in model_fns if p in changed] or list(model_fns)
+    calls = _estimator_calls(tree)
+    targets = []
+    for path in paths:
+        node = model_fns[path]
+        call = next((c for c in calls if resolver.resolve(c.model_fn, c.scope) == path), None)
+        built: Built | None = None
+        if call is not None and not (len(path) == 1 and _is_name(call.model_fn, path[0])):
+            built = _at_call(resolver, tree, call)
+        if built is None and len(path) > 1:
+            built = _assigned(resolver, tree, path)
+        if built is None and len(path) > 1:
+            built = _lifted(resolver, tree, path, given)
+        params = Built(_source(call.params), call.scope) if call and call.params else None
+        tpu = (call is not None and call.tpu) or "TPUEstimatorSpec" in ast.dump(node)
+        targets.append(Target(path, built, node, params, tpu))
+    return targets
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A call of ``function`` (of the validated module) in another module of its directory: the
+    caller's file and dotted name, the function holding the call, the call's arguments."""
+
+    function: str
+    file: str
+    module_name: str
+    scope: tuple[str, ...]
+    args: tuple[str, ...]
+    keywords: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "module_name": self.module_name,
+            "scope": list(self.scope),
+            "args": list(self.args),
+            "keywords": dict(self.keywords),
+        }
+
+
+def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
+    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == stem:
+                    names.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[-1] == stem and (alias.asname or "." not in alias.name):
+                    names.add(alias.asname or alias.name)
+    return names
+
+
+def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, Caller]:
+    """Per function of the module at ``path``, the first call of it in another module of its
+    directory (``model.train_and_evaluate(output_dir, hparams)`` in ``task.py``)."""
+    found: dict[str, Caller] = {}
+    for file in sorted(path.parent.glob("*.py")):
+        if file == path or len(found) == len(functions):
+            continue
+        try:
+            tree = ast.parse(file.read_bytes(), filename=str(file))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        aliases = _aliases_of(tree, path.stem)
+        for call, scope in _calls(tree):
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                continue
+            if func.value.id not in aliases or func.attr not in functions or func.attr in found:
+                continue
+            found[func.attr] = Caller(
+                func.attr,
+                str(file),
+                f"{package}.{file.stem}" if package else file.stem,
+                scope,
+                tuple(_source(a) for a in call.args if not isinstance(a, ast.Starred)),
+                tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
+            )
+    return found
+
+
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _on_estimator(resolver: _Resolver, call: ast.Call, scope: tuple[str, ...]) -> bool:
+    """A ``TrainSpec``/``EvalSpec``, or a method called on a name bound to ``...Estimator(...)``."""
+    func = call.func
+    if _call_name(call) in ("TrainSpec", "EvalSpec"):
+        return True
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return False
+    bound = resolver._binding(func.value.id, scope)
+    return bound is not None and _call_name(bound[0]).endswith("Estimator")  # type: ignore[arg-type]
+
+
+def call_site_inputs(tree: ast.Module) -> dict[str, Built]:
+    """Per mode, the input function the file passes to ``train``/``evaluate``/``predict`` or to a
+    ``TrainSpec``/``EvalSpec`` (an expression, evaluated where the call is)."""
+    resolver = _Resolver(tree)
+    found: dict[str, Built] = {}
+    in_order = sorted(_calls(tree), key=lambda item: (item[0].lineno, item[0].col_offset))
+    for call, scope in in_order:
+        modes = _INPUT_CALLS.get(_call_name(call), ())
+        value = _keyword(call, "input_fn")
+        if value is None and modes and call.args and _on_estimator(resolver, call, scope):
+            value = call.args[0]
+        built = _expression(resolver, tree, value, scope) if value is not None else None
+        if built is None:
+            continue
+        for mode in modes:
+            found.setdefault(mode, built)
+    return found

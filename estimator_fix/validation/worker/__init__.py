@@ -1,0 +1,18 @@
+"""Runs one version of a model_fn module in TensorFlow and records what it computes.
+
+Run as ``python WORKER_DIR SPEC.json`` (this package's directory; ``__main__.py`` loads it under a
+private name) or ``python -m estimator_fix.validation.worker SPEC.json``. The package imports only
+the standard library, NumPy and TensorFlow, so any interpreter that has TensorFlow can run it
+(``--python``) without estimator-fix installed.
+
+Protocol: the process's original stdout is reserved for one JSON object per line (user code's
+prints go to stderr). The worker trains from scratch, writes its TRAIN results, then sends
+``{"event": "trained", "checkpoint": PATH|null}``; it reads one line from stdin,
+``{"checkpoint": PATH|null}``, the checkpoint EVAL and PREDICT must restore (the original's), runs
+them, writes ``results.json`` + ``arrays.bin`` into the spec's ``out_dir`` and sends
+``{"event": "done"}``.
+
+Modules: ``messaging`` (the protocol stream and the results files), ``loading`` (TensorFlow and
+the user's module), ``program`` (the three modes under an Estimator), ``synthetic`` (inputs for a
+module without an input function), ``server`` (the fork server).
+"""

@@ -1,0 +1,153 @@
+"""Loading TensorFlow (configured for reproducible runs) and the user's module and functions."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import warnings
+from typing import Any, Dict, List, Tuple
+
+from .scopes import run_definitions
+
+
+def import_tensorflow() -> Any:
+    """TensorFlow (1.15 or 2.x), configured for reproducible single-threaded CPU runs."""
+    warnings.simplefilter("ignore")
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    config = tf.config
+    hide = getattr(config, "set_visible_devices", None) or config.experimental.set_visible_devices
+    with contextlib.suppress(RuntimeError, ValueError):
+        hide([], "GPU")
+    # TensorFlow 1.15 has no switch: the worker's environment sets TF_DETERMINISTIC_OPS.
+    determinism = getattr(config.experimental, "enable_op_determinism", None)
+    if determinism is not None:
+        determinism()
+    config.threading.set_inter_op_parallelism_threads(1)
+    config.threading.set_intra_op_parallelism_threads(1)
+    if getattr(tf, "estimator", None) is None:
+        raise RuntimeError(
+            f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "
+            'use an interpreter with tensorflow<2.16: pip install "estimator-fix[validate]"'
+        )
+    # Resolve the lazily loaded modules model_fns use (Keras-style layers, TPU, feature columns
+    # and, in TensorFlow 1.x, contrib) now: in the fork server that is done once instead of in
+    # every worker. Importing starts no threads, so forking stays safe.
+    lazy = ["compat.v1.layers", "keras.layers", "compat.v1.estimator.tpu", "feature_column"]
+    if tf.__version__.startswith("1."):
+        lazy.append("contrib")
+    for name in lazy:
+        with contextlib.suppress(AttributeError, ImportError):
+            dir(resolve(tf, name))
+    return tf
+
+
+def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
+    """Run the version's source as a module presented at ``as_file``, as its repository would
+    import it (package-aware, its directories importable), without its top-level work (see
+    ``scopes.run_definitions``); then parse its absl / tf.app FLAGS. Returns the module, its
+    syntax tree and notes."""
+    import types
+
+    for entry in reversed(spec["sys_path"]):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    name = spec["module_name"]
+    taken = name in sys.modules or name in getattr(sys, "stdlib_module_names", ())
+    if "." not in name and taken:
+        name = "estimator_fix_validated_module"  # never shadow an imported or stdlib module
+    module = types.ModuleType(name)
+    module.__file__ = spec["as_file"]
+    module.__package__ = name.rpartition(".")[0]
+    sys.modules[name] = module
+    sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
+    _optional_arguments()
+    with open(spec["source"], "rb") as handle:
+        tree = ast.parse(handle.read(), spec["as_file"])
+    notes = run_definitions(tree, spec["as_file"], module.__dict__)
+    notes += parse_flags(spec.get("flags") or [])
+    return module, tree, notes
+
+
+def _optional_arguments() -> None:
+    """argparse without required arguments: parsed from an empty command line, they are None (as
+    absl flags marked required are), so a script's parser still gives its defaults."""
+    import argparse
+
+    if getattr(argparse.ArgumentParser, "_estimator_fix_relaxed", False):
+        return
+    parse = argparse.ArgumentParser.parse_known_args
+
+    def parse_known_args(self: Any, args: Any = None, namespace: Any = None) -> Any:
+        for action in self._actions:
+            action.required = False
+        return parse(self, args, namespace)
+
+    argparse.ArgumentParser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+    argparse.ArgumentParser._estimator_fix_relaxed = True  # type: ignore[attr-defined]
+
+
+def parse_flags(arguments: List[str]) -> List[str]:
+    """Parse absl FLAGS (also behind ``tf.app.flags``/``tf.flags``) at their defaults, with the
+    configured ``--name=value`` overrides; required flags left unset are noted, not fatal."""
+    absl_flags = sys.modules.get("absl.flags")
+    if absl_flags is None or absl_flags.FLAGS.is_parsed():
+        return []
+    flags = absl_flags.FLAGS
+    notes = []
+    given = {argument.lstrip("-").split("=")[0] for argument in arguments}
+    if "use_tpu" in flags and not {"use_tpu", "nouse_tpu"} & given:
+        arguments = list(arguments) + ["--nouse_tpu"]  # on CPU, as TPUEstimator(use_tpu=False)
+        notes.append("FLAGS.use_tpu set to False: the model runs on CPU")
+    try:
+        flags(["estimator-fix"] + list(arguments), known_only=True)
+    except absl_flags.Error as exc:
+        flags.mark_as_parsed()
+        notes.append("FLAGS at their defaults; " + str(exc).splitlines()[0])
+    return notes
+
+
+def resolve(module: Any, dotted: str) -> Any:
+    value = module
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def load_function(module: Any, ref: Dict[str, Any]) -> Any:
+    """A function named in the module itself, or ``MODULE:FN`` (a dotted module or a .py path)."""
+    source = ref.get("module")
+    if not source:
+        return resolve(module, ref["name"])
+    if source.endswith(".py") or os.sep in source:
+        path = os.path.abspath(source)
+        name = "estimator_fix_input_" + os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {source}")
+        other = importlib.util.module_from_spec(spec)
+        sys.modules[name] = other
+        spec.loader.exec_module(other)
+    else:
+        other = importlib.import_module(source)
+    return resolve(other, ref["name"])
+
+
+def parameter_names(fn: Any) -> List[str] | None:
+    """The names ``fn`` accepts, or None when it takes ``**kwargs``."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for parameter in signature.parameters.values():
+        if parameter.kind == parameter.VAR_KEYWORD:
+            return None
+        names.append(parameter.name)
+    return names

@@ -1,0 +1,98 @@
+"""The worker's protocol stream and the results files it writes (results.json + arrays.bin)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Dict
+
+_MAX_ERROR = 400
+
+
+def last_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (a TensorFlow error's first meaningful line of message)."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    if head.endswith(":") and len(lines) > 1:
+        head = f"{head} {lines[1]}"
+    return head if len(head) <= _MAX_ERROR else head[: _MAX_ERROR - 1] + "…"
+
+
+class Channel:
+    """The protocol stream: the real stdout, kept apart from whatever user code prints."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        self._out = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
+
+    def send(self, message: Dict[str, Any]) -> None:
+        self._out.write(json.dumps(message) + "\n")
+        self._out.flush()
+
+    def receive(self) -> Dict[str, Any]:
+        line = sys.stdin.readline()
+        return json.loads(line) if line.strip() else {}
+
+
+class Output:
+    """Collects stages and arrays, and writes them as results.json + arrays.bin."""
+
+    def __init__(self, directory: str, np: Any) -> None:
+        self.directory = directory
+        self.np = np
+        self.blob = bytearray()
+        self.mark = time.monotonic()
+        self.data: Dict[str, Any] = {
+            "setup_error": "",
+            "stages": {},
+            "notes": [],
+            "synthetic": False,
+        }
+
+    def store(self, value: Any) -> Dict[str, Any]:
+        np = self.np
+        array = np.asarray(value)
+        if array.dtype == bool:
+            array = array.astype(np.uint8)
+        elif array.dtype.name == "bfloat16" or (
+            array.dtype.kind == "f" and array.dtype.itemsize < 4
+        ):
+            array = array.astype(np.float32)
+        elif array.dtype.kind == "c":
+            array = np.stack([array.real, array.imag], axis=-1)
+        elif array.dtype.kind in "OUS":
+            items = [x if isinstance(x, bytes) else str(x).encode("utf-8") for x in array.ravel()]
+            array = np.asarray(items, dtype=bytes).reshape(array.shape)
+        if array.dtype.kind in "iuf":
+            array = array.astype(array.dtype.newbyteorder("<"))
+        data = np.ascontiguousarray(array).tobytes()
+        entry = {
+            "dtype": array.dtype.name,
+            "shape": [int(d) for d in array.shape],
+            "offset": len(self.blob),
+            "nbytes": len(data),
+        }
+        self.blob.extend(data)
+        return entry
+
+    def stage(self, name: str, ok: bool, error: str = "", **fields: Any) -> None:
+        """Record one stage; its ``seconds`` run from the previous stage (or the start)."""
+        now = time.monotonic()
+        self.data["stages"][name] = dict(ok=ok, error=error, seconds=now - self.mark, **fields)
+        self.mark = now
+
+    def note(self, text: str) -> None:
+        self.data["notes"].append(text)
+
+    def write(self) -> None:
+        os.makedirs(self.directory, exist_ok=True)
+        with open(os.path.join(self.directory, "arrays.bin"), "wb") as handle:
+            handle.write(bytes(self.blob))
+        with open(os.path.join(self.directory, "results.json"), "w", encoding="utf-8") as handle:
+            json.dump(self.data, handle)

@@ -1,0 +1,418 @@
+"""One version of the module under an Estimator: TRAIN, then EVAL and PREDICT from a checkpoint."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import random
+import sys
+from typing import Any, Callable, Dict, List
+
+from .loading import import_tensorflow, load_function, load_module, parameter_names, resolve
+from .messaging import Channel, Output, last_line
+from .scopes import ScopeError, evaluate
+from .synthetic import Synthetic
+
+TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
+
+
+class Program:
+    """One version of the module, ready to run under an Estimator in each mode."""
+
+    def __init__(
+        self, tf: Any, np: Any, module: Any, tree: Any, spec: Dict[str, Any], out: Output
+    ) -> None:
+        self.tf, self.np, self.module, self.spec, self.out = tf, np, module, spec, out
+        self.tree = tree
+        self.seed = int(spec["seed"])
+        self.steps = int(spec["steps"])
+        self.batch_size = int(spec["batch_size"])
+        # What the file builds (its data included, often drawn from NumPy's random state) must
+        # be the same in both versions' processes.
+        self.seed_everything()
+        self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
+        self.accepted = parameter_names(self.model_fn)
+        self.params = self._params()
+        self.tpu = bool(spec.get("tpu"))
+        self.placeholder: int | None = None
+        self.label_spec: Any = None
+        self.spec_loss: Any = None
+        self.Recorder = recorder_class(tf, np)
+        self.last_recorder = self.Recorder(self)
+        self.inputs = self._inputs()
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def built(self, where: Dict[str, Any] | None) -> Any:
+        """What ``where`` (an expression and the function whose body computes it) evaluates to,
+        in this version of the module; None when ``where`` is None."""
+        if not where:
+            return None
+        return evaluate(
+            self.module,
+            self.tree,
+            self.spec["as_file"],
+            where["expression"],
+            where.get("scope") or [],
+            self.spec.get("model_fn_args"),
+            self.spec.get("callers"),
+        )
+
+    def _params(self) -> Dict[str, Any] | None:
+        if self.spec.get("params") is not None:
+            return dict(self.spec["params"])
+        at_call = self.spec.get("params_at_call")
+        if at_call:
+            try:
+                value = self.built(at_call)
+            except ScopeError as exc:
+                self.out.note(f"params of the Estimator call not used: {exc}")
+            else:
+                if isinstance(value, dict):
+                    self.out.note(f"params from the file's Estimator call: {at_call['expression']}")
+                    return dict(value)
+        value = getattr(self.module, "PARAMS", None)
+        if isinstance(value, dict):
+            return dict(value)
+        return None
+
+    def _input(self, ref: Dict[str, Any]) -> Any:
+        return self.built(ref) if ref.get("expression") else load_function(self.module, ref)
+
+    def _inputs(self) -> Dict[str, Callable[..., Any]]:
+        refs = self.spec.get("inputs") or {}
+        if any(refs.values()):
+            try:
+                return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+            except ScopeError as exc:  # the file's own input functions need what is not here
+                instead = self._synthetic_instead(f"could not be built ({exc})")
+                if instead is None:
+                    raise exc from None
+                return instead
+        synthetic = Synthetic(self)
+        self.out.data["synthetic"] = True
+        return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _synthetic_instead(self, why: str) -> Dict[str, Callable[..., Any]] | None:
+        """Synthetic inputs in place of the file's own, which ``why``; None when there are none."""
+        try:
+            synthetic = Synthetic(self)
+        except LookupError:
+            return None
+        self.out.note(f"synthetic inputs: the file's own input functions {why}")
+        self.out.data["synthetic"] = True
+        return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _input_failure(self, exc: BaseException) -> bool:
+        """Whether ``exc`` came from the file's own input pipeline (an input function's code, or
+        reading its dataset), not from the model_fn."""
+        if self.out.data.get("synthetic") or not any((self.spec.get("inputs") or {}).values()):
+            return False
+        op = getattr(exc, "op", None)
+        if op is not None and str(getattr(op, "type", "")).startswith("IteratorGetNext"):
+            return True
+        codes = {getattr(inspect.unwrap(fn), "__code__", None) for fn in self.inputs.values()}
+        frame = exc.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code in codes:
+                return True
+            frame = frame.tb_next
+        return False
+
+    def seed_everything(self) -> None:
+        random.seed(self.seed)
+        self.np.random.seed(self.seed)
+        set_seed = getattr(self.tf.random, "set_seed", None)  # TensorFlow 1.15: set_random_seed
+        (set_seed or self.tf.compat.v1.set_random_seed)(self.seed)
+
+    def estimator(self, model_dir: str) -> Any:
+        tf = self.tf
+        session_config = tf.compat.v1.ConfigProto(
+            intra_op_parallelism_threads=1,
+            inter_op_parallelism_threads=1,
+            device_count={"GPU": 0},
+        )
+        settings = dict(
+            model_dir=model_dir,
+            tf_random_seed=self.seed,
+            session_config=session_config,
+            save_summary_steps=None,
+            log_step_count_steps=None,
+            keep_checkpoint_max=1,
+        )
+        if not self.tpu:
+            return tf.estimator.Estimator(
+                self.wrapped_model_fn, config=tf.estimator.RunConfig(**settings), params=self.params
+            )
+        tpu = tf.compat.v1.estimator.tpu
+        params = dict(self.params or {})
+        batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
+        config = tpu.RunConfig(tpu_config=tpu.TPUConfig(iterations_per_loop=1), **settings)
+        return tpu.TPUEstimator(
+            model_fn=self.wrapped_model_fn,
+            config=config,
+            params=params,
+            use_tpu=False,
+            train_batch_size=batch,
+            eval_batch_size=batch,
+            predict_batch_size=batch,
+        )
+
+    # -- the model_fn, as each mode calls it ---------------------------------------------------
+
+    def call_model_fn(self, features: Any, labels: Any, mode: Any, params: Any, config: Any) -> Any:
+        """Call the user's model_fn with the arguments it declares (Estimator's convention)."""
+        given = {"labels": labels, "mode": mode, "params": params, "config": config}
+        accepted = self.accepted or []
+        for spelling in ("targets", "target"):  # the tf.contrib.learn spellings
+            if spelling in accepted and "labels" not in accepted:
+                given[spelling] = given.pop("labels")
+                break
+        if self.accepted is None:
+            return self.model_fn(features=features, **given)
+        kwargs = {name: value for name, value in given.items() if name in self.accepted}
+        if "features" in self.accepted:
+            return self.model_fn(features=features, **kwargs)
+        return self.model_fn(features, **kwargs)
+
+    def wrapped_model_fn(
+        self, features: Any, labels: Any, mode: Any, params: Any, config: Any
+    ) -> Any:
+        tf = self.tf
+        if mode == tf.estimator.ModeKeys.TRAIN and labels is not None:
+            self.label_spec = tf.nest.map_structure(
+                lambda t: LabelLeaf(
+                    t.dtype, t.shape.as_list() if t.shape.rank is not None else [None]
+                ),
+                labels,
+            )
+        if mode == tf.estimator.ModeKeys.PREDICT and self.placeholder is not None:
+            labels = placeholder_labels(tf, features, self.label_spec, self.placeholder)
+        result = self.call_model_fn(features, labels, mode, params, config)
+        self.spec_loss = getattr(result, "loss", None)
+        return result
+
+    # -- the three modes -----------------------------------------------------------------------
+
+    def model_dir(self, name: str) -> str:
+        return os.path.join(self.spec["out_dir"], "model", name)
+
+    def train(self, attempt: str = "train") -> str | None:
+        tf = self.tf
+        recorder = self.Recorder(self, record_loss=True)
+        directory = self.model_dir(attempt)
+        try:
+            estimator = self.estimator(directory)
+            self.seed_everything()
+            estimator.train(self.inputs[TRAIN], steps=self.steps, hooks=[recorder])
+            latest = tf.train.latest_checkpoint(directory)
+            if latest is None:
+                raise RuntimeError("training wrote no checkpoint")
+            checkpoint = str(latest)
+            reader = tf.train.load_checkpoint(checkpoint)
+            names = sorted(reader.get_variable_to_shape_map())
+            tensors = {name: self.out.store(reader.get_tensor(name)) for name in names}
+        except (Exception, SystemExit) as exc:  # user code: any failure is a result
+            if attempt == "train" and self._input_failure(exc):
+                synthetic = self._synthetic_instead(f"failed ({last_line(exc)})")
+                if synthetic is not None:
+                    self.inputs = synthetic
+                    return self.train("train-synthetic")
+            self.out.stage(TRAIN, False, last_line(exc))
+            return None
+        losses = [self.out.store(loss) for loss in recorder.losses]
+        self.out.stage(TRAIN, True, losses=losses, tensors=tensors, restores=recorder.restores)
+        return checkpoint
+
+    def evaluate(self, checkpoint: str) -> None:
+        recorder = self.Recorder(self)
+        try:
+            estimator = self.estimator(self.model_dir("eval"))
+            self.seed_everything()
+            metrics = estimator.evaluate(
+                self.inputs[EVAL], steps=self.steps, checkpoint_path=checkpoint, hooks=[recorder]
+            )
+            tensors = {str(key): self.out.store(metrics[key]) for key in sorted(metrics)}
+        except (Exception, SystemExit) as exc:
+            self.out.stage(EVAL, False, last_line(exc), restores=recorder.restores)
+            return
+        self.out.stage(EVAL, True, tensors=tensors, restores=recorder.restores)
+
+    def predictions(self, checkpoint: str, name: str) -> Dict[str, Any]:
+        """Up to ``steps`` batches of predictions, as arrays named ``key#batch``."""
+        self.seed_everything()
+        estimator = self.estimator(self.model_dir(name))
+        recorder = self.Recorder(self)
+        self.last_recorder = recorder
+        batches: Dict[str, Any] = {}
+        generator = estimator.predict(
+            self.inputs[PREDICT],
+            checkpoint_path=checkpoint,
+            hooks=[recorder],
+            yield_single_examples=False,
+        )
+        try:
+            for index, batch in enumerate(generator):
+                items = batch.items() if isinstance(batch, dict) else [("predictions", batch)]
+                for key, value in sorted(items):
+                    batches[f"{key}#{index}"] = self.np.asarray(value)
+                if index + 1 >= self.steps:
+                    break
+        finally:
+            generator.close()
+        return batches
+
+    def predict(self, checkpoint: str) -> None:
+        try:
+            batches = self.predictions(checkpoint, "predict")
+        except (Exception, SystemExit) as exc:
+            error = last_line(exc)
+            self.out.stage(PREDICT, False, error, restores=self.last_recorder.restores)
+            if self.spec["role"] == "original":
+                self.predict_with_placeholder_labels(checkpoint)
+            return
+        tensors = {key: self.out.store(value) for key, value in batches.items()}
+        self.out.stage(PREDICT, True, tensors=tensors, restores=self.last_recorder.restores)
+
+    def predict_with_placeholder_labels(self, checkpoint: str) -> None:
+        """The reference for a PREDICT that fails without labels: run it with labels 0, then 1."""
+        if self.label_spec is None:
+            self.out.stage("placeholder", False, "no label shape is known (TRAIN saw no labels)")
+            return
+        try:
+            self.placeholder = 0
+            zeros = self.predictions(checkpoint, "placeholder0")
+            self.placeholder = 1
+            ones = self.predictions(checkpoint, "placeholder1")
+        except (Exception, SystemExit) as exc:
+            self.out.stage("placeholder", False, last_line(exc))
+            return
+        finally:
+            self.placeholder = None
+        np = self.np
+        for key, value in zeros.items():
+            other = ones.get(key)
+            same = (
+                other is not None
+                and other.dtype == value.dtype
+                and other.shape == value.shape
+                and other.tobytes() == value.tobytes()
+            )
+            if not same:
+                diff = None
+                if other is not None and other.shape == value.shape and value.dtype.kind in "biuf":
+                    wide = np.abs(value.astype(np.float64) - other.astype(np.float64))
+                    diff = float(np.nanmax(wide)) if np.isfinite(wide).any() else None
+                self.out.data["label_dependence"] = {"key": key.split("#")[0], "max_abs_diff": diff}
+                break
+        tensors = {key: self.out.store(value) for key, value in zeros.items()}
+        self.out.stage("placeholder", True, tensors=tensors, restores=self.last_recorder.restores)
+
+
+def placeholder_labels(tf: Any, features: Any, label_spec: Any, value: int) -> Any:
+    """Labels filled with ``value``, shaped like the training labels, batched like ``features``."""
+    first = tf.nest.flatten(features)[0]
+    if isinstance(first, tf.SparseTensor):
+        batch = tf.cast(first.dense_shape[0], tf.int32)
+    else:
+        batch = tf.shape(first)[0]
+
+    def make(leaf: LabelLeaf) -> Any:
+        dtype = leaf.dtype
+        dims = tf.constant([d if d is not None else 1 for d in leaf.shape[1:]], tf.int32)
+        full = tf.concat([tf.reshape(batch, [1]), dims], 0)
+        if dtype == tf.string:
+            return tf.fill(full, tf.constant(str(value)))
+        return tf.fill(full, tf.cast(value, dtype))
+
+    return tf.nest.map_structure(make, label_spec)
+
+
+class LabelLeaf:
+    """One training label tensor's dtype and shape (a leaf for tf.nest, unlike a tuple)."""
+
+    def __init__(self, dtype: Any, shape: List[int | None]) -> None:
+        self.dtype = dtype
+        self.shape = shape
+
+
+def recorder_class(tf: Any, np: Any) -> Any:
+    """A SessionRunHook recording the variables the graph restores and each step's loss."""
+
+    class Recorder(tf.compat.v1.train.SessionRunHook):  # type: ignore[misc]
+        def __init__(self, program: Program, record_loss: bool = False) -> None:
+            self.program = program
+            self.record_loss = record_loss
+            self.losses: List[Any] = []
+            self.restores: List[Any] = []
+            self._loss: Any = None
+
+        def begin(self) -> None:
+            seen = set()
+            for variable in tf.compat.v1.global_variables():
+                info = getattr(variable, "_save_slice_info", None)
+                if info is not None:
+                    name, shape = info.full_name, list(info.full_shape)
+                else:
+                    name = variable.op.name
+                    shape = [-1 if d is None else int(d) for d in variable.shape.as_list()]
+                if name not in seen:
+                    seen.add(name)
+                    self.restores.append([name, shape])
+            self._loss = self.program.spec_loss if self.record_loss else None
+
+        def before_run(self, run_context: Any) -> Any:
+            if self._loss is None:
+                return None
+            return tf.compat.v1.train.SessionRunArgs(self._loss)
+
+        def after_run(self, run_context: Any, run_values: Any) -> None:
+            if self._loss is not None:
+                self.losses.append(np.asarray(run_values.results))
+
+    return Recorder
+
+
+def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
+    try:
+        os.chdir(spec["cwd"])
+        tf = import_tensorflow()
+        out.data["tensorflow"] = str(tf.__version__)
+        random.seed(int(spec["seed"]))  # module-level code may draw random numbers too
+        out.np.random.seed(int(spec["seed"]))
+        module, tree, notes = load_module(spec)
+        for note in notes:
+            out.note(note)
+        program = Program(tf, out.np, module, tree, spec, out)
+    except (Exception, SystemExit) as exc:
+        out.data["setup_error"] = last_line(exc)
+        channel.send({"event": "trained", "checkpoint": None})
+        return
+    checkpoint = program.train()
+    out.write()
+    channel.send({"event": "trained", "checkpoint": checkpoint})
+    reference = channel.receive().get("checkpoint")
+    if not reference:
+        return  # nothing to restore: EVAL and PREDICT cannot run
+    program.evaluate(reference)
+    out.write()
+    program.predict(reference)
+
+
+def main(argv: List[str]) -> None:
+    """Run the worker described by the spec file ``argv[1]``, then exit without teardown."""
+    with open(argv[1], encoding="utf-8") as handle:
+        spec = json.load(handle)
+    channel = Channel()
+    import numpy as np
+
+    out = Output(spec["out_dir"], np)
+    try:
+        run(spec, channel, out)
+    finally:
+        out.write()
+    channel.send({"event": "done"})
+    sys.stderr.flush()
+    # Skip TensorFlow's slow interpreter teardown: everything is written.
+    os._exit(0)

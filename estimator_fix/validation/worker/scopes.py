@@ -1,0 +1,372 @@
+"""Running only the definitions of user code: a module without its top-level work, and what a
+function's body binds for one expression (a model_fn built by a builder, defined in ``main()``,
+a method of an instance, a ``functools.partial``; an input function; params).
+
+A module whose top level only defines things (imports, functions, classes, assignments, flag
+definitions, ``if __name__ == "__main__":``) runs as it is. Otherwise, as for a notebook or a
+script that trains at import, only its defining statements run, one by one; a failing assignment
+is noted and skipped. In a function's body, the statements that bind the names an expression
+needs (and, transitively, the names those need) run in order in a namespace over the module's.
+Python 3.7 compatible: this runs under TensorFlow 1.15's interpreter too.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Dict, List, Optional, Sequence, Set
+
+_SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+#: Calls that only configure: flag definitions, logging levels, warnings, sys.path, TF behaviour.
+_CONFIGURING = (
+    "DEFINE",
+    "declare_key_flag",
+    "mark_flag_as_required",
+    "mark_flags_as_required",
+    "set_verbosity",
+    "filterwarnings",
+    "simplefilter",
+    "disable_v2_behavior",
+    "disable_eager_execution",
+    "enable_eager_execution",
+    "enable_v2_behavior",
+    "append",
+    "insert",
+    "setLevel",
+    "basicConfig",
+    "use",
+)
+
+
+class ScopeError(Exception):
+    """What a model_fn, input function or params expression needs cannot be built; one line."""
+
+
+def _call_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+    )
+
+
+def defining(statement: ast.stmt) -> bool:
+    """Whether running ``statement`` at module level only defines or configures things."""
+    if isinstance(statement, _SIMPLE + _ASSIGNMENTS):
+        return True
+    if isinstance(statement, (ast.Pass, ast.Global, ast.Nonlocal)):
+        return True
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if _is_docstring(statement):
+            return True
+        name = _call_name(value) if isinstance(value, ast.Call) else ""
+        return any(name.startswith(prefix) for prefix in _CONFIGURING)
+    if isinstance(statement, ast.If):
+        if _is_main_guard(statement):
+            return False
+        return all(defining(s) for s in statement.body + statement.orelse)
+    if isinstance(statement, ast.Try):
+        inner = statement.body + statement.orelse + statement.finalbody
+        inner += [s for handler in statement.handlers for s in handler.body]
+        return all(defining(s) for s in inner)
+    return False
+
+
+def _module_node(body: List[ast.stmt]) -> ast.Module:
+    module = ast.Module(body=body, type_ignores=[])  # type_ignores: a field from Python 3.8 on
+    return module
+
+
+def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
+    """Run ``tree`` in ``namespace``: whole when it only defines things, else only its defining
+    statements (the rest is skipped, a failing assignment noted). Returns notes."""
+    top = tree.body
+    if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
+        exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
+        return []
+    notes = []
+    skipped = [s for s in top if not defining(s) and not _is_docstring(s)]
+    if skipped:
+        notes.append(
+            f"the module does work at import ({len(skipped)} top-level statements): "
+            "only its definitions were run"
+        )
+    for statement in top:
+        if not defining(statement):
+            continue
+        try:
+            exec(compile(_module_node([statement]), filename, "exec", dont_inherit=True), namespace)
+        except (ImportError, SyntaxError):
+            raise  # the module cannot work without it
+        except Exception as exc:  # user code: a definition that cannot run is noted
+            notes.append(f"line {statement.lineno} did not run: {_one_line(exc)}")
+    return notes
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    # Python 3.7 parses string literals as ast.Str, later versions as ast.Constant.
+    return isinstance(statement, ast.Expr) and type(statement.value).__name__ in ("Constant", "Str")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# -- one function's body ----------------------------------------------------------------------
+
+
+def find_definition(tree: ast.Module, path: Sequence[str]) -> Optional[ast.AST]:
+    """The function or class at ``path`` (names from the module down), in any block."""
+    node: ast.AST = tree
+    for name in path:
+        found = None
+        for child in _statements(getattr(node, "body", [])):
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            if isinstance(child, kinds) and child.name == name:
+                found = child
+        if found is None:
+            return None
+        node = found
+    return node
+
+
+def _statements(body: List[ast.stmt]) -> List[ast.stmt]:
+    """``body`` and the statements of its if/try/with blocks (not of nested functions)."""
+    out: List[ast.stmt] = []
+    for statement in body:
+        out.append(statement)
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(statement, (ast.If, ast.Try, ast.With)) and hasattr(statement, field):
+                out.extend(_statements(getattr(statement, field)))
+        if isinstance(statement, ast.Try):
+            for handler in statement.handlers:
+                out.extend(_statements(handler.body))
+    return out
+
+
+def _bound(statement: ast.stmt) -> Set[str]:
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in statement.names}
+    targets: List[ast.AST] = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    names = set()
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+    return names
+
+
+def _loaded(node: ast.AST) -> Set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _receiver(statement: ast.stmt) -> str:
+    """``parser`` for ``parser.add_argument(...)``: the object a method call statement changes."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return ""
+    node = statement.value.func
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) and node is not statement.value.func else ""
+
+
+def _slice(body: List[ast.stmt], needed: Set[str]) -> List[ast.stmt]:
+    """The simple statements of ``body`` (in order) that bind ``needed`` names, or call a method
+    of an object the body assigns (``parser.add_argument(...)``, not ``model.train(...)`` on an
+    imported module), transitively."""
+    statements = _statements(body)
+    assigned = set().union(*[_bound(s) for s in statements if isinstance(s, _ASSIGNMENTS)])
+    candidates = [
+        s
+        for s in statements
+        if isinstance(s, _SIMPLE + _ASSIGNMENTS) or _receiver(s) in assigned - {""}
+    ]
+    chosen: List[ast.stmt] = []
+    wanted = set(needed)
+    changed = True
+    while changed:
+        changed = False
+        for statement in candidates:
+            if statement in chosen or not ((_bound(statement) | {_receiver(statement)}) & wanted):
+                continue
+            chosen.append(statement)
+            wanted |= _loaded(statement)
+            changed = True
+    return [s for s in candidates if s in chosen]
+
+
+def _parameters(function: ast.AST) -> List[str]:
+    args = getattr(function, "args", None)
+    if args is None:
+        return []
+    every = list(getattr(args, "posonlyargs", [])) + list(args.args) + list(args.kwonlyargs)
+    names = [a.arg for a in every]
+    if args.vararg:
+        names.append(args.vararg.arg)
+    if args.kwarg:
+        names.append(args.kwarg.arg)
+    return names
+
+
+def _defaults(function: ast.AST, namespace: Dict[str, Any], filename: str) -> Dict[str, Any]:
+    """The parameters of ``function`` that have defaults, evaluated in ``namespace``."""
+    args = function.args  # type: ignore[attr-defined]
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    values = {}
+    for arg, default in pairs:
+        try:
+            values[arg.arg] = eval(
+                compile(ast.Expression(body=default), filename, "eval"), namespace
+            )
+        except Exception:
+            continue
+    return values
+
+
+def _from_main_block(
+    module: Any, tree: ast.Module, filename: str, parameters: Set[str]
+) -> Dict[str, Any]:
+    """Parameters a function gets from the module's main block, which binds the same names
+    (``args = parser.parse_args()`` and then ``main(args)``), built as that block would."""
+    found: Dict[str, Any] = {}
+    for name in sorted(parameters):
+        try:
+            found[name] = evaluate(module, tree, filename, name, ())
+        except ScopeError:
+            continue
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def load_definitions(file: str, name: str) -> Any:
+    """The module ``name`` at ``file``, with only its definitions run (registered as ``name``)."""
+    import sys
+    import types
+
+    if name in sys.modules:
+        return sys.modules[name]
+    module = types.ModuleType(name)
+    module.__file__ = file
+    module.__package__ = name.rpartition(".")[0]
+    sys.modules[name] = module
+    with open(file, "rb") as handle:
+        tree = ast.parse(handle.read(), file)
+    run_definitions(tree, file, module.__dict__)
+    module.__estimator_fix_tree__ = tree  # type: ignore[attr-defined]
+    return module
+
+
+def _from_caller(caller: Dict[str, Any], parameters: List[str], wanted: Set[str]) -> Dict[str, Any]:
+    """The ``wanted`` parameters as another module's call passes them (each argument built in
+    that module as its own code builds it; one that cannot be is left out)."""
+    try:
+        module = load_definitions(caller["file"], caller["module_name"])
+    except Exception:  # user code
+        return {}
+    tree = getattr(module, "__estimator_fix_tree__", None)
+    if tree is None:
+        return {}
+    names = [p for p in parameters if p not in ("self", "cls")]
+    pairs = list(zip(names, caller["args"])) + list(caller["keywords"].items())
+    found = {}
+    for name, text in pairs:
+        if name not in wanted:
+            continue
+        try:
+            found[name] = evaluate(module, tree, caller["file"], text, caller["scope"])
+        except ScopeError:
+            continue
+    return found
+
+
+def _run_slice(
+    statements: List[ast.stmt],
+    namespace: Dict[str, Any],
+    filename: str,
+    expression: str,
+    where: str,
+) -> None:
+    for statement in statements:
+        try:
+            code = compile(_module_node([statement]), filename, "exec", dont_inherit=True)
+            exec(code, namespace)
+        except Exception as exc:  # user code: the first failure names what was not built
+            raise ScopeError(
+                f"building {expression!r} in {where}: line {statement.lineno} failed: "
+                + _one_line(exc)
+            ) from None
+
+
+def evaluate(
+    module: Any,
+    tree: ast.Module,
+    filename: str,
+    expression: str,
+    scope: Sequence[str],
+    given: Optional[Dict[str, Any]] = None,
+    callers: Optional[Dict[str, Any]] = None,
+) -> Any:
+    """``expression`` as the body of the function at ``scope`` would compute it (empty scope: at
+    module level, where the statements the module did not run, such as those under
+    ``if __name__ == "__main__":``, are sliced the same way). Parameters of that function come
+    from ``given``, else what the module's main block or another module's call (``callers``, by
+    function name) passes it, else their defaults."""
+    namespace = dict(vars(module))
+    where = ".".join(scope) + "()" if scope else "the module"
+    try:
+        parsed = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        raise ScopeError(f"cannot parse {expression!r}") from None
+    needed = _loaded(parsed)
+    if not scope:
+        # Names the module left unset (absent, or None until its main block runs).
+        unset = {name for name in needed if namespace.get(name) is None}
+        statements = [
+            s
+            for s in _slice(tree.body, unset)
+            if any(namespace.get(n) is None for n in _bound(s) | {_receiver(s)} - {""})
+        ]
+        _run_slice(statements, namespace, filename, expression, where)
+    else:
+        function = find_definition(tree, scope)
+        if function is None:
+            raise ScopeError(f"no {where} in the module")
+        namespace.update(_defaults(function, namespace, filename))
+        namespace.update(given or {})
+        statements = _slice(list(function.body), needed)  # type: ignore[attr-defined]
+        used = needed.union(*[_loaded(s) for s in statements])
+        wanted = set(_parameters(function)) & used
+        namespace.update(_from_main_block(module, tree, filename, wanted))
+        caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
+        if caller and wanted - set(namespace):
+            namespace.update(_from_caller(caller, _parameters(function), wanted - set(namespace)))
+        _run_slice(statements, namespace, filename, expression, where)
+        missing = sorted(p for p in set(_parameters(function)) & used if p not in namespace)
+        if missing:
+            raise ScopeError(
+                f"building {expression!r} in {where} needs its parameter(s) "
+                f"{', '.join(missing)}, which the file never gives literally "
+                "(give model-fn-args in [tool.estimator-fix.validate])"
+            )
+    try:
+        return eval(compile(parsed, filename, "eval"), namespace)
+    except Exception as exc:  # user code
+        raise ScopeError(f"evaluating {expression!r} in {where}: {_one_line(exc)}") from None

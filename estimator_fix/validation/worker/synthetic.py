@@ -1,0 +1,226 @@
+"""Synthetic inputs: a small random batch for a module without an input function."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import TYPE_CHECKING, Any, Dict, List
+
+from .loading import parameter_names
+
+if TYPE_CHECKING:
+    from .program import Program
+
+_SERVING_NAMES = ("serving_input_receiver_fn", "serving_input_fn")
+_FEATURE_SPEC_TYPES = ("FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature")
+
+
+def _shape_text(shape: List[int]) -> str:
+    return "[" + ", ".join(["batch"] + [str(d) for d in shape]) + "]"
+
+
+class Synthetic:
+    """A small random batch for a module without an input function.
+
+    Features come from a serving input function's placeholders, else from a parsing spec
+    (``tf.io.FixedLenFeature`` dicts) or feature columns found in the module. Labels come from the
+    spec's ``labels`` (``--labels``), else from the static hint about how the model_fn uses them.
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.tf, self.np = program.tf, program.np
+        self.rng = self.np.random.RandomState(program.seed)
+        self.batch = program.batch_size
+        self.features = self._features()
+        self.labels = self._labels()
+
+    # features ---------------------------------------------------------------------------------
+
+    def _features(self) -> Dict[str, Any]:
+        looked = []
+        for name in self.program.spec.get("serving_fns") or _SERVING_NAMES:
+            fn = getattr(self.program.module, name, None)
+            if callable(fn):
+                found = self._from_serving(fn)
+                if found:
+                    self.program.out.note(f"synthetic features from {name}()")
+                    return found
+                looked.append(f"{name}()")
+        spec, origin = self._parsing_spec()
+        if spec:
+            self.program.out.note(f"synthetic features from {origin}")
+            return {key: self._from_feature(value) for key, value in sorted(spec.items())}
+        raise LookupError(
+            "no input: looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
+            "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
+            "(serving_input_receiver_fn, serving_input_fn), a tf.io.FixedLenFeature dict and "
+            "feature columns" + (f" ({', '.join(looked)} gave no features)" if looked else "")
+        )
+
+    def _from_serving(self, fn: Any) -> Dict[str, Any]:
+        tf = self.tf
+        params = self.program.params or {}
+        names = parameter_names(fn) or []
+        with tf.Graph().as_default():
+            receiver = fn(params) if names[:1] == ["params"] else fn()
+            features = getattr(receiver, "features", receiver)
+            if isinstance(features, (tuple, list)) and features:
+                features = features[0]
+            if not isinstance(features, dict):
+                features = {"feature": features}
+            return {str(key): self._from_tensor(value) for key, value in features.items()}
+
+    def _from_tensor(self, tensor: Any) -> Dict[str, Any]:
+        tf = self.tf
+        if isinstance(tensor, tf.SparseTensor):
+            return self._random(tensor.values.dtype, [], sparse=True)
+        shape = tensor.shape.as_list() if tensor.shape.rank is not None else [None]
+        return self._random(tensor.dtype, [d if d is not None else 1 for d in shape[1:]])
+
+    def _parsing_spec(self) -> Any:
+        """The union of the module's parsing specs: FixedLenFeature dicts and feature columns
+        (module-level, or returned by a no-argument function whose name mentions features)."""
+        tf = self.program.tf
+        merged: Dict[str, Any] = {}
+        origins = []
+        for name, value in sorted(vars(self.program.module).items()):
+            if (
+                callable(value)
+                and not isinstance(value, type)
+                and ("feature" in name.lower() or "column" in name.lower())
+                and parameter_names(value) == []
+            ):
+                try:
+                    value = value()
+                except Exception:
+                    continue
+            spec = None
+            if (
+                isinstance(value, dict)
+                and value
+                and all(type(v).__name__ in _FEATURE_SPEC_TYPES for v in value.values())
+            ):
+                spec = value
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and all(hasattr(v, "parse_example_spec") for v in value)
+            ):
+                try:
+                    spec = tf.compat.v1.feature_column.make_parse_example_spec(value)
+                except Exception:
+                    continue
+            if spec:
+                origins.append(name)
+                for key, feature in spec.items():
+                    merged.setdefault(key, feature)
+        return merged, " and ".join(origins)
+
+    def _from_feature(self, feature: Any) -> Dict[str, Any]:
+        kind = type(feature).__name__
+        if kind == "VarLenFeature":
+            return self._random(feature.dtype, [], sparse=True)
+        shape = [d if d is not None else 1 for d in list(feature.shape)]
+        if kind == "FixedLenSequenceFeature":
+            shape = [1] + shape
+        return self._random(feature.dtype, shape)
+
+    def _random(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
+        tf, np = self.tf, self.np
+        dtype = tf.as_dtype(dtype)
+        size = [self.batch] + [int(d) for d in shape]
+        if dtype == tf.string:
+            value = self.rng.choice(np.array([b"0", b"1"]), size=size)
+        elif dtype.is_floating:
+            value = self.rng.rand(*size).astype(dtype.as_numpy_dtype)
+        elif dtype == tf.bool:
+            value = self.rng.randint(0, 2, size=size).astype(bool)
+        else:
+            value = self.rng.randint(0, 2, size=size).astype(dtype.as_numpy_dtype)
+        return {"value": value, "dtype": dtype, "sparse": sparse}
+
+    # labels -----------------------------------------------------------------------------------
+
+    def _labels(self) -> Any:
+        tf = self.tf
+        explicit = self.program.spec.get("labels")
+        if explicit:
+            given = _shape_text(explicit["shape"])
+            self.program.out.note(f"synthetic labels {explicit['dtype']} {given} from --labels")
+            return self._random(tf.as_dtype(explicit["dtype"]), explicit["shape"])
+        hint = self.program.spec.get("label_hint")
+        if not hint:
+            self.program.out.note(
+                "no labels: none given (--labels SHAPE:DTYPE) and no loss or metric use of "
+                "labels recognised in the model_fn"
+            )
+            return None
+        dtype = tf.as_dtype(hint["dtype"])
+        shape: List[int] = []
+        if hint.get("like"):
+            shape = self._shape_like(hint["like"], dtype)
+        origin = hint.get("origin") or "the model_fn"
+        self.program.out.note(
+            f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
+        )
+        return self._random(dtype, shape)
+
+    def _shape_like(self, expression: str, dtype: Any) -> List[int]:
+        """The per-example shape of ``expression`` in the model_fn (built once, labels unknown)."""
+        tf = self.tf
+        program = self.program
+        code = getattr(inspect.unwrap(program.model_fn), "__code__", None)
+        captured: Dict[str, Any] = {}
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "return" and frame.f_code is code and not captured:
+                captured["locals"] = dict(frame.f_locals)
+                captured["globals"] = frame.f_globals
+
+        with tf.Graph().as_default():
+            tf.compat.v1.train.get_or_create_global_step()
+            features = self.tensors(self.features)
+            labels = tf.compat.v1.placeholder(dtype)
+            sys.setprofile(profile)
+            try:
+                program.call_model_fn(
+                    features,
+                    labels,
+                    tf.estimator.ModeKeys.TRAIN,
+                    program.params or {},
+                    tf.estimator.RunConfig(),
+                )
+            except Exception:
+                pass
+            finally:
+                sys.setprofile(None)
+            try:
+                value = eval(expression, captured["globals"], captured["locals"])
+                dims = value.shape.as_list()[1:]
+            except Exception:
+                program.out.note(
+                    f"could not evaluate {expression!r} for the labels' shape; assumed [batch, 1]"
+                )
+                return [1]
+        return [d if d is not None else 1 for d in dims]
+
+    # the input_fn -----------------------------------------------------------------------------
+
+    def tensors(self, structure: Dict[str, Any]) -> Dict[str, Any]:
+        return {key: self.tensor(value) for key, value in structure.items()}
+
+    def tensor(self, entry: Dict[str, Any]) -> Any:
+        tf, np = self.tf, self.np
+        if not entry["sparse"]:
+            return tf.constant(entry["value"], dtype=entry["dtype"])
+        rows = entry["value"].shape[0]
+        indices = np.stack([np.arange(rows), np.zeros(rows, dtype=np.int64)], axis=1)
+        values = entry["value"].reshape(rows)
+        return tf.SparseTensor(indices, tf.constant(values, dtype=entry["dtype"]), [rows, 1])
+
+    def input_fn(self, params: Any = None) -> Any:
+        tf = self.tf
+        features = self.tensors(self.features)
+        element = features if self.labels is None else (features, self.tensor(self.labels))
+        return tf.data.Dataset.from_tensors(element).repeat()

@@ -1,0 +1,174 @@
+"""Both TensorFlow generations: which one a module needs, which interpreter runs it, and TF 1.15."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
+from estimator_fix.validation import interpreters as interpreters_module
+from estimator_fix.validation.generation import first_tf1_use, tf1_only_names
+from estimator_fix.validation.inputs import DiscoveryError, plan
+from estimator_fix.validation.interpreters import (
+    NoTf1Interpreter,
+    choose,
+    find_tf1,
+    tensorflow_version,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TF1_STYLE = ROOT / "fixtures" / "validation" / "tf1_style" / "model.py"
+
+
+def use_in(source: str) -> str | None:
+    tree = ast.parse(textwrap.dedent(source))
+    use = first_tf1_use(tree, Path("m.py"))
+    return None if use is None else f"{use.name}@{use.line}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import tensorflow as tf\nx = tf.contrib.layers.xavier_initializer()", "tf.contrib@2"),
+        ("import tensorflow as tf\ntf.logging.info('x')", "tf.logging@2"),
+        ("import tensorflow as tf\nopt = tf.train.AdamOptimizer(0.1)", "tf.train.AdamOptimizer@2"),
+        ("import tensorflow as tf\nFLAGS = tf.app.flags.FLAGS", "tf.app@2"),
+        ("from tensorflow.contrib import slim", "tensorflow.contrib@1"),
+        ("import tensorflow.contrib.slim as slim", "tensorflow.contrib@1"),
+        ("from tensorflow import logging", "tensorflow.logging@1"),
+        ("import tensorflow\ntensorflow.Session()", "tf.Session@2"),
+        ("from tensorflow import estimator as e\ne.tpu.TPUEstimator", "tf.estimator.tpu@2"),
+        # TensorFlow 2 has these, or the code asks for the compat.v1 API both generations have.
+        ("import tensorflow as tf\ntf.compat.v1.layers.dense(x, 1)", None),
+        ("import tensorflow.compat.v1 as tf\ntf.layers.dense(x, 1)\ntf.logging.info('x')", None),
+        ("import tensorflow as tf\ntf.estimator.EstimatorSpec(mode)", None),
+        ("import tensorflow as tf\ntf.keras.layers.Dense(3)", None),
+        ("import contrib\ncontrib.logging.x", None),
+    ],
+)
+def test_tf1_only_api_is_found(source: str, expected: str | None) -> None:
+    assert use_in(source) == expected
+
+
+def test_the_table_holds_the_names_that_decide() -> None:
+    names = tf1_only_names()
+    assert {"contrib", "logging", "app", "Session", "train.AdamOptimizer", "layers"} <= names
+    assert not {"estimator", "keras", "compat", "train", "nn.relu"} & names
+
+
+def _no_tf1_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(interpreters_module.ENV_TF1, raising=False)
+    monkeypatch.setattr(interpreters_module, "_found_tf1", lambda roots: iter(()))
+
+
+def test_without_a_tf1_interpreter_the_message_says_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_tf1_anywhere(monkeypatch)
+    with pytest.raises(NoTf1Interpreter) as caught:
+        choose("tf.contrib (line 3)", None, None, [])
+    message = str(caught.value)
+    assert message.startswith("needs TensorFlow 1.x (uses tf.contrib (line 3))")
+    for part in ("make venv-tf1", "tensorflow==1.15.5", "--python-tf1", "python-tf1 ="):
+        assert part in message
+
+
+def test_plan_refuses_tf1_code_without_a_tf1_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_tf1_anywhere(monkeypatch)
+    with pytest.raises(DiscoveryError, match=r"model\.py: needs TensorFlow 1\.x \(uses tf\.log"):
+        plan(TF1_STYLE, TF1_STYLE.read_bytes(), ValidationOptions())
+
+
+def test_code_without_tf1_api_runs_under_the_configured_interpreter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_tf1_anywhere(monkeypatch)
+    chosen = choose(None, sys.executable, None, [])
+    assert (chosen.primary, chosen.fallback, chosen.reason) == (sys.executable, None, "")
+
+
+def test_tensorflow_version_of_a_python_without_it(tmp_path: Path) -> None:
+    assert tensorflow_version(str(tmp_path / "no-such-python")) is None
+
+
+# Under TensorFlow 1.15 ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tf1_python() -> str:
+    found = find_tf1((), [ROOT])
+    if found is None:
+        pytest.skip(f"no TensorFlow 1.x interpreter: {interpreters_module.TF1_RECIPE}")
+    return found
+
+
+@pytest.mark.tf
+def test_tf1_code_is_validated_under_tensorflow_1_15(tf1_python: str) -> None:
+    report = validate_file(TF1_STYLE)
+    assert report.verdict == "fixed", report
+    assert report.tensorflow.startswith("1.15")
+    assert report.headline == f"fixed under TensorFlow {report.tensorflow}"
+    assert "TensorFlow 1.15.5: uses tf.logging (line 6)" in report.notes
+    assert report.to_json()["tensorflow"] == report.tensorflow
+
+
+@pytest.mark.tf
+def test_a_tf1_use_found_only_at_run_time_reruns_under_tensorflow_1(
+    tf1_python: str, tmp_path: Path
+) -> None:
+    source = TF1_STYLE.read_text(encoding="utf-8")
+    hidden = source.replace(
+        "tf.logging.set_verbosity(tf.logging.ERROR)", "layers = getattr(tf, 'lay' + 'ers')"
+    ).replace("tf.layers.dense", "layers.dense")
+    hidden = hidden.replace("tf.losses.sparse", "tf.compat.v1.losses.sparse")
+    hidden = hidden.replace("tf.train.", "tf.compat.v1.train.")
+    path = tmp_path / "model.py"
+    path.write_text(hidden, encoding="utf-8")
+    assert first_tf1_use(ast.parse(hidden), path) is None
+    report = validate_pair(path, path)
+    assert report.verdict == "equivalent" and report.tensorflow.startswith("1.15"), report
+    assert any("has no attribute 'layers'): ran it again" in note for note in report.notes)
+
+
+_DUMP = """
+import json, sys, types, warnings
+warnings.simplefilter("ignore")
+import tensorflow as tf
+out = {}
+for name in dir(tf):
+    if name.startswith("_"):
+        continue
+    value = getattr(tf, name, None)
+    inner = None
+    if isinstance(value, types.ModuleType) and name not in ("contrib", "compat"):
+        inner = sorted(n for n in dir(value) if not n.startswith("_"))
+    out[name] = inner
+print(json.dumps(out))
+"""
+
+
+def _public_api(python: str) -> dict[str, list[str] | None]:
+    completed = subprocess.run(
+        [python, "-c", _DUMP], capture_output=True, text=True, check=True, timeout=300
+    )
+    result: dict[str, list[str] | None] = json.loads(completed.stdout)
+    return result
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_the_table_is_what_the_two_tensorflows_say(tf1_python: str) -> None:
+    """The committed list is exactly TensorFlow 1.15's names that this TensorFlow 2 lacks."""
+    tf1, tf2 = _public_api(tf1_python), _public_api(sys.executable)
+    expected = {name for name in tf1 if name not in tf2}
+    for name, inner in tf1.items():
+        other = tf2.get(name)
+        if inner and other is not None:
+            expected.update(f"{name}.{sub}" for sub in inner if sub not in other)
+    assert tf1_only_names() == expected

@@ -1,0 +1,126 @@
+"""Every model_fn shape check finds can be validated: builder closures, methods, functions nested
+in main(), functools.partial, FLAGS-driven code, scripts that work at import (fixtures of our own
+in fixtures/validation/shapes)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation import ValidationOptions, validate_file
+from estimator_fix.validation.inputs import plan
+from estimator_fix.validation.targets import Built
+
+ROOT = Path(__file__).resolve().parent.parent
+SHAPES = ROOT / "fixtures" / "validation" / "shapes"
+
+
+def planned(name: str) -> object:
+    path = SHAPES / name
+    return plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_a_builder_closure_is_built_with_the_arguments_of_the_files_own_call() -> None:
+    found = planned("builder_closure.py")
+    (target,) = found.targets  # type: ignore[attr-defined]
+    assert target.name == "model_fn_builder.model_fn"
+    # main() binds model_fn = model_fn_builder(hidden_units=6, ...): the worker runs that line.
+    assert target.built == Built("model_fn", ("main",))
+    assert target.params == Built("{'classes': 4}", ("main",))
+
+
+def test_a_method_comes_from_the_instance_the_script_builds() -> None:
+    found = planned("method.py")
+    (target,) = found.targets  # type: ignore[attr-defined]
+    assert target.built == Built("(Trainer(units=2, rate=0.05)).model_fn", ())
+    train = found.inputs["TRAIN"]  # type: ignore[attr-defined]
+    assert train.built == Built("(Trainer(units=2, rate=0.05)).input_fn", ())
+
+
+def test_a_function_nested_in_main_and_a_partial() -> None:
+    (nested,) = planned("flags_model.py").targets  # type: ignore[attr-defined]
+    assert nested.built == Built("model_fn", ("main",))
+    found = planned("partial_model.py")
+    (partial,) = found.targets  # type: ignore[attr-defined]
+    assert partial.built == Built("functools.partial(model_fn, dropout=0.0)", ("main",))
+    assert found.inputs["EVAL"].built == Built("lambda: read(1)", ("main",))  # type: ignore[attr-defined]
+
+
+def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Path) -> None:
+    path = tmp_path / "model.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            import tensorflow as tf
+
+            class Model:
+                def __init__(self, config):
+                    self.config = config
+
+                def model_fn(self, features, labels, mode):
+                    return tf.estimator.EstimatorSpec(mode, predictions=features)
+
+            def input_fn():
+                pass
+            """
+        ),
+        encoding="utf-8",
+    )
+    from estimator_fix.validation.inputs import DiscoveryError
+
+    with pytest.raises(DiscoveryError, match="method of Model, which the file never builds"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(
+    ("name", "model_fn", "note"),
+    [
+        ("builder_closure.py", "model_fn_builder.model_fn", "params from the file's Estimator"),
+        ("method.py", "Trainer.model_fn", None),
+        ("flags_model.py", "main.model_fn", "the module does work at import (2 top-level"),
+        ("partial_model.py", "model_fn", "params from the file's Estimator"),
+        ("argparse_main.py", "main_fun.model_fn", None),
+        ("missing_data.py", "model_fn", "synthetic inputs: the file's own input functions failed"),
+    ],
+)
+def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> None:
+    report = validate_file(SHAPES / name)
+    assert report.verdict == "fixed", report.message
+    assert report.model_fn == model_fn
+    assert report.tensorflow.startswith("2.")
+    if note:
+        assert any(n.startswith(note) for n in report.notes), report.notes
+    if name == "flags_model.py":  # a required flag left unset is noted, not fatal
+        unset = "FLAGS at their defaults; flag --model_dir=None"
+        assert any(n.startswith(unset) for n in report.notes), report.notes
+
+
+@pytest.mark.tf
+def test_params_come_from_the_call_in_a_sibling_module() -> None:
+    """task.py parses the command line (a required argument unset) and passes the hyperparameters
+    to model.train_and_evaluate, whose Estimator call gives them as params; the model imports a
+    sibling module relatively."""
+    model = ROOT / "fixtures" / "validation" / "task_layout" / "trainer" / "model.py"
+    found = plan(model, model.read_bytes(), ValidationOptions())
+    (caller,) = found.callers
+    assert (caller.function, Path(caller.file).name, caller.args) == (
+        "train_and_evaluate",
+        "task.py",
+        ("output_dir", "arguments"),
+    )
+    report = validate_file(model)
+    assert report.verdict == "fixed", report.message
+    assert "params from the file's Estimator call: hparams" in report.notes
+
+
+@pytest.mark.tf
+def test_an_original_that_does_not_reproduce_itself_proves_nothing() -> None:
+    """A rewrite whose numbers differ is a mismatch only if the original, run against itself,
+    gives the same numbers; here its input function reads the OS's entropy."""
+    report = validate_file(SHAPES / "irreproducible.py")
+    assert report.verdict == "error", report.message
+    assert report.message.startswith("SETUP reproducible: the original run twice differs: TRAIN")
+    assert all(check.verdict != "mismatch" for check in report.checks)
