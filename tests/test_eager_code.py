@@ -3,15 +3,17 @@ are in their modules, run by tests/test_rules.py)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import libcst as cst
 import pytest
 
 from codemods.base import apply_codemod
+from codemods.eager.sites import Site
 from codemods.eager_code import EagerCodeCommand
 from codemods.registry import all_codemods
-from codemods.rules import rule
+from codemods.rules import rule, rule_modules
 from estimator_fix.noqa import is_suppressed, noqa_lines
 from tests.pairs import PAIRS, Pair
 from tests.rule_cases import before
@@ -92,6 +94,36 @@ def test_explain_ef201_lists_the_table() -> None:
     text = rule("EF201").explanation()
     assert "np.mean -> tf.reduce_mean" in text
     assert "np.argmax" in text
+
+
+def test_each_rule_module_declares_its_own_kind_of_site() -> None:
+    """What a newcomer reads in ``ef20N_*.py`` is what the codemod reports under that code."""
+    for module in rule_modules():
+        if not module.RULE.code.startswith("EF2"):
+            continue
+        kinds = [
+            obj for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Site) and obj.__module__ == module.__name__
+        ]
+        assert [kind.code for kind in kinds] == [module.RULE.code], module.__name__
+
+
+def test_numpy_table_loads_on_the_first_numpy_call_on_a_tensor() -> None:
+    """``check`` of a file without NumPy on tensors never builds EF201's table (a fresh process:
+    the point is what it imports)."""
+    script = (
+        "import sys\n"
+        "from estimator_fix.engine import Settings, process_source\n"
+        "def table_after(source):\n"
+        "    process_source('m.py', source.encode(), Settings(fix=False))\n"
+        "    return 'codemods.eager.numpy_table' in sys.modules\n"
+        f"print(table_after({SOURCE['print_wired_into_loss']!r}),"
+        f" table_after({SOURCE['numpy_mean_over_layer_output']!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
 
 
 # ----------------------------------------------------------------------------- fixture pairs

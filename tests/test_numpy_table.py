@@ -21,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codemods import numpy_table
-from codemods.numpy_table import Known, dtype_class, translate
+from codemods.eager import numpy_table
+from codemods.eager.dtypes import dtype_class
+from codemods.eager.numpy_table import Known, translate
 
 EXAMPLES = settings(
     max_examples=30,
@@ -298,7 +299,7 @@ def check(case: Case, tf: Any) -> None:
     form = numpy_table.entry_for(_numpy_name(case.source))
     assert form is not None
     dtype = str(next(iter(case.arrays.values())).dtype)
-    must_run = case.knows and case.runnable and dtype in MUST_RUN[form.form]
+    must_run = case.knows and case.runnable and dtype in MUST_RUN[form.form.value]
     code = _rewrite(case)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

@@ -1,18 +1,77 @@
-"""EF201: NumPy call on a tensor."""
+"""EF201: NumPy call on a tensor.
+
+Detector: a call whose function is a NumPy function (by qualified name) with a tensor among its
+arguments. Fix: the exact TensorFlow equivalent from ``codemods.eager.numpy_table`` when the table
+accepts the call's form (and knows the operand's dtype where NumPy's result depends on it);
+otherwise reported with the nearest TF op and the reason.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+import libcst as cst
+
+from codemods.eager.edits import Edit, ReplaceCall
+from codemods.eager.sites import CallView, Scan, Site
+from codemods.eager.values import SINGLE
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+
+CODE = "EF201"
+FIXED = "replaced by its exact TF equivalent"
+
+
+@dataclass(eq=False)
+class NumpySite(Site):
+    """A NumPy call on a tensor; ``replacement``: its TF equivalent, built from the original
+    arguments (None: reported only)."""
+
+    code: ClassVar[str] = CODE
+    replacement: Optional[cst.BaseExpression] = None
+
+    def edit(self) -> Edit:
+        return ReplaceCall(cst.ensure_type(self.node, cst.Call), self.replacement, writes_tf=True)
+
+
+def numpy_call(view: CallView, scan: Scan) -> bool:
+    """``np.<name>(...)``: a finding when an argument is a tensor."""
+    if view.numpy is None:
+        return False
+    if scan.values.any_tensorish(view.args, view.env):
+        scan.add(_site(view.numpy, view, scan))
+    return True
+
+
+def _site(name: str, view: CallView, scan: Scan) -> NumpySite:
+    from codemods.eager import numpy_table  # built on the first NumPy call on a tensor
+
+    def known(node: cst.BaseExpression) -> numpy_table.Known:
+        value = scan.values.value(node, view.env)
+        return numpy_table.Known(value.kind in SINGLE, value.dtype)
+
+    translation = numpy_table.translate(name, view.call, known, scan.tf)
+    fixable = translation.replacement is not None
+    return NumpySite(
+        view.call,
+        view.stmt,
+        RULE.format(call=scan.short(view.call.func)),
+        note=FIXED if fixable else (
+            f"nearest TF op: {translation.nearest}; not rewritten: {translation.reason}"
+        ),
+        fixable=fixable,
+        replacement=translation.replacement,
+    )
 
 
 def _table() -> str:
-    from codemods.numpy_table import describe
+    from codemods.eager.numpy_table import describe
 
     return "The table:\n" + describe()
 
 
 RULE = Rule(
-    code="EF201",
+    code=CODE,
     title="NumPy call on a tensor",
     fix=FixSafety.SAFE,
     fix_summary=(
@@ -330,6 +389,32 @@ def model_fn(features, labels, mode):
     )]):
         loss = tf.identity(loss)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
+''',
+        ),
+        Invalid(
+            id="dtype_named_through_an_aliased_numpy_import",
+            before='''\
+import numpy as np
+import tensorflow as tf
+from numpy import float64 as f64
+
+
+def model_fn(features, labels, mode):
+    y = tf.cast(features["x"], f64)
+    loss = np.mean(y)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF201:8:safe",),
+            after='''\
+import numpy as np
+import tensorflow as tf
+from numpy import float64 as f64
+
+
+def model_fn(features, labels, mode):
+    y = tf.cast(features["x"], f64)
+    loss = tf.reduce_mean(y)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
     ),

@@ -1,11 +1,84 @@
-"""EF202: tensor turned into a Python value."""
+"""EF202: tensor turned into a Python value.
+
+Detector: ``t.numpy()``/``.eval()``/``.item()``/``.tolist()`` on a tensor, ``float(t)``/``int(t)``
+of one tensor, and the Keras backend's ``get_value``/``eval``/``batch_get_value`` (by qualified
+name). Fix: only where the value is printed as it is by a print EF204 rewrites (EF204 settles it):
+the conversion is dropped, so ``tf.print`` shows the tensor itself.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+import libcst as cst
+
+from codemods.eager.edits import Edit, ReplaceCall
+from codemods.eager.sites import CallView, Scan, Site
+from codemods.eager.tf_calls import CONVERSION_METHODS, KERAS_CONVERSIONS
+from codemods.eager.values import SINGLE
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
+CODE = "EF202"
+RECIPE = (
+    "a graph tensor has no value while model_fn builds the graph: keep it a tensor; print it "
+    "with tf.print, log it with a LoggingTensorHook, or return it in predictions / eval_metric_ops"
+)
+PRINTED = "the print shows the tensor itself (tf.print)"
+
+
+@dataclass(eq=False)
+class ConversionSite(Site):
+    """A conversion of a tensor to a Python value; ``unwrap``: the tensor it converts (None when
+    the call has no single operand)."""
+
+    code: ClassVar[str] = CODE
+    unwrap: Optional[cst.BaseExpression] = None
+
+    def edit(self) -> Edit:
+        return ReplaceCall(cst.ensure_type(self.node, cst.Call), self.unwrap, writes_tf=False)
+
+    def printed(self) -> None:
+        """The print showing the value becomes ``tf.print``: dropping the conversion is the fix."""
+        self.fixable = True
+        self.note = PRINTED
+
+
+def keras_conversion(view: CallView, scan: Scan) -> bool:
+    """``K.get_value(t)``, ``K.eval(t)``: a conversion whatever the argument."""
+    if view.tf not in KERAS_CONVERSIONS:
+        return False
+    _report(view, view.args[0] if len(view.args) == 1 else None, scan)
+    return True
+
+
+def builtin_conversion(view: CallView, scan: Scan) -> bool:
+    """``float(t)``, ``int(t)``: a conversion when the one argument is a tensor."""
+    if view.builtin not in {"float", "int"} or len(view.args) != 1:
+        return False
+    if scan.kind(view.args[0], view.env) in SINGLE:
+        _report(view, view.args[0], scan)
+    return True
+
+
+def method_conversion(view: CallView, scan: Scan) -> bool:
+    """``t.numpy()``, ``t.eval()``, ``t.item()``, ``t.tolist()`` on a tensor."""
+    func = view.call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in CONVERSION_METHODS:
+        return False
+    if not scan.values.value(func.value, view.env).tensorish:
+        return False
+    _report(view, func.value, scan)
+    return True
+
+
+def _report(view: CallView, unwrap: Optional[cst.BaseExpression], scan: Scan) -> None:
+    message = RULE.format(call=scan.short(view.call))
+    scan.add(ConversionSite(view.call, view.stmt, message, note=RECIPE, unwrap=unwrap))
+
+
 RULE = Rule(
-    code="EF202",
+    code=CODE,
     title="tensor turned into a Python value",
     fix=FixSafety.SAFE,
     fix_summary=(

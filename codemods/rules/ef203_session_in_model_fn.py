@@ -1,11 +1,71 @@
-"""EF203: tf.Session or sess.run inside model_fn."""
+"""EF203: tf.Session or sess.run inside model_fn.
+
+Detector: a session constructed (``tf.Session()``, the monitored sessions; by qualified name), and
+``.run(...)`` on a value that is a session (constructed, ``get_default_session()``, Keras'
+``get_session()``, a ``with ... as sess`` target) unless that call runs a session built on the
+spot (the construction is the finding). Report only.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from codemods.eager.sites import CallView, Scan, Site
+from codemods.eager.values import Kind
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
+CODE = "EF203"
+RECIPE = (
+    "model_fn only builds the graph; the Estimator owns the session and runs it every step. "
+    "Print values with tf.print, log them with a LoggingTensorHook in training_hooks, or return "
+    "them as predictions / eval_metric_ops"
+)
+#: Sessions a model_fn creates.
+SESSION_CONSTRUCTORS = frozenset(
+    {"tensorflow.Session", "tensorflow.InteractiveSession", "tensorflow.train.MonitoredSession",
+     "tensorflow.train.MonitoredTrainingSession", "tensorflow.train.SingularMonitoredSession"}
+)
+
+
+@dataclass(eq=False)
+class SessionSite(Site):
+    """A session created or run inside the model_fn (report only)."""
+
+    code: ClassVar[str] = CODE
+
+
+def new_session(view: CallView, scan: Scan) -> bool:
+    """``tf.compat.v1.Session()`` and the other sessions a model_fn may create."""
+    if view.tf not in SESSION_CONSTRUCTORS:
+        return False
+    _report(view, f"{scan.short(view.call.func)}()", scan)
+    return True
+
+
+def session_run(view: CallView, scan: Scan) -> bool:
+    """``sess.run(...)`` on a session."""
+    func = view.call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "run":
+        return False
+    if scan.kind(func.value, view.env) is not Kind.SESSION:
+        return False
+    constructed = isinstance(func.value, cst.Call) and (
+        scan.naming.tf(func.value.func) in SESSION_CONSTRUCTORS
+    )
+    if not constructed:
+        _report(view, f"{scan.short(func)}(...)", scan)
+    return True
+
+
+def _report(view: CallView, call: str, scan: Scan) -> None:
+    scan.add(SessionSite(view.call, view.stmt, RULE.format(call=call), note=RECIPE))
+
+
 RULE = Rule(
-    code="EF203",
+    code=CODE,
     title="tf.Session or sess.run inside model_fn",
     fix=FixSafety.REPORT,
     fix_summary="report only, with the recipe",

@@ -1,11 +1,257 @@
-"""EF204: print or log of a tensor (runs once, at graph-build time)."""
+"""EF204: print or log of a tensor (runs once, at graph-build time).
+
+Detector: a statement that calls the ``print`` builtin, ``tf.print`` or TensorFlow / absl logging
+(by qualified name) and shows a tensor (for ``tf.print``: anything; its op never runs). Whether it
+is fixed depends on what follows it, so the scan hands each print back (``PrintCandidate``) and
+``settle`` decides once the whole body is scanned: the printed tensor names whose later uses reach
+the ``return`` are rebound through ``tf.identity`` under the ``tf.print``
+(``codemods.eager.printing`` builds it), and a conversion printed as it is (EF202) is dropped.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Optional
+
+import libcst as cst
+
+from codemods.eager import printing
+from codemods.eager.edits import Edit, WirePrint
+from codemods.eager.naming import Naming
+from codemods.eager.printing import PrintForm
+from codemods.eager.sites import Scan, Site
+from codemods.eager.values import PYTHON, Bindings, Kind
+from codemods.rules.ef202_tensor_to_python import ConversionSite
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
+from codemods.tree import children
+
+CODE = "EF204"
+RECIPE = (
+    "Write `with tf.control_dependencies([tf.print(...)]): x = tf.identity(x)` for a tensor x "
+    "the EstimatorSpec uses, or log it with a LoggingTensorHook in the TRAIN spec's training_hooks"
+)
+#: Logging functions tf.print can write to (``output_stream``), by qualified name.
+LOGGERS = frozenset(
+    {f"{module}.{level}" for module in ("tensorflow.logging", "absl.logging")
+     for level in ("info", "warning", "warn", "error")}
+)
+#: Kinds whose print shows a symbol where a value was meant.
+SYMBOLIC = frozenset({Kind.TENSOR, Kind.STRUCT, Kind.MAYBE})
+_CONSEQUENCES = {
+    PrintForm.PRINT: "of a tensor runs once, when the graph is built (it prints the symbolic "
+    "tensor, not its value)",
+    PrintForm.TF_PRINT: "whose op nothing depends on never runs in graph mode",
+    PrintForm.LOG: "of a tensor logs once, when the graph is built (the symbolic tensor, not its "
+    "value)",
+}
+_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
+_STREAMS = frozenset({"sys.stdout", "sys.stderr"})
+
+
+@dataclass(eq=False)
+class PrintSite(Site):
+    """A print or log of a tensor; ``rebind``: the names its ``tf.print`` is wired into."""
+
+    code: ClassVar[str] = CODE
+    form: PrintForm = PrintForm.PRINT
+    rebind: tuple[str, ...] = ()
+
+    def edit(self) -> Edit:
+        line = cst.ensure_type(self.stmt, cst.SimpleStatementLine)
+        return WirePrint(line, self.form, self.rebind)
+
+
+@dataclass
+class PrintCandidate:
+    """A print found by the scan, to settle once the body is scanned: the step it is in the
+    walk's order, the tensor names it prints, the sites inside it, and why it has no tf.print
+    form."""
+
+    site: PrintSite
+    step: int
+    names: list[str]
+    inner: list[Site]
+    blocked: list[str] = field(default_factory=list)
+
+
+def print_statement(
+    call: cst.Call,
+    stmt: cst.BaseStatement,
+    env: Bindings,
+    inner: list[Site],
+    alone: bool,
+    step: int,
+    scan: Scan,
+) -> Optional[PrintCandidate]:
+    """The call of an expression statement; ``inner``: the sites the scan found in it, ``alone``:
+    it is its line's only statement, ``step``: its place in the walk's order."""
+    form = style(call, scan.naming)
+    if form is None:
+        return None
+    conversions = {id(s.node): s for s in inner if isinstance(s, ConversionSite)}
+    values = [_peel(value, conversions) for value in printing.printed(call, form)]
+    shown = [scan.kind(value, env) for value in values]
+    if form is not PrintForm.TF_PRINT and not any(k in SYMBOLIC for k in shown):
+        return None  # Python values, and variables (whose repr is their name and shape)
+    spelled = scan.short(call.func) if form is PrintForm.LOG else form.value
+    message = RULE.format(call=spelled, consequence=_CONSEQUENCES[form])
+    site = scan.add(PrintSite(call, stmt, message, form=form))
+    candidate = PrintCandidate(site, step, _tensor_names(values, env), inner)
+    candidate.blocked = _blockers(call, form, alone, inner, scan)
+    return candidate
+
+
+def style(call: cst.Call, naming: Naming) -> Optional[PrintForm]:
+    """How the call prints, if it does."""
+    if naming.builtin(call.func) == "print":
+        return PrintForm.PRINT
+    qualified = naming.function(call.func)
+    if "tensorflow.print" in qualified:
+        return PrintForm.TF_PRINT
+    if qualified & LOGGERS:
+        return PrintForm.LOG
+    return None
+
+
+def settle(candidate: PrintCandidate, live: Callable[[Sequence[str], int], list[str]]) -> None:
+    """Fix the print where nothing blocks it and a printed name is live (``live(names, step)``:
+    the names whose later uses reach the ``return``); else say why not."""
+    site = candidate.site
+    names = live(candidate.names, candidate.step)
+    blocked = list(candidate.blocked)
+    if not names:
+        blocked.append(
+            "no tensor it prints feeds what the EstimatorSpec returns, so there is nothing "
+            "to make the print a dependency of"
+            if candidate.names else "it prints no local tensor name to wire it into"
+        )
+    if blocked:
+        site.note = "not rewritten: " + "; ".join(dict.fromkeys(blocked)) + ". " + RECIPE
+        return
+    site.fixable = True
+    site.rebind = tuple(names)
+    site.note = (
+        f"tf.print wired into `{', '.join(names)}` with tf.control_dependencies: it runs "
+        "every step that computes it"
+    )
+    if site.enabled:
+        for inner in candidate.inner:
+            if isinstance(inner, ConversionSite):
+                inner.printed()
+
+
+def _peel(
+    value: cst.BaseExpression, conversions: dict[int, ConversionSite]
+) -> cst.BaseExpression:
+    """What a printed value shows once its conversion (EF202) is dropped."""
+    site = conversions.get(id(value))
+    return site.unwrap if site is not None and site.unwrap is not None else value
+
+
+def _tensor_names(values: Sequence[cst.BaseExpression], env: Bindings) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for name in _expression_names(value):
+            if env.get(name, PYTHON).kind is Kind.TENSOR and name not in names:
+                names.append(name)
+    return names
+
+
+def _expression_names(node: cst.CSTNode) -> Iterator[str]:
+    """Names read by an expression (not attribute names, keywords, or lambda/comprehension
+    variables)."""
+    if isinstance(node, cst.Name):
+        yield node.value
+        return
+    if isinstance(node, (cst.Attribute, cst.Arg)):
+        yield from _expression_names(node.value)
+        return
+    if isinstance(node, (cst.Lambda, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        return
+    for child in children(node):
+        yield from _expression_names(child)
+
+
+# ----------------------------------------------------------------------------- blockers
+def _blockers(
+    call: cst.Call, form: PrintForm, alone: bool, inner: list[Site], scan: Scan
+) -> list[str]:
+    blocked = [] if alone else ["it is not a statement line of its own"]
+    if any(arg.star for arg in call.args):
+        blocked.append("it unpacks *args/**kwargs")
+    blocked += _keyword_blockers(call, form, scan)
+    if form is not PrintForm.TF_PRINT:
+        blocked += _text_blockers(printing.positional(call), form)
+    direct = {id(v) for v in printing.direct_values(call)}
+    for site in inner:
+        if isinstance(site, ConversionSite) and id(site.node) not in direct:
+            blocked.append(f"`{scan.short(site.node)}` is not printed as it is")
+        elif isinstance(site, ConversionSite) and not site.enabled:
+            blocked.append(f"`{scan.short(site.node)}` stays ({site.code} is off here)")
+        elif not isinstance(site, ConversionSite) and not (site.fixable and site.enabled):
+            blocked.append(f"`{scan.short(site.node)}` ({site.code}) stays")
+    return blocked
+
+
+def _keyword_blockers(call: cst.Call, form: PrintForm, scan: Scan) -> Iterator[str]:
+    """The keywords that have no tf.print form."""
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        keyword = arg.keyword.value
+        if form is PrintForm.LOG:
+            yield f"tf.print has no form of the logging keyword `{keyword}=`"
+        elif form is PrintForm.PRINT and keyword not in _PRINT_KEYWORDS:
+            yield f"print has no `{keyword}=`"
+        elif form is PrintForm.PRINT and keyword == "file" and not _stream(arg.value, scan):
+            yield "tf.print writes only to sys.stdout, sys.stderr or a log"
+
+
+def _stream(value: cst.BaseExpression, scan: Scan) -> bool:
+    """``sys.stdout`` or ``sys.stderr`` (by qualified name; so spelled where nothing resolves)."""
+    names = scan.naming.function(value)
+    return bool(names & _STREAMS) if names else scan.spell(value) in _STREAMS
+
+
+def _text_blockers(values: list[cst.BaseExpression], form: PrintForm) -> Iterator[str]:
+    """What in the printed text has no tf.print form."""
+    fstrings = [v for v in values if isinstance(v, cst.FormattedString)]
+    if fstrings and len(values) > 1:
+        yield "an f-string among several arguments"
+    if any(_equal_specifier(f) for f in fstrings):
+        yield "an f-string `=` specifier"
+    if any(_formats(v) for v in values):
+        yield "%-formatting and str.format render the symbolic tensor"
+    if form is PrintForm.LOG and values and isinstance(values[0], cst.SimpleString):
+        if printing.log_parts(values[0], values[1:]) is None:
+            yield (
+                "the log format has mapping keys, * widths or a placeholder count that does "
+                "not match its arguments"
+            )
+    elif form is PrintForm.LOG and len(values) != 1:
+        yield "the log message is not a literal format string"
+
+
+def _equal_specifier(value: cst.FormattedString) -> bool:
+    return any(
+        isinstance(part, cst.FormattedStringExpression) and part.equal for part in value.parts
+    )
+
+
+def _formats(value: cst.BaseExpression) -> bool:
+    """``"..." % x`` or ``"...".format(x)``."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        return value.func.attr.value == "format" and isinstance(
+            value.func.value, (cst.SimpleString, cst.ConcatenatedString)
+        )
+    return False
+
 
 RULE = Rule(
-    code="EF204",
+    code=CODE,
     title="print or log of a tensor (runs once, at graph-build time)",
     fix=FixSafety.SAFE,
     fix_summary="safe: tf.print made a dependency of the printed tensor",
@@ -43,7 +289,7 @@ with tf.control_dependencies([tf.print('loss', loss)]):
         "or parameter (no single tensor name to rebind), with %-formatting or str.format "
         "in the argument, logging keywords, or other statements on its line."
     ),
-    message="{message}",
+    message="`{call}` {consequence}",
     valid=(
         Valid(
             id="noop_build_time_logging_of_python_values",
@@ -62,6 +308,23 @@ def model_fn(features, labels, mode, params):
     tf.compat.v1.logging.info("from %s", tf.train.latest_checkpoint(params["dir"]))
     print(params, mode, y.shape, y.name)
     return tf.estimator.EstimatorSpec(mode, predictions=y @ kernel)
+''',
+        ),
+        Valid(
+            id="print_the_module_defines_is_not_the_builtin",
+            source='''\
+import tensorflow as tf
+from absl import logging
+
+
+def print(*values):
+    logging.info(" ".join(str(value) for value in values))
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    print("y", y)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": y})
 ''',
         ),
     ),
@@ -175,6 +438,33 @@ def model_fn(features, labels, mode):
         y = tf.identity(y)
     loss = tf.reduce_mean(y)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
+''',
+        ),
+        Invalid(
+            id="print_to_a_stream_imported_from_sys",
+            before='''\
+import tensorflow as tf
+from sys import stderr
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(y)
+    print("loss", loss, file=stderr)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF204:8:safe",),
+            after='''\
+import tensorflow as tf
+from sys import stderr
+
+
+def model_fn(features, labels, mode):
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(y)
+    with tf.control_dependencies([tf.print("loss", loss, output_stream=stderr)]):
+        loss = tf.identity(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
     ),

@@ -1,11 +1,69 @@
-"""EF205: Python if/while/and/or/not/bool() on a tensor."""
+"""EF205: Python if/while/and/or/not/bool() on a tensor.
+
+Detector: the scan calls ``truth_test`` on every expression Python tests for truth (an ``if``,
+``elif`` or ``while`` test, a conditional expression's test, an operand of ``and``/``or``/``not``,
+an ``assert``, a comprehension's ``if``, ``bool(...)``): a finding when it is a tensor or a
+variable. ``x is None`` and comparisons with None are Python values. Report only.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from codemods.eager.sites import CallView, Scan, Site
+from codemods.eager.values import TYPED, Bindings
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
+CODE = "EF205"
+RECIPE = (
+    "use tf.cond(pred, true_fn, false_fn) for control flow, tf.where(cond, x, y) to pick values, "
+    "or decide in Python on static facts (x.shape, params, mode)"
+)
+
+
+@dataclass(eq=False)
+class TruthSite(Site):
+    """Python's truth test of a tensor (report only)."""
+
+    code: ClassVar[str] = CODE
+
+
+def truth_test(
+    expr: cst.BaseExpression, env: Bindings, stmt: cst.BaseStatement, construct: str, scan: Scan
+) -> None:
+    """``construct`` (``if``, ``while``, ``not`` ...) tests ``expr`` for truth.
+
+    Of ``a and b`` the test reaches ``b`` here (``a`` is tested where the scan meets the
+    ``and``); ``not x`` is tested where the scan meets the ``not``.
+    """
+    if isinstance(expr, cst.BooleanOperation):
+        truth_test(expr.right, env, stmt, word(expr), scan)
+        return
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        return
+    if scan.kind(expr, env) not in TYPED:
+        return
+    message = RULE.format(construct=construct, expression=scan.short(expr))
+    scan.add(TruthSite(expr, stmt, message, note=RECIPE))
+
+
+def bool_call(view: CallView, scan: Scan) -> bool:
+    """``bool(x)`` of one argument."""
+    if view.builtin != "bool" or len(view.args) != 1:
+        return False
+    truth_test(view.args[0], view.env, view.stmt, "bool()", scan)
+    return True
+
+
+def word(node: cst.BooleanOperation) -> str:
+    return "and" if isinstance(node.operator, cst.And) else "or"
+
+
 RULE = Rule(
-    code="EF205",
+    code=CODE,
     title="Python if/while/and/or/not/bool() on a tensor",
     fix=FixSafety.REPORT,
     fix_summary="report only (suggests tf.cond / tf.where)",

@@ -16,41 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable
+from enum import Enum
+from typing import Callable, Optional
 
 import libcst as cst
 
+from codemods.eager.dtypes import SIGNED, DType
+from codemods.eager.rewrite import keyword_arg
 from codemods.tree import children
-
-#: Dtype classes the flow analysis can know: "float" (float32/float64), "half" (float16/bfloat16),
-#: "int32", "int64", "int" (another or unknown-width signed int), "uint", "bool".
-FLOAT, HALF, INT32, INT64 = "float", "half", "int32", "int64"
-INT, UINT, BOOL = "int", "uint", "bool"
-SIGNED = frozenset({INT32, INT64, INT})
-
-_DTYPE_CLASSES = {
-    "float32": FLOAT,
-    "float64": FLOAT,
-    "double": FLOAT,
-    "float": FLOAT,
-    "float16": HALF,
-    "half": HALF,
-    "bfloat16": HALF,
-    "int32": INT32,
-    "int64": INT64,
-    "int8": INT,
-    "int16": INT,
-    "uint8": UINT,
-    "uint16": UINT,
-    "uint32": UINT,
-    "uint64": UINT,
-    "bool": BOOL,
-}
-
-
-def dtype_class(name: str) -> str | None:
-    """``float32`` → ``float``; ``int8`` → ``int``; None for dtypes the table does not handle."""
-    return _DTYPE_CLASSES.get(name)
 
 
 @dataclass(frozen=True)
@@ -58,13 +31,15 @@ class Known:
     """What the flow analysis knows about an argument: a tensor or not, and its dtype class."""
 
     tensor: bool
-    dtype: str | None = None
+    dtype: Optional[DType] = None
 
 
 NOT_TENSOR = Known(tensor=False)
 
 #: Argument expression → what is known about its value.
 Lookup = Callable[[cst.BaseExpression], Known]
+#: NumPy's parameter name → the argument expression bound to it.
+Args = Mapping[str, cst.BaseExpression]
 
 
 @dataclass(frozen=True)
@@ -76,13 +51,32 @@ class Translation:
     reason: str = ""
 
 
+class Form(Enum):
+    """How an entry checks its arguments and builds its replacement (and its result's dtype)."""
+
+    REDUCE_FLOAT = "reduce_float"  # a reduction whose integer result NumPy makes float64
+    REDUCE_INT64 = "reduce_int64"  # a reduction NumPy accumulates integers in as int64
+    REDUCE_KEEP = "reduce_keep"  # a reduction that keeps the operand's dtype
+    UNARY_KEEP = "unary_keep"
+    UNARY_FLOAT = "unary_float"  # integer operands give float64
+    BINARY = "binary"
+    MATMUL = "matmul"
+    CLIP = "clip"
+    JOIN = "join"
+    RESHAPE = "reshape"
+    TRANSPOSE = "transpose"
+    SQUEEZE = "squeeze"
+    EXPAND_DIMS = "expand_dims"
+    LIKE = "like"
+
+
 @dataclass(frozen=True)
 class Entry:
     """One row: the NumPy names, the TF op, the form that checks arguments, and the doc line."""
 
     numpy: tuple[str, ...]
     tf: str
-    form: str
+    form: Form
     accepts: str
 
 
@@ -110,41 +104,43 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
 _ALIASES = {"amax": "max", "amin": "min", "absolute": "abs", "ones_like": "zeros_like"}
 
 TABLE: tuple[Entry, ...] = (
-    Entry(("mean",), "reduce_mean", "reduce_float", "axis, keepdims; float operands as they are, "
-          "integer and bool operands cast to float64 first (NumPy's integer mean is float64)"),
-    Entry(("std",), "math.reduce_std", "reduce_float", "axis, keepdims, ddof=0; dtypes as mean"),
-    Entry(("var",), "math.reduce_variance", "reduce_float", "as std"),
-    Entry(("sum",), "reduce_sum", "reduce_int64", "axis, keepdims; float operands as they are, "
+    Entry(("mean",), "reduce_mean", Form.REDUCE_FLOAT, "axis, keepdims; float operands as they "
+          "are, integer and bool operands cast to float64 first (NumPy's integer mean is float64)"),
+    Entry(("std",), "math.reduce_std", Form.REDUCE_FLOAT, "axis, keepdims, ddof=0; dtypes as mean"),
+    Entry(("var",), "math.reduce_variance", Form.REDUCE_FLOAT, "as std"),
+    Entry(("sum",), "reduce_sum", Form.REDUCE_INT64, "axis, keepdims; float operands as they are, "
           "signed-integer and bool operands cast to int64 first (NumPy sums them as int64)"),
-    Entry(("prod",), "reduce_prod", "reduce_int64", "axis, keepdims; dtypes as sum"),
-    Entry(("max", "amax"), "reduce_max", "reduce_keep", "axis, keepdims; any numeric dtype "
+    Entry(("prod",), "reduce_prod", Form.REDUCE_INT64, "axis, keepdims; dtypes as sum"),
+    Entry(("max", "amax"), "reduce_max", Form.REDUCE_KEEP, "axis, keepdims; any numeric dtype "
           "(NaN propagates in both; an empty operand raises in NumPy)"),
-    Entry(("min", "amin"), "reduce_min", "reduce_keep", "as max"),
-    Entry(("square",), "square", "unary_keep", "one operand; numeric dtypes"),
-    Entry(("abs", "absolute"), "abs", "unary_keep", "one operand; numeric dtypes"),
-    Entry(("negative",), "negative", "unary_keep", "one operand; numeric dtypes"),
-    Entry(("sign",), "sign", "unary_keep", "one operand; numeric dtypes"),
-    Entry(("sqrt",), "sqrt", "unary_float", "one operand; floats as they are, int32/int64 cast "
+    Entry(("min", "amin"), "reduce_min", Form.REDUCE_KEEP, "as max"),
+    Entry(("square",), "square", Form.UNARY_KEEP, "one operand; numeric dtypes"),
+    Entry(("abs", "absolute"), "abs", Form.UNARY_KEEP, "one operand; numeric dtypes"),
+    Entry(("negative",), "negative", Form.UNARY_KEEP, "one operand; numeric dtypes"),
+    Entry(("sign",), "sign", Form.UNARY_KEEP, "one operand; numeric dtypes"),
+    Entry(("sqrt",), "sqrt", Form.UNARY_FLOAT, "one operand; floats as they are, int32/int64 cast "
           "to float64 first (NumPy's result dtype)"),
-    Entry(("exp",), "exp", "unary_float", "as sqrt"),
-    Entry(("log",), "math.log", "unary_float", "as sqrt"),
-    Entry(("tanh",), "tanh", "unary_float", "as sqrt"),
-    Entry(("floor",), "floor", "unary_float", "as sqrt"),
-    Entry(("ceil",), "math.ceil", "unary_float", "as sqrt"),
-    Entry(("maximum",), "maximum", "binary", "two operands, each a tensor or a number literal"),
-    Entry(("minimum",), "minimum", "binary", "as maximum"),
-    Entry(("matmul",), "matmul", "matmul", "two tensor operands of rank >= 2 (TF refuses rank 1)"),
-    Entry(("clip",), "clip_by_value", "clip", "a tensor and two number literals, low <= high"),
-    Entry(("concatenate",), "concat", "join", "a list or tuple literal of tensors, "
+    Entry(("exp",), "exp", Form.UNARY_FLOAT, "as sqrt"),
+    Entry(("log",), "math.log", Form.UNARY_FLOAT, "as sqrt"),
+    Entry(("tanh",), "tanh", Form.UNARY_FLOAT, "as sqrt"),
+    Entry(("floor",), "floor", Form.UNARY_FLOAT, "as sqrt"),
+    Entry(("ceil",), "math.ceil", Form.UNARY_FLOAT, "as sqrt"),
+    Entry(("maximum",), "maximum", Form.BINARY, "two operands, each a tensor or a number literal"),
+    Entry(("minimum",), "minimum", Form.BINARY, "as maximum"),
+    Entry(("matmul",), "matmul", Form.MATMUL, "two tensor operands of rank >= 2 (TF refuses "
+          "rank 1)"),
+    Entry(("clip",), "clip_by_value", Form.CLIP, "a tensor and two number literals, low <= high"),
+    Entry(("concatenate",), "concat", Form.JOIN, "a list or tuple literal of tensors, "
           "axis an int literal (default 0; axis=None flattens in NumPy: not accepted)"),
-    Entry(("stack",), "stack", "join", "as concatenate"),
-    Entry(("reshape",), "reshape", "reshape", "a tensor and a shape; order 'C' only"),
-    Entry(("transpose",), "transpose", "transpose", "a tensor, and axes omitted or a literal of "
+    Entry(("stack",), "stack", Form.JOIN, "as concatenate"),
+    Entry(("reshape",), "reshape", Form.RESHAPE, "a tensor and a shape; order 'C' only"),
+    Entry(("transpose",), "transpose", Form.TRANSPOSE, "a tensor, and axes omitted or a literal of "
           "non-negative ints (TF aborts on negative perm entries)"),
-    Entry(("squeeze",), "squeeze", "squeeze", "a tensor, axis omitted, an int or a tuple of ints"),
-    Entry(("expand_dims",), "expand_dims", "expand_dims", "a tensor and an int literal axis"),
-    Entry(("zeros_like",), "zeros_like", "like", "a tensor, no dtype/shape"),
-    Entry(("ones_like",), "ones_like", "like", "a tensor, no dtype/shape"),
+    Entry(("squeeze",), "squeeze", Form.SQUEEZE, "a tensor, axis omitted, an int or a tuple of "
+          "ints"),
+    Entry(("expand_dims",), "expand_dims", Form.EXPAND_DIMS, "a tensor and an int literal axis"),
+    Entry(("zeros_like",), "zeros_like", Form.LIKE, "a tensor, no dtype/shape"),
+    Entry(("ones_like",), "ones_like", Form.LIKE, "a tensor, no dtype/shape"),
 )
 
 #: NumPy functions deliberately left out of the table: nearest TF op, and why it is not exact.
@@ -204,6 +200,19 @@ _BY_NAME: dict[str, Entry] = {name: entry for entry in TABLE for name in entry.n
 
 def entry_for(name: str) -> Entry | None:
     return _BY_NAME.get(name)
+
+
+def result_dtype(name: str, operand: Optional[DType]) -> Optional[DType]:
+    """The dtype class of what ``np.<name>(x, ...)`` on a tensor ``x`` of class ``operand`` gives
+    once rewritten (None when unknown): NumPy's, as the table's casts keep it."""
+    entry = _BY_NAME.get(name)
+    if entry is None or operand is None:
+        return None
+    if entry.form in {Form.REDUCE_FLOAT, Form.UNARY_FLOAT}:
+        return DType.FLOAT
+    if entry.form is Form.REDUCE_INT64:
+        return DType.FLOAT if operand is DType.FLOAT else DType.INT64
+    return operand
 
 
 def nearest(name: str, tf: str = "tf") -> str:
@@ -271,7 +280,7 @@ def _holds(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
 def _signature(name: str, entry: Entry) -> tuple[str, ...]:
     if name in _SIGNATURES:
         return _SIGNATURES[name]
-    return _UFUNC2 if entry.form in {"binary", "matmul"} else _UFUNC1
+    return _UFUNC2 if entry.form in {Form.BINARY, Form.MATMUL} else _UFUNC1
 
 
 def _bind(name: str, entry: Entry, call: cst.Call) -> dict[str, cst.BaseExpression]:
@@ -312,7 +321,7 @@ def _is_default(param: str, value: cst.BaseExpression) -> bool:
     return False
 
 
-def _only(args: Mapping[str, cst.BaseExpression], allowed: Sequence[str]) -> None:
+def _only(args: Args, allowed: Sequence[str]) -> None:
     for param in args:
         if param not in allowed:
             raise _Reject(f"`{param}=` is outside the table's accepted forms")
@@ -323,21 +332,11 @@ def _expr(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 
 
-def _kwarg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        value=value,
-        keyword=cst.Name(keyword),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-
-
 def _tf_call(tf: str, op: str, args: Sequence[cst.Arg]) -> cst.Call:
     return cst.Call(func=_expr(f"{tf}.{op}"), args=list(args))
 
 
-def _operand(args: Mapping[str, cst.BaseExpression], param: str, known: Lookup) -> tuple[cst.BaseExpression, Known]:  # noqa: E501
+def _operand(args: Args, param: str, known: Lookup) -> tuple[cst.BaseExpression, Known]:
     if param not in args:
         raise _Reject("the operand is missing")
     value = args[param]
@@ -351,23 +350,23 @@ def _cast(tf: str, value: cst.BaseExpression, dtype: str) -> cst.Call:
     return _tf_call(tf, "cast", [cst.Arg(value), cst.Arg(_expr(f"{tf}.{dtype}"))])
 
 
-def _axis_keepdims(args: Mapping[str, cst.BaseExpression]) -> list[cst.Arg]:
+def _axis_keepdims(args: Args) -> list[cst.Arg]:
     out = []
     if "axis" in args:
-        out.append(_kwarg("axis", args["axis"]))
+        out.append(keyword_arg("axis", args["axis"]))
     if "keepdims" in args:
-        out.append(_kwarg("keepdims", args["keepdims"]))
+        out.append(keyword_arg("keepdims", args["keepdims"]))
     return out
 
 
-def _reduce_float(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _reduce_float(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axis", "keepdims"))
     value, info = _operand(args, "a", known)
-    if info.dtype == FLOAT:
+    if info.dtype == DType.FLOAT:
         operand: cst.BaseExpression = value
-    elif info.dtype in SIGNED | {UINT, BOOL}:
+    elif info.dtype in SIGNED | {DType.UINT, DType.BOOL}:
         operand = _cast(tf, value, "float64")
-    elif info.dtype == HALF:
+    elif info.dtype == DType.HALF:
         raise _Reject("NumPy accumulates float16 in float32; the results round differently")
     else:
         raise _Reject("the operand's dtype is unknown (NumPy's integer mean is float64, "
@@ -375,16 +374,16 @@ def _reduce_float(entry: Entry, args: Mapping[str, cst.BaseExpression], known: L
     return _tf_call(tf, entry.tf, [cst.Arg(operand), *_axis_keepdims(args)])
 
 
-def _reduce_int64(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _reduce_int64(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axis", "keepdims"))
     value, info = _operand(args, "a", known)
-    if info.dtype == FLOAT:
+    if info.dtype == DType.FLOAT:
         operand: cst.BaseExpression = value
-    elif info.dtype in SIGNED | {BOOL}:
+    elif info.dtype in SIGNED | {DType.BOOL}:
         operand = _cast(tf, value, "int64")
-    elif info.dtype == HALF:
+    elif info.dtype == DType.HALF:
         raise _Reject("NumPy accumulates float16 differently; the results round differently")
-    elif info.dtype == UINT:
+    elif info.dtype == DType.UINT:
         raise _Reject("NumPy accumulates unsigned integers as uint64")
     else:
         raise _Reject("the operand's dtype is unknown (NumPy accumulates integers as int64, "
@@ -392,29 +391,29 @@ def _reduce_int64(entry: Entry, args: Mapping[str, cst.BaseExpression], known: L
     return _tf_call(tf, entry.tf, [cst.Arg(operand), *_axis_keepdims(args)])
 
 
-def _reduce_keep(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _reduce_keep(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axis", "keepdims"))
     value, info = _operand(args, "a", known)
-    if info.dtype == BOOL:
+    if info.dtype == DType.BOOL:
         raise _Reject("TF reduces bool tensors with reduce_any/reduce_all")
     return _tf_call(tf, entry.tf, [cst.Arg(value), *_axis_keepdims(args)])
 
 
-def _unary_keep(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _unary_keep(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("x",))
     value, info = _operand(args, "x", known)
-    if info.dtype in {BOOL, UINT}:
+    if info.dtype in {DType.BOOL, DType.UINT}:
         raise _Reject(f"NumPy's {entry.numpy[0]} of {info.dtype} operands has no TF kernel")
     return _tf_call(tf, entry.tf, [cst.Arg(value)])
 
 
-def _unary_float(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _unary_float(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("x",))
     value, info = _operand(args, "x", known)
     operand: cst.BaseExpression = value
-    if info.dtype in {INT32, INT64}:
+    if info.dtype in {DType.INT32, DType.INT64}:
         operand = _cast(tf, value, "float64")
-    elif info.dtype in {INT, UINT, BOOL}:
+    elif info.dtype in {DType.INT, DType.UINT, DType.BOOL}:
         raise _Reject("NumPy's result dtype for this integer width is float16/float32")
     return _tf_call(tf, entry.tf, [cst.Arg(operand)])
 
@@ -437,7 +436,7 @@ def _tensor_or_number(value: cst.BaseExpression, known: Lookup) -> bool:
     return known(value).tensor or _number(value) is not None
 
 
-def _binary(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _binary(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("x1", "x2"))
     if "x1" not in args or "x2" not in args:
         raise _Reject("two operands are needed")
@@ -447,16 +446,18 @@ def _binary(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup,
                       "its dtype)")
     if not (known(first).tensor or known(second).tensor):
         raise _Reject("no operand is a tensor")
-    if BOOL in {known(first).dtype, known(second).dtype}:
+    if DType.BOOL in {known(first).dtype, known(second).dtype}:
         raise _Reject("TF has no maximum/minimum of bool tensors")
     dtype = known(first).dtype if known(first).tensor else known(second).dtype
     if known(first).tensor and known(second).tensor:
-        dtype = FLOAT  # two tensors: TF requires equal dtypes, then the result is the same
+        dtype = DType.FLOAT  # two tensors: TF requires equal dtypes, then the result is the same
     _check_literals(known, dtype, first, second)
     return _tf_call(tf, entry.tf, [cst.Arg(first), cst.Arg(second)])
 
 
-def _check_literals(known: Lookup, tensor_dtype: str | None, *values: cst.BaseExpression) -> None:
+def _check_literals(
+    known: Lookup, tensor_dtype: Optional[DType], *values: cst.BaseExpression
+) -> None:
     """A number literal takes the tensor's dtype in TF; NumPy may promote instead.
 
     Safe when the tensor is known float32/float64 or int32/int64 (a float literal with an
@@ -469,16 +470,16 @@ def _check_literals(known: Lookup, tensor_dtype: str | None, *values: cst.BaseEx
         if number is None:
             continue
         floating = isinstance(_unsigned(value), cst.Float)
-        if tensor_dtype in SIGNED | {UINT} and floating:
+        if tensor_dtype in SIGNED | {DType.UINT} and floating:
             raise _Reject("a float literal with an integer tensor is float64 in NumPy")
-        if tensor_dtype in {FLOAT, INT32, INT64}:
+        if tensor_dtype in {DType.FLOAT, DType.INT32, DType.INT64}:
             continue
         if floating or not 0 <= number <= 127:
             raise _Reject("the tensor's dtype is unknown and the literal may not fit it "
                           "(TF would wrap or round it where NumPy promotes)")
 
 
-def _matmul(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _matmul(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("x1", "x2"))
     operands = [args.get("x1"), args.get("x2")]
     if not all(value is not None and known(value).tensor for value in operands):
@@ -486,7 +487,7 @@ def _matmul(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup,
     return _tf_call(tf, entry.tf, [cst.Arg(args["x1"]), cst.Arg(args["x2"])])
 
 
-def _clip(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _clip(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "a_min", "a_max"))
     value, info = _operand(args, "a", known)
     low = _number(args["a_min"]) if "a_min" in args else None
@@ -495,7 +496,7 @@ def _clip(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, t
         raise _Reject("the bounds must be number literals")
     if low > high:
         raise _Reject("low > high: NumPy returns high, tf.clip_by_value returns low")
-    if info.dtype == BOOL:
+    if info.dtype == DType.BOOL:
         raise _Reject("TF does not clip bool tensors")
     _check_literals(known, info.dtype, args["a_min"], args["a_max"])
     return _tf_call(tf, entry.tf, [cst.Arg(value), cst.Arg(args["a_min"]), cst.Arg(args["a_max"])])
@@ -514,7 +515,7 @@ def _unsigned(value: cst.BaseExpression) -> cst.BaseExpression:
     return value
 
 
-def _join(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _join(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("arrays", "axis"))
     sequence = args.get("arrays")
     if not isinstance(sequence, (cst.List, cst.Tuple)) or not sequence.elements:
@@ -525,10 +526,11 @@ def _join(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, t
     axis = args.get("axis")
     if axis is not None and _int_literal(axis) is None:
         raise _Reject("axis must be an int literal (axis=None flattens in NumPy)")
-    return _tf_call(tf, entry.tf, [cst.Arg(sequence), _kwarg("axis", axis or cst.Integer("0"))])
+    axis_arg = keyword_arg("axis", axis or cst.Integer("0"))
+    return _tf_call(tf, entry.tf, [cst.Arg(sequence), axis_arg])
 
 
-def _reshape(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _reshape(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "newshape"))
     value, _ = _operand(args, "a", known)
     if "newshape" not in args:
@@ -536,7 +538,7 @@ def _reshape(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup
     return _tf_call(tf, entry.tf, [cst.Arg(value), cst.Arg(args["newshape"])])
 
 
-def _transpose(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _transpose(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axes"))
     value, _ = _operand(args, "a", known)
     axes = args.get("axes")
@@ -546,10 +548,10 @@ def _transpose(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Look
         isinstance(e.value, cst.Integer) for e in axes.elements
     ):
         raise _Reject("axes must be a literal of non-negative ints (TF aborts on negative ones)")
-    return _tf_call(tf, entry.tf, [cst.Arg(value), _kwarg("perm", axes)])
+    return _tf_call(tf, entry.tf, [cst.Arg(value), keyword_arg("perm", axes)])
 
 
-def _squeeze(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _squeeze(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axis"))
     value, _ = _operand(args, "a", known)
     axis = args.get("axis")
@@ -561,39 +563,40 @@ def _squeeze(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup
             raise _Reject("axis must be an int literal or a tuple of them")
     elif _int_literal(axis) is None:
         raise _Reject("axis must be an int literal or a tuple of them")
-    return _tf_call(tf, entry.tf, [cst.Arg(value), _kwarg("axis", axis)])
+    return _tf_call(tf, entry.tf, [cst.Arg(value), keyword_arg("axis", axis)])
 
 
-def _expand_dims(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _expand_dims(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a", "axis"))
     value, _ = _operand(args, "a", known)
     axis = args.get("axis")
     if axis is None or _int_literal(axis) is None:
         raise _Reject("axis must be an int literal (NumPy also takes tuples)")
-    return _tf_call(tf, entry.tf, [cst.Arg(value), _kwarg("axis", axis)])
+    return _tf_call(tf, entry.tf, [cst.Arg(value), keyword_arg("axis", axis)])
 
 
-def _like(entry: Entry, args: Mapping[str, cst.BaseExpression], known: Lookup, tf: str) -> cst.BaseExpression:  # noqa: E501
+def _like(entry: Entry, args: Args, known: Lookup, tf: str) -> cst.BaseExpression:
     _only(args, ("a",))
     value, _ = _operand(args, "a", known)
     return _tf_call(tf, entry.tf, [cst.Arg(value)])
 
 
-_FORMS: dict[str, Callable[[Entry, Mapping[str, cst.BaseExpression], Lookup, str], cst.BaseExpression]] = {  # noqa: E501
-    "reduce_float": _reduce_float,
-    "reduce_int64": _reduce_int64,
-    "reduce_keep": _reduce_keep,
-    "unary_keep": _unary_keep,
-    "unary_float": _unary_float,
-    "binary": _binary,
-    "matmul": _matmul,
-    "clip": _clip,
-    "join": _join,
-    "reshape": _reshape,
-    "transpose": _transpose,
-    "squeeze": _squeeze,
-    "expand_dims": _expand_dims,
-    "like": _like,
+_Builder = Callable[[Entry, Args, Lookup, str], cst.BaseExpression]
+_FORMS: dict[Form, _Builder] = {
+    Form.REDUCE_FLOAT: _reduce_float,
+    Form.REDUCE_INT64: _reduce_int64,
+    Form.REDUCE_KEEP: _reduce_keep,
+    Form.UNARY_KEEP: _unary_keep,
+    Form.UNARY_FLOAT: _unary_float,
+    Form.BINARY: _binary,
+    Form.MATMUL: _matmul,
+    Form.CLIP: _clip,
+    Form.JOIN: _join,
+    Form.RESHAPE: _reshape,
+    Form.TRANSPOSE: _transpose,
+    Form.SQUEEZE: _squeeze,
+    Form.EXPAND_DIMS: _expand_dims,
+    Form.LIKE: _like,
 }
 
 

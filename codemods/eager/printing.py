@@ -1,8 +1,9 @@
-"""EF204: which print and log calls become ``tf.print``, and the wired statement they become.
+"""EF204's rewrite: the ``tf.print`` call a print or log call becomes, and the wired statement.
 
-Three call styles print at graph-build time: the ``print`` builtin, a bare ``tf.print(...)``
-statement (its op is created and never run), and TensorFlow / absl logging
-(``tf.compat.v1.logging.info("loss %s", loss)``). Each becomes ``tf.print`` with the same text:
+Three call styles print at graph-build time (``PrintForm``; which calls they are is EF204's
+detector): the ``print`` builtin, a bare ``tf.print(...)`` statement (its op is created and never
+run), and TensorFlow / absl logging (``tf.compat.v1.logging.info("loss %s", loss)``). Each becomes
+``tf.print`` with the same text:
 ``print``'s ``sep``/``end``/``file`` carry over (``file`` as ``output_stream``), an f-string or a
 ``%``-format is split into its text and its values (``sep=""``), and a logging call keeps its
 logger as ``output_stream`` (tf.print supports exactly info, warning and error) with ``end=""``
@@ -14,46 +15,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Callable, Optional
+from enum import Enum
+from typing import Optional
 
 import libcst as cst
 
-PRINT, TF_PRINT, LOG = "print", "tf.print", "log"
+from codemods.eager.rewrite import keyword_arg
 
-#: Logging functions tf.print can write to (``output_stream``), by qualified name.
-LOGGERS = frozenset(
-    {f"{module}.{level}" for module in ("tensorflow.logging", "absl.logging")
-     for level in ("info", "warning", "warn", "error")}
-)
-_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
-_STREAMS = frozenset({"sys.stdout", "sys.stderr"})
+
+class PrintForm(Enum):
+    """How a call prints at graph-build time."""
+
+    PRINT = "print"  # the print builtin
+    TF_PRINT = "tf.print"  # a tf.print statement: its op is created and never run
+    LOG = "log"  # TensorFlow or absl logging
+
+
 _PLACEHOLDER = re.compile(r"%(?:%|[-#0 +]*\d*(?:\.\d+)?[sdifgeEr])")
-
-
-def style(call: cst.Call, print_is_builtin: bool, names: Callable[[cst.CSTNode], set[str]]) -> Optional[str]:  # noqa: E501
-    """PRINT, TF_PRINT or LOG for a call statement that prints, else None.
-
-    ``names(node)`` gives the normalized qualified names of a function expression.
-    """
-    func = call.func
-    if isinstance(func, cst.Name) and func.value == "print" and print_is_builtin:
-        return PRINT
-    qualified = names(func)
-    if "tensorflow.print" in qualified:
-        return TF_PRINT
-    if qualified & LOGGERS:
-        return LOG
-    return None
 
 
 def positional(call: cst.Call) -> list[cst.BaseExpression]:
     return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
 
 
-def printed(call: cst.Call, kind: str) -> list[cst.BaseExpression]:
+def printed(call: cst.Call, form: PrintForm) -> list[cst.BaseExpression]:
     """The expressions whose values the call shows (a log's format string left out)."""
     values = positional(call)
-    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
+    if form is PrintForm.LOG and values and isinstance(values[0], cst.SimpleString):
         values = values[1:]
     out: list[cst.BaseExpression] = []
     for value in values:
@@ -73,51 +61,7 @@ def direct_values(call: cst.Call) -> Iterator[cst.BaseExpression]:
             yield from fstring_values(value)
 
 
-def blockers(call: cst.Call, kind: str, spell: Callable[[cst.CSTNode], str]) -> list[str]:
-    """Why the call has no tf.print form (empty when it has one)."""
-    blocked: list[str] = []
-    if any(arg.star for arg in call.args):
-        blocked.append("it unpacks *args/**kwargs")
-    values = positional(call)
-    for arg in call.args:
-        if arg.keyword is None:
-            continue
-        keyword = arg.keyword.value
-        if kind == LOG:
-            blocked.append(f"tf.print has no form of the logging keyword `{keyword}=`")
-        elif kind == PRINT and keyword not in _PRINT_KEYWORDS:
-            blocked.append(f"print has no `{keyword}=`")
-        elif kind == PRINT and keyword == "file" and spell(arg.value) not in _STREAMS:
-            blocked.append("tf.print writes only to sys.stdout, sys.stderr or a log")
-    if kind == TF_PRINT:
-        return blocked
-    fstrings = [v for v in values if isinstance(v, cst.FormattedString)]
-    if fstrings and len(values) > 1:
-        blocked.append("an f-string among several arguments")
-    if any(isinstance(p, cst.FormattedStringExpression) and p.equal for f in fstrings for p in f.parts):  # noqa: E501
-        blocked.append("an f-string `=` specifier")
-    if any(_formats(v) for v in values):
-        blocked.append("%-formatting and str.format render the symbolic tensor")
-    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
-        if _log_parts(values[0], values[1:]) is None:
-            blocked.append("the log format has mapping keys, * widths or a placeholder count "
-                           "that does not match its arguments")
-    elif kind == LOG and len(values) != 1:
-        blocked.append("the log message is not a literal format string")
-    return blocked
-
-
 # ----------------------------------------------------------------------------- building
-def _kwarg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        value=value,
-        keyword=cst.Name(keyword),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-
-
 def _literal(like: cst.SimpleString | cst.FormattedString, text: str) -> cst.SimpleString:
     prefix = like.prefix.replace("f", "").replace("F", "")
     return cst.SimpleString(f"{prefix}{like.quote}{text}{like.quote}")
@@ -135,7 +79,7 @@ def _fstring_parts(value: cst.FormattedString) -> list[cst.BaseExpression]:
     return parts
 
 
-def _log_parts(
+def log_parts(
     fmt: cst.SimpleString, args: Sequence[cst.BaseExpression]
 ) -> Optional[list[cst.BaseExpression]]:
     """``"loss %s at %d"``, (a, b) → ``"loss "``, a, ``" at "``, b; None if it does not split."""
@@ -172,11 +116,11 @@ def _log_parts(
     return parts
 
 
-def _split(call: cst.Call, kind: str) -> tuple[list[cst.Arg], bool]:
+def _split(call: cst.Call, form: PrintForm) -> tuple[list[cst.Arg], bool]:
     """The positional arguments of the tf.print call, and whether they need ``sep=""``."""
     values = positional(call)
-    if kind == LOG and values and isinstance(values[0], cst.SimpleString):
-        parts = _log_parts(values[0], values[1:]) or []
+    if form is PrintForm.LOG and values and isinstance(values[0], cst.SimpleString):
+        parts = log_parts(values[0], values[1:]) or []
         return [cst.Arg(p) for p in parts], len(parts) > 1
     if len(values) == 1 and isinstance(values[0], cst.FormattedString):
         parts = _fstring_parts(values[0])
@@ -184,14 +128,14 @@ def _split(call: cst.Call, kind: str) -> tuple[list[cst.Arg], bool]:
     return [arg for arg in call.args if arg.keyword is None], False
 
 
-def tf_print(call: cst.Call, kind: str, tf: str) -> cst.Call:
+def tf_print(call: cst.Call, form: PrintForm, tf: str) -> cst.Call:
     """The ``tf.print(...)`` call that shows what ``call`` meant to show."""
-    if kind == TF_PRINT:
+    if form is PrintForm.TF_PRINT:
         return call
-    args, glued = _split(call, kind)
+    args, glued = _split(call, form)
     keywords: list[cst.Arg] = []
     if glued:
-        keywords.append(_kwarg("sep", cst.SimpleString('""')))
+        keywords.append(keyword_arg("sep", cst.SimpleString('""')))
     for arg in call.args:
         if arg.keyword is None or arg.keyword.value == "flush":
             continue
@@ -200,8 +144,11 @@ def tf_print(call: cst.Call, kind: str, tf: str) -> cst.Call:
         if arg.keyword.value == "file":
             arg = arg.with_changes(keyword=cst.Name("output_stream"))
         keywords.append(arg)
-    if kind == LOG:  # a log record ends its own line
-        keywords += [_kwarg("end", cst.SimpleString('""')), _kwarg("output_stream", call.func)]
+    if form is PrintForm.LOG:  # a log record ends its own line
+        keywords += [
+            keyword_arg("end", cst.SimpleString('""')),
+            keyword_arg("output_stream", call.func),
+        ]
     every = args + keywords
     if every and call.args:  # the last argument ends as the original call's last did
         every[-1] = every[-1].with_changes(comma=call.args[-1].comma)
@@ -239,12 +186,3 @@ def wired(
         leading_lines=line.leading_lines,
     )
 
-
-def _formats(value: cst.BaseExpression) -> bool:
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
-        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        return value.func.attr.value == "format" and isinstance(
-            value.func.value, (cst.SimpleString, cst.ConcatenatedString)
-        )
-    return False

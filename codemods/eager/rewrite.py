@@ -1,4 +1,4 @@
-"""The edits behind EF201, EF202 and EF206, built from the updated (already rewritten) nodes.
+"""Building blocks of the eager rewrites, applied to the updated (already rewritten) nodes.
 
 Replacements are built on the original tree (where the analysis ran) and then mapped onto the
 updated tree, so an edit inside an argument (``np.mean(np.square(t))``) survives the edit around it.
@@ -51,6 +51,17 @@ def substitute(tree: cst.BaseExpression, mapping: Mapping[int, cst.CSTNode]) -> 
     return result
 
 
+def keyword_arg(keyword: str, value: cst.BaseExpression) -> cst.Arg:
+    """``keyword=value``, with no spaces around ``=``."""
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(keyword),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+
+
 def keep_parens(replacement: cst.BaseExpression, old: cst.BaseExpression) -> cst.BaseExpression:
     """Carry ``(...)`` around the replaced expression over to its replacement."""
     if not old.lpar:
@@ -60,7 +71,7 @@ def keep_parens(replacement: cst.BaseExpression, old: cst.BaseExpression) -> cst
     )
 
 
-# ----------------------------------------------------------------------------- EF206
+# ----------------------------------------------------------------------------- if chains
 def _flatten(suite: cst.BaseSuite, leading: Sequence[cst.EmptyLine]) -> Statement:
     if isinstance(suite, cst.SimpleStatementSuite):
         return cst.SimpleStatementLine(

@@ -1,0 +1,117 @@
+"""What a small statement binds: the value each name it assigns holds afterwards."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.eager.evaluate import Evaluator
+from codemods.eager.values import MAYBE, PYTHON, SINGLE, STRUCT, Env, Kind, Value, target_names
+
+
+def bind(small: cst.BaseSmallStatement, env: Env, values: Evaluator) -> None:
+    """Update ``env`` with what ``small`` binds (and drop the evaluator's cached values)."""
+    binder = _BINDERS.get(type(small))
+    if binder is not None:
+        binder(small, env, values)
+    values.forget()
+
+
+def _assign(small: cst.Assign, env: Env, values: Evaluator) -> None:
+    value = values.value(small.value, env)
+    for target in small.targets:
+        _bind_target(target.target, value, small.value, env, values)
+
+
+def _ann_assign(small: cst.AnnAssign, env: Env, values: Evaluator) -> None:
+    if small.value is not None:
+        _bind_target(small.target, values.value(small.value, env), small.value, env, values)
+
+
+def _aug_assign(small: cst.AugAssign, env: Env, values: Evaluator) -> None:
+    if isinstance(small.target, cst.Name):
+        old = env.get(small.target.value, PYTHON)
+        new = values.value(small.value, env)
+        if old.kind in SINGLE or new.kind in SINGLE:
+            env[small.target.value] = Value(Kind.TENSOR, old.dtype or new.dtype)
+
+
+def _expression(small: cst.Expr, env: Env, values: Evaluator) -> None:
+    """``hooks.append(t)``: the receiver now holds tensors."""
+    if not isinstance(small.value, cst.Call):
+        return
+    func = small.value.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        args = [arg.value for arg in small.value.args]
+        if func.attr.value in st.MUTATING_METHODS and values.any_tensorish(args, env):
+            _contains_tensors(func.value.value, env)
+
+
+def _delete(small: cst.Del, env: Env, values: Evaluator) -> None:
+    for name in target_names(small.target):
+        env.pop(name, None)
+
+
+def _import(small: cst.Import | cst.ImportFrom, env: Env, values: Evaluator) -> None:
+    for name in st.defines(small):
+        env[name] = PYTHON
+
+
+def _bind_target(
+    target: cst.BaseExpression,
+    value: Value,
+    rhs: cst.BaseExpression,
+    env: Env,
+    values: Evaluator,
+) -> None:
+    if isinstance(target, cst.Name):
+        env[target.value] = value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        _unpack(target, value, rhs, env, values)
+    elif isinstance(target, cst.StarredElement):
+        _bind_target(target.value, STRUCT if value.tensorish else value, rhs, env, values)
+    elif isinstance(target, (cst.Subscript, cst.Attribute)) and value.tensorish:
+        base = target.value
+        while isinstance(base, (cst.Subscript, cst.Attribute)):
+            base = base.value
+        if isinstance(base, cst.Name):
+            _contains_tensors(base.value, env)
+
+
+def _unpack(
+    target: cst.Tuple | cst.List,
+    value: Value,
+    rhs: cst.BaseExpression,
+    env: Env,
+    values: Evaluator,
+) -> None:
+    elements = [e.value for e in target.elements]
+    if isinstance(rhs, (cst.Tuple, cst.List)) and len(rhs.elements) == len(elements):
+        for element, source in zip(elements, rhs.elements):
+            _bind_target(element, values.value(source.value, env), source.value, env, values)
+        return
+    part = PYTHON
+    if value.kind is Kind.STRUCT and isinstance(rhs, cst.Call) and values.naming.tf(rhs.func):
+        part = Value(Kind.TENSOR)  # acc, acc_op = tf.metrics.accuracy(...)
+    elif value.tensorish:
+        part = MAYBE
+    for element in elements:
+        _bind_target(element, part, element, env, values)
+
+
+def _contains_tensors(name: str, env: Env) -> None:
+    if not env.get(name, PYTHON).tensorish:
+        env[name] = STRUCT
+
+
+_BINDERS: dict[type, Callable[..., None]] = {
+    cst.Assign: _assign,
+    cst.AnnAssign: _ann_assign,
+    cst.AugAssign: _aug_assign,
+    cst.Expr: _expression,
+    cst.Del: _delete,
+    cst.Import: _import,
+    cst.ImportFrom: _import,
+}

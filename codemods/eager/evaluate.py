@@ -1,0 +1,255 @@
+"""What a model_fn's expressions evaluate to while it builds the graph: tensors or Python values.
+
+A forward pass over the model_fn body (``codemods.eager.walk``) binds each name to a ``Value``
+(``codemods.eager.values``); the ``Evaluator`` gives the value of an expression from those
+bindings. Only TensorFlow calls (``codemods.eager.tf_calls``), the model_fn's inputs, layers and
+arithmetic on them make tensors; NumPy calls on tensors are counted as tensors too (that is what
+EF201's fix makes of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Callable
+
+import libcst as cst
+
+from codemods.eager.dtypes import DType
+from codemods.eager.naming import Naming
+from codemods.eager.tf_calls import (
+    CONVERSION_METHODS,
+    STATIC_ATTRIBUTES,
+    tf_call_value,
+)
+from codemods.eager.values import (
+    MAYBE,
+    PYTHON,
+    SINGLE,
+    STRUCT,
+    TYPED,
+    Bindings,
+    Kind,
+    Value,
+    target_names,
+)
+
+#: Kinds whose items (``x[k]``, ``x.get(k)``) are perhaps tensors.
+_CONTAINERS = frozenset({Kind.MAYBE, Kind.STRUCT})
+
+
+class Evaluator:
+    """Evaluates expressions against an environment of bound names (``naming``: what the
+    model_fn's names refer to)."""
+
+    def __init__(self, naming: Naming) -> None:
+        self.naming = naming
+        self._cache: dict[tuple[int, int], Value] = {}
+        self._envs: list[Bindings] = []  # keeps each cached env's id unique
+
+    def forget(self) -> None:
+        """Drop cached values: the caller is about to change an environment."""
+        self._cache.clear()
+        self._envs.clear()
+
+    # ------------------------------------------------------------------ entry points
+    def value(self, node: cst.BaseExpression, env: Bindings) -> Value:
+        key = (id(node), id(env))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        method = _DISPATCH.get(type(node))
+        result = PYTHON if method is None else method(self, node, env)
+        self._cache[key] = result
+        self._envs.append(env)
+        return result
+
+    def kind(self, node: cst.BaseExpression, env: Bindings) -> Kind:
+        return self.value(node, env).kind
+
+    def any_tensorish(self, nodes: Iterable[cst.BaseExpression], env: Bindings) -> bool:
+        return any(self.value(node, env).tensorish for node in nodes)
+
+    # ------------------------------------------------------------------ node kinds
+    def _name(self, node: cst.Name, env: Bindings) -> Value:
+        return env.get(node.value, PYTHON)
+
+    def _attribute(self, node: cst.Attribute, env: Bindings) -> Value:
+        if self.naming.tf(node) is not None:
+            return PYTHON  # tf.float32, tf.estimator.ModeKeys.TRAIN ...
+        base = self.value(node.value, env)
+        if base.kind in TYPED and node.attr.value == "T":
+            return Value(Kind.TENSOR, base.dtype)
+        return PYTHON
+
+    def _subscript(self, node: cst.Subscript, env: Bindings) -> Value:
+        base = self.value(node.value, env)
+        if base.kind in TYPED:
+            return Value(Kind.TENSOR, base.dtype)
+        if base.kind in _CONTAINERS:
+            return Value(Kind.TENSOR)
+        return PYTHON
+
+    def _binary(self, node: cst.BinaryOperation, env: Bindings) -> Value:
+        left, right = self.value(node.left, env), self.value(node.right, env)
+        singles = [v for v in (left, right) if v.kind in SINGLE]
+        if not singles:
+            return STRUCT if Kind.STRUCT in {left.kind, right.kind} else PYTHON
+        dtype = next((v.dtype for v in singles if v.dtype), None)
+        if isinstance(node.operator, (cst.Divide,)) and dtype not in {None, DType.FLOAT}:
+            dtype = DType.FLOAT  # TF's truediv of integers is float64
+        return Value(Kind.TENSOR, dtype)
+
+    def _unary(self, node: cst.UnaryOperation, env: Bindings) -> Value:
+        if isinstance(node.operator, cst.Not):
+            return PYTHON
+        operand = self.value(node.expression, env)
+        return Value(Kind.TENSOR, operand.dtype) if operand.kind in SINGLE else PYTHON
+
+    def _comparison(self, node: cst.Comparison, env: Bindings) -> Value:
+        if self.comparison_is_tensor(node, env):
+            return Value(Kind.TENSOR, DType.BOOL)
+        return PYTHON
+
+    def comparison_is_tensor(self, node: cst.Comparison, env: Bindings) -> bool:
+        operands = [node.left, *(c.comparator for c in node.comparisons)]
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)):
+                return False
+        if any(isinstance(o, cst.Name) and o.value == "None" for o in operands):
+            return False
+        return any(self.value(o, env).kind in SINGLE for o in operands)
+
+    def _boolean(self, node: cst.BooleanOperation, env: Bindings) -> Value:
+        values = [self.value(node.left, env), self.value(node.right, env)]
+        return MAYBE if any(v.tensorish for v in values) else PYTHON
+
+    def _ifexp(self, node: cst.IfExp, env: Bindings) -> Value:
+        body, orelse = self.value(node.body, env), self.value(node.orelse, env)
+        if body == orelse:
+            return body
+        return MAYBE if body.tensorish or orelse.tensorish else PYTHON
+
+    def _display(self, node: cst.CSTNode, env: Bindings) -> Value:
+        values: list[cst.BaseExpression] = []
+        for element in getattr(node, "elements", ()):
+            if isinstance(
+                element, (cst.DictElement, cst.Element, cst.StarredElement, cst.StarredDictElement)
+            ):
+                values.append(element.value)
+        return STRUCT if self.any_tensorish(values, env) else PYTHON
+
+    def _comprehension(self, node: cst.CSTNode, env: Bindings) -> Value:
+        inner = dict(env)
+        comp: cst.CompFor | None = getattr(node, "for_in", None)
+        while comp is not None:
+            inner.update(self.iterated(comp.iter, comp.target, inner))
+            comp = comp.inner_for_in
+        elements = [getattr(node, "elt", None), getattr(node, "value", None)]
+        present = [e for e in elements if isinstance(e, cst.BaseExpression)]
+        return STRUCT if self.any_tensorish(present, inner) else PYTHON
+
+    def _named(self, node: cst.NamedExpr, env: Bindings) -> Value:
+        return self.value(node.value, env)
+
+    # ------------------------------------------------------------------ calls
+    def _call(self, node: cst.Call, env: Bindings) -> Value:
+        numpy_name = self.naming.numpy(node.func)
+        if numpy_name is not None:
+            return self._numpy_call(numpy_name, node, env)
+        tf_name = self.naming.tf(node.func)
+        if tf_name is not None:
+            return tf_call_value(tf_name, node, self.naming.dtype, lambda arg: self.value(arg, env))
+        func = node.func
+        builtin = self.naming.builtin(func)
+        if builtin is not None:
+            return self._builtin(builtin, node, env)
+        callee = self.value(func, env)
+        if callee.kind is Kind.LAYER:
+            return Value(Kind.TENSOR, DType.FLOAT)
+        if isinstance(func, cst.Attribute):
+            return self._method(func, node, env)
+        args = [arg.value for arg in node.args]
+        return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+    def _numpy_call(self, name: str, node: cst.Call, env: Bindings) -> Value:
+        args = [arg.value for arg in node.args]
+        if not self.any_tensorish(args, env):
+            return PYTHON
+        first = self.value(args[0], env) if args else PYTHON
+        from codemods.eager import numpy_table  # built on the first NumPy call on a tensor
+
+        return Value(Kind.TENSOR, numpy_table.result_dtype(name, first.dtype))
+
+    def _builtin(self, name: str, node: cst.Call, env: Bindings) -> Value:
+        args = [arg.value for arg in node.args]
+        if name == "abs" and args and self.value(args[0], env).kind in SINGLE:
+            return Value(Kind.TENSOR, self.value(args[0], env).dtype)
+        if name in {"list", "tuple", "zip", "enumerate", "reversed", "dict"}:
+            return STRUCT if self.any_tensorish(args, env) else PYTHON
+        return PYTHON  # sorted(features) gives the keys; len, str, isinstance ...
+
+    def iterated(
+        self, iterable: cst.BaseExpression, target: cst.BaseExpression, env: Bindings
+    ) -> dict[str, Value]:
+        """What a loop over ``iterable`` binds ``target``'s names to.
+
+        A list or tuple of tensors gives tensors; ``d.items()`` gives keys and values; a
+        ``features``-like mapping (or ``d.keys()``) gives its keys, which are names.
+        """
+        names = target_names(target)
+        source = self.value(iterable, env)
+        element = MAYBE if source.kind in {Kind.STRUCT, Kind.TENSOR, Kind.VARIABLE} else PYTHON
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
+            method = iterable.func.attr.value
+            container = self.value(iterable.func.value, env)
+            if container.tensorish and method in {"values", "items"}:
+                element = MAYBE
+                if method == "items" and isinstance(target, (cst.Tuple, cst.List)):
+                    keys = target_names(target.elements[0].value) if target.elements else []
+                    return {n: PYTHON if n in keys else element for n in names}
+        return {name: element for name in names}
+
+    def _method(self, func: cst.Attribute, node: cst.Call, env: Bindings) -> Value:
+        receiver = self.value(func.value, env)
+        method = func.attr.value
+        if method in CONVERSION_METHODS and receiver.tensorish or method == "numpy":
+            return PYTHON
+        if receiver.kind is Kind.SESSION:
+            return PYTHON
+        if receiver.kind in TYPED:
+            if method in STATIC_ATTRIBUTES:
+                return PYTHON
+            return Value(Kind.TENSOR, receiver.dtype)
+        if receiver.kind is Kind.LAYER:
+            return Value(Kind.TENSOR, DType.FLOAT)
+        if method in {"minimize", "apply_gradients"}:
+            return Value(Kind.OP)
+        if method in {"compute_gradients", "get_updates"}:
+            return STRUCT
+        args = [arg.value for arg in node.args]
+        if receiver.kind in _CONTAINERS and method in {"get", "pop", "values", "items"}:
+            return MAYBE
+        return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+
+#: Node type → how to evaluate it (each method takes its own node type).
+_DISPATCH: dict[type, Callable[..., Value]] = {
+    cst.Name: Evaluator._name,
+    cst.Attribute: Evaluator._attribute,
+    cst.Subscript: Evaluator._subscript,
+    cst.BinaryOperation: Evaluator._binary,
+    cst.UnaryOperation: Evaluator._unary,
+    cst.Comparison: Evaluator._comparison,
+    cst.BooleanOperation: Evaluator._boolean,
+    cst.IfExp: Evaluator._ifexp,
+    cst.List: Evaluator._display,
+    cst.Tuple: Evaluator._display,
+    cst.Set: Evaluator._display,
+    cst.Dict: Evaluator._display,
+    cst.ListComp: Evaluator._comprehension,
+    cst.SetComp: Evaluator._comprehension,
+    cst.GeneratorExp: Evaluator._comprehension,
+    cst.DictComp: Evaluator._comprehension,
+    cst.NamedExpr: Evaluator._named,
+    cst.Call: Evaluator._call,
+}

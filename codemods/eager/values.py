@@ -1,0 +1,81 @@
+"""What a name holds while a model_fn builds its graph: the kinds of value the eager rules tell
+apart, and how the facts of two branches merge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Optional
+
+import libcst as cst
+
+from codemods.eager.dtypes import DType
+
+
+class Kind(Enum):
+    """What an expression evaluates to at graph-build time."""
+
+    TENSOR = "tensor"  # one graph tensor
+    MAYBE = "maybe"  # perhaps a tensor: features, labels, what a helper returns
+    STRUCT = "struct"  # a structure holding tensors
+    VARIABLE = "variable"
+    OP = "op"  # a graph op (train_op, tf.group)
+    SESSION = "session"
+    LAYER = "layer"  # a layer object (calling it gives a tensor)
+    EAGER = "eager"  # the result of tf.executing_eagerly()
+    PYTHON = "python"  # a Python value known while the graph is built
+
+
+#: Kinds that hold graph tensors (NumPy on them crashes; printing them prints a symbol).
+TENSORISH = frozenset({Kind.TENSOR, Kind.MAYBE, Kind.STRUCT, Kind.VARIABLE})
+#: Kinds that are one tensor-like value (what the NumPy table's operands may be).
+SINGLE = frozenset({Kind.TENSOR, Kind.MAYBE, Kind.VARIABLE})
+#: Kinds with a dtype of their own (a subscript or a method of them keeps it).
+TYPED = frozenset({Kind.TENSOR, Kind.VARIABLE})
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: Kind
+    dtype: Optional[DType] = None
+
+    @property
+    def tensorish(self) -> bool:
+        return self.kind in TENSORISH
+
+
+PYTHON = Value(Kind.PYTHON)
+MAYBE = Value(Kind.MAYBE)
+STRUCT = Value(Kind.STRUCT)
+
+Env = dict[str, Value]
+#: What an expression is evaluated against (a branch's copy of an ``Env``, a comprehension's).
+Bindings = Mapping[str, Value]
+
+
+def merge(left: Env, right: Env) -> Env:
+    """The facts that hold after either of two branches ran."""
+    out: Env = {**left, **right}  # a name bound on one side only keeps that value
+    for name in left.keys() & right.keys():
+        a, b = left[name], right[name]
+        if a == b:
+            out[name] = a
+        elif a.kind == b.kind:
+            out[name] = Value(a.kind)
+        elif a.tensorish or b.tensorish:
+            out[name] = MAYBE
+        else:
+            out[name] = PYTHON
+    return out
+
+
+def target_names(target: cst.BaseExpression) -> list[str]:
+    """The names an assignment (or loop, or ``with``) target binds, in order."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in target_names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []
