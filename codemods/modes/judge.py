@@ -1,0 +1,116 @@
+"""Judging one statement in one mode: what it builds and reads, which rules it breaks, what
+it binds for the statements after it."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.modes.calls import CallFacts, Calls, is_none_literal
+from codemods.modes.context import Context
+from codemods.modes.specs import Specs
+from codemods.modes.state import Facts, bind, mode_view
+from codemods.modes.units import Unit, leaves
+from codemods.modes.view import View, computes_nothing
+from codemods.vocabulary import Mode, Tag
+
+
+def _assigns_none(stmt: cst.CSTNode) -> bool:
+    """``x = None`` or ``a = b = None`` alone on its line."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+            return is_none_literal(small.value)
+    return False
+
+
+class Judge:
+    """Judges statements for ``Analyzer`` under the context's policies."""
+
+    def __init__(self, ctx: Context, calls: Calls, specs: Specs) -> None:
+        self.ctx = ctx
+        self.calls = calls
+        self.specs = specs
+
+    def __call__(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
+        """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""
+        stmt = unit.node
+        view = mode_view(self.ctx, stmt, facts)
+        calls = CallFacts() if definition else self.calls.facts(view, facts)
+        unit.creates_vars |= calls.creates_vars
+        unit.autonamed |= calls.autonamed
+        unit.seeds |= calls.seeds
+        unit.never_move |= calls.never_move
+        tags = set(calls.tags) | self._defined_tags(unit, view, calls)
+        if not definition:
+            tags |= self._read_tags(unit, view, mode, facts, calls.gated_args)
+        # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
+        # to (None there, or rebound) is trusted to expect that.
+        if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
+            unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
+        judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
+        if unit.parts:  # judged by its header and by its parts, each where it runs
+            parts = list(leaves(unit.parts))
+            header = self._blocked(unit, self._header_tags(stmt, facts), judged, stmt)
+            unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
+            if mode is Mode.PREDICT:
+                unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
+        else:
+            unit.blocked[mode] = self._blocked(unit, tags, judged, view)
+        unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
+        if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
+            tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
+            tags.add(Tag.HELPER_LABEL)
+        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+
+    def _header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> set[Tag]:
+        """What a compound statement's own header (tests, iterables, context managers) builds
+        or reads."""
+        tags: set[Tag] = set()
+        for expr in st.headers(stmt):
+            tags |= self.calls.facts(expr, facts).tags
+            for name in st.value_reads(expr):
+                tags |= facts.tags.get(name, frozenset())
+        return tags
+
+    def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
+        """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
+        None here or comes from a helper that gates the tag itself."""
+        if is_none_literal(view) or _assigns_none(view):
+            return set()
+        return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
+
+    def _read_tags(
+        self,
+        unit: Unit,
+        view: cst.CSTNode,
+        mode: Mode,
+        facts: Facts,
+        gated: list[tuple[cst.Arg, frozenset[Tag]]],
+    ) -> set[Tag]:
+        """The tags of the names a statement reads in ``mode``: not those only read by spec
+        fields the mode ignores, nor those a helper handed them gates itself."""
+        ignored = self.specs.ignored_args(view, mode)
+        if ignored:
+            unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
+        tags: set[Tag] = set()
+        for name in st.value_reads(view, ignored + [arg for arg, _ in gated]):
+            tags |= facts.tags.get(name, frozenset())
+        for arg, gates in gated:
+            for name in st.value_reads(arg.value):
+                tags |= facts.tags.get(name, frozenset()) - gates
+        return tags
+
+    def _blocked(self, unit: Unit, tags: set[Tag], view: View, seen: cst.CSTNode) -> frozenset[str]:
+        """The rule codes the statement breaks in the view's mode (``seen``: the statement as
+        that mode runs it)."""
+        if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):
+            return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
+        return frozenset(
+            policy.code
+            for policy in self.ctx.policies
+            if policy.tag in tags
+            and view.mode in policy.blocked_in
+            and not policy.exempt(view)
+            and self.ctx.active(policy.code, unit.node)
+        )
