@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
+from estimator_fix.validation.graph_compare import graph_fallback
 from estimator_fix.validation.inputs import DiscoveryError, Plan, label_hint, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.report import Check, ValidationReport, error_report
@@ -42,6 +43,7 @@ def _spec(
     target: Target | None = None,
 ) -> dict[str, Any]:
     hint = label_hint(target.node) if target else plan_.label_hint
+    inferred = plan_.inferred.get(target.name if target else plan_.model_fn)
     return {
         "role": role,
         "source": os.fspath(source),
@@ -61,6 +63,8 @@ def _spec(
         "serving_fns": list(plan_.serving_fns),
         "labels": plan_.labels.to_json() if plan_.labels else None,
         "label_hint": hint.to_json() if hint else None,
+        "inferred": inferred.to_json() if inferred else None,
+        "graph_only": options.graph_only,
         "params": json.loads(plan_.params_json) if plan_.params_json else None,
         "steps": plan_.steps,
         "seed": options.seed,
@@ -128,9 +132,11 @@ def _run_pair(
         trained = [worker.wait_for("trained") for worker in workers]
         checkpoints = [event.get("checkpoint") if event else None for event in trained]
         reference = checkpoints[0] or checkpoints[1]
+        # Where neither version trained, the numbers cannot run: both build their graphs.
+        graphs = not reference or bool(specs[0].get("graph_only"))
         for worker, event in zip(workers, trained):
             if event is not None:
-                worker.send({"checkpoint": reference})
+                worker.send({"checkpoint": reference, "graphs": graphs})
         finished = [
             event is not None and worker.wait_for("done") is not None
             for worker, event in zip(workers, trained)
@@ -264,9 +270,11 @@ def validate_pair(
         notes: tuple[str, ...] = ()
         for index, target in enumerate(targets):
             results, extra = _validate_target(plan_, options, sources, work / str(index), target)
-            found = compare_runs(results[0], results[1], tolerance)
+            found, graph_note = graph_fallback(
+                compare_runs(results[0], results[1], tolerance), *results, options.graph_only
+            )
             checks += _named(target.name, found) if len(targets) > 1 and target else found
-            notes += extra + results[0].notes + results[1].notes
+            notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
     names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(

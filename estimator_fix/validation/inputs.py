@@ -8,11 +8,12 @@ import ast
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
+from estimator_fix.validation.inference import Inferred, infer
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
@@ -155,6 +156,8 @@ class Plan:
     #: Calls of the module's functions (those whose bodies build a model_fn, params or inputs)
     #: in other modules of its directory: where their parameters come from.
     callers: tuple[Caller, ...] = ()
+    #: Per model_fn (by name), the inputs and params inferred from its code.
+    inferred: Mapping[str, Inferred] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -483,7 +486,8 @@ def no_input_message(path: Path) -> str:
         f"{path}: no input: looked for --input-fn MODULE:FN, functions "
         f"{'/'.join(INPUT_FN_NAMES)} in the file, input-fn in [tool.estimator-fix.validate] "
         "(pyproject.toml), and for synthetic inputs a serving input function "
-        f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec or feature columns"
+        f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec, feature columns or "
+        "feature keys the model_fn reads"
     )
 
 
@@ -605,7 +609,12 @@ def plan(
         given_input = _input_ref(config.values["input-fn"], config.root)
     inputs = _find_inputs(names, given_input) or _called_inputs(tree)
     serving = _synthetic_sources(tree, names)
-    if inputs is None and not serving and not _has_feature_spec(tree):
+    functions = [(t.name, t.node) for t in targets] or (
+        [(model_fn, function)] if function is not None else []
+    )
+    inferred = {name: infer(tree, node) for name, node in functions}
+    reads = any(found.features for found in inferred.values())
+    if inputs is None and not serving and not _has_feature_spec(tree) and not reads:
         raise DiscoveryError(no_input_message(path))
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
@@ -633,4 +642,5 @@ def plan(
         callers=_callers(path, module_name, targets, inputs),
         flags=_flag_arguments(config),
         model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
+        inferred=inferred,
     )

@@ -67,6 +67,10 @@ class ValidationOptions:
     timeout: float | None = None
     seed: int = DEFAULT_SEED
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: Compare the graphs only (SPEC §6's graph-level comparison), without training.
+    graph_only: bool = False
+    #: ``fix``/``migrate --validate``: also write rewrites proven ``graph-equivalent``.
+    accept_graph_equivalent: bool = False
 
 
 def parse_params(text: str) -> str:

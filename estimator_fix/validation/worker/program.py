@@ -8,6 +8,8 @@ import random
 import sys
 from typing import Any, Callable, Dict, List
 
+from .graphs import build_graphs
+from .inferred import params_with_guesses
 from .loading import import_tensorflow, load_function, load_module, parameter_names, resolve
 from .messaging import Channel, Output, last_line
 from .scopes import ScopeError, evaluate
@@ -29,7 +31,7 @@ class Program:
         self.batch_size = int(spec["batch_size"])
         self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
         self.accepted = parameter_names(self.model_fn)
-        self.params = self._params()
+        self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None
         self.label_spec: Any = None
@@ -355,15 +357,18 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         out.data["setup_error"] = last_line(exc)
         channel.send({"event": "trained", "checkpoint": None})
         return
-    checkpoint = program.train()
+    checkpoint = None if spec.get("graph_only") else program.train()
     out.write()
     channel.send({"event": "trained", "checkpoint": checkpoint})
-    reference = channel.receive().get("checkpoint")
-    if not reference:
-        return  # nothing to restore: EVAL and PREDICT cannot run
-    program.evaluate(reference)
-    out.write()
-    program.predict(reference)
+    reply = channel.receive()
+    reference = reply.get("checkpoint")
+    if reference:
+        program.evaluate(reference)
+        out.write()
+        program.predict(reference)
+    if reply.get("graphs"):  # the numbers cannot run: compare the graphs
+        out.write()
+        out.data["graphs"] = build_graphs(program)
 
 
 def main(argv: List[str]) -> None:
