@@ -38,7 +38,8 @@ class Graph:
     """One mode's graph in one version, or why it could not be built.
 
     ``without_labels``: the original failed without labels (this is its build with placeholder
-    labels); ``labels``: the names of the label placeholders."""
+    labels); ``placeholder_error``: the original failed with placeholder labels too (this is its
+    failure without them); ``labels``: the names of the label placeholders."""
 
     ok: bool
     error: str = ""
@@ -46,6 +47,7 @@ class Graph:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
     without_labels: str = ""
+    placeholder_error: str = ""
 
 
 def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
@@ -58,12 +60,10 @@ def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
             Op(str(name), str(kind), tuple(inputs), tuple(sorted(attrs.items())))
             for name, kind, inputs, attrs in data.get("ops") or ()
         )
-        error = str(data.get("error") or "")
-        if data.get("placeholder_error"):
-            error += f" (with placeholder labels: {data['placeholder_error']})"
         graphs[str(mode)] = Graph(
             ok=bool(data.get("ok")),
-            error=error,
+            error=str(data.get("error") or ""),
+            placeholder_error=str(data.get("placeholder_error") or ""),
             ops=ops,
             outputs=data.get("outputs") or {},
             labels=tuple(data.get("labels") or ()),
@@ -170,11 +170,19 @@ def _failed(mode: str, original: Graph, rewrite: Graph) -> Check | None:
     """The check when either version could not build the mode's graph; None when both did."""
     what = "graph builds"
     if not original.ok and not rewrite.ok:
+        if original.placeholder_error and original.placeholder_error == rewrite.error:
+            detail = (
+                f"both versions fail: the original without labels ({original.error}), and with "
+                f"placeholder labels as the rewrite does: {rewrite.error}"
+            )
+            return Check(mode, what, None, GRAPH_EQUIVALENT, detail)
         if original.error == rewrite.error and mode != TRAIN:
             return Check(
                 mode, what, None, GRAPH_EQUIVALENT, f"both versions fail: {original.error}"
             )
         detail = f"both versions fail: {original.error}"
+        if original.placeholder_error:
+            detail += f" (with placeholder labels: {original.placeholder_error})"
         if original.error != rewrite.error:
             detail += f" | rewrite: {rewrite.error}"
         return Check(mode, what, None, "error", detail)

@@ -15,7 +15,7 @@ its expression, which the worker evaluates with the model's params, flags and cl
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
@@ -655,38 +655,133 @@ def _param_value(key: str, keyword: str | None) -> object | None:
     return None
 
 
-def infer_params(function: Function) -> tuple[ParamGuess, ...]:
-    """The keys ``function`` reads from ``params`` as a mapping (``params["k"]``), each with a value
-    guessed from its name or the keyword it is passed as; keys read with a default
-    (``params.get("k", d)``) or whose value cannot be guessed are left out."""
+def _dict_literals(tree: ast.Module, function: Function) -> dict[str, ast.Dict]:
+    """Names bound to a dict literal, in the module or in ``function``."""
+    found: dict[str, ast.Dict] = {}
+    for body in (tree.body, list(_statements_of(function))):
+        for statement in body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Dict)
+            ):
+                found[statement.targets[0].id] = statement.value
+    return found
+
+
+def _statements_of(function: Function) -> Iterator[ast.stmt]:
+    for node in ast.walk(function):
+        if isinstance(node, ast.stmt) and node is not function:
+            yield node
+
+
+class _ParamReader:
+    """The keys a model_fn (and the module's helpers it hands ``params``) read from params."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.functions = {
+            node.name: node
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self.found: dict[str, ParamGuess] = {}
+        self._visited: set[str] = set()
+
+    def read(self, function: Function, parameter: str, depth: int = 0) -> None:
+        if function.name in self._visited or depth > _HELPER_DEPTH:
+            return
+        self._visited.add(function.name)
+        parents = _parents(function)
+        dicts = _dict_literals(self.tree, function)
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call):
+                self._follow(node, parameter, dicts, depth)
+            if not (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == parameter
+                and isinstance(node.ctx, ast.Load)
+            ):
+                continue
+            index = node.slice
+            if type(index).__name__ == "Index":
+                index = getattr(index, "value", index)
+            key = _string(index)
+            if key is None or key in self.found:
+                continue
+            guess = self._guess(key, node, parents.get(node), dicts)
+            if guess is not None:
+                self.found[key] = guess
+
+    def _guess(
+        self, key: str, node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]
+    ) -> ParamGuess | None:
+        where = f"{_line(node)}: params[{key!r}]"
+        if isinstance(parent, ast.Compare):
+            for other in (parent.left, *parent.comparators):
+                if other is not node and _string(other) is not None:
+                    return ParamGuess(key, _string(other), f"{where} compared with it")
+        if (
+            isinstance(parent, ast.Subscript)
+            and parent.value is not node
+            and isinstance(parent.value, ast.Name)
+            and parent.value.id in dicts
+        ):
+            keys = [_string(k) for k in dicts[parent.value.id].keys if k is not None]
+            if keys and keys[0] is not None:
+                return ParamGuess(key, keys[0], f"{where} as a key of {parent.value.id}")
+        condition = isinstance(parent, (ast.If, ast.IfExp, ast.BoolOp, ast.While)) or (
+            isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
+        )
+        if condition:
+            return ParamGuess(key, False, f"{where} as a condition")
+        keyword = parent.arg if isinstance(parent, ast.keyword) else None
+        value = _param_value(key, keyword)
+        if value is None:
+            return None
+        return ParamGuess(key, value, where + (f" as {keyword}=" if keyword else ""))
+
+    def _follow(
+        self, call: ast.Call, parameter: str, dicts: Mapping[str, ast.Dict], depth: int
+    ) -> None:
+        """A helper the call hands ``params`` to: a module function by name, or the first value
+        of a dict of them subscripted (``MODELS[params["model"]](features, params)``)."""
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        if not any(isinstance(a, ast.Name) and a.id == parameter for a in arguments):
+            return
+        callee: ast.AST = call.func
+        if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name):
+            table = dicts.get(callee.value.id)
+            callee = table.values[0] if table is not None and table.values else callee
+        helper = self.functions.get(callee.id) if isinstance(callee, ast.Name) else None
+        if helper is None:
+            return
+        names = [n for n in _parameters(helper) if n not in ("self", "cls")]
+        for index, argument in enumerate(call.args):
+            if isinstance(argument, ast.Name) and argument.id == parameter and index < len(names):
+                self.read(helper, names[index], depth + 1)
+        for keyword in call.keywords:
+            value = keyword.value
+            if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
+                self.read(helper, keyword.arg, depth + 1)
+
+
+def infer_params(tree: ast.Module, function: Function) -> tuple[ParamGuess, ...]:
+    """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
+    as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
+    compared with or a key of the dict it indexes, False for a condition, the keyword it is
+    passed as) or its name; keys read with a default (``params.get("k", d)``) or whose value
+    cannot be guessed are left out."""
     parameter = _params_parameter(function)
     if parameter is None:
         return ()
-    parents = _parents(function)
-    found: dict[str, ParamGuess] = {}
-    for node in ast.walk(function):
-        if not (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == parameter
-            and isinstance(node.ctx, ast.Load)
-        ):
-            continue
-        index = node.slice
-        if type(index).__name__ == "Index":
-            index = getattr(index, "value", index)
-        key = _string(index)
-        if key is None or key in found:
-            continue
-        parent = parents.get(node)
-        keyword = parent.arg if isinstance(parent, ast.keyword) else None
-        value = _param_value(key, keyword)
-        if value is not None:
-            used = f" as {keyword}=" if keyword else ""
-            found[key] = ParamGuess(key, value, f"{_line(node)}: params[{key!r}]{used}")
-    return tuple(found[k] for k in sorted(found))
+    reader = _ParamReader(tree)
+    reader.read(function, parameter)
+    return tuple(reader.found[k] for k in sorted(reader.found))
 
 
 def infer(tree: ast.Module, function: Function) -> Inferred:
     """Features and params inferred from ``function``'s code (see ``infer_features``)."""
-    return Inferred(infer_features(tree, function), infer_params(function))
+    return Inferred(infer_features(tree, function), infer_params(tree, function))

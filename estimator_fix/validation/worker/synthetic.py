@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 from . import inferred
 from .inferred import SINGLE
 from .loading import parameter_names
+from .messaging import last_line
 
 if TYPE_CHECKING:
     from .program import Program
@@ -68,7 +69,11 @@ class Synthetic:
         for name in self.program.spec.get("serving_fns") or _SERVING_NAMES:
             fn = getattr(self.program.module, name, None)
             if callable(fn):
-                found = self._from_serving(fn)
+                try:
+                    found = self._from_serving(fn)
+                except Exception as exc:  # user code: fall back to what else says what to feed
+                    looked.append(f"{name}() failed: {last_line(exc)}")
+                    continue
                 if found:
                     self.program.out.note(f"synthetic features from {name}()")
                     return found, looked
