@@ -40,16 +40,59 @@ class Mutant:
     what: str
 
 
-def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements of ``body`` and its blocks, not those of nested definitions."""
+def _own_statements(body: list[ast.stmt], train_only: bool = False) -> Iterator[ast.stmt]:
+    """Statements of ``body`` and its blocks, not those of nested definitions (with
+    ``train_only``, not those of a branch TRAIN does not take either)."""
     for statement in body:
         yield statement
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        if isinstance(statement, ast.If) and train_only:
+            taken = _in_train(statement.test)
+            if taken is not False:
+                yield from _own_statements(statement.body, train_only)
+            if taken is not True:
+                yield from _own_statements(statement.orelse, train_only)
+            continue
         for name in ("body", "orelse", "finalbody"):
-            yield from _own_statements(getattr(statement, name, []) or [])
+            yield from _own_statements(getattr(statement, name, []) or [], train_only)
         for handler in getattr(statement, "handlers", []) or []:
-            yield from _own_statements(handler.body)
+            yield from _own_statements(handler.body, train_only)
+
+
+def _mode_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute) and node.attr in ("TRAIN", "EVAL", "PREDICT"):
+        return node.attr
+    if isinstance(node, ast.Constant) and node.value in ("train", "eval", "infer"):
+        return {"train": "TRAIN", "eval": "EVAL", "infer": "PREDICT"}[node.value]
+    return None
+
+
+def _in_train(test: ast.expr) -> bool | None:
+    """Whether ``test`` holds when the mode is TRAIN (None: it does not say)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _in_train(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_in_train(v) for v in test.values]
+        if isinstance(test.op, ast.Or):
+            return True if True in values else (None if None in values else False)
+        return False if False in values else (None if None in values else True)
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    operator, right = test.ops[0], test.comparators[0]
+    names = [_mode_name(n) for n in (test.left, right)]
+    if isinstance(operator, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List)):
+        members = {_mode_name(e) for e in right.elts}
+        return ("TRAIN" in members) == isinstance(operator, ast.In)
+    named = next((n for n in names if n is not None), None)
+    if named is None:
+        return None
+    if isinstance(operator, (ast.Eq, ast.Is)):
+        return named == "TRAIN"
+    if isinstance(operator, (ast.NotEq, ast.IsNot)):
+        return named != "TRAIN"
+    return None
 
 
 def _bound(statement: ast.stmt) -> set[str]:
@@ -97,8 +140,9 @@ def _simple(statement: ast.stmt, lines: list[str]) -> bool:
 
 
 def feeding(function: Function, fields: tuple[str, ...]) -> list[ast.stmt]:
-    """The statements whose results the spec's ``fields`` read, transitively (in order)."""
-    statements = [s for s in _own_statements(function.body) if _bound(s)]
+    """The statements TRAIN runs whose results the spec's ``fields`` read, transitively (in
+    order)."""
+    statements = [s for s in _own_statements(function.body, train_only=True) if _bound(s)]
     needed = _spec_fields(function, fields)
     chosen: list[ast.stmt] = []
     for statement in reversed(statements):
@@ -138,7 +182,7 @@ def drop(source: str, function: Function) -> Mutant | None:
     parameters = {a.arg for a in function.args.args}
     bound: set[str] = set()
     rebinding = layer = None
-    for statement in _own_statements(function.body):
+    for statement in _own_statements(function.body, train_only=True):
         if statement in candidates:
             if rebinding is None and (
                 _bound(statement) & (bound | parameters) or isinstance(statement, ast.AugAssign)
@@ -220,7 +264,7 @@ def _train_blocks(function: Function) -> list[ast.If]:
     return [
         s
         for s in _own_statements(function.body)
-        if isinstance(s, ast.If) and _is_train_test(s.test) and not s.orelse
+        if isinstance(s, ast.If) and _is_train_test(s.test)
     ]
 
 
@@ -229,7 +273,9 @@ def move(source: str, function: Function) -> Mutant | None:
     returns TRAIN's spec (where TRAIN no longer runs it); ``pass`` stays in its place."""
     lines = source.splitlines(keepends=True)
     blocks = _train_blocks(function)
-    returning = next((b for b in blocks if isinstance(b.body[-1], ast.Return)), None)
+    returning = next(
+        (b for b in blocks if isinstance(b.body[-1], ast.Return) and not b.orelse), None
+    )
     if returning is None:
         return None
     for block in blocks:

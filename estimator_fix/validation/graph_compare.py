@@ -1,19 +1,24 @@
 """Graph-level comparison (SPEC §6), where the numbers cannot run: pure, data in, checks out.
 
-Both versions build each mode's graph from the same placeholders (``worker/graphs.py``). TRAIN:
-the graphs are identical, op by op (name, type, inputs, every attribute), and so are the spec's
-loss and train_op. EVAL and PREDICT: the rewrite's ops are the original's, in order, less the ones
-it removed, and the spec's outputs (loss and metrics; predictions and export outputs) are the same
-tensors — so each computes what the original's did from the same inputs and variables. Where the
-original fails in PREDICT without labels, the reference is the original built with placeholder
-labels, and its predictions must not depend on them. A passing check's verdict is
-``graph-equivalent``: proven on the graphs, not on numbers.
+Both versions build each mode's graph from the same placeholders (``worker/graphs.py``). In every
+mode the rewrite's ops are the original's, in order, each unchanged (name, type, inputs, every
+attribute; a function an attribute names by its content), less the ones the rewrite removed, and
+the spec's outputs are the same tensors (TRAIN: loss and train_op; EVAL: loss and metrics;
+PREDICT: predictions and export outputs) — so each output is computed by the same ops from the
+same inputs and variables, and what was removed fed none of them. In TRAIN that is usually the
+whole graph ("identical"); a metric or summary a fix moved out of TRAIN is what it may lose. EVAL
+and PREDICT restore every variable, so there the seeds of variable initializers may differ (they
+follow how many ops came before). Ops that only show values (``tf.print``, which the EF2 fixes
+put in place of Python's ``print``) are left out of the comparison. Where the original fails in
+PREDICT without labels, the reference is the original built with placeholder labels, and its
+predictions must not depend on them. A passing check's verdict is ``graph-equivalent``: proven
+on the graphs, not on numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from estimator_fix.validation.report import Check, Verdict
@@ -21,6 +26,8 @@ from estimator_fix.validation.results import RunResult
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 GRAPH_EQUIVALENT: Verdict = "graph-equivalent"
+#: Ops that only show values (what ``tf.print`` builds).
+_OBSERVING = frozenset({"PrintV2", "StringFormat"})
 
 
 @dataclass(frozen=True)
@@ -56,16 +63,18 @@ def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
         return {}, str(raw["error"])
     graphs: dict[str, Graph] = {}
     for mode, data in (raw.get("modes") or {}).items():
-        ops = tuple(
-            Op(str(name), str(kind), tuple(inputs), tuple(sorted(attrs.items())))
-            for name, kind, inputs, attrs in data.get("ops") or ()
+        ops, aliases = observed(
+            tuple(
+                Op(str(name), str(kind), tuple(inputs), tuple(sorted(attrs.items())))
+                for name, kind, inputs, attrs in data.get("ops") or ()
+            )
         )
         graphs[str(mode)] = Graph(
             ok=bool(data.get("ok")),
             error=str(data.get("error") or ""),
             placeholder_error=str(data.get("placeholder_error") or ""),
             ops=ops,
-            outputs=data.get("outputs") or {},
+            outputs=_aliased(data.get("outputs") or {}, aliases),
             labels=tuple(data.get("labels") or ()),
             without_labels=str(data.get("without_labels") or ""),
         )
@@ -86,26 +95,75 @@ def _difference(original: Op, rewrite: Op) -> str:
     return f"{where} differs in {', '.join(changed)}"
 
 
-def identical(original: tuple[Op, ...], rewrite: tuple[Op, ...]) -> str:
-    """'' when the two op lists are the same, else the first difference."""
-    for left, right in zip(original, rewrite):
-        if left.name != right.name:
-            return f"op {left.name!r} in the original is {right.name!r} in the rewrite"
-        if left != right:
-            return _difference(left, right)
-    if len(original) != len(rewrite):
-        longer, which = (
-            (original, "original") if len(original) > len(rewrite) else (rewrite, "rewrite")
+def _restored_alike(original: Op, rewrite: Op) -> bool:
+    """The same op, attributes aside for a variable's initializer: EVAL and PREDICT restore every
+    variable from the checkpoint, so how it would be initialised (a random op's seeds, which
+    follow how many ops the graph had) does not matter there."""
+    if original == rewrite:
+        return True
+    return "/Initializer/" in original.name and (original.type, original.inputs) == (
+        rewrite.type,
+        rewrite.inputs,
+    )
+
+
+def _through(name: str, aliases: Mapping[str, str]) -> str:
+    """An input (``op``, ``op:1``, ``^op``) or tensor name, with the aliased ops seen through."""
+    control = name.startswith("^")
+    op, _, index = name.lstrip("^").partition(":")
+    seen = 0
+    while op in aliases and seen < len(aliases):
+        op, _, index = aliases[op].partition(":")
+        seen += 1
+    if control:
+        return f"^{op}"
+    return f"{op}:{index}" if index and index != "0" else (op if ":" not in name else f"{op}:0")
+
+
+def observed(ops: tuple[Op, ...]) -> tuple[tuple[Op, ...], dict[str, str]]:
+    """``ops`` without those that only show values (``tf.print``'s StringFormat and PrintV2, which
+    the EF2 fixes put in place of Python's ``print``) and the identities that only wait for them
+    (``with tf.control_dependencies([tf.print(...)]): loss = tf.identity(loss)``), each such
+    identity aliased to its input (returned, by op name)."""
+    shown = {op.name for op in ops if op.type in _OBSERVING}
+    if not shown:
+        return ops, {}
+    aliases: dict[str, str] = {}
+    for op in ops:
+        data = [i for i in op.inputs if not i.startswith("^")]
+        waits = any(i.startswith("^") and i[1:] in shown for i in op.inputs)
+        if op.type == "Identity" and waits and len(data) == 1:
+            aliases[op.name] = data[0]
+    kept = tuple(
+        replace(
+            op,
+            inputs=tuple(_through(i, aliases) for i in op.inputs if i.lstrip("^") not in shown),
         )
-        extra = longer[min(len(original), len(rewrite))]
-        return f"op {extra.name!r} ({extra.type}) is only in the {which}"
-    return ""
+        for op in ops
+        if op.name not in shown and op.name not in aliases
+    )
+    return kept, aliases
 
 
-def subsequence(original: tuple[Op, ...], rewrite: tuple[Op, ...]) -> str:
-    """'' when ``rewrite`` is ``original`` less some ops (in order, each op unchanged), else the
-    first op that is new, changed or out of order."""
+def _aliased(value: Any, aliases: Mapping[str, str]) -> Any:
+    """The spec's outputs (nested dicts and lists of tensor names) seen through ``aliases``."""
+    if not aliases:
+        return value
+    if isinstance(value, Mapping):
+        return {key: _aliased(item, aliases) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_aliased(item, aliases) for item in value]
+    if isinstance(value, str):
+        return _through(value, aliases)
+    return value
+
+
+def subsequence(original: tuple[Op, ...], rewrite: tuple[Op, ...], restored: bool) -> str:
+    """'' when ``rewrite`` is ``original`` less some ops (in order, each op unchanged, but for
+    the seeds of variable initializers when the mode ``restored`` its variables), else the first
+    op that is new, changed or out of order."""
     index = {op.name: i for i, op in enumerate(original)}
+    alike = _restored_alike if restored else (lambda a, b: a == b)
     position = -1
     previous = ""
     for op in rewrite:
@@ -116,7 +174,7 @@ def subsequence(original: tuple[Op, ...], rewrite: tuple[Op, ...]) -> str:
             return (
                 f"op {op.name!r} comes after {previous!r} in the rewrite, before it in the original"
             )
-        if original[found] != op:
+        if not alike(original[found], op):
             return _difference(original[found], op)
         position, previous = found, op.name
     return ""
@@ -189,6 +247,9 @@ def _failed(mode: str, original: Graph, rewrite: Graph) -> Check | None:
     if not original.ok:
         detail = f"the original fails ({original.error}); the rewrite builds"
         return Check(mode, what, None, "fixed", detail)
+    if not rewrite.ok and rewrite.error == original.without_labels:
+        detail = f"both versions fail without labels: {rewrite.error}"
+        return Check(mode, what, None, GRAPH_EQUIVALENT, detail)
     if not rewrite.ok:
         return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.error}")
     return None
@@ -199,15 +260,11 @@ def _mode_checks(mode: str, original: Graph, rewrite: Graph) -> list[Check]:
     if failed is not None:
         return [failed]
     checks = []
-    if mode == TRAIN:
-        what = f"graph ({len(original.ops)} ops)"
-        difference = identical(original.ops, rewrite.ops)
-        detail = "identical"
-    else:
-        what = f"graph ({len(rewrite.ops)} of {len(original.ops)} ops)"
-        difference = subsequence(original.ops, rewrite.ops)
-        removed = len(original.ops) - len(rewrite.ops)
-        detail = f"the original's ops in order, less {removed}" if removed else "identical"
+    before, after = original.ops, rewrite.ops
+    removed = len(before) - len(after)
+    what = f"graph ({len(after)} of {len(before)} ops)" if removed else f"graph ({len(after)} ops)"
+    difference = subsequence(before, after, restored=mode != TRAIN)
+    detail = f"the original's ops in order, less {removed}" if removed else "identical"
     if original.without_labels:
         detail += (
             f"; the original fails without labels ({original.without_labels}): compared with "

@@ -201,16 +201,28 @@ _CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "flags": ((dict,), "a table of flag values"),
     "model-fn-args": ((dict,), "a table of arguments"),
     "timeout": ((int, float), "a number"),
+    "accept-graph-equivalent": ((bool,), "true or false"),
 }
 
 
 def _check_config(values: Mapping[str, Any], where: str) -> None:
     for key, value in values.items():
         kinds, expected = _CONFIG_TYPES[key]
-        if not isinstance(value, kinds) or isinstance(value, bool):
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise DiscoveryError(
                 f"{where}: [tool.estimator-fix.validate] {key} must be {expected}, got {value!r}"
             )
+
+
+def accepts_graph_equivalent(path: Path, options: ValidationOptions) -> bool:
+    """Whether ``--validate`` may write a rewrite of ``path`` proven ``graph-equivalent`` only:
+    ``--accept-graph-equivalent``, or ``accept-graph-equivalent = true`` in its config."""
+    if options.accept_graph_equivalent:
+        return True
+    try:
+        return bool(_validate_config(path).values.get("accept-graph-equivalent"))
+    except DiscoveryError:
+        return False
 
 
 def _config_value(config: _ValidateConfig, key: str) -> Any:

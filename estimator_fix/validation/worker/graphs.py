@@ -35,20 +35,62 @@ def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:12]
 
 
-def _op(op: Any) -> List[Any]:
-    node = op.node_def
-    attrs = {
-        key: _digest(node.attr[key].SerializeToString(deterministic=True))
-        for key in sorted(node.attr)
-    }
-    return [op.name, op.type, list(node.input), attrs]
+class _Digests:
+    """Ops as lists (name, type, inputs, a digest per attribute), where a function an attribute
+    names (a ``tf.cond`` branch, a ``tf.while_loop`` body) stands for its content: its name holds
+    a counter that follows how many functions the graph made before it."""
+
+    def __init__(self, graph: Any) -> None:
+        self.library = {f.signature.name: f for f in graph.as_graph_def().library.function}
+        self.memo: Dict[str, str] = {}
+
+    def function(self, name: str) -> str:
+        if name not in self.library:
+            return name
+        if name not in self.memo:
+            self.memo[name] = name  # a function that calls itself
+            copy = type(self.library[name])()
+            copy.CopyFrom(self.library[name])
+            copy.signature.name = ""
+            for node in copy.node_def:
+                self.canonical(node.attr)
+            self.memo[name] = "function:" + _digest(copy.SerializeToString(deterministic=True))
+        return self.memo[name]
+
+    def canonical(self, attrs: Any) -> None:
+        for key in attrs:
+            value = attrs[key]
+            kind = value.WhichOneof("value")
+            if kind == "func":
+                value.func.name = self.function(value.func.name)
+            elif kind == "list":
+                for function in value.list.func:
+                    function.name = self.function(function.name)
+
+    def op(self, op: Any) -> List[Any]:
+        node = op.node_def
+        self.canonical(node.attr)
+        attrs = {
+            key: _digest(node.attr[key].SerializeToString(deterministic=True))
+            for key in sorted(node.attr)
+        }
+        return [op.name, op.type, list(node.input), attrs]
+
+
+def _params(program: Program) -> Dict[str, Any]:
+    """The params the Estimator passes (a TPUEstimator adds the batch size)."""
+    if not program.tpu:
+        return dict(program.params or {})
+    params, batch = program.tpu_batch()
+    params["batch_size"] = batch
+    return params
 
 
 def _call_input_fn(program: Program, fn: Any) -> Any:
     tf = program.tf
     names = parameter_names(fn)
     given = {
-        "params": dict(program.params or {}),
+        "params": _params(program),
         "mode": tf.estimator.ModeKeys.TRAIN,
         "config": tf.estimator.RunConfig(),
         "input_context": None,
@@ -139,9 +181,7 @@ def _build(
         labels, label_names = (
             _placeholders(tf, structure[1], "labels") if structure[1] is not None else (None, [])
         )
-        params = dict(program.params or {})
-        if program.tpu:
-            params.setdefault("batch_size", program.batch_size)
+        params = _params(program)
         config = tf.estimator.RunConfig(
             model_dir=program.model_dir("graph"), tf_random_seed=program.seed
         )
@@ -151,7 +191,8 @@ def _build(
         if hasattr(spec, "as_estimator_spec"):  # a TPUEstimatorSpec, as on CPU
             spec = spec.as_estimator_spec()
         outputs = _outputs(tf, spec, mode)
-        ops = [_op(op) for op in graph.get_operations()]
+        digests = _Digests(graph)
+        ops = [digests.op(op) for op in graph.get_operations()]
     return {"ok": True, "ops": ops, "outputs": outputs, "labels": label_names}
 
 

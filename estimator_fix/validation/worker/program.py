@@ -6,7 +6,7 @@ import json
 import os
 import random
 import sys
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from .graphs import build_graphs
 from .inferred import params_with_guesses
@@ -121,8 +121,7 @@ class Program:
                 self.wrapped_model_fn, config=tf.estimator.RunConfig(**settings), params=self.params
             )
         tpu = tf.compat.v1.estimator.tpu
-        params = dict(self.params or {})
-        batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
+        params, batch = self.tpu_batch()
         config = tpu.RunConfig(tpu_config=tpu.TPUConfig(iterations_per_loop=1), **settings)
         return tpu.TPUEstimator(
             model_fn=self.wrapped_model_fn,
@@ -133,6 +132,12 @@ class Program:
             eval_batch_size=batch,
             predict_batch_size=batch,
         )
+
+    def tpu_batch(self) -> Tuple[Dict[str, Any], int]:
+        """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size."""
+        params = dict(self.params or {})
+        batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
+        return params, int(batch)
 
     # -- the model_fn, as each mode calls it ---------------------------------------------------
 
