@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Union
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
 from estimator_fix.validation.graph_compare import graph_fallback
-from estimator_fix.validation.inputs import DiscoveryError, Plan, label_hint, plan
+from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
@@ -42,7 +42,7 @@ def _spec(
     out_dir: Path,
     target: Target | None = None,
 ) -> dict[str, Any]:
-    hint = label_hint(target.node) if target else plan_.label_hint
+    hint = plan_.label_hints.get(target.name) if target else plan_.label_hint
     inferred = plan_.inferred.get(target.name if target else plan_.model_fn)
     return {
         "role": role,

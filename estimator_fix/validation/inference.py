@@ -266,6 +266,8 @@ def _per_example(target: tuple[Dim, ...] | None, node: ast.AST) -> tuple[Dim, ..
         return None
     if not rest:
         return ()
+    if len(rest) == 1:
+        return rest
     if all(isinstance(d, int) for d in rest):
         product = 1
         for d in rest:

@@ -156,8 +156,9 @@ class Plan:
     #: Calls of the module's functions (those whose bodies build a model_fn, params or inputs)
     #: in other modules of its directory: where their parameters come from.
     callers: tuple[Caller, ...] = ()
-    #: Per model_fn (by name), the inputs and params inferred from its code.
+    #: Per model_fn (by name), the inputs and params inferred from its code, and its labels.
     inferred: Mapping[str, Inferred] = field(default_factory=dict)
+    label_hints: Mapping[str, LabelHint | None] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -404,6 +405,30 @@ def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | 
     return None
 
 
+def label_hint_in(
+    tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> LabelHint | None:
+    """``label_hint(function)``, else that of a module function it hands ``labels`` to (as a
+    parameter of that name), whose labels are then taken as one value per example."""
+    found = label_hint(function)
+    if found is not None:
+        return found
+    functions = {
+        n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for call in ast.walk(function):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            continue
+        helper = functions.get(call.func.id)
+        if helper is None or helper is function or "labels" not in _argument_names(helper):
+            continue
+        if any(_is_labels(a, {"labels"}) for a in [*call.args, *(k.value for k in call.keywords)]):
+            inner = label_hint(helper)
+            if inner is not None:
+                return LabelHint(inner.dtype, None, f"{inner.origin} in {helper.name}()")
+    return None
+
+
 def _input_ref(text: str, root: Path | None) -> FunctionRef:
     try:
         parse_input_fn(text)
@@ -640,7 +665,8 @@ def plan(
         or (function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"}))),
         inputs=inputs,
         serving_fns=serving,
-        label_hint=label_hint(function) if function is not None else None,
+        label_hint=label_hint_in(tree, function) if function is not None else None,
+        label_hints={name: label_hint_in(tree, node) for name, node in functions},
         labels=_labels(options, config),
         params_json=_params(options, config),
         steps=int(steps),
