@@ -157,10 +157,16 @@ def _run_pair(
 #: generation's): "module 'tensorflow' has no attribute 'contrib'", "No module named
 #: 'tensorflow.contrib'", "cannot import name 'logging' from 'tensorflow'".
 _GENERATION_ERROR = re.compile(
-    r"module 'tensorflow[\w.]*' has no attribute '\w+'"
-    r"|No module named 'tensorflow[\w.]*'"
-    r"|cannot import name '\w+' from 'tensorflow[\w.]*'"
+    r"module 'tensorflow(\.[\w.]+)?' has no attribute '\w+'"
+    r"|No module named 'tensorflow(\.[\w.]+)?'"
+    r"|cannot import name '\w+' from 'tensorflow(\.[\w.]+)?'"
 )
+
+
+def _progress(result: RunResult) -> int:
+    """How far the original got: 0 not set up, 1 set up, 2 trained."""
+    train = result.stage("TRAIN")
+    return 0 if result.setup_error else 2 if train is not None and train.ok else 1
 
 
 def _other_generation(result: RunResult) -> str | None:
@@ -204,8 +210,12 @@ def _validate_target(
     if other and plan_.python_fallback:
         first = results[0].tensorflow or "the first TensorFlow"
         fallback = plan_.python_fallback
-        results = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
-        return results, (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
+        again = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
+        if _progress(again[0]) > _progress(results[0]):
+            return again, (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
+        why = again[0].setup_error or "it got no further"
+        note = f"also tried under TensorFlow {again[0].tensorflow or '(none)'}: {why}"
+        return results, (note,)
     if plan_.interpreter_reason:
         ran = results[0].tensorflow or "1.x"
         return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -84,16 +85,39 @@ class Program:
             try:
                 return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
             except ScopeError as exc:  # the file's own input functions need what is not here
-                try:
-                    synthetic = Synthetic(self)
-                except LookupError:
+                instead = self._synthetic_instead(f"could not be built ({exc})")
+                if instead is None:
                     raise exc from None
-                self.out.note(f"synthetic inputs: the file's own could not be built ({exc})")
-                self.out.data["synthetic"] = True
-                return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+                return instead
         synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _synthetic_instead(self, why: str) -> Dict[str, Callable[..., Any]] | None:
+        """Synthetic inputs in place of the file's own, which ``why``; None when there are none."""
+        try:
+            synthetic = Synthetic(self)
+        except LookupError:
+            return None
+        self.out.note(f"synthetic inputs: the file's own input functions {why}")
+        self.out.data["synthetic"] = True
+        return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    def _input_failure(self, exc: BaseException) -> bool:
+        """Whether ``exc`` came from the file's own input pipeline (an input function's code, or
+        reading its dataset), not from the model_fn."""
+        if self.out.data.get("synthetic") or not any((self.spec.get("inputs") or {}).values()):
+            return False
+        op = getattr(exc, "op", None)
+        if op is not None and str(getattr(op, "type", "")).startswith("IteratorGetNext"):
+            return True
+        codes = {getattr(inspect.unwrap(fn), "__code__", None) for fn in self.inputs.values()}
+        frame = exc.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code in codes:
+                return True
+            frame = frame.tb_next
+        return False
 
     def seed_everything(self) -> None:
         random.seed(self.seed)
@@ -178,34 +202,10 @@ class Program:
     def model_dir(self, name: str) -> str:
         return os.path.join(self.spec["out_dir"], "model", name)
 
-    def train(self) -> str | None:
-        """TRAIN; where it fails on the file's own input functions (data that is not here), again
-        on synthetic inputs when the module says what to feed (the first failure stands if that
-        fails too)."""
-        checkpoint = self._train("train")
-        if checkpoint is not None or self.out.data.get("synthetic") or not self.spec.get("inputs"):
-            return checkpoint
-        failed, inputs = self.out.data["stages"][TRAIN], self.inputs
-        notes = list(self.out.data["notes"])
-        try:
-            synthetic = Synthetic(self)
-        except (Exception, SystemExit):  # nothing to feed it: the first failure stands
-            self.out.data["notes"] = notes
-            return None
-        self.inputs = {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
-        checkpoint = self._train("train-synthetic")
-        if checkpoint is None:
-            self.out.data["stages"][TRAIN], self.inputs = failed, inputs
-            self.out.data["notes"] = notes
-            return None
-        self.out.data["synthetic"] = True
-        self.out.note(f"synthetic inputs: TRAIN fails on the file's own ({failed['error']})")
-        return checkpoint
-
-    def _train(self, name: str) -> str | None:
+    def train(self, attempt: str = "train") -> str | None:
         tf = self.tf
         recorder = self.Recorder(self, record_loss=True)
-        directory = self.model_dir(name)
+        directory = self.model_dir(attempt)
         try:
             estimator = self.estimator(directory)
             self.seed_everything()
@@ -218,6 +218,11 @@ class Program:
             names = sorted(reader.get_variable_to_shape_map())
             tensors = {name: self.out.store(reader.get_tensor(name)) for name in names}
         except (Exception, SystemExit) as exc:  # user code: any failure is a result
+            if attempt == "train" and self._input_failure(exc):
+                synthetic = self._synthetic_instead(f"failed ({last_line(exc)})")
+                if synthetic is not None:
+                    self.inputs = synthetic
+                    return self.train("train-synthetic")
             self.out.stage(TRAIN, False, last_line(exc))
             return None
         losses = [self.out.store(loss) for loss in recorder.losses]
