@@ -269,6 +269,11 @@ def overall(checks: tuple[Check, ...]) -> Verdict:
 def summary(checks: tuple[Check, ...]) -> str:
     """One line: the first check with the overall verdict, else a count."""
     verdict = overall(checks)
+    if verdict == "graph-equivalent":
+        return (
+            f"proven on the graphs only ({len(checks)} checks); "
+            "--accept-graph-equivalent lets fix and migrate write it"
+        )
     for check in checks:
         if check.verdict == verdict and check.detail and verdict != "equivalent":
             return f"{check.mode} {check.what}: {check.detail}"
