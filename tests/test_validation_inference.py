@@ -70,7 +70,7 @@ def test_literal_shapes_multiply_out_and_a_batch_dimension_may_be_named() -> Non
     assert found["a"].shape == (12,)
     assert found["b"].shape == (5,)
     assert found["c"].shape is None  # the batch is not first: unknown
-    assert found["d"].shape == (None, None, None)  # an image batch: rank 3 per example
+    assert found["d"].shape == (None, None, None)  # an image batch (the worker tries sizes)
 
 
 def test_columns_parse_specs_and_placeholders_anywhere_in_the_module() -> None:
@@ -156,11 +156,12 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     assert guessed == {
         "model": "linear",  # a key of the dict it indexes
-        "n_classes": 4,  # read in the helper it picks
+        "n_classes": 10,  # read in the helper it picks
         "batch_norm": False,  # a condition
         "kind": "wide",  # the string it is compared with
         "lr": 0.01,  # passed as learning_rate=
         "width": 4,  # passed as units=
+        "mystery": 4,  # no better guess
     }
 
 
@@ -224,3 +225,22 @@ def test_the_inferred_inputs_travel_as_json() -> None:
         {"key": "learning_rate", "value": 0.01, "origin": "line 3: params['learning_rate']"},
         {"key": "size", "value": 4, "origin": "line 3: params['size']"},
     ]
+
+
+def test_nested_params_become_dicts() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            size = params["train"]["batch_size"] * params["train"]["cores"]
+            if params["train"]["optimizer"]["type"] == "adam":
+                rate = params["train"]["optimizer"]["learning_rate"]
+            return spec
+        """
+    )
+    (guess,) = infer_params(tree, function)
+    assert guess.key == "train"
+    assert guess.value == {
+        "batch_size": 4,
+        "cores": 4,
+        "optimizer": {"type": "adam", "learning_rate": 0.01},
+    }

@@ -609,17 +609,16 @@ def infer_features(tree: ast.Module, function: Function) -> tuple[FeatureGuess, 
 # -- params ----------------------------------------------------------------------------------
 
 #: Name fragments → a value to run with (first match wins; checked on the lower-cased key).
+#: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
 _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
     (("keep_prob",), 1.0),
     (("learning_rate", "lr", "rate", "decay", "momentum", "epsilon", "weight", "scale"), 0.01),
     (("hidden_units",), [4, 4]),
     (("batch_size",), 4),
-    (("steps", "epochs", "iterations"), 10),
+    (("steps", "epochs", "iterations", "classes", "labels"), 10),
     (
         (
-            "classes",
-            "labels",
             "units",
             "filters",
             "size",
@@ -638,6 +637,8 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
         4,
     ),
 )
+#: The value of a params key nothing else says anything about.
+_FALLBACK = 4
 #: Keyword arguments whose value is a count, and those whose value is a rate.
 _INT_KEYWORDS = frozenset(
     {"units", "filters", "depth", "num_classes", "num_outputs", "kernel_size"}
@@ -646,6 +647,8 @@ _FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "ke
 
 
 def _param_value(key: str, keyword: str | None) -> object | None:
+    if keyword in ("num_classes", "depth"):
+        return 10  # classes: as many as top-k metrics ask for; labels stay in {0, 1}
     if keyword in _INT_KEYWORDS:
         return 4
     if keyword in _FLOAT_KEYWORDS:
@@ -707,20 +710,54 @@ class _ParamReader:
                 and isinstance(node.ctx, ast.Load)
             ):
                 continue
-            index = node.slice
-            if type(index).__name__ == "Index":
+            path, outer = self._path(node, parents)
+            if not path:
+                continue
+            guess = self._guess(path[-1], outer, parents.get(outer), dicts)
+            if guess is not None:
+                self._store(path, guess)
+
+    @staticmethod
+    def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
+        """The string keys of ``params["a"]["b"]...`` from ``node`` out, and the outermost."""
+        path: list[str] = []
+        outer: ast.AST = node
+        current: ast.AST | None = node
+        while isinstance(current, ast.Subscript) and (current is node or current.value is outer):
+            index = current.slice
+            if type(index).__name__ == "Index":  # Python 3.8's ast
                 index = getattr(index, "value", index)
             key = _string(index)
-            if key is None or key in self.found:
-                continue
-            guess = self._guess(key, node, parents.get(node), dicts)
-            if guess is not None:
-                self.found[key] = guess
+            if key is None:
+                break
+            path.append(key)
+            outer = current
+            current = parents.get(current)
+        return path, outer
+
+    def _store(self, path: list[str], guess: ParamGuess) -> None:
+        """The guess for ``params[path[0]]...[path[-1]]``: nested keys build dicts."""
+        top = path[0]
+        if len(path) == 1:
+            self.found.setdefault(top, ParamGuess(top, guess.value, guess.origin))
+            return
+        existing = self.found.get(top)
+        tree = existing.value if existing is not None and isinstance(existing.value, dict) else {}
+        if existing is not None and not isinstance(existing.value, dict):
+            return  # read as a value elsewhere: that guess stands
+        level = tree
+        for key in path[1:-1]:
+            level = level.setdefault(key, {})
+            if not isinstance(level, dict):
+                return
+        level.setdefault(path[-1], guess.value)
+        origin = existing.origin if existing is not None else guess.origin
+        self.found[top] = ParamGuess(top, tree, origin)
 
     def _guess(
         self, key: str, node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]
     ) -> ParamGuess | None:
-        where = f"{_line(node)}: params[{key!r}]"
+        where = f"{_line(node)}: {_source(node)}"
         if isinstance(parent, ast.Compare):
             for other in (parent.left, *parent.comparators):
                 if other is not node and _string(other) is not None:
@@ -741,8 +778,8 @@ class _ParamReader:
             return ParamGuess(key, False, f"{where} as a condition")
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         value = _param_value(key, keyword)
-        if value is None:
-            return None
+        if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
+            return ParamGuess(key, _FALLBACK, f"{where} (no better guess)")
         return ParamGuess(key, value, where + (f" as {keyword}=" if keyword else ""))
 
     def _follow(
@@ -774,8 +811,8 @@ def infer_params(tree: ast.Module, function: Function) -> tuple[ParamGuess, ...]
     """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
     as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
     compared with or a key of the dict it indexes, False for a condition, the keyword it is
-    passed as) or its name; keys read with a default (``params.get("k", d)``) or whose value
-    cannot be guessed are left out."""
+    passed as) or its name, else 4; keys read with a default (``params.get("k", d)``) are left
+    out."""
     parameter = _params_parameter(function)
     if parameter is None:
         return ()

@@ -334,9 +334,11 @@ def _uses(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
-def _labels_aliases(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """``labels`` and the names bound to it directly or through a cast/reshape."""
-    aliases = {"labels"}
+def _labels_aliases(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str = "labels"
+) -> set[str]:
+    """``name`` (the labels) and the names bound to it directly or through a cast/reshape."""
+    aliases = {name}
     for node in sorted(
         (n for n in ast.walk(function) if isinstance(n, ast.Assign)), key=lambda n: n.lineno
     ):
@@ -391,9 +393,12 @@ def _hint_from(node: ast.AST, aliases: set[str]) -> LabelHint | None:
     return None
 
 
-def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | None:
-    """How the model_fn first uses its labels (a loss or metric call, or arithmetic)."""
-    aliases = _labels_aliases(function)
+def label_hint(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str = "labels"
+) -> LabelHint | None:
+    """How the model_fn first uses its labels (a loss or metric call, or arithmetic); ``name``:
+    what the function calls them."""
+    aliases = _labels_aliases(function, name)
     uses = sorted(
         (n for n in ast.walk(function) if isinstance(n, (ast.Call, ast.BinOp))),
         key=lambda n: (n.lineno, n.col_offset),
@@ -408,22 +413,28 @@ def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | 
 def label_hint_in(
     tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> LabelHint | None:
-    """``label_hint(function)``, else that of a module function it hands ``labels`` to (as a
-    parameter of that name), whose labels are then taken as one value per example."""
+    """``label_hint(function)``, else that of a module function it hands the labels (or an alias)
+    to, whose labels are then taken as one value per example."""
     found = label_hint(function)
     if found is not None:
         return found
     functions = {
         n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
+    aliases = _labels_aliases(function)
     for call in ast.walk(function):
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
             continue
         helper = functions.get(call.func.id)
-        if helper is None or helper is function or "labels" not in _argument_names(helper):
+        if helper is None or helper is function:
             continue
-        if any(_is_labels(a, {"labels"}) for a in [*call.args, *(k.value for k in call.keywords)]):
-            inner = label_hint(helper)
+        names = _argument_names(helper)
+        given = [
+            names[i] for i, a in enumerate(call.args) if i < len(names) and _is_labels(a, aliases)
+        ]
+        given += [k.arg for k in call.keywords if k.arg in names and _is_labels(k.value, aliases)]
+        for name in given:
+            inner = label_hint(helper, str(name))
             if inner is not None:
                 return LabelHint(inner.dtype, None, f"{inner.origin} in {helper.name}()")
     return None

@@ -9,16 +9,20 @@ fill the keys the model_fn reads that no params give. Python 3.7 compatible.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .messaging import last_line
 
 if TYPE_CHECKING:
     from .program import Program
 
 #: A single tensor (``features`` not a dict) among the synthetic features.
 SINGLE = "\x00features"
+#: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
+#: an ImageNet-style one, a very small one).
+IMAGE_SIZES = (64, 224, 32)
 
 
 def _closure(fn: Any) -> Dict[str, Any]:
@@ -90,11 +94,15 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
             continue
         shape = guess.get("shape")
         dims = None if shape is None else [_dimension(d, names) for d in shape]
+        image = dims == [None, None, None]
+        if image:
+            dims = [IMAGE_SIZES[0], IMAGE_SIZES[0], 3]
         found[key] = {
             "dtype": guess.get("dtype") or "float32",
             "shape": [1 if d is None else d for d in (dims if dims is not None else [1])],
             "sparse": bool(guess.get("sparse")),
             "origin": guess.get("origin") or "",
+            "image": image,
         }
     return found
 
@@ -129,19 +137,50 @@ def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
     return Recording(tensors)
 
 
-def missing_keys(program: Program, tensors: Any, labels: Any) -> List[str]:
-    """Feature keys the model_fn reads in TRAIN that ``tensors`` lacks (one graph build)."""
+def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[str]]:
+    """Build the model_fn's TRAIN graph once on the synthetic features: the error (or None) and,
+    with ``recording``, the feature keys it read that they lack."""
+    program = synthetic.program
     tf = program.tf
+    missing: List[str] = []
     with tf.Graph().as_default():
         tf.compat.v1.train.get_or_create_global_step()
-        built = {key: value for key, value in tensors.items()}
-        recording = recording_features(built, lambda: tf.zeros([program.batch_size, 1], tf.float32))
-        with contextlib.suppress(Exception):  # the keys read before a failure are what is known
+        features = synthetic.tensors(synthetic.features)
+        labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None
+        if recording and isinstance(features, dict):
+            features = recording_features(
+                features, lambda: tf.zeros([program.batch_size, 1], tf.float32)
+            )
+        try:
             program.call_model_fn(
-                recording,
+                features,
                 labels,
                 tf.estimator.ModeKeys.TRAIN,
                 dict(program.params or {}),
                 tf.estimator.RunConfig(),
             )
-        return [k for k in type(recording).missing if isinstance(k, str)]
+        except Exception as exc:  # user code: what failed is the answer
+            error: Optional[str] = last_line(exc)
+        else:
+            error = None
+        if recording and isinstance(features, dict):
+            missing = [k for k in getattr(type(features), "missing", []) if isinstance(k, str)]
+    return error, missing
+
+
+def missing_keys(synthetic: Any) -> List[str]:
+    """Feature keys the model_fn reads in TRAIN that the synthetic features lack."""
+    return _train_graph(synthetic, recording=True)[1]
+
+
+def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:
+    """The first of ``IMAGE_SIZES`` at which the TRAIN graph builds with the images ``keys`` that
+    size (height and width, 3 channels); None when none does (they stay at the first)."""
+    for size in IMAGE_SIZES:
+        for key in keys:
+            synthetic.features[key] = synthetic.random_entry("float32", [size, size, 3])
+        if _train_graph(synthetic, recording=False)[0] is None:
+            return size
+    for key in keys:
+        synthetic.features[key] = synthetic.random_entry("float32", [IMAGE_SIZES[0]] * 2 + [3])
+    return None

@@ -36,10 +36,17 @@ class Synthetic:
         self.rng = self.np.random.RandomState(program.seed)
         self.batch = program.batch_size
         self.inferred = False
+        self.images: List[str] = []
         self.features = self._features()
         self.labels = self._labels()
         if self.inferred:
             self._add_missing()
+        if self.images:
+            size = inferred.fit_images(self, self.images)
+            if size is not None and size != inferred.IMAGE_SIZES[0]:
+                self.program.out.note(
+                    f"synthetic images {size}x{size}x3: the model_fn builds at that size"
+                )
 
     # features ---------------------------------------------------------------------------------
 
@@ -53,6 +60,7 @@ class Synthetic:
             )
             for key, entry in extra.items():
                 found[key] = self._random(entry["dtype"], entry["shape"], entry["sparse"])
+            self.images = [key for key, entry in extra.items() if entry["image"]]
         if found:
             return found
         raise LookupError(
@@ -88,9 +96,7 @@ class Synthetic:
         """Keys the model_fn reads that the inferred features lack (float32 [batch, 1])."""
         if SINGLE in self.features:
             return
-        labels = self.tensor(self.labels) if self.labels is not None else None
-        tensors = self.tensors(self.features)
-        missing = inferred.missing_keys(self.program, tensors, labels)
+        missing = inferred.missing_keys(self)
         for key in missing:
             self.features[key] = self._random(self.tf.float32, [1])
         if missing:
@@ -166,6 +172,9 @@ class Synthetic:
         if kind == "FixedLenSequenceFeature":
             shape = [1] + shape
         return self._random(feature.dtype, shape)
+
+    def random_entry(self, dtype: Any, shape: List[int]) -> Dict[str, Any]:
+        return self._random(dtype, shape)
 
     def _random(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
         tf, np = self.tf, self.np
