@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import ast
 import difflib
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load() -> ModuleType:
-    path = ROOT / "benchmarks" / "real_world" / "mutations.py"
-    spec = importlib.util.spec_from_file_location("real_world_mutations", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-mutations = _load()
+mutations = load_script(ROOT / "benchmarks" / "real_world" / "mutations.py", "real_world_mutations")
 
 REWRITE = textwrap.dedent(
     """\

@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, os.fspath(Path(__file__).resolve().parent))
 
 from mutations import KINDS, mutants  # noqa: E402
-from validate_checkouts import MANIFEST, manifest_repos  # noqa: E402
+from validate_checkouts import MANIFEST, checkouts, manifest_repos  # noqa: E402
 
 from estimator_fix.engine import Changed, Settings, process_source  # noqa: E402
 from estimator_fix.validation import ValidationOptions, validate_pair  # noqa: E402
@@ -224,9 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-tf1", help="the TensorFlow 1.x interpreter")
     parser.add_argument("--timeout", type=float, default=300.0, help="per version run")
     args = parser.parse_args(argv)
-    repos = args.repo or manifest_repos(MANIFEST)
-    present = [(r, args.root / r.replace("/", "+")) for r in repos]
-    present = [(r, c) for r, c in present if c.is_dir()]
+    present = checkouts(args.root, args.repo or manifest_repos(MANIFEST))
     if not present:
         print(f"{args.root}: none of the manifest's repositories is checked out there")
         return 2

@@ -19,25 +19,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from estimator_fix.validation.options import DTYPES
+
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 #: A per-example dimension: a number, an expression the worker evaluates, or unknown.
 Dim = Union[int, str, None]
 
-_DTYPES = frozenset(
-    {
-        "float16",
-        "float32",
-        "float64",
-        "bfloat16",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "bool",
-        "string",
-    }
-)
 _DTYPE_ALIASES = {"float": "float32", "int": "int32", "double": "float64", "str": "string"}
 #: Calls whose argument (first, or ``indices``/``ids``) is a tensor of class or token ids.
 _ID_CALLS = frozenset(
@@ -158,7 +145,7 @@ def dtype_name(node: ast.AST | None) -> str | None:
     if text is None:
         return None
     text = _DTYPE_ALIASES.get(text, text)
-    return text if text in _DTYPES else None
+    return text if text in DTYPES else None
 
 
 def _parents(root: ast.AST) -> dict[ast.AST, ast.AST]:
