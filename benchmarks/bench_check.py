@@ -20,6 +20,7 @@ generator is deterministic); the table marks that row as given.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -27,9 +28,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psutil  # type: ignore[import-untyped]
 
@@ -100,11 +102,21 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def timed(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> Timing:
-    """Run ``command``; its wall time, exit code and peak RSS (sampled every 50 ms)."""
+def timed(
+    command: list[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    stdout: IO[bytes] | int = subprocess.DEVNULL,
+    stderr: IO[bytes] | int = subprocess.DEVNULL,
+    timeout: float | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Timing:
+    """Run ``command``; its wall time, exit code and peak RSS (sampled every 50 ms). Past
+    ``timeout`` seconds its process tree is killed (exit code -9)."""
     start = time.perf_counter()
     child = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=stdout, stderr=stderr, preexec_fn=preexec_fn
     )
     process = psutil.Process(child.pid)
     peak = 0
@@ -118,7 +130,13 @@ def timed(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    returncode = child.wait()
+    try:
+        returncode = child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        for member in [*process.children(recursive=True), process]:
+            with contextlib.suppress(psutil.Error):
+                member.kill()
+        returncode = child.wait()
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()

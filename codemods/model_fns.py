@@ -184,7 +184,8 @@ def _mode_keys_reference(
     for child in _walk(scope):
         if type(child) is cst.Attribute and child.attr.value in tf_api.MODE_VALUES:
             tf_name = resolve(child)
-            if tf_name is not None and tf_api.mode_key_value(tf_name) is not None:
+            key = tf_api.mode_key_value(tf_name) if tf_name is not None else None
+            if key is not None or tf_api.spelled_mode_key(child) is not None:
                 prefix = module.code_for_node(child.value)
                 infer = ".contrib.learn" in prefix or _uses_infer(scope)
                 return ModeSpelling(prefix=prefix, predict_attr="INFER" if infer else "PREDICT")

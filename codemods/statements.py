@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional
 
 import libcst as cst
 
@@ -38,6 +38,36 @@ def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
         return reads(node)
     kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
     return reads(kept) if isinstance(kept, cst.CSTNode) else set()
+
+
+def is_none_test(node: cst.CSTNode) -> bool:
+    """``x is None``, ``x is not None``, ``x == None`` or ``x != None`` (either way round)."""
+    if type(node) is not cst.Comparison or len(node.comparisons) != 1:
+        return False
+    target = node.comparisons[0]
+    if not isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
+        return False
+    sides = (node.left, target.comparator)
+    return any(type(side) is cst.Name and side.value == "None" for side in sides)
+
+
+class _NoNoneTests(cst.CSTTransformer):
+    def leave_Comparison(
+        self, original_node: cst.Comparison, updated_node: cst.Comparison
+    ) -> cst.BaseExpression:
+        return cst.Name("None") if is_none_test(original_node) else updated_node
+
+
+def value_reads(node: cst.CSTNode, dropped: Sequence[cst.Arg] = ()) -> set[str]:
+    """The names whose values ``node`` uses, outside the call arguments ``dropped``: a name only
+    tested against None (``labels is not None``) is not used (None or not, it computes nothing)."""
+    if not any(is_none_test(n) for n in own_nodes(node)):
+        return reads_without(node, list(dropped))
+    kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
+    if not isinstance(kept, cst.CSTNode):
+        return set()
+    tested = kept.visit(_NoNoneTests())
+    return reads(tested) if isinstance(tested, cst.CSTNode) else set()
 
 
 def _reads(node: cst.CSTNode, out: set[str]) -> None:
@@ -298,6 +328,38 @@ def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
         rest = orelse if type(orelse) is cst.If else orelse.body
         return always_exits(body.body) and always_exits(rest)
     return False
+
+
+def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
+    """The blocks of statements a compound statement holds (each branch, body, handler)."""
+    suites: list[cst.BaseSuite] = []
+    node: Optional[cst.CSTNode] = stmt
+    while isinstance(node, (cst.If, cst.Else, cst.For, cst.While, cst.With, cst.Try)):
+        suites.append(node.body)
+        if isinstance(node, cst.Try):
+            suites.extend(handler.body for handler in node.handlers)
+            suites.extend(part.body for part in (node.orelse, node.finalbody) if part)
+            break
+        node = getattr(node, "orelse", None)
+    return suites
+
+
+def headers(stmt: cst.BaseStatement) -> list[cst.CSTNode]:
+    """What a compound statement evaluates itself, outside its blocks: the tests of an ``if``
+    chain or a ``while``, a ``for``'s target and iterable, a ``with``'s items, the types of a
+    ``try``'s handlers."""
+    found: list[cst.CSTNode] = []
+    node: Optional[cst.CSTNode] = stmt
+    while isinstance(node, (cst.If, cst.While)):
+        found.append(node.test)
+        node = node.orelse
+    if isinstance(stmt, cst.For):
+        found += [stmt.target, stmt.iter]
+    elif isinstance(stmt, cst.With):
+        found += list(stmt.items)
+    elif isinstance(stmt, cst.Try):
+        found += [h.type for h in stmt.handlers if h.type is not None]
+    return found
 
 
 def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:

@@ -95,6 +95,17 @@ def mode_key_value(tf_name: str) -> Optional[str]:
     return None
 
 
+def spelled_mode_key(node: cst.CSTNode) -> Optional[str]:
+    """``<anything>.ModeKeys.TRAIN`` or ``ModeKeys.TRAIN`` → ``"train"`` by its spelling alone, for
+    a ``ModeKeys`` the file does not let us resolve (an unknown import, a name imported in another
+    module): compared with the mode parameter, it is a mode test all the same."""
+    if type(node) is not cst.Attribute or node.attr.value not in MODE_VALUES:
+        return None
+    owner = node.value
+    name = owner.attr.value if type(owner) is cst.Attribute else getattr(owner, "value", None)
+    return MODE_VALUES[node.attr.value] if name == "ModeKeys" else None
+
+
 def _leaf(tf_name: str) -> str:
     return tf_name.rsplit(".", 1)[-1]
 

@@ -38,6 +38,9 @@ class Tag(Enum):
     """What a value carries that some mode must not build or read (EF101–EF104)."""
 
     LABEL = "label"
+    #: Derived from labels through a helper already reported for them (EF106): no rule judges
+    #: its readers again, but it is still label-derived (a loss PREDICT's spec must not carry).
+    HELPER_LABEL = "helper_label"
     TRAIN = "train"
     METRIC = "metric"
     SUMMARY = "summary"
@@ -48,6 +51,7 @@ class UnitKind(Enum):
 
     SIMPLE = "simple"  # a simple statement line
     COMPOUND = "compound"  # any other compound statement, judged as a whole
+    BLOCK = "block"  # a ``with`` block: its body is run once, statement by statement
     MODE_IF = "mode_if"  # an if/elif/else chain every test of which the mode decides
     SPEC = "spec"  # a return of an EstimatorSpec
     EXIT = "exit"  # another return, a raise, or code no mode reaches

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from estimator_fix.globs import glob_problem
 from estimator_fix.results import SELECTOR, Settings
+from estimator_fix.sources import MAX_CONFIG_BYTES, SourceError, read_regular
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,7 +81,7 @@ class Config:
         if ignore is not None:
             changes["ignore"] = parse_selectors(ignore, "--ignore")
         if exclude is not None:
-            changes["exclude"] = tuple(exclude)
+            changes["exclude"] = check_globs(exclude, "--exclude")
         if unsafe_fixes is not None:
             changes["unsafe_fixes"] = unsafe_fixes
         return replace(self, **changes)
@@ -100,14 +102,34 @@ def parse_selectors(values: Iterable[str], where: str) -> frozenset[str]:
     return frozenset(codes)
 
 
+def check_globs(values: Iterable[str], where: str) -> tuple[str, ...]:
+    """``values`` as a tuple, or ConfigError naming the first glob that cannot be used."""
+    globs = tuple(values)
+    for glob in globs:
+        problem = glob_problem(glob)
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
+    return globs
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path`` (a regular file of at most MAX_CONFIG_BYTES, UTF-8)."""
     try:
-        with open(path, "rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {(exc.strerror or str(exc)).lower()}", path) from None
+        raw = read_regular(path, MAX_CONFIG_BYTES)
+    except SourceError as exc:
+        raise ConfigError(exc.reason, path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        reason = f"invalid TOML: not UTF-8 (byte 0x{raw[exc.start]:02x} at line {line})"
+        raise ConfigError(reason, path) from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path) from None
     return data
 
 
@@ -126,7 +148,7 @@ def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
         here = here.parent
     for directory in (here, *here.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _section(_read_toml(candidate)) is not None:
+        if os.path.lexists(candidate) and _section(_read_toml(candidate)) is not None:
             return candidate
     return None
 
@@ -146,6 +168,13 @@ def _selectors(value: Any, key: str, path: Path) -> frozenset[str]:
         raise ConfigError(exc.reason, path) from None
 
 
+def _globs(values: Iterable[str], where: str, path: Path) -> tuple[str, ...]:
+    try:
+        return check_globs(values, where)
+    except ConfigError as exc:
+        raise ConfigError(exc.reason, path) from None
+
+
 def _from_section(section: Mapping[str, Any], path: Path) -> Config:
     unknown = sorted(set(section) - _KNOWN_KEYS)
     if unknown:
@@ -157,7 +186,8 @@ def _from_section(section: Mapping[str, Any], path: Path) -> Config:
     if "ignore" in section:
         changes["ignore"] = _selectors(section["ignore"], "ignore", path)
     if "exclude" in section:
-        changes["exclude"] = _string_list(section["exclude"], "exclude", path)
+        globs = _string_list(section["exclude"], "exclude", path)
+        changes["exclude"] = _globs(globs, f"[tool.{SECTION}] exclude", path)
     if "model-fn-names" in section:
         changes["model_fn_names"] = _string_list(section["model-fn-names"], "model-fn-names", path)
     if "unsafe-fixes" in section:
@@ -168,6 +198,7 @@ def _from_section(section: Mapping[str, Any], path: Path) -> Config:
         table = section["per-file-ignores"]
         if not isinstance(table, dict):
             raise ConfigError(f"[tool.{SECTION}] per-file-ignores must be a table", path)
+        _globs(table, f"[tool.{SECTION}] per-file-ignores", path)
         changes["per_file_ignores"] = tuple(
             (glob, _selectors(codes, f"per-file-ignores.{glob!r}", path))
             for glob, codes in table.items()

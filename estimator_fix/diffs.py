@@ -1,21 +1,33 @@
 """Unified diffs of a rewrite (difflib), and applying only some of its hunks.
 
-Text is decoded with the file's own encoding (PEP 263). Lines split on ``\\n``, ``\\r\\n`` and
-``\\r`` only (a form feed is not a line break in Python) and keep their endings, so a CRLF file's
-diff shows CRLF lines, as ``git diff`` does. A last line without a newline gets the usual
-``\\ No newline at end of file`` marker, so the diff is a patch ``git apply`` accepts.
+``patch`` is the diff as ``git diff`` writes it, a patch ``git apply`` accepts: the file's own
+bytes (whatever its encoding), lines split at ``\\n`` only, as git splits them (a file with bare
+CR line breaks is one line to git, and so here), the path's own bytes in the header (quoted the
+way git quotes a name holding a control character, a quote or a backslash), and the usual
+``\\ No newline at end of file`` marker. ``unified_diff`` is the same diff as text, for showing.
+
+``hunks`` and ``apply_hunks`` (``fix --interactive``) work on text decoded with the file's own
+encoding (PEP 263), lines split on ``\\n``, ``\\r\\n`` and ``\\r`` (a form feed is not a
+line break in Python), each keeping its ending.
 """
 
 from __future__ import annotations
 
 import difflib
 import io
+import os
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from estimator_fix.sources import decode_source, detect_encoding
 
 NO_NEWLINE = "\\ No newline at end of file\n"
+_GIT_LINES = re.compile(rb"[^\n]*\n|[^\n]+\Z")
+#: What makes git quote a name in a patch header (C-style, in double quotes).
+_NEEDS_QUOTES = re.compile(rb'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r"}
 
 
 def split_lines(text: str) -> list[str]:
@@ -37,18 +49,75 @@ def _terminate(lines: Iterable[str]) -> str:
 
 
 def _name(path: str) -> str:
-    return path.replace("\\", "/").lstrip("/")
+    # '/'-separated (a backslash is a separator on Windows only: elsewhere it is part of a name)
+    return PurePath(path).as_posix().lstrip("/")
+
+
+def _quoted(name: bytes) -> bytes:
+    """``name`` as git writes it in a patch header: as is, or C-quoted when it must be."""
+    if not _NEEDS_QUOTES.search(name):
+        return name
+    out = bytearray(b'"')
+    for byte in name:
+        if byte in _ESCAPES:
+            out += _ESCAPES[byte]
+        elif byte in (0x22, 0x5C):
+            out += b"\\" + bytes([byte])
+        elif byte < 0x20 or byte == 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b'"')
+
+
+def _git_lines(data: bytes) -> list[bytes]:
+    return _GIT_LINES.findall(data)
+
+
+def _terminated(lines: Iterable[bytes]) -> bytes:
+    out = []
+    for line in lines:
+        out.append(line)
+        if not line.endswith(b"\n"):
+            out.append(b"\n" + NO_NEWLINE.encode())
+    return b"".join(out)
+
+
+def patch(path: str, original: bytes, fixed: bytes, context: int = 3) -> bytes:
+    """The ``a/PATH`` → ``b/PATH`` diff of two versions of a file as ``git diff`` writes it (see
+    the module docstring; b'' when equal): what ``git apply`` takes, byte for byte."""
+    if original == fixed:
+        return b""
+    name = os.fsencode(_name(path))
+    lines = difflib.diff_bytes(
+        difflib.unified_diff,
+        _git_lines(original),
+        _git_lines(fixed),
+        _quoted(b"a/" + name),
+        _quoted(b"b/" + name),
+        n=max(context, 0),
+    )
+    return _terminated(lines)
+
+
+def _file_encoding(data: bytes) -> str:
+    try:
+        encoding = detect_encoding(data)
+    except SyntaxError:
+        return "utf-8"
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def unified_diff(path: str, original: bytes, fixed: bytes, context: int = 3) -> str:
-    """The ``a/PATH`` → ``b/PATH`` unified diff of two versions of a file ('' when equal)."""
-    if original == fixed:
+    """``patch`` as text, for showing: the header as the file system decodes the path, each
+    line in the file's own encoding ('' when equal)."""
+    data = patch(path, original, fixed, context)
+    if not data:
         return ""
-    name = _name(path)
-    lines = difflib.unified_diff(
-        _lines(original), _lines(fixed), f"a/{name}", f"b/{name}", n=max(context, 0)
-    )
-    return _terminate(lines)
+    lines = _git_lines(data)
+    encoding = _file_encoding(original)
+    head = [os.fsdecode(line) for line in lines[:2]]
+    return "".join(head + [line.decode(encoding, "replace") for line in lines[2:]])
 
 
 def file_header(path: str) -> str:

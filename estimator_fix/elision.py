@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -94,20 +94,41 @@ def _span(node: ast.stmt) -> tuple[int, int]:
     return first, node.end_lineno or node.lineno
 
 
-def _words(lines: Iterable[str]) -> set[str]:
-    return set(_WORDS.findall("".join(lines)))
+class _Words:
+    """The words of a file's lines, each line read once however many statements share it (a
+    line of 8,000 statements must not be scanned 8,000 times)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.read: set[int] = set()
+        self.kept: set[str] = set()
+
+    def keep(self, first: int, last: int) -> set[str]:
+        """Add the words of lines ``first``..``last`` (1-based, inclusive) to ``kept``; return
+        those that were not there yet."""
+        new: set[str] = set()
+        for number in range(first - 1, last):
+            if number not in self.read:
+                self.read.add(number)
+                new.update(_WORDS.findall(self.lines[number]))
+        new -= self.kept
+        self.kept |= new
+        return new
 
 
-def elide(data: bytes, text: str, markers: Sequence[bytes]) -> Elided | None:
+def elide(
+    data: bytes, text: str, markers: Sequence[bytes], tree: ast.Module | None = None
+) -> Elided | None:
     """Replace the definitions that cannot matter with placeholders (see the module docstring).
 
     ``text`` is ``data`` decoded; ``markers`` are the byte strings without which a definition
     cannot hold or build a model_fn. Consecutive such definitions (with the blank lines and
-    comments between them) become one placeholder line. Returns None when nothing is elided.
+    comments between them) become one placeholder line. ``tree`` is ``text`` already parsed by
+    ``ast`` (else it is parsed here). Returns None when nothing is elided.
     """
     if data.count(b"\r") != data.count(b"\r\n"):
         return None  # bare CR line breaks: let the whole-file path deal with them
-    tree = _parse(text)
+    tree = tree if tree is not None else _parse(text)
     if tree is None:
         return None
     lines = split_lines(data)
@@ -116,7 +137,7 @@ def elide(data: bytes, text: str, markers: Sequence[bytes]) -> Elided | None:
         return None
     spans = [_span(node) for node in tree.body]
     candidates: dict[str, list[int]] = {}  # name -> indexes into tree.body
-    kept_words: set[str] = set()
+    words = _Words(text_lines)
     for index, (node, (first, last)) in enumerate(zip(tree.body, spans)):
         if (
             isinstance(node, _DEFINITIONS)
@@ -126,14 +147,12 @@ def elide(data: bytes, text: str, markers: Sequence[bytes]) -> Elided | None:
         ):
             candidates.setdefault(node.name, []).append(index)
         else:
-            kept_words |= _words(text_lines[first - 1 : last])
+            words.keep(first, last)
     # A definition that kept code names is kept too, and what it names in turn.
-    pending = [name for name in candidates if name in kept_words]
+    pending = [name for name in candidates if name in words.kept]
     while pending:
         for index in candidates.pop(pending.pop(), []):
-            first, last = spans[index]
-            new = _words(text_lines[first - 1 : last]) - kept_words
-            kept_words |= new
+            new = words.keep(*spans[index])
             pending += [name for name in new if name in candidates and name not in pending]
     elided = {index for indexes in candidates.values() for index in indexes}
     if not elided:

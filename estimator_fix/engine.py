@@ -18,6 +18,7 @@ the syntax tree (``estimator_fix.elision``), so a huge file costs what its model
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,8 +33,16 @@ from codemods.base import ModelFnCodemod, ModuleFacts
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.elision import Elided, elide
-from estimator_fix.limits import TOO_DEEP, nesting_error, roundtrip_problem
+from estimator_fix.limits import (
+    TOO_DEEP,
+    FileTimeout,
+    deadline,
+    parse_tree,
+    roundtrip_problem,
+    too_large,
+)
 from estimator_fix.noqa import is_suppressed, neutralized, noqa_lines, rule_codes, without_code
+from estimator_fix.notebooks import process_notebook
 from estimator_fix.parse_errors import compile_error, describe_parse_failure
 from estimator_fix.results import (
     PREFILTER_MARKERS,
@@ -52,6 +61,7 @@ from estimator_fix.sources import (
     binary_reason,
     decode_check,
     decode_source,
+    is_notebook,
     read_source,
 )
 
@@ -64,6 +74,7 @@ __all__ = [
     "Settings",
     "Skipped",
     "Unchanged",
+    "analyse",
     "available_codemods",
     "code_selected",
     "might_contain_estimator_code",
@@ -224,17 +235,17 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
         return Skipped(name, reason)
     if not might_contain_estimator_code(data, settings.markers):
         return Unchanged(name, ())
-    reason = decode_check(name, data)
+    reason = too_large(len(data)) or decode_check(name, data)
     if reason is not None:
         return Skipped(name, reason)
     text = decode_source(data)
-    reason = nesting_error(text)
+    tree, reason = parse_tree(text)
     if reason is not None:
         return Skipped(name, reason)
     cr_only = b"\r" in data and b"\n" not in data
     source = data.replace(b"\r", b"\n") if cr_only else data
     try:
-        result = _process(name, source, settings)
+        result = _process(name, source, settings, tree)
     except RecursionError:
         return Skipped(name, f"{TOO_DEEP} (LibCST's recursion limit)")
     if isinstance(result, Changed):
@@ -248,9 +259,15 @@ def process_source(path: str | os.PathLike[str], data: bytes, settings: Settings
     return result
 
 
-def _process(name: str, source: bytes, settings: Settings) -> FileResult:
-    """The codemods on ``source``, through a copy without the definitions that cannot matter."""
-    elided = elide(source, decode_source(source), settings.markers)
+def _process(
+    name: str, source: bytes, settings: Settings, tree: ast.Module | None
+) -> FileResult:
+    """The codemods on ``source`` (``tree``: its ``ast``, if it parses), through a copy without
+    the definitions that cannot matter."""
+    elided = elide(source, decode_source(source), settings.markers, tree)
+    reason = too_large(len(source if elided is None else elided.source), kept=True)
+    if reason is not None:
+        return Skipped(name, reason)
     if elided is None:
         return _process_module(name, source, settings)
     result = _in_file_lines(_process_module(name, elided.source, settings), elided)
@@ -414,10 +431,32 @@ def _noqa_warnings(
     return warnings
 
 
-def process_file(path: str | Path, settings: Settings) -> FileResult:
-    """``process_source`` on a file's bytes; an unreadable file is ``Skipped``."""
+def analyse(
+    path: str | os.PathLike[str], data: bytes, settings: Settings, timeout: float | None = None
+) -> FileResult:
+    """``process_source``, or ``notebooks.process_notebook`` for a ``.ipynb`` file, within
+    ``timeout`` seconds (None: no limit). Never raises for a problem with the file: a timeout or
+    a crash is ``Failed``, input too large or deep for Python is ``Skipped``."""
+    name = os.fspath(path)
+    try:
+        with deadline(timeout):
+            if is_notebook(name):
+                return process_notebook(name, data, settings)
+            return process_source(name, data, settings)
+    except FileTimeout:
+        return Failed(name, f"timed out after {timeout:g}s; not changed")
+    except (RecursionError, MemoryError) as exc:
+        return Skipped(name, f"too large or deep to analyse ({type(exc).__name__})")
+    except Exception as exc:  # a bug must cost one file, not the run
+        return Failed(name, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def process_file(
+    path: str | Path, settings: Settings, timeout: float | None = None
+) -> FileResult:
+    """``analyse`` on a file's bytes; an unreadable file is ``Skipped``."""
     try:
         data = read_source(path)
     except SourceError as exc:
         return Skipped(os.fspath(path), exc.reason)
-    return process_source(path, data, settings)
+    return analyse(path, data, settings, timeout)

@@ -51,6 +51,15 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable glob (a bad ``[...]`` range, say), or None."""
+    try:
+        _compile(pattern.strip().rstrip("/").removeprefix("./").lstrip("/"))
+    except re.error as exc:
+        return f"bad glob {pattern!r}: {exc.msg}"
+    return None
+
+
 def _relative_to(path: Path, root: Path) -> str | None:
     try:
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))

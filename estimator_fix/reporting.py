@@ -14,9 +14,10 @@ while 2 keeps meaning "this run did nothing".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, Optional
 
 from codemods.findings import Finding
 from estimator_fix.results import Changed, Failed, FileResult, Skipped
@@ -27,23 +28,68 @@ Command = Literal["check", "diff", "fix"]
 FIX_LABELS = {"safe": "fixable", "unsafe": "unsafe fix", "none": "manual"}
 
 
+#: What must never reach a terminal as it is: control characters (escape codes, bare CRs), C1
+#: controls, bidirectional overrides, and lone surrogates (a file name's undecodable bytes).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == 9:
+        return "\t"
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's escape of an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print as one line: every character in ``_UNPRINTABLE`` (line breaks
+    included) as a Python-style escape; tabs kept."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable_lines(text: str) -> str:
+    """``text`` safe to print as it is laid out: each line through ``printable``, its line
+    break kept."""
+    return "".join(
+        printable(line.rstrip("\r\n")) + line[len(line.rstrip("\r\n")) :]
+        for line in text.splitlines(keepends=True)
+    )
+
+
+class Located(NamedTuple):
+    """A finding in a file; ``cell`` is its 1-based notebook cell (its line is in that cell)."""
+
+    path: str
+    finding: Finding
+    cell: Optional[int] = None
+
+    @property
+    def where(self) -> str:
+        """``path`` or ``path[cell N]``."""
+        return f"{self.path}[cell {self.cell}]" if self.cell else self.path
+
+
 def finding_label(finding: Finding) -> str:
     """``fixed`` when applied, else what a fix would be: ``fixable``, ``unsafe fix``, ``manual``."""
     return "fixed" if finding.applied else FIX_LABELS.get(finding.fix, finding.fix)
 
 
-def finding_text(path: str, finding: Finding) -> str:
-    """One compiler-style line: ``path:line:col: EF101 message (fixable)``."""
-    return (
-        f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message} "
+def finding_text(path: str, finding: Finding, cell: Optional[int] = None) -> str:
+    """One compiler-style line: ``path:line:col: EF101 message (fixable)`` (``path[cell N]`` in
+    a notebook), safe to print."""
+    where = Located(path, finding, cell).where
+    return printable(
+        f"{where}:{finding.line}:{finding.column}: {finding.code} {finding.message} "
         f"({finding_label(finding)})"
     )
 
 
-def finding_json(path: str, finding: Finding) -> dict[str, Any]:
-    """One finding as a JSON-ready object."""
+def finding_json(path: str, finding: Finding, cell: Optional[int] = None) -> dict[str, Any]:
+    """One finding as a JSON-ready object (``cell``: its notebook cell, or null)."""
     return {
         "path": path,
+        "cell": cell,
         "code": finding.code,
         "message": finding.message,
         "line": finding.line,
@@ -55,26 +101,30 @@ def finding_json(path: str, finding: Finding) -> dict[str, Any]:
     }
 
 
-def findings_json(items: Iterable[tuple[str, Finding]]) -> str:
+def findings_json(items: Iterable[Located]) -> str:
     """A JSON list of findings (each as ``finding_json``), indented, ending in a newline."""
-    return json.dumps([finding_json(path, f) for path, f in items], indent=2) + "\n"
+    return json.dumps([finding_json(*item) for item in items], indent=2) + "\n"
 
 
 def _annotation_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text)
 
 
 def _annotation_property(text: str) -> str:
     return _annotation_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_annotation(path: str, finding: Finding) -> str:
-    """One GitHub Actions workflow command that annotates the finding's line in a pull request."""
-    where = (
-        f"file={_annotation_property(path)},line={finding.line},col={finding.column},"
-        f"title={_annotation_property(f'estimator-fix ({finding.code})')}"
-    )
+def github_annotation(path: str, finding: Finding, cell: Optional[int] = None) -> str:
+    """One GitHub Actions workflow command that annotates the finding's line in a pull request
+    (a notebook finding annotates the file, naming its cell and line)."""
+    where = f"file={_annotation_property(path)}"
+    if cell is None:
+        where += f",line={finding.line},col={finding.column}"
+    where += f",title={_annotation_property(f'estimator-fix ({finding.code})')}"
     text = f"{finding.code} {finding.message} ({finding_label(finding)})"
+    if cell is not None:
+        text = f"cell {cell}, line {finding.line}: {text}"
     return f"::error {where}::{_annotation_data(text)}\n"
 
 
@@ -82,13 +132,13 @@ def github_error(path: str, reason: str) -> str:
     """A workflow command for a file that could not be processed."""
     return (
         f"::error file={_annotation_property(path)},title=estimator-fix::"
-        f"{_annotation_data(error_text(path, reason))}\n"
+        f"{_annotation_data(f'{path}: error: {reason}')}\n"
     )
 
 
 def error_text(path: str, reason: str) -> str:
     """The one line that reports a file or path that could not be processed."""
-    return f"{path}: error: {reason}"
+    return printable(f"{path}: error: {reason}")
 
 
 def _verdict_rank(verdict: str) -> int:
@@ -99,6 +149,14 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
+def _located(
+    path: str, findings: tuple[Finding, ...], cells: tuple[Optional[int], ...]
+) -> list[Located]:
+    return [
+        Located(path, f, cells[i] if i < len(cells) else None) for i, f in enumerate(findings)
+    ]
+
+
 @dataclass
 class Report:
     """Tallies one ``check``/``diff``/``fix`` run; ``return_code`` is its exit status."""
@@ -106,8 +164,8 @@ class Report:
     command: Command
     processed: int = 0  # files that were read and analysed
     changed: int = 0  # files that would change (check/diff) or were written (fix)
-    findings: list[tuple[str, Finding]] = field(default_factory=list)
-    remaining: list[tuple[str, Finding]] = field(default_factory=list)
+    findings: list[Located] = field(default_factory=list)
+    remaining: list[Located] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     failed: int = 0  # of which estimator-fix's own fault (Failed results)
     #: ``fix --validate``: how many rewrites got each verdict, and how many were not written.
@@ -125,20 +183,21 @@ class Report:
         findings = result.findings
         if self.command != "fix":  # nothing is applied by check or diff
             findings = tuple(replace(f, applied=False) for f in findings)
-        self.findings += [(result.path, f) for f in findings]
+        located = _located(result.path, findings, result.cells)
+        self.findings += located
         if isinstance(result, Changed) and self.command == "fix":
             return
         self.processed += 1
-        self.remaining += [(result.path, f) for f in findings]
+        self.remaining += located
         if isinstance(result, Changed):
             self.changed += 1
 
-    def fixed(self, path: str, remaining: Iterable[Finding], *, written: bool = True) -> None:
+    def fixed(self, path: str, remaining: Iterable[Located], *, written: bool = True) -> None:
         """``fix`` dealt with a Changed ``path``: ``written`` (or left as the user chose);
         ``remaining`` are the findings the file on disk still has."""
         self.processed += 1
         self.changed += int(written)
-        self.remaining += [(path, f) for f in remaining]
+        self.remaining += remaining
 
     def not_written(self, path: str, reason: str) -> None:
         """``fix`` could not write a Changed ``path`` (read-only, changed on disk…)."""
@@ -156,7 +215,7 @@ class Report:
 
     @property
     def fixable(self) -> int:
-        return sum(1 for _, f in self.findings if f.fix != "none")
+        return sum(1 for item in self.findings if item.finding.fix != "none")
 
     @property
     def return_code(self) -> int:
@@ -185,7 +244,7 @@ class Report:
                 else f"no changes ({_plural(self.processed, 'file')} checked)"
             )
         elif self.findings:
-            files = len({path for path, _ in self.findings})
+            files = len({item.path for item in self.findings})
             text = (
                 f"{_plural(len(self.findings), 'finding')} in {_plural(files, 'file')} "
                 f"({self.fixable} with a fix)"

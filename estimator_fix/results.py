@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from codemods.findings import Finding
 from estimator_fix.globs import matches
@@ -67,6 +67,8 @@ class Changed:
     warnings: tuple[str, ...] = ()
     #: How many model_fns the codemods found in the original.
     model_fns: int = 0
+    #: For a notebook, the 1-based cell of each finding (whose line is then a line of that cell).
+    cells: tuple[Optional[int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Unchanged:
     warnings: tuple[str, ...] = ()
     #: How many model_fns the codemods found (0 for a file the prefilter ruled out).
     model_fns: int = 0
+    #: For a notebook, the 1-based cell of each finding (whose line is then a line of that cell).
+    cells: tuple[Optional[int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from codemods.findings import Finding
 from codemods.rules import Rule
 from estimator_fix import __version__
-from estimator_fix.reporting import finding_label
+from estimator_fix.reporting import Located, finding_label
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -28,13 +27,16 @@ SRCROOT = "%SRCROOT%"
 
 
 def artifact_location(path: str, root: Path) -> dict[str, str]:
-    """Where ``path`` is, as a SARIF artifactLocation (relative to %SRCROOT% when under root)."""
+    """Where ``path`` is, as a SARIF artifactLocation (relative to %SRCROOT% when under root).
+
+    The URI quotes the path's own bytes, so a name that is not UTF-8 survives the trip."""
     absolute = Path(os.path.abspath(path))
     try:
         relative = absolute.relative_to(root)
     except ValueError:
-        return {"uri": absolute.as_uri()}
-    return {"uri": quote(PurePosixPath(*relative.parts).as_posix()), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(os.fsencode(absolute.as_posix()))}
+    posix = PurePosixPath(*relative.parts).as_posix()
+    return {"uri": quote(os.fsencode(posix)), "uriBaseId": SRCROOT}
 
 
 def _descriptor(code: str, rule: Rule | None) -> dict[str, Any]:
@@ -58,28 +60,29 @@ def _descriptor(code: str, rule: Rule | None) -> dict[str, Any]:
     }
 
 
-def _result(path: str, finding: Finding, index: int, root: Path) -> dict[str, Any]:
+def _result(item: Located, index: int, root: Path) -> dict[str, Any]:
+    path, finding, cell = item
     text = f"{finding.message} ({finding_label(finding)})"
     if finding.note:
         text += f". {finding.note}"
+    location: dict[str, Any] = {"artifactLocation": artifact_location(path, root)}
+    properties: dict[str, Any] = {
+        "fix": finding.fix,
+        "applied": finding.applied,
+        "function": finding.function,
+    }
+    if cell is None:
+        location["region"] = {"startLine": finding.line, "startColumn": finding.column}
+    else:  # a line of the cell, not of the notebook's JSON: name the file and the cell
+        text = f"cell {cell}, line {finding.line}: {text}"
+        properties["cell"] = cell
     return {
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": "error",
         "message": {"text": text},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": artifact_location(path, root),
-                    "region": {"startLine": finding.line, "startColumn": finding.column},
-                }
-            }
-        ],
-        "properties": {
-            "fix": finding.fix,
-            "applied": finding.applied,
-            "function": finding.function,
-        },
+        "locations": [{"physicalLocation": location}],
+        "properties": properties,
     }
 
 
@@ -92,7 +95,7 @@ def _notification(path: str, reason: str, root: Path) -> dict[str, Any]:
 
 
 def sarif_log(
-    findings: Sequence[tuple[str, Finding]],
+    findings: Sequence[Located],
     errors: Iterable[tuple[str, str]],
     rules: Mapping[str, Rule],
     *,
@@ -104,7 +107,7 @@ def sarif_log(
     still gets a minimal descriptor. ``root`` (default: the current directory) is %SRCROOT%.
     """
     base = Path(os.path.abspath(root if root is not None else os.curdir))
-    codes = sorted(set(rules) | {finding.code for _, finding in findings})
+    codes = sorted(set(rules) | {item.finding.code for item in findings})
     index = {code: number for number, code in enumerate(codes)}
     notifications = [_notification(path, reason, base) for path, reason in errors]
     root_uri = base.as_uri()
@@ -129,9 +132,7 @@ def sarif_log(
                         "toolExecutionNotifications": notifications,
                     }
                 ],
-                "results": [
-                    _result(path, finding, index[finding.code], base) for path, finding in findings
-                ],
+                "results": [_result(item, index[item.finding.code], base) for item in findings],
             }
         ],
     }

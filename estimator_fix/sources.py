@@ -1,16 +1,19 @@
-"""Reading, decoding, finding and atomically writing Python source files."""
+"""Reading, decoding and finding source files: everything estimator-fix reads goes through here.
+
+Only regular files are read (a FIFO would block, a device never end), each within a size limit,
+and every file or directory that cannot be read is one line saying why, never skipped in silence.
+Writing is ``estimator_fix.writing``'s.
+"""
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import errno
 import io
 import os
 import stat
-import tempfile
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from estimator_fix.globs import matches_any
@@ -32,9 +35,6 @@ SKIP_DIRS = frozenset(
     }
 )
 
-PYTHON_SUFFIXES = (".py",)
-
-
 class SourceError(Exception):
     """A file could not be read, decoded, found or written; ``str()`` is the one-line reason."""
 
@@ -55,6 +55,43 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
+#: The largest Python file estimator-fix reads (whether one this large is parsed is
+#: ``limits.too_large``'s call: a generated module without Estimator code is only prefiltered).
+MAX_SOURCE_BYTES = 64 * 2**20
+#: The largest notebook read (outputs such as images make notebooks large; only code is parsed).
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+#: The largest configuration file read (pyproject.toml, --config, .gitignore).
+MAX_CONFIG_BYTES = 2**20
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link"),
+)
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words (``a FIFO``, ``a character device``…)."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(mode: int) -> str:
+    """The reason given for a path that is not a regular file."""
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    return f"not a regular file ({kind_of(mode)})"
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size:,} bytes"
+
+
 def _missing_reason(path: str | os.PathLike[str]) -> str:
     if os.path.islink(path):
         try:
@@ -66,25 +103,74 @@ def _missing_reason(path: str | os.PathLike[str]) -> str:
     return "no such file or directory"
 
 
-def read_source(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, or SourceError (missing, a directory, a symlink loop, not a regular file
-    such as a FIFO that would block, unreadable)."""
+def _read_fd(fd: int, path: str | os.PathLike[str], limit: int) -> bytes:
+    """All of ``fd`` (a regular file), refusing more than ``limit`` bytes."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # swapped for something else since it was looked at
+        raise SourceError(path, not_regular(st.st_mode))
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = os.read(fd, min(2**20, limit + 1 - size) or 1)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise SourceError(path, f"too large (over {_size_text(limit)}); not read")
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_READ_FLAGS |= getattr(os, "O_CLOEXEC", 0)
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, *, dir_fd: int | None = None) -> bytes:
+    """The bytes of the regular file ``path``, or SourceError with the one-line reason.
+
+    Nothing but a regular file is ever opened (a FIFO would block, a device never end), and a
+    file over ``limit`` bytes is refused before it is read. The check is made on the open file
+    too, so a file swapped for a FIFO in between is refused as well. With ``dir_fd``, ``path``
+    is a name in that directory and a symbolic link there is refused, not followed.
+    """
+    follow = dir_fd is None
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise SourceError(path, "is a directory")
+        st = os.stat(path, dir_fd=dir_fd, follow_symlinks=follow)
         if not stat.S_ISREG(st.st_mode):
-            raise SourceError(path, "not a regular file")
-        with open(path, "rb") as handle:
-            return handle.read()
+            raise SourceError(path, not_regular(st.st_mode))
+        if st.st_size > limit:
+            reason = f"too large ({_size_text(st.st_size)}; the limit is {_size_text(limit)})"
+            raise SourceError(path, f"{reason}; not read")
+        flags = _READ_FLAGS if follow else _READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags, dir_fd=dir_fd)
+        try:
+            return _read_fd(fd, path, limit)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
-        raise SourceError(path, _missing_reason(path)) from None
+        raise SourceError(path, _missing_reason(path) if follow else "no such file") from None
     except IsADirectoryError:
         raise SourceError(path, "is a directory") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise SourceError(path, _missing_reason(path)) from None
+            reason = _missing_reason(path) if follow else "is a symbolic link; not followed"
+            raise SourceError(path, reason) from None
         raise SourceError(path, f"cannot read: {_os_reason(exc)}") from None
+
+
+def source_limit(path: str | os.PathLike[str]) -> int:
+    """How many bytes a source file at ``path`` may hold (notebooks may hold more)."""
+    return MAX_NOTEBOOK_BYTES if is_notebook(path) else MAX_SOURCE_BYTES
+
+
+def is_notebook(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a Jupyter notebook (read as its code cells)."""
+    return os.fspath(path).endswith(NOTEBOOK_SUFFIX)
+
+
+def read_source(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, or SourceError (missing, a directory, a symlink loop, not a regular file
+    such as a FIFO that would block or a device that never ends, too large, unreadable)."""
+    return read_regular(path, source_limit(path))
 
 
 def detect_encoding(data: bytes) -> str:
@@ -92,6 +178,8 @@ def detect_encoding(data: bytes) -> str:
 
     Raises SyntaxError for an unknown or contradictory declaration.
     """
+    if b"\r" in data[:2048]:  # lines may end in CR alone; tokenize only splits at LF
+        data = data[:2048].replace(b"\r\n", b"\n").replace(b"\r", b"\n") + data[2048:]
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return encoding
 
@@ -162,95 +250,55 @@ def decode_check(path: str | os.PathLike[str], data: bytes) -> str | None:
     return None
 
 
-def _is_read_only(st: os.stat_result) -> bool:
-    # Mode bits, not os.access: root may write anything, but a file its owner marked read-only
-    # is a decision estimator-fix respects.
-    return not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+def _open_directory(path: str | os.PathLike[str], dir_fd: int | None, nofollow: bool) -> int:
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) if nofollow else 0
+    try:
+        return os.open(path, flags, dir_fd=dir_fd)
+    except PermissionError:
+        if not hasattr(os, "O_PATH"):
+            raise
+        # A directory that may be searched but not listed: reach through it all the same.
+        return os.open(path, (flags & ~os.O_RDONLY) | os.O_PATH, dir_fd=dir_fd)
 
 
-def _replace_with(
-    target: str, data: bytes, mode: int | None, owner: tuple[int, int] | None
-) -> None:
-    directory = os.path.dirname(target) or os.curdir
+def open_beneath(root: str | os.PathLike[str], parts: Iterable[str]) -> int:
+    """A file descriptor of the directory ``root/parts…``, reached without following a symbolic
+    link below ``root`` (``root`` itself may be one). Raises OSError (ELOOP or ENOTDIR for a
+    symbolic link on the way). The caller closes it."""
+    fd = _open_directory(root, None, nofollow=False)
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise SourceError(target, f"cannot write in {directory}: {_os_reason(exc)}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        if owner is not None:
-            # Only root can give a file away; otherwise the file becomes ours, which is fine.
-            with contextlib.suppress(OSError, AttributeError):
-                os.chown(tmp, *owner)
-        os.replace(tmp, target)
+        for part in parts:
+            if part in ("", os.curdir):
+                continue
+            if part == os.pardir or os.sep in part:
+                raise OSError(errno.EINVAL, f"not a plain name: {part!r}")
+            inner = _open_directory(part, fd, nofollow=True)
+            os.close(fd)
+            fd = inner
     except BaseException:
-        # Ctrl-C or an I/O error: the target still holds its old bytes; drop the temp file.
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        os.close(fd)
         raise
+    return fd
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, expected_original: bytes) -> None:
-    """Replace the file's bytes with ``data``, all or nothing (temp file + ``os.replace``).
-
-    Keeps the permission bits (and, when allowed, the owner). Writes through a symlink to its
-    target. Raises ChangedOnDiskError when the file no longer equals ``expected_original`` (it was
-    changed since it was read), SourceError when it is read-only, gone, or cannot be written.
-    """
-    target = os.path.realpath(path)
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        raise SourceError(path, "no such file or directory (removed since it was read?)") from None
-    except OSError as exc:
-        raise SourceError(path, f"cannot write: {_os_reason(exc)}") from None
-    if _is_read_only(st):
-        raise SourceError(path, "file is read-only; not changed")
-    if read_source(target) != expected_original:
-        raise ChangedOnDiskError(path, "changed on disk since it was read; not overwritten")
-    try:
-        _replace_with(target, data, stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid))
-    except SourceError as exc:
-        raise SourceError(path, exc.reason) from None
-    except OSError as exc:
-        raise SourceError(path, f"cannot write: {_os_reason(exc)}") from None
-
-
-def write_backup(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``PATH.orig`` (atomically, replacing an older backup); return its path."""
-    backup = Path(os.fspath(path) + ".orig")
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        mode = None
-    try:
-        _replace_with(os.fspath(backup), data, mode, None)
-    except OSError as exc:
-        raise SourceError(backup, f"cannot write backup: {_os_reason(exc)}") from None
-    return backup
-
-
-def _is_python_file(name: str) -> bool:
-    return name.endswith(PYTHON_SUFFIXES)
-
-
-def _within(path: str, root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+#: The suffixes of the files a directory is walked for: Python files and Jupyter notebooks.
+SOURCE_SUFFIXES = (".py", NOTEBOOK_SUFFIX)
 
 
 def _walk(
-    directory: Path, exclude_globs: tuple[str, ...], root: str | os.PathLike[str] | None
+    directory: Path,
+    exclude_globs: tuple[str, ...],
+    root: str | os.PathLike[str] | None,
+    on_error: Callable[[SourceError], None],
 ) -> Iterator[Path]:
     real_root = os.path.realpath(directory)
-    for current, dirnames, filenames in os.walk(directory, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename if exc.filename is not None else directory
+        on_error(SourceError(where, f"cannot read this directory: {_os_reason(exc)}"))
+
+    for current, dirnames, filenames in os.walk(directory, onerror=unreadable, followlinks=False):
         kept: list[str] = []
         for name in sorted(dirnames):
             sub = os.path.join(current, name)
@@ -261,16 +309,26 @@ def _walk(
             kept.append(name)
         dirnames[:] = kept  # os.walk descends into what is left, in this order
         for name in sorted(filenames):
-            if not _is_python_file(name):
+            if not name.endswith(SOURCE_SUFFIXES):
                 continue
             candidate = os.path.join(current, name)
-            if os.path.islink(candidate) and not _within(candidate, real_root):
+            if os.path.islink(candidate) and not within(candidate, real_root):
                 continue  # never follow a symlink out of the tree being walked
             if matches_any(candidate, exclude_globs, root):
                 continue
-            # A dangling or looping symlink is yielded, so that reading it reports it.
-            if os.path.isfile(candidate) or not os.path.exists(candidate):
+            # A dangling or looping symlink, or a FIFO, is yielded, so that reading it says so.
+            if not os.path.isdir(candidate):
                 yield Path(candidate)
+
+
+def within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether ``path``, all symbolic links resolved, is ``root`` or below it."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _raise(exc: SourceError) -> None:
+    raise exc
 
 
 def iter_python_files(
@@ -279,18 +337,21 @@ def iter_python_files(
     *,
     root: str | os.PathLike[str] | None = None,
     force_exclude: bool = False,
+    on_error: Callable[[SourceError], None] = _raise,
 ) -> Iterator[Path]:
-    """The Python files under ``paths``, each real file once, in a stable (sorted) order.
+    """The Python files and notebooks under ``paths``, each real file once, in a stable (sorted)
+    order.
 
     A file named directly is taken whatever its suffix, and even when excluded unless
     ``force_exclude`` (as pre-commit, which names every staged file, needs). A directory is
-    walked in sorted order for ``*.py`` files, skipping SKIP_DIRS, hidden directories, paths
-    matching ``exclude_globs`` (see ``estimator_fix.globs``; anchored patterns are relative to
-    ``root``, default the current directory) and symlinks that lead out of the directory; a
-    dangling or looping symlink inside it is yielded, so reading it says what is wrong.
-    Raises SourceError for a missing path (or a broken symlink, or a symlink loop) and for a
-    directory holding no Python files; to report such a path and carry on with the others, call
-    this once per path.
+    walked in sorted order for ``*.py`` and ``*.ipynb`` files, skipping SKIP_DIRS, hidden
+    directories, paths matching ``exclude_globs`` (see ``estimator_fix.globs``; anchored
+    patterns are relative to ``root``, default the current directory) and symlinks that lead out
+    of the directory; a dangling or looping symlink inside it is yielded, so reading it says what
+    is wrong. Nothing is left out silently: a directory that cannot be read is handed to
+    ``on_error`` (default: raised) as a SourceError. Raises SourceError for a missing path (or a
+    broken symlink, or a symlink loop) and for a directory holding no source files; to report
+    such a path and carry on with the others, call this once per path.
     """
     excludes = tuple(exclude_globs)
     seen: set[str] = set()
@@ -301,15 +362,21 @@ def iter_python_files(
         if not os.path.exists(path):
             raise SourceError(path, _missing_reason(path))
         if path.is_dir():
-            found = False
-            for file in _walk(path, excludes, root):
+            found = failed = False
+
+            def note(exc: SourceError) -> None:
+                nonlocal failed
+                failed = True
+                on_error(exc)
+
+            for file in _walk(path, excludes, root, note):
                 found = True
                 real = os.path.realpath(file)
                 if real not in seen:
                     seen.add(real)
                     yield file
-            if not found:
-                raise SourceError(path, "no Python files found in this directory")
+            if not found and not failed:
+                raise SourceError(path, "no Python files or notebooks found in this directory")
         else:
             real = os.path.realpath(path)
             if real not in seen:

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -148,8 +149,8 @@ def test_fix_does_not_overwrite_a_file_changed_since_it_was_read(
     path = make("m.py", SAFE_ONLY)
     read = lint.process_file
 
-    def read_then_edit(file: Path, settings: engine.Settings) -> engine.FileResult:
-        result = read(file, settings)
+    def read_then_edit(file: Path, *args: Any) -> engine.FileResult:
+        result = read(file, *args)
         path.write_bytes(b"# edited meanwhile\n" + SAFE_ONLY)
         return result
 
@@ -197,7 +198,8 @@ def test_check_json() -> None:
         ("EF902", "unsafe", False),
         ("EF903", "none", False),
     ]
-    keys = {"path", "code", "message", "line", "column", "fix", "applied", "function", "note"}
+    keys = {"path", "cell", "code", "message", "line", "column", "fix", "applied", "function"}
+    keys.add("note")
     assert set(data[0]) == keys
     assert data[0]["path"] == "m.py"
     assert data[0]["function"] == "model_fn"

@@ -14,13 +14,14 @@ import os
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from estimator_fix.cli import app, lint
 from estimator_fix.elision import split_lines
-from estimator_fix.engine import FileResult, Settings
+from estimator_fix.engine import FileResult
 from tests.pairs import PAIRS_DIR
 
 PAIR = PAIRS_DIR / "ef101_loss_before_predict"
@@ -276,7 +277,8 @@ def test_symlink_loops_and_broken_links_in_a_walk() -> None:
 
 def test_directory_named_x_py() -> None:
     Path("x.py").mkdir()
-    assert_refused(run("check", "x.py"), "x.py", "no Python files found in this directory")
+    reason = "no Python files or notebooks found in this directory"
+    assert_refused(run("check", "x.py"), "x.py", reason)
     make("pkg/x.py/model.py", BEFORE)
     result = run("fix", "pkg")
     assert result.exit_code == 0, result.stderr
@@ -285,7 +287,7 @@ def test_directory_named_x_py() -> None:
 
 def test_fifo_named_py_does_not_hang() -> None:
     os.mkfifo("pipe.py")
-    assert_refused(run("check", "pipe.py"), "pipe.py", "not a regular file")
+    assert_refused(run("check", "pipe.py"), "pipe.py", "not a regular file (a FIFO)")
 
 
 # -- files that cannot be written --------------------------------------------------------------
@@ -313,8 +315,8 @@ def test_file_changed_between_read_and_write(
     edited = b"# edited in an editor meanwhile\n" + BEFORE
     process = lint.process_file
 
-    def process_then_touch(file: Path, settings: Settings) -> FileResult:
-        result = process(file, settings)
+    def process_then_touch(file: Path, *args: Any) -> FileResult:
+        result = process(file, *args)
         if meanwhile == "edit":
             path.write_bytes(edited)
         else:

@@ -26,9 +26,9 @@ from estimator_fix.migration import MigrationOptions, MigrationResult, Validatio
 from estimator_fix.migration import validate as bulk_validate
 from estimator_fix.migration.cache import CACHE_DIR
 from estimator_fix.migration.discovery import discover
-from estimator_fix.migration.notebooks import extract, mask, rebuild
 from estimator_fix.migration.report import headline, markdown, to_json
 from estimator_fix.migration.results import FileRecord, FindingRecord
+from estimator_fix.notebooks import extract, mask, rebuild
 from estimator_fix.sources import SourceError
 from tests.fake_codemods import FakeCodemod
 

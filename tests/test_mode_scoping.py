@@ -203,15 +203,17 @@ def model_fn(features, labels, mode):
 '''
 
 
-def test_per_mode_returns_inside_a_with_block_are_not_ef105() -> None:
+def test_per_mode_returns_inside_a_with_block_are_judged_statement_by_statement() -> None:
     _, found = fix(PER_MODE_RETURNS_IN_WITH)
     assert not [f for f in found if f.startswith("EF105")]
     one_spec = PER_MODE_RETURNS_IN_WITH.replace(
         "return tf.estimator.EstimatorSpec(mode, predictions=logits)",
-        "return tf.estimator.EstimatorSpec(mode, predictions=logits, loss=tf.constant(0.0))",
+        "return tf.estimator.EstimatorSpec(mode, predictions=logits, train_op=tf.no_op())",
     )
-    _, found = fix(one_spec)
-    assert "EF105:8:none" in found  # a loss in the PREDICT spec is still found
+    output, found = fix(one_spec)
+    # A train_op in the PREDICT spec is still found, and the with block's body is rewritten.
+    assert "EF105:8:safe" in found
+    assert output == PER_MODE_RETURNS_IN_WITH
 
 
 GUARDED_HELPERS = '''\

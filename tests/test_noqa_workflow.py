@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from estimator_fix import engine
@@ -257,3 +259,29 @@ def test_a_noqa_inside_a_string_silences_nothing() -> None:
     result = process_source("m.py", quoted, Settings())
     assert isinstance(result, engine.Changed)
     assert ("EF101", 11) in [(f.code, f.line) for f in result.findings]
+
+
+BARE_CR_MODEL = b"""import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(
+        labels - logits)  # noqa: EF102
+    tf.compat.v1.summary.scalar("loss", loss)  # noqa: EF101
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+"""
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.integers(0, len(BARE_CR_MODEL)), st.sampled_from([b"\r", b" \r", b"\r\n"]))
+def test_a_bare_cr_next_to_noqa_comments_keeps_the_fix_stable(at: int, brk: bytes) -> None:
+    """LibCST and Python end a line at a bare CR; the noqa comments are read on the lines they
+    count, so the fix of a statement that moves is stable (a second run changes nothing)."""
+    data = BARE_CR_MODEL[:at] + brk + BARE_CR_MODEL[at:]
+    result = process_source("m.py", data, Settings())
+    assert not isinstance(result, engine.Failed), result
+    if isinstance(result, engine.Changed):
+        assert isinstance(process_source("m.py", result.fixed, Settings()), Unchanged)

@@ -31,7 +31,7 @@ def test_the_manifest_declares_both_hooks() -> None:
     assert hooks["estimator-fix-fix"]["entry"].split()[:2] == ["estimator-fix", "fix"]
     for hook in hooks.values():
         assert hook["language"] == "system"
-        assert hook["types"] == ["python"]
+        assert hook["types_or"] == ["python", "jupyter"]  # notebooks are read too
 
 
 def _git(cwd: Path, *args: str, env: dict[str, str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from codemods.findings import Finding
 from estimator_fix.diffs import apply_hunks, hunks, unified_diff
 from estimator_fix.engine import Changed, Failed, Skipped, Unchanged
-from estimator_fix.reporting import Report, finding_text, findings_json
+from estimator_fix.reporting import Located, Report, finding_text, findings_json
 
 SAFE = Finding("EF101", "labels used in PREDICT mode", 3, 5, "safe", "model_fn", applied=True)
 UNSAFE = Finding("EF102", "optimizer outside TRAIN", 4, 5, "unsafe", "model_fn")
@@ -27,10 +27,11 @@ def test_finding_text_is_compiler_style() -> None:
 
 
 def test_findings_json_shape() -> None:
-    data = json.loads(findings_json([("m.py", MANUAL)]))
+    data = json.loads(findings_json([Located("m.py", MANUAL)]))
     assert data == [
         {
             "path": "m.py",
+            "cell": None,
             "code": "EF106",
             "message": "labels reach a helper",
             "line": 5,
@@ -94,7 +95,7 @@ def test_fix_that_could_not_write_anything_is_an_error() -> None:
 def test_check_marks_nothing_applied() -> None:
     report = Report("check")
     report.add(changed())
-    assert [f.applied for _, f in report.findings] == [False, False]
+    assert [item.finding.applied for item in report.findings] == [False, False]
     assert report.summary() == "2 findings in 1 file (1 with a fix)"
 
 

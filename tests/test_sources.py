@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.globs import matches
-from estimator_fix.sources import (
-    ChangedOnDiskError,
-    SourceError,
-    atomic_write,
-    decode_check,
-    iter_python_files,
-    read_source,
-    write_backup,
-)
+from estimator_fix.sources import SourceError, decode_check, iter_python_files, read_source
+from estimator_fix.writing import ChangedOnDiskError, write_backup, write_source
 
 # -- reading and decoding --------------------------------------------------------------------
 
@@ -62,46 +55,46 @@ def test_undecodable_sources(data: bytes, reason: str) -> None:
 # -- atomic writes ---------------------------------------------------------------------------
 
 
-def test_atomic_write_replaces_and_keeps_permissions(tmp_path: Path) -> None:
+def test_write_source_replaces_and_keeps_permissions(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_bytes(b"old\n")
     os.chmod(path, 0o751)
-    atomic_write(path, b"new\n", expected_original=b"old\n")
+    write_source(path, b"new\n", b"old\n")
     assert path.read_bytes() == b"new\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o751
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]  # no temp file left
 
 
-def test_atomic_write_refuses_a_file_changed_since_read(tmp_path: Path) -> None:
+def test_write_source_refuses_a_file_changed_since_read(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_bytes(b"edited by someone else\n")
     with pytest.raises(ChangedOnDiskError, match="changed on disk since it was read"):
-        atomic_write(path, b"new\n", expected_original=b"old\n")
+        write_source(path, b"new\n", b"old\n")
     assert path.read_bytes() == b"edited by someone else\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]
 
 
-def test_atomic_write_refuses_a_read_only_file(tmp_path: Path) -> None:
+def test_write_source_refuses_a_read_only_file(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_bytes(b"old\n")
     os.chmod(path, 0o444)
     with pytest.raises(SourceError, match="read-only"):
-        atomic_write(path, b"new\n", expected_original=b"old\n")
+        write_source(path, b"new\n", b"old\n")
     assert path.read_bytes() == b"old\n"
 
 
-def test_atomic_write_on_a_removed_file(tmp_path: Path) -> None:
+def test_write_source_on_a_removed_file(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
-        atomic_write(tmp_path / "gone.py", b"new\n", expected_original=b"old\n")
+        write_source(tmp_path / "gone.py", b"new\n", b"old\n")
     assert not (tmp_path / "gone.py").exists()
 
 
-def test_atomic_write_goes_through_a_symlink(tmp_path: Path) -> None:
+def test_write_source_goes_through_a_symlink(tmp_path: Path) -> None:
     target = tmp_path / "real.py"
     target.write_bytes(b"old\n")
     link = tmp_path / "link.py"
     link.symlink_to(target)
-    atomic_write(link, b"new\n", expected_original=b"old\n")
+    write_source(link, b"new\n", b"old\n")
     assert link.is_symlink()
     assert target.read_bytes() == b"new\n"
 
@@ -112,12 +105,12 @@ def test_interrupted_write_leaves_the_old_file(
     path = tmp_path / "m.py"
     path.write_bytes(b"old\n")
 
-    def interrupted(src: str, dst: str) -> None:
+    def interrupted(src: str, dst: str, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        atomic_write(path, b"new\n", expected_original=b"old\n")
+        write_source(path, b"new\n", b"old\n")
     assert path.read_bytes() == b"old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]
 
@@ -202,7 +195,7 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 def test_directory_without_python_files_is_an_error(tmp_path: Path) -> None:
     make_tree(tmp_path, ["README.md", "venv/lib/x.py"])
-    with pytest.raises(SourceError, match="no Python files found"):
+    with pytest.raises(SourceError, match="no Python files or notebooks found"):
         list(iter_python_files([tmp_path]))
 
 

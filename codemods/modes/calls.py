@@ -14,9 +14,10 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.context import Context
+from codemods.modes.evaluate import Const, Value
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.state import Facts
-from codemods.vocabulary import Tag
+from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -37,8 +38,15 @@ class CallFacts:
     seeds: bool = False
     never_move: bool = False
     opaque: list[cst.Call] = field(default_factory=list)
-    mode_aware: bool = False
-    mode_aware_args: list[cst.Arg] = field(default_factory=list)
+    #: The tags a helper given the mode (or a mode flag) can keep out of the modes where they are
+    #: wrong (``gates``), and the arguments it was handed with the tags each call gates.
+    gates: frozenset[Tag] = frozenset()
+    gated_args: list[tuple[cst.Arg, frozenset[Tag]]] = field(default_factory=list)
+
+    @property
+    def mode_aware(self) -> bool:
+        """A helper here gates itself on the mode: its results may be None in some modes."""
+        return bool(self.gates)
     consumer: bool = False  # summaries and hooks consume metrics
 
 
@@ -62,6 +70,14 @@ def compares_with_none(node: cst.CSTNode, name: str) -> bool:
 
 def is_none_literal(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _apart(one: list[Value], other: list[Value]) -> bool:
+    """Whether values seen in two modes may differ (anything not a known constant may)."""
+    return any(
+        not (isinstance(a, Const) and isinstance(b, Const)) or a.value != b.value
+        for a, b in zip(one, other)
+    )
 
 
 def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
@@ -102,22 +118,23 @@ class Calls:
         callee = self._callee(call, out)
         if callee is None:
             return
-        # A helper given the mode, or one that tests the labels it gets against None, scopes what
-        # it builds itself: neither its name, its body nor the labels handed to it make the
-        # statement wrong (the rest of the statement still can).
-        aware = self._receives_mode(call) or self._receives_guarded_labels(call, facts)
-        if aware:
-            out.mode_aware = True
-            out.mode_aware_args.extend(call.args)
-        else:
-            named = words(callee)
-            out.tags |= {policy.tag for policy in self.ctx.policies if policy.helper(named)}
+        # A helper given what tells apart the modes where a tag is right from those where it is
+        # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does
+        # not tell EVAL from PREDICT), or one that tests the labels it gets against None, scopes
+        # that tag itself: neither its name, its body nor what it is handed make the statement
+        # wrong for it (the rest of the statement still can).
+        gates = self._gates(call, facts)
+        if gates:
+            out.gates |= gates
+            out.gated_args.extend((arg, gates) for arg in call.args)
+        named = words(callee)
+        out.tags |= {p.tag for p in self.ctx.policies if p.helper(named) and p.tag not in gates}
+        if Tag.LABEL not in gates:
             out.opaque.append(call)
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
-            if not aware:
-                out.tags |= inner.tags
+            out.tags |= inner.tags - gates
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds
@@ -189,8 +206,21 @@ class Calls:
             return False
         return root.value == "self" or root.value not in self.ctx.local_names()
 
-    def _receives_mode(self, call: cst.Call) -> bool:
-        return any(self.ctx.reads_mode(arg.value) for arg in call.args)
+    def _gates(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
+        """The tags ``call`` can gate: those whose right and wrong modes the mode values it is
+        handed tell apart (all of them for the mode itself), and labels for a helper that tests
+        the labels it gets against None."""
+        if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
+            return frozenset(policy.tag for policy in self.ctx.policies)
+        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
+        gates = {Tag.LABEL} if self._receives_guarded_labels(call, facts) else set()
+        if modal:
+            seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
+            for policy in self.ctx.policies:
+                allowed = ALL_MODES - policy.blocked_in
+                if all(_apart(seen[a], seen[b]) for a in allowed for b in policy.blocked_in):
+                    gates.add(policy.tag)
+        return frozenset(gates)
 
     def opaque_with_labels(
         self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts

@@ -12,8 +12,9 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes.evaluate import ModeEvaluator, Value
+from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value
 from codemods.modes.policy import TagPolicy
+from codemods.vocabulary import Mode
 
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
@@ -29,23 +30,57 @@ class Context:
     selected: frozenset[str]
     suppressed: Suppressed
     unsafe_fixes: bool = False
-    #: Names bound to values the mode decides (``is_training = mode == TRAIN``).
+    #: Names bound to values the mode decides (``is_training = mode == TRAIN``), with each
+    #: mode's value.
     mode_flags: set[str] = field(default_factory=set)
+    flag_values: dict[str, dict[Mode, Value]] = field(default_factory=dict)
     #: Names bound to layer objects (``dense = tf.keras.layers.Dense(3)``): calling one builds.
     layer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
+    #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
+    #: the modes apart, and what they hold may be None where they chose so.
+    mode_carriers: set[str] = field(default_factory=set)
     _locals: Optional[set[str]] = None
 
     def evaluator(self, values: dict[str, Value]) -> ModeEvaluator:
         return ModeEvaluator(values, self.mode_key)
 
     def mode_key(self, node: cst.BaseExpression) -> Optional[str]:
-        """The ModeKeys value (``"train"`` ...) an attribute names, or None."""
+        """The ModeKeys value (``"train"`` ...) an attribute names, or None: resolved as a
+        TensorFlow name, or by its ``ModeKeys.<MODE>`` spelling when it does not resolve."""
         if not isinstance(node, cst.Attribute) or node.attr.value not in tf_api.MODE_VALUES:
             return None
         tf_name = self.resolve(node)
-        return tf_api.mode_key_value(tf_name) if tf_name else None
+        key = tf_api.mode_key_value(tf_name) if tf_name else None
+        return key if key is not None else tf_api.spelled_mode_key(node)
+
+    def value_in(self, expr: cst.BaseExpression, mode: Mode) -> Value:
+        """What ``expr`` is in ``mode`` as far as the mode and the mode flags decide it."""
+        values: dict[str, Value] = {self.fn.mode_param: Const(mode.value)}
+        for flag, by_mode in self.flag_values.items():
+            values[flag] = by_mode.get(mode, UNKNOWN)
+        return self.evaluator(values).eval(expr)
+
+    def note_mode_carriers(self, stmt: cst.BaseStatement) -> None:
+        """Remember the objects ``stmt`` stores a mode value on (``self.mode = mode``)."""
+        for node in st.own_nodes(stmt):
+            if isinstance(node, cst.Assign) and self.reads_mode(node.value):
+                for target in node.targets:
+                    if isinstance(target.target, (cst.Attribute, cst.Subscript)):
+                        root = target.target.value
+                        while isinstance(root, (cst.Attribute, cst.Subscript)):
+                            root = root.value
+                        if isinstance(root, cst.Name):
+                            self.mode_carriers.add(root.value)
+
+    def carried(self, node: cst.CSTNode) -> bool:
+        """``node`` is an attribute (or a method) of an object that carries the mode."""
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+            if isinstance(node, cst.Name):
+                return node.value in self.mode_carriers
+        return False
 
     def reads_mode(self, expr: cst.CSTNode) -> bool:
         """Whether ``expr`` reads the mode parameter or a mode flag."""

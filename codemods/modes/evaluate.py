@@ -152,6 +152,12 @@ class ModeEvaluator:
         if isinstance(func, cst.Name) and func.value == "bool" and len(node.args) == 1:
             inner = truth(self.eval(node.args[0].value))
             return UNKNOWN if inner is None else Const(inner)
+        if isinstance(func, cst.Name) and func.value == "isinstance" and len(node.args) == 2:
+            # ``isinstance(labels, dict)`` with labels None (PREDICT): None is no instance of
+            # the classes a model_fn tests for (``type(None)`` aside, which it never tests).
+            subject = self.eval(node.args[0].value)
+            if isinstance(subject, Const) and subject.value is None:
+                return Const(False)
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value == "get"

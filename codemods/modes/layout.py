@@ -64,7 +64,7 @@ class _Walk:
 
     def emit(self, unit: Unit) -> None:
         self.flush()
-        self.out.append(self.layout.node_of(unit))
+        self.out.append(self.layout.node_of(unit, frozenset(unit.modes & self.remaining)))
         self.remaining -= unit.terminates
 
     def retire(
@@ -202,13 +202,25 @@ class Layout:
         return with_leading_lines(block, blank)
 
     # ----------------------------------------------------------------- nodes
-    def node_of(self, unit: Unit) -> Statement:
-        if id(unit) in self._overrides:
-            return self._overrides[id(unit)]
-        if unit.kind is not UnitKind.MODE_IF:
-            return unit.node
-        node = cst.ensure_type(unit.node, cst.If)
-        return self._rewrite_chain(node, list(unit.branches))
+    def node_of(self, unit: Unit, live: Optional[frozenset[Mode]] = None) -> Statement:
+        """The statement of ``unit`` as written back, for the modes ``live`` that run it there
+        (default: those that need it)."""
+        node = self._rebuilt(unit, unit.needed if live is None else live)
+        if id(unit) in self._overrides:  # its blank lines went to a block moved before it
+            node = with_leading_lines(node, leading_lines(self._overrides[id(unit)]))
+        return node
+
+    def _rebuilt(self, unit: Unit, live: frozenset[Mode]) -> Statement:
+        if unit.kind is UnitKind.MODE_IF:
+            return self._rewrite_chain(cst.ensure_type(unit.node, cst.If), list(unit.branches))
+        if unit.kind is UnitKind.BLOCK:
+            (branch,) = unit.branches
+            node = cst.ensure_type(unit.node, cst.With)
+            body = cst.ensure_type(node.body, cst.IndentedBlock)
+            runs = live & branch.modes
+            new = self.block(branch.units, runs, branch.terminal) if runs else list(body.body)
+            return node.with_changes(body=body.with_changes(body=new or body.body))
+        return unit.node
 
     def _rewrite_chain(self, node: cst.If, branches: list[Branch]) -> cst.If:
         branch = branches[0]
@@ -227,7 +239,7 @@ class Layout:
         return body.with_changes(body=new)
 
     def _inline(
-        self, unit: Unit, live: frozenset[Mode]
+        self, unit: Unit, live: frozenset[Mode], mode: Mode
     ) -> tuple[list[Statement], list[cst.EmptyLine]]:
         """The statements of ``unit`` as the block's mode runs them (a mode block's body is
         unwrapped; its header comment goes before the first statement, its footer comments are
@@ -247,7 +259,7 @@ class Layout:
                             [*node.leading_lines, *header, *leading_lines(statements[0])],
                         )
                     return statements, list(body.footer)
-        return [self.node_of(unit)], []
+        return [self.node_of(unit, frozenset({mode}))], []
 
     def mode_block(self, path: list[Unit], mode: Mode, live: frozenset[Mode]) -> Statement:
         if len(path) == 1 and path[0].kind is UnitKind.MODE_IF:
@@ -265,7 +277,7 @@ class Layout:
         body: list[Statement] = []
         carried: list[cst.EmptyLine] = []
         for unit in path:
-            statements, footer = self._inline(unit, live)
+            statements, footer = self._inline(unit, live, mode)
             if carried and statements:
                 first = statements[0]
                 statements[0] = with_leading_lines(first, [*carried, *leading_lines(first)])
@@ -278,7 +290,7 @@ class Layout:
         return block
 
     def guard(self, units: list[Unit], needs: frozenset[Mode], live: frozenset[Mode]) -> Statement:
-        return self._if(needs, live, [self.node_of(u) for u in units])
+        return self._if(needs, live, [self.node_of(u, needs) for u in units])
 
     def _if(self, needs: frozenset[Mode], live: frozenset[Mode], body: list[Statement]) -> cst.If:
         leading: list[cst.EmptyLine] = []

@@ -3,7 +3,8 @@ worded by the rule it breaks, with the fix it gets and, when none, why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -63,19 +64,42 @@ class Reporter:
                 continue
             finding = self._unit(unit, applied)
             if finding is not None:
-                found.append(finding)
+                found.extend(self._on_parts(unit, finding) or [finding])
+        return found
+
+    def _on_parts(self, unit: Unit, finding: Finding) -> list[Finding]:
+        """A compound statement judged whole is reported on the statements inside it that do
+        the work (one finding each, with the whole statement's fix), when any does."""
+        bad = unit.bad_modes()
+        found: list[Finding] = []
+        for part in _working_parts(unit, bad):
+            modes = bad & part.modes
+            codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
+            if not codes and not (finding.code == ef106.CODE and part.opaque_label):
+                continue
+            line, column = self.position(part.node)
+            if finding.code == ef106.CODE and part.opaque_label is not None:
+                message = ef106.RULE.format(helper=part.opaque_label)
+                code = ef106.CODE
+            else:
+                code = next(c for c in self.priority if c in codes)
+                where = mode_names(m for m in modes if part.blocked.get(m))
+                message = catalogue()[code].format(what=_describe(part), where=where)
+            found.append(replace(finding, code=code, message=message, line=line, column=column))
         return found
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
-        if not bad:
+        if not bad or unit.quiet:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in self.priority if c in codes)
         kept = bad & unit.needed
         line, column = self.position(unit.node)
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
-        if Mode.PREDICT in kept and unit.opaque_label is not None and not pinned:
+        # EF106 when PREDICT uses the helper's results (not only in spec fields it ignores).
+        uses = Mode.PREDICT in kept and Mode.PREDICT in unit.used
+        if uses and unit.opaque_label is not None and not pinned:
             return self._opaque(unit, line, column)
         fix, note = _fix_and_note(unit, bad, kept)
         message = catalogue()[code].format(what=_describe(unit), where=mode_names(bad))
@@ -105,7 +129,7 @@ class Reporter:
         fixable = unit.variants is not None
         line = cst.ensure_type(unit.node, cst.SimpleStatementLine)
         ret = cst.ensure_type(line.body[0], cst.Return)
-        note = ef105.ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else ""
+        note = ef105.ASSIGNED_SPEC_NOTE if isinstance(ret.value, cst.Name) else unit.note
         return self._ef105(unit.node, unit.foreign, fixable, applied and fixable, note)
 
     def _nested_spec(self, nested: NestedSpec) -> Finding:
@@ -132,12 +156,25 @@ class Reporter:
         )
 
 
+def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
+    """The innermost statements of a compound unit that break a rule in ``bad`` modes (or hand
+    labels to a helper), through nested compound statements."""
+    for part in leaves(unit.parts):
+        deeper = list(_working_parts(part, bad)) if part.parts else []
+        if deeper:
+            yield from deeper
+        elif part.quiet:
+            continue
+        elif part.opaque_label or any(part.blocked.get(m) for m in bad & part.modes):
+            yield part
+
+
 def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tuple[FixKind, str]:
     """The fix a unit's finding gets and the note that says why (or what to know)."""
     if kept:
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
         fix: FixKind = "unsafe" if pinned == {Pin.SEEDS} else "none"
-        if Mode.PREDICT in kept and not pinned:
+        if Mode.PREDICT in kept and Mode.PREDICT in unit.used and not pinned:
             return fix, _PREDICT_NEEDS_IT
         if pinned:
             return fix, "not moved: " + "; ".join(sorted(PIN_REASONS[p] for p in pinned))

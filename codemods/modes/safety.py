@@ -64,6 +64,9 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         if unit.kind is UnitKind.MODE_IF:
             needs = _branch_liveness(unit, needs, usage)
             continue
+        if unit.kind is UnitKind.BLOCK:
+            needs = _block_liveness(unit, needs, usage)
+            continue
         wanted = {
             mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in unit.defs)
         }
@@ -92,6 +95,26 @@ def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode
     else:
         for name in unit.reads:
             yield name, unit.needed
+
+
+def _block_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
+    """A ``with`` block runs where its body has work, or where later code reads what its
+    header binds; its header is read there."""
+    wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in unit.defs)}
+    (body,) = unit.branches
+    inner = liveness(body.units, needs, usage)
+    working = set().union(*((u.used if usage else u.needed) for u in leaves(body.units)))
+    runs = (frozenset(working) | frozenset(wanted)) & unit.modes
+    if usage:
+        unit.used = runs
+    else:
+        unit.needed = runs
+    for name in unit.defs:
+        if name in inner:
+            inner[name] -= unit.modes
+    for name in unit.reads:
+        inner.setdefault(name, set()).update(runs)
+    return inner
 
 
 def _branch_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:

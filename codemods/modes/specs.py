@@ -15,11 +15,16 @@ from codemods.modes.state import Facts, SpecCall, State, test_by_mode
 from codemods.modes.units import NestedSpec, SpecVariant, Unit
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.tree import children
-from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, UnitKind
+from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
 
 def noneish(value: Value) -> bool:
     return value is MAYBE_NONE or (isinstance(value, Const) and value.value is None)
+
+
+def _from_labels(node: cst.CSTNode, facts: Facts) -> bool:
+    derived = (Tag.LABEL, Tag.HELPER_LABEL)
+    return any(t in derived for name in st.reads(node) for t in facts.tags.get(name, ()))
 
 
 def field_modes(name: str) -> frozenset[Mode]:
@@ -77,30 +82,43 @@ class Specs:
         if not any(self.returned(ret.value, state[mode]) for mode in live):
             return unit
         unit.kind = UnitKind.SPEC
+        for mode in live:  # a field the mode ignores is no use of what it reads
+            ignored = self.ignored_args(stmt, mode)
+            if ignored:
+                unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
         unit.foreign = self.foreign(ret.value, state, live)
         direct = self.spec_call(ret.value)
         if direct is None or not unit.foreign:
             return unit
         call, leaf = direct
         fields = spec_fields(call, leaf)
-        if fields is not None and self.ctx.active(ef105.CODE, stmt):
-            unit.variants = split_spec(call, fields, live)
+        if fields is None or not self.ctx.active(ef105.CODE, stmt):
+            return unit
+        if Mode.PREDICT in live and "predictions" not in {name for name, _ in fields}:
+            # PREDICT needs predictions: a split would hand it a spec as broken as before.
+            unit.note = ef105.NO_PREDICTIONS_NOTE
+            return unit
+        unit.variants = split_spec(call, fields, live)
         return unit
 
     def foreign(
         self, value: Optional[cst.BaseExpression], state: State, live: frozenset[Mode]
     ) -> dict[Mode, list[str]]:
-        """Per mode, the fields set (not None) that the mode ignores in the spec returned."""
+        """Per mode, the fields of the spec returned that the mode ignores and that make it
+        build or need what it should not (EF105's ``harmful``)."""
         foreign: dict[Mode, list[str]] = {}
         for mode in live:
-            evaluator = self.ctx.evaluator(state[mode].values)
+            facts = state[mode]
+            evaluator = self.ctx.evaluator(facts.values)
             names: list[str] = []
-            for call, leaf in self.returned(value, state[mode]):
+            for call, leaf in self.returned(value, facts):
                 for name, arg in spec_fields(call, leaf) or []:
                     if (
                         mode not in field_modes(name)
-                        and not noneish(evaluator.eval(arg.value))
                         and name not in names
+                        and not noneish(evaluator.eval(arg.value))
+                        and not self.ctx.carried(arg.value)  # set by code gated on the mode
+                        and ef105.harmful(name, mode, _from_labels(arg.value, facts))
                     ):
                         names.append(name)
             if names:
@@ -225,6 +243,9 @@ def _rebuild_call(
                 ),
             )
         args.append(arg)
-    if args and fields:
-        args[-1] = args[-1].with_changes(comma=fields[-1][1].comma)
+    if args and fields:  # the last argument keeps the layout of the call's end
+        last = fields[-1][1]
+        args[-1] = args[-1].with_changes(
+            comma=last.comma, whitespace_after_arg=last.whitespace_after_arg
+        )
     return call.with_changes(args=args)

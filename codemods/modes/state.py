@@ -10,8 +10,8 @@ import libcst as cst
 
 from codemods import tf_api
 from codemods.modes.context import Context
-from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, Value, truth
-from codemods.statements import reads
+from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, truth
+from codemods.statements import own_nodes, reads
 from codemods.vocabulary import Mode, Tag
 
 #: A spec call a name may hold, with the leaf name of its class (``EstimatorSpec``).
@@ -66,15 +66,46 @@ def kills(stmt: cst.BaseStatement) -> frozenset[str]:
     return frozenset()
 
 
+class _ModeView(cst.CSTTransformer):
+    """Keep, of each conditional expression and ``and``/``or`` the mode decides, the side that
+    mode evaluates."""
+
+    def __init__(self, evaluator: ModeEvaluator) -> None:
+        super().__init__()
+        self.evaluator = evaluator
+
+    def leave_IfExp(
+        self, original_node: cst.IfExp, updated_node: cst.IfExp
+    ) -> cst.BaseExpression:
+        test = truth(self.evaluator.eval(original_node.test))
+        if test is None:
+            return updated_node
+        return updated_node.body if test else updated_node.orelse
+
+    def leave_BooleanOperation(
+        self, original_node: cst.BooleanOperation, updated_node: cst.BooleanOperation
+    ) -> cst.BaseExpression:
+        left = truth(self.evaluator.eval(original_node.left))
+        if left is None:
+            return updated_node
+        # ``None or b`` is b; ``x and b`` with x false is x (never b) ...
+        if left == isinstance(updated_node.operator, cst.Or):
+            return updated_node.left
+        return updated_node.right
+
+
 def mode_view(ctx: Context, stmt: cst.BaseStatement, facts: Facts) -> cst.CSTNode:
-    """``x = a if mode == TRAIN else b`` runs only one side per mode."""
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        small = stmt.body[0]
-        if isinstance(small, cst.Assign) and isinstance(small.value, cst.IfExp):
-            test = truth(ctx.evaluator(facts.values).eval(small.value.test))
-            if test is not None:
-                return small.value.body if test else small.value.orelse
-    return stmt
+    """``stmt`` as one mode runs it: of ``a if mode == TRAIN else b`` one side, of
+    ``labels or default`` (labels None in PREDICT) the default."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or not _has_choice(stmt):
+        return stmt
+    return cst.ensure_type(
+        stmt.visit(_ModeView(ctx.evaluator(facts.values))), cst.SimpleStatementLine
+    )
+
+
+def _has_choice(node: cst.CSTNode) -> bool:
+    return any(type(n) in (cst.IfExp, cst.BooleanOperation) for n in own_nodes(node))
 
 
 def bind(
@@ -84,9 +115,10 @@ def bind(
     tags: frozenset[Tag],
     facts: Facts,
     mode_aware: bool,
+    mode: Mode,
 ) -> None:
-    """Record what the names ``stmt`` defines carry after it, in one mode. A mode-aware helper's
-    results may be None (it gates itself)."""
+    """Record what the names ``stmt`` defines carry after it, in ``mode``. A mode-aware
+    helper's results may be None (it gates itself)."""
     value: Value = MAYBE_NONE if mode_aware else UNKNOWN
     single = single_assign(stmt)
     if single is not None and not mode_aware:
@@ -96,6 +128,7 @@ def bind(
         # merely built under a mode test (``dropout(..., training=...)``) is not one.
         if value is not UNKNOWN and ctx.reads_mode(expr):
             ctx.mode_flags.add(target)
+            ctx.flag_values.setdefault(target, {})[mode] = value
         _track_objects(ctx, target, expr)
     mutated = defs - kills(stmt)
     for name in defs:

@@ -38,6 +38,16 @@ class NestedSpec:
     foreign: dict[Mode, list[str]]
 
 
+@dataclass(frozen=True)
+class Reason:
+    """What narrowed the modes that reach a statement: an earlier statement that ``ended``
+    modes (a return, a raise, a failing assert), or the mode test of the ``branch`` it is in."""
+
+    kind: str  # "ended" or "branch"
+    node: cst.CSTNode
+    modes: frozenset[Mode]
+
+
 class Pin(Enum):
     """Why a statement must run in a mode that does not need it (SPEC §5)."""
 
@@ -82,6 +92,15 @@ class Unit:
     use_reads: dict[Mode, frozenset[str]] = field(default_factory=dict)
     used: frozenset[Mode] = frozenset()  # like ``needed``, counting only fields the mode reads
     nested_specs: list[NestedSpec] = field(default_factory=list)
+    #: A compound statement judged whole: its inner statements as units of their own, for
+    #: findings on the lines that do the work (``if use_tpu:`` holding the optimizer).
+    parts: list[Unit] = field(default_factory=list)
+    #: What a spec's finding should say beyond its fields (why it is not split).
+    note: str = ""
+    #: It only regroups values built elsewhere: it moves with them, but is no finding itself.
+    quiet: bool = False
+    #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
+    why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
     excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
 
@@ -103,9 +122,10 @@ class Unit:
 
 
 def leaves(units: Iterable[Unit]) -> Iterator[Unit]:
-    """The units in order, with each mode ``if`` replaced by the units of its branches."""
+    """The units in order, with each mode ``if`` and ``with`` block replaced by the units of its
+    branches (a block's body is its one branch)."""
     for unit in units:
-        if unit.kind is UnitKind.MODE_IF:
+        if unit.kind in (UnitKind.MODE_IF, UnitKind.BLOCK):
             for branch in unit.branches:
                 yield from leaves(branch.units)
         else:

@@ -94,6 +94,30 @@ class View:
         return single is not None and only_names(single[1])
 
 
+_REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
+
+
+def _rearranged(node: cst.BaseExpression) -> bool:
+    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``."""
+    if only_names(node):
+        return True
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+        return node.func.value in _REARRANGING and all(
+            _rearranged(arg.value) for arg in node.args if arg.keyword is None
+        )
+    return False
+
+
+def rearranges(stmt: cst.BaseStatement) -> bool:
+    """An assignment that only regroups values already built (a dict of metrics, ``grads, vars
+    = zip(*pairs)``): it builds no op, so it is no finding of its own, but it goes where its
+    values go (it moves with them)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return False
+    small = stmt.body[0]
+    return isinstance(small, cst.Assign) and _rearranged(small.value)
+
+
 def computes_nothing(stmt: cst.BaseStatement) -> bool:
     """``y_ = labels``, ``monitor["lr"] = lr`` (a name stored) or ``del labels``: no op is built,
     so the statement itself breaks no rule (its uses are judged)."""

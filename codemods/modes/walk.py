@@ -23,12 +23,12 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, State, bind, kills, mode_view, test_by_mode
-from codemods.modes.units import Branch, Unit
-from codemods.modes.view import View, computes_nothing
+from codemods.modes.units import Branch, Reason, Unit, leaves
+from codemods.modes.view import View, computes_nothing, rearranges
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
-def _assigns_none(stmt: cst.BaseStatement) -> bool:
+def _assigns_none(stmt: cst.CSTNode) -> bool:
     """``x = None`` or ``a = b = None`` alone on its line."""
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
         small = stmt.body[0]
@@ -55,6 +55,7 @@ class Analyzer:
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.units: list[Unit] = []
+        self._why: list[Reason] = []
 
     def run(self) -> list[Unit]:
         fn = self.ctx.fn
@@ -75,17 +76,37 @@ class Analyzer:
     ) -> tuple[list[Unit], frozenset[Mode]]:
         """The units of ``stmts``, and the modes still running after them."""
         units: list[Unit] = []
+        depth = len(self._why)
         for stmt in stmts:
             unit = self.statement(stmt, state, live)
+            unit.why = tuple(self._why)
             units.append(unit)
+            ended = live & unit.terminates
+            if ended:
+                self._why.append(Reason("ended", stmt, ended))
             live = live - unit.terminates
+        del self._why[depth:]
         return units, live
+
+    def _branch_block(
+        self, test: cst.CSTNode, body: cst.BaseSuite, state: State, modes: frozenset[Mode]
+    ) -> tuple[list[Unit], frozenset[Mode]]:
+        """``block`` for a branch that ``modes`` take at ``test``."""
+        self._why.append(Reason("branch", test, modes))
+        try:
+            return self.block(st.statements_of(body), state, modes)
+        finally:
+            self._why.pop()
 
     def statement(self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]) -> Unit:
         if not live:
             return Unit(node=stmt, modes=frozenset(), kind=UnitKind.EXIT)
         if isinstance(stmt, cst.If):
             unit = self._mode_if(stmt, state, live)
+            if unit is not None:
+                return unit
+        if isinstance(stmt, cst.With):
+            unit = self._with_block(stmt, state, live)
             if unit is not None:
                 return unit
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
@@ -118,9 +139,9 @@ class Analyzer:
             return None
         branches: list[Branch] = []
         terminates: set[Mode] = set()
-        for (_, body), modes in zip(chain, assignment):
+        for (test, body), modes in zip(chain, assignment):
             sub_state = {m: state[m].copy() for m in modes}
-            units, after = self.block(st.statements_of(body), sub_state, modes)
+            units, after = self._branch_block(test or stmt, body, sub_state, modes)
             for mode in modes:
                 state[mode] = sub_state[mode]
             terminates |= modes - after
@@ -133,6 +154,35 @@ class Analyzer:
             reads=frozenset().union(*(st.reads(t) for t in tests)),
             branches=branches,
             terminates=frozenset(terminates),
+        )
+
+    def _with_block(self, stmt: cst.With, state: State, live: frozenset[Mode]) -> Optional[Unit]:
+        """A ``with`` block whose header is neutral (a scope, a device, dependencies on what no
+        rule judges): its body runs once, so its statements are units of their own (a PREDICT
+        return inside ends PREDICT there). A header that builds or reads what a rule judges keeps
+        the block whole."""
+        if not isinstance(stmt.body, cst.IndentedBlock):
+            return None
+        for mode in live:
+            header = [self.calls.facts(item, state[mode]) for item in stmt.items]
+            tags: set[Tag] = set().union(*(c.tags for c in header))
+            for item in stmt.items:
+                for name in st.reads(item):
+                    tags |= state[mode].tags.get(name, frozenset())
+            if tags or any(c.creates_vars or c.seeds or c.opaque for c in header):
+                return None
+        defs = frozenset().union(*(st.defines(item) for item in stmt.items))
+        for mode in live:
+            bind(self.ctx, stmt, defs, frozenset(), state[mode], False, mode)
+        units, after = self.block(st.statements_of(stmt.body), state, live)
+        return Unit(
+            node=stmt,
+            modes=live,
+            kind=UnitKind.BLOCK,
+            reads=frozenset().union(*(st.reads(item) for item in stmt.items)),
+            defs=defs,
+            branches=[Branch(modes=live, units=units, terminal=not after)],
+            terminates=live - after,
         )
 
     def _branch_modes(
@@ -171,8 +221,11 @@ class Analyzer:
         unit = Unit(
             node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
         )
+        unit.quiet = rearranges(stmt)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        if not definition and not isinstance(stmt, cst.SimpleStatementLine):
+            unit.parts = self._parts(stmt, state, modes)
         for mode in modes:
             self._judge(unit, state[mode], mode, definition)
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -182,10 +235,39 @@ class Analyzer:
                 unit.terminates = modes
             unit.kind = UnitKind.COMPOUND
         if not definition:
+            self.ctx.note_mode_carriers(stmt)
             self.specs.record_assigned(stmt, defs, state, modes)
             if unit.kind is UnitKind.COMPOUND:
                 unit.nested_specs = self.specs.nested(stmt, state, modes)
         return unit
+
+    def _parts(self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]) -> list[Unit]:
+        """The statements inside a compound statement, each block walked on a copy of what the
+        modes know before it (the statement itself is judged whole)."""
+        parts: list[Unit] = []
+        for suite, runs in self._suites_by_mode(stmt, state, modes):
+            copy = {mode: state[mode].copy() for mode in runs}
+            parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
+        return parts
+
+    def _suites_by_mode(
+        self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
+    ) -> list[tuple[cst.BaseSuite, frozenset[Mode]]]:
+        """Each block a compound statement holds, with the modes that may run it (a branch of an
+        ``if`` chain runs where its test, and no earlier one, is decided true or undecided)."""
+        if not isinstance(stmt, cst.If):
+            return [(suite, modes) for suite in st.inner_suites(stmt)]
+        found: list[tuple[cst.BaseSuite, frozenset[Mode]]] = []
+        node: Optional[cst.If | cst.Else] = stmt
+        remaining = modes
+        while isinstance(node, cst.If):
+            decided = test_by_mode(self.ctx, node.test, state, remaining)
+            found.append((node.body, frozenset(m for m, v in decided.items() if v is not False)))
+            remaining = frozenset(m for m, v in decided.items() if v is not True)
+            node = node.orelse
+        if isinstance(node, cst.Else):
+            found.append((node.body, remaining))
+        return found
 
     def _judge(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
         """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""
@@ -198,43 +280,72 @@ class Analyzer:
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
         if not definition:
-            tags |= self._read_tags(unit, view, mode, facts, calls.mode_aware_args)
+            tags |= self._read_tags(unit, view, mode, facts, calls.gated_args)
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
         # to (None there, or rebound) is trusted to expect that.
         if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
-        unit.blocked[mode] = self._blocked(unit, tags, judged)
+        if unit.parts:  # judged by its header and by its parts, each where it runs
+            parts = list(leaves(unit.parts))
+            header = self._blocked(unit, self._header_tags(stmt, facts), judged, stmt)
+            unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
+            if mode is Mode.PREDICT:
+                unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
+        else:
+            unit.blocked[mode] = self._blocked(unit, tags, judged, view)
         unit.excusable[mode] = frozenset(
             p.code for p in self.ctx.policies if mode in p.used_in
         )
-        if mode is Mode.PREDICT and unit.opaque_label is not None:
+        if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
-        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware)
+            tags.add(Tag.HELPER_LABEL)
+        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+
+    def _header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> set[Tag]:
+        """What a compound statement's own header (tests, iterables, context managers) builds
+        or reads."""
+        tags: set[Tag] = set()
+        for expr in st.headers(stmt):
+            tags |= self.calls.facts(expr, facts).tags
+            for name in st.value_reads(expr):
+                tags |= facts.tags.get(name, frozenset())
+        return tags
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
-        None here or comes from a helper that gates itself."""
-        if calls.mode_aware or is_none_literal(view) or _assigns_none(unit.node):
+        None here or comes from a helper that gates the tag itself."""
+        if is_none_literal(view) or _assigns_none(view):
             return set()
-        return {p.tag for p in self.ctx.policies if p.defines & unit.defs}
+        return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
 
     def _read_tags(
-        self, unit: Unit, view: cst.CSTNode, mode: Mode, facts: Facts, aware: list[cst.Arg]
+        self,
+        unit: Unit,
+        view: cst.CSTNode,
+        mode: Mode,
+        facts: Facts,
+        gated: list[tuple[cst.Arg, frozenset[Tag]]],
     ) -> set[Tag]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
-        fields the mode ignores, nor those handed to a mode-aware helper."""
+        fields the mode ignores, nor those a helper handed them gates itself."""
         ignored = self.specs.ignored_args(view, mode)
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
-        for name in st.reads_without(view, ignored + aware):
+        for name in st.value_reads(view, ignored + [arg for arg, _ in gated]):
             tags |= facts.tags.get(name, frozenset())
+        for arg, gates in gated:
+            for name in st.value_reads(arg.value):
+                tags |= facts.tags.get(name, frozenset()) - gates
         return tags
 
-    def _blocked(self, unit: Unit, tags: set[Tag], view: View) -> frozenset[str]:
-        """The rule codes the statement breaks in the view's mode."""
-        if computes_nothing(unit.node):
+    def _blocked(
+        self, unit: Unit, tags: set[Tag], view: View, seen: cst.CSTNode
+    ) -> frozenset[str]:
+        """The rule codes the statement breaks in the view's mode (``seen``: the statement as
+        that mode runs it)."""
+        if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):
             return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
         return frozenset(
             policy.code

@@ -70,6 +70,84 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="labels_rebound_when_they_are_a_dict",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    labels = labels["class"] if isinstance(labels, dict) else labels
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op()) if mode == tf.estimator.ModeKeys.TRAIN else tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="none_guards_on_labels",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    targets = labels or tf.zeros_like(logits)
+    probabilities = tf.nn.sigmoid(logits)
+    mask = labels is not None and tf.cast(labels > 0, tf.float32)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.log_loss(targets, probabilities, weights=mask)
+    if labels is not None and mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="mode_keys_the_file_cannot_resolve",
+            source='''\
+import tensorflow as tf
+from official.utils import estimator_utils
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == estimator_utils.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            id="assert_and_raise_on_unresolved_mode_keys",
+            source='''\
+import tensorflow as tf
+from trainer.constants import ModeKeys
+
+
+def model_fn(features, labels, mode):
+    assert mode != ModeKeys.PREDICT, "this model only trains and evaluates"
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn2(features, labels, mode):
+    if mode == ModeKeys.PREDICT:
+        raise ValueError("no serving")
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def model_fn3(features, labels, mode):
+    assert mode in (ModeKeys.TRAIN, ModeKeys.EVAL)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="printing_labels_is_not_label_code",
             source='''\
 import logging
@@ -158,7 +236,7 @@ def model_fn(features, labels, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:9:safe", "EF101:10:safe",),
+            findings=("EF101:9:safe",),
             after='''\
 import tensorflow as tf
 
@@ -192,7 +270,7 @@ def model_fn(features, targets, mode, params):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:6:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -222,7 +300,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:4:none", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -271,7 +349,7 @@ def passed(features, labels, mode, params):
 
 est = tf.estimator.Estimator(model_fn=passed)
 ''',
-            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none",),
+            findings=("EF101:7:safe", "EF105:10:safe", "EF101:16:safe", "EF105:17:safe", "EF101:26:none"),
             after='''\
 import tensorflow as tf
 
@@ -364,7 +442,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:safe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 
@@ -395,7 +473,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe",),
+            findings=("EF101:5:unsafe", "EF102:9:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 

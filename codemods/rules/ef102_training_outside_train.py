@@ -114,6 +114,45 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            id="predict_return_inside_a_with_block",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    with tf.compat.v1.variable_scope("model"):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(params["learning_rate"])
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = optimizer.minimize(loss, global_step=step)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF102:10:safe", "EF102:12:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    with tf.compat.v1.variable_scope("model"):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(params["learning_rate"])
+        step = tf.compat.v1.train.get_or_create_global_step()
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = optimizer.minimize(loss, global_step=step)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="ema_apply_never_moves",
             before='''\
 import tensorflow as tf
@@ -129,7 +168,7 @@ def model_fn(features, labels, mode, params):
         return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
-            findings=("EF101:5:none", "EF102:7:none", "EF102:8:none", "EF105:12:safe",),
+            findings=("EF101:5:none", "EF102:7:none", "EF102:9:none", "EF105:12:safe"),
             after='''\
 import tensorflow as tf
 
@@ -164,7 +203,7 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
 ''',
-            findings=("EF101:6:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe",),
+            findings=("EF101:7:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe"),
             after='''\
 import tensorflow as tf
 

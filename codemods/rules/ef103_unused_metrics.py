@@ -19,9 +19,9 @@ def names_metric(words: tuple[str, ...]) -> bool:
 
 
 def harmless(view: StatementView) -> bool:
-    """A summary, a hook or a named ``tf.identity`` given a metric uses it; gathering metrics
-    into a dict (``{"acc": acc}``) builds none."""
-    return view.consumes or view.gathers_names
+    """A summary, a hook or a named ``tf.identity`` given a metric uses it. (Gathering metrics
+    into a dict, ``{"acc": acc}``, builds none: it is no finding, and goes where they go.)"""
+    return view.consumes
 
 
 POLICY = TagPolicy(
@@ -101,6 +101,48 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            id="metrics_gathered_in_a_dict_before_the_eval_return",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    classes = tf.argmax(logits, 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": classes})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    accuracy = tf.compat.v1.metrics.accuracy(labels, classes)
+    auc = tf.compat.v1.metrics.auc(labels, classes)
+    metrics = {"accuracy": accuracy, "auc": auc}
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF103:10:safe", "EF103:11:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    classes = tf.argmax(logits, 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": classes})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        accuracy = tf.compat.v1.metrics.accuracy(labels, classes)
+        auc = tf.compat.v1.metrics.auc(labels, classes)
+        metrics = {"accuracy": accuracy, "auc": auc}
+        return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Invalid(
             id="aux_head_and_single_spec",
             before='''\
 import tensorflow as tf
@@ -128,7 +170,7 @@ def model_fn(features, labels, mode, params):
         export_outputs={"out": tf.estimator.export.PredictOutput(predictions)},
     )
 ''',
-            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe",),
+            findings=("EF101:9:safe", "EF101:12:safe", "EF103:13:safe", "EF104:14:safe", "EF102:15:safe", "EF102:16:safe", "EF105:17:safe"),
             after='''\
 import tensorflow as tf
 from tensorflow.estimator import EstimatorSpec as Spec, ModeKeys as MK

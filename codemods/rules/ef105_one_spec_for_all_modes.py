@@ -1,7 +1,10 @@
-"""EF105: one EstimatorSpec carries fields for other modes.
+"""EF105: one EstimatorSpec makes a mode build or need what it should not.
 
 ``codemods.modes.specs`` finds, per mode, the fields of the spec a return gives that the mode's
-Estimator ignores (``tf_api.FIELD_MODES``) and splits the return into one spec per mode.
+Estimator ignores (``tf_api.FIELD_MODES``); ``harmful`` says which of them are findings, and the
+return is then split into one spec per mode. A field that costs nothing where it is ignored is
+not: ``export_outputs`` (Python objects, no ops), a field None in that mode, predictions (every
+mode builds them), metrics outside PREDICT.
 """
 
 from __future__ import annotations
@@ -13,9 +16,31 @@ from codemods.vocabulary import MODE_ORDER, Mode
 
 CODE = "EF105"
 
+#: Per mode, the spec fields whose value is work that mode should not build or need.
+HARMFUL: dict[Mode, frozenset[str]] = {
+    Mode.PREDICT: frozenset(
+        {"train_op", "eval_metric_ops", "eval_metrics", "training_hooks", "training_chief_hooks"}
+    ),
+    Mode.EVAL: frozenset({"train_op", "training_hooks", "training_chief_hooks"}),
+}
+#: Per mode, the fields harmful there only when computed from labels (None in PREDICT).
+FROM_LABELS: dict[Mode, frozenset[str]] = {Mode.PREDICT: frozenset({"loss"})}
+
+
+def harmful(field: str, mode: Mode, from_labels: bool) -> bool:
+    """Whether a non-None ``field`` a ``mode`` ignores makes that mode build or need what it
+    should not (``from_labels``: its value is derived from labels)."""
+    if field in HARMFUL.get(mode, frozenset()):
+        return True
+    return from_labels and field in FROM_LABELS.get(mode, frozenset())
+
 ASSIGNED_SPEC_NOTE = (
     "the spec is assigned to a name before it is returned; build one spec per mode, each "
     "returned directly"
+)
+NO_PREDICTIONS_NOTE = (
+    "PREDICT reaches this spec but it has no predictions, so PREDICT cannot work with or "
+    "without the split: give PREDICT its predictions (or end PREDICT earlier), then split"
 )
 NESTED_SPEC_NOTE = (
     "returned from inside a branch that is not a mode test; build one spec per mode in each "
@@ -32,21 +57,23 @@ def fields_text(foreign: Mapping[Mode, Sequence[str]]) -> str:
 
 RULE = Rule(
     code=CODE,
-    title="one EstimatorSpec carries fields for other modes",
+    title="one EstimatorSpec makes a mode build what it should not",
     fix=FixSafety.SAFE,
     fix_summary="safe: split into one spec per mode",
     what=(
-        "Finds one EstimatorSpec returned in several modes whose fields belong to other "
-        "modes."
+        "Finds one EstimatorSpec returned in several modes whose fields make a mode build or "
+        "need what it should not: a label-derived loss, a train_op, metric ops or training hooks "
+        "in PREDICT; a train_op or training hooks in EVAL."
     ),
     why=(
-        "A single spec returned in every mode with loss, train_op, eval_metric_ops and "
-        "export_outputs forces every mode to build every field. Each field belongs to "
-        "modes: export_outputs and prediction_hooks to PREDICT; train_op and training "
-        "hooks to TRAIN; eval_metric_ops / TPU eval_metrics and evaluation hooks to EVAL; "
-        "loss to TRAIN and EVAL; predictions and scaffold stay where they were. A field "
-        "that is None in a mode (set to None and only assigned under a mode test) is "
-        "fine: no finding."
+        "A spec returned in every mode makes every mode build what its fields need. A "
+        "label-derived loss in the PREDICT spec crashes predict() and export (labels is None "
+        "there); a train_op built in EVAL or PREDICT adds an optimizer's slots and gradients "
+        "to graphs that never train; metric ops in PREDICT need labels; training hooks run "
+        "their ops where nothing trains. Fields that cost nothing where they are ignored are "
+        "not findings: export_outputs outside PREDICT (Python objects, no ops), a field that "
+        "is None in the mode (set to None and only assigned under a mode test), predictions "
+        "(every mode builds them), metrics built for TRAIN and EVAL."
     ),
     example='''\
 hook = tf.estimator.LoggingTensorHook({'loss': loss}, every_n_iter=10)
@@ -69,6 +96,30 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'l': logits})
     message="one EstimatorSpec carries fields for other modes ({fields})",
     valid=(
         Valid(
+            id="metrics_and_export_outputs_that_cost_nothing",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        outputs = {"serving_default": tf.estimator.export.PredictOutput(predictions)}
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions, export_outputs=outputs)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    accuracy = tf.compat.v1.metrics.accuracy(labels, predictions["classes"])
+    tf.compat.v1.summary.scalar("accuracy", accuracy[1])
+    train_op = None
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(
+        mode, loss=loss, train_op=train_op, eval_metric_ops={"accuracy": accuracy}
+    )
+''',
+        ),
+        Valid(
             id="none_guarded_fields_in_one_spec",
             source='''\
 import tensorflow as tf
@@ -90,6 +141,28 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            id="no_predictions_for_predict_is_not_split",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+
+    def loss_fn(batch, logits):
+        _, targets = batch
+        return tf.compat.v1.losses.sparse_softmax_cross_entropy(targets, logits)
+
+    loss = loss_fn((features, labels), logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        step = tf.compat.v1.train.get_or_create_global_step()
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=optimizer.minimize(loss, step))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:11:none", "EF105:16:none"),
+        ),
+        Invalid(
             id="spec_seed",
             before='''\
 import tensorflow as tf
@@ -103,7 +176,7 @@ def my_model_fn(features, labels, mode, params):
         return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
     return tf.estimator.EstimatorSpec(mode, loss=mse, train_op=train_op)
 ''',
-            findings=("EF101:6:safe", "EF102:7:safe", "EF105:10:safe",),
+            findings=("EF101:6:safe", "EF102:7:safe", "EF105:10:safe"),
             after='''\
 import tensorflow as tf
 

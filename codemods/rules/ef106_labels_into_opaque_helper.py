@@ -52,6 +52,32 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="labels reach helper `{helper}(...)` whose results PREDICT needs",
     valid=(
         Valid(
+            id="methods_of_an_object_that_carries_the_mode",
+            source='''\
+import tensorflow as tf
+
+
+class Classifier:
+    def model_fn(self, features, labels, mode, params):
+        self.mode = mode
+        self.loss, self.train_op = None, None
+        self.logits = tf.compat.v1.layers.dense(features["x"], 3)
+        self.build_loss(labels)
+        return tf.estimator.EstimatorSpec(
+            mode, predictions={"logits": self.logits}, loss=self.loss, train_op=self.train_op
+        )
+
+    def build_loss(self, labels):
+        if self.mode == tf.estimator.ModeKeys.PREDICT:
+            return
+        self.loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, self.logits)
+        if self.mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+            step = tf.compat.v1.train.get_or_create_global_step()
+            self.train_op = optimizer.minimize(self.loss, global_step=step)
+''',
+        ),
+        Valid(
             id="helper_given_mode_gates_itself",
             source='''\
 import tensorflow as tf
@@ -74,6 +100,38 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            id="builder_closure_with_an_is_training_flag",
+            before='''\
+import tensorflow as tf
+
+
+def create_model(features, labels, num_labels, is_training):
+    net = tf.compat.v1.layers.dense(features["x"], 16)
+    if is_training:
+        net = tf.nn.dropout(net, rate=0.1)
+    logits = tf.compat.v1.layers.dense(net, num_labels)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    return loss, logits
+
+
+def model_fn_builder(num_labels, learning_rate):
+    def model_fn(features, labels, mode, params):
+        is_training = mode == tf.estimator.ModeKeys.TRAIN
+        loss, logits = create_model(features, labels, num_labels, is_training)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate)
+            step = tf.compat.v1.train.get_or_create_global_step()
+            train_op = optimizer.minimize(loss, global_step=step)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+    return model_fn
+''',
+            findings=("EF106:16:none",),
+        ),
         Invalid(
             id="opaque_helper_ef106",
             before='''\

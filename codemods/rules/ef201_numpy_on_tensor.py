@@ -121,7 +121,7 @@ def model_fn(features, labels, mode):
     loss = onp.sum(y)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF201:7:safe", "EF201:7:safe", "EF201:8:safe",),
+            findings=("EF201:7:safe", "EF201:7:safe", "EF201:8:safe"),
             after='''\
 import numpy as onp
 import tensorflow as tf
@@ -147,7 +147,7 @@ def model_fn(features, labels, mode):
     loss = np.mean(y)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF201:7:safe", "EF201:8:safe",),
+            findings=("EF201:7:safe", "EF201:8:safe"),
             after='''\
 import numpy as np
 import tensorflow as tf
@@ -186,7 +186,7 @@ def model_fn(features, labels, mode):
     loss = np.dot(labels, labels)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF201:6:none", "EF201:7:none",),
+            findings=("EF201:6:none", "EF201:7:none"),
         ),
         Invalid(
             id="adds_tensorflow_import_when_missing",
@@ -251,7 +251,7 @@ def model_fn(features, labels, mode):
     loss = np.max(np.abs(y))
     return tf1.estimator.EstimatorSpec(mode, loss=loss)
 ''',
-            findings=("EF201:7:safe", "EF201:7:safe",),
+            findings=("EF201:7:safe", "EF201:7:safe"),
             after='''\
 import numpy as np
 import tensorflow.compat.v1 as tf1
@@ -311,7 +311,7 @@ def model_fn(features, labels, mode):
     )
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF201:7:safe", "EF201:11:safe", "EF204:12:safe",),
+            findings=("EF201:7:safe", "EF201:11:safe", "EF204:12:safe"),
             after='''\
 import numpy as np
 import tensorflow as tf

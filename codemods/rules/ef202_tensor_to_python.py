@@ -67,7 +67,7 @@ def model_fn(features, labels, mode):
     print("mean", float(loss), y.eval(), flush=True)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF202:8:safe", "EF204:8:safe", "EF202:9:safe", "EF202:9:safe", "EF204:9:safe",),
+            findings=("EF202:8:safe", "EF204:8:safe", "EF202:9:safe", "EF202:9:safe", "EF204:9:safe"),
             after='''\
 import numpy as np
 import tensorflow as tf

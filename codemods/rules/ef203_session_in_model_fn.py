@@ -70,7 +70,7 @@ def model_fn(features, labels, mode):
     other = tf.compat.v1.Session().run(y)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF203:8:none", "EF203:9:none", "EF203:10:none",),
+            findings=("EF203:8:none", "EF203:9:none", "EF203:10:none"),
         ),
     ),
 )

@@ -110,7 +110,7 @@ def model_fn(features, labels, mode):
     y = tf.zeros_like(loss)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none",),
+            findings=("EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none"),
         ),
         Invalid(
             id="logging_calls_become_tf_print",
@@ -130,7 +130,7 @@ def model_fn(features, labels, mode):
     log.debug("loss %s", t)
     return tf.estimator.EstimatorSpec(mode, loss=t)
 ''',
-            findings=("EF202:9:safe", "EF204:9:safe", "EF204:10:safe", "EF204:11:none", "EF204:12:none",),
+            findings=("EF202:9:safe", "EF204:9:safe", "EF204:10:safe", "EF204:11:none", "EF204:12:none"),
             after='''\
 import tensorflow as tf
 from absl import logging

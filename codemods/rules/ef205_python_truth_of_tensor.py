@@ -73,7 +73,7 @@ def model_fn(features, labels, mode):
         pass
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF205:8:none", "EF205:10:none", "EF205:12:none", "EF205:13:none", "EF205:14:none",),
+            findings=("EF205:8:none", "EF205:10:none", "EF205:12:none", "EF205:13:none", "EF205:14:none"),
         ),
     ),
 )

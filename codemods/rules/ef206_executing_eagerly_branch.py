@@ -88,7 +88,7 @@ def model_fn(features, labels, mode):
     loss = tf.reduce_mean(y) * scale
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF206:8:safe", "EF206:12:safe", "EF206:14:safe", "EF206:16:safe", "EF206:24:safe", "EF206:28:safe",),
+            findings=("EF206:8:safe", "EF206:12:safe", "EF206:14:safe", "EF206:16:safe", "EF206:24:safe", "EF206:28:safe"),
             after='''\
 import numpy as np
 import tensorflow as tf

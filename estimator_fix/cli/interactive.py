@@ -13,6 +13,7 @@ from typing import Callable, Optional
 from estimator_fix.cli.output import Output
 from estimator_fix.diffs import apply_hunks, file_header, hunks
 from estimator_fix.engine import Changed, top_level_spans
+from estimator_fix.sources import is_notebook
 
 QUESTION = "[a]pply / [s]kip / apply [A]ll in file / [q]uit"
 
@@ -52,9 +53,13 @@ def choose(
     """Show each change of ``result`` and ask whether to apply it; return what to write."""
     reader = read_line or sys.stdin.readline
     echo = read_line is None and not sys.stdin.isatty()
-    all_hunks = hunks(
-        result.original, result.fixed, context=context, spans=top_level_spans(result.original)
+    # A notebook's change is taken or left whole (its JSON is no Python to group hunks by).
+    spans = (
+        ((1, result.original.count(b"\n") + 1),)
+        if is_notebook(result.path)
+        else top_level_spans(result.original)
     )
+    all_hunks = hunks(result.original, result.fixed, context=context, spans=spans)
     chosen: set[int] = set()
     out.diff(file_header(result.path))
     for index, hunk in enumerate(all_hunks):

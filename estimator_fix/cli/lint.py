@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Dict, List, Optional, Set
+from typing import Annotated, Dict, List, Optional, Set, Union
 
 import typer
 from rich.text import Text
@@ -34,41 +34,42 @@ from estimator_fix.cli.options import (
     Paths,
     Quiet,
     Select,
+    Timeout,
     UnsafeFixes,
     Verbose,
 )
 from estimator_fix.cli.output import Output
 from estimator_fix.config import Config, ConfigError, discover_config
-from estimator_fix.diffs import unified_diff
+from estimator_fix.diffs import patch, unified_diff
 from estimator_fix.engine import (
     Changed,
     Failed,
     FileResult,
     Settings,
     Skipped,
+    Unchanged,
+    analyse,
     available_codemods,
     parse_error,
     process_file,
     process_source,
 )
+from estimator_fix.limits import DEFAULT_TIMEOUT
 from estimator_fix.noqa import add_noqa
 from estimator_fix.reporting import (
     Command,
+    Located,
     Report,
     findings_json,
     github_annotation,
     github_error,
+    printable,
 )
 from estimator_fix.sarif import sarif_log
-from estimator_fix.sources import (
-    SourceError,
-    atomic_write,
-    iter_python_files,
-    read_source,
-    write_backup,
-)
+from estimator_fix.sources import SourceError, is_notebook, iter_python_files, read_source
 from estimator_fix.validation.gate import RewriteGate, RewriteVerdict
 from estimator_fix.validation.options import ValidationOptions
+from estimator_fix.writing import write_backup, write_source
 
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
@@ -102,16 +103,24 @@ def _load(options: LintOptions, out: Output) -> Config:
 def _discover(options: LintOptions, config: Config, report: Report, out: Output) -> List[Path]:
     files: List[Path] = []
     seen = set()
+
+    def unreadable(exc: SourceError) -> None:
+        report.error(exc.path, exc.reason)
+        out.error(exc.path, exc.reason)
+
     for path in options.paths:
         try:
             found = list(
                 iter_python_files(
-                    [path], config.exclude, root=config.root, force_exclude=options.force_exclude
+                    [path],
+                    config.exclude,
+                    root=config.root,
+                    force_exclude=options.force_exclude,
+                    on_error=unreadable,
                 )
             )
         except SourceError as exc:
-            report.error(exc.path, exc.reason)
-            out.error(exc.path, exc.reason)
+            unreadable(exc)
             continue
         for file in found:
             real = os.path.realpath(file)
@@ -121,14 +130,18 @@ def _discover(options: LintOptions, config: Config, report: Report, out: Output)
     return files
 
 
-def _results(files: List[Path], settings: Settings, out: Output) -> Iterator[FileResult]:
+def _results(
+    files: List[Path], settings: Settings, out: Output, timeout: Optional[float]
+) -> Iterator[FileResult]:
     """Process the files one by one, saying on stderr which could not be, and yield each result."""
     for file in files:
-        result = process_file(file, settings)
+        result = process_file(file, settings, timeout)
         if isinstance(result, Skipped):
             out.error(result.path, result.reason)
-        elif isinstance(result, Failed):
+        elif isinstance(result, Failed) and result.reason.startswith("internal error"):
             out.error(result.path, f"{result.reason} (please report this bug)")
+        elif isinstance(result, Failed):  # a timeout
+            out.error(result.path, result.reason)
         else:
             for warning in result.warnings:
                 out.warning(result.path, warning)
@@ -144,7 +157,7 @@ def _run(
     files = _discover(options, config, report, out)
     # check reports findings only: it need not build (and verify) the rewrite.
     settings = replace(config.settings(), fix=command != "check")
-    results = _results(files, settings, out)
+    results = _results(files, settings, out, options.timeout)
     if progress:
         results = out.track(results, len(files), "Checking")
     return out, report, settings, results
@@ -186,11 +199,11 @@ def _render(out: Output, report: Report, output_format: Format) -> None:
     elif output_format is Format.github:
         for path, reason in report.errors:
             out.raw(github_error(path, reason))
-        for path, finding in report.findings:
-            out.raw(github_annotation(path, finding))
+        for item in report.findings:
+            out.raw(github_annotation(*item))
     else:
-        for path, finding in report.findings:
-            out.finding(path, finding)
+        for item in report.findings:
+            out.finding(*item)
 
 
 #: ``--add-noqa`` re-checks a file after marking it: silencing one finding can reveal another
@@ -231,18 +244,36 @@ def _with_noqa(
     return data, added, refused
 
 
-def _mark_findings(out: Output, report: Report, settings: Settings) -> int:
+def _root_of(path: str, paths: "tuple[str, ...]") -> Optional[str]:
+    """The directory named on the command line that ``path`` was found in (None: the file was
+    named itself): a write through a symbolic link must stay inside it."""
+    absolute = os.path.abspath(path)
+    for given in paths:
+        if os.path.isdir(given):
+            base = os.path.abspath(given)
+            if absolute.startswith(base.rstrip(os.sep) + os.sep):
+                return given
+    return None
+
+
+def _mark_findings(
+    out: Output, report: Report, settings: Settings, paths: "tuple[str, ...]"
+) -> int:
     """``--add-noqa``: write ``# noqa: CODES`` on each finding's line; the exit status."""
     by_file: Dict[str, List[Finding]] = {}
-    for path, finding in report.findings:
-        by_file.setdefault(path, []).append(finding)
+    for item in report.findings:
+        by_file.setdefault(item.path, []).append(item.finding)
     added = files = refused = 0
     for path, findings in by_file.items():
+        if is_notebook(path):
+            out.warning(path, "no noqa comments added (not written into notebooks)")
+            refused += len(findings)
+            continue
         try:
             original = read_source(path)
             data, count, left = _with_noqa(path, original, _codes_by_line(findings), settings)
             if data != original:
-                atomic_write(path, data, original)
+                write_source(path, data, original, root=_root_of(path, paths))
         except SourceError as exc:
             out.error(path, exc.reason)
             report.error(path, exc.reason)
@@ -287,6 +318,14 @@ def check(
         ),
     ] = False,
     force_exclude: ForceExclude = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    show_modes: Annotated[
+        bool,
+        typer.Option(
+            "--show-modes",
+            help="Print each model_fn statement with the modes that run and need it, and why.",
+        ),
+    ] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
@@ -303,7 +342,10 @@ def check(
         verbose,
         no_color,
         force_exclude,
+        timeout,
     )
+    if show_modes:
+        raise typer.Exit(_show_modes(options))
     out, report, settings, results = _run("check", options)
     try:
         for result in results:
@@ -313,9 +355,31 @@ def check(
     except KeyboardInterrupt:
         _interrupted(out, report, "check")
     if add_noqa_comments:
-        raise typer.Exit(_mark_findings(out, report, settings))
+        raise typer.Exit(_mark_findings(out, report, settings, options.paths))
     _render(out, report, output_format)
     _finish(out, report, _exit_code(report, exit_zero))
+
+
+def _show_modes(options: LintOptions) -> int:
+    """``check --show-modes``: the mode analysis of each file; 2 when a file could not be read."""
+    from estimator_fix.cli.show_modes import render_modes
+    from estimator_fix.modes import modes_of
+
+    out = Output.create(quiet=options.quiet, verbose=options.verbose, no_color=options.no_color)
+    config = _load(options, out)
+    report = Report("check")
+    settings = config.settings()
+    for file in _discover(options, config, report, out):
+        try:
+            result = modes_of(file, read_source(file), settings)
+        except SourceError as exc:
+            result = Skipped(exc.path, exc.reason)
+        if isinstance(result, Skipped):
+            report.error(result.path, result.reason)
+            out.error(result.path, result.reason)
+        else:
+            render_modes(out, str(file), result)
+    return 2 if report.errors else 0
 
 
 @app.command()
@@ -328,6 +392,7 @@ def diff(
     unsafe_fixes: UnsafeFixes = None,
     context: Context = 3,
     force_exclude: ForceExclude = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
@@ -344,13 +409,14 @@ def diff(
         verbose,
         no_color,
         force_exclude,
+        timeout,
     )
     out, report, _, results = _run("diff", options)
     try:
         for result in results:
             report.add(result)
             if isinstance(result, Changed):
-                out.diff(unified_diff(result.path, result.original, result.fixed, context))
+                _show_diff(out, result.path, result.original, result.fixed, context)
     except KeyboardInterrupt:
         _interrupted(out, report, "diff")
     _finish(out, report)
@@ -368,19 +434,38 @@ def _gate(out: Output, settings: Settings, accept_graph_equivalent: bool) -> Rew
     return RewriteGate(options)
 
 
-def _not_applied(findings: "tuple[Finding, ...]") -> List[Finding]:
-    return [f for f in findings if not f.applied]
+def _not_applied(result: Changed) -> List[Located]:
+    return [item for item in _located(result) if not item.finding.applied]
 
 
-def _all_left(findings: "tuple[Finding, ...]") -> List[Finding]:
-    return [replace(f, applied=False) for f in findings]
+def _unapplied(items: List[Located]) -> List[Located]:
+    return [item._replace(finding=replace(item.finding, applied=False)) for item in items]
 
 
-def _left_after(path: str, data: bytes, settings: Settings) -> List[Finding]:
+def _all_left(result: Changed) -> List[Located]:
+    return _unapplied(_located(result))
+
+
+def _located(result: Union[Changed, Unchanged]) -> List[Located]:
+    cells = result.cells
+    return [
+        Located(result.path, f, cells[i] if i < len(cells) else None)
+        for i, f in enumerate(result.findings)
+    ]
+
+
+def _left_after(path: str, data: bytes, settings: Settings) -> List[Located]:
     # After a partial interactive fix, what the file still has: a fresh analysis of what is written.
-    result = process_source(path, data, settings)
-    findings = result.findings if not isinstance(result, (Skipped, Failed)) else ()
-    return [replace(f, applied=False) for f in findings]
+    result = analyse(path, data, settings)
+    if isinstance(result, (Skipped, Failed)):
+        return []
+    return _unapplied(_located(result))
+
+
+def _show_diff(out: Output, path: str, original: bytes, fixed: bytes, context: int) -> None:
+    """The diff on stdout: the patch's own bytes when piped (``git apply`` takes them), text made
+    safe to show on a terminal."""
+    out.diff(unified_diff(path, original, fixed, context), patch(path, original, fixed, context))
 
 
 def _write(
@@ -389,13 +474,14 @@ def _write(
     backup: bool,
     report: Report,
     out: Output,
-    remaining: List[Finding],
+    remaining: List[Located],
+    root: Optional[str],
     verdict: Optional[RewriteVerdict] = None,
 ) -> None:
     try:
         if backup:
             write_backup(result.path, result.original)
-        atomic_write(result.path, data, result.original)
+        write_source(result.path, data, result.original, root=root)
     except SourceError as exc:
         out.error(result.path, exc.reason)
         report.not_written(result.path, exc.reason)
@@ -406,8 +492,8 @@ def _write(
 
 def _refused(out: Output, verdict: RewriteVerdict) -> None:
     """The one line (stdout, even with --quiet) for a rewrite validation kept from the disk."""
-    line = f"{verdict.path}: not written (validation: {verdict.headline})"
-    line += f" — {verdict.reason}" if verdict.reason else ""
+    line = printable(f"{verdict.path}: not written (validation: {verdict.headline})")
+    line += printable(f" — {verdict.reason}") if verdict.reason else ""
     if out.color:
         out.stdout.print(Text(line, style="yellow"))
     else:
@@ -418,12 +504,15 @@ def _validate(
     gate: RewriteGate, result: Changed, data: bytes, report: Report, out: Output
 ) -> Optional[RewriteVerdict]:
     """``fix --validate``: the verdict when ``data`` may be written, else None (refused, said)."""
-    verdict = gate.check(result.path, result.original, data)
+    if is_notebook(result.path):  # as with migrate --validate
+        verdict = RewriteVerdict(result.path, "not validated", "notebooks are not validated")
+    else:
+        verdict = gate.check(result.path, result.original, data)
     report.validated(verdict.verdict, verdict.accepted)
     if verdict.accepted:
         return verdict
     _refused(out, verdict)
-    report.fixed(result.path, _all_left(result.findings), written=False)
+    report.fixed(result.path, _all_left(result), written=False)
     return None
 
 
@@ -437,18 +526,20 @@ def _fix_one(
     show_diff: bool,
     backup: bool,
     context: int,
+    root: Optional[str],
     gate: Optional[RewriteGate] = None,
 ) -> bool:
     """Write one Changed file (after asking, with ``interactive_mode``; only when validation
-    accepts it, with a ``gate``); True when the user asked to stop altogether."""
-    data, remaining = result.fixed, _not_applied(result.findings)
+    accepts it, with a ``gate``); True when the user asked to stop altogether. ``root``: the
+    directory the file was found in (see ``_root_of``)."""
+    data, remaining = result.fixed, _not_applied(result)
     stop = False
     if interactive_mode:
         decision = interactive.choose(result, out, context=context)
         stop = decision.quit
         data = decision.data
         if data == result.original:
-            report.fixed(result.path, _all_left(result.findings), written=False)
+            report.fixed(result.path, _all_left(result), written=False)
             return stop
         if data != result.fixed:
             reason = parse_error(data)
@@ -464,8 +555,8 @@ def _fix_one(
         if verdict is None:
             return stop
     if show_diff:
-        out.diff(unified_diff(result.path, result.original, data, context))
-    _write(result, data, backup, report, out, remaining, verdict)
+        _show_diff(out, result.path, result.original, data, context)
+    _write(result, data, backup, report, out, remaining, root, verdict)
     return stop
 
 
@@ -500,6 +591,7 @@ def fix(
     context: Context = 3,
     exit_zero: ExitZero = False,
     force_exclude: ForceExclude = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
@@ -517,6 +609,7 @@ def fix(
         verbose,
         no_color,
         force_exclude,
+        timeout,
     )
     out, report, settings, results = _run("fix", options, progress=not interactive_mode)
     gate = _gate(out, settings, accept_graph_equivalent) if validate else None
@@ -527,7 +620,7 @@ def fix(
             if not isinstance(result, Changed):
                 continue
             if stopped:
-                report.fixed(result.path, _all_left(result.findings), written=False)
+                report.fixed(result.path, _all_left(result), written=False)
                 continue
             stopped = _fix_one(
                 result,
@@ -538,10 +631,11 @@ def fix(
                 show_diff=show_diff,
                 backup=backup,
                 context=context,
+                root=_root_of(result.path, options.paths),
                 gate=gate,
             )
     except KeyboardInterrupt:
         _interrupted(out, report, "fix")
-    for path, finding in report.remaining:
-        out.finding(path, finding)
+    for item in report.remaining:
+        out.finding(*item)
     _finish(out, report, _exit_code(report, exit_zero))

@@ -32,11 +32,13 @@ from estimator_fix.cli.options import (
     NoColor,
     Quiet,
     Select,
+    Timeout,
     UnsafeFixes,
     Verbose,
 )
 from estimator_fix.cli.output import Output
-from estimator_fix.config import Config, ConfigError, discover_config
+from estimator_fix.config import Config, ConfigError, check_globs, discover_config
+from estimator_fix.limits import DEFAULT_TIMEOUT
 from estimator_fix.migration import (
     FileRecord,
     MigrationError,
@@ -48,8 +50,11 @@ from estimator_fix.migration import (
 )
 from estimator_fix.migration.report import headline, json_text, markdown
 from estimator_fix.migration.results import INTERRUPTED
-from estimator_fix.migration.run import DEFAULT_TIMEOUT, ProgressCallback
+from estimator_fix.migration.run import ProgressCallback
+from estimator_fix.reporting import printable
+from estimator_fix.sources import SourceError
 from estimator_fix.validation.options import ValidationOptions
+from estimator_fix.writing import check_output, write_output
 
 Repo = Annotated[
     Path,
@@ -128,6 +133,10 @@ def _report_format(report: Optional[Path]) -> Optional[str]:
     suffix = report.suffix.lower()
     if suffix not in (".json", ".md"):
         raise MigrationError(f"--report {report}: the name must end in .json or .md")
+    try:
+        check_output(report)
+    except SourceError as exc:
+        raise MigrationError(f"--report {report}: {exc.reason}") from None
     return suffix
 
 
@@ -157,9 +166,10 @@ def _render(out: Output, result: MigrationResult, repo: Path) -> None:
             if record.validation is not None:
                 state += f"; validation: {record.validation.headline}"
             codes = ", ".join(dict.fromkeys(f.code for f in record.findings))
-            out.raw(f"{shown}: {state}" + (f" ({codes})" if codes else "") + "\n")
+            out.raw(printable(f"{shown}: {state}" + (f" ({codes})" if codes else "")) + "\n")
             if out.verbose:
-                out.raw("".join(f"  {line}\n" for line in _findings_text(record, shown)))
+                lines = _findings_text(record, shown)
+                out.raw("".join(f"  {printable(line)}\n" for line in lines))
     for problem in result.problems:
         out.fatal(problem)
 
@@ -179,9 +189,9 @@ def _closing(result: MigrationResult, repo: Path) -> str:
 def _write_report(out: Output, result: MigrationResult, report: Path, form: str) -> bool:
     text = json_text(result) if form == ".json" else markdown(result)
     try:
-        report.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        out.fatal(f"--report {report}: cannot write: {(exc.strerror or str(exc)).lower()}")
+        write_output(report, text.encode("utf-8"), inputs=result.inputs)
+    except SourceError as exc:
+        out.fatal(f"--report {report}: {exc.reason}")
         return False
     return True
 
@@ -235,10 +245,7 @@ def migrate(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Ignore and do not update .estimator-fix-cache/.")
     ] = False,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", metavar="SECONDS", min=0, help="Limit per file (0: none)."),
-    ] = DEFAULT_TIMEOUT,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     exclude: Exclude = None,
     select: Select = None,
     ignore: Ignore = None,
@@ -254,6 +261,7 @@ def migrate(
         mode, destination = _mode(in_place, out_dir, patch)
         form = _report_format(report)
         loaded = _load(repo, config, select, ignore, unsafe_fixes)
+        check_globs(exclude or (), "--exclude")
     except (MigrationError, ConfigError) as exc:
         out.fatal(str(exc))
         raise typer.Exit(2) from None
@@ -274,7 +282,7 @@ def migrate(
         validation=ValidationOptions(
             unsafe_fixes=loaded.unsafe_fixes, accept_graph_equivalent=accept_graph_equivalent
         ),
-        timeout=timeout or None,
+        timeout=timeout,
     )
     try:
         result = _execute(out, options, scheduler)

@@ -10,6 +10,8 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from estimator_fix.limits import DEFAULT_TIMEOUT, timeout_seconds
+
 Paths = Annotated[
     List[str],
     typer.Argument(
@@ -70,6 +72,24 @@ ForceExclude = Annotated[
         help="Apply the exclude globs to files named on the command line too (for pre-commit).",
     ),
 ]
+
+
+def _timeout(value: float) -> Optional[float]:
+    try:
+        return timeout_seconds(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+Timeout = Annotated[
+    Optional[float],
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        callback=_timeout,
+        help="Give up on a file after this long (0 or inf: no limit).",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print results and errors only, no summary.")
 ]
@@ -93,6 +113,7 @@ class LintOptions:
     verbose: bool = False
     no_color: bool = False
     force_exclude: bool = False
+    timeout: Optional[float] = DEFAULT_TIMEOUT
 
     @classmethod
     def build(
@@ -107,6 +128,7 @@ class LintOptions:
         verbose: bool,
         no_color: bool,
         force_exclude: bool = False,
+        timeout: Optional[float] = DEFAULT_TIMEOUT,
     ) -> "LintOptions":
         def given(values: Optional[List[str]]) -> Optional[tuple[str, ...]]:
             return tuple(values) if values else None
@@ -122,4 +144,5 @@ class LintOptions:
             verbose,
             no_color,
             force_exclude,
+            timeout,
         )

@@ -2,21 +2,31 @@
 
 Colour is used when the stream is a terminal and neither ``NO_COLOR`` (any value) nor
 ``--no-color`` is set; ``FORCE_COLOR`` forces it, as rich defines. Without colour, text is written
-as is: no ANSI codes, no wrapping, tabs and line endings untouched.
+as is: no ANSI codes, no wrapping, tabs and line endings untouched. What comes from the user's
+files (paths, snippets, diff lines) never reaches a terminal raw: control characters such as
+escape codes are shown as escapes (``reporting.printable``). A diff piped elsewhere is the
+patch's own bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Optional, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from codemods.findings import Finding
-from estimator_fix.reporting import error_text, finding_label, finding_text
+from estimator_fix.reporting import (
+    Located,
+    error_text,
+    finding_label,
+    finding_text,
+    printable,
+    printable_lines,
+)
 
 T = TypeVar("T")
 
@@ -64,34 +74,51 @@ class Output:
         stream.write(text)
         stream.flush()
 
-    def finding(self, path: str, finding: Finding) -> None:
-        line = finding_text(path, finding)
+    def raw_bytes(self, data: bytes) -> None:
+        """Write ``data`` to stdout exactly (a patch in its files' own encodings)."""
+        stream = self.stdout.file
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            stream.write(data.decode("utf-8", "surrogateescape"))
+        else:
+            buffer.write(data)
+            buffer.flush()
+
+    def finding(self, path: str, finding: Finding, cell: Optional[int] = None) -> None:
+        line = finding_text(path, finding, cell)
         if not self.color:
             self.raw(line + "\n")
             return
         label = finding_label(finding)
+        where = printable(Located(path, finding, cell).where)
         text = Text.assemble(
-            (f"{path}:{finding.line}:{finding.column}", "bold"),
+            (f"{where}:{finding.line}:{finding.column}", "bold"),
             ": ",
             (finding.code, "bold red"),
-            f" {finding.message} (",
+            f" {printable(finding.message)} (",
             (label, _LABEL_STYLES.get(label, "")),
             ")",
         )
         self.stdout.print(text)
 
-    def diff(self, text: str) -> None:
-        """A unified diff: coloured on a terminal, else the plain text."""
+    def diff(self, text: str, data: Optional[bytes] = None) -> None:
+        """A unified diff: on a terminal its ``text`` made safe to show (coloured when colour
+        is on); elsewhere ``data``, the patch's own bytes, when given."""
         if not text:
             return
-        if not self.color:
-            self.raw(text)
+        if data is not None and not self.stdout.is_terminal:
+            self.raw_bytes(data)
             return
-        self.stdout.print(diff_text(text), end="")
+        if not self.color:
+            self.raw(printable_lines(text) if self.stdout.is_terminal else text)
+            return
+        self.stdout.print(diff_text(printable_lines(text)), end="")
 
     # stderr: errors, warnings, progress, summaries ---------------------------------------
 
     def _note(self, message: str, style: str, end: str = "\n") -> None:
+        message = printable(message)
         if _colored(self.stderr):
             self.stderr.print(Text(message, style=style), end=end)
         else:
@@ -120,8 +147,9 @@ class Output:
             self._note(message, "bold")
 
     def prompt(self, message: str) -> None:
-        """A question for the user (stderr, no newline)."""
-        self._note(message, "bold", end="")
+        """A question for the user (stderr; a line break only where ``message`` ends in one)."""
+        body = message[:-1] if message.endswith("\n") else message
+        self._note(body, "bold", end=message[len(body) :])
 
     def track(self, items: Iterable[T], total: int, description: str) -> Iterator[T]:
         """Iterate ``items`` (``total`` of them), with a progress bar on stderr when it is a

@@ -8,12 +8,16 @@ with pathspec, each to the paths below its own directory, deeper files overridin
 Either way: only ``*.py`` and ``*.ipynb`` files; hidden directories and vendored or generated
 folders (``site-packages``, ``.venv``, ``node_modules``, ``build``…) are not entered; ``--exclude``
 globs apply; symlinks are never followed (a symlink to a file inside the tree is left for its
-target, one that leads outside is reported and skipped). Paths are repo-relative, '/'-separated.
+target, one that leads outside is reported and skipped). Nothing is left out in silence: a
+directory or file that cannot be read (permissions) is listed in ``unreadable``, which a run
+reports as errors. Paths are repo-relative, '/'-separated.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from estimator_fix.globs import matches
-from estimator_fix.sources import SKIP_DIRS
+from estimator_fix.sources import MAX_CONFIG_BYTES, SKIP_DIRS, SourceError, read_regular
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -38,13 +42,15 @@ class Discovery:
 
     ``skipped`` lists (path, reason) for what a reader of the report should know was not looked
     at (vendored folders, symlinks); ``ignored`` counts the files and folders left out by
-    ``.gitignore`` rules or ``--exclude`` (not listed: a repository can have thousands).
+    ``.gitignore`` rules or ``--exclude`` (not listed: a repository can have thousands);
+    ``unreadable`` lists (path, reason) for directories and files that could not be read.
     """
 
     files: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...] = ()
     ignored: int = 0
     git: bool = False
+    unreadable: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -53,6 +59,7 @@ class _Collector:
     excludes: Sequence[Exclude]
     files: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
     ignored: int = 0
 
     def excluded(self, rel: str) -> bool:
@@ -75,10 +82,19 @@ class _Collector:
         if not rel.endswith(SUFFIXES):
             return
         path = self.root / rel
-        if path.is_symlink():
+        if any(rel.startswith(folder) for folder in self.unreadable if folder.endswith("/")):
+            return  # its folder is listed already
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return  # listed by git, gone from the work tree
+        except OSError as exc:
+            self.unreadable[rel] = f"cannot read: {_reason(exc)}"
+            return
+        if stat.S_ISLNK(mode):
             self._symlink(rel, path)
             return
-        if not path.is_file():
+        if stat.S_ISDIR(mode):
             return
         if self.excluded(rel):
             self.ignored += 1
@@ -87,6 +103,9 @@ class _Collector:
 
     def _symlink(self, rel: str, path: Path) -> None:
         real = Path(os.path.realpath(path))
+        if not real.exists():  # dangling or looping: reading it says which
+            self.files.append(rel)
+            return
         try:
             target = real.relative_to(os.path.realpath(self.root)).as_posix()
         except ValueError:
@@ -101,11 +120,21 @@ class _Collector:
             skipped=tuple(sorted(self.skipped.items())),
             ignored=self.ignored,
             git=git,
+            unreadable=tuple(sorted(self.unreadable.items())),
         )
 
 
-def git_files(root: Path) -> list[str] | None:
-    """Tracked plus untracked-not-ignored files under ``root``, or None when it is not in git."""
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+#: git's warning for a directory it could not list (``ls-files --others``).
+_GIT_UNREADABLE = re.compile(r"could not open directory '(?P<dir>[^']*)': (?P<why>.*)")
+
+
+def git_files(root: Path, unreadable: dict[str, str] | None = None) -> list[str] | None:
+    """Tracked plus untracked-not-ignored files under ``root``, or None when it is not in git.
+    Directories git could not list go into ``unreadable``."""
     try:
         inside = subprocess.run(
             ["git", "-C", os.fspath(root), "rev-parse", "--is-inside-work-tree"],
@@ -134,6 +163,11 @@ def git_files(root: Path) -> list[str] | None:
         return None
     if listed.returncode != 0:
         return None
+    for line in listed.stderr.decode("utf-8", "surrogateescape").splitlines():
+        match = _GIT_UNREADABLE.search(line)
+        if match and unreadable is not None:
+            directory = match.group("dir").rstrip("/") + "/"
+            unreadable[directory] = f"cannot read this directory: {match.group('why').lower()}"
     names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
     return sorted({name for name in names if name})
 
@@ -160,17 +194,20 @@ class _GitIgnores:
     def __init__(self) -> None:
         self._specs: dict[str, Any] = {}  # directory ('' for the root) → pathspec.GitIgnoreSpec
 
-    def load(self, root: Path, directory: str) -> None:
+    def load(self, root: Path, directory: str) -> str | None:
+        """Read ``directory``'s ``.gitignore``, if any; why it could not be read, or None."""
         path = root / directory / ".gitignore"
         if not path.is_file():
-            return
+            return None
         import pathspec
 
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return
+            data = read_regular(path, MAX_CONFIG_BYTES)
+        except SourceError as exc:
+            return exc.reason
+        lines = data.decode("utf-8", "replace").splitlines()
         self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines)
+        return None
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         verdict = False
@@ -198,10 +235,18 @@ def _decision(spec: Any, path: str) -> bool | None:
 def _walk(collector: _Collector) -> None:
     root = collector.root
     ignores = _GitIgnores()
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename if exc.filename is not None else root)
+        rel = where.relative_to(root).as_posix() if where != root else "."
+        collector.unreadable[rel + "/"] = f"cannot read this directory: {_reason(exc)}"
+
+    for current, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         base = Path(current).relative_to(root).as_posix()
         base = "" if base == "." else base
-        ignores.load(root, base)
+        problem = ignores.load(root, base)
+        if problem is not None:
+            collector.unreadable[f"{base}/.gitignore" if base else ".gitignore"] = problem
         kept = []
         for name in sorted(dirnames):
             rel = f"{base}/{name}" if base else name
@@ -227,7 +272,7 @@ def _walk(collector: _Collector) -> None:
 def discover(root: Path, excludes: Sequence[Exclude] = (), *, use_git: bool = True) -> Discovery:
     """The ``*.py`` and ``*.ipynb`` files of the tree at ``root`` (see the module docstring)."""
     collector = _Collector(root, excludes)
-    names = git_files(root) if use_git else None
+    names = git_files(root, collector.unreadable) if use_git else None
     if names is not None:
         _from_git(collector, names)
         return collector.result(git=True)

@@ -3,8 +3,9 @@ their outcomes; ``stream`` feeds the chunks and yields outcomes as they complete
 
 - ``Inline``: this process (``--jobs 1``; tests).
 - ``LocalPool``: a ``ProcessPoolExecutor`` (``--jobs N``); workers come from a fork server that
-  has imported the engine once, ignore Ctrl-C (the parent stops them), and a pool that a crashing
-  file broke is replaced.
+  has imported the engine once, ignore Ctrl-C (the parent stops them), die with the run even when
+  only its main process is killed (``lifeline``), and a pool that a crashing file broke is
+  replaced.
 - ``Wrapped``: any ``concurrent.futures.Executor``, e.g. a Dask client's (``dask_executor``).
 
 When a chunk fails as a whole (a worker process died, the cluster lost it), its files and those of
@@ -17,10 +18,14 @@ import concurrent.futures as futures
 import contextlib
 import multiprocessing
 import os
+import socket
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from estimator_fix.migration.worker import Outcome, Task, analyse_chunk, ignore_interrupts
+from estimator_fix.lifeline import RUN_ENV
+from estimator_fix.migration.worker import Outcome, Task, analyse_chunk, start_worker
+from estimator_fix.reporting import printable
 from estimator_fix.results import Failed, Settings
 
 Chunk = list[Task]
@@ -108,7 +113,14 @@ class Wrapped:
 def _context() -> Any:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["estimator_fix.migration.worker", "estimator_fix.engine"])
+        # The lifeline first: the fork server dies with this process (see its docstring).
+        context.set_forkserver_preload(
+            [
+                "estimator_fix.lifeline",
+                "estimator_fix.migration.worker",
+                "estimator_fix.engine",
+            ]
+        )
         return context
     return multiprocessing.get_context("spawn")
 
@@ -124,8 +136,9 @@ class LocalPool:
         self._pool = self._start()
 
     def _start(self) -> futures.ProcessPoolExecutor:
+        os.environ[RUN_ENV] = str(os.getpid())  # for the lifeline of the processes it starts
         return futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_context(), initializer=ignore_interrupts
+            max_workers=self.workers, mp_context=_context(), initializer=start_worker
         )
 
     def submit(self, chunk: Chunk) -> futures.Future[list[Outcome]]:
@@ -150,12 +163,63 @@ class LocalPool:
                 process.join(timeout=5)
 
 
+#: Seconds to reach a Dask scheduler, and for it to greet us, before giving up.
+CONNECT_TIMEOUT = 5.0
+#: A Dask scheduler's first message (its handshake) is small; a larger length is not Dask's.
+_LARGEST_GREETING = 2**20
+
+
+def _tcp_endpoint(address: str) -> tuple[str, int] | None:
+    """(host, port) of a plain TCP scheduler address, or None (TLS, in-process, UCX…)."""
+    rest = address[len("tcp://") :] if address.startswith("tcp://") else address
+    if "://" in rest:
+        return None
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit():
+        return None
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def probe_scheduler(address: str, wait: float = CONNECT_TIMEOUT) -> None:
+    """Check that a Dask scheduler answers at a ``tcp://`` ``address`` before handing it to
+    Dask's client, which would wait forever on an HTTP server and run out of memory on a
+    service that greets with a banner. A scheduler speaks first: an 8-byte length, then its
+    handshake. Raises OSError with a one-line reason."""
+    endpoint = _tcp_endpoint(address)
+    if endpoint is None:
+        return
+    with socket.create_connection(endpoint, timeout=wait) as connection:
+        greeting = b""
+        try:
+            while len(greeting) < 8:
+                chunk = connection.recv(8 - len(greeting))
+                if not chunk:
+                    raise OSError("the connection was closed without a Dask handshake")
+                greeting += chunk
+        except socket.timeout:
+            raise OSError(
+                f"no Dask handshake within {wait:g}s (is it a Dask scheduler, not an HTTP "
+                "server or a dashboard port?)"
+            ) from None
+    (length,) = struct.unpack("Q", greeting)
+    if not 0 < length <= _LARGEST_GREETING:
+        shown = printable(greeting.decode("latin-1"))
+        raise OSError(f"not a Dask scheduler (it greets with {shown!r}...)")
+
+
 def dask_executor(address: str, settings: Settings, timeout: float | None) -> Wrapped:
     """The workers of the Dask cluster at ``address`` (a ``distributed.Client``, closed with the
-    executor). Raises OSError when the scheduler cannot be reached."""
+    executor). Raises OSError with a one-line reason when no scheduler answers there."""
     from distributed import Client
 
-    client: Any = Client(address)  # type: ignore[no-untyped-call]
+    probe_scheduler(address)
+    try:
+        client: Any = Client(address, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+    except OSError:
+        raise
+    except Exception as exc:  # whatever Dask raises for a peer that is not a scheduler
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise OSError(f"{type(exc).__name__}: {first}") from None
     workers = sum(client.nthreads().values())
     return Wrapped(
         client.get_executor(pure=False),

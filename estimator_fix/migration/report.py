@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from estimator_fix.migration.results import FileRecord, FindingRecord, MigrationResult
+from estimator_fix.reporting import printable_lines
 
 _MODES = {
     "dry-run": "dry run (nothing written)",
@@ -211,4 +212,5 @@ def markdown(result: MigrationResult) -> str:
     skipped_body = [f"- `{path}`: {_md(reason)}" for path, reason in result.skipped]
     lines += _section(f"Skipped ({len(result.skipped)})", skipped_body)
     lines.append(f"<sub>estimator-fix {result.version}</sub>")
-    return "\n".join(lines) + "\n"
+    # Paths are the user's: control characters and undecodable bytes are shown as escapes.
+    return printable_lines("\n".join(lines) + "\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 from estimator_fix.validation.verdicts import Verdict, headline, writable
@@ -111,6 +111,8 @@ class MigrationResult:
     sorted by path; files the byte-level prefilter ruled out are only counted (``prefiltered``).
     ``analysed`` counts the files parsed by the workers in this run (the rest came from the cache
     or the prefilter). ``problems`` are run-level failures (copying the tree, writing the patch).
+    ``skipped`` lists what was left out and why (vendored folders, links, FIFOs not copied);
+    a directory that could not be read is in ``files``, as an error.
     """
 
     repo: str
@@ -129,6 +131,8 @@ class MigrationResult:
     interrupted: bool = False
     problems: tuple[str, ...] = ()
     version: str = ""
+    #: The identities (device, inode) of the files the run read: what no output may replace.
+    inputs: frozenset[tuple[int, int]] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def model_fns(self) -> int:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Literal, Optional, Union
 
 from estimator_fix import __version__
-from estimator_fix.migration.cache import Cache
+from estimator_fix.limits import DEFAULT_TIMEOUT
+from estimator_fix.migration.cache import Cache, input_digest
 from estimator_fix.migration.discovery import Discovery, Exclude, discover
 from estimator_fix.migration.executor import (
     ChunkExecutor,
@@ -52,9 +53,7 @@ from estimator_fix.results import (
 )
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.options import ValidationOptions
-
-#: Seconds one file may take in a worker before it is reported as timed out.
-DEFAULT_TIMEOUT = 120.0
+from estimator_fix.writing import identities
 
 __all__ = ["DEFAULT_TIMEOUT", "MigrationOptions", "Mode", "Progress", "run"]
 
@@ -145,6 +144,11 @@ def _record(outcome: Outcome, *, rejected: str = "", write_error: str = "") -> F
     )
 
 
+def _unreadable(rel: str, reason: str) -> FileRecord:
+    """A directory (or file) discovery could not read: an error, so the run cannot pass it by."""
+    return FileRecord(path=rel, status="skipped", reason=reason)
+
+
 def _check(options: MigrationOptions) -> None:
     if not options.repo.exists():
         raise MigrationError(f"{options.repo}: no such directory")
@@ -156,6 +160,13 @@ def _check(options: MigrationOptions) -> None:
         problem = tensorflow_problem(options.validation)
         if problem:
             raise MigrationError(f"--validate: {problem}")
+
+
+def _cache(options: MigrationOptions) -> Cache | None:
+    if not options.cache:
+        return None
+    rewrites = options.mode != "dry-run" or options.validate
+    return Cache(options.repo, options.settings, rewrites=rewrites)
 
 
 class _LazyPool:
@@ -211,7 +222,8 @@ class _Run:
     prefiltered: int = 0
     analysed: int = 0
     done: int = 0
-    keys: dict[str, str] = field(default_factory=dict)  # rel → cache key, while in flight
+    #: rel → (cache key, hash of the bytes), while in flight
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     validating: dict[futures.Future[ValidationRecord], Outcome] = field(default_factory=dict)
     validations: int = 0
     validated: int = 0
@@ -245,15 +257,15 @@ class _Run:
                 if cached is not None:
                     yield cached
                     continue
-                self.keys[rel] = key
+                self.keys[rel] = (key, input_digest(data))
             self.analysed += 1
             yield task
 
     def handle(self, outcome: Outcome) -> None:
         self.done += 1
-        key = self.keys.pop(outcome.rel, None)
-        if key is not None and self.cache is not None:
-            self.cache.put(key, outcome)
+        keyed = self.keys.pop(outcome.rel, None)
+        if keyed is not None and self.cache is not None:
+            self.cache.put(keyed[0], outcome, keyed[1])
         result = outcome.result
         if outcome.ruled_out:
             pass  # counted, not listed: most files of a repository
@@ -321,30 +333,35 @@ def run(
     root = options.repo
     jobs = options.jobs or default_jobs()
     discovery = discover(root, options.excludes, use_git=options.use_git)
-    output = writer(options.mode, root, options.destination)
-    output.prepare()
+    inputs = identities(root / rel for rel in discovery.files)
+    output = writer(options.mode, root, options.destination, inputs)
+    left_out = output.prepare()
     chunk_executor, owned = _executor(options, executor, jobs)
     state = _Run(
         options=options,
         discovery=discovery,
         writer=output,
-        cache=Cache(root, options.settings) if options.cache else None,
+        cache=_cache(options),
         validator=BulkValidator(options.validation, jobs) if options.validate else None,
         progress=on_progress,
     )
+    state.records += [_unreadable(rel, reason) for rel, reason in discovery.unreadable]
     problems: list[str] = []
-    interrupted = False
+    interrupted = finished = False
     state.tell("analyse")
     try:
         for outcome in stream(chunk_executor, state.triage(), chunk_size=options.chunk_size):
             state.handle(outcome)
         state.collect(block=True)
         output.finish()
+        finished = True
     except KeyboardInterrupt:
         interrupted = True
     except MigrationError as exc:
         problems.append(str(exc))
     finally:
+        if not finished:
+            output.abort()
         if owned:
             chunk_executor.close(cancel=interrupted)
         if state.validator is not None:
@@ -355,7 +372,7 @@ def run(
         destination=None if options.destination is None else str(options.destination),
         files=tuple(sorted(state.records, key=lambda r: r.path)),
         scanned=len(discovery.files),
-        skipped=discovery.skipped,
+        skipped=tuple(sorted({*discovery.skipped, *left_out})),
         prefiltered=state.prefiltered,
         analysed=state.analysed,
         ignored=discovery.ignored,
@@ -366,4 +383,5 @@ def run(
         interrupted=interrupted,
         problems=tuple(problems),
         version=__version__,
+        inputs=inputs,
     )

@@ -8,17 +8,14 @@ file: a crash or a timeout becomes that file's ``Failed``.
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from types import FrameType
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Optional
 
-from estimator_fix.migration import notebooks
-from estimator_fix.results import Changed, Failed, FileResult, Settings, Skipped, Unchanged
+from estimator_fix.results import Failed, FileResult, Settings, Skipped
+from estimator_fix.sources import is_notebook
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class Task:
 
     @property
     def notebook(self) -> bool:
-        return self.rel.endswith(".ipynb")
+        return is_notebook(self.rel)
 
 
 @dataclass(frozen=True)
@@ -50,96 +47,18 @@ class Outcome:
     ruled_out: bool = False
 
 
-class FileTimeout(BaseException):
-    """Raised in a worker when one file takes longer than allowed.
-
-    A BaseException so that the engine's guard against codemod crashes does not catch it.
-    """
-
-
-@contextlib.contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Raise FileTimeout in this thread after ``seconds`` (where timers work: the main thread of
-    a POSIX process; a thread of a Dask worker runs without a limit)."""
-    usable = (
-        seconds is not None
-        and seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise FileTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds or 0))
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _notebook(task: Task, settings: Settings) -> Outcome:
-    from estimator_fix.engine import process_source  # see _python
-    try:
-        extracted = notebooks.extract(task.data)
-    except notebooks.NotebookError as exc:
-        return Outcome(task.rel, Skipped(task.path, str(exc)))
-    result = process_source(task.path, extracted.code, settings)
-    notes = extracted.notes
-    if isinstance(result, (Skipped, Failed)):
-        return Outcome(task.rel, result)
-    located = [extracted.locate(f.line) for f in result.findings]
-    findings = tuple(
-        replace(f, line=where[1]) if where else f for f, where in zip(result.findings, located)
-    )
-    cells = tuple(where[0] if where else None for where in located)
-    warnings = notes + result.warnings
-    model_fns = result.model_fns
-    if isinstance(result, Unchanged):
-        unchanged = Unchanged(task.path, findings, warnings, model_fns)
-        return Outcome(task.rel, unchanged, model_fns, cells)
-    try:
-        fixed = notebooks.rebuild(task.data, extracted, result.fixed)
-    except notebooks.NotebookError as exc:
-        return Outcome(task.rel, Failed(task.path, f"internal error: {exc}"))
-    if fixed == task.data:
-        unapplied = tuple(replace(f, applied=False) for f in findings)
-        unchanged = Unchanged(task.path, unapplied, warnings, model_fns)
-        return Outcome(task.rel, unchanged, model_fns, cells)
-    changed = Changed(task.path, task.data, fixed, findings, warnings, model_fns)
-    return Outcome(task.rel, changed, model_fns, cells)
-
-
-def _python(task: Task, settings: Settings) -> Outcome:
-    # Imported here: the parent process imports this module for its types and must not load
-    # LibCST and the codemods; a worker gets the engine from the fork server's preload.
-    from estimator_fix.engine import process_source
-    result = process_source(task.path, task.data, settings)
-    if isinstance(result, (Skipped, Failed)):
-        return Outcome(task.rel, result)
-    return Outcome(task.rel, result, result.model_fns)
-
-
 def analyse(task: Task, settings: Settings, timeout: float | None = None) -> Outcome:
     """The Outcome of one file; never raises for a problem with that file."""
+    # Imported here: the parent process imports this module for its types and must not load
+    # LibCST and the codemods; a worker gets the engine from the fork server's preload.
+    from estimator_fix.engine import analyse as engine_analyse
+
     started = time.perf_counter()
-    try:
-        with deadline(timeout):
-            outcome = _notebook(task, settings) if task.notebook else _python(task, settings)
-    except FileTimeout:
-        reason = f"timed out after {timeout:g}s; not changed"
-        outcome = Outcome(task.rel, Failed(task.path, reason))
-    except (RecursionError, MemoryError) as exc:
-        outcome = Outcome(task.rel, Skipped(task.path, f"too large or deep to analyse ({exc})"))
-    except Exception as exc:  # a bug must cost one file, not the run
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        outcome = Outcome(task.rel, Failed(task.path, reason))
-    return replace(outcome, seconds=time.perf_counter() - started)
+    result = engine_analyse(task.path, task.data, settings, timeout)
+    seconds = time.perf_counter() - started
+    if isinstance(result, (Skipped, Failed)):
+        return Outcome(task.rel, result, seconds=seconds)
+    return Outcome(task.rel, result, result.model_fns, result.cells, seconds=seconds)
 
 
 def analyse_chunk(
@@ -149,6 +68,10 @@ def analyse_chunk(
     return [analyse(task, settings, timeout) for task in tasks]
 
 
-def ignore_interrupts() -> None:
-    """Process-pool initializer: Ctrl-C is the parent's to handle (it stops the workers)."""
+def start_worker() -> None:
+    """Process-pool initializer: Ctrl-C is the parent's to handle (it stops the workers), and
+    the worker dies with its parent (``lifeline``)."""
+    from estimator_fix.lifeline import bind_to_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bind_to_parent()

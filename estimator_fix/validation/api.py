@@ -79,7 +79,7 @@ def module_code(path: Path, data: bytes) -> bytes:
     ``%magic`` and ``!shell`` lines masked), else ``data`` itself. Raises DiscoveryError."""
     if path.suffix != ".ipynb":
         return data
-    from estimator_fix.migration.notebooks import NotebookError, extract
+    from estimator_fix.notebooks import NotebookError, extract
 
     try:
         return extract(data).code
