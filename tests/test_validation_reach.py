@@ -4,6 +4,7 @@ and the graph-level comparison where numbers cannot run — its verdict, what it
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -159,3 +160,16 @@ def test_migrate_validate_writes_graph_equivalent_rewrites_only_on_request(
     )
     assert code == 0, output
     assert (accepted / "model.py").read_bytes() != (repo / "model.py").read_bytes()
+
+
+def test_validate_graph_only_compares_the_graphs_without_training() -> None:
+    code, output = invoke(
+        "validate", str(INFERRED / "no_input_fn.py"), "--graph-only", "--format", "json"
+    )
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["verdict"] == "graph-equivalent"
+    assert (
+        "graph-level comparison only (no training): the graphs were compared op by op"
+    ) in data["notes"]
+    assert [c["mode"] for c in data["checks"]][:2] == ["TRAIN", "TRAIN"]
