@@ -330,6 +330,33 @@ def always_exits(body: cst.BaseSuite | cst.BaseStatement) -> bool:
     return False
 
 
+def rebinds(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` binds anew (``x = ...``, ``for x in``, ``import x``, ``def x``), as
+    opposed to those it changes in place (``x.attr = ...``, ``x[k] = ...``, ``x.append(...)``)."""
+    found: set[str] = set()
+    for child in (node, *own_nodes(node)):
+        targets: list[cst.BaseExpression] = []
+        if type(child) is cst.Assign:
+            targets = [t.target for t in child.targets]
+        elif isinstance(child, (cst.AnnAssign, cst.AugAssign, cst.For)):
+            targets = [child.target]
+        for target in targets:
+            found |= _target_names(target)
+        if type(child) in (cst.Import, cst.ImportFrom, cst.FunctionDef, cst.ClassDef):
+            found |= defines(child)
+    return found
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if type(target) is cst.Name:
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(el.value) for el in target.elements))
+    if type(target) is cst.StarredElement:
+        return _target_names(target.value)
+    return set()
+
+
 def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
     """The blocks of statements a compound statement holds (each branch, body, handler)."""
     suites: list[cst.BaseSuite] = []

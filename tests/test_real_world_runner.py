@@ -147,6 +147,13 @@ def test_fix_output_is_checked_and_python2_is_skipped_not_clean(measured: tuple)
     assert report.problems == [] and report.return_code == 0
 
 
+def test_a_clean_file_that_is_rewritten_is_a_problem(measured: tuple) -> None:
+    _, _, report = measured
+    clean = next(o for o in report.outcomes if o.entry.path == "trainer/clean.py")
+    rewritten = rw.FileOutcome(clean.entry, "measured", changed=True, parses=True, idempotent=True)
+    assert "a clean file" in rewritten.problem
+
+
 def test_render_prints_table_lists_skips_and_commits(measured: tuple) -> None:
     _, _, report = measured
     text = rw.render(report)
@@ -156,7 +163,7 @@ def test_render_prints_table_lists_skips_and_commits(measured: tuple) -> None:
     assert "acme/models/trainer/model.py:11: EF105" in text
     assert "legacy/train2.py" in text and "[expected: Python 2]" in text
     assert f"acme/models {COMMIT} (3 files)" in text
-    assert "fix: 1 files rewritten; 1 parse, 1 idempotent" in text
+    assert "fix: 1 files rewritten; 1 parse, 1 idempotent; 1 of 1 clean files left" in text
 
 
 def test_main_exit_codes(

@@ -114,3 +114,13 @@ def test_params_come_from_the_call_in_a_sibling_module() -> None:
     report = validate_file(model)
     assert report.verdict == "fixed", report.message
     assert "params from the file's Estimator call: hparams" in report.notes
+
+
+@pytest.mark.tf
+def test_an_original_that_does_not_reproduce_itself_proves_nothing() -> None:
+    """A rewrite whose numbers differ is a mismatch only if the original, run against itself,
+    gives the same numbers; here its input function reads the OS's entropy."""
+    report = validate_file(SHAPES / "irreproducible.py")
+    assert report.verdict == "error", report.message
+    assert report.message.startswith("SETUP reproducible: the original run twice differs: TRAIN")
+    assert all(check.verdict != "mismatch" for check in report.checks)

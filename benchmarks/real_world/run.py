@@ -106,6 +106,8 @@ class FileOutcome:
             return f"skipped, but the manifest expects it to be read: {self.reason}"
         if self.status == "measured" and self.entry.expected_skip is not None:
             return f"read, but the manifest expects a skip ({self.entry.expected_skip})"
+        if self.status == "measured" and not self.entry.expected and self.changed:
+            return "rewritten, although the manifest expects no finding (a clean file)"
         return ""
 
 
@@ -406,10 +408,12 @@ def render(report: Report) -> str:
     out.extend(f"  {_where(f, item)}" for f, item in report.false_alarms)
     out.append("")
     changed = [o for o in measured if o.changed]
+    clean = [o for o in measured if not o.entry.expected]
     out.append(
         f"fix: {len(changed)} files rewritten; "
         f"{sum(bool(o.parses) for o in changed)} parse, "
-        f"{sum(bool(o.idempotent) for o in changed)} idempotent"
+        f"{sum(bool(o.idempotent) for o in changed)} idempotent; "
+        f"{sum(not o.changed for o in clean)} of {len(clean)} clean files left byte for byte"
     )
     failed = [o for o in report.outcomes if o.status == "failed"]
     out.append(f"engine failures ({len(failed)}):")

@@ -91,6 +91,60 @@ def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
     return found
 
 
+def _parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
+    """The name of the parameter of ``helper`` that receives ``arg`` (the ``index``-th)."""
+    if arg.star:
+        return None
+    params = helper.params
+    if arg.keyword is not None:
+        return arg.keyword.value
+    positional = [*params.posonly_params, *params.params]
+    return positional[index].name.value if index < len(positional) else None
+
+
+def _unpacked(
+    helper: cst.FunctionDef, name: str, handed: cst.Tuple, facts: Facts
+) -> Optional[set[str]]:
+    """The names a helper unpacks the label-carrying elements of a tuple parameter into
+    (``features, labels = batch``), when that is all it does with the tuple."""
+    uses = [n for n in st.own_nodes(helper.body) if isinstance(n, cst.Name) and n.value == name]
+    for node in st.own_nodes(helper.body):
+        if not (
+            isinstance(node, cst.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.value, cst.Name)
+            and node.value.value == name
+            and isinstance(node.targets[0].target, cst.Tuple)
+            and len(uses) == 1
+        ):
+            continue
+        targets = node.targets[0].target.elements
+        if len(targets) != len(handed.elements):
+            return None
+        return {
+            target.value.value
+            for target, element in zip(targets, handed.elements)
+            if isinstance(target.value, cst.Name) and _carries_label(facts, element.value)
+        }
+    return None
+
+
+def _uses(helper: cst.FunctionDef, names: set[str]) -> bool:
+    """Whether ``helper`` uses the value of any of ``names`` (a ``del`` or a test against
+    None uses none)."""
+    for stmt in st.own_nodes(helper.body):
+        if isinstance(stmt, cst.SimpleStatementLine) and not any(
+            isinstance(small, cst.Del) for small in stmt.body
+        ):
+            if st.value_reads(stmt) & names:
+                return True
+        elif isinstance(stmt, cst.BaseCompoundStatement) and any(
+            st.value_reads(header) & names for header in st.headers(stmt)
+        ):
+            return True
+    return False
+
+
 def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
     return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
 
@@ -213,7 +267,8 @@ class Calls:
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             return frozenset(policy.tag for policy in self.ctx.policies)
         modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
-        gates = {Tag.LABEL} if self._receives_guarded_labels(call, facts) else set()
+        unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
+        gates = {Tag.LABEL} if unharmed else set()
         if modal:
             seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
             for policy in self.ctx.policies:
@@ -241,6 +296,27 @@ class Calls:
             _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg)
             for index, arg in enumerate(call.args)
         )
+
+    def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
+        """An in-file helper handed labels (alone or in a tuple) that never uses them: it
+        deletes them or leaves them unread (``features, labels = batch; del labels``)."""
+        func = call.func
+        helper = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
+        handed = [
+            (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
+        ]
+        if helper is None or not handed:
+            return False
+        for index, arg in handed:
+            name = _parameter(helper, index, arg)
+            if name is None:
+                return False
+            received = {name}
+            if isinstance(arg.value, cst.Tuple):  # ``(features, labels)``: unpacked inside?
+                received = _unpacked(helper, name, arg.value, facts) or received
+            if _uses(helper, received):
+                return False
+        return True
 
     def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
         """An in-file helper that tests the parameter receiving labels against None

@@ -148,11 +148,12 @@ class Specs:
                 spec = self.spec_call(node.value)
                 if isinstance(target, cst.Name) and spec is not None:
                     assigned.setdefault(target.value, []).append(spec)
+        rebound = st.rebinds(stmt)  # ``spec.cache = ...`` changes the spec, it keeps the name
         for mode in modes:
             for name in defs:
                 if name in assigned:
                     state[mode].specs[name] = assigned[name]
-                else:
+                elif name in rebound:
                     state[mode].specs.pop(name, None)
 
     def nested(

@@ -52,6 +52,29 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="labels reach helper `{helper}(...)` whose results PREDICT needs",
     valid=(
         Valid(
+            id="helper_that_deletes_the_labels_it_gets",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    net = tf.compat.v1.layers.dense(features["x"], 8)
+
+    def reconstruction_loss(batch, outputs):
+        inputs, targets = batch
+        del targets
+        return tf.reduce_mean(tf.square(outputs - inputs["x"]))
+
+    outputs = tf.compat.v1.layers.dense(net, 4)
+    loss = reconstruction_loss((features, labels), outputs)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        step = tf.compat.v1.train.get_or_create_global_step()
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=optimizer.minimize(loss, step))
+    return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={"outputs": outputs})
+''',
+        ),
+        Valid(
             id="methods_of_an_object_that_carries_the_mode",
             source='''\
 import tensorflow as tf

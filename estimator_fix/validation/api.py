@@ -202,9 +202,10 @@ def _validate_target(
     sources: tuple[Path, Path, Path, Path],
     work: Path,
     target: Target | None,
-) -> tuple[tuple[RunResult, RunResult], tuple[str, ...]]:
+) -> tuple[tuple[RunResult, RunResult], tuple[str, ...], str | None]:
     """Both versions' results for one model_fn, run again under the other TensorFlow generation
-    when the first one lacks what the code uses; and a note on the TensorFlow that ran them."""
+    when the first one lacks what the code uses; a note on the TensorFlow that ran them; and the
+    interpreter that did."""
     results = _run_versions(plan_, options, sources, work / "primary", plan_.python, target)
     other = _other_generation(results[0])
     if other and plan_.python_fallback:
@@ -212,14 +213,53 @@ def _validate_target(
         fallback = plan_.python_fallback
         again = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
         if _progress(again[0]) > _progress(results[0]):
-            return again, (f"TensorFlow {first} lacks what the code uses ({other}): ran it again",)
+            note = f"TensorFlow {first} lacks what the code uses ({other}): ran it again"
+            return again, (note,), fallback
         why = again[0].setup_error or "it got no further"
         note = f"also tried under TensorFlow {again[0].tensorflow or '(none)'}: {why}"
-        return results, (note,)
+        return results, (note,), plan_.python
     if plan_.interpreter_reason:
         ran = results[0].tensorflow or "1.x"
-        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",)
-    return results, ()
+        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",), plan_.python
+    return results, (), plan_.python
+
+
+def _compared(
+    results: tuple[RunResult, RunResult], tolerance: Tolerance, options: ValidationOptions
+) -> tuple[tuple[Check, ...], tuple[str, ...]]:
+    """The checks of two runs: on their numbers, or on their graphs where the numbers could not
+    run (or ``graph_only``), with a note saying so."""
+    checks = compare_runs(results[0], results[1], tolerance)
+    return graph_fallback(checks, results[0], results[1], options.graph_only)
+
+
+def _unless_irreproducible(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    python: str | None,
+    target: Target | None,
+    checks: tuple[Check, ...],
+) -> tuple[Check, ...]:
+    """``checks``; when they hold a mismatch, only if the original reproduces itself: run
+    against itself, a model that differs (threads feeding a shuffle queue, unseeded NumPy in
+    its input function...) proves nothing, and every mismatch becomes an error saying so."""
+    if overall(checks) != "mismatch":
+        return checks
+    itself = (sources[0], sources[1], sources[0], sources[1])
+    twice = _run_versions(plan_, options, itself, work / "reproducible", python, target)
+    again, _ = _compared(twice, Tolerance(), options)
+    if overall(again) in ("equivalent", "graph-equivalent"):
+        return checks
+    why = summary(again)
+    first = Check("SETUP", "reproducible", None, "error", f"the original run twice differs: {why}")
+    return (first,) + tuple(
+        replace(c, verdict="error", detail=f"not reproducible, so not compared: {c.detail}")
+        if c.verdict == "mismatch"
+        else c
+        for c in checks
+    )
 
 
 def _named(name: str, checks: tuple[Check, ...]) -> tuple[Check, ...]:
@@ -279,10 +319,10 @@ def validate_pair(
         checks: tuple[Check, ...] = ()
         notes: tuple[str, ...] = ()
         for index, target in enumerate(targets):
-            results, extra = _validate_target(plan_, options, sources, work / str(index), target)
-            found, graph_note = graph_fallback(
-                compare_runs(results[0], results[1], tolerance), *results, options.graph_only
-            )
+            place = work / str(index)
+            results, extra, python = _validate_target(plan_, options, sources, place, target)
+            found, graph_note = _compared(results, tolerance, options)
+            found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
             notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))

@@ -371,7 +371,8 @@ def find_targets(
     given: Mapping[str, object],
 ) -> list[Target]:
     """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
-    the ones the rewrite changed (all, without a rewrite). Raises TargetError."""
+    the ones the rewrite changed (all, without a rewrite or when it changed none). Raises
+    TargetError."""
     resolver = _Resolver(tree)
     model_fns = model_fn_paths(tree)
     if chosen:
@@ -379,11 +380,10 @@ def find_targets(
         if path not in model_fns:
             return []  # a name the caller resolves at module level (an assignment, an import)
         paths = [path]
-    elif rewritten is not None:
-        changed = changed_paths(tree, rewritten)
-        paths = [p for p in model_fns if p in changed]
     else:
-        paths = list(model_fns)
+        changed = changed_paths(tree, rewritten) if rewritten is not None else set(model_fns)
+        # Two identical versions (validate FILE FILE): every model_fn is compared.
+        paths = [p for p in model_fns if p in changed] or list(model_fns)
     calls = _estimator_calls(tree)
     targets = []
     for path in paths:

@@ -30,6 +30,9 @@ class Program:
         self.seed = int(spec["seed"])
         self.steps = int(spec["steps"])
         self.batch_size = int(spec["batch_size"])
+        # What the file builds (its data included, often drawn from NumPy's random state) must
+        # be the same in both versions' processes.
+        self.seed_everything()
         self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
         self.accepted = parameter_names(self.model_fn)
         self.params = params_with_guesses(self, self._params())
@@ -383,6 +386,8 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         os.chdir(spec["cwd"])
         tf = import_tensorflow()
         out.data["tensorflow"] = str(tf.__version__)
+        random.seed(int(spec["seed"]))  # module-level code may draw random numbers too
+        out.np.random.seed(int(spec["seed"]))
         module, tree, notes = load_module(spec)
         for note in notes:
             out.note(note)
