@@ -413,8 +413,6 @@ class _FeatureReader:
             and isinstance(node.ctx, ast.Load)
         ):
             index = node.slice
-            if type(index).__name__ == "Index":  # Python 3.8's ast wraps subscripts
-                index = getattr(index, "value", index)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -711,10 +709,7 @@ class _ParamReader:
         outer: ast.AST = node
         current: ast.AST | None = node
         while isinstance(current, ast.Subscript) and (current is node or current.value is outer):
-            index = current.slice
-            if type(index).__name__ == "Index":  # Python 3.8's ast
-                index = getattr(index, "value", index)
-            key = _string(index)
+            key = _string(current.slice)
             if key is None:
                 break
             path.append(key)
