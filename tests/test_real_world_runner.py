@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from estimator_fix.engine import Settings
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "benchmarks" / "real_world" / "run.py"
@@ -20,16 +18,7 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 ZERO_SHA = "0" * 64
 
 
-def _load_runner() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_world_run", RUNNER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-rw = _load_runner()
+rw = load_script(RUNNER, "real_world_run")
 
 # Line numbers matter: the manifest below refers to them.
 MODEL = textwrap.dedent(

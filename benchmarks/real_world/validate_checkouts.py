@@ -66,6 +66,12 @@ def manifest_repos(manifest: Path) -> list[str]:
     return sorted({str(entry["repo"]) for entry in data.get("file", [])})
 
 
+def checkouts(root: Path, repos: list[str]) -> list[tuple[str, Path]]:
+    """The repositories among ``repos`` checked out under ``root`` (as OWNER+NAME), with where."""
+    present = [(repo, root / repo.replace("/", "+")) for repo in repos]
+    return [(repo, checkout) for repo, checkout in present if checkout.is_dir()]
+
+
 def _copy(checkout: Path, scratch: Path) -> Path:
     target = scratch / checkout.name
     if target.exists():
@@ -186,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scratch", type=Path, help="where the copies go (default: a temp dir)")
     parser.add_argument("extra", nargs="*", help="arguments for migrate (after --)")
     args = parser.parse_args(argv)
-    repos = args.repo or manifest_repos(MANIFEST)
-    present = [(r, args.root / r.replace("/", "+")) for r in repos]
-    present = [(r, c) for r, c in present if c.is_dir()]
+    present = checkouts(args.root, args.repo or manifest_repos(MANIFEST))
     if not present:
         print(f"{args.root}: none of the manifest's repositories is checked out there")
         return 2

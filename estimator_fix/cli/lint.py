@@ -24,6 +24,7 @@ from codemods.rules import catalogue
 from estimator_fix.cli import interactive
 from estimator_fix.cli.application import app
 from estimator_fix.cli.options import (
+    AcceptGraphEquivalent,
     ConfigFile,
     Exclude,
     ForceExclude,
@@ -421,9 +422,11 @@ def diff(
     _finish(out, report)
 
 
-def _gate(out: Output, settings: Settings) -> RewriteGate:
+def _gate(out: Output, settings: Settings, accept_graph_equivalent: bool) -> RewriteGate:
     """``fix --validate``'s gate, or exit 2 (nothing read yet) when TensorFlow is missing."""
-    options = ValidationOptions(unsafe_fixes=settings.unsafe_fixes)
+    options = ValidationOptions(
+        unsafe_fixes=settings.unsafe_fixes, accept_graph_equivalent=accept_graph_equivalent
+    )
     problem = RewriteGate.unavailable(options)
     if problem is not None:
         out.fatal(f"--validate: {problem}")
@@ -584,6 +587,7 @@ def fix(
             help="Run each rewrite in TensorFlow first; write only equivalent or fixed ones.",
         ),
     ] = False,
+    accept_graph_equivalent: AcceptGraphEquivalent = False,
     context: Context = 3,
     exit_zero: ExitZero = False,
     force_exclude: ForceExclude = False,
@@ -608,7 +612,7 @@ def fix(
         timeout,
     )
     out, report, settings, results = _run("fix", options, progress=not interactive_mode)
-    gate = _gate(out, settings) if validate else None
+    gate = _gate(out, settings, accept_graph_equivalent) if validate else None
     stopped = False
     try:
         for result in results:

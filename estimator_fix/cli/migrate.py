@@ -25,6 +25,7 @@ from rich.text import Text
 
 from estimator_fix.cli.application import app
 from estimator_fix.cli.options import (
+    AcceptGraphEquivalent,
     ConfigFile,
     Exclude,
     Ignore,
@@ -236,6 +237,7 @@ def migrate(
             help="Validate each rewrite in TensorFlow; write only equivalent or fixed ones.",
         ),
     ] = False,
+    accept_graph_equivalent: AcceptGraphEquivalent = False,
     scheduler: Annotated[
         Optional[str],
         typer.Option("--scheduler", metavar="ADDRESS", help="Run on the Dask cluster at ADDRESS."),
@@ -277,7 +279,9 @@ def migrate(
         jobs=jobs,
         cache=not no_cache,
         validate=validate,
-        validation=ValidationOptions(unsafe_fixes=loaded.unsafe_fixes),
+        validation=ValidationOptions(
+            unsafe_fixes=loaded.unsafe_fixes, accept_graph_equivalent=accept_graph_equivalent
+        ),
         timeout=timeout,
     )
     try:

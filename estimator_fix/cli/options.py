@@ -58,6 +58,13 @@ UnsafeFixes = Annotated[
         show_default=False,
     ),
 ]
+AcceptGraphEquivalent = Annotated[
+    bool,
+    typer.Option(
+        "--accept-graph-equivalent",
+        help="With --validate, also write rewrites proven on the graphs only (graph-equivalent).",
+    ),
+]
 ForceExclude = Annotated[
     bool,
     typer.Option(

@@ -41,6 +41,7 @@ class Format(str, Enum):
 _VERDICT_STYLES = {
     "equivalent": "green",
     "fixed": "green",
+    "graph-equivalent": "cyan",
     "mismatch": "bold red",
     "error": "yellow",
 }
@@ -107,6 +108,7 @@ def _options(
     python: Optional[str],
     python_tf1: Optional[str],
     timeout: Optional[float],
+    graph_only: bool = False,
 ) -> ValidationOptions:
     label_spec: Optional[LabelSpec] = parse_labels(labels) if labels else None
     if timeout is not None and timeout <= 0:
@@ -123,6 +125,7 @@ def _options(
         python=python,
         python_tf1=python_tf1,
         timeout=timeout,
+        graph_only=graph_only,
     )
 
 
@@ -184,6 +187,13 @@ def validate(
         Optional[float],
         typer.Option("--timeout", metavar="SECONDS", help="Limit per version (default 300)."),
     ] = None,
+    graph_only: Annotated[
+        bool,
+        typer.Option(
+            "--graph-only",
+            help="Compare each mode's graph op by op, without training (graph-equivalent).",
+        ),
+    ] = False,
     output_format: Annotated[
         Format, typer.Option("--format", help="Output format.", case_sensitive=False)
     ] = Format.text,
@@ -209,6 +219,7 @@ def validate(
             python,
             python_tf1,
             timeout,
+            graph_only,
         )
     except (ConfigError, OptionError) as exc:
         out.fatal(str(exc))

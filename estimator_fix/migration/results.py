@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
-from estimator_fix.validation.verdicts import ACCEPTED, Verdict, headline
+from estimator_fix.validation.verdicts import Verdict, headline, writable
 
 Mode = Literal["dry-run", "in-place", "out", "patch"]
 FileStatus = Literal["changed", "unchanged", "skipped", "failed"]
@@ -49,10 +49,12 @@ class ValidationRecord:
     synthetic_inputs: bool = False
     tensorflow: str = ""
     seconds: float = 0.0
+    #: The user opted in to writing rewrites proven on the graphs only.
+    accept_graph_equivalent: bool = False
 
     @property
     def accepted(self) -> bool:
-        return self.verdict in ACCEPTED
+        return writable(self.verdict, self.accept_graph_equivalent)
 
     @property
     def headline(self) -> str:

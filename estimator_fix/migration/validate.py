@@ -28,13 +28,19 @@ def validate_one(
 ) -> ValidationRecord:
     """The verdict on ``fixed`` as the new content of ``path`` (which still holds ``original``)."""
     from estimator_fix.validation.api import unvalidated, validate_rewrite
+    from estimator_fix.validation.inputs import accepts_graph_equivalent
 
     reason = unvalidated(path, original, fixed, options)
     if reason is not None:
         return ValidationRecord("not validated", reason)
     report = validate_rewrite(path, fixed, options)
     return ValidationRecord(
-        report.verdict, report.message, report.synthetic_inputs, report.tensorflow, report.seconds
+        report.verdict,
+        report.message,
+        report.synthetic_inputs,
+        report.tensorflow,
+        report.seconds,
+        accepts_graph_equivalent(path, options),
     )
 
 

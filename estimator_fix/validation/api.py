@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
-from estimator_fix.validation.inputs import DiscoveryError, Plan, label_hint, plan
+from estimator_fix.validation.graph_compare import graph_fallback
+from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
@@ -41,7 +42,8 @@ def _spec(
     out_dir: Path,
     target: Target | None = None,
 ) -> dict[str, Any]:
-    hint = label_hint(target.node) if target else plan_.label_hint
+    hint = plan_.label_hints.get(target.name) if target else plan_.label_hint
+    inferred = plan_.inferred.get(target.name if target else plan_.model_fn)
     return {
         "role": role,
         "source": os.fspath(source),
@@ -61,6 +63,8 @@ def _spec(
         "serving_fns": list(plan_.serving_fns),
         "labels": plan_.labels.to_json() if plan_.labels else None,
         "label_hint": hint.to_json() if hint else None,
+        "inferred": inferred.to_json() if inferred else None,
+        "graph_only": options.graph_only,
         "params": json.loads(plan_.params_json) if plan_.params_json else None,
         "steps": plan_.steps,
         "seed": options.seed,
@@ -128,9 +132,11 @@ def _run_pair(
         trained = [worker.wait_for("trained") for worker in workers]
         checkpoints = [event.get("checkpoint") if event else None for event in trained]
         reference = checkpoints[0] or checkpoints[1]
+        # Where neither version trained, the numbers cannot run: both build their graphs.
+        graphs = not reference or bool(specs[0].get("graph_only"))
         for worker, event in zip(workers, trained):
             if event is not None:
-                worker.send({"checkpoint": reference})
+                worker.send({"checkpoint": reference, "graphs": graphs})
         finished = [
             event is not None and worker.wait_for("done") is not None
             for worker, event in zip(workers, trained)
@@ -218,6 +224,15 @@ def _validate_target(
     return results, (), plan_.python
 
 
+def _compared(
+    results: tuple[RunResult, RunResult], tolerance: Tolerance, options: ValidationOptions
+) -> tuple[tuple[Check, ...], tuple[str, ...]]:
+    """The checks of two runs: on their numbers, or on their graphs where the numbers could not
+    run (or ``graph_only``), with a note saying so."""
+    checks = compare_runs(results[0], results[1], tolerance)
+    return graph_fallback(checks, results[0], results[1], options.graph_only)
+
+
 def _unless_irreproducible(
     plan_: Plan,
     options: ValidationOptions,
@@ -234,8 +249,8 @@ def _unless_irreproducible(
         return checks
     itself = (sources[0], sources[1], sources[0], sources[1])
     twice = _run_versions(plan_, options, itself, work / "reproducible", python, target)
-    again = compare_runs(twice[0], twice[1], Tolerance())
-    if overall(again) == "equivalent":
+    again, _ = _compared(twice, Tolerance(), options)
+    if overall(again) in ("equivalent", "graph-equivalent"):
         return checks
     why = summary(again)
     first = Check("SETUP", "reproducible", None, "error", f"the original run twice differs: {why}")
@@ -306,10 +321,10 @@ def validate_pair(
         for index, target in enumerate(targets):
             place = work / str(index)
             results, extra, python = _validate_target(plan_, options, sources, place, target)
-            found = compare_runs(results[0], results[1], tolerance)
+            found, graph_note = _compared(results, tolerance, options)
             found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
-            notes += extra + results[0].notes + results[1].notes
+            notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
     names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(

@@ -177,8 +177,16 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
     """PREDICT checks against the original run with placeholder labels, when it ran."""
     reference = original.stage("placeholder")
     failed = original.stage(PREDICT)
-    if reference is None or failed is None or not reference.ok:
+    if reference is None or failed is None:
         return None
+    if not reference.ok:
+        if rewrite.ok or rewrite.error != reference.error:
+            return None
+        detail = (
+            f"both versions fail: the original without labels ({failed.error}), and with "
+            f"placeholder labels as the rewrite does: {rewrite.error}"
+        )
+        return [Check(PREDICT, "predicts", None, "equivalent", detail)]
     if not rewrite.ok and rewrite.error == failed.error:
         return None  # unchanged behaviour: both fail without labels
     checks: list[Check] = []
@@ -261,6 +269,11 @@ def overall(checks: tuple[Check, ...]) -> Verdict:
 def summary(checks: tuple[Check, ...]) -> str:
     """One line: the first check with the overall verdict, else a count."""
     verdict = overall(checks)
+    if verdict == "graph-equivalent":
+        return (
+            f"proven on the graphs only ({len(checks)} checks); "
+            "--accept-graph-equivalent lets fix and migrate write it"
+        )
     for check in checks:
         if check.verdict == verdict and check.detail and verdict != "equivalent":
             return f"{check.mode} {check.what}: {check.detail}"

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Optional
 
 from estimator_fix.validation.api import unvalidated, validate_rewrite
+from estimator_fix.validation.inputs import accepts_graph_equivalent
 from estimator_fix.validation.options import ValidationOptions
 from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.runner import prewarm, tensorflow_missing
-from estimator_fix.validation.verdicts import ACCEPTED, Verdict, headline
+from estimator_fix.validation.verdicts import Verdict, headline, writable
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class RewriteVerdict:
     reason: str = ""
     synthetic_inputs: bool = False
     report: Optional[ValidationReport] = None
+    #: The user opted in to writing rewrites proven on the graphs only.
+    accept_graph_equivalent: bool = False
 
     @property
     def accepted(self) -> bool:
-        return self.verdict in ACCEPTED
+        return writable(self.verdict, self.accept_graph_equivalent)
 
     @property
     def headline(self) -> str:
@@ -78,4 +81,5 @@ class RewriteGate:
             _without_path(report.message, path),
             report.synthetic_inputs,
             report,
+            accepts_graph_equivalent(Path(path), self.options),
         )

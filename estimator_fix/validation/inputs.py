@@ -8,11 +8,12 @@ import ast
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
+from estimator_fix.validation.inference import Inferred, infer
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
@@ -155,6 +156,9 @@ class Plan:
     #: Calls of the module's functions (those whose bodies build a model_fn, params or inputs)
     #: in other modules of its directory: where their parameters come from.
     callers: tuple[Caller, ...] = ()
+    #: Per model_fn (by name), the inputs and params inferred from its code, and its labels.
+    inferred: Mapping[str, Inferred] = field(default_factory=dict)
+    label_hints: Mapping[str, LabelHint | None] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -198,16 +202,28 @@ _CONFIG_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "flags": ((dict,), "a table of flag values"),
     "model-fn-args": ((dict,), "a table of arguments"),
     "timeout": ((int, float), "a number"),
+    "accept-graph-equivalent": ((bool,), "true or false"),
 }
 
 
 def _check_config(values: Mapping[str, Any], where: str) -> None:
     for key, value in values.items():
         kinds, expected = _CONFIG_TYPES[key]
-        if not isinstance(value, kinds) or isinstance(value, bool):
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise DiscoveryError(
                 f"{where}: [tool.estimator-fix.validate] {key} must be {expected}, got {value!r}"
             )
+
+
+def accepts_graph_equivalent(path: Path, options: ValidationOptions) -> bool:
+    """Whether ``--validate`` may write a rewrite of ``path`` proven ``graph-equivalent`` only:
+    ``--accept-graph-equivalent``, or ``accept-graph-equivalent = true`` in its config."""
+    if options.accept_graph_equivalent:
+        return True
+    try:
+        return bool(_validate_config(path).values.get("accept-graph-equivalent"))
+    except DiscoveryError:
+        return False
 
 
 def _config_value(config: _ValidateConfig, key: str) -> Any:
@@ -318,9 +334,11 @@ def _uses(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
-def _labels_aliases(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """``labels`` and the names bound to it directly or through a cast/reshape."""
-    aliases = {"labels"}
+def _labels_aliases(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str = "labels"
+) -> set[str]:
+    """``name`` (the labels) and the names bound to it directly or through a cast/reshape."""
+    aliases = {name}
     for node in sorted(
         (n for n in ast.walk(function) if isinstance(n, ast.Assign)), key=lambda n: n.lineno
     ):
@@ -375,9 +393,12 @@ def _hint_from(node: ast.AST, aliases: set[str]) -> LabelHint | None:
     return None
 
 
-def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | None:
-    """How the model_fn first uses its labels (a loss or metric call, or arithmetic)."""
-    aliases = _labels_aliases(function)
+def label_hint(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, name: str = "labels"
+) -> LabelHint | None:
+    """How the model_fn first uses its labels (a loss or metric call, or arithmetic); ``name``:
+    what the function calls them."""
+    aliases = _labels_aliases(function, name)
     uses = sorted(
         (n for n in ast.walk(function) if isinstance(n, (ast.Call, ast.BinOp))),
         key=lambda n: (n.lineno, n.col_offset),
@@ -386,6 +407,36 @@ def label_hint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> LabelHint | 
         hint = _hint_from(node, aliases)
         if hint is not None:
             return hint
+    return None
+
+
+def label_hint_in(
+    tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> LabelHint | None:
+    """``label_hint(function)``, else that of a module function it hands the labels (or an alias)
+    to, whose labels are then taken as one value per example."""
+    found = label_hint(function)
+    if found is not None:
+        return found
+    functions = {
+        n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    aliases = _labels_aliases(function)
+    for call in ast.walk(function):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            continue
+        helper = functions.get(call.func.id)
+        if helper is None or helper is function:
+            continue
+        names = _argument_names(helper)
+        given = [
+            names[i] for i, a in enumerate(call.args) if i < len(names) and _is_labels(a, aliases)
+        ]
+        given += [k.arg for k in call.keywords if k.arg in names and _is_labels(k.value, aliases)]
+        for name in given:
+            inner = label_hint(helper, str(name))
+            if inner is not None:
+                return LabelHint(inner.dtype, None, f"{inner.origin} in {helper.name}()")
     return None
 
 
@@ -483,7 +534,8 @@ def no_input_message(path: Path) -> str:
         f"{path}: no input: looked for --input-fn MODULE:FN, functions "
         f"{'/'.join(INPUT_FN_NAMES)} in the file, input-fn in [tool.estimator-fix.validate] "
         "(pyproject.toml), and for synthetic inputs a serving input function "
-        f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec or feature columns"
+        f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec, feature columns or "
+        "feature keys the model_fn reads"
     )
 
 
@@ -605,7 +657,12 @@ def plan(
         given_input = _input_ref(config.values["input-fn"], config.root)
     inputs = _find_inputs(names, given_input) or _called_inputs(tree)
     serving = _synthetic_sources(tree, names)
-    if inputs is None and not serving and not _has_feature_spec(tree):
+    functions = [(t.name, t.node) for t in targets] or (
+        [(model_fn, function)] if function is not None else []
+    )
+    inferred = {name: infer(tree, node) for name, node in functions}
+    reads = any(found.features for found in inferred.values())
+    if inputs is None and not serving and not _has_feature_spec(tree) and not reads:
         raise DiscoveryError(no_input_message(path))
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
@@ -619,7 +676,8 @@ def plan(
         or (function is not None and _mentions(function, frozenset({"TPUEstimatorSpec"}))),
         inputs=inputs,
         serving_fns=serving,
-        label_hint=label_hint(function) if function is not None else None,
+        label_hint=label_hint_in(tree, function) if function is not None else None,
+        label_hints={name: label_hint_in(tree, node) for name, node in functions},
         labels=_labels(options, config),
         params_json=_params(options, config),
         steps=int(steps),
@@ -633,4 +691,5 @@ def plan(
         callers=_callers(path, module_name, targets, inputs),
         flags=_flag_arguments(config),
         model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
+        inferred=inferred,
     )

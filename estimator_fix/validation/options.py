@@ -15,7 +15,7 @@ DEFAULT_SEED = 42
 #: Rows in a synthetic batch (and the TPUEstimator batch size when params give none).
 DEFAULT_BATCH_SIZE = 4
 
-_DTYPES = frozenset(
+DTYPES = frozenset(
     {
         "float16",
         "float32",
@@ -67,6 +67,10 @@ class ValidationOptions:
     timeout: float | None = None
     seed: int = DEFAULT_SEED
     batch_size: int = DEFAULT_BATCH_SIZE
+    #: Compare the graphs only (SPEC §6's graph-level comparison), without training.
+    graph_only: bool = False
+    #: ``fix``/``migrate --validate``: also write rewrites proven ``graph-equivalent``.
+    accept_graph_equivalent: bool = False
 
 
 def parse_params(text: str) -> str:
@@ -96,10 +100,10 @@ def parse_labels(text: str) -> LabelSpec:
     ``1:float32``, ``[3,4]:float32``; a bare dtype means a scalar per example."""
     spec = text if ":" in text else f":{text}"
     match = _LABELS.match(spec)
-    if not match or match.group(2) not in _DTYPES:
+    if not match or match.group(2) not in DTYPES:
         raise OptionError(
             f"--labels must be SHAPE:DTYPE (e.g. ':int32' or '1:float32'), got {text!r}; "
-            f"dtypes: {', '.join(sorted(_DTYPES))}"
+            f"dtypes: {', '.join(sorted(DTYPES))}"
         )
     dims = [d for d in re.split(r"[,x\s]+", match.group(1)) if d]
     return LabelSpec(shape=tuple(int(d) for d in dims), dtype=match.group(2))

@@ -8,12 +8,25 @@ from typing import Literal
 
 from estimator_fix.validation.verdicts import headline
 
-Verdict = Literal["equivalent", "fixed", "mismatch", "error"]
+Verdict = Literal["equivalent", "fixed", "graph-equivalent", "mismatch", "error"]
 
-#: How verdicts combine: a proven mismatch outweighs a check that could not run.
-_SEVERITY: dict[Verdict, int] = {"equivalent": 0, "fixed": 1, "error": 2, "mismatch": 3}
+#: How verdicts combine: a proof on graphs is weaker than one on numbers; a proven mismatch
+#: outweighs a check that could not run.
+_SEVERITY: dict[Verdict, int] = {
+    "equivalent": 0,
+    "fixed": 1,
+    "graph-equivalent": 2,
+    "error": 3,
+    "mismatch": 4,
+}
 
-_RETURN_CODES: dict[Verdict, int] = {"equivalent": 0, "fixed": 0, "mismatch": 1, "error": 2}
+_RETURN_CODES: dict[Verdict, int] = {
+    "equivalent": 0,
+    "fixed": 0,
+    "graph-equivalent": 0,
+    "mismatch": 1,
+    "error": 2,
+}
 
 
 def worst(verdicts: list[Verdict]) -> Verdict:
@@ -73,7 +86,7 @@ class ValidationReport:
 
     @property
     def return_code(self) -> int:
-        """0 equivalent or fixed, 1 mismatch, 2 could not run."""
+        """0 equivalent, fixed or graph-equivalent, 1 mismatch, 2 could not run."""
         return _RETURN_CODES[self.verdict]
 
     @property

@@ -82,6 +82,8 @@ class RunResult:
     synthetic: bool = False
     notes: tuple[str, ...] = ()
     tensorflow: str = ""
+    #: Each mode's graph, where the worker built them (``graph_compare.load_graphs`` reads it).
+    graphs: Mapping[str, object] = field(default_factory=dict)
 
     def stage(self, name: str) -> Stage | None:
         return self.stages.get(name)
@@ -143,6 +145,7 @@ def load_results(directory: Path) -> RunResult:
         synthetic=bool(raw.get("synthetic")),
         notes=tuple(str(note) for note in raw.get("notes") or ()),
         tensorflow=str(raw.get("tensorflow") or ""),
+        graphs=raw.get("graphs") or {},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Verdict = Literal["equivalent", "fixed", "mismatch", "error", "not validated"]
+Verdict = Literal["equivalent", "fixed", "graph-equivalent", "mismatch", "error", "not validated"]
 
 #: The verdicts in the order summaries count them.
 ORDER: tuple[str, ...] = get_args(Verdict)
@@ -12,6 +12,13 @@ ORDER: tuple[str, ...] = get_args(Verdict)
 #: Verdicts under which a rewrite may be written (SPEC §6): proven equivalent, or fixed (the
 #: original crashed where the rewrite works).
 ACCEPTED: frozenset[str] = frozenset({"equivalent", "fixed"})
+#: Proven on the graphs only (SPEC §6): written only where the user opts in.
+GRAPH_EQUIVALENT = "graph-equivalent"
+
+
+def writable(verdict: str, accept_graph_equivalent: bool = False) -> bool:
+    """Whether a rewrite with this verdict may be written under ``--validate``."""
+    return verdict in ACCEPTED or (accept_graph_equivalent and verdict == GRAPH_EQUIVALENT)
 
 
 def headline(verdict: str, synthetic_inputs: bool, tensorflow: str = "") -> str:

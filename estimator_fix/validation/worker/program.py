@@ -7,8 +7,10 @@ import json
 import os
 import random
 import sys
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
+from .graphs import build_graphs
+from .inferred import params_with_guesses
 from .loading import import_tensorflow, load_function, load_module, parameter_names, resolve
 from .messaging import Channel, Output, last_line
 from .scopes import ScopeError, evaluate
@@ -33,7 +35,7 @@ class Program:
         self.seed_everything()
         self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
         self.accepted = parameter_names(self.model_fn)
-        self.params = self._params()
+        self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None
         self.label_spec: Any = None
@@ -146,8 +148,7 @@ class Program:
                 self.wrapped_model_fn, config=tf.estimator.RunConfig(**settings), params=self.params
             )
         tpu = tf.compat.v1.estimator.tpu
-        params = dict(self.params or {})
-        batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
+        params, batch = self.tpu_batch()
         config = tpu.RunConfig(tpu_config=tpu.TPUConfig(iterations_per_loop=1), **settings)
         return tpu.TPUEstimator(
             model_fn=self.wrapped_model_fn,
@@ -158,6 +159,12 @@ class Program:
             eval_batch_size=batch,
             predict_batch_size=batch,
         )
+
+    def tpu_batch(self) -> Tuple[Dict[str, Any], int]:
+        """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size."""
+        params = dict(self.params or {})
+        batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
+        return params, int(batch)
 
     # -- the model_fn, as each mode calls it ---------------------------------------------------
 
@@ -389,15 +396,18 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         out.data["setup_error"] = last_line(exc)
         channel.send({"event": "trained", "checkpoint": None})
         return
-    checkpoint = program.train()
+    checkpoint = None if spec.get("graph_only") else program.train()
     out.write()
     channel.send({"event": "trained", "checkpoint": checkpoint})
-    reference = channel.receive().get("checkpoint")
-    if not reference:
-        return  # nothing to restore: EVAL and PREDICT cannot run
-    program.evaluate(reference)
-    out.write()
-    program.predict(reference)
+    reply = channel.receive()
+    reference = reply.get("checkpoint")
+    if reference:
+        program.evaluate(reference)
+        out.write()
+        program.predict(reference)
+    if reply.get("graphs"):  # the numbers cannot run: compare the graphs
+        out.write()
+        out.data["graphs"] = build_graphs(program)
 
 
 def main(argv: List[str]) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
+from . import inferred
+from .inferred import SINGLE
 from .loading import parameter_names
+from .messaging import last_line
 
 if TYPE_CHECKING:
     from .program import Program
@@ -32,31 +35,75 @@ class Synthetic:
         self.tf, self.np = program.tf, program.np
         self.rng = self.np.random.RandomState(program.seed)
         self.batch = program.batch_size
+        self.inferred = False
+        self.images: List[str] = []
         self.features = self._features()
         self.labels = self._labels()
+        if self.inferred:
+            self._add_missing()
+        if self.images:
+            size = inferred.fit_images(self, self.images)
+            if size is not None and size != inferred.IMAGE_SIZES[0]:
+                self.program.out.note(
+                    f"synthetic images {size}x{size}x3: the model_fn builds at that size"
+                )
 
     # features ---------------------------------------------------------------------------------
 
     def _features(self) -> Dict[str, Any]:
-        looked = []
+        found, looked = self._declared()
+        extra = inferred.features(self.program, [] if not found else list(found) + [SINGLE])
+        if extra:
+            self.inferred = True
+            self.program.out.note(
+                "synthetic features inferred from the model_fn: " + inferred.describe(extra)
+            )
+            for key, entry in extra.items():
+                found[key] = self._random(entry["dtype"], entry["shape"], entry["sparse"])
+            self.images = [key for key, entry in extra.items() if entry["image"]]
+        if found:
+            return found
+        raise LookupError(
+            "no input: looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
+            "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
+            "(serving_input_receiver_fn, serving_input_fn), a tf.io.FixedLenFeature dict, "
+            "feature columns and features the model_fn reads"
+            + (f" ({', '.join(looked)} gave no features)" if looked else "")
+        )
+
+    def _declared(self) -> Tuple[Dict[str, Any], List[str]]:
+        """Features from a serving input function, else from the module's parsing specs."""
+        looked: List[str] = []
         for name in self.program.spec.get("serving_fns") or _SERVING_NAMES:
             fn = getattr(self.program.module, name, None)
             if callable(fn):
-                found = self._from_serving(fn)
+                try:
+                    found = self._from_serving(fn)
+                except Exception as exc:  # user code: fall back to what else says what to feed
+                    looked.append(f"{name}() failed: {last_line(exc)}")
+                    continue
                 if found:
                     self.program.out.note(f"synthetic features from {name}()")
-                    return found
+                    return found, looked
                 looked.append(f"{name}()")
         spec, origin = self._parsing_spec()
         if spec:
             self.program.out.note(f"synthetic features from {origin}")
-            return {key: self._from_feature(value) for key, value in sorted(spec.items())}
-        raise LookupError(
-            "no input: looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
-            "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
-            "(serving_input_receiver_fn, serving_input_fn), a tf.io.FixedLenFeature dict and "
-            "feature columns" + (f" ({', '.join(looked)} gave no features)" if looked else "")
-        )
+            return {key: self._from_feature(value) for key, value in sorted(spec.items())}, looked
+        return {}, looked
+
+    def _add_missing(self) -> None:
+        """Keys the model_fn reads that the inferred features lack (float32 [batch, 1])."""
+        if SINGLE in self.features:
+            return
+        missing = inferred.missing_keys(self)
+        for key in missing:
+            self.features[key] = self._random(self.tf.float32, [1])
+        if missing:
+            self.program.out.note(
+                "synthetic features the model_fn reads besides those inferred (float32 "
+                "[batch, 1]): " + ", ".join(missing)
+            )
 
     def _from_serving(self, fn: Any) -> Dict[str, Any]:
         tf = self.tf
@@ -125,6 +172,9 @@ class Synthetic:
         if kind == "FixedLenSequenceFeature":
             shape = [1] + shape
         return self._random(feature.dtype, shape)
+
+    def random_entry(self, dtype: Any, shape: List[int]) -> Dict[str, Any]:
+        return self._random(dtype, shape)
 
     def _random(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
         tf, np = self.tf, self.np
@@ -207,8 +257,9 @@ class Synthetic:
 
     # the input_fn -----------------------------------------------------------------------------
 
-    def tensors(self, structure: Dict[str, Any]) -> Dict[str, Any]:
-        return {key: self.tensor(value) for key, value in structure.items()}
+    def tensors(self, structure: Dict[str, Any]) -> Any:
+        built = {key: self.tensor(value) for key, value in structure.items()}
+        return built.get(SINGLE, built)
 
     def tensor(self, entry: Dict[str, Any]) -> Any:
         tf, np = self.tf, self.np

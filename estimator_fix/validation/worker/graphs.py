@@ -1,0 +1,220 @@
+"""Each mode's graph, built from the same placeholders in both versions, for the graph-level
+comparison (``validation/graph_compare.py``) where the numbers cannot run.
+
+The placeholders take the dtypes and shapes of what the TRAIN input function yields (the file's
+own, or synthetic inputs), with the batch dimension unknown. Every mode's graph is built as an
+Estimator builds it (graph seed, global step, then the input placeholders, labels included in
+every mode so that op ids line up), and recorded as its ops (name, type, inputs, a digest of each
+attribute) and the spec's outputs by tensor name. Where the original fails in PREDICT without
+labels it is built again with the placeholder labels: the reference SPEC §6 asks for.
+Python 3.7 compatible; TensorFlow 1.15 and 2.x.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .loading import parameter_names
+from .messaging import last_line
+
+if TYPE_CHECKING:
+    from .program import Program
+
+MODES = ("TRAIN", "EVAL", "PREDICT")
+
+
+class _Leaf:
+    """One input tensor's dtype and shape (batch first), or a sparse tensor's dtype and rank."""
+
+    def __init__(self, dtype: Any, shape: Optional[List[Optional[int]]], sparse: bool) -> None:
+        self.dtype, self.shape, self.sparse = dtype, shape, sparse
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()[:12]
+
+
+class _Digests:
+    """Ops as lists (name, type, inputs, a digest per attribute), where a function an attribute
+    names (a ``tf.cond`` branch, a ``tf.while_loop`` body) stands for its content: its name holds
+    a counter that follows how many functions the graph made before it."""
+
+    def __init__(self, graph: Any) -> None:
+        self.library = {f.signature.name: f for f in graph.as_graph_def().library.function}
+        self.memo: Dict[str, str] = {}
+
+    def function(self, name: str) -> str:
+        if name not in self.library:
+            return name
+        if name not in self.memo:
+            self.memo[name] = name  # a function that calls itself
+            copy = type(self.library[name])()
+            copy.CopyFrom(self.library[name])
+            copy.signature.name = ""
+            for node in copy.node_def:
+                self.canonical(node.attr)
+            self.memo[name] = "function:" + _digest(copy.SerializeToString(deterministic=True))
+        return self.memo[name]
+
+    def canonical(self, attrs: Any) -> None:
+        for key in attrs:
+            value = attrs[key]
+            kind = value.WhichOneof("value")
+            if kind == "func":
+                value.func.name = self.function(value.func.name)
+            elif kind == "list":
+                for function in value.list.func:
+                    function.name = self.function(function.name)
+
+    def op(self, op: Any) -> List[Any]:
+        node = op.node_def
+        self.canonical(node.attr)
+        attrs = {
+            key: _digest(node.attr[key].SerializeToString(deterministic=True))
+            for key in sorted(node.attr)
+        }
+        return [op.name, op.type, list(node.input), attrs]
+
+
+def _params(program: Program) -> Dict[str, Any]:
+    """The params the Estimator passes (a TPUEstimator adds the batch size)."""
+    if not program.tpu:
+        return dict(program.params or {})
+    params, batch = program.tpu_batch()
+    params["batch_size"] = batch
+    return params
+
+
+def _call_input_fn(program: Program, fn: Any) -> Any:
+    tf = program.tf
+    names = parameter_names(fn)
+    given = {
+        "params": _params(program),
+        "mode": tf.estimator.ModeKeys.TRAIN,
+        "config": tf.estimator.RunConfig(),
+        "input_context": None,
+    }
+    if names is None:
+        return fn(**given)
+    return fn(**{name: value for name, value in given.items() if name in names})
+
+
+def input_structure(program: Program) -> Tuple[Any, Any]:
+    """(features, labels) of the TRAIN input function, as nests of ``_Leaf`` (labels may be
+    None)."""
+    tf = program.tf
+    with tf.Graph().as_default():
+        result = _call_input_fn(program, program.inputs["TRAIN"])
+        if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
+            iterator = tf.compat.v1.data.make_initializable_iterator(result)
+            result = iterator.get_next()
+        if isinstance(result, (tuple, list)) and len(result) == 2:
+            features, labels = result
+        else:
+            features, labels = result, None
+
+        def leaf(tensor: Any) -> _Leaf:
+            if isinstance(tensor, tf.SparseTensor):
+                rank = tensor.shape.rank if tensor.shape.rank is not None else 2
+                return _Leaf(tensor.dtype, [None] * rank, True)
+            shape = tensor.shape.as_list() if tensor.shape.rank is not None else None
+            return _Leaf(tensor.dtype, shape, False)
+
+        return (
+            tf.nest.map_structure(leaf, features),
+            tf.nest.map_structure(leaf, labels) if labels is not None else None,
+        )
+
+
+def _placeholders(tf: Any, structure: Any, prefix: str) -> Tuple[Any, List[str]]:
+    leaves = tf.nest.flatten(structure)
+    made = []
+    names = []
+    for index, leaf in enumerate(leaves):
+        name = f"{prefix}_{index}"
+        if leaf.sparse:
+            rank = len(leaf.shape or [None, None])
+            made.append(tf.compat.v1.sparse_placeholder(leaf.dtype, shape=[None] * rank, name=name))
+        else:
+            shape = None if leaf.shape is None else [None] + list(leaf.shape[1:])
+            made.append(tf.compat.v1.placeholder(leaf.dtype, shape=shape, name=name))
+        names.append(made[-1].op.name if hasattr(made[-1], "op") else name)
+    return tf.nest.pack_sequence_as(structure, made), names
+
+
+def _name(value: Any) -> Any:
+    return getattr(value, "name", None) if value is not None else None
+
+
+def _outputs(tf: Any, spec: Any, mode: str) -> Dict[str, Any]:
+    """The spec's outputs each mode uses, by tensor (or op) name."""
+    if mode == "TRAIN":
+        return {"loss": _name(spec.loss), "train_op": _name(spec.train_op)}
+    if mode == "EVAL":
+        metrics = {
+            str(key): [_name(v) for v in tf.nest.flatten(value)]
+            for key, value in sorted((spec.eval_metric_ops or {}).items())
+        }
+        return {"loss": _name(spec.loss), "metrics": metrics}
+    predictions = spec.predictions
+    if isinstance(predictions, dict):
+        named = {str(k): _name(v) for k, v in sorted(predictions.items())}
+    else:
+        named = {"": _name(predictions)}
+    exports = {}
+    for key, output in sorted((spec.export_outputs or {}).items()):
+        tensors = getattr(output, "outputs", None) or {}
+        exports[str(key)] = {str(k): _name(v) for k, v in sorted(tensors.items())}
+    return {"predictions": named, "export_outputs": exports}
+
+
+def _build(
+    program: Program, mode: str, structure: Tuple[Any, Any], with_labels: bool
+) -> Dict[str, Any]:
+    tf = program.tf
+    graph = tf.Graph()
+    with graph.as_default():
+        program.seed_everything()  # Python's and NumPy's too: Keras initializers draw from them
+        tf.compat.v1.train.get_or_create_global_step()
+        features, _ = _placeholders(tf, structure[0], "features")
+        labels, label_names = (
+            _placeholders(tf, structure[1], "labels") if structure[1] is not None else (None, [])
+        )
+        params = _params(program)
+        config = tf.estimator.RunConfig(
+            model_dir=program.model_dir("graph"), tf_random_seed=program.seed
+        )
+        given = labels if (mode != "PREDICT" or with_labels) else None
+        key = getattr(tf.estimator.ModeKeys, mode)
+        spec = program.call_model_fn(features, given, key, params, config)
+        if hasattr(spec, "as_estimator_spec"):  # a TPUEstimatorSpec, as on CPU
+            spec = spec.as_estimator_spec()
+        outputs = _outputs(tf, spec, mode)
+        digests = _Digests(graph)
+        ops = [digests.op(op) for op in graph.get_operations()]
+    return {"ok": True, "ops": ops, "outputs": outputs, "labels": label_names}
+
+
+def build_graphs(program: Program) -> Dict[str, Any]:
+    """Every mode's graph (see the module docstring), or why it could not be built."""
+    try:
+        structure = input_structure(program)
+    except (Exception, SystemExit) as exc:  # user code: the input function
+        return {"error": "the inputs' structure: " + last_line(exc)}
+    graphs: Dict[str, Any] = {}
+    for mode in MODES:
+        try:
+            graphs[mode] = _build(program, mode, structure, False)
+        except (Exception, SystemExit) as exc:  # user code: the model_fn
+            graphs[mode] = {"ok": False, "error": last_line(exc)}
+    predict = graphs["PREDICT"]
+    if not predict["ok"] and program.spec["role"] == "original" and structure[1] is not None:
+        try:
+            reference = _build(program, "PREDICT", structure, True)
+        except (Exception, SystemExit) as exc:
+            predict["placeholder_error"] = last_line(exc)
+        else:
+            reference["without_labels"] = predict["error"]
+            graphs["PREDICT"] = reference
+    return {"modes": graphs}

@@ -1,0 +1,186 @@
+"""Inputs inferred from the model_fn's code (``validation/inference.py``), made concrete.
+
+Key expressions and dimensions the code computes (``params["size"]``, ``FLAGS.height``, a module
+constant, a variable of the builder a closure comes from) are evaluated with the model's params,
+module and closure; an unknown dimension becomes 1. Keys the static reading missed are found by
+building the TRAIN graph once with a features mapping that records every key read. Guessed params
+fill the keys the model_fn reads that no params give. Python 3.7 compatible.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .messaging import last_line
+
+if TYPE_CHECKING:
+    from .program import Program
+
+#: A single tensor (``features`` not a dict) among the synthetic features.
+SINGLE = "\x00features"
+#: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
+#: an ImageNet-style one, a very small one).
+IMAGE_SIZES = (64, 224, 32)
+
+
+def _closure(fn: Any) -> Dict[str, Any]:
+    """The names a function sees besides its module: its closure's cells (through partials and
+    bound methods)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    fn = inspect.unwrap(fn)
+    try:
+        return dict(inspect.getclosurevars(fn).nonlocals)
+    except (TypeError, ValueError):
+        return {}
+
+
+def namespace(program: Program) -> Dict[str, Any]:
+    names = dict(vars(program.module))
+    names.update(_closure(program.model_fn))
+    names["params"] = program.params if program.params is not None else {}
+    return names
+
+
+def _evaluate(expression: str, names: Dict[str, Any]) -> Any:
+    try:
+        return eval(expression, dict(names))  # the model's own code, as the model_fn computes it
+    except Exception:
+        return None
+
+
+def _dimension(dim: Any, names: Dict[str, Any]) -> Optional[int]:
+    if isinstance(dim, str):
+        dim = _evaluate(dim, names)
+    try:
+        value = int(dim)
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
+
+
+def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> Any:
+    """``params`` with the guessed keys it lacks (None when there is nothing to add to None)."""
+    inferred = program.spec.get("inferred") or {}
+    guesses = inferred.get("params") or []
+    missing = [g for g in guesses if params is None or g["key"] not in params]
+    if not missing:
+        return params
+    merged = dict(params or {})
+    for guess in missing:
+        merged[guess["key"]] = guess["value"]
+    listed = ", ".join("{}={!r} ({})".format(g["key"], g["value"], g["origin"]) for g in missing)
+    program.out.note("params guessed from the model_fn: " + listed)
+    return merged
+
+
+def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
+    """The inferred features not in ``present``: key → dtype, per-example shape, sparse, origin."""
+    inferred = program.spec.get("inferred") or {}
+    names = namespace(program)
+    found: Dict[str, Dict[str, Any]] = {}
+    for guess in inferred.get("features") or []:
+        key = guess.get("key")
+        if guess.get("key_expression"):
+            value = _evaluate(guess["key_expression"], names)
+            key = value if isinstance(value, str) else None
+            if key is None:
+                continue
+        key = SINGLE if key is None else key
+        if key in present or key in found:
+            continue
+        shape = guess.get("shape")
+        dims = None if shape is None else [_dimension(d, names) for d in shape]
+        image = dims == [None, None, None]
+        if image:
+            dims = [IMAGE_SIZES[0], IMAGE_SIZES[0], 3]
+        found[key] = {
+            "dtype": guess.get("dtype") or "float32",
+            "shape": [1 if d is None else d for d in (dims if dims is not None else [1])],
+            "sparse": bool(guess.get("sparse")),
+            "origin": guess.get("origin") or "",
+            "image": image,
+        }
+    return found
+
+
+def describe(found: Dict[str, Dict[str, Any]]) -> str:
+    parts = []
+    for key, entry in sorted(found.items()):
+        name = "features" if key == SINGLE else key
+        shape = "[" + ", ".join(["batch"] + [str(d) for d in entry["shape"]]) + "]"
+        origin = " ({})".format(entry["origin"]) if entry["origin"] else ""
+        parts.append("{} {} {}{}".format(name, entry["dtype"], shape, origin))
+    return "; ".join(parts)
+
+
+def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
+    """A features dict that builds (with ``make()``) and records every key read that it lacks."""
+
+    class Recording(dict):  # type: ignore[type-arg]
+        missing: List[str] = []
+
+        def __missing__(self, key: Any) -> Any:
+            if key not in Recording.missing:
+                Recording.missing.append(key)
+            value = make()
+            self[key] = value
+            return value
+
+        def copy(self) -> Any:
+            return self
+
+    Recording.missing = []
+    return Recording(tensors)
+
+
+def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[str]]:
+    """Build the model_fn's TRAIN graph once on the synthetic features: the error (or None) and,
+    with ``recording``, the feature keys it read that they lack."""
+    program = synthetic.program
+    tf = program.tf
+    missing: List[str] = []
+    with tf.Graph().as_default():
+        tf.compat.v1.train.get_or_create_global_step()
+        features = synthetic.tensors(synthetic.features)
+        labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None
+        if recording and isinstance(features, dict):
+            features = recording_features(
+                features, lambda: tf.zeros([program.batch_size, 1], tf.float32)
+            )
+        try:
+            program.call_model_fn(
+                features,
+                labels,
+                tf.estimator.ModeKeys.TRAIN,
+                dict(program.params or {}),
+                tf.estimator.RunConfig(),
+            )
+        except Exception as exc:  # user code: what failed is the answer
+            error: Optional[str] = last_line(exc)
+        else:
+            error = None
+        if recording and isinstance(features, dict):
+            missing = [k for k in getattr(type(features), "missing", []) if isinstance(k, str)]
+    return error, missing
+
+
+def missing_keys(synthetic: Any) -> List[str]:
+    """Feature keys the model_fn reads in TRAIN that the synthetic features lack."""
+    return _train_graph(synthetic, recording=True)[1]
+
+
+def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:
+    """The first of ``IMAGE_SIZES`` at which the TRAIN graph builds with the images ``keys`` that
+    size (height and width, 3 channels); None when none does (they stay at the first)."""
+    for size in IMAGE_SIZES:
+        for key in keys:
+            synthetic.features[key] = synthetic.random_entry("float32", [size, size, 3])
+        if _train_graph(synthetic, recording=False)[0] is None:
+            return size
+    for key in keys:
+        synthetic.features[key] = synthetic.random_entry("float32", [IMAGE_SIZES[0]] * 2 + [3])
+    return None

@@ -1,0 +1,216 @@
+"""The graph-level comparison (pure): op lists and spec outputs in, checks and verdicts out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from estimator_fix.validation.graph_compare import compare_graphs, graph_fallback, load_graphs
+from estimator_fix.validation.report import Check, ValidationReport, worst
+from estimator_fix.validation.results import RunResult
+from estimator_fix.validation.verdicts import writable
+
+Raw = list[Any]
+
+
+def op(name: str, kind: str = "Op", inputs: tuple[str, ...] = (), **attrs: str) -> Raw:
+    return [name, kind, list(inputs), dict(attrs)]
+
+
+#: A small TRAIN graph: placeholder → dense → loss → train op (plus an initializer).
+BASE = [
+    op("features_0", "Placeholder", dtype="f"),
+    op("labels_0", "Placeholder", dtype="i"),
+    op("dense/kernel/Initializer/random_uniform", "RandomUniform", seed2="7"),
+    op("dense/kernel", "VariableV2", shape="4x3"),
+    op("dense/MatMul", "MatMul", ("features_0", "dense/kernel")),
+    op("loss", "Loss", ("dense/MatMul", "labels_0")),
+    op("metric", "Mean", ("dense/MatMul",)),
+    op("train", "ApplyGradientDescent", ("dense/kernel", "loss"), rate="0.1"),
+]
+TRAIN_OUT = {"loss": "loss:0", "train_op": "train"}
+
+
+def mode(ops: list[Raw], outputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"ok": True, "ops": ops, "outputs": outputs, "labels": ["labels_0"], **extra}
+
+
+def failed(error: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": error, **extra}
+
+
+def graphs(**modes: dict[str, Any]) -> dict[str, Any]:
+    return {"modes": modes}
+
+
+def checks(original: dict[str, Any], rewrite: dict[str, Any]) -> tuple[Check, ...]:
+    left, why = load_graphs(original)
+    right, why_right = load_graphs(rewrite)
+    assert not why and not why_right
+    return compare_graphs(left, right)
+
+
+def verdicts(found: tuple[Check, ...], which: str) -> list[str]:
+    return [c.verdict for c in found if c.mode == which]
+
+
+def predict_ops() -> list[Raw]:
+    return [o for o in BASE if o[0] not in ("loss", "metric", "train")]
+
+
+def same_everywhere(ops: list[Raw] = BASE) -> dict[str, Any]:
+    return graphs(
+        TRAIN=mode(ops, TRAIN_OUT),
+        EVAL=mode(ops, {"loss": "loss:0", "metrics": {}}),
+        PREDICT=mode(predict_ops(), {"predictions": {"y": "dense/MatMul:0"}, "export_outputs": {}}),
+    )
+
+
+def test_the_same_graphs_are_graph_equivalent() -> None:
+    found = checks(same_everywhere(), same_everywhere())
+    assert {c.verdict for c in found} == {"graph-equivalent"}
+    assert found[0].what == "graph (8 ops)" and found[0].detail == "identical"
+
+
+def test_ops_removed_in_eval_and_predict_are_allowed_in_order() -> None:
+    original = same_everywhere()
+    rewrite = same_everywhere()
+    rewrite["modes"]["EVAL"] = mode(
+        [o for o in BASE if o[0] != "train"], {"loss": "loss:0", "metrics": {}}
+    )
+    found = checks(original, rewrite)
+    (graph,) = [c for c in found if c.mode == "EVAL" and c.what.startswith("graph")]
+    assert graph.verdict == "graph-equivalent" and graph.what == "graph (7 of 8 ops)"
+    assert graph.detail == "the original's ops in order, less 1"
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        (
+            lambda ops: (
+                ops[:7]
+                + [op("train", "ApplyGradientDescent", ("dense/kernel", "loss"), rate="0.2")]
+            ),
+            "op 'train' (ApplyGradientDescent) differs in rate",
+        ),
+        (
+            lambda ops: (
+                ops[:4] + [op("dense/MatMul", "MatMul", ("labels_0", "dense/kernel"))] + ops[5:]
+            ),
+            "op 'dense/MatMul' (MatMul) takes labels_0, dense/kernel in the rewrite, "
+            "features_0, dense/kernel in the original",
+        ),
+        (lambda ops: ops + [op("extra", "Add")], "op 'extra' (Add) is not in the original's graph"),
+        (
+            lambda ops: [ops[1], ops[0], *ops[2:]],
+            "op 'features_0' comes after 'labels_0' in the rewrite, before it in the original",
+        ),
+    ],
+)
+def test_a_changed_new_or_moved_op_is_a_mismatch(change: Any, detail: str) -> None:
+    rewrite = same_everywhere()
+    rewrite["modes"]["TRAIN"]["ops"] = change(BASE)
+    found = checks(same_everywhere(), rewrite)
+    first = next(c for c in found if c.verdict == "mismatch")
+    assert (first.mode, first.detail) == ("TRAIN", detail)
+
+
+def test_initializer_seeds_may_differ_where_variables_are_restored_only() -> None:
+    reseeded = [
+        op("dense/kernel/Initializer/random_uniform", "RandomUniform", seed2="9")
+        if o[0].startswith("dense/kernel/Init")
+        else o
+        for o in BASE
+    ]
+    rewrite = same_everywhere(reseeded)
+    found = checks(same_everywhere(), rewrite)
+    assert verdicts(found, "TRAIN")[0] == "mismatch"  # TRAIN initializes from them
+    assert set(verdicts(found, "EVAL")) == set(verdicts(found, "PREDICT")) == {"graph-equivalent"}
+
+
+def test_a_removed_op_that_feeds_an_output_shows_as_a_different_output() -> None:
+    rewrite = same_everywhere()
+    rewrite["modes"]["EVAL"] = mode(BASE, {"loss": "metric:0", "metrics": {}})
+    found = checks(same_everywhere(), rewrite)
+    outputs = next(c for c in found if c.mode == "EVAL" and c.what.startswith("spec outputs"))
+    assert outputs.verdict == "mismatch"
+    assert outputs.detail == "loss is 'metric:0' in the rewrite, 'loss:0' in the original"
+
+
+def test_tf_print_and_the_identity_waiting_on_it_are_left_out() -> None:
+    printed = BASE[:6] + [
+        op("StringFormat", "StringFormat", ("loss",)),
+        op("PrintV2", "PrintV2", ("StringFormat",)),
+        op("Identity", "Identity", ("loss", "^PrintV2")),
+        op("metric", "Mean", ("dense/MatMul",)),
+        op("train", "ApplyGradientDescent", ("dense/kernel", "Identity"), rate="0.1"),
+    ]
+    rewrite = same_everywhere()
+    rewrite["modes"]["TRAIN"] = mode(printed, {"loss": "Identity:0", "train_op": "train"})
+    found = checks(same_everywhere(), rewrite)
+    assert set(verdicts(found, "TRAIN")) == {"graph-equivalent"}, found
+
+
+def test_predict_against_the_original_built_with_placeholder_labels() -> None:
+    error = "ValueError: labels must not be None"
+    original = same_everywhere()
+    original["modes"]["PREDICT"] = mode(
+        BASE, {"predictions": {"y": "dense/MatMul:0"}, "export_outputs": {}}, without_labels=error
+    )
+    found = checks(original, same_everywhere())
+    predict = [c for c in found if c.mode == "PREDICT"]
+    assert [c.what for c in predict][0] == "independent of labels"
+    assert {c.verdict for c in predict} == {"graph-equivalent"}
+    assert error in predict[1].detail
+    dependent = same_everywhere()
+    dependent["modes"]["PREDICT"] = mode(
+        BASE, {"predictions": {"y": "loss:0"}, "export_outputs": {}}, without_labels=error
+    )
+    found = checks(dependent, same_everywhere())
+    assert next(c for c in found if c.what == "independent of labels").verdict == "mismatch"
+
+
+def test_failures_to_build() -> None:
+    boom = "ValueError: boom"
+    original = same_everywhere()
+    original["modes"]["EVAL"] = failed(boom)
+    rewrite = same_everywhere()
+    rewrite["modes"]["EVAL"] = failed(boom)
+    assert verdicts(checks(original, rewrite), "EVAL") == ["graph-equivalent"]  # both, alike
+    rewrite["modes"]["TRAIN"] = failed(boom)
+    assert verdicts(checks(original, rewrite), "TRAIN") == ["mismatch"]  # only the rewrite
+    original["modes"]["TRAIN"] = failed(boom)
+    assert verdicts(checks(original, rewrite), "TRAIN") == ["error"]  # TRAIN never builds
+    rewrite = same_everywhere()
+    assert verdicts(checks(original, rewrite), "TRAIN") == ["fixed"]  # only the original
+    unchanged = same_everywhere()
+    unchanged["modes"]["PREDICT"] = mode(BASE, {"predictions": {}}, without_labels=boom)
+    rewrite["modes"]["PREDICT"] = failed(boom)
+    assert verdicts(checks(unchanged, rewrite), "PREDICT") == ["graph-equivalent"]
+
+
+def test_the_fallback_replaces_numbers_that_could_not_run() -> None:
+    numbers = (Check("TRAIN", "trains", None, "error", "both versions fail: NotFoundError: x"),)
+    built = RunResult(graphs=same_everywhere())
+    found, notes = graph_fallback(numbers, built, built)
+    assert {c.verdict for c in found} == {"graph-equivalent"}
+    assert notes == (
+        "the numbers could not run (both versions fail: NotFoundError: x): "
+        "the graphs were compared op by op",
+    )
+    assert graph_fallback(numbers, RunResult(), built) == (numbers, ())
+    broken = RunResult(graphs={"error": "the inputs' structure: KeyError: 'x'"})
+    assert graph_fallback(numbers, broken, built) == (
+        numbers,
+        ("the graphs could not be built either: the inputs' structure: KeyError: 'x'",),
+    )
+
+
+def test_graph_equivalent_ranks_below_numbers_and_is_written_only_on_request() -> None:
+    assert worst(["equivalent", "graph-equivalent", "fixed"]) == "graph-equivalent"
+    assert worst(["graph-equivalent", "error"]) == "error"
+    assert ValidationReport("a", "b", "graph-equivalent", "m").return_code == 0
+    assert not writable("graph-equivalent") and writable("graph-equivalent", True)
+    assert writable("fixed") and not writable("mismatch", True)

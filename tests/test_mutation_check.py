@@ -1,0 +1,118 @@
+"""The wrong variants the mutation check makes of a rewrite (benchmarks/real_world/mutations.py):
+each kind changes what TRAIN computes, parses, and leaves the rest of the file as it was."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import textwrap
+from pathlib import Path
+
+from tests.scripts import load_script
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+mutations = load_script(ROOT / "benchmarks" / "real_world" / "mutations.py", "real_world_mutations")
+
+REWRITE = textwrap.dedent(
+    """\
+    import tensorflow as tf
+
+
+    def model_fn(features, labels, mode, params):
+        net = tf.compat.v1.layers.dense(features["x"], 16)
+        net = tf.nn.dropout(net, rate=0.25)
+        logits = tf.compat.v1.layers.dense(net, units=3, name="logits")
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.01)
+            train_op = optimizer.minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    """
+)
+
+
+def changed(kind: str, source: str = REWRITE) -> tuple[str, list[str]]:
+    tree = ast.parse(source)
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    mutant = mutations.mutants(source, function)[kind]
+    assert mutant is not None and mutant.kind == kind
+    diff = [
+        line
+        for line in difflib.unified_diff(source.splitlines(), mutant.source.splitlines(), n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return mutant.what, diff
+
+
+def test_drop_removes_a_statement_feeding_the_loss_silently_first() -> None:
+    what, diff = changed("drop")
+    assert diff == ["-    net = tf.nn.dropout(net, rate=0.25)", "+    pass"]
+    assert what == "line 6: dropped `net = tf.nn.dropout(net, rate=0.25)`"
+
+
+def test_drop_skips_a_layer_when_nothing_rebinds() -> None:
+    source = REWRITE.replace("net = tf.nn.dropout(net", "dropped = tf.nn.dropout(net").replace(
+        "dense(net, units", "dense(dropped, units"
+    )
+    _, diff = changed("drop", source)
+    assert diff == ["-    dropped = tf.nn.dropout(net, rate=0.25)", "+    dropped = net"]
+
+
+def test_constant_changes_a_float_first() -> None:
+    what, diff = changed("constant")
+    assert diff == [
+        "-    net = tf.nn.dropout(net, rate=0.25)",
+        "+    net = tf.nn.dropout(net, rate=0.5)",
+    ]
+    assert what == "line 6: 0.25 → 0.5"
+
+
+def test_constant_then_an_int_given_as_a_keyword() -> None:
+    source = REWRITE.replace("rate=0.25", "rate=rate").replace("AdamOptimizer(0.01)", "Adam(lr)")
+    _, diff = changed("constant", source)
+    assert diff == [
+        '-    logits = tf.compat.v1.layers.dense(net, units=3, name="logits")',
+        '+    logits = tf.compat.v1.layers.dense(net, units=4, name="logits")',
+    ]
+
+
+def test_move_takes_a_statement_out_of_train() -> None:
+    what, diff = changed("move")
+    assert diff == [
+        "-        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)",
+        "+        pass",
+        "+    optimizer = tf.compat.v1.train.AdamOptimizer(0.01)",
+    ]
+    assert what.startswith("line 12: `optimizer = ") and what.endswith("moved out of TRAIN")
+
+
+def test_kinds_with_nothing_to_change_are_none() -> None:
+    source = textwrap.dedent(
+        """\
+        def model_fn(features, labels, mode):
+            return tf.estimator.EstimatorSpec(mode, loss=features)
+        """
+    )
+    tree = ast.parse(source)
+    made = mutations.mutants(source, tree.body[0])
+    assert made == {"drop": None, "constant": None, "move": None}
+
+
+def test_statements_train_does_not_run_are_left_alone() -> None:
+    source = textwrap.dedent(
+        """\
+        def model_fn(features, labels, mode):
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                loss = None
+            else:
+                loss = tf.reduce_mean(features * 2.5)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """
+    )
+    what, _ = changed("constant", source)
+    assert what == "line 5: 2.5 → 5.0"

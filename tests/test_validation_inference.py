@@ -1,0 +1,246 @@
+"""Inputs inferred from a model_fn's own code (static, no TensorFlow): feature keys, dtypes and
+shapes, params, and labels read through helpers."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
+from estimator_fix.validation.inputs import DiscoveryError, label_hint_in, plan
+from estimator_fix.validation.options import ValidationOptions
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "validation" / "inferred"
+
+
+def parsed(source: str) -> tuple[ast.Module, ast.FunctionDef]:
+    tree = ast.parse(textwrap.dedent(source))
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "model_fn")
+    return tree, function
+
+
+def features_of(source: str) -> dict[str | None, FeatureGuess]:
+    tree, function = parsed(source)
+    return {guess.key or guess.key_expression: guess for guess in infer_features(tree, function)}
+
+
+def test_keys_read_with_what_the_code_does_with_them() -> None:
+    found = features_of(
+        """
+        import tensorflow as tf
+        KEY = "pixels"
+        SIDE = 28
+
+        def model_fn(features, labels, mode, params):
+            images = tf.reshape(features[KEY], [-1, SIDE, SIDE, 1])
+            day = tf.one_hot(features["day"], 7)
+            size = tf.cast(features.get("size"), tf.float64)
+            ids = features["ids"]
+            vectors = tf.nn.embedding_lookup(table, ids)
+            name = features[FLAGS.name_key]
+            for column in ("a", "b"):
+                tf.compat.v1.layers.dense(features[column], 1)
+            return tf.estimator.EstimatorSpec(mode, predictions=images)
+        """
+    )
+    assert found["pixels"].shape == ("(SIDE) * (SIDE) * 1",)  # evaluated by the worker: 784
+    assert found["pixels"].dtype is None
+    assert found["day"].dtype == "int32" and found["day"].shape == ()
+    assert found["size"].dtype == "float64"
+    assert found["ids"].dtype == "int32"  # through the alias `ids`
+    assert found["FLAGS.name_key"].key is None  # an expression the worker evaluates
+    assert set(found) >= {"a", "b"}
+    assert "reshaped to [-1, SIDE, SIDE, 1]" in found["pixels"].origin
+
+
+def test_literal_shapes_multiply_out_and_a_batch_dimension_may_be_named() -> None:
+    found = features_of(
+        """
+        def model_fn(features, labels, mode):
+            a = tf.reshape(features["a"], [-1, 3, 4])
+            b = tf.reshape(features["b"], [params["batch_size"], 5])
+            c = tf.reshape(features["c"], [2, -1])
+            d = tf.compat.v1.layers.conv2d(features["d"], 4, 3)
+            return spec
+        """
+    )
+    assert found["a"].shape == (12,)
+    assert found["b"].shape == (5,)
+    assert found["c"].shape is None  # the batch is not first: unknown
+    assert found["d"].shape == (None, None, None)  # an image batch (the worker tries sizes)
+
+
+def test_columns_parse_specs_and_placeholders_anywhere_in_the_module() -> None:
+    found = features_of(
+        """
+        import tensorflow as tf
+        SPEC = {"raw": tf.io.FixedLenFeature([3], tf.int64), "tags": tf.io.VarLenFeature(tf.string)}
+
+        def serving():
+            return {"img": tf.compat.v1.placeholder(tf.uint8, [None, 8, 8])}
+
+        def model_fn(features, labels, mode, params):
+            columns = [
+                tf.feature_column.numeric_column("price", shape=[2]),
+                tf.feature_column.categorical_column_with_vocabulary_list("city", ["a", "b"]),
+                tf.feature_column.categorical_column_with_identity("bucket", 10),
+            ]
+            net = tf.compat.v1.feature_column.input_layer(features, columns)
+            return spec
+        """
+    )
+    assert (found["price"].dtype, found["price"].shape) == ("float32", (2,))
+    assert found["city"].dtype == "string" and found["bucket"].dtype == "int64"
+    assert (found["raw"].dtype, found["raw"].shape) == ("int64", (3,))
+    assert found["tags"].sparse and found["tags"].dtype == "string"
+    assert (found["img"].dtype, found["img"].shape) == ("uint8", (8, 8))
+
+
+def test_helpers_given_features_are_read_too() -> None:
+    found = features_of(
+        """
+        def tower(inputs, depth):
+            return tf.reshape(inputs["signal"], [-1, 16])
+
+        def model_fn(features, labels, mode, params):
+            net = tower(features, 3)
+            return spec
+        """
+    )
+    assert found["signal"].shape == (16,)
+
+
+def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None:
+    said = features_of(
+        """
+        def model_fn(features, labels, mode):
+            x = tf.reshape(features, [-1, 99, 161, 1])
+            return spec
+        """
+    )
+    assert said[None].shape == (99 * 161,) and said[None].key is None
+    opaque = features_of(
+        """
+        def model_fn(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features, 3)
+            return spec
+        """
+    )
+    assert opaque == {}
+
+
+def test_params_are_guessed_from_their_use_and_names() -> None:
+    tree, function = parsed(
+        """
+        MODELS = {"linear": linear, "dnn": dnn}
+
+        def linear(features, params):
+            return tf.compat.v1.layers.dense(features["x"], params["n_classes"])
+
+        def model_fn(features, labels, mode, params):
+            logits = MODELS[params["model"]](features, params)
+            if params["batch_norm"]:
+                logits = norm(logits)
+            if params["kind"] == "wide":
+                pass
+            optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=params["lr"])
+            hidden = tf.compat.v1.layers.dense(logits, units=params["width"])
+            left = params.get("optional", 3)
+            mystery = params["mystery"]
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {
+        "model": "linear",  # a key of the dict it indexes
+        "n_classes": 10,  # read in the helper it picks
+        "batch_norm": False,  # a condition
+        "kind": "wide",  # the string it is compared with
+        "lr": 0.01,  # passed as learning_rate=
+        "width": 4,  # passed as units=
+        "mystery": 4,  # no better guess
+    }
+
+
+def test_labels_handed_to_a_helper_are_inferred_there() -> None:
+    tree, function = parsed(
+        """
+        def errors(features, labels, predictions):
+            return tf.compat.v1.losses.mean_squared_error(labels, predictions)
+
+        def model_fn(features, labels, mode):
+            predictions = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = errors(features, labels, predictions)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.dtype == "float32" and hint.like is None
+    assert hint.origin.endswith("in errors()")
+
+
+def test_a_file_without_input_function_is_planned_from_what_its_model_fn_reads() -> None:
+    path = FIXTURE / "no_input_fn.py"
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.synthetic
+    inferred = found.inferred["model_fn"]
+    assert {g.key for g in inferred.features} == {"pixels", "weekday", "price"}
+    assert {p.key for p in inferred.params} == {"num_classes", "learning_rate"}
+
+
+def test_nothing_inferable_is_still_no_input(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    path = tmp_path / "model.py"
+    path.write_text(
+        "def model_fn(features, labels, mode):\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=model(features))\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DiscoveryError, match="feature keys the model_fn reads"):
+        plan(path, path.read_bytes(), ValidationOptions())
+
+
+def test_the_inferred_inputs_travel_as_json() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            return tf.reshape(features["x"], [-1, params["size"]]) * params["learning_rate"]
+        """
+    )
+    data = infer(tree, function).to_json()
+    assert data["features"] == [
+        {
+            "key": "x",
+            "key_expression": None,
+            "dtype": None,
+            "shape": ["params['size']"],
+            "sparse": False,
+            "origin": "line 3: features['x']; line 3: reshaped to [-1, params['size']]",
+        }
+    ]
+    assert data["params"] == [
+        {"key": "learning_rate", "value": 0.01, "origin": "line 3: params['learning_rate']"},
+        {"key": "size", "value": 4, "origin": "line 3: params['size']"},
+    ]
+
+
+def test_nested_params_become_dicts() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            size = params["train"]["batch_size"] * params["train"]["cores"]
+            if params["train"]["optimizer"]["type"] == "adam":
+                rate = params["train"]["optimizer"]["learning_rate"]
+            return spec
+        """
+    )
+    (guess,) = infer_params(tree, function)
+    assert guess.key == "train"
+    assert guess.value == {
+        "batch_size": 4,
+        "cores": 4,
+        "optimizer": {"type": "adam", "learning_rate": 0.01},
+    }

@@ -1,0 +1,175 @@
+"""Validation where the file gives nothing to run on: inputs inferred from the model_fn (numbers),
+and the graph-level comparison where numbers cannot run — its verdict, what it catches, and
+``fix --validate`` writing it only on request. Fixtures in fixtures/validation/inferred."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from estimator_fix.cli import app
+from estimator_fix.validation import ValidationOptions, runner, validate_file, validate_pair
+from estimator_fix.validation.interpreters import find_tf1, tensorflow_version
+
+pytestmark = pytest.mark.tf
+
+ROOT = Path(__file__).resolve().parent.parent
+INFERRED = ROOT / "fixtures" / "validation" / "inferred"
+WRONG = ROOT / "fixtures" / "wrong"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm() -> Iterator[None]:
+    runner.prewarm()
+    yield
+
+
+@pytest.fixture(scope="module")
+def tf1_python() -> str:
+    found = find_tf1((), [ROOT])
+    if found is None:
+        pytest.skip("no TensorFlow 1.x interpreter (make venv-tf1)")
+    return found
+
+
+def wrong_rewrite(tmp_path: Path) -> Path:
+    """The fixed vocab_missing.py with its learning rate doubled: a wrong rewrite."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    source = INFERRED / "vocab_missing.py"
+    result = process_source(str(source), source.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    path = tmp_path / "rewritten.py"
+    path.write_bytes(result.fixed.replace(b"AdamOptimizer(0.01)", b"AdamOptimizer(0.02)"))
+    return path
+
+
+def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
+    report = validate_file(INFERRED / "no_input_fn.py")
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    assert [c.mode for c in report.checks][:2] == ["TRAIN", "TRAIN"]
+    notes = "\n".join(report.notes)
+    assert "synthetic features inferred from the model_fn: pixels float32 [batch, 36]" in notes
+    assert "price float32 [batch, 2]" in notes and "weekday int32 [batch]" in notes
+    assert "params guessed from the model_fn: learning_rate=0.01" in notes
+    assert report.seconds < 20
+
+
+def test_where_numbers_cannot_run_the_graphs_are_compared() -> None:
+    report = validate_file(INFERRED / "vocab_missing.py")
+    assert report.verdict == "graph-equivalent", report.message
+    assert report.return_code == 0
+    train = [c for c in report.checks if c.mode == "TRAIN"]
+    assert re.fullmatch(r"graph \(\d+ ops\)", train[0].what) and train[0].detail == "identical"
+    assert (train[1].what, train[1].detail) == ("spec outputs (loss, train_op)", "the same tensors")
+    assert [c.what for c in report.checks if c.mode == "EVAL"][0].startswith("graph (")
+    assert any(n.startswith("the numbers could not run (both versions fail:") for n in report.notes)
+    data = report.to_json()
+    assert data["verdict"] == "graph-equivalent"
+    assert {c["verdict"] for c in data["checks"]} == {"graph-equivalent"}  # type: ignore[index]
+    assert report.seconds < 20
+
+
+def test_a_wrong_rewrite_is_a_mismatch_at_graph_level(tmp_path: Path) -> None:
+    report = validate_pair(INFERRED / "vocab_missing.py", wrong_rewrite(tmp_path))
+    assert report.verdict == "mismatch", report.message
+    assert re.fullmatch(
+        r"TRAIN graph \(\d+ ops\): op 'Adam/learning_rate' \(Const\) differs in value",
+        report.message,
+    ), report.message
+
+
+@pytest.mark.parametrize(
+    "name", ["learning_rate", "dropped_statement", "reordered_layers", "aux_head_skipped"]
+)
+def test_graph_level_alone_catches_each_wrong_fixture(name: str) -> None:
+    pair = WRONG / name
+    options = ValidationOptions(graph_only=True)
+    assert validate_pair(pair / "original.py", pair / "rewritten.py", options).verdict == "mismatch"
+    seed_ok = WRONG / "seed_ok"
+    assert validate_pair(seed_ok / "original.py", seed_ok / "rewritten.py", options).verdict == (
+        "graph-equivalent"
+    )
+
+
+def test_graph_level_under_tensorflow_1_15(tf1_python: str, tmp_path: Path) -> None:
+    options = ValidationOptions(python=tf1_python)
+    report = validate_file(INFERRED / "vocab_missing.py", options)
+    assert report.verdict == "graph-equivalent" and report.tensorflow.startswith("1.15"), report
+    wrong = validate_pair(INFERRED / "vocab_missing.py", wrong_rewrite(tmp_path), options)
+    assert wrong.verdict == "mismatch" and "differs in value" in wrong.message, wrong.message
+    inferred = validate_file(INFERRED / "no_input_fn.py", options)
+    assert inferred.verdict == "fixed" and inferred.tensorflow.startswith("1.15"), inferred
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_fix_validate_writes_graph_equivalent_rewrites_only_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    original = (INFERRED / "vocab_missing.py").read_bytes()
+    path = tmp_path / "vocab_missing.py"
+    path.write_bytes(original)
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+
+    code, output = invoke("fix", "--validate", "vocab_missing.py")
+    assert code == 1 and path.read_bytes() == original
+    assert (
+        "vocab_missing.py: not written (validation: graph-equivalent under TensorFlow "
+        f"{tensorflow_version(sys.executable)}) — proven on the graphs only (7 checks); "
+        "--accept-graph-equivalent lets fix and migrate write it"
+    ) in output, output
+
+    code, output = invoke("fix", "--validate", "--accept-graph-equivalent", "vocab_missing.py")
+    assert code == 0 and path.read_bytes() != original, output
+
+    path.write_bytes(original)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.estimator-fix.validate]\naccept-graph-equivalent = true\n", encoding="utf-8"
+    )
+    code, output = invoke("fix", "--validate", "vocab_missing.py")
+    assert code == 0 and path.read_bytes() != original, output
+
+
+def test_migrate_validate_writes_graph_equivalent_rewrites_only_on_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(INFERRED / "vocab_missing.py", repo / "model.py")
+    out = tmp_path / "out"
+    code, output = invoke("migrate", str(repo), "--validate", "--out", str(out), "-j", "2")
+    assert code == 1, output
+    assert (out / "model.py").read_bytes() == (repo / "model.py").read_bytes()
+    accepted = tmp_path / "accepted"
+    code, output = invoke(
+        "migrate", str(repo), "--validate", "--accept-graph-equivalent", "--out", str(accepted)
+    )
+    assert code == 0, output
+    assert (accepted / "model.py").read_bytes() != (repo / "model.py").read_bytes()
+
+
+def test_validate_graph_only_compares_the_graphs_without_training() -> None:
+    code, output = invoke(
+        "validate", str(INFERRED / "no_input_fn.py"), "--graph-only", "--format", "json"
+    )
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["verdict"] == "graph-equivalent"
+    assert (
+        "graph-level comparison only (no training): the graphs were compared op by op"
+    ) in data["notes"]
+    assert [c["mode"] for c in data["checks"]][:2] == ["TRAIN", "TRAIN"]
