@@ -1,4 +1,4 @@
-"""Inputs inferred from the model_fn's code (``validation/inference.py``), made concrete.
+"""Inputs inferred from the model_fn's code (``validation/inference/``), made concrete.
 
 Key expressions and dimensions the code computes (``params["size"]``, ``FLAGS.height``, a module
 constant, a variable of the builder a closure comes from) are evaluated with the model's params,

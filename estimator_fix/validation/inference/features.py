@@ -1,0 +1,373 @@
+"""The features a model_fn reads (``infer_features``): the keys, and what its code does with each
+(reshapes, casts, ids, images), with feature columns, parse specs and placeholder dicts anywhere
+in the module."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from estimator_fix.validation.inference import syntax as sx
+from estimator_fix.validation.inference.guesses import FeatureGuess
+
+#: Calls whose argument (first, or ``indices``/``ids``) is a tensor of class or token ids.
+_ID_CALLS = frozenset(
+    {"one_hot", "embedding_lookup", "embedding_lookup_sparse", "gather", "safe_embedding_lookup"}
+)
+#: Calls (layers) whose input is an image batch: rank 3 per example.
+_IMAGE_CALLS = frozenset(
+    {
+        "conv2d",
+        "Conv2D",
+        "max_pooling2d",
+        "average_pooling2d",
+        "MaxPooling2D",
+        "AveragePooling2D",
+        "separable_conv2d",
+        "resize_images",
+        "resize",
+    }
+)
+_RESHAPES = frozenset({"reshape"})
+_CASTS = frozenset({"cast", "to_float", "to_int32", "to_int64", "to_double"})
+_CAST_TARGETS = {
+    "to_float": "float32",
+    "to_int32": "int32",
+    "to_int64": "int64",
+    "to_double": "float64",
+}
+_INPUT_LAYERS = frozenset({"input_layer", "DenseFeatures", "linear_model", "LinearModel"})
+_PARSE_SPECS = frozenset({"FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature"})
+_PLACEHOLDERS = frozenset({"placeholder", "placeholder_with_default"})
+
+
+@dataclass
+class _Uses:
+    """What is known of one feature so far (merged over all its uses)."""
+
+    key: str | None
+    key_expression: str | None = None
+    dtype: str | None = None
+    dtype_rank: int = 0
+    shape: tuple[sx.Dim, ...] | None = None
+    shape_rank: int = 0
+    sparse: bool = False
+    origins: list[str] | None = None
+
+    def learn(
+        self,
+        origin: str,
+        dtype: str | None = None,
+        shape: tuple[sx.Dim, ...] | None = None,
+        rank: int = 1,
+        sparse: bool = False,
+    ) -> None:
+        """``rank``: how sure the source is (2: a declared spec or column, 1: a use)."""
+        if self.origins is None:
+            self.origins = []
+        if origin not in self.origins:
+            self.origins.append(origin)
+        if dtype is not None and rank > self.dtype_rank:
+            self.dtype, self.dtype_rank = dtype, rank
+        if shape is not None and rank > self.shape_rank:
+            self.shape, self.shape_rank = shape, rank
+        self.sparse = self.sparse or sparse
+
+    def guess(self) -> FeatureGuess:
+        return FeatureGuess(
+            key=self.key,
+            dtype=self.dtype,
+            shape=self.shape,
+            origin="; ".join(self.origins or ()),
+            key_expression=self.key_expression,
+            sparse=self.sparse,
+        )
+
+
+class _FeatureReader:
+    """Walks a model_fn (and the helpers it passes ``features`` to) for the keys it reads."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.constants = sx.constants(tree)
+        self.functions = {
+            node.name: node
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self.found: dict[str, _Uses] = {}
+        self.tensor: _Uses | None = None
+        self.dict_like = False
+        self.reads_columns = False
+        self._visited: set[tuple[str, str]] = set()
+
+    def _entry(self, key: str, expression: str | None = None) -> _Uses:
+        name = key if expression is None else f"<{expression}>"
+        if name not in self.found:
+            self.found[name] = _Uses(key if expression is None else None, expression)
+        return self.found[name]
+
+    def _key_of(
+        self, node: ast.AST, loops: Mapping[str, list[str]]
+    ) -> list[tuple[str, str | None]]:
+        """Keys an index expression names: a literal, a constant, a loop variable over a literal
+        list (several), or an expression for the worker."""
+        text = sx.string(node)
+        if text is not None:
+            return [(text, None)]
+        if isinstance(node, ast.Name):
+            if node.id in loops:
+                return [(k, None) for k in loops[node.id]]
+            constant = sx.string(self.constants.get(node.id))
+            if constant is not None:
+                return [(constant, None)]
+            return []
+        if isinstance(node, ast.Attribute):
+            return [("", sx.source(node))]
+        return []
+
+    def read(self, function: sx.Function, features: str, depth: int = 0) -> None:
+        if (function.name, features) in self._visited or depth > sx.HELPER_DEPTH:
+            return
+        self._visited.add((function.name, features))
+        parents = sx.parents(function)
+        loops = self._loops(function)
+        dict_names, aliases = self._aliases(function, features, loops)
+        for node in ast.walk(function):
+            entries = self._accessed(node, dict_names, loops)
+            if entries:
+                self.dict_like = True
+                for entry in entries:
+                    entry.learn(f"{sx.line(node)}: {sx.source(node)}")
+                    self._use(node, parents, entry)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id in aliases:
+                    for entry in aliases[node.id]:
+                        self._use(node, parents, entry)
+                elif node.id in dict_names:
+                    self._whole(node, parents, function, depth)
+
+    def _aliases(
+        self, function: sx.Function, features: str, loops: Mapping[str, list[str]]
+    ) -> tuple[set[str], dict[str, list[_Uses]]]:
+        """The names bound to ``features`` itself (or a copy), and those bound to features read
+        from it (``x = features["x"]``), statement by statement so each is known before its use."""
+        aliases: dict[str, list[_Uses]] = {}
+        dict_names = {features}
+        for assign in sorted(
+            (n for n in ast.walk(function) if isinstance(n, ast.Assign)),
+            key=lambda n: (n.lineno, n.col_offset),
+        ):
+            if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+                continue
+            name = assign.targets[0].id
+            value = assign.value
+            copies = sx.call_name(value) in ("copy", "dict") and any(
+                isinstance(n, ast.Name) and n.id in dict_names for n in ast.walk(value)
+            )
+            if (isinstance(value, ast.Name) and value.id in dict_names) or copies:
+                dict_names.add(name)
+                continue
+            entries = self._accessed(value, dict_names, loops)
+            if entries:
+                aliases[name] = entries
+        return dict_names, aliases
+
+    def _loops(self, function: sx.Function) -> dict[str, list[str]]:
+        loops: dict[str, list[str]] = {}
+        for node in ast.walk(function):
+            if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name):
+                keys = sx.strings(node.iter, self.constants)
+                if keys:
+                    loops[node.target.id] = keys
+        return loops
+
+    def _accessed(
+        self, node: ast.AST, dict_names: set[str], loops: Mapping[str, list[str]]
+    ) -> list[_Uses]:
+        """The features ``node`` reads: ``features[K]`` or ``features.get(K)``/``.pop(K)``."""
+        index: ast.AST | None = None
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in dict_names
+            and isinstance(node.ctx, ast.Load)
+        ):
+            index = node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "pop")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in dict_names
+            and node.args
+        ):
+            index = node.args[0]
+        if index is None:
+            return []
+        return [self._entry(key, expression) for key, expression in self._key_of(index, loops)]
+
+    def _use(self, node: ast.AST, parents: Mapping[ast.AST, ast.AST], entry: _Uses) -> None:
+        """What the expression around ``node`` (a feature, or an alias of one) says of it."""
+        parent = parents.get(node)
+        if isinstance(parent, ast.keyword):
+            parent = parents.get(parent)
+        if not isinstance(parent, ast.Call):
+            return
+        name = sx.call_name(parent)
+        where = sx.line(parent)
+        first = sx.argument(parent, 0, "tensor", "x", "indices", "ids", "inputs")
+        is_first = first is node
+        if name in _RESHAPES and is_first:
+            target = sx.argument(parent, 1, "shape")
+            if target is not None:
+                per_example = sx.per_example(sx.dims(target, self.constants), target)
+                if per_example is not None:
+                    entry.learn(f"{where}: reshaped to {sx.source(target)}", shape=per_example)
+        elif name in _CASTS and is_first:
+            dtype = _CAST_TARGETS.get(name) or sx.dtype_name(sx.argument(parent, 1, "dtype"))
+            if dtype is not None:
+                entry.learn(f"{where}: cast to {dtype}", dtype=dtype)
+        elif name in _ID_CALLS and node in (
+            sx.argument(parent, 0, "indices"),
+            sx.argument(parent, 1, "ids"),
+            sx.argument(parent, 1, "indices"),
+        ):
+            entry.learn(
+                f"{where}: ids of {name}()", dtype="int32", shape=() if name == "one_hot" else None
+            )
+        elif name in _IMAGE_CALLS and is_first:
+            entry.learn(f"{where}: an image batch for {name}()", shape=(None, None, None))
+
+    def _whole(
+        self,
+        node: ast.Name,
+        parents: Mapping[ast.AST, ast.AST],
+        function: sx.Function,
+        depth: int,
+    ) -> None:
+        """``features`` used as a whole: handed to feature columns, to a helper of the module
+        (followed), or used as a tensor."""
+        parent = parents.get(node)
+        if isinstance(parent, ast.keyword):
+            parent = parents.get(parent)
+        if isinstance(parent, (ast.Subscript, ast.Attribute)):
+            return  # features[...] or features.get(...): handled as accesses
+        if isinstance(parent, ast.Call):
+            name = sx.call_name(parent)
+            if name in _INPUT_LAYERS or (
+                isinstance(parent.func, ast.Call) and sx.call_name(parent.func) in _INPUT_LAYERS
+            ):
+                self.reads_columns = True
+                return
+            if name == "isinstance":
+                return
+            helper = self.functions.get(name) if isinstance(parent.func, ast.Name) else None
+            if helper is not None and helper is not function:
+                parameter = self._parameter_for(helper, parent, node)
+                if parameter is not None:
+                    self.read(helper, parameter, depth + 1)
+                    return
+            if self.tensor is None:
+                self.tensor = _Uses(None)
+            self._use(node, parents, self.tensor)
+
+    @staticmethod
+    def _parameter_for(helper: sx.Function, call: ast.Call, node: ast.AST) -> str | None:
+        names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
+        for index, argument in enumerate(call.args):
+            if argument is node and index < len(names):
+                return names[index]
+        for keyword in call.keywords:
+            if keyword.value is node and keyword.arg in names:
+                return keyword.arg
+        return None
+
+    def module_sources(self) -> None:
+        """Feature columns, parse specs and placeholder dicts anywhere in the module."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                self._column(node)
+            elif isinstance(node, ast.Dict):
+                for key_node, value in zip(node.keys, node.values):
+                    key = sx.string(key_node) if key_node is not None else None
+                    if key is None and isinstance(key_node, ast.Name):
+                        key = sx.string(self.constants.get(key_node.id))
+                    if key is not None and isinstance(value, ast.Call):
+                        self._declared(key, value)
+
+    def _column(self, call: ast.Call) -> None:
+        name = sx.call_name(call)
+        if not (name == "numeric_column" or name.startswith("categorical_column_with_")):
+            return
+        key = sx.string(sx.argument(call, 0, "key"))
+        if key is None:
+            return
+        where = f"{sx.line(call)}: {name}({key!r})"
+        entry = self._entry(key)
+        if name == "numeric_column":
+            shape = sx.dims(sx.argument(call, 1, "shape"), self.constants) or (1,)
+            numeric = sx.dtype_name(sx.argument(call, 3, "dtype")) or "float32"
+            entry.learn(where, dtype=numeric, shape=shape, rank=2)
+            return
+        dtype = sx.dtype_name(sx.argument(call, 99, "dtype"))
+        if name.endswith("_identity"):
+            dtype = dtype or "int64"
+        elif name.endswith("_vocabulary_list"):
+            values = sx.argument(call, 1, "vocabulary_list")
+            numbers = isinstance(values, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, int) for e in values.elts
+            )
+            dtype = dtype or ("int64" if numbers else "string")
+        else:
+            dtype = dtype or "string"
+        entry.learn(where, dtype=dtype, shape=(1,), rank=2)
+
+    def _declared(self, key: str, value: ast.Call) -> None:
+        name = sx.call_name(value)
+        where = f"{sx.line(value)}: {key!r}: {name}(...)"
+        if name in _PARSE_SPECS:
+            dtype = sx.dtype_name(sx.argument(value, 1, "dtype"))
+            if name == "VarLenFeature":
+                dtype = sx.dtype_name(sx.argument(value, 0, "dtype"))
+                self._entry(key).learn(where, dtype=dtype, shape=(), rank=2, sparse=True)
+                return
+            shape = sx.dims(sx.argument(value, 0, "shape"), self.constants)
+            if shape is None and isinstance(sx.argument(value, 0, "shape"), (ast.List, ast.Tuple)):
+                shape = ()
+            if name == "FixedLenSequenceFeature" and shape is not None:
+                shape = (None, *shape)
+            self._entry(key).learn(where, dtype=dtype, shape=shape, rank=2)
+        elif name in _PLACEHOLDERS:
+            dtype = sx.dtype_name(sx.argument(value, 0, "dtype"))
+            dims = sx.dims(sx.argument(value, 1, "shape"), self.constants)
+            shape = tuple(dims[1:]) if dims else None
+            self._entry(key).learn(where, dtype=dtype, shape=shape, rank=2)
+
+
+def _guesses(reader: _FeatureReader) -> tuple[FeatureGuess, ...]:
+    if reader.dict_like or reader.reads_columns:
+        found = [u.guess() for u in reader.found.values() if u.key or u.key_expression]
+        return tuple(sorted(found, key=lambda g: (g.key or "", g.key_expression or "")))
+    tensor = reader.tensor
+    if tensor is not None and (tensor.shape is not None or tensor.dtype is not None):
+        return (tensor.guess(),)
+    return ()
+
+
+def infer_features(tree: ast.Module, function: sx.Function) -> tuple[FeatureGuess, ...]:
+    """The features ``function`` (a model_fn of ``tree``) reads, with what its code says of each.
+
+    Keys the model_fn itself reads come first; module-wide sources (columns, parse specs,
+    placeholder dicts) add keys and refine dtypes and shapes. Empty when the code says nothing
+    usable (``features`` only handed, whole, to code outside the module)."""
+    reader = _FeatureReader(tree)
+    parameter = sx.features_parameter(function)
+    if parameter is None:
+        return ()
+    reader.read(function, parameter)
+    if not reader.dict_like and not reader.reads_columns:
+        return _guesses(reader)
+    reader.module_sources()
+    return _guesses(reader)

@@ -1,0 +1,57 @@
+"""What inference returns: one guess per feature and per params key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from estimator_fix.validation.inference.syntax import Dim
+
+
+@dataclass(frozen=True)
+class FeatureGuess:
+    """One feature: its key (None when ``features`` is a single tensor) or an expression giving
+    the key, its dtype (None: float32), its per-example shape (None: unknown) and where that was
+    read (``line 12: features["x"] reshaped to [-1, 28, 28, 1]``)."""
+
+    key: str | None
+    dtype: str | None = None
+    shape: tuple[Dim, ...] | None = None
+    origin: str = ""
+    key_expression: str | None = None
+    sparse: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "key_expression": self.key_expression,
+            "dtype": self.dtype,
+            "shape": list(self.shape) if self.shape is not None else None,
+            "sparse": self.sparse,
+            "origin": self.origin,
+        }
+
+
+@dataclass(frozen=True)
+class ParamGuess:
+    """A params key the model_fn reads and a value to run it with, guessed from its name or use."""
+
+    key: str
+    value: object
+    origin: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"key": self.key, "value": self.value, "origin": self.origin}
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """What the model_fn's code says about its inputs (empty when it says nothing)."""
+
+    features: tuple[FeatureGuess, ...] = ()
+    params: tuple[ParamGuess, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": [f.to_json() for f in self.features],
+            "params": [p.to_json() for p in self.params],
+        }

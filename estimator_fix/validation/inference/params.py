@@ -1,0 +1,219 @@
+"""The params a model_fn reads (``infer_params``), each with a value to run it with, guessed from
+its use or its name."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+
+from estimator_fix.validation.inference import syntax as sx
+from estimator_fix.validation.inference.guesses import ParamGuess
+
+#: Name fragments → a value to run with (first match wins; checked on the lower-cased key).
+#: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
+_PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
+    (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
+    (("keep_prob",), 1.0),
+    (("learning_rate", "lr", "rate", "decay", "momentum", "epsilon", "weight", "scale"), 0.01),
+    (("hidden_units",), [4, 4]),
+    (("batch_size",), 4),
+    (("steps", "epochs", "iterations", "classes", "labels"), 10),
+    (
+        (
+            "units",
+            "filters",
+            "size",
+            "dim",
+            "depth",
+            "num_",
+            "n_",
+            "layers",
+            "width",
+            "height",
+            "length",
+            "channels",
+            "buckets",
+            "vocab",
+        ),
+        4,
+    ),
+)
+#: The value of a params key nothing else says anything about.
+_FALLBACK = 4
+#: Keyword arguments whose value is a count, and those whose value is a rate.
+_INT_KEYWORDS = frozenset(
+    {"units", "filters", "depth", "num_classes", "num_outputs", "kernel_size"}
+)
+_FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "keep_prob"})
+
+
+def _param_value(key: str, keyword: str | None) -> object | None:
+    if keyword in ("num_classes", "depth"):
+        return 10  # classes: as many as top-k metrics ask for; labels stay in {0, 1}
+    if keyword in _INT_KEYWORDS:
+        return 4
+    if keyword in _FLOAT_KEYWORDS:
+        return 1.0 if keyword == "keep_prob" else 0.01
+    lowered = key.lower()
+    for fragments, value in _PARAM_RULES:
+        if any(fragment in lowered for fragment in fragments):
+            return value
+    return None
+
+
+def _dict_literals(tree: ast.Module, function: sx.Function) -> dict[str, ast.Dict]:
+    """Names bound to a dict literal, in the module or in ``function``."""
+    found: dict[str, ast.Dict] = {}
+    for body in (tree.body, list(_statements_of(function))):
+        for statement in body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Dict)
+            ):
+                found[statement.targets[0].id] = statement.value
+    return found
+
+
+def _statements_of(function: sx.Function) -> Iterator[ast.stmt]:
+    for node in ast.walk(function):
+        if isinstance(node, ast.stmt) and node is not function:
+            yield node
+
+
+class _ParamReader:
+    """The keys a model_fn (and the module's helpers it hands ``params``) read from params."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.functions = {
+            node.name: node
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self.found: dict[str, ParamGuess] = {}
+        self._visited: set[str] = set()
+
+    def read(self, function: sx.Function, parameter: str, depth: int = 0) -> None:
+        if function.name in self._visited or depth > sx.HELPER_DEPTH:
+            return
+        self._visited.add(function.name)
+        parents = sx.parents(function)
+        dicts = _dict_literals(self.tree, function)
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call):
+                self._follow(node, parameter, dicts, depth)
+            if not (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == parameter
+                and isinstance(node.ctx, ast.Load)
+            ):
+                continue
+            path, outer = self._path(node, parents)
+            if not path:
+                continue
+            guess = self._guess(path[-1], outer, parents.get(outer), dicts)
+            if guess is not None:
+                self._store(path, guess)
+
+    @staticmethod
+    def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
+        """The string keys of ``params["a"]["b"]...`` from ``node`` out, and the outermost."""
+        path: list[str] = []
+        outer: ast.AST = node
+        current: ast.AST | None = node
+        while isinstance(current, ast.Subscript) and (current is node or current.value is outer):
+            key = sx.string(current.slice)
+            if key is None:
+                break
+            path.append(key)
+            outer = current
+            current = parents.get(current)
+        return path, outer
+
+    def _store(self, path: list[str], guess: ParamGuess) -> None:
+        """The guess for ``params[path[0]]...[path[-1]]``: nested keys build dicts."""
+        top = path[0]
+        if len(path) == 1:
+            self.found.setdefault(top, ParamGuess(top, guess.value, guess.origin))
+            return
+        existing = self.found.get(top)
+        tree = existing.value if existing is not None and isinstance(existing.value, dict) else {}
+        if existing is not None and not isinstance(existing.value, dict):
+            return  # read as a value elsewhere: that guess stands
+        level = tree
+        for key in path[1:-1]:
+            level = level.setdefault(key, {})
+            if not isinstance(level, dict):
+                return
+        level.setdefault(path[-1], guess.value)
+        origin = existing.origin if existing is not None else guess.origin
+        self.found[top] = ParamGuess(top, tree, origin)
+
+    def _guess(
+        self, key: str, node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]
+    ) -> ParamGuess | None:
+        where = f"{sx.line(node)}: {sx.source(node)}"
+        if isinstance(parent, ast.Compare):
+            for other in (parent.left, *parent.comparators):
+                if other is not node and sx.string(other) is not None:
+                    return ParamGuess(key, sx.string(other), f"{where} compared with it")
+        if (
+            isinstance(parent, ast.Subscript)
+            and parent.value is not node
+            and isinstance(parent.value, ast.Name)
+            and parent.value.id in dicts
+        ):
+            keys = [sx.string(k) for k in dicts[parent.value.id].keys if k is not None]
+            if keys and keys[0] is not None:
+                return ParamGuess(key, keys[0], f"{where} as a key of {parent.value.id}")
+        condition = isinstance(parent, (ast.If, ast.IfExp, ast.BoolOp, ast.While)) or (
+            isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
+        )
+        if condition:
+            return ParamGuess(key, False, f"{where} as a condition")
+        keyword = parent.arg if isinstance(parent, ast.keyword) else None
+        value = _param_value(key, keyword)
+        if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
+            return ParamGuess(key, _FALLBACK, f"{where} (no better guess)")
+        return ParamGuess(key, value, where + (f" as {keyword}=" if keyword else ""))
+
+    def _follow(
+        self, call: ast.Call, parameter: str, dicts: Mapping[str, ast.Dict], depth: int
+    ) -> None:
+        """A helper the call hands ``params`` to: a module function by name, or the first value
+        of a dict of them subscripted (``MODELS[params["model"]](features, params)``)."""
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        if not any(isinstance(a, ast.Name) and a.id == parameter for a in arguments):
+            return
+        callee: ast.AST = call.func
+        if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name):
+            table = dicts.get(callee.value.id)
+            callee = table.values[0] if table is not None and table.values else callee
+        helper = self.functions.get(callee.id) if isinstance(callee, ast.Name) else None
+        if helper is None:
+            return
+        names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
+        for index, argument in enumerate(call.args):
+            if isinstance(argument, ast.Name) and argument.id == parameter and index < len(names):
+                self.read(helper, names[index], depth + 1)
+        for keyword in call.keywords:
+            value = keyword.value
+            if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
+                self.read(helper, keyword.arg, depth + 1)
+
+
+def infer_params(tree: ast.Module, function: sx.Function) -> tuple[ParamGuess, ...]:
+    """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
+    as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
+    compared with or a key of the dict it indexes, False for a condition, the keyword it is
+    passed as) or its name, else 4; keys read with a default (``params.get("k", d)``) are left
+    out."""
+    parameter = sx.params_parameter(function)
+    if parameter is None:
+        return ()
+    reader = _ParamReader(tree)
+    reader.read(function, parameter)
+    return tuple(reader.found[k] for k in sorted(reader.found))

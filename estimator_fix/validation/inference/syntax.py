@@ -1,0 +1,169 @@
+"""The small ``ast`` readings inference is made of: call names and arguments, literal strings,
+dtypes and shapes, a module's constants, a function's parameters."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from typing import Union
+
+from estimator_fix.validation.options import DTYPES
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+#: A per-example dimension: a number, an expression the worker evaluates, or unknown.
+Dim = Union[int, str, None]
+#: How deep the model_fn's ``features`` and ``params`` are followed into the module's helpers.
+HELPER_DEPTH = 3
+
+_DTYPE_ALIASES = {"float": "float32", "int": "int32", "double": "float64", "str": "string"}
+
+
+def call_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def argument(call: ast.Call, index: int, *names: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg in names:
+            return keyword.value
+    return call.args[index] if len(call.args) > index else None
+
+
+def string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def dtype_name(node: ast.AST | None) -> str | None:
+    """``tf.float32``, ``tf.dtypes.int64``, ``np.float32``, ``"float32"`` → the dtype's name."""
+    if node is None:
+        return None
+    text = string(node)
+    if text is None and isinstance(node, ast.Attribute):
+        text = node.attr
+    if text is None and isinstance(node, ast.Name):
+        text = node.id
+    if text is None:
+        return None
+    text = _DTYPE_ALIASES.get(text, text)
+    return text if text in DTYPES else None
+
+
+def parents(root: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(root) for child in ast.iter_child_nodes(node)}
+
+
+def line(node: ast.AST) -> str:
+    return f"line {getattr(node, 'lineno', '?')}"
+
+
+def source(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+def parameters(function: Function) -> list[str]:
+    args = function.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+def features_parameter(function: Function) -> str | None:
+    names = parameters(function)
+    if "features" in names:
+        return "features"
+    positional = [n for n in names if n not in ("self", "cls")]
+    return positional[0] if positional else None
+
+
+def params_parameter(function: Function) -> str | None:
+    names = parameters(function)
+    return "params" if "params" in names else None
+
+
+# -- the module's constants and its module-wide sources ------------------------------------------
+
+
+def constants(tree: ast.Module) -> dict[str, ast.expr]:
+    """Module-level names bound once to a literal (a string, a number, a list of them)."""
+    found: dict[str, ast.expr] = {}
+    seen: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                if target.id in seen:
+                    found.pop(target.id, None)
+                    continue
+                seen.add(target.id)
+                try:
+                    ast.literal_eval(statement.value)
+                except ValueError:
+                    continue
+                found[target.id] = statement.value
+    return found
+
+
+def strings(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> list[str] | None:
+    """A literal list/tuple of strings (or a module constant holding one)."""
+    if isinstance(node, ast.Name) and node.id in constants:
+        node = constants[node.id]
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        values = [string(e) for e in node.elts]
+        if values and all(v is not None for v in values):
+            return [v for v in values if v is not None]
+    return None
+
+
+def dims(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[Dim, ...] | None:
+    """A literal shape: ``[28, 28]``, ``(N,)``, ``[params["size"]]``; a bare number is ``(n,)``."""
+    if isinstance(node, ast.Name) and node.id in constants:
+        node = constants[node.id]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return tuple(dim(e) for e in node.elts)
+    if node is not None and not isinstance(node, ast.Constant):
+        return None
+    value = dim(node) if node is not None else None
+    return (value,) if isinstance(value, int) else None
+
+
+def dim(node: ast.AST) -> Dim:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return None
+        if isinstance(node.value, int):
+            return node.value if node.value >= 0 else None
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return None  # -1: "whatever is left"
+    return source(node)
+
+
+def per_example(target: tuple[Dim, ...] | None, node: ast.AST) -> tuple[Dim, ...] | None:
+    """The per-example size of a tensor reshaped to ``target`` (batch first): the product of
+    the other dimensions, flat; None when another dimension is -1 or the batch is not first."""
+    if not target:
+        return None
+    first = target[0]
+    literal_first = node.elts[0] if isinstance(node, (ast.List, ast.Tuple)) and node.elts else None
+    batch_first = (
+        first is None
+        or (isinstance(first, str) and "batch" in first.lower())
+        or (literal_first is not None and "shape" in source(literal_first))
+    )
+    rest = target[1:]
+    if not batch_first or any(d is None for d in rest):
+        return None
+    if not rest:
+        return ()
+    if len(rest) == 1:
+        return rest
+    if all(isinstance(d, int) for d in rest):
+        product = 1
+        for d in rest:
+            product *= int(d)  # type: ignore[arg-type]
+        return (product,)
+    return (" * ".join(f"({d})" if isinstance(d, str) else str(d) for d in rest),)
