@@ -1,15 +1,18 @@
-"""What every estimator-fix codemod shares: options, finding reporting, and a runner."""
+"""What every estimator-fix codemod shares: a context, finding reporting, and a runner.
+
+The codemods are plain LibCST transformers run on a ``Context`` (the fields of LibCST's
+``CodemodContext`` they use): importing ``libcst.codemod`` costs more than a file's processing
+(it loads ``libcst.matchers``), so nothing on the engine's path imports it. The LibCST commands
+that ``python -m libcst.tool codemod`` runs wrap them (``codemods.command``).
+"""
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from typing import ClassVar, Optional
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Optional
 
 import libcst as cst
-from libcst.codemod import CodemodCommand, CodemodContext
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from codemods import tf_api
@@ -84,13 +87,29 @@ class ModuleFacts:
         return id(node) in self._containers
 
 
-class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
+@dataclass(frozen=True)
+class Context:
+    """What a codemod run shares with its caller, as in LibCST's ``CodemodContext`` (which may be
+    passed instead): ``warnings``, ``scratch`` (findings under ``FINDINGS_KEY``), the file name
+    and, while a codemod runs, the metadata wrapper of the module."""
+
+    warnings: list[str] = field(default_factory=list)
+    scratch: dict[str, Any] = field(default_factory=dict)
+    filename: Optional[str] = None
+    wrapper: Optional[MetadataWrapper] = None
+
+    @property
+    def module(self) -> Optional[cst.Module]:
+        return None if self.wrapper is None else self.wrapper.module
+
+
+class ModelFnCodemod(cst.CSTTransformer):
     """Base for the rule-family codemods. Subclasses set ``RULE_CODES`` and report findings.
 
-    A plain ``CSTTransformer`` rather than LibCST's ``VisitorBasedCodemodCommand``: that base is a
-    matcher-decoratable transformer, which inspects every method of the instance when it is built
-    and consults matchers at every node; the codemods use no matcher decorators, and that cost was
-    a quarter of a file's processing time.
+    A plain ``CSTTransformer`` with the part of LibCST's ``Codemod`` interface the codemods use
+    (``context``, ``module``, ``warn``, ``transform_module``), not a ``CodemodCommand``: LibCST's
+    command classes live in ``libcst.codemod``, whose import (matchers included) took longer than
+    checking a file, and a ``VisitorBasedCodemodCommand`` also consults matchers at every node.
 
     Options: ``unsafe_fixes`` (also apply fixes marked unsafe), ``select`` (rule codes to act
     on; None means all of ``RULE_CODES``) and ``model_fn_names`` (``ModuleFacts``). Findings
@@ -108,57 +127,68 @@ class ModelFnCodemod(CodemodCommand, cst.CSTTransformer):
 
     def __init__(
         self,
-        context: CodemodContext,
+        context: Any,
         unsafe_fixes: bool = False,
         select: Collection[str] | None = None,
         facts: ModuleFacts | None = None,
         model_fn_names: Collection[str] = (),
     ) -> None:
-        super().__init__(context)
+        super().__init__()
+        self.context = context  # a Context, or LibCST's CodemodContext
         self.unsafe_fixes = unsafe_fixes
         self.select = frozenset(self.RULE_CODES if select is None else select)
         self.model_fn_names = frozenset(model_fn_names)
         self._given_facts = facts
+        self._imports: list[tuple[str, Optional[str]]] = []
 
-    @staticmethod
-    def add_args(arg_parser: argparse.ArgumentParser) -> None:
-        arg_parser.add_argument(
-            "--unsafe-fixes",
-            dest="unsafe_fixes",
-            action="store_true",
-            help="Also apply fixes that may reorder statements (checkpoint-compatible).",
-        )
-        arg_parser.add_argument(
-            "--model-fn-name",
-            dest="model_fn_names",
-            action="append",
-            default=[],
-            help="Treat functions of this name (with a `mode` parameter) as model_fns.",
-        )
+    @property
+    def module(self) -> cst.Module:
+        """The module being transformed (only while ``transform_module`` runs)."""
+        module = self.context.module
+        if module is None:
+            raise ValueError(f"{type(self).__name__}.module used outside transform_module()")
+        return module
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        return tree.visit(self)
+    def warn(self, warning: str) -> None:
+        self.context.warnings.append(warning)
 
-    @contextmanager
-    def _handle_metadata_reference(self, module: cst.Module) -> Iterator[cst.Module]:
-        """LibCST's own (a deep copy of the module in a new wrapper) unless the caller's facts
-        are for this very module: then their wrapper, on the module itself.
+    def add_import(self, module: str, asname: Optional[str] = None) -> None:
+        """Have ``import module as asname`` added to the result (where the module lacks it)."""
+        self._imports.append((module, asname))
 
-        This overrides a private hook of ``libcst.codemod.Codemod``; were it renamed, the override
-        would simply not be called, and every codemod would copy the module and derive its own
-        facts (slower, same results)."""
-        facts = self._given_facts
-        if facts is None or facts.module is not module:
-            with super()._handle_metadata_reference(module) as copy:
-                yield copy
-            return
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        """Run the codemod on ``tree``: on the module itself when the caller's facts are for it
+        (their metadata wrapper needs no copy of a tree that came straight from the parser) or
+        when LibCST already wrapped it, else on a wrapped copy, as LibCST's codemods do."""
+        wrapper = self._wrapper_for(tree)
         previous = self.context.wrapper
-        with self.resolve(facts.wrapper):
-            self.context = replace(self.context, wrapper=facts.wrapper)
+        with self.resolve(wrapper):
+            self.context = replace(self.context, wrapper=wrapper)
             try:
-                yield module
+                new = wrapper.module.visit(self)
             finally:
                 self.context = replace(self.context, wrapper=previous)
+        return self._with_imports(new) if self._imports else new
+
+    def _wrapper_for(self, tree: cst.Module) -> MetadataWrapper:
+        facts = self._given_facts
+        if facts is not None and facts.module is tree:
+            return facts.wrapper
+        current = self.context.wrapper
+        if current is not None and current.module is tree:
+            return current
+        return MetadataWrapper(tree)
+
+    def _with_imports(self, tree: cst.Module) -> cst.Module:
+        """``tree`` with the imports asked for, added by LibCST's ``AddImportsVisitor`` (loaded
+        only here: few rewrites need an import)."""
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
+        context = CodemodContext(filename=self.context.filename)
+        for module, asname in self._imports:
+            AddImportsVisitor.add_needed_import(context, module, asname=asname)
+        return AddImportsVisitor(context).transform_module(tree)
 
     def selected(self, code: str) -> bool:
         return code in self.select
@@ -230,7 +260,7 @@ def apply_codemod(
     select: Collection[str] | None = None,
 ) -> tuple[cst.Module, list[Finding]]:
     """Run one codemod on a parsed module; return the new module and its findings."""
-    context = CodemodContext(filename=filename)
+    context = Context(filename=filename)
     codemod = command(context, unsafe_fixes=unsafe_fixes, select=select)
     new_module = codemod.transform_module(module)
     return new_module, list(context.scratch.get(FINDINGS_KEY, []))

@@ -20,113 +20,19 @@ touched; replacements use the file's own TensorFlow alias (``import tensorflow a
 only when the file has none).
 
 Each rule's detector, message and fix live in its module (``codemods/rules/ef20N_*.py``); the
-walk that calls them is ``codemods.eager``. This codemod walks each model_fn, reports what the
-rules found and applies the edits their fixes ask for.
+walk that calls them is ``codemods.eager``. This module is the LibCST command (``python -m
+libcst.tool codemod eager_code.EagerCodeCommand``); the codemod is ``codemods.eager.codemod``,
+which walks each model_fn, reports what the rules found and applies the edits their fixes ask for.
 """
 
 from __future__ import annotations
 
-from typing import Union
-
-import libcst as cst
-from libcst.codemod.visitors import AddImportsVisitor
-
-from codemods.base import ModelFnCodemod
-from codemods.eager.aliases import local_tf_alias, module_tf_alias
-from codemods.eager.edits import Plan
-from codemods.eager.evaluate import Evaluator
-from codemods.eager.naming import Naming
-from codemods.eager.sites import Scan, Site
-from codemods.eager.walk import Walk, initial_env
-from codemods.findings import Finding
-from codemods.model_fns import ModelFn
-from codemods.rules import catalogue
-
-_Statement = Union[cst.BaseStatement, cst.FlattenSentinel[cst.BaseStatement], cst.RemovalSentinel]
+from codemods.command import LibCSTCommand
+from codemods.eager.codemod import EagerCode
 
 
-class EagerCodeCommand(ModelFnCodemod):
-    DESCRIPTION = (
-        "Replace eager code in model_fns: NumPy on tensors, print, executing_eagerly (EF201-EF206)."
-    )
-    #: The eager-code family: every rule module of the EF2xx range.
-    RULE_CODES = tuple(code for code in catalogue() if code.startswith("EF2"))
-
-    def visit_Module(self, node: cst.Module) -> bool | None:
-        super().visit_Module(node)
-        self._model_fns = self.discover()
-        self._module_tf = module_tf_alias(node)
-        self._plan = Plan()
-        self._needs_import = False
-        return True
-
-    # ------------------------------------------------------------------ analysis
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
-        """Analyse a model_fn; descend only where a rewrite was registered or a model_fn lies."""
-        fn = self._model_fns.get(node)
-        if fn is None or not isinstance(node.body, cst.IndentedBlock):
-            return self.facts.encloses_model_fn(node)
-        registered = len(self._plan)
-        tf, imported = self._tf_alias(fn)
-        spell = self.module.code_for_node
-        naming = Naming(self.qualified_names, self.resolve_tf, spell)
-        scan = Scan(Evaluator(naming), tf, self._enabled, spell)
-        for site in Walk(node.body.body, initial_env(fn), scan).run():
-            if not site.enabled:
-                continue
-            edit = site.edit() if site.fixable else None
-            if edit is not None:
-                self._plan.add(edit, tf)
-                self._needs_import |= not imported and edit.writes_tf
-            self.report(_finding(fn, site, self.position(site.node)))
-        return len(self._plan) > registered or self.facts.encloses_model_fn(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return self.facts.encloses_model_fn(node)
-
-    def _enabled(self, code: str, node: cst.CSTNode, stmt: cst.BaseStatement) -> bool:
-        if not self.selected(code):
-            return False
-        return code not in self.suppressed(node) | self.suppressed(stmt)
-
-    def _tf_alias(self, fn: ModelFn) -> tuple[str, bool]:
-        """How this model_fn can spell the tensorflow module, and whether that needs no import."""
-        if self._module_tf is not None:
-            return self._module_tf, True
-        local = local_tf_alias(fn.node)
-        if local is not None:
-            return local, True
-        return "tf", False
-
-    # ------------------------------------------------------------------ rewriting
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        return self._plan.call(original_node, updated_node)
-
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> _Statement:
-        return self._plan.line(original_node, updated_node, self.module)
-
-    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> _Statement:
-        return self._plan.chain(original_node, updated_node)
-
-    def leave_IfExp(self, original_node: cst.IfExp, updated_node: cst.IfExp) -> cst.BaseExpression:
-        return self._plan.side(original_node, updated_node)
-
-    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        if self._needs_import and not updated_node.deep_equals(original_node):
-            AddImportsVisitor.add_needed_import(self.context, "tensorflow", asname="tf")
-        return updated_node
+class EagerCodeCommand(LibCSTCommand):
+    CODEMOD = EagerCode
 
 
-def _finding(fn: ModelFn, site: Site, position: tuple[int, int]) -> Finding:
-    return Finding(
-        code=site.code,
-        message=site.message,
-        line=position[0],
-        column=position[1],
-        fix="safe" if site.fixable else "none",
-        function=fn.name,
-        note=site.note,
-        applied=site.fixable,
-    )
+__all__ = ["EagerCodeCommand"]

@@ -21,15 +21,15 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.base import ModelFnCodemod, ModuleFacts
+from codemods.base import Context, ModelFnCodemod, ModuleFacts
 from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.registry import all_codemods
 from estimator_fix.elision import Elided, elide
@@ -97,6 +97,13 @@ class _CodemodCrash(Exception):
         super().__init__(f"{command.__name__} crashed: {type(exc).__name__}: {exc}")
 
 
+def _is_skip_file(exc: Exception) -> bool:
+    """LibCST's ``SkipFile`` (a codemod declining the file): only a codemod that imported
+    ``libcst.codemod`` can raise it, so the engine never imports that package itself."""
+    loaded = sys.modules.get("libcst.codemod")
+    return loaded is not None and isinstance(exc, loaded.SkipFile)
+
+
 @dataclass
 class _Run:
     module: cst.Module
@@ -115,16 +122,16 @@ def _run_one(
 ) -> _Run:
     """``command`` on ``module``; ``facts``, when ``module`` came straight from the parser, are
     shared by every codemod run on it."""
-    context = CodemodContext(filename=path)
+    context = Context(filename=path)
     codemod = command(context, unsafe_fixes=unsafe_fixes, select=select, facts=facts)
     try:
         new_module = codemod.transform_module(module)
-    except SkipFile as exc:
-        reason = str(exc) or "no reason given"
-        return _Run(module, warnings=[f"{command.__name__} left the file alone: {reason}"])
     except RecursionError:
         raise  # too deeply nested code: the caller skips the file, it is not a codemod bug
     except Exception as exc:  # a codemod bug must not take the whole run down
+        if _is_skip_file(exc):
+            reason = str(exc) or "no reason given"
+            return _Run(module, warnings=[f"{command.__name__} left the file alone: {reason}"])
         raise _CodemodCrash(command, exc) from exc
     findings: list[Finding] = list(context.scratch.get(FINDINGS_KEY, []))
     # ModelFnCodemod.report() also warns once per finding; those are findings, not warnings.

@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from codemods.mode_scoping import ModeScopingCommand
+from codemods.modes.codemod import ModeScoping
 from codemods.modes.explain import ModelFnModes, StatementModes, show_modes
 from estimator_fix.limits import TOO_DEEP, parse_tree, too_large
 from estimator_fix.notebooks import Extracted, NotebookError, extract
@@ -47,7 +47,7 @@ def modes_of(path: str | os.PathLike[str], data: bytes, settings: Settings) -> M
     ignored = settings.ignored_for(name)
     select = {
         code
-        for code in ModeScopingCommand.RULE_CODES
+        for code in ModeScoping.RULE_CODES
         if code_selected(code, settings.select, ignored)
     }
     try:

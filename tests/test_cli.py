@@ -532,3 +532,29 @@ def test_migrate_starts_without_libcst(tmp_path: Path) -> None:
     code, modules = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert code in ("0", "None")
     assert modules == "['codemods', 'codemods.findings']"
+
+
+def test_check_and_fix_never_load_libcst_codemod_or_validation(tmp_path: Path) -> None:
+    """The pre-commit case: ``check``/``fix`` of a model_fn with findings loads neither LibCST's
+    codemod package (its matchers cost more than the file), nor validation beyond its verdict
+    names, nor TensorFlow."""
+    pair = Path(__file__).resolve().parents[1] / "fixtures/pairs/ef101_loss_before_predict"
+    model = tmp_path / "model.py"
+    model.write_bytes((pair / "before.py").read_bytes())
+    script = (
+        "import sys\n"
+        "from estimator_fix.cli import main\n"
+        f"sys.argv = ['estimator-fix', sys.argv[1], {str(model)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "light = {'estimator_fix.validation', 'estimator_fix.validation.verdicts'}\n"
+        "print(code, sorted(m for m in set(sys.modules) - light if m.startswith(("
+        "'libcst.codemod', 'libcst.matchers', 'estimator_fix.validation', 'tensorflow'))))\n"
+    )
+    for command in ("check", "fix"):
+        result = subprocess.run(
+            [sys.executable, "-c", script, command], capture_output=True, text=True, check=True
+        )
+        code, modules = result.stdout.strip().splitlines()[-1].split(" ", 1)
+        assert code == ("1" if command == "check" else "0"), result.stderr
+        assert modules == "[]", command
+    assert model.read_bytes() == (pair / "after.py").read_bytes()

@@ -10,8 +10,8 @@ import libcst as cst
 import pytest
 
 from codemods.base import apply_codemod
+from codemods.eager.codemod import EagerCode
 from codemods.eager.sites import Site
-from codemods.eager_code import EagerCodeCommand
 from codemods.registry import all_codemods
 from codemods.rules import rule, rule_modules
 from estimator_fix.noqa import is_suppressed, noqa_lines
@@ -25,7 +25,7 @@ else:  # pragma: no cover
 
 
 def fix(source: str, **options: object) -> tuple[str, list[str]]:
-    module, findings = apply_codemod(EagerCodeCommand, cst.parse_module(source), **options)  # type: ignore[arg-type]
+    module, findings = apply_codemod(EagerCode, cst.parse_module(source), **options)  # type: ignore[arg-type]
     return module.code, [f"{f.code}:{f.line}:{f.fix}" for f in findings]
 
 

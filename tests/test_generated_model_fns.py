@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, assume, event, example, given, note, 
 
 from codemods.base import apply_codemod
 from codemods.findings import Finding
-from codemods.mode_scoping import ModeScopingCommand
+from codemods.modes.codemod import ModeScoping
 from tests.mode_trace import MODES, is_subsequence
 from tests.rule_cases import after, before
 from tests.strategies.fake_tf import Run, run_model_fn, strip_seeds
@@ -91,7 +91,7 @@ MERGED_BLOCKS = GeneratedModule(
 
 @functools.lru_cache(maxsize=512)
 def fix(source: str) -> tuple[str, tuple[Finding, ...]]:
-    module, findings = apply_codemod(ModeScopingCommand, cst.parse_module(source))
+    module, findings = apply_codemod(ModeScoping, cst.parse_module(source))
     return module.code, tuple(findings)
 
 

@@ -17,16 +17,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from codemods.base import ModelFnCodemod
-from codemods.registry import all_codemods
+from codemods.command import LibCSTCommand
+from codemods.registry import all_codemods, libcst_commands
 from estimator_fix.cli import app
 from tests.pairs import PAIRS, ROOT, Pair
 
-CODEMODS = all_codemods()
+CODEMODS = libcst_commands()
 PER_CODEMOD = 5
 
 
-def _pairs_for(command: type[ModelFnCodemod]) -> list[Pair]:
+def _pairs_for(command: type[LibCSTCommand]) -> list[Pair]:
     """Safe-fix pairs whose findings are all this codemod's; the text-hygiene ones first."""
     own = [
         pair
@@ -46,7 +46,7 @@ def _copy(pairs: list[Pair], directory: Path) -> None:
         shutil.copyfile(pair.before, directory / f"{pair.name}.py")
 
 
-def _libcst_codemod(command: type[ModelFnCodemod], directory: Path) -> None:
+def _libcst_codemod(command: type[LibCSTCommand], directory: Path) -> None:
     module = command.__module__.split(".", 1)[1]  # relative to the `codemods` package in the yaml
     done = subprocess.run(
         [sys.executable, "-m", "libcst.tool", "codemod", f"{module}.{command.__name__}",
@@ -69,6 +69,11 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
 
 
+def test_every_codemod_has_its_libcst_command() -> None:
+    assert [command.CODEMOD for command in CODEMODS] == all_codemods()
+    assert all(command.RULE_CODES == command.CODEMOD.RULE_CODES for command in CODEMODS)
+
+
 def test_the_yaml_lets_libcst_find_the_codemods() -> None:
     config = yaml.safe_load((ROOT / ".libcst.codemod.yaml").read_text())
     assert config["modules"] == ["codemods"]
@@ -80,7 +85,7 @@ def test_the_yaml_lets_libcst_find_the_codemods() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("command", CODEMODS, ids=[c.__name__ for c in CODEMODS])
 def test_each_codemod_through_libcst_cli_matches_estimator_fix(
-    command: type[ModelFnCodemod], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    command: type[LibCSTCommand], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pairs = _pairs_for(command)
     assert pairs, f"no fixture pair exercises {command.__name__} alone"

@@ -21,6 +21,9 @@ def test_validate_writes_only_proven_rewrites(tmp_path: Path) -> None:
     model = (repo / "trainer" / "model.py").read_text(encoding="utf-8")
     without_input = model[: model.index("def input_fn")]
     (repo / "trainer" / "no_input.py").write_text(without_input, encoding="utf-8")
+    # No input function, and no feature key in the code: nothing to run it on.
+    unknown = without_input.replace('features["x"]', "tf.concat(list(features.values()), axis=1)")
+    (repo / "trainer" / "unknown_inputs.py").write_text(unknown, encoding="utf-8")
     out, report = tmp_path / "out", tmp_path / "report.json"
     args = ["migrate", str(repo), "--validate", "--out", str(out), "--report", str(report)]
     result = CliRunner().invoke(app, [*args, "-j", "2"], catch_exceptions=False)
@@ -31,12 +34,19 @@ def test_validate_writes_only_proven_rewrites(tmp_path: Path) -> None:
     assert verdicts["trainer/model.py"] == "fixed", files["trainer/model.py"]  # PREDICT works now
     # A notebook runs as the module of its code cells (only its definitions).
     assert verdicts["notebooks/price_bands.ipynb"] == "fixed", files["notebooks/price_bands.ipynb"]
-    assert verdicts["trainer/no_input.py"] == "not validated"
+    # Without an input function, on inputs inferred from the model_fn (features["x"], 2-D).
+    assert verdicts["trainer/no_input.py"] == "fixed", files["trainer/no_input.py"]
+    assert verdicts["trainer/unknown_inputs.py"] == "not validated"
     assert verdicts["models/text_classifier.py"] is None  # nothing rewritten, nothing to validate
     before, after = snapshot(repo), snapshot(out)
     changed = {rel for rel in before if before[rel] != after[rel]}
-    assert changed == {"trainer/model.py", "trainer/classifier.py", "notebooks/price_bands.ipynb"}
-    assert files["trainer/no_input.py"]["outcome"] == "manual"
-    assert files["trainer/no_input.py"]["not_written"] == "validation: not validated"
+    assert changed == {
+        "trainer/model.py",
+        "trainer/classifier.py",
+        "trainer/no_input.py",
+        "notebooks/price_bands.ipynb",
+    }
+    assert files["trainer/unknown_inputs.py"]["outcome"] == "manual"
+    assert files["trainer/unknown_inputs.py"]["not_written"] == "validation: not validated"
     tf = tensorflow_version(sys.executable)
     assert f"model.py: fixed; validation: fixed under TensorFlow {tf} (EF101" in result.stdout

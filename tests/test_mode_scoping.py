@@ -9,15 +9,15 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
 from codemods import tf_api
 from codemods.base import apply_codemod
-from codemods.mode_scoping import ModeScopingCommand
 from codemods.model_fns import find_model_fns
+from codemods.modes.codemod import ModeScoping
 from codemods.modes.evaluate import Const, ModeEvaluator, truth
 from estimator_fix.engine import Settings, Unchanged, process_source
 from tests.rule_cases import before
 
 
 def fix(source: str, **options: object) -> tuple[str, list[str]]:
-    module, findings = apply_codemod(ModeScopingCommand, cst.parse_module(source), **options)  # type: ignore[arg-type]
+    module, findings = apply_codemod(ModeScoping, cst.parse_module(source), **options)  # type: ignore[arg-type]
     return module.code, [f"{f.code}:{f.line}:{f.fix}" for f in findings]
 
 

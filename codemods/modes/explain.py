@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.base import ModuleFacts
-from codemods.mode_scoping import policies
+from codemods.modes.codemod import policies
 from codemods.modes.units import Reason, Unit
 from codemods.modes.walk import Analyzer
 from codemods.statements import defines

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Dict, List, Optional, Set, Union
+from typing import TYPE_CHECKING, Annotated, Dict, List, Optional, Set, Union
 
 import typer
 from rich.text import Text
@@ -67,9 +67,10 @@ from estimator_fix.reporting import (
 )
 from estimator_fix.sarif import sarif_log
 from estimator_fix.sources import SourceError, is_notebook, iter_python_files, read_source
-from estimator_fix.validation.gate import RewriteGate, RewriteVerdict
-from estimator_fix.validation.options import ValidationOptions
 from estimator_fix.writing import write_backup, write_source
+
+if TYPE_CHECKING:  # validation is loaded by ``fix --validate`` only
+    from estimator_fix.validation.gate import RewriteGate, RewriteVerdict
 
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
@@ -422,8 +423,11 @@ def diff(
     _finish(out, report)
 
 
-def _gate(out: Output, settings: Settings, accept_graph_equivalent: bool) -> RewriteGate:
+def _gate(out: Output, settings: Settings, accept_graph_equivalent: bool) -> "RewriteGate":
     """``fix --validate``'s gate, or exit 2 (nothing read yet) when TensorFlow is missing."""
+    from estimator_fix.validation.gate import RewriteGate
+    from estimator_fix.validation.options import ValidationOptions
+
     options = ValidationOptions(
         unsafe_fixes=settings.unsafe_fixes, accept_graph_equivalent=accept_graph_equivalent
     )
@@ -476,7 +480,7 @@ def _write(
     out: Output,
     remaining: List[Located],
     root: Optional[str],
-    verdict: Optional[RewriteVerdict] = None,
+    verdict: "Optional[RewriteVerdict]" = None,
 ) -> None:
     try:
         if backup:
@@ -490,7 +494,7 @@ def _write(
     out.info(f"{result.path}: fixed" + (f" (validation: {verdict.headline})" if verdict else ""))
 
 
-def _refused(out: Output, verdict: RewriteVerdict) -> None:
+def _refused(out: Output, verdict: "RewriteVerdict") -> None:
     """The one line (stdout, even with --quiet) for a rewrite validation kept from the disk."""
     line = printable(f"{verdict.path}: not written (validation: {verdict.headline})")
     line += printable(f" — {verdict.reason}") if verdict.reason else ""
@@ -501,10 +505,12 @@ def _refused(out: Output, verdict: RewriteVerdict) -> None:
 
 
 def _validate(
-    gate: RewriteGate, result: Changed, data: bytes, report: Report, out: Output
-) -> Optional[RewriteVerdict]:
+    gate: "RewriteGate", result: Changed, data: bytes, report: Report, out: Output
+) -> "Optional[RewriteVerdict]":
     """``fix --validate``: the verdict when ``data`` may be written, else None (refused, said)."""
     if is_notebook(result.path):  # as with migrate --validate
+        from estimator_fix.validation.gate import RewriteVerdict
+
         verdict = RewriteVerdict(result.path, "not validated", "notebooks are not validated")
     else:
         verdict = gate.check(result.path, result.original, data)
@@ -527,7 +533,7 @@ def _fix_one(
     backup: bool,
     context: int,
     root: Optional[str],
-    gate: Optional[RewriteGate] = None,
+    gate: "Optional[RewriteGate]" = None,
 ) -> bool:
     """Write one Changed file (after asking, with ``interactive_mode``; only when validation
     accepts it, with a ``gate``); True when the user asked to stop altogether. ``root``: the
