@@ -35,7 +35,9 @@ else:  # pragma: no cover
 
 MANIFEST = Path(__file__).resolve().parent / "manifest.toml"
 PROVEN = ("equivalent", "fixed")
-COLUMNS = ("equivalent", "fixed", "mismatch", "error", "not validated")
+#: A verdict on the rewrite (issue 10's measure): proven, proven on the graphs, or caught wrong.
+DECIDED = ("equivalent", "fixed", "graph-equivalent", "mismatch")
+COLUMNS = ("equivalent", "fixed", "graph-equivalent", "mismatch", "error", "not validated")
 
 
 @dataclass
@@ -59,6 +61,10 @@ class RepoOutcome:
     @property
     def proven(self) -> int:
         return sum(f.verdict in PROVEN for f in self.files)
+
+    @property
+    def decided(self) -> int:
+        return sum(f.verdict in DECIDED for f in self.files)
 
 
 def manifest_repos(manifest: Path) -> list[str]:
@@ -138,8 +144,9 @@ def _percent(part: int, whole: int) -> str:
 
 
 def print_table(outcomes: list[RepoOutcome]) -> None:
-    print("| repository | rewritten | " + " | ".join(COLUMNS) + " | proven | TensorFlow | s |")
-    print("|---|---:|" + "---:|" * len(COLUMNS) + "---:|---|---:|")
+    header = " | ".join(COLUMNS)
+    print(f"| repository | rewritten | {header} | proven | a verdict | TensorFlow | s |")
+    print("|---|---:|" + "---:|" * len(COLUMNS) + "---:|---:|---|---:|")
     totals: Counter[str] = Counter()
     for outcome in outcomes:
         counts = Counter(f.verdict for f in outcome.files)
@@ -151,14 +158,17 @@ def print_table(outcomes: list[RepoOutcome]) -> None:
         note = f" ({outcome.failure})" if outcome.failure else ""
         print(
             f"| {outcome.repo}{note} | {total} | {cells} | "
-            f"{_percent(outcome.proven, total)} | {ran} | {outcome.seconds:.0f} |"
+            f"{_percent(outcome.proven, total)} | {_percent(outcome.decided, total)} | {ran} | "
+            f"{outcome.seconds:.0f} |"
         )
     rewritten = sum(len(o.files) for o in outcomes)
     proven = sum(o.proven for o in outcomes)
+    decided = sum(o.decided for o in outcomes)
     cells = " | ".join(str(totals[c]) for c in COLUMNS)
     seconds = sum(o.seconds for o in outcomes)
     print(
-        f"| **all** | {rewritten} | {cells} | **{_percent(proven, rewritten)}** | | {seconds:.0f} |"
+        f"| **all** | {rewritten} | {cells} | **{_percent(proven, rewritten)}** | "
+        f"**{_percent(decided, rewritten)}** | | {seconds:.0f} |"
     )
 
 
