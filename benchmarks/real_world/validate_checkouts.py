@@ -200,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the verdicts as JSON")
     parser.add_argument("--scratch", type=Path, help="where the copies go (default: a temp dir)")
-    parser.add_argument("extra", nargs="*", help="arguments for migrate (after --)")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # Everything after ``--`` goes to migrate (argparse would read its options as ours).
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    args.extra = extra
     present = checkouts(args.root, args.repo or manifest_repos(MANIFEST))
     if not present:
         print(f"{args.root}: none of the manifest's repositories is checked out there")
