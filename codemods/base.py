@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -20,6 +20,9 @@ from codemods.findings import FINDINGS_KEY, MODEL_FNS_KEY, Finding
 from codemods.model_fns import ModelFn, find_model_fns
 from codemods.names import QualifiedNames
 from codemods.noqa import NoqaLines, noqa_lines
+
+if TYPE_CHECKING:
+    from libcst.codemod import CodemodContext
 
 
 class ModuleFacts:
@@ -120,6 +123,7 @@ class ModelFnCodemod(cst.CSTTransformer):
     """
 
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
+    DESCRIPTION: ClassVar[str] = ""
     #: None resolved up front: qualified names come from ``codemods.names`` and positions are
     #: computed (once per module, cached by the metadata wrapper) only when a finding or a
     #: noqa comment needs a line.
@@ -127,14 +131,14 @@ class ModelFnCodemod(cst.CSTTransformer):
 
     def __init__(
         self,
-        context: Any,
+        context: Union[Context, CodemodContext],
         unsafe_fixes: bool = False,
         select: Collection[str] | None = None,
         facts: ModuleFacts | None = None,
         model_fn_names: Collection[str] = (),
     ) -> None:
         super().__init__()
-        self.context = context  # a Context, or LibCST's CodemodContext
+        self.context = context
         self.unsafe_fixes = unsafe_fixes
         self.select = frozenset(self.RULE_CODES if select is None else select)
         self.model_fn_names = frozenset(model_fn_names)
