@@ -3,13 +3,15 @@ it binds for the statements after it."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, bind, mode_view
+from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
 from codemods.modes.view import View, computes_nothing
 from codemods.vocabulary import Mode, Tag
@@ -51,7 +53,7 @@ class Judge:
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         if unit.parts:  # judged by its header and by its parts, each where it runs
             parts = list(leaves(unit.parts))
-            header = self._blocked(unit, self._header_tags(stmt, facts), judged, stmt)
+            header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
             unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
             if mode is Mode.PREDICT:
                 unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
@@ -63,15 +65,17 @@ class Judge:
             tags.add(Tag.HELPER_LABEL)
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
 
-    def _header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> set[Tag]:
+    def header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> frozenset[Tag]:
         """What a compound statement's own header (tests, iterables, context managers) builds
-        or reads."""
+        or reads, as the mode evaluates it (``not labels and ...`` is decided where labels are
+        None)."""
         tags: set[Tag] = set()
-        for expr in st.headers(stmt):
+        for header in st.headers(stmt):
+            expr = expression_view(self.ctx, header, facts)
             tags |= self.calls.facts(expr, facts).tags
             for name in st.value_reads(expr):
                 tags |= facts.tags.get(name, frozenset())
-        return tags
+        return frozenset(tags)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
@@ -101,7 +105,9 @@ class Judge:
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags
 
-    def _blocked(self, unit: Unit, tags: set[Tag], view: View, seen: cst.CSTNode) -> frozenset[str]:
+    def _blocked(
+        self, unit: Unit, tags: AbstractSet[Tag], view: View, seen: cst.CSTNode
+    ) -> frozenset[str]:
         """The rule codes the statement breaks in the view's mode (``seen``: the statement as
         that mode runs it)."""
         if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):

@@ -104,8 +104,20 @@ def mode_view(ctx: Context, stmt: cst.BaseStatement, facts: Facts) -> cst.CSTNod
     )
 
 
+def expression_view(ctx: Context, node: cst.CSTNode, facts: Facts) -> cst.CSTNode:
+    """An expression (a compound statement's test, iterable or context manager) as one mode
+    evaluates it: ``mode_view`` for what is not a statement line."""
+    if not _has_choice(node):
+        return node
+    viewed = node.visit(_ModeView(ctx.evaluator(facts.values)))
+    return viewed if isinstance(viewed, cst.CSTNode) else node
+
+
+_CHOICES = (cst.IfExp, cst.BooleanOperation)
+
+
 def _has_choice(node: cst.CSTNode) -> bool:
-    return any(type(n) in (cst.IfExp, cst.BooleanOperation) for n in own_nodes(node))
+    return type(node) in _CHOICES or any(type(n) in _CHOICES for n in own_nodes(node))
 
 
 def bind(

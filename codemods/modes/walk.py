@@ -217,10 +217,14 @@ class Analyzer:
         unit.quiet = rearranges(stmt)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        walked: list[tuple[frozenset[Mode], State]] = []
+        before = {mode: state[mode].copy() for mode in modes}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
-            unit.parts = self._parts(stmt, state, modes)
+            unit.parts, walked = self._parts(stmt, state, modes)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
+        if walked:
+            self._bind_from_blocks(defs, state, before, walked)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
@@ -234,14 +238,43 @@ class Analyzer:
                 unit.nested_specs = self.specs.nested(stmt, state, modes)
         return unit
 
-    def _parts(self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]) -> list[Unit]:
+    def _parts(
+        self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
+    ) -> tuple[list[Unit], list[tuple[frozenset[Mode], State]]]:
         """The statements inside a compound statement, each block walked on a copy of what the
-        modes know before it (the statement itself is judged whole)."""
+        modes know before it; and each block's modes with what they knew after it."""
         parts: list[Unit] = []
+        walked: list[tuple[frozenset[Mode], State]] = []
+        bound = frozenset(st.header_names(stmt))
         for suite, runs in self._suites_by_mode(stmt, state, modes):
             copy = {mode: state[mode].copy() for mode in runs}
+            for mode in runs if bound else ():  # ``for x in labels:``: x carries labels
+                tags = self.judge.header_tags(stmt, state[mode])
+                bind(self.ctx, stmt, bound, tags, copy[mode], False, mode)
             parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
-        return parts
+            walked.append((runs, copy))
+        return parts, walked
+
+    def _bind_from_blocks(
+        self,
+        defs: frozenset[str],
+        state: State,
+        before: State,
+        walked: list[tuple[frozenset[Mode], State]],
+    ) -> None:
+        """What the names a compound statement binds carry after it: what they carried before
+        (a block may not run) and what each block that ran gave them (a ``for`` target what its
+        iterable carries) — not everything the statement reads anywhere (``if not labels:
+        labels = features["y"]`` does not make ``features`` a label)."""
+        for mode, facts in state.items():
+            if mode not in before:
+                continue
+            for name in defs:
+                tags = set(before[mode].tags.get(name, frozenset()))
+                for runs, copy in walked:
+                    if mode in runs:
+                        tags |= copy[mode].tags.get(name, frozenset())
+                facts.tags[name] = frozenset(tags)
 
     def _suites_by_mode(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
