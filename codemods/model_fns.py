@@ -47,6 +47,8 @@ class ModelFn:
     labels_param: Optional[str]
     spelling: ModeSpelling
     helpers: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    #: The module's own classes, by name (calling an instance runs its ``call``/``__call__``).
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
     #: The functions and classes the model_fn is defined in, outermost first.
     enclosing: tuple[cst.CSTNode, ...] = ()
 
@@ -236,6 +238,7 @@ def find_model_fns(
     top_level = {
         stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
     }
+    classes = {stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.ClassDef}
     found: list[ModelFn] = []
     for node, enclosing in functions:
         params = param_names(node)
@@ -258,6 +261,7 @@ def find_model_fns(
                 labels_param=labels,
                 spelling=mode_spelling(node, resolve, module),
                 helpers={**top_level, **nested},
+                classes=classes,
                 enclosing=enclosing,
             )
         )

@@ -297,18 +297,39 @@ class Calls:
             for index, arg in enumerate(call.args)
         )
 
+    def _in_file_callee(self, call: cst.Call) -> tuple[Optional[cst.FunctionDef], int]:
+        """The module's own function ``call`` runs, and how many leading parameters the call
+        does not fill: a helper by name (0), or an instance of one of the module's classes
+        (``head = LossLayer(...)``; ``head(x, labels)`` runs its ``call`` or ``__call__``, whose
+        ``self`` the call does not fill: 1)."""
+        func = call.func
+        if not isinstance(func, cst.Name):
+            return None, 0
+        helper = self.ctx.fn.helpers.get(func.value)
+        if helper is not None:
+            return helper, 0
+        owner = self.ctx.fn.classes.get(self.ctx.instances.get(func.value, ""))
+        if owner is None:
+            return None, 0
+        methods = {
+            stmt.name.value: stmt
+            for stmt in st.statements_of(owner.body)
+            if type(stmt) is cst.FunctionDef
+        }
+        method = methods.get("call") or methods.get("__call__")
+        return method, 1
+
     def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
         """An in-file helper handed labels (alone or in a tuple) that never uses them: it
         deletes them or leaves them unread (``features, labels = batch; del labels``)."""
-        func = call.func
-        helper = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
+        helper, skipped = self._in_file_callee(call)
         handed = [
             (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
         ]
         if helper is None or not handed:
             return False
         for index, arg in handed:
-            name = _parameter(helper, index, arg)
+            name = _parameter(helper, index + skipped, arg)
             if name is None:
                 return False
             received = {name}
@@ -321,17 +342,9 @@ class Calls:
     def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
         """An in-file helper that tests the parameter receiving labels against None
         (``if labels is not None:``) expects PREDICT's None."""
-        func = call.func
-        helper = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
-        if helper is None or arg.star:
-            return False
-        params = helper.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        if arg.keyword is not None:
-            name = arg.keyword.value
-        elif index < len(params.posonly_params) + len(params.params):
-            name = every[index].name.value
-        else:
+        helper, skipped = self._in_file_callee(call)
+        name = None if helper is None else _parameter(helper, index + skipped, arg)
+        if helper is None or name is None:
             return False
         return any(compares_with_none(node, name) for node in st.own_nodes(helper.body))
 

@@ -154,6 +154,10 @@ def bind(
 
 
 def _track_objects(ctx: Context, target: str, expr: cst.BaseExpression) -> None:
+    ctx.instances.pop(target, None)
+    func = expr.func if isinstance(expr, cst.Call) else None
+    if type(func) is cst.Name and func.value in ctx.fn.classes:
+        ctx.instances[target] = func.value
     if isinstance(expr, cst.Call):
         tf_name = ctx.resolve(expr.func)
         # A layer class (``Dense``), not a layer function: calling the object builds.

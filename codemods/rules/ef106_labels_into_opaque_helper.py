@@ -121,8 +121,53 @@ def model_fn(features, labels, mode):
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
+        Valid(
+            id="instance_of_an_in_file_layer_that_guards_its_labels",
+            source='''\
+import tensorflow as tf
+
+
+class LossHead(tf.keras.layers.Layer):
+    def call(self, net, labels, training):
+        logits = tf.compat.v1.layers.dense(net, 3)
+        loss = tf.constant(0.0)
+        if labels is not None:
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return loss, logits
+
+
+def model_fn(features, labels, mode, params):
+    head = LossHead()
+    loss, logits = head(features["x"], labels, mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
     ),
     invalid=(
+        Invalid(
+            id="instance_of_an_in_file_layer_that_needs_its_labels",
+            before='''\
+import tensorflow as tf
+
+
+class LossHead(tf.keras.layers.Layer):
+    def call(self, net, labels, training):
+        logits = tf.compat.v1.layers.dense(net, 3)
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return loss, logits
+
+
+def model_fn(features, labels, mode, params):
+    head = LossHead()
+    loss, logits = head(features["x"], labels, mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF106:13:none",),
+        ),
         Invalid(
             id="builder_closure_with_an_is_training_flag",
             before='''\
