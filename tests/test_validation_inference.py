@@ -165,6 +165,27 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
     }
 
 
+def test_params_read_as_attributes_are_guessed_and_marked() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            net = tf.compat.v1.layers.dense(features["x"], params.hidden_size)
+            optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=params.learning_rate)
+            optional = params.get("optional", 3)
+            mapped = params["n_classes"]
+            return params.values()
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert {key: g.value for key, g in guessed.items()} == {
+        "hidden_size": 4,
+        "learning_rate": 0.01,
+        "n_classes": 10,
+    }  # params.get(...) and params.values() are the mapping's methods, not keys
+    assert guessed["hidden_size"].attribute and guessed["learning_rate"].attribute
+    assert not guessed["n_classes"].attribute
+
+
 def test_labels_handed_to_a_helper_are_inferred_there() -> None:
     tree, function = parsed(
         """
@@ -222,8 +243,13 @@ def test_the_inferred_inputs_travel_as_json() -> None:
         }
     ]
     assert data["params"] == [
-        {"key": "learning_rate", "value": 0.01, "origin": "line 3: params['learning_rate']"},
-        {"key": "size", "value": 4, "origin": "line 3: params['size']"},
+        {
+            "key": "learning_rate",
+            "value": 0.01,
+            "origin": "line 3: params['learning_rate']",
+            "attribute": False,
+        },
+        {"key": "size", "value": 4, "origin": "line 3: params['size']", "attribute": False},
     ]
 
 

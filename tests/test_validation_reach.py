@@ -62,6 +62,17 @@ def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
     assert report.seconds < 20
 
 
+def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:
+    """``input_fn(filenames)`` cannot be called by an Estimator, and the model_fn reads its params
+    as attributes (HParams-style): synthetic inputs and attribute-readable guessed params."""
+    report = validate_file(INFERRED / "input_fn_with_arguments.py")
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    assert "input functions need arguments an Estimator does not give (filenames)" in notes
+    assert "params guessed from the model_fn: hidden_size=4" in notes
+    assert "params readable by attribute too" in notes
+
+
 def test_where_numbers_cannot_run_the_graphs_are_compared() -> None:
     report = validate_file(INFERRED / "vocab_missing.py")
     assert report.verdict == "graph-equivalent", report.message

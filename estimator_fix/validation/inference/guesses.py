@@ -38,9 +38,16 @@ class ParamGuess:
     key: str
     value: object
     origin: str
+    #: Read as ``params.key`` (HParams-style) rather than ``params["key"]``.
+    attribute: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"key": self.key, "value": self.value, "origin": self.origin}
+        return {
+            "key": self.key,
+            "value": self.value,
+            "origin": self.origin,
+            "attribute": self.attribute,
+        }
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
@@ -82,6 +83,25 @@ def _statements_of(function: sx.Function) -> Iterator[ast.stmt]:
             yield node
 
 
+#: Methods of a dict (or of HParams) read as ``params.<name>``: not keys.
+_MAPPING_METHODS = frozenset(
+    {"get", "keys", "items", "values", "copy", "pop", "update", "setdefault", "to_json",
+     "override_from_dict", "add_hparam", "set_hparam", "parse"}
+)
+
+
+def _attribute_read(node: ast.AST, parameter: str, parents: Mapping[ast.AST, ast.AST]) -> bool:
+    """``params.learning_rate`` read (HParams-style), not a method of the mapping."""
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == parameter
+        and isinstance(node.ctx, ast.Load)
+        and node.attr not in _MAPPING_METHODS
+        and not node.attr.startswith("_")
+    )
+
+
 class _ParamReader:
     """The keys a model_fn (and the module's helpers it hands ``params``) read from params."""
 
@@ -104,6 +124,12 @@ class _ParamReader:
         for node in ast.walk(function):
             if isinstance(node, ast.Call):
                 self._follow(node, parameter, dicts, depth)
+            if _attribute_read(node, parameter, parents):
+                assert isinstance(node, ast.Attribute)
+                guess = self._guess(node.attr, node, parents.get(node), dicts)
+                if guess is not None:
+                    self._store([node.attr], replace(guess, attribute=True))
+                continue
             if not (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.value, ast.Name)
@@ -137,7 +163,7 @@ class _ParamReader:
         """The guess for ``params[path[0]]...[path[-1]]``: nested keys build dicts."""
         top = path[0]
         if len(path) == 1:
-            self.found.setdefault(top, ParamGuess(top, guess.value, guess.origin))
+            self.found.setdefault(top, replace(guess, key=top))
             return
         existing = self.found.get(top)
         tree = existing.value if existing is not None and isinstance(existing.value, dict) else {}

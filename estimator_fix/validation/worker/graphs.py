@@ -12,6 +12,7 @@ Python 3.7 compatible; TensorFlow 1.15 and 2.x.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
@@ -80,7 +81,7 @@ class _Digests:
 def _params(program: Program) -> Dict[str, Any]:
     """The params the Estimator passes (a TPUEstimator adds the batch size)."""
     if not program.tpu:
-        return dict(program.params or {})
+        return copy.copy(program.params or {})  # of its own type (attribute access kept)
     params, batch = program.tpu_batch()
     params["batch_size"] = batch
     return params

@@ -69,12 +69,26 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     missing = [g for g in guesses if params is None or g["key"] not in params]
     if not missing:
         return params
-    merged = dict(params or {})
+    by_attribute = any(g.get("attribute") for g in guesses)
+    merged = AttributeParams(params or {}) if by_attribute else dict(params or {})
     for guess in missing:
         merged[guess["key"]] = guess["value"]
     listed = ", ".join("{}={!r} ({})".format(g["key"], g["value"], g["origin"]) for g in missing)
     program.out.note("params guessed from the model_fn: " + listed)
+    if by_attribute:
+        program.out.note("params readable by attribute too (the model_fn reads params.<key>)")
     return merged
+
+
+class AttributeParams(dict):  # type: ignore[type-arg]
+    """params a model_fn reads both as a mapping and by attribute (``params.learning_rate``, as
+    with HParams)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import os
@@ -86,12 +87,20 @@ class Program:
         refs = self.spec.get("inputs") or {}
         if any(refs.values()):
             try:
-                return {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+                found = {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
             except ScopeError as exc:  # the file's own input functions need what is not here
                 instead = self._synthetic_instead(f"could not be built ({exc})")
                 if instead is None:
                     raise exc from None
                 return instead
+            needed = sorted({name for fn in found.values() for name in _unfilled(fn)})
+            if needed:  # ``input_fn(filenames, batch_size=32)``: its caller gives the files
+                instead = self._synthetic_instead(
+                    "need arguments an Estimator does not give (" + ", ".join(needed) + ")"
+                )
+                if instead is not None:
+                    return instead
+            return found
         synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
@@ -162,7 +171,7 @@ class Program:
 
     def tpu_batch(self) -> Tuple[Dict[str, Any], int]:
         """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size."""
-        params = dict(self.params or {})
+        params = copy.copy(self.params or {})  # of its own type (attribute access kept)
         batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
         return params, int(batch)
 
@@ -426,3 +435,22 @@ def main(argv: List[str]) -> None:
     sys.stderr.flush()
     # Skip TensorFlow's slow interpreter teardown: everything is written.
     os._exit(0)
+
+
+#: What an Estimator hands an input function, by parameter name, where it takes them.
+_ESTIMATOR_GIVES = frozenset({"params", "mode", "config", "input_context"})
+
+
+def _unfilled(fn: Callable[..., Any]) -> List[str]:
+    """The parameters of input function ``fn`` an Estimator's call leaves without a value."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or a callable object: nothing to tell
+        return []
+    return [
+        parameter.name
+        for parameter in signature.parameters.values()
+        if parameter.default is inspect.Parameter.empty
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        and parameter.name not in _ESTIMATOR_GIVES
+    ]
