@@ -164,6 +164,7 @@ class ModelFnCodemod(cst.CSTTransformer):
         """Run the codemod on ``tree``: on the module itself when the caller's facts are for it
         (their metadata wrapper needs no copy of a tree that came straight from the parser) or
         when LibCST already wrapped it, else on a wrapped copy, as LibCST's codemods do."""
+        self._imports = []
         wrapper = self._wrapper_for(tree)
         previous = self.context.wrapper
         with self.resolve(wrapper):

@@ -19,7 +19,9 @@ from codemods.base import ModelFnCodemod
 
 
 class LibCSTCommand(CodemodCommand):
-    """Runs ``CODEMOD``; the options are those of ``estimator-fix fix``'s codemods."""
+    """Runs ``CODEMOD``; the options are those of ``estimator-fix fix``'s codemods. Each
+    subclass names its codemod and gets ``transform_module_impl`` (which runs it) when it is
+    defined, so this base stays abstract and ``python -m libcst.tool list`` leaves it out."""
 
     CODEMOD: ClassVar[type[ModelFnCodemod]]
     RULE_CODES: ClassVar[tuple[str, ...]] = ()
@@ -28,6 +30,7 @@ class LibCSTCommand(CodemodCommand):
         super().__init_subclass__(**kwargs)
         cls.RULE_CODES = cls.CODEMOD.RULE_CODES
         cls.DESCRIPTION = cls.CODEMOD.DESCRIPTION
+        cls.transform_module_impl = _run_codemod  # type: ignore[method-assign,assignment]
 
     def __init__(
         self,
@@ -57,11 +60,14 @@ class LibCSTCommand(CodemodCommand):
             help="Treat functions of this name (with a `mode` parameter) as model_fns.",
         )
 
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        codemod = self.CODEMOD(
-            self.context,
-            unsafe_fixes=self.unsafe_fixes,
-            select=self.select,
-            model_fn_names=self.model_fn_names,
-        )
-        return codemod.transform_module(tree)
+
+def _run_codemod(self: LibCSTCommand, tree: cst.Module) -> cst.Module:
+    """``transform_module_impl`` of every ``LibCSTCommand`` subclass: its codemod on ``tree``,
+    with this command's context and options."""
+    codemod = self.CODEMOD(
+        self.context,
+        unsafe_fixes=self.unsafe_fixes,
+        select=self.select,
+        model_fn_names=self.model_fn_names,
+    )
+    return codemod.transform_module(tree)

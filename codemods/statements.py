@@ -357,17 +357,6 @@ def _target_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
-def header_names(stmt: cst.BaseStatement) -> set[str]:
-    """The names a compound statement's header binds: a ``for``'s target, ``with ... as``."""
-    if type(stmt) is cst.For:
-        return _target_names(stmt.target)
-    if type(stmt) is cst.With:
-        return set().union(
-            *(_target_names(item.asname.name) for item in stmt.items if item.asname is not None)
-        )
-    return set()
-
-
 def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
     """The blocks of statements a compound statement holds (each branch, body, handler)."""
     suites: list[cst.BaseSuite] = []

@@ -150,3 +150,16 @@ def test_pair_before_becomes_after(pair: Pair) -> None:
     assert sorted(f"{f.code}:{f.line}" for f in findings) == sorted(pair.findings)
     case = tomllib.loads((pair.before.parent / "case.toml").read_text(encoding="utf-8"))
     assert case["description"] and case["fixed"] == (output.bytes != before.bytes)
+
+
+def test_a_reused_codemod_adds_no_import_the_last_file_needed() -> None:
+    """An import a rewrite asked for belongs to that module only: LibCST lets a caller run one
+    codemod instance on several modules."""
+    from codemods.base import Context
+
+    codemod = EagerCode(Context())
+    needs_import = cst.parse_module(before("adds_tensorflow_import_when_missing"))
+    first = codemod.transform_module(needs_import)
+    assert "import tensorflow as tf" in first.code
+    plain = "x = 1\n"
+    assert codemod.transform_module(cst.parse_module(plain)).code == plain

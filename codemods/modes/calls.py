@@ -91,6 +91,10 @@ def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
     return found
 
 
+def _is_static(decorator: cst.Decorator) -> bool:
+    return type(decorator.decorator) is cst.Name and decorator.decorator.value == "staticmethod"
+
+
 def _parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
     """The name of the parameter of ``helper`` that receives ``arg`` (the ``index``-th)."""
     if arg.star:
@@ -293,22 +297,24 @@ class Calls:
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
         """Labels go to an in-file helper parameter that the helper tests against None."""
         return any(
-            _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg)
+            _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg, facts)
             for index, arg in enumerate(call.args)
         )
 
-    def _in_file_callee(self, call: cst.Call) -> tuple[Optional[cst.FunctionDef], int]:
+    def _in_file_callee(
+        self, call: cst.Call, facts: Facts
+    ) -> tuple[Optional[cst.FunctionDef], int]:
         """The module's own function ``call`` runs, and how many leading parameters the call
         does not fill: a helper by name (0), or an instance of one of the module's classes
-        (``head = LossLayer(...)``; ``head(x, labels)`` runs its ``call`` or ``__call__``, whose
-        ``self`` the call does not fill: 1)."""
+        (``head = LossLayer(...)`` in this mode; ``head(x, labels)`` runs its own ``__call__``,
+        else its ``call`` as a Keras layer's does, whose ``self`` the call does not fill: 1)."""
         func = call.func
         if not isinstance(func, cst.Name):
             return None, 0
         helper = self.ctx.fn.helpers.get(func.value)
         if helper is not None:
             return helper, 0
-        owner = self.ctx.fn.classes.get(self.ctx.instances.get(func.value, ""))
+        owner = self.ctx.fn.classes.get(facts.instances.get(func.value, ""))
         if owner is None:
             return None, 0
         methods = {
@@ -316,13 +322,15 @@ class Calls:
             for stmt in st.statements_of(owner.body)
             if type(stmt) is cst.FunctionDef
         }
-        method = methods.get("call") or methods.get("__call__")
+        method = methods.get("__call__") or methods.get("call")
+        if method is None or any(_is_static(d) for d in method.decorators):
+            return None, 0
         return method, 1
 
     def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
         """An in-file helper handed labels (alone or in a tuple) that never uses them: it
         deletes them or leaves them unread (``features, labels = batch; del labels``)."""
-        helper, skipped = self._in_file_callee(call)
+        helper, skipped = self._in_file_callee(call, facts)
         handed = [
             (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
         ]
@@ -339,10 +347,12 @@ class Calls:
                 return False
         return True
 
-    def _helper_checks_none(self, call: cst.Call, index: int, arg: cst.Arg) -> bool:
+    def _helper_checks_none(
+        self, call: cst.Call, index: int, arg: cst.Arg, facts: Facts
+    ) -> bool:
         """An in-file helper that tests the parameter receiving labels against None
         (``if labels is not None:``) expects PREDICT's None."""
-        helper, skipped = self._in_file_callee(call)
+        helper, skipped = self._in_file_callee(call, facts)
         name = None if helper is None else _parameter(helper, index + skipped, arg)
         if helper is None or name is None:
             return False

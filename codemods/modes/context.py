@@ -36,8 +36,6 @@ class Context:
     flag_values: dict[str, dict[Mode, Value]] = field(default_factory=dict)
     #: Names bound to layer objects (``dense = tf.keras.layers.Dense(3)``): calling one builds.
     layer_objects: set[str] = field(default_factory=set)
-    #: Names bound to an instance of one of the module's classes, with the class's name.
-    instances: dict[str, str] = field(default_factory=dict)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
     #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell

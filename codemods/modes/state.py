@@ -26,9 +26,11 @@ class Facts:
     values: dict[str, Value] = field(default_factory=dict)
     # ``spec = EstimatorSpec(...)``: the spec calls a name may hold.
     specs: dict[str, list[SpecCall]] = field(default_factory=dict)
+    # ``head = LossLayer(...)``: names bound to an instance of one of the module's classes.
+    instances: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> Facts:
-        return Facts(dict(self.tags), dict(self.values), dict(self.specs))
+        return Facts(dict(self.tags), dict(self.values), dict(self.specs), dict(self.instances))
 
 
 State = dict[Mode, Facts]
@@ -144,6 +146,13 @@ def bind(
         _track_objects(ctx, target, expr)
     mutated = defs - kills(stmt)
     for name in defs:
+        facts.instances.pop(name, None)
+    if single is not None:  # ``head = LossLayer(...)``, in this mode
+        target, expr = single
+        func = expr.func if isinstance(expr, cst.Call) else None
+        if type(func) is cst.Name and func.value in ctx.fn.classes:
+            facts.instances[target] = func.value
+    for name in defs:
         if name in mutated:
             facts.tags[name] = facts.tags.get(name, frozenset()) | tags
         else:
@@ -154,10 +163,6 @@ def bind(
 
 
 def _track_objects(ctx: Context, target: str, expr: cst.BaseExpression) -> None:
-    ctx.instances.pop(target, None)
-    func = expr.func if isinstance(expr, cst.Call) else None
-    if type(func) is cst.Name and func.value in ctx.fn.classes:
-        ctx.instances[target] = func.value
     if isinstance(expr, cst.Call):
         tf_name = ctx.resolve(expr.func)
         # A layer class (``Dense``), not a layer function: calling the object builds.

@@ -29,6 +29,22 @@ from codemods.modes.view import rearranges
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
+def _alternatives(stmt: cst.BaseStatement) -> bool:
+    """An ``if`` chain whose branches are all indented blocks: each branch runs from what was
+    known before the statement, so what the branches bind is exactly what the walk of each
+    gave. Other compound statements keep the coarse reading (every name they bind carries all
+    they read): a loop body runs again with its own results, ``else``/``finally`` after the body,
+    a ``with`` body under its context managers, and a one-line block is not walked."""
+    if not isinstance(stmt, cst.If):
+        return False
+    node: Optional[cst.If | cst.Else] = stmt
+    while isinstance(node, cst.If):
+        if not isinstance(node.body, cst.IndentedBlock):
+            return False
+        node = node.orelse
+    return node is None or isinstance(node.body, cst.IndentedBlock)
+
+
 class Analyzer:
     """Analyze one model_fn under the rules' ``policies``; ``suppressed(node)`` gives the rule
     codes silenced on a statement."""
@@ -218,12 +234,13 @@ class Analyzer:
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[tuple[frozenset[Mode], State]] = []
-        before = {mode: state[mode].copy() for mode in modes}
+        precise = _alternatives(stmt)
+        before = {mode: state[mode].copy() for mode in modes} if precise else {}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
             unit.parts, walked = self._parts(stmt, state, modes)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
-        if walked:
+        if precise:
             self._bind_from_blocks(defs, state, before, walked)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
@@ -245,12 +262,8 @@ class Analyzer:
         modes know before it; and each block's modes with what they knew after it."""
         parts: list[Unit] = []
         walked: list[tuple[frozenset[Mode], State]] = []
-        bound = frozenset(st.header_names(stmt))
         for suite, runs in self._suites_by_mode(stmt, state, modes):
             copy = {mode: state[mode].copy() for mode in runs}
-            for mode in runs if bound else ():  # ``for x in labels:``: x carries labels
-                tags = self.judge.header_tags(stmt, state[mode])
-                bind(self.ctx, stmt, bound, tags, copy[mode], False, mode)
             parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
             walked.append((runs, copy))
         return parts, walked
@@ -262,10 +275,10 @@ class Analyzer:
         before: State,
         walked: list[tuple[frozenset[Mode], State]],
     ) -> None:
-        """What the names a compound statement binds carry after it: what they carried before
-        (a block may not run) and what each block that ran gave them (a ``for`` target what its
-        iterable carries) — not everything the statement reads anywhere (``if not labels:
-        labels = features["y"]`` does not make ``features`` a label)."""
+        """What the names an ``if`` chain binds carry after it (see ``_alternatives``): what they
+        carried before (no branch may run) and what each branch that ran gave them — not
+        everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
+        not make ``features`` a label)."""
         for mode, facts in state.items():
             if mode not in before:
                 continue

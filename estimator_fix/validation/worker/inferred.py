@@ -9,6 +9,7 @@ fill the keys the model_fn reads that no params give. Python 3.7 compatible.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
@@ -67,9 +68,9 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     inferred = program.spec.get("inferred") or {}
     guesses = inferred.get("params") or []
     missing = [g for g in guesses if params is None or g["key"] not in params]
-    if not missing:
-        return params
     by_attribute = any(g.get("attribute") for g in guesses)
+    if not missing:
+        return AttributeParams(params) if by_attribute and params is not None else params
     merged = AttributeParams(params or {}) if by_attribute else dict(params or {})
     for guess in missing:
         merged[guess["key"]] = guess["value"]
@@ -170,7 +171,7 @@ def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[s
                 features,
                 labels,
                 tf.estimator.ModeKeys.TRAIN,
-                dict(program.params or {}),
+                copy.copy(program.params or {}),
                 tf.estimator.RunConfig(),
             )
         except Exception as exc:  # user code: what failed is the answer
