@@ -73,6 +73,18 @@ def test_the_same_graphs_are_graph_equivalent() -> None:
     assert found[0].what == "graph (8 ops)" and found[0].detail == "identical"
 
 
+def test_control_inputs_are_a_set_data_inputs_a_sequence() -> None:
+    """TensorFlow may list an op's control inputs in another order on each build of the same
+    graph (TF Privacy's vectorized gradients): that is no difference; swapped data inputs are."""
+    waits = [*BASE, op("group", "NoOp", ("^loss", "^metric"))]
+    swapped = [*BASE, op("group", "NoOp", ("^metric", "^loss"))]
+    found = checks(graphs(TRAIN=mode(waits, TRAIN_OUT)), graphs(TRAIN=mode(swapped, TRAIN_OUT)))
+    assert set(verdicts(found, "TRAIN")) == {"graph-equivalent"}
+    data = [*BASE[:4], op("dense/MatMul", "MatMul", ("dense/kernel", "features_0")), *BASE[5:]]
+    found = checks(graphs(TRAIN=mode(BASE, TRAIN_OUT)), graphs(TRAIN=mode(data, TRAIN_OUT)))
+    assert "mismatch" in verdicts(found, "TRAIN")
+
+
 def test_ops_removed_in_eval_and_predict_are_allowed_in_order() -> None:
     original = same_everywhere()
     rewrite = same_everywhere()

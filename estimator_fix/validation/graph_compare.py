@@ -57,6 +57,14 @@ class Graph:
     placeholder_error: str = ""
 
 
+def _ordered(inputs: Any) -> tuple[str, ...]:
+    """An op's inputs: the data inputs in order, then its control inputs sorted (they are a set:
+    TensorFlow may list them in another order each time it builds the same graph)."""
+    names = [str(name) for name in inputs]
+    data = [name for name in names if not name.startswith("^")]
+    return (*data, *sorted(name for name in names if name.startswith("^")))
+
+
 def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
     """The graphs a worker reported (``RunResult.graphs``), and why there are none ('' if any)."""
     if raw.get("error"):
@@ -65,7 +73,7 @@ def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
     for mode, data in (raw.get("modes") or {}).items():
         ops, aliases = observed(
             tuple(
-                Op(str(name), str(kind), tuple(inputs), tuple(sorted(attrs.items())))
+                Op(str(name), str(kind), _ordered(inputs), tuple(sorted(attrs.items())))
                 for name, kind, inputs, attrs in data.get("ops") or ()
             )
         )
