@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from estimator_fix.validation.inference.syntax import call_name
+
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -96,14 +98,6 @@ def _block_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _block_statements(handler.body)
 
 
-def _call_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
-
-
 def _parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     args = function.args
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
@@ -125,10 +119,10 @@ def _returns_spec(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for node in _own_nodes(function):
         if isinstance(node, ast.Return) and node.value is not None:
             returned.append(node.value)
-        elif isinstance(node, ast.Assign) and _call_name(node.value).endswith(_SPEC_SUFFIX):
+        elif isinstance(node, ast.Assign) and call_name(node.value).endswith(_SPEC_SUFFIX):
             specs.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return any(
-        _call_name(value).endswith(_SPEC_SUFFIX)
+        call_name(value).endswith(_SPEC_SUFFIX)
         or (isinstance(value, ast.Name) and value.id in specs)
         for value in returned
     )
@@ -155,7 +149,7 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 def _estimator_calls(tree: ast.Module) -> list[_Call]:
     found = []
     for call, scope in _calls(tree):
-        name = _call_name(call)
+        name = call_name(call)
         model_fn = _keyword(call, "model_fn")
         if model_fn is None and name.endswith("Estimator") and call.args:
             model_fn = call.args[0]
@@ -203,7 +197,7 @@ class _Resolver:
                 return (*where, target.name)
             return self.resolve(target, where, depth + 1)
         if isinstance(node, ast.Call):
-            if _call_name(node) in _PARTIALS and node.args:
+            if call_name(node) in _PARTIALS and node.args:
                 return self.resolve(node.args[0], scope, depth + 1)
             builder = self.resolve(node.func, scope, depth + 1)
             function = self.definitions.get(builder)
@@ -327,7 +321,7 @@ def _lifted(
     parent = resolver.definitions.get(path[:-1])
     if isinstance(parent, ast.ClassDef):
         method = resolver.definitions[path]
-        if any(_call_name(d) == "staticmethod" for d in method.decorator_list):
+        if any(call_name(d) == "staticmethod" for d in method.decorator_list):
             return Built(".".join(path), ())
         instance = _instance(resolver, tree, path[:-1])
         if instance is None:
@@ -475,12 +469,12 @@ def _is_name(node: ast.expr, name: str) -> bool:
 def _on_estimator(resolver: _Resolver, call: ast.Call, scope: tuple[str, ...]) -> bool:
     """A ``TrainSpec``/``EvalSpec``, or a method called on a name bound to ``...Estimator(...)``."""
     func = call.func
-    if _call_name(call) in ("TrainSpec", "EvalSpec"):
+    if call_name(call) in ("TrainSpec", "EvalSpec"):
         return True
     if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
         return False
     bound = resolver._binding(func.value.id, scope)
-    return bound is not None and _call_name(bound[0]).endswith("Estimator")  # type: ignore[arg-type]
+    return bound is not None and call_name(bound[0]).endswith("Estimator")
 
 
 def call_site_inputs(tree: ast.Module) -> dict[str, Built]:
@@ -490,7 +484,7 @@ def call_site_inputs(tree: ast.Module) -> dict[str, Built]:
     found: dict[str, Built] = {}
     in_order = sorted(_calls(tree), key=lambda item: (item[0].lineno, item[0].col_offset))
     for call, scope in in_order:
-        modes = _INPUT_CALLS.get(_call_name(call), ())
+        modes = _INPUT_CALLS.get(call_name(call), ())
         value = _keyword(call, "input_fn")
         if value is None and modes and call.args and _on_estimator(resolver, call, scope):
             value = call.args[0]
