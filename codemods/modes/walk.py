@@ -240,8 +240,9 @@ class Analyzer:
             unit.parts, walked = self._parts(stmt, state, modes)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
-        if precise:
-            self._bind_from_blocks(defs, state, before, walked)
+        if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
+            tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
+            self._bind_from_blocks(defs - tested, state, before, walked)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
