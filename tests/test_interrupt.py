@@ -77,3 +77,33 @@ def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     assert reported <= fixed <= reported + 1
     assert last.endswith("fixed before that, every other file is as it was")
     assert sorted(os.listdir(tmp_path / "pkg")) == sorted(file.name for file in files)
+
+
+def test_a_ctrl_c_swallowed_while_a_file_is_processed_still_stops_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Native code (LibCST's parser) may raise the KeyboardInterrupt inside itself and report an
+    error of its own: the run must stop after that file all the same."""
+    from estimator_fix.cli import lint
+    from estimator_fix.cli.output import Output
+    from estimator_fix.results import Settings, Skipped
+
+    processed: list[Path] = []
+
+    def swallowing(file: Path, settings: Settings, timeout: object) -> Skipped:
+        processed.append(file)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)  # the handler runs here
+        except KeyboardInterrupt:
+            pass  # what a parser that turns it into its own error does
+        return Skipped(str(file), "does not parse")
+
+    monkeypatch.setattr(lint, "process_file", swallowing)
+    out = Output.create(quiet=True)
+    files = [tmp_path / "a.py", tmp_path / "b.py"]
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        list(lint._results(files, Settings(), out, None))
+    assert processed == files[:1]
+    assert signal.getsignal(signal.SIGINT) == before  # the run's handler is gone with it

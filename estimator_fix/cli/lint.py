@@ -23,6 +23,7 @@ from codemods.findings import Finding
 from codemods.rules import catalogue
 from estimator_fix.cli import interactive
 from estimator_fix.cli.application import app
+from estimator_fix.cli.interrupts import Interrupts
 from estimator_fix.cli.options import (
     AcceptGraphEquivalent,
     ConfigFile,
@@ -134,19 +135,27 @@ def _discover(options: LintOptions, config: Config, report: Report, out: Output)
 def _results(
     files: List[Path], settings: Settings, out: Output, timeout: Optional[float]
 ) -> Iterator[FileResult]:
-    """Process the files one by one, saying on stderr which could not be, and yield each result."""
-    for file in files:
-        result = process_file(file, settings, timeout)
-        if isinstance(result, Skipped):
-            out.error(result.path, result.reason)
-        elif isinstance(result, Failed) and result.reason.startswith("internal error"):
-            out.error(result.path, f"{result.reason} (please report this bug)")
-        elif isinstance(result, Failed):  # a timeout
-            out.error(result.path, result.reason)
-        else:
-            for warning in result.warnings:
-                out.warning(result.path, warning)
-        yield result
+    """Process the files one by one, saying on stderr which could not be, and yield each result
+    (none after a Ctrl-C, even one the parser swallowed: see ``interrupts``)."""
+    with Interrupts() as interrupts:
+        for file in files:
+            result = process_file(file, settings, timeout)
+            interrupts.check()
+            yield _reported(result, out)
+
+
+def _reported(result: FileResult, out: Output) -> FileResult:
+    """``result``, once its problems or warnings are said on stderr."""
+    if isinstance(result, Skipped):
+        out.error(result.path, result.reason)
+    elif isinstance(result, Failed) and result.reason.startswith("internal error"):
+        out.error(result.path, f"{result.reason} (please report this bug)")
+    elif isinstance(result, Failed):  # a timeout
+        out.error(result.path, result.reason)
+    else:
+        for warning in result.warnings:
+            out.warning(result.path, warning)
+    return result
 
 
 def _run(
