@@ -99,16 +99,14 @@ class _ModeView(cst.CSTTransformer):
 def mode_view(ctx: Context, stmt: cst.BaseStatement, facts: Facts) -> cst.CSTNode:
     """``stmt`` as one mode runs it: of ``a if mode == TRAIN else b`` one side, of
     ``labels or default`` (labels None in PREDICT) the default."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or not _has_choice(stmt):
+    if not isinstance(stmt, cst.SimpleStatementLine):
         return stmt
-    return cst.ensure_type(
-        stmt.visit(_ModeView(ctx.evaluator(facts.values))), cst.SimpleStatementLine
-    )
+    return expression_view(ctx, stmt, facts)
 
 
 def expression_view(ctx: Context, node: cst.CSTNode, facts: Facts) -> cst.CSTNode:
-    """An expression (a compound statement's test, iterable or context manager) as one mode
-    evaluates it: ``mode_view`` for what is not a statement line."""
+    """``node`` (a statement line, or a compound statement's test, iterable or context manager)
+    as one mode evaluates it."""
     if not _has_choice(node):
         return node
     viewed = node.visit(_ModeView(ctx.evaluator(facts.values)))

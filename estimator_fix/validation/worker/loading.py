@@ -139,6 +139,25 @@ def load_function(module: Any, ref: Dict[str, Any]) -> Any:
     return resolve(other, ref["name"])
 
 
+#: What an Estimator hands an input function, by parameter name, where it takes them.
+ESTIMATOR_GIVES = ("params", "mode", "config", "input_context")
+
+
+def unfilled_parameters(fn: Any) -> List[str]:
+    """The parameters of input function ``fn`` an Estimator's call leaves without a value."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or a callable object: nothing to tell
+        return []
+    return [
+        parameter.name
+        for parameter in signature.parameters.values()
+        if parameter.default is inspect.Parameter.empty
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+        and parameter.name not in ESTIMATOR_GIVES
+    ]
+
+
 def parameter_names(fn: Any) -> List[str] | None:
     """The names ``fn`` accepts, or None when it takes ``**kwargs``."""
     try:

@@ -12,7 +12,14 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .graphs import build_graphs
 from .inferred import params_with_guesses
-from .loading import import_tensorflow, load_function, load_module, parameter_names, resolve
+from .loading import (
+    import_tensorflow,
+    load_function,
+    load_module,
+    parameter_names,
+    resolve,
+    unfilled_parameters,
+)
 from .messaging import Channel, Output, last_line
 from .scopes import ScopeError, evaluate
 from .synthetic import Synthetic
@@ -93,7 +100,7 @@ class Program:
                 if instead is None:
                     raise exc from None
                 return instead
-            needed = sorted({name for fn in found.values() for name in _unfilled(fn)})
+            needed = sorted({name for fn in found.values() for name in unfilled_parameters(fn)})
             if needed:  # ``input_fn(filenames, batch_size=32)``: its caller gives the files
                 instead = self._synthetic_instead(
                     "need arguments an Estimator does not give (" + ", ".join(needed) + ")"
@@ -435,22 +442,3 @@ def main(argv: List[str]) -> None:
     sys.stderr.flush()
     # Skip TensorFlow's slow interpreter teardown: everything is written.
     os._exit(0)
-
-
-#: What an Estimator hands an input function, by parameter name, where it takes them.
-_ESTIMATOR_GIVES = frozenset({"params", "mode", "config", "input_context"})
-
-
-def _unfilled(fn: Callable[..., Any]) -> List[str]:
-    """The parameters of input function ``fn`` an Estimator's call leaves without a value."""
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):  # a builtin or a callable object: nothing to tell
-        return []
-    return [
-        parameter.name
-        for parameter in signature.parameters.values()
-        if parameter.default is inspect.Parameter.empty
-        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
-        and parameter.name not in _ESTIMATOR_GIVES
-    ]
