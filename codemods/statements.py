@@ -15,6 +15,14 @@ MUTATING_METHODS = frozenset(
 )
 
 
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of ``node`` alone."""
+    return _EMPTY.code_for_node(node)
+
+
+_EMPTY = cst.Module([])
+
+
 def reads(node: cst.CSTNode) -> set[str]:
     out: set[str] = set()
     _reads(node, out)
