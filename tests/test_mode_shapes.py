@@ -7,13 +7,9 @@ helpers trusted in PREDICT-only code, and session hooks made of values built els
 
 from __future__ import annotations
 
-import textwrap
-
-import libcst as cst
 import pytest
 
-from codemods.base import apply_codemod
-from codemods.modes.codemod import ModeScoping
+from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 TRAIN = "tf.estimator.ModeKeys.TRAIN"
@@ -180,8 +176,4 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
-    # Line 1 is the import, line 2 the source's first (empty) line.
-    module = cst.parse_module("import tensorflow as tf\n" + textwrap.dedent(source))
-    _, findings = apply_codemod(ModeScoping, module)
-    found = {f"{f.code}:{f.line}" for f in findings}
-    assert found == expected
+    assert found(source) == expected
