@@ -338,7 +338,7 @@ def validate_pair(
         original=os.fspath(original),
         rewritten=label,
         verdict=overall(checks),
-        message=summary(checks),
+        message=summary(checks, notes),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,

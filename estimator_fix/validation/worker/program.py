@@ -99,8 +99,10 @@ class Program:
             try:
                 with time_limit(PROBE_SECONDS):
                     found = {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
-            except (ScopeError, InputTimeout) as exc:  # the file's own need what is not here
-                instead = self._synthetic_instead(f"could not be built ({exc})", last_resort=True)
+            except (Exception, SystemExit) as exc:  # user code: the file's own need what is
+                # not here (a download, data, arguments only the job's command line gives)
+                why = str(exc) if isinstance(exc, (ScopeError, InputTimeout)) else last_line(exc)
+                instead = self._synthetic_instead(f"could not be built ({why})", last_resort=True)
                 if instead is None:
                     raise exc from None
                 return instead
