@@ -32,7 +32,9 @@ def wrong_rewrite(tmp_path: Path, name: str, old: bytes, new: bytes) -> Path:
 
 
 def test_the_rank_an_error_asks_for_comes_first() -> None:
-    assert search._expected_rank("expected ndim=4, found ndim=2. Full shape received: [None, 1]") == 3
+    assert (
+        search._expected_rank("expected ndim=4, found ndim=2. Full shape received: [None, 1]") == 3
+    )
     assert search._expected_rank("Shape must be rank 2 but is rank 3") == 1
     assert search._expected_rank("Dimension must be 1 but is 3") is None
     current = {
@@ -80,14 +82,18 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
     assert "synthetic features inferred from the model_fn: pixels float32 [batch, 1]" in notes
     assert "inputs searched: 1 candidate tried; the original builds in TRAIN and EVAL" in notes
     assert "synthetic inputs chosen: pixels float32 [batch, 4, 4, 1]" in notes
-    assert "synthetic inputs as the original's search chose: pixels float32 [batch, 4, 4, 1]" in notes
+    assert (
+        "synthetic inputs as the original's search chose: pixels float32 [batch, 4, 4, 1]" in notes
+    )
     assert report.seconds < 20
 
 
 @pytest.mark.tf
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(warm: None, tmp_path: Path) -> None:
     wrong = wrong_rewrite(
-        tmp_path, "conv_without_input_fn.py", b"GradientDescentOptimizer(0.1)",
+        tmp_path,
+        "conv_without_input_fn.py",
+        b"GradientDescentOptimizer(0.1)",
         b"GradientDescentOptimizer(0.2)",
     )
     report = validate_pair(SEARCH / "conv_without_input_fn.py", wrong)

@@ -180,8 +180,9 @@ class Program:
         choice = decision.get("choice")
         if choice is not None and self.synthetic is not None:
             self.synthetic.apply(choice)
-            self.out.note("synthetic inputs as the original's search chose: "
-                          + self.synthetic.describe())
+            self.out.note(
+                "synthetic inputs as the original's search chose: " + self.synthetic.describe()
+            )
 
     def _input_failure(self, exc: BaseException) -> bool:
         """Whether ``exc`` came from the file's own input pipeline (an input function's code, or

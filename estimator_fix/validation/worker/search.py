@@ -50,13 +50,20 @@ def _sizes(params: Any, error: str, current: Choice) -> List[int]:
     error's other numbers, the features' own sizes, then other common sizes."""
     named = [int(text) for text in _NUMBER.findall(error)]
     ints = [
-        v for v in (params.values() if isinstance(params, dict) else ())
+        v
+        for v in (params.values() if isinstance(params, dict) else ())
         if isinstance(v, int) and not isinstance(v, bool)
     ]
     own = [d for entry in current["features"].values() for d in entry["shape"]]
     sizes: List[int] = []
-    for size in [*[n for n in named if n >= 2][:1], DEFAULT_SIZES[1], *ints, *named, *own,
-                 *DEFAULT_SIZES]:
+    for size in [
+        *[n for n in named if n >= 2][:1],
+        DEFAULT_SIZES[1],
+        *ints,
+        *named,
+        *own,
+        *DEFAULT_SIZES,
+    ]:
         if 2 <= size <= 1024 and size not in sizes:
             sizes.append(size)
     return sizes[:4]
@@ -94,38 +101,53 @@ def _with(current: Choice, **changes: Any) -> Choice:
     return candidate
 
 
-def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) -> Iterator[Choice]:
-    """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
-    sizes = _sizes(params, error, current)
+def _labels(current: Choice, takes_labels: bool) -> Iterator[Choice]:
+    """Labels where there are none: class ids, then one value per example."""
     if current["labels"] is None and takes_labels:
         for dtype, shape in (("int32", []), ("float32", [1]), ("int32", [1])):
             yield _with(current, labels=_entry(dtype, shape))
-    zero_params = {
-        key: value
+
+
+def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choice]:
+    """Int params of 0 and features with a dimension of 0 (a flag's default), made small."""
+    zero_params = [
+        key
         for key, value in (params.items() if isinstance(params, dict) else ())
         if type(value) is int and value == 0
-    }
-    zero_features = any(0 in e["shape"] for e in current["features"].values())
-    if zero_params or zero_features:
-        for size in sizes[:2]:
-            candidate = _with(current, params={**current["params"], **{k: size for k in zero_params}})
-            for entry in candidate["features"].values():
-                entry["shape"] = [size if d == 0 else d for d in entry["shape"]]
-            yield candidate
+    ]
+    if not zero_params and not any(0 in e["shape"] for e in current["features"].values()):
+        return
+    for size in sizes[:2]:
+        candidate = _with(current, params={**current["params"], **dict.fromkeys(zero_params, size)})
+        for entry in candidate["features"].values():
+            entry["shape"] = [size if d == 0 else d for d in entry["shape"]]
+        yield candidate
+
+
+def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) -> Iterator[Choice]:
+    """Each feature at the rank the error asks for; else at its own rank with other sizes, then
+    at the other ranks."""
     expected = _expected_rank(error)
     widths = sizes if expected is not None else sizes[:2]
-    keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
     for key in keys:
         entry = current["features"][key]
         if entry["sparse"]:
             continue
-        # The rank the error asks for; else the one the features has (larger sizes), then others.
         ranks = [expected] if expected is not None else [len(entry["shape"])]
         ranks += [rank for rank in _RANKS if rank not in ranks and expected is None]
         for rank in ranks:
             for shape in _shapes(rank, widths):
                 if shape != entry["shape"]:
                     yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+
+
+def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) -> Iterator[Choice]:
+    """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
+    sizes = _sizes(params, error, current)
+    keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
+    yield from _labels(current, takes_labels)
+    yield from _degenerate(current, params, sizes)
+    yield from _reshaped(current, error, sizes, keys)
     for key in keys:
         entry = current["features"][key]
         for dtype in _DTYPES:

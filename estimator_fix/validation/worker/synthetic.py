@@ -77,8 +77,11 @@ class Synthetic:
 
         def entry(value: Dict[str, Any]) -> Dict[str, Any]:
             shape = [int(d) for d in value["value"].shape[1:]]
-            return {"dtype": self.tf.as_dtype(value["dtype"]).name, "shape": shape,
-                    "sparse": bool(value["sparse"])}
+            return {
+                "dtype": self.tf.as_dtype(value["dtype"]).name,
+                "shape": shape,
+                "sparse": bool(value["sparse"]),
+            }
 
         return {
             "features": {key: entry(value) for key, value in self.features.items()},
@@ -121,7 +124,7 @@ class Synthetic:
             )
         if choice["params"]:
             text += "; params " + ", ".join(
-                "{}={!r}".format(k, v) for k, v in sorted(choice["params"].items())
+                f"{k}={v!r}" for k, v in sorted(choice["params"].items())
             )
         return text
 
