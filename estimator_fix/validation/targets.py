@@ -13,7 +13,7 @@ The same call gives ``params`` (its ``params=``) and input functions (``.train(i
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -256,9 +256,7 @@ def _source(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def _instance(
-    resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]
-) -> Built | None:
+def _instance(resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]) -> Built | None:
     """How the file builds an instance of the class ``owner`` (its own ``C(...)`` call, else
     ``C()`` when that needs no arguments)."""
     for call, scope in _calls(tree):
@@ -286,9 +284,7 @@ def required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list
     return [a.arg for a in (*required, *keyword)]
 
 
-def _at_call(
-    resolver: _Resolver, tree: ast.Module, call: _Call
-) -> Built | None:
+def _at_call(resolver: _Resolver, tree: ast.Module, call: _Call) -> Built | None:
     """The call's model_fn expression, with ``self.`` replaced by the instance the file builds."""
     return _expression(resolver, tree, call.model_fn, call.scope)
 
@@ -418,11 +414,16 @@ class Caller:
         }
 
 
-def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
-    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``)."""
+def _aliases_of(tree: ast.Module, stem: str) -> tuple[set[str], dict[str, str]]:
+    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``),
+    and the sibling's functions it imports by name (``from .model import train``: local name →
+    function)."""
     names = set()
+    functions: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
+            if (node.module or "").split(".")[-1] == stem:
+                functions.update((a.asname or a.name, a.name) for a in node.names)
             for alias in node.names:
                 if alias.name == stem:
                     names.add(alias.asname or alias.name)
@@ -430,7 +431,15 @@ def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
             for alias in node.names:
                 if alias.name.split(".")[-1] == stem and (alias.asname or "." not in alias.name):
                     names.add(alias.asname or alias.name)
-    return names
+    return names, functions
+
+
+def _called_function(call: ast.Call, aliases: set[str], imported: dict[str, str]) -> str:
+    """The sibling's function ``call`` calls (``model.train(...)``, ``train(...)``), or ""."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr if func.value.id in aliases else ""
+    return imported.get(func.id, "") if isinstance(func, ast.Name) else ""
 
 
 def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, Caller]:
@@ -444,15 +453,13 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
             tree = ast.parse(file.read_bytes(), filename=str(file))
         except (OSError, SyntaxError, ValueError):
             continue
-        aliases = _aliases_of(tree, path.stem)
+        aliases, imported = _aliases_of(tree, path.stem)
         for call, scope in _calls(tree):
-            func = call.func
-            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            function = _called_function(call, aliases, imported)
+            if function not in functions or function in found:
                 continue
-            if func.value.id not in aliases or func.attr not in functions or func.attr in found:
-                continue
-            found[func.attr] = Caller(
-                func.attr,
+            found[function] = Caller(
+                function,
                 str(file),
                 f"{package}.{file.stem}" if package else file.stem,
                 scope,
@@ -460,6 +467,34 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
                 tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
             )
     return found
+
+
+def job_arguments(
+    tree: ast.Module, built: Iterable[Built | None], given: Mapping[str, object]
+) -> dict[str, dict[str, dict[str, object]]]:
+    """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``):
+    per function path, per parameter without a default that it reads as a mapping or namespace
+    (``args.batch_size``, ``args["train_batch_size"]``) and no config gives, the keys it reads
+    with values guessed from their use (the worker uses them only where the file gives none)."""
+    from estimator_fix.validation.inference.params import infer_params
+
+    definitions = dict(_definitions(tree.body))
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for where in built:
+        if where is None or ".".join(where.scope) in found:
+            continue
+        function = definitions.get(where.scope)
+        if not isinstance(function, _FUNCTIONS):
+            continue
+        values = {}
+        for name in required_arguments(function):
+            if name in given or name in ("self", "cls"):
+                continue
+            reads = {guess.key: guess.value for guess in infer_params(tree, function, name)}
+            if reads:
+                values[name] = reads
+        found[".".join(where.scope)] = values
+    return {path: values for path, values in found.items() if values}
 
 
 def _is_name(node: ast.expr, name: str) -> bool:
