@@ -1,7 +1,8 @@
 """Code that reaches for a network this machine does not have fails at once, saying so.
 
 A host name that does not resolve raises ``socket.gaierror`` as before, with a message that says
-the code needs the network. TensorFlow reads remote files (``gs://``, ``s3://``, ``http(s)://``)
+the code needs the network; trying the same host again raises ``NetworkNeeded``, which stops a
+retry loop at once. TensorFlow reads remote files (``gs://``, ``s3://``, ``http(s)://``)
 in C++, retrying for minutes before it gives up; the file datasets check first that the remote
 host resolves, and fail the same way at once when it does not. Python 3.7 compatible.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Set
 
 #: The host each remote file system reads from.
 _REMOTE_HOSTS = {"gs": "storage.googleapis.com", "s3": "s3.amazonaws.com"}
@@ -44,13 +45,23 @@ _FILE_SYSTEM_CALLS = (
     "DeleteRecursively",
 )
 _resolved: Dict[str, bool] = {}
+#: Hosts that failed to resolve once already in this process.
+_failed: Set[str] = set()
 
 
-def _needs_network(host: str, why: str) -> socket.gaierror:
-    return socket.gaierror(
-        socket.EAI_NONAME,
-        f"needs network: {why} {host}, which does not resolve here (validation ran offline)",
-    )
+class NetworkNeeded(RuntimeError):
+    """The code tried again to reach a host that does not resolve here. Not an ``OSError``, so
+    that a library's retry loop (with its backoff, minutes long) stops at once."""
+
+
+def _needs_network(host: str, why: str) -> Exception:
+    """The first failure for ``host`` is the ``socket.gaierror`` the code may handle (falling
+    back to local data); later ones are ``NetworkNeeded``, which retry loops do not catch."""
+    message = f"needs network: {why} {host}, which does not resolve here (validation ran offline)"
+    if host in _failed:
+        return NetworkNeeded(message)
+    _failed.add(host)
+    return socket.gaierror(socket.EAI_NONAME, message)
 
 
 def guard_network() -> None:
