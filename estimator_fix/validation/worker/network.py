@@ -112,7 +112,7 @@ def check_reachable(paths: Any) -> None:
             try:
                 socket.getaddrinfo(host, 443)
                 _resolved[host] = True
-            except OSError:
+            except (OSError, NetworkNeeded):
                 _resolved[host] = False
         if not _resolved[host]:
             raise _needs_network(host, f"reads {path} from")
