@@ -16,6 +16,7 @@ from estimator_fix.engine import Changed, Settings, process_source
 from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
 from estimator_fix.validation.api import unvalidated
 from estimator_fix.validation.gate import RewriteGate
+from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.layout import import_layout
 from estimator_fix.validation.python2 import python2_error
 from estimator_fix.validation.targets import Built, job_arguments, sibling_callers
@@ -98,6 +99,25 @@ def test_a_job_functions_mapping_parameter_is_inferred_from_its_reads() -> None:
     # Given in the config: nothing to infer.
     given = {"hparams": {"units": 2}}
     assert job_arguments(tree, [Built("model_fn", ("train_and_evaluate",))], given) == {}
+
+
+def test_a_closure_whose_builder_parameter_is_read_as_a_mapping_is_lifted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    source = """
+        import tensorflow as tf
+
+        def make_model_fn(config, scale):
+            def model_fn(features, labels, mode):
+                predictions = tf.compat.v1.layers.dense(features["x"], config["units"])
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions * scale)
+            return model_fn
+        """
+    path = write(tmp_path / "model.py", source)
+    with pytest.raises(DiscoveryError, match="uses scale, parameter"):  # a plain value: not guessed
+        plan(path, path.read_bytes(), ValidationOptions())
+    path = write(tmp_path / "model.py", source.replace(" * scale", "").replace(", scale", ""))
+    (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
+    assert target.built == Built("model_fn", ("make_model_fn",))
 
 
 def test_a_sibling_that_imports_the_function_by_name_is_its_caller(tmp_path: Path) -> None:

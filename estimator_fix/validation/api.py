@@ -374,12 +374,13 @@ def validate_pair(
             checks += _named(target.name, found) if len(targets) > 1 and target else found
             notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
+    python2 = python2 if overall(checks) == "error" else ""
     names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
         verdict=overall(checks),
-        message=summary(checks),
+        message=python2 or summary(checks),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,
@@ -391,7 +392,7 @@ def validate_pair(
             ("rewrite", tuple(results[1].timings().items())),
         ),
         tensorflow=results[0].tensorflow or results[1].tensorflow,
-        not_validated=python2 if overall(checks) == "error" else "",
+        not_validated=python2,
     )
 
 

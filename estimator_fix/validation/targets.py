@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.inference.params import infer_params
 from estimator_fix.validation.inference.syntax import call_name
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -330,6 +332,8 @@ def _lifted(
         function = resolver.definitions[path]
         loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
         missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
+        # Those read as a mapping or namespace are inferred from their reads (job_arguments).
+        missing = [p for p in missing if not _reads(tree, parent, p)]
         if missing:
             raise TargetError(
                 f"model_fn {'.'.join(path)} uses {', '.join(missing)}, parameter(s) of "
@@ -469,6 +473,12 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
     return found
 
 
+def _reads(tree: ast.Module, function: Function, parameter: str) -> tuple[ParamGuess, ...]:
+    """The keys ``function`` reads from its ``parameter`` as a mapping or namespace, each with a
+    guessed value (``inference.params``)."""
+    return infer_params(tree, function, parameter)
+
+
 def job_arguments(
     tree: ast.Module, built: Iterable[Built | None], given: Mapping[str, object]
 ) -> dict[str, dict[str, dict[str, object]]]:
@@ -476,8 +486,6 @@ def job_arguments(
     per function path, per parameter without a default that it reads as a mapping or namespace
     (``args.batch_size``, ``args["train_batch_size"]``) and no config gives, the keys it reads
     with values guessed from their use (the worker uses them only where the file gives none)."""
-    from estimator_fix.validation.inference.params import infer_params
-
     definitions = dict(_definitions(tree.body))
     found: dict[str, dict[str, dict[str, object]]] = {}
     for where in built:
@@ -490,7 +498,7 @@ def job_arguments(
         for name in required_arguments(function):
             if name in given or name in ("self", "cls"):
                 continue
-            reads = {guess.key: guess.value for guess in infer_params(tree, function, name)}
+            reads = {guess.key: guess.value for guess in _reads(tree, function, name)}
             if reads:
                 values[name] = reads
         found[".".join(where.scope)] = values
