@@ -61,7 +61,7 @@ class _NoNoneTests(cst.CSTTransformer):
 def value_reads(node: cst.CSTNode, dropped: Sequence[cst.Arg] = ()) -> set[str]:
     """The names whose values ``node`` uses, outside the call arguments ``dropped``: a name only
     tested against None (``labels is not None``) is not used (None or not, it computes nothing)."""
-    if not any(is_none_test(n) for n in own_nodes(node)):
+    if not is_none_test(node) and not any(is_none_test(n) for n in own_nodes(node)):
         return reads_without(node, list(dropped))
     kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
     if not isinstance(kept, cst.CSTNode):

@@ -13,7 +13,7 @@ from codemods.modes.context import Context
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import View, computes_nothing
+from codemods.modes.view import View, computes_nothing, iterates
 from codemods.vocabulary import Mode, Tag
 
 
@@ -73,6 +73,8 @@ class Judge:
         for header in st.headers(stmt):
             expr = expression_view(self.ctx, header, facts)
             tags |= self.calls.facts(expr, facts).tags
+            if isinstance(stmt, cst.For) and iterates(expr):
+                continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
                 tags |= facts.tags.get(name, frozenset())
         return frozenset(tags)

@@ -15,22 +15,23 @@ from codemods.modes.state import Facts, single_assign
 from codemods.vocabulary import Mode, Tag
 
 
-def only_names(node: cst.BaseExpression) -> bool:
-    """A name, or a literal dict/list/tuple of names under literal keys (builds no op)."""
+def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
+    """A name, or a literal dict/list/tuple of names (or values looked up in them,
+    ``features["x"]``) under literal keys: builds no op."""
     if isinstance(node, cst.Name):
         return True
     if isinstance(node, (cst.List, cst.Tuple)):
         return all(
-            isinstance(el, cst.Element) and only_names(el.value) for el in node.elements
+            isinstance(el, cst.Element) and only_names(el.value, False) for el in node.elements
         )
     if isinstance(node, cst.Dict):
         return all(
             isinstance(el, cst.DictElement)
             and isinstance(el.key, (cst.SimpleString, cst.Integer))
-            and only_names(el.value)
+            and only_names(el.value, False)
             for el in node.elements
         )
-    return False
+    return not top and _lookup(node)
 
 
 class View:
@@ -106,6 +107,32 @@ def _rearranged(node: cst.BaseExpression) -> bool:
             _rearranged(arg.value) for arg in node.args if arg.keyword is None
         )
     return False
+
+
+def iterates(node: cst.CSTNode) -> bool:
+    """A ``for`` loop's target, or an iterable that only regroups names (``d.items()``,
+    ``zip(a, b)``, ``[features, labels]``): looping over it builds no op."""
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and not node.args
+        and node.func.attr.value in ("items", "values", "keys")
+    ):
+        return only_names(node.func.value)
+    return isinstance(node, cst.BaseExpression) and _rearranged(node)
+
+
+def _lookup(node: cst.BaseExpression) -> bool:
+    """``x``, ``features["x"]`` or ``self.x``: a value looked up, no op built."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Subscript) and not (
+            len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index)
+            and isinstance(node.slice[0].slice.value, (cst.SimpleString, cst.Integer))
+        ):
+            return False
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def rearranges(stmt: cst.BaseStatement) -> bool:

@@ -9,32 +9,36 @@ every rule's policy; ``safety.settle`` then adds the modes that need it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes import safety
+from codemods.modes import loops, safety
 from codemods.modes.calls import Calls, moving_averages
 from codemods.modes.context import Context, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, State, bind, kills, test_by_mode
+from codemods.modes.state import Facts, State, bind, join_into, kills, test_by_mode
 from codemods.modes.units import Branch, Reason, Unit
 from codemods.modes.view import rearranges
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
 def _alternatives(stmt: cst.BaseStatement) -> bool:
-    """An ``if`` chain whose branches are all indented blocks: each branch runs from what was
-    known before the statement, so what the branches bind is exactly what the walk of each
-    gave. Other compound statements keep the coarse reading (every name they bind carries all
-    they read): a loop body runs again with its own results, ``else``/``finally`` after the body,
-    a ``with`` body under its context managers, and a one-line block is not walked."""
+    """An ``if`` chain whose branches are all indented blocks (each branch runs from what was
+    known before the statement), or a ``for`` loop with an indented body and no ``else`` (its
+    body is walked until a pass adds nothing to what the one before left): what they bind is
+    exactly what the walk of each block gave. Other compound statements keep the coarse reading
+    (every name they bind carries all they read): a ``while`` body runs again under a test it
+    changes, ``else``/``finally`` after the body, a ``with`` body under its context managers, and
+    a one-line block is not walked."""
+    if isinstance(stmt, cst.For):  # its body walked until its passes settle (``_loop_body``)
+        return isinstance(stmt.body, cst.IndentedBlock) and stmt.orelse is None
     if not isinstance(stmt, cst.If):
         return False
     node: Optional[cst.If | cst.Else] = stmt
@@ -43,6 +47,25 @@ def _alternatives(stmt: cst.BaseStatement) -> bool:
             return False
         node = node.orelse
     return node is None or isinstance(node.body, cst.IndentedBlock)
+
+
+#: How many times a loop body is walked at most to reach what its passes carry.
+_LOOP_PASSES = 3
+
+_LEAVES = (cst.Continue, cst.Break, cst.Return, cst.Raise)
+
+
+def _skips_rest(stmt: cst.BaseStatement) -> bool:
+    """An ``if`` with no ``else`` whose block always leaves (``continue``, ``break``, a return
+    or a raise): the statements after it run only where its test is false."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return False
+    body = stmt.body
+    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else body
+    smalls: Sequence[cst.BaseSmallStatement] = ()
+    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        smalls = last.body
+    return any(isinstance(small, _LEAVES) for small in smalls)
 
 
 class Analyzer:
@@ -94,6 +117,9 @@ class Analyzer:
             if ended:
                 self._why.append(Reason("ended", stmt, ended))
             live = live - unit.terminates
+            if _skips_rest(stmt):  # ``if x is None: continue``: the rest runs where it is not
+                for mode in live:
+                    loops.narrow(self.ctx, cst.ensure_type(stmt, cst.If).test, False, state[mode])
         del self._why[depth:]
         return units, live
 
@@ -263,11 +289,35 @@ class Analyzer:
         modes know before it; and each block's modes with what they knew after it."""
         parts: list[Unit] = []
         walked: list[tuple[frozenset[Mode], State]] = []
-        for suite, runs in self._suites_by_mode(stmt, state, modes):
+        for suite, runs, tests in self._suites_by_mode(stmt, state, modes):
+            if isinstance(stmt, cst.For) and suite is stmt.body:
+                units, copy = self._loop_body(stmt, state, runs)
+                parts.extend(units)
+                walked.append((runs, copy))
+                continue
             copy = {mode: state[mode].copy() for mode in runs}
+            for mode in runs:
+                for test, outcome in tests:
+                    loops.narrow(self.ctx, test, outcome, copy[mode])
             parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
             walked.append((runs, copy))
         return parts, walked
+
+    def _loop_body(
+        self, stmt: cst.For, state: State, runs: frozenset[Mode]
+    ) -> tuple[list[Unit], State]:
+        """A ``for`` body walked from what the modes know before the loop joined with what an
+        earlier pass left (a pass sees the one before it), until no pass adds anything; its
+        units, and what the modes know after the last pass."""
+        entry = {mode: state[mode].copy() for mode in runs}
+        for _ in range(_LOOP_PASSES):
+            copy = {mode: entry[mode].copy() for mode in runs}
+            for mode in runs:
+                loops.enter(self.ctx, self.calls, stmt, copy[mode])
+            units = self._branch_block(stmt, stmt.body, copy, runs)[0]
+            if not any([join_into(entry[mode], copy[mode]) for mode in runs]):
+                break
+        return units, copy
 
     def _bind_from_blocks(
         self,
@@ -292,19 +342,25 @@ class Analyzer:
 
     def _suites_by_mode(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> list[tuple[cst.BaseSuite, frozenset[Mode]]]:
+    ) -> list[tuple[cst.BaseSuite, frozenset[Mode], list[tuple[cst.BaseExpression, bool]]]]:
         """Each block a compound statement holds, with the modes that may run it (a branch of an
-        ``if`` chain runs where its test, and no earlier one, is decided true or undecided)."""
+        ``if`` chain runs where its test, and no earlier one, is decided true or undecided) and
+        the outcomes of the tests that lead there."""
         if not isinstance(stmt, cst.If):
-            return [(suite, modes) for suite in st.inner_suites(stmt)]
-        found: list[tuple[cst.BaseSuite, frozenset[Mode]]] = []
+            return [(suite, modes, []) for suite in st.inner_suites(stmt)]
+        found: list[
+            tuple[cst.BaseSuite, frozenset[Mode], list[tuple[cst.BaseExpression, bool]]]
+        ] = []
         node: Optional[cst.If | cst.Else] = stmt
         remaining = modes
+        failed: list[tuple[cst.BaseExpression, bool]] = []
         while isinstance(node, cst.If):
             decided = test_by_mode(self.ctx, node.test, state, remaining)
-            found.append((node.body, frozenset(m for m, v in decided.items() if v is not False)))
+            runs = frozenset(m for m, v in decided.items() if v is not False)
+            found.append((node.body, runs, [*failed, (node.test, True)]))
+            failed.append((node.test, False))
             remaining = frozenset(m for m, v in decided.items() if v is not True)
             node = node.orelse
         if isinstance(node, cst.Else):
-            found.append((node.body, remaining))
+            found.append((node.body, remaining, failed))
         return found
