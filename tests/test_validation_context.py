@@ -120,6 +120,33 @@ def test_a_closure_whose_builder_parameter_is_read_as_a_mapping_is_lifted(tmp_pa
     assert target.built == Built("model_fn", ("make_model_fn",))
 
 
+def test_a_function_defined_in_a_class_without_self_is_read_through_the_class(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    path = write(
+        tmp_path / "model.py",
+        """
+        import tensorflow as tf
+
+        class Ranker:
+            def __init__(self, config, params):
+                self.config = config
+
+            def model_fn(features, labels, mode, params):
+                return tf.estimator.EstimatorSpec(mode, predictions=features["x"])
+
+            def compile(self):
+                return tf.estimator.Estimator(model_fn=Ranker.model_fn, params={})
+
+        def input_fn():
+            pass
+        """,
+    )
+    (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
+    assert target.built == Built("Ranker.model_fn", ())
+
+
 def test_a_sibling_that_imports_the_function_by_name_is_its_caller(tmp_path: Path) -> None:
     model = write(tmp_path / "model.py", "def train_and_evaluate(args):\n    pass\n")
     write(

@@ -319,7 +319,12 @@ def _lifted(
     parent = resolver.definitions.get(path[:-1])
     if isinstance(parent, ast.ClassDef):
         method = resolver.definitions[path]
-        if any(call_name(d) == "staticmethod" for d in method.decorator_list):
+        # A static method, or a function defined in a class without ``self`` and read through
+        # the class (``model_fn=AFM.model_fn``): no instance needed.
+        first = _parameter_names(method)[:1] if isinstance(method, _FUNCTIONS) else []
+        static = any(call_name(d) == "staticmethod" for d in method.decorator_list)
+        bound = any(call_name(d) == "classmethod" for d in method.decorator_list)
+        if static or (not bound and first and first[0] not in ("self", "cls")):
             return Built(".".join(path), ())
         instance = _instance(resolver, tree, path[:-1])
         if instance is None:
