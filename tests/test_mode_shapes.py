@@ -159,6 +159,61 @@ CASES = {
         """,
         set(),
     ),
+    "labels_rebound_in_every_branch": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            del labels
+            logits = tf.compat.v1.layers.dense(features["x"], 8)
+            if params["use_tpu"]:
+                labels = tf.argmax(tf.eye(8), 0)
+            else:
+                labels = tf.range(8)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=loss)
+        """,
+        set(),  # no label: both branches rebind it from the graph, not from labels
+    ),
+    "in_file_method_reads_labels_only_when_training": (
+        f"""
+        class Seq2Seq:
+            def build(self, is_training, features, target):
+                if is_training:
+                    decoder_input = tf.cast(target, tf.float32)
+                else:
+                    decoder_input = None
+                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            model = Seq2Seq()
+            logits, _ = model.build(is_training, features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),
+    ),
+    "in_file_method_reads_labels_always": (
+        f"""
+        class Seq2Seq:
+            def build(self, is_training, features, target):
+                decoder_input = tf.cast(target, tf.float32)
+                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            model = Seq2Seq()
+            logits, _ = model.build(is_training, features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF101:12"},
+    ),
     "hook_made_of_values_built_elsewhere": (
         """
         def model_fn(features, labels, mode, params):

@@ -298,7 +298,8 @@ class Analyzer:
             self.judge(unit, state[mode], mode, definition)
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
-            self._bind_from_blocks(defs - tested, state, before, walked)
+            around = not (isinstance(stmt, cst.If) and _has_else(stmt))
+            self._bind_from_blocks(defs - tested, state, before, walked, around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
@@ -357,16 +358,19 @@ class Analyzer:
         state: State,
         before: State,
         walked: list[Walked],
+        around: bool,
     ) -> None:
-        """What the names an ``if`` chain binds carry after it (see ``_alternatives``): what they
-        carried before (no branch may run) and what each branch that ran gave them — not
+        """What the names an ``if`` chain or a loop binds carry after it (see ``_alternatives``):
+        what they carried before where control may go ``around`` every block (an ``if`` with no
+        ``else``, a loop that runs no pass) and what each block that ran gave them — not
         everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
-        not make ``features`` a label)."""
+        not make ``features`` a label; ``labels`` rebound in both branches of an ``if``/``else``
+        holds what they gave)."""
         for mode, facts in state.items():
             if mode not in before:
                 continue
             for name in defs:
-                tags = set(before[mode].tags.get(name, frozenset()))
+                tags = set(before[mode].tags.get(name, frozenset())) if around else set()
                 for runs, copy, after in walked:
                     if mode in runs and mode in after:
                         tags |= copy[mode].tags.get(name, frozenset())
