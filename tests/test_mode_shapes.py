@@ -160,7 +160,7 @@ CASES = {
         set(),
     ),
     "labels_rebound_in_every_branch": (
-        f"""
+        """
         def model_fn(features, labels, mode, params):
             del labels
             logits = tf.compat.v1.layers.dense(features["x"], 8)
@@ -169,7 +169,7 @@ CASES = {
             else:
                 labels = tf.range(8)
             loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
-            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=loss)
+            return tf.estimator.EstimatorSpec(mode, predictions={"l": logits}, loss=loss)
         """,
         set(),  # no label: both branches rebind it from the graph, not from labels
     ),
