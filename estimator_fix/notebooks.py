@@ -222,6 +222,18 @@ def _parse_problem(text: str) -> str | None:
     return None
 
 
+def code_cells(data: bytes) -> list[tuple[int, str]]:
+    """The notebook's non-empty code cells but ``%%`` cell magics: (1-based number, source).
+    Raises NotebookError."""
+    _, notebook = _load(data)
+    found = []
+    for index, cell in enumerate(notebook["cells"]):
+        source = _source(cell) if cell.get("cell_type") == "code" else ""
+        if source.strip() and not source.lstrip().startswith("%%"):
+            found.append((index + 1, source))
+    return found
+
+
 def extract(data: bytes) -> Extracted:
     """The notebook's code cells as one module (see the module docstring). Raises NotebookError."""
     _, notebook = _load(data)

@@ -5,18 +5,17 @@ the features dict inside ``if isinstance(features, dict):`` does not make it a l
 other compound statement keeps the coarse reading, which these cases need: a one-line block,
 ``try``/``else``, a loop whose body reads what its last iteration bound, and a ``with`` whose
 context managers the body depends on. And an instance of one of the module's classes is the
-class of the mode that bound it.
+class of the mode that bound it. A ``for`` loop's names carry what its iterable carries; over a
+display the model_fn built, a test in the body keeps only the passes that get past it (PREDICT's
+None labels skipped by ``if value is not None:`` or ``continue``), and ``d[key]`` in a loop over
+``d.items()`` is the pass's element.
 """
 
 from __future__ import annotations
 
-import textwrap
-
-import libcst as cst
 import pytest
 
-from codemods.base import apply_codemod
-from codemods.modes.codemod import ModeScoping
+from tests.mode_findings import found
 
 CASES = {
     "one_line_block": (
@@ -112,16 +111,88 @@ CASES = {
         """,
         {"EF106:18"},  # PREDICT binds Plain, whose call needs labels
     ),
+    "loop_over_dict_skips_none": (
+        """
+        def model_fn(features, labels, mode, params):
+            gathered = {"inputs": features["x"], "targets": labels}
+            out = {}
+            for key, value in gathered.items():
+                if value is not None:
+                    gathered[key] = tf.cast(gathered[key], tf.float32)
+                    out[key] = helper(gathered[key])
+            logits = tf.compat.v1.layers.dense(out["inputs"], 3)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            loss = tf.reduce_mean(out["targets"] - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),
+    ),
+    "loop_over_dict_unguarded": (
+        """
+        def model_fn(features, labels, mode, params):
+            gathered = {"inputs": features["x"], "targets": labels}
+            out = {}
+            for key, value in gathered.items():
+                gathered[key] = tf.cast(gathered[key], tf.float32)
+                out[key] = tf.reshape(value, [-1, 4])
+            logits = tf.compat.v1.layers.dense(out["inputs"], 3)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits))
+        """,
+        {"EF101:7", "EF101:8", "EF101:9"},  # the cast, the reshape, the dense of their dict
+    ),
+    "loop_guard_on_the_key": (
+        """
+        def model_fn(features, labels, mode, params):
+            gathered = {"inputs": features["x"], "targets": labels}
+            out = {}
+            for key, value in gathered.items():
+                if key == "targets" and mode == tf.estimator.ModeKeys.PREDICT:
+                    continue
+                out[key] = tf.cast(value, tf.float32)
+            logits = tf.compat.v1.layers.dense(out["inputs"], 3)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(out["targets"]))
+        """,
+        set(),
+    ),
+    "loop_target_carries_its_iterable": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            parts = []
+            for column in tf.unstack(labels, axis=1):
+                parts.append(tf.reduce_mean(column - logits))
+            loss = tf.add_n(parts)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF101:7", "EF101:8"},  # each part (the unstack header reported there), the sum
+    ),
+    "loop_over_names_then_none_check_after": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            parts = []
+            for value in [features["w"], labels]:
+                parts.append(tf.reduce_sum(value))
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.add_n(parts))
+        """,
+        {"EF101:7"},  # the pass over labels, on the line that computes from it
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
-    # Line 1 is the import, line 2 the source's first (empty) line.
-    module = cst.parse_module("import tensorflow as tf\n" + textwrap.dedent(source))
-    _, findings = apply_codemod(ModeScoping, module)
-    found = {f"{f.code}:{f.line}" for f in findings}
-    assert expected <= found, found
+    codes = found(source)
+    assert expected <= codes, codes
     if not expected:
-        assert not found
+        assert not codes

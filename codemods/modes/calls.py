@@ -33,6 +33,8 @@ class CallFacts:
     """What the calls of one statement build, in one mode."""
 
     tags: set[Tag] = field(default_factory=set)
+    #: Tags of what the calls build besides the values the statement keeps.
+    built: set[Tag] = field(default_factory=set)
     creates_vars: bool = False
     autonamed: bool = False
     seeds: bool = False
@@ -149,6 +151,17 @@ def _uses(helper: cst.FunctionDef, names: set[str]) -> bool:
     return False
 
 
+def _module_of(func: cst.BaseExpression) -> str:
+    """``optimizers`` of ``tfa.optimizers.LazyAdam``; "" for a plain name."""
+    if isinstance(func, cst.Attribute):
+        base = func.value
+        if isinstance(base, cst.Attribute):
+            return base.attr.value
+        if isinstance(base, cst.Name):
+            return base.value
+    return ""
+
+
 def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
     return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
 
@@ -185,14 +198,23 @@ class Calls:
         if gates:
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
-        named = words(callee)
-        out.tags |= {p.tag for p in self.ctx.policies if p.helper(named) and p.tag not in gates}
+        named, module = words(callee), _module_of(call.func)
+        out.tags |= {
+            p.tag
+            for p in self.ctx.policies
+            if (p.helper(named) or (module in p.modules and callee[:1].isupper()))
+            and p.tag not in gates
+        }
+        # Known by what its result is called elsewhere: it builds that, but which of its
+        # results holds it is not known here, so the names bound carry only the rest.
+        out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
         if Tag.LABEL not in gates:
             out.opaque.append(call)
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
             out.tags |= inner.tags - gates
+            out.built |= inner.built - gates
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds
@@ -291,7 +313,7 @@ class Calls:
             if id(call) in discarded:
                 continue
             if any(_carries_label(facts, arg.value) for arg in call.args):
-                return cst.Module([]).code_for_node(call.func)
+                return st.code_of(call.func)
         return None
 
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:

@@ -11,11 +11,28 @@ import libcst as cst
 from codemods import tf_api
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, truth
-from codemods.statements import own_nodes, reads
+from codemods.statements import own_nodes, reads, rebinds
 from codemods.vocabulary import Mode, Tag
 
 #: A spec call a name may hold, with the leaf name of its class (``EstimatorSpec``).
 SpecCall = tuple[cst.Call, str]
+
+
+#: One pass of a loop over a display: what each name the loop binds holds, with its tags.
+Row = dict[str, tuple[Value, frozenset[Tag]]]
+
+
+@dataclass
+class Loop:
+    """A ``for`` over a display the model_fn built, inside its body: the passes (``rows``) a
+    test in the body may still let through, for the ``names`` they still describe (a name the
+    body rebinds leaves them)."""
+
+    names: set[str]
+    rows: list[Row]
+
+    def copy(self) -> Loop:
+        return Loop(set(self.names), list(self.rows))
 
 
 @dataclass
@@ -28,12 +45,56 @@ class Facts:
     specs: dict[str, list[SpecCall]] = field(default_factory=dict)
     # ``head = LossLayer(...)``: names bound to an instance of one of the module's classes.
     instances: dict[str, str] = field(default_factory=dict)
+    # ``d = {"inputs": features, "labels": labels}``: names bound to a display, unchanged since.
+    displays: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # The loops over displays whose body is being walked, innermost last.
+    loops: list[Loop] = field(default_factory=list)
+    # ``d[k]`` in ``for k, v in d.items()``: the name standing for the current element.
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def copy(self) -> Facts:
-        return Facts(dict(self.tags), dict(self.values), dict(self.specs), dict(self.instances))
+        return Facts(
+            dict(self.tags),
+            dict(self.values),
+            dict(self.specs),
+            dict(self.instances),
+            dict(self.displays),
+            [loop.copy() for loop in self.loops],
+            dict(self.items),
+        )
+
+    def forget(self, rebound: frozenset[str], changed: frozenset[str]) -> None:
+        """Names ``rebound`` hold new values and those ``changed`` were changed in place: what
+        was known of their displays, loop passes and elements no longer holds."""
+        for name in rebound | changed:
+            self.displays.pop(name, None)
+        for loop in self.loops:
+            loop.names -= rebound
+        for (container, key), element in list(self.items.items()):
+            if key in rebound or container in rebound:
+                del self.items[(container, key)]
+                self.tags.pop(element, None)
 
 
 State = dict[Mode, Facts]
+
+
+def join_into(entry: Facts, after: Facts) -> bool:
+    """Widen ``entry`` by what ``after`` knows (tags joined; a value that differs is no longer
+    known); whether anything changed. Displays stay as they were: each pass of a loop over one
+    reads its own element, which no earlier pass wrote (``d[k] = ...``)."""
+    changed = False
+    for name, tags in after.tags.items():
+        known = entry.tags.get(name, frozenset())
+        if not tags <= known:
+            entry.tags[name] = known | tags
+            changed = True
+    for name, value in after.values.items():
+        held = entry.values.get(name, UNKNOWN)
+        if held is not UNKNOWN and held != value:
+            entry.values[name] = UNKNOWN
+            changed = True
+    return changed
 
 
 def single_assign(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:
@@ -72,9 +133,16 @@ class _ModeView(cst.CSTTransformer):
     """Keep, of each conditional expression and ``and``/``or`` the mode decides, the side that
     mode evaluates."""
 
-    def __init__(self, evaluator: ModeEvaluator) -> None:
+    def __init__(self, evaluator: ModeEvaluator, items: dict[tuple[str, str], str]) -> None:
         super().__init__()
         self.evaluator = evaluator
+        self.items = items
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        element = self.items.get(subscript_key(original_node) or ("", ""))
+        return updated_node if element is None else cst.Name(element)
 
     def leave_IfExp(
         self, original_node: cst.IfExp, updated_node: cst.IfExp
@@ -106,14 +174,24 @@ def mode_view(ctx: Context, stmt: cst.BaseStatement, facts: Facts) -> cst.CSTNod
 
 def expression_view(ctx: Context, node: cst.CSTNode, facts: Facts) -> cst.CSTNode:
     """``node`` (a statement line, or a compound statement's test, iterable or context manager)
-    as one mode evaluates it."""
-    if not _has_choice(node):
+    as one mode evaluates it; ``d[k]`` in a loop over ``d.items()`` as the element it is."""
+    if not facts.items and not _has_choice(node):
         return node
-    viewed = node.visit(_ModeView(ctx.evaluator(facts.values)))
+    viewed = node.visit(_ModeView(ctx.evaluator(facts.values), facts.items))
     return viewed if isinstance(viewed, cst.CSTNode) else node
 
 
 _CHOICES = (cst.IfExp, cst.BooleanOperation)
+
+
+def subscript_key(node: cst.BaseExpression) -> Optional[tuple[str, str]]:
+    """``("d", "k")`` for ``d[k]`` (two names)."""
+    if type(node) is not cst.Subscript or type(node.value) is not cst.Name:
+        return None
+    if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
+        return None
+    key = node.slice[0].slice.value
+    return (node.value.value, key.value) if type(key) is cst.Name else None
 
 
 def _has_choice(node: cst.CSTNode) -> bool:
@@ -133,6 +211,9 @@ def bind(
     helper's results may be None (it gates itself)."""
     value: Value = MAYBE_NONE if mode_aware else UNKNOWN
     single = single_assign(stmt)
+    # ``loss, train_op = None, None``: each name its own value, read before any is bound.
+    evaluator = ctx.evaluator(facts.values)
+    unpacked = {} if mode_aware else {n: evaluator.eval(e) for n, e in _unpacked_pairs(stmt)}
     if single is not None and not mode_aware:
         target, expr = single
         value = ctx.evaluator(facts.values).eval(expr)
@@ -143,6 +224,9 @@ def bind(
             ctx.flag_values.setdefault(target, {})[mode] = value
         _track_objects(ctx, target, expr)
     mutated = defs - kills(stmt)
+    rebound = frozenset(rebinds(stmt)) & defs
+    _track_elements(stmt, defs, tags, facts)
+    facts.forget(rebound, defs - rebound)
     for name in defs:
         facts.instances.pop(name, None)
     if single is not None:  # ``head = LossLayer(...)``, in this mode
@@ -150,6 +234,8 @@ def bind(
         func = expr.func if isinstance(expr, cst.Call) else None
         if type(func) is cst.Name and func.value in ctx.fn.classes:
             facts.instances[target] = func.value
+        if type(expr) in _DISPLAYS:
+            facts.displays[target] = expr
     for name in defs:
         if name in mutated:
             facts.tags[name] = facts.tags.get(name, frozenset()) | tags
@@ -158,6 +244,49 @@ def bind(
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
+    facts.values.update(unpacked)
+
+
+def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
+    """``a, b = x, y`` alone on its line: [(a, x), (b, y)] (names and plain elements only)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return []
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return []
+    target, value = small.targets[0].target, small.value
+    if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
+        return []
+    names = [el.value for el in target.elements if type(el) is cst.Element]
+    exprs = [el.value for el in value.elements if type(el) is cst.Element]
+    if len(names) != len(target.elements) or len(exprs) != len(value.elements):
+        return []
+    if len(names) != len(exprs) or not all(type(n) is cst.Name for n in names):
+        return []
+    return [(cst.ensure_type(n, cst.Name).value, e) for n, e in zip(names, exprs)]
+
+
+_DISPLAYS = (cst.Dict, cst.List, cst.Tuple)
+
+
+def _track_elements(
+    stmt: cst.BaseStatement, defs: frozenset[str], tags: frozenset[Tag], facts: Facts
+) -> None:
+    """``d[k] = value`` in a loop over ``d.items()`` gives the current element ``tags``; any
+    other change of ``d`` may reach it too."""
+    if not facts.items or not isinstance(stmt, cst.SimpleStatementLine):
+        return
+    for small in stmt.body:
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+        for target in targets:
+            element = facts.items.get(subscript_key(target) or ("", ""))
+            if element is not None:
+                facts.tags[element] = tags
+                facts.values[element] = UNKNOWN
+                return
+    for (container, _), element in facts.items.items():
+        if container in defs:
+            facts.tags[element] = facts.tags.get(element, frozenset()) | tags
 
 
 def _track_objects(ctx: Context, target: str, expr: cst.BaseExpression) -> None:

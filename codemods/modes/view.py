@@ -7,6 +7,8 @@ from functools import cached_property
 import libcst as cst
 
 from codemods import statements as st
+from codemods import tf_api
+from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts, root_name
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
@@ -15,22 +17,23 @@ from codemods.modes.state import Facts, single_assign
 from codemods.vocabulary import Mode, Tag
 
 
-def only_names(node: cst.BaseExpression) -> bool:
-    """A name, or a literal dict/list/tuple of names under literal keys (builds no op)."""
+def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
+    """A name, or a literal dict/list/tuple of names (or values looked up in them,
+    ``features["x"]``) under literal keys: builds no op."""
     if isinstance(node, cst.Name):
         return True
     if isinstance(node, (cst.List, cst.Tuple)):
         return all(
-            isinstance(el, cst.Element) and only_names(el.value) for el in node.elements
+            isinstance(el, cst.Element) and only_names(el.value, False) for el in node.elements
         )
     if isinstance(node, cst.Dict):
         return all(
             isinstance(el, cst.DictElement)
             and isinstance(el.key, (cst.SimpleString, cst.Integer))
-            and only_names(el.value)
+            and only_names(el.value, False)
             for el in node.elements
         )
-    return False
+    return not top and _lookup(node)
 
 
 class View:
@@ -98,14 +101,44 @@ _REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", 
 
 
 def _rearranged(node: cst.BaseExpression) -> bool:
-    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``."""
+    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
+    ``dict(acc=a)`` (the keywords of ``dict`` are values; those of ``sorted`` options)."""
     if only_names(node):
         return True
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-        return node.func.value in _REARRANGING and all(
-            _rearranged(arg.value) for arg in node.args if arg.keyword is None
+        name = node.func.value
+        return name in _REARRANGING and all(
+            _rearranged(arg.value)
+            for arg in node.args
+            if arg.keyword is None or name == "dict"
         )
     return False
+
+
+def iterates(node: cst.CSTNode) -> bool:
+    """A ``for`` loop's target, or an iterable that only regroups names (``d.items()``,
+    ``zip(a, b)``, ``[features, labels]``): looping over it builds no op."""
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and not node.args
+        and node.func.attr.value in ("items", "values", "keys")
+    ):
+        return only_names(node.func.value)
+    return isinstance(node, cst.BaseExpression) and _rearranged(node)
+
+
+def _lookup(node: cst.BaseExpression) -> bool:
+    """``x``, ``features["x"]`` or ``self.x``: a value looked up, no op built."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Subscript) and not (
+            len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index)
+            and isinstance(node.slice[0].slice.value, (cst.SimpleString, cst.Integer))
+        ):
+            return False
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def rearranges(stmt: cst.BaseStatement) -> bool:
@@ -116,6 +149,28 @@ def rearranges(stmt: cst.BaseStatement) -> bool:
         return False
     small = stmt.body[0]
     return isinstance(small, cst.Assign) and _rearranged(small.value)
+
+
+def wraps_in_hook(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
+    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``: a session hook
+    made of values built elsewhere builds no op; it goes where they go, and is no finding of
+    its own."""
+    single = single_assign(stmt)
+    if single is None or not isinstance(single[1], cst.Call):
+        return False
+    call = single[1]
+    tf_name = resolve(call.func)
+    return (
+        tf_name is not None
+        and tf_api.is_hook(tf_name)
+        and all(_literal(arg.value) or only_names(arg.value) for arg in call.args)
+    )
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.Name)) or (
+        isinstance(node, cst.UnaryOperation) and _literal(node.expression)
+    )
 
 
 def computes_nothing(stmt: cst.BaseStatement) -> bool:

@@ -9,32 +9,36 @@ every rule's policy; ``safety.settle`` then adds the modes that need it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Optional
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple, Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes import safety
+from codemods.modes import loops, safety
 from codemods.modes.calls import Calls, moving_averages
 from codemods.modes.context import Context, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, State, bind, kills, test_by_mode
+from codemods.modes.state import Facts, State, bind, join_into, kills, test_by_mode
 from codemods.modes.units import Branch, Reason, Unit
-from codemods.modes.view import rearranges
+from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
 def _alternatives(stmt: cst.BaseStatement) -> bool:
-    """An ``if`` chain whose branches are all indented blocks: each branch runs from what was
-    known before the statement, so what the branches bind is exactly what the walk of each
-    gave. Other compound statements keep the coarse reading (every name they bind carries all
-    they read): a loop body runs again with its own results, ``else``/``finally`` after the body,
-    a ``with`` body under its context managers, and a one-line block is not walked."""
+    """An ``if`` chain whose branches are all indented blocks (each branch runs from what was
+    known before the statement), or a ``for`` loop with an indented body and no ``else`` (its
+    body is walked until a pass adds nothing to what the one before left): what they bind is
+    exactly what the walk of each block gave. Other compound statements keep the coarse reading
+    (every name they bind carries all they read): a ``while`` body runs again under a test it
+    changes, ``else``/``finally`` after the body, a ``with`` body under its context managers, and
+    a one-line block is not walked."""
+    if isinstance(stmt, cst.For):  # its body walked until its passes settle (``_loop_body``)
+        return isinstance(stmt.body, cst.IndentedBlock) and stmt.orelse is None
     if not isinstance(stmt, cst.If):
         return False
     node: Optional[cst.If | cst.Else] = stmt
@@ -43,6 +47,55 @@ def _alternatives(stmt: cst.BaseStatement) -> bool:
             return False
         node = node.orelse
     return node is None or isinstance(node.body, cst.IndentedBlock)
+
+
+class Walked(NamedTuple):
+    """One block of a compound statement, walked: the modes that may run it, what they knew at
+    its end, and those still running there."""
+
+    runs: frozenset[Mode]
+    state: State
+    after: frozenset[Mode]
+
+
+def _ended_in_every_branch(
+    stmt: cst.If, modes: frozenset[Mode], walked: list[Walked]
+) -> frozenset[Mode]:
+    """The modes an ``if`` chain ends on every way through it: each branch they may take ends
+    them, and an ``else`` leaves them no way around."""
+    if not _has_else(stmt):
+        return frozenset()
+    return frozenset(
+        mode
+        for mode in modes
+        if all(mode not in block.after for block in walked if mode in block.runs)
+    )
+
+
+def _has_else(stmt: cst.If) -> bool:
+    node: Optional[cst.If | cst.Else] = stmt
+    while isinstance(node, cst.If):
+        node = node.orelse
+    return node is not None
+
+
+#: How many times a loop body is walked at most to reach what its passes carry.
+_LOOP_PASSES = 3
+
+_LEAVES = (cst.Continue, cst.Break, cst.Return, cst.Raise)
+
+
+def _skips_rest(stmt: cst.BaseStatement) -> bool:
+    """An ``if`` with no ``else`` whose block always leaves (``continue``, ``break``, a return
+    or a raise): the statements after it run only where its test is false."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return False
+    body = stmt.body
+    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else body
+    smalls: Sequence[cst.BaseSmallStatement] = ()
+    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        smalls = last.body
+    return any(isinstance(small, _LEAVES) for small in smalls)
 
 
 class Analyzer:
@@ -94,6 +147,9 @@ class Analyzer:
             if ended:
                 self._why.append(Reason("ended", stmt, ended))
             live = live - unit.terminates
+            if _skips_rest(stmt):  # ``if x is None: continue``: the rest runs where it is not
+                for mode in live:
+                    loops.narrow(self.ctx, cst.ensure_type(stmt, cst.If).test, False, state[mode])
         del self._why[depth:]
         return units, live
 
@@ -230,10 +286,10 @@ class Analyzer:
         unit = Unit(
             node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
         )
-        unit.quiet = rearranges(stmt)
+        unit.quiet = rearranges(stmt) or wraps_in_hook(stmt, self.ctx.resolve)
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-        walked: list[tuple[frozenset[Mode], State]] = []
+        walked: list[Walked] = []
         precise = _alternatives(stmt)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
@@ -248,6 +304,8 @@ class Analyzer:
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
             if st.always_exits(exits):
                 unit.terminates = modes
+            elif isinstance(stmt, cst.If) and walked:
+                unit.terminates = _ended_in_every_branch(stmt, modes, walked)
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
@@ -258,23 +316,47 @@ class Analyzer:
 
     def _parts(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> tuple[list[Unit], list[tuple[frozenset[Mode], State]]]:
+    ) -> tuple[list[Unit], list[Walked]]:
         """The statements inside a compound statement, each block walked on a copy of what the
-        modes know before it; and each block's modes with what they knew after it."""
+        modes know before it; and each block's modes with what they knew after it and those
+        still running at its end."""
         parts: list[Unit] = []
-        walked: list[tuple[frozenset[Mode], State]] = []
-        for suite, runs in self._suites_by_mode(stmt, state, modes):
-            copy = {mode: state[mode].copy() for mode in runs}
-            parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
-            walked.append((runs, copy))
+        walked: list[Walked] = []
+        for suite, runs, tests in self._suites_by_mode(stmt, state, modes):
+            if isinstance(stmt, cst.For) and suite is stmt.body:
+                units, copy, after = self._loop_body(stmt, state, runs)
+            else:
+                copy = {mode: state[mode].copy() for mode in runs}
+                for mode in runs:
+                    for test, outcome in tests:
+                        loops.narrow(self.ctx, test, outcome, copy[mode])
+                units, after = self._branch_block(stmt, suite, copy, runs)
+            parts.extend(units)
+            walked.append(Walked(runs, copy, after))
         return parts, walked
+
+    def _loop_body(
+        self, stmt: cst.For, state: State, runs: frozenset[Mode]
+    ) -> tuple[list[Unit], State, frozenset[Mode]]:
+        """A ``for`` body walked from what the modes know before the loop joined with what an
+        earlier pass left (a pass sees the one before it), until no pass adds anything; its
+        units, and what the modes know after the last pass."""
+        entry = {mode: state[mode].copy() for mode in runs}
+        for _ in range(_LOOP_PASSES):
+            copy = {mode: entry[mode].copy() for mode in runs}
+            for mode in runs:
+                loops.enter(self.ctx, self.calls, stmt, copy[mode])
+            units, after = self._branch_block(stmt, stmt.body, copy, runs)
+            if not any([join_into(entry[mode], copy[mode]) for mode in runs]):
+                break
+        return units, copy, after
 
     def _bind_from_blocks(
         self,
         defs: frozenset[str],
         state: State,
         before: State,
-        walked: list[tuple[frozenset[Mode], State]],
+        walked: list[Walked],
     ) -> None:
         """What the names an ``if`` chain binds carry after it (see ``_alternatives``): what they
         carried before (no branch may run) and what each branch that ran gave them — not
@@ -285,26 +367,32 @@ class Analyzer:
                 continue
             for name in defs:
                 tags = set(before[mode].tags.get(name, frozenset()))
-                for runs, copy in walked:
-                    if mode in runs:
+                for runs, copy, after in walked:
+                    if mode in runs and mode in after:
                         tags |= copy[mode].tags.get(name, frozenset())
                 facts.tags[name] = frozenset(tags)
 
     def _suites_by_mode(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> list[tuple[cst.BaseSuite, frozenset[Mode]]]:
+    ) -> list[tuple[cst.BaseSuite, frozenset[Mode], list[tuple[cst.BaseExpression, bool]]]]:
         """Each block a compound statement holds, with the modes that may run it (a branch of an
-        ``if`` chain runs where its test, and no earlier one, is decided true or undecided)."""
+        ``if`` chain runs where its test, and no earlier one, is decided true or undecided) and
+        the outcomes of the tests that lead there."""
         if not isinstance(stmt, cst.If):
-            return [(suite, modes) for suite in st.inner_suites(stmt)]
-        found: list[tuple[cst.BaseSuite, frozenset[Mode]]] = []
+            return [(suite, modes, []) for suite in st.inner_suites(stmt)]
+        found: list[
+            tuple[cst.BaseSuite, frozenset[Mode], list[tuple[cst.BaseExpression, bool]]]
+        ] = []
         node: Optional[cst.If | cst.Else] = stmt
         remaining = modes
+        failed: list[tuple[cst.BaseExpression, bool]] = []
         while isinstance(node, cst.If):
             decided = test_by_mode(self.ctx, node.test, state, remaining)
-            found.append((node.body, frozenset(m for m, v in decided.items() if v is not False)))
+            runs = frozenset(m for m, v in decided.items() if v is not False)
+            found.append((node.body, runs, [*failed, (node.test, True)]))
+            failed.append((node.test, False))
             remaining = frozenset(m for m, v in decided.items() if v is not True)
             node = node.orelse
         if isinstance(node, cst.Else):
-            found.append((node.body, remaining))
+            found.append((node.body, remaining, failed))
         return found

@@ -34,6 +34,8 @@ def validate_one(
     if reason is not None:
         return ValidationRecord("not validated", reason)
     report = validate_rewrite(path, fixed, options)
+    if report.not_validated:
+        return ValidationRecord("not validated", report.not_validated)
     return ValidationRecord(
         report.verdict,
         report.message,

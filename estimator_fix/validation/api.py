@@ -7,6 +7,7 @@ options)`` is what ``fix --validate`` calls with the engine's output.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -20,12 +21,14 @@ from typing import TYPE_CHECKING, Any, Union
 from estimator_fix.sources import SourceError, read_source
 from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
 from estimator_fix.validation.graph_compare import graph_fallback
-from estimator_fix.validation.inputs import DiscoveryError, Plan, plan
+from estimator_fix.validation.inputs import DiscoveryError, Plan, plan, repository_root
+from estimator_fix.validation.layout import import_layout
 from estimator_fix.validation.options import OptionError, ValidationOptions
+from estimator_fix.validation.python2 import python2_cell, python2_error
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
-from estimator_fix.validation.targets import Target
+from estimator_fix.validation.targets import Target, job_arguments
 
 if TYPE_CHECKING:
     from estimator_fix.engine import Settings
@@ -41,6 +44,7 @@ def _spec(
     as_file: Path,
     out_dir: Path,
     target: Target | None = None,
+    job_args: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     hint = plan_.label_hints.get(target.name) if target else plan_.label_hint
     inferred = plan_.inferred.get(target.name if target else plan_.model_fn)
@@ -54,6 +58,7 @@ def _spec(
         "target": target.built.to_json() if target and target.built else None,
         "params_at_call": target.params.to_json() if target and target.params else None,
         "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
+        "job_args": job_args or {},
         "flags": list(plan_.flags),
         "callers": {caller.function: caller.to_json() for caller in plan_.callers},
         "tpu": target.tpu if target else plan_.tpu,
@@ -81,6 +86,9 @@ def module_code(path: Path, data: bytes) -> bytes:
         return data
     from estimator_fix.notebooks import NotebookError, extract
 
+    python2 = python2_cell(data)
+    if python2 is not None:
+        raise DiscoveryError(f"{path}: {python2}")
     try:
         return extract(data).code
     except NotebookError as exc:
@@ -196,11 +204,49 @@ def _run_versions(
 ) -> tuple[RunResult, RunResult]:
     """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
     source and presented path, then the rewrite's."""
-    specs = (
-        _spec(plan_, options, "original", sources[0], sources[1], work / "original", target),
-        _spec(plan_, options, "rewrite", sources[2], sources[3], work / "rewrite", target),
+    job_args = _job_arguments(plan_, sources[0], target)
+    original, rewrite = (
+        _spec(plan_, options, role, source, shown, work / role, target, job_args)
+        for role, source, shown in (
+            ("original", sources[0], sources[1]),
+            ("rewrite", sources[2], sources[3]),
+        )
     )
+    specs = (original, rewrite)
     return _run_pair(python or sys.executable, specs, plan_.timeout)
+
+
+def _job_arguments(plan_: Plan, source: Path, target: Target | None) -> dict[str, Any]:
+    """Values inferred, from the original's code, for the parameters of the functions that build
+    the model_fn, params or inputs where the file gives none (see ``targets.job_arguments``)."""
+    built = [target.built, target.params] if target else []
+    built += [ref.built for ref in (plan_.inputs or {}).values()]
+    if not any(b is not None and b.scope for b in built):
+        return {}
+    tree = ast.parse(source.read_bytes(), os.fspath(source))
+    return job_arguments(tree, built, json.loads(plan_.model_fn_args_json or "{}"))
+
+
+def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:
+    """``plan_`` importing the module as its repository would (see ``layout``)."""
+    try:
+        tree = ast.parse(source, os.fspath(path))
+    except (SyntaxError, ValueError):
+        return plan_
+    module_name, roots = import_layout(
+        path, tree, plan_.module_name, plan_.sys_path, repository_root(path)
+    )
+    return replace(plan_, module_name=module_name, sys_path=roots)
+
+
+def _python2(results: tuple[RunResult, RunResult]) -> str:
+    """Why the original cannot run under Python 3 (Python 2 code), or ''."""
+    train = results[0].stage("TRAIN")
+    for error in (results[0].setup_error, train.error if train else ""):
+        found = python2_error(error or "")
+        if found:
+            return found
+    return ""
 
 
 def _validate_target(
@@ -300,7 +346,7 @@ def validate_pair(
         new = module_code(
             original, rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
         )
-        plan_ = plan(original, source, options, new)
+        plan_ = _in_repository(plan(original, source, options, new), original, source)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
     except SourceError as exc:
@@ -325,20 +371,23 @@ def validate_pair(
         targets: tuple[Target | None, ...] = plan_.targets or (None,)
         checks: tuple[Check, ...] = ()
         notes: tuple[str, ...] = ()
+        python2 = ""
         for index, target in enumerate(targets):
             place = work / str(index)
             results, extra, python = _validate_target(plan_, options, sources, place, target)
+            python2 = python2 or _python2(results)
             found, graph_note = _compared(results, tolerance, options)
             found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
             notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
+    python2 = python2 if overall(checks) == "error" else ""
     names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
         verdict=overall(checks),
-        message=summary(checks, notes),
+        message=python2 or summary(checks, notes),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,
@@ -350,6 +399,7 @@ def validate_pair(
             ("rewrite", tuple(results[1].timings().items())),
         ),
         tensorflow=results[0].tensorflow or results[1].tensorflow,
+        not_validated=python2,
     )
 
 

@@ -75,6 +75,8 @@ class RewriteGate:
         if reason is not None:
             return RewriteVerdict(path, "not validated", _without_path(reason, path))
         report = validate_rewrite(Path(path), fixed, self.options)
+        if report.not_validated:
+            return RewriteVerdict(path, "not validated", report.not_validated, report=report)
         return RewriteVerdict(
             path,
             report.verdict,

@@ -83,6 +83,9 @@ class ValidationReport:
     steps: int = 0
     timings: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
     tensorflow: str = ""
+    #: Why the rewrite could not be validated at all, where the code itself cannot run here
+    #: (Python 2 code): ``fix`` and ``migrate --validate`` then say ``not validated``.
+    not_validated: str = ""
 
     @property
     def return_code(self) -> int:
@@ -101,6 +104,7 @@ class ValidationReport:
             "verdict": self.verdict,
             "message": self.message,
             "tensorflow": self.tensorflow,
+            "not_validated": self.not_validated,
             "model_fn": self.model_fn,
             "steps": self.steps,
             "synthetic_inputs": self.synthetic_inputs,

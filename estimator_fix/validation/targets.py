@@ -13,11 +13,13 @@ The same call gives ``params`` (its ``params=``) and input functions (``.train(i
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.inference.params import infer_params
 from estimator_fix.validation.inference.syntax import call_name
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -256,9 +258,7 @@ def _source(node: ast.AST) -> str:
     return ast.unparse(node)
 
 
-def _instance(
-    resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]
-) -> Built | None:
+def _instance(resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]) -> Built | None:
     """How the file builds an instance of the class ``owner`` (its own ``C(...)`` call, else
     ``C()`` when that needs no arguments)."""
     for call, scope in _calls(tree):
@@ -286,9 +286,7 @@ def required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list
     return [a.arg for a in (*required, *keyword)]
 
 
-def _at_call(
-    resolver: _Resolver, tree: ast.Module, call: _Call
-) -> Built | None:
+def _at_call(resolver: _Resolver, tree: ast.Module, call: _Call) -> Built | None:
     """The call's model_fn expression, with ``self.`` replaced by the instance the file builds."""
     return _expression(resolver, tree, call.model_fn, call.scope)
 
@@ -321,7 +319,12 @@ def _lifted(
     parent = resolver.definitions.get(path[:-1])
     if isinstance(parent, ast.ClassDef):
         method = resolver.definitions[path]
-        if any(call_name(d) == "staticmethod" for d in method.decorator_list):
+        # A static method, or a function defined in a class without ``self`` and read through
+        # the class (``model_fn=AFM.model_fn``): no instance needed.
+        first = _parameter_names(method)[:1] if isinstance(method, _FUNCTIONS) else []
+        static = any(call_name(d) == "staticmethod" for d in method.decorator_list)
+        bound = any(call_name(d) == "classmethod" for d in method.decorator_list)
+        if static or (not bound and first and first[0] not in ("self", "cls")):
             return Built(".".join(path), ())
         instance = _instance(resolver, tree, path[:-1])
         if instance is None:
@@ -334,6 +337,8 @@ def _lifted(
         function = resolver.definitions[path]
         loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
         missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
+        # Those read as a mapping or namespace are inferred from their reads (job_arguments).
+        missing = [p for p in missing if not _reads(tree, parent, p)]
         if missing:
             raise TargetError(
                 f"model_fn {'.'.join(path)} uses {', '.join(missing)}, parameter(s) of "
@@ -418,11 +423,16 @@ class Caller:
         }
 
 
-def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
-    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``)."""
+def _aliases_of(tree: ast.Module, stem: str) -> tuple[set[str], dict[str, str]]:
+    """Names a module binds to its sibling ``stem`` (``from . import model``, ``import model``),
+    and the sibling's functions it imports by name (``from .model import train``: local name →
+    function)."""
     names = set()
+    functions: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
+            if (node.module or "").split(".")[-1] == stem:
+                functions.update((a.asname or a.name, a.name) for a in node.names)
             for alias in node.names:
                 if alias.name == stem:
                     names.add(alias.asname or alias.name)
@@ -430,7 +440,15 @@ def _aliases_of(tree: ast.Module, stem: str) -> set[str]:
             for alias in node.names:
                 if alias.name.split(".")[-1] == stem and (alias.asname or "." not in alias.name):
                     names.add(alias.asname or alias.name)
-    return names
+    return names, functions
+
+
+def _called_function(call: ast.Call, aliases: set[str], imported: dict[str, str]) -> str:
+    """The sibling's function ``call`` calls (``model.train(...)``, ``train(...)``), or ""."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr if func.value.id in aliases else ""
+    return imported.get(func.id, "") if isinstance(func, ast.Name) else ""
 
 
 def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, Caller]:
@@ -444,15 +462,13 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
             tree = ast.parse(file.read_bytes(), filename=str(file))
         except (OSError, SyntaxError, ValueError):
             continue
-        aliases = _aliases_of(tree, path.stem)
+        aliases, imported = _aliases_of(tree, path.stem)
         for call, scope in _calls(tree):
-            func = call.func
-            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            function = _called_function(call, aliases, imported)
+            if function not in functions or function in found:
                 continue
-            if func.value.id not in aliases or func.attr not in functions or func.attr in found:
-                continue
-            found[func.attr] = Caller(
-                func.attr,
+            found[function] = Caller(
+                function,
                 str(file),
                 f"{package}.{file.stem}" if package else file.stem,
                 scope,
@@ -460,6 +476,38 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
                 tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
             )
     return found
+
+
+def _reads(tree: ast.Module, function: Function, parameter: str) -> tuple[ParamGuess, ...]:
+    """The keys ``function`` reads from its ``parameter`` as a mapping or namespace, each with a
+    guessed value (``inference.params``)."""
+    return infer_params(tree, function, parameter)
+
+
+def job_arguments(
+    tree: ast.Module, built: Iterable[Built | None], given: Mapping[str, object]
+) -> dict[str, dict[str, dict[str, object]]]:
+    """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``):
+    per function path, per parameter without a default that it reads as a mapping or namespace
+    (``args.batch_size``, ``args["train_batch_size"]``) and no config gives, the keys it reads
+    with values guessed from their use (the worker uses them only where the file gives none)."""
+    definitions = dict(_definitions(tree.body))
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for where in built:
+        if where is None or ".".join(where.scope) in found:
+            continue
+        function = definitions.get(where.scope)
+        if not isinstance(function, _FUNCTIONS):
+            continue
+        values = {}
+        for name in required_arguments(function):
+            if name in given or name in ("self", "cls"):
+                continue
+            reads = {guess.key: guess.value for guess in _reads(tree, function, name)}
+            if reads:
+                values[name] = reads
+        found[".".join(where.scope)] = values
+    return {path: values for path, values in found.items() if values}
 
 
 def _is_name(node: ast.expr, name: str) -> bool:

@@ -85,8 +85,21 @@ def _statements_of(function: sx.Function) -> Iterator[ast.stmt]:
 
 #: Methods of a dict (or of HParams) read as ``params.<name>``: not keys.
 _MAPPING_METHODS = frozenset(
-    {"get", "keys", "items", "values", "copy", "pop", "update", "setdefault", "to_json",
-     "override_from_dict", "add_hparam", "set_hparam", "parse"}
+    {
+        "get",
+        "keys",
+        "items",
+        "values",
+        "copy",
+        "pop",
+        "update",
+        "setdefault",
+        "to_json",
+        "override_from_dict",
+        "add_hparam",
+        "set_hparam",
+        "parse",
+    }
 )
 
 
@@ -231,13 +244,15 @@ class _ParamReader:
                 self.read(helper, keyword.arg, depth + 1)
 
 
-def infer_params(tree: ast.Module, function: sx.Function) -> tuple[ParamGuess, ...]:
+def infer_params(
+    tree: ast.Module, function: sx.Function, parameter: str | None = None
+) -> tuple[ParamGuess, ...]:
     """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
     as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
     compared with or a key of the dict it indexes, False for a condition, the keyword it is
     passed as) or its name, else 4; keys read with a default (``params.get("k", d)``) are left
-    out."""
-    parameter = sx.params_parameter(function)
+    out. ``parameter`` names another parameter read the same way (a job's ``args``)."""
+    parameter = parameter or sx.params_parameter(function)
     if parameter is None:
         return ()
     reader = _ParamReader(tree)

@@ -12,7 +12,14 @@ import sys
 import warnings
 from typing import Any, Dict, List, Tuple
 
-from .scopes import run_definitions
+from .network import guard_network
+from .scopes import (
+    ARGUMENT_NOTES,
+    FAILED_DEFINITIONS,
+    ScopeError,
+    argument_notes,
+    run_definitions,
+)
 
 
 def import_tensorflow() -> Any:
@@ -67,17 +74,20 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     module.__package__ = name.rpartition(".")[0]
     sys.modules[name] = module
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
-    _optional_arguments()
+    relax_argparse()
+    guard_network()
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes = run_definitions(tree, spec["as_file"], module.__dict__)
-    notes += parse_flags(spec.get("flags") or [])
+    notes += argument_notes() + parse_flags(spec.get("flags") or [])
     return module, tree, notes
 
 
-def _optional_arguments() -> None:
-    """argparse without required arguments: parsed from an empty command line, they are None (as
-    absl flags marked required are), so a script's parser still gives its defaults."""
+def relax_argparse() -> None:
+    """argparse without required arguments: parsed from an empty command line, a required option
+    with no default gets a placeholder (its first choice, 4 for an int, 0.01 for a float, else a
+    new empty directory, noted in ``scopes.ARGUMENT_NOTES``), so a script's parser still gives
+    its defaults."""
     import argparse
 
     if getattr(argparse.ArgumentParser, "_estimator_fix_relaxed", False):
@@ -86,11 +96,30 @@ def _optional_arguments() -> None:
 
     def parse_known_args(self: Any, args: Any = None, namespace: Any = None) -> Any:
         for action in self._actions:
+            if action.required and action.default is None and action.nargs in (None, "?"):
+                action.default = _placeholder(action)
+                ARGUMENT_NOTES.append(
+                    "required argument {} given {!r} (a placeholder)".format(
+                        "/".join(action.option_strings) or action.dest, action.default
+                    )
+                )
             action.required = False
         return parse(self, args, namespace)
 
     argparse.ArgumentParser.parse_known_args = parse_known_args  # type: ignore[method-assign]
     argparse.ArgumentParser._estimator_fix_relaxed = True  # type: ignore[attr-defined]
+
+
+def _placeholder(action: Any) -> Any:
+    import tempfile
+
+    if action.choices:
+        return list(action.choices)[0]
+    if action.type is int:
+        return 4
+    if action.type is float:
+        return 0.01
+    return tempfile.mkdtemp(prefix="estimator-fix-argument-")
 
 
 def parse_flags(arguments: List[str]) -> List[str]:
@@ -124,7 +153,7 @@ def load_function(module: Any, ref: Dict[str, Any]) -> Any:
     """A function named in the module itself, or ``MODULE:FN`` (a dotted module or a .py path)."""
     source = ref.get("module")
     if not source:
-        return resolve(module, ref["name"])
+        return _defined(module, ref["name"])
     if source.endswith(".py") or os.sep in source:
         path = os.path.abspath(source)
         name = "estimator_fix_input_" + os.path.splitext(os.path.basename(path))[0]
@@ -137,6 +166,18 @@ def load_function(module: Any, ref: Dict[str, Any]) -> Any:
     else:
         other = importlib.import_module(source)
     return resolve(other, ref["name"])
+
+
+def _defined(module: Any, dotted: str) -> Any:
+    """``dotted`` in ``module``; where the statement that defines it failed when the module was
+    loaded, a ScopeError saying so (``train_input_fn = make(read_csv(URL))`` without network)."""
+    try:
+        return resolve(module, dotted)
+    except AttributeError:
+        failed = getattr(module, FAILED_DEFINITIONS, {}).get(dotted.split(".")[0])
+        if failed is None:
+            raise
+        raise ScopeError(f"{dotted} is not defined: {failed}") from None
 
 
 #: What an Estimator hands an input function, by parameter name, where it takes them.

@@ -70,6 +70,8 @@ class Program:
             where.get("scope") or [],
             self.spec.get("model_fn_args"),
             self.spec.get("callers"),
+            self.spec.get("job_args"),
+            self.out.note,
         )
 
     def _params(self) -> Dict[str, Any] | None:

@@ -13,7 +13,9 @@ Python 3.7 compatible: this runs under TensorFlow 1.15's interpreter too.
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+
+from .inferred import AttributeParams
 
 _SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -36,6 +38,19 @@ _CONFIGURING = (
     "basicConfig",
     "use",
 )
+
+
+#: Placeholders the relaxed argparse gave required arguments (``loading.relax_argparse``).
+ARGUMENT_NOTES: List[str] = []
+#: The module attribute mapping each name whose defining statement failed to why.
+FAILED_DEFINITIONS = "__estimator_fix_failed__"
+
+
+def argument_notes() -> List[str]:
+    """The placeholder notes gathered since the last call (see ``ARGUMENT_NOTES``)."""
+    taken = list(ARGUMENT_NOTES)
+    del ARGUMENT_NOTES[:]
+    return taken
 
 
 class ScopeError(Exception):
@@ -109,7 +124,10 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
         except (ImportError, SyntaxError):
             raise  # the module cannot work without it
         except Exception as exc:  # user code: a definition that cannot run is noted
-            notes.append(f"line {statement.lineno} did not run: {_one_line(exc)}")
+            why = f"line {statement.lineno} did not run: {_one_line(exc)}"
+            notes.append(why)
+            failed = namespace.setdefault(FAILED_DEFINITIONS, {})
+            failed.update((name, why) for name in _bound(statement) if name not in namespace)
     return notes
 
 
@@ -178,7 +196,12 @@ def _loaded(node: ast.AST) -> Set[str]:
 
 
 def _receiver(statement: ast.stmt) -> str:
-    """``parser`` for ``parser.add_argument(...)``: the object a method call statement changes."""
+    """``parser`` for ``parser.add_argument(...)``: the object a method call statement changes;
+    for a ``for`` loop that only makes such calls on one object (``for name in NAMES:
+    parser.add_argument(...)``), that object."""
+    if isinstance(statement, ast.For) and not statement.orelse:
+        inner = {_receiver(s) for s in statement.body}
+        return inner.pop() if len(inner) == 1 else ""
     if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
         return ""
     node = statement.value.func
@@ -243,16 +266,20 @@ def _defaults(function: ast.AST, namespace: Dict[str, Any], filename: str) -> Di
 
 
 def _from_main_block(
-    module: Any, tree: ast.Module, filename: str, parameters: Set[str]
+    module: Any, tree: ast.Module, filename: str, parameters: Set[str], notes: List[str]
 ) -> Dict[str, Any]:
     """Parameters a function gets from the module's main block, which binds the same names
-    (``args = parser.parse_args()`` and then ``main(args)``), built as that block would."""
+    (``args = parser.parse_args()`` and then ``main(args)``), built as that block would: an
+    argparse parser gives its defaults (see ``loading.relax_argparse``). A statement of that
+    block that fails (``sc = SparkContext()``, an option whose default needs it) is left out."""
     found: Dict[str, Any] = {}
     for name in sorted(parameters):
         try:
-            found[name] = evaluate(module, tree, filename, name, ())
+            found[name] = evaluate(module, tree, filename, name, (), tolerant=notes)
         except ScopeError:
             continue
+        finally:
+            notes.extend(argument_notes())
     return {name: value for name, value in found.items() if value is not None}
 
 
@@ -303,16 +330,39 @@ def _run_slice(
     filename: str,
     expression: str,
     where: str,
+    tolerant: Optional[List[str]] = None,
 ) -> None:
+    """Run ``statements``; the first failure raises ScopeError, or with ``tolerant`` (a list of
+    notes) is noted there and the statement left out."""
     for statement in statements:
         try:
             code = compile(_module_node([statement]), filename, "exec", dont_inherit=True)
             exec(code, namespace)
         except Exception as exc:  # user code: the first failure names what was not built
-            raise ScopeError(
-                f"building {expression!r} in {where}: line {statement.lineno} failed: "
-                + _one_line(exc)
-            ) from None
+            failure = f"line {statement.lineno} failed: {_one_line(exc)}"
+            if tolerant is None:
+                raise ScopeError(f"building {expression!r} in {where}: {failure}") from None
+            tolerant.append(f"building {expression!r} in {where}, left out {failure}")
+
+
+def _inferred_arguments(
+    missing: List[str], inferred: Dict[str, Any], where: str, note: Callable[[str], None]
+) -> Dict[str, Any]:
+    """The ``missing`` parameters for which the plan inferred values from the code's own reads
+    (``args.batch_size``, ``args["train_batch_size"]``): each a mapping readable by attribute
+    too, answering with those values."""
+    found: Dict[str, Any] = {}
+    for name in missing:
+        values = inferred.get(name)
+        if values is None:
+            continue
+        found[name] = AttributeParams(values)
+        listed = ", ".join(f"{key}={values[key]!r}" for key in sorted(values))
+        note(
+            f"{where} parameter {name} inferred from the code that reads it ({listed}); "
+            "give real values as model-fn-args in [tool.estimator-fix.validate]"
+        )
+    return found
 
 
 def evaluate(
@@ -323,12 +373,17 @@ def evaluate(
     scope: Sequence[str],
     given: Optional[Dict[str, Any]] = None,
     callers: Optional[Dict[str, Any]] = None,
+    inferred: Optional[Dict[str, Dict[str, Any]]] = None,
+    note: Optional[Callable[[str], None]] = None,
+    tolerant: Optional[List[str]] = None,
 ) -> Any:
     """``expression`` as the body of the function at ``scope`` would compute it (empty scope: at
     module level, where the statements the module did not run, such as those under
     ``if __name__ == "__main__":``, are sliced the same way). Parameters of that function come
     from ``given``, else what the module's main block or another module's call (``callers``, by
-    function name) passes it, else their defaults."""
+    function name) passes it, else their defaults, else values ``inferred`` (by dotted function
+    path, then parameter) from how the function reads them, each noted with ``note``. With
+    ``tolerant`` (a list of notes), statements that fail are noted there and left out."""
     namespace = dict(vars(module))
     where = ".".join(scope) + "()" if scope else "the module"
     try:
@@ -344,7 +399,7 @@ def evaluate(
             for s in _slice(tree.body, unset)
             if any(namespace.get(n) is None for n in _bound(s) | {_receiver(s)} - {""})
         ]
-        _run_slice(statements, namespace, filename, expression, where)
+        _run_slice(statements, namespace, filename, expression, where, tolerant)
     else:
         function = find_definition(tree, scope)
         if function is None:
@@ -354,18 +409,29 @@ def evaluate(
         statements = _slice(list(function.body), needed)  # type: ignore[attr-defined]
         used = needed.union(*[_loaded(s) for s in statements])
         wanted = set(_parameters(function)) & used
-        namespace.update(_from_main_block(module, tree, filename, wanted))
+        skipped: List[str] = []
+        from_main = wanted - set(given or {})
+        namespace.update(_from_main_block(module, tree, filename, from_main, skipped))
         caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
         if caller and wanted - set(namespace):
             namespace.update(_from_caller(caller, _parameters(function), wanted - set(namespace)))
-        _run_slice(statements, namespace, filename, expression, where)
-        missing = sorted(p for p in set(_parameters(function)) & used if p not in namespace)
+        # A parameter the body binds before reading it (``args = parse(argv)``) is not needed.
+        rebound = set().union(*[_bound(s) - _loaded(s) for s in statements])
+        missing = sorted(p for p in wanted if p not in namespace and p not in rebound)
+        if missing and inferred:
+            values = inferred.get(".".join(scope)) or {}
+            namespace.update(_inferred_arguments(missing, values, where, note or skipped.append))
+            missing = [p for p in missing if p not in namespace]
         if missing:
             raise ScopeError(
                 f"building {expression!r} in {where} needs its parameter(s) "
                 f"{', '.join(missing)}, which the file never gives literally "
                 "(give model-fn-args in [tool.estimator-fix.validate])"
             )
+        for text in skipped:
+            if note is not None:
+                note(text)
+        _run_slice(statements, namespace, filename, expression, where)
     try:
         return eval(compile(parsed, filename, "eval"), namespace)
     except Exception as exc:  # user code

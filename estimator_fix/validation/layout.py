@@ -1,0 +1,141 @@
+"""Where the validated module is imported from, as its repository would import it.
+
+``plan`` names the module through the enclosing packages (directories with ``__init__.py``) and
+makes its directory, the top package's parent and the repository root importable. Two shapes of
+real repositories need more: a module with relative imports in a directory without
+``__init__.py`` (a namespace package), which must be imported as ``package.module`` all the same;
+and a module that imports a sibling of the repository by its bare name (``import utils``) that
+lives in another directory of the repository, whose directory must be importable too.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import keyword
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+#: Directories never searched for the repository's modules.
+_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "build", "dist"})
+#: A repository larger than this many directories is searched no further (deterministically:
+#: directories are walked in sorted order).
+_MAX_DIRS = 20000
+
+
+def import_layout(
+    path: Path, tree: ast.Module, module_name: str, roots: tuple[str, ...], repository: Path | None
+) -> tuple[str, tuple[str, ...]]:
+    """``module_name`` and ``roots`` (from ``plan``) completed for ``path``'s relative imports and
+    for the modules it imports that only another directory of ``repository`` holds."""
+    name, roots = _as_package(path.resolve(), tree, module_name, roots)
+    if repository is None:
+        return name, roots
+    return name, roots + _module_directories(path.resolve(), tree, roots, repository)
+
+
+def _relative_depth(tree: ast.Module) -> int:
+    """How many packages up the module's relative imports reach (0: none)."""
+    levels = [node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    return max([level or 0 for level in levels], default=0)
+
+
+def _identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _as_package(
+    path: Path, tree: ast.Module, module_name: str, roots: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """A module whose relative imports reach above the packages ``module_name`` names, named
+    through its directories as namespace packages (then through any regular packages above)."""
+    depth = _relative_depth(tree)
+    if depth == 0 or module_name.count(".") >= depth:
+        return module_name, roots
+    parts = [path.stem]
+    directory = path.parent
+    while len(parts) <= depth or (directory / "__init__.py").is_file():
+        if not _identifier(directory.name) or directory.parent == directory:
+            return module_name, roots  # not importable as a package: left as it was
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    top = os.fspath(directory)
+    return ".".join(parts), (roots[0], top, *[r for r in roots[1:] if r != top])
+
+
+def _imported_names(tree: ast.Module) -> list[str]:
+    """The top-level names of the module's absolute imports, in order, once each."""
+    names: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update((alias.name.split(".")[0], None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names[node.module.split(".")[0]] = None
+    return list(names)
+
+
+def _importable_from(name: str, directory: Path) -> bool:
+    return (directory / f"{name}.py").is_file() or (directory / name).is_dir()
+
+
+def _installed(name: str) -> bool:
+    if name in getattr(sys, "stdlib_module_names", ()) or name in sys.builtin_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _directories(repository: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """The repository's directories in sorted order, hidden and build directories left out."""
+    for count, (directory, subdirectories, files) in enumerate(os.walk(repository)):
+        subdirectories[:] = sorted(
+            d for d in subdirectories if not d.startswith(".") and d not in _SKIPPED_DIRS
+        )
+        if count >= _MAX_DIRS:
+            return
+        yield Path(directory), subdirectories, files
+
+
+def _module_directories(
+    path: Path, tree: ast.Module, roots: tuple[str, ...], repository: Path
+) -> tuple[str, ...]:
+    """Directories of ``repository`` that hold the modules ``tree`` imports by a bare name that
+    neither ``roots`` nor the installed packages give: fewest directories first, each the one
+    holding most of those modules, then the nearest to ``path``, then by name."""
+    wanted = [
+        name
+        for name in _imported_names(tree)
+        if not any(_importable_from(name, Path(root)) for root in roots) and not _installed(name)
+    ]
+    if not wanted:
+        return ()
+    holders: dict[Path, set[str]] = {}
+    for directory, subdirectories, files in _directories(repository):
+        found = {n for n in wanted if f"{n}.py" in files}
+        found |= {
+            n for n in wanted if n in subdirectories and (directory / n / "__init__.py").is_file()
+        }
+        if found:
+            holders[directory] = found
+    chosen: list[str] = []
+    left = set(wanted)
+    while left and holders:
+        best = min(
+            holders,
+            key=lambda d: (-len(holders[d] & left), _distance(path.parent, d), os.fspath(d)),
+        )
+        if not holders[best] & left:
+            break
+        chosen.append(os.fspath(best))
+        left -= holders.pop(best)
+    return tuple(chosen)
+
+
+def _distance(start: Path, other: Path) -> int:
+    """Steps from directory ``start`` to ``other`` through their common ancestor."""
+    common = len(os.path.commonpath([start, other]).split(os.sep))
+    return len(start.parts) + len(other.parts) - 2 * common

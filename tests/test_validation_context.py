@@ -1,0 +1,257 @@
+"""The module validated in its repository's context: job functions whose arguments come from a
+parser or are inferred, namespace packages and modules elsewhere in the repository, notebooks,
+code that needs the network, Python 2 code (fixtures of our own)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.engine import Changed, Settings, process_source
+from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
+from estimator_fix.validation.api import unvalidated
+from estimator_fix.validation.gate import RewriteGate
+from estimator_fix.validation.inputs import DiscoveryError, plan
+from estimator_fix.validation.layout import import_layout
+from estimator_fix.validation.python2 import python2_error
+from estimator_fix.validation.targets import Built, job_arguments, sibling_callers
+from estimator_fix.validation.worker import network
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "validation"
+SHAPES = FIXTURES / "shapes"
+NOTEBOOKS = FIXTURES / "notebooks"
+CLASSIFIER = FIXTURES / "repository" / "toolkit" / "netlib" / "classifier.py"
+
+
+def write(path: Path, source: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+# -- where the module is imported from --------------------------------------------------------
+
+
+def test_relative_imports_without_init_files_name_the_module_through_its_directories(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    model = write(tmp_path / "models" / "train" / "model.py", "from . import network\n")
+    write(tmp_path / "models" / "train" / "network.py")
+    tree = ast.parse(model.read_bytes())
+    name, roots = import_layout(model, tree, "model", (str(model.parent),), tmp_path)
+    assert name == "train.model"
+    assert roots == (str(model.parent), str(tmp_path / "models"))
+
+
+def test_relative_imports_climb_through_regular_packages_above(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    model = write(tmp_path / "models" / "baseline" / "train" / "model.py", "from .. import io\n")
+    write(tmp_path / "models" / "baseline" / "__init__.py")
+    tree = ast.parse(model.read_bytes())
+    name, roots = import_layout(model, tree, "model", (str(model.parent),), tmp_path)
+    assert name == "baseline.train.model"
+    assert roots[1] == str(tmp_path / "models")
+
+
+def test_modules_found_elsewhere_in_the_repository_make_their_directory_importable(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    model = write(tmp_path / "hooks" / "sample.py", "import dataset\nfrom helpers import f\n")
+    # Both modules in one directory; one of them alone in a nearer one: the directory that
+    # holds both wins, and a data directory named like a module (no __init__.py) is no module.
+    write(tmp_path / "estimator" / "dataset.py")
+    write(tmp_path / "estimator" / "helpers.py")
+    write(tmp_path / "hooks" / "extra" / "dataset.py")
+    (tmp_path / "dataset").mkdir()
+    write(tmp_path / ".hidden" / "helpers.py")
+    tree = ast.parse(model.read_bytes())
+    roots = (str(model.parent), str(tmp_path))
+    name, found = import_layout(model, tree, "sample", roots, tmp_path)
+    assert (name, found) == ("sample", (*roots, str(tmp_path / "estimator")))
+
+
+def test_installed_and_absent_modules_add_no_directory(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    model = write(tmp_path / "a" / "model.py", "import json\nimport iris_data_not_here\n")
+    write(tmp_path / "b" / "json.py")
+    tree = ast.parse(model.read_bytes())
+    roots = (str(model.parent),)
+    assert import_layout(model, tree, "model", roots, tmp_path) == ("model", roots)
+
+
+# -- what builds the model_fn -----------------------------------------------------------------
+
+
+def test_a_job_functions_mapping_parameter_is_inferred_from_its_reads() -> None:
+    tree = ast.parse((SHAPES / "job_mapping.py").read_bytes())
+    found = job_arguments(tree, [Built("model_fn", ("train_and_evaluate",)), None], {})
+    values = found["train_and_evaluate"]["hparams"]
+    assert values["batch_size"] == 4 and values["learning_rate"] == 0.01
+    assert set(values) == {"batch_size", "units", "learning_rate", "output_dir", "train_steps"}
+    # Given in the config: nothing to infer.
+    given = {"hparams": {"units": 2}}
+    assert job_arguments(tree, [Built("model_fn", ("train_and_evaluate",))], given) == {}
+
+
+def test_a_closure_whose_builder_parameter_is_read_as_a_mapping_is_lifted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    source = """
+        import tensorflow as tf
+
+        def make_model_fn(config, scale):
+            def model_fn(features, labels, mode):
+                predictions = tf.compat.v1.layers.dense(features["x"], config["units"])
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions * scale)
+            return model_fn
+        """
+    path = write(tmp_path / "model.py", source)
+    with pytest.raises(DiscoveryError, match="uses scale, parameter"):  # a plain value: not guessed
+        plan(path, path.read_bytes(), ValidationOptions())
+    path = write(tmp_path / "model.py", source.replace(" * scale", "").replace(", scale", ""))
+    (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
+    assert target.built == Built("model_fn", ("make_model_fn",))
+
+
+def test_a_function_defined_in_a_class_without_self_is_read_through_the_class(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
+    path = write(
+        tmp_path / "model.py",
+        """
+        import tensorflow as tf
+
+        class Ranker:
+            def __init__(self, config, params):
+                self.config = config
+
+            def model_fn(features, labels, mode, params):
+                return tf.estimator.EstimatorSpec(mode, predictions=features["x"])
+
+            def compile(self):
+                return tf.estimator.Estimator(model_fn=Ranker.model_fn, params={})
+
+        def input_fn():
+            pass
+        """,
+    )
+    (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
+    assert target.built == Built("Ranker.model_fn", ())
+
+
+def test_a_sibling_that_imports_the_function_by_name_is_its_caller(tmp_path: Path) -> None:
+    model = write(tmp_path / "model.py", "def train_and_evaluate(args):\n    pass\n")
+    write(
+        tmp_path / "task.py",
+        """
+        from .model import train_and_evaluate as run
+        if __name__ == "__main__":
+            arguments = {"batch_size": 8}
+            run(arguments)
+        """,
+    )
+    (caller,) = sibling_callers(model, "trainer", {"train_and_evaluate"}).values()
+    assert (caller.module_name, caller.args) == ("trainer.task", ("arguments",))
+
+
+# -- Python 2 code, the network ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "TypeError: object of type 'map' has no len()",
+        "TypeError: 'dict_values' object is not subscriptable",
+        "AttributeError: 'dict' object has no attribute 'iteritems'",
+        "NameError: name 'xrange' is not defined",
+    ],
+)
+def test_python_2_only_errors_say_so(error: str) -> None:
+    reason = python2_error(error)
+    assert reason is not None and reason.startswith("Python 2 code: it fails under Python 3")
+
+
+def test_other_errors_are_not_python_2() -> None:
+    assert python2_error("TypeError: 'int' object is not iterable") is None
+    assert python2_error("NameError: name 'tf' is not defined") is None
+
+
+def test_a_notebook_with_a_python_2_cell_is_not_validated() -> None:
+    path = NOTEBOOKS / "python2_cell.ipynb"
+    data = path.read_bytes()
+    reason = unvalidated(path, data, data, ValidationOptions())
+    assert reason is not None and "Python 2 code: cell 1 has a print statement" in reason
+
+
+def test_an_unresolvable_host_fails_at_once_saying_the_code_needs_the_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", socket.getaddrinfo)  # restored afterwards
+    monkeypatch.setattr(socket, "_estimator_fix_guarded", False, raising=False)
+    monkeypatch.setattr(network, "_failed", set())
+    network.guard_network()
+    with pytest.raises(socket.gaierror, match="needs network: connects to data.invalid"):
+        socket.getaddrinfo("data.invalid", 443)
+    # Again (a retry loop): not an OSError, so the loop stops.
+    with pytest.raises(network.NetworkNeeded, match="needs network"):
+        socket.getaddrinfo("data.invalid", 443)
+    assert network.remote_host("gs://bucket/train-*") == "storage.googleapis.com"
+    assert network.remote_host(b"https://data.invalid:8080/x.csv") == "data.invalid"
+    assert network.remote_host("/tmp/local.csv") == ""
+    with pytest.raises(network.NetworkNeeded, match="reads http://data.invalid/a.csv from"):
+        network.check_reachable(["/tmp/local.csv", "http://data.invalid/a.csv"])
+
+
+# -- in TensorFlow ----------------------------------------------------------------------------
+
+
+@pytest.mark.tf
+def test_job_arguments_are_the_parsers_defaults_without_what_cannot_be_built() -> None:
+    report = validate_file(SHAPES / "job_parser.py")
+    assert report.verdict == "fixed", report.message
+    assert report.model_fn == "main_fun.model_fn"
+    notes = "\n".join(report.notes)
+    assert "required argument --model_dir given" in notes
+    assert "left out line 36 failed: ModuleNotFoundError" in notes  # the cluster's import
+
+
+@pytest.mark.tf
+def test_job_arguments_nothing_gives_are_inferred_and_the_verdict_says_so() -> None:
+    report = validate_file(SHAPES / "job_mapping.py")
+    assert report.verdict == "fixed", report.message
+    inferred = [n for n in report.notes if "parameter hparams inferred" in n]
+    assert inferred and "units=4" in inferred[0], report.notes
+
+
+@pytest.mark.tf
+def test_a_namespace_package_module_importing_a_repository_module_validates() -> None:
+    report = validate_file(CLASSIFIER)
+    assert report.verdict == "fixed", report.message
+
+
+@pytest.mark.tf
+def test_a_notebook_whose_input_function_is_in_a_later_cell_validates() -> None:
+    report = validate_pair(NOTEBOOKS / "later_cell.ipynb", NOTEBOOKS / "later_cell_fixed.ipynb")
+    assert report.verdict == "fixed", report.message
+    assert not report.synthetic_inputs
+
+
+@pytest.mark.tf
+def test_python_2_code_that_parses_is_not_validated_with_the_reason() -> None:
+    path = SHAPES / "python2_lists.py"
+    data = path.read_bytes()
+    result = process_source(str(path), data, Settings())
+    assert isinstance(result, Changed)
+    verdict = RewriteGate(ValidationOptions()).check(str(path), data, result.fixed)
+    assert verdict.verdict == "not validated"
+    assert verdict.reason.startswith("Python 2 code: it fails under Python 3 with")
+    assert "has no len()" in verdict.reason
+    assert verdict.report is not None and json.loads(json.dumps(verdict.report.to_json()))
