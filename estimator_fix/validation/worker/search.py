@@ -9,13 +9,17 @@ small, each feature at another rank (the rank the error expects first) and sizes
 error, the params and common image sizes, then other dtypes. A candidate on which the build gets
 further (more ops built before it fails) becomes the new starting point. The first candidate on
 which TRAIN and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search
-stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches; the rewrite
-is handed the original's choice. Python 3.7 compatible.
+stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked
+process of its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds
+must leave no trace in the process that then runs the model); the rewrite is handed the original's
+choice. Python 3.7 compatible.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
 import time
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
@@ -215,4 +219,39 @@ def search(synthetic: Synthetic) -> Outcome:
                 improved = True
                 break
     synthetic.apply(start)
+    return outcome
+
+
+def search_apart(synthetic: Synthetic) -> Outcome:
+    """``search(synthetic)`` in a forked child where fork exists, so that this process stays as
+    the rewrite's (which does not search) is; ``synthetic`` is then put on the choice."""
+    if not hasattr(os, "fork"):
+        return search(synthetic)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: search, report, and leave without any teardown
+        try:
+            os.close(read)
+            found = search(synthetic)
+            data = {"tried": found.tried, "choice": found.choice, "last_error": found.last_error}
+            payload = json.dumps(data).encode("utf-8")
+            while payload:
+                payload = payload[os.write(write, payload) :]
+        finally:
+            os._exit(0)
+    os.close(write)
+    chunks = []
+    with os.fdopen(read, "rb") as stream:
+        chunks.append(stream.read())
+    os.waitpid(pid, 0)
+    outcome = Outcome()
+    try:
+        data = json.loads(b"".join(chunks).decode("utf-8"))
+    except ValueError:
+        outcome.last_error = "the search stopped without an answer"
+        return outcome
+    outcome.tried, outcome.choice = int(data["tried"]), data["choice"]
+    outcome.last_error = str(data["last_error"])
+    if outcome.choice is not None:
+        synthetic.apply(outcome.choice)
     return outcome

@@ -63,7 +63,7 @@ class Synthetic:
     # the search for inputs the original builds on ----------------------------------------------
 
     def _search(self) -> None:
-        self.searched = searching.search(self)
+        self.searched = searching.search_apart(self)
         self.program.out.note("inputs searched: " + self.searched.describe())
         if self.searched.choice is not None:
             self.program.out.note("synthetic inputs chosen: " + self.describe())
