@@ -214,6 +214,50 @@ CASES = {
         """,
         {"EF101:12"},
     ),
+    "storing_into_a_dict_by_method": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            inputs = {{"images": features["x"], "labels": labels}}
+            inputs.update(features)
+            logits = model(inputs, mode)
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(logits)
+                train_op = [train_op]
+                train_op.extend(tf.compat.v1.get_collection("update_ops"))
+                return tf.estimator.EstimatorSpec(mode, loss=logits, train_op=tf.group(*train_op))
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=logits)
+        """,
+        set(),  # model is given mode; update() and extend() build nothing of their own
+    ),
+    "spec_built_into_a_name_then_returned_as_estimator_spec": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            spec = tf.compat.v1.estimator.tpu.TPUEstimatorSpec(
+                mode=mode, predictions={{"l": logits}}, loss=loss)
+            if params["use_tpu"]:
+                return spec
+            return spec.as_estimator_spec()
+        """,
+        {"EF101:5", "EF105:9", "EF105:10"},  # the loss, and each return (not the assignment)
+    ),
+    "helper_building_gradients_is_a_training_op": (
+        f"""
+        def tower(features, labels):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            return loss, tf.gradients(loss, tf.compat.v1.trainable_variables()), logits
+
+
+        def model_fn(features, labels, mode, params):
+            loss, grads, logits = tower(features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF102:10"},  # gradients in EVAL and PREDICT: more specific than EF106
+    ),
     "hook_made_of_values_built_elsewhere": (
         """
         def model_fn(features, labels, mode, params):

@@ -26,13 +26,28 @@ def _assigns_none(stmt: cst.CSTNode) -> bool:
     return False
 
 
+#: Methods that store what they are given into their receiver and return nothing of it.
+_STORING = frozenset({"append", "extend", "update", "insert", "add"})
+
+
 def _stored_into(view: cst.CSTNode) -> set[str]:
-    """``optimizer.iterations = step`` or ``d[k] = value``: the objects written into that the
-    statement reads nowhere else; storing into an object builds nothing from it (the object
-    then carries what was stored), though it must stay with the object."""
+    """``optimizer.iterations = step``, ``d[k] = value`` or ``d.update(other)``: the objects
+    written into that the statement reads nowhere else; storing into an object builds nothing
+    from it (the object then carries what was stored), though it must stay with the object."""
     if not (isinstance(view, cst.SimpleStatementLine) and len(view.body) == 1):
         return set()
     small = view.body[0]
+    if isinstance(small, cst.Expr):  # ``inputs.update(features)``, ``parts.append(x)``
+        call = small.value
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.attr.value in _STORING
+        ):
+            others = set().union(*(st.reads(arg.value) for arg in call.args))
+            return {call.func.value.value} - others
+        return set()
     if not isinstance(small, cst.Assign):
         return set()
     bases: set[str] = set()
@@ -93,10 +108,22 @@ class Judge:
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
         unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
+        if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
+            unit.blocked[mode]
+        ):
+            unit.opaque_label = None  # a training op (or metric, summary) the helper builds
         if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
             tags.add(Tag.HELPER_LABEL)
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+
+    def _outranks_ef106(self, codes: frozenset[str]) -> bool:
+        """Whether ``codes`` hold a rule more specific than labels in PREDICT (the helper
+        builds a train op, a metric or a summary there): that names the finding, not EF106."""
+        label = next((p.priority for p in self.ctx.policies if p.tag is Tag.LABEL), None)
+        return label is not None and any(
+            p.priority < label for p in self.ctx.policies if p.code in codes
+        )
 
     def header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> frozenset[Tag]:
         """What a compound statement's own header (tests, iterables, context managers) builds
@@ -117,7 +144,8 @@ class Judge:
         None here or comes from a helper that gates the tag itself."""
         if is_none_literal(view) or _assigns_none(view):
             return set()
-        return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
+        bound = unit.defs & st.rebinds(unit.node)  # ``train_op.extend(ops)`` binds no train_op
+        return {p.tag for p in self.ctx.policies if p.defines & bound} - calls.gates
 
     def _read_tags(
         self,

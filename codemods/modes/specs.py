@@ -75,6 +75,13 @@ class Specs:
         direct = self.spec_call(value)
         if direct is not None:
             return [direct]
+        if (  # ``spec.as_estimator_spec()``: a TPU spec given as the spec it stands for
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "as_estimator_spec"
+            and not value.args
+        ):
+            return self.returned(value.func.value, facts)
         if isinstance(value, cst.Name):
             return list(facts.specs.get(value.value, []))
         return []

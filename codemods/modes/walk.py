@@ -23,7 +23,15 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, State, bind, join_into, kills, test_by_mode
+from codemods.modes.state import (
+    Facts,
+    State,
+    bind,
+    join_into,
+    kills,
+    single_assign,
+    test_by_mode,
+)
 from codemods.modes.units import Branch, Reason, Unit
 from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
@@ -286,7 +294,11 @@ class Analyzer:
         unit = Unit(
             node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
         )
-        unit.quiet = rearranges(stmt) or wraps_in_hook(stmt, self.ctx.resolve)
+        # A spec built into a name is judged where it is returned (EF105), like the spec
+        # built in the return itself.
+        assigned = single_assign(stmt)
+        spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
+        unit.quiet = rearranges(stmt) or wraps_in_hook(stmt, self.ctx.resolve) or spec
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[Walked] = []
