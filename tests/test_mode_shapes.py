@@ -230,12 +230,12 @@ CASES = {
         set(),  # model is given mode; update() and extend() build nothing of their own
     ),
     "spec_built_into_a_name_then_returned_as_estimator_spec": (
-        f"""
+        """
         def model_fn(features, labels, mode, params):
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             loss = tf.reduce_mean(labels - logits)
             spec = tf.compat.v1.estimator.tpu.TPUEstimatorSpec(
-                mode=mode, predictions={{"l": logits}}, loss=loss)
+                mode=mode, predictions={"l": logits}, loss=loss)
             if params["use_tpu"]:
                 return spec
             return spec.as_estimator_spec()
