@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -137,38 +137,47 @@ def _unpacked(
 
 def _uses(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bool:
     """Whether ``body`` uses the value of any of ``names`` (a ``del`` or a test against None
-    uses none), where ``given`` (the helper's arguments) lets control go: not in the block of
-    an ``if`` whose test they make false, nor in its ``else`` where they make it true."""
+    uses none) where ``given`` (the helper's arguments) lets control go."""
+
+    def reads(node: cst.CSTNode) -> bool:
+        return not isinstance(node, cst.Del) and bool(st.value_reads(node) & names)
+
+    return _reaches(body, given, reads)
+
+
+def _reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
+    """Whether a statement of ``body`` (a small statement, or a compound statement's header)
+    that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
+    whose test it makes false, nor in its ``else`` where it makes the test true."""
     for stmt in st.statements_of(body):
         if isinstance(stmt, cst.SimpleStatementLine):
-            kept = [small for small in stmt.body if not isinstance(small, cst.Del)]
-            if any(st.value_reads(small) & names for small in kept):
+            if any(hit(small) for small in stmt.body):
                 return True
         elif isinstance(stmt, cst.If):
-            if _if_uses(stmt, names, given):
+            if _if_reaches(stmt, given, hit):
                 return True
         elif isinstance(stmt, cst.BaseCompoundStatement):
-            if any(st.value_reads(header) & names for header in st.headers(stmt)):
+            if any(hit(header) for header in st.headers(stmt)):
                 return True
-            if any(_uses(suite, names, given) for suite in st.inner_suites(stmt)):
+            if any(_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
                 return True
-        elif st.value_reads(stmt) & names:  # a nested def or class reads at call time
+        elif hit(stmt):  # a nested def or class reads at call time
             return True
     return False
 
 
-def _if_uses(stmt: cst.If, names: set[str], given: ModeEvaluator) -> bool:
-    if st.value_reads(stmt.test) & names:
+def _if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
+    if hit(stmt.test):
         return True
     test = truth(given.eval(stmt.test))
-    if test is not False and _uses(stmt.body, names, given):
+    if test is not False and _reaches(stmt.body, given, hit):
         return True
     orelse = stmt.orelse
     if orelse is None or test is True:
         return False
     if isinstance(orelse, cst.If):
-        return _if_uses(orelse, names, given)
-    return _uses(orelse.body, names, given)
+        return _if_reaches(orelse, given, hit)
+    return _reaches(orelse.body, given, hit)
 
 
 def _module_of(func: cst.BaseExpression) -> str:

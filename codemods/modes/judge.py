@@ -13,7 +13,7 @@ from codemods.modes.context import Context
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import View, computes_nothing, iterates
+from codemods.modes.view import STORING, View, computes_nothing, iterates
 from codemods.vocabulary import Mode, Tag
 
 
@@ -24,10 +24,6 @@ def _assigns_none(stmt: cst.CSTNode) -> bool:
         if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
             return is_none_literal(small.value)
     return False
-
-
-#: Methods that store what they are given into their receiver and return nothing of it.
-_STORING = frozenset({"append", "extend", "update", "insert", "add"})
 
 
 def _stored_into(view: cst.CSTNode) -> set[str]:
@@ -43,7 +39,7 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
             isinstance(call, cst.Call)
             and isinstance(call.func, cst.Attribute)
             and isinstance(call.func.value, cst.Name)
-            and call.func.attr.value in _STORING
+            and call.func.attr.value in STORING
         ):
             others = set().union(*(st.reads(arg.value) for arg in call.args))
             return {call.func.value.value} - others

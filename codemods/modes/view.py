@@ -97,6 +97,9 @@ class View:
         return single is not None and only_names(single[1])
 
 
+#: Methods that store what they are given into their receiver and return nothing of it.
+STORING = frozenset({"append", "extend", "update", "insert", "add"})
+
 _REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
 
 
@@ -148,6 +151,14 @@ def rearranges(stmt: cst.BaseStatement) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):  # ``l.append(x)``
+        call = small.value
+        return (
+            isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.attr.value in STORING
+            and all(only_names(arg.value) for arg in call.args)
+        )
     return isinstance(small, cst.Assign) and _rearranged(small.value)
 
 
