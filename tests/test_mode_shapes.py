@@ -229,6 +229,19 @@ CASES = {
         """,
         set(),  # model is given mode; update() and extend() build nothing of their own
     ),
+    "appending_a_name_only_gathers": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            losses = []
+            loss = tf.reduce_mean(labels - logits)
+            losses.append(loss)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.add_n(losses))
+        """,
+        {"EF101:6"},  # the loss; the append moves with it
+    ),
     "spec_built_into_a_name_then_returned_as_estimator_spec": (
         """
         def model_fn(features, labels, mode, params):
