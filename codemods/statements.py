@@ -56,6 +56,8 @@ def is_none_test(node: cst.CSTNode) -> bool:
     if not isinstance(target.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
         return False
     sides = (node.left, target.comparator)
+    if any(type(n) is cst.NamedExpr for side in sides for n in (side, *own_nodes(side))):
+        return False  # ``(t := labels) is None`` binds what it tests
     return any(type(side) is cst.Name and side.value == "None" for side in sides)
 
 

@@ -175,8 +175,9 @@ class Evaluator:
         return MAYBE if self.any_tensorish(args, env) else PYTHON
 
     def _shape_helper(self, func: cst.BaseExpression, env: Bindings) -> bool:
-        """A function named for shapes (``get_shape_list``, ``tensor_utils.shape``), not a
-        method of a tensor: it gives the static sizes (Python ints where known)."""
+        """A function named for giving a shape (``shape``, ``shape_list``, ``get_shape_list``,
+        ``static_shape``), not a method of a tensor: it gives the static sizes (Python ints
+        where known). ``pad_to_shape`` does something to a shape: not one of them."""
         if isinstance(func, cst.Attribute):
             if self.value(func.value, env).tensorish:
                 return False
@@ -185,7 +186,7 @@ class Evaluator:
             leaf = func.value
         else:
             return False
-        return "shape" in words(leaf)
+        return _names_shape(words(leaf))
 
     def _numpy_call(self, name: str, node: cst.Call, env: Bindings) -> Value:
         args = [arg.value for arg in node.args]
@@ -246,6 +247,17 @@ class Evaluator:
         if receiver.kind in _CONTAINERS and method in {"get", "pop", "values", "items"}:
             return MAYBE
         return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+
+def _names_shape(name: tuple[str, ...]) -> bool:
+    if name in {("shape",), ("shape", "list")}:
+        return True
+    return (
+        len(name) >= 2
+        and name[0] in {"get", "static", "combined", "dynamic"}
+        and name[-1] in {"shape", "shapes", "list"}
+        and "shape" in name
+    )
 
 
 #: Node type → how to evaluate it (each method takes its own node type).

@@ -156,13 +156,14 @@ def _reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Callable[[cst.CSTNo
         elif isinstance(stmt, cst.If):
             if _if_reaches(stmt, given, hit):
                 return True
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            if hit(stmt):  # a nested def or class reads (at call time) what its body reads
+                return True
         elif isinstance(stmt, cst.BaseCompoundStatement):
             if any(hit(header) for header in st.headers(stmt)):
                 return True
             if any(_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
                 return True
-        elif hit(stmt):  # a nested def or class reads at call time
-            return True
     return False
 
 
@@ -215,12 +216,13 @@ class Calls:
         if tf_name is not None:
             self._tf_call(tf_name, call, out)
             return
-        if self._instance_method(call, facts):  # ``model.build(is_training, x, labels)``
+        instance = self._instance_method(call, facts)
+        callee = self._callee(call, out)  # ``opt.minimize(loss)`` on any object
+        if instance:  # ``model.build(is_training, x, labels)``: its body is read for labels
             gates = self._gates(call, facts)
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
             return
-        callee = self._callee(call, out)
         if callee is None:
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
@@ -236,15 +238,14 @@ class Calls:
         out.tags |= {
             p.tag
             for p in self.ctx.policies
-            if (p.helper(named) or (module in p.modules and callee[:1].isupper()))
-            and p.tag not in gates
+            if (p.helper(named) or p.module_class(module, callee)) and p.tag not in gates
         }
-        # Known by what its result is called elsewhere: it builds that, but which of its
-        # results holds it is not known here, so the names bound carry only the rest.
-        out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
+        helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
+        if helper is None:  # one the analysis cannot read: known by what its result is called
+            # elsewhere; it builds that, but which of its results holds it is not known here.
+            out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
         if Tag.LABEL not in gates:
             out.opaque.append(call)
-        helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
             out.tags |= inner.tags - gates

@@ -13,7 +13,7 @@ from codemods.modes.context import Context
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import STORING, View, computes_nothing, iterates
+from codemods.modes.view import View, computes_nothing, iterates, stored_receiver
 from codemods.vocabulary import Mode, Tag
 
 
@@ -33,16 +33,11 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
     if not (isinstance(view, cst.SimpleStatementLine) and len(view.body) == 1):
         return set()
     small = view.body[0]
-    if isinstance(small, cst.Expr):  # ``inputs.update(features)``, ``parts.append(x)``
-        call = small.value
-        if (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and isinstance(call.func.value, cst.Name)
-            and call.func.attr.value in STORING
-        ):
-            others = set().union(*(st.reads(arg.value) for arg in call.args))
-            return {call.func.value.value} - others
+    receiver = stored_receiver(small)  # ``inputs.update(features)``, ``parts.append(x)``
+    if receiver is not None:
+        call = cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call)
+        return {receiver} - set().union(*(st.reads(arg.value) for arg in call.args))
+    if isinstance(small, cst.Expr):
         return set()
     if not isinstance(small, cst.Assign):
         return set()
@@ -78,6 +73,7 @@ class Judge:
         unit.seeds |= calls.seeds
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
+        own = set(tags)
         if not definition:
             gated = calls.gated_args
             if mode is Mode.PREDICT and unit.modes == {Mode.PREDICT}:
@@ -86,9 +82,7 @@ class Judge:
                 gated = gated + [(arg, trusted) for call in calls.opaque for arg in call.args]
             read, into = self._read_tags(unit, view, mode, facts, gated)
             tags |= read
-            if into - tags:  # it goes where the object goes, but is no finding itself
-                unit.stores_into.add(mode)
-            tags |= into
+            own, tags = set(tags), tags | into
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
         # to (None there, or rebound) is trusted to expect that.
         if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
@@ -103,6 +97,13 @@ class Judge:
                 unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
+            if (
+                unit.blocked[mode]
+                and not definition
+                and not self._blocked(unit, own | calls.built, judged, view)
+                and not (mode is Mode.PREDICT and unit.opaque_label)
+            ):  # only through the object it stores into: it goes where that goes, no finding
+                unit.stores_into.add(mode)
         unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
             unit.blocked[mode]

@@ -29,11 +29,7 @@ def enter(ctx: Context, calls: Calls, stmt: cst.For, facts: Facts) -> None:
     passes = _passes(stmt, facts)
     names = _target_names(stmt.target)
     if passes is None or names is None or any(len(p) != len(names) for p in passes):
-        carried = _carried(calls, stmt.iter, facts)
-        targets = frozenset(st.bound_names(stmt.target))
-        facts.forget(targets, frozenset())
-        for name in targets:
-            facts.tags[name], facts.values[name] = carried, UNKNOWN
+        carry(calls, stmt, facts)
         return
     rows: list[Row] = []
     for exprs in passes:
@@ -49,6 +45,16 @@ def enter(ctx: Context, calls: Calls, stmt: cst.For, facts: Facts) -> None:
     loop = Loop(set(rows[0]) if rows else set(names), rows)
     facts.loops.append(loop)
     _settle(loop, facts)
+
+
+def carry(calls: Calls, stmt: cst.For, facts: Facts) -> None:
+    """Give the loop's names what its iterable carries (in its body, or in its ``else`` after
+    the last pass)."""
+    carried = _carried(calls, stmt.iter, facts)
+    targets = frozenset(st.bound_names(stmt.target))
+    facts.forget(targets, frozenset())
+    for name in targets:
+        facts.tags[name], facts.values[name] = carried, UNKNOWN
 
 
 def narrow(ctx: Context, test: cst.BaseExpression, outcome: bool, facts: Facts) -> None:

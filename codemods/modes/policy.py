@@ -65,6 +65,10 @@ def _no_helper(name: tuple[str, ...]) -> bool:
     return False
 
 
+def _no_module_class(module: str, name: str) -> bool:
+    return False
+
+
 def words(name: str) -> tuple[str, ...]:
     """The lower-case words of an identifier: ``createOptimizer`` and ``create_optimizer`` are
     both ("create", "optimizer")."""
@@ -79,8 +83,9 @@ class TagPolicy:
     ``tf_call`` says which TensorFlow functions or classes (normalized qualified names) build a
     value with the tag; ``methods``, which methods do on any object (and create variables, as an
     optimizer's slots); ``helper``, whether the words of the name of a helper the analysis
-    cannot see into (``words("create_optimizer")``) say it builds one; ``modules``, the modules
-    whose classes build one (``tfa.optimizers.LazyAdam``); ``defines``, which assigned names
+    cannot see into (``words("create_optimizer")``) say it builds one; ``module_class``, whether
+    a class of a module the analysis cannot see into builds one, by the module's and the class's
+    names (``tfa.optimizers.LazyAdam``); ``defines``, which assigned names
     carry the tag (``train_op``), and so what a helper builds whose result the model_fn binds
     to one of them. A statement carrying the tag is wrong in the
     modes of ``blocked_in``, unless ``exempt`` says it does no harm there, or a later use in one
@@ -96,7 +101,7 @@ class TagPolicy:
     methods: frozenset[str] = frozenset()
     helper: Callable[[tuple[str, ...]], bool] = _no_helper
     defines: frozenset[str] = frozenset()
-    modules: frozenset[str] = frozenset()
+    module_class: Callable[[str, str], bool] = _no_module_class
     exempt: Callable[[StatementView], bool] = _never
     used_in: frozenset[Mode] = frozenset()
 

@@ -65,8 +65,11 @@ class Facts:
 
     def forget(self, rebound: frozenset[str], changed: frozenset[str]) -> None:
         """Names ``rebound`` hold new values and those ``changed`` were changed in place: what
-        was known of their displays, loop passes and elements no longer holds."""
-        for name in rebound | changed:
+        was known of their displays, loop passes and elements no longer holds. A dict a loop
+        goes over with ``items()`` can only have its values changed there (a new key stops
+        the loop), each pass reading its own: its display stands for the passes to come."""
+        iterated = {container for container, _ in self.items}
+        for name in rebound | (changed - iterated):
             self.displays.pop(name, None)
         for loop in self.loops:
             loop.names -= rebound
@@ -80,9 +83,8 @@ State = dict[Mode, Facts]
 
 
 def join_into(entry: Facts, after: Facts) -> bool:
-    """Widen ``entry`` by what ``after`` knows (tags joined; a value that differs is no longer
-    known); whether anything changed. Displays stay as they were: each pass of a loop over one
-    reads its own element, which no earlier pass wrote (``d[k] = ...``)."""
+    """Widen ``entry`` by what ``after`` knows (tags joined; a value or a display that differs
+    is no longer known); whether anything changed."""
     changed = False
     for name, tags in after.tags.items():
         known = entry.tags.get(name, frozenset())
@@ -93,6 +95,10 @@ def join_into(entry: Facts, after: Facts) -> bool:
         held = entry.values.get(name, UNKNOWN)
         if held is not UNKNOWN and held != value:
             entry.values[name] = UNKNOWN
+            changed = True
+    for name in list(entry.displays):
+        if after.displays.get(name) is not entry.displays[name]:
+            del entry.displays[name]
             changed = True
     return changed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Optional
 
 import libcst as cst
 
@@ -151,15 +152,25 @@ def rearranges(stmt: cst.BaseStatement) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
-    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):  # ``l.append(x)``
-        call = small.value
-        return (
-            isinstance(call.func, cst.Attribute)
-            and isinstance(call.func.value, cst.Name)
-            and call.func.attr.value in STORING
-            and all(only_names(arg.value) for arg in call.args)
-        )
+    if stored_receiver(small) is not None:  # ``l.append(x)``
+        call = cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call)
+        return all(only_names(arg.value) for arg in call.args)
     return isinstance(small, cst.Assign) and _rearranged(small.value)
+
+
+def stored_receiver(small: cst.BaseSmallStatement) -> Optional[str]:
+    """``l`` of ``l.append(x)`` (or ``extend``, ``update``, ``insert``, ``add``) alone in a
+    statement: the name stored into."""
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return None
+    func = small.value.func
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.attr.value in STORING
+    ):
+        return func.value.value
+    return None
 
 
 def wraps_in_hook(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:

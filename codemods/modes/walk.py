@@ -37,11 +37,19 @@ from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
+def _leaves_loop(stmt: cst.BaseStatement) -> bool:
+    """``break`` or ``continue`` on its own line."""
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Break, cst.Continue)) for small in stmt.body
+    )
+
+
 def _alternatives(stmt: cst.BaseStatement) -> bool:
     """An ``if`` chain whose branches are all indented blocks (each branch runs from what was
     known before the statement), or a ``for`` loop with an indented body and no ``else`` (its
-    body is walked until a pass adds nothing to what the one before left): what they bind is
-    exactly what the walk of each block gave. Other compound statements keep the coarse reading
+    body is walked until a pass adds nothing to what the one before left, a ``break`` or
+    ``continue`` leaving with what it knew): what they bind is what the walk of each block
+    gave. Other compound statements keep the coarse reading
     (every name they bind carries all they read): a ``while`` body runs again under a test it
     changes, ``else``/``finally`` after the body, a ``with`` body under its context managers, and
     a one-line block is not walked."""
@@ -87,8 +95,17 @@ def _has_else(stmt: cst.If) -> bool:
     return node is not None
 
 
-#: How many times a loop body is walked at most to reach what its passes carry.
+#: How many passes of a loop body are walked before what its names carry is widened to all
+#: the body binds (the walk after that settles at once).
 _LOOP_PASSES = 3
+
+
+def _widen(facts: Facts, names: set[str]) -> None:
+    """Give each of ``names`` every tag any of them carries (a loop whose passes keep passing
+    tags along a chain of names ends, at the latest, there)."""
+    every: frozenset[Tag] = frozenset().union(*(facts.tags.get(n, frozenset()) for n in names))
+    for name in names:
+        facts.tags[name] = every
 
 _LEAVES = (cst.Continue, cst.Break, cst.Return, cst.Raise)
 
@@ -126,6 +143,9 @@ class Analyzer:
         self.judge = Judge(self.ctx, self.calls, self.specs)
         self.units: list[Unit] = []
         self._why: list[Reason] = []
+        # Per loop body being walked, innermost last: the modes at each ``break``/``continue``
+        # and what they knew there.
+        self._leaving: list[list[tuple[frozenset[Mode], State]]] = []
 
     def run(self) -> list[Unit]:
         fn = self.ctx.fn
@@ -148,6 +168,8 @@ class Analyzer:
         units: list[Unit] = []
         depth = len(self._why)
         for stmt in stmts:
+            if self._leaving and _leaves_loop(stmt):
+                self._leaving[-1].append((live, {mode: state[mode].copy() for mode in live}))
             unit = self.statement(stmt, state, live)
             unit.why = tuple(self._why)
             units.append(unit)
@@ -341,6 +363,8 @@ class Analyzer:
             else:
                 copy = {mode: state[mode].copy() for mode in runs}
                 for mode in runs:
+                    if isinstance(stmt, cst.For):  # its ``else``: the names hold the last pass
+                        loops.carry(self.calls, stmt, copy[mode])
                     for test, outcome in tests:
                         loops.narrow(self.ctx, test, outcome, copy[mode])
                 units, after = self._branch_block(stmt, suite, copy, runs)
@@ -355,14 +379,26 @@ class Analyzer:
         earlier pass left (a pass sees the one before it), until no pass adds anything; its
         units, and what the modes know after the last pass."""
         entry = {mode: state[mode].copy() for mode in runs}
-        for _ in range(_LOOP_PASSES):
+        passes = 0
+        while True:
             copy = {mode: entry[mode].copy() for mode in runs}
             for mode in runs:
                 loops.enter(self.ctx, self.calls, stmt, copy[mode])
-            units, after = self._branch_block(stmt, stmt.body, copy, runs)
+            self._leaving.append([])
+            try:
+                units, after = self._branch_block(stmt, stmt.body, copy, runs)
+            finally:
+                left = self._leaving.pop()
+            for modes, known in left:  # what a ``break`` or ``continue`` knew goes on too
+                after |= modes
+                for mode in modes:
+                    join_into(copy[mode], known[mode])
             if not any([join_into(entry[mode], copy[mode]) for mode in runs]):
-                break
-        return units, copy, after
+                return units, copy, after
+            passes += 1
+            if passes == _LOOP_PASSES:  # still growing: every name the body binds carries all
+                for mode in runs:
+                    _widen(entry[mode], st.defines(stmt.body))
 
     def _bind_from_blocks(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codemods.modes.policy import TagPolicy, has_words
+from codemods.modes.policy import TagPolicy, has_words, words
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 from codemods.vocabulary import Mode, Tag
 
@@ -18,7 +18,21 @@ def is_optimizer(tf_name: str) -> bool:
     parts = tf_name.split(".")
     leaf = parts[-1]
     return leaf.endswith(("Optimizer", "OptimizeLoss")) or (
-        len(parts) > 2 and parts[-2] == "optimizers" and leaf[:1].isupper()
+        len(parts) > 2 and optimizer_class(parts[-2], leaf)
+    )
+
+
+#: Words that name what an optimizers module holds besides optimizers (learning-rate schedules).
+_SCHEDULE_WORDS = frozenset({"decay", "warmup", "warm", "schedule", "schedules", "rate", "lr"})
+
+
+def optimizer_class(module: str, name: str) -> bool:
+    """A class of an ``optimizers`` module that is an optimizer (``tfa.optimizers.LazyAdam``),
+    not a learning-rate schedule (``optimizers.LinearWarmup``, ``PolynomialDecay``)."""
+    return (
+        module == "optimizers"
+        and name[:1].isupper()
+        and not _SCHEDULE_WORDS & set(words(name))
     )
 
 
@@ -51,7 +65,7 @@ POLICY = TagPolicy(
     methods=TRAINING_METHODS,
     helper=names_training,
     defines=frozenset({"train_op"}),
-    modules=frozenset({"optimizers"}),
+    module_class=optimizer_class,
 )
 
 RULE = Rule(
