@@ -239,6 +239,13 @@ def test_job_arguments_nothing_gives_are_inferred_and_the_verdict_says_so() -> N
 
 
 @pytest.mark.tf
+def test_a_model_fn_defined_in_the_main_block_validates() -> None:
+    report = validate_file(SHAPES / "main_block_model.py")
+    assert report.verdict == "fixed", report.message
+    assert "defined from blocks that did not run: model_fn (line 18)" in report.notes
+
+
+@pytest.mark.tf
 def test_a_namespace_package_module_importing_a_repository_module_validates() -> None:
     report = validate_file(CLASSIFIER)
     assert report.verdict == "fixed", report.message

@@ -109,7 +109,7 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     top = tree.body
     if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
         exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
-        return []
+        return _define_in_blocks(tree, filename, namespace)
     notes = []
     skipped = [s for s in top if not defining(s) and not _is_docstring(s)]
     if skipped:
@@ -129,7 +129,28 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
             notes.append(why)
             failed = namespace.setdefault(FAILED_DEFINITIONS, {})
             failed.update((name, why) for name in _bound(statement) if name not in namespace)
-    return notes
+    return notes + _define_in_blocks(tree, filename, namespace)
+
+
+def _define_in_blocks(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
+    """Define the functions and classes of blocks that did not run (a model_fn defined under
+    ``if __name__ == "__main__":`` or in a branch a flag picks), so they can be validated; only
+    the ``def`` runs, not the block around it."""
+    defined = []
+    for statement in _statements(tree.body):
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if statement in tree.body or not isinstance(statement, kinds):
+            continue
+        if statement.name in namespace:
+            continue
+        try:
+            exec(compile(_module_node([statement]), filename, "exec", dont_inherit=True), namespace)
+        except Exception:  # user code: a decorator or default that needs the block
+            continue
+        defined.append(f"{statement.name} (line {statement.lineno})")
+    if not defined:
+        return []
+    return ["defined from blocks that did not run: " + ", ".join(defined)]
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
