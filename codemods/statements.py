@@ -15,6 +15,14 @@ MUTATING_METHODS = frozenset(
 )
 
 
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of ``node`` alone."""
+    return _EMPTY.code_for_node(node)
+
+
+_EMPTY = cst.Module([])
+
+
 def reads(node: cst.CSTNode) -> set[str]:
     out: set[str] = set()
     _reads(node, out)
@@ -341,19 +349,20 @@ def rebinds(node: cst.CSTNode) -> set[str]:
         elif isinstance(child, (cst.AnnAssign, cst.AugAssign, cst.For)):
             targets = [child.target]
         for target in targets:
-            found |= _target_names(target)
+            found |= bound_names(target)
         if type(child) in (cst.Import, cst.ImportFrom, cst.FunctionDef, cst.ClassDef):
             found |= defines(child)
     return found
 
 
-def _target_names(target: cst.BaseExpression) -> set[str]:
+def bound_names(target: cst.BaseExpression) -> set[str]:
+    """The names an assignment or loop target binds (``x``, ``a, (b, *c)``)."""
     if type(target) is cst.Name:
         return {target.value}
     if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_target_names(el.value) for el in target.elements))
+        return set().union(*(bound_names(el.value) for el in target.elements))
     if type(target) is cst.StarredElement:
-        return _target_names(target.value)
+        return bound_names(target.value)
     return set()
 
 

@@ -13,13 +13,9 @@ None labels skipped by ``if value is not None:`` or ``continue``), and ``d[key]`
 
 from __future__ import annotations
 
-import textwrap
-
-import libcst as cst
 import pytest
 
-from codemods.base import apply_codemod
-from codemods.modes.codemod import ModeScoping
+from tests.mode_findings import found
 
 CASES = {
     "one_line_block": (
@@ -196,10 +192,7 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
-    # Line 1 is the import, line 2 the source's first (empty) line.
-    module = cst.parse_module("import tensorflow as tf\n" + textwrap.dedent(source))
-    _, findings = apply_codemod(ModeScoping, module)
-    found = {f"{f.code}:{f.line}" for f in findings}
-    assert expected <= found, found
+    codes = found(source)
+    assert expected <= codes, codes
     if not expected:
-        assert not found
+        assert not codes

@@ -32,6 +32,7 @@ from codemods.eager.values import (
     Value,
     target_names,
 )
+from codemods.modes.policy import words
 
 #: Kinds whose items (``x[k]``, ``x.get(k)``) are perhaps tensors.
 _CONTAINERS = frozenset({Kind.MAYBE, Kind.STRUCT})
@@ -166,10 +167,25 @@ class Evaluator:
         callee = self.value(func, env)
         if callee.kind is Kind.LAYER:
             return Value(Kind.TENSOR, DType.FLOAT)
+        if self._shape_helper(func, env):
+            return PYTHON
         if isinstance(func, cst.Attribute):
             return self._method(func, node, env)
         args = [arg.value for arg in node.args]
         return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+    def _shape_helper(self, func: cst.BaseExpression, env: Bindings) -> bool:
+        """A function named for shapes (``get_shape_list``, ``tensor_utils.shape``), not a
+        method of a tensor: it gives the static sizes (Python ints where known)."""
+        if isinstance(func, cst.Attribute):
+            if self.value(func.value, env).tensorish:
+                return False
+            leaf = func.attr.value
+        elif isinstance(func, cst.Name):
+            leaf = func.value
+        else:
+            return False
+        return "shape" in words(leaf)
 
     def _numpy_call(self, name: str, node: cst.Call, env: Bindings) -> Value:
         args = [arg.value for arg in node.args]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -14,7 +14,7 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.context import Context
-from codemods.modes.evaluate import Const, Value
+from codemods.modes.evaluate import Const, ModeEvaluator, Value, truth
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.state import Facts
 from codemods.vocabulary import ALL_MODES, Tag
@@ -33,6 +33,8 @@ class CallFacts:
     """What the calls of one statement build, in one mode."""
 
     tags: set[Tag] = field(default_factory=set)
+    #: Tags of what the calls build besides the values the statement keeps.
+    built: set[Tag] = field(default_factory=set)
     creates_vars: bool = False
     autonamed: bool = False
     seeds: bool = False
@@ -133,20 +135,60 @@ def _unpacked(
     return None
 
 
-def _uses(helper: cst.FunctionDef, names: set[str]) -> bool:
-    """Whether ``helper`` uses the value of any of ``names`` (a ``del`` or a test against
-    None uses none)."""
-    for stmt in st.own_nodes(helper.body):
-        if isinstance(stmt, cst.SimpleStatementLine) and not any(
-            isinstance(small, cst.Del) for small in stmt.body
-        ):
-            if st.value_reads(stmt) & names:
+def _uses(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bool:
+    """Whether ``body`` uses the value of any of ``names`` (a ``del`` or a test against None
+    uses none) where ``given`` (the helper's arguments) lets control go."""
+
+    def reads(node: cst.CSTNode) -> bool:
+        return not isinstance(node, cst.Del) and bool(st.value_reads(node) & names)
+
+    return _reaches(body, given, reads)
+
+
+def _reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
+    """Whether a statement of ``body`` (a small statement, or a compound statement's header)
+    that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
+    whose test it makes false, nor in its ``else`` where it makes the test true."""
+    for stmt in st.statements_of(body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(hit(small) for small in stmt.body):
                 return True
-        elif isinstance(stmt, cst.BaseCompoundStatement) and any(
-            st.value_reads(header) & names for header in st.headers(stmt)
-        ):
+        elif isinstance(stmt, cst.If):
+            if _if_reaches(stmt, given, hit):
+                return True
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            if any(hit(header) for header in st.headers(stmt)):
+                return True
+            if any(_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
+                return True
+        elif hit(stmt):  # a nested def or class reads at call time
             return True
     return False
+
+
+def _if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
+    if hit(stmt.test):
+        return True
+    test = truth(given.eval(stmt.test))
+    if test is not False and _reaches(stmt.body, given, hit):
+        return True
+    orelse = stmt.orelse
+    if orelse is None or test is True:
+        return False
+    if isinstance(orelse, cst.If):
+        return _if_reaches(orelse, given, hit)
+    return _reaches(orelse.body, given, hit)
+
+
+def _module_of(func: cst.BaseExpression) -> str:
+    """``optimizers`` of ``tfa.optimizers.LazyAdam``; "" for a plain name."""
+    if isinstance(func, cst.Attribute):
+        base = func.value
+        if isinstance(base, cst.Attribute):
+            return base.attr.value
+        if isinstance(base, cst.Name):
+            return base.value
+    return ""
 
 
 def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
@@ -173,6 +215,11 @@ class Calls:
         if tf_name is not None:
             self._tf_call(tf_name, call, out)
             return
+        if self._instance_method(call, facts):  # ``model.build(is_training, x, labels)``
+            gates = self._gates(call, facts)
+            out.gates |= gates
+            out.gated_args.extend((arg, gates) for arg in call.args)
+            return
         callee = self._callee(call, out)
         if callee is None:
             return
@@ -185,19 +232,38 @@ class Calls:
         if gates:
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
-        named = words(callee)
-        out.tags |= {p.tag for p in self.ctx.policies if p.helper(named) and p.tag not in gates}
+        named, module = words(callee), _module_of(call.func)
+        out.tags |= {
+            p.tag
+            for p in self.ctx.policies
+            if (p.helper(named) or (module in p.modules and callee[:1].isupper()))
+            and p.tag not in gates
+        }
+        # Known by what its result is called elsewhere: it builds that, but which of its
+        # results holds it is not known here, so the names bound carry only the rest.
+        out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
         if Tag.LABEL not in gates:
             out.opaque.append(call)
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
             out.tags |= inner.tags - gates
+            out.built |= inner.built - gates
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds
         else:
             out.creates_vars = out.autonamed = out.seeds = True
+
+    def _instance_method(self, call: cst.Call, facts: Facts) -> bool:
+        """A method called on an instance of one of the module's classes."""
+        func = call.func
+        return (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in facts.instances
+            and self._in_file_callee(call, facts)[0] is not None
+        )
 
     def _tf_call(self, tf_name: str, call: cst.Call, out: CallFacts) -> None:
         if tf_api.is_estimator_spec(tf_name):
@@ -291,7 +357,7 @@ class Calls:
             if id(call) in discarded:
                 continue
             if any(_carries_label(facts, arg.value) for arg in call.args):
-                return cst.Module([]).code_for_node(call.func)
+                return st.code_of(call.func)
         return None
 
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
@@ -309,12 +375,16 @@ class Calls:
         (``head = LossLayer(...)`` in this mode; ``head(x, labels)`` runs its own ``__call__``,
         else its ``call`` as a Keras layer's does, whose ``self`` the call does not fill: 1)."""
         func = call.func
-        if not isinstance(func, cst.Name):
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            receiver, wanted = func.value.value, [func.attr.value]  # ``model.build(...)``
+        elif isinstance(func, cst.Name):
+            helper = self.ctx.fn.helpers.get(func.value)
+            if helper is not None:
+                return helper, 0
+            receiver, wanted = func.value, ["__call__", "call"]
+        else:
             return None, 0
-        helper = self.ctx.fn.helpers.get(func.value)
-        if helper is not None:
-            return helper, 0
-        owner = self.ctx.fn.classes.get(facts.instances.get(func.value, ""))
+        owner = self.ctx.fn.classes.get(facts.instances.get(receiver, ""))
         if owner is None:
             return None, 0
         methods = {
@@ -322,20 +392,22 @@ class Calls:
             for stmt in st.statements_of(owner.body)
             if type(stmt) is cst.FunctionDef
         }
-        method = methods.get("__call__") or methods.get("call")
+        method = next((methods[name] for name in wanted if name in methods), None)
         if method is None or any(_is_static(d) for d in method.decorators):
             return None, 0
         return method, 1
 
     def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
-        """An in-file helper handed labels (alone or in a tuple) that never uses them: it
-        deletes them or leaves them unread (``features, labels = batch; del labels``)."""
+        """An in-file helper handed labels (alone or in a tuple) that never uses them here: it
+        deletes them or leaves them unread (``features, labels = batch; del labels``), or reads
+        them only under tests its arguments make false in this mode (``if is_training:``)."""
         helper, skipped = self._in_file_callee(call, facts)
         handed = [
             (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
         ]
         if helper is None or not handed:
             return False
+        given = self._arguments(helper, skipped, call, facts)
         for index, arg in handed:
             name = _parameter(helper, index + skipped, arg)
             if name is None:
@@ -343,9 +415,22 @@ class Calls:
             received = {name}
             if isinstance(arg.value, cst.Tuple):  # ``(features, labels)``: unpacked inside?
                 received = _unpacked(helper, name, arg.value, facts) or received
-            if _uses(helper, received):
+            if _uses(helper.body, received, self.ctx.evaluator(given)):
                 return False
         return True
+
+    def _arguments(
+        self, helper: cst.FunctionDef, skipped: int, call: cst.Call, facts: Facts
+    ) -> dict[str, Value]:
+        """What each parameter of ``helper`` holds in this call, as far as the mode decides it
+        (``is_training`` given ``mode == TRAIN``)."""
+        evaluator = self.ctx.evaluator(facts.values)
+        given: dict[str, Value] = {}
+        for index, arg in enumerate(call.args):
+            name = _parameter(helper, index + skipped, arg)
+            if name is not None:
+                given[name] = evaluator.eval(arg.value)
+        return given
 
     def _helper_checks_none(
         self, call: cst.Call, index: int, arg: cst.Arg, facts: Facts

@@ -14,7 +14,7 @@ from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value
 from codemods.modes.policy import TagPolicy
-from codemods.vocabulary import Mode
+from codemods.vocabulary import Mode, Tag
 
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
@@ -42,6 +42,7 @@ class Context:
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)
     _locals: Optional[set[str]] = None
+    _result_tags: Optional[dict[str, frozenset[Tag]]] = None
 
     def evaluator(self, values: dict[str, Value]) -> ModeEvaluator:
         return ModeEvaluator(values, self.mode_key)
@@ -94,6 +95,23 @@ class Context:
             every = [*params.posonly_params, *params.params, *params.kwonly_params]
             self._locals = {param.name.value for param in every} | st.defines(self.fn.node.body)
         return self._locals
+
+    def result_tags(self) -> dict[str, frozenset[Tag]]:
+        """What a helper builds, by what the model_fn calls its result: ``loss, train_op =
+        common.optimize(...)`` anywhere in it makes every call of ``common.optimize`` build a
+        train op (``loss, _ = common.optimize(...)`` in EVAL too). Keyed by the callee's code."""
+        if self._result_tags is None:
+            found: dict[str, frozenset[Tag]] = {}
+            for node in st.own_nodes(self.fn.node.body):
+                if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
+                    continue
+                bound = st.defines(node)
+                tags = frozenset(p.tag for p in self.policies if p.defines & bound)
+                if tags:
+                    callee = st.code_of(node.value.func)
+                    found[callee] = found.get(callee, frozenset()) | tags
+            self._result_tags = found
+        return self._result_tags
 
     def active(self, code: str, stmt: cst.CSTNode) -> bool:
         """Rule ``code`` is selected and not silenced on ``stmt``."""

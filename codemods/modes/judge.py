@@ -13,7 +13,7 @@ from codemods.modes.context import Context
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import View, computes_nothing, iterates
+from codemods.modes.view import STORING, View, computes_nothing, iterates
 from codemods.vocabulary import Mode, Tag
 
 
@@ -24,6 +24,40 @@ def _assigns_none(stmt: cst.CSTNode) -> bool:
         if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
             return is_none_literal(small.value)
     return False
+
+
+def _stored_into(view: cst.CSTNode) -> set[str]:
+    """``optimizer.iterations = step``, ``d[k] = value`` or ``d.update(other)``: the objects
+    written into that the statement reads nowhere else; storing into an object builds nothing
+    from it (the object then carries what was stored), though it must stay with the object."""
+    if not (isinstance(view, cst.SimpleStatementLine) and len(view.body) == 1):
+        return set()
+    small = view.body[0]
+    if isinstance(small, cst.Expr):  # ``inputs.update(features)``, ``parts.append(x)``
+        call = small.value
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.attr.value in STORING
+        ):
+            others = set().union(*(st.reads(arg.value) for arg in call.args))
+            return {call.func.value.value} - others
+        return set()
+    if not isinstance(small, cst.Assign):
+        return set()
+    bases: set[str] = set()
+    others = st.reads(small.value)
+    for target in (t.target for t in small.targets):
+        if isinstance(target, (cst.Attribute, cst.Subscript)) and isinstance(
+            target.value, cst.Name
+        ):
+            bases.add(target.value.value)
+            if isinstance(target, cst.Subscript):
+                others |= set().union(*(st.reads(part) for part in target.slice))
+        else:
+            others |= st.reads(target)
+    return bases - others
 
 
 class Judge:
@@ -45,7 +79,16 @@ class Judge:
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
         if not definition:
-            tags |= self._read_tags(unit, view, mode, facts, calls.gated_args)
+            gated = calls.gated_args
+            if mode is Mode.PREDICT and unit.modes == {Mode.PREDICT}:
+                # Written for PREDICT: a helper handed labels there is trusted with their None.
+                trusted = frozenset({Tag.LABEL})
+                gated = gated + [(arg, trusted) for call in calls.opaque for arg in call.args]
+            read, into = self._read_tags(unit, view, mode, facts, gated)
+            tags |= read
+            if into - tags:  # it goes where the object goes, but is no finding itself
+                unit.stores_into.add(mode)
+            tags |= into
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
         # to (None there, or rebound) is trusted to expect that.
         if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
@@ -54,16 +97,29 @@ class Judge:
         if unit.parts:  # judged by its header and by its parts, each where it runs
             parts = list(leaves(unit.parts))
             header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
+            unit.header_blocked[mode] = header
             unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
             if mode is Mode.PREDICT:
                 unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
         else:
-            unit.blocked[mode] = self._blocked(unit, tags, judged, view)
+            unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
         unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
+        if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
+            unit.blocked[mode]
+        ):
+            unit.opaque_label = None  # a training op (or metric, summary) the helper builds
         if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
             tags.add(Tag.HELPER_LABEL)
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+
+    def _outranks_ef106(self, codes: frozenset[str]) -> bool:
+        """Whether ``codes`` hold a rule more specific than labels in PREDICT (the helper
+        builds a train op, a metric or a summary there): that names the finding, not EF106."""
+        label = next((p.priority for p in self.ctx.policies if p.tag is Tag.LABEL), None)
+        return label is not None and any(
+            p.priority < label for p in self.ctx.policies if p.code in codes
+        )
 
     def header_tags(self, stmt: cst.BaseStatement, facts: Facts) -> frozenset[Tag]:
         """What a compound statement's own header (tests, iterables, context managers) builds
@@ -84,7 +140,8 @@ class Judge:
         None here or comes from a helper that gates the tag itself."""
         if is_none_literal(view) or _assigns_none(view):
             return set()
-        return {p.tag for p in self.ctx.policies if p.defines & unit.defs} - calls.gates
+        bound = unit.defs & st.rebinds(unit.node)  # ``train_op.extend(ops)`` binds no train_op
+        return {p.tag for p in self.ctx.policies if p.defines & bound} - calls.gates
 
     def _read_tags(
         self,
@@ -93,19 +150,26 @@ class Judge:
         mode: Mode,
         facts: Facts,
         gated: list[tuple[cst.Arg, frozenset[Tag]]],
-    ) -> set[Tag]:
+    ) -> tuple[set[Tag], set[Tag]]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
-        fields the mode ignores, nor those a helper handed them gates itself."""
+        fields the mode ignores, nor those a helper handed them gates itself; and apart, those
+        of the objects it only stores into."""
         ignored = self.specs.ignored_args(view, mode)
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
-        for name in st.value_reads(view, ignored + [arg for arg, _ in gated]):
+        stored = _stored_into(view)
+        read = st.value_reads(view, ignored + [arg for arg, _ in gated])
+        for name in read - stored:
             tags |= facts.tags.get(name, frozenset())
-        for arg, gates in gated:
+        into = set().union(*(facts.tags.get(name, frozenset()) for name in read & stored))
+        merged: dict[int, tuple[cst.Arg, frozenset[Tag]]] = {}
+        for arg, gates in gated:  # an argument gated twice keeps out what either gates
+            merged[id(arg)] = (arg, merged.get(id(arg), (arg, frozenset()))[1] | gates)
+        for arg, gates in merged.values():
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
-        return tags
+        return tags, into
 
     def _blocked(
         self, unit: Unit, tags: AbstractSet[Tag], view: View, seen: cst.CSTNode

@@ -30,7 +30,7 @@ def enter(ctx: Context, calls: Calls, stmt: cst.For, facts: Facts) -> None:
     names = _target_names(stmt.target)
     if passes is None or names is None or any(len(p) != len(names) for p in passes):
         carried = _carried(calls, stmt.iter, facts)
-        targets = frozenset(_bound_names(stmt.target))
+        targets = frozenset(st.bound_names(stmt.target))
         facts.forget(targets, frozenset())
         for name in targets:
             facts.tags[name], facts.values[name] = carried, UNKNOWN
@@ -92,16 +92,6 @@ def _carried(calls: Calls, expr: cst.BaseExpression, facts: Facts) -> frozenset[
     for name in st.value_reads(expr):
         tags |= facts.tags.get(name, frozenset())
     return frozenset(tags)
-
-
-def _bound_names(target: cst.BaseExpression) -> set[str]:
-    if type(target) is cst.Name:
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_bound_names(el.value) for el in target.elements))
-    if type(target) is cst.StarredElement:
-        return _bound_names(target.value)
-    return set()
 
 
 def _target_names(target: cst.BaseExpression) -> Optional[list[str]]:

@@ -79,8 +79,10 @@ class TagPolicy:
     ``tf_call`` says which TensorFlow functions or classes (normalized qualified names) build a
     value with the tag; ``methods``, which methods do on any object (and create variables, as an
     optimizer's slots); ``helper``, whether the words of the name of a helper the analysis
-    cannot see into (``words("create_optimizer")``) say it builds one; ``defines``, which
-    assigned names carry the tag (``train_op``). A statement carrying the tag is wrong in the
+    cannot see into (``words("create_optimizer")``) say it builds one; ``modules``, the modules
+    whose classes build one (``tfa.optimizers.LazyAdam``); ``defines``, which assigned names
+    carry the tag (``train_op``), and so what a helper builds whose result the model_fn binds
+    to one of them. A statement carrying the tag is wrong in the
     modes of ``blocked_in``, unless ``exempt`` says it does no harm there, or a later use in one
     of the modes of ``used_in`` needs it there. ``priority`` orders codes when one statement
     breaks several rules (the most specific names the finding: lowest first).
@@ -94,6 +96,7 @@ class TagPolicy:
     methods: frozenset[str] = frozenset()
     helper: Callable[[tuple[str, ...]], bool] = _no_helper
     defines: frozenset[str] = frozenset()
+    modules: frozenset[str] = frozenset()
     exempt: Callable[[StatementView], bool] = _never
     used_in: frozenset[Mode] = frozenset()
 

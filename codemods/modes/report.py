@@ -64,7 +64,9 @@ class Reporter:
                 continue
             finding = self._unit(unit, applied)
             if finding is not None:
-                found.extend(self._on_parts(unit, finding) or [finding])
+                on_parts = self._on_parts(unit, finding)
+                if on_parts or not _only_through_stores(unit):
+                    found.extend(on_parts or [finding])
         return found
 
     def _on_parts(self, unit: Unit, finding: Finding) -> list[Finding]:
@@ -90,7 +92,7 @@ class Reporter:
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
-        if not bad or unit.quiet:
+        if not bad or unit.quiet or bad <= unit.stores_into:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in self.priority if c in codes)
@@ -163,10 +165,25 @@ def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
         deeper = list(_working_parts(part, bad)) if part.parts else []
         if deeper:
             yield from deeper
-        elif part.quiet:
+        elif part.quiet or (bad & part.modes) <= part.stores_into:
             continue
         elif part.opaque_label or any(part.blocked.get(m) for m in bad & part.modes):
             yield part
+
+
+def _only_through_stores(unit: Unit) -> bool:
+    """A compound statement whose header breaks nothing and whose parts break rules only by
+    storing into objects that carry a tag (they move with it): no finding of its own."""
+    if not unit.parts:
+        return False
+    bad = unit.bad_modes()
+    if any(unit.header_blocked.get(mode) for mode in bad):
+        return False
+    return all(
+        (bad & part.modes) <= part.stores_into or part.quiet
+        for part in leaves(unit.parts)
+        if not part.parts and any(part.blocked.get(mode) for mode in bad & part.modes)
+    )
 
 
 def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tuple[FixKind, str]:

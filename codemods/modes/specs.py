@@ -22,6 +22,13 @@ def noneish(value: Value) -> bool:
     return value is MAYBE_NONE or (isinstance(value, Const) and value.value is None)
 
 
+def _empty(value: Value) -> bool:
+    """``{}``, ``[]`` or ``()``: a field that holds nothing builds nothing."""
+    return isinstance(value, Const) and isinstance(value.value, (dict, list, tuple)) and (
+        not value.value
+    )
+
+
 def _from_labels(node: cst.CSTNode, facts: Facts) -> bool:
     derived = (Tag.LABEL, Tag.HELPER_LABEL)
     return any(t in derived for name in st.reads(node) for t in facts.tags.get(name, ()))
@@ -68,6 +75,13 @@ class Specs:
         direct = self.spec_call(value)
         if direct is not None:
             return [direct]
+        if (  # ``spec.as_estimator_spec()``: a TPU spec given as the spec it stands for
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "as_estimator_spec"
+            and not value.args
+        ):
+            return self.returned(value.func.value, facts)
         if isinstance(value, cst.Name):
             return list(facts.specs.get(value.value, []))
         return []
@@ -116,7 +130,8 @@ class Specs:
                     if (
                         mode not in field_modes(name)
                         and name not in names
-                        and not noneish(evaluator.eval(arg.value))
+                        and not noneish(field := evaluator.eval(arg.value))
+                        and not _empty(field)
                         and not self.ctx.carried(arg.value)  # set by code gated on the mode
                         and ef105.harmful(name, mode, _from_labels(arg.value, facts))
                     ):

@@ -211,6 +211,9 @@ def bind(
     helper's results may be None (it gates itself)."""
     value: Value = MAYBE_NONE if mode_aware else UNKNOWN
     single = single_assign(stmt)
+    # ``loss, train_op = None, None``: each name its own value, read before any is bound.
+    evaluator = ctx.evaluator(facts.values)
+    unpacked = {} if mode_aware else {n: evaluator.eval(e) for n, e in _unpacked_pairs(stmt)}
     if single is not None and not mode_aware:
         target, expr = single
         value = ctx.evaluator(facts.values).eval(expr)
@@ -241,6 +244,26 @@ def bind(
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
+    facts.values.update(unpacked)
+
+
+def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
+    """``a, b = x, y`` alone on its line: [(a, x), (b, y)] (names and plain elements only)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return []
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return []
+    target, value = small.targets[0].target, small.value
+    if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
+        return []
+    names = [el.value for el in target.elements if type(el) is cst.Element]
+    exprs = [el.value for el in value.elements if type(el) is cst.Element]
+    if len(names) != len(target.elements) or len(exprs) != len(value.elements):
+        return []
+    if len(names) != len(exprs) or not all(type(n) is cst.Name for n in names):
+        return []
+    return [(cst.ensure_type(n, cst.Name).value, e) for n, e in zip(names, exprs)]
 
 
 _DISPLAYS = (cst.Dict, cst.List, cst.Tuple)

@@ -99,6 +99,11 @@ class Unit:
     note: str = ""
     #: It only regroups values built elsewhere: it moves with them, but is no finding itself.
     quiet: bool = False
+    #: The modes where the statement carries a tag only through an object it stores into
+    #: (``optimizer.iterations = step``): it moves with the object, but is not a finding.
+    stores_into: set[Mode] = field(default_factory=set)
+    #: Of a compound statement, per mode, the rule codes its own header breaks.
+    header_blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
     #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
     why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).

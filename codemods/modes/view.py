@@ -7,6 +7,8 @@ from functools import cached_property
 import libcst as cst
 
 from codemods import statements as st
+from codemods import tf_api
+from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts, root_name
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
@@ -95,16 +97,23 @@ class View:
         return single is not None and only_names(single[1])
 
 
+#: Methods that store what they are given into their receiver and return nothing of it.
+STORING = frozenset({"append", "extend", "update", "insert", "add"})
+
 _REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
 
 
 def _rearranged(node: cst.BaseExpression) -> bool:
-    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``."""
+    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
+    ``dict(acc=a)`` (the keywords of ``dict`` are values; those of ``sorted`` options)."""
     if only_names(node):
         return True
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-        return node.func.value in _REARRANGING and all(
-            _rearranged(arg.value) for arg in node.args if arg.keyword is None
+        name = node.func.value
+        return name in _REARRANGING and all(
+            _rearranged(arg.value)
+            for arg in node.args
+            if arg.keyword is None or name == "dict"
         )
     return False
 
@@ -142,7 +151,37 @@ def rearranges(stmt: cst.BaseStatement) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):  # ``l.append(x)``
+        call = small.value
+        return (
+            isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.attr.value in STORING
+            and all(only_names(arg.value) for arg in call.args)
+        )
     return isinstance(small, cst.Assign) and _rearranged(small.value)
+
+
+def wraps_in_hook(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
+    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``: a session hook
+    made of values built elsewhere builds no op; it goes where they go, and is no finding of
+    its own."""
+    single = single_assign(stmt)
+    if single is None or not isinstance(single[1], cst.Call):
+        return False
+    call = single[1]
+    tf_name = resolve(call.func)
+    return (
+        tf_name is not None
+        and tf_api.is_hook(tf_name)
+        and all(_literal(arg.value) or only_names(arg.value) for arg in call.args)
+    )
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.Name)) or (
+        isinstance(node, cst.UnaryOperation) and _literal(node.expression)
+    )
 
 
 def computes_nothing(stmt: cst.BaseStatement) -> bool:

@@ -10,7 +10,7 @@ every rule's policy; ``safety.settle`` then adds the modes that need it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import libcst as cst
 
@@ -23,9 +23,17 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, State, bind, join_into, kills, test_by_mode
+from codemods.modes.state import (
+    Facts,
+    State,
+    bind,
+    join_into,
+    kills,
+    single_assign,
+    test_by_mode,
+)
 from codemods.modes.units import Branch, Reason, Unit
-from codemods.modes.view import rearranges
+from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
@@ -47,6 +55,36 @@ def _alternatives(stmt: cst.BaseStatement) -> bool:
             return False
         node = node.orelse
     return node is None or isinstance(node.body, cst.IndentedBlock)
+
+
+class Walked(NamedTuple):
+    """One block of a compound statement, walked: the modes that may run it, what they knew at
+    its end, and those still running there."""
+
+    runs: frozenset[Mode]
+    state: State
+    after: frozenset[Mode]
+
+
+def _ended_in_every_branch(
+    stmt: cst.If, modes: frozenset[Mode], walked: list[Walked]
+) -> frozenset[Mode]:
+    """The modes an ``if`` chain ends on every way through it: each branch they may take ends
+    them, and an ``else`` leaves them no way around."""
+    if not _has_else(stmt):
+        return frozenset()
+    return frozenset(
+        mode
+        for mode in modes
+        if all(mode not in block.after for block in walked if mode in block.runs)
+    )
+
+
+def _has_else(stmt: cst.If) -> bool:
+    node: Optional[cst.If | cst.Else] = stmt
+    while isinstance(node, cst.If):
+        node = node.orelse
+    return node is not None
 
 
 #: How many times a loop body is walked at most to reach what its passes carry.
@@ -256,10 +294,14 @@ class Analyzer:
         unit = Unit(
             node=stmt, modes=modes, reads=frozenset(st.reads(stmt)), defs=defs, kills=kills(stmt)
         )
-        unit.quiet = rearranges(stmt)
+        # A spec built into a name is judged where it is returned (EF105), like the spec
+        # built in the return itself.
+        assigned = single_assign(stmt)
+        spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
+        unit.quiet = rearranges(stmt) or wraps_in_hook(stmt, self.ctx.resolve) or spec
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-        walked: list[tuple[frozenset[Mode], State]] = []
+        walked: list[Walked] = []
         precise = _alternatives(stmt)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
@@ -268,12 +310,15 @@ class Analyzer:
             self.judge(unit, state[mode], mode, definition)
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
-            self._bind_from_blocks(defs - tested, state, before, walked)
+            around = not (isinstance(stmt, cst.If) and _has_else(stmt))
+            self._bind_from_blocks(defs - tested, state, before, walked, around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
             if st.always_exits(exits):
                 unit.terminates = modes
+            elif isinstance(stmt, cst.If) and walked:
+                unit.terminates = _ended_in_every_branch(stmt, modes, walked)
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
@@ -284,28 +329,28 @@ class Analyzer:
 
     def _parts(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> tuple[list[Unit], list[tuple[frozenset[Mode], State]]]:
+    ) -> tuple[list[Unit], list[Walked]]:
         """The statements inside a compound statement, each block walked on a copy of what the
-        modes know before it; and each block's modes with what they knew after it."""
+        modes know before it; and each block's modes with what they knew after it and those
+        still running at its end."""
         parts: list[Unit] = []
-        walked: list[tuple[frozenset[Mode], State]] = []
+        walked: list[Walked] = []
         for suite, runs, tests in self._suites_by_mode(stmt, state, modes):
             if isinstance(stmt, cst.For) and suite is stmt.body:
-                units, copy = self._loop_body(stmt, state, runs)
-                parts.extend(units)
-                walked.append((runs, copy))
-                continue
-            copy = {mode: state[mode].copy() for mode in runs}
-            for mode in runs:
-                for test, outcome in tests:
-                    loops.narrow(self.ctx, test, outcome, copy[mode])
-            parts.extend(self._branch_block(stmt, suite, copy, runs)[0])
-            walked.append((runs, copy))
+                units, copy, after = self._loop_body(stmt, state, runs)
+            else:
+                copy = {mode: state[mode].copy() for mode in runs}
+                for mode in runs:
+                    for test, outcome in tests:
+                        loops.narrow(self.ctx, test, outcome, copy[mode])
+                units, after = self._branch_block(stmt, suite, copy, runs)
+            parts.extend(units)
+            walked.append(Walked(runs, copy, after))
         return parts, walked
 
     def _loop_body(
         self, stmt: cst.For, state: State, runs: frozenset[Mode]
-    ) -> tuple[list[Unit], State]:
+    ) -> tuple[list[Unit], State, frozenset[Mode]]:
         """A ``for`` body walked from what the modes know before the loop joined with what an
         earlier pass left (a pass sees the one before it), until no pass adds anything; its
         units, and what the modes know after the last pass."""
@@ -314,29 +359,32 @@ class Analyzer:
             copy = {mode: entry[mode].copy() for mode in runs}
             for mode in runs:
                 loops.enter(self.ctx, self.calls, stmt, copy[mode])
-            units = self._branch_block(stmt, stmt.body, copy, runs)[0]
+            units, after = self._branch_block(stmt, stmt.body, copy, runs)
             if not any([join_into(entry[mode], copy[mode]) for mode in runs]):
                 break
-        return units, copy
+        return units, copy, after
 
     def _bind_from_blocks(
         self,
         defs: frozenset[str],
         state: State,
         before: State,
-        walked: list[tuple[frozenset[Mode], State]],
+        walked: list[Walked],
+        around: bool,
     ) -> None:
-        """What the names an ``if`` chain binds carry after it (see ``_alternatives``): what they
-        carried before (no branch may run) and what each branch that ran gave them — not
+        """What the names an ``if`` chain or a loop binds carry after it (see ``_alternatives``):
+        what they carried before where control may go ``around`` every block (an ``if`` with no
+        ``else``, a loop that runs no pass) and what each block that ran gave them — not
         everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
-        not make ``features`` a label)."""
+        not make ``features`` a label; ``labels`` rebound in both branches of an ``if``/``else``
+        holds what they gave)."""
         for mode, facts in state.items():
             if mode not in before:
                 continue
             for name in defs:
-                tags = set(before[mode].tags.get(name, frozenset()))
-                for runs, copy in walked:
-                    if mode in runs:
+                tags = set(before[mode].tags.get(name, frozenset())) if around else set()
+                for runs, copy, after in walked:
+                    if mode in runs and mode in after:
                         tags |= copy[mode].tags.get(name, frozenset())
                 facts.tags[name] = frozenset(tags)
 

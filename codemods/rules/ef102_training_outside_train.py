@@ -13,10 +13,13 @@ TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients"
 
 
 def is_optimizer(tf_name: str) -> bool:
-    leaf = tf_name.rsplit(".", 1)[-1]
-    return (
-        tf_name.startswith("tensorflow.train.") and leaf.endswith(("Optimizer", "OptimizeLoss"))
-    ) or (tf_name.startswith("tensorflow.estimator.tpu.") and leaf.endswith("Optimizer"))
+    """An optimizer class: ``tf.train.AdamOptimizer``, ``tf.keras.optimizers.Adam``, a
+    wrapper such as ``tf.keras.mixed_precision.LossScaleOptimizer``."""
+    parts = tf_name.split(".")
+    leaf = parts[-1]
+    return leaf.endswith(("Optimizer", "OptimizeLoss")) or (
+        len(parts) > 2 and parts[-2] == "optimizers" and leaf[:1].isupper()
+    )
 
 
 def is_training_call(tf_name: str) -> bool:
@@ -48,6 +51,7 @@ POLICY = TagPolicy(
     methods=TRAINING_METHODS,
     helper=names_training,
     defines=frozenset({"train_op"}),
+    modules=frozenset({"optimizers"}),
 )
 
 RULE = Rule(

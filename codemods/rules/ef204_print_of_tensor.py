@@ -311,6 +311,22 @@ def model_fn(features, labels, mode, params):
 ''',
         ),
         Valid(
+            id="noop_logging_what_a_shape_helper_gives",
+            source='''\
+import tensorflow as tf
+from utils import tensor_utils
+
+
+def model_fn(features, labels, mode):
+    tokens = features["tokens"]
+    batch_size = tensor_utils.shape(tokens, 0)
+    tf.compat.v1.logging.info("batch size: %d", batch_size)
+    print("dims", get_shape_list(tokens))
+    y = tf.compat.v1.layers.dense(tf.cast(tokens, tf.float32), 1)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": y})
+''',
+        ),
+        Valid(
             id="print_the_module_defines_is_not_the_builtin",
             source='''\
 import tensorflow as tf

@@ -126,7 +126,8 @@ def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
 def _run_pair(
     python: str, specs: tuple[dict[str, Any], dict[str, Any]], timeout: float
 ) -> tuple[RunResult, RunResult]:
-    """Start both workers at once; after both trained, hand both the reference checkpoint."""
+    """Start both workers at once; once both are set up, hand both the original's choice of
+    inputs; after both trained, hand both the reference checkpoint."""
     workers: list[Worker] = []
     directories: list[Path] = []
     try:
@@ -137,6 +138,12 @@ def _run_pair(
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
             workers.append(Worker(python, spec_path, directory, timeout))
             directories.append(directory)
+        # Both run on the original's inputs: its worker says which, the rewrite's follows.
+        ready = [worker.wait_for("ready") for worker in workers]
+        inputs = ready[0].get("inputs") if ready[0] else None
+        for worker, event in zip(workers, ready):
+            if event is not None:
+                worker.send({"inputs": inputs})
         trained = [worker.wait_for("trained") for worker in workers]
         checkpoints = [event.get("checkpoint") if event else None for event in trained]
         reference = checkpoints[0] or checkpoints[1]
@@ -380,7 +387,7 @@ def validate_pair(
         original=os.fspath(original),
         rewritten=label,
         verdict=overall(checks),
-        message=python2 or summary(checks),
+        message=python2 or summary(checks, notes),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,

@@ -15,6 +15,10 @@ from estimator_fix.validation.report import Check, Verdict, worst
 from estimator_fix.validation.results import RunResult, Stage, Tensor, max_abs_diff
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
+#: How the worker's note on a search for inputs (``worker/search.py``) begins.
+SEARCH_NOTE = "inputs searched: "
+#: How the note on a graph-level comparison ends (``graph_compare.graph_fallback``).
+GRAPH_NOTE = ": the graphs were compared op by op"
 
 
 @dataclass(frozen=True)
@@ -266,15 +270,19 @@ def overall(checks: tuple[Check, ...]) -> Verdict:
     return worst([check.verdict for check in checks])
 
 
-def summary(checks: tuple[Check, ...]) -> str:
-    """One line: the first check with the overall verdict, else a count."""
+def summary(checks: tuple[Check, ...], notes: tuple[str, ...] = ()) -> str:
+    """One line: the first check with the overall verdict, else a count; with the reason the
+    numbers were not compared (graph level) and the inputs searched, from ``notes``."""
     verdict = overall(checks)
+    searched = next((n for n in notes if n.startswith(SEARCH_NOTE)), "")
+    suffix = f" ({searched})" if searched and verdict in ("error", "graph-equivalent") else ""
     if verdict == "graph-equivalent":
+        why = next((n.partition(": the graphs")[0] for n in notes if n.endswith(GRAPH_NOTE)), "")
         return (
-            f"proven on the graphs only ({len(checks)} checks); "
-            "--accept-graph-equivalent lets fix and migrate write it"
+            f"proven on the graphs only ({len(checks)} checks{'; ' + why if why else ''}){suffix}"
+            "; --accept-graph-equivalent lets fix and migrate write it"
         )
     for check in checks:
         if check.verdict == verdict and check.detail and verdict != "equivalent":
-            return f"{check.mode} {check.what}: {check.detail}"
+            return f"{check.mode} {check.what}: {check.detail}{suffix}"
     return f"{len(checks)} checks, all {verdict}" if checks else verdict

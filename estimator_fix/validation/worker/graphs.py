@@ -87,7 +87,8 @@ def _params(program: Program) -> Dict[str, Any]:
     return params
 
 
-def _call_input_fn(program: Program, fn: Any) -> Any:
+def call_input_fn(program: Program, fn: Any) -> Any:
+    """Call input function ``fn`` as an Estimator's TRAIN does."""
     tf = program.tf
     names = parameter_names(fn)
     given = {
@@ -106,7 +107,7 @@ def input_structure(program: Program) -> Tuple[Any, Any]:
     None)."""
     tf = program.tf
     with tf.Graph().as_default():
-        result = _call_input_fn(program, program.inputs["TRAIN"])
+        result = call_input_fn(program, program.inputs["TRAIN"])
         if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
             iterator = tf.compat.v1.data.make_initializable_iterator(result)
             result = iterator.get_next()

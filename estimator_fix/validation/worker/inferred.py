@@ -152,13 +152,17 @@ def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
     return Recording(tensors)
 
 
-def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[str]]:
-    """Build the model_fn's TRAIN graph once on the synthetic features: the error (or None) and,
-    with ``recording``, the feature keys it read that they lack."""
+def build_once(
+    synthetic: Any, recording: bool = False, mode: str = "TRAIN"
+) -> Tuple[Optional[str], List[str], int]:
+    """Build the model_fn's ``mode`` graph once on the synthetic features (and params): the error
+    (or None), with ``recording`` the feature keys it read that they lack, and how many ops the
+    graph had when it stopped (how far the build got)."""
     program = synthetic.program
     tf = program.tf
     missing: List[str] = []
-    with tf.Graph().as_default():
+    graph = tf.Graph()
+    with graph.as_default():
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
         labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None
@@ -170,7 +174,7 @@ def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[s
             program.call_model_fn(
                 features,
                 labels,
-                tf.estimator.ModeKeys.TRAIN,
+                getattr(tf.estimator.ModeKeys, mode),
                 copy.copy(program.params or {}),
                 tf.estimator.RunConfig(),
             )
@@ -180,12 +184,15 @@ def _train_graph(synthetic: Any, recording: bool) -> Tuple[Optional[str], List[s
             error = None
         if recording and isinstance(features, dict):
             missing = [k for k in getattr(type(features), "missing", []) if isinstance(k, str)]
-    return error, missing
+    return error, missing, len(graph.get_operations())
 
 
 def missing_keys(synthetic: Any) -> List[str]:
-    """Feature keys the model_fn reads in TRAIN that the synthetic features lack."""
-    return _train_graph(synthetic, recording=True)[1]
+    """Feature keys the model_fn reads in TRAIN that the synthetic features lack (the error of
+    that build is kept as ``synthetic.build_error``)."""
+    error, missing, _ = build_once(synthetic, recording=True)
+    synthetic.build_error = error
+    return missing
 
 
 def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:
@@ -194,7 +201,8 @@ def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:
     for size in IMAGE_SIZES:
         for key in keys:
             synthetic.features[key] = synthetic.random_entry("float32", [size, size, 3])
-        if _train_graph(synthetic, recording=False)[0] is None:
+        synthetic.build_error = build_once(synthetic)[0]
+        if synthetic.build_error is None:
             return size
     for key in keys:
         synthetic.features[key] = synthetic.random_entry("float32", [IMAGE_SIZES[0]] * 2 + [3])

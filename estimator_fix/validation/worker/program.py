@@ -10,7 +10,7 @@ import random
 import sys
 from typing import Any, Callable, Dict, List, Tuple
 
-from .graphs import build_graphs
+from .graphs import build_graphs, call_input_fn
 from .inferred import params_with_guesses
 from .loading import (
     import_tensorflow,
@@ -23,6 +23,7 @@ from .loading import (
 from .messaging import Channel, Output, last_line
 from .scopes import ScopeError, evaluate
 from .synthetic import Synthetic
+from .timing import PROBE_SECONDS, InputTimeout, time_limit
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 
@@ -50,6 +51,8 @@ class Program:
         self.spec_loss: Any = None
         self.Recorder = recorder_class(tf, np)
         self.last_recorder = self.Recorder(self)
+        self.synthetic: Synthetic | None = None
+        self.own_inputs: Dict[str, Callable[..., Any]] | None = None
         self.inputs = self._inputs()
 
     # -- configuration -------------------------------------------------------------------------
@@ -96,9 +99,12 @@ class Program:
         refs = self.spec.get("inputs") or {}
         if any(refs.values()):
             try:
-                found = {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
-            except ScopeError as exc:  # the file's own input functions need what is not here
-                instead = self._synthetic_instead(f"could not be built ({exc})")
+                with time_limit(PROBE_SECONDS):
+                    found = {mode: self._input(refs[mode]) for mode in (TRAIN, EVAL, PREDICT)}
+            except (Exception, SystemExit) as exc:  # user code: the file's own need what is
+                # not here (a download, data, arguments only the job's command line gives)
+                why = str(exc) if isinstance(exc, (ScopeError, InputTimeout)) else last_line(exc)
+                instead = self._synthetic_instead(f"could not be built ({why})", last_resort=True)
                 if instead is None:
                     raise exc from None
                 return instead
@@ -109,20 +115,76 @@ class Program:
                 )
                 if instead is not None:
                     return instead
+                return found
+            self.own_inputs = found
+            failure = self._probe(found[TRAIN])
+            if failure:  # a download, a data file that is not here, a load that never ends
+                instead = self._synthetic_instead(f"failed ({failure})", last_resort=True)
+                if instead is not None:
+                    return instead
             return found
-        synthetic = Synthetic(self)
+        synthetic = self.synthetic = Synthetic(self)
         self.out.data["synthetic"] = True
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
 
-    def _synthetic_instead(self, why: str) -> Dict[str, Callable[..., Any]] | None:
-        """Synthetic inputs in place of the file's own, which ``why``; None when there are none."""
+    def _probe(self, fn: Callable[..., Any]) -> str:
+        """Why calling the TRAIN input function once (in a graph of its own, for at most
+        ``PROBE_SECONDS``) fails, or ''. The numbers need it; if it cannot give them, inputs
+        inferred from the model_fn can."""
+        tf = self.tf
         try:
-            synthetic = Synthetic(self)
+            with tf.Graph().as_default(), time_limit(PROBE_SECONDS):
+                call_input_fn(self, fn)
+        except (Exception, SystemExit) as exc:  # user code: any failure is the answer
+            return last_line(exc)
+        finally:
+            self.seed_everything()
+        return ""
+
+    def _synthetic_instead(
+        self, why: str, last_resort: bool = False, search: bool = True
+    ) -> Dict[str, Callable[..., Any]] | None:
+        """Synthetic inputs in place of the file's own, which ``why``; None when there are none.
+        ``search``: False where each version decides alone (no search: both build the same)."""
+        try:
+            synthetic = Synthetic(self, last_resort, search)
         except LookupError:
             return None
         self.out.note(f"synthetic inputs: the file's own input functions {why}")
         self.out.data["synthetic"] = True
+        self.synthetic = synthetic
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
+
+    # -- the inputs both versions use: the original's decision ---------------------------------
+
+    def input_choice(self) -> Dict[str, Any]:
+        """What the rewrite's worker must use to run on the original's inputs: whether they are
+        synthetic, and the inputs the original's search chose (None: no search chose any)."""
+        synthetic = self.synthetic
+        searched = synthetic.searched if synthetic is not None else None
+        return {
+            "synthetic": synthetic is not None,
+            "choice": searched.choice if searched is not None else None,
+        }
+
+    def follow(self, decision: Dict[str, Any] | None) -> None:
+        """Use the original's inputs (``input_choice()`` of its worker) in the rewrite."""
+        if not decision or self.spec["role"] == "original":
+            return
+        if decision.get("synthetic") and self.synthetic is None:
+            instead = self._synthetic_instead("failed in the original's run", last_resort=True)
+            if instead is not None:
+                self.inputs = instead
+        elif not decision.get("synthetic") and self.synthetic and self.own_inputs:
+            self.out.note("the file's own input functions: they worked in the original's run")
+            self.synthetic, self.inputs = None, self.own_inputs
+            self.out.data["synthetic"] = False
+        choice = decision.get("choice")
+        if choice is not None and self.synthetic is not None:
+            self.synthetic.apply(choice)
+            self.out.note(
+                "synthetic inputs as the original's search chose: " + self.synthetic.describe()
+            )
 
     def _input_failure(self, exc: BaseException) -> bool:
         """Whether ``exc`` came from the file's own input pipeline (an input function's code, or
@@ -240,7 +302,7 @@ class Program:
             tensors = {name: self.out.store(reader.get_tensor(name)) for name in names}
         except (Exception, SystemExit) as exc:  # user code: any failure is a result
             if attempt == "train" and self._input_failure(exc):
-                synthetic = self._synthetic_instead(f"failed ({last_line(exc)})")
+                synthetic = self._synthetic_instead(f"failed ({last_line(exc)})", search=False)
                 if synthetic is not None:
                     self.inputs = synthetic
                     return self.train("train-synthetic")
@@ -412,8 +474,15 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         program = Program(tf, out.np, module, tree, spec, out)
     except (Exception, SystemExit) as exc:
         out.data["setup_error"] = last_line(exc)
+        channel.send({"event": "ready", "inputs": None})
         channel.send({"event": "trained", "checkpoint": None})
         return
+    # Both versions run on the original's inputs: it says which, the rewrite follows.
+    channel.send({"event": "ready", "inputs": program.input_choice()})
+    try:
+        program.follow(channel.receive().get("inputs"))
+    except (Exception, SystemExit) as exc:  # user code: the model_fn built by a search's choice
+        out.note(f"the original's inputs could not be used: {last_line(exc)}")
     checkpoint = None if spec.get("graph_only") else program.train()
     out.write()
     channel.send({"event": "trained", "checkpoint": checkpoint})

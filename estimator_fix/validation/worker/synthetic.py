@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from . import inferred
-from .inferred import SINGLE
+from . import search as searching
+from .inferred import SINGLE, build_once
 from .loading import parameter_names
 from .messaging import last_line
 
@@ -28,15 +30,23 @@ class Synthetic:
     Features come from a serving input function's placeholders, else from a parsing spec
     (``tf.io.FixedLenFeature`` dicts) or feature columns found in the module. Labels come from the
     spec's ``labels`` (``--labels``), else from the static hint about how the model_fn uses them.
+    Where the inferred inputs do not build the original's graphs, the original searches for
+    inputs that do (``search``). ``last_resort``: in place of the file's own input functions,
+    which failed: with nothing inferred, the keys the model_fn reads, else one tensor.
     """
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, last_resort: bool = False, search: bool = True) -> None:
         self.program = program
         self.tf, self.np = program.tf, program.np
         self.rng = self.np.random.RandomState(program.seed)
         self.batch = program.batch_size
         self.inferred = False
+        self.last_resort = last_resort
         self.images: List[str] = []
+        self.base_params = program.params
+        self.overrides: Dict[str, Any] = {}
+        self.build_error: Optional[str] = None
+        self.searched: Optional[searching.Outcome] = None
         self.features = self._features()
         self.labels = self._labels()
         if self.inferred:
@@ -47,6 +57,76 @@ class Synthetic:
                 self.program.out.note(
                     f"synthetic images {size}x{size}x3: the model_fn builds at that size"
                 )
+        if search and self.build_error and program.spec.get("role") == "original":
+            self._search()
+
+    # the search for inputs the original builds on ----------------------------------------------
+
+    def _search(self) -> None:
+        self.searched = searching.search_apart(self)
+        self.program.out.note("inputs searched: " + self.searched.describe())
+        if self.searched.choice is not None:
+            self.program.out.note("synthetic inputs chosen: " + self.describe())
+
+    def takes_labels(self) -> bool:
+        accepted = self.program.accepted
+        return accepted is None or bool({"labels", "targets", "target"} & set(accepted))
+
+    def choice(self) -> Dict[str, Any]:
+        """The current inputs as data (dtype, per-example shape, sparse) and params overrides."""
+
+        def entry(value: Dict[str, Any]) -> Dict[str, Any]:
+            shape = [int(d) for d in value["value"].shape[1:]]
+            return {
+                "dtype": self.tf.as_dtype(value["dtype"]).name,
+                "shape": shape,
+                "sparse": bool(value["sparse"]),
+            }
+
+        return {
+            "features": {key: entry(value) for key, value in self.features.items()},
+            "labels": entry(self.labels) if self.labels is not None else None,
+            "params": dict(self.overrides),
+        }
+
+    def params_for(self, choice: Dict[str, Any]) -> Any:
+        """The params with ``choice``'s overrides (of the params' own type)."""
+        if not choice["params"]:
+            return self.base_params
+        params = copy.copy(self.base_params) if self.base_params is not None else {}
+        params.update(choice["params"])
+        return params
+
+    def apply(self, choice: Dict[str, Any]) -> None:
+        """Use ``choice`` (from ``choice()``, here or in the original's worker): its values drawn
+        afresh from the seed, so that both versions get the same ones."""
+        self.rng = self.np.random.RandomState(self.program.seed)
+        self.features = {
+            key: self._random(e["dtype"], e["shape"], e["sparse"])
+            for key, e in sorted(choice["features"].items())
+        }
+        labels = choice["labels"]
+        self.labels = self._random(labels["dtype"], labels["shape"]) if labels else None
+        self.overrides = dict(choice["params"])
+        self.program.params = self.params_for(choice)
+
+    def describe(self) -> str:
+        """The inputs in use, for a note."""
+        choice = self.choice()
+        found = {
+            key: dict(entry, origin="", image=False) for key, entry in choice["features"].items()
+        }
+        text = inferred.describe(found)
+        if choice["labels"] is not None:
+            labels = choice["labels"]
+            text += "; labels {} [{}]".format(
+                labels["dtype"], ", ".join(["batch"] + [str(d) for d in labels["shape"]])
+            )
+        if choice["params"]:
+            text += "; params " + ", ".join(
+                f"{k}={v!r}" for k, v in sorted(choice["params"].items())
+            )
+        return text
 
     # features ---------------------------------------------------------------------------------
 
@@ -63,6 +143,9 @@ class Synthetic:
             self.images = [key for key, entry in extra.items() if entry["image"]]
         if found:
             return found
+        if self.last_resort:  # what the model_fn reads, found by building it (_add_missing)
+            self.inferred = True
+            return {}
         raise LookupError(
             "no input: looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
             "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
@@ -93,8 +176,10 @@ class Synthetic:
         return {}, looked
 
     def _add_missing(self) -> None:
-        """Keys the model_fn reads that the inferred features lack (float32 [batch, 1])."""
+        """Keys the model_fn reads that the inferred features lack (float32 [batch, 1]); with
+        none at all, one tensor."""
         if SINGLE in self.features:
+            self.build_error = build_once(self)[0]
             return
         missing = inferred.missing_keys(self)
         for key in missing:
@@ -104,6 +189,10 @@ class Synthetic:
                 "synthetic features the model_fn reads besides those inferred (float32 "
                 "[batch, 1]): " + ", ".join(missing)
             )
+        elif not self.features:
+            self.features[SINGLE] = self._random(self.tf.float32, [1])
+            self.build_error = build_once(self)[0]
+            self.program.out.note("synthetic features: one float32 [batch, 1] tensor")
 
     def _from_serving(self, fn: Any) -> Dict[str, Any]:
         tf = self.tf

@@ -1,0 +1,257 @@
+"""A bounded search for inputs the original's graphs build on, where the inferred ones do not.
+
+Inferred inputs are a reading of the code, not the data: a convolution's input inferred as
+``[batch, 1]``, a size taken from a flag whose default is 0, labels the code reads but no loss
+names. Any inputs on which the original builds are as good for comparing it with the rewrite, so
+where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
+(TRAIN, then EVAL once TRAIN builds): labels where there are none, degenerate sizes (0) made
+small, each feature at another rank (the rank the error expects first) and sizes taken from the
+error, the params and common image sizes, then other dtypes. A candidate on which the build gets
+further (more ops built before it fails) becomes the new starting point. The first candidate on
+which TRAIN and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search
+stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked
+process of its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds
+must leave no trace in the process that then runs the model); the rewrite is handed the original's
+choice. Python 3.7 compatible.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import time
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+
+from .inferred import SINGLE, build_once
+
+if TYPE_CHECKING:
+    from .synthetic import Synthetic
+
+#: At most this many candidate builds, and this many seconds, per search.
+MAX_CANDIDATES = 24
+MAX_SECONDS = 60.0
+#: Sizes tried for a dimension nothing gives (MNIST-like, CIFAR-like, small).
+DEFAULT_SIZES = (28, 32, 8)
+#: Per-example ranks tried, in order, where the error names none (images first).
+_RANKS = (3, 1, 2, 0)
+_DTYPES = ("float32", "int32", "int64", "string")
+_EXPECTED_RANK = re.compile(
+    r"expected (?:min_)?ndim=(\d+)|must be rank (\d+)|expected rank (\d+)|to have rank (\d+)"
+)
+_NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
+
+Choice = Dict[str, Any]
+
+
+def _entry(dtype: str, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
+    return {"dtype": dtype, "shape": [int(d) for d in shape], "sparse": sparse}
+
+
+def _sizes(params: Any, error: str, current: Choice) -> List[int]:
+    """Sizes to try: the first number the error names, a common image size, the int params, the
+    error's other numbers, the features' own sizes, then other common sizes."""
+    named = [int(text) for text in _NUMBER.findall(error)]
+    ints = [
+        v
+        for v in (params.values() if isinstance(params, dict) else ())
+        if isinstance(v, int) and not isinstance(v, bool)
+    ]
+    own = [d for entry in current["features"].values() for d in entry["shape"]]
+    sizes: List[int] = []
+    for size in [
+        *[n for n in named if n >= 2][:1],
+        DEFAULT_SIZES[1],
+        *ints,
+        *named,
+        *own,
+        *DEFAULT_SIZES,
+    ]:
+        if 2 <= size <= 1024 and size not in sizes:
+            sizes.append(size)
+    return sizes[:4]
+
+
+def _expected_rank(error: str) -> Optional[int]:
+    """The per-example rank an error asks for ("expected ndim=4": 3), if it names one."""
+    match = _EXPECTED_RANK.search(error)
+    if match is None:
+        return None
+    total = int(next(group for group in match.groups() if group))
+    return total - 1 if total >= 1 else None
+
+
+def _shapes(rank: int, sizes: List[int]) -> Iterator[List[int]]:
+    for size in sizes:
+        if rank == 0:
+            yield []
+            return
+        if rank == 3:
+            yield [size, size, 1]
+            yield [size, size, 3]
+        else:
+            yield [size] * rank
+
+
+def _with(current: Choice, **changes: Any) -> Choice:
+    candidate = copy.deepcopy(current)
+    for key, value in changes.items():
+        if key == "feature":
+            name, entry = value
+            candidate["features"][name] = entry
+        else:
+            candidate[key] = value
+    return candidate
+
+
+def _labels(current: Choice, takes_labels: bool) -> Iterator[Choice]:
+    """Labels where there are none: class ids, then one value per example."""
+    if current["labels"] is None and takes_labels:
+        for dtype, shape in (("int32", []), ("float32", [1]), ("int32", [1])):
+            yield _with(current, labels=_entry(dtype, shape))
+
+
+def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choice]:
+    """Int params of 0 and features with a dimension of 0 (a flag's default), made small."""
+    zero_params = [
+        key
+        for key, value in (params.items() if isinstance(params, dict) else ())
+        if type(value) is int and value == 0
+    ]
+    if not zero_params and not any(0 in e["shape"] for e in current["features"].values()):
+        return
+    for size in sizes[:2]:
+        candidate = _with(current, params={**current["params"], **dict.fromkeys(zero_params, size)})
+        for entry in candidate["features"].values():
+            entry["shape"] = [size if d == 0 else d for d in entry["shape"]]
+        yield candidate
+
+
+def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) -> Iterator[Choice]:
+    """Each feature at the rank the error asks for; else at its own rank with other sizes, then
+    at the other ranks."""
+    expected = _expected_rank(error)
+    widths = sizes if expected is not None else sizes[:2]
+    for key in keys:
+        entry = current["features"][key]
+        if entry["sparse"]:
+            continue
+        ranks = [expected] if expected is not None else [len(entry["shape"])]
+        ranks += [rank for rank in _RANKS if rank not in ranks and expected is None]
+        for rank in ranks:
+            for shape in _shapes(rank, widths):
+                if shape != entry["shape"]:
+                    yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+
+
+def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) -> Iterator[Choice]:
+    """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
+    sizes = _sizes(params, error, current)
+    keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
+    yield from _labels(current, takes_labels)
+    yield from _degenerate(current, params, sizes)
+    yield from _reshaped(current, error, sizes, keys)
+    for key in keys:
+        entry = current["features"][key]
+        for dtype in _DTYPES:
+            if dtype != entry["dtype"]:
+                yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
+
+
+class Outcome:
+    """What a search did: how many candidates it built, and the choice, if one builds."""
+
+    def __init__(self) -> None:
+        self.tried = 0
+        self.choice: Optional[Choice] = None
+        self.last_error = ""
+
+    def describe(self) -> str:
+        count = "1 candidate" if self.tried == 1 else f"{self.tried} candidates"
+        if self.choice is None:
+            return f"{count} tried, none builds the original (last: {self.last_error})"
+        return f"{count} tried; the original builds in TRAIN and EVAL with the last"
+
+
+def _builds(synthetic: Synthetic) -> Tuple[Optional[str], int]:
+    """The TRAIN build's error and op count; EVAL's error once TRAIN builds."""
+    error, _, ops = build_once(synthetic)
+    if error is None:
+        error = build_once(synthetic, mode="EVAL")[0]
+        if error is not None:
+            error = f"EVAL: {error}"
+    return error, ops
+
+
+def search(synthetic: Synthetic) -> Outcome:
+    """Candidates near ``synthetic``'s inputs, whose TRAIN build fails, until the original's
+    TRAIN and EVAL graphs build (see the module docstring). ``synthetic`` is left on the choice,
+    or as it was."""
+    started = time.monotonic()
+    outcome = Outcome()
+    start = synthetic.choice()
+    current = start
+    error, _, progress = build_once(synthetic)
+    outcome.last_error = error or ""
+    takes_labels = synthetic.takes_labels()
+    improved = error is not None
+    seen = {repr(start)}
+    while improved:
+        improved = False
+        params = synthetic.params_for(current)
+        for candidate in _neighbours(current, error or "", params, takes_labels):
+            if repr(candidate) in seen:
+                continue
+            seen.add(repr(candidate))
+            if outcome.tried >= MAX_CANDIDATES or time.monotonic() - started > MAX_SECONDS:
+                improved = False
+                break
+            outcome.tried += 1
+            synthetic.apply(candidate)
+            failure, ops = _builds(synthetic)
+            if failure is None:
+                outcome.choice = candidate
+                return outcome
+            outcome.last_error = failure
+            if ops > progress:  # the build got further: search on from there
+                current, progress, error = candidate, ops, failure
+                improved = True
+                break
+    synthetic.apply(start)
+    return outcome
+
+
+def search_apart(synthetic: Synthetic) -> Outcome:
+    """``search(synthetic)`` in a forked child where fork exists, so that this process stays as
+    the rewrite's (which does not search) is; ``synthetic`` is then put on the choice."""
+    if not hasattr(os, "fork"):
+        return search(synthetic)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: search, report, and leave without any teardown
+        try:
+            os.close(read)
+            found = search(synthetic)
+            data = {"tried": found.tried, "choice": found.choice, "last_error": found.last_error}
+            payload = json.dumps(data).encode("utf-8")
+            while payload:
+                payload = payload[os.write(write, payload) :]
+        finally:
+            os._exit(0)
+    os.close(write)
+    chunks = []
+    with os.fdopen(read, "rb") as stream:
+        chunks.append(stream.read())
+    os.waitpid(pid, 0)
+    outcome = Outcome()
+    try:
+        data = json.loads(b"".join(chunks).decode("utf-8"))
+    except ValueError:
+        outcome.last_error = "the search stopped without an answer"
+        return outcome
+    outcome.tried, outcome.choice = int(data["tried"]), data["choice"]
+    outcome.last_error = str(data["last_error"])
+    if outcome.choice is not None:
+        synthetic.apply(outcome.choice)
+    return outcome

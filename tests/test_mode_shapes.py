@@ -1,0 +1,291 @@
+"""Shapes of real model_fns the mode analysis reads by what the code means (each case is our
+own, written after a shape met in a held-out batch): values unpacked from a tuple, an ``if``
+whose every branch returns, empty spec fields, ``dict(...)`` of metrics, a helper known by what
+its result is called elsewhere, optimizer classes outside ``tf.train``, storing into an object,
+helpers trusted in PREDICT-only code, and session hooks made of values built elsewhere.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mode_findings import found
+
+PREDICT = "tf.estimator.ModeKeys.PREDICT"
+TRAIN = "tf.estimator.ModeKeys.TRAIN"
+EVAL = "tf.estimator.ModeKeys.EVAL"
+
+CASES = {
+    "none_fields_set_by_tuple_unpacking": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            loss, train_op = None, None
+            metrics, hooks = None, None
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            predictions = None
+            if mode != {PREDICT}:
+                loss = tf.reduce_mean(labels - logits)
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            if mode == {EVAL}:
+                metrics = {{"mse": tf.compat.v1.metrics.mean(loss)}}
+            if mode == {PREDICT}:
+                predictions = {{"logits": logits}}
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
+                train_op=train_op, eval_metric_ops=metrics, training_hooks=hooks)
+        """,
+        set(),
+    ),
+    "every_branch_returns": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            if params["deep"]:
+                logits = tf.compat.v1.layers.dense(features["x"], 3)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+                loss = tf.reduce_mean(labels - logits)
+                if mode == {EVAL}:
+                    return tf.estimator.EstimatorSpec(mode, loss=loss)
+            else:
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+                loss = tf.reduce_mean(labels - logits)
+                if mode == {EVAL}:
+                    return tf.estimator.EstimatorSpec(mode, loss=loss)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        set(),
+    ),
+    "an_else_less_if_lets_modes_through": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if params["early"]:
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=loss)
+        """,
+        {"EF101:8", "EF105:9"},  # PREDICT gets past the if when params["early"] is false
+    ),
+    "empty_metric_dict_in_predict": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            metrics = {{}}
+            train_op = None
+            loss = tf.constant(0.0)
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {EVAL}:
+                loss = tf.reduce_mean(labels - logits)
+                metrics = {{"mse": tf.compat.v1.metrics.mean(loss)}}
+            if mode == {TRAIN}:
+                loss = tf.reduce_mean(labels - logits)
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=loss,
+                train_op=train_op, eval_metric_ops=metrics)
+        """,
+        set(),
+    ),
+    "dict_call_of_metrics": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            metrics = dict(mse=tf.compat.v1.metrics.mean(loss))
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        {"EF103:8"},  # built in TRAIN, where nothing reads it
+    ),
+    "helper_known_by_its_result": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {TRAIN}:
+                loss, train_op = training.fit(logits, labels)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            if mode == {EVAL}:
+                loss, _ = training.fit(logits, labels)
+                loss = tf.identity(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+        """,
+        {"EF102:9"},  # EVAL builds the train op and drops it; the loss itself is no train op
+    ),
+    "optimizer_classes_by_module": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            schedule = tf.keras.optimizers.schedules.ExponentialDecay(0.1, 100, 0.9)
+            optimizer = tfa.optimizers.LazyAdam(schedule)
+            wrapped = tf.keras.mixed_precision.LossScaleOptimizer(optimizer)
+            plain = tf.keras.optimizers.Adam(0.1)
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF102:8", "EF102:9", "EF102:10"},  # not the learning-rate schedule (7)
+    ),
+    "storing_into_an_optimizer": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            optimizer.iterations = tf.compat.v1.train.get_or_create_global_step()
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF102:7"},  # the optimizer; setting its step builds nothing
+    ),
+    "helper_trusted_in_predict_only_code": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            net = Network(params)
+            inputs = [features, labels]
+            if mode == {PREDICT}:
+                outputs = net(inputs, False)
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": outputs}})
+            outputs = net(inputs, True)
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(outputs))
+        """,
+        set(),
+    ),
+    "labels_rebound_in_every_branch": (
+        """
+        def model_fn(features, labels, mode, params):
+            del labels
+            logits = tf.compat.v1.layers.dense(features["x"], 8)
+            if params["use_tpu"]:
+                labels = tf.argmax(tf.eye(8), 0)
+            else:
+                labels = tf.range(8)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, predictions={"l": logits}, loss=loss)
+        """,
+        set(),  # no label: both branches rebind it from the graph, not from labels
+    ),
+    "in_file_method_reads_labels_only_when_training": (
+        f"""
+        class Seq2Seq:
+            def build(self, is_training, features, target):
+                if is_training:
+                    decoder_input = tf.cast(target, tf.float32)
+                else:
+                    decoder_input = None
+                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            model = Seq2Seq()
+            logits, _ = model.build(is_training, features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),
+    ),
+    "in_file_method_reads_labels_always": (
+        f"""
+        class Seq2Seq:
+            def build(self, is_training, features, target):
+                decoder_input = tf.cast(target, tf.float32)
+                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            model = Seq2Seq()
+            logits, _ = model.build(is_training, features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF101:12"},
+    ),
+    "storing_into_a_dict_by_method": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            inputs = {{"images": features["x"], "labels": labels}}
+            inputs.update(features)
+            logits = model(inputs, mode)
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(logits)
+                train_op = [train_op]
+                train_op.extend(tf.compat.v1.get_collection("update_ops"))
+                return tf.estimator.EstimatorSpec(mode, loss=logits, train_op=tf.group(*train_op))
+            return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}}, loss=logits)
+        """,
+        set(),  # model is given mode; update() and extend() build nothing of their own
+    ),
+    "appending_a_name_only_gathers": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            losses = []
+            loss = tf.reduce_mean(labels - logits)
+            losses.append(loss)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.add_n(losses))
+        """,
+        {"EF101:6"},  # the loss; the append moves with it
+    ),
+    "spec_built_into_a_name_then_returned_as_estimator_spec": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            spec = tf.compat.v1.estimator.tpu.TPUEstimatorSpec(
+                mode=mode, predictions={"l": logits}, loss=loss)
+            if params["use_tpu"]:
+                return spec
+            return spec.as_estimator_spec()
+        """,
+        {"EF101:5", "EF105:9", "EF105:10"},  # the loss, and each return (not the assignment)
+    ),
+    "helper_building_gradients_is_a_training_op": (
+        f"""
+        def tower(features, labels):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            return loss, tf.gradients(loss, tf.compat.v1.trainable_variables()), logits
+
+
+        def model_fn(features, labels, mode, params):
+            loss, grads, logits = tower(features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF102:10"},  # gradients in EVAL and PREDICT: more specific than EF106
+    ),
+    "hook_made_of_values_built_elsewhere": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            hook = tf.estimator.LoggingTensorHook({"loss": loss}, every_n_iter=10)
+            return tf.estimator.EstimatorSpec(mode, predictions={"l": logits}, loss=loss,
+                training_hooks=[hook])
+        """,
+        {"EF101:5", "EF105:7"},  # the loss; the hook that logs it is no finding of its own
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_findings(name: str) -> None:
+    source, expected = CASES[name]
+    assert found(source) == expected

@@ -1,0 +1,126 @@
+"""Inputs the original builds on where the inferred ones do not (a bounded search), and the file's
+own input functions giving way to inferred inputs where they fail outside the model_fn (a
+download without network) — with wrong rewrites on those paths still caught. Fixtures in
+fixtures/validation/search."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation import ValidationOptions, runner, validate_file, validate_pair
+from estimator_fix.validation.worker import search
+from estimator_fix.validation.worker.timing import InputTimeout, time_limit
+
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH = ROOT / "fixtures" / "validation" / "search"
+
+
+def wrong_rewrite(tmp_path: Path, name: str, old: bytes, new: bytes) -> Path:
+    """What ``fix`` writes for fixture ``name``, with ``old`` replaced by ``new``: wrong."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    source = SEARCH / name
+    result = process_source(str(source), source.read_bytes(), Settings())
+    assert isinstance(result, Changed) and old in result.fixed
+    path = tmp_path / name
+    path.write_bytes(result.fixed.replace(old, new))
+    return path
+
+
+def test_the_rank_an_error_asks_for_comes_first() -> None:
+    assert (
+        search._expected_rank("expected ndim=4, found ndim=2. Full shape received: [None, 1]") == 3
+    )
+    assert search._expected_rank("Shape must be rank 2 but is rank 3") == 1
+    assert search._expected_rank("Dimension must be 1 but is 3") is None
+    current = {
+        "features": {"x": {"dtype": "float32", "shape": [1], "sparse": False}},
+        "labels": None,
+        "params": {"field_size": 0},
+    }
+    error = "Input 0 of layer conv is incompatible with the layer: expected ndim=4, found ndim=2"
+    candidates = list(search._neighbours(current, error, {"field_size": 0}, takes_labels=True))
+    # Labels first where there are none, then the degenerate size made small, then the rank the
+    # error asks for, then other dtypes.
+    assert [c["labels"] for c in candidates[:3]] == [
+        {"dtype": "int32", "shape": [], "sparse": False},
+        {"dtype": "float32", "shape": [1], "sparse": False},
+        {"dtype": "int32", "shape": [1], "sparse": False},
+    ]
+    assert candidates[3]["params"] == {"field_size": 4}
+    shapes = [c["features"]["x"]["shape"] for c in candidates[5:]]
+    assert shapes[:2] == [[4, 4, 1], [4, 4, 3]] and all(len(s) == 3 for s in shapes[:8])
+    assert candidates[-1]["features"]["x"]["dtype"] == "string"
+    assert not list(search._neighbours(current, error, {}, takes_labels=False))[0]["labels"]
+
+
+def test_a_time_limit_interrupts_code_that_waits() -> None:
+    started = time.monotonic()
+    with pytest.raises(InputTimeout), time_limit(0.2):
+        time.sleep(5)
+    assert time.monotonic() - started < 2
+    with time_limit(5):
+        pass  # nothing left armed
+    time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def warm() -> Iterator[None]:
+    runner.prewarm()
+    yield
+
+
+@pytest.mark.tf
+def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
+    report = validate_file(SEARCH / "conv_without_input_fn.py")
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    assert "synthetic features inferred from the model_fn: pixels float32 [batch, 1]" in notes
+    assert "inputs searched: 1 candidate tried; the original builds in TRAIN and EVAL" in notes
+    assert "synthetic inputs chosen: pixels float32 [batch, 4, 4, 1]" in notes
+    assert (
+        "synthetic inputs as the original's search chose: pixels float32 [batch, 4, 4, 1]" in notes
+    )
+    assert report.seconds < 20
+
+
+@pytest.mark.tf
+def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(warm: None, tmp_path: Path) -> None:
+    wrong = wrong_rewrite(
+        tmp_path,
+        "conv_without_input_fn.py",
+        b"GradientDescentOptimizer(0.1)",
+        b"GradientDescentOptimizer(0.2)",
+    )
+    report = validate_pair(SEARCH / "conv_without_input_fn.py", wrong)
+    assert report.verdict == "mismatch", report.message
+    assert report.message.startswith("TRAIN loss (3 steps): the loss differs first at step 2")
+
+
+@pytest.mark.tf
+def test_input_functions_that_fail_outside_the_model_fn_give_way(warm: None) -> None:
+    report = validate_file(SEARCH / "input_fn_downloads.py")
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    assert "synthetic inputs: the file's own input functions failed (urllib.error.URLError" in notes
+    assert "x float32 [batch, 6]" in notes
+    assert report.seconds < 20
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("graph_only", [False, True])
+def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
+    warm: None, tmp_path: Path, graph_only: bool
+) -> None:
+    wrong = wrong_rewrite(
+        tmp_path, "input_fn_downloads.py", b"AdamOptimizer(0.01)", b"AdamOptimizer(0.02)"
+    )
+    options = ValidationOptions(graph_only=graph_only)
+    report = validate_pair(SEARCH / "input_fn_downloads.py", wrong, options)
+    assert report.verdict == "mismatch", report.message
+    expected = "differs in value" if graph_only else "the loss differs first"
+    assert expected in report.message, report.message
