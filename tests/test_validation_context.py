@@ -219,8 +219,15 @@ def test_job_arguments_are_the_parsers_defaults_without_what_cannot_be_built() -
     assert report.verdict == "fixed", report.message
     assert report.model_fn == "main_fun.model_fn"
     notes = "\n".join(report.notes)
-    assert "required argument --model_dir given" in notes
-    assert "left out line 36 failed: ModuleNotFoundError" in notes  # the cluster's import
+    # A required int gets a placeholder; a required string stays None, as the job would fail.
+    assert "required argument --train_steps given 4 (a placeholder)" in notes
+    assert "--model_dir given" not in notes
+    # The cluster's import, its construction, the option whose default needs it, its run.
+    assert (
+        "args built as job_parser.py builds it, without what fails here (line 34, line 36, "
+        "line 41, line 47; first: ModuleNotFoundError: No module named "
+        "'cluster_launcher_not_installed')"
+    ) in notes
 
 
 @pytest.mark.tf
@@ -229,6 +236,13 @@ def test_job_arguments_nothing_gives_are_inferred_and_the_verdict_says_so() -> N
     assert report.verdict == "fixed", report.message
     inferred = [n for n in report.notes if "parameter hparams inferred" in n]
     assert inferred and "units=4" in inferred[0], report.notes
+
+
+@pytest.mark.tf
+def test_a_model_fn_defined_in_the_main_block_validates() -> None:
+    report = validate_file(SHAPES / "main_block_model.py")
+    assert report.verdict == "fixed", report.message
+    assert "defined from blocks that did not run: model_fn (line 18)" in report.notes
 
 
 @pytest.mark.tf

@@ -84,10 +84,10 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
 
 
 def relax_argparse() -> None:
-    """argparse without required arguments: parsed from an empty command line, a required option
-    with no default gets a placeholder (its first choice, 4 for an int, 0.01 for a float, else a
-    new empty directory, noted in ``scopes.ARGUMENT_NOTES``), so a script's parser still gives
-    its defaults."""
+    """argparse without required arguments: parsed from an empty command line, a required
+    argument with no default is None (as absl leaves a required flag), or where its type or
+    choices say what it holds, a placeholder (the first choice, 4 for an int, 0.01 for a float,
+    noted in ``scopes.ARGUMENT_NOTES``), so a script's parser still gives its defaults."""
     import argparse
 
     if getattr(argparse.ArgumentParser, "_estimator_fix_relaxed", False):
@@ -96,13 +96,14 @@ def relax_argparse() -> None:
 
     def parse_known_args(self: Any, args: Any = None, namespace: Any = None) -> Any:
         for action in self._actions:
-            if action.required and action.default is None and action.nargs in (None, "?"):
+            if action.required and action.default is None:
                 action.default = _placeholder(action)
-                ARGUMENT_NOTES.append(
-                    "required argument {} given {!r} (a placeholder)".format(
-                        "/".join(action.option_strings) or action.dest, action.default
+                if action.default is not None:
+                    ARGUMENT_NOTES.append(
+                        "required argument {} given {!r} (a placeholder)".format(
+                            "/".join(action.option_strings) or action.dest, action.default
+                        )
                     )
-                )
             action.required = False
         return parse(self, args, namespace)
 
@@ -110,16 +111,14 @@ def relax_argparse() -> None:
     argparse.ArgumentParser._estimator_fix_relaxed = True  # type: ignore[attr-defined]
 
 
-def _placeholder(action: Any) -> Any:
-    import tempfile
+#: A placeholder by the type a required argument converts to.
+_PLACEHOLDERS = {int: 4, float: 0.01}
 
+
+def _placeholder(action: Any) -> Any:
     if action.choices:
         return list(action.choices)[0]
-    if action.type is int:
-        return 4
-    if action.type is float:
-        return 0.01
-    return tempfile.mkdtemp(prefix="estimator-fix-argument-")
+    return _PLACEHOLDERS.get(action.type)
 
 
 def parse_flags(arguments: List[str]) -> List[str]:

@@ -13,6 +13,7 @@ Python 3.7 compatible: this runs under TensorFlow 1.15's interpreter too.
 from __future__ import annotations
 
 import ast
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from .inferred import AttributeParams
@@ -108,7 +109,7 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     top = tree.body
     if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
         exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
-        return []
+        return _define_in_blocks(tree, filename, namespace)
     notes = []
     skipped = [s for s in top if not defining(s) and not _is_docstring(s)]
     if skipped:
@@ -128,7 +129,28 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
             notes.append(why)
             failed = namespace.setdefault(FAILED_DEFINITIONS, {})
             failed.update((name, why) for name in _bound(statement) if name not in namespace)
-    return notes
+    return notes + _define_in_blocks(tree, filename, namespace)
+
+
+def _define_in_blocks(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
+    """Define the functions and classes of blocks that did not run (a model_fn defined under
+    ``if __name__ == "__main__":`` or in a branch a flag picks), so they can be validated; only
+    the ``def`` runs, not the block around it."""
+    defined = []
+    for statement in _statements(tree.body):
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if statement in tree.body or not isinstance(statement, kinds):
+            continue
+        if statement.name in namespace:
+            continue
+        try:
+            exec(compile(_module_node([statement]), filename, "exec", dont_inherit=True), namespace)
+        except Exception:  # user code: a decorator or default that needs the block
+            continue
+        defined.append(f"{statement.name} (line {statement.lineno})")
+    if not defined:
+        return []
+    return ["defined from blocks that did not run: " + ", ".join(defined)]
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -275,12 +297,36 @@ def _from_main_block(
     found: Dict[str, Any] = {}
     for name in sorted(parameters):
         try:
-            found[name] = evaluate(module, tree, filename, name, (), tolerant=notes)
+            found[name] = _tolerantly(module, tree, filename, name, (), name, notes)
         except ScopeError:
             continue
-        finally:
-            notes.extend(argument_notes())
     return {name: value for name, value in found.items() if value is not None}
+
+
+def _tolerantly(
+    module: Any,
+    tree: ast.Module,
+    filename: str,
+    expression: str,
+    scope: Sequence[str],
+    name: str,
+    notes: List[str],
+) -> Any:
+    """``expression`` (the value of ``name``) built as ``evaluate`` builds it at module level,
+    the statements that fail here left out and listed in ``notes``. Raises ScopeError."""
+    failures: List[str] = []
+    try:
+        value = evaluate(module, tree, filename, expression, scope, tolerant=failures)
+    finally:
+        notes.extend(argument_notes())
+    if failures and value is not None:
+        lines = ", ".join(f.split(":")[0] for f in failures)
+        first = failures[0].split(": ", 1)[1]
+        notes.append(
+            f"{name} built as {os.path.basename(filename)} builds it, without what fails here "
+            f"({lines}; first: {first})"
+        )
+    return value
 
 
 def load_definitions(file: str, name: str) -> Any:
@@ -301,9 +347,12 @@ def load_definitions(file: str, name: str) -> Any:
     return module
 
 
-def _from_caller(caller: Dict[str, Any], parameters: List[str], wanted: Set[str]) -> Dict[str, Any]:
+def _from_caller(
+    caller: Dict[str, Any], parameters: List[str], wanted: Set[str], notes: List[str]
+) -> Dict[str, Any]:
     """The ``wanted`` parameters as another module's call passes them (each argument built in
-    that module as its own code builds it; one that cannot be is left out)."""
+    that module as its own code builds it, what fails there left out and noted; one that cannot
+    be built is left out)."""
     try:
         module = load_definitions(caller["file"], caller["module_name"])
     except Exception:  # user code
@@ -318,7 +367,9 @@ def _from_caller(caller: Dict[str, Any], parameters: List[str], wanted: Set[str]
         if name not in wanted:
             continue
         try:
-            found[name] = evaluate(module, tree, caller["file"], text, caller["scope"])
+            found[name] = _tolerantly(
+                module, tree, caller["file"], text, caller["scope"], name, notes
+            )
         except ScopeError:
             continue
     return found
@@ -333,16 +384,18 @@ def _run_slice(
     tolerant: Optional[List[str]] = None,
 ) -> None:
     """Run ``statements``; the first failure raises ScopeError, or with ``tolerant`` (a list of
-    notes) is noted there and the statement left out."""
+    ``line N: error`` texts) is listed there and the statement left out."""
     for statement in statements:
         try:
             code = compile(_module_node([statement]), filename, "exec", dont_inherit=True)
             exec(code, namespace)
         except Exception as exc:  # user code: the first failure names what was not built
-            failure = f"line {statement.lineno} failed: {_one_line(exc)}"
             if tolerant is None:
-                raise ScopeError(f"building {expression!r} in {where}: {failure}") from None
-            tolerant.append(f"building {expression!r} in {where}, left out {failure}")
+                raise ScopeError(
+                    f"building {expression!r} in {where}: line {statement.lineno} failed: "
+                    + _one_line(exc)
+                ) from None
+            tolerant.append(f"line {statement.lineno}: {_one_line(exc)}")
 
 
 def _inferred_arguments(
@@ -383,7 +436,7 @@ def evaluate(
     from ``given``, else what the module's main block or another module's call (``callers``, by
     function name) passes it, else their defaults, else values ``inferred`` (by dotted function
     path, then parameter) from how the function reads them, each noted with ``note``. With
-    ``tolerant`` (a list of notes), statements that fail are noted there and left out."""
+    ``tolerant`` (see ``_run_slice``), statements that fail are listed there and left out."""
     namespace = dict(vars(module))
     where = ".".join(scope) + "()" if scope else "the module"
     try:
@@ -414,7 +467,8 @@ def evaluate(
         namespace.update(_from_main_block(module, tree, filename, from_main, skipped))
         caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
         if caller and wanted - set(namespace):
-            namespace.update(_from_caller(caller, _parameters(function), wanted - set(namespace)))
+            absent = wanted - set(namespace)
+            namespace.update(_from_caller(caller, _parameters(function), absent, skipped))
         # A parameter the body binds before reading it (``args = parse(argv)``) is not needed.
         rebound = set().union(*[_bound(s) - _loaded(s) for s in statements])
         missing = sorted(p for p in wanted if p not in namespace and p not in rebound)
