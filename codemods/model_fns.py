@@ -102,8 +102,8 @@ def _functions_and_passed(
     module: cst.Module,
 ) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str]]:
     """Every function (outermost first, in source order) with the functions and classes it is
-    defined in, and the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` anywhere in
-    the module, in one walk."""
+    defined in, and the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` (or first to
+    an ``Estimator``/``TPUEstimator``) anywhere in the module, in one walk."""
     functions: list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]] = []
     names: set[str] = set()
     stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
@@ -111,6 +111,10 @@ def _functions_and_passed(
         current, enclosing = stack.pop()
         if type(current) is cst.FunctionDef:
             functions.append((current, enclosing))
+        elif type(current) is cst.Call and _names_estimator(current.func) and current.args:
+            first = current.args[0]  # ``Estimator(my_model_fn)``: model_fn comes first
+            if first.keyword is None and not first.star and type(first.value) is cst.Name:
+                names.add(first.value.value)
         elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
             if current.keyword.value != "model_fn":
@@ -125,6 +129,13 @@ def _functions_and_passed(
         else:
             stack.extend((child, enclosing) for child in reversed(children(current)))
     return functions, names
+
+
+def _names_estimator(func: cst.BaseExpression) -> bool:
+    """``Estimator``, ``tf.estimator.Estimator``, ``tpu.TPUEstimator``: the class an Estimator
+    is built from, whose first parameter is the model_fn."""
+    leaf = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
+    return leaf in {"Estimator", "TPUEstimator"}
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -271,6 +271,19 @@ CASES = {
         """,
         {"EF102:10"},  # gradients in EVAL and PREDICT: more specific than EF106
     ),
+    "model_fn_given_first_to_an_estimator": (
+        """
+        def build(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            return head.create_estimator_spec(
+                features, mode, logits=logits, labels=labels, optimizer=optimizer)
+
+
+        estimator = tf.estimator.Estimator(build, model_dir="/tmp/m")
+        """,
+        {"EF102:5"},  # found as a model_fn though it returns no spec of its own
+    ),
     "hook_made_of_values_built_elsewhere": (
         """
         def model_fn(features, labels, mode, params):

@@ -107,6 +107,7 @@ def _widen(facts: Facts, names: set[str]) -> None:
     for name in names:
         facts.tags[name] = every
 
+
 _LEAVES = (cst.Continue, cst.Break, cst.Return, cst.Raise)
 
 
@@ -121,6 +122,52 @@ def _skips_rest(stmt: cst.BaseStatement) -> bool:
     if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
         smalls = last.body
     return any(isinstance(small, _LEAVES) for small in smalls)
+
+
+def _bind_from_blocks(
+    defs: frozenset[str],
+    state: State,
+    before: State,
+    walked: list[Walked],
+    around: bool,
+) -> None:
+    """What the names an ``if`` chain or a loop binds carry after it (see ``_alternatives``):
+    what they carried before where control may go ``around`` every block (an ``if`` with no
+    ``else``, a loop that runs no pass) and what each block that ran gave them — not
+    everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
+    not make ``features`` a label; ``labels`` rebound in both branches of an ``if``/``else``
+    holds what they gave)."""
+    for mode, facts in state.items():
+        if mode not in before:
+            continue
+        for name in defs:
+            tags = set(before[mode].tags.get(name, frozenset())) if around else set()
+            for runs, copy, after in walked:
+                if mode in runs and mode in after:
+                    tags |= copy[mode].tags.get(name, frozenset())
+            facts.tags[name] = frozenset(tags)
+
+
+def _branch_modes(
+    ctx: Context,
+    chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]],
+    state: State,
+    live: frozenset[Mode],
+) -> Optional[list[frozenset[Mode]]]:
+    """The modes that take each branch of the chain; None when a test is undecided."""
+    remaining = set(live)
+    assignment: list[frozenset[Mode]] = []
+    for test, _ in chain:
+        if test is None:
+            taken = frozenset(remaining)
+        else:
+            decided = test_by_mode(ctx, test, state, frozenset(remaining))
+            if any(value is None for value in decided.values()):
+                return None
+            taken = frozenset(m for m, value in decided.items() if value)
+        assignment.append(taken)
+        remaining -= taken
+    return assignment
 
 
 class Analyzer:
@@ -229,7 +276,7 @@ class Analyzer:
             else:
                 chain.append((None, node.body))
                 node = None
-        assignment = self._branch_modes(chain, state, live)
+        assignment = _branch_modes(self.ctx, chain, state, live)
         if assignment is None or any(isinstance(b, cst.SimpleStatementSuite) for _, b in chain):
             return None
         branches: list[Branch] = []
@@ -280,27 +327,6 @@ class Analyzer:
             terminates=live - after,
         )
 
-    def _branch_modes(
-        self,
-        chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]],
-        state: State,
-        live: frozenset[Mode],
-    ) -> Optional[list[frozenset[Mode]]]:
-        """The modes that take each branch of the chain; None when a test is undecided."""
-        remaining = set(live)
-        assignment: list[frozenset[Mode]] = []
-        for test, _ in chain:
-            if test is None:
-                taken = frozenset(remaining)
-            else:
-                decided = test_by_mode(self.ctx, test, state, frozenset(remaining))
-                if any(value is None for value in decided.values()):
-                    return None
-                taken = frozenset(m for m, value in decided.items() if value)
-            assignment.append(taken)
-            remaining -= taken
-        return assignment
-
     def _effective_modes(
         self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
     ) -> frozenset[Mode]:
@@ -333,7 +359,7 @@ class Analyzer:
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
             around = not (isinstance(stmt, cst.If) and _has_else(stmt))
-            self._bind_from_blocks(defs - tested, state, before, walked, around)
+            _bind_from_blocks(defs - tested, state, before, walked, around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
@@ -399,30 +425,6 @@ class Analyzer:
             if passes == _LOOP_PASSES:  # still growing: every name the body binds carries all
                 for mode in runs:
                     _widen(entry[mode], st.defines(stmt.body))
-
-    def _bind_from_blocks(
-        self,
-        defs: frozenset[str],
-        state: State,
-        before: State,
-        walked: list[Walked],
-        around: bool,
-    ) -> None:
-        """What the names an ``if`` chain or a loop binds carry after it (see ``_alternatives``):
-        what they carried before where control may go ``around`` every block (an ``if`` with no
-        ``else``, a loop that runs no pass) and what each block that ran gave them — not
-        everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
-        not make ``features`` a label; ``labels`` rebound in both branches of an ``if``/``else``
-        holds what they gave)."""
-        for mode, facts in state.items():
-            if mode not in before:
-                continue
-            for name in defs:
-                tags = set(before[mode].tags.get(name, frozenset())) if around else set()
-                for runs, copy, after in walked:
-                    if mode in runs and mode in after:
-                        tags |= copy[mode].tags.get(name, frozenset())
-                facts.tags[name] = frozenset(tags)
 
     def _suites_by_mode(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
