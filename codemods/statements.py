@@ -382,6 +382,19 @@ def inner_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
     return suites
 
 
+def if_chain(stmt: cst.If) -> list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]]:
+    """An ``if``/``elif``/``else`` chain as (test, block) pairs; the ``else`` block's test is
+    None."""
+    chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]] = []
+    node: Optional[cst.If | cst.Else] = stmt
+    while isinstance(node, cst.If):
+        chain.append((node.test, node.body))
+        node = node.orelse
+    if node is not None:
+        chain.append((None, node.body))
+    return chain
+
+
 def headers(stmt: cst.BaseStatement) -> list[cst.CSTNode]:
     """What a compound statement evaluates itself, outside its blocks: the tests of an ``if``
     chain or a ``while``, a ``for``'s target and iterable, a ``with``'s items, the types of a

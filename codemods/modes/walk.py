@@ -57,12 +57,7 @@ def _alternatives(stmt: cst.BaseStatement) -> bool:
         return isinstance(stmt.body, cst.IndentedBlock) and stmt.orelse is None
     if not isinstance(stmt, cst.If):
         return False
-    node: Optional[cst.If | cst.Else] = stmt
-    while isinstance(node, cst.If):
-        if not isinstance(node.body, cst.IndentedBlock):
-            return False
-        node = node.orelse
-    return node is None or isinstance(node.body, cst.IndentedBlock)
+    return all(isinstance(body, cst.IndentedBlock) for _, body in st.if_chain(stmt))
 
 
 class Walked(NamedTuple):
@@ -89,10 +84,7 @@ def _ended_in_every_branch(
 
 
 def _has_else(stmt: cst.If) -> bool:
-    node: Optional[cst.If | cst.Else] = stmt
-    while isinstance(node, cst.If):
-        node = node.orelse
-    return node is not None
+    return st.if_chain(stmt)[-1][0] is None
 
 
 #: How many passes of a loop body are walked before what its names carry is widened to all
@@ -267,15 +259,7 @@ class Analyzer:
 
     def _mode_if(self, stmt: cst.If, state: State, live: frozenset[Mode]) -> Optional[Unit]:
         """An if/elif/else chain whose every test is decided in every live mode."""
-        chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]] = []
-        node: Optional[cst.If | cst.Else] = stmt
-        while node is not None:
-            if isinstance(node, cst.If):
-                chain.append((node.test, node.body))
-                node = node.orelse
-            else:
-                chain.append((None, node.body))
-                node = None
+        chain = st.if_chain(stmt)
         assignment = _branch_modes(self.ctx, chain, state, live)
         if assignment is None or any(isinstance(b, cst.SimpleStatementSuite) for _, b in chain):
             return None
@@ -437,16 +421,15 @@ class Analyzer:
         found: list[
             tuple[cst.BaseSuite, frozenset[Mode], list[tuple[cst.BaseExpression, bool]]]
         ] = []
-        node: Optional[cst.If | cst.Else] = stmt
         remaining = modes
         failed: list[tuple[cst.BaseExpression, bool]] = []
-        while isinstance(node, cst.If):
-            decided = test_by_mode(self.ctx, node.test, state, remaining)
+        for test, body in st.if_chain(stmt):
+            if test is None:  # the ``else``
+                found.append((body, remaining, failed))
+                break
+            decided = test_by_mode(self.ctx, test, state, remaining)
             runs = frozenset(m for m, v in decided.items() if v is not False)
-            found.append((node.body, runs, [*failed, (node.test, True)]))
-            failed.append((node.test, False))
+            found.append((body, runs, [*failed, (test, True)]))
+            failed.append((test, False))
             remaining = frozenset(m for m, v in decided.items() if v is not True)
-            node = node.orelse
-        if isinstance(node, cst.Else):
-            found.append((node.body, remaining, failed))
         return found
