@@ -15,6 +15,7 @@ from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.context import Context
 from codemods.modes.evaluate import Const, ModeEvaluator, Value, truth
+from codemods.modes.passthrough import local_names, result_sources, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.state import Facts
 from codemods.vocabulary import ALL_MODES, Tag
@@ -337,16 +338,24 @@ class Calls:
         the labels it gets against None."""
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             return frozenset(policy.tag for policy in self.ctx.policies)
-        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
-        gates = {Tag.LABEL} if unharmed else set()
-        if modal:
-            seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
-            for policy in self.ctx.policies:
-                allowed = ALL_MODES - policy.blocked_in
-                if all(_apart(seen[a], seen[b]) for a in allowed for b in policy.blocked_in):
-                    gates.add(policy.tag)
-        return frozenset(gates)
+        return self._mode_gates(call) | ({Tag.LABEL} if unharmed else set())
+
+    def _mode_gates(self, call: cst.Call) -> frozenset[Tag]:
+        """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
+        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
+        if not modal:
+            return frozenset()
+        seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
+        return frozenset(
+            policy.tag
+            for policy in self.ctx.policies
+            if all(
+                _apart(seen[a], seen[b])
+                for a in ALL_MODES - policy.blocked_in
+                for b in policy.blocked_in
+            )
+        )
 
     def opaque_with_labels(
         self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts
@@ -355,11 +364,52 @@ class Calls:
         its effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
         discarded = {id(n.value) for n in st.own_nodes(view) if isinstance(n, cst.Expr)}
         for call in opaque:
-            if id(call) in discarded:
+            if id(call) in discarded or self._read_through(view, call, facts):
                 continue
             if any(_carries_label(facts, arg.value) for arg in call.args):
                 return st.code_of(call.func)
         return None
+
+    def _read_through(self, view: cst.CSTNode, call: cst.Call, facts: Facts) -> bool:
+        """An in-file helper is read, not opaque: what it computes from labels is label code
+        like any other (EF101); one whose results mix label-derived values with others is
+        judged at the report (``Judge.mixed_results``)."""
+        return self._in_file_callee(call, facts)[0] is not None
+
+    def label_results(self, view: cst.CSTNode, facts: Facts) -> Optional[dict[str, bool]]:
+        """For ``a, b = helper(x, labels)`` with an in-file helper not given the mode, whether
+        each name is bound to a result the helper computes from what it is handed that carries
+        labels (or from the caller's label-carrying names it reads); None when that is not
+        known. A helper that tests its labels against None hands them back None in PREDICT."""
+        unpacked = unpacked_targets(view)
+        if unpacked is None:
+            return None
+        names, call = unpacked
+        helper, skipped = self._in_file_callee(call, facts)
+        if helper is None or self.ctx.carried(call.func):
+            return None
+        if Tag.LABEL in self._mode_gates(call):
+            return None  # given the mode: trusted to hand back what that mode should see
+        received: set[str] = set()
+        for index, arg in enumerate(call.args):
+            name = _parameter(helper, index + skipped, arg)
+            if name is None and _carries_label(facts, arg.value):
+                return None
+            if name is None or not _carries_label(facts, arg.value):
+                continue
+            received.add(name)
+            if isinstance(arg.value, cst.Tuple):
+                received |= _unpacked(helper, name, arg.value, facts) or set()
+        sources = result_sources(helper, len(names))
+        if sources is None:
+            return None
+        own = local_names(helper)
+        return {
+            name: bool(used & received)
+            or any(Tag.LABEL in facts.tags.get(free, ()) for free in used - own)
+            for name, used in zip(names, sources)
+            if name is not None
+        }
 
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
         """Labels go to an in-file helper parameter that the helper tests against None."""

@@ -21,6 +21,7 @@ Needs = dict[str, set[Mode]]
 
 def settle(units: list[Unit], unsafe_fixes: bool) -> None:
     """Liveness, then pin what is unsafe to skip, until nothing changes."""
+    predict_outputs(units)
     for _ in range(50):
         liveness(units, {})
         liveness(units, {}, usage=True)
@@ -54,6 +55,23 @@ def _skip_risk(unit: Unit, mode: Mode, later: list[Unit], unsafe_fixes: bool) ->
             return Pin.SEEDS
         unit.unsafe_skip = True
     return None
+
+
+def predict_outputs(units: list[Unit]) -> None:
+    """Per unit, the names it binds that reach what PREDICT returns (the spec fields PREDICT
+    reads), through the statements that compute from them: a flat backward pass, so a name
+    read in any branch counts."""
+    live: set[str] = set()
+    for unit in reversed(list(leaves(units))):
+        if unit.kind is UnitKind.SPEC:
+            if unit.variants is not None:
+                live.update(*(v.reads for v in unit.variants if Mode.PREDICT in v.modes))
+            elif Mode.PREDICT in unit.modes:
+                live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
+            continue
+        unit.predict_uses = frozenset(unit.defs & live)
+        if unit.predict_uses and Mode.PREDICT in unit.modes:
+            live |= unit.reads
 
 
 def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:

@@ -108,6 +108,11 @@ class Unit:
     why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
     excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    #: An in-file helper handed labels whose results mix label-derived values with others
+    #: (its call, and the names bound to the others): EF106 when PREDICT uses the others.
+    mixed_helper: Optional[tuple[str, frozenset[str]]] = None
+    #: The names it binds that reach what PREDICT returns (``safety.predict_outputs``).
+    predict_uses: frozenset[str] = frozenset()
 
     @property
     def base_needed(self) -> frozenset[Mode]:
