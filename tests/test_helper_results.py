@@ -1,8 +1,9 @@
 """An in-file helper is read, result by result: the names bound to what it computes from labels
 carry them (even when it tests its labels against None: they are None in PREDICT), the others do
 not; it is EF106 only when PREDICT needs a label-free result it gives next to label-derived ones
-(BERT's ``create_model``), else its label work is EF101 like any other. Each case is our own,
-written after a shape met in a held-out batch."""
+(BERT's ``create_model``), else its label work is EF101 like any other; a metric it gives next
+to the loss is used only where its own result is read (EF103). Each case is our own, written
+after a shape met in a held-out batch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
+TRAIN = "tf.estimator.ModeKeys.TRAIN"
 
 CASES = {
     "guarded_helper_hands_labels_back": (
@@ -139,6 +141,49 @@ CASES = {
             return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=ops)
         """,
         {"EF101:8", "EF102:9"},  # the loop, the appends and the metric dict only regroup
+    ),
+    "metric_result_train_never_reads": (
+        f"""
+        def compute_errors(labels, predictions):
+            loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
+            rmse = tf.compat.v1.metrics.root_mean_squared_error(labels, predictions)
+            return loss, rmse
+
+
+        def model_fn(features, labels, mode, params):
+            predictions = tf.compat.v1.layers.dense(features["x"], 1)
+            loss, train_op, metrics = None, None, None
+            if mode != {PREDICT}:
+                loss, rmse = compute_errors(labels, predictions)
+                if mode == {TRAIN}:
+                    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                metrics = {{"rmse": rmse}}
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
+                                              train_op=train_op, eval_metric_ops=metrics)
+        """,
+        {"EF103:13"},  # TRAIN reads the loss the call gives, never the metric
+    ),
+    "metric_result_train_logs": (
+        f"""
+        def compute_errors(labels, predictions):
+            loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
+            rmse = tf.compat.v1.metrics.root_mean_squared_error(labels, predictions)
+            return loss, rmse
+
+
+        def model_fn(features, labels, mode, params):
+            predictions = tf.compat.v1.layers.dense(features["x"], 1)
+            loss, train_op, metrics = None, None, None
+            if mode != {PREDICT}:
+                loss, rmse = compute_errors(labels, predictions)
+                tf.compat.v1.summary.scalar("rmse", rmse[1])
+                if mode == {TRAIN}:
+                    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                metrics = {{"rmse": rmse}}
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
+                                              train_op=train_op, eval_metric_ops=metrics)
+        """,
+        set(),  # a summary TRAIN writes reads the metric
     ),
 }
 

@@ -20,8 +20,8 @@ _UPDATES = frozenset(
 )
 
 
-def _update(call: cst.Call) -> Optional[tuple[str, set[str]]]:
-    """The variable a state update writes into and the names its value reads."""
+def _update(call: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression]]]:
+    """The variable a state update writes into and the values it writes."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in _UPDATES:
         return None
@@ -36,29 +36,31 @@ def _update(call: cst.Call) -> Optional[tuple[str, set[str]]]:
         return None
     if not isinstance(target, cst.Name):
         return None
-    return target.value, set().union(*(st.value_reads(v) for v in values))
+    return target.value, values
 
 
-def _flows(helper: cst.FunctionDef) -> dict[str, set[str]]:
-    """For each name the helper's body binds or updates, the names its values are computed
-    from (any binding counts: flow-insensitive, so over-approximate)."""
-    flows: dict[str, set[str]] = {}
+#: Name -> the expressions its values are computed by.
+Flows = dict[str, list[cst.BaseExpression]]
+
+
+def _flows(helper: cst.FunctionDef) -> Flows:
+    """For each name the helper's body binds or updates, the expressions that compute its values
+    (any binding counts: flow-insensitive, so over-approximate)."""
+    flows: Flows = {}
     for node in st.own_nodes(helper.body):
         update = _update(node) if isinstance(node, cst.Call) else None
         if update is not None:
-            flows.setdefault(update[0], set()).update(update[1])
+            flows.setdefault(update[0], []).extend(update[1])
         if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
             targets = (
                 [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             )
-            sources = st.value_reads(node.value)
-            if isinstance(node, cst.AugAssign):
-                sources |= st.reads(node.target)
+            values = [node.value, node.target] if isinstance(node, cst.AugAssign) else [node.value]
             for target in targets:
                 for name in st.reads(target) if isinstance(target, (cst.Tuple, cst.List)) else (
                     {target.value} if isinstance(target, cst.Name) else set()
                 ):
-                    flows.setdefault(name, set()).update(sources)
+                    flows.setdefault(name, []).extend(values)
     return flows
 
 
@@ -70,46 +72,64 @@ def local_names(helper: cst.FunctionDef) -> set[str]:
     return {p.name.value for p in given} | set(_flows(helper)) | st.rebinds(helper.body)
 
 
-def _closure(names: set[str], flows: dict[str, set[str]]) -> set[str]:
+def _closure(
+    exprs: list[cst.BaseExpression], flows: Flows
+) -> tuple[set[str], list[cst.BaseExpression]]:
+    """The names ``exprs`` are computed from, through the helper's bindings, and every
+    expression that computes them."""
     seen: set[str] = set()
-    todo = list(names)
+    found = list(exprs)
+    todo = [name for expr in exprs for name in st.value_reads(expr)]
     while todo:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            todo.extend(flows.get(name, ()))
-    return seen
+            for expr in flows.get(name, ()):
+                found.append(expr)
+                todo.extend(st.value_reads(expr))
+    return seen, found
 
 
-def _returns(helper: cst.FunctionDef) -> list[cst.BaseExpression]:
-    return [
+def _returned(helper: cst.FunctionDef, width: int) -> Optional[list[list[cst.BaseExpression]]]:
+    """For each of the ``width`` results a call of ``helper`` binds, the expressions its returns
+    give there; None when its returns do not say (no return, or one whose width differs and is
+    not a plain value)."""
+    returns = [
         node.value
         for node in st.own_nodes(helper.body)
         if isinstance(node, cst.Return) and node.value is not None
     ]
-
-
-def result_sources(helper: cst.FunctionDef, width: int) -> Optional[list[set[str]]]:
-    """For each of the ``width`` results a tuple-unpacking call of ``helper`` binds, the names of
-    the helper's scope that result is computed from; None when its returns do not say (no
-    return, or one whose width differs and is not a plain value)."""
-    returns = _returns(helper)
     if not returns:
         return None
-    flows = _flows(helper)
-    sources: list[set[str]] = [set() for _ in range(width)]
+    results: list[list[cst.BaseExpression]] = [[] for _ in range(width)]
     for value in returns:
         if isinstance(value, (cst.Tuple, cst.List)) and width > 1:
             elements = [el for el in value.elements if type(el) is cst.Element]
             if len(elements) != width or len(elements) != len(value.elements):
                 return None
             for index, element in enumerate(elements):
-                sources[index] |= _closure(st.value_reads(element.value), flows)
+                results[index].append(element.value)
         elif width == 1:
-            sources[0] |= _closure(st.value_reads(value), flows)
+            results[0].append(value)
         else:
             return None
-    return sources
+    return results
+
+
+def result_sources(helper: cst.FunctionDef, width: int) -> Optional[list[set[str]]]:
+    """For each of the ``width`` results, the names of the helper's scope it is computed from."""
+    returned = _returned(helper, width)
+    flows = _flows(helper)
+    return None if returned is None else [_closure(exprs, flows)[0] for exprs in returned]
+
+
+def result_exprs(
+    helper: cst.FunctionDef, width: int
+) -> Optional[list[list[cst.BaseExpression]]]:
+    """For each of the ``width`` results, every expression of the helper that computes it."""
+    returned = _returned(helper, width)
+    flows = _flows(helper)
+    return None if returned is None else [_closure(exprs, flows)[1] for exprs in returned]
 
 
 def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], cst.Call]]:
@@ -134,4 +154,4 @@ def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], c
     return None
 
 
-__all__ = ["local_names", "result_sources", "unpacked_targets"]
+__all__ = ["local_names", "result_exprs", "result_sources", "unpacked_targets"]

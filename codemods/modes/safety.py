@@ -90,6 +90,10 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         }
         if usage:
             unit.used = unit.base_needed | frozenset(wanted)
+            unit.used_defs = {
+                mode: frozenset(n for n in unit.defs if mode in needs.get(n, ()))
+                for mode in wanted
+            }
         else:
             unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
         for name in unit.kills:
