@@ -14,6 +14,31 @@ from tests.mode_findings import found
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 TRAIN = "tf.estimator.ModeKeys.TRAIN"
 
+
+def _metric_model_fn(after_call: str) -> str:
+    """A model_fn whose TRAIN-or-EVAL block gets the loss and an RMSE metric from one in-file
+    helper (line 13), then runs ``after_call`` (one line, or nothing)."""
+    extra = f"\n                {after_call}" if after_call else ""
+    return f"""
+        def compute_errors(labels, predictions):
+            loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
+            rmse = tf.compat.v1.metrics.root_mean_squared_error(labels, predictions)
+            return loss, rmse
+
+
+        def model_fn(features, labels, mode, params):
+            predictions = tf.compat.v1.layers.dense(features["x"], 1)
+            loss, train_op, metrics = None, None, None
+            if mode != {PREDICT}:
+                loss, rmse = compute_errors(labels, predictions){extra}
+                if mode == {TRAIN}:
+                    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                metrics = {{"rmse": rmse}}
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
+                                              train_op=train_op, eval_metric_ops=metrics)
+        """
+
+
 CASES = {
     "guarded_helper_hands_labels_back": (
         f"""
@@ -143,46 +168,11 @@ CASES = {
         {"EF101:8", "EF102:9"},  # the loop, the appends and the metric dict only regroup
     ),
     "metric_result_train_never_reads": (
-        f"""
-        def compute_errors(labels, predictions):
-            loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
-            rmse = tf.compat.v1.metrics.root_mean_squared_error(labels, predictions)
-            return loss, rmse
-
-
-        def model_fn(features, labels, mode, params):
-            predictions = tf.compat.v1.layers.dense(features["x"], 1)
-            loss, train_op, metrics = None, None, None
-            if mode != {PREDICT}:
-                loss, rmse = compute_errors(labels, predictions)
-                if mode == {TRAIN}:
-                    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
-                metrics = {{"rmse": rmse}}
-            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
-                                              train_op=train_op, eval_metric_ops=metrics)
-        """,
+        _metric_model_fn(""),
         {"EF103:13"},  # TRAIN reads the loss the call gives, never the metric
     ),
     "metric_result_train_logs": (
-        f"""
-        def compute_errors(labels, predictions):
-            loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
-            rmse = tf.compat.v1.metrics.root_mean_squared_error(labels, predictions)
-            return loss, rmse
-
-
-        def model_fn(features, labels, mode, params):
-            predictions = tf.compat.v1.layers.dense(features["x"], 1)
-            loss, train_op, metrics = None, None, None
-            if mode != {PREDICT}:
-                loss, rmse = compute_errors(labels, predictions)
-                tf.compat.v1.summary.scalar("rmse", rmse[1])
-                if mode == {TRAIN}:
-                    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
-                metrics = {{"rmse": rmse}}
-            return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss,
-                                              train_op=train_op, eval_metric_ops=metrics)
-        """,
+        _metric_model_fn('tf.compat.v1.summary.scalar("rmse", rmse[1])'),
         set(),  # a summary TRAIN writes reads the metric
     ),
 }
