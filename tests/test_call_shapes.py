@@ -97,8 +97,9 @@ CASES = {
 
         def model_fn(features, labels, mode, params):
             m = Model(features, labels, mode == {TRAIN})
+            metrics = {{"accuracy": m.accuracy}}
             if mode == {EVAL}:
-                return tf.estimator.EstimatorSpec(mode, loss=m.loss)
+                return tf.estimator.EstimatorSpec(mode, loss=m.loss, eval_metric_ops=metrics)
             assert mode == {TRAIN}
             return tf.estimator.EstimatorSpec(mode, loss=m.loss, train_op=m.train_op)
         """,
