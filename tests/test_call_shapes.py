@@ -1,7 +1,7 @@
 """Calls the mode analysis reads by what they mean (each case is our own, written after a shape
 met in a held-out batch): a hook class of the file, a method of a local object given the mode, a
-check, a canned head's spec, what makes a function a model_fn, and labels handed to an imported
-helper where PREDICT returns nothing."""
+check, a canned head's spec, what makes a function a model_fn, labels handed to an imported
+helper where PREDICT returns nothing, and a mode stored on ``self``."""
 
 from __future__ import annotations
 
@@ -104,6 +104,23 @@ CASES = {
             return tf.estimator.EstimatorSpec(mode, loss=m.loss, train_op=m.train_op)
         """,
         {"EF101:7"},  # not EF106: PREDICT returns no spec, so it needs none of the results
+    ),
+    "mode_stored_on_self_is_read_as_the_mode": (
+        f"""
+        class Model:
+            def build(self, features, targets, mode=None):
+                self.mode = mode
+                if not mode:
+                    self.mode = {TRAIN}
+                y = None
+                if self.mode == {TRAIN} or self.mode == {EVAL}:
+                    y = tf.reshape(targets["label"], (-1, 1))
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+                return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(y - logits))
+        """,
+        set(),  # the targets are read only where self.mode, that is the mode, is TRAIN or EVAL
     ),
 }
 

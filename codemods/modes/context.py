@@ -12,7 +12,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value
+from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value, attribute_key
 from codemods.modes.policy import TagPolicy
 from codemods.vocabulary import Mode, Tag
 
@@ -86,7 +86,10 @@ class Context:
     def reads_mode(self, expr: cst.CSTNode) -> bool:
         """Whether ``expr`` reads the mode parameter or a mode flag."""
         names = st.reads(expr)
-        return self.fn.mode_param in names or bool(names & self.mode_flags)
+        if self.fn.mode_param in names or names & self.mode_flags:
+            return True
+        stored = {attribute_key(node) for node in (expr, *st.own_nodes(expr))}
+        return bool(stored & self.mode_flags)
 
     def local_names(self) -> set[str]:
         """The model_fn's parameters and every name its body binds."""

@@ -72,6 +72,11 @@ class ModeEvaluator:
             return Const(_LITERALS[node.value])
         return self.env.get(node.value, UNKNOWN)
 
+    def _attribute(self, node: cst.Attribute) -> Value:
+        """``self.mode`` where the model_fn stored a mode value on it."""
+        key = attribute_key(node)
+        return UNKNOWN if key is None else self.env.get(key, UNKNOWN)
+
     def _string(self, node: cst.SimpleString) -> Value:
         evaluated = node.evaluated_value
         return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
@@ -229,9 +234,18 @@ def _identity(left: Value, right: Value) -> Optional[bool]:
 
 _LITERALS = {"True": True, "False": False, "None": None}
 
+
+def attribute_key(node: cst.CSTNode) -> Optional[str]:
+    """``"self.mode"`` for ``self.mode`` (a name's attribute): how a mode value stored on an
+    object is kept among the names."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+        return f"{node.value.value}.{node.attr.value}"
+    return None
+
 #: How each expression type evaluates (any other: UNKNOWN).
 _EVALUATORS: dict[type[cst.CSTNode], Callable[[ModeEvaluator, Any], Value]] = {
     cst.Name: ModeEvaluator._name,
+    cst.Attribute: ModeEvaluator._attribute,
     cst.SimpleString: ModeEvaluator._string,
     cst.Integer: ModeEvaluator._integer,
     cst.Tuple: ModeEvaluator._sequence,

@@ -10,7 +10,7 @@ import libcst as cst
 
 from codemods import tf_api
 from codemods.modes.context import Context
-from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, truth
+from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
 from codemods.statements import own_nodes, reads, rebinds
 from codemods.vocabulary import Mode, Tag
 
@@ -229,6 +229,7 @@ def bind(
             ctx.mode_flags.add(target)
             ctx.flag_values.setdefault(target, {})[mode] = value
         _track_objects(ctx, target, expr)
+    _store_mode_value(ctx, stmt, evaluator, facts, mode)
     mutated = defs - kills(stmt)
     rebound = frozenset(rebinds(stmt)) & defs
     _track_elements(stmt, defs, tags, facts)
@@ -251,6 +252,26 @@ def bind(
             MAYBE_NONE if mode_aware else UNKNOWN
         )
     facts.values.update(unpacked)
+
+
+def _store_mode_value(
+    ctx: Context, stmt: cst.BaseStatement, evaluator: ModeEvaluator, facts: Facts, mode: Mode
+) -> None:
+    """``self.mode = mode``: the attribute holds this mode's value, read like a mode flag
+    (``if self.mode == TRAIN:``); any other value stored there is not known."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return
+    key = attribute_key(small.targets[0].target)
+    if key is None:
+        return
+    value = evaluator.eval(small.value)
+    if value is not UNKNOWN and ctx.reads_mode(small.value):
+        ctx.mode_flags.add(key)
+        ctx.flag_values.setdefault(key, {})[mode] = value
+    facts.values[key] = value
 
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
