@@ -122,6 +122,23 @@ CASES = {
         """,
         set(),  # the targets are read only where self.mode, that is the mode, is TRAIN or EVAL
     ),
+    "own_method_that_never_reads_the_stored_mode": (
+        f"""
+        class Model:
+            def _train_op_fn(self, loss):
+                return tf.compat.v1.train.AdamOptimizer().minimize(loss)
+
+            def build(self, features, labels, mode=None):
+                self.mode = mode
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+                loss = tf.reduce_mean(labels - logits)
+                train_op = self._train_op_fn(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        {"EF102:13", "EF105:14"},  # the method builds its train op whatever self.mode is
+    ),
 }
 
 

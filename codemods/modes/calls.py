@@ -47,8 +47,9 @@ class CallFacts:
 
     @property
     def mode_aware(self) -> bool:
-        """A helper here gates itself on the mode: its results may be None in some modes."""
-        return bool(self.gates)
+        """A helper here gates itself on the mode: its results may be None in some modes (not
+        where the statement builds a tagged value anyway)."""
+        return bool(self.gates) and not self.tags
     consumer: bool = False  # summaries and hooks consume metrics
 
 
@@ -339,9 +340,43 @@ class Calls:
         handed tell apart (all of them for the mode itself), and labels for a helper that tests
         the labels it gets against None."""
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
-            return frozenset(policy.tag for policy in self.ctx.policies)
+            every = frozenset(policy.tag for policy in self.ctx.policies)
+            return every - self._built_anyway(call, facts)
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
         return self.mode_gates(call) | ({Tag.LABEL} if unharmed else set())
+
+    def _built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
+        """The training ops a method of the model_fn's own class builds where the mode it
+        stored on ``self`` lets control go (``self._train_op_fn(loss)`` whose body never looks
+        at ``self.mode``): it does not gate those."""
+        helper = self._own_method(call)
+        if helper is None:
+            return frozenset()
+        given = self.ctx.evaluator(facts.values)
+
+        def builds(node: cst.CSTNode) -> bool:
+            return Tag.TRAIN in self.facts(node, facts, 1).tags
+
+        return frozenset({Tag.TRAIN}) if _reaches(helper.body, given, builds) else frozenset()
+
+    def _own_method(self, call: cst.Call) -> Optional[cst.FunctionDef]:
+        """``self.name(...)`` in a model_fn that is a method: that method of its class."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        owner = next(
+            (n for n in reversed(self.ctx.fn.enclosing) if isinstance(n, cst.ClassDef)), None
+        )
+        if owner is None or func.value.value != "self":
+            return None
+        return next(
+            (
+                stmt
+                for stmt in st.statements_of(owner.body)
+                if type(stmt) is cst.FunctionDef and stmt.name.value == func.attr.value
+            ),
+            None,
+        )
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
