@@ -57,13 +57,18 @@ class Synthetic:
                 self.program.out.note(
                     f"synthetic images {size}x{size}x3: the model_fn builds at that size"
                 )
-        if search and self.build_error and program.spec.get("role") == "original":
+        # Inputs read off a serving function or parse spec have not been built yet: the search
+        # (apart, so this process stays as the rewrite's) first sees whether they build.
+        untried = not self.inferred
+        if search and (self.build_error or untried) and program.spec.get("role") == "original":
             self._search()
 
     # the search for inputs the original builds on ----------------------------------------------
 
     def _search(self) -> None:
         self.searched = searching.search_apart(self)
+        if not self.searched.needed:
+            return
         self.program.out.note("inputs searched: " + self.searched.describe())
         if self.searched.choice is not None:
             self.program.out.note("synthetic inputs chosen: " + self.describe())
@@ -203,8 +208,8 @@ class Synthetic:
             features = getattr(receiver, "features", receiver)
             if isinstance(features, (tuple, list)) and features:
                 features = features[0]
-            if not isinstance(features, dict):
-                features = {"feature": features}
+            if not isinstance(features, dict):  # a TensorServingInputReceiver: one tensor
+                features = {SINGLE: features}
             return {str(key): self._from_tensor(value) for key, value in features.items()}
 
     def _from_tensor(self, tensor: Any) -> Dict[str, Any]:
