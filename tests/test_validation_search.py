@@ -68,19 +68,25 @@ def test_labels_change_rank_and_clashing_dtypes_come_early() -> None:
         "labels": entry("float32", [1]),
         "params": {},
     }
+    shapes = "Shapes (None, 1) and (None, 1, 1) are incompatible"
+    candidates = list(search._neighbours(current, shapes, {}, takes_labels=True))
+    assert candidates[0]["labels"] == entry("float32", [])  # [batch, 1] → [batch]
     error = "Input 'y' of 'SquaredDifference' Op has type float64 that does not match type float32"
     candidates = list(search._neighbours(current, error, {}, takes_labels=True))
-    # Labels [batch, 1] → [batch]; then the clashing dtype for the labels and for the features
-    # that share a shape (together), before any reshape.
-    assert candidates[0]["labels"] == entry("float32", [])
-    assert candidates[1]["labels"] == entry("float64", [1])
-    assert candidates[2]["features"] == {"a": entry("float64", [1]), "b": entry("float64", [1])}
-    assert candidates[2]["labels"] == entry("float32", [1])
+    # Not about shapes: no other rank for the labels. The clashing dtype for the labels, then
+    # for the features that share a shape (together), before any reshape.
+    assert candidates[0]["labels"] == entry("float64", [1])
+    assert candidates[1]["features"] == {"a": entry("float64", [1]), "b": entry("float64", [1])}
+    assert candidates[1]["labels"] == entry("float32", [1])
     assert search._clashing("passed to 'values' of 'Pack' Op have types [int64, int32, int32]") == [
         "int64",
         "int32",
     ]
     assert search._clashing("Dimension must be 5 but is 1") == []
+    # A params key read where the inference does not look (another module) is given a size.
+    missing = list(search._neighbours(current, "KeyError: 'bnexp'", {"lr": 0.1}, True))
+    assert missing[0]["params"] == {"bnexp": 4}
+    assert not any(c["params"] for c in search._neighbours(current, "KeyError: 'x'", None, True))
 
 
 def test_features_that_share_a_shape_are_reshaped_together_first() -> None:

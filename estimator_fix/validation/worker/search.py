@@ -4,17 +4,17 @@ Inferred inputs are a reading of the code, not the data: a convolution's input i
 ``[batch, 1]``, a size taken from a flag whose default is 0, labels the code reads but no loss
 names. Any inputs on which the original builds are as good for comparing it with the rewrite, so
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
-(TRAIN, then EVAL once TRAIN builds): labels where there are none (or at the other rank),
-labels or features of the dtypes an error says clash, degenerate sizes (0) made small, features
-that share a shape reshaped together (a stack or concat of them), each feature at another rank
-(the rank the error expects first) and sizes taken from the error, the params and common image
-sizes, then other dtypes (features, then labels). A candidate on which the build gets
-further (more ops built before it fails) becomes the new starting point. The first candidate on
-which TRAIN and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search
-stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked
-process of its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds
-must leave no trace in the process that then runs the model); the rewrite is handed the original's
-choice. Python 3.7 compatible.
+(TRAIN, then EVAL once TRAIN builds): labels where there are none (or at the other rank, for an
+error about shapes), labels or features of the dtypes an error says clash, a params key the build
+lacks, degenerate sizes (0) made small, features that share a shape reshaped together (a stack or
+concat of them), each feature at another rank (the rank the error expects first) and sizes taken
+from the error, the params and common image sizes, then other dtypes (features, then labels). A
+candidate on which the build gets further (more ops built before it fails) becomes the new starting
+point. The first candidate on which TRAIN and EVAL build is chosen (PREDICT may fail: that is what
+the fixes fix); the search stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the
+original searches, in a forked process of its own (``search_apart``: TensorFlow numbers what it
+builds process-wide, so the builds must leave no trace in the process that then runs the model);
+the rewrite is handed the original's choice. Python 3.7 compatible.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ _CLASH = re.compile(
     r"|requested dtype (\w+) for Tensor with dtype (\w+)"
     r"|has type (\w+) that does not match type (\w+)"
 )
+_SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
+_MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 
 Choice = Dict[str, Any]
@@ -115,15 +117,15 @@ def _with(current: Choice, **changes: Any) -> Choice:
     return candidate
 
 
-def _labels(current: Choice, takes_labels: bool) -> Iterator[Choice]:
-    """Labels where there are none: class ids, then one value per example; labels there are at
-    the other of those two ranks (``[batch]`` against ``[batch, 1]``: a loss that expands or
-    squeezes them itself)."""
+def _labels(current: Choice, error: str, takes_labels: bool) -> Iterator[Choice]:
+    """Labels where there are none: class ids, then one value per example; where the error is
+    about shapes, labels there are at the other of those two ranks (``[batch]`` against
+    ``[batch, 1]``: a loss that expands or squeezes them itself)."""
     labels = current["labels"]
     if labels is None and takes_labels:
         for dtype, shape in (("int32", []), ("float32", [1]), ("int32", [1])):
             yield _with(current, labels=_entry(dtype, shape))
-    elif labels is not None and labels["shape"] in ([], [1]):
+    elif labels is not None and labels["shape"] in ([], [1]) and _SHAPES.search(error):
         yield _with(current, labels=_entry(labels["dtype"], [1] if not labels["shape"] else []))
 
 
@@ -179,6 +181,14 @@ def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choi
     return candidate
 
 
+def _missing_param(current: Choice, error: str, params: Any) -> Iterator[Choice]:
+    """A params key the build failed to find (read in a module the inference does not read),
+    given a small size."""
+    match = _MISSING_KEY.match(error)
+    if match and isinstance(params, dict) and match.group(1) not in params:
+        yield _with(current, params={**current["params"], match.group(1): DEFAULT_SIZES[2] // 2})
+
+
 def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choice]:
     """Int params of 0 and features with a dimension of 0 (a flag's default), made small."""
     zero_params = [
@@ -223,8 +233,9 @@ def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) ->
     """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
-    yield from _labels(current, takes_labels)
+    yield from _labels(current, error, takes_labels)
     yield from _retyped(current, error, keys)
+    yield from _missing_param(current, error, params)
     yield from _degenerate(current, params, sizes)
     yield from _reshaped(current, error, sizes, keys)
     group = _together(current, keys)
