@@ -144,14 +144,18 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
 
 
 @pytest.mark.tf
-def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(warm: None, tmp_path: Path) -> None:
-    wrong = wrong_rewrite(
-        tmp_path,
-        "conv_without_input_fn.py",
-        b"GradientDescentOptimizer(0.1)",
-        b"GradientDescentOptimizer(0.2)",
-    )
-    report = validate_pair(SEARCH / "conv_without_input_fn.py", wrong)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "conv_without_input_fn.py",  # inputs searched from inferred ones
+        "serving_labels_rank.py",  # inputs searched from a serving function's
+    ],
+)
+def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
+    warm: None, tmp_path: Path, name: str
+) -> None:
+    old, new = b"GradientDescentOptimizer(0.1)", b"GradientDescentOptimizer(0.2)"
+    report = validate_pair(SEARCH / name, wrong_rewrite(tmp_path, name, old, new))
     assert report.verdict == "mismatch", report.message
     assert report.message.startswith("TRAIN loss (3 steps): the loss differs first at step 2")
 
@@ -201,18 +205,3 @@ def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen:
         assert f"synthetic inputs chosen: {chosen}" in notes, notes
     else:
         assert "inputs searched" not in notes, notes
-
-
-@pytest.mark.tf
-def test_a_wrong_rewrite_on_inputs_a_serving_function_gave_is_a_mismatch(
-    warm: None, tmp_path: Path
-) -> None:
-    wrong = wrong_rewrite(
-        tmp_path,
-        "serving_labels_rank.py",
-        b"GradientDescentOptimizer(0.1)",
-        b"GradientDescentOptimizer(0.3)",
-    )
-    report = validate_pair(SEARCH / "serving_labels_rank.py", wrong)
-    assert report.verdict == "mismatch", report.message
-    assert report.message.startswith("TRAIN loss (3 steps): the loss differs first at step 2")
