@@ -212,7 +212,9 @@ CASES = {
             loss = tf.reduce_mean(labels - logits)
             return tf.estimator.EstimatorSpec(mode, loss=loss)
         """,
-        {"EF101:12"},
+        # Its results mix the logits PREDICT returns with a value cast from labels: PREDICT
+        # cannot have the one without splitting the method (as BERT's create_model).
+        {"EF106:12"},
     ),
     "storing_into_a_dict_by_method": (
         f"""

@@ -97,7 +97,7 @@ def _is_static(decorator: cst.Decorator) -> bool:
     return type(decorator.decorator) is cst.Name and decorator.decorator.value == "staticmethod"
 
 
-def _parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
+def parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
     """The name of the parameter of ``helper`` that receives ``arg`` (the ``index``-th)."""
     if arg.star:
         return None
@@ -108,7 +108,7 @@ def _parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[st
     return positional[index].name.value if index < len(positional) else None
 
 
-def _unpacked(
+def unpacked_labels(
     helper: cst.FunctionDef, name: str, handed: cst.Tuple, facts: Facts
 ) -> Optional[set[str]]:
     """The names a helper unpacks the label-carrying elements of a tuple parameter into
@@ -130,7 +130,7 @@ def _unpacked(
         return {
             target.value.value
             for target, element in zip(targets, handed.elements)
-            if isinstance(target.value, cst.Name) and _carries_label(facts, element.value)
+            if isinstance(target.value, cst.Name) and carries_label(facts, element.value)
         }
     return None
 
@@ -192,7 +192,7 @@ def _module_of(func: cst.BaseExpression) -> str:
     return ""
 
 
-def _carries_label(facts: Facts, node: cst.CSTNode) -> bool:
+def carries_label(facts: Facts, node: cst.CSTNode) -> bool:
     return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
 
 
@@ -263,7 +263,7 @@ class Calls:
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
             and func.value.value in facts.instances
-            and self._in_file_callee(call, facts)[0] is not None
+            and self.in_file_callee(call, facts)[0] is not None
         )
 
     def _tf_call(self, tf_name: str, call: cst.Call, out: CallFacts) -> None:
@@ -337,16 +337,24 @@ class Calls:
         the labels it gets against None."""
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             return frozenset(policy.tag for policy in self.ctx.policies)
-        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
-        gates = {Tag.LABEL} if unharmed else set()
-        if modal:
-            seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
-            for policy in self.ctx.policies:
-                allowed = ALL_MODES - policy.blocked_in
-                if all(_apart(seen[a], seen[b]) for a in allowed for b in policy.blocked_in):
-                    gates.add(policy.tag)
-        return frozenset(gates)
+        return self.mode_gates(call) | ({Tag.LABEL} if unharmed else set())
+
+    def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
+        """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
+        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
+        if not modal:
+            return frozenset()
+        seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
+        return frozenset(
+            policy.tag
+            for policy in self.ctx.policies
+            if all(
+                _apart(seen[a], seen[b])
+                for a in ALL_MODES - policy.blocked_in
+                for b in policy.blocked_in
+            )
+        )
 
     def opaque_with_labels(
         self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts
@@ -355,20 +363,26 @@ class Calls:
         its effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
         discarded = {id(n.value) for n in st.own_nodes(view) if isinstance(n, cst.Expr)}
         for call in opaque:
-            if id(call) in discarded:
+            if id(call) in discarded or self._read_through(view, call, facts):
                 continue
-            if any(_carries_label(facts, arg.value) for arg in call.args):
+            if any(carries_label(facts, arg.value) for arg in call.args):
                 return st.code_of(call.func)
         return None
+
+    def _read_through(self, view: cst.CSTNode, call: cst.Call, facts: Facts) -> bool:
+        """An in-file helper is read, not opaque: what it computes from labels is label code
+        like any other (EF101); one whose results mix label-derived values with others is
+        judged at the report (``Judge.mixed_results``)."""
+        return self.in_file_callee(call, facts)[0] is not None
 
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
         """Labels go to an in-file helper parameter that the helper tests against None."""
         return any(
-            _carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg, facts)
+            carries_label(facts, arg.value) and self._helper_checks_none(call, index, arg, facts)
             for index, arg in enumerate(call.args)
         )
 
-    def _in_file_callee(
+    def in_file_callee(
         self, call: cst.Call, facts: Facts
     ) -> tuple[Optional[cst.FunctionDef], int]:
         """The module's own function ``call`` runs, and how many leading parameters the call
@@ -402,20 +416,20 @@ class Calls:
         """An in-file helper handed labels (alone or in a tuple) that never uses them here: it
         deletes them or leaves them unread (``features, labels = batch; del labels``), or reads
         them only under tests its arguments make false in this mode (``if is_training:``)."""
-        helper, skipped = self._in_file_callee(call, facts)
+        helper, skipped = self.in_file_callee(call, facts)
         handed = [
-            (index, arg) for index, arg in enumerate(call.args) if _carries_label(facts, arg.value)
+            (index, arg) for index, arg in enumerate(call.args) if carries_label(facts, arg.value)
         ]
         if helper is None or not handed:
             return False
         given = self._arguments(helper, skipped, call, facts)
         for index, arg in handed:
-            name = _parameter(helper, index + skipped, arg)
+            name = parameter(helper, index + skipped, arg)
             if name is None:
                 return False
             received = {name}
             if isinstance(arg.value, cst.Tuple):  # ``(features, labels)``: unpacked inside?
-                received = _unpacked(helper, name, arg.value, facts) or received
+                received = unpacked_labels(helper, name, arg.value, facts) or received
             if _uses(helper.body, received, self.ctx.evaluator(given)):
                 return False
         return True
@@ -428,7 +442,7 @@ class Calls:
         evaluator = self.ctx.evaluator(facts.values)
         given: dict[str, Value] = {}
         for index, arg in enumerate(call.args):
-            name = _parameter(helper, index + skipped, arg)
+            name = parameter(helper, index + skipped, arg)
             if name is not None:
                 given[name] = evaluator.eval(arg.value)
         return given
@@ -438,11 +452,14 @@ class Calls:
     ) -> bool:
         """An in-file helper that tests the parameter receiving labels against None
         (``if labels is not None:``) expects PREDICT's None."""
-        helper, skipped = self._in_file_callee(call, facts)
-        name = None if helper is None else _parameter(helper, index + skipped, arg)
+        helper, skipped = self.in_file_callee(call, facts)
+        name = None if helper is None else parameter(helper, index + skipped, arg)
         if helper is None or name is None:
             return False
         return any(compares_with_none(node, name) for node in st.own_nodes(helper.body))
 
 
-__all__ = ["CallFacts", "Calls", "TagPolicy", "compares_with_none", "is_none_literal", "root_name"]
+__all__ = [
+    "CallFacts", "Calls", "TagPolicy", "carries_label", "compares_with_none", "is_none_literal",
+    "parameter", "root_name", "unpacked_labels",
+]

@@ -4,12 +4,15 @@ it binds for the statements after it."""
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
+from typing import Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
+from codemods.modes.passthrough import unpacked_targets
+from codemods.modes.results import Results
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view
 from codemods.modes.units import Unit, leaves
@@ -55,6 +58,34 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
     return bases - others
 
 
+def _retag(facts: Facts, traced: dict[str, bool], guarded: bool) -> None:
+    """The results of an in-file helper carry labels one by one: those it computes from the
+    labels it is handed do (even where it tests them against None, ``guarded``: they are None
+    in PREDICT), the others do not."""
+    for name, labelled in traced.items():
+        if labelled:
+            facts.tags[name] = facts.tags.get(name, frozenset()) | {Tag.LABEL}
+        elif not guarded:
+            facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.LABEL}
+
+
+def _carrying(traced: Optional[dict[str, bool]]) -> Optional[frozenset[str]]:
+    """The names bound to results that carry a tag, when only some do."""
+    carrying = frozenset(name for name, carries in (traced or {}).items() if carries)
+    return carrying if carrying and traced and len(carrying) < len(traced) else None
+
+
+def _mixed(view: cst.CSTNode, traced: dict[str, bool]) -> Optional[tuple[str, frozenset[str]]]:
+    """The helper ``view`` calls and the names bound to its label-free results, when it also
+    gives label-derived ones (BERT's ``create_model``: the loss and the logits): PREDICT cannot
+    have the latter without splitting the helper."""
+    unpacked = unpacked_targets(view)
+    free = frozenset(name for name, labelled in traced.items() if not labelled)
+    if unpacked is None or not free or len(free) == len(traced):
+        return None
+    return st.code_of(unpacked[1].func), free
+
+
 class Judge:
     """Judges statements for ``Analyzer`` under the context's policies."""
 
@@ -62,6 +93,7 @@ class Judge:
         self.ctx = ctx
         self.calls = calls
         self.specs = specs
+        self.results = Results(calls)
 
     def __call__(self, unit: Unit, facts: Facts, mode: Mode, definition: bool) -> None:
         """Judge ``unit`` in one mode: what it builds, which rules it breaks, what it binds."""
@@ -112,7 +144,23 @@ class Judge:
         if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
             tags.add(Tag.HELPER_LABEL)
+        traced = None
+        if not definition and not (mode is Mode.PREDICT and unit.opaque_label):
+            traced = self._traced_results(view, facts, calls, tags)
+        if mode is Mode.PREDICT and traced and Tag.LABEL not in calls.gates:
+            unit.mixed_helper = _mixed(view, traced)
+        if Tag.METRIC in calls.tags and not definition:
+            unit.metric_defs = _carrying(self.results.metrics(view, facts))
         bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+        _retag(facts, traced or {}, Tag.LABEL in calls.gates)
+
+    def _traced_results(
+        self, view: cst.CSTNode, facts: Facts, calls: CallFacts, tags: set[Tag]
+    ) -> Optional[dict[str, bool]]:
+        """Per name bound to a result of an in-file helper, whether it carries labels."""
+        if Tag.LABEL in calls.tags or Tag.LABEL not in tags | calls.gates:
+            return None
+        return self.results.labels(view, facts)
 
     def _outranks_ef106(self, codes: frozenset[str]) -> bool:
         """Whether ``codes`` hold a rule more specific than labels in PREDICT (the helper

@@ -14,6 +14,7 @@ from codemods.model_fns import ModelFn
 from codemods.modes.policy import TagPolicy
 from codemods.modes.units import NestedSpec, Pin, Unit, leaves
 from codemods.rules import catalogue
+from codemods.rules import ef101_labels_in_predict as ef101
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.rules import ef106_labels_into_opaque_helper as ef106
 from codemods.vocabulary import Mode, UnitKind, mode_names
@@ -102,7 +103,11 @@ class Reporter:
         # EF106 when PREDICT uses the helper's results (not only in spec fields it ignores).
         uses = Mode.PREDICT in kept and Mode.PREDICT in unit.used
         if uses and unit.opaque_label is not None and not pinned:
-            return self._opaque(unit, line, column)
+            return self._opaque(unit.opaque_label, line, column)
+        mixed = unit.mixed_helper
+        label_code = code == ef101.CODE  # a helper building a train op is EF102 first
+        if uses and label_code and not pinned and mixed and mixed[1] & unit.predict_uses:
+            return self._opaque(mixed[0], line, column)
         fix, note = _fix_and_note(unit, bad, kept)
         message = catalogue()[code].format(what=_describe(unit), where=mode_names(bad))
         return Finding(
@@ -116,10 +121,10 @@ class Reporter:
             applied=applied and not kept,
         )
 
-    def _opaque(self, unit: Unit, line: int, column: int) -> Finding:
+    def _opaque(self, helper: str, line: int, column: int) -> Finding:
         return Finding(
             code=ef106.CODE,
-            message=ef106.RULE.format(helper=unit.opaque_label or ""),
+            message=ef106.RULE.format(helper=helper),
             line=line,
             column=column,
             fix="none",

@@ -21,6 +21,7 @@ Needs = dict[str, set[Mode]]
 
 def settle(units: list[Unit], unsafe_fixes: bool) -> None:
     """Liveness, then pin what is unsafe to skip, until nothing changes."""
+    predict_outputs(units)
     for _ in range(50):
         liveness(units, {})
         liveness(units, {}, usage=True)
@@ -56,6 +57,23 @@ def _skip_risk(unit: Unit, mode: Mode, later: list[Unit], unsafe_fixes: bool) ->
     return None
 
 
+def predict_outputs(units: list[Unit]) -> None:
+    """Per unit, the names it binds that reach what PREDICT returns (the spec fields PREDICT
+    reads), through the statements that compute from them: a flat backward pass, so a name
+    read in any branch counts."""
+    live: set[str] = set()
+    for unit in reversed(list(leaves(units))):
+        if unit.kind is UnitKind.SPEC:
+            if unit.variants is not None:
+                live.update(*(v.reads for v in unit.variants if Mode.PREDICT in v.modes))
+            elif Mode.PREDICT in unit.modes:
+                live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
+            continue
+        unit.predict_uses = frozenset(unit.defs & live)
+        if unit.predict_uses and Mode.PREDICT in unit.modes:
+            live |= unit.reads
+
+
 def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
     """Backward pass: the modes in which each unit is needed. With ``usage``, ``used``
     instead: reads of spec fields a mode ignores (and safety pins) do not count."""
@@ -72,6 +90,10 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         }
         if usage:
             unit.used = unit.base_needed | frozenset(wanted)
+            unit.used_defs = {
+                mode: frozenset(n for n in unit.defs if mode in needs.get(n, ()))
+                for mode in wanted
+            }
         else:
             unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
         for name in unit.kills:

@@ -108,10 +108,25 @@ class Unit:
     why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
     excusable: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    #: An in-file helper handed labels whose results mix label-derived values with others
+    #: (its call, and the names bound to the others): EF106 when PREDICT uses the others.
+    mixed_helper: Optional[tuple[str, frozenset[str]]] = None
+    #: The names it binds that reach what PREDICT returns (``safety.predict_outputs``).
+    predict_uses: frozenset[str] = frozenset()
+    #: Of the names it binds, those bound to a metric, when only some are (a helper giving the
+    #: loss and a metric): a mode that reads only the others does not use the metric.
+    metric_defs: Optional[frozenset[str]] = None
+    #: Per mode, the names it binds that a later statement uses there (the backward pass).
+    used_defs: dict[Mode, frozenset[str]] = field(default_factory=dict)
 
     @property
     def base_needed(self) -> frozenset[Mode]:
         return frozenset(m for m in self.modes if not self.blocked.get(m))
+
+    def _uses_metric(self, mode: Mode) -> bool:
+        if mode not in self.used:
+            return False
+        return self.metric_defs is None or bool(self.metric_defs & self.used_defs.get(mode, set()))
 
     def bad_modes(self) -> frozenset[Mode]:
         """Modes the unit runs in but should not (a metric that TRAIN uses is not bad in TRAIN)."""
@@ -119,7 +134,7 @@ class Unit:
         for mode in self.modes:
             codes = self.blocked.get(mode, frozenset())
             excused = self.excusable.get(mode, frozenset())
-            if codes and codes <= excused and mode in self.used and mode not in self.pins:
+            if codes and codes <= excused and self._uses_metric(mode) and mode not in self.pins:
                 continue  # e.g. a training metric that feeds a summary, a hook or the loss
             if codes:
                 bad.add(mode)

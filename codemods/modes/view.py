@@ -34,7 +34,18 @@ def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
             and only_names(el.value, False)
             for el in node.elements
         )
-    return not top and _lookup(node)
+    return not top and (_lookup(node) or _from_nothing(node))
+
+
+def _from_nothing(node: cst.BaseExpression) -> bool:
+    """``tf.no_op()``: a module's function handed nothing reads no value (in a display, next to
+    names); a helper of the file called so may still read the model_fn's names."""
+    return (
+        isinstance(node, cst.Call)
+        and not node.args
+        and isinstance(node.func, cst.Attribute)
+        and _lookup(node.func)
+    )
 
 
 class View:
@@ -104,11 +115,26 @@ STORING = frozenset({"append", "extend", "update", "insert", "add"})
 _REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
 
 
+#: ``itertools.chain(*lists)``, ``six.iteritems(d)``: Python's own regrouping, under the
+#: modules that spell it.
+_REGROUPING = {"itertools": {"chain"}, "six": {"iteritems", "itervalues", "iterkeys"}}
+
+
+def _regrouping_module_call(func: cst.BaseExpression) -> bool:
+    return (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.attr.value in _REGROUPING.get(func.value.value, ())
+    )
+
+
 def _rearranged(node: cst.BaseExpression) -> bool:
     """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
     ``dict(acc=a)`` (the keywords of ``dict`` are values; those of ``sorted`` options)."""
     if only_names(node):
         return True
+    if isinstance(node, cst.Call) and _regrouping_module_call(node.func):
+        return all(_rearranged(arg.value) for arg in node.args if arg.keyword is None)
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
         name = node.func.value
         return name in _REARRANGING and all(
@@ -173,6 +199,34 @@ def stored_receiver(small: cst.BaseSmallStatement) -> Optional[str]:
     return None
 
 
+def _stores_names(small: cst.BaseSmallStatement) -> bool:
+    """``d.setdefault(k, []).append(x)`` or ``d[k].append(x)``: names stored into an element
+    of a container, no op built (Python's own bookkeeping)."""
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    call, func = small.value, small.value.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in STORING):
+        return False
+    if not all(only_names(arg.value) for arg in call.args):
+        return False
+    element = func.value
+    if isinstance(element, cst.Subscript):
+        return isinstance(element.value, cst.Name) and only_names_slice(element)
+    if isinstance(element, cst.Call) and isinstance(element.func, cst.Attribute):
+        return (
+            element.func.attr.value == "setdefault"
+            and isinstance(element.func.value, cst.Name)
+            and all(only_names(arg.value) or _literal(arg.value) for arg in element.args)
+        )
+    return False
+
+
+def only_names_slice(node: cst.Subscript) -> bool:
+    return all(
+        isinstance(part.slice, cst.Index) and only_names(part.slice.value) for part in node.slice
+    )
+
+
 def wraps_in_hook(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
     """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``: a session hook
     made of values built elsewhere builds no op; it goes where they go, and is no finding of
@@ -204,6 +258,8 @@ def computes_nothing(stmt: cst.BaseStatement) -> bool:
         return True
     if len(stmt.body) == 1:
         small = stmt.body[0]
+        if _stores_names(small):
+            return True
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target = small.targets[0].target
             return isinstance(small.value, cst.Name) and isinstance(

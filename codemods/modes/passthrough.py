@@ -1,0 +1,157 @@
+"""What an in-file helper hands back of what it was given: the parameters each of its results
+is computed from. A helper that tests the labels it gets against None does not crash in PREDICT,
+but the results it computes from them are None there (``if labels is not None: labels =
+tf.squeeze(labels)`` then ``return x, labels``), so the names bound to those results carry the
+labels on, result by result."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from codemods import statements as st
+
+#: TensorFlow state updates: each writes its value into the variable it is given first
+#: (``tf.assign_add(total, batch)``, ``total.assign_add(batch)``).
+_UPDATES = frozenset(
+    {"assign", "assign_add", "assign_sub", "scatter_add", "scatter_sub", "scatter_update",
+     "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update"}
+)
+
+
+def _update(call: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression]]]:
+    """The variable a state update writes into and the values it writes."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _UPDATES:
+        return None
+    args = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    target: cst.BaseExpression
+    values: list[cst.BaseExpression]
+    if isinstance(func.value, cst.Name) and func.value.value not in {"tf", "state_ops"}:
+        target, values = func.value, args  # ``total.assign_add(batch)``
+    elif args:
+        target, values = args[0], args[1:]  # ``tf.assign_add(total, batch)``
+    else:
+        return None
+    if not isinstance(target, cst.Name):
+        return None
+    return target.value, values
+
+
+#: Name -> the expressions its values are computed by.
+Flows = dict[str, list[cst.BaseExpression]]
+
+
+def _flows(helper: cst.FunctionDef) -> Flows:
+    """For each name the helper's body binds or updates, the expressions that compute its values
+    (any binding counts: flow-insensitive, so over-approximate)."""
+    flows: Flows = {}
+    for node in st.own_nodes(helper.body):
+        update = _update(node) if isinstance(node, cst.Call) else None
+        if update is not None:
+            flows.setdefault(update[0], []).extend(update[1])
+        if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
+            targets = (
+                [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            )
+            values = [node.value, node.target] if isinstance(node, cst.AugAssign) else [node.value]
+            for target in targets:
+                for name in st.reads(target) if isinstance(target, (cst.Tuple, cst.List)) else (
+                    {target.value} if isinstance(target, cst.Name) else set()
+                ):
+                    flows.setdefault(name, []).extend(values)
+    return flows
+
+
+def local_names(helper: cst.FunctionDef) -> set[str]:
+    """The helper's parameters and the names its body binds."""
+    params = helper.params
+    given = [*params.posonly_params, *params.params, *params.kwonly_params]
+    given += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return {p.name.value for p in given} | set(_flows(helper)) | st.rebinds(helper.body)
+
+
+def _closure(
+    exprs: list[cst.BaseExpression], flows: Flows
+) -> tuple[set[str], list[cst.BaseExpression]]:
+    """The names ``exprs`` are computed from, through the helper's bindings, and every
+    expression that computes them."""
+    seen: set[str] = set()
+    found = list(exprs)
+    todo = [name for expr in exprs for name in st.value_reads(expr)]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            for expr in flows.get(name, ()):
+                found.append(expr)
+                todo.extend(st.value_reads(expr))
+    return seen, found
+
+
+def _returned(helper: cst.FunctionDef, width: int) -> Optional[list[list[cst.BaseExpression]]]:
+    """For each of the ``width`` results a call of ``helper`` binds, the expressions its returns
+    give there; None when its returns do not say (no return, or one whose width differs and is
+    not a plain value)."""
+    returns = [
+        node.value
+        for node in st.own_nodes(helper.body)
+        if isinstance(node, cst.Return) and node.value is not None
+    ]
+    if not returns:
+        return None
+    results: list[list[cst.BaseExpression]] = [[] for _ in range(width)]
+    for value in returns:
+        if isinstance(value, (cst.Tuple, cst.List)) and width > 1:
+            elements = [el for el in value.elements if type(el) is cst.Element]
+            if len(elements) != width or len(elements) != len(value.elements):
+                return None
+            for index, element in enumerate(elements):
+                results[index].append(element.value)
+        elif width == 1:
+            results[0].append(value)
+        else:
+            return None
+    return results
+
+
+def result_sources(helper: cst.FunctionDef, width: int) -> Optional[list[set[str]]]:
+    """For each of the ``width`` results, the names of the helper's scope it is computed from."""
+    returned = _returned(helper, width)
+    flows = _flows(helper)
+    return None if returned is None else [_closure(exprs, flows)[0] for exprs in returned]
+
+
+def result_exprs(
+    helper: cst.FunctionDef, width: int
+) -> Optional[list[list[cst.BaseExpression]]]:
+    """For each of the ``width`` results, every expression of the helper that computes it."""
+    returned = _returned(helper, width)
+    flows = _flows(helper)
+    return None if returned is None else [_closure(exprs, flows)[1] for exprs in returned]
+
+
+def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], cst.Call]]:
+    """``a, b = helper(...)`` or ``a = helper(...)`` alone on its line: the names bound, result by
+    result (None for a target that is not a plain name), and the call."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return None
+    if not isinstance(small.value, cst.Call):
+        return None
+    target = small.targets[0].target
+    if isinstance(target, cst.Name):
+        return [target.value], small.value
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names = [
+            el.value.value if type(el) is cst.Element and isinstance(el.value, cst.Name) else None
+            for el in target.elements
+        ]
+        return names, small.value
+    return None
+
+
+__all__ = ["local_names", "result_exprs", "result_sources", "unpacked_targets"]

@@ -1,0 +1,86 @@
+"""What each result of an in-file helper carries, for ``a, b = helper(...)``: the analysis reads
+the helper's returns result by result (``passthrough``), so a name bound to a label-free result
+does not carry the labels another result is computed from, and a name bound to the loss does not
+carry the metric built next to it."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from codemods.modes.calls import Calls, carries_label, parameter, unpacked_labels
+from codemods.modes.passthrough import local_names, result_exprs, result_sources, unpacked_targets
+from codemods.modes.state import Facts
+from codemods.vocabulary import Tag
+
+
+class Results:
+    """Per name a statement binds from an in-file helper's results, what that result carries."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+
+    def _helper(
+        self, view: cst.CSTNode, facts: Facts
+    ) -> Optional[tuple[list[Optional[str]], cst.Call, cst.FunctionDef, int]]:
+        unpacked = unpacked_targets(view)
+        if unpacked is None:
+            return None
+        names, call = unpacked
+        helper, skipped = self.calls.in_file_callee(call, facts)
+        if helper is None or self.calls.ctx.carried(call.func):
+            return None
+        return names, call, helper, skipped
+
+    def labels(self, view: cst.CSTNode, facts: Facts) -> Optional[dict[str, bool]]:
+        """Whether each name is bound to a result the helper computes from what it is handed
+        that carries labels (or from the caller's label-carrying names it reads); None when that
+        is not known, or when the helper is given the mode (trusted to hand back what that mode
+        should see). A helper that tests its labels against None hands them back None in
+        PREDICT."""
+        found = self._helper(view, facts)
+        if found is None:
+            return None
+        names, call, helper, skipped = found
+        if Tag.LABEL in self.calls.mode_gates(call):
+            return None
+        received: set[str] = set()
+        for index, arg in enumerate(call.args):
+            name = parameter(helper, index + skipped, arg)
+            if name is None and carries_label(facts, arg.value):
+                return None
+            if name is None or not carries_label(facts, arg.value):
+                continue
+            received.add(name)
+            if isinstance(arg.value, cst.Tuple):
+                received |= unpacked_labels(helper, name, arg.value, facts) or set()
+        sources = result_sources(helper, len(names))
+        if sources is None:
+            return None
+        own = local_names(helper)
+        return {
+            name: bool(used & received)
+            or any(Tag.LABEL in facts.tags.get(free, ()) for free in used - own)
+            for name, used in zip(names, sources)
+            if name is not None
+        }
+
+    def metrics(self, view: cst.CSTNode, facts: Facts) -> Optional[dict[str, bool]]:
+        """Whether each name is bound to a result computed by a metric the helper builds
+        (``return loss, tf.metrics.rmse(...)``); None when that is not known."""
+        found = self._helper(view, facts)
+        if found is None:
+            return None
+        names, _, helper, _ = found
+        exprs = result_exprs(helper, len(names))
+        if exprs is None:
+            return None
+        return {
+            name: any(Tag.METRIC in self.calls.facts(expr, facts, 1).tags for expr in built)
+            for name, built in zip(names, exprs)
+            if name is not None
+        }
+
+
+__all__ = ["Results"]
