@@ -91,10 +91,17 @@ def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
     return False
 
 
+#: Methods that give an EstimatorSpec: a canned head's (``head.create_estimator_spec(...)``).
+_SPEC_METHODS = frozenset({"create_estimator_spec"})
+
+
 def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     if type(node) is not cst.Call:
         return False
-    tf_name = resolve(node.func)
+    func = node.func
+    if type(func) is cst.Attribute and func.attr.value in _SPEC_METHODS:
+        return True
+    tf_name = resolve(func)
     return tf_name is not None and tf_api.is_estimator_spec(tf_name)
 
 
@@ -256,7 +263,10 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        if not (name in named or name in passed or returns_spec(node, resolve)):
+        # Estimator hands a model_fn its arguments by name and refuses one without
+        # ``features``: a function that returns a spec but takes no features is a helper.
+        shaped = "features" in params and returns_spec(node, resolve)
+        if not (name in named or name in passed or shaped):
             continue
         labels = next((p for p in LABEL_PARAMS if p in params), None)
         nested = {

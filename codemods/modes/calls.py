@@ -223,7 +223,10 @@ class Calls:
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
             return
-        if callee is None:
+        if callee is None:  # a method of a local object: given the mode, it gates itself too
+            gates = self.mode_gates(call)
+            out.gates |= gates
+            out.gated_args.extend((arg, gates) for arg in call.args if gates)
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
         # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does

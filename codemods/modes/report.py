@@ -100,8 +100,9 @@ class Reporter:
         kept = bad & unit.needed
         line, column = self.position(unit.node)
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
-        # EF106 when PREDICT uses the helper's results (not only in spec fields it ignores).
-        uses = Mode.PREDICT in kept and Mode.PREDICT in unit.used
+        # EF106 when what PREDICT returns is computed from the helper's results (not when
+        # PREDICT returns no spec, or only reads them in spec fields it ignores).
+        uses = Mode.PREDICT in kept and Mode.PREDICT in unit.used and bool(unit.predict_uses)
         if uses and unit.opaque_label is not None and not pinned:
             return self._opaque(unit.opaque_label, line, column)
         mixed = unit.mixed_helper

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Optional
 
@@ -13,6 +14,7 @@ from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts, root_name
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
+from codemods.modes.policy import words
 from codemods.modes.specs import noneish
 from codemods.modes.state import Facts, single_assign
 from codemods.vocabulary import Mode, Tag
@@ -37,13 +39,18 @@ def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
     return not top and (_lookup(node) or _from_nothing(node))
 
 
+#: TensorFlow functions that, handed nothing, build nothing any rule judges.
+_BUILD_NOTHING = frozenset({"no_op", "get_global_step", "get_or_create_global_step"})
+
+
 def _from_nothing(node: cst.BaseExpression) -> bool:
-    """``tf.no_op()``: a module's function handed nothing reads no value (in a display, next to
-    names); a helper of the file called so may still read the model_fn's names."""
+    """``tf.no_op()`` in a display, next to names: it reads no value and builds nothing a rule
+    judges (``tf.summary.merge_all()`` would be a summary)."""
     return (
         isinstance(node, cst.Call)
         and not node.args
         and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in _BUILD_NOTHING
         and _lookup(node.func)
     )
 
@@ -227,20 +234,33 @@ def only_names_slice(node: cst.Subscript) -> bool:
     )
 
 
-def wraps_in_hook(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
-    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``: a session hook
-    made of values built elsewhere builds no op; it goes where they go, and is no finding of
-    its own."""
+def wraps_in_hook(
+    stmt: cst.BaseStatement, resolve: TfResolver, classes: Mapping[str, cst.ClassDef]
+) -> bool:
+    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)`` or an instance
+    of the file's own ``SessionRunHook`` subclass: a session hook made of values built
+    elsewhere builds no op; it goes where they go, and is no finding of its own."""
     single = single_assign(stmt)
     if single is None or not isinstance(single[1], cst.Call):
         return False
     call = single[1]
+    if not all(_literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
+               for arg in call.args):
+        return False
     tf_name = resolve(call.func)
-    return (
-        tf_name is not None
-        and tf_api.is_hook(tf_name)
-        and all(_literal(arg.value) or only_names(arg.value) for arg in call.args)
-    )
+    if tf_name is not None:
+        return tf_api.is_hook(tf_name)
+    own = classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
+    return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
+
+
+def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:
+    """``tf.train.SessionRunHook`` (or any TensorFlow hook class) as a base class."""
+    tf_name = resolve(base)
+    if tf_name is not None:
+        return tf_api.is_hook(tf_name) or tf_name.endswith("SessionRunHook")
+    leaf = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", "")
+    return isinstance(leaf, str) and leaf.endswith("SessionRunHook")
 
 
 def _literal(node: cst.BaseExpression) -> bool:
@@ -249,12 +269,27 @@ def _literal(node: cst.BaseExpression) -> bool:
     )
 
 
+#: First words of functions that check what they are given and build nothing from it.
+_CHECKING = frozenset({"check", "assert", "validate", "verify", "ensure"})
+
+
+def _checks(small: cst.BaseSmallStatement) -> bool:
+    """``check_no_sync_replicas_optimizer(opt)`` alone in a statement: a check, no op."""
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    func = small.value.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return isinstance(name, str) and words(name)[:1] in [(w,) for w in _CHECKING]
+
+
 def computes_nothing(stmt: cst.BaseStatement) -> bool:
     """``y_ = labels``, ``monitor["lr"] = lr`` (a name stored) or ``del labels``: no op is built,
     so the statement itself breaks no rule (its uses are judged)."""
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
     if all(isinstance(small, cst.Del) for small in stmt.body):
+        return True
+    if all(_checks(small) for small in stmt.body):
         return True
     if len(stmt.body) == 1:
         small = stmt.body[0]

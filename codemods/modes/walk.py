@@ -330,7 +330,8 @@ class Analyzer:
         # built in the return itself.
         assigned = single_assign(stmt)
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
-        unit.quiet = rearranges(stmt) or wraps_in_hook(stmt, self.ctx.resolve) or spec
+        hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes)
+        unit.quiet = rearranges(stmt) or hook or spec
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[Walked] = []

@@ -1,0 +1,114 @@
+"""Calls the mode analysis reads by what they mean (each case is our own, written after a shape
+met in a held-out batch): a hook class of the file, a method of a local object given the mode, a
+check, a canned head's spec, what makes a function a model_fn, and labels handed to an imported
+helper where PREDICT returns nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mode_findings import found
+
+PREDICT = "tf.estimator.ModeKeys.PREDICT"
+TRAIN = "tf.estimator.ModeKeys.TRAIN"
+EVAL = "tf.estimator.ModeKeys.EVAL"
+
+CASES = {
+    "own_session_run_hook_holds_values": (
+        f"""
+        class F1Hook(tf.compat.v1.train.SessionRunHook):
+            def __init__(self, predictions, labels):
+                self.predictions, self.labels = predictions, labels
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            hook = F1Hook(logits, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits),
+                                              evaluation_hooks=[hook])
+        """,
+        set(),  # a hook made of values built elsewhere builds no op
+    ),
+    "summary_saver_hook_builds_a_summary": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            hook = tf.compat.v1.train.SummarySaverHook(
+                save_steps=10, summary_op=tf.compat.v1.summary.merge_all())
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits),
+                                              training_hooks=[hook])
+        """,
+        {"EF104:5", "EF105:9"},  # merge_all builds a summary op in PREDICT
+    ),
+    "method_of_a_local_object_given_mode": (
+        """
+        def model_fn(features, labels, mode, params):
+            model = params["model"]
+            model.build_graph(features, labels, mode)
+            predictions = model.predictions()
+            return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+        """,
+        set(),  # given the mode, it gates itself
+    ),
+    "a_check_builds_nothing": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            check_no_sync_replicas_optimizer(optimizer)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            train_op = optimizer.minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        {"EF102:5", "EF102:10", "EF105:11"},  # the optimizer and its use, not the check of it
+    ),
+    "head_spec_makes_a_model_fn": (
+        """
+        def combined_model_fn(features, labels, mode, head):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            return head.create_estimator_spec(
+                features=features, mode=mode, labels=labels, logits=logits,
+                train_op_fn=lambda loss: optimizer.minimize(loss))
+        """,
+        {"EF102:5"},  # found by the head's spec it returns
+    ),
+    "spec_helper_without_features_is_no_model_fn": (
+        f"""
+        def make_spec(params, mode, labels, logits):
+            auc = tf.compat.v1.metrics.auc(labels, logits)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits),
+                                              eval_metric_ops={{"auc": auc}})
+        """,
+        set(),  # Estimator refuses a model_fn without ``features``: this is a helper
+    ),
+    "imported_helper_where_predict_returns_nothing": (
+        f"""
+        from models import Model
+
+
+        def model_fn(features, labels, mode, params):
+            m = Model(features, labels, mode == {TRAIN})
+            metrics = {{"accuracy": m.accuracy}}
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=m.loss, eval_metric_ops=metrics)
+            assert mode == {TRAIN}
+            return tf.estimator.EstimatorSpec(mode, loss=m.loss, train_op=m.train_op)
+        """,
+        {"EF101:7"},  # not EF106: PREDICT returns no spec, so it needs none of the results
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_findings(name: str) -> None:
+    source, expected = CASES[name]
+    assert found(source) == expected
