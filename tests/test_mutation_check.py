@@ -116,3 +116,16 @@ def test_statements_train_does_not_run_are_left_alone() -> None:
     )
     what, _ = changed("constant", source)
     assert what == "line 5: 2.5 → 5.0"
+
+
+def test_a_notebook_is_checked_as_the_module_of_its_code_cells() -> None:
+    check = load_script(ROOT / "benchmarks" / "real_world" / "mutation_check.py", "mutation_check")
+    demo = ROOT / "fixtures" / "demo_repo"
+    found = {
+        path: (original, fixed)
+        for path, original, fixed in check.rewritten_files(demo, ["notebooks/*", "trainer/m*"])
+    }
+    assert sorted(found) == ["notebooks/price_bands_ipynb.py", "trainer/model.py"]
+    original, fixed = found["notebooks/price_bands_ipynb.py"]
+    assert b"def model_fn(" in original and b'"cell_type"' not in original
+    assert original != fixed and b'"cell_type"' not in fixed

@@ -150,6 +150,7 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
             hidden = tf.compat.v1.layers.dense(logits, units=params["width"])
             left = params.get("optional", 3)
             mystery = params["mystery"]
+            dropped = helper(hidden, params["dropout"])
             return spec
         """
     )
@@ -162,6 +163,7 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
         "lr": 0.01,  # passed as learning_rate=
         "width": 4,  # passed as units=
         "mystery": 4,  # no better guess
+        "dropout": 0.01,  # a rate, by its name (a dropout of 4 does not build)
     }
 
 

@@ -39,11 +39,10 @@ def tf1_python() -> str:
     return found
 
 
-def wrong_rewrite(tmp_path: Path) -> Path:
-    """The fixed vocab_missing.py with its learning rate doubled: a wrong rewrite."""
+def wrong_rewrite(tmp_path: Path, source: Path = INFERRED / "vocab_missing.py") -> Path:
+    """The fixed ``source`` with its learning rate doubled: a wrong rewrite."""
     from estimator_fix.engine import Changed, Settings, process_source
 
-    source = INFERRED / "vocab_missing.py"
     result = process_source(str(source), source.read_bytes(), Settings())
     assert isinstance(result, Changed)
     path = tmp_path / "rewritten.py"
@@ -95,6 +94,15 @@ def test_a_wrong_rewrite_is_a_mismatch_at_graph_level(tmp_path: Path) -> None:
         r"TRAIN graph \(\d+ ops\): op 'Adam/learning_rate' \(Const\) differs in value",
         report.message,
     ), report.message
+
+
+def test_graphs_take_the_batch_size_the_input_gives_where_they_need_it(tmp_path: Path) -> None:
+    source = INFERRED / "vocab_missing_static_batch.py"
+    report = validate_file(source)
+    assert report.verdict == "graph-equivalent", report.message
+    assert any(n.startswith("graphs built with the input's batch size, 4:") for n in report.notes)
+    wrong = validate_pair(source, wrong_rewrite(tmp_path, source))
+    assert wrong.verdict == "mismatch" and "differs in value" in wrong.message, wrong.message
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,60 @@ def test_the_rank_an_error_asks_for_comes_first() -> None:
     assert not list(search._neighbours(current, error, {}, takes_labels=False))[0]["labels"]
 
 
+def entry(dtype: str, shape: list[int]) -> dict[str, object]:
+    return {"dtype": dtype, "shape": shape, "sparse": False}
+
+
+def test_labels_change_rank_and_clashing_dtypes_come_early() -> None:
+    current = {
+        "features": {"a": entry("float32", [1]), "b": entry("float32", [1])},
+        "labels": entry("float32", [1]),
+        "params": {},
+    }
+    shapes = "Shapes (None, 1) and (None, 1, 1) are incompatible"
+    candidates = list(search._neighbours(current, shapes, {}, takes_labels=True))
+    assert candidates[0]["labels"] == entry("float32", [])  # [batch, 1] → [batch]
+    error = "Input 'y' of 'SquaredDifference' Op has type float64 that does not match type float32"
+    candidates = list(search._neighbours(current, error, {}, takes_labels=True))
+    # Not about shapes: no other rank for the labels. The clashing dtype for the labels, then
+    # for the features that share a shape (together), before any reshape.
+    assert candidates[0]["labels"] == entry("float64", [1])
+    assert candidates[1]["features"] == {"a": entry("float64", [1]), "b": entry("float64", [1])}
+    assert candidates[1]["labels"] == entry("float32", [1])
+    assert search._clashing("passed to 'values' of 'Pack' Op have types [int64, int32, int32]") == [
+        "int64",
+        "int32",
+    ]
+    assert search._clashing("Dimension must be 5 but is 1") == []
+    # A params key read where the inference does not look (another module) is given a size.
+    missing = list(search._neighbours(current, "KeyError: 'bnexp'", {"lr": 0.1}, True))
+    assert missing[0]["params"] == {"bnexp": 4}
+    assert not any(c["params"] for c in search._neighbours(current, "KeyError: 'x'", None, True))
+
+
+def test_features_that_share_a_shape_are_reshaped_together_first() -> None:
+    current = {
+        "features": {
+            "a": entry("float32", [1]),
+            "b": entry("float32", [1]),
+            "c": entry("int32", []),
+        },
+        "labels": None,
+        "params": {},
+    }
+    error = "Dimension must be 30 but is 1 for 'unstack' (op: 'Unpack') with input shapes: [?,1,2]"
+    candidates = list(search._neighbours(current, error, {}, takes_labels=False))
+    first = candidates[0]["features"]
+    assert (first["a"], first["b"], first["c"]) == (
+        entry("float32", [30]),
+        entry("float32", [30]),
+        entry("int32", []),
+    )
+    # One feature alone is never "together"; its reshapes come one key at a time.
+    alone = {"features": {"a": entry("float32", [1])}, "labels": None, "params": {}}
+    assert search._together(alone, ["a"]) == []
+
+
 def test_a_time_limit_interrupts_code_that_waits() -> None:
     started = time.monotonic()
     with pytest.raises(InputTimeout), time_limit(0.2):
@@ -80,7 +134,8 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
     assert report.verdict == "fixed" and report.synthetic_inputs, report.message
     notes = "\n".join(report.notes)
     assert "synthetic features inferred from the model_fn: pixels float32 [batch, 1]" in notes
-    assert "inputs searched: 1 candidate tried; the original builds in TRAIN and EVAL" in notes
+    # The labels at the other rank first (one candidate), then the rank the error asks for.
+    assert "inputs searched: 2 candidates tried; the original builds in TRAIN and EVAL" in notes
     assert "synthetic inputs chosen: pixels float32 [batch, 4, 4, 1]" in notes
     assert (
         "synthetic inputs as the original's search chose: pixels float32 [batch, 4, 4, 1]" in notes
@@ -89,14 +144,18 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
 
 
 @pytest.mark.tf
-def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(warm: None, tmp_path: Path) -> None:
-    wrong = wrong_rewrite(
-        tmp_path,
-        "conv_without_input_fn.py",
-        b"GradientDescentOptimizer(0.1)",
-        b"GradientDescentOptimizer(0.2)",
-    )
-    report = validate_pair(SEARCH / "conv_without_input_fn.py", wrong)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "conv_without_input_fn.py",  # inputs searched from inferred ones
+        "serving_labels_rank.py",  # inputs searched from a serving function's
+    ],
+)
+def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
+    warm: None, tmp_path: Path, name: str
+) -> None:
+    old, new = b"GradientDescentOptimizer(0.1)", b"GradientDescentOptimizer(0.2)"
+    report = validate_pair(SEARCH / name, wrong_rewrite(tmp_path, name, old, new))
     assert report.verdict == "mismatch", report.message
     assert report.message.startswith("TRAIN loss (3 steps): the loss differs first at step 2")
 
@@ -124,3 +183,25 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
     assert report.verdict == "mismatch", report.message
     expected = "differs in value" if graph_only else "the loss differs first"
     assert expected in report.message, report.message
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(
+    ("name", "chosen"),
+    [
+        # A serving function's features build; the labels the loss names need the other rank.
+        ("serving_labels_rank.py", "age float32 [batch, 1]; rooms float32 [batch, 1]; labels "),
+        # Two stacked series: reshaped together, then float64, the dtype the error names.
+        ("stacked_float64.py", "price float64 [batch, 5]; volume float64 [batch, 5]"),
+        # A TensorServingInputReceiver: one tensor, built at once (no search).
+        ("serving_one_tensor.py", ""),
+    ],
+)
+def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:
+    report = validate_file(SEARCH / name)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    if chosen:
+        assert f"synthetic inputs chosen: {chosen}" in notes, notes
+    else:
+        assert "inputs searched" not in notes, notes

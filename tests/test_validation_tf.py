@@ -157,6 +157,13 @@ def test_validate_file_compares_with_what_fix_writes() -> None:
     assert unchanged.verdict == "equivalent" and "fix changes nothing" in unchanged.message
 
 
+def test_validate_file_reads_a_notebook_as_fix_does() -> None:
+    # Its code cells are what fix rewrites: read as one .py file, fix would change nothing.
+    report = validate_file(ROOT / "fixtures" / "demo_repo" / "notebooks" / "price_bands.ipynb")
+    assert report.verdict == "fixed", report
+    assert "fix changes nothing" not in report.message
+
+
 def test_tpu_models_run_under_tpu_estimator_on_cpu(tmp_path: Path) -> None:
     source = """
         import numpy as np

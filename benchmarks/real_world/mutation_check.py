@@ -1,17 +1,18 @@
 """Mutation check on real code: is a deliberately wrong rewrite caught as a ``mismatch``?
 
-For every ``.py`` file of the manifest's repositories (checked out under ``CHECKOUT_ROOT/
-OWNER+NAME/``) that ``fix`` rewrites, the checkout is copied (without ``.git`` and large files) to a
-scratch directory, where the rewrite is validated against the original as ``fix --validate`` would
-(``validate_pair``). Where that validation proves the rewrite (``equivalent``, ``fixed`` or
-``graph-equivalent``), each wrong variant of the rewrite (``mutations.py``: a dropped statement
-that feeds the loss, a changed constant, a statement moved out of TRAIN) is validated the same way
-and must be a ``mismatch``. The script prints, per file, the rewrite's verdict and each variant's,
-the catch rate per mutation kind and per file, and why the other files could not be validated.
+For every ``.py`` file and notebook of the manifest's repositories (checked out under
+``CHECKOUT_ROOT/OWNER+NAME/``) that ``fix`` rewrites, the checkout is copied (without ``.git`` and
+large files) to a scratch directory, where the rewrite is validated against the original as ``fix
+--validate`` would (``validate_pair``). Where that validation proves the rewrite (``equivalent``,
+``fixed`` or ``graph-equivalent``), each wrong variant of the rewrite (``mutations.py``: a dropped
+statement that feeds the loss, a changed constant, a statement moved out of TRAIN) is validated the
+same way and must be a ``mismatch``. The script prints, per file, the rewrite's verdict and each
+variant's, the catch rate per mutation kind and per file, and why the other files could not be
+validated.
 
     .venv/bin/python benchmarks/real_world/mutation_check.py CHECKOUT_ROOT
-        [--repo OWNER/NAME ...] [--limit N] [--graph-only] [--json FILE] [--scratch DIR]
-        [--python-tf1 EXE] [--timeout SECONDS]
+        [--repo OWNER/NAME ...] [--path GLOB ...] [--limit N] [--graph-only] [--json FILE]
+        [--scratch DIR] [--python-tf1 EXE] [--timeout SECONDS]
 
 ``--graph-only`` validates at graph level only (SPEC §6's fallback, no training), to measure what
 the graph-level comparison catches. Exit status 0, or 2 when no repository is checked out there.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import json
 import os
 import shutil
@@ -38,8 +40,10 @@ sys.path.insert(0, os.fspath(Path(__file__).resolve().parent))
 from mutations import KINDS, mutants  # noqa: E402
 from validate_checkouts import MANIFEST, checkouts, manifest_repos  # noqa: E402
 
-from estimator_fix.engine import Changed, Settings, process_source  # noqa: E402
+from estimator_fix.engine import Changed, Settings, analyse  # noqa: E402
 from estimator_fix.validation import ValidationOptions, validate_pair  # noqa: E402
+from estimator_fix.validation.api import module_code  # noqa: E402
+from estimator_fix.validation.inputs import DiscoveryError  # noqa: E402
 from estimator_fix.validation.targets import changed_paths, model_fn_paths  # noqa: E402
 
 PROVEN = ("equivalent", "fixed", "graph-equivalent")
@@ -77,11 +81,19 @@ class FileOutcome:
         return self.verdict in PROVEN
 
 
-def rewritten_files(checkout: Path) -> Iterator[tuple[str, bytes, bytes]]:
-    """(path, original, rewrite) for every .py file ``fix`` rewrites, in path order."""
+def rewritten_files(
+    checkout: Path, only: list[str] | None = None
+) -> Iterator[tuple[str, bytes, bytes]]:
+    """(path, original, rewrite) for every .py file and notebook ``fix`` rewrites (matching one
+    of the ``only`` globs, if given), in path order. A notebook is validated as the module of its
+    code cells (as validation reads it): its path is that of a ``NAME_ipynb.py`` beside it, which
+    ``check_file`` writes in the copy."""
     settings = Settings()
-    for path in sorted(checkout.rglob("*.py")):
-        if _SKIPPED_DIRS & set(path.relative_to(checkout).parts):
+    for path in sorted(checkout.rglob("*")):
+        relative = path.relative_to(checkout).as_posix()
+        if path.suffix not in (".py", ".ipynb") or _SKIPPED_DIRS & set(path.parts):
+            continue
+        if only and not any(fnmatch.fnmatch(relative, glob) for glob in only):
             continue
         try:
             data = path.read_bytes()
@@ -89,9 +101,17 @@ def rewritten_files(checkout: Path) -> Iterator[tuple[str, bytes, bytes]]:
             continue
         if b"Estimator" not in data and b"model_fn" not in data:
             continue
-        result = process_source(os.fspath(path), data, settings)
-        if isinstance(result, Changed):
-            yield path.relative_to(checkout).as_posix(), data, result.fixed
+        result = analyse(path, data, settings)
+        if not isinstance(result, Changed):
+            continue
+        if path.suffix == ".ipynb":
+            try:
+                code = module_code(path, data), module_code(path, result.fixed)
+            except DiscoveryError:
+                continue
+            yield relative[: -len(".ipynb")] + "_ipynb.py", *code
+        else:
+            yield relative, data, result.fixed
 
 
 def _ignore(directory: str, names: list[str]) -> set[str]:
@@ -128,6 +148,8 @@ def check_file(
     repo: str, relative: str, copy: Path, original: bytes, fixed: bytes, options: ValidationOptions
 ) -> FileOutcome:
     path = copy / relative
+    if not path.exists():  # a notebook's code cells (see rewritten_files)
+        path.write_bytes(original)
     started = time.monotonic()
     report = validate_pair(path, fixed, options)
     outcome = FileOutcome(
@@ -218,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("root", type=Path, help="CHECKOUT_ROOT with OWNER+NAME/ checkouts")
     parser.add_argument("--repo", action="append", default=[], help="only this OWNER/NAME")
     parser.add_argument("--limit", type=int, default=0, help="at most N rewritten files")
+    parser.add_argument(
+        "--path", action="append", default=[], help="only files matching this glob (repeatable)"
+    )
     parser.add_argument("--graph-only", action="store_true", help="compare graphs only")
     parser.add_argument("--json", type=Path, help="also write the outcomes as JSON")
     parser.add_argument("--scratch", type=Path, help="where the copies go (default: a temp dir)")
@@ -237,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = args.scratch or Path(temp)
         scratch.mkdir(parents=True, exist_ok=True)
         for repo, checkout in present:
-            files = list(rewritten_files(checkout))
+            files = list(rewritten_files(checkout, args.path))
             if not files:
                 continue
             copy = copy_checkout(checkout, scratch)

@@ -415,9 +415,10 @@ def validate_file(
 ) -> ValidationReport:
     """Validate what ``fix`` would write for ``path`` against ``path`` itself.
 
-    When the fix would change nothing the report says so (``equivalent``, no checks run).
+    A notebook is read as ``fix`` and ``migrate`` read it (its code cells as one module). When
+    the fix would change nothing the report says so (``equivalent``, no checks run).
     """
-    from estimator_fix.engine import Changed, Settings, Unchanged, process_source
+    from estimator_fix.engine import Changed, Settings, Unchanged, analyse
 
     options = options or ValidationOptions()
     settings = settings or Settings(unsafe_fixes=options.unsafe_fixes)
@@ -425,7 +426,7 @@ def validate_file(
         data = read_source(path)
     except SourceError as exc:
         return error_report(os.fspath(path), os.fspath(path), f"{exc.path}: {exc.reason}")
-    result = process_source(os.fspath(path), data, settings)
+    result = analyse(path, data, settings)
     label = f"{path} (fixed)"
     if isinstance(result, Changed):
         return validate_pair(path, result.fixed, options)

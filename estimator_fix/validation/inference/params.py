@@ -15,7 +15,13 @@ from estimator_fix.validation.inference.guesses import ParamGuess
 _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
     (("keep_prob",), 1.0),
-    (("learning_rate", "lr", "rate", "decay", "momentum", "epsilon", "weight", "scale"), 0.01),
+    (
+        (
+            *("learning_rate", "lr", "rate", "dropout", "decay"),
+            *("momentum", "epsilon", "weight", "scale"),
+        ),
+        0.01,
+    ),
     (("hidden_units",), [4, 4]),
     (("batch_size",), 4),
     (("steps", "epochs", "iterations", "classes", "labels"), 10),

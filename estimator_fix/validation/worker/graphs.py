@@ -2,7 +2,9 @@
 comparison (``validation/graph_compare.py``) where the numbers cannot run.
 
 The placeholders take the dtypes and shapes of what the TRAIN input function yields (the file's
-own, or synthetic inputs), with the batch dimension unknown. Every mode's graph is built as an
+own, or synthetic inputs), with the batch dimension unknown (or, where the TRAIN graph builds
+only with it, the batch size the input gives: code written for TPUs, which reshapes to
+``(params["batch_size"], -1)``, needs it static). Every mode's graph is built as an
 Estimator builds it (graph seed, global step, then the input placeholders, labels included in
 every mode so that op ids line up), and recorded as its ops (name, type, inputs, a digest of each
 attribute) and the spec's outputs by tensor name. Where the original fails in PREDICT without
@@ -129,7 +131,10 @@ def input_structure(program: Program) -> Tuple[Any, Any]:
         )
 
 
-def _placeholders(tf: Any, structure: Any, prefix: str) -> Tuple[Any, List[str]]:
+def _placeholders(
+    tf: Any, structure: Any, prefix: str, static: bool = False
+) -> Tuple[Any, List[str]]:
+    """A placeholder per leaf of ``structure``; ``static``: with the batch size it gives."""
     leaves = tf.nest.flatten(structure)
     made = []
     names = []
@@ -139,7 +144,9 @@ def _placeholders(tf: Any, structure: Any, prefix: str) -> Tuple[Any, List[str]]
             rank = len(leaf.shape or [None, None])
             made.append(tf.compat.v1.sparse_placeholder(leaf.dtype, shape=[None] * rank, name=name))
         else:
-            shape = None if leaf.shape is None else [None] + list(leaf.shape[1:])
+            shape = None if leaf.shape is None else list(leaf.shape)
+            if shape and not static:
+                shape[0] = None
             made.append(tf.compat.v1.placeholder(leaf.dtype, shape=shape, name=name))
         names.append(made[-1].op.name if hasattr(made[-1], "op") else name)
     return tf.nest.pack_sequence_as(structure, made), names
@@ -172,16 +179,18 @@ def _outputs(tf: Any, spec: Any, mode: str) -> Dict[str, Any]:
 
 
 def _build(
-    program: Program, mode: str, structure: Tuple[Any, Any], with_labels: bool
+    program: Program, mode: str, structure: Tuple[Any, Any], with_labels: bool, static: bool
 ) -> Dict[str, Any]:
     tf = program.tf
     graph = tf.Graph()
     with graph.as_default():
         program.seed_everything()  # Python's and NumPy's too: Keras initializers draw from them
         tf.compat.v1.train.get_or_create_global_step()
-        features, _ = _placeholders(tf, structure[0], "features")
+        features, _ = _placeholders(tf, structure[0], "features", static)
         labels, label_names = (
-            _placeholders(tf, structure[1], "labels") if structure[1] is not None else (None, [])
+            _placeholders(tf, structure[1], "labels", static)
+            if structure[1] is not None
+            else (None, [])
         )
         params = _params(program)
         config = tf.estimator.RunConfig(
@@ -198,22 +207,50 @@ def _build(
     return {"ok": True, "ops": ops, "outputs": outputs, "labels": label_names}
 
 
+def _static_batch(structure: Tuple[Any, Any], tf: Any) -> Optional[int]:
+    """The one batch size every dense input gives, if they give one."""
+    leaves = tf.nest.flatten(structure)
+    batches = {leaf.shape[0] for leaf in leaves if not leaf.sparse and leaf.shape}
+    return batches.pop() if len(batches) == 1 and None not in batches else None
+
+
+def _train(program: Program, structure: Tuple[Any, Any]) -> Tuple[Dict[str, Any], bool]:
+    """The TRAIN graph, and whether it was built with the input's batch size (it builds only so)."""
+    try:
+        return _build(program, "TRAIN", structure, False, False), False
+    except (Exception, SystemExit) as exc:  # user code: the model_fn
+        failed = {"ok": False, "error": last_line(exc)}
+    batch = _static_batch(structure, program.tf)
+    if batch is None:
+        return failed, False
+    try:
+        built = _build(program, "TRAIN", structure, False, True)
+    except (Exception, SystemExit):  # user code: the model_fn
+        return failed, False
+    program.out.note(
+        f"graphs built with the input's batch size, {batch}: with it unknown the TRAIN graph "
+        f"does not build ({failed['error']})"
+    )
+    return built, True
+
+
 def build_graphs(program: Program) -> Dict[str, Any]:
     """Every mode's graph (see the module docstring), or why it could not be built."""
     try:
         structure = input_structure(program)
     except (Exception, SystemExit) as exc:  # user code: the input function
         return {"error": "the inputs' structure: " + last_line(exc)}
-    graphs: Dict[str, Any] = {}
-    for mode in MODES:
+    train, static = _train(program, structure)
+    graphs: Dict[str, Any] = {"TRAIN": train}
+    for mode in MODES[1:]:
         try:
-            graphs[mode] = _build(program, mode, structure, False)
+            graphs[mode] = _build(program, mode, structure, False, static)
         except (Exception, SystemExit) as exc:  # user code: the model_fn
             graphs[mode] = {"ok": False, "error": last_line(exc)}
     predict = graphs["PREDICT"]
     if not predict["ok"] and program.spec["role"] == "original" and structure[1] is not None:
         try:
-            reference = _build(program, "PREDICT", structure, True)
+            reference = _build(program, "PREDICT", structure, True, static)
         except (Exception, SystemExit) as exc:
             predict["placeholder_error"] = last_line(exc)
         else:

@@ -4,15 +4,17 @@ Inferred inputs are a reading of the code, not the data: a convolution's input i
 ``[batch, 1]``, a size taken from a flag whose default is 0, labels the code reads but no loss
 names. Any inputs on which the original builds are as good for comparing it with the rewrite, so
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
-(TRAIN, then EVAL once TRAIN builds): labels where there are none, degenerate sizes (0) made
-small, each feature at another rank (the rank the error expects first) and sizes taken from the
-error, the params and common image sizes, then other dtypes. A candidate on which the build gets
-further (more ops built before it fails) becomes the new starting point. The first candidate on
-which TRAIN and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search
-stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked
-process of its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds
-must leave no trace in the process that then runs the model); the rewrite is handed the original's
-choice. Python 3.7 compatible.
+(TRAIN, then EVAL once TRAIN builds): labels where there are none (or at the other rank, for an
+error about shapes), labels or features of the dtypes an error says clash, a params key the build
+lacks, degenerate sizes (0) made small, features that share a shape reshaped together (a stack or
+concat of them), each feature at another rank (the rank the error expects first) and sizes taken
+from the error, the params and common image sizes, then other dtypes (features, then labels). A
+candidate on which the build gets further (more ops built before it fails) becomes the new starting
+point. The first candidate on which TRAIN and EVAL build is chosen (PREDICT may fail: that is what
+the fixes fix); the search stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the
+original searches, in a forked process of its own (``search_apart``: TensorFlow numbers what it
+builds process-wide, so the builds must leave no trace in the process that then runs the model);
+the rewrite is handed the original's choice. Python 3.7 compatible.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ _DTYPES = ("float32", "int32", "int64", "string")
 _EXPECTED_RANK = re.compile(
     r"expected (?:min_)?ndim=(\d+)|must be rank (\d+)|expected rank (\d+)|to have rank (\d+)"
 )
+#: Errors that name the dtypes that clash: "have types [int64, int32] that don't all match",
+#: "requested dtype float64 for Tensor with dtype float32", "has type float64 that does not
+#: match type float32".
+_CLASH = re.compile(
+    r"have types \[([\w, ]+)\]"
+    r"|requested dtype (\w+) for Tensor with dtype (\w+)"
+    r"|has type (\w+) that does not match type (\w+)"
+)
+_SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
+_MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 
 Choice = Dict[str, Any]
@@ -105,11 +117,76 @@ def _with(current: Choice, **changes: Any) -> Choice:
     return candidate
 
 
-def _labels(current: Choice, takes_labels: bool) -> Iterator[Choice]:
-    """Labels where there are none: class ids, then one value per example."""
-    if current["labels"] is None and takes_labels:
+def _labels(current: Choice, error: str, takes_labels: bool) -> Iterator[Choice]:
+    """Labels where there are none: class ids, then one value per example; where the error is
+    about shapes, labels there are at the other of those two ranks (``[batch]`` against
+    ``[batch, 1]``: a loss that expands or squeezes them itself)."""
+    labels = current["labels"]
+    if labels is None and takes_labels:
         for dtype, shape in (("int32", []), ("float32", [1]), ("int32", [1])):
             yield _with(current, labels=_entry(dtype, shape))
+    elif labels is not None and labels["shape"] in ([], [1]) and _SHAPES.search(error):
+        yield _with(current, labels=_entry(labels["dtype"], [1] if not labels["shape"] else []))
+
+
+def _label_dtypes(current: Choice) -> Iterator[Choice]:
+    labels = current["labels"]
+    for dtype in _DTYPES[:3] if labels is not None else ():
+        if dtype != labels["dtype"]:
+            yield _with(current, labels=_entry(dtype, labels["shape"]))
+
+
+def _clashing(error: str) -> List[str]:
+    """The dtypes an error says clash, in the order it names them."""
+    match = _CLASH.search(error)
+    if match is None:
+        return []
+    pair = [group for group in match.groups()[1:] if group]
+    text = match.group(1) or ", ".join(pair)
+    return list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+
+
+def _retyped(current: Choice, error: str, keys: List[str]) -> Iterator[Choice]:
+    """Where the error names dtypes that clash: labels, then the features that share a shape
+    (else each feature), of one of those dtypes given each of the others."""
+    named = _clashing(error)
+    labels = current["labels"]
+    together = _together(current, keys)
+    dense = [key for key in keys if not current["features"][key]["sparse"]]
+    groups = [together] if together else [[key] for key in dense]
+    for dtype in named:
+        if labels is not None and labels["dtype"] in named and labels["dtype"] != dtype:
+            yield _with(current, labels=_entry(dtype, labels["shape"]))
+        for group in groups:
+            first = current["features"][group[0]]
+            if first["dtype"] in named and first["dtype"] != dtype:
+                yield _all(current, group, dtype, first["shape"])
+
+
+def _together(current: Choice, keys: List[str]) -> List[str]:
+    """The dense features that share the first one's dtype and shape, where there are several:
+    features the model_fn stacks or concatenates, which only change together."""
+    dense = [key for key in keys if not current["features"][key]["sparse"]]
+    if len(dense) < 2:
+        return []
+    first = current["features"][dense[0]]
+    same = [key for key in dense if current["features"][key] == first]
+    return same if len(same) >= 2 else []
+
+
+def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choice:
+    candidate = copy.deepcopy(current)
+    for key in keys:
+        candidate["features"][key] = _entry(dtype, shape)
+    return candidate
+
+
+def _missing_param(current: Choice, error: str, params: Any) -> Iterator[Choice]:
+    """A params key the build failed to find (read in a module the inference does not read),
+    given a small size."""
+    match = _MISSING_KEY.match(error)
+    if match and isinstance(params, dict) and match.group(1) not in params:
+        yield _with(current, params={**current["params"], match.group(1): DEFAULT_SIZES[2] // 2})
 
 
 def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choice]:
@@ -133,6 +210,13 @@ def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) ->
     at the other ranks."""
     expected = _expected_rank(error)
     widths = sizes if expected is not None else sizes[:2]
+    group = _together(current, keys)
+    if group:
+        first = current["features"][group[0]]
+        rank = expected if expected is not None else len(first["shape"])
+        for shape in _shapes(rank, widths[:2]):
+            if shape != first["shape"]:
+                yield _all(current, group, first["dtype"], shape)
     for key in keys:
         entry = current["features"][key]
         if entry["sparse"]:
@@ -149,14 +233,22 @@ def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) ->
     """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
-    yield from _labels(current, takes_labels)
+    yield from _labels(current, error, takes_labels)
+    yield from _retyped(current, error, keys)
+    yield from _missing_param(current, error, params)
     yield from _degenerate(current, params, sizes)
     yield from _reshaped(current, error, sizes, keys)
+    group = _together(current, keys)
+    for dtype in _DTYPES[:2] if group else ():
+        first = current["features"][group[0]]
+        if dtype != first["dtype"]:
+            yield _all(current, group, dtype, first["shape"])
     for key in keys:
         entry = current["features"][key]
         for dtype in _DTYPES:
             if dtype != entry["dtype"]:
                 yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
+    yield from _label_dtypes(current)
 
 
 class Outcome:
@@ -166,6 +258,8 @@ class Outcome:
         self.tried = 0
         self.choice: Optional[Choice] = None
         self.last_error = ""
+        #: Whether the starting inputs failed to build (else nothing was searched).
+        self.needed = True
 
     def describe(self) -> str:
         count = "1 candidate" if self.tried == 1 else f"{self.tried} candidates"
@@ -194,6 +288,7 @@ def search(synthetic: Synthetic) -> Outcome:
     current = start
     error, _, progress = build_once(synthetic)
     outcome.last_error = error or ""
+    outcome.needed = error is not None
     takes_labels = synthetic.takes_labels()
     improved = error is not None
     seen = {repr(start)}
@@ -233,7 +328,12 @@ def search_apart(synthetic: Synthetic) -> Outcome:
         try:
             os.close(read)
             found = search(synthetic)
-            data = {"tried": found.tried, "choice": found.choice, "last_error": found.last_error}
+            data = {
+                "tried": found.tried,
+                "choice": found.choice,
+                "last_error": found.last_error,
+                "needed": found.needed,
+            }
             payload = json.dumps(data).encode("utf-8")
             while payload:
                 payload = payload[os.write(write, payload) :]
@@ -252,6 +352,7 @@ def search_apart(synthetic: Synthetic) -> Outcome:
         return outcome
     outcome.tried, outcome.choice = int(data["tried"]), data["choice"]
     outcome.last_error = str(data["last_error"])
+    outcome.needed = bool(data["needed"])
     if outcome.choice is not None:
         synthetic.apply(outcome.choice)
     return outcome

@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import copy
-import inspect
-import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import inferred
 from . import search as searching
+from .declared import declared
 from .inferred import SINGLE, build_once
-from .loading import parameter_names
-from .messaging import last_line
+from .labels import synthetic_labels
 
 if TYPE_CHECKING:
     from .program import Program
-
-_SERVING_NAMES = ("serving_input_receiver_fn", "serving_input_fn")
-_FEATURE_SPEC_TYPES = ("FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature")
-
-
-def _shape_text(shape: List[int]) -> str:
-    return "[" + ", ".join(["batch"] + [str(d) for d in shape]) + "]"
 
 
 class Synthetic:
     """A small random batch for a module without an input function.
 
     Features come from a serving input function's placeholders, else from a parsing spec
-    (``tf.io.FixedLenFeature`` dicts) or feature columns found in the module. Labels come from the
-    spec's ``labels`` (``--labels``), else from the static hint about how the model_fn uses them.
+    (``tf.io.FixedLenFeature`` dicts) or feature columns found in the module (``declared``), and
+    from what the model_fn's code says (``inferred``). Labels come from the spec's ``labels``
+    (``--labels``), else from the static hint about how the model_fn uses them (``labels``).
     Where the inferred inputs do not build the original's graphs, the original searches for
     inputs that do (``search``). ``last_resort``: in place of the file's own input functions,
     which failed: with nothing inferred, the keys the model_fn reads, else one tensor.
@@ -48,7 +40,7 @@ class Synthetic:
         self.build_error: Optional[str] = None
         self.searched: Optional[searching.Outcome] = None
         self.features = self._features()
-        self.labels = self._labels()
+        self.labels = synthetic_labels(self)
         if self.inferred:
             self._add_missing()
         if self.images:
@@ -57,13 +49,18 @@ class Synthetic:
                 self.program.out.note(
                     f"synthetic images {size}x{size}x3: the model_fn builds at that size"
                 )
-        if search and self.build_error and program.spec.get("role") == "original":
+        # Inputs read off a serving function or parse spec have not been built yet: the search
+        # (apart, so this process stays as the rewrite's) first sees whether they build.
+        untried = not self.inferred
+        if search and (self.build_error or untried) and program.spec.get("role") == "original":
             self._search()
 
     # the search for inputs the original builds on ----------------------------------------------
 
     def _search(self) -> None:
         self.searched = searching.search_apart(self)
+        if not self.searched.needed:
+            return
         self.program.out.note("inputs searched: " + self.searched.describe())
         if self.searched.choice is not None:
             self.program.out.note("synthetic inputs chosen: " + self.describe())
@@ -102,11 +99,11 @@ class Synthetic:
         afresh from the seed, so that both versions get the same ones."""
         self.rng = self.np.random.RandomState(self.program.seed)
         self.features = {
-            key: self._random(e["dtype"], e["shape"], e["sparse"])
+            key: self.random_entry(e["dtype"], e["shape"], e["sparse"])
             for key, e in sorted(choice["features"].items())
         }
         labels = choice["labels"]
-        self.labels = self._random(labels["dtype"], labels["shape"]) if labels else None
+        self.labels = self.random_entry(labels["dtype"], labels["shape"]) if labels else None
         self.overrides = dict(choice["params"])
         self.program.params = self.params_for(choice)
 
@@ -131,7 +128,7 @@ class Synthetic:
     # features ---------------------------------------------------------------------------------
 
     def _features(self) -> Dict[str, Any]:
-        found, looked = self._declared()
+        found, looked = declared(self)
         extra = inferred.features(self.program, [] if not found else list(found) + [SINGLE])
         if extra:
             self.inferred = True
@@ -139,7 +136,7 @@ class Synthetic:
                 "synthetic features inferred from the model_fn: " + inferred.describe(extra)
             )
             for key, entry in extra.items():
-                found[key] = self._random(entry["dtype"], entry["shape"], entry["sparse"])
+                found[key] = self.random_entry(entry["dtype"], entry["shape"], entry["sparse"])
             self.images = [key for key, entry in extra.items() if entry["image"]]
         if found:
             return found
@@ -154,27 +151,6 @@ class Synthetic:
             + (f" ({', '.join(looked)} gave no features)" if looked else "")
         )
 
-    def _declared(self) -> Tuple[Dict[str, Any], List[str]]:
-        """Features from a serving input function, else from the module's parsing specs."""
-        looked: List[str] = []
-        for name in self.program.spec.get("serving_fns") or _SERVING_NAMES:
-            fn = getattr(self.program.module, name, None)
-            if callable(fn):
-                try:
-                    found = self._from_serving(fn)
-                except Exception as exc:  # user code: fall back to what else says what to feed
-                    looked.append(f"{name}() failed: {last_line(exc)}")
-                    continue
-                if found:
-                    self.program.out.note(f"synthetic features from {name}()")
-                    return found, looked
-                looked.append(f"{name}()")
-        spec, origin = self._parsing_spec()
-        if spec:
-            self.program.out.note(f"synthetic features from {origin}")
-            return {key: self._from_feature(value) for key, value in sorted(spec.items())}, looked
-        return {}, looked
-
     def _add_missing(self) -> None:
         """Keys the model_fn reads that the inferred features lack (float32 [batch, 1]); with
         none at all, one tensor."""
@@ -183,89 +159,19 @@ class Synthetic:
             return
         missing = inferred.missing_keys(self)
         for key in missing:
-            self.features[key] = self._random(self.tf.float32, [1])
+            self.features[key] = self.random_entry(self.tf.float32, [1])
         if missing:
             self.program.out.note(
                 "synthetic features the model_fn reads besides those inferred (float32 "
                 "[batch, 1]): " + ", ".join(missing)
             )
         elif not self.features:
-            self.features[SINGLE] = self._random(self.tf.float32, [1])
+            self.features[SINGLE] = self.random_entry(self.tf.float32, [1])
             self.build_error = build_once(self)[0]
             self.program.out.note("synthetic features: one float32 [batch, 1] tensor")
 
-    def _from_serving(self, fn: Any) -> Dict[str, Any]:
-        tf = self.tf
-        params = self.program.params or {}
-        names = parameter_names(fn) or []
-        with tf.Graph().as_default():
-            receiver = fn(params) if names[:1] == ["params"] else fn()
-            features = getattr(receiver, "features", receiver)
-            if isinstance(features, (tuple, list)) and features:
-                features = features[0]
-            if not isinstance(features, dict):
-                features = {"feature": features}
-            return {str(key): self._from_tensor(value) for key, value in features.items()}
-
-    def _from_tensor(self, tensor: Any) -> Dict[str, Any]:
-        tf = self.tf
-        if isinstance(tensor, tf.SparseTensor):
-            return self._random(tensor.values.dtype, [], sparse=True)
-        shape = tensor.shape.as_list() if tensor.shape.rank is not None else [None]
-        return self._random(tensor.dtype, [d if d is not None else 1 for d in shape[1:]])
-
-    def _parsing_spec(self) -> Any:
-        """The union of the module's parsing specs: FixedLenFeature dicts and feature columns
-        (module-level, or returned by a no-argument function whose name mentions features)."""
-        tf = self.program.tf
-        merged: Dict[str, Any] = {}
-        origins = []
-        for name, value in sorted(vars(self.program.module).items()):
-            if (
-                callable(value)
-                and not isinstance(value, type)
-                and ("feature" in name.lower() or "column" in name.lower())
-                and parameter_names(value) == []
-            ):
-                try:
-                    value = value()
-                except Exception:
-                    continue
-            spec = None
-            if (
-                isinstance(value, dict)
-                and value
-                and all(type(v).__name__ in _FEATURE_SPEC_TYPES for v in value.values())
-            ):
-                spec = value
-            elif (
-                isinstance(value, (list, tuple))
-                and value
-                and all(hasattr(v, "parse_example_spec") for v in value)
-            ):
-                try:
-                    spec = tf.compat.v1.feature_column.make_parse_example_spec(value)
-                except Exception:
-                    continue
-            if spec:
-                origins.append(name)
-                for key, feature in spec.items():
-                    merged.setdefault(key, feature)
-        return merged, " and ".join(origins)
-
-    def _from_feature(self, feature: Any) -> Dict[str, Any]:
-        kind = type(feature).__name__
-        if kind == "VarLenFeature":
-            return self._random(feature.dtype, [], sparse=True)
-        shape = [d if d is not None else 1 for d in list(feature.shape)]
-        if kind == "FixedLenSequenceFeature":
-            shape = [1] + shape
-        return self._random(feature.dtype, shape)
-
-    def random_entry(self, dtype: Any, shape: List[int]) -> Dict[str, Any]:
-        return self._random(dtype, shape)
-
-    def _random(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
+    def random_entry(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
+        """A random batch of ``dtype`` with per-example ``shape``, from the seeded generator."""
         tf, np = self.tf, self.np
         dtype = tf.as_dtype(dtype)
         size = [self.batch] + [int(d) for d in shape]
@@ -278,71 +184,6 @@ class Synthetic:
         else:
             value = self.rng.randint(0, 2, size=size).astype(dtype.as_numpy_dtype)
         return {"value": value, "dtype": dtype, "sparse": sparse}
-
-    # labels -----------------------------------------------------------------------------------
-
-    def _labels(self) -> Any:
-        tf = self.tf
-        explicit = self.program.spec.get("labels")
-        if explicit:
-            given = _shape_text(explicit["shape"])
-            self.program.out.note(f"synthetic labels {explicit['dtype']} {given} from --labels")
-            return self._random(tf.as_dtype(explicit["dtype"]), explicit["shape"])
-        hint = self.program.spec.get("label_hint")
-        if not hint:
-            self.program.out.note(
-                "no labels: none given (--labels SHAPE:DTYPE) and no loss or metric use of "
-                "labels recognised in the model_fn"
-            )
-            return None
-        dtype = tf.as_dtype(hint["dtype"])
-        shape: List[int] = []
-        if hint.get("like"):
-            shape = self._shape_like(hint["like"], dtype)
-        origin = hint.get("origin") or "the model_fn"
-        self.program.out.note(
-            f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
-        )
-        return self._random(dtype, shape)
-
-    def _shape_like(self, expression: str, dtype: Any) -> List[int]:
-        """The per-example shape of ``expression`` in the model_fn (built once, labels unknown)."""
-        tf = self.tf
-        program = self.program
-        code = getattr(inspect.unwrap(program.model_fn), "__code__", None)
-        captured: Dict[str, Any] = {}
-
-        def profile(frame: Any, event: str, arg: Any) -> None:
-            if event == "return" and frame.f_code is code and not captured:
-                captured["locals"] = dict(frame.f_locals)
-                captured["globals"] = frame.f_globals
-
-        with tf.Graph().as_default():
-            tf.compat.v1.train.get_or_create_global_step()
-            features = self.tensors(self.features)
-            labels = tf.compat.v1.placeholder(dtype)
-            sys.setprofile(profile)
-            try:
-                program.call_model_fn(
-                    features,
-                    labels,
-                    tf.estimator.ModeKeys.TRAIN,
-                    program.params or {},
-                    tf.estimator.RunConfig(),
-                )
-            except Exception:
-                pass
-            finally:
-                sys.setprofile(None)
-            try:
-                value = eval(expression, captured["globals"], captured["locals"])
-                dims = value.shape.as_list()[1:]
-            except Exception:
-                program.out.note(
-                    f"could not evaluate {expression!r} for the labels' shape; assumed [batch, 1]"
-                )
-                return [1]
-        return [d if d is not None else 1 for d in dims]
 
     # the input_fn -----------------------------------------------------------------------------
 

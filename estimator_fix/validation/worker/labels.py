@@ -1,0 +1,83 @@
+"""Synthetic labels: given (``--labels``), else shaped after the model_fn's use of them (the hint
+the static inference gives, its per-example shape read off the expression it names). Python 3.7
+compatible."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import TYPE_CHECKING, Any, Dict, List
+
+if TYPE_CHECKING:
+    from .synthetic import Synthetic
+
+
+def _shape_text(shape: List[int]) -> str:
+    return "[" + ", ".join(["batch"] + [str(d) for d in shape]) + "]"
+
+
+def synthetic_labels(synthetic: Synthetic) -> Any:
+    """A random batch of labels (``synthetic.random_entry``), or None where nothing says what the
+    model_fn takes; a note says which and why."""
+    tf = synthetic.tf
+    explicit = synthetic.program.spec.get("labels")
+    if explicit:
+        given = _shape_text(explicit["shape"])
+        synthetic.program.out.note(f"synthetic labels {explicit['dtype']} {given} from --labels")
+        return synthetic.random_entry(tf.as_dtype(explicit["dtype"]), explicit["shape"])
+    hint = synthetic.program.spec.get("label_hint")
+    if not hint:
+        synthetic.program.out.note(
+            "no labels: none given (--labels SHAPE:DTYPE) and no loss or metric use of "
+            "labels recognised in the model_fn"
+        )
+        return None
+    dtype = tf.as_dtype(hint["dtype"])
+    shape: List[int] = []
+    if hint.get("like"):
+        shape = _shape_like(synthetic, hint["like"], dtype)
+    origin = hint.get("origin") or "the model_fn"
+    synthetic.program.out.note(
+        f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
+    )
+    return synthetic.random_entry(dtype, shape)
+
+
+def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
+    """The per-example shape of ``expression`` in the model_fn (built once, labels unknown)."""
+    tf = synthetic.tf
+    program = synthetic.program
+    code = getattr(inspect.unwrap(program.model_fn), "__code__", None)
+    captured: Dict[str, Any] = {}
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "return" and frame.f_code is code and not captured:
+            captured["locals"] = dict(frame.f_locals)
+            captured["globals"] = frame.f_globals
+
+    with tf.Graph().as_default():
+        tf.compat.v1.train.get_or_create_global_step()
+        features = synthetic.tensors(synthetic.features)
+        labels = tf.compat.v1.placeholder(dtype)
+        sys.setprofile(profile)
+        try:
+            program.call_model_fn(
+                features,
+                labels,
+                tf.estimator.ModeKeys.TRAIN,
+                program.params or {},
+                tf.estimator.RunConfig(),
+            )
+        except Exception:
+            pass
+        finally:
+            sys.setprofile(None)
+        try:
+            value = eval(expression, captured["globals"], captured["locals"])
+            dims = value.shape.as_list()[1:]
+        except Exception:
+            program.out.note(
+                f"could not evaluate {expression!r} for the labels' shape; assumed [batch, 1]"
+            )
+            return [1]
+    return [d if d is not None else 1 for d in dims]
