@@ -167,6 +167,44 @@ CASES = {
         """,
         {"EF101:8", "EF102:9"},  # the loop, the appends and the metric dict only regroup
     ),
+    "tower_given_a_flag_computes_gradients_anyway": (
+        f"""
+        def tower(is_training, features, labels):
+            logits = tf.compat.v1.layers.dense(features["x"], 2, trainable=is_training)
+            loss = tf.reduce_mean(labels - logits)
+            grads = tf.gradients(loss, tf.compat.v1.trainable_variables())
+            return loss, grads, logits
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            loss, grads, logits = tower(is_training, features, labels)
+            predictions = {{"classes": tf.argmax(logits, axis=1)}}
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF102:12"},  # the flag gates nothing in the tower; the logits are no training op
+    ),
+    "tower_gating_its_gradients_on_the_flag": (
+        f"""
+        def tower(is_training, features):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            grads = None
+            if is_training:
+                grads = tf.gradients(tf.reduce_sum(logits), tf.compat.v1.trainable_variables())
+            return grads, logits
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            grads, logits = tower(is_training, features)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits))
+        """,
+        set(),
+    ),
     "metric_result_train_never_reads": (
         _metric_model_fn(""),
         {"EF103:13"},  # TRAIN reads the loss the call gives, never the metric

@@ -343,16 +343,25 @@ class Calls:
             every = frozenset(policy.tag for policy in self.ctx.policies)
             return every - self._built_anyway(call, facts)
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
-        return self.mode_gates(call) | ({Tag.LABEL} if unharmed else set())
+        gated = self.mode_gates(call)
+        if gated:
+            gated -= self._built_anyway(call, facts)
+        return gated | ({Tag.LABEL} if unharmed else set())
 
     def _built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
-        """The training ops a method of the model_fn's own class builds where the mode it
-        stored on ``self`` lets control go (``self._train_op_fn(loss)`` whose body never looks
-        at ``self.mode``): it does not gate those."""
+        """The training ops a helper that is handed or stores the mode builds where this mode
+        lets control go: a method of the model_fn's own class that never looks at the
+        ``self.mode`` it was given (``self._train_op_fn(loss)``), an in-file helper given
+        ``is_training`` that computes ``tf.gradients`` outside ``if is_training:``. It does
+        not gate those."""
         helper = self._own_method(call)
-        if helper is None:
-            return frozenset()
-        given = self.ctx.evaluator(facts.values)
+        if helper is not None:
+            given = self.ctx.evaluator(facts.values)
+        else:  # an in-file helper given a mode value: under this mode's values of its arguments
+            helper, skipped = self.in_file_callee(call, facts)
+            if helper is None:
+                return frozenset()
+            given = self.ctx.evaluator(self._arguments(helper, skipped, call, facts))
 
         def builds(node: cst.CSTNode) -> bool:
             return Tag.TRAIN in self.facts(node, facts, 1).tags

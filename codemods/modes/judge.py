@@ -106,6 +106,7 @@ class Judge:
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
         own = set(tags)
+        read: set[Tag] = set()
         if not definition:
             gated = calls.gated_args
             if mode is Mode.PREDICT and unit.modes == {Mode.PREDICT}:
@@ -144,15 +145,39 @@ class Judge:
         if mode is Mode.PREDICT and unit.opaque_label is not None and Tag.LABEL in tags:
             tags.discard(Tag.LABEL)  # reported once, as EF106, not again at every reader
             tags.add(Tag.HELPER_LABEL)
+        if definition:
+            bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+        else:
+            self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    def _bind_results(
+        self,
+        unit: Unit,
+        view: cst.CSTNode,
+        facts: Facts,
+        calls: CallFacts,
+        tags: set[Tag],
+        mode: Mode,
+        read: set[Tag],
+    ) -> None:
+        """Bind what ``unit`` defines, an in-file helper's results one by one: labels go
+        only with the results computed from them, a metric or a training op only with the
+        results that are one (unless the statement also reads one)."""
         traced = None
-        if not definition and not (mode is Mode.PREDICT and unit.opaque_label):
+        if not (mode is Mode.PREDICT and unit.opaque_label):
             traced = self._traced_results(view, facts, calls, tags)
         if mode is Mode.PREDICT and traced and Tag.LABEL not in calls.gates:
             unit.mixed_helper = _mixed(view, traced)
-        if Tag.METRIC in calls.tags and not definition:
-            unit.metric_defs = _carrying(self.results.metrics(view, facts))
-        bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+        if Tag.METRIC in calls.tags:
+            unit.metric_defs = _carrying(self.results.built(view, facts, Tag.METRIC))
+        trained = None
+        if Tag.TRAIN in calls.tags and Tag.TRAIN not in read:
+            trained = self.results.built(view, facts, Tag.TRAIN)
+        bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates)
+        for name, built in (trained or {}).items():
+            if not built:
+                facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.TRAIN}
 
     def _traced_results(
         self, view: cst.CSTNode, facts: Facts, calls: CallFacts, tags: set[Tag]

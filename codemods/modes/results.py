@@ -66,9 +66,10 @@ class Results:
             if name is not None
         }
 
-    def metrics(self, view: cst.CSTNode, facts: Facts) -> Optional[dict[str, bool]]:
-        """Whether each name is bound to a result computed by a metric the helper builds
-        (``return loss, tf.metrics.rmse(...)``); None when that is not known."""
+    def built(self, view: cst.CSTNode, facts: Facts, tag: Tag) -> Optional[dict[str, bool]]:
+        """Whether each name is bound to a result computed by what the helper builds with
+        ``tag`` (``return loss, tf.metrics.rmse(...)`` for metrics); None when that is not
+        known."""
         found = self._helper(view, facts)
         if found is None:
             return None
@@ -77,8 +78,8 @@ class Results:
         if exprs is None:
             return None
         return {
-            name: any(Tag.METRIC in self.calls.facts(expr, facts, 1).tags for expr in built)
-            for name, built in zip(names, exprs)
+            name: any(tag in self.calls.facts(expr, facts, 1).tags for expr in exprs_of)
+            for name, exprs_of in zip(names, exprs)
             if name is not None
         }
 
