@@ -1,7 +1,7 @@
 """Calls the mode analysis reads by what they mean (each case is our own, written after a shape
 met in a held-out batch): a hook class of the file, a method of a local object given the mode, a
 check, a canned head's spec, what makes a function a model_fn, labels handed to an imported
-helper where PREDICT returns nothing, and a mode stored on ``self``."""
+helper where PREDICT returns nothing, a mode stored on ``self``, and graph collections."""
 
 from __future__ import annotations
 
@@ -138,6 +138,22 @@ CASES = {
                 return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
         """,
         {"EF102:13", "EF105:14"},  # the method builds its train op whatever self.mode is
+    ),
+    "losses_collection_carries_what_is_put_in_it": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            tf.compat.v1.add_to_collection("losses", tf.reduce_mean(labels - logits))
+            losses = tf.compat.v1.get_collection("losses")
+            total_loss = tf.add_n(tf.compat.v1.get_collection("losses"))
+            averaged = tf.reduce_mean(losses)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=total_loss + averaged)
+        """,
+        # putting a label loss in it computes from labels; looking it up computes nothing;
+        # adding up, or averaging, what it holds computes from the labels put there
+        {"EF101:5", "EF101:7", "EF101:8"},
     ),
 }
 

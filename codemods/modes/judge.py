@@ -9,12 +9,13 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.modes import graph_collections as collections
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.results import Results
 from codemods.modes.specs import Specs
-from codemods.modes.state import Facts, bind, expression_view, mode_view
+from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
 from codemods.modes.view import View, computes_nothing, iterates, stored_receiver
 from codemods.vocabulary import Mode, Tag
@@ -178,6 +179,10 @@ class Judge:
         for name, built in (trained or {}).items():
             if not built:
                 facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.TRAIN}
+        for key, value in collections.stores(view, self.ctx.resolve):
+            held = collections.key_name(key)
+            put = set().union(*(facts.tags.get(n, frozenset()) for n in st.value_reads(value)))
+            facts.tags[held] = facts.tags.get(held, frozenset()) | put
 
     def _traced_results(
         self, view: cst.CSTNode, facts: Facts, calls: CallFacts, tags: set[Tag]
@@ -236,6 +241,8 @@ class Judge:
         read = st.value_reads(view, ignored + [arg for arg, _ in gated])
         for name in read - stored:
             tags |= facts.tags.get(name, frozenset())
+        for key in collections.reads(view, self.ctx.resolve):  # ``tf.get_collection("losses")``
+            tags |= facts.tags.get(collections.key_name(key), frozenset())
         into = set().union(*(facts.tags.get(name, frozenset()) for name in read & stored))
         merged: dict[int, tuple[cst.Arg, frozenset[Tag]]] = {}
         for arg, gates in gated:  # an argument gated twice keeps out what either gates
@@ -245,6 +252,10 @@ class Judge:
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
 
+    def _looks_up_collection(self, seen: cst.CSTNode) -> bool:
+        single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None
+        return single is not None and collections.looks_up(single[1], self.ctx.resolve)
+
     def _blocked(
         self, unit: Unit, tags: AbstractSet[Tag], view: View, seen: cst.CSTNode
     ) -> frozenset[str]:
@@ -252,6 +263,8 @@ class Judge:
         that mode runs it)."""
         if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):
             return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
+        if self._looks_up_collection(seen):
+            return frozenset()  # ``losses = tf.get_collection("losses")``: the same
         return frozenset(
             policy.code
             for policy in self.ctx.policies
