@@ -15,7 +15,9 @@ from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.context import Context
 from codemods.modes.evaluate import Const, ModeEvaluator, Value, truth
+from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
+from codemods.modes.reach import own_method, surely_reaches
 from codemods.modes.state import Facts
 from codemods.vocabulary import ALL_MODES, Tag
 
@@ -203,6 +205,7 @@ class Calls:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._helpers: dict[str, CallFacts] = {}
+        self._anyway: dict[tuple[int, tuple[tuple[str, str], ...]], frozenset[Tag]] = {}
         self._methods = {m: p for p in ctx.policies for m in p.methods}
 
     def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
@@ -349,43 +352,31 @@ class Calls:
         return gated | ({Tag.LABEL} if unharmed else set())
 
     def _built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
-        """The training ops a helper that is handed or stores the mode builds where this mode
-        lets control go: a method of the model_fn's own class that never looks at the
+        """The training ops a helper that is handed or stores the mode surely builds where this
+        mode sends control: a method of the model_fn's own class that never looks at the
         ``self.mode`` it was given (``self._train_op_fn(loss)``), an in-file helper given
         ``is_training`` that computes ``tf.gradients`` outside ``if is_training:``. It does
         not gate those."""
-        helper = self._own_method(call)
-        if helper is not None:
-            given = self.ctx.evaluator(facts.values)
-        else:  # an in-file helper given a mode value: under this mode's values of its arguments
+        helper = own_method(call, self.ctx.fn)
+        env: dict[str, Value] = {}
+        skipped = 1
+        if helper is not None:  # what the model_fn stored on ``self``
+            env = {key: value for key, value in facts.values.items() if "." in key}
+        else:
             helper, skipped = self.in_file_callee(call, facts)
             if helper is None:
                 return frozenset()
-            given = self.ctx.evaluator(self._arguments(helper, skipped, call, facts))
+        env.update(self._arguments(helper, skipped, call, facts))
+        key = (id(helper), tuple(sorted((name, repr(value)) for name, value in env.items())))
+        if key not in self._anyway:
+            self._anyway[key] = frozenset()  # a helper that calls itself: its first reading
 
-        def builds(node: cst.CSTNode) -> bool:
-            return Tag.TRAIN in self.facts(node, facts, 1).tags
+            def builds(node: cst.CSTNode) -> bool:
+                return Tag.TRAIN in self.facts(node, facts, 1).tags
 
-        return frozenset({Tag.TRAIN}) if _reaches(helper.body, given, builds) else frozenset()
-
-    def _own_method(self, call: cst.Call) -> Optional[cst.FunctionDef]:
-        """``self.name(...)`` in a model_fn that is a method: that method of its class."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return None
-        owner = next(
-            (n for n in reversed(self.ctx.fn.enclosing) if isinstance(n, cst.ClassDef)), None
-        )
-        if owner is None or func.value.value != "self":
-            return None
-        return next(
-            (
-                stmt
-                for stmt in st.statements_of(owner.body)
-                if type(stmt) is cst.FunctionDef and stmt.name.value == func.attr.value
-            ),
-            None,
-        )
+            sure = surely_reaches(helper.body, self.ctx.evaluator(env), builds)
+            self._anyway[key] = frozenset({Tag.TRAIN}) if sure else frozenset()
+        return self._anyway[key]
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
@@ -420,7 +411,14 @@ class Calls:
         """An in-file helper is read, not opaque: what it computes from labels is label code
         like any other (EF101); one whose results mix label-derived values with others is
         judged at the report (``Judge.mixed_results``)."""
-        return self.in_file_callee(call, facts)[0] is not None
+        helper = self.in_file_callee(call, facts)[0]
+        if helper is None:
+            return False
+        unpacked = unpacked_targets(view)
+        one_name = unpacked is not None and unpacked[1] is call and len(unpacked[0]) == 1
+        # one name for several results (``outputs = create_model(...)`` returning a dict of
+        # the loss and the logits): they are not read apart, so the helper is not either
+        return not (one_name and returns_display(helper))
 
     def _receives_guarded_labels(self, call: cst.Call, facts: Facts) -> bool:
         """Labels go to an in-file helper parameter that the helper tests against None."""

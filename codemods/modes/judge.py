@@ -17,7 +17,7 @@ from codemods.modes.results import Results
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import View, computes_nothing, iterates, stored_receiver
+from codemods.modes.view import View, computes_nothing, iterates, only_checks, stored_receiver
 from codemods.vocabulary import Mode, Tag
 
 
@@ -265,6 +265,8 @@ class Judge:
             return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
         if self._looks_up_collection(seen):
             return frozenset()  # ``losses = tf.get_collection("losses")``: the same
+        if isinstance(seen, cst.BaseStatement) and only_checks(seen, self.ctx.resolve):
+            return frozenset()  # ``check_no_sync_replicas_optimizer(opt)``: the same
         return frozenset(
             policy.code
             for policy in self.ctx.policies

@@ -43,6 +43,38 @@ def _update(call: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression]]]:
 Flows = dict[str, list[cst.BaseExpression]]
 
 
+#: Methods that store their arguments into the object they are called on.
+_STORING = frozenset({"append", "extend", "update", "insert", "add", "setdefault"})
+
+
+def _root(node: cst.BaseExpression) -> Optional[str]:
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _stored(node: cst.CSTNode) -> list[tuple[str, list[cst.BaseExpression]]]:
+    """What ``node`` stores into a name's object or binds a loop's names to: ``out["loss"] =
+    v`` and ``parts.append(v)`` put ``v`` in ``out``/``parts``; ``for x in xs:`` binds ``x``
+    to what ``xs`` holds."""
+    if isinstance(node, (cst.For, cst.CompFor)):
+        return [(name, [node.iter]) for name in st.reads(node.target)]
+    if isinstance(node, cst.Assign):
+        roots = [
+            _root(t.target) for t in node.targets
+            if isinstance(t.target, (cst.Subscript, cst.Attribute))
+        ]
+        return [(root, [node.value]) for root in roots if root is not None]
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in _STORING
+    ):
+        root = _root(node.func.value)
+        return [] if root is None else [(root, [arg.value for arg in node.args])]
+    return []
+
+
 def _flows(helper: cst.FunctionDef) -> Flows:
     """For each name the helper's body binds or updates, the expressions that compute its values
     (any binding counts: flow-insensitive, so over-approximate)."""
@@ -51,6 +83,8 @@ def _flows(helper: cst.FunctionDef) -> Flows:
         update = _update(node) if isinstance(node, cst.Call) else None
         if update is not None:
             flows.setdefault(update[0], []).extend(update[1])
+        for name, values in _stored(node):
+            flows.setdefault(name, []).extend(values)
         if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and node.value is not None:
             targets = (
                 [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -132,6 +166,18 @@ def result_exprs(
     return None if returned is None else [_closure(exprs, flows)[1] for exprs in returned]
 
 
+def returns_display(helper: cst.FunctionDef) -> bool:
+    """Whether the helper returns a dict, tuple or list display of several values
+    (``return {"loss": loss, "logits": logits}``)."""
+    displays = (cst.Dict, cst.Tuple, cst.List)
+    return any(
+        isinstance(node, cst.Return)
+        and isinstance(node.value, displays)
+        and len(node.value.elements) > 1
+        for node in st.own_nodes(helper.body)
+    )
+
+
 def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], cst.Call]]:
     """``a, b = helper(...)`` or ``a = helper(...)`` alone on its line: the names bound, result by
     result (None for a target that is not a plain name), and the call."""
@@ -154,4 +200,4 @@ def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], c
     return None
 
 
-__all__ = ["local_names", "result_exprs", "result_sources", "unpacked_targets"]
+__all__ = ["local_names", "result_exprs", "result_sources", "returns_display", "unpacked_targets"]

@@ -9,6 +9,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.modes.calls import Calls, carries_label, parameter, unpacked_labels
 from codemods.modes.passthrough import local_names, result_exprs, result_sources, unpacked_targets
 from codemods.modes.state import Facts
@@ -58,10 +59,13 @@ class Results:
         sources = result_sources(helper, len(names))
         if sources is None:
             return None
-        own = local_names(helper)
+        # a helper nested in the model_fn reads the model_fn's names it does not bind itself;
+        # a module-level helper reads globals
+        nested = any(node is helper for node in st.own_nodes(self.calls.ctx.fn.node.body))
+        free = (lambda used: used - local_names(helper)) if nested else (lambda used: set())
         return {
             name: bool(used & received)
-            or any(Tag.LABEL in facts.tags.get(free, ()) for free in used - own)
+            or any(Tag.LABEL in facts.tags.get(other, ()) for other in free(used))
             for name, used in zip(names, sources)
             if name is not None
         }

@@ -234,6 +234,8 @@ def bind(
     rebound = frozenset(rebinds(stmt)) & defs
     _track_elements(stmt, defs, tags, facts)
     facts.forget(rebound, defs - rebound)
+    for key in [k for k in facts.values if k.partition(".")[0] in rebound and "." in k]:
+        del facts.values[key]  # ``cfg = Config()``: what was stored on the old ``cfg`` is gone
     for name in defs:
         facts.instances.pop(name, None)
     if single is not None:  # ``head = LossLayer(...)``, in this mode

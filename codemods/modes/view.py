@@ -273,8 +273,23 @@ def _literal(node: cst.BaseExpression) -> bool:
 _CHECKING = frozenset({"check", "assert", "validate", "verify", "ensure"})
 
 
+def only_checks(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
+    """``check_no_sync_replicas_optimizer(opt)`` alone in a statement: a check of the user's
+    (or a library's) that builds no op; TensorFlow's own asserts (``tf.debugging.assert_rank``)
+    are ops."""
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and all(_checks(small) for small in stmt.body)
+        and all(
+            resolve(cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call).func)
+            is None
+            for small in stmt.body
+        )
+    )
+
+
 def _checks(small: cst.BaseSmallStatement) -> bool:
-    """``check_no_sync_replicas_optimizer(opt)`` alone in a statement: a check, no op."""
+    """A call of a function named for checking, alone in a statement."""
     if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
         return False
     func = small.value.func
@@ -288,8 +303,6 @@ def computes_nothing(stmt: cst.BaseStatement) -> bool:
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
     if all(isinstance(small, cst.Del) for small in stmt.body):
-        return True
-    if all(_checks(small) for small in stmt.body):
         return True
     if len(stmt.body) == 1:
         small = stmt.body[0]

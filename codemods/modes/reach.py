@@ -1,0 +1,93 @@
+"""Where a helper's body surely goes under one mode's values of its arguments: a statement it
+surely runs, not one behind a test the mode does not decide, a loop that may not run, or a
+``return``/``raise`` that may come first (``if mode != TRAIN: return None``)."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.model_fns import ModelFn
+from codemods.modes.evaluate import ModeEvaluator, truth
+
+Hit = Callable[[cst.CSTNode], bool]
+
+
+def _exits(node: cst.CSTNode) -> bool:
+    """``node`` holds a ``return`` or ``raise`` of its own (not in a nested def)."""
+    kinds = (cst.Return, cst.Raise)
+    return isinstance(node, kinds) or any(isinstance(n, kinds) for n in st.own_nodes(node))
+
+
+def surely_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
+    """Whether a statement of ``body`` that ``hit`` accepts surely runs where ``given`` (one
+    mode's values of the helper's arguments) sends control."""
+    for stmt in st.statements_of(body):
+        found = _statement(stmt, given, hit)
+        if found is not None:
+            return found
+    return False
+
+
+def _statement(stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit) -> Optional[bool]:
+    """True: it surely runs a hit; False: control may stop here; None: go on after it."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        if any(hit(small) for small in stmt.body):
+            return True
+        return False if _exits(stmt) else None
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return None
+    if isinstance(stmt, cst.If):
+        return _if(stmt, given, hit)
+    if isinstance(stmt, cst.With):
+        if any(hit(item) for item in stmt.items) or surely_reaches(stmt.body, given, hit):
+            return True
+        return False if _exits(stmt.body) else None
+    # a loop (may not run), try (may jump) or match: nothing inside is sure
+    if any(hit(header) for header in st.headers(stmt)):
+        return True
+    return False if _exits(stmt) else None
+
+
+def _if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> Optional[bool]:
+    if hit(stmt.test):
+        return True
+    test = truth(given.eval(stmt.test))
+    if test is None:
+        return False if _exits(stmt) else None
+    if test:
+        chosen: Optional[cst.CSTNode] = stmt.body
+    else:
+        chosen = stmt.orelse
+    if chosen is None:
+        return None
+    if isinstance(chosen, cst.If):
+        return _if(chosen, given, hit)
+    suite = chosen.body if isinstance(chosen, cst.Else) else chosen
+    assert isinstance(suite, cst.BaseSuite)
+    if surely_reaches(suite, given, hit):
+        return True
+    return False if _exits(suite) else None
+
+
+def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
+    """``self.name(...)`` in a model_fn that is a method: that method of its class."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return None
+    owner = next((n for n in reversed(fn.enclosing) if isinstance(n, cst.ClassDef)), None)
+    if owner is None or func.value.value != "self":
+        return None
+    return next(
+        (
+            stmt
+            for stmt in st.statements_of(owner.body)
+            if type(stmt) is cst.FunctionDef and stmt.name.value == func.attr.value
+        ),
+        None,
+    )
+
+
+__all__ = ["own_method", "surely_reaches"]
