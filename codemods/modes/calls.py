@@ -199,6 +199,19 @@ def carries_label(facts: Facts, node: cst.CSTNode) -> bool:
     return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
 
 
+def _arguments(
+    evaluator: ModeEvaluator, helper: cst.FunctionDef, skipped: int, call: cst.Call
+) -> dict[str, Value]:
+    """What each parameter of ``helper`` holds in this call, as far as the mode decides it
+    (``is_training`` given ``mode == TRAIN``)."""
+    given: dict[str, Value] = {}
+    for index, arg in enumerate(call.args):
+        name = parameter(helper, index + skipped, arg)
+        if name is not None:
+            given[name] = evaluator.eval(arg.value)
+    return given
+
+
 class Calls:
     """Classify the calls of the statements of one model_fn."""
 
@@ -366,7 +379,7 @@ class Calls:
             helper, skipped = self.in_file_callee(call, facts)
             if helper is None:
                 return frozenset()
-        env.update(self._arguments(helper, skipped, call, facts))
+        env.update(_arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
         key = (id(helper), tuple(sorted((name, repr(value)) for name, value in env.items())))
         if key not in self._anyway:
             self._anyway[key] = frozenset()  # a helper that calls itself: its first reading
@@ -467,7 +480,7 @@ class Calls:
         ]
         if helper is None or not handed:
             return False
-        given = self._arguments(helper, skipped, call, facts)
+        given = _arguments(self.ctx.evaluator(facts.values), helper, skipped, call)
         for index, arg in handed:
             name = parameter(helper, index + skipped, arg)
             if name is None:
@@ -478,19 +491,6 @@ class Calls:
             if _uses(helper.body, received, self.ctx.evaluator(given)):
                 return False
         return True
-
-    def _arguments(
-        self, helper: cst.FunctionDef, skipped: int, call: cst.Call, facts: Facts
-    ) -> dict[str, Value]:
-        """What each parameter of ``helper`` holds in this call, as far as the mode decides it
-        (``is_training`` given ``mode == TRAIN``)."""
-        evaluator = self.ctx.evaluator(facts.values)
-        given: dict[str, Value] = {}
-        for index, arg in enumerate(call.args):
-            name = parameter(helper, index + skipped, arg)
-            if name is not None:
-                given[name] = evaluator.eval(arg.value)
-        return given
 
     def _helper_checks_none(
         self, call: cst.Call, index: int, arg: cst.Arg, facts: Facts

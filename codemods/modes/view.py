@@ -218,7 +218,7 @@ def _stores_names(small: cst.BaseSmallStatement) -> bool:
         return False
     element = func.value
     if isinstance(element, cst.Subscript):
-        return isinstance(element.value, cst.Name) and only_names_slice(element)
+        return isinstance(element.value, cst.Name) and _names_as_keys(element)
     if isinstance(element, cst.Call) and isinstance(element.func, cst.Attribute):
         return (
             element.func.attr.value == "setdefault"
@@ -228,7 +228,8 @@ def _stores_names(small: cst.BaseSmallStatement) -> bool:
     return False
 
 
-def only_names_slice(node: cst.Subscript) -> bool:
+def _names_as_keys(node: cst.Subscript) -> bool:
+    """``d[k]`` with a name (or names) as the key: a lookup, no op built."""
     return all(
         isinstance(part.slice, cst.Index) and only_names(part.slice.value) for part in node.slice
     )
