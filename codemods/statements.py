@@ -292,6 +292,17 @@ def _target_defs(target: cst.BaseExpression, out: set[str]) -> None:
         _target_defs(target.value, out)
 
 
+#: Methods that store their arguments into the object they are called on (``l.append(x)``).
+STORING_METHODS = frozenset({"append", "extend", "update", "insert", "add"})
+
+
+def root_name(node: cst.BaseExpression) -> str:
+    """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
+    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
 def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Calls made by the statement itself (not inside nested defs or lambdas)."""
     stack = [node]

@@ -15,6 +15,28 @@ PREDICT = "tf.estimator.ModeKeys.PREDICT"
 TRAIN = "tf.estimator.ModeKeys.TRAIN"
 EVAL = "tf.estimator.ModeKeys.EVAL"
 
+
+def _seq2seq(decoder: str) -> str:
+    """A model_fn that hands labels to an in-file class's ``build(is_training, features,
+    target)``, whose ``decoder`` lines (indented for the method's body) bind
+    ``decoder_input`` from the target."""
+    return f"""
+        class Seq2Seq:
+            def build(self, is_training, features, target):{decoder}
+                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
+
+
+        def model_fn(features, labels, mode, params):
+            is_training = mode == {TRAIN}
+            model = Seq2Seq()
+            logits, _ = model.build(is_training, features, labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """
+
+
 CASES = {
     "none_fields_set_by_tuple_unpacking": (
         f"""
@@ -174,44 +196,20 @@ CASES = {
         set(),  # no label: both branches rebind it from the graph, not from labels
     ),
     "in_file_method_reads_labels_only_when_training": (
-        f"""
-        class Seq2Seq:
-            def build(self, is_training, features, target):
+        _seq2seq(
+            """
                 if is_training:
                     decoder_input = tf.cast(target, tf.float32)
                 else:
-                    decoder_input = None
-                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
-
-
-        def model_fn(features, labels, mode, params):
-            is_training = mode == {TRAIN}
-            model = Seq2Seq()
-            logits, _ = model.build(is_training, features, labels)
-            if mode == {PREDICT}:
-                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
-            loss = tf.reduce_mean(labels - logits)
-            return tf.estimator.EstimatorSpec(mode, loss=loss)
-        """,
+                    decoder_input = None"""
+        ),
         set(),
     ),
     "in_file_method_reads_labels_always": (
-        f"""
-        class Seq2Seq:
-            def build(self, is_training, features, target):
-                decoder_input = tf.cast(target, tf.float32)
-                return tf.compat.v1.layers.dense(features["x"], 3), decoder_input
-
-
-        def model_fn(features, labels, mode, params):
-            is_training = mode == {TRAIN}
-            model = Seq2Seq()
-            logits, _ = model.build(is_training, features, labels)
-            if mode == {PREDICT}:
-                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
-            loss = tf.reduce_mean(labels - logits)
-            return tf.estimator.EstimatorSpec(mode, loss=loss)
-        """,
+        _seq2seq(
+            """
+                decoder_input = tf.cast(target, tf.float32)"""
+        ),
         # Its results mix the logits PREDICT returns with a value cast from labels: PREDICT
         # cannot have the one without splitting the method (as BERT's create_model).
         {"EF106:12"},

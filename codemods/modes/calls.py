@@ -55,13 +55,6 @@ class CallFacts:
     consumer: bool = False  # summaries and hooks consume metrics
 
 
-def root_name(node: cst.BaseExpression) -> str:
-    """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
-    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else ""
-
-
 def compares_with_none(node: cst.CSTNode, name: str) -> bool:
     """``name is None``, ``name is not None``, ``name == None`` or ``name != None``."""
     if not (isinstance(node, cst.Comparison) and isinstance(node.left, cst.Name)):
@@ -321,7 +314,7 @@ class Calls:
             if receiver in self.ctx.layer_objects:
                 out.creates_vars = out.autonamed = out.seeds = True
                 return None
-            if not self._is_module_ref(base) or root_name(base) in _PURE_MODULES:
+            if not self._is_module_ref(base) or st.root_name(base) in _PURE_MODULES:
                 return None  # a method on a local value: dict.get, tensor.get_shape ...
             return callee
         if isinstance(func, cst.Name):
@@ -506,5 +499,5 @@ class Calls:
 
 __all__ = [
     "CallFacts", "Calls", "TagPolicy", "carries_label", "compares_with_none", "is_none_literal",
-    "parameter", "root_name", "unpacked_labels",
+    "parameter", "unpacked_labels",
 ]

@@ -43,14 +43,9 @@ def _update(call: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression]]]:
 Flows = dict[str, list[cst.BaseExpression]]
 
 
-#: Methods that store their arguments into the object they are called on.
-_STORING = frozenset({"append", "extend", "update", "insert", "add", "setdefault"})
-
-
-def _root(node: cst.BaseExpression) -> Optional[str]:
-    while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
-        node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else None
+#: Methods that store their arguments into the object they are called on (``setdefault``
+#: too: what it stores stays in the object).
+_STORING = st.STORING_METHODS | {"setdefault"}
 
 
 def _stored(node: cst.CSTNode) -> list[tuple[str, list[cst.BaseExpression]]]:
@@ -61,17 +56,17 @@ def _stored(node: cst.CSTNode) -> list[tuple[str, list[cst.BaseExpression]]]:
         return [(name, [node.iter]) for name in st.reads(node.target)]
     if isinstance(node, cst.Assign):
         roots = [
-            _root(t.target) for t in node.targets
+            st.root_name(t.target) for t in node.targets
             if isinstance(t.target, (cst.Subscript, cst.Attribute))
         ]
-        return [(root, [node.value]) for root in roots if root is not None]
+        return [(root, [node.value]) for root in roots if root]
     if (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
         and node.func.attr.value in _STORING
     ):
-        root = _root(node.func.value)
-        return [] if root is None else [(root, [arg.value for arg in node.args])]
+        root = st.root_name(node.func.value)
+        return [(root, [arg.value for arg in node.args])] if root else []
     return []
 
 
@@ -96,14 +91,6 @@ def _flows(helper: cst.FunctionDef) -> Flows:
                 ):
                     flows.setdefault(name, []).extend(values)
     return flows
-
-
-def local_names(helper: cst.FunctionDef) -> set[str]:
-    """The helper's parameters and the names its body binds."""
-    params = helper.params
-    given = [*params.posonly_params, *params.params, *params.kwonly_params]
-    given += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    return {p.name.value for p in given} | set(_flows(helper)) | st.rebinds(helper.body)
 
 
 def _closure(
@@ -150,20 +137,31 @@ def _returned(helper: cst.FunctionDef, width: int) -> Optional[list[list[cst.Bas
     return results
 
 
-def result_sources(helper: cst.FunctionDef, width: int) -> Optional[list[set[str]]]:
-    """For each of the ``width`` results, the names of the helper's scope it is computed from."""
-    returned = _returned(helper, width)
-    flows = _flows(helper)
-    return None if returned is None else [_closure(exprs, flows)[0] for exprs in returned]
+class HelperBody:
+    """One in-file helper's body as the result-by-result reading needs it, read once: what its
+    names are computed from, and its own names."""
 
+    def __init__(self, helper: cst.FunctionDef) -> None:
+        self.helper = helper
+        self.flows = _flows(helper)
+        params = helper.params
+        given = [*params.posonly_params, *params.params, *params.kwonly_params]
+        given += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        #: The helper's parameters and the names its body binds.
+        self.local_names = (
+            {p.name.value for p in given} | set(self.flows) | st.rebinds(helper.body)
+        )
 
-def result_exprs(
-    helper: cst.FunctionDef, width: int
-) -> Optional[list[list[cst.BaseExpression]]]:
-    """For each of the ``width`` results, every expression of the helper that computes it."""
-    returned = _returned(helper, width)
-    flows = _flows(helper)
-    return None if returned is None else [_closure(exprs, flows)[1] for exprs in returned]
+    def sources(self, width: int) -> Optional[list[set[str]]]:
+        """For each of the ``width`` results a call binds, the names of the helper's scope it
+        is computed from."""
+        returned = _returned(self.helper, width)
+        return None if returned is None else [_closure(e, self.flows)[0] for e in returned]
+
+    def exprs(self, width: int) -> Optional[list[list[cst.BaseExpression]]]:
+        """For each of the ``width`` results, every expression of the helper that computes it."""
+        returned = _returned(self.helper, width)
+        return None if returned is None else [_closure(e, self.flows)[1] for e in returned]
 
 
 def returns_display(helper: cst.FunctionDef) -> bool:
@@ -200,4 +198,4 @@ def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], c
     return None
 
 
-__all__ = ["local_names", "result_exprs", "result_sources", "returns_display", "unpacked_targets"]
+__all__ = ["HelperBody", "returns_display", "unpacked_targets"]

@@ -11,7 +11,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.calls import Calls, carries_label, parameter, unpacked_labels
-from codemods.modes.passthrough import local_names, result_exprs, result_sources, unpacked_targets
+from codemods.modes.passthrough import HelperBody, unpacked_targets
 from codemods.modes.state import Facts
 from codemods.vocabulary import Tag
 
@@ -21,6 +21,12 @@ class Results:
 
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
+        self._bodies: dict[int, HelperBody] = {}  # by helper: each read once
+
+    def _body(self, helper: cst.FunctionDef) -> HelperBody:
+        if id(helper) not in self._bodies:
+            self._bodies[id(helper)] = HelperBody(helper)
+        return self._bodies[id(helper)]
 
     def _helper(
         self, view: cst.CSTNode, facts: Facts
@@ -56,16 +62,17 @@ class Results:
             received.add(name)
             if isinstance(arg.value, cst.Tuple):
                 received |= unpacked_labels(helper, name, arg.value, facts) or set()
-        sources = result_sources(helper, len(names))
+        body = self._body(helper)
+        sources = body.sources(len(names))
         if sources is None:
             return None
         # a helper nested in the model_fn reads the model_fn's names it does not bind itself;
         # a module-level helper reads globals
         nested = any(node is helper for node in st.own_nodes(self.calls.ctx.fn.node.body))
-        free = (lambda used: used - local_names(helper)) if nested else (lambda used: set())
+        own = body.local_names if nested else None
         return {
             name: bool(used & received)
-            or any(Tag.LABEL in facts.tags.get(other, ()) for other in free(used))
+            or (own is not None and any(Tag.LABEL in facts.tags.get(n, ()) for n in used - own))
             for name, used in zip(names, sources)
             if name is not None
         }
@@ -78,7 +85,7 @@ class Results:
         if found is None:
             return None
         names, _, helper, _ = found
-        exprs = result_exprs(helper, len(names))
+        exprs = self._body(helper).exprs(len(names))
         if exprs is None:
             return None
         return {

@@ -11,7 +11,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
-from codemods.modes.calls import CallFacts, root_name
+from codemods.modes.calls import CallFacts
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.policy import words
@@ -88,7 +88,7 @@ class View:
         tf_name = self.ctx.resolve(func)
         if tf_name is not None:
             return tf_name == "tensorflow.print" or ".logging." in tf_name
-        return root_name(func) in {"logging", "absl", "logger", "log"}
+        return st.root_name(func) in {"logging", "absl", "logger", "log"}
 
     @cached_property
     def labels_only_as_none(self) -> bool:
@@ -117,7 +117,7 @@ class View:
 
 
 #: Methods that store what they are given into their receiver and return nothing of it.
-STORING = frozenset({"append", "extend", "update", "insert", "add"})
+STORING = st.STORING_METHODS
 
 _REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
 
