@@ -139,6 +139,24 @@ CASES = {
         """,
         {"EF102:13", "EF105:14"},  # the method builds its train op whatever self.mode is
     ),
+    "train_op_stored_on_self_by_the_model_fn": (
+        f"""
+        class Model:
+            def _train_op_fn(self, loss):
+                return tf.compat.v1.train.AdamOptimizer().minimize(loss)
+
+            def build(self, features, labels, mode=None):
+                self.mode = mode
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+                self.loss = tf.reduce_mean(labels - logits)
+                self.train_op = self._train_op_fn(self.loss)
+                return tf.estimator.EstimatorSpec(mode, loss=self.loss, train_op=self.train_op)
+        """,
+        # stored by the model_fn itself in EVAL, not by code gated on the stored mode
+        {"EF102:13", "EF105:14"},
+    ),
     "losses_collection_carries_what_is_put_in_it": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -25,7 +25,7 @@ class Results:
 
     def _body(self, helper: cst.FunctionDef) -> HelperBody:
         if id(helper) not in self._bodies:
-            self._bodies[id(helper)] = HelperBody(helper)
+            self._bodies[id(helper)] = HelperBody(helper, self.calls.ctx.resolve)
         return self._bodies[id(helper)]
 
     def _helper(
