@@ -157,6 +157,82 @@ CASES = {
         # stored by the model_fn itself in EVAL, not by code gated on the stored mode
         {"EF102:13", "EF105:14"},
     ),
+    "gradient_tape_computes_gradients": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            net = tf.keras.layers.Dense(1)
+            opt = tf.keras.optimizers.Adam(0.1)
+            ckpt = tf.train.Checkpoint(step=tf.compat.v1.train.get_global_step(), optimizer=opt)
+            with tf.GradientTape() as tape:
+                output = net(features["x"])
+                loss = tf.reduce_mean(tf.abs(output - features["y"]))
+            gradients = tape.gradient(loss, net.trainable_variables)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": output}})
+            train_op = opt.apply_gradients(zip(gradients, net.trainable_variables))
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op,
+                                              scaffold=tf.compat.v1.train.Scaffold(saver=ckpt))
+        """,
+        # the tape's gradients are training ops; the checkpoint only tracks the optimizer
+        {"EF102:5", "EF102:10", "EF102:13", "EF105:14"},
+    ),
+    "helper_given_the_mode_uses_labels_before_testing_it": (
+        f"""
+        def tower(features, labels, mode):
+            target = tf.reshape(labels, [-1, 1])
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = None
+            if mode != {PREDICT}:
+                loss = tf.reduce_mean(target - logits)
+            return logits, loss
+
+
+        def guarded(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = None
+            if mode != {PREDICT}:
+                loss = tf.reduce_mean(tf.reshape(labels, [-1, 1]) - logits)
+            return logits, loss
+
+
+        class Box:
+            def __init__(self, features, labels, mode):
+                self.target = labels["prob"]
+                self.logits = tf.compat.v1.layers.dense(features["x"], 1)
+
+
+        def model_fn(features, labels, mode, params):
+            logits, loss = tower(features, labels, mode)
+            other, _ = guarded(features, labels, mode)
+            box = Box(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits + other}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss + box.target)
+        """,
+        # the mode gates only what the helper does after testing it: tower and Box's
+        # __init__ read the labels before any test (None in PREDICT), guarded after one
+        {"EF106:27", "EF101:29"},
+    ),
+    "model_fn_returning_the_specs_of_its_helpers": (
+        f"""
+        def prediction_spec(logits):
+            return tf.estimator.EstimatorSpec({PREDICT}, predictions={{"y": logits}})
+
+
+        def training_spec(loss):
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec({TRAIN}, loss=loss, train_op=train_op)
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = tf.reduce_mean(labels - logits)
+            if mode == {PREDICT}:
+                return prediction_spec(logits)
+            return training_spec(loss)
+        """,
+        {"EF101:14"},  # a model_fn although no spec is built in it (never passed to Estimator)
+    ),
     "losses_collection_carries_what_is_put_in_it": (
         f"""
         def model_fn(features, labels, mode, params):

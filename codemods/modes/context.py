@@ -47,6 +47,8 @@ class Context:
     layer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
+    #: Names bound to ``tf.GradientTape()`` (``with tf.GradientTape() as tape:``).
+    tapes: set[str] = field(default_factory=set)
     #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)

@@ -242,19 +242,23 @@ def _names_as_keys(node: cst.Subscript) -> bool:
 def wraps_in_hook(
     stmt: cst.BaseStatement, resolve: TfResolver, classes: Mapping[str, cst.ClassDef]
 ) -> bool:
-    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)`` or an instance
-    of the file's own ``SessionRunHook`` subclass: a session hook made of values built
-    elsewhere builds no op; it goes where they go, and is no finding of its own."""
+    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``, an instance
+    of the file's own ``SessionRunHook`` subclass, or ``ckpt = tf.train.Checkpoint(
+    optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
+    values built elsewhere builds no op; it goes where they go, and is no finding of its own."""
     single = single_assign(stmt)
     if single is None or not isinstance(single[1], cst.Call):
         return False
     call = single[1]
-    if not all(_literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
-               for arg in call.args):
+    if not all(
+        _literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
+        or _from_nothing(arg.value)
+        for arg in call.args
+    ):
         return False
     tf_name = resolve(call.func)
     if tf_name is not None:
-        return tf_api.is_hook(tf_name)
+        return tf_api.is_hook(tf_name) or tf_api.is_object_tracker(tf_name)
     own = classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
 

@@ -15,9 +15,10 @@ from typing import NamedTuple, Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import loops, safety
-from codemods.modes.calls import Calls, moving_averages
+from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
@@ -179,7 +180,8 @@ class Analyzer:
         self.ctx = Context(fn, resolve, tuple(policies), selected, suppressed, unsafe_fixes)
         if names is not None:
             self.ctx.names = names
-        self.ctx.ema_objects |= moving_averages(fn.node.body, resolve)
+        self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
+        self.ctx.tapes |= bound_objects(fn.node.body, resolve, tf_api.is_gradient_tape)
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.judge = Judge(self.ctx, self.calls, self.specs)
