@@ -213,6 +213,46 @@ CASES = {
         # __init__ read the labels before any test (None in PREDICT), guarded after one
         {"EF106:27", "EF101:29"},
     ),
+    "helper_given_the_mode_computes_gradients_for_an_eval_metric": (
+        f"""
+        def build(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = tf.reduce_mean(labels - logits) if mode != {PREDICT} else None
+            train_op, metrics = None, None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            if mode == {EVAL}:
+                grads = tf.gradients(loss, tf.compat.v1.trainable_variables())
+                metrics = {{"g": tf.compat.v1.metrics.mean(tf.linalg.global_norm(grads))}}
+            return logits, loss, train_op, metrics
+
+
+        def model_fn(features, labels, mode, params):
+            logits, loss, train_op, metrics = build(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}})
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        set(),  # the gradients are built where the helper's own test of the mode says EVAL
+    ),
+    "helper_given_the_mode_splits_its_labels_first": (
+        f"""
+        def towers(features, labels, mode):
+            parts = {{k: tf.split(v, 2) for k, v in labels.items()}}
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            return logits, parts
+
+
+        def model_fn(features, labels, mode, params):
+            logits, parts = towers(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(parts["y"][0]))
+        """,
+        {"EF106:10"},  # the comprehension starts from labels.items(): None has no items
+    ),
     "model_fn_returning_the_specs_of_its_helpers": (
         f"""
         def prediction_spec(logits):

@@ -19,6 +19,7 @@ from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, surely_reaches
 from codemods.modes.state import Facts
+from codemods.tree import children
 from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
@@ -205,8 +206,9 @@ def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolve
     """``small`` does what fails on None with one of ``names``: looks into it
     (``labels["prob"]``, ``labels.shape``), computes with it (``labels - logits``) or hands it
     to a TensorFlow op (``tf.reshape(labels, ...)``); not binding another name to it, testing
-    it, or handing it to a function of the user's (which may test it)."""
-    for node in st.own_nodes(small):
+    it, or handing it to a function of the user's (which may test it); nothing under a
+    condition (``x if mode != PREDICT else None``, ``labels is not None and ...``) counts."""
+    for node in _unconditional(small):
         if isinstance(node, (cst.Subscript, cst.Attribute)):
             operands = [node.value]
         elif isinstance(node, cst.BinaryOperation):
@@ -218,6 +220,26 @@ def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolve
         if any(isinstance(part, cst.Name) and part.value in names for part in operands):
             return True
     return False
+
+
+def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes under ``node`` that run whenever it runs: not the branches of a conditional
+    expression, what a boolean operator may skip, a lambda's body, or a comprehension's
+    but the iterable it starts from."""
+    found: list[cst.CSTNode] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        if isinstance(current, cst.IfExp):
+            todo.append(current.test)
+        elif isinstance(current, cst.BooleanOperation):
+            todo.append(current.left)
+        elif isinstance(current, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            todo.append(current.for_in.iter)  # ``{k: f(v) for k, v in labels.items()}``
+        elif not isinstance(current, cst.Lambda):
+            todo.extend(children(current))
+    return found
 
 
 def _arguments(
@@ -430,7 +452,10 @@ class Calls:
                 )
 
             given = self.ctx.evaluator(env)
-            anyway = {Tag.TRAIN} if surely_reaches(helper.body, given, builds) else set()
+            # a training op the mode chose is the helper gating itself (gradients for an EVAL
+            # metric); labels used where they are None fail wherever the mode sent control
+            built = surely_reaches(helper.body, given, builds, chosen=False)
+            anyway = {Tag.TRAIN} if built else set()
             if labels and surely_reaches(helper.body, given, uses_labels):
                 anyway.add(Tag.LABEL)
             self._anyway[key] = frozenset(anyway)
