@@ -51,6 +51,8 @@ class ModelFn:
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
     #: The functions and classes the model_fn is defined in, outermost first.
     enclosing: tuple[cst.CSTNode, ...] = ()
+    #: Every model_fn of the module (this one too): each is analysed, and reported, on its own.
+    model_fns: frozenset[cst.FunctionDef] = frozenset()
 
 
 def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -298,4 +300,7 @@ def find_model_fns(
                 enclosing=enclosing,
             )
         )
+    every = frozenset(fn.node for fn in found)
+    for fn in found:
+        fn.model_fns = every
     return found

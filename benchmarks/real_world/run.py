@@ -276,10 +276,17 @@ def _findings(result: Changed | Unchanged) -> tuple[str, ...]:
     return tuple(sorted(f"{f.code}:{f.line}" for f in result.findings))
 
 
-def check_fix(path: str, fixed: bytes, settings: Settings) -> tuple[bool, bool, str]:
+def check_fix(
+    path: str, fixed: bytes, settings: Settings, original: bytes | None = None
+) -> tuple[bool, bool, str]:
     """(parses, idempotent, problem) of one rewrite, judged independently of the engine (a
-    notebook's code cells are parsed as the one module they make)."""
+    notebook's code cells are parsed as the one module they make, and none of them may stop
+    parsing: ``extract`` leaves such a cell out, with a note, unless the original had it)."""
     try:
+        if is_notebook(path):
+            broken = set(extract(fixed).notes) - set(extract(original).notes if original else ())
+            if broken:
+                return False, False, f"fix output does not parse: {sorted(broken)[0]}"
         cst.parse_module(extract(fixed).code if is_notebook(path) else fixed)
     except NotebookError as exc:
         return False, False, f"fix output is not a notebook: {exc}"
@@ -306,7 +313,7 @@ def measure_entry(entry: Entry, data: bytes, settings: Settings) -> FileOutcome:
     if isinstance(result, Changed):
         outcome.changed = True
         outcome.parses, outcome.idempotent, outcome.fix_problem = check_fix(
-            entry.path, result.fixed, settings
+            entry.path, result.fixed, settings, data
         )
     return outcome
 

@@ -13,13 +13,13 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
+from codemods.modes.anyway import Anyway
+from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import Const, ModeEvaluator, Value, truth
 from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
-from codemods.modes.reach import own_method, surely_reaches
 from codemods.modes.state import Facts
-from codemods.tree import children
 from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
@@ -101,17 +101,6 @@ def bound_objects(
 
 def _is_static(decorator: cst.Decorator) -> bool:
     return type(decorator.decorator) is cst.Name and decorator.decorator.value == "staticmethod"
-
-
-def parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:
-    """The name of the parameter of ``helper`` that receives ``arg`` (the ``index``-th)."""
-    if arg.star:
-        return None
-    params = helper.params
-    if arg.keyword is not None:
-        return arg.keyword.value
-    positional = [*params.posonly_params, *params.params]
-    return positional[index].name.value if index < len(positional) else None
 
 
 def unpacked_labels(
@@ -198,70 +187,13 @@ def _module_of(func: cst.BaseExpression) -> str:
     return ""
 
 
-def carries_label(facts: Facts, node: cst.CSTNode) -> bool:
-    return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
-
-
-def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolver) -> bool:
-    """``small`` does what fails on None with one of ``names``: looks into it
-    (``labels["prob"]``, ``labels.shape``), computes with it (``labels - logits``) or hands it
-    to a TensorFlow op (``tf.reshape(labels, ...)``); not binding another name to it, testing
-    it, or handing it to a function of the user's (which may test it); nothing under a
-    condition (``x if mode != PREDICT else None``, ``labels is not None and ...``) counts."""
-    for node in _unconditional(small):
-        if isinstance(node, (cst.Subscript, cst.Attribute)):
-            operands = [node.value]
-        elif isinstance(node, cst.BinaryOperation):
-            operands = [node.left, node.right]
-        elif isinstance(node, cst.Call) and resolve(node.func) is not None:
-            operands = [arg.value for arg in node.args]
-        else:
-            continue
-        if any(isinstance(part, cst.Name) and part.value in names for part in operands):
-            return True
-    return False
-
-
-def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The nodes under ``node`` that run whenever it runs: not the branches of a conditional
-    expression, what a boolean operator may skip, a lambda's body, or a comprehension's
-    but the iterable it starts from."""
-    found: list[cst.CSTNode] = []
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        if isinstance(current, cst.IfExp):
-            todo.append(current.test)
-        elif isinstance(current, cst.BooleanOperation):
-            todo.append(current.left)
-        elif isinstance(current, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-            todo.append(current.for_in.iter)  # ``{k: f(v) for k, v in labels.items()}``
-        elif not isinstance(current, cst.Lambda):
-            todo.extend(children(current))
-    return found
-
-
-def _arguments(
-    evaluator: ModeEvaluator, helper: cst.FunctionDef, skipped: int, call: cst.Call
-) -> dict[str, Value]:
-    """What each parameter of ``helper`` holds in this call, as far as the mode decides it
-    (``is_training`` given ``mode == TRAIN``)."""
-    given: dict[str, Value] = {}
-    for index, arg in enumerate(call.args):
-        name = parameter(helper, index + skipped, arg)
-        if name is not None:
-            given[name] = evaluator.eval(arg.value)
-    return given
-
-
 class Calls:
     """Classify the calls of the statements of one model_fn."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._helpers: dict[str, CallFacts] = {}
-        self._anyway: dict[tuple[int, tuple[tuple[str, str], ...]], frozenset[Tag]] = {}
+        self.anyway = Anyway(self)
         self._methods = {m: p for p in ctx.policies for m in p.methods}
 
     def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
@@ -403,79 +335,12 @@ class Calls:
         the labels it gets against None."""
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             every = frozenset(policy.tag for policy in self.ctx.policies)
-            return every - self.built_anyway(call, facts)
+            return every - self.anyway.built(call, facts)
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
         gated = self.mode_gates(call)
         if gated:
-            gated -= self.built_anyway(call, facts)
+            gated -= self.anyway.built(call, facts)
         return gated | ({Tag.LABEL} if unharmed else set())
-
-    def built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
-        """The training ops a helper that is handed or stores the mode surely builds where this
-        mode sends control, and the labels it surely uses where they are None: a method of the
-        model_fn's own class that never looks at the ``self.mode`` it was given
-        (``self._train_op_fn(loss)``), an in-file helper given ``is_training`` that computes
-        ``tf.gradients`` outside ``if is_training:``, a class of the file whose ``__init__`` is
-        given the mode but reads ``labels["prob"]`` before any test of it. It does not gate
-        those."""
-        helper = own_method(call, self.ctx.fn)
-        env: dict[str, Value] = {}
-        skipped = 1
-        if helper is not None:  # what the model_fn stored on ``self``
-            env = {key: value for key, value in facts.values.items() if "." in key}
-        else:
-            helper, skipped = self.in_file_callee(call, facts)
-            if helper is None:
-                helper, skipped = self._constructor(call), 1
-            if helper is None:
-                return frozenset()
-        env.update(_arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
-        key = (id(helper), tuple(sorted((name, repr(value)) for name, value in env.items())))
-        if key not in self._anyway:
-            self._anyway[key] = frozenset()  # a helper that calls itself: its first reading
-            none = {
-                name for name, value in env.items()
-                if isinstance(value, Const) and value.value is None and "." not in name
-            }
-            labels = {
-                name for index, arg in enumerate(call.args)
-                if carries_label(facts, arg.value)
-                and (name := parameter(helper, index + skipped, arg)) in none
-            }
-
-            def builds(node: cst.CSTNode) -> bool:
-                return Tag.TRAIN in self.facts(node, facts, 1).tags
-
-            def uses_labels(node: cst.CSTNode) -> bool:
-                return isinstance(node, cst.BaseSmallStatement) and _works_on(
-                    node, labels, self.ctx.resolve
-                )
-
-            given = self.ctx.evaluator(env)
-            # a training op the mode chose is the helper gating itself (gradients for an EVAL
-            # metric); labels used where they are None fail wherever the mode sent control
-            built = surely_reaches(helper.body, given, builds, chosen=False)
-            anyway = {Tag.TRAIN} if built else set()
-            if labels and surely_reaches(helper.body, given, uses_labels):
-                anyway.add(Tag.LABEL)
-            self._anyway[key] = frozenset(anyway)
-        return self._anyway[key]
-
-    def _constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
-        """The ``__init__`` a call of one of the module's classes runs."""
-        func = call.func
-        if not isinstance(func, cst.Name) or func.value in self.ctx.fn.helpers:
-            return None
-        owner = self.ctx.fn.classes.get(func.value)
-        if owner is None:
-            return None
-        return next(
-            (
-                stmt for stmt in st.statements_of(owner.body)
-                if type(stmt) is cst.FunctionDef and stmt.name.value == "__init__"
-            ),
-            None,
-        )
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
@@ -566,7 +431,7 @@ class Calls:
         ]
         if helper is None or not handed:
             return False
-        given = _arguments(self.ctx.evaluator(facts.values), helper, skipped, call)
+        given = arguments(self.ctx.evaluator(facts.values), helper, skipped, call)
         for index, arg in handed:
             name = parameter(helper, index + skipped, arg)
             if name is None:

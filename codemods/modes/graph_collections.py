@@ -8,7 +8,7 @@ statement followed by ``loss = tf.losses.get_total_loss()`` gives that loss the 
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -71,8 +71,15 @@ def _into_losses(call: cst.Call) -> bool:
     )
 
 
-def stores(node: cst.CSTNode, resolve: TfResolver) -> list[tuple[str, cst.BaseExpression]]:
-    """The (collection, value) pairs the calls of ``node`` put in collections."""
+#: The in-file function a call runs, if any (``Calls.in_file_callee``).
+HelperOf = Callable[[cst.Call], Optional[cst.FunctionDef]]
+
+
+def _no_helper(call: cst.Call) -> Optional[cst.FunctionDef]:
+    return None
+
+
+def _own_stores(node: cst.CSTNode, resolve: TfResolver) -> list[tuple[str, cst.BaseExpression]]:
     found: list[tuple[str, cst.BaseExpression]] = []
     for call in st.calls(node):
         leaf, args = _leaf(call, resolve), _positional(call)
@@ -97,9 +104,44 @@ def _read(call: cst.Call, resolve: TfResolver) -> Optional[str]:
     return None
 
 
-def reads(node: cst.CSTNode, resolve: TfResolver) -> set[str]:
-    """The collections the calls of ``node`` read."""
-    return {key for call in st.calls(node) if (key := _read(call, resolve)) is not None}
+def _in_helpers(
+    node: cst.CSTNode, resolve: TfResolver, helper_of: HelperOf
+) -> tuple[set[str], set[str]]:
+    """The collections the in-file helpers ``node`` calls (and the helpers they call) put
+    values in, and those they read."""
+    put: set[str] = set()
+    read: set[str] = set()
+    seen: set[int] = set()
+    todo = list(st.calls(node))
+    while todo:
+        helper = helper_of(todo.pop())
+        if helper is None or id(helper) in seen:
+            continue
+        seen.add(id(helper))
+        put |= {key for key, _ in _own_stores(helper.body, resolve)}
+        read |= {key for call in st.calls(helper.body) if (key := _read(call, resolve))}
+        todo.extend(st.calls(helper.body))
+    return put, read
+
+
+def stores(
+    node: cst.CSTNode, resolve: TfResolver, helper_of: HelperOf = _no_helper
+) -> list[tuple[str, cst.BaseExpression]]:
+    """The (collection, value) pairs the calls of ``node`` put in collections; a call of an
+    in-file helper that puts values there (``add_losses(logits, labels)`` calling
+    ``tf.losses.softmax_cross_entropy``) puts what it is handed."""
+    found = _own_stores(node, resolve)
+    put, _ = _in_helpers(node, resolve, helper_of)
+    if put:
+        helpers = [call for call in st.calls(node) if helper_of(call) is not None]
+        found += [(key, call) for key in sorted(put) for call in helpers]
+    return found
+
+
+def reads(node: cst.CSTNode, resolve: TfResolver, helper_of: HelperOf = _no_helper) -> set[str]:
+    """The collections the calls of ``node`` read, themselves or through in-file helpers."""
+    own = {key for call in st.calls(node) if (key := _read(call, resolve)) is not None}
+    return own | _in_helpers(node, resolve, helper_of)[1]
 
 
 def looks_up(node: cst.BaseExpression, resolve: TfResolver) -> bool:
@@ -111,4 +153,4 @@ def looks_up(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     )
 
 
-__all__ = ["key_name", "looks_up", "reads", "stores"]
+__all__ = ["HelperOf", "key_name", "looks_up", "reads", "stores"]

@@ -179,7 +179,7 @@ class Judge:
         for name, built in (trained or {}).items():
             if not built:
                 facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.TRAIN}
-        for key, value in collections.stores(view, self.ctx.resolve):
+        for key, value in collections.stores(view, self.ctx.resolve, self._helper_of(facts)):
             held = collections.key_name(key)
             put = set().union(*(facts.tags.get(n, frozenset()) for n in st.value_reads(value)))
             facts.tags[held] = facts.tags.get(held, frozenset()) | put
@@ -241,7 +241,8 @@ class Judge:
         read = st.value_reads(view, ignored + [arg for arg, _ in gated])
         for name in read - stored:
             tags |= facts.tags.get(name, frozenset())
-        for key in collections.reads(view, self.ctx.resolve):  # ``tf.get_collection("losses")``
+        # ``tf.get_collection("losses")``, ``tf.losses.get_total_loss()``, here or in a helper
+        for key in collections.reads(view, self.ctx.resolve, self._helper_of(facts)):
             tags |= facts.tags.get(collections.key_name(key), frozenset())
         into = set().union(*(facts.tags.get(name, frozenset()) for name in read & stored))
         merged: dict[int, tuple[cst.Arg, frozenset[Tag]]] = {}
@@ -251,6 +252,12 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
+
+    def _helper_of(self, facts: Facts) -> collections.HelperOf:
+        def helper_of(call: cst.Call) -> Optional[cst.FunctionDef]:
+            return self.calls.in_file_callee(call, facts)[0]
+
+        return helper_of
 
     def _looks_up_collection(self, seen: cst.CSTNode) -> bool:
         single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None

@@ -22,21 +22,22 @@ def _exits(node: cst.CSTNode) -> bool:
 
 
 def surely_reaches(
-    body: cst.BaseSuite, given: ModeEvaluator, hit: Hit, chosen: bool = True
+    body: cst.BaseSuite, given: ModeEvaluator, hit: Hit, apart: Optional[ModeEvaluator] = None
 ) -> bool:
     """Whether a statement of ``body`` that ``hit`` accepts surely runs where ``given`` (one
-    mode's values of the helper's arguments) sends control. ``chosen=False`` leaves out what
-    runs only in a branch the mode chose (``if mode == EVAL: grads = tf.gradients(...)`` is
-    the helper gating itself, not building whatever the mode)."""
+    mode's values of the helper's arguments) sends control. With ``apart`` (another mode's
+    values), what runs only in a branch whose test that mode decides otherwise is left out:
+    the helper chose it for this mode (``if mode == EVAL: grads = tf.gradients(...)`` seen
+    from TRAIN), while ``if mode != PREDICT:`` does not tell TRAIN from EVAL."""
     for stmt in st.statements_of(body):
-        found = _statement(stmt, given, hit, chosen)
+        found = _statement(stmt, given, hit, apart)
         if found is not None:
             return found
     return False
 
 
 def _statement(
-    stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit, chosen: bool
+    stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit, apart: Optional[ModeEvaluator]
 ) -> Optional[bool]:
     """True: it surely runs a hit; False: control may stop here; None: go on after it."""
     if isinstance(stmt, cst.SimpleStatementLine):
@@ -46,10 +47,10 @@ def _statement(
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return None
     if isinstance(stmt, cst.If):
-        return _if(stmt, given, hit, chosen)
+        return _if(stmt, given, hit, apart)
     if isinstance(stmt, cst.With):
         if any(hit(item) for item in stmt.items) or surely_reaches(
-            stmt.body, given, hit, chosen
+            stmt.body, given, hit, apart
         ):
             return True
         return False if _exits(stmt.body) else None
@@ -59,7 +60,9 @@ def _statement(
     return False if _exits(stmt) else None
 
 
-def _if(stmt: cst.If, given: ModeEvaluator, hit: Hit, chosen: bool) -> Optional[bool]:
+def _if(
+    stmt: cst.If, given: ModeEvaluator, hit: Hit, apart: Optional[ModeEvaluator]
+) -> Optional[bool]:
     if hit(stmt.test):
         return True
     test = truth(given.eval(stmt.test))
@@ -69,10 +72,11 @@ def _if(stmt: cst.If, given: ModeEvaluator, hit: Hit, chosen: bool) -> Optional[
     if branch is None:
         return None
     if isinstance(branch, cst.If):
-        return _if(branch, given, hit, chosen)
+        return _if(branch, given, hit, apart)
     suite = branch.body if isinstance(branch, cst.Else) else branch
     assert isinstance(suite, cst.BaseSuite)
-    if chosen and surely_reaches(suite, given, hit, chosen):
+    chosen = apart is not None and truth(apart.eval(stmt.test)) is (not test)
+    if not chosen and surely_reaches(suite, given, hit, apart):
         return True
     return False if _exits(suite) else None
 

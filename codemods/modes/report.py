@@ -223,6 +223,9 @@ def _describe(unit: Unit) -> str:
             # what is stored into (``self.train_op``), not only the object's name
             names = [cst.Module([]).code_for_node(t.target) for t in small.targets]
         return "`" + ", ".join(names) + "`"
-    code = cst.Module([]).code_for_node(unit.node.with_changes(leading_lines=())).strip()
+    shown: cst.CSTNode = unit.node.with_changes(leading_lines=())
+    if isinstance(node, cst.SimpleStatementLine) and isinstance(node.body[0], cst.Return):
+        shown = node.body[0].value or shown  # ``training_spec(loss)`` of its return
+    code = cst.Module([]).code_for_node(shown).strip()
     code = code.splitlines()[0]
     return "`" + (code if len(code) <= 40 else code[:37] + "...") + "`"

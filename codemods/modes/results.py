@@ -50,7 +50,7 @@ class Results:
         if found is None:
             return None
         names, call, helper, skipped = found
-        if Tag.LABEL in self.calls.mode_gates(call) - self.calls.built_anyway(call, facts):
+        if Tag.LABEL in self.calls.mode_gates(call) - self.calls.anyway.built(call, facts):
             return None
         received: set[str] = set()
         for index, arg in enumerate(call.args):

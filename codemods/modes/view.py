@@ -125,7 +125,8 @@ STORING = st.STORING_METHODS
 _REARRANGING = frozenset(
     {f"builtins.{name}" for name in ("zip", "list", "tuple", "dict", "sorted", "reversed",
                                       "enumerate")}
-    | {"itertools.chain", "six.iteritems", "six.itervalues", "six.iterkeys"}
+    | {"itertools.chain", "six.iteritems", "six.itervalues", "six.iterkeys", "six.moves.zip",
+       "future.builtins.zip"}
 )
 
 

@@ -181,7 +181,9 @@ class Analyzer:
         if names is not None:
             self.ctx.names = names
         self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
-        self.ctx.tapes |= bound_objects(fn.node.body, resolve, tf_api.is_gradient_tape)
+        for body in (fn.node.body, *(helper.body for helper in fn.helpers.values())):
+            # a tape's name in the model_fn or a helper it reads through
+            self.ctx.tapes |= bound_objects(body, resolve, tf_api.is_gradient_tape)
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.judge = Judge(self.ctx, self.calls, self.specs)
@@ -251,7 +253,18 @@ class Analyzer:
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             if isinstance(small, cst.Return):
-                return self.specs.return_unit(stmt, small, state, live)
+                unit = self.specs.return_unit(stmt, small, state, live)
+                if unit.kind is UnitKind.EXIT and self._returns_helper(small, state, live):
+                    # ``return training_spec(loss)``: judged for what the helper builds, and
+                    # never moved (a mode would be left without its return)
+                    judged = self._generic(stmt, state, live)
+                    judged.kind, judged.terminates, judged.returns = UnitKind.EXIT, live, True
+                    for mode in live:  # what the helper builds, not what its arguments hold
+                        built = self.calls.facts(small, state[mode]).tags
+                        codes = {p.code for p in self.ctx.policies if p.tag in built}
+                        judged.blocked[mode] = judged.blocked.get(mode, frozenset()) & codes
+                    return judged
+                return unit
             if isinstance(small, cst.Raise):
                 reads = frozenset(st.reads(stmt))
                 return Unit(stmt, live, UnitKind.EXIT, reads=reads, terminates=live)
@@ -261,6 +274,18 @@ class Analyzer:
                 reads = frozenset(st.reads(stmt))
                 return Unit(stmt, live, UnitKind.SIMPLE, reads=reads, terminates=fails)
         return self._generic(stmt, state, self._effective_modes(stmt, state, live))
+
+    def _returns_helper(self, ret: cst.Return, state: State, live: frozenset[Mode]) -> bool:
+        """``return training_spec(loss)``: the value returned is what an in-file helper (not a
+        model_fn of its own) builds, a training op, a metric or a summary in some mode."""
+        value = ret.value
+        if not isinstance(value, cst.Call):
+            return False
+        helper = self.calls.in_file_callee(value, state[next(iter(live))])[0]
+        if helper is None or helper in self.ctx.fn.model_fns:
+            return False
+        built = {Tag.TRAIN, Tag.METRIC, Tag.SUMMARY}
+        return any(built & self.calls.facts(value, state[mode]).tags for mode in live)
 
     def _mode_if(self, stmt: cst.If, state: State, live: frozenset[Mode]) -> Optional[Unit]:
         """An if/elif/else chain whose every test is decided in every live mode."""

@@ -1,6 +1,9 @@
-"""Review 18 of the mode-analysis changes since be73634: each case is a defect confirmed by
-running the code (a miss, a false alarm, a rewrite that leaves PREDICT failing, or a measurement
-that cannot fail), written as the behaviour the change means to have. All fail at 231d028."""
+"""Defects a review found in the reading of helpers given the mode, of graph collections and of
+notebook measurements (each confirmed by running the code, each failing before its fix): a train
+op under a helper's own test that lets EVAL in, labels a helper rebinds, defaults or only logs,
+a tape inside a helper, tf.losses reached through a helper (with the fixed PREDICT built in
+TensorFlow), ``six.moves.zip``, a spec helper called in the return, a notebook rewrite whose
+cell stops parsing."""
 
 from __future__ import annotations
 
@@ -118,7 +121,7 @@ CASES = {
                 return tf.estimator.EstimatorSpec(mode, predictions={{"y": output}})
             return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(output))
         """,
-        {"EF102:12"},  # gradients built in PREDICT and EVAL
+        {"EF102:13"},  # gradients built in PREDICT and EVAL (the grads_of call)
     ),
     # eeadd8e (tf.losses' collection): a helper that adds the label loss leaves
     # get_total_loss() in PREDICT, where the collection is then empty (see the tf test below).
@@ -196,7 +199,7 @@ CASES = {
             loss = tf.reduce_mean(labels - logits)
             return training_spec(loss)
         """,
-        {"EF102:16"},  # EVAL reaches training_spec: an optimizer and gradients in EVAL
+        {"EF102:17"},  # EVAL reaches training_spec: an optimizer and gradients in EVAL
     ),
 }
 
@@ -235,7 +238,8 @@ def test_real_world_runner_sees_a_notebook_cell_that_does_not_parse() -> None:
     that does not parse (with a note), so a rewrite that broke a cell counts as parsing and
     idempotent."""
     nbformat = pytest.importorskip("nbformat")
-    rw = load_script(Path(__file__).parents[1] / "benchmarks/real_world/run.py", "rw_review18")
+    runner = Path(__file__).parents[1] / "benchmarks" / "real_world" / "run.py"
+    rw = load_script(runner, "rw_helper_reading_review")
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell("import tensorflow as tf"),

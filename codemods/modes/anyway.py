@@ -1,0 +1,207 @@
+"""What a helper handed the mode does anyway: SPEC §4 trusts a helper that receives ``mode`` to
+gate itself, so it gates only what it does not do whatever the mode. It builds a training op
+anyway where one runs without a test of the mode telling TRAIN from this mode (a method of the
+model_fn's class that never reads the ``self.mode`` it was given, a tower that computes
+``tf.gradients`` outside ``if is_training:``, a train op under ``if mode != PREDICT:``); it uses
+labels anyway where it looks into them, computes with them or hands them to a TensorFlow op
+before anything tests them or the mode (a class whose ``__init__`` reads ``labels["prob"]``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from codemods import statements as st
+from codemods.model_fns import TfResolver
+from codemods.modes.arguments import arguments, carries_label, parameter
+from codemods.modes.evaluate import Const, ModeEvaluator, Value
+from codemods.modes.reach import own_method, surely_reaches
+from codemods.modes.state import Facts
+from codemods.tree import children
+from codemods.vocabulary import Mode, Tag
+
+if TYPE_CHECKING:
+    from codemods.modes.calls import Calls
+
+_Key = tuple[int, tuple[tuple[str, str], ...]]
+
+
+def _none_safe(tf_name: str) -> bool:
+    """TensorFlow functions that take None without failing: logging and printing what they
+    are given, and asking what it is (``tf.is_tensor``, ``tf.nest``)."""
+    return (
+        ".logging." in tf_name
+        or tf_name.rsplit(".", 1)[-1] in {"print", "is_tensor"}
+        or tf_name.startswith("tensorflow.nest.")
+    )
+
+
+def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolver) -> bool:
+    """``small`` does what fails on None with one of ``names``: looks into it
+    (``labels["prob"]``, ``labels.shape``), computes with it (``labels - logits``) or hands it
+    to a TensorFlow op (``tf.reshape(labels, ...)``); not binding another name to it, testing
+    it, logging it, or handing it to a function of the user's (which may test it); nothing
+    under a condition (``x if mode != PREDICT else None``, ``labels is not None and ...``)
+    counts."""
+    for node in _unconditional(small):
+        if isinstance(node, (cst.Subscript, cst.Attribute)):
+            operands = [node.value]
+        elif isinstance(node, cst.BinaryOperation):
+            operands = [node.left, node.right]
+        elif isinstance(node, cst.Call) and not _none_safe(resolve(node.func) or "print"):
+            operands = [arg.value for arg in node.args]
+        else:
+            continue
+        if any(isinstance(part, cst.Name) and part.value in names for part in operands):
+            return True
+    return False
+
+
+def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes under ``node`` that run whenever it runs: not the branches of a conditional
+    expression, what a boolean operator may skip, a lambda's body, or a comprehension's
+    but the iterable it starts from."""
+    found: list[cst.CSTNode] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        if isinstance(current, cst.IfExp):
+            todo.append(current.test)
+        elif isinstance(current, cst.BooleanOperation):
+            todo.append(current.left)
+        elif isinstance(current, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            todo.append(current.for_in.iter)  # ``{k: f(v) for k, v in labels.items()}``
+        elif not isinstance(current, cst.Lambda):
+            todo.extend(children(current))
+    return found
+
+
+class Anyway:
+    """Per helper and the mode values it is handed, the tags it does anyway (read once)."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+        self.ctx = calls.ctx
+        self._done: dict[_Key, frozenset[Tag]] = {}
+
+    def built(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
+        """The tags the helper ``call`` runs does anyway where this mode sends control: it
+        does not gate those."""
+        found = self._helper(call, facts)
+        if found is None:
+            return frozenset()
+        helper, skipped, env = found
+        if helper in self.ctx.fn.model_fns:
+            return frozenset()  # a model_fn of its own (a wrapper's): reported where it is
+        key = (id(helper), tuple(sorted((name, repr(value)) for name, value in env.items())))
+        if key not in self._done:
+            self._done[key] = frozenset()  # a helper that calls itself: its first reading
+            self._done[key] = self._read(call, facts, helper, skipped, env)
+        return self._done[key]
+
+    def _helper(
+        self, call: cst.Call, facts: Facts
+    ) -> Optional[tuple[cst.FunctionDef, int, dict[str, Value]]]:
+        """The function ``call`` runs, how many parameters it does not fill, and what this
+        mode decides its parameters (and what the model_fn stored on ``self``) hold."""
+        helper = own_method(call, self.ctx.fn)
+        env: dict[str, Value] = {}
+        skipped = 1
+        if helper is not None:  # what the model_fn stored on ``self``
+            env = {key: value for key, value in facts.values.items() if "." in key}
+        else:
+            helper, skipped = self.calls.in_file_callee(call, facts)
+            if helper is None:
+                helper, skipped = self._constructor(call), 1
+            if helper is None:
+                return None
+        env.update(arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
+        return helper, skipped, env
+
+    def _read(
+        self,
+        call: cst.Call,
+        facts: Facts,
+        helper: cst.FunctionDef,
+        skipped: int,
+        env: dict[str, Value],
+    ) -> frozenset[Tag]:
+        given = self.ctx.evaluator(env)
+        found: set[Tag] = set()
+
+        def builds(node: cst.CSTNode) -> bool:
+            return Tag.TRAIN in self.calls.facts(node, facts, 1).tags
+
+        # a training op under a test that TRAIN decides otherwise is the helper gating itself
+        # (gradients under ``if mode == EVAL:`` for a metric)
+        in_train = self._in_train(env, helper, skipped, call)
+        if surely_reaches(helper.body, given, builds, apart=in_train):
+            found.add(Tag.TRAIN)
+        labels = self._none_labels(call, facts, helper, skipped, env)
+
+        def uses(node: cst.CSTNode) -> bool:
+            return isinstance(node, cst.BaseSmallStatement) and _works_on(
+                node, labels, self.ctx.resolve
+            )
+
+        # labels used where they are None fail wherever control goes
+        if labels and surely_reaches(helper.body, given, uses):
+            found.add(Tag.LABEL)
+        return frozenset(found)
+
+    def _in_train(
+        self, env: dict[str, Value], helper: cst.FunctionDef, skipped: int, call: cst.Call
+    ) -> ModeEvaluator:
+        """What the helper's parameters (and a mode stored on ``self``) hold in TRAIN."""
+        train: dict[str, Value] = {
+            key: by_mode[Mode.TRAIN]
+            for key, by_mode in self.ctx.flag_values.items()
+            if "." in key and key in env and Mode.TRAIN in by_mode
+        }
+        for index, arg in enumerate(call.args):
+            name = parameter(helper, index + skipped, arg)
+            if name is not None:
+                train[name] = self.ctx.value_in(arg.value, Mode.TRAIN)
+        return self.ctx.evaluator(train)
+
+    def _none_labels(
+        self,
+        call: cst.Call,
+        facts: Facts,
+        helper: cst.FunctionDef,
+        skipped: int,
+        env: dict[str, Value],
+    ) -> set[str]:
+        """The helper's parameters handed labels that are None in this mode, unless the helper
+        rebinds them (``labels = labels or {}``, ``if mode == PREDICT: labels = ...``)."""
+        rebound = st.rebinds(helper.body)
+        return {
+            name
+            for index, arg in enumerate(call.args)
+            if carries_label(facts, arg.value)
+            and (name := parameter(helper, index + skipped, arg)) is not None
+            and name not in rebound
+            and isinstance(value := env.get(name), Const)
+            and value.value is None
+        }
+
+    def _constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
+        """The ``__init__`` a call of one of the module's classes runs."""
+        func = call.func
+        if not isinstance(func, cst.Name) or func.value in self.ctx.fn.helpers:
+            return None
+        owner = self.ctx.fn.classes.get(func.value)
+        if owner is None:
+            return None
+        return next(
+            (
+                stmt for stmt in st.statements_of(owner.body)
+                if type(stmt) is cst.FunctionDef and stmt.name.value == "__init__"
+            ),
+            None,
+        )
+
+
+__all__ = ["Anyway"]
