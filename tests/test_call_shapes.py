@@ -275,6 +275,53 @@ CASES = {
         # what training_spec builds: an optimizer (reported, a return is never moved)
         {"EF101:14", "EF102:17"},
     ),
+    "mode_constants_imported_by_name": (
+        """
+        from settings import PREDICT, TRAIN
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+            loss = tf.reduce_mean(labels - logits)
+            if mode in (TRAIN,):
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),  # PREDICT and TRAIN name the modes they hold, wherever they come from
+    ),
+    "settled_values_build_nothing": (
+        f"""
+        from mlperf import sum_metric
+        from estimator.canned import optimizers
+
+        ACC = "accuracy"
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            optimizer = optimizers.get_optimizer_instance("Adagrad", learning_rate=0.1)
+            count = sum_metric(tensor=tf.shape(logits)[0], name="count")
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+            metrics = {{ACC: accuracy, "count": count}}
+            hook = tf.estimator.LoggingTensorHook({{"loss": loss}},
+                                                  every_n_iter=params.get("every", 100))
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = optimizer.minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op,
+                                              training_hooks=[hook])
+        """,
+        # the optimizer a function named for it gives, and the metric sum_metric builds, in
+        # the wrong modes; the metric dict (a constant key) and the hook (a setting read from
+        # params) only gather: no finding of their own
+        {"EF102:11", "EF103:12", "EF103:16"},
+    ),
     "losses_collection_carries_what_is_put_in_it": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -60,7 +60,14 @@ class Context:
 
     def mode_key(self, node: cst.BaseExpression) -> Optional[str]:
         """The ModeKeys value (``"train"`` ...) an attribute names, or None: resolved as a
-        TensorFlow name, or by its ``ModeKeys.<MODE>`` spelling when it does not resolve."""
+        TensorFlow name, or by its ``ModeKeys.<MODE>`` spelling when it does not resolve. A bare
+        ``TRAIN``/``EVAL``/``PREDICT``/``INFER`` the model_fn does not bind itself is a mode
+        constant imported by name (``from utils import PREDICT``, ``from
+        tensorflow.estimator.ModeKeys import TRAIN``)."""
+        if isinstance(node, cst.Name):
+            if node.value not in tf_api.MODE_VALUES or node.value in self.local_names():
+                return None
+            return tf_api.MODE_VALUES[node.value]
         if not isinstance(node, cst.Attribute) or node.attr.value not in tf_api.MODE_VALUES:
             return None
         tf_name = self.resolve(node)

@@ -33,11 +33,19 @@ def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
     if isinstance(node, cst.Dict):
         return all(
             isinstance(el, cst.DictElement)
-            and isinstance(el.key, (cst.SimpleString, cst.Integer))
+            and _plain_key(el.key)
             and only_names(el.value, False)
             for el in node.elements
         )
     return not top and (_lookup(node) or _from_nothing(node))
+
+
+def _plain_key(key: cst.BaseExpression) -> bool:
+    """A dict key that builds no op: a literal, or a constant looked up (``_NUM_EXAMPLES``,
+    ``Keys.ACCURACY``)."""
+    return isinstance(key, (cst.SimpleString, cst.Integer, cst.ConcatenatedString)) or (
+        isinstance(key, (cst.Name, cst.Attribute)) and _lookup(key)
+    )
 
 
 #: TensorFlow functions that, handed nothing, build nothing any rule judges.
@@ -251,11 +259,7 @@ def wraps_in_hook(
     if single is None or not isinstance(single[1], cst.Call):
         return False
     call = single[1]
-    if not all(
-        _literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
-        or _from_nothing(arg.value)
-        for arg in call.args
-    ):
+    if not all(_settled(arg.value) for arg in call.args):
         return False
     tf_name = resolve(call.func)
     if tf_name is not None:
@@ -271,6 +275,20 @@ def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:
         return tf_api.is_hook(tf_name) or tf_name.endswith("SessionRunHook")
     leaf = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", "")
     return isinstance(leaf, str) and leaf.endswith("SessionRunHook")
+
+
+def _settled(node: cst.BaseExpression) -> bool:
+    """A value built elsewhere or a Python setting: a literal, names, a lookup
+    (``params["n"]``), ``params.get("n", 100)``, ``int(...)`` of one, ``tf.no_op()``."""
+    if _literal(node) or only_names(node) or _lookup(node) or _from_nothing(node):
+        return True
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    settles = (
+        isinstance(func, cst.Attribute) and func.attr.value == "get" and _lookup(func.value)
+    ) or (isinstance(func, cst.Name) and func.value in {"int", "float", "str", "bool"})
+    return settles and all(_settled(arg.value) for arg in node.args)
 
 
 def _literal(node: cst.BaseExpression) -> bool:

@@ -37,10 +37,13 @@ def optimizer_class(module: str, name: str) -> bool:
 
 
 def is_training_call(tf_name: str) -> bool:
-    """An optimizer, ``tf.gradients`` or ``optimize_loss``: training machinery."""
+    """An optimizer, ``tf.gradients``, ``optimize_loss`` or a function named for them
+    (``optimizers.get_optimizer_instance``, ``training.create_train_op``): training
+    machinery."""
     leaf = tf_name.rsplit(".", 1)[-1]
     return (
         is_optimizer(tf_name)
+        or names_training(words(leaf))
         or tf_name in {"tensorflow.gradients", "tensorflow.train.OptimizeLoss"}
         or (tf_name.startswith("tensorflow.train.") and leaf in {"Adam", "SGD", "Adagrad"})
     )

@@ -14,8 +14,9 @@ def is_metric(tf_name: str) -> bool:
 
 
 def names_metric(words: tuple[str, ...]) -> bool:
-    """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there)."""
-    return words[-2:] in {("metric", "fn"), ("metrics", "fn")}
+    """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there), or
+    named for the metric it builds (``sum_metric``, ``streaming_f1_metric``)."""
+    return words[-2:] in {("metric", "fn"), ("metrics", "fn")} or words[-1:] == ("metric",)
 
 
 def harmless(view: StatementView) -> bool:
