@@ -272,3 +272,77 @@ def test_nested_params_become_dicts() -> None:
         "cores": 4,
         "optimizer": {"type": "adam", "learning_rate": 0.01},
     }
+
+
+def test_params_take_the_shape_their_use_asks_for() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            deep = list(map(int, params["deep_layers"].split(",")))
+            keep = list(map(float, params["keep_probs"].split(";")))
+            names = params["names"].split()
+            layers = params["layers"]
+            first = tf.compat.v1.get_variable("w", [4, layers[0]])
+            units = params["units"]
+            for width in units:
+                pass
+            sizes = params.sizes
+            count = len(sizes)
+            rate = params["rate"]
+            scaled = rate * 2
+            if rate > 0.5:
+                pass
+            kind = params["kind"]
+            if kind == "wide":
+                pass
+            return spec
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert {key: g.value for key, g in guessed.items()} == {
+        "deep_layers": "4,4",  # split on its separator, items made ints
+        "keep_probs": "0.01;0.01",  # items made floats
+        "names": "4 4",  # split on whitespace
+        "layers": [4, 4],  # a local indexed as a list
+        "units": [4, 4],  # a local iterated
+        "sizes": [4, 4],  # by attribute, measured with len()
+        "rate": 0.01,  # a local whose first telling use is a comparison with a number: its name
+        "kind": "wide",  # a local compared with a string
+    }
+    assert "split into items" in guessed["deep_layers"].origin
+    assert guessed["sizes"].attribute
+
+
+def test_reshape_sizes_bound_to_locals_are_read_through_them() -> None:
+    found = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            field_size = params["field_size"]
+            width = field_size * 2
+            ids = tf.reshape(features["ids"], [-1, field_size])
+            vals = tf.reshape(features["vals"], [-1, width, 1])
+            steps = compute()
+            other = tf.reshape(features["other"], [-1, steps])
+            return spec
+        """
+    )
+    assert found["ids"].shape == ("params['field_size']",)
+    assert found["vals"].shape == ("(params['field_size'] * 2) * 1",)
+    assert found["other"].shape == ("steps",)  # a call: not inlined, the worker cannot know it
+    assert "reshaped to [-1, field_size]" in found["ids"].origin  # the code as written
+
+
+def test_labels_by_their_parameter_and_without_what_expand_dims_adds() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, targets, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            targets = tf.expand_dims(targets, 1)
+            loss = tf.compat.v1.losses.sigmoid_cross_entropy(targets, logits)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None
+    assert (hint.dtype, hint.like, hint.expanded) == ("float32", "logits", 1)
+    assert hint.to_json()["expanded"] == 1

@@ -30,6 +30,8 @@ _IMAGE_CALLS = frozenset(
     }
 )
 _RESHAPES = frozenset({"reshape"})
+#: Calls whose result holds the same values as their first argument (an alias of a feature).
+_SAME_VALUES = frozenset({"reshape", "squeeze", "expand_dims", "identity"})
 _CASTS = frozenset({"cast", "to_float", "to_int32", "to_int64", "to_double"})
 _CAST_TARGETS = {
     "to_float": "float32",
@@ -101,6 +103,8 @@ class _FeatureReader:
         self.dict_like = False
         self.reads_columns = False
         self._visited: set[tuple[str, str]] = set()
+        #: The simple locals of the function being read (``size = params["size"]``).
+        self._bindings: dict[str, ast.expr] = {}
 
     def _entry(self, key: str, expression: str | None = None) -> _Uses:
         name = key if expression is None else f"<{expression}>"
@@ -131,6 +135,13 @@ class _FeatureReader:
         if (function.name, features) in self._visited or depth > sx.HELPER_DEPTH:
             return
         self._visited.add((function.name, features))
+        outer, self._bindings = self._bindings, sx.simple_locals(function)
+        try:
+            self._read(function, features, depth)
+        finally:
+            self._bindings = outer
+
+    def _read(self, function: sx.Function, features: str, depth: int) -> None:
         parents = sx.parents(function)
         loops = self._loops(function)
         dict_names, aliases = self._aliases(function, features, loops)
@@ -170,6 +181,14 @@ class _FeatureReader:
                 dict_names.add(name)
                 continue
             entries = self._accessed(value, dict_names, loops)
+            if not entries and sx.call_name(value) in _SAME_VALUES and isinstance(value, ast.Call):
+                # ``ids = tf.reshape(features["ids"], [-1, n])``: what is done to ``ids`` (its
+                # use as ids, as an image) is done to the feature; its element count stays.
+                first = sx.argument(value, 0, "tensor", "input", "x")
+                if isinstance(first, ast.Name) and first.id in aliases:
+                    entries = aliases[first.id]
+                elif first is not None:
+                    entries = self._accessed(first, dict_names, loops)
             if entries:
                 aliases[name] = entries
         return dict_names, aliases
@@ -222,7 +241,8 @@ class _FeatureReader:
         if name in _RESHAPES and is_first:
             target = sx.argument(parent, 1, "shape")
             if target is not None:
-                per_example = sx.per_example(sx.dims(target, self.constants), target)
+                known = sx.inlined(target, self._bindings)
+                per_example = sx.per_example(sx.dims(known, self.constants), known)
                 if per_example is not None:
                     entry.learn(f"{where}: reshaped to {sx.source(target)}", shape=per_example)
         elif name in _CASTS and is_first:
