@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
+from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.inputs import DiscoveryError, label_hint_in, plan
 from estimator_fix.validation.options import ValidationOptions
 
@@ -122,14 +123,72 @@ def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None
         """
     )
     assert said[None].shape == (99 * 161,) and said[None].key is None
-    opaque = features_of(
+    # A dense layer takes a batch of float vectors (of a size it does not say); a split along
+    # the features' axis says their size.
+    vectors = features_of(
         """
         def model_fn(features, labels, mode):
             logits = tf.compat.v1.layers.dense(features, 3)
             return spec
         """
     )
+    assert (vectors[None].dtype, vectors[None].shape) == ("float32", (None,))
+    keras = features_of(
+        """
+        def model_fn(features, labels, mode):
+            logits = Dense(10, input_dim=784)(features)
+            return spec
+        """
+    )
+    assert keras[None].shape == (784,) and "the input of Dense()" in keras[None].origin
+    parts = features_of(
+        """
+        def model_fn(features, labels, mode):
+            board, last, ko = tf.split(features, [81 * 4, 1, 2], axis=1)
+            return spec
+        """
+    )
+    assert parts[None].shape == (327,) and "split into 3 parts" in parts[None].origin
+    opaque = features_of(
+        """
+        def model_fn(features, labels, mode):
+            logits = model(features)
+            first, second = tf.split(features, 2)
+            return spec
+        """
+    )
     assert opaque == {}
+
+
+def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "model" / "layers.py").write_text(
+        "def build(is_training, inputs, params):\n"
+        "    image = tf.reshape(inputs['image'], [-1, 28, 28, 1])\n"
+        "    return tf.compat.v1.layers.dense(image, params['units'])\n",
+        encoding="utf-8",
+    )
+    source = textwrap.dedent(
+        """
+        from model.layers import build as build_model
+        from model.missing import nothing
+
+        def model_fn(features, labels, mode, params):
+            logits = build_model(mode == "train", features, params)
+            return spec
+        """
+    )
+    path = tmp_path / "model" / "model_fn.py"
+    path.write_text(source, encoding="utf-8")
+    tree = ast.parse(source)
+    imported = imported_functions(tree, path, [path.parent, tmp_path])
+    assert set(imported) == {"build_model"}
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    found = infer(tree, function, imported)
+    assert [(g.key, g.shape) for g in found.features] == [("image", (784,))]
+    assert [(p.key, p.value) for p in found.params] == [("units", 4)]
+    assert infer(tree, function).features == ()  # without them: nothing
 
 
 def test_params_are_guessed_from_their_use_and_names() -> None:

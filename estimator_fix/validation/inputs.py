@@ -14,6 +14,7 @@ from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
 from estimator_fix.validation.inference import Inferred, infer
+from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
@@ -692,13 +693,14 @@ def plan(
     functions = [(t.name, t.node) for t in targets] or (
         [(model_fn, function)] if function is not None else []
     )
-    inferred = {name: infer(tree, node) for name, node in functions}
+    module_name, roots = package_layout(path)
+    imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
+    inferred = {name: infer(tree, node, imported) for name, node in functions}
     reads = any(found.features for found in inferred.values())
     if inputs is None and not serving and not _has_feature_spec(tree) and not reads:
         raise DiscoveryError(no_input_message(path))
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
-    module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
     interpreters = choose_interpreters(tree, path, roots, options, config)

@@ -125,12 +125,15 @@ def _attribute_read(node: ast.AST, parameter: str, parents: Mapping[ast.AST, ast
 class _ParamReader:
     """The keys a model_fn (and the module's helpers it hands ``params``) read from params."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, imported: Mapping[str, sx.Function] | None) -> None:
         self.tree = tree
         self.functions = {
-            node.name: node
-            for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            **(imported or {}),
+            **{
+                node.name: node
+                for node in tree.body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            },
         }
         self.found: dict[str, ParamGuess] = {}
         self._visited: set[str] = set()
@@ -338,7 +341,10 @@ def _shaped_value(
 
 
 def infer_params(
-    tree: ast.Module, function: sx.Function, parameter: str | None = None
+    tree: ast.Module,
+    function: sx.Function,
+    parameter: str | None = None,
+    imported: Mapping[str, sx.Function] | None = None,
 ) -> tuple[ParamGuess, ...]:
     """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
     as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
@@ -348,6 +354,6 @@ def infer_params(
     parameter = parameter or sx.params_parameter(function)
     if parameter is None:
         return ()
-    reader = _ParamReader(tree)
+    reader = _ParamReader(tree, imported)
     reader.read(function, parameter)
     return tuple(reader.found[k] for k in sorted(reader.found))

@@ -131,6 +131,21 @@ def dims(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[Dim, 
     return (value,) if isinstance(value, int) else None
 
 
+def integer(node: ast.AST) -> int | None:
+    """A non-negative integer written as a literal or literal arithmetic (``81 * 4 + 1``)."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.Sub)):
+        left, right = integer(node.left), integer(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        return left * right if isinstance(node.op, ast.Mult) else left - right
+    return None
+
+
 def dim(node: ast.AST) -> Dim:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
