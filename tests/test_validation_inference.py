@@ -148,7 +148,17 @@ def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None
             return spec
         """
     )
-    assert parts[None].shape == (327,) and "split into 3 parts" in parts[None].origin
+    assert parts[None].shape == (327,) and "split into [81 * 4, 1, 2]" in parts[None].origin
+    steps = features_of(
+        """
+        STEPS = 8
+
+        def model_fn(features, labels, mode):
+            x = tf.split(features["series"], STEPS, 1)
+            return spec
+        """
+    )
+    assert steps["series"].shape == ("STEPS",)  # the worker evaluates it: 8 steps of 1
     opaque = features_of(
         """
         def model_fn(features, labels, mode):

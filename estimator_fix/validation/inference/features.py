@@ -293,16 +293,21 @@ class _FeatureReader:
             entry.learn(where, shape=(None, None, None))
 
     def _split(self, call: ast.Call, entry: _Uses) -> None:
-        """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example."""
+        """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example;
+        ``tf.split(features, n, 1)`` (a sequence cut into its steps): n values."""
         parts = sx.argument(call, 1, "num_or_size_splits")
         axis = sx.argument(call, 2, "axis")
-        across = isinstance(axis, ast.Constant) and axis.value == 1
-        if not across or not isinstance(parts, (ast.List, ast.Tuple)):
+        if not (isinstance(axis, ast.Constant) and axis.value == 1) or parts is None:
+            return
+        where = f"{sx.line(call)}: split into {sx.source(parts)} along axis 1"
+        if not isinstance(parts, (ast.List, ast.Tuple)):
+            count = sx.dim(sx.inlined(parts, self._bindings))
+            if count is not None:
+                entry.learn(where, shape=(count,))
             return
         sizes = [sx.integer(e) for e in parts.elts]
         if len(sizes) >= 2 and all(size is not None for size in sizes):
-            total = sum(size for size in sizes if size is not None)
-            entry.learn(f"{sx.line(call)}: split into {len(sizes)} parts", shape=(total,))
+            entry.learn(where, shape=(sum(size for size in sizes if size is not None),))
 
     def _whole(
         self,
