@@ -170,6 +170,26 @@ def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None
     assert opaque == {}
 
 
+def test_a_feature_handed_to_a_helper_is_read_there() -> None:
+    found = features_of(
+        """
+        def network(images, training):
+            flat = tf.reshape(images, [-1, 28, 28, 1])
+            return tf.compat.v1.layers.conv2d(flat, 4, 3)
+
+        def towers(ids):
+            return network(tf.nn.embedding_lookup(table, ids), True)
+
+        def model_fn(features, labels, mode):
+            logits = network(features["pixels"], mode == "train")
+            other = towers(features["words"])
+            return spec
+        """
+    )
+    assert found["pixels"].shape == (784,) and "line 3: reshaped to" in found["pixels"].origin
+    assert found["words"].dtype == "int32"  # ids in the helper it reaches through another
+
+
 def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> None:
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "__init__.py").write_text("", encoding="utf-8")

@@ -107,6 +107,20 @@ def test_the_code_s_features_and_the_labels_an_error_names_come_first() -> None:
     assert search._other_shape("Shapes (4, 2) and (4, 3) are incompatible", [1]) is None
 
 
+def test_images_are_rescaled_to_the_size_a_flattening_reshape_wants() -> None:
+    current = {"features": {"x": entry("float32", [4, 4, 1])}, "labels": None, "params": {}}
+    error = (
+        "ValueError: Dimension size must be evenly divisible by 3136 but is 256 for 'Reshape' "
+        "(op: 'Reshape') with input shapes: [4,1,1,64], [2]"
+    )
+    # Two 2x2 poolings left 1x1x64 of a 4x4 image; 7x7x64 wants 28x28.
+    assert next(search._neighbours(current, error, {}, False))["features"] == {
+        "x": entry("float32", [28, 28, 1])
+    }
+    smaller = error.replace("3136", "200")  # no whole size gives it: no such candidate
+    assert not list(search._rescaled(current, smaller, ["x"]))
+
+
 def test_features_that_share_a_shape_are_reshaped_together_first() -> None:
     current = {
         "features": {

@@ -110,6 +110,8 @@ class _FeatureReader:
         self._visited: set[tuple[str, str]] = set()
         #: The simple locals of the function being read (``size = params["size"]``).
         self._bindings: dict[str, ast.expr] = {}
+        #: Helpers read for a feature handed to them: (helper, parameter, feature).
+        self._tensor_visits: set[tuple[str, str, str]] = set()
 
     def _entry(self, key: str, expression: str | None = None) -> _Uses:
         name = key if expression is None else f"<{expression}>"
@@ -242,6 +244,10 @@ class _FeatureReader:
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, node, entry)
             return
+        helper = self.functions.get(parent.func.id) if isinstance(parent.func, ast.Name) else None
+        if helper is not None:
+            self._in_helper(helper, parent, node, entry)
+            return
         name = sx.call_name(parent)
         where = sx.line(parent)
         first = sx.argument(parent, 0, "tensor", "x", "indices", "ids", "inputs")
@@ -266,6 +272,29 @@ class _FeatureReader:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
             self._split(parent, entry)
+
+    def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
+        """A feature handed to a helper (``build_network(features["x"], training)``): what the
+        helper does with the parameter it arrives as says what the feature is."""
+        parameter = self._parameter_for(helper, call, node)
+        visit = (helper.name, parameter or "", entry.key or entry.key_expression or "")
+        if parameter is None or visit in self._tensor_visits or len(self._tensor_visits) > 32:
+            return
+        self._tensor_visits.add(visit)
+        parents = sx.parents(helper)
+        outer, self._bindings = self._bindings, sx.simple_locals(helper)
+        try:
+            uses = [
+                inner
+                for inner in ast.walk(helper)
+                if isinstance(inner, ast.Name)
+                and isinstance(inner.ctx, ast.Load)
+                and inner.id == parameter
+            ]
+            for inner in uses:
+                self._use(inner, parents, entry)
+        finally:
+            self._bindings = outer
 
     def _reshape(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.reshape(x, [-1, 28, 28, 1])``: its per-example size (sizes bound to the model_fn's

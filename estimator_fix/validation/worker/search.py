@@ -53,6 +53,8 @@ _CLASH = re.compile(
     r"|has type (\w+) that does not match type (\w+)"
 )
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
+_DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
+_INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
 #: Two shapes an error says clash: "Shapes (4, 2) and (4, 1) are incompatible", "must have the
 #: same shape ((?, 1) vs (?, 1, 1))".
 _TWO_SHAPES = re.compile(r"\(([\d?, ]+|None[\w?, ]*)\) (?:and|vs) \(([\d?, ]+|None[\w?, ]*)\)")
@@ -269,6 +271,32 @@ def _as_inferred(current: Choice, hints: Dict[Any, Dict[str, Any]]) -> Iterator[
         yield candidate
 
 
+def _rescaled(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where a reshape after convolutions and pooling wants ``N`` values per example and gets
+    ``[batch, h, w, c]`` (``Dimension size must be evenly divisible by 3136 but is 256 ...
+    input shapes: [4,1,1,64]``), the images at the size that gives ``N``: each side scaled by
+    the square root of N / (h * w * c) (a 4x4 input giving 1x1x64 wants 28x28 for 7x7x64)."""
+    wanted, shape = _DIVISIBLE.search(error), _INPUT_SHAPES.search(error)
+    if wanted is None or shape is None:
+        return
+    dims = [int(d) for d in shape.group(1).split(",")]
+    got = 1
+    for d in dims[1:]:
+        got *= d
+    if len(dims) != 4 or not got:
+        return
+    scale = (int(wanted.group(1)) / got) ** 0.5
+    for key in keys:
+        entry = current["features"][key]
+        side = entry["shape"][:1] * 2
+        if len(entry["shape"]) != 3 or entry["shape"][:2] != side:
+            continue
+        size = side[0] * scale
+        if abs(size - round(size)) < 1e-6 and 1 <= round(size) <= 1024 and round(size) != side[0]:
+            new = [int(round(size))] * 2 + entry["shape"][2:]
+            yield _with(current, feature=(key, _entry(entry["dtype"], new)))
+
+
 def _neighbours(
     current: Choice,
     error: str,
@@ -280,6 +308,7 @@ def _neighbours(
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
     yield from _as_inferred(current, hints or {})
+    yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
     yield from _retyped(current, error, keys)
     yield from _missing_param(current, error, params)
