@@ -70,7 +70,12 @@ def param_names(node: cst.FunctionDef) -> list[str]:
     return [p.name.value for p in every]
 
 
-def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
+def returns_spec(
+    node: cst.FunctionDef, resolve: TfResolver, spec_helpers: Collection[str] = ()
+) -> bool:
+    """Whether ``node`` returns an EstimatorSpec: built in the return, built into a name it
+    returns, or given by one of ``spec_helpers`` (the module's functions that return one:
+    ``return get_prediction_spec(log_prob)``)."""
     spec_names: set[str] = set()
     returned: list[cst.BaseExpression] = []
     for child in _own_nodes(node.body):
@@ -85,6 +90,12 @@ def returns_spec(node: cst.FunctionDef, resolve: TfResolver) -> bool:
             spec_names.add(child.targets[0].target.value)
     for value in returned:
         if _is_spec_call(value, resolve):
+            return True
+        if (
+            type(value) is cst.Call
+            and type(value.func) is cst.Name
+            and value.func.value in spec_helpers
+        ):
             return True
         if type(value) is cst.Name and value.value in spec_names:
             return True
@@ -257,6 +268,7 @@ def find_model_fns(
         stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
     }
     classes = {stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.ClassDef}
+    spec_helpers = {name for name, fn in top_level.items() if returns_spec(fn, resolve)}
     found: list[ModelFn] = []
     for node, enclosing in functions:
         params = param_names(node)
@@ -265,7 +277,7 @@ def find_model_fns(
         name = node.name.value
         # Estimator hands a model_fn its arguments by name and refuses one without
         # ``features``: a function that returns a spec but takes no features is a helper.
-        shaped = "features" in params and returns_spec(node, resolve)
+        shaped = "features" in params and returns_spec(node, resolve, spec_helpers)
         if not (name in named or name in passed or shaped):
             continue
         labels = next((p for p in LABEL_PARAMS if p in params), None)

@@ -194,6 +194,20 @@ def is_hook(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.") and _leaf(tf_name) in _HOOKS
 
 
+def is_object_tracker(tf_name: str) -> bool:
+    """``tf.train.Checkpoint(optimizer=opt, net=net)``: a Python object that tracks others for
+    saving; making one builds no op."""
+    return tf_name in {"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"}
+
+
+#: The methods of a ``tf.GradientTape`` that compute gradients.
+TAPE_GRADIENTS = frozenset({"gradient", "jacobian", "batch_jacobian"})
+
+
+def is_gradient_tape(tf_name: str) -> bool:
+    return tf_name in {"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"}
+
+
 def is_moving_average(tf_name: str) -> bool:
     """``tf.train.ExponentialMovingAverage``: its ``apply`` creates shadow variables."""
     return tf_name == "tensorflow.train.ExponentialMovingAverage"

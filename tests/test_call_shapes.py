@@ -139,6 +139,140 @@ CASES = {
         """,
         {"EF102:13", "EF105:14"},  # the method builds its train op whatever self.mode is
     ),
+    "train_op_stored_on_self_by_the_model_fn": (
+        f"""
+        class Model:
+            def _train_op_fn(self, loss):
+                return tf.compat.v1.train.AdamOptimizer().minimize(loss)
+
+            def build(self, features, labels, mode=None):
+                self.mode = mode
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+                self.loss = tf.reduce_mean(labels - logits)
+                self.train_op = self._train_op_fn(self.loss)
+                return tf.estimator.EstimatorSpec(mode, loss=self.loss, train_op=self.train_op)
+        """,
+        # stored by the model_fn itself in EVAL, not by code gated on the stored mode
+        {"EF102:13", "EF105:14"},
+    ),
+    "gradient_tape_computes_gradients": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            net = tf.keras.layers.Dense(1)
+            opt = tf.keras.optimizers.Adam(0.1)
+            ckpt = tf.train.Checkpoint(step=tf.compat.v1.train.get_global_step(), optimizer=opt)
+            with tf.GradientTape() as tape:
+                output = net(features["x"])
+                loss = tf.reduce_mean(tf.abs(output - features["y"]))
+            gradients = tape.gradient(loss, net.trainable_variables)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": output}})
+            train_op = opt.apply_gradients(zip(gradients, net.trainable_variables))
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op,
+                                              scaffold=tf.compat.v1.train.Scaffold(saver=ckpt))
+        """,
+        # the tape's gradients are training ops; the checkpoint only tracks the optimizer
+        {"EF102:5", "EF102:10", "EF102:13", "EF105:14"},
+    ),
+    "helper_given_the_mode_uses_labels_before_testing_it": (
+        f"""
+        def tower(features, labels, mode):
+            target = tf.reshape(labels, [-1, 1])
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = None
+            if mode != {PREDICT}:
+                loss = tf.reduce_mean(target - logits)
+            return logits, loss
+
+
+        def guarded(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = None
+            if mode != {PREDICT}:
+                loss = tf.reduce_mean(tf.reshape(labels, [-1, 1]) - logits)
+            return logits, loss
+
+
+        class Box:
+            def __init__(self, features, labels, mode):
+                self.target = labels["prob"]
+                self.logits = tf.compat.v1.layers.dense(features["x"], 1)
+
+
+        def model_fn(features, labels, mode, params):
+            logits, loss = tower(features, labels, mode)
+            other, _ = guarded(features, labels, mode)
+            box = Box(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits + other}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss + box.target)
+        """,
+        # the mode gates only what the helper does after testing it: tower and Box's
+        # __init__ read the labels before any test (None in PREDICT), guarded after one
+        {"EF106:27", "EF101:29"},
+    ),
+    "helper_given_the_mode_computes_gradients_for_an_eval_metric": (
+        f"""
+        def build(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = tf.reduce_mean(labels - logits) if mode != {PREDICT} else None
+            train_op, metrics = None, None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            if mode == {EVAL}:
+                grads = tf.gradients(loss, tf.compat.v1.trainable_variables())
+                metrics = {{"g": tf.compat.v1.metrics.mean(tf.linalg.global_norm(grads))}}
+            return logits, loss, train_op, metrics
+
+
+        def model_fn(features, labels, mode, params):
+            logits, loss, train_op, metrics = build(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}})
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        set(),  # the gradients are built where the helper's own test of the mode says EVAL
+    ),
+    "helper_given_the_mode_splits_its_labels_first": (
+        f"""
+        def towers(features, labels, mode):
+            parts = {{k: tf.split(v, 2) for k, v in labels.items()}}
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            return logits, parts
+
+
+        def model_fn(features, labels, mode, params):
+            logits, parts = towers(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(parts["y"][0]))
+        """,
+        {"EF106:10"},  # the comprehension starts from labels.items(): None has no items
+    ),
+    "model_fn_returning_the_specs_of_its_helpers": (
+        f"""
+        def prediction_spec(logits):
+            return tf.estimator.EstimatorSpec({PREDICT}, predictions={{"y": logits}})
+
+
+        def training_spec(loss):
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec({TRAIN}, loss=loss, train_op=train_op)
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = tf.reduce_mean(labels - logits)
+            if mode == {PREDICT}:
+                return prediction_spec(logits)
+            return training_spec(loss)
+        """,
+        {"EF101:14"},  # a model_fn although no spec is built in it (never passed to Estimator)
+    ),
     "losses_collection_carries_what_is_put_in_it": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -167,6 +167,58 @@ CASES = {
         """,
         {"EF101:8", "EF102:9"},  # the loop, the appends and the metric dict only regroup
     ),
+    "regrouping_known_by_what_it_names": (
+        f"""
+        from itertools import chain as joined
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = tf.reduce_mean(labels - logits)
+            pairs = tf.compat.v1.train.AdamOptimizer().compute_gradients(loss)
+            by_var = {{}}
+            for grad, var in joined(pairs):
+                by_var.setdefault(var, []).append(grad)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF101:8", "EF102:9"},  # ``joined`` is itertools.chain: the loop only regroups
+    ),
+    "a_local_zip_is_no_regrouping": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            zip = tf.compat.v1.layers.Dense(2)
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            merged = zip(labels)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(merged - logits))
+        """,
+        {"EF101:6"},  # a layer called on labels, not Python's zip
+    ),
+    "state_update_known_by_what_it_names": (
+        f"""
+        from tensorflow.python.ops import state_ops as updates
+
+
+        def accumulate(errors):
+            total = tf.Variable(0.0, trainable=False)
+            update = updates.assign_add(total, errors)
+            return total, update
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            errors = tf.reduce_sum(labels - logits)
+            total, update = accumulate(errors)
+            rate = tf.identity(total)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=rate)
+        """,
+        {"EF101:14", "EF101:15", "EF101:16"},  # the total is what was added to it: labels
+    ),
     "tower_given_a_flag_computes_gradients_anyway": (
         f"""
         def tower(is_training, features, labels):

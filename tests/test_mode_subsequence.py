@@ -15,6 +15,8 @@ from tests.pairs import PAIRS
 
 # --unsafe-fixes pairs are left out: reordering within a mode is exactly what they opt into.
 FIXED = [p for p in PAIRS if p.fixed and not p.unsafe and not p.name.startswith("ef2")]
+#: The mode names of ``case.toml``'s ``runnable_original``.
+_SPEC_NAMES = {"train": "train", "eval": "eval", "infer": "predict"}
 
 
 def _function_name(path: Path) -> str:
@@ -31,7 +33,9 @@ def test_each_mode_runs_a_subsequence_of_the_original(pair: object) -> None:
     for mode in MODES:
         original, _ = trace(pair.before, name, mode, with_labels=True)  # type: ignore[attr-defined]
         fixed, error = trace(pair.after, name, mode, with_labels=False)  # type: ignore[attr-defined]
-        assert error is None, f"{mode}: the fixed model_fn fails: {error}"
+        # a partial fix leaves a finding that still fails where the original failed
+        still_fails = pair.partial and _SPEC_NAMES[mode] not in pair.runnable_original  # type: ignore[attr-defined]
+        assert error is None or still_fails, f"{mode}: the fixed model_fn fails: {error}"
         assert fixed, f"{mode}: nothing traced"
         assert is_subsequence(fixed, original), f"{mode}:\n{fixed}\nnot in\n{original}"
 

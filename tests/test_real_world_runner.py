@@ -347,3 +347,32 @@ def test_batch_option_measures_only_that_batch(
     assert data["scores"]["all"]["tp"] == 0 and data["held_out_scores"] is not None
     assert rw.main([str(root), "--manifest", str(manifest), "--batch", "b2"]) == 2
     assert "no entries of batch 'b2'" in capsys.readouterr().err
+
+
+def test_a_notebook_is_measured_by_the_lines_of_its_cells(tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# model"),
+        nbformat.v4.new_code_cell("import tensorflow as tf"),
+        nbformat.v4.new_code_cell(MODEL.split("\n", 3)[3]),  # the model_fn, from its def line
+    ]
+    root = tmp_path / "checkouts"
+    (root / "acme+models").mkdir(parents=True)
+    (root / "acme+models" / "model.ipynb").write_text(nbformat.writes(notebook))
+    manifest = _manifest(
+        tmp_path,
+        f"""\
+        [[file]]
+        repo = "acme/models"
+        commit = "{COMMIT}"
+        path = "model.ipynb"
+        expected = ["EF101:3", "EF102:4", "EF102:5", "EF105:8"]
+        """,
+    )
+    report = rw.run(root, rw.load_manifest(manifest), Settings())
+    (outcome,) = report.outcomes
+    assert outcome.status == "measured" and outcome.changed
+    assert outcome.found == ("EF101:3", "EF102:4", "EF102:5", "EF105:8")
+    assert outcome.parses is True and outcome.idempotent is True
+    assert not report.misses and not report.false_alarms

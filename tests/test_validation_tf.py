@@ -133,7 +133,8 @@ def test_fixture_pair_validates(pair: Pair) -> None:
         return
     assert report.verdict in ("equivalent", "fixed"), report.message
     if pair.fixed and "predict" not in pair.runnable_original:
-        assert report.verdict == "fixed"
+        # a partial rewrite moves what it can; the finding left still fails PREDICT in both
+        assert report.verdict == ("equivalent" if pair.partial else "fixed")
 
 
 def test_predictions_that_depend_on_labels_are_reported(tmp_path: Path) -> None:

@@ -46,8 +46,10 @@ from estimator_fix.engine import (
     Settings,
     Skipped,
     Unchanged,
-    process_source,
+    analyse,
 )
+from estimator_fix.notebooks import NotebookError, extract
+from estimator_fix.sources import is_notebook
 
 MANIFEST = Path(__file__).resolve().parent / "manifest.toml"
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
@@ -275,13 +277,16 @@ def _findings(result: Changed | Unchanged) -> tuple[str, ...]:
 
 
 def check_fix(path: str, fixed: bytes, settings: Settings) -> tuple[bool, bool, str]:
-    """(parses, idempotent, problem) of one rewrite, judged independently of the engine."""
+    """(parses, idempotent, problem) of one rewrite, judged independently of the engine (a
+    notebook's code cells are parsed as the one module they make)."""
     try:
-        cst.parse_module(fixed)
+        cst.parse_module(extract(fixed).code if is_notebook(path) else fixed)
+    except NotebookError as exc:
+        return False, False, f"fix output is not a notebook: {exc}"
     except cst.ParserSyntaxError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "syntax error"
         return False, False, f"fix output does not parse: {first}"
-    again = process_source(path, fixed, settings)
+    again = analyse(path, fixed, settings)
     if isinstance(again, Unchanged):
         return True, True, ""
     if isinstance(again, Changed):
@@ -290,7 +295,9 @@ def check_fix(path: str, fixed: bytes, settings: Settings) -> tuple[bool, bool, 
 
 
 def measure_entry(entry: Entry, data: bytes, settings: Settings) -> FileOutcome:
-    result: FileResult = process_source(entry.path, data, settings)
+    """One file's findings (``CODE:LINE``; in a notebook LINE is the line of the finding's
+    cell, as ``check`` prints it) and, where it is rewritten, whether the rewrite holds."""
+    result: FileResult = analyse(entry.path, data, settings)
     if isinstance(result, Skipped):
         return FileOutcome(entry, "skipped", reason=result.reason)
     if isinstance(result, Failed):

@@ -19,6 +19,7 @@ from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, surely_reaches
 from codemods.modes.state import Facts
+from codemods.tree import children
 from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
@@ -78,14 +79,23 @@ def _apart(one: list[Value], other: list[Value]) -> bool:
     )
 
 
-def moving_averages(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
-    """The names ``body`` binds to ``tf.train.ExponentialMovingAverage(...)`` objects."""
+def bound_objects(
+    body: cst.CSTNode, resolve: TfResolver, kind: Callable[[str], bool]
+) -> set[str]:
+    """The names ``body`` binds to objects of a TensorFlow class ``kind`` accepts, by assignment
+    (``ema = tf.train.ExponentialMovingAverage(0.99)``) or by ``with ... as``
+    (``with tf.GradientTape() as tape:``)."""
     found: set[str] = set()
     for node in st.own_nodes(body):
         if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
-            tf_name = resolve(node.value.func)
-            if tf_name is not None and tf_api.is_moving_average(tf_name):
-                found |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+            value, targets = node.value, [t.target for t in node.targets]
+        elif isinstance(node, cst.WithItem) and isinstance(node.item, cst.Call) and node.asname:
+            value, targets = node.item, [node.asname.name]
+        else:
+            continue
+        tf_name = resolve(value.func)
+        if tf_name is not None and kind(tf_name):
+            found |= {target.value for target in targets if isinstance(target, cst.Name)}
     return found
 
 
@@ -190,6 +200,46 @@ def _module_of(func: cst.BaseExpression) -> str:
 
 def carries_label(facts: Facts, node: cst.CSTNode) -> bool:
     return any(Tag.LABEL in facts.tags.get(name, ()) for name in st.reads(node))
+
+
+def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolver) -> bool:
+    """``small`` does what fails on None with one of ``names``: looks into it
+    (``labels["prob"]``, ``labels.shape``), computes with it (``labels - logits``) or hands it
+    to a TensorFlow op (``tf.reshape(labels, ...)``); not binding another name to it, testing
+    it, or handing it to a function of the user's (which may test it); nothing under a
+    condition (``x if mode != PREDICT else None``, ``labels is not None and ...``) counts."""
+    for node in _unconditional(small):
+        if isinstance(node, (cst.Subscript, cst.Attribute)):
+            operands = [node.value]
+        elif isinstance(node, cst.BinaryOperation):
+            operands = [node.left, node.right]
+        elif isinstance(node, cst.Call) and resolve(node.func) is not None:
+            operands = [arg.value for arg in node.args]
+        else:
+            continue
+        if any(isinstance(part, cst.Name) and part.value in names for part in operands):
+            return True
+    return False
+
+
+def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes under ``node`` that run whenever it runs: not the branches of a conditional
+    expression, what a boolean operator may skip, a lambda's body, or a comprehension's
+    but the iterable it starts from."""
+    found: list[cst.CSTNode] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        if isinstance(current, cst.IfExp):
+            todo.append(current.test)
+        elif isinstance(current, cst.BooleanOperation):
+            todo.append(current.left)
+        elif isinstance(current, (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            todo.append(current.for_in.iter)  # ``{k: f(v) for k, v in labels.items()}``
+        elif not isinstance(current, cst.Lambda):
+            todo.extend(children(current))
+    return found
 
 
 def _arguments(
@@ -311,6 +361,9 @@ class Calls:
             if callee == "apply" and receiver in self.ctx.ema_objects:
                 out.never_move = out.creates_vars = True  # shadow variables every mode needs
                 return None
+            if callee in tf_api.TAPE_GRADIENTS and receiver in self.ctx.tapes:
+                out.tags.add(Tag.TRAIN)  # ``tape.gradient(loss, variables)``: gradients
+                return None
             if receiver in self.ctx.layer_objects:
                 out.creates_vars = out.autonamed = out.seeds = True
                 return None
@@ -350,19 +403,21 @@ class Calls:
         the labels it gets against None."""
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             every = frozenset(policy.tag for policy in self.ctx.policies)
-            return every - self._built_anyway(call, facts)
+            return every - self.built_anyway(call, facts)
         unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
         gated = self.mode_gates(call)
         if gated:
-            gated -= self._built_anyway(call, facts)
+            gated -= self.built_anyway(call, facts)
         return gated | ({Tag.LABEL} if unharmed else set())
 
-    def _built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
+    def built_anyway(self, call: cst.Call, facts: Facts) -> frozenset[Tag]:
         """The training ops a helper that is handed or stores the mode surely builds where this
-        mode sends control: a method of the model_fn's own class that never looks at the
-        ``self.mode`` it was given (``self._train_op_fn(loss)``), an in-file helper given
-        ``is_training`` that computes ``tf.gradients`` outside ``if is_training:``. It does
-        not gate those."""
+        mode sends control, and the labels it surely uses where they are None: a method of the
+        model_fn's own class that never looks at the ``self.mode`` it was given
+        (``self._train_op_fn(loss)``), an in-file helper given ``is_training`` that computes
+        ``tf.gradients`` outside ``if is_training:``, a class of the file whose ``__init__`` is
+        given the mode but reads ``labels["prob"]`` before any test of it. It does not gate
+        those."""
         helper = own_method(call, self.ctx.fn)
         env: dict[str, Value] = {}
         skipped = 1
@@ -371,18 +426,56 @@ class Calls:
         else:
             helper, skipped = self.in_file_callee(call, facts)
             if helper is None:
+                helper, skipped = self._constructor(call), 1
+            if helper is None:
                 return frozenset()
         env.update(_arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
         key = (id(helper), tuple(sorted((name, repr(value)) for name, value in env.items())))
         if key not in self._anyway:
             self._anyway[key] = frozenset()  # a helper that calls itself: its first reading
+            none = {
+                name for name, value in env.items()
+                if isinstance(value, Const) and value.value is None and "." not in name
+            }
+            labels = {
+                name for index, arg in enumerate(call.args)
+                if carries_label(facts, arg.value)
+                and (name := parameter(helper, index + skipped, arg)) in none
+            }
 
             def builds(node: cst.CSTNode) -> bool:
                 return Tag.TRAIN in self.facts(node, facts, 1).tags
 
-            sure = surely_reaches(helper.body, self.ctx.evaluator(env), builds)
-            self._anyway[key] = frozenset({Tag.TRAIN}) if sure else frozenset()
+            def uses_labels(node: cst.CSTNode) -> bool:
+                return isinstance(node, cst.BaseSmallStatement) and _works_on(
+                    node, labels, self.ctx.resolve
+                )
+
+            given = self.ctx.evaluator(env)
+            # a training op the mode chose is the helper gating itself (gradients for an EVAL
+            # metric); labels used where they are None fail wherever the mode sent control
+            built = surely_reaches(helper.body, given, builds, chosen=False)
+            anyway = {Tag.TRAIN} if built else set()
+            if labels and surely_reaches(helper.body, given, uses_labels):
+                anyway.add(Tag.LABEL)
+            self._anyway[key] = frozenset(anyway)
         return self._anyway[key]
+
+    def _constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
+        """The ``__init__`` a call of one of the module's classes runs."""
+        func = call.func
+        if not isinstance(func, cst.Name) or func.value in self.ctx.fn.helpers:
+            return None
+        owner = self.ctx.fn.classes.get(func.value)
+        if owner is None:
+            return None
+        return next(
+            (
+                stmt for stmt in st.statements_of(owner.body)
+                if type(stmt) is cst.FunctionDef and stmt.name.value == "__init__"
+            ),
+            None,
+        )
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""

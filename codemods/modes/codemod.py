@@ -68,7 +68,13 @@ class ModeScoping(ModelFnCodemod):
             self.warn(f"{fn.name}: `{fn.mode_param}` is reassigned; not analysed")
             return updated_node
         analyzer = Analyzer(
-            fn, self.resolve_tf, policies(), self.select, self.suppressed, self.unsafe_fixes
+            fn,
+            self.resolve_tf,
+            policies(),
+            self.select,
+            self.suppressed,
+            self.unsafe_fixes,
+            names=self.qualified_names,
         )
         units = analyzer.run()
         layout = Layout(fn.spelling, fn.mode_param, self.module.config_for_parsing)

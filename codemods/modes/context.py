@@ -19,6 +19,13 @@ from codemods.vocabulary import Mode, Tag
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
 
+#: The qualified names of an expression of the module (``codemods.names.QualifiedNames``).
+QualifiedNamesFn = Callable[[cst.CSTNode], set[str]]
+
+
+def _unresolved(node: cst.CSTNode) -> set[str]:
+    return set()
+
 
 @dataclass
 class Context:
@@ -30,6 +37,8 @@ class Context:
     selected: frozenset[str]
     suppressed: Suppressed
     unsafe_fixes: bool = False
+    #: Qualified names of the module's expressions (non-TensorFlow ones: ``itertools.chain``).
+    names: QualifiedNamesFn = _unresolved
     #: Names bound to values the mode decides (``is_training = mode == TRAIN``), with each
     #: mode's value.
     mode_flags: set[str] = field(default_factory=set)
@@ -38,6 +47,8 @@ class Context:
     layer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
+    #: Names bound to ``tf.GradientTape()`` (``with tf.GradientTape() as tape:``).
+    tapes: set[str] = field(default_factory=set)
     #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)

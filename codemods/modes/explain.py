@@ -66,7 +66,9 @@ def show_modes(
         if fn.mode_param in defines(fn.node.body):
             found.append(ModelFnModes(fn.name, line(fn.node), (), "the mode is reassigned"))
             continue
-        analyzer = Analyzer(fn, facts.resolve_tf, policies(), frozenset(select), _nothing)
+        analyzer = Analyzer(
+            fn, facts.resolve_tf, policies(), frozenset(select), _nothing, names=facts.names
+        )
         units = analyzer.run()
         rows = tuple(_rows(units, 0, line, module))
         found.append(ModelFnModes(fn.name, line(fn.node), rows))

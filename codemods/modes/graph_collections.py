@@ -1,8 +1,10 @@
 """TensorFlow graph collections as the mode analysis follows them: ``tf.add_to_collection(
 "losses", loss)`` puts a value in a named collection, and ``tf.get_collection("losses")`` reads
 everything put there. The analysis keeps what a collection carries under a name no Python code
-can bind. (``tf.losses``' own use of the losses collection, every loss it builds added and
-``get_total_loss()`` summing them, is not followed.)"""
+can bind. ``tf.losses`` uses the losses collection itself: each loss it builds is added there
+(unless ``loss_collection=None``), ``add_loss(x)`` adds ``x``, and ``get_total_loss()`` and
+``get_losses()`` read it, so ``tf.losses.softmax_cross_entropy(labels, logits)`` alone in a
+statement followed by ``loss = tf.losses.get_total_loss()`` gives that loss the labels."""
 
 from __future__ import annotations
 
@@ -38,6 +40,37 @@ def _positional(call: cst.Call) -> list[cst.BaseExpression]:
     return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
 
 
+#: ``tf.losses`` (``tf.compat.v1.losses``) functions that add the loss they build to the losses
+#: collection.
+_LOSS_FUNCTIONS = frozenset(
+    {"absolute_difference", "compute_weighted_loss", "cosine_distance", "hinge_loss",
+     "huber_loss", "log_loss", "mean_pairwise_squared_error", "mean_squared_error",
+     "sigmoid_cross_entropy", "softmax_cross_entropy", "sparse_softmax_cross_entropy"}
+)
+#: ``tf.losses`` functions that read the losses collection.
+_LOSS_READERS = frozenset({"get_total_loss", "get_losses"})
+LOSSES = "losses"
+
+
+def _losses_api(call: cst.Call, resolve: TfResolver) -> str:
+    """``softmax_cross_entropy`` for ``tf.losses.softmax_cross_entropy`` (any import spelling);
+    "" for anything else."""
+    tf_name = resolve(call.func) or ""
+    module, _, leaf = tf_name.rpartition(".")
+    return leaf if module == "tensorflow.losses" else ""
+
+
+def _into_losses(call: cst.Call) -> bool:
+    """No ``loss_collection=None`` keeps the loss out of the collection."""
+    return not any(
+        arg.keyword is not None
+        and arg.keyword.value == "loss_collection"
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "None"
+        for arg in call.args
+    )
+
+
 def stores(node: cst.CSTNode, resolve: TfResolver) -> list[tuple[str, cst.BaseExpression]]:
     """The (collection, value) pairs the calls of ``node`` put in collections."""
     found: list[tuple[str, cst.BaseExpression]] = []
@@ -47,6 +80,11 @@ def stores(node: cst.CSTNode, resolve: TfResolver) -> list[tuple[str, cst.BaseEx
             key = _key(args[0])
             if key is not None:
                 found.append((key, args[1]))
+        losses = _losses_api(call, resolve)
+        if losses in _LOSS_FUNCTIONS and _into_losses(call):
+            found.append((LOSSES, call))
+        elif losses == "add_loss" and args and _into_losses(call):
+            found.append((LOSSES, args[0]))
     return found
 
 
@@ -54,6 +92,8 @@ def _read(call: cst.Call, resolve: TfResolver) -> Optional[str]:
     leaf, args = _leaf(call, resolve), _positional(call)
     if leaf in ("get_collection", "get_collection_ref") and args:
         return _key(args[0])
+    if _losses_api(call, resolve) in _LOSS_READERS:
+        return LOSSES
     return None
 
 

@@ -208,7 +208,7 @@ class Judge:
         for header in st.headers(stmt):
             expr = expression_view(self.ctx, header, facts)
             tags |= self.calls.facts(expr, facts).tags
-            if isinstance(stmt, cst.For) and iterates(expr):
+            if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
                 tags |= facts.tags.get(name, frozenset())

@@ -11,6 +11,7 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.model_fns import TfResolver
 
 #: TensorFlow state updates: each writes its value into the variable it is given first
 #: (``tf.assign_add(total, batch)``, ``total.assign_add(batch)``).
@@ -20,20 +21,24 @@ _UPDATES = frozenset(
 )
 
 
-def _update(call: cst.Call) -> Optional[tuple[str, list[cst.BaseExpression]]]:
-    """The variable a state update writes into and the values it writes."""
+def _update(
+    call: cst.Call, resolve: TfResolver
+) -> Optional[tuple[str, list[cst.BaseExpression]]]:
+    """The variable a state update writes into and the values it writes: TensorFlow's function
+    (``tf.assign_add(total, batch)``, any import spelling) is handed the variable first, a
+    variable's method (``total.assign_add(batch)``) is called on it."""
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in _UPDATES:
         return None
     args = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
     target: cst.BaseExpression
     values: list[cst.BaseExpression]
-    if isinstance(func.value, cst.Name) and func.value.value not in {"tf", "state_ops"}:
-        target, values = func.value, args  # ``total.assign_add(batch)``
-    elif args:
-        target, values = args[0], args[1:]  # ``tf.assign_add(total, batch)``
+    if resolve(func) is not None:
+        if not args:
+            return None
+        target, values = args[0], args[1:]
     else:
-        return None
+        target, values = func.value, args
     if not isinstance(target, cst.Name):
         return None
     return target.value, values
@@ -70,12 +75,12 @@ def _stored(node: cst.CSTNode) -> list[tuple[str, list[cst.BaseExpression]]]:
     return []
 
 
-def _flows(helper: cst.FunctionDef) -> Flows:
+def _flows(helper: cst.FunctionDef, resolve: TfResolver) -> Flows:
     """For each name the helper's body binds or updates, the expressions that compute its values
     (any binding counts: flow-insensitive, so over-approximate)."""
     flows: Flows = {}
     for node in st.own_nodes(helper.body):
-        update = _update(node) if isinstance(node, cst.Call) else None
+        update = _update(node, resolve) if isinstance(node, cst.Call) else None
         if update is not None:
             flows.setdefault(update[0], []).extend(update[1])
         for name, values in _stored(node):
@@ -141,9 +146,9 @@ class HelperBody:
     """One in-file helper's body as the result-by-result reading needs it, read once: what its
     names are computed from, and its own names."""
 
-    def __init__(self, helper: cst.FunctionDef) -> None:
+    def __init__(self, helper: cst.FunctionDef, resolve: TfResolver) -> None:
         self.helper = helper
-        self.flows = _flows(helper)
+        self.flows = _flows(helper, resolve)
         params = helper.params
         given = [*params.posonly_params, *params.params, *params.kwonly_params]
         given += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]

@@ -21,17 +21,23 @@ def _exits(node: cst.CSTNode) -> bool:
     return isinstance(node, kinds) or any(isinstance(n, kinds) for n in st.own_nodes(node))
 
 
-def surely_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
+def surely_reaches(
+    body: cst.BaseSuite, given: ModeEvaluator, hit: Hit, chosen: bool = True
+) -> bool:
     """Whether a statement of ``body`` that ``hit`` accepts surely runs where ``given`` (one
-    mode's values of the helper's arguments) sends control."""
+    mode's values of the helper's arguments) sends control. ``chosen=False`` leaves out what
+    runs only in a branch the mode chose (``if mode == EVAL: grads = tf.gradients(...)`` is
+    the helper gating itself, not building whatever the mode)."""
     for stmt in st.statements_of(body):
-        found = _statement(stmt, given, hit)
+        found = _statement(stmt, given, hit, chosen)
         if found is not None:
             return found
     return False
 
 
-def _statement(stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit) -> Optional[bool]:
+def _statement(
+    stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit, chosen: bool
+) -> Optional[bool]:
     """True: it surely runs a hit; False: control may stop here; None: go on after it."""
     if isinstance(stmt, cst.SimpleStatementLine):
         if any(hit(small) for small in stmt.body):
@@ -40,9 +46,11 @@ def _statement(stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit) -> Optio
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return None
     if isinstance(stmt, cst.If):
-        return _if(stmt, given, hit)
+        return _if(stmt, given, hit, chosen)
     if isinstance(stmt, cst.With):
-        if any(hit(item) for item in stmt.items) or surely_reaches(stmt.body, given, hit):
+        if any(hit(item) for item in stmt.items) or surely_reaches(
+            stmt.body, given, hit, chosen
+        ):
             return True
         return False if _exits(stmt.body) else None
     # a loop (may not run), try (may jump) or match: nothing inside is sure
@@ -51,23 +59,20 @@ def _statement(stmt: cst.BaseStatement, given: ModeEvaluator, hit: Hit) -> Optio
     return False if _exits(stmt) else None
 
 
-def _if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> Optional[bool]:
+def _if(stmt: cst.If, given: ModeEvaluator, hit: Hit, chosen: bool) -> Optional[bool]:
     if hit(stmt.test):
         return True
     test = truth(given.eval(stmt.test))
     if test is None:
         return False if _exits(stmt) else None
-    if test:
-        chosen: Optional[cst.CSTNode] = stmt.body
-    else:
-        chosen = stmt.orelse
-    if chosen is None:
+    branch: Optional[cst.CSTNode] = stmt.body if test else stmt.orelse
+    if branch is None:
         return None
-    if isinstance(chosen, cst.If):
-        return _if(chosen, given, hit)
-    suite = chosen.body if isinstance(chosen, cst.Else) else chosen
+    if isinstance(branch, cst.If):
+        return _if(branch, given, hit, chosen)
+    suite = branch.body if isinstance(branch, cst.Else) else branch
     assert isinstance(suite, cst.BaseSuite)
-    if surely_reaches(suite, given, hit):
+    if chosen and surely_reaches(suite, given, hit, chosen):
         return True
     return False if _exits(suite) else None
 

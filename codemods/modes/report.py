@@ -216,7 +216,12 @@ def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tu
 
 def _describe(unit: Unit) -> str:
     names = sorted(unit.defs)
-    if names and isinstance(unit.node, cst.SimpleStatementLine):
+    node = unit.node
+    if names and isinstance(node, cst.SimpleStatementLine):
+        small = node.body[0]
+        if len(node.body) == 1 and isinstance(small, cst.Assign):
+            # what is stored into (``self.train_op``), not only the object's name
+            names = [cst.Module([]).code_for_node(t.target) for t in small.targets]
         return "`" + ", ".join(names) + "`"
     code = cst.Module([]).code_for_node(unit.node.with_changes(leading_lines=())).strip()
     code = code.splitlines()[0]

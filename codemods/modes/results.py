@@ -25,7 +25,7 @@ class Results:
 
     def _body(self, helper: cst.FunctionDef) -> HelperBody:
         if id(helper) not in self._bodies:
-            self._bodies[id(helper)] = HelperBody(helper)
+            self._bodies[id(helper)] = HelperBody(helper, self.calls.ctx.resolve)
         return self._bodies[id(helper)]
 
     def _helper(
@@ -44,13 +44,13 @@ class Results:
         """Whether each name is bound to a result the helper computes from what it is handed
         that carries labels (or from the caller's label-carrying names it reads); None when that
         is not known, or when the helper is given the mode (trusted to hand back what that mode
-        should see). A helper that tests its labels against None hands them back None in
-        PREDICT."""
+        should see, unless it surely uses the labels where they are None). A helper that tests
+        its labels against None hands them back None in PREDICT."""
         found = self._helper(view, facts)
         if found is None:
             return None
         names, call, helper, skipped = found
-        if Tag.LABEL in self.calls.mode_gates(call):
+        if Tag.LABEL in self.calls.mode_gates(call) - self.calls.built_anyway(call, facts):
             return None
         received: set[str] = set()
         for index, arg in enumerate(call.args):

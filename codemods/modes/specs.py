@@ -10,7 +10,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.modes.context import Context
-from codemods.modes.evaluate import MAYBE_NONE, Const, Value
+from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
 from codemods.modes.state import Facts, SpecCall, State, test_by_mode
 from codemods.modes.units import NestedSpec, SpecVariant, Unit
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
@@ -132,13 +132,19 @@ class Specs:
                         and name not in names
                         and not noneish(field := evaluator.eval(arg.value))
                         and not _empty(field)
-                        and not self.ctx.carried(arg.value)  # set by code gated on the mode
+                        and not self._set_elsewhere(arg.value, facts)
                         and ef105.harmful(name, mode, _from_labels(arg.value, facts))
                     ):
                         names.append(name)
             if names:
                 foreign[mode] = names
         return foreign
+
+    def _set_elsewhere(self, value: cst.BaseExpression, facts: Facts) -> bool:
+        """``self.train_op`` of an object that carries the mode, set by code gated on the mode
+        (a method given it), not by the model_fn on this mode's path (then its value is
+        known here and judged like a name's)."""
+        return self.ctx.carried(value) and attribute_key(value) not in facts.values
 
     def ignored_args(self, node: cst.CSTNode, mode: Mode) -> list[cst.Arg]:
         """Arguments of spec calls in ``node`` for fields ``mode`` does not read."""

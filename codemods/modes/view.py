@@ -7,12 +7,13 @@ from functools import cached_property
 from typing import Optional
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts
-from codemods.modes.context import Context
+from codemods.modes.context import Context, QualifiedNamesFn
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.policy import words
 from codemods.modes.specs import noneish
@@ -119,40 +120,43 @@ class View:
 #: Methods that store what they are given into their receiver and return nothing of it.
 STORING = st.STORING_METHODS
 
-_REARRANGING = frozenset({"zip", "list", "tuple", "dict", "sorted", "reversed", "enumerate"})
+#: Python's own regrouping, by qualified name: builtins, ``itertools.chain(*lists)``,
+#: ``six.iteritems(d)``. The keywords of ``dict`` are values; those of ``sorted`` options.
+_REARRANGING = frozenset(
+    {f"builtins.{name}" for name in ("zip", "list", "tuple", "dict", "sorted", "reversed",
+                                      "enumerate")}
+    | {"itertools.chain", "six.iteritems", "six.itervalues", "six.iterkeys"}
+)
 
 
-#: ``itertools.chain(*lists)``, ``six.iteritems(d)``: Python's own regrouping, under the
-#: modules that spell it.
-_REGROUPING = {"itertools": {"chain"}, "six": {"iteritems", "itervalues", "iterkeys"}}
+def _qualified(func: cst.BaseExpression, names: QualifiedNamesFn) -> set[str]:
+    """What ``func`` names: its qualified names, or for a node the module does not hold (a
+    substituted view) its spelling, a bare name being a builtin."""
+    found = names(func)
+    if found:
+        return found
+    spelled = get_full_name_for_node(func)
+    if spelled is None:
+        return set()
+    return {spelled if "." in spelled else f"builtins.{spelled}"}
 
 
-def _regrouping_module_call(func: cst.BaseExpression) -> bool:
-    return (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.attr.value in _REGROUPING.get(func.value.value, ())
+def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
+    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
+    ``dict(acc=a)``, ``itertools.chain(*parts)``."""
+    if only_names(node):
+        return True
+    if not isinstance(node, cst.Call):
+        return False
+    called = _qualified(node.func, names) & _REARRANGING
+    return bool(called) and all(
+        _rearranged(arg.value, names)
+        for arg in node.args
+        if arg.keyword is None or called == {"builtins.dict"}
     )
 
 
-def _rearranged(node: cst.BaseExpression) -> bool:
-    """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
-    ``dict(acc=a)`` (the keywords of ``dict`` are values; those of ``sorted`` options)."""
-    if only_names(node):
-        return True
-    if isinstance(node, cst.Call) and _regrouping_module_call(node.func):
-        return all(_rearranged(arg.value) for arg in node.args if arg.keyword is None)
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-        name = node.func.value
-        return name in _REARRANGING and all(
-            _rearranged(arg.value)
-            for arg in node.args
-            if arg.keyword is None or name == "dict"
-        )
-    return False
-
-
-def iterates(node: cst.CSTNode) -> bool:
+def iterates(node: cst.CSTNode, names: QualifiedNamesFn) -> bool:
     """A ``for`` loop's target, or an iterable that only regroups names (``d.items()``,
     ``zip(a, b)``, ``[features, labels]``): looping over it builds no op."""
     if (
@@ -162,7 +166,7 @@ def iterates(node: cst.CSTNode) -> bool:
         and node.func.attr.value in ("items", "values", "keys")
     ):
         return only_names(node.func.value)
-    return isinstance(node, cst.BaseExpression) and _rearranged(node)
+    return isinstance(node, cst.BaseExpression) and _rearranged(node, names)
 
 
 def _lookup(node: cst.BaseExpression) -> bool:
@@ -178,7 +182,7 @@ def _lookup(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name)
 
 
-def rearranges(stmt: cst.BaseStatement) -> bool:
+def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:
     """An assignment that only regroups values already built (a dict of metrics, ``grads, vars
     = zip(*pairs)``): it builds no op, so it is no finding of its own, but it goes where its
     values go (it moves with them)."""
@@ -188,7 +192,7 @@ def rearranges(stmt: cst.BaseStatement) -> bool:
     if stored_receiver(small) is not None:  # ``l.append(x)``
         call = cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call)
         return all(only_names(arg.value) for arg in call.args)
-    return isinstance(small, cst.Assign) and _rearranged(small.value)
+    return isinstance(small, cst.Assign) and _rearranged(small.value, names)
 
 
 def stored_receiver(small: cst.BaseSmallStatement) -> Optional[str]:
@@ -238,19 +242,23 @@ def _names_as_keys(node: cst.Subscript) -> bool:
 def wraps_in_hook(
     stmt: cst.BaseStatement, resolve: TfResolver, classes: Mapping[str, cst.ClassDef]
 ) -> bool:
-    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)`` or an instance
-    of the file's own ``SessionRunHook`` subclass: a session hook made of values built
-    elsewhere builds no op; it goes where they go, and is no finding of its own."""
+    """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``, an instance
+    of the file's own ``SessionRunHook`` subclass, or ``ckpt = tf.train.Checkpoint(
+    optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
+    values built elsewhere builds no op; it goes where they go, and is no finding of its own."""
     single = single_assign(stmt)
     if single is None or not isinstance(single[1], cst.Call):
         return False
     call = single[1]
-    if not all(_literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
-               for arg in call.args):
+    if not all(
+        _literal(arg.value) or only_names(arg.value) or _lookup(arg.value)
+        or _from_nothing(arg.value)
+        for arg in call.args
+    ):
         return False
     tf_name = resolve(call.func)
     if tf_name is not None:
-        return tf_api.is_hook(tf_name)
+        return tf_api.is_hook(tf_name) or tf_api.is_object_tracker(tf_name)
     own = classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
 

@@ -15,10 +15,11 @@ from typing import NamedTuple, Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import loops, safety
-from codemods.modes.calls import Calls, moving_averages
-from codemods.modes.context import Context, Suppressed
+from codemods.modes.calls import Calls, bound_objects
+from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
 from codemods.modes.policy import TagPolicy
@@ -174,9 +175,13 @@ class Analyzer:
         selected: frozenset[str],
         suppressed: Suppressed,
         unsafe_fixes: bool = False,
+        names: Optional[QualifiedNamesFn] = None,
     ) -> None:
         self.ctx = Context(fn, resolve, tuple(policies), selected, suppressed, unsafe_fixes)
-        self.ctx.ema_objects |= moving_averages(fn.node.body, resolve)
+        if names is not None:
+            self.ctx.names = names
+        self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
+        self.ctx.tapes |= bound_objects(fn.node.body, resolve, tf_api.is_gradient_tape)
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.judge = Judge(self.ctx, self.calls, self.specs)
@@ -331,7 +336,7 @@ class Analyzer:
         assigned = single_assign(stmt)
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
         hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes)
-        unit.quiet = rearranges(stmt) or hook or spec
+        unit.quiet = rearranges(stmt, self.ctx.names) or hook or spec
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[Walked] = []

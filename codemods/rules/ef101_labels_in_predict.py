@@ -43,7 +43,8 @@ RULE = Rule(
         "export_saved_model). Any value computed from labels before the PREDICT return "
         "crashes there with 'None values not supported'. An alias (`y_ = labels`), `del "
         "labels`, printing labels where they are None, and labels handed to a helper that "
-        "receives `mode` (it gates itself) are not findings."
+        "receives `mode` (it gates itself) are not findings, unless an in-file helper uses "
+        "them before any test of the mode."
     ),
     example='''\
 predictions = tf.compat.v1.layers.dense(features['x'], 1)

@@ -29,7 +29,8 @@ RULE = Rule(
         "A helper that returns both logits and a loss cannot be split automatically: "
         "PREDICT needs its logits but cannot give it labels (they are None there), so "
         "predict() and export crash inside the helper. A helper that receives `mode` "
-        "gates itself and is not reported; an `is_training` flag does not tell EVAL from "
+        "gates itself and is not reported (unless it is in the file and uses the labels "
+        "before any test of the mode); an `is_training` flag does not tell EVAL from "
         "PREDICT, so it does not exempt the helper."
     ),
     example='''\
