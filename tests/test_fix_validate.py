@@ -75,8 +75,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(PAIRS / "noop_already_canonical" / "before.py", "canonical.py")
     shutil.copy(WRONG / "learning_rate" / "original.py", SABOTAGED)
     printing = (PAIRS / "ef204_print_loss" / "before.py").read_text(encoding="utf-8")
-    # No input function, and a model_fn whose features say nothing of themselves (one tensor).
-    opaque = printing[: printing.index("def input_fn")].replace('features["x"]', "features")
+    # No input function, and a model_fn whose features say nothing of themselves (handed whole
+    # to a module the file does not define).
+    opaque = printing[: printing.index("def input_fn")].replace(
+        'features["x"]', "encoder(features)"
+    )
     Path("no_input.py").write_text(opaque, encoding="utf-8")
     return tmp_path
 

@@ -136,6 +136,21 @@ def test_a_tf1_use_found_only_at_run_time_reruns_under_tensorflow_1(
     assert any("has no attribute 'layers'): ran it again" in note for note in report.notes)
 
 
+CONTRIB_LEARN = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_learn.py"
+
+
+@pytest.mark.tf
+def test_a_contrib_learn_model_fn_taking_targets_is_validated(tf1_python: str) -> None:
+    report = validate_file(CONTRIB_LEARN)
+    assert report.verdict == "fixed", report  # PREDICT fails without labels in the original
+    assert report.tensorflow.startswith("1.15")
+    assert any(
+        "synthetic labels float32 [batch, 3] inferred from the labels of softmax_cross_entropy"
+        in note
+        for note in report.notes
+    ), report.notes
+
+
 _DUMP = """
 import json, sys, types, warnings
 warnings.simplefilter("ignore")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
+from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.inputs import DiscoveryError, label_hint_in, plan
 from estimator_fix.validation.options import ValidationOptions
 
@@ -122,14 +123,102 @@ def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None
         """
     )
     assert said[None].shape == (99 * 161,) and said[None].key is None
-    opaque = features_of(
+    # A dense layer takes a batch of float vectors (of a size it does not say); a split along
+    # the features' axis says their size.
+    vectors = features_of(
         """
         def model_fn(features, labels, mode):
             logits = tf.compat.v1.layers.dense(features, 3)
             return spec
         """
     )
+    assert (vectors[None].dtype, vectors[None].shape) == ("float32", (None,))
+    keras = features_of(
+        """
+        def model_fn(features, labels, mode):
+            logits = Dense(10, input_dim=784)(features)
+            return spec
+        """
+    )
+    assert keras[None].shape == (784,) and "the input of Dense()" in keras[None].origin
+    parts = features_of(
+        """
+        def model_fn(features, labels, mode):
+            board, last, ko = tf.split(features, [81 * 4, 1, 2], axis=1)
+            return spec
+        """
+    )
+    assert parts[None].shape == (327,) and "split into [81 * 4, 1, 2]" in parts[None].origin
+    steps = features_of(
+        """
+        STEPS = 8
+
+        def model_fn(features, labels, mode):
+            x = tf.split(features["series"], STEPS, 1)
+            return spec
+        """
+    )
+    assert steps["series"].shape == ("STEPS",)  # the worker evaluates it: 8 steps of 1
+    opaque = features_of(
+        """
+        def model_fn(features, labels, mode):
+            logits = model(features)
+            first, second = tf.split(features, 2)
+            return spec
+        """
+    )
     assert opaque == {}
+
+
+def test_a_feature_handed_to_a_helper_is_read_there() -> None:
+    found = features_of(
+        """
+        def network(images, training):
+            flat = tf.reshape(images, [-1, 28, 28, 1])
+            return tf.compat.v1.layers.conv2d(flat, 4, 3)
+
+        def towers(ids):
+            return network(tf.nn.embedding_lookup(table, ids), True)
+
+        def model_fn(features, labels, mode):
+            logits = network(features["pixels"], mode == "train")
+            other = towers(features["words"])
+            return spec
+        """
+    )
+    assert found["pixels"].shape == (784,) and "line 3: reshaped to" in found["pixels"].origin
+    assert found["words"].dtype == "int32"  # ids in the helper it reaches through another
+
+
+def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "model" / "layers.py").write_text(
+        "def build(is_training, inputs, params):\n"
+        "    image = tf.reshape(inputs['image'], [-1, 28, 28, 1])\n"
+        "    return tf.compat.v1.layers.dense(image, params['units'])\n",
+        encoding="utf-8",
+    )
+    source = textwrap.dedent(
+        """
+        from model.layers import build as build_model
+        from model.missing import nothing
+
+        def model_fn(features, labels, mode, params):
+            logits = build_model(mode == "train", features, params)
+            return spec
+        """
+    )
+    path = tmp_path / "model" / "model_fn.py"
+    path.write_text(source, encoding="utf-8")
+    tree = ast.parse(source)
+    imported = imported_functions(tree, path, [path.parent, tmp_path])
+    assert set(imported) == {"build_model"}
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    found = infer(tree, function, imported)
+    assert [(g.key, g.shape) for g in found.features] == [("image", (784,))]
+    assert [(p.key, p.value) for p in found.params] == [("units", 4)]
+    assert infer(tree, function).features == ()  # without them: nothing
 
 
 def test_params_are_guessed_from_their_use_and_names() -> None:
@@ -272,3 +361,77 @@ def test_nested_params_become_dicts() -> None:
         "cores": 4,
         "optimizer": {"type": "adam", "learning_rate": 0.01},
     }
+
+
+def test_params_take_the_shape_their_use_asks_for() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            deep = list(map(int, params["deep_layers"].split(",")))
+            keep = list(map(float, params["keep_probs"].split(";")))
+            names = params["names"].split()
+            layers = params["layers"]
+            first = tf.compat.v1.get_variable("w", [4, layers[0]])
+            units = params["units"]
+            for width in units:
+                pass
+            sizes = params.sizes
+            count = len(sizes)
+            rate = params["rate"]
+            scaled = rate * 2
+            if rate > 0.5:
+                pass
+            kind = params["kind"]
+            if kind == "wide":
+                pass
+            return spec
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert {key: g.value for key, g in guessed.items()} == {
+        "deep_layers": "4,4",  # split on its separator, items made ints
+        "keep_probs": "0.01;0.01",  # items made floats
+        "names": "4 4",  # split on whitespace
+        "layers": [4, 4],  # a local indexed as a list
+        "units": [4, 4],  # a local iterated
+        "sizes": [4, 4],  # by attribute, measured with len()
+        "rate": 0.01,  # a local whose first telling use is a comparison with a number: its name
+        "kind": "wide",  # a local compared with a string
+    }
+    assert "split into items" in guessed["deep_layers"].origin
+    assert guessed["sizes"].attribute
+
+
+def test_reshape_sizes_bound_to_locals_are_read_through_them() -> None:
+    found = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            field_size = params["field_size"]
+            width = field_size * 2
+            ids = tf.reshape(features["ids"], [-1, field_size])
+            vals = tf.reshape(features["vals"], [-1, width, 1])
+            steps = compute()
+            other = tf.reshape(features["other"], [-1, steps])
+            return spec
+        """
+    )
+    assert found["ids"].shape == ("params['field_size']",)
+    assert found["vals"].shape == ("(params['field_size'] * 2) * 1",)
+    assert found["other"].shape == ("steps",)  # a call: not inlined, the worker cannot know it
+    assert "reshaped to [-1, field_size]" in found["ids"].origin  # the code as written
+
+
+def test_labels_by_their_parameter_and_without_what_expand_dims_adds() -> None:
+    tree, function = parsed(
+        """
+        def model_fn(features, targets, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            targets = tf.expand_dims(targets, 1)
+            loss = tf.compat.v1.losses.sigmoid_cross_entropy(targets, logits)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None
+    assert (hint.dtype, hint.like, hint.expanded) == ("float32", "logits", 1)
+    assert hint.to_json()["expanded"] == 1

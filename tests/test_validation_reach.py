@@ -39,14 +39,19 @@ def tf1_python() -> str:
     return found
 
 
-def wrong_rewrite(tmp_path: Path, source: Path = INFERRED / "vocab_missing.py") -> Path:
-    """The fixed ``source`` with its learning rate doubled: a wrong rewrite."""
+def wrong_rewrite(
+    tmp_path: Path,
+    source: Path = INFERRED / "vocab_missing.py",
+    optimizer: bytes = b"AdamOptimizer(0.01)",
+) -> Path:
+    """The fixed ``source`` with its learning rate (``optimizer``'s) doubled: a wrong rewrite."""
     from estimator_fix.engine import Changed, Settings, process_source
 
     result = process_source(str(source), source.read_bytes(), Settings())
-    assert isinstance(result, Changed)
+    assert isinstance(result, Changed) and optimizer in result.fixed
     path = tmp_path / "rewritten.py"
-    path.write_bytes(result.fixed.replace(b"AdamOptimizer(0.01)", b"AdamOptimizer(0.02)"))
+    doubled = optimizer.replace(b"0.01)", b"0.02)").replace(b"0.1)", b"0.2)")
+    path.write_bytes(result.fixed.replace(optimizer, doubled))
     return path
 
 
@@ -59,6 +64,23 @@ def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
     assert "price float32 [batch, 2]" in notes and "weekday int32 [batch]" in notes
     assert "params guessed from the model_fn: learning_rate=0.01" in notes
     assert report.seconds < 20
+
+
+def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path: Path) -> None:
+    source = INFERRED / "ctr_params.py"
+    report = validate_file(source)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    # Each from how the code uses it, with no search needed: a split string, a list indexed,
+    # a reshape size read through a local, ids through a reshape, labels less expand_dims' axis.
+    assert "deep_layers='4,4' (line 13: params['deep_layers'] split into items)" in notes
+    assert "embedding=[4, 4] (line 17: embedding indexed as a list)" in notes
+    assert "l2_reg=0.01" in notes
+    assert "feat_ids int32 [batch, 4]" in notes
+    assert "less the 1 dimension(s) its expand_dims adds" in notes
+    assert "inputs searched" not in notes
+    wrong = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
 
 
 def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:

@@ -89,6 +89,38 @@ def test_labels_change_rank_and_clashing_dtypes_come_early() -> None:
     assert not any(c["params"] for c in search._neighbours(current, "KeyError: 'x'", None, True))
 
 
+def test_the_code_s_features_and_the_labels_an_error_names_come_first() -> None:
+    current = {
+        "features": {"series": entry("float32", [8, 1])},
+        "labels": entry("float32", [1]),
+        "params": {},
+    }
+    hints = {"series": entry("float32", [8])}
+    error = "Shapes (4, 2) and (4, 1) are incompatible"
+    candidates = list(search._neighbours(current, error, {}, True, hints))
+    # The features as the model_fn's code reads them (not as the serving function gave them),
+    # then the labels at the other rank, then as the other of the two shapes the error names.
+    assert candidates[0]["features"] == hints and candidates[0]["labels"] == current["labels"]
+    assert [c["labels"]["shape"] for c in candidates[1:3]] == [[], [2]]
+    assert search._other_shape("must have the same shape ((?, 1) vs (?, 1, 1))", [1, 1]) == [1]
+    assert search._other_shape("Shapes (None, 83) and (None,) are incompatible", []) == [83]
+    assert search._other_shape("Shapes (4, 2) and (4, 3) are incompatible", [1]) is None
+
+
+def test_images_are_rescaled_to_the_size_a_flattening_reshape_wants() -> None:
+    current = {"features": {"x": entry("float32", [4, 4, 1])}, "labels": None, "params": {}}
+    error = (
+        "ValueError: Dimension size must be evenly divisible by 3136 but is 256 for 'Reshape' "
+        "(op: 'Reshape') with input shapes: [4,1,1,64], [2]"
+    )
+    # Two 2x2 poolings left 1x1x64 of a 4x4 image; 7x7x64 wants 28x28.
+    assert next(search._neighbours(current, error, {}, False))["features"] == {
+        "x": entry("float32", [28, 28, 1])
+    }
+    smaller = error.replace("3136", "200")  # no whole size gives it: no such candidate
+    assert not list(search._rescaled(current, smaller, ["x"]))
+
+
 def test_features_that_share_a_shape_are_reshaped_together_first() -> None:
     current = {
         "features": {
@@ -195,6 +227,9 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         ("stacked_float64.py", "price float64 [batch, 5]; volume float64 [batch, 5]"),
         # A TensorServingInputReceiver: one tensor, built at once (no search).
         ("serving_one_tensor.py", ""),
+        # A serving function adds a dimension the model_fn's code does not read: the features
+        # as that code reads them, then the labels' shape from the loss's error.
+        ("serving_expands.py", "series float32 [batch, 8]; labels float32 [batch, 2]"),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import ast
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
 from estimator_fix.validation.inference import Inferred, infer
+from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
     DEFAULT_STEPS,
@@ -96,7 +97,6 @@ _ALIAS_CALLS = frozenset(
 )
 
 
-
 class DiscoveryError(Exception):
     """What to run could not be determined; ``str()`` is one line saying what was looked for."""
 
@@ -123,9 +123,17 @@ class LabelHint:
     dtype: str
     like: str | None
     origin: str
+    #: How many dimensions the model_fn adds to its labels before that use
+    #: (``labels = tf.expand_dims(labels, 1)``): the labels it is given have that many fewer.
+    expanded: int = 0
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"dtype": self.dtype, "like": self.like, "origin": self.origin}
+    def to_json(self) -> dict[str, str | int | None]:
+        return {
+            "dtype": self.dtype,
+            "like": self.like,
+            "origin": self.origin,
+            "expanded": self.expanded,
+        }
 
 
 @dataclass(frozen=True)
@@ -330,37 +338,50 @@ def _call_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-def _uses(node: ast.AST, names: set[str]) -> bool:
+def _uses(node: ast.AST, names: Collection[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
 def _labels_aliases(
     function: ast.FunctionDef | ast.AsyncFunctionDef, name: str = "labels"
-) -> set[str]:
-    """``name`` (the labels) and the names bound to it directly or through a cast/reshape."""
-    aliases = {name}
+) -> dict[str, int]:
+    """``name`` (the labels) and the names bound to it directly or through a cast/reshape, each
+    with how many dimensions ``expand_dims`` added on the way (a rebinding's count wins:
+    ``labels = tf.expand_dims(labels, 1)``)."""
+    aliases = {name: 0}
     for node in sorted(
         (n for n in ast.walk(function) if isinstance(n, ast.Assign)), key=lambda n: n.lineno
     ):
         value = node.value
-        direct = isinstance(value, ast.Name) and value.id in aliases
-        through = (
+        source = None
+        if isinstance(value, ast.Name) and value.id in aliases:
+            source, added = value.id, 0
+        elif (
             isinstance(value, ast.Call)
             and _call_name(value) in _ALIAS_CALLS
             and bool(value.args)
             and isinstance(value.args[0], ast.Name)
             and value.args[0].id in aliases
-        )
-        if direct or through:
-            aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        ):
+            source, added = value.args[0].id, int(_call_name(value) == "expand_dims")
+        if source is not None:
+            count = aliases[source] + added
+            aliases.update((t.id, count) for t in node.targets if isinstance(t, ast.Name))
     return aliases
 
 
-def _is_labels(node: ast.AST, aliases: set[str]) -> bool:
+def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
     return isinstance(node, ast.Name) and node.id in aliases
 
 
-def _other_operand(call: ast.Call, aliases: set[str]) -> ast.AST | None:
+def _expanded(nodes: list[ast.expr], aliases: Mapping[str, int]) -> int:
+    """How many dimensions the labels among ``nodes`` were given by ``expand_dims``."""
+    return max(
+        (aliases[n.id] for n in nodes if isinstance(n, ast.Name) and n.id in aliases), default=0
+    )
+
+
+def _other_operand(call: ast.Call, aliases: Collection[str]) -> ast.AST | None:
     for keyword in call.keywords:
         if keyword.arg in _OTHER_KEYWORDS:
             return keyword.value
@@ -370,13 +391,14 @@ def _other_operand(call: ast.Call, aliases: set[str]) -> ast.AST | None:
     return None
 
 
-def _hint_from(node: ast.AST, aliases: set[str]) -> LabelHint | None:
+def _hint_from(node: ast.AST, aliases: Mapping[str, int]) -> LabelHint | None:
     where = f"line {getattr(node, 'lineno', '?')}"
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Add, ast.Mult)):
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if _is_labels(side, aliases) and not _uses(other, aliases):
                 like = ast.unparse(other)
-                return LabelHint("float32", like, f"`labels` combined with `{like}` ({where})")
+                origin = f"`labels` combined with `{like}` ({where})"
+                return LabelHint("float32", like, origin, _expanded([side], aliases))
         return None
     if not isinstance(node, ast.Call):
         return None
@@ -389,7 +411,8 @@ def _hint_from(node: ast.AST, aliases: set[str]) -> LabelHint | None:
     if name in _LIKE_CALLS:
         operand = _other_operand(node, aliases)
         shaped = ast.unparse(operand) if operand and not _uses(operand, aliases) else None
-        return LabelHint("float32", shaped, f"the labels of {name}() ({where})")
+        origin = f"the labels of {name}() ({where})"
+        return LabelHint("float32", shaped, origin, _expanded(arguments, aliases))
     return None
 
 
@@ -410,18 +433,30 @@ def label_hint(
     return None
 
 
+#: The names a model_fn may take its labels by, as the worker passes them (``call_model_fn``).
+LABEL_PARAMETERS = ("labels", "targets", "target")
+
+
+def labels_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """The parameter ``function`` takes its labels by (``labels`` where it names none)."""
+    names = _argument_names(function)
+    return next((name for name in LABEL_PARAMETERS if name in names), "labels")
+
+
 def label_hint_in(
     tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> LabelHint | None:
     """``label_hint(function)``, else that of a module function it hands the labels (or an alias)
-    to, whose labels are then taken as one value per example."""
-    found = label_hint(function)
+    to, whose labels are then taken as one value per example. The labels are the parameter an
+    Estimator passes them as: ``labels``, or ``targets``/``target`` (tf.contrib.learn's names)."""
+    name = labels_parameter(function)
+    found = label_hint(function, name)
     if found is not None:
         return found
     functions = {
         n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
     }
-    aliases = _labels_aliases(function)
+    aliases = _labels_aliases(function, name)
     for call in ast.walk(function):
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
             continue
@@ -641,9 +676,7 @@ def plan(
     chosen = options.model_fn or _config_value(config, "model-fn")
     given = dict(config.values.get("model-fn-args") or {})
     try:
-        targets = find_targets(
-            tree, _parse(path, rewritten) if rewritten else None, chosen, given
-        )
+        targets = find_targets(tree, _parse(path, rewritten) if rewritten else None, chosen, given)
     except TargetError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
     model_fn = targets[0].name if targets else chosen or _find_model_fn(tree, path)
@@ -660,13 +693,14 @@ def plan(
     functions = [(t.name, t.node) for t in targets] or (
         [(model_fn, function)] if function is not None else []
     )
-    inferred = {name: infer(tree, node) for name, node in functions}
+    module_name, roots = package_layout(path)
+    imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
+    inferred = {name: infer(tree, node, imported) for name, node in functions}
     reads = any(found.features for found in inferred.values())
     if inputs is None and not serving and not _has_feature_spec(tree) and not reads:
         raise DiscoveryError(no_input_message(path))
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
-    module_name, roots = package_layout(path)
     if config.root is not None and os.fspath(config.root) not in roots:
         roots = (*roots, os.fspath(config.root))
     interpreters = choose_interpreters(tree, path, roots, options, config)

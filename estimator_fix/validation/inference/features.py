@@ -30,6 +30,10 @@ _IMAGE_CALLS = frozenset(
     }
 )
 _RESHAPES = frozenset({"reshape"})
+#: Layers whose input is a batch of float vectors (rank 1 per example, any size).
+_DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
+#: Calls whose result holds the same values as their first argument (an alias of a feature).
+_SAME_VALUES = frozenset({"reshape", "squeeze", "expand_dims", "identity"})
 _CASTS = frozenset({"cast", "to_float", "to_int32", "to_int64", "to_double"})
 _CAST_TARGETS = {
     "to_float": "float32",
@@ -88,19 +92,26 @@ class _Uses:
 class _FeatureReader:
     """Walks a model_fn (and the helpers it passes ``features`` to) for the keys it reads."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, imported: Mapping[str, sx.Function] | None) -> None:
         self.tree = tree
         self.constants = sx.constants(tree)
         self.functions = {
-            node.name: node
-            for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            **(imported or {}),
+            **{
+                node.name: node
+                for node in tree.body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            },
         }
         self.found: dict[str, _Uses] = {}
         self.tensor: _Uses | None = None
         self.dict_like = False
         self.reads_columns = False
         self._visited: set[tuple[str, str]] = set()
+        #: The simple locals of the function being read (``size = params["size"]``).
+        self._bindings: dict[str, ast.expr] = {}
+        #: Helpers read for a feature handed to them: (helper, parameter, feature).
+        self._tensor_visits: set[tuple[str, str, str]] = set()
 
     def _entry(self, key: str, expression: str | None = None) -> _Uses:
         name = key if expression is None else f"<{expression}>"
@@ -131,6 +142,13 @@ class _FeatureReader:
         if (function.name, features) in self._visited or depth > sx.HELPER_DEPTH:
             return
         self._visited.add((function.name, features))
+        outer, self._bindings = self._bindings, sx.simple_locals(function)
+        try:
+            self._read(function, features, depth)
+        finally:
+            self._bindings = outer
+
+    def _read(self, function: sx.Function, features: str, depth: int) -> None:
         parents = sx.parents(function)
         loops = self._loops(function)
         dict_names, aliases = self._aliases(function, features, loops)
@@ -170,6 +188,14 @@ class _FeatureReader:
                 dict_names.add(name)
                 continue
             entries = self._accessed(value, dict_names, loops)
+            if not entries and sx.call_name(value) in _SAME_VALUES and isinstance(value, ast.Call):
+                # ``ids = tf.reshape(features["ids"], [-1, n])``: what is done to ``ids`` (its
+                # use as ids, as an image) is done to the feature; its element count stays.
+                first = sx.argument(value, 0, "tensor", "input", "x")
+                if isinstance(first, ast.Name) and first.id in aliases:
+                    entries = aliases[first.id]
+                elif first is not None:
+                    entries = self._accessed(first, dict_names, loops)
             if entries:
                 aliases[name] = entries
         return dict_names, aliases
@@ -215,16 +241,19 @@ class _FeatureReader:
             parent = parents.get(parent)
         if not isinstance(parent, ast.Call):
             return
+        if isinstance(parent.func, ast.Call):
+            self._layer_call(parent, node, entry)
+            return
+        helper = self.functions.get(parent.func.id) if isinstance(parent.func, ast.Name) else None
+        if helper is not None:
+            self._in_helper(helper, parent, node, entry)
+            return
         name = sx.call_name(parent)
         where = sx.line(parent)
         first = sx.argument(parent, 0, "tensor", "x", "indices", "ids", "inputs")
         is_first = first is node
         if name in _RESHAPES and is_first:
-            target = sx.argument(parent, 1, "shape")
-            if target is not None:
-                per_example = sx.per_example(sx.dims(target, self.constants), target)
-                if per_example is not None:
-                    entry.learn(f"{where}: reshaped to {sx.source(target)}", shape=per_example)
+            self._reshape(parent, entry)
         elif name in _CASTS and is_first:
             dtype = _CAST_TARGETS.get(name) or sx.dtype_name(sx.argument(parent, 1, "dtype"))
             if dtype is not None:
@@ -239,6 +268,75 @@ class _FeatureReader:
             )
         elif name in _IMAGE_CALLS and is_first:
             entry.learn(f"{where}: an image batch for {name}()", shape=(None, None, None))
+        elif name in _DENSE_CALLS and is_first:
+            entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
+        elif name == "split" and is_first:
+            self._split(parent, entry)
+
+    def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
+        """A feature handed to a helper (``build_network(features["x"], training)``): what the
+        helper does with the parameter it arrives as says what the feature is."""
+        parameter = self._parameter_for(helper, call, node)
+        visit = (helper.name, parameter or "", entry.key or entry.key_expression or "")
+        if parameter is None or visit in self._tensor_visits or len(self._tensor_visits) > 32:
+            return
+        self._tensor_visits.add(visit)
+        parents = sx.parents(helper)
+        outer, self._bindings = self._bindings, sx.simple_locals(helper)
+        try:
+            uses = [
+                inner
+                for inner in ast.walk(helper)
+                if isinstance(inner, ast.Name)
+                and isinstance(inner.ctx, ast.Load)
+                and inner.id == parameter
+            ]
+            for inner in uses:
+                self._use(inner, parents, entry)
+        finally:
+            self._bindings = outer
+
+    def _reshape(self, call: ast.Call, entry: _Uses) -> None:
+        """``tf.reshape(x, [-1, 28, 28, 1])``: its per-example size (sizes bound to the model_fn's
+        simple locals read through them)."""
+        target = sx.argument(call, 1, "shape")
+        if target is None:
+            return
+        known = sx.inlined(target, self._bindings)
+        per_example = sx.per_example(sx.dims(known, self.constants), known)
+        if per_example is not None:
+            entry.learn(f"{sx.line(call)}: reshaped to {sx.source(target)}", shape=per_example)
+
+    @staticmethod
+    def _layer_call(call: ast.Call, node: ast.AST, entry: _Uses) -> None:
+        """A layer built and called at once (Keras style: ``Dense(10, input_dim=784)(x)``)."""
+        layer = call.func
+        if not isinstance(layer, ast.Call) or call.args[:1] != [node]:
+            return
+        name = sx.call_name(layer)
+        where = f"{sx.line(call)}: the input of {name}()"
+        if name in _DENSE_CALLS:
+            size = sx.integer(sx.argument(layer, 99, "input_dim") or ast.Constant(None))
+            entry.learn(where, dtype="float32", shape=(size,))
+        elif name in _IMAGE_CALLS:
+            entry.learn(where, shape=(None, None, None))
+
+    def _split(self, call: ast.Call, entry: _Uses) -> None:
+        """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example;
+        ``tf.split(features, n, 1)`` (a sequence cut into its steps): n values."""
+        parts = sx.argument(call, 1, "num_or_size_splits")
+        axis = sx.argument(call, 2, "axis")
+        if not (isinstance(axis, ast.Constant) and axis.value == 1) or parts is None:
+            return
+        where = f"{sx.line(call)}: split into {sx.source(parts)} along axis 1"
+        if not isinstance(parts, (ast.List, ast.Tuple)):
+            count = sx.dim(sx.inlined(parts, self._bindings))
+            if count is not None:
+                entry.learn(where, shape=(count,))
+            return
+        sizes = [sx.integer(e) for e in parts.elts]
+        if len(sizes) >= 2 and all(size is not None for size in sizes):
+            entry.learn(where, shape=(sum(size for size in sizes if size is not None),))
 
     def _whole(
         self,
@@ -356,13 +454,15 @@ def _guesses(reader: _FeatureReader) -> tuple[FeatureGuess, ...]:
     return ()
 
 
-def infer_features(tree: ast.Module, function: sx.Function) -> tuple[FeatureGuess, ...]:
+def infer_features(
+    tree: ast.Module, function: sx.Function, imported: Mapping[str, sx.Function] | None = None
+) -> tuple[FeatureGuess, ...]:
     """The features ``function`` (a model_fn of ``tree``) reads, with what its code says of each.
 
     Keys the model_fn itself reads come first; module-wide sources (columns, parse specs,
     placeholder dicts) add keys and refine dtypes and shapes. Empty when the code says nothing
     usable (``features`` only handed, whole, to code outside the module)."""
-    reader = _FeatureReader(tree)
+    reader = _FeatureReader(tree, imported)
     parameter = sx.features_parameter(function)
     if parameter is None:
         return ()

@@ -19,6 +19,7 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
         (
             *("learning_rate", "lr", "rate", "dropout", "decay"),
             *("momentum", "epsilon", "weight", "scale"),
+            *("l1_", "l2_", "_reg", "reg_", "regulari", "lambda"),
         ),
         0.01,
     ),
@@ -124,12 +125,15 @@ def _attribute_read(node: ast.AST, parameter: str, parents: Mapping[ast.AST, ast
 class _ParamReader:
     """The keys a model_fn (and the module's helpers it hands ``params``) read from params."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, imported: Mapping[str, sx.Function] | None) -> None:
         self.tree = tree
         self.functions = {
-            node.name: node
-            for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            **(imported or {}),
+            **{
+                node.name: node
+                for node in tree.body
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            },
         }
         self.found: dict[str, ParamGuess] = {}
         self._visited: set[str] = set()
@@ -145,7 +149,8 @@ class _ParamReader:
                 self._follow(node, parameter, dicts, depth)
             if _attribute_read(node, parameter, parents):
                 assert isinstance(node, ast.Attribute)
-                guess = self._guess(node.attr, node, parents.get(node), dicts)
+                use, parent = _use_of(node, parents, function)
+                guess = self._guess(node.attr, use, parent, dicts, parents)
                 if guess is not None:
                     self._store([node.attr], replace(guess, attribute=True))
                 continue
@@ -159,7 +164,8 @@ class _ParamReader:
             path, outer = self._path(node, parents)
             if not path:
                 continue
-            guess = self._guess(path[-1], outer, parents.get(outer), dicts)
+            use, parent = _use_of(outer, parents, function)
+            guess = self._guess(path[-1], use, parent, dicts, parents)
             if guess is not None:
                 self._store(path, guess)
 
@@ -198,9 +204,17 @@ class _ParamReader:
         self.found[top] = ParamGuess(top, tree, origin)
 
     def _guess(
-        self, key: str, node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]
+        self,
+        key: str,
+        node: ast.AST,
+        parent: ast.AST | None,
+        dicts: Mapping[str, ast.Dict],
+        parents: Mapping[ast.AST, ast.AST],
     ) -> ParamGuess | None:
         where = f"{sx.line(node)}: {sx.source(node)}"
+        shaped = _shaped_value(key, node, parent, parents)
+        if shaped is not None:
+            return ParamGuess(key, shaped[0], f"{where} {shaped[1]}")
         if isinstance(parent, ast.Compare):
             for other in (parent.left, *parent.comparators):
                 if other is not node and sx.string(other) is not None:
@@ -250,8 +264,87 @@ class _ParamReader:
                 self.read(helper, keyword.arg, depth + 1)
 
 
+def _use_of(
+    node: ast.AST, parents: Mapping[ast.AST, ast.AST], function: sx.Function
+) -> tuple[ast.AST, ast.AST | None]:
+    """Where the value read at ``node`` is used: ``node`` itself, or where it is first bound to a
+    local name (``layers = params["layers"]``), that name's first use that says something of it
+    (subscripted, iterated, split, compared, a condition, passed as a keyword)."""
+    parent = parents.get(node)
+    if not (
+        isinstance(parent, ast.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+    ):
+        return node, parent
+    local = parent.targets[0].id
+    uses = sorted(
+        (
+            n
+            for n in ast.walk(function)
+            if isinstance(n, ast.Name) and n.id == local and isinstance(n.ctx, ast.Load)
+        ),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for use in uses:
+        around = parents.get(use)
+        if _telling(use, around, parents):
+            return use, around
+    return node, parent
+
+
+def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]) -> bool:
+    """Whether ``parent`` (around a use of a value) says something of the value."""
+    if isinstance(parent, ast.Subscript):
+        return parent.value is node
+    if isinstance(parent, ast.Attribute):
+        return parent.attr == "split"
+    if isinstance(parent, (ast.For, ast.comprehension)):
+        return parent.iter is node
+    if isinstance(parent, ast.Call):
+        return sx.call_name(parent) == "len" and parent.args[:1] == [node]
+    if isinstance(parent, ast.UnaryOp):
+        return isinstance(parent.op, ast.Not)
+    return isinstance(parent, (ast.Compare, ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.keyword))
+
+
+#: ``map(int, ...)`` / ``map(float, ...)`` around a split: what each item becomes.
+_ITEM_TYPES = {"int": 4, "float": 0.01}
+
+
+def _shaped_value(
+    key: str, node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]
+) -> tuple[object, str] | None:
+    """A value of the shape a use asks for, with how the use says so: a list where the value is
+    subscripted, iterated or measured (``layers[0]``, ``for u in units``, ``len(sizes)``), a
+    string of items where it is split (``params["layers"].split(",")``), else None. Items are
+    what the key's name suggests (a number; ``map(int, ...)`` around a split: an int), two."""
+    item = _param_value(key, None)
+    if isinstance(item, bool) or not isinstance(item, (int, float)):
+        item = _FALLBACK
+    if isinstance(parent, ast.Attribute) and parent.attr == "split":
+        call = parents.get(parent)
+        separator: str | None = ","
+        if isinstance(call, ast.Call) and call.func is parent:
+            separator = sx.string(call.args[0]) if call.args else " "
+            mapping = parents.get(call)
+            if isinstance(mapping, ast.Call) and sx.call_name(mapping) == "map":
+                item = _ITEM_TYPES.get(sx.call_name(mapping.args[0]) if mapping.args else "", item)
+        return (separator or ",").join([str(item)] * 2), "split into items"
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        return [item, item], "indexed as a list"
+    if isinstance(parent, (ast.For, ast.comprehension)):
+        return [item, item], "iterated as a list"
+    if isinstance(parent, ast.Call) and sx.call_name(parent) == "len":
+        return [item, item], "measured with len()"
+    return None
+
+
 def infer_params(
-    tree: ast.Module, function: sx.Function, parameter: str | None = None
+    tree: ast.Module,
+    function: sx.Function,
+    parameter: str | None = None,
+    imported: Mapping[str, sx.Function] | None = None,
 ) -> tuple[ParamGuess, ...]:
     """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
     as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
@@ -261,6 +354,6 @@ def infer_params(
     parameter = parameter or sx.params_parameter(function)
     if parameter is None:
         return ()
-    reader = _ParamReader(tree)
+    reader = _ParamReader(tree, imported)
     reader.read(function, parameter)
     return tuple(reader.found[k] for k in sorted(reader.found))

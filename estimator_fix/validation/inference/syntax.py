@@ -4,6 +4,7 @@ dtypes and shapes, a module's constants, a function's parameters."""
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Mapping
 from typing import Union
 
@@ -130,6 +131,21 @@ def dims(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[Dim, 
     return (value,) if isinstance(value, int) else None
 
 
+def integer(node: ast.AST) -> int | None:
+    """A non-negative integer written as a literal or literal arithmetic (``81 * 4 + 1``)."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.Sub)):
+        left, right = integer(node.left), integer(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        return left * right if isinstance(node.op, ast.Mult) else left - right
+    return None
+
+
 def dim(node: ast.AST) -> Dim:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
@@ -167,3 +183,74 @@ def per_example(target: tuple[Dim, ...] | None, node: ast.AST) -> tuple[Dim, ...
             product *= int(d)  # type: ignore[arg-type]
         return (product,)
     return (" * ".join(f"({d})" if isinstance(d, str) else str(d) for d in rest),)
+
+
+# -- a function's simple locals, inlined into the expressions that use them ----------------------
+
+#: Calls a simple local may make: conversions of a number.
+_SIMPLE_CALLS = frozenset({"int", "float"})
+_SIMPLE_NODES = (
+    *(ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.BinOp, ast.UnaryOp),
+    *(ast.expr_context, ast.operator, ast.unaryop),
+)
+
+
+def _simple(node: ast.AST) -> bool:
+    """An expression the worker can evaluate from the module, the params and the closure alone:
+    names, attributes, subscripts, numbers and strings, arithmetic, ``int(...)``."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call):
+            if call_name(child) not in _SIMPLE_CALLS or not isinstance(child.func, ast.Name):
+                return False
+        elif not isinstance(child, _SIMPLE_NODES):
+            return False
+    return True
+
+
+def simple_locals(function: Function) -> dict[str, ast.expr]:
+    """Names ``function`` binds exactly once, to a simple expression (``field_size =
+    params["field_size"]``, ``width = FLAGS.width * 2``), not shadowing a parameter."""
+    counts: dict[str, int] = {}
+    values: dict[str, ast.expr] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _simple(node.value)
+        ):
+            values[node.targets[0].id] = node.value
+    taken = set(parameters(function))
+    return {
+        name: value
+        for name, value in values.items()
+        if counts.get(name) == 1 and name not in taken
+    }
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, bindings: Mapping[str, ast.expr]) -> None:
+        self.bindings = bindings
+        self.depth = 0
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        value = self.bindings.get(node.id)
+        if value is None or not isinstance(node.ctx, ast.Load) or self.depth > 4:
+            return node
+        self.depth += 1
+        try:
+            inlined: ast.AST = self.visit(copy.deepcopy(value))
+        finally:
+            self.depth -= 1
+        return inlined
+
+
+def inlined(node: ast.expr, bindings: Mapping[str, ast.expr]) -> ast.expr:
+    """``node`` (a copy) with the names in ``bindings`` replaced by what they are bound to."""
+    if not bindings:
+        return node
+    result = _Inline(bindings).visit(copy.deepcopy(node))
+    assert isinstance(result, ast.expr)
+    return result

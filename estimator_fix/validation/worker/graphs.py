@@ -201,6 +201,8 @@ def _build(
         spec = program.call_model_fn(features, given, key, params, config)
         if hasattr(spec, "as_estimator_spec"):  # a TPUEstimatorSpec, as on CPU
             spec = spec.as_estimator_spec()
+        elif type(spec).__name__ == "ModelFnOps":  # tf.contrib.learn's spec
+            spec = spec.estimator_spec()
         outputs = _outputs(tf, spec, mode)
         digests = _Digests(graph)
         ops = [digests.op(op) for op in graph.get_operations()]

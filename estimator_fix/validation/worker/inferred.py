@@ -163,6 +163,7 @@ def build_once(
     missing: List[str] = []
     graph = tf.Graph()
     with graph.as_default():
+        program.seed_graph()
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
         labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None

@@ -37,6 +37,10 @@ def synthetic_labels(synthetic: Synthetic) -> Any:
     if hint.get("like"):
         shape = _shape_like(synthetic, hint["like"], dtype)
     origin = hint.get("origin") or "the model_fn"
+    expanded = int(hint.get("expanded") or 0)
+    if expanded and len(shape) >= expanded:  # the model_fn adds these dimensions itself
+        shape = shape[: len(shape) - expanded]
+        origin += f", less the {expanded} dimension(s) its expand_dims adds"
     synthetic.program.out.note(
         f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
     )
@@ -56,6 +60,7 @@ def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
             captured["globals"] = frame.f_globals
 
     with tf.Graph().as_default():
+        program.seed_graph()
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
         labels = tf.compat.v1.placeholder(dtype)

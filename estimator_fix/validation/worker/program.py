@@ -134,6 +134,7 @@ class Program:
         tf = self.tf
         try:
             with tf.Graph().as_default(), time_limit(PROBE_SECONDS):
+                self.seed_graph()
                 call_input_fn(self, fn)
         except (Exception, SystemExit) as exc:  # user code: any failure is the answer
             return last_line(exc)
@@ -208,6 +209,12 @@ class Program:
         set_seed = getattr(self.tf.random, "set_seed", None)  # TensorFlow 1.15: set_random_seed
         (set_seed or self.tf.compat.v1.set_random_seed)(self.seed)
 
+    def seed_graph(self) -> None:
+        """Give the default graph the seed an Estimator gives its graphs: under op determinism,
+        TensorFlow 2 refuses to build a random op (an initializer, a shuffle) in a graph without
+        one, which would make a trial build fail where the real one does not."""
+        self.tf.compat.v1.set_random_seed(self.seed)
+
     def estimator(self, model_dir: str) -> Any:
         tf = self.tf
         session_config = tf.compat.v1.ConfigProto(
@@ -277,6 +284,8 @@ class Program:
         if mode == tf.estimator.ModeKeys.PREDICT and self.placeholder is not None:
             labels = placeholder_labels(tf, features, self.label_spec, self.placeholder)
         result = self.call_model_fn(features, labels, mode, params, config)
+        if type(result).__name__ == "ModelFnOps":  # tf.contrib.learn's spec, as its Estimator
+            result = result.estimator_spec()  # turned it into one
         self.spec_loss = getattr(result, "loss", None)
         return result
 

@@ -4,8 +4,9 @@ Inferred inputs are a reading of the code, not the data: a convolution's input i
 ``[batch, 1]``, a size taken from a flag whose default is 0, labels the code reads but no loss
 names. Any inputs on which the original builds are as good for comparing it with the rewrite, so
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
-(TRAIN, then EVAL once TRAIN builds): labels where there are none (or at the other rank, for an
-error about shapes), labels or features of the dtypes an error says clash, a params key the build
+(TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
+serving function or parse spec gave others), labels where there are none (or at the other rank, for
+an error about shapes), labels or features of the dtypes an error says clash, a params key the build
 lacks, degenerate sizes (0) made small, features that share a shape reshaped together (a stack or
 concat of them), each feature at another rank (the rank the error expects first) and sizes taken
 from the error, the params and common image sizes, then other dtypes (features, then labels). A
@@ -13,8 +14,8 @@ candidate on which the build gets further (more ops built before it fails) becom
 point. The first candidate on which TRAIN and EVAL build is chosen (PREDICT may fail: that is what
 the fixes fix); the search stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the
 original searches, in a forked process of its own (``search_apart``: TensorFlow numbers what it
-builds process-wide, so the builds must leave no trace in the process that then runs the model);
-the rewrite is handed the original's choice. Python 3.7 compatible.
+builds process-wide, so the builds must leave no trace in the process that then runs the model); the
+rewrite is handed the original's choice. Python 3.7 compatible.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from .inferred import SINGLE, build_once
+from .inferred import features as inferred_features
 
 if TYPE_CHECKING:
     from .synthetic import Synthetic
@@ -51,6 +53,11 @@ _CLASH = re.compile(
     r"|has type (\w+) that does not match type (\w+)"
 )
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
+_DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
+_INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
+#: Two shapes an error says clash: "Shapes (4, 2) and (4, 1) are incompatible", "must have the
+#: same shape ((?, 1) vs (?, 1, 1))".
+_TWO_SHAPES = re.compile(r"\(([\d?, ]+|None[\w?, ]*)\) (?:and|vs) \(([\d?, ]+|None[\w?, ]*)\)")
 _MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 
@@ -119,14 +126,38 @@ def _with(current: Choice, **changes: Any) -> Choice:
 
 def _labels(current: Choice, error: str, takes_labels: bool) -> Iterator[Choice]:
     """Labels where there are none: class ids, then one value per example; where the error is
-    about shapes, labels there are at the other of those two ranks (``[batch]`` against
-    ``[batch, 1]``: a loss that expands or squeezes them itself)."""
+    about shapes, labels at the other of those two ranks (``[batch]`` against ``[batch, 1]``: a
+    loss that expands or squeezes them itself), then shaped as the other of two shapes the error
+    says clash, one of them the labels' (``Shapes (4, 2) and (4, 1) are incompatible``: a loss
+    of predictions with two values per example)."""
     labels = current["labels"]
     if labels is None and takes_labels:
         for dtype, shape in (("int32", []), ("float32", [1]), ("int32", [1])):
             yield _with(current, labels=_entry(dtype, shape))
-    elif labels is not None and labels["shape"] in ([], [1]) and _SHAPES.search(error):
+        return
+    if labels is None or not _SHAPES.search(error):
+        return
+    if labels["shape"] in ([], [1]):
         yield _with(current, labels=_entry(labels["dtype"], [1] if not labels["shape"] else []))
+    other = _other_shape(error, labels["shape"])
+    if other is not None:
+        yield _with(current, labels=_entry(labels["dtype"], other))
+
+
+def _other_shape(error: str, shape: List[int]) -> Optional[List[int]]:
+    """Where ``error`` says two shapes clash and one is [batch] + ``shape``, the other's
+    per-example shape (its unknown dimensions 1)."""
+    match = _TWO_SHAPES.search(error)
+    if match is None:
+        return None
+    pair = [
+        [1 if d.strip() in ("?", "None") else int(d) for d in text.split(",") if d.strip()]
+        for text in match.groups()
+    ]
+    for mine, theirs in (pair, pair[::-1]):
+        if mine[1:] == shape and theirs and theirs[1:] != shape:
+            return theirs[1:]
+    return None
 
 
 def _label_dtypes(current: Choice) -> Iterator[Choice]:
@@ -229,10 +260,55 @@ def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) ->
                     yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
 
 
-def _neighbours(current: Choice, error: str, params: Any, takes_labels: bool) -> Iterator[Choice]:
+def _as_inferred(current: Choice, hints: Dict[Any, Dict[str, Any]]) -> Iterator[Choice]:
+    """The features as the model_fn's code says they are (``hints``), where a serving function
+    or parse spec said otherwise (a serving function that expands what training feeds)."""
+    candidate = copy.deepcopy(current)
+    for key, entry in hints.items():
+        if key in candidate["features"]:
+            candidate["features"][key] = entry
+    if candidate != current:
+        yield candidate
+
+
+def _rescaled(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where a reshape after convolutions and pooling wants ``N`` values per example and gets
+    ``[batch, h, w, c]`` (``Dimension size must be evenly divisible by 3136 but is 256 ...
+    input shapes: [4,1,1,64]``), the images at the size that gives ``N``: each side scaled by
+    the square root of N / (h * w * c) (a 4x4 input giving 1x1x64 wants 28x28 for 7x7x64)."""
+    wanted, shape = _DIVISIBLE.search(error), _INPUT_SHAPES.search(error)
+    if wanted is None or shape is None:
+        return
+    dims = [int(d) for d in shape.group(1).split(",")]
+    got = 1
+    for d in dims[1:]:
+        got *= d
+    if len(dims) != 4 or not got:
+        return
+    scale = (int(wanted.group(1)) / got) ** 0.5
+    for key in keys:
+        entry = current["features"][key]
+        side = entry["shape"][:1] * 2
+        if len(entry["shape"]) != 3 or entry["shape"][:2] != side:
+            continue
+        size = side[0] * scale
+        if abs(size - round(size)) < 1e-6 and 1 <= round(size) <= 1024 and round(size) != side[0]:
+            new = [int(round(size))] * 2 + entry["shape"][2:]
+            yield _with(current, feature=(key, _entry(entry["dtype"], new)))
+
+
+def _neighbours(
+    current: Choice,
+    error: str,
+    params: Any,
+    takes_labels: bool,
+    hints: Optional[Dict[Any, Dict[str, Any]]] = None,
+) -> Iterator[Choice]:
     """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
+    yield from _as_inferred(current, hints or {})
+    yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
     yield from _retyped(current, error, keys)
     yield from _missing_param(current, error, params)
@@ -290,12 +366,16 @@ def search(synthetic: Synthetic) -> Outcome:
     outcome.last_error = error or ""
     outcome.needed = error is not None
     takes_labels = synthetic.takes_labels()
+    hints = {
+        key: _entry(entry["dtype"], entry["shape"], entry["sparse"])
+        for key, entry in inferred_features(synthetic.program, []).items()
+    }
     improved = error is not None
     seen = {repr(start)}
     while improved:
         improved = False
         params = synthetic.params_for(current)
-        for candidate in _neighbours(current, error or "", params, takes_labels):
+        for candidate in _neighbours(current, error or "", params, takes_labels, hints):
             if repr(candidate) in seen:
                 continue
             seen.add(repr(candidate))
