@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 from codemods import tf_api
 from codemods.tree import children
@@ -220,9 +221,33 @@ def _mode_keys_reference(
             key = tf_api.mode_key_value(tf_name) if tf_name is not None else None
             if key is not None or tf_api.spelled_mode_key(child) is not None:
                 prefix = module.code_for_node(child.value)
-                infer = ".contrib.learn" in prefix or _uses_infer(scope)
+                # tf.contrib.learn's ModeKeys has INFER, not PREDICT (any import spelling)
+                learn = ".contrib.learn" in _origin(prefix, module)
+                infer = learn or _uses_infer(scope)
                 return ModeSpelling(prefix=prefix, predict_attr="INFER" if infer else "PREDICT")
     return None
+
+
+def _origin(dotted: str, module: cst.Module) -> str:
+    """``dotted`` (``ModeKeys``, ``learn.ModeKeys``) with its first name replaced by what the
+    module imports under it (``tensorflow.contrib.learn.ModeKeys``)."""
+    head, _, rest = dotted.partition(".")
+    for node in _walk_module_level(module):
+        if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            source = "." * len(node.relative) + (
+                get_full_name_for_node(node.module) or "" if node.module else ""
+            )
+        elif isinstance(node, cst.Import):
+            source = ""
+        else:
+            continue
+        for alias in node.names if not isinstance(node.names, cst.ImportStar) else ():
+            name = get_full_name_for_node(alias.name) or ""
+            bound = alias.asname.name if alias.asname is not None else alias.name
+            if (get_full_name_for_node(bound) or "").split(".")[0] == head:
+                full = f"{source}.{name}" if source else name
+                return f"{full}.{rest}" if rest else full
+    return dotted
 
 
 def _uses_infer(scope: cst.CSTNode) -> bool:
