@@ -73,6 +73,20 @@ def param_names(node: cst.FunctionDef) -> list[str]:
     return [p.name.value for p in every]
 
 
+#: The parameters Estimator hands a model_fn by name (it refuses a model_fn with any other).
+ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
+
+
+def _model_fn_signature(params: list[str]) -> bool:
+    """A model_fn's parameters: those Estimator hands by name, ``features`` among them (it
+    refuses a model_fn without ``features`` or with any other parameter), or ``features`` first,
+    as a wrapper passes them on (``resnet_model_fn(features, labels, mode, model_class, ...)``).
+    A function that takes other values first (``get_estimator_spec(hparams, mode, features,
+    labels, logits)``) is a helper the model_fn hands its mode to, which gates itself."""
+    own = params[1:] if params[:1] in (["self"], ["cls"]) else params
+    return "features" in own and set(own) <= ESTIMATOR_ARGS or own[:1] == ["features"]
+
+
 def returns_spec(
     node: cst.FunctionDef, resolve: TfResolver, spec_helpers: Collection[str] = ()
 ) -> bool:
@@ -302,9 +316,7 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        # Estimator hands a model_fn its arguments by name and refuses one without
-        # ``features``: a function that returns a spec but takes no features is a helper.
-        shaped = "features" in params and returns_spec(node, resolve, spec_helpers)
+        shaped = _model_fn_signature(params) and returns_spec(node, resolve, spec_helpers)
         if not (name in named or name in passed or shaped):
             continue
         labels = next((p for p in LABEL_PARAMS if p in params), None)

@@ -5,8 +5,13 @@ helper where PREDICT returns nothing, a mode stored on ``self``, and graph colle
 
 from __future__ import annotations
 
+import textwrap
+
+import libcst as cst
 import pytest
 
+from codemods.base import apply_codemod
+from codemods.modes.codemod import ModeScoping
 from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
@@ -338,6 +343,40 @@ CASES = {
         # adding up, or averaging, what it holds computes from the labels put there
         {"EF101:5", "EF101:7", "EF101:8"},
     ),
+    "an_opaque_helper_gives_the_train_op_it_is_named_for": (
+        f"""
+        from utils import model_utils, host_calls
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            train_op, learning_rate, _ = model_utils.get_train_op(params, loss)
+            host_call = host_calls.scalars({{"lr": learning_rate}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # EVAL builds the training machinery (11) and gets the train_op (13); the learning
+        # rate it also gives is a value, and what is built from it no training op
+        {"EF102:11", "EF105:13"},
+    ),
+    "registering_a_built_value_builds_nothing": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            mean = tf.reduce_mean(labels - logits)
+            tf.compat.v1.add_to_collection("losses", mean)
+            tf.compat.v1.losses.add_loss(mean)
+            total = tf.add_n(tf.compat.v1.get_collection("losses"))
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=total)
+        """,
+        # the label loss and the total read back are label code; putting the name in the
+        # collection builds no op: no finding of its own (it moves with the loss)
+        {"EF101:5", "EF101:8"},
+    ),
 }
 
 
@@ -345,3 +384,18 @@ CASES = {
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
     assert found(source) == expected
+
+
+def test_a_registration_moves_with_its_value() -> None:
+    source, _ = CASES["registering_a_built_value_builds_nothing"]
+    module = cst.parse_module("import tensorflow as tf\n" + textwrap.dedent(source))
+    fixed, _ = apply_codemod(ModeScoping, module)
+    lines = fixed.code.splitlines()
+    predict_ends = next(
+        i for i, line in enumerate(lines)
+        if "if mode != " in line or "EstimatorSpec(mode, predictions=" in line
+    )
+    label_loss = next(i for i, line in enumerate(lines) if "labels - logits" in line)
+    assert label_loss > predict_ends, fixed.code
+    for call in ("add_to_collection(", "add_loss("):  # no longer run in PREDICT either
+        assert next(i for i, line in enumerate(lines) if call in line) > predict_ends

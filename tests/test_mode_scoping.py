@@ -146,6 +146,15 @@ def test_discovery_finds_closures_methods_and_passed_functions() -> None:
         "def lookalike(features, labels, mode):\n"
         "    return labels\n"
         "est = tf.estimator.Estimator(model_fn=passed)\n"
+        # Estimator hands its arguments by name, in any order
+        "def any_order(mode, features, labels, params):\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=features)\n"
+        # a wrapper passes features, labels and mode on first, then its own settings
+        "def resnet_fn(features, labels, mode, model_class, weight_decay):\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=features)\n"
+        # a spec helper the model_fn hands the mode to (Estimator would refuse it)
+        "def spec_helper(hparams, mode, features, labels, logits):\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions=labels.ids)\n"
     )
     wrapper = MetadataWrapper(cst.parse_module(source))
     names = wrapper.resolve(QualifiedNameProvider)
@@ -154,7 +163,7 @@ def test_discovery_finds_closures_methods_and_passed_functions() -> None:
         return tf_api.first_tf(_qualified(names, node))
 
     found = sorted(fn.name for fn in find_model_fns(wrapper.module, resolve))
-    assert found == ["inner", "model_fn", "passed"]
+    assert found == ["any_order", "inner", "model_fn", "passed", "resnet_fn"]
 
 
 def test_crlf_and_tabs_survive() -> None:

@@ -173,7 +173,9 @@ class Judge:
             unit.metric_defs = _carrying(self.results.built(view, facts, Tag.METRIC))
         trained = None
         if Tag.TRAIN in calls.tags and Tag.TRAIN not in read:
-            trained = self.results.built(view, facts, Tag.TRAIN)
+            trained = self.results.built(view, facts, Tag.TRAIN) or self._named_results(
+                view, Tag.TRAIN
+            )
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates)
         for name, built in (trained or {}).items():
@@ -183,6 +185,18 @@ class Judge:
             held = collections.key_name(key)
             put = set().union(*(facts.tags.get(n, frozenset()) for n in st.value_reads(value)))
             facts.tags[held] = facts.tags.get(held, frozenset()) | put
+
+    def _named_results(self, view: cst.CSTNode, tag: Tag) -> Optional[dict[str, bool]]:
+        """For results of a helper the analysis cannot see into unpacked into names (``train_op,
+        learning_rate, _ = get_train_op(...)``): where some result is named for what the tag's
+        policy watches, only those carry it; the others (a learning rate, a count) are values
+        it also gives. None where no result is so named."""
+        unpacked = unpacked_targets(view)
+        if unpacked is None or len(unpacked[0]) < 2:
+            return None
+        watched = frozenset().union(*(p.defines for p in self.ctx.policies if p.tag is tag))
+        named = {name: name in watched for name in unpacked[0] if name is not None}
+        return named if any(named.values()) else None
 
     def _traced_results(
         self, view: cst.CSTNode, facts: Facts, calls: CallFacts, tags: set[Tag]

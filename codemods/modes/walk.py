@@ -17,7 +17,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes import loops, safety
+from codemods.modes import graph_collections, loops, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
@@ -361,7 +361,10 @@ class Analyzer:
         assigned = single_assign(stmt)
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
         hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes)
-        unit.quiet = rearranges(stmt, self.ctx.names) or hook or spec
+        unit.quiet = (
+            rearranges(stmt, self.ctx.names) or hook or spec
+            or graph_collections.registers(stmt, self.ctx.resolve)
+        )
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[Walked] = []

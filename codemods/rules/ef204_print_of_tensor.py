@@ -183,6 +183,10 @@ def _blockers(
     blocked += _keyword_blockers(call, form, scan)
     if form is not PrintForm.TF_PRINT:
         blocked += _text_blockers(printing.positional(call), form)
+    elif any(_formats(v) or isinstance(v, cst.FormattedString) for v in printing.positional(call)):
+        # tf.print keeps its arguments as they are: wired, it would print every step the text
+        # Python rendered once, at graph-build time (the symbolic tensor, not its value)
+        blocked.append("its text is formatted in Python, which renders the symbolic tensor")
     direct = {id(v) for v in printing.direct_values(call)}
     for site in inner:
         if isinstance(site, ConversionSite) and id(site.node) not in direct:
@@ -287,7 +291,8 @@ with tf.control_dependencies([tf.print('loss', loss)]):
         ".3f are dropped. A conversion inside the print (EF202) is dropped. Reported "
         "without a fix: a print of a tensor that nothing returned depends on, of a dict "
         "or parameter (no single tensor name to rebind), with %-formatting or str.format "
-        "in the argument, logging keywords, or other statements on its line."
+        "in the argument (or an f-string in a tf.print, which keeps its arguments as they "
+        "are), logging keywords, or other statements on its line."
     ),
     message="`{call}` {consequence}",
     valid=(
@@ -386,10 +391,15 @@ def model_fn(features, labels, mode):
     print("loss %s" % loss); z = 1
     print(f"{loss=}")
     print(y)
+    tf.print("loss {}".format(loss))
+    tf.print(f"loss {loss}")
     y = tf.zeros_like(loss)
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
 ''',
-            findings=("EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none"),
+            findings=(
+                "EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none",
+                "EF204:12:none", "EF204:13:none",
+            ),
         ),
         Invalid(
             id="logging_calls_become_tf_print",
