@@ -269,9 +269,21 @@ _DEFINES: dict[type[cst.CSTNode], Callable[[Any, set[str]], None]] = {
 
 
 def _mutated_receiver(value: cst.BaseExpression) -> str | None:
+    """``l`` of ``l.append(x)``, and of ``l[k].append(x)`` or ``l.setdefault(k, []).append(x)``
+    (an element of ``l`` changed in place)."""
     if type(value) is cst.Call and type(value.func) is cst.Attribute:
         base = value.func.value
-        if type(base) is cst.Name and value.func.attr.value in MUTATING_METHODS:
+        if value.func.attr.value not in MUTATING_METHODS:
+            return None
+        if type(base) is cst.Subscript:
+            base = base.value
+        elif (
+            type(base) is cst.Call
+            and type(base.func) is cst.Attribute
+            and base.func.attr.value == "setdefault"
+        ):
+            base = base.func.value
+        if type(base) is cst.Name:
             return base.value
     return None
 

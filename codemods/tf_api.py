@@ -200,6 +200,9 @@ def is_object_tracker(tf_name: str) -> bool:
     return tf_name in {"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"}
 
 
+#: Methods of TensorFlow objects that make a session hook (``SyncReplicasOptimizer``'s).
+HOOK_METHODS = frozenset({"make_session_run_hook"})
+
 #: The methods of a ``tf.GradientTape`` that compute gradients.
 TAPE_GRADIENTS = frozenset({"gradient", "jacobian", "batch_jacobian"})
 

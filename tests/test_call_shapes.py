@@ -361,6 +361,30 @@ CASES = {
         # rate it also gives is a value, and what is built from it no training op
         {"EF102:11", "EF105:13"},
     ),
+    "gradients_stored_per_variable_and_the_optimizers_hook": (
+        """
+        def model_fn(features, labels, mode, params):
+            loss = tf.reduce_mean(tf.compat.v1.layers.dense(features["x"], 1))
+            pairs = zip(tf.gradients(loss, tf.compat.v1.trainable_variables()),
+                        tf.compat.v1.trainable_variables())
+            by_var = {}
+            for grad, var in pairs:
+                by_var.setdefault(var, []).append(grad)
+            averaged = []
+            for var, grads in by_var.items():
+                mean = tf.add_n(grads) / len(grads)
+                averaged.append((mean, var))
+            optimizer = tf.compat.v1.train.SyncReplicasOptimizer(
+                tf.compat.v1.train.AdamOptimizer(), replicas_to_aggregate=2)
+            sync_hook = optimizer.make_session_run_hook(params["is_chief"])
+            train_op = optimizer.apply_gradients(averaged)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op,
+                                              training_hooks=[sync_hook])
+        """,
+        # gradients stored per variable (d.setdefault(k, []).append(g)) are still gradients
+        # when averaged (12); the hook the optimizer makes is a Python object (16)
+        {"EF102:5", "EF102:12", "EF102:14", "EF102:17", "EF105:18"},
+    ),
     "registering_a_built_value_builds_nothing": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -252,7 +252,8 @@ def wraps_in_hook(
     stmt: cst.BaseStatement, resolve: TfResolver, classes: Mapping[str, cst.ClassDef]
 ) -> bool:
     """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``, an instance
-    of the file's own ``SessionRunHook`` subclass, or ``ckpt = tf.train.Checkpoint(
+    of the file's own ``SessionRunHook`` subclass, the hook an optimizer makes
+    (``opt.make_session_run_hook(is_chief)``), or ``ckpt = tf.train.Checkpoint(
     optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
     values built elsewhere builds no op; it goes where they go, and is no finding of its own."""
     single = single_assign(stmt)
@@ -261,6 +262,8 @@ def wraps_in_hook(
     call = single[1]
     if not all(_settled(arg.value) for arg in call.args):
         return False
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in tf_api.HOOK_METHODS:
+        return True  # ``optimizer.make_session_run_hook(is_chief)``
     tf_name = resolve(call.func)
     if tf_name is not None:
         return tf_api.is_hook(tf_name) or tf_api.is_object_tracker(tf_name)
