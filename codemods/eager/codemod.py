@@ -70,7 +70,7 @@ class EagerCode(ModelFnCodemod):
         tf, imported = self._tf_alias(fn)
         spell = self.module.code_for_node
         naming = Naming(self.qualified_names, self.resolve_tf, spell)
-        scan = Scan(Evaluator(naming), tf, self._enabled, spell)
+        scan = Scan(Evaluator(naming, fn.helpers), tf, self._enabled, spell)
         for site in Walk(node.body.body, initial_env(fn), scan).run():
             if not site.enabled:
                 continue

@@ -9,7 +9,8 @@ EF201's fix makes of them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Callable
 
 import libcst as cst
@@ -42,10 +43,20 @@ class Evaluator:
     """Evaluates expressions against an environment of bound names (``naming``: what the
     model_fn's names refer to)."""
 
-    def __init__(self, naming: Naming) -> None:
+    def __init__(
+        self,
+        naming: Naming,
+        helpers: Mapping[str, cst.FunctionDef] = MappingProxyType({}),
+        following: tuple[str, ...] = (),
+    ) -> None:
+        """``helpers``: the file's own functions a call may run, by name; ``following``: the
+        helpers whose body this evaluator binds (a call of one of them again is not followed)."""
         self.naming = naming
+        self.helpers = helpers
+        self.following = following
         self._cache: dict[tuple[int, int], Value] = {}
         self._envs: list[Bindings] = []  # keeps each cached env's id unique
+        self._results: dict[tuple[object, ...], Value] = {}
 
     def forget(self) -> None:
         """Drop cached values: the caller is about to change an environment."""
@@ -164,6 +175,8 @@ class Evaluator:
         builtin = self.naming.builtin(func)
         if builtin is not None:
             return self._builtin(builtin, node, env)
+        if isinstance(func, cst.Name) and func.value not in env and func.value in self.helpers:
+            return self._helper(func.value, node, env)
         callee = self.value(func, env)
         if callee.kind is Kind.LAYER:
             return Value(Kind.TENSOR, DType.FLOAT)
@@ -173,6 +186,27 @@ class Evaluator:
             return self._method(func, node, env)
         args = [arg.value for arg in node.args]
         return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+    def _helper(self, name: str, node: cst.Call, env: Bindings) -> Value:
+        """What one of the file's functions returns, handed these values (its body bound by an
+        evaluator of its own); followed ``helper_results.DEPTH`` calls deep, not into itself."""
+        from codemods.eager import helper_results  # binding, which it uses, imports this module
+
+        args = [arg.value for arg in node.args]
+        if name in self.following or len(self.following) >= helper_results.DEPTH:
+            return MAYBE if self.any_tensorish(args, env) else PYTHON
+        handed = {
+            arg.keyword.value if arg.keyword is not None else str(index): self.value(arg.value, env)
+            for index, arg in enumerate(node.args)
+        }
+        key = (name, *sorted(handed.items()))
+        if key not in self._results:
+            helper = self.helpers[name]
+            inner = Evaluator(self.naming, self.helpers, (*self.following, name))
+            start = helper_results.handed(helper, node, handed)
+            body = helper.body.body if isinstance(helper.body, cst.IndentedBlock) else []
+            self._results[key] = helper_results.HelperBody(inner).result(body, start)
+        return self._results[key]
 
     def _shape_helper(self, func: cst.BaseExpression, env: Bindings) -> bool:
         """A function named for giving a shape (``shape``, ``shape_list``, ``get_shape_list``,

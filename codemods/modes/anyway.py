@@ -114,7 +114,7 @@ class Anyway:
         else:
             helper, skipped = self.calls.in_file_callee(call, facts)
             if helper is None:
-                helper, skipped = self._constructor(call), 1
+                helper, skipped = self.constructor(call), 1
             if helper is None:
                 return None
         env.update(arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
@@ -187,7 +187,7 @@ class Anyway:
             and value.value is None
         }
 
-    def _constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
+    def constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
         """The ``__init__`` a call of one of the module's classes runs."""
         func = call.func
         if not isinstance(func, cst.Name) or func.value in self.ctx.fn.helpers:

@@ -236,6 +236,8 @@ class Calls:
             if (p.helper(named) or p.module_class(module, callee)) and p.tag not in gates
         }
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
+        if helper is None:  # ``ResNet(inps=x, lbls=labels)``: a class of the module builds
+            helper = self.anyway.constructor(call)  # what its ``__init__`` does
         if helper is None:  # one the analysis cannot read: known by what its result is called
             # elsewhere; it builds that, but which of its results holds it is not known here.
             out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
@@ -245,6 +247,7 @@ class Calls:
             inner = self._helper_facts(callee, helper, facts, depth)
             out.tags |= inner.tags - gates
             out.built |= inner.built - gates
+            out.consumer |= inner.consumer  # it hands what it is given to a summary or hook
             out.creates_vars |= inner.creates_vars
             out.autonamed |= inner.autonamed
             out.seeds |= inner.seeds

@@ -120,14 +120,20 @@ class Context:
     def result_tags(self) -> dict[str, frozenset[Tag]]:
         """What a helper builds, by what the model_fn calls its result: ``loss, train_op =
         common.optimize(...)`` anywhere in it makes every call of ``common.optimize`` build a
-        train op (``loss, _ = common.optimize(...)`` in EVAL too). Keyed by the callee's code."""
+        train op (``loss, _ = common.optimize(...)`` in EVAL too); and by what it does with it:
+        a result handed to a spec as ``eval_metric_ops=`` is metric ops. Keyed by the callee's
+        code."""
         if self._result_tags is None:
             found: dict[str, frozenset[Tag]] = {}
-            for node in st.own_nodes(self.fn.node.body):
+            nodes = list(st.own_nodes(self.fn.node.body))
+            metric_ops = _handed_as_metric_ops(nodes)
+            for node in nodes:
                 if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
                     continue
                 bound = st.defines(node)
                 tags = frozenset(p.tag for p in self.policies if p.defines & bound)
+                if bound & metric_ops:
+                    tags |= {Tag.METRIC}
                 if tags:
                     callee = st.code_of(node.value.func)
                     found[callee] = found.get(callee, frozenset()) | tags
@@ -137,3 +143,17 @@ class Context:
     def active(self, code: str, stmt: cst.CSTNode) -> bool:
         """Rule ``code`` is selected and not silenced on ``stmt``."""
         return code in self.selected and code not in self.suppressed(stmt)
+
+
+def _handed_as_metric_ops(nodes: list[cst.CSTNode]) -> set[str]:
+    """The names the model_fn hands to a spec as ``eval_metric_ops=``."""
+    return {
+        arg.value.value
+        for node in nodes
+        if isinstance(node, cst.Call)
+        for arg in node.args
+        if arg.keyword is not None
+        and arg.keyword.value == "eval_metric_ops"
+        and isinstance(arg.value, cst.Name)
+    }
+

@@ -12,6 +12,7 @@ from codemods import statements as st
 from codemods.modes import graph_collections as collections
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
+from codemods.modes.evaluate import Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.results import Results
 from codemods.modes.specs import Specs
@@ -273,6 +274,21 @@ class Judge:
 
         return helper_of
 
+    @staticmethod
+    def _reads_attribute(seen: cst.CSTNode, facts: Facts) -> bool:
+        """``out = model.out``: an attribute of an object bound to a name builds no op (not of
+        labels or a value computed from them, which may be None here: the read itself fails;
+        an instance of one of the module's classes is never None)."""
+        single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None
+        if single is None or not isinstance(single[1], cst.Attribute):
+            return False
+        base = single[1].value
+        if not isinstance(base, cst.Name) or isinstance(facts.values.get(base.value), Const):
+            return False
+        return base.value in facts.instances or Tag.LABEL not in facts.tags.get(
+            base.value, frozenset()
+        )
+
     def _looks_up_collection(self, seen: cst.CSTNode) -> bool:
         single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None
         return single is not None and collections.looks_up(single[1], self.ctx.resolve)
@@ -284,6 +300,8 @@ class Judge:
         that mode runs it)."""
         if isinstance(seen, cst.BaseStatement) and computes_nothing(seen):
             return frozenset()  # ``y_ = labels`` computes nothing; its uses are judged
+        if self._reads_attribute(seen, view.facts):
+            return frozenset()  # ``out = model.out``: the same
         if self._looks_up_collection(seen):
             return frozenset()  # ``losses = tf.get_collection("losses")``: the same
         if isinstance(seen, cst.BaseStatement) and only_checks(seen, self.ctx.resolve):

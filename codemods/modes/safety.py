@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
+import libcst as cst
+
 from codemods.modes.units import Pin, Unit, leaves
 from codemods.vocabulary import Mode, UnitKind
 
@@ -91,7 +93,7 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in unit.defs)
         }
         if usage:
-            unit.used = unit.base_needed | frozenset(wanted)
+            unit.used = unit.base_needed | frozenset(wanted) | _used_within(unit, needs)
             unit.used_defs = {
                 mode: frozenset(n for n in unit.defs if mode in needs.get(n, ()))
                 for mode in wanted
@@ -104,6 +106,20 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         for name, modes in _reads_by_mode(unit, usage):
             needs.setdefault(name, set()).update(modes)
     return needs
+
+
+def _used_within(unit: Unit, needs: Needs) -> frozenset[Mode]:
+    """Of a compound statement judged whole (a ``for`` loop gathering metrics and handing them
+    to a summary helper), the modes where a value one of its parts builds, wrong there, is used
+    by a later part (in a loop, by a part of a later turn too)."""
+    if not unit.parts:
+        return frozenset()
+    inner = list(leaves(unit.parts))
+    turns = inner + inner if isinstance(unit.node, (cst.For, cst.While)) else inner
+    liveness(turns, {name: set(modes) for name, modes in needs.items()}, usage=True)
+    return frozenset(
+        mode for part in inner for mode in part.used if part.blocked.get(mode)
+    )
 
 
 def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode]]]:

@@ -30,10 +30,10 @@ def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
         return all(
             isinstance(el, cst.Element) and only_names(el.value, False) for el in node.elements
         )
-    if isinstance(node, cst.Dict):
+    if isinstance(node, cst.Dict):  # ``{"acc": acc}``, ``{**metrics, **more}``
         return all(
-            isinstance(el, cst.DictElement)
-            and _plain_key(el.key)
+            (isinstance(el, cst.DictElement) and _plain_key(el.key)
+             or isinstance(el, cst.StarredDictElement))
             and only_names(el.value, False)
             for el in node.elements
         )
@@ -155,6 +155,8 @@ def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
     ``dict(acc=a)``, ``itertools.chain(*parts)``."""
     if only_names(node):
         return True
+    if isinstance(node, (cst.DictComp, cst.ListComp, cst.GeneratorExp)):
+        return _regrouping_comprehension(node, names)
     if not isinstance(node, cst.Call):
         return False
     called = _qualified(node.func, names) & _REARRANGING
@@ -163,6 +165,43 @@ def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
         for arg in node.args
         if arg.keyword is None or called == {"builtins.dict"}
     )
+
+
+def _regrouping_comprehension(
+    node: cst.DictComp | cst.ListComp | cst.GeneratorExp, names: QualifiedNamesFn
+) -> bool:
+    """``{"metrics/%s" % k: v for k, v in metrics.items()}``: the values it keeps are those it
+    iterates over, under keys Python computes (names, literals, formatted text), filtered by
+    tests that call nothing."""
+    loops: list[cst.CompFor] = []
+    loop: Optional[cst.CompFor] = node.for_in
+    while loop is not None:
+        loops.append(loop)
+        loop = loop.inner_for_in
+    bound = set().union(*(st.bound_names(loop.target) for loop in loops))
+    if not all(iterates(loop.iter, names) for loop in loops):
+        return False
+    if not all(_calls_nothing(test.test) for loop in loops for test in loop.ifs):
+        return False
+    kept = [node.value] if isinstance(node, cst.DictComp) else [node.elt]
+    if not all(isinstance(value, cst.Name) and value.value in bound for value in kept):
+        return False
+    return not isinstance(node, cst.DictComp) or _python_key(node.key)
+
+
+def _calls_nothing(node: cst.CSTNode) -> bool:
+    return next(st.calls(node), None) is None
+
+
+def _python_key(key: cst.BaseExpression) -> bool:
+    """A key Python computes: a name, a literal, ``"..." % k`` or an f-string of names."""
+    if isinstance(key, cst.Name) or _literal(key):
+        return True
+    if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, cst.Modulo):
+        return isinstance(key.left, cst.SimpleString) and _calls_nothing(key.right)
+    if isinstance(key, cst.FormattedString):
+        return _calls_nothing(key)
+    return False
 
 
 def iterates(node: cst.CSTNode, names: QualifiedNamesFn) -> bool:

@@ -1,0 +1,104 @@
+"""Metrics gathered in loops and handed to summary helpers, objects of the module's classes,
+and results the model_fn hands on as metric ops (each case is our own, written after a shape met
+in a held-out batch)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.mode_findings import found
+
+PREDICT = "tf.estimator.ModeKeys.PREDICT"
+TRAIN = "tf.estimator.ModeKeys.TRAIN"
+EVAL = "tf.estimator.ModeKeys.EVAL"
+
+CASES = {
+    "metrics_gathered_in_a_loop_and_summarised_by_a_nested_helper": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels["a"] - logits)
+
+            def summarise(metrics, name):
+                tf.compat.v1.summary.scalar(name, metrics[name][1])
+
+            metrics = dict()
+            for head in params["heads"]:
+                found = {{"%s/acc" % head: tf.compat.v1.metrics.accuracy(labels[head], logits)}}
+                metrics = {{**metrics, **found}}
+                summarise(metrics, "%s/acc" % head)
+            eval_metric_ops = {{"metrics/%s" % k: v for k, v in metrics.items()}}
+            return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)
+        """,
+        # TRAIN reads each metric through the summary the nested helper writes: no EF103; the
+        # merge and the renaming comprehension only regroup
+        set(),
+    ),
+    "metrics_gathered_in_a_loop_that_nothing_reads_in_train": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels["a"] - logits)
+            metrics = dict()
+            for head in params["heads"]:
+                found = {{"%s/acc" % head: tf.compat.v1.metrics.accuracy(labels[head], logits)}}
+                metrics = {{**metrics, **found}}
+            eval_metric_ops = {{"metrics/%s" % k: v for k, v in metrics.items()}}
+            return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)
+        """,
+        # the same loop without the summary: TRAIN builds the metric for nothing (the merge and
+        # the renaming build nothing and are no finding of their own)
+        {"EF103:10"},
+    ),
+    "an_object_of_the_modules_class_builds_what_its_init_does": (
+        f"""
+        class Net:
+            def __init__(self, inputs, targets=None):
+                if targets is None:
+                    targets = tf.zeros_like(inputs)
+                self.out = tf.compat.v1.layers.dense(inputs, 1)
+                self.loss = tf.reduce_mean(targets - self.out)
+                self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)
+
+
+        def model_fn(features, labels, mode):
+            net = Net(features["x"], targets=labels)
+            out = net.out
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"out": out}})
+            return tf.estimator.EstimatorSpec(mode, loss=net.loss, train_op=net.train_op)
+        """,
+        # the optimizer and minimize run in every mode (13); reading an attribute of the object
+        # builds nothing (14); the single spec gives EVAL the train op (17)
+        {"EF102:13", "EF105:17"},
+    ),
+    "a_result_handed_on_as_metric_ops_is_metric_ops": (
+        f"""
+        from project import metrics
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            metric_ops = metrics.extra(labels, logits)
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metric_ops)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # what the model_fn hands to eval_metric_ops is metric ops, built in TRAIN for nothing
+        {"EF103:11"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_findings(name: str) -> None:
+    source, expected = CASES[name]
+    assert found(source) == expected
