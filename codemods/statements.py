@@ -49,7 +49,17 @@ def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
 
 
 def is_none_test(node: cst.CSTNode) -> bool:
-    """``x is None``, ``x is not None``, ``x == None`` or ``x != None`` (either way round)."""
+    """``x is None``, ``x is not None``, ``x == None`` or ``x != None`` (either way round), or a
+    type test of a name, ``isinstance(x, dict)`` (False for None; it fails on nothing)."""
+    if (
+        type(node) is cst.Call
+        and type(node.func) is cst.Name
+        and node.func.value == "isinstance"
+        and len(node.args) == 2
+        and type(node.args[0].value) is cst.Name
+        and not node.args[0].star
+    ):
+        return True
     if type(node) is not cst.Comparison or len(node.comparisons) != 1:
         return False
     target = node.comparisons[0]
@@ -65,6 +75,9 @@ class _NoNoneTests(cst.CSTTransformer):
     def leave_Comparison(
         self, original_node: cst.Comparison, updated_node: cst.Comparison
     ) -> cst.BaseExpression:
+        return cst.Name("None") if is_none_test(original_node) else updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         return cst.Name("None") if is_none_test(original_node) else updated_node
 
 

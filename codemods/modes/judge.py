@@ -107,6 +107,8 @@ class Judge:
         unit.seeds |= calls.seeds
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
+        if Tag.SUMMARY in tags and self._summary_incidental(view, facts):
+            tags.discard(Tag.SUMMARY)
         own = set(tags)
         read: set[Tag] = set()
         if not definition:
@@ -177,15 +179,29 @@ class Judge:
             trained = self.results.built(view, facts, Tag.TRAIN) or self._named_results(
                 view, Tag.TRAIN
             )
+        summaries = None  # of a helper returning a summary op and other values, the others
+        if Tag.SUMMARY in tags and Tag.SUMMARY not in read:
+            summaries = self.results.built(view, facts, Tag.SUMMARY)
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates)
-        for name, built in (trained or {}).items():
-            if not built:
-                facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.TRAIN}
+        for tag, results in ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries)):
+            for name, built in (results or {}).items():
+                if not built:
+                    facts.tags[name] = facts.tags.get(name, frozenset()) - {tag}
         for key, value in collections.stores(view, self.ctx.resolve, self._helper_of(facts)):
             held = collections.key_name(key)
             put = set().union(*(facts.tags.get(n, frozenset()) for n in st.value_reads(value)))
             facts.tags[held] = facts.tags.get(held, frozenset()) | put
+
+    def _summary_incidental(self, view: cst.CSTNode, facts: Facts) -> bool:
+        """``embeddings = get_embeddings(params)`` where the in-file helper writes a summary of
+        what it gives back (a variable's histogram) and returns no summary: the statement is
+        for the value; the summary is the helper's own business (it cannot move out of PREDICT
+        without the value), so the statement builds no summary as EF104 reads it, and the
+        names it binds hold no summary. A helper called for its summary alone
+        (``image_summary(x)``) or one returning the summary op still is one."""
+        results = self.results.built(view, facts, Tag.SUMMARY)
+        return bool(results) and not any(results.values())
 
     def _named_results(self, view: cst.CSTNode, tag: Tag) -> Optional[dict[str, bool]]:
         """For results of a helper the analysis cannot see into unpacked into names (``train_op,

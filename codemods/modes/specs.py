@@ -11,10 +11,9 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
-from codemods.modes.state import Facts, SpecCall, State, test_by_mode
-from codemods.modes.units import NestedSpec, SpecVariant, Unit
+from codemods.modes.state import Facts, SpecCall, State
+from codemods.modes.units import SpecVariant, Unit
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
-from codemods.tree import children
 from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
 
@@ -176,54 +175,6 @@ class Specs:
                     state[mode].specs[name] = assigned[name]
                 elif name in rebound:
                     state[mode].specs.pop(name, None)
-
-    def nested(
-        self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
-    ) -> list[NestedSpec]:
-        """Spec returns inside a compound statement, each judged for the modes that reach it
-        (mode tests inside a ``with`` block narrow them)."""
-        nested: list[NestedSpec] = []
-        if isinstance(stmt, cst.If):
-            self._returns_in_if(stmt, state, live, nested)
-        else:
-            self._returns_under(stmt, state, live, nested)
-        return nested
-
-    def _returns_under(
-        self, node: cst.CSTNode, state: State, modes: frozenset[Mode], out: list[NestedSpec]
-    ) -> frozenset[Mode]:
-        """Record the spec returns under ``node``; the modes that may run on after it."""
-        for child in children(node):
-            if not modes:
-                break
-            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                continue
-            if isinstance(child, cst.Return):
-                foreign = self.foreign(child.value, state, modes)
-                if foreign:
-                    out.append(NestedSpec(node=child, foreign=foreign))
-                modes = frozenset()
-            elif isinstance(child, cst.If):
-                modes = self._returns_in_if(child, state, modes, out)
-            elif isinstance(child, (cst.For, cst.While, cst.Try)):
-                self._returns_under(child, state, modes, out)  # may not run: modes go on
-            else:
-                modes = self._returns_under(child, state, modes, out)
-        return modes
-
-    def _returns_in_if(
-        self, node: cst.If, state: State, modes: frozenset[Mode], out: list[NestedSpec]
-    ) -> frozenset[Mode]:
-        decided = test_by_mode(self.ctx, node.test, state, modes)
-        taken = frozenset(m for m, v in decided.items() if v is not False)
-        rest = frozenset(m for m, v in decided.items() if v is not True)
-        after = self._returns_under(node.body, state, taken, out)
-        if isinstance(node.orelse, cst.If):
-            return after | self._returns_in_if(node.orelse, state, rest, out)
-        if isinstance(node.orelse, cst.Else):
-            return after | self._returns_under(node.orelse.body, state, rest, out)
-        return after | rest
-
 
 def split_spec(
     call: cst.Call, fields: list[tuple[str, cst.Arg]], live: frozenset[Mode]

@@ -33,7 +33,7 @@ from codemods.modes.state import (
     single_assign,
     test_by_mode,
 )
-from codemods.modes.units import Branch, Reason, Unit
+from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
 from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
@@ -390,7 +390,7 @@ class Analyzer:
             self.ctx.note_mode_carriers(stmt)
             self.specs.record_assigned(stmt, defs, state, modes)
             if unit.kind is UnitKind.COMPOUND:
-                unit.nested_specs = self.specs.nested(stmt, state, modes)
+                unit.nested_specs = _nested_specs(unit.parts)
         return unit
 
     def _parts(
@@ -467,3 +467,19 @@ class Analyzer:
             failed.append((test, False))
             remaining = frozenset(m for m, v in decided.items() if v is not True)
         return found
+
+
+def _nested_specs(parts: list[Unit]) -> list[NestedSpec]:
+    """The spec returns inside a compound statement, each judged where it stands: with what
+    the modes that reach it know there (``eval_metrics = None`` then set only outside PREDICT,
+    inside ``if use_tpu:``)."""
+    found: list[NestedSpec] = []
+    for part in leaves(parts):
+        if part.kind is UnitKind.SPEC and part.foreign:
+            line = cst.ensure_type(part.node, cst.SimpleStatementLine)
+            ret = next(small for small in line.body if isinstance(small, cst.Return))
+            found.append(NestedSpec(node=ret, foreign=part.foreign))
+        else:
+            found.extend(part.nested_specs)
+    return found
+

@@ -13,10 +13,17 @@ def is_metric(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.metrics.")
 
 
+#: First words of a function that makes another and returns it (``make_accuracy_metric_fn``).
+FACTORY_VERBS = frozenset({"make", "create", "build", "get", "new"})
+
+
 def names_metric(words: tuple[str, ...]) -> bool:
     """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there), or
-    named for the metric it builds (``sum_metric``, ``streaming_f1_metric``)."""
-    return words[-2:] in {("metric", "fn"), ("metrics", "fn")} or words[-1:] == ("metric",)
+    named for the metric it builds (``sum_metric``, ``streaming_f1_metric``); not a factory of
+    metric functions (``make_accuracy_metric_fn(vocabulary)`` returns a function: no op)."""
+    if words[-2:] in {("metric", "fn"), ("metrics", "fn")}:
+        return words[0] not in FACTORY_VERBS
+    return words[-1:] == ("metric",)
 
 
 def harmless(view: StatementView) -> bool:
