@@ -136,6 +136,18 @@ def test_a_tf1_use_found_only_at_run_time_reruns_under_tensorflow_1(
     assert any("has no attribute 'layers'): ran it again" in note for note in report.notes)
 
 
+DROPOUT_LEFT_ON = ROOT / "fixtures" / "validation" / "tf1_style" / "dropout_left_on.py"
+
+
+@pytest.mark.tf
+def test_a_random_op_left_on_in_predict_draws_alike_in_both_versions(tf1_python: str) -> None:
+    # PREDICT draws a dropout mask seeded from the graph's op count: the rewrite's PREDICT must
+    # be compared with the original's placeholder-label run on graphs built alike
+    report = validate_file(DROPOUT_LEFT_ON)
+    assert report.verdict == "fixed", report
+    assert report.tensorflow.startswith("1.15")
+
+
 CONTRIB_LEARN = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_learn.py"
 
 

@@ -281,8 +281,14 @@ class Program:
                 ),
                 labels,
             )
-        if mode == tf.estimator.ModeKeys.PREDICT and self.placeholder is not None:
-            labels = placeholder_labels(tf, features, self.label_spec, self.placeholder)
+        if mode == tf.estimator.ModeKeys.PREDICT and self.label_spec is not None:
+            # Built in every PREDICT run of either version, used only for the reference run
+            # with placeholder labels: the graphs then hold the same ops before the model_fn's,
+            # so a random op seeded from the graph's seed and its op count (a dropout left on in
+            # PREDICT) draws the same numbers in the rewrite as in that reference.
+            filled = placeholder_labels(tf, features, self.label_spec, self.placeholder or 0)
+            if self.placeholder is not None:
+                labels = filled
         result = self.call_model_fn(features, labels, mode, params, config)
         if type(result).__name__ == "ModelFnOps":  # tf.contrib.learn's spec, as its Estimator
             result = result.estimator_spec()  # turned it into one
