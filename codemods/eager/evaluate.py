@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Callable
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -48,15 +48,19 @@ class Evaluator:
         naming: Naming,
         helpers: Mapping[str, cst.FunctionDef] = MappingProxyType({}),
         following: tuple[str, ...] = (),
+        results: Optional[dict[tuple[object, ...], Value]] = None,
     ) -> None:
         """``helpers``: the file's own functions a call may run, by name; ``following``: the
-        helpers whose body this evaluator binds (a call of one of them again is not followed)."""
+        helpers whose body this evaluator binds (a call of one of them again is not followed);
+        ``results``: what helpers gave, shared by the evaluators of the helpers' bodies (each
+        helper is bound once per depth and values handed, not once per chain of calls: helpers
+        calling each other would otherwise be bound as many times as there are chains)."""
         self.naming = naming
         self.helpers = helpers
         self.following = following
         self._cache: dict[tuple[int, int], Value] = {}
         self._envs: list[Bindings] = []  # keeps each cached env's id unique
-        self._results: dict[tuple[object, ...], Value] = {}
+        self._results: dict[tuple[object, ...], Value] = {} if results is None else results
 
     def forget(self) -> None:
         """Drop cached values: the caller is about to change an environment."""
@@ -199,13 +203,14 @@ class Evaluator:
             arg.keyword.value if arg.keyword is not None else str(index): self.value(arg.value, env)
             for index, arg in enumerate(node.args)
         }
-        key = (name, *sorted(handed.items()))
+        key = (name, len(self.following), *sorted(handed.items()))
+        if key not in self._results and not helper_results.returns_its_result(self.helpers[name]):
+            self._results[key] = MAYBE if any(v.tensorish for v in handed.values()) else PYTHON
         if key not in self._results:
             helper = self.helpers[name]
-            inner = Evaluator(self.naming, self.helpers, (*self.following, name))
+            inner = Evaluator(self.naming, self.helpers, (*self.following, name), self._results)
             start = helper_results.handed(helper, node, handed)
-            body = helper.body.body if isinstance(helper.body, cst.IndentedBlock) else []
-            self._results[key] = helper_results.HelperBody(inner).result(body, start)
+            self._results[key] = helper_results.HelperBody(inner).result(helper.body, start)
         return self._results[key]
 
     def _shape_helper(self, func: cst.BaseExpression, env: Bindings) -> bool:

@@ -17,9 +17,19 @@ import libcst as cst
 from codemods.eager.binding import bind
 from codemods.eager.values import MAYBE, PYTHON, Bindings, Env, Value, merge
 from codemods.model_fns import param_names
+from codemods.statements import own_nodes
 
 #: How deep helpers calling helpers are followed.
 DEPTH = 3
+
+
+def returns_its_result(helper: cst.FunctionDef) -> bool:
+    """A call of ``helper`` gives what its ``return`` statements give: not where a decorator
+    wraps it (``@as_tensor``, ``@tf.custom_gradient``: the wrapper's result is what the call
+    gives), nor for a generator or a coroutine (a call gives the generator, the coroutine)."""
+    if helper.decorators or helper.asynchronous is not None:
+        return False
+    return not any(isinstance(node, (cst.Yield, cst.Await)) for node in own_nodes(helper.body))
 
 
 def handed(helper: cst.FunctionDef, call: cst.Call, values: Mapping[str, Value]) -> Env:
@@ -60,9 +70,11 @@ class HelperBody:
     def __init__(self, evaluator: ValueSource) -> None:
         self.values = evaluator
 
-    def result(self, body: Sequence[cst.BaseStatement], env: Env) -> Value:
+    def result(self, body: cst.BaseSuite, env: Env) -> Value:
+        """What a function whose body is ``body`` (``def f(t): return t * 2`` on one line
+        too) returns, its parameters bound as ``env``."""
         returned: list[Value] = []
-        self._block(body, env, returned)
+        self._block(_statements(body), env, returned)
         if not returned:
             return PYTHON  # None
         out = returned[0]
@@ -133,4 +145,4 @@ def _statements(suite: cst.BaseSuite) -> Sequence[cst.BaseStatement]:
     ) else []
 
 
-__all__ = ["DEPTH", "HelperBody", "ValueSource", "handed"]
+__all__ = ["DEPTH", "HelperBody", "ValueSource", "handed", "returns_its_result"]

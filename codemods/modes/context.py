@@ -3,7 +3,7 @@ and what the forward pass has learnt about its locals (mode flags, layer and EMA
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -13,7 +13,7 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value, attribute_key
-from codemods.modes.policy import TagPolicy
+from codemods.modes.policy import TagPolicy, words
 from codemods.vocabulary import Mode, Tag
 
 #: The rule codes a suppression comment silences on a statement.
@@ -127,18 +127,56 @@ class Context:
             found: dict[str, frozenset[Tag]] = {}
             nodes = list(st.own_nodes(self.fn.node.body))
             metric_ops = _handed_as_metric_ops(nodes)
+            metrics = self._metric_names(nodes)
             for node in nodes:
                 if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
                     continue
                 bound = st.defines(node)
                 tags = frozenset(p.tag for p in self.policies if p.defines & bound)
-                if bound & metric_ops:
+                # handed metrics already (``flatten({"acc": tf.metrics.accuracy(...)})``), it
+                # only regroups them: what else it is called on builds none
+                if bound & metric_ops and not self._builds_metric(node.value.args, metrics):
                     tags |= {Tag.METRIC}
                 if tags:
                     callee = st.code_of(node.value.func)
                     found[callee] = found.get(callee, frozenset()) | tags
             self._result_tags = found
         return self._result_tags
+
+    def _builds_metric(self, node: cst.CSTNode | Sequence[cst.CSTNode], names: set[str]) -> bool:
+        """``node`` calls what builds metric ops (``tf.metrics.accuracy``, ``metric_fn``), or
+        reads one of ``names``."""
+        parts = [node] if isinstance(node, cst.CSTNode) else list(node)
+        if any(st.reads(part) & names for part in parts):
+            return True
+        metric = [p for p in self.policies if p.tag is Tag.METRIC]
+        for call in (call for part in parts for call in st.calls(part)):
+            tf_name = self.resolve(call.func)
+            if tf_name is not None:
+                if any(p.tf_call(tf_name) for p in metric):
+                    return True
+                continue
+            callee = call.func.attr if isinstance(call.func, cst.Attribute) else call.func
+            if isinstance(callee, cst.Name) and any(p.helper(words(callee.value)) for p in metric):
+                return True
+        return False
+
+    def _metric_names(self, nodes: list[cst.CSTNode]) -> set[str]:
+        """The names the model_fn binds to metric ops, or to values gathered from them."""
+        assigned = [
+            (node.value, st.defines(node))
+            for node in nodes
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign))
+            and node.value is not None
+        ]
+        names: set[str] = set()
+        while True:
+            more = set().union(
+                *(bound for value, bound in assigned if self._builds_metric(value, names))
+            )
+            if more <= names:
+                return names
+            names |= more
 
     def active(self, code: str, stmt: cst.CSTNode) -> bool:
         """Rule ``code`` is selected and not silenced on ``stmt``."""

@@ -3,6 +3,7 @@ it binds for the statements after it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Optional
 
@@ -290,20 +291,21 @@ class Judge:
 
         return helper_of
 
-    @staticmethod
-    def _reads_attribute(seen: cst.CSTNode, facts: Facts) -> bool:
+    def _reads_attribute(self, seen: cst.CSTNode, facts: Facts) -> bool:
         """``out = model.out``: an attribute of an object bound to a name builds no op (not of
         labels or a value computed from them, which may be None here: the read itself fails;
-        an instance of one of the module's classes is never None)."""
+        an instance of one of the module's classes is never None, but its class may compute
+        the attribute when it is read: a property)."""
         single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None
         if single is None or not isinstance(single[1], cst.Attribute):
             return False
         base = single[1].value
         if not isinstance(base, cst.Name) or isinstance(facts.values.get(base.value), Const):
             return False
-        return base.value in facts.instances or Tag.LABEL not in facts.tags.get(
-            base.value, frozenset()
-        )
+        owner = facts.instances.get(base.value)
+        if owner is not None:
+            return not _computed_attribute(self.ctx.fn.classes, owner, single[1].attr.value)
+        return Tag.LABEL not in facts.tags.get(base.value, frozenset())
 
     def _looks_up_collection(self, seen: cst.CSTNode) -> bool:
         single = single_assign(seen) if isinstance(seen, cst.BaseStatement) else None
@@ -330,3 +332,28 @@ class Judge:
             and not policy.exempt(view)
             and self.ctx.active(policy.code, unit.node)
         )
+
+
+def _computed_attribute(classes: Mapping[str, cst.ClassDef], owner: str, attr: str) -> bool:
+    """Reading ``attr`` of an instance of the module's class ``owner`` runs code: the class
+    (or one of the module's classes it derives from) defines it as a decorated function (a
+    property, a lazily built one), or computes its attributes (``__getattr__``)."""
+    seen: set[str] = set()
+    todo = [owner]
+    while todo:
+        name = todo.pop()
+        cls = classes.get(name)
+        if cls is None or name in seen:
+            continue
+        seen.add(name)
+        for stmt in st.statements_of(cls.body):
+            if type(stmt) is not cst.FunctionDef:
+                continue
+            if stmt.name.value in ("__getattr__", "__getattribute__"):
+                return True
+            if stmt.name.value == attr and stmt.decorators:
+                return True
+        todo.extend(
+            base.value.value for base in cls.bases if isinstance(base.value, cst.Name)
+        )
+    return False

@@ -93,7 +93,10 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in unit.defs)
         }
         if usage:
-            unit.used = unit.base_needed | frozenset(wanted) | _used_within(unit, needs)
+            # a statement that only regroups or stores values (quiet) is no use of them of its
+            # own: it is used where what it binds is
+            own = frozenset() if unit.quiet else unit.base_needed
+            unit.used = own | frozenset(wanted) | _used_within(unit, needs)
             unit.used_defs = {
                 mode: frozenset(n for n in unit.defs if mode in needs.get(n, ()))
                 for mode in wanted
