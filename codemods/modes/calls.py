@@ -47,6 +47,10 @@ class CallFacts:
     #: wrong (``gates``), and the arguments it was handed with the tags each call gates.
     gates: frozenset[Tag] = frozenset()
     gated_args: list[tuple[cst.Arg, frozenset[Tag]]] = field(default_factory=list)
+    #: Objects that carry the mode whose methods were called, with the tags each call gates:
+    #: ``self.build_graph()`` after ``self.mode = mode`` reads what ``self`` holds (the labels
+    #: stored on it) under its own tests of the mode.
+    gated_receivers: list[tuple[str, frozenset[Tag]]] = field(default_factory=list)
 
     @property
     def mode_aware(self) -> bool:
@@ -229,6 +233,8 @@ class Calls:
         if gates:
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
+            if self.ctx.carried(call.func):
+                out.gated_receivers.append((st.root_name(call.func), gates))
         named, module = words(callee), _module_of(call.func)
         out.tags |= {
             p.tag

@@ -20,6 +20,7 @@ from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
 from codemods.modes.view import View, computes_nothing, iterates, only_checks, stored_receiver
+from codemods.rules import ef102_training_outside_train as ef102
 from codemods.vocabulary import Mode, Tag
 
 
@@ -118,7 +119,8 @@ class Judge:
                 # Written for PREDICT: a helper handed labels there is trusted with their None.
                 trusted = frozenset({Tag.LABEL})
                 gated = gated + [(arg, trusted) for call in calls.opaque for arg in call.args]
-            read, into = self._read_tags(unit, view, mode, facts, gated)
+            receivers = self._receiver_tags(view, facts, calls)
+            read, into = self._read_tags(unit, view, mode, facts, gated, receivers)
             tags |= read
             own, tags = set(tags), tags | into
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
@@ -141,6 +143,10 @@ class Judge:
                 and not self._blocked(unit, own | calls.built, judged, view)
                 and not (mode is Mode.PREDICT and unit.opaque_label)
             ):  # only through the object it stores into: it goes where that goes, no finding
+                unit.stores_into.add(mode)
+            if unit.blocked[mode] == {ef102.CODE} and judged.writes_summary:
+                # a summary of a training value (a gradient norm) builds no training op: it goes
+                # where the value goes, and is no finding of its own
                 unit.stores_into.add(mode)
         unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
@@ -202,7 +208,7 @@ class Judge:
         names it binds hold no summary. A helper called for its summary alone
         (``image_summary(x)``) or one returning the summary op still is one."""
         results = self.results.built(view, facts, Tag.SUMMARY)
-        return bool(results) and not any(results.values())
+        return results is not None and bool(results) and not any(results.values())
 
     def _named_results(self, view: cst.CSTNode, tag: Tag) -> Optional[dict[str, bool]]:
         """For results of a helper the analysis cannot see into unpacked into names (``train_op,
@@ -261,6 +267,7 @@ class Judge:
         mode: Mode,
         facts: Facts,
         gated: list[tuple[cst.Arg, frozenset[Tag]]],
+        receivers: Optional[dict[str, frozenset[Tag]]] = None,
     ) -> tuple[set[Tag], set[Tag]]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
         fields the mode ignores, nor those a helper handed them gates itself; and apart, those
@@ -272,7 +279,7 @@ class Judge:
         stored = _stored_into(view)
         read = st.value_reads(view, ignored + [arg for arg, _ in gated])
         for name in read - stored:
-            tags |= facts.tags.get(name, frozenset())
+            tags |= (receivers or {}).get(name, facts.tags.get(name, frozenset()))
         # ``tf.get_collection("losses")``, ``tf.losses.get_total_loss()``, here or in a helper
         for key in collections.reads(view, self.ctx.resolve, self._helper_of(facts)):
             tags |= facts.tags.get(collections.key_name(key), frozenset())
@@ -284,6 +291,19 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
+
+    @staticmethod
+    def _receiver_tags(
+        view: cst.CSTNode, facts: Facts, calls: CallFacts
+    ) -> dict[str, frozenset[Tag]]:
+        """Per object read only as the receiver of methods that carry the mode, the tags its
+        reading gives (less what those methods gate)."""
+        if not calls.gated_receivers:
+            return {}
+        gated: dict[str, frozenset[Tag]] = {}
+        for name, gates in calls.gated_receivers:
+            gated[name] = gated.get(name, frozenset()) | gates
+        return {name: facts.tags.get(name, frozenset()) - gates for name, gates in gated.items()}
 
     def _helper_of(self, facts: Facts) -> collections.HelperOf:
         def helper_of(call: cst.Call) -> Optional[cst.FunctionDef]:

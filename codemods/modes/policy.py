@@ -52,6 +52,11 @@ class StatementView(Protocol):
         """It only gathers names into a literal dict/list/tuple (``{"acc": acc}``)."""
         ...
 
+    @property
+    def writes_summary(self) -> bool:
+        """A ``tf.summary.*`` call alone in a statement (``tf.summary.scalar("g", grad_norm)``)."""
+        ...
+
 
 def _never(view: StatementView) -> bool:
     return False

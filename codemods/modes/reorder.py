@@ -35,7 +35,8 @@ def _may_sink(unit: Unit) -> bool:
 def sink_below_predict(units: list[Unit]) -> list[Unit]:
     """The units with the ones PREDICT does not need moved just below the PREDICT return.
 
-    A unit sinks only if no unit that stays above reads or redefines what it defines; units that
+    A unit sinks only if no unit that stays above reads or redefines what it defines (or the
+    objects whose methods it calls), nor redefines what it reads; units that
     actually change places with a staying unit are marked ``reordered`` (their fix is unsafe).
     """
     end = _predict_return(units)
@@ -52,7 +53,8 @@ def sink_below_predict(units: list[Unit]) -> list[Unit]:
             for later in segment[index + 1 :]:
                 if id(later) in sinking:
                     continue
-                if unit.defs & (later.reads | later.defs):
+                mine, theirs = unit.defs | unit.changes, later.defs | later.changes
+                if mine & (later.reads | theirs) or theirs & unit.reads:
                     sinking.discard(id(unit))
                     changed = True
                     break

@@ -9,6 +9,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.findings import Finding, FixKind
 from codemods.model_fns import ModelFn
 from codemods.modes.policy import TagPolicy
@@ -215,7 +216,7 @@ def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tu
 
 
 def _describe(unit: Unit) -> str:
-    names = sorted(unit.defs)
+    names = sorted(st.defines(unit.node))  # not the objects whose methods it calls
     node = unit.node
     if names and isinstance(node, cst.SimpleStatementLine):
         small = node.body[0]

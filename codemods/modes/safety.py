@@ -89,8 +89,9 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         if unit.kind is UnitKind.BLOCK:
             needs = _block_liveness(unit, needs, usage)
             continue
+        bound = unit.defs if usage else unit.defs | unit.changes  # a method's object: needed
         wanted = {
-            mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in unit.defs)
+            mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in bound)
         }
         if usage:
             # a statement that only regroups or stores values (quiet) is no use of them of its

@@ -72,6 +72,9 @@ class Unit:
     kind: UnitKind = UnitKind.SIMPLE
     reads: frozenset[str] = frozenset()
     defs: frozenset[str] = frozenset()
+    #: The objects whose methods it calls (``self.build()``), which a method may change: a later
+    #: read of one needs the statement to have run (not a use of what it computes).
+    changes: frozenset[str] = frozenset()
     kills: frozenset[str] = frozenset()
     blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
     creates_vars: bool = False

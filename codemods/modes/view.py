@@ -115,6 +115,17 @@ class View:
         value = self.facts.values.get(name)
         return not (isinstance(value, Const) and value.value is None)
 
+    @cached_property
+    def writes_summary(self) -> bool:
+        stmt = self.stmt
+        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+            return False
+        small = stmt.body[0]
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        tf_name = self.ctx.resolve(small.value.func)
+        return tf_name is not None and tf_name.startswith("tensorflow.summary.")
+
     @property
     def consumes(self) -> bool:
         return self.calls.consumer

@@ -16,7 +16,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.model_fns import ModelFn, TfResolver
+from codemods.model_fns import ModelFn, TfResolver, param_names
 from codemods.modes import graph_collections, loops, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
@@ -374,6 +374,8 @@ class Analyzer:
             unit.parts, walked = self._parts(stmt, state, modes)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
+        if not definition:  # what later statements depend on; the tags stay as judged
+            unit.changes = _changed_objects(stmt, self.ctx)
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
             around = not (isinstance(stmt, cst.If) and _has_else(stmt))
@@ -482,4 +484,36 @@ def _nested_specs(parts: list[Unit]) -> list[NestedSpec]:
         else:
             found.extend(part.nested_specs)
     return found
+
+
+#: Methods that read an object and change nothing of it (of dicts, strings, shapes, optimizers).
+_READING_METHODS = frozenset(
+    {"get", "items", "keys", "values", "copy", "count", "index", "get_shape", "as_list",
+     "get_slot", "get_slot_names", "variables", "trainable_variables", "format", "startswith",
+     "endswith", "lower", "upper", "split", "join", "strip", "replace"}
+)
+
+
+def _changed_objects(stmt: cst.BaseStatement, ctx: Context) -> frozenset[str]:
+    """The objects of the model_fn whose methods the statement calls: a method may change its
+    object (``self.build()`` sets ``self.probs``, which the PREDICT spec reads), so a later
+    read of the object depends on the statement, which must stay before it in every mode that
+    reads it. Not the inputs the model_fn is handed, nor modules."""
+    handed = set(param_names(ctx.fn.node)) - {"self", "cls"}
+    imported = set().union(
+        *(st.defines(node) for node in st.own_nodes(ctx.fn.node.body)
+          if isinstance(node, (cst.Import, cst.ImportFrom)))
+    )
+    local = ctx.local_names() - imported
+    changed: set[str] = set()
+    for call in st.calls(stmt):
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value in _READING_METHODS:
+            continue
+        if ctx.resolve(func) is not None:
+            continue  # a TensorFlow function (``tf.losses.mean_squared_error``)
+        root = st.root_name(func.value)
+        if root and root in local and root not in handed:
+            changed.add(root)
+    return frozenset(changed)
 
