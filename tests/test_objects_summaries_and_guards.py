@@ -127,6 +127,37 @@ CASES = {
         """,
         set(),  # build reads the labels stored on self under its own test of self.mode
     ),
+    **{
+        f"a_method_given_the_mode_building_its_train_op_{name}": (
+            f"""
+            class Net:
+                def model_fn(self, mode, features, labels, params):
+                    self.mode = mode
+                    self.targets = labels
+                    self.build_graph(features)
+                    if mode == {PREDICT}:
+                        return tf.estimator.EstimatorSpec(mode, predictions={{"p": self.probs}})
+                    return tf.estimator.EstimatorSpec(mode, loss=self.loss, train_op=self.train_op)
+
+                def build_graph(self, features):
+                    logits = tf.compat.v1.layers.dense(features["x"], 2)
+                    self.probs = tf.nn.softmax(logits)
+                    {test}
+                        self.loss = tf.reduce_mean(self.targets - logits)
+                        self._build_optimizer()
+
+                def _build_optimizer(self):
+                    self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)
+            """,
+            expected,
+        )
+        for name, test, expected in (
+            # true in EVAL as in TRAIN: the optimizer is built in EVAL (through its method)
+            ("under_a_test_true_in_eval", f"if self.mode != {PREDICT}:", {"EF102:7"}),
+            # only in TRAIN: the method gates itself
+            ("only_in_train", f"if self.mode == {TRAIN}:", set()),
+        )
+    },
 }
 
 

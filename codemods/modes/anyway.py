@@ -132,7 +132,14 @@ class Anyway:
         found: set[Tag] = set()
 
         def builds(node: cst.CSTNode) -> bool:
-            return Tag.TRAIN in self.calls.facts(node, facts, 1).tags
+            if Tag.TRAIN in self.calls.facts(node, facts, 1).tags:
+                return True
+            # ``self._build_optimizer()`` in a method: what that method does anyway, read alike
+            return any(
+                Tag.TRAIN in self.built(inner, facts)
+                for inner in st.calls(node)
+                if own_method(inner, self.ctx.fn) is not None
+            )
 
         # a training op under a test that TRAIN decides otherwise is the helper gating itself
         # (gradients under ``if mode == EVAL:`` for a metric)

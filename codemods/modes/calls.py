@@ -218,6 +218,9 @@ class Calls:
             gates = self._gates(call, facts)
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
+            if self.ctx.carried(call.func):
+                out.gated_receivers.append((st.root_name(call.func), gates))
+            out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}  # whatever the mode
             return
         if callee is None:  # a method of a local object: given the mode, it gates itself too
             gates = self.mode_gates(call)
@@ -235,6 +238,8 @@ class Calls:
             out.gated_args.extend((arg, gates) for arg in call.args)
             if self.ctx.carried(call.func):
                 out.gated_receivers.append((st.root_name(call.func), gates))
+            # a training op it builds whatever the mode it is given (read in its body)
+            out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}
         named, module = words(callee), _module_of(call.func)
         out.tags |= {
             p.tag
