@@ -89,9 +89,9 @@ class ModeEvaluator:
         for one, other in ((left, right), (right, left)):
             if isinstance(one, Const) and isinstance(one.value, (list, tuple)) and not one.value:
                 return other
-        if isinstance(left, Const) and isinstance(right, Const):
-            if isinstance(left.value, tuple) and isinstance(right.value, tuple):
-                return Const(left.value + right.value)
+        values = [v.value for v in (left, right) if isinstance(v, Const)]
+        if len(values) == 2 and all(isinstance(v, tuple) for v in values):
+            return Const(values[0] + values[1])
         return UNKNOWN
 
     def _string(self, node: cst.SimpleString) -> Value:
