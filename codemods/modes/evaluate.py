@@ -89,10 +89,9 @@ class ModeEvaluator:
         for one, other in ((left, right), (right, left)):
             if isinstance(one, Const) and isinstance(one.value, (list, tuple)) and not one.value:
                 return other
-        values = [v.value for v in (left, right) if isinstance(v, Const)]
-        if len(values) == 2 and all(isinstance(v, tuple) for v in values):
-            return Const(values[0] + values[1])
-        return UNKNOWN
+        parts = [v.value for v in (left, right) if isinstance(v, Const)]
+        tuples = [part for part in parts if isinstance(part, tuple)]
+        return Const(tuples[0] + tuples[1]) if len(tuples) == 2 else UNKNOWN
 
     def _string(self, node: cst.SimpleString) -> Value:
         evaluated = node.evaluated_value
