@@ -144,7 +144,8 @@ def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode
 def _block_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
     """A ``with`` block runs where its body has work, or where later code reads what its
     header binds; its header is read there."""
-    wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in unit.defs)}
+    bound = unit.defs if usage else unit.defs | unit.changes  # ``with net.scope():``
+    wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in bound)}
     (body,) = unit.branches
     inner = liveness(body.units, needs, usage)
     working = set().union(*((u.used if usage else u.needed) for u in leaves(body.units)))
