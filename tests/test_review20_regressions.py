@@ -209,6 +209,27 @@ MODE_CASES = {
         """,  # noqa: E501
         {"EF101:6", "EF105:6"},
     ),
+    # a helper writing a summary beside the value it gives, a value PREDICT does not use: the
+    # summary can leave PREDICT with the statement, so it is the statement's own (was no
+    # finding: the call stayed before the PREDICT return for nothing)
+    "a_helper_summary_beside_a_value_predict_does_not_use": (
+        f"""
+        def aux_head(x):
+            h = tf.compat.v1.layers.dense(x, 1)
+            tf.compat.v1.summary.histogram("aux", h)
+            return h
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            aux = aux_head(features["x"])
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits) + tf.reduce_mean(aux)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        {"EF104:11"},
+    ),
 }
 
 

@@ -109,7 +109,8 @@ class Judge:
         unit.seeds |= calls.seeds
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
-        if Tag.SUMMARY in tags and self._summary_incidental(view, facts):
+        incidental = Tag.SUMMARY in tags and self._summary_incidental(view, facts)
+        if incidental:
             tags.discard(Tag.SUMMARY)
         own = set(tags)
         read: set[Tag] = set()
@@ -128,12 +129,7 @@ class Judge:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         if unit.parts:  # judged by its header and by its parts, each where it runs
-            parts = list(leaves(unit.parts))
-            header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
-            unit.header_blocked[mode] = header
-            unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
-            if mode is Mode.PREDICT:
-                unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
+            self._judge_compound(unit, facts, judged)
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
             if (
@@ -143,6 +139,8 @@ class Judge:
                 and not (mode is Mode.PREDICT and unit.opaque_label)
             ):  # only through the object it stores into: it goes where that goes, no finding
                 unit.stores_into.add(mode)
+            if incidental:
+                unit.for_value[mode] = self._blocked(unit, {Tag.SUMMARY}, judged, view)
             if unit.blocked[mode] == {ef102.CODE} and judged.writes_summary:
                 # a summary of a training value (a gradient norm) builds no training op: it goes
                 # where the value goes, and is no finding of its own
@@ -159,6 +157,19 @@ class Judge:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    def _judge_compound(self, unit: Unit, facts: Facts, judged: View) -> None:
+        """A compound statement in the view's mode: what its header breaks and its parts do."""
+        mode, stmt = judged.mode, unit.node
+        parts = list(leaves(unit.parts))
+        header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
+        unit.header_blocked[mode] = header
+        unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
+        unit.for_value[mode] = frozenset().union(
+            *(p.for_value.get(mode, frozenset()) for p in parts)
+        )
+        if mode is Mode.PREDICT:
+            unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
 
     def _bind_results(
         self,
