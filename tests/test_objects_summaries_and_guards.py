@@ -91,6 +91,20 @@ CASES = {
         """,
         set(),  # eval_metrics is None in PREDICT where that return stands
     ),
+    "hooks_added_in_train_and_those_of_a_helper_given_the_mode": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            hooks = []
+            if mode == {TRAIN}:
+                hooks.append(tf.compat.v1.train.StepCounterHook())
+            built = make_spec(features, labels, mode=mode)
+            return tf.estimator.EstimatorSpec(
+                mode, loss=built.loss, predictions=built.predictions, train_op=built.train_op,
+                training_hooks=hooks + built.train_hooks)
+        """,
+        # outside TRAIN the list is empty, and what the helper gives is its choice for the mode
+        set(),
+    ),
     "a_summary_of_a_gradient_norm": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -73,9 +73,25 @@ class ModeEvaluator:
         return self.env.get(node.value, UNKNOWN)
 
     def _attribute(self, node: cst.Attribute) -> Value:
-        """``self.mode`` where the model_fn stored a mode value on it."""
+        """``self.mode`` where the model_fn stored a mode value on it; a field of what a helper
+        given the mode returned (``model_spec.train_hooks``) is its choice for this mode too."""
         key = attribute_key(node)
-        return UNKNOWN if key is None else self.env.get(key, UNKNOWN)
+        stored = UNKNOWN if key is None else self.env.get(key, UNKNOWN)
+        if stored is UNKNOWN and self.eval(node.value) is MAYBE_NONE:
+            return MAYBE_NONE
+        return stored
+
+    def _binary(self, node: cst.BinaryOperation) -> Value:
+        """``hooks + more``: an empty list or tuple added to a value is that value."""
+        if not isinstance(node.operator, cst.Add):
+            return UNKNOWN
+        left, right = self.eval(node.left), self.eval(node.right)
+        for one, other in ((left, right), (right, left)):
+            if isinstance(one, Const) and isinstance(one.value, (list, tuple)) and not one.value:
+                return other
+        parts = [v.value for v in (left, right) if isinstance(v, Const)]
+        tuples = [part for part in parts if isinstance(part, tuple)]
+        return Const(tuples[0] + tuples[1]) if len(tuples) == 2 else UNKNOWN
 
     def _string(self, node: cst.SimpleString) -> Value:
         evaluated = node.evaluated_value
@@ -257,5 +273,6 @@ _EVALUATORS: dict[type[cst.CSTNode], Callable[[ModeEvaluator, Any], Value]] = {
     cst.Comparison: ModeEvaluator._comparison,
     cst.IfExp: ModeEvaluator._if_exp,
     cst.Subscript: ModeEvaluator._subscript,
+    cst.BinaryOperation: ModeEvaluator._binary,
     cst.Call: ModeEvaluator._call,
 }
