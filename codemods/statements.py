@@ -30,22 +30,33 @@ def reads(node: cst.CSTNode) -> set[str]:
 
 
 class _DropArgs(cst.CSTTransformer):
-    def __init__(self, dropped: frozenset[int]) -> None:
+    def __init__(self, dropped: frozenset[int], blanked: frozenset[int] = frozenset()) -> None:
         super().__init__()
         self.dropped = dropped
+        self.blanked = blanked
 
     def leave_Arg(
         self, original_node: cst.Arg, updated_node: cst.Arg
     ) -> cst.Arg | cst.RemovalSentinel:
         return cst.RemoveFromParent() if id(original_node) in self.dropped else updated_node
 
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return cst.Name("None") if id(original_node) in self.blanked else updated_node
 
-def reads_without(node: cst.CSTNode, dropped: list[cst.Arg]) -> set[str]:
-    """The names ``node`` reads outside the call arguments ``dropped``."""
-    if not dropped:
+
+def reads_without(
+    node: cst.CSTNode, dropped: list[cst.Arg], blanked: Sequence[cst.Name] = ()
+) -> set[str]:
+    """The names ``node`` reads outside the call arguments ``dropped`` and the name nodes
+    ``blanked``."""
+    if not dropped and not blanked:
         return reads(node)
-    kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
+    kept = node.visit(_drop(dropped, blanked))
     return reads(kept) if isinstance(kept, cst.CSTNode) else set()
+
+
+def _drop(dropped: Sequence[cst.Arg], blanked: Sequence[cst.Name]) -> _DropArgs:
+    return _DropArgs(frozenset(map(id, dropped)), frozenset(map(id, blanked)))
 
 
 def is_none_test(node: cst.CSTNode) -> bool:
@@ -81,12 +92,15 @@ class _NoNoneTests(cst.CSTTransformer):
         return cst.Name("None") if is_none_test(original_node) else updated_node
 
 
-def value_reads(node: cst.CSTNode, dropped: Sequence[cst.Arg] = ()) -> set[str]:
-    """The names whose values ``node`` uses, outside the call arguments ``dropped``: a name only
-    tested against None (``labels is not None``) is not used (None or not, it computes nothing)."""
+def value_reads(
+    node: cst.CSTNode, dropped: Sequence[cst.Arg] = (), blanked: Sequence[cst.Name] = ()
+) -> set[str]:
+    """The names whose values ``node`` uses, outside the call arguments ``dropped`` and the
+    name nodes ``blanked``: a name only tested against None (``labels is not None``) is not
+    used (None or not, it computes nothing)."""
     if not is_none_test(node) and not any(is_none_test(n) for n in own_nodes(node)):
-        return reads_without(node, list(dropped))
-    kept = node.visit(_DropArgs(frozenset(id(arg) for arg in dropped)))
+        return reads_without(node, list(dropped), blanked)
+    kept = node.visit(_drop(dropped, blanked))
     if not isinstance(kept, cst.CSTNode):
         return set()
     tested = kept.visit(_NoNoneTests())
@@ -323,9 +337,15 @@ STORING_METHODS = frozenset({"append", "extend", "update", "insert", "add"})
 
 def root_name(node: cst.BaseExpression) -> str:
     """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
+    root = root_node(node)
+    return "" if root is None else root.value
+
+
+def root_node(node: cst.BaseExpression) -> Optional[cst.Name]:
+    """The name node ``a`` of ``a.b(c).d[0]``; None when the root is not a name."""
     while isinstance(node, (cst.Attribute, cst.Subscript, cst.Call)):
         node = node.func if isinstance(node, cst.Call) else node.value
-    return node.value if isinstance(node, cst.Name) else ""
+    return node if isinstance(node, cst.Name) else None
 
 
 def calls(node: cst.CSTNode) -> Iterator[cst.Call]:

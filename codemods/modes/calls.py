@@ -47,10 +47,10 @@ class CallFacts:
     #: wrong (``gates``), and the arguments it was handed with the tags each call gates.
     gates: frozenset[Tag] = frozenset()
     gated_args: list[tuple[cst.Arg, frozenset[Tag]]] = field(default_factory=list)
-    #: Objects that carry the mode whose methods were called, with the tags each call gates:
-    #: ``self.build_graph()`` after ``self.mode = mode`` reads what ``self`` holds (the labels
-    #: stored on it) under its own tests of the mode.
-    gated_receivers: list[tuple[str, frozenset[Tag]]] = field(default_factory=list)
+    #: Objects that carry the mode whose methods were called (the name each call starts
+    #: from), with the tags each call gates: ``self.build_graph()`` after ``self.mode = mode``
+    #: reads what ``self`` holds (the labels stored on it) under its own tests of the mode.
+    gated_receivers: list[tuple[cst.Name, frozenset[Tag]]] = field(default_factory=list)
 
     @property
     def mode_aware(self) -> bool:
@@ -207,6 +207,11 @@ class Calls:
             self._classify(call, facts, out, depth)
         return out
 
+    def _gated_receiver(self, call: cst.Call, gates: frozenset[Tag], out: CallFacts) -> None:
+        root = st.root_node(call.func)
+        if root is not None and self.ctx.carried(call.func):
+            out.gated_receivers.append((root, gates))
+
     def _classify(self, call: cst.Call, facts: Facts, out: CallFacts, depth: int) -> None:
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
@@ -218,8 +223,7 @@ class Calls:
             gates = self._gates(call, facts)
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
-            if self.ctx.carried(call.func):
-                out.gated_receivers.append((st.root_name(call.func), gates))
+            self._gated_receiver(call, gates, out)
             out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}  # whatever the mode
             return
         if callee is None:  # a method of a local object: given the mode, it gates itself too
@@ -236,8 +240,7 @@ class Calls:
         if gates:
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
-            if self.ctx.carried(call.func):
-                out.gated_receivers.append((st.root_name(call.func), gates))
+            self._gated_receiver(call, gates, out)
             # a training op it builds whatever the mode it is given (read in its body)
             out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}
         named, module = words(callee), _module_of(call.func)

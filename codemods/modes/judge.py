@@ -3,7 +3,7 @@ it binds for the statements after it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Optional
 
@@ -109,7 +109,8 @@ class Judge:
         unit.seeds |= calls.seeds
         unit.never_move |= calls.never_move
         tags = set(calls.tags) | self._defined_tags(unit, view, calls)
-        if Tag.SUMMARY in tags and self._summary_incidental(view, facts):
+        incidental = Tag.SUMMARY in tags and self._summary_incidental(view, facts)
+        if incidental:
             tags.discard(Tag.SUMMARY)
         own = set(tags)
         read: set[Tag] = set()
@@ -119,8 +120,7 @@ class Judge:
                 # Written for PREDICT: a helper handed labels there is trusted with their None.
                 trusted = frozenset({Tag.LABEL})
                 gated = gated + [(arg, trusted) for call in calls.opaque for arg in call.args]
-            receivers = self._receiver_tags(view, facts, calls)
-            read, into = self._read_tags(unit, view, mode, facts, gated, receivers)
+            read, into = self._read_tags(unit, view, mode, facts, gated, calls.gated_receivers)
             tags |= read
             own, tags = set(tags), tags | into
         # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
@@ -129,12 +129,7 @@ class Judge:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         if unit.parts:  # judged by its header and by its parts, each where it runs
-            parts = list(leaves(unit.parts))
-            header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
-            unit.header_blocked[mode] = header
-            unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
-            if mode is Mode.PREDICT:
-                unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
+            self._judge_compound(unit, facts, judged)
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
             if (
@@ -144,6 +139,8 @@ class Judge:
                 and not (mode is Mode.PREDICT and unit.opaque_label)
             ):  # only through the object it stores into: it goes where that goes, no finding
                 unit.stores_into.add(mode)
+            if incidental:
+                unit.for_value[mode] = self._blocked(unit, {Tag.SUMMARY}, judged, view)
             if unit.blocked[mode] == {ef102.CODE} and judged.writes_summary:
                 # a summary of a training value (a gradient norm) builds no training op: it goes
                 # where the value goes, and is no finding of its own
@@ -160,6 +157,19 @@ class Judge:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    def _judge_compound(self, unit: Unit, facts: Facts, judged: View) -> None:
+        """A compound statement in the view's mode: what its header breaks and its parts do."""
+        mode, stmt = judged.mode, unit.node
+        parts = list(leaves(unit.parts))
+        header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
+        unit.header_blocked[mode] = header
+        unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
+        unit.for_value[mode] = frozenset().union(
+            *(p.for_value.get(mode, frozenset()) for p in parts)
+        )
+        if mode is Mode.PREDICT:
+            unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
 
     def _bind_results(
         self,
@@ -267,7 +277,7 @@ class Judge:
         mode: Mode,
         facts: Facts,
         gated: list[tuple[cst.Arg, frozenset[Tag]]],
-        receivers: Optional[dict[str, frozenset[Tag]]] = None,
+        receivers: Sequence[tuple[cst.Name, frozenset[Tag]]] = (),
     ) -> tuple[set[Tag], set[Tag]]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
         fields the mode ignores, nor those a helper handed them gates itself; and apart, those
@@ -277,9 +287,12 @@ class Judge:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
         stored = _stored_into(view)
-        read = st.value_reads(view, ignored + [arg for arg, _ in gated])
+        read = st.value_reads(view, ignored + [arg for arg, _ in gated], [n for n, _ in receivers])
         for name in read - stored:
-            tags |= (receivers or {}).get(name, facts.tags.get(name, frozenset()))
+            tags |= facts.tags.get(name, frozenset())
+        for name, gates in _receiver_gates(receivers).items():
+            if name not in read and name not in stored:  # read only as such a receiver
+                tags |= facts.tags.get(name, frozenset()) - gates
         # ``tf.get_collection("losses")``, ``tf.losses.get_total_loss()``, here or in a helper
         for key in collections.reads(view, self.ctx.resolve, self._helper_of(facts)):
             tags |= facts.tags.get(collections.key_name(key), frozenset())
@@ -291,19 +304,6 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
-
-    @staticmethod
-    def _receiver_tags(
-        view: cst.CSTNode, facts: Facts, calls: CallFacts
-    ) -> dict[str, frozenset[Tag]]:
-        """Per object read only as the receiver of methods that carry the mode, the tags its
-        reading gives (less what those methods gate)."""
-        if not calls.gated_receivers:
-            return {}
-        gated: dict[str, frozenset[Tag]] = {}
-        for name, gates in calls.gated_receivers:
-            gated[name] = gated.get(name, frozenset()) | gates
-        return {name: facts.tags.get(name, frozenset()) - gates for name, gates in gated.items()}
 
     def _helper_of(self, facts: Facts) -> collections.HelperOf:
         def helper_of(call: cst.Call) -> Optional[cst.FunctionDef]:
@@ -377,3 +377,15 @@ def _computed_attribute(classes: Mapping[str, cst.ClassDef], owner: str, attr: s
             base.value.value for base in cls.bases if isinstance(base.value, cst.Name)
         )
     return False
+
+
+def _receiver_gates(
+    receivers: Sequence[tuple[cst.Name, frozenset[Tag]]],
+) -> dict[str, frozenset[Tag]]:
+    """Per object whose methods that carry the mode a statement calls, the tags every one of
+    those calls gates (``self.build_graph()`` reads the labels stored on ``self`` under its
+    own tests of the mode)."""
+    gates: dict[str, frozenset[Tag]] = {}
+    for node, gated in receivers:
+        gates[node.value] = gates[node.value] & gated if node.value in gates else gated
+    return gates

@@ -24,6 +24,9 @@ Needs = dict[str, set[Mode]]
 def settle(units: list[Unit], unsafe_fixes: bool) -> None:
     """Liveness, then pin what is unsafe to skip, until nothing changes."""
     predict_outputs(units)
+    for unit in leaves(units):
+        if not unit.predict_uses:  # a helper's summary beside a value PREDICT does not use
+            _summaries_for_nothing(unit)
     for _ in range(50):
         liveness(units, {})
         liveness(units, {}, usage=True)
@@ -42,6 +45,15 @@ def settle(units: list[Unit], unsafe_fixes: bool) -> None:
                 changed = True
         if not changed:
             return
+
+
+def _summaries_for_nothing(unit: Unit) -> None:
+    """The statement breaks the rules of the summaries its helper writes beside the values it
+    gives, where no mode needs them to stay: it may leave PREDICT with them."""
+    for mode, codes in unit.for_value.items():
+        unit.blocked[mode] = unit.blocked.get(mode, frozenset()) | codes
+    for part in unit.parts:
+        _summaries_for_nothing(part)
 
 
 def _skip_risk(unit: Unit, mode: Mode, later: list[Unit], unsafe_fixes: bool) -> Optional[Pin]:
@@ -144,7 +156,8 @@ def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode
 def _block_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
     """A ``with`` block runs where its body has work, or where later code reads what its
     header binds; its header is read there."""
-    wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in unit.defs)}
+    bound = unit.defs if usage else unit.defs | unit.changes  # ``with net.scope():``
+    wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in bound)}
     (body,) = unit.branches
     inner = liveness(body.units, needs, usage)
     working = set().union(*((u.used if usage else u.needed) for u in leaves(body.units)))

@@ -105,6 +105,10 @@ class Unit:
     #: The modes where the statement carries a tag only through an object it stores into
     #: (``optimizer.iterations = step``): it moves with the object, but is not a finding.
     stores_into: set[Mode] = field(default_factory=set)
+    #: Per mode, the rule codes of the summaries an in-file helper writes beside the values
+    #: it gives (EF104 in PREDICT): set aside while a mode uses those values (the summary
+    #: cannot leave it without them), broken where PREDICT does not (``safety.settle``).
+    for_value: dict[Mode, frozenset[str]] = field(default_factory=dict)
     #: Of a compound statement, per mode, the rule codes its own header breaks.
     header_blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
     #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.

@@ -16,12 +16,13 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.model_fns import ModelFn, TfResolver, param_names
+from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import graph_collections, loops, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.judge import Judge
+from codemods.modes.objects import Objects
 from codemods.modes.policy import TagPolicy
 from codemods.modes.specs import Specs
 from codemods.modes.state import (
@@ -187,6 +188,7 @@ class Analyzer:
         self.calls = Calls(self.ctx)
         self.specs = Specs(self.ctx)
         self.judge = Judge(self.ctx, self.calls, self.specs)
+        self.objects = Objects(self.ctx)
         self.units: list[Unit] = []
         self._why: list[Reason] = []
         # Per loop body being walked, innermost last: the modes at each ``break``/``continue``
@@ -337,6 +339,7 @@ class Analyzer:
             kind=UnitKind.BLOCK,
             reads=frozenset().union(*(st.reads(item) for item in stmt.items)),
             defs=defs,
+            changes=self.objects.changed(stmt.items),  # ``with net.scope():``
             branches=[Branch(modes=live, units=units, terminal=not after)],
             terminates=live - after,
         )
@@ -368,14 +371,18 @@ class Analyzer:
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[Walked] = []
+        inline: list[NestedSpec] = []  # spec returns the walk does not take apart
         precise = _alternatives(stmt)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
-            unit.parts, walked = self._parts(stmt, state, modes)
+            unit.parts, walked, inline = self._parts(stmt, state, modes)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) > 1:
+            # ``loss = ...; return Spec(loss=loss)``: with what the line bound before it
+            inline = self._inline_specs(stmt.body, state, modes)
         if not definition:  # what later statements depend on; the tags stay as judged
-            unit.changes = _changed_objects(stmt, self.ctx)
+            unit.changes = self.objects.changed([stmt])
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
             around = not (isinstance(stmt, cst.If) and _has_else(stmt))
@@ -393,16 +400,32 @@ class Analyzer:
             self.specs.record_assigned(stmt, defs, state, modes)
             if unit.kind is UnitKind.COMPOUND:
                 unit.nested_specs = _nested_specs(unit.parts)
+            unit.nested_specs += inline
         return unit
+
+    def _inline_specs(
+        self, smalls: Sequence[cst.BaseSmallStatement], state: State, modes: frozenset[Mode]
+    ) -> list[NestedSpec]:
+        """The spec returns among statements the walk does not take apart (a line of several,
+        a one-line block: ``if use_tpu: return TPUEstimatorSpec(...)``), judged with what the
+        modes that reach them know before them."""
+        found: list[NestedSpec] = []
+        for small in smalls:
+            if isinstance(small, cst.Return) and modes:
+                foreign = self.specs.foreign(small.value, state, modes)
+                if foreign:
+                    found.append(NestedSpec(node=small, foreign=foreign))
+        return found
 
     def _parts(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> tuple[list[Unit], list[Walked]]:
+    ) -> tuple[list[Unit], list[Walked], list[NestedSpec]]:
         """The statements inside a compound statement, each block walked on a copy of what the
-        modes know before it; and each block's modes with what they knew after it and those
-        still running at its end."""
+        modes know before it; each block's modes with what they knew after it and those
+        still running at its end; and the spec returns of its one-line blocks."""
         parts: list[Unit] = []
         walked: list[Walked] = []
+        inline: list[NestedSpec] = []
         for suite, runs, tests in self._suites_by_mode(stmt, state, modes):
             if isinstance(stmt, cst.For) and suite is stmt.body:
                 units, copy, after = self._loop_body(stmt, state, runs)
@@ -414,9 +437,11 @@ class Analyzer:
                     for test, outcome in tests:
                         loops.narrow(self.ctx, test, outcome, copy[mode])
                 units, after = self._branch_block(stmt, suite, copy, runs)
+            if isinstance(suite, cst.SimpleStatementSuite):
+                inline += self._inline_specs(suite.body, copy, runs)
             parts.extend(units)
             walked.append(Walked(runs, copy, after))
-        return parts, walked
+        return parts, walked, inline
 
     def _loop_body(
         self, stmt: cst.For, state: State, runs: frozenset[Mode]
@@ -484,36 +509,3 @@ def _nested_specs(parts: list[Unit]) -> list[NestedSpec]:
         else:
             found.extend(part.nested_specs)
     return found
-
-
-#: Methods that read an object and change nothing of it (of dicts, strings, shapes, optimizers).
-_READING_METHODS = frozenset(
-    {"get", "items", "keys", "values", "copy", "count", "index", "get_shape", "as_list",
-     "get_slot", "get_slot_names", "variables", "trainable_variables", "format", "startswith",
-     "endswith", "lower", "upper", "split", "join", "strip", "replace"}
-)
-
-
-def _changed_objects(stmt: cst.BaseStatement, ctx: Context) -> frozenset[str]:
-    """The objects of the model_fn whose methods the statement calls: a method may change its
-    object (``self.build()`` sets ``self.probs``, which the PREDICT spec reads), so a later
-    read of the object depends on the statement, which must stay before it in every mode that
-    reads it. Not the inputs the model_fn is handed, nor modules."""
-    handed = set(param_names(ctx.fn.node)) - {"self", "cls"}
-    imported = set().union(
-        *(st.defines(node) for node in st.own_nodes(ctx.fn.node.body)
-          if isinstance(node, (cst.Import, cst.ImportFrom)))
-    )
-    local = ctx.local_names() - imported
-    changed: set[str] = set()
-    for call in st.calls(stmt):
-        func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value in _READING_METHODS:
-            continue
-        if ctx.resolve(func) is not None:
-            continue  # a TensorFlow function (``tf.losses.mean_squared_error``)
-        root = st.root_name(func.value)
-        if root and root in local and root not in handed:
-            changed.add(root)
-    return frozenset(changed)
-
