@@ -105,6 +105,21 @@ CASES = {
         # outside TRAIN the list is empty, and what the helper gives is its choice for the mode
         set(),
     ),
+    "losses_summarised_in_a_loop_then_totalled": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            losses = {"l2": tf.reduce_mean(tf.square(logits))}
+            for name, loss in losses.items():
+                tf.compat.v1.losses.add_loss(loss)
+                tf.compat.v1.summary.scalar("loss/" + name, loss)
+            total = tf.compat.v1.losses.get_total_loss()
+            return tf.estimator.EstimatorSpec(mode, predictions=logits, loss=total)
+        """,
+        # the summary the loop writes runs in PREDICT (8); the loop's names hold no summary, so
+        # the total read back from the losses collection is none either
+        {"EF104:8"},
+    ),
     "a_summary_of_a_gradient_norm": (
         f"""
         def model_fn(features, labels, mode, params):

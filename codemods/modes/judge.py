@@ -183,7 +183,10 @@ class Judge:
     ) -> None:
         """Bind what ``unit`` defines, an in-file helper's results one by one: labels go
         only with the results computed from them, a metric or a training op only with the
-        results that are one (unless the statement also reads one)."""
+        results that are one (unless the statement also reads one). A compound statement's
+        names (a loop's target) do not hold the summaries its body writes."""
+        if unit.parts:
+            tags = tags - {Tag.SUMMARY}
         traced = None
         if not (mode is Mode.PREDICT and unit.opaque_label):
             traced = self._traced_results(view, facts, calls, tags)
