@@ -64,6 +64,16 @@ def _from_nothing(node: cst.BaseExpression) -> bool:
     )
 
 
+def lone_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``f(...)`` alone in a statement line."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return small.value
+    return None
+
+
 class View:
     """One statement as one mode runs it, for the policies' exemptions."""
 
@@ -85,13 +95,10 @@ class View:
 
     @cached_property
     def is_log_call(self) -> bool:
-        stmt = self.stmt
-        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        call = lone_call(self.stmt)
+        if call is None:
             return False
-        small = stmt.body[0]
-        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-            return False
-        func = small.value.func
+        func = call.func
         if isinstance(func, cst.Name):
             return func.value == "print"
         tf_name = self.ctx.resolve(func)
@@ -117,13 +124,8 @@ class View:
 
     @cached_property
     def writes_summary(self) -> bool:
-        stmt = self.stmt
-        if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
-            return False
-        small = stmt.body[0]
-        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-            return False
-        tf_name = self.ctx.resolve(small.value.func)
+        call = lone_call(self.stmt)
+        tf_name = None if call is None else self.ctx.resolve(call.func)
         return tf_name is not None and tf_name.startswith("tensorflow.summary.")
 
     @property
