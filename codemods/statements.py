@@ -335,6 +335,16 @@ def _target_defs(target: cst.BaseExpression, out: set[str]) -> None:
 STORING_METHODS = frozenset({"append", "extend", "update", "insert", "add"})
 
 
+def lone_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``f(...)`` alone in a statement line."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return small.value
+    return None
+
+
 def root_name(node: cst.BaseExpression) -> str:
     """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
     root = root_node(node)

@@ -160,12 +160,10 @@ def registers(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
     """``tf.add_to_collection("losses", loss)`` or ``tf.losses.add_loss(loss)`` alone in a
     statement, handed names only: it puts values already built in a collection and builds no
     op, so it is no finding of its own; it goes where its values go (it moves with them)."""
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+    call = st.lone_call(stmt)
+    if call is None:
         return False
-    small = stmt.body[0]
-    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-        return False
-    call, args = small.value, _positional(small.value)
+    args = _positional(call)
     if _leaf(call, resolve) in ("add_to_collection", "add_to_collections") and len(args) == 2:
         value = args[1]
     elif _losses_api(call, resolve) == "add_loss" and len(args) == 1:

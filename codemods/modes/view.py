@@ -64,16 +64,6 @@ def _from_nothing(node: cst.BaseExpression) -> bool:
     )
 
 
-def lone_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
-    """The call of ``f(...)`` alone in a statement line."""
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
-        return None
-    small = stmt.body[0]
-    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-        return small.value
-    return None
-
-
 class View:
     """One statement as one mode runs it, for the policies' exemptions."""
 
@@ -95,7 +85,7 @@ class View:
 
     @cached_property
     def is_log_call(self) -> bool:
-        call = lone_call(self.stmt)
+        call = st.lone_call(self.stmt)
         if call is None:
             return False
         func = call.func
@@ -124,7 +114,7 @@ class View:
 
     @cached_property
     def writes_summary(self) -> bool:
-        call = lone_call(self.stmt)
+        call = st.lone_call(self.stmt)
         tf_name = None if call is None else self.ctx.resolve(call.func)
         return tf_name is not None and tf_name.startswith("tensorflow.summary.")
 
