@@ -166,6 +166,25 @@ def _functions_and_passed(
     return functions, names
 
 
+def _built_closure(
+    node: cst.FunctionDef, enclosing: tuple[cst.CSTNode, ...], params: list[str]
+) -> bool:
+    """A function taking only what Estimator hands (``features`` and ``mode`` among them) that
+    the function it is defined in returns: a builder's model_fn closure, also where it hands its
+    work on to another model_fn (``return model_fn(features, mode)``) instead of building the
+    spec itself."""
+    if not enclosing or type(enclosing[-1]) is not cst.FunctionDef or params[:1] == ["self"]:
+        return False
+    if not set(params) <= ESTIMATOR_ARGS:
+        return False
+    builder = enclosing[-1]
+    name = node.name.value
+    return any(
+        type(child) is cst.Return and type(child.value) is cst.Name and child.value.value == name
+        for child in _own_nodes(builder.body)
+    )
+
+
 def _names_estimator(func: cst.BaseExpression) -> bool:
     """``Estimator``, ``tf.estimator.Estimator``, ``tpu.TPUEstimator``: the class an Estimator
     is built from, whose first parameter is the model_fn."""
@@ -316,7 +335,9 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        shaped = _model_fn_signature(params) and returns_spec(node, resolve, spec_helpers)
+        shaped = _model_fn_signature(params) and (
+            returns_spec(node, resolve, spec_helpers) or _built_closure(node, enclosing, params)
+        )
         if not (name in named or name in passed or shaped):
             continue
         labels = next((p for p in LABEL_PARAMS if p in params), None)

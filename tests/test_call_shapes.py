@@ -297,6 +297,23 @@ CASES = {
         """,
         set(),  # PREDICT and TRAIN name the modes they hold, wherever they come from
     ),
+    "mode_constants_read_from_a_module": (
+        """
+        from common import utils
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == utils.INFER:
+                return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+            loss = tf.reduce_mean(labels - logits)
+            if mode == utils.TRAIN:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),  # the repository's module holds the mode constants (``INFER = ModeKeys.PREDICT``)
+    ),
     "settled_values_build_nothing": (
         f"""
         from mlperf import sum_metric

@@ -155,6 +155,16 @@ def test_discovery_finds_closures_methods_and_passed_functions() -> None:
         # a spec helper the model_fn hands the mode to (Estimator would refuse it)
         "def spec_helper(hparams, mode, features, labels, logits):\n"
         "    return tf.estimator.EstimatorSpec(mode, predictions=labels.ids)\n"
+        # a builder's closure handing its work on to a model_fn it chose
+        "def chooser(name):\n"
+        "    chosen = MODELS[name]\n"
+        "    def delegating(features, labels, mode, params):\n"
+        "        return chosen(features, mode)\n"
+        "    def not_returned(features, labels, mode, params):\n"
+        "        return chosen(features, mode)\n"
+        "    def helper(features, mode, depth):\n"
+        "        return chosen(features, mode)\n"
+        "    return delegating\n"
     )
     wrapper = MetadataWrapper(cst.parse_module(source))
     names = wrapper.resolve(QualifiedNameProvider)
@@ -163,7 +173,7 @@ def test_discovery_finds_closures_methods_and_passed_functions() -> None:
         return tf_api.first_tf(_qualified(names, node))
 
     found = sorted(fn.name for fn in find_model_fns(wrapper.module, resolve))
-    assert found == ["any_order", "inner", "model_fn", "passed", "resnet_fn"]
+    assert found == ["any_order", "delegating", "inner", "model_fn", "passed", "resnet_fn"]
 
 
 def test_crlf_and_tabs_survive() -> None:

@@ -71,7 +71,8 @@ class EagerCode(ModelFnCodemod):
         spell = self.module.code_for_node
         naming = Naming(self.qualified_names, self.resolve_tf, spell)
         scan = Scan(Evaluator(naming, fn.helpers), tf, self._enabled, spell)
-        for site in Walk(node.body.body, initial_env(fn), scan).run():
+        walk = Walk(node.body.body, initial_env(fn), scan, model_fns=fn.model_fns)
+        for site in walk.run():
             if not site.enabled:
                 continue
             edit = site.edit() if site.fixable else None

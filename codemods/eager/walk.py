@@ -5,7 +5,8 @@ The walk goes through the body in source order, binding names to values
 (``codemods.eager.expressions``), which asks the rules' detectors about them. It skips the branches
 an ``if tf.executing_eagerly():`` test makes dead (EF206: they never run in a model_fn). Whether a
 print can be rewritten depends on what comes after it (EF204), so print sites are settled after
-the walk, from the steps it recorded (``codemods.eager.liveness``).
+the walk, from the steps it recorded (``codemods.eager.liveness``). A function defined in the body
+is walked as a body of its own (``codemods.eager.nested``), its findings reported only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from codemods import statements as st
 from codemods.eager.binding import bind
 from codemods.eager.expressions import ExpressionScan
 from codemods.eager.liveness import Steps
+from codemods.eager.nested import NOTE, session_functions
 from codemods.eager.sites import Scan, Site
 from codemods.eager.values import MAYBE, PYTHON, Env, Kind, merge, target_names
 from codemods.model_fns import ModelFn, param_names
@@ -47,10 +49,23 @@ def initial_env(fn: ModelFn) -> Env:
 class Walk:
     """Walk one model_fn body (``env``: what its parameters hold) and report to ``scan``."""
 
-    def __init__(self, body: Sequence[cst.BaseStatement], env: Env, scan: Scan) -> None:
+    def __init__(
+        self,
+        body: Sequence[cst.BaseStatement],
+        env: Env,
+        scan: Scan,
+        session_run: Optional[frozenset[str]] = None,
+        model_fns: frozenset[cst.FunctionDef] = frozenset(),
+    ) -> None:
+        """``session_run``: the names of nested functions run in the session (found in ``body``
+        when not given); ``model_fns``: functions walked as model_fns of their own."""
         self.body = body
         self.env = env
         self.scan = scan
+        if session_run is None:
+            session_run = session_functions(cst.IndentedBlock(body=body), scan.naming.tf)
+        self.session_run = session_run
+        self.model_fns = model_fns
         self.expressions = ExpressionScan(scan)
         self.steps = Steps()
         self.prints: list[ef204.PrintCandidate] = []
@@ -151,8 +166,24 @@ class Walk:
                 self._suite(extra.body, env, stmt)
 
     def _definition(self, stmt: Union[cst.FunctionDef, cst.ClassDef], env: Env) -> None:
-        env[stmt.name.value] = PYTHON
-        self._step(stmt, st.reads(stmt), {stmt.name.value})
+        name = stmt.name.value
+        nested = isinstance(stmt, cst.FunctionDef) and stmt not in self.model_fns
+        if nested and name not in self.session_run:
+            self._nested(cst.ensure_type(stmt, cst.FunctionDef), env)
+        env[name] = PYTHON
+        self._step(stmt, st.reads(stmt), {name})
+
+    def _nested(self, stmt: cst.FunctionDef, env: Env) -> None:
+        """A function defined here builds graph when called: its body on the names it closes
+        over as they stand (its parameters unknown), each finding reported with no fix."""
+        if not isinstance(stmt.body, cst.IndentedBlock):
+            return
+        inner = {k: v for k, v in env.items() if k not in _parameters(stmt)}
+        first = len(self.scan.sites)
+        Walk(stmt.body.body, inner, self.scan, self.session_run, self.model_fns).run()
+        for site in self.scan.sites[first:]:
+            site.fixable = False
+            site.note = NOTE
 
     # ------------------------------------------------------------------ if chains
     def _if(self, stmt: cst.If, env: Env) -> None:
@@ -183,6 +214,13 @@ class Walk:
             merged = merge(merged, other)
         env.clear()
         env.update(merged)
+
+
+def _parameters(stmt: cst.FunctionDef) -> set[str]:
+    params = stmt.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return {p.name.value for p in every}
 
 
 def _chain(stmt: cst.If) -> list[_Branch]:

@@ -63,7 +63,9 @@ class Context:
         TensorFlow name, or by its ``ModeKeys.<MODE>`` spelling when it does not resolve. A bare
         ``TRAIN``/``EVAL``/``PREDICT``/``INFER`` the model_fn does not bind itself is a mode
         constant imported by name (``from utils import PREDICT``, ``from
-        tensorflow.estimator.ModeKeys import TRAIN``)."""
+        tensorflow.estimator.ModeKeys import TRAIN``), and so is one read from a module the
+        model_fn does not bind (``utils.INFER``, where the repository's utils binds ``INFER =
+        ModeKeys.PREDICT``)."""
         if isinstance(node, cst.Name):
             if node.value not in tf_api.MODE_VALUES or node.value in self.local_names():
                 return None
@@ -72,6 +74,9 @@ class Context:
             return None
         tf_name = self.resolve(node)
         key = tf_api.mode_key_value(tf_name) if tf_name else None
+        if key is None and tf_name is None and isinstance(node.value, cst.Name):
+            if node.value.value not in self.local_names():
+                return tf_api.MODE_VALUES[node.attr.value]
         return key if key is not None else tf_api.spelled_mode_key(node)
 
     def value_in(self, expr: cst.BaseExpression, mode: Mode) -> Value:
