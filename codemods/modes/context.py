@@ -74,9 +74,9 @@ class Context:
             return None
         tf_name = self.resolve(node)
         key = tf_api.mode_key_value(tf_name) if tf_name else None
-        if key is None and tf_name is None and isinstance(node.value, cst.Name):
-            if node.value.value not in self.local_names():
-                return tf_api.MODE_VALUES[node.attr.value]
+        owner = node.value
+        if tf_name is None and isinstance(owner, cst.Name) and owner.value not in self.local_names():
+            return tf_api.MODE_VALUES[node.attr.value]
         return key if key is not None else tf_api.spelled_mode_key(node)
 
     def value_in(self, expr: cst.BaseExpression, mode: Mode) -> Value:
