@@ -75,7 +75,8 @@ class Context:
         tf_name = self.resolve(node)
         key = tf_api.mode_key_value(tf_name) if tf_name else None
         owner = node.value
-        if tf_name is None and isinstance(owner, cst.Name) and owner.value not in self.local_names():
+        module = isinstance(owner, cst.Name) and owner.value not in self.local_names()
+        if tf_name is None and module:
             return tf_api.MODE_VALUES[node.attr.value]
         return key if key is not None else tf_api.spelled_mode_key(node)
 
