@@ -173,9 +173,45 @@ def _param_reads(node: cst.Param, out: set[str]) -> None:
 
 
 def _def_reads(node: cst.FunctionDef, out: set[str]) -> None:
-    # A nested def reads (at call time) the free names of its body; over-approximate.
-    for child in (node.params, node.body, *node.decorators):
+    # A nested def reads (at call time) the free names of its body, less its parameters (a
+    # name bound in the body and read there is still counted: over-approximate).
+    for child in (node.params, *node.decorators):
         _reads(child, out)
+    out |= reads(node.body) - _param_names(node.params)
+
+
+def _lambda_reads(node: cst.Lambda, out: set[str]) -> None:
+    """``lambda labels: tf.one_hot(labels, n)`` reads ``n``, not the ``labels`` around it."""
+    _reads(node.params, out)
+    out |= reads(node.body) - _param_names(node.params)
+
+
+def _param_names(params: cst.Parameters) -> set[str]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return {p.name.value for p in every}
+
+
+def _comprehension_reads(
+    node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp, out: set[str]
+) -> None:
+    """The first loop's iterable, and what the rest reads less the names the loops bind
+    (``[labels for labels in batches]`` does not read the ``labels`` around it)."""
+    _reads(node.for_in.iter, out)
+    comp: Optional[cst.CompFor] = node.for_in
+    inner: set[str] = set()
+    bound: set[str] = set()
+    while comp is not None:
+        bound |= bound_names(comp.target)
+        for cond in comp.ifs:
+            _reads(cond, inner)
+        if comp.inner_for_in is not None:
+            _reads(comp.inner_for_in.iter, inner)
+        comp = comp.inner_for_in
+    parts = (node.key, node.value) if isinstance(node, cst.DictComp) else (node.elt,)
+    for part in parts:
+        _reads(part, inner)
+    out |= inner - bound
 
 
 #: How each node type reads names (others: through their children). Keyed by exact type: the
@@ -194,6 +230,11 @@ _READS: dict[type[cst.CSTNode], Callable[[Any, set[str]], None]] = {
     cst.CompFor: _comp_for_reads,
     cst.Param: _param_reads,
     cst.FunctionDef: _def_reads,
+    cst.Lambda: _lambda_reads,
+    cst.ListComp: _comprehension_reads,
+    cst.SetComp: _comprehension_reads,
+    cst.GeneratorExp: _comprehension_reads,
+    cst.DictComp: _comprehension_reads,
 }
 
 

@@ -297,6 +297,37 @@ CASES = {
         """,
         set(),  # PREDICT and TRAIN name the modes they hold, wherever they come from
     ),
+    "sizes_taken_from_the_labels_shape": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            x = tf.compat.v1.layers.dense(features["x"], 4)
+            batch_size, steps = [s or d for s, d in zip(labels.shape.as_list(), tf.unstack(tf.shape(labels)))]
+            state = tf.zeros([batch_size, steps])
+            y = x + tf.reduce_sum(state)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": y}})
+            loss = tf.reduce_mean(labels - y)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # the statement reading the labels' shape fails in PREDICT (reported once); what only
+        # uses the sizes it gives computes nothing from the labels' values
+        {"EF101:5"},
+    ),
+    "lambda_parameter_named_labels": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            x = tf.compat.v1.layers.dense(features["x"], 4)
+            embed = lambda labels: tf.one_hot(labels, 4)
+            ids = tf.argmax(x, -1)
+            codes = [embed(i) for i in [ids]]
+            named = {{labels: c for labels, c in enumerate(codes)}}
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"c": named[0]}})
+            loss = tf.reduce_mean(tf.cast(labels, tf.float32) - x)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        set(),  # the lambda's and the comprehension's own ``labels`` are not the model_fn's
+    ),
     "mode_constants_read_from_a_module": (
         """
         from common import utils

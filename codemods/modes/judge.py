@@ -16,6 +16,7 @@ from codemods.modes.context import Context
 from codemods.modes.evaluate import Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.results import Results
+from codemods.modes.shapes import reads_only_shapes
 from codemods.modes.specs import Specs
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
@@ -158,6 +159,11 @@ class Judge:
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
 
+    def _label_sizes(self, view: cst.CSTNode, facts: Facts) -> bool:
+        """Whether ``view`` reads the label-derived values it reads only for their shape."""
+        labelled = {n for n in st.reads(view) if Tag.LABEL in facts.tags.get(n, frozenset())}
+        return reads_only_shapes(view, labelled, self.ctx.resolve)
+
     def _judge_compound(self, unit: Unit, facts: Facts, judged: View) -> None:
         """A compound statement in the view's mode: what its header breaks and its parts do."""
         mode, stmt = judged.mode, unit.node
@@ -202,9 +208,13 @@ class Judge:
         summaries = None  # of a helper returning a summary op and other values, the others
         if Tag.SUMMARY in tags and Tag.SUMMARY not in read:
             summaries = self.results.built(view, facts, Tag.SUMMARY)
+        # the sizes of the labels: the statement reads labels, its results are sizes
+        sizes = Tag.LABEL in tags - calls.tags and self._label_sizes(view, facts)
+        label_sizes = dict.fromkeys(unit.defs, False) if sizes else None
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates)
-        for tag, results in ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries)):
+        dropped = ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries), (Tag.LABEL, label_sizes))
+        for tag, results in dropped:
             for name, built in (results or {}).items():
                 if not built:
                     facts.tags[name] = facts.tags.get(name, frozenset()) - {tag}
