@@ -56,3 +56,6 @@ class UnitKind(Enum):
     SPEC = "spec"  # a return of an EstimatorSpec
     EXIT = "exit"  # another return, a raise, or code no mode reaches
     VARIANT = "variant"  # one mode's part of a split spec (written by the layout)
+
+#: Qualified names of the standard library's pretty printers: a print as ``print`` is.
+PRETTY_PRINTERS = frozenset({"pprint.pprint", "pprint.pp"})

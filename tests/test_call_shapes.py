@@ -301,7 +301,9 @@ CASES = {
         f"""
         def model_fn(features, labels, mode, params):
             x = tf.compat.v1.layers.dense(features["x"], 4)
-            batch_size, steps = [s or d for s, d in zip(labels.shape.as_list(), tf.unstack(tf.shape(labels)))]
+            batch_size, steps = [
+                s or d for s, d in zip(labels.shape.as_list(), tf.unstack(tf.shape(labels)))
+            ]
             state = tf.zeros([batch_size, steps])
             y = x + tf.reduce_sum(state)
             if mode == {PREDICT}:
@@ -327,6 +329,18 @@ CASES = {
             return tf.estimator.EstimatorSpec(mode, loss=loss)
         """,
         set(),  # the lambda's and the comprehension's own ``labels`` are not the model_fn's
+    ),
+    "labels_pretty_printed": (
+        """
+        from pprint import pprint as pp
+
+
+        def model_fn(features, labels, mode, params):
+            pp(["labels", labels])
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+        """,
+        set(),  # a print of the labels, as ``print`` is: EF204's, not label code
     ),
     "mode_constants_read_from_a_module": (
         """

@@ -18,7 +18,7 @@ from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.policy import words
 from codemods.modes.specs import noneish
 from codemods.modes.state import Facts, single_assign
-from codemods.vocabulary import Mode, Tag
+from codemods.vocabulary import PRETTY_PRINTERS, Mode, Tag
 
 
 def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
@@ -89,6 +89,8 @@ class View:
         if call is None:
             return False
         func = call.func
+        if self.ctx.names(func) & PRETTY_PRINTERS:
+            return True
         if isinstance(func, cst.Name):
             return func.value == "print"
         tf_name = self.ctx.resolve(func)

@@ -25,6 +25,7 @@ from codemods.eager.values import PYTHON, Bindings, Kind
 from codemods.rules.ef202_tensor_to_python import ConversionSite
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 from codemods.tree import children
+from codemods.vocabulary import PRETTY_PRINTERS
 
 CODE = "EF204"
 RECIPE = (
@@ -94,7 +95,8 @@ def print_statement(
     shown = [scan.kind(value, env) for value in values]
     if form is not PrintForm.TF_PRINT and not any(k in SYMBOLIC for k in shown):
         return None  # Python values, and variables (whose repr is their name and shape)
-    spelled = scan.short(call.func) if form is PrintForm.LOG else form.value
+    named = form is PrintForm.LOG or bool(scan.naming.function(call.func) & PRETTY_PRINTERS)
+    spelled = scan.short(call.func) if named else form.value
     message = RULE.format(call=spelled, consequence=_CONSEQUENCES[form])
     site = scan.add(PrintSite(call, stmt, message, form=form))
     candidate = PrintCandidate(site, step, _tensor_names(values, env), inner)
@@ -104,9 +106,9 @@ def print_statement(
 
 def style(call: cst.Call, naming: Naming) -> Optional[PrintForm]:
     """How the call prints, if it does."""
-    if naming.builtin(call.func) == "print":
-        return PrintForm.PRINT
     qualified = naming.function(call.func)
+    if naming.builtin(call.func) == "print" or qualified & PRETTY_PRINTERS:
+        return PrintForm.PRINT
     if "tensorflow.print" in qualified:
         return PrintForm.TF_PRINT
     if qualified & LOGGERS:
@@ -178,6 +180,8 @@ def _blockers(
     call: cst.Call, form: PrintForm, alone: bool, inner: list[Site], scan: Scan
 ) -> list[str]:
     blocked = [] if alone else ["it is not a statement line of its own"]
+    if scan.naming.function(call.func) & PRETTY_PRINTERS:
+        blocked.append("pprint lays out what it prints in Python; tf.print does not")
     if any(arg.star for arg in call.args):
         blocked.append("it unpacks *args/**kwargs")
     blocked += _keyword_blockers(call, form, scan)
@@ -400,6 +404,26 @@ def model_fn(features, labels, mode):
                 "EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none",
                 "EF204:12:none", "EF204:13:none",
             ),
+        ),
+        Invalid(
+            id="pretty_printed_tensors_reported",
+            before='''\
+from pprint import pprint as pp
+
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    pp(["features", features])
+    pp(["labels", labels])
+    pp(["params", params])
+    y = tf.compat.v1.layers.dense(features["x"], 1)
+    pp(y)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": y})
+''',
+            # pprint lays its argument out in Python: reported, not turned into tf.print; a
+            # print of the labels is a print (EF204), not label code (EF101); params is Python
+            findings=("EF204:7:none", "EF204:8:none", "EF204:11:none"),
         ),
         Invalid(
             id="logging_calls_become_tf_print",
