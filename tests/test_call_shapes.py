@@ -330,6 +330,63 @@ CASES = {
         """,
         set(),  # the lambda's and the comprehension's own ``labels`` are not the model_fn's
     ),
+    "results_of_a_helper_reading_labels_only_when_training": (
+        f"""
+        def build(features, labels, is_training):
+            out = {{}}
+            x = tf.compat.v1.layers.dense(features["x"], 2)
+            out["x"] = x
+            if is_training:
+                out["loss"] = tf.reduce_mean(labels["y"] - x)
+            return out
+
+
+        def model_fn(features, labels, mode, params):
+            outputs = build(features, labels, mode == {TRAIN})
+            probs = tf.nn.softmax(outputs["x"])
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": probs}})
+            loss = outputs["loss"] if mode == {TRAIN} else tf.constant(0.0)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # outside TRAIN the helper computes nothing from the labels: what it returns there is
+        # no label value (one that tests them against None still hands back None results)
+        set(),
+    ),
+    "labels_rebound_then_tested": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            predictions = {{"p": logits}}
+            if mode == {PREDICT} or mode == {EVAL}:
+                if params["truth"] and "labels" in features:
+                    labels = features["labels"]
+                if labels and params["truth"]:
+                    predictions.update(labels)
+                if labels is not None:
+                    predictions["y"] = tf.identity(labels["y"])
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+            loss = tf.reduce_mean(labels["y"] - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # in PREDICT labels are None or taken from features; where a test rules None out
+        # they are the features' value, and testing None itself fails nothing
+        set(),
+    ),
+    "labels_tested_but_never_rebound": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if params["truth"]:
+                logits = logits * 2.0
+            y = labels["y"] if params["truth"] else logits
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"y": y}})
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(y))
+        """,
+        {"EF101:7"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -16,7 +16,7 @@ from codemods.model_fns import TfResolver
 from codemods.modes.anyway import Anyway
 from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
-from codemods.modes.evaluate import Const, ModeEvaluator, Value, truth
+from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value, truth
 from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.state import Facts
@@ -353,7 +353,7 @@ class Calls:
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             every = frozenset(policy.tag for policy in self.ctx.policies)
             return every - self.anyway.built(call, facts)
-        unharmed = self._receives_guarded_labels(call, facts) or self._ignores_labels(call, facts)
+        unharmed = self._receives_guarded_labels(call, facts) or self.ignores_labels(call, facts)
         gated = self.mode_gates(call)
         if gated:
             gated -= self.anyway.built(call, facts)
@@ -438,10 +438,12 @@ class Calls:
             return None, 0
         return method, 1
 
-    def _ignores_labels(self, call: cst.Call, facts: Facts) -> bool:
+    def ignores_labels(self, call: cst.Call, facts: Facts, present: bool = False) -> bool:
         """An in-file helper handed labels (alone or in a tuple) that never uses them here: it
         deletes them or leaves them unread (``features, labels = batch; del labels``), or reads
-        them only under tests its arguments make false in this mode (``if is_training:``)."""
+        them only under tests its arguments make false in this mode (``if is_training:``);
+        ``present``: whatever the labels hold (not for their being None: ``if labels is not
+        None:`` does not count)."""
         helper, skipped = self.in_file_callee(call, facts)
         handed = [
             (index, arg) for index, arg in enumerate(call.args) if carries_label(facts, arg.value)
@@ -456,6 +458,8 @@ class Calls:
             received = {name}
             if isinstance(arg.value, cst.Tuple):  # ``(features, labels)``: unpacked inside?
                 received = unpacked_labels(helper, name, arg.value, facts) or received
+            if present:
+                given = {**given, **dict.fromkeys(received, NOT_NONE)}
             if _uses(helper.body, received, self.ctx.evaluator(given)):
                 return False
         return True

@@ -11,6 +11,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.modes import graph_collections as collections
+from codemods.modes import presence
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
 from codemods.modes.evaluate import Const
@@ -272,7 +273,7 @@ class Judge:
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
-                tags |= facts.tags.get(name, frozenset())
+                tags |= presence.tested(self.ctx, expr, name, facts)
         return frozenset(tags)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:

@@ -45,7 +45,9 @@ class Results:
         that carries labels (or from the caller's label-carrying names it reads); None when that
         is not known, or when the helper is given the mode (trusted to hand back what that mode
         should see, unless it surely uses the labels where they are None). A helper that tests
-        its labels against None hands them back None in PREDICT."""
+        its labels against None hands them back None in PREDICT; one that reads them only under
+        tests its arguments make false in this mode (``if is_training:``) computes nothing
+        from them here."""
         found = self._helper(view, facts)
         if found is None:
             return None
@@ -62,6 +64,8 @@ class Results:
             received.add(name)
             if isinstance(arg.value, cst.Tuple):
                 received |= unpacked_labels(helper, name, arg.value, facts) or set()
+        if received and self.calls.ignores_labels(call, facts, present=True):
+            received = set()  # it reads them only under tests this mode makes false
         body = self._body(helper)
         sources = body.sources(len(names))
         if sources is None:

@@ -51,6 +51,8 @@ class Facts:
     loops: list[Loop] = field(default_factory=list)
     # ``d[k]`` in ``for k, v in d.items()``: the name standing for the current element.
     items: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Names one of whose ways holds None: the tags of the other ways (``codemods.modes.presence``).
+    present: dict[str, frozenset[Tag]] = field(default_factory=dict)
 
     def copy(self) -> Facts:
         return Facts(
@@ -61,6 +63,7 @@ class Facts:
             dict(self.displays),
             [loop.copy() for loop in self.loops],
             dict(self.items),
+            dict(self.present),
         )
 
     def forget(self, rebound: frozenset[str], changed: frozenset[str]) -> None:
@@ -90,6 +93,7 @@ def join_into(entry: Facts, after: Facts) -> bool:
         known = entry.tags.get(name, frozenset())
         if not tags <= known:
             entry.tags[name] = known | tags
+            entry.present.pop(name, None)
             changed = True
     for name, value in after.values.items():
         held = entry.values.get(name, UNKNOWN)
@@ -246,6 +250,7 @@ def bind(
         if type(expr) in _DISPLAYS:
             facts.displays[target] = expr
     for name in defs:
+        facts.present.pop(name, None)
         if name in mutated:
             facts.tags[name] = facts.tags.get(name, frozenset()) | tags
         else:

@@ -17,7 +17,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes import graph_collections, loops, safety
+from codemods.modes import graph_collections, loops, presence, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
@@ -135,11 +135,14 @@ def _bind_from_blocks(
         if mode not in before:
             continue
         for name in defs:
-            tags = set(before[mode].tags.get(name, frozenset())) if around else set()
+            ways: list[presence.Way] = []
+            if around:
+                ways += presence.ways(before[mode], name)
             for runs, copy, after in walked:
                 if mode in runs and mode in after:
-                    tags |= copy[mode].tags.get(name, frozenset())
-            facts.tags[name] = frozenset(tags)
+                    ways += presence.ways(copy[mode], name)
+            facts.tags[name] = frozenset().union(*(tags for _, tags in ways))
+            presence.record(facts, name, ways)
 
 
 def _branch_modes(
@@ -227,7 +230,9 @@ class Analyzer:
             live = live - unit.terminates
             if _skips_rest(stmt):  # ``if x is None: continue``: the rest runs where it is not
                 for mode in live:
-                    loops.narrow(self.ctx, cst.ensure_type(stmt, cst.If).test, False, state[mode])
+                    test = cst.ensure_type(stmt, cst.If).test
+                    loops.narrow(self.ctx, test, False, state[mode])
+                    presence.narrow(self.ctx, test, False, state[mode])
         del self._why[depth:]
         return units, live
 
@@ -436,6 +441,7 @@ class Analyzer:
                         loops.carry(self.calls, stmt, copy[mode])
                     for test, outcome in tests:
                         loops.narrow(self.ctx, test, outcome, copy[mode])
+                        presence.narrow(self.ctx, test, outcome, copy[mode])
                 units, after = self._branch_block(stmt, suite, copy, runs)
             if isinstance(suite, cst.SimpleStatementSuite):
                 inline += self._inline_specs(suite.body, copy, runs)
