@@ -8,7 +8,7 @@ before anything tests them or the mode (a class whose ``__init__`` reads ``label
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import libcst as cst
 
@@ -16,7 +16,7 @@ from codemods import statements as st
 from codemods.model_fns import TfResolver
 from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.evaluate import Const, ModeEvaluator, Value
-from codemods.modes.reach import own_method, surely_reaches
+from codemods.modes.reach import may_reach, own_method, surely_reaches
 from codemods.modes.state import Facts
 from codemods.tree import children
 from codemods.vocabulary import Mode, Tag
@@ -76,6 +76,22 @@ def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif not isinstance(current, cst.Lambda):
             todo.extend(children(current))
     return found
+
+
+#: How deep the file's functions handed labels are read for a use of them.
+_DEPTH = 2
+#: Python builtins that take None without failing.
+_PYTHON_SAFE = frozenset({"print", "isinstance", "id", "type", "repr", "str", "bool", "callable"})
+
+
+def _calls_handing(small: cst.BaseSmallStatement, names: set[str]) -> list[cst.Call]:
+    """The calls ``small`` surely makes that are handed one of ``names`` as it is."""
+    return [
+        node
+        for node in _unconditional(small)
+        if isinstance(node, cst.Call)
+        and any(isinstance(arg.value, cst.Name) and arg.value.value in names for arg in node.args)
+    ]
 
 
 class Anyway:
@@ -147,16 +163,44 @@ class Anyway:
         if surely_reaches(helper.body, given, builds, apart=in_train):
             found.add(Tag.TRAIN)
         labels = self._none_labels(call, facts, helper, skipped, env)
-
-        def uses(node: cst.CSTNode) -> bool:
-            return isinstance(node, cst.BaseSmallStatement) and _works_on(
-                node, labels, self.ctx.resolve
-            )
-
-        # labels used where they are None fail wherever control goes
-        if labels and surely_reaches(helper.body, given, uses):
+        # labels used where they are None fail wherever control may go that the mode does
+        # not close (a test of a setting does not gate them: ``if params["loss"] == "ctc":``)
+        if labels and may_reach(helper.body, given, self._label_use(labels, 0)):
             found.add(Tag.LABEL)
         return frozenset(found)
+
+    def _label_use(self, labels: set[str], depth: int) -> Callable[[cst.CSTNode], bool]:
+        """Whether a statement uses one of ``labels`` (None here): works on it, hands it to a
+        function that is not the file's own (nothing says it tests for None), or hands it to
+        one of the file's functions that may use it (read ``_DEPTH`` calls deep)."""
+
+        def uses(node: cst.CSTNode) -> bool:
+            if not isinstance(node, cst.BaseSmallStatement):
+                return False
+            if _works_on(node, labels, self.ctx.resolve):
+                return True
+            return any(self._hands_on(call, labels, depth) for call in _calls_handing(node, labels))
+
+        return uses
+
+    def _hands_on(self, call: cst.Call, labels: set[str], depth: int) -> bool:
+        tf_name = self.ctx.resolve(call.func)
+        if tf_name is not None:
+            return not _none_safe(tf_name)
+        func = call.func
+        inner = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
+        if inner is None:
+            return not isinstance(call.func, cst.Name) or call.func.value not in _PYTHON_SAFE
+        if depth >= _DEPTH:
+            return False
+        received = {
+            name
+            for index, arg in enumerate(call.args)
+            if isinstance(arg.value, cst.Name) and arg.value.value in labels
+            and (name := parameter(inner, index, arg)) is not None
+        }
+        none = self.ctx.evaluator(dict.fromkeys(received, Const(None)))
+        return bool(received) and may_reach(inner.body, none, self._label_use(received, depth + 1))
 
     def _in_train(
         self, env: dict[str, Value], helper: cst.FunctionDef, skipped: int, call: cst.Call

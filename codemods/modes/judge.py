@@ -14,7 +14,7 @@ from codemods.modes import graph_collections as collections
 from codemods.modes import presence
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
-from codemods.modes.evaluate import Const
+from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.results import Results
 from codemods.modes.shapes import reads_only_shapes
@@ -73,6 +73,14 @@ def _retag(facts: Facts, traced: dict[str, bool], guarded: bool) -> None:
             facts.tags[name] = facts.tags.get(name, frozenset()) | {Tag.LABEL}
         elif not guarded:
             facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.LABEL}
+
+
+def _computed_anyway(facts: Facts, traced: dict[str, bool], calls: CallFacts) -> None:
+    """A helper given the mode that uses the labels whatever the mode: the results it computes
+    from them are no None of its choosing."""
+    if calls.mode_aware and Tag.LABEL not in calls.gates:
+        for name in (name for name, labelled in traced.items() if labelled):
+            facts.values[name] = UNKNOWN
 
 
 def _carrying(traced: Optional[dict[str, bool]]) -> Optional[frozenset[str]]:
@@ -214,6 +222,7 @@ class Judge:
         label_sizes = dict.fromkeys(unit.defs, False) if sizes else None
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates)
+        _computed_anyway(facts, traced or {}, calls)
         dropped = ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries), (Tag.LABEL, label_sizes))
         for tag, results in dropped:
             for name, built in (results or {}).items():

@@ -81,6 +81,58 @@ def _if(
     return False if _exits(suite) else None
 
 
+def may_reach(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
+    """Whether a statement of ``body`` that ``hit`` accepts may run where ``given`` sends
+    control: past tests it does not decide (``if params["loss"] == "ctc":``), into loops and
+    ``try`` blocks, but not into a branch it decides against (``if is_training:`` where the
+    flag is False) nor past a ``return``/``raise`` that surely comes first."""
+    for stmt in st.statements_of(body):
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(hit(small) for small in stmt.body):
+                return True
+            if _exits(stmt):
+                return False
+            continue
+        if isinstance(stmt, cst.If):
+            found, ends = _may_if(stmt, given, hit)
+            if found:
+                return True
+            if ends:
+                return False
+            continue
+        if any(hit(header) for header in st.headers(stmt)):
+            return True
+        if any(may_reach(suite, given, hit) for suite in st.inner_suites(stmt)):
+            return True
+    return False
+
+
+def _may_if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> tuple[bool, bool]:
+    """Whether a branch the values leave open may reach a hit, and whether control surely
+    ends in the chain (every open branch ends, and one of them is surely taken)."""
+    open_branches: list[cst.BaseSuite] = []
+    covered = False
+    for test, suite in st.if_chain(stmt):
+        if test is None:
+            open_branches.append(suite)
+            covered = True
+            break
+        if hit(test):
+            return True, False
+        decided = truth(given.eval(test))
+        if decided is False:
+            continue
+        open_branches.append(suite)
+        if decided is True:
+            covered = True
+            break
+    if any(may_reach(suite, given, hit) for suite in open_branches):
+        return True, False
+    return False, covered and all(st.always_exits(suite) for suite in open_branches)
+
+
 def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
     """``self.name(...)`` in a model_fn that is a method: that method of its class."""
     func = call.func
@@ -99,4 +151,4 @@ def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
     )
 
 
-__all__ = ["own_method", "surely_reaches"]
+__all__ = ["may_reach", "own_method", "surely_reaches"]

@@ -11,10 +11,17 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
+from codemods.modes.forwarders import Forwarder, forwarder
 from codemods.modes.state import Facts, SpecCall, State
 from codemods.modes.units import SpecVariant, Unit
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
+
+#: Why the return of a forwarding function is not split.
+FORWARDED_NOTE = (
+    "the spec is built by a function of the file that hands its arguments on to it: return "
+    "one call of it per mode, each with that mode's fields"
+)
 
 
 def noneish(value: Value) -> bool:
@@ -59,15 +66,32 @@ class Specs:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._forwarders: dict[str, Optional[Forwarder]] = {}
 
     def spec_call(self, node: Optional[cst.BaseExpression]) -> Optional[SpecCall]:
-        """``node`` as a call of a spec class, with the class's leaf name."""
+        """``node`` as a call of a spec class, with the class's leaf name (or of one of the
+        file's functions that hands its arguments on to one, with that function's name)."""
         if not isinstance(node, cst.Call):
             return None
         tf_name = self.ctx.resolve(node.func)
-        if tf_name is None or not tf_api.is_estimator_spec(tf_name):
+        if tf_name is None:
+            name = node.func.value if isinstance(node.func, cst.Name) else ""
+            return (node, name) if self._forwarder(name) is not None else None
+        if not tf_api.is_estimator_spec(tf_name):
             return None
         return node, tf_name.rsplit(".", 1)[-1]
+
+    def fields(self, call: cst.Call, leaf: str) -> Optional[list[tuple[str, cst.Arg]]]:
+        """(field name, argument) pairs of a spec call (``spec_call``'s)."""
+        forwarded = self._forwarder(leaf)
+        return spec_fields(call, leaf) if forwarded is None else forwarded.arguments(call)
+
+    def _forwarder(self, name: str) -> Optional[Forwarder]:
+        if name not in self._forwarders:
+            helper = self.ctx.fn.helpers.get(name)
+            found = None if helper is None else forwarder(helper, self.ctx.resolve)
+            self._forwarders[name] = found
+        return self._forwarders[name]
 
     def returned(self, value: Optional[cst.BaseExpression], facts: Facts) -> list[SpecCall]:
         """The spec calls a return returns: directly, or through a name assigned from specs."""
@@ -104,8 +128,11 @@ class Specs:
         if direct is None or not unit.foreign:
             return unit
         call, leaf = direct
-        fields = spec_fields(call, leaf)
+        fields = self.fields(call, leaf)
         if fields is None or not self.ctx.active(ef105.CODE, stmt):
+            return unit
+        if self._forwarder(leaf) is not None:
+            unit.note = FORWARDED_NOTE
             return unit
         if Mode.PREDICT in live and "predictions" not in {name for name, _ in fields}:
             # PREDICT needs predictions: a split would hand it a spec as broken as before.
@@ -125,7 +152,7 @@ class Specs:
             evaluator = self.ctx.evaluator(facts.values)
             names: list[str] = []
             for call, leaf in self.returned(value, facts):
-                for name, arg in spec_fields(call, leaf) or []:
+                for name, arg in self.fields(call, leaf) or []:
                     if (
                         mode not in field_modes(name)
                         and name not in names
@@ -152,7 +179,7 @@ class Specs:
             spec = self.spec_call(call)
             if spec is None:
                 continue
-            for name, arg in spec_fields(*spec) or []:
+            for name, arg in self.fields(*spec) or []:
                 if mode not in field_modes(name):
                     ignored.append(arg)
         return ignored

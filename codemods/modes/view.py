@@ -299,11 +299,12 @@ def wraps_in_hook(
     of the file's own ``SessionRunHook`` subclass, the hook an optimizer makes
     (``opt.make_session_run_hook(is_chief)``), or ``ckpt = tf.train.Checkpoint(
     optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
-    values built elsewhere builds no op; it goes where they go, and is no finding of its own."""
+    values built elsewhere builds no op; it goes where they go, and is no finding of its own.
+    So does one appended to a list of hooks (``hooks.append(tf.train.LoggingTensorHook(...))``)."""
     single = single_assign(stmt)
-    if single is None or not isinstance(single[1], cst.Call):
+    call = single[1] if single is not None else _appended(stmt)
+    if not isinstance(call, cst.Call):
         return False
-    call = single[1]
     if not all(_settled(arg.value) for arg in call.args):
         return False
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in tf_api.HOOK_METHODS:
@@ -313,6 +314,18 @@ def wraps_in_hook(
         return tf_api.is_hook(tf_name) or tf_api.is_object_tracker(tf_name)
     own = classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
+
+
+def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
+    """What ``name.append(value)`` (or ``insert``) alone in a statement line adds."""
+    call = st.lone_call(stmt)
+    if call is None or not call.args or not isinstance(call.func, cst.Attribute):
+        return None
+    if call.func.attr.value not in {"append", "insert"}:
+        return None
+    if not isinstance(call.func.value, cst.Name):
+        return None
+    return call.args[-1].value
 
 
 def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:

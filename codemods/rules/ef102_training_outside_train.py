@@ -224,7 +224,9 @@ def model_fn(features, labels, mode):
     train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
 ''',
-            findings=("EF101:7:safe", "EF101:9:safe", "EF102:12:safe", "EF105:13:safe"),
+            # the hook appended to the list is built of the loss and goes where it goes (no
+            # finding of its own, as a hook assigned to a name)
+            findings=("EF101:7:safe", "EF102:12:safe", "EF105:13:safe"),
             after='''\
 import tensorflow as tf
 

@@ -1,0 +1,122 @@
+"""Helpers given the mode, and the file's functions a spec is built through (each case is our
+own, written after shapes met in a held-out batch: an OCR trainer's evaluation helper given the
+mode only for its network's training flag, and a function handing its keyword arguments on to
+EstimatorSpec)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from codemods.base import apply_codemod
+from codemods.modes.codemod import ModeScoping
+from tests.mode_findings import found
+
+PREDICT = "tf.estimator.ModeKeys.PREDICT"
+TRAIN = "tf.estimator.ModeKeys.TRAIN"
+
+EVALUATION = f"""
+def network(features, mode):
+    return tf.compat.v1.layers.dropout(features["x"], training=mode == {TRAIN})
+
+
+def get_loss(kind, labels, logits):
+    if kind == "mse":
+        labels = tf.cast(labels, tf.float32)
+        return tf.reduce_mean(tf.square(labels - logits))
+    raise NotImplementedError(kind)
+
+
+def evaluation(features, labels, mode, params):
+    logits = network(features, mode)
+    loss = get_loss(params["loss"], labels=labels, logits=logits)
+    return loss, {{"y": logits}}
+
+
+def make_spec(mode, predictions, loss=None, train_op=None):
+    return tf.estimator.EstimatorSpec(mode=mode, predictions=predictions, loss=loss,
+                                      train_op=train_op)
+"""
+
+CASES = {
+    # the mode decides only the network's training flag; the loss comes from the labels under
+    # a test of a setting, in PREDICT too, next to the predictions PREDICT needs; the spec
+    # built through make_spec gives PREDICT that loss
+    "helper_given_the_mode_for_a_flag_only": (
+        EVALUATION
+        + """
+
+def model_fn(features, labels, mode, params):
+    loss, predictions = evaluation(features, labels, mode, params)
+    return make_spec(mode, predictions=predictions, loss=loss)
+""",
+        {"EF106:26", "EF105:27"},
+    ),
+    # the same helper told apart by the mode: it returns first in PREDICT
+    "helper_returning_first_in_predict": (
+        EVALUATION.replace(
+            "    logits = network(features, mode)\n",
+            f"    logits = network(features, mode)\n"
+            f"    if mode == {PREDICT}:\n"
+            "        return None, {\"y\": logits}\n",
+        )
+        + f"""
+
+def model_fn(features, labels, mode, params):
+    loss, predictions = evaluation(features, labels, mode, params)
+    if mode == {PREDICT}:
+        return make_spec(mode, predictions=predictions)
+    return make_spec(mode, predictions=predictions, loss=loss)
+""",
+        set(),
+    ),
+    # a helper handed labels that tests them against None before anything else
+    "helper_testing_labels_for_none": (
+        """
+def loss_of(labels, logits, mode):
+    if labels is None:
+        return None
+    return tf.reduce_mean(tf.square(tf.cast(labels, tf.float32) - logits))
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = loss_of(labels, logits, mode)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": logits}, loss=loss)
+""",
+        set(),
+    ),
+    # a hook appended to a list is made of values built elsewhere and goes where they go: the
+    # loss is the finding, not the hook made of it
+    "hook_appended_to_a_list": (
+        f"""
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(labels - logits)
+    hooks = []
+    hooks.append(tf.estimator.LoggingTensorHook({{"loss": loss}}, every_n_iter=1))
+    if mode == {PREDICT}:
+        return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}})
+    return tf.estimator.EstimatorSpec(mode, loss=loss, evaluation_hooks=hooks)
+""",
+        {"EF101:5"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_findings(name: str) -> None:
+    source, expected = CASES[name]
+    assert found(source) == expected
+
+
+def test_spec_built_through_a_forwarding_function_is_reported_not_split() -> None:
+    source, _ = CASES["helper_given_the_mode_for_a_flag_only"]
+    module = cst.parse_module("import tensorflow as tf\n" + textwrap.dedent(source))
+    fixed, findings = apply_codemod(ModeScoping, module)
+    spec = next(f for f in findings if f.code == "EF105")
+    assert spec.fix == "none"
+    assert "hands its arguments on" in spec.note
+    assert fixed.code == module.code
