@@ -103,6 +103,65 @@ def model_fn(features, labels, mode, params):
 """,
         {"EF101:5"},
     ),
+    # an imported builder handed the labels and a flag made of the mode: the flag says nothing
+    # of what it does with the labels (the mode itself would be trusted)
+    "imported_builder_given_a_flag_and_labels": (
+        f"""
+from gqn import build
+
+
+def model_fn(features, labels, mode, params):
+    net = build(features["x"], target=labels, is_training=mode != {PREDICT})
+    if mode == {PREDICT}:
+        return tf.estimator.EstimatorSpec(mode, predictions={{"y": net}})
+    return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(net))
+""",
+        {"EF106:7"},
+    ),
+    "imported_builder_given_the_mode_and_labels": (
+        f"""
+from gqn import build
+
+
+def model_fn(features, labels, mode, params):
+    net = build(features["x"], target=labels, mode=mode)
+    if mode == {PREDICT}:
+        return tf.estimator.EstimatorSpec(mode, predictions={{"y": net}})
+    return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(net))
+""",
+        set(),
+    ),
+    # a summary helper given the mode flags writes the outputs' histogram before any test of
+    # them: PREDICT writes it too; its gated summaries are its own business
+    "summary_helper_writing_before_its_tests": (
+        f"""
+def summaries(outputs, is_training, is_evaluating):
+    tf.compat.v1.summary.histogram("outputs", outputs)
+    if is_training or is_evaluating:
+        tf.compat.v1.summary.scalar("mean", tf.reduce_mean(outputs))
+
+
+def model_fn(features, labels, mode, params):
+    outputs = tf.compat.v1.layers.dense(features["x"], 1)
+    summaries(outputs, mode == {TRAIN}, mode == tf.estimator.ModeKeys.EVAL)
+    return tf.estimator.EstimatorSpec(mode, predictions={{"y": outputs}})
+""",
+        {"EF104:11"},
+    ),
+    "summary_helper_gating_every_summary": (
+        f"""
+def summaries(outputs, is_training, is_evaluating):
+    if is_training or is_evaluating:
+        tf.compat.v1.summary.histogram("outputs", outputs)
+
+
+def model_fn(features, labels, mode, params):
+    outputs = tf.compat.v1.layers.dense(features["x"], 1)
+    summaries(outputs, mode == {TRAIN}, mode == tf.estimator.ModeKeys.EVAL)
+    return tf.estimator.EstimatorSpec(mode, predictions={{"y": outputs}})
+""",
+        set(),
+    ),
 }
 
 

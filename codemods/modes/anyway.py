@@ -3,8 +3,10 @@ gate itself, so it gates only what it does not do whatever the mode. It builds a
 anyway where one runs without a test of the mode telling TRAIN from this mode (a method of the
 model_fn's class that never reads the ``self.mode`` it was given, a tower that computes
 ``tf.gradients`` outside ``if is_training:``, a train op under ``if mode != PREDICT:``); it uses
-labels anyway where it looks into them, computes with them or hands them to a TensorFlow op
-before anything tests them or the mode (a class whose ``__init__`` reads ``labels["prob"]``)."""
+labels anyway where it looks into them, computes with them or hands them on (to a TensorFlow op,
+an imported function, or one of the file's functions that uses them) where no test of the mode
+closes the way (a class whose ``__init__`` reads ``labels["prob"]``; a test of a setting closes
+nothing); it writes a summary anyway where one is written before any test of the mode."""
 
 from __future__ import annotations
 
@@ -162,6 +164,17 @@ class Anyway:
         in_train = self._in_train(env, helper, skipped, call)
         if surely_reaches(helper.body, given, builds, apart=in_train):
             found.add(Tag.TRAIN)
+
+        def writes(node: cst.CSTNode) -> bool:  # ``tf.summary.*`` written in the helper itself
+            return isinstance(node, cst.BaseSmallStatement) and any(
+                (self.ctx.resolve(inner.func) or "").startswith("tensorflow.summary.")
+                for inner in st.calls(node)
+            )
+
+        # a summary it writes before any test of the mode (``tf.summary.histogram`` of its
+        # outputs, then the loss summaries under ``if is_training or is_evaluating:``)
+        if surely_reaches(helper.body, given, writes):
+            found.add(Tag.SUMMARY)
         labels = self._none_labels(call, facts, helper, skipped, env)
         # labels used where they are None fail wherever control may go that the mode does
         # not close (a test of a setting does not gate them: ``if params["loss"] == "ctc":``)

@@ -19,6 +19,7 @@ from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value, truth
 from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
+from codemods.modes.reach import own_method
 from codemods.modes.state import Facts
 from codemods.vocabulary import ALL_MODES, Tag
 
@@ -357,7 +358,27 @@ class Calls:
         gated = self.mode_gates(call)
         if gated:
             gated -= self.anyway.built(call, facts)
+        # a flag made of the mode (``is_training=mode != PREDICT``) says nothing of what a
+        # helper the analysis cannot read does with the labels it also gets
+        opaque = not self._hands_the_mode(call) and not self._readable(call, facts)
+        if Tag.LABEL in gated and opaque:
+            gated -= {Tag.LABEL}
         return gated | ({Tag.LABEL} if unharmed else set())
+
+    def _hands_the_mode(self, call: cst.Call) -> bool:
+        """Whether one of the call's arguments is the mode itself, in every mode."""
+        return any(
+            all(self.ctx.value_in(arg.value, mode) == Const(mode.value) for mode in ALL_MODES)
+            for arg in call.args
+        )
+
+    def _readable(self, call: cst.Call, facts: Facts) -> bool:
+        """The helper is the file's own (a function, a class, a method of ``self``)."""
+        return (
+            self.in_file_callee(call, facts)[0] is not None
+            or own_method(call, self.ctx.fn) is not None
+            or self.anyway.constructor(call) is not None
+        )
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
