@@ -130,7 +130,9 @@ def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     if type(func) is cst.Attribute and func.attr.value in _SPEC_METHODS:
         return True
     tf_name = resolve(func)
-    return tf_name is not None and tf_api.is_estimator_spec(tf_name)
+    if tf_name is None:
+        return tf_api.spelled_spec(func)
+    return tf_api.is_estimator_spec(tf_name)
 
 
 def _functions_and_passed(

@@ -87,6 +87,13 @@ def is_estimator_spec(tf_name: str) -> bool:
     return tf_name.rsplit(".", 1)[-1] in {"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"}
 
 
+def spelled_spec(func: cst.CSTNode) -> bool:
+    """``<module>.EstimatorSpec`` / ``<module>.TPUEstimatorSpec`` by its spelling alone, for a
+    module that does not resolve (bound by a test of the TensorFlow version, imported from a
+    module the analysis does not see)."""
+    return type(func) is cst.Attribute and func.attr.value in {"EstimatorSpec", "TPUEstimatorSpec"}
+
+
 def mode_key_value(tf_name: str) -> Optional[str]:
     """``tensorflow.estimator.ModeKeys.TRAIN`` → ``"train"``; None for anything else."""
     parts = tf_name.split(".")

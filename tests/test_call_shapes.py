@@ -387,6 +387,24 @@ CASES = {
         """,
         {"EF101:7"},
     ),
+    "spec_class_of_a_module_bound_by_a_version_test": (
+        f"""
+        if tf.__version__ < "1.14":
+            tpu_lib = tf.contrib.tpu
+        else:
+            tpu_lib = tf.estimator.tpu
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = tf.reduce_mean(labels - logits)
+            if mode == {PREDICT}:
+                return tpu_lib.TPUEstimatorSpec(mode, predictions={{"p": logits}})
+            return tpu_lib.TPUEstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+        """,
+        # a model_fn by the spec it returns, spelled alike wherever its module comes from
+        {"EF101:11", "EF105:14"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -74,8 +74,12 @@ class Specs:
         if not isinstance(node, cst.Call):
             return None
         tf_name = self.ctx.resolve(node.func)
+        func = node.func
+        if tf_name is None and isinstance(func, cst.Attribute) and tf_api.spelled_spec(func):
+            # ``tpu_lib.TPUEstimatorSpec`` where ``tpu_lib`` is bound by a version switch
+            return node, func.attr.value
         if tf_name is None:
-            name = node.func.value if isinstance(node.func, cst.Name) else ""
+            name = func.value if isinstance(func, cst.Name) else ""
             return (node, name) if self._forwarder(name) is not None else None
         if not tf_api.is_estimator_spec(tf_name):
             return None
