@@ -405,6 +405,27 @@ CASES = {
         # a model_fn by the spec it returns, spelled alike wherever its module comes from
         {"EF101:11", "EF105:14"},
     ),
+    "builder_of_a_module_named_for_optimizers": (
+        f"""
+        from builders import optimizer_builder
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            optimizer, optimizer_vars = optimizer_builder.build(params["optimizer"])
+            metrics = {{v.op.name: (v, tf.no_op()) for v in optimizer_vars}}
+            if mode == {TRAIN}:
+                train_op = optimizer.minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+        """,
+        # the builder gives the optimizer (EVAL builds it too); the variables it also gives,
+        # read by EVAL's metrics, are no training op
+        {"EF102:11"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

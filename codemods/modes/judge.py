@@ -16,6 +16,7 @@ from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
+from codemods.modes.policy import words
 from codemods.modes.results import Results
 from codemods.modes.shapes import reads_only_shapes
 from codemods.modes.specs import Specs
@@ -252,7 +253,12 @@ class Judge:
         if unpacked is None or len(unpacked[0]) < 2:
             return None
         watched = frozenset().union(*(p.defines for p in self.ctx.policies if p.tag is tag))
-        named = {name: name in watched for name in unpacked[0] if name is not None}
+        head = ef102.names_training_value if tag is Tag.TRAIN else (lambda _: False)
+        named = {
+            name: name in watched or head(words(name))
+            for name in unpacked[0]
+            if name is not None
+        }
         return named if any(named.values()) else None
 
     def _traced_results(

@@ -26,9 +26,16 @@ def is_optimizer(tf_name: str) -> bool:
 _SCHEDULE_WORDS = frozenset({"decay", "warmup", "warm", "schedule", "schedules", "rate", "lr"})
 
 
+#: What a module named for what it builds calls the function that builds it.
+_BUILDER_VERBS = frozenset({"build", "create", "get", "make"})
+
+
 def optimizer_class(module: str, name: str) -> bool:
     """A class of an ``optimizers`` module that is an optimizer (``tfa.optimizers.LazyAdam``),
-    not a learning-rate schedule (``optimizers.LinearWarmup``, ``PolynomialDecay``)."""
+    not a learning-rate schedule (``optimizers.LinearWarmup``, ``PolynomialDecay``); or the
+    builder function of a module named for optimizers (``optimizer_builder.build(config)``)."""
+    if names_training(words(module)) and words(name) and words(name)[0] in _BUILDER_VERBS:
+        return True
     return (
         module == "optimizers"
         and name[:1].isupper()
@@ -57,6 +64,12 @@ def names_training(words: tuple[str, ...]) -> bool:
         or has_words(words, "train", "op")
         or has_words(words, "train", "ops")
     )
+
+
+def names_training_value(words: tuple[str, ...]) -> bool:
+    """A name whose head (its last word) is training machinery: ``training_optimizer``,
+    ``train_op``; not ``optimizer_summary_vars`` (variables about the optimizer)."""
+    return bool(words) and (words[-1] in {"optimizer", "optimiser"} or words[-2:] == ("train", "op"))
 
 
 POLICY = TagPolicy(
