@@ -426,6 +426,29 @@ CASES = {
         # read by EVAL's metrics, are no training op
         {"EF102:11"},
     ),
+    "opaque_loss_read_only_by_fields_predict_ignores": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            loss_fn = params["loss_fn"]
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = loss_fn(logits, labels)
+            if isinstance(loss, list):
+                loss = tf.add_n(loss)
+            train_op = None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            if params["use_tpu"]:
+                return tf.compat.v1.estimator.tpu.TPUEstimatorSpec(
+                    mode, loss=loss, train_op=train_op)
+            else:
+                return tf.estimator.EstimatorSpec(
+                    mode, loss=loss, train_op=train_op)
+        """,
+        # PREDICT gets the loss only in a field it ignores (EF105): the call handed labels is
+        # label code (EF101), not a helper whose results PREDICT needs (EF106). (What computes
+        # from its result, line 7, is not reported again: a gap the closing note records.)
+        {"EF101:6", "EF105:13", "EF105:16"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -84,7 +84,7 @@ def predict_outputs(units: list[Unit]) -> None:
                 live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
             continue
         if unit.returns and Mode.PREDICT in unit.modes:  # ``if use_tpu: return ...``
-            live |= unit.reads
+            live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
         unit.predict_uses = frozenset(unit.defs & live)
         if unit.predict_uses and Mode.PREDICT in unit.modes:
             live |= unit.reads

@@ -394,6 +394,7 @@ class Analyzer:
             _bind_from_blocks(defs - tested, state, before, walked, around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
+            self._returned_uses(unit, stmt, modes)
             exits = stmt.body if isinstance(stmt, cst.With) else stmt
             if st.always_exits(exits):
                 unit.terminates = modes
@@ -407,6 +408,16 @@ class Analyzer:
                 unit.nested_specs = _nested_specs(unit.parts)
             unit.nested_specs += inline
         return unit
+
+    def _returned_uses(self, unit: Unit, stmt: cst.BaseStatement, modes: frozenset[Mode]) -> None:
+        """A compound statement that returns (``if use_tpu: return TPUEstimatorSpec(...)``):
+        what it reads in a spec field a mode ignores is no use of it there."""
+        if not unit.returns:
+            return
+        for mode in modes:
+            ignored = self.specs.ignored_args(stmt, mode)
+            if ignored:
+                unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
 
     def _inline_specs(
         self, smalls: Sequence[cst.BaseSmallStatement], state: State, modes: frozenset[Mode]
