@@ -1,0 +1,36 @@
+"""A review of the analysis changes of batch m (labels a helper given the mode uses anyway,
+what a name holds where it is not None, nested functions, forwarders of a spec): each case is a
+defect those changes had, written as our own model_fn."""
+
+from __future__ import annotations
+
+from tests.mode_findings import found
+
+PREDICT = "tf.estimator.ModeKeys.PREDICT"
+
+
+def test_a_helper_handing_the_mode_on_with_the_labels_gates_them() -> None:
+    # ``create_model`` hands labels and the mode on to ``_loss``, which returns before it
+    # reads them in PREDICT: the inner helper was read with the labels None but its mode
+    # parameter unknown, so the test of the mode closed nothing and ``create_model`` was
+    # said to use labels anyway (EF106 on a clean model_fn)
+    source = f"""
+        def _loss(labels, logits, mode):
+            if mode == {PREDICT}:
+                return None
+            return tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+
+
+        def create_model(features, labels, mode):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = _loss(labels, logits, mode)
+            return logits, loss
+
+
+        def model_fn(features, labels, mode):
+            logits, loss = create_model(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"logits": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+    """
+    assert found(source) == set()
