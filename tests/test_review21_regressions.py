@@ -34,3 +34,47 @@ def test_a_helper_handing_the_mode_on_with_the_labels_gates_them() -> None:
             return tf.estimator.EstimatorSpec(mode, loss=loss)
     """
     assert found(source) == set()
+
+
+def test_a_return_inside_a_with_block_closes_the_way_to_the_labels() -> None:
+    # ``create_model`` returns inside its ``with`` block in PREDICT, before it reads the
+    # labels: the way to them was said open past the block (a with block was read as a loop
+    # that may not run), and ``create_model`` was said to use labels anyway (EF106)
+    source = f"""
+        def create_model(features, labels, mode):
+            with tf.compat.v1.variable_scope("model"):
+                logits = tf.compat.v1.layers.dense(features["x"], 2)
+                if mode == {PREDICT}:
+                    return logits, None
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return logits, loss
+
+
+        def model_fn(features, labels, mode):
+            logits, loss = create_model(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"logits": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+    """
+    assert found(source) == set()
+
+
+def test_labels_used_after_a_with_block_that_may_fall_through_are_used() -> None:
+    # the same helper without the return: the labels are used in PREDICT (EF106 stays)
+    source = f"""
+        def create_model(features, labels, mode):
+            with tf.compat.v1.variable_scope("model"):
+                logits = tf.compat.v1.layers.dense(features["x"], 2)
+                if mode == {PREDICT}:
+                    logits = tf.identity(logits)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return logits, loss
+
+
+        def model_fn(features, labels, mode):
+            logits, loss = create_model(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"logits": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+    """
+    assert found(source) == {"EF106:13"}
