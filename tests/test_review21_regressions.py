@@ -4,6 +4,13 @@ defect those changes had, written as our own model_fn."""
 
 from __future__ import annotations
 
+import textwrap
+
+import libcst as cst
+import pytest
+
+from codemods.base import apply_codemod
+from codemods.eager.codemod import EagerCode
 from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
@@ -78,3 +85,60 @@ def test_labels_used_after_a_with_block_that_may_fall_through_are_used() -> None
             return tf.estimator.EstimatorSpec(mode, loss=loss)
     """
     assert found(source) == {"EF106:13"}
+
+
+#: A function nested in a model_fn that runs in the session: it evaluates a tensor it closes
+#: over and prints the value.
+RESTORE = """
+    def _restore(sess):
+        value = logits.eval(session=sess)
+        print(np.mean(value))
+"""
+
+#: How ``_restore`` comes to run in the session: through a lambda or a partial handed to what
+#: calls it there, or called by another function that is.
+SESSION_RUN = {
+    "a_lambda_given_as_init_fn": (
+        "scaffold = tf.compat.v1.train.Scaffold(init_fn=lambda scaffold, sess: _restore(sess))"
+    ),
+    "a_partial_given_to_py_func": (
+        "scaffold = tf.compat.v1.py_func(functools.partial(_restore), [logits], tf.float32)"
+    ),
+    "called_by_a_py_func_body": (
+        "def _host(sess):\n"
+        "    _restore(sess)\n"
+        "scaffold = tf.compat.v1.py_func(_host, [logits], tf.float32)"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SESSION_RUN))
+def test_a_function_run_in_the_session_by_way_of_another_is_left_alone(name: str) -> None:
+    # the nested function was walked as graph-building code (EF202, EF201 false alarms): only
+    # a function handed by its name was known to run in the session
+    source = "import functools\n\nimport numpy as np\nimport tensorflow as tf\n\n\n" + (
+        "def model_fn(features, labels, mode):\n"
+        + textwrap.indent(
+            "logits = tf.compat.v1.layers.dense(features['x'], 2)\n"
+            + textwrap.dedent(RESTORE)
+            + SESSION_RUN[name]
+            + "\nreturn tf.estimator.EstimatorSpec(mode, predictions={'y': logits})\n",
+            "    ",
+        )
+    )
+    _, findings = apply_codemod(EagerCode, cst.parse_module(source))
+    assert [f"{f.code}:{f.line}" for f in findings] == []
+
+
+def test_a_function_called_while_the_graph_is_built_is_still_read() -> None:
+    # the same function called by the model_fn itself: its findings stand
+    source = (
+        "import numpy as np\nimport tensorflow as tf\n\n\n"
+        "def model_fn(features, labels, mode):\n"
+        "    logits = tf.compat.v1.layers.dense(features['x'], 2)\n"
+        + textwrap.indent(textwrap.dedent(RESTORE), "    ")
+        + "    _restore(None)\n"
+        "    return tf.estimator.EstimatorSpec(mode, predictions={'y': logits})\n"
+    )
+    _, findings = apply_codemod(EagerCode, cst.parse_module(source))
+    assert [f"{f.code}:{f.line}" for f in findings] == ["EF202:9"]
