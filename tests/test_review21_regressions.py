@@ -142,3 +142,32 @@ def test_a_function_called_while_the_graph_is_built_is_still_read() -> None:
     )
     _, findings = apply_codemod(EagerCode, cst.parse_module(source))
     assert [f"{f.code}:{f.line}" for f in findings] == ["EF202:9"]
+
+
+def test_a_builders_closure_that_hands_no_work_on_is_no_model_fn() -> None:
+    # a metric function with Estimator's parameter names, built and returned by a builder in
+    # a file that uses Estimator: it returns a dict of metrics, not a spec nor the work of a
+    # model_fn it calls, yet any returned closure with those names was taken for a model_fn
+    # (EF101 and EF103 on a function that is no model_fn)
+    source = f"""
+        def make_metric_fn(k):
+            def metric_fn(features, labels, mode):
+                labels = tf.cast(labels, tf.int64)
+                predictions = tf.argmax(features["logits"], -1)
+                acc = tf.compat.v1.metrics.accuracy(labels, predictions)
+                return {{"acc": acc}} if mode != {PREDICT} else {{}}
+            return metric_fn
+    """
+    assert found(source) == set()
+
+
+def test_a_builders_closure_handing_its_work_on_is_a_model_fn() -> None:
+    # the closure hands the mode on to the model_fn it chose: it is one (its label code found)
+    source = f"""
+        def chooser(chosen):
+            def delegating(features, labels, mode, params):
+                labels = tf.cast(labels, tf.int64)
+                return chosen(features, labels, mode)
+            return delegating
+    """
+    assert found(source) == {"EF101:5"}
