@@ -171,3 +171,26 @@ def test_a_builders_closure_handing_its_work_on_is_a_model_fn() -> None:
             return delegating
     """
     assert found(source) == {"EF101:5"}
+
+
+def test_a_test_that_reads_the_labels_before_ruling_none_out_reads_them() -> None:
+    # labels are None in PREDICT unless the setting rebinds them from features; the test
+    # looks into them (``labels.shape``) before ``labels is not None`` decides it, so in
+    # PREDICT it fails where they are None: the None way was said to read nothing because
+    # None decides the test as a whole (EF101 missed)
+    source = f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if params["distill"]:
+                labels = tf.argmax(features["teacher"], -1)
+            if len(labels.shape) > 1 and labels is not None:
+                logits = logits * 2.0
+            if labels is not None and len(labels.shape) > 1:
+                logits = logits * 3.0
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+    """
+    # the second test rules None out before it looks: no finding
+    assert found(source) == {"EF101:7"}
