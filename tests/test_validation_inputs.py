@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -269,8 +271,24 @@ def test_package_layout_names_the_module_through_its_packages(tmp_path: Path) ->
     (package / "__init__.py").write_text("", encoding="utf-8")
     name, roots = package_layout(package / "net.py")
     assert name == "trainer.models.net"
-    assert roots == (str(package.resolve()), str(tmp_path.resolve()))
+    # imported from above its packages, its own directory last (a script's first)
+    assert roots == (str(tmp_path.resolve()), str(package.resolve()))
     assert package_layout(tmp_path / "script.py") == ("script", (str(tmp_path.resolve()),))
+
+
+def test_a_package_module_named_like_its_package_does_not_shadow_it(tmp_path: Path) -> None:
+    models = tmp_path / "tacotron" / "models"
+    models.mkdir(parents=True)
+    for package in (tmp_path / "tacotron", models):
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (models / "tacotron.py").write_text("NAME = 'model'\n", encoding="utf-8")
+    (models / "estimator.py").write_text(
+        "import tacotron.models.tacotron as tacotron\nNAME = tacotron.NAME\n", encoding="utf-8"
+    )
+    name, roots = package_layout(models / "estimator.py")
+    code = f"import sys; sys.path[:0] = {list(roots)!r}; import {name} as m; print(m.NAME)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "model", done.stderr
 
 
 # label hints --------------------------------------------------------------------------------

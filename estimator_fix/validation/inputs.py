@@ -546,12 +546,17 @@ def package_layout(path: Path) -> tuple[str, tuple[str, ...]]:
     while (directory / "__init__.py").is_file() and directory.parent != directory:
         parts.insert(0, directory.name)
         directory = directory.parent
-    roots = [os.fspath(path.parent)]
-    if os.fspath(directory) not in roots:
-        roots.append(os.fspath(directory))
     repository = repository_root(path)
-    if repository is not None and os.fspath(repository) not in roots:
-        roots.append(os.fspath(repository))
+    ordered = [directory, repository]
+    # A module of a package is imported from above the package, where its own directory is no
+    # entry of the import path: modules there (``tacotron/models/tacotron.py``) must not shadow
+    # the repository's packages (``import tacotron.models.tacotron``); it comes last, for
+    # sibling imports of scripts kept in packages. A module in a plain directory is a script.
+    ordered.insert(len(ordered) if len(parts) > 1 else 0, path.parent)
+    roots: list[str] = []
+    for entry in ordered:
+        if entry is not None and os.fspath(entry) not in roots:
+            roots.append(os.fspath(entry))
     return ".".join(parts), tuple(roots)
 
 
