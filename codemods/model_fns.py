@@ -169,22 +169,36 @@ def _functions_and_passed(
 
 
 def _built_closure(
-    node: cst.FunctionDef, enclosing: tuple[cst.CSTNode, ...], params: list[str]
+    node: cst.FunctionDef,
+    enclosing: tuple[cst.CSTNode, ...],
+    params: list[str],
+    resolve: TfResolver,
 ) -> bool:
     """A function taking only what Estimator hands (``features`` and ``mode`` among them) that
     the function it is defined in returns: a builder's model_fn closure, also where it hands its
     work on to another model_fn (``return model_fn(features, mode)``) instead of building the
-    spec itself."""
+    spec itself. One that returns anything else (a dict of metrics, a loss) is no model_fn."""
     if not enclosing or type(enclosing[-1]) is not cst.FunctionDef or params[:1] == ["self"]:
         return False
     if not set(params) <= ESTIMATOR_ARGS:
         return False
     builder = enclosing[-1]
     name = node.name.value
-    return any(
+    returned = any(
         type(child) is cst.Return and type(child.value) is cst.Name and child.value.value == name
         for child in _own_nodes(builder.body)
     )
+    return returned and any(_hands_on_mode(child, resolve) for child in _own_nodes(node.body))
+
+
+def _hands_on_mode(node: cst.CSTNode, resolve: TfResolver) -> bool:
+    """``return chosen(features, labels, mode)``: a return of a call, not of a TensorFlow op,
+    handed the mode."""
+    if type(node) is not cst.Return or type(node.value) is not cst.Call:
+        return False
+    call = node.value
+    handed = any(isinstance(arg.value, cst.Name) and arg.value.value == "mode" for arg in call.args)
+    return handed and resolve(call.func) is None
 
 
 def _names_estimator(func: cst.BaseExpression) -> bool:
@@ -338,7 +352,8 @@ def find_model_fns(
             continue
         name = node.name.value
         shaped = _model_fn_signature(params) and (
-            returns_spec(node, resolve, spec_helpers) or _built_closure(node, enclosing, params)
+            returns_spec(node, resolve, spec_helpers)
+            or _built_closure(node, enclosing, params, resolve)
         )
         if not (name in named or name in passed or shaped):
             continue

@@ -16,6 +16,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.tree import walk
 
 #: TensorFlow functions that run the function they are given in the session, eagerly.
@@ -31,7 +32,9 @@ def session_functions(
     body: cst.CSTNode, resolve_tf: Callable[[cst.CSTNode], Optional[str]]
 ) -> frozenset[str]:
     """The names of functions handed, somewhere in ``body``, to what runs them in the session
-    (``tf.py_func(name, ...)``, ``func=name``, ``formatter=name``, ``init_fn=name``)."""
+    (``tf.py_func(name, ...)``, ``func=name``, ``formatter=name``, ``init_fn=name``), also by
+    way of what is handed there (``init_fn=lambda scaffold, sess: name(sess)``,
+    ``functools.partial(name)``), and the functions of ``body`` those call."""
     names: set[str] = set()
     for node in walk(body):
         if not isinstance(node, cst.Call):
@@ -44,8 +47,14 @@ def session_functions(
                 keyword in _SESSION_CALLBACKS
                 or runner and (keyword == "func" or keyword is None and index == 0)
             )
-            if handed and isinstance(arg.value, cst.Name):
-                names.add(arg.value.value)
+            if handed:
+                names |= st.reads(arg.value)
+    functions = [node for node in walk(body) if isinstance(node, cst.FunctionDef)]
+    grown = True
+    while grown:  # what a function run in the session calls runs there too
+        called = set().union(*(st.reads(f) for f in functions if f.name.value in names))
+        grown = not called <= names
+        names |= called
     return frozenset(names)
 
 

@@ -178,25 +178,33 @@ class Anyway:
         labels = self._none_labels(call, facts, helper, skipped, env)
         # labels used where they are None fail wherever control may go that the mode does
         # not close (a test of a setting does not gate them: ``if params["loss"] == "ctc":``)
-        if labels and may_reach(helper.body, given, self._label_use(labels, 0)):
+        if labels and may_reach(helper.body, given, self._label_use(labels, given, 0)):
             found.add(Tag.LABEL)
         return frozenset(found)
 
-    def _label_use(self, labels: set[str], depth: int) -> Callable[[cst.CSTNode], bool]:
+    def _label_use(
+        self, labels: set[str], given: ModeEvaluator, depth: int
+    ) -> Callable[[cst.CSTNode], bool]:
         """Whether a statement uses one of ``labels`` (None here): works on it, hands it to a
         function that is not the file's own (nothing says it tests for None), or hands it to
-        one of the file's functions that may use it (read ``_DEPTH`` calls deep)."""
+        one of the file's functions that may use it (read ``_DEPTH`` calls deep, with what
+        ``given`` decides its other arguments hold: the mode handed on closes the way)."""
 
         def uses(node: cst.CSTNode) -> bool:
             if not isinstance(node, cst.BaseSmallStatement):
                 return False
             if _works_on(node, labels, self.ctx.resolve):
                 return True
-            return any(self._hands_on(call, labels, depth) for call in _calls_handing(node, labels))
+            return any(
+                self._hands_on(call, labels, given, depth)
+                for call in _calls_handing(node, labels)
+            )
 
         return uses
 
-    def _hands_on(self, call: cst.Call, labels: set[str], depth: int) -> bool:
+    def _hands_on(
+        self, call: cst.Call, labels: set[str], given: ModeEvaluator, depth: int
+    ) -> bool:
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
             return not _none_safe(tf_name)
@@ -212,8 +220,11 @@ class Anyway:
             if isinstance(arg.value, cst.Name) and arg.value.value in labels
             and (name := parameter(inner, index, arg)) is not None
         }
-        none = self.ctx.evaluator(dict.fromkeys(received, Const(None)))
-        return bool(received) and may_reach(inner.body, none, self._label_use(received, depth + 1))
+        env = arguments(given, inner, 0, call)
+        env.update(dict.fromkeys(received, Const(None)))
+        none = self.ctx.evaluator(env)
+        uses = self._label_use(received, none, depth + 1)
+        return bool(received) and may_reach(inner.body, none, uses)
 
     def _in_train(
         self, env: dict[str, Value], helper: cst.FunctionDef, skipped: int, call: cst.Call

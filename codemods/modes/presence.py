@@ -17,7 +17,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.context import Context
-from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, Value, truth
+from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, ModeEvaluator, Value, truth
 from codemods.modes.state import Facts
 from codemods.vocabulary import Tag
 
@@ -60,14 +60,41 @@ def narrow(ctx: Context, test: cst.BaseExpression, outcome: bool, facts: Facts) 
 
 def tested(ctx: Context, test: cst.CSTNode, name: str, facts: Facts) -> frozenset[Tag]:
     """The tags ``test`` reads through ``name``: where None decides the test (``labels and
-    ...`` is false, ``labels is None`` true) the None way reads nothing, only the others do."""
+    ...`` is false, ``labels is None`` true) before anything looks into it, the None way reads
+    nothing, only the others do (``len(labels.shape) > 1 and labels is not None`` fails on
+    the None first)."""
     tags = facts.tags.get(name, frozenset())
     if name not in facts.present or not isinstance(test, cst.BaseExpression):
         return tags
-    env = {**facts.values, name: Const(None)}
-    if truth(ctx.evaluator(env).eval(test)) is None:
+    evaluator = ctx.evaluator({**facts.values, name: Const(None)})
+    if truth(evaluator.eval(test)) is None or _looks_into(test, name, evaluator):
         return tags
     return facts.present[name]
+
+
+def _looks_into(node: cst.BaseExpression, name: str, evaluator: ModeEvaluator) -> bool:
+    """Whether evaluating ``node`` with ``name`` None does more with it than test it (its
+    truth, ``is None``), up to where ``and``/``or`` stop."""
+    if isinstance(node, cst.BooleanOperation):
+        if _looks_into(node.left, name, evaluator):
+            return True
+        stops = truth(evaluator.eval(node.left)) is isinstance(node.operator, cst.Or)
+        return not stops and _looks_into(node.right, name, evaluator)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        return _looks_into(node.expression, name, evaluator)
+    if isinstance(node, cst.Comparison) and all(
+        isinstance(target.operator, _NONE_TESTS) for target in node.comparisons
+    ):
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        return any(
+            not isinstance(operand, cst.Name) and name in st.reads(operand)
+            for operand in operands
+        )
+    return not isinstance(node, cst.Name) and name in st.reads(node)
+
+
+#: Comparisons that take None without failing.
+_NONE_TESTS = (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)
 
 
 __all__ = ["Way", "narrow", "record", "tested", "ways"]

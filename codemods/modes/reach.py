@@ -85,28 +85,34 @@ def may_reach(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
     """Whether a statement of ``body`` that ``hit`` accepts may run where ``given`` sends
     control: past tests it does not decide (``if params["loss"] == "ctc":``), into loops and
     ``try`` blocks, but not into a branch it decides against (``if is_training:`` where the
-    flag is False) nor past a ``return``/``raise`` that surely comes first."""
+    flag is False) nor past a ``return``/``raise`` that surely comes first (also inside a
+    ``with`` block or a branch it decides for)."""
+    return _may(body, given, hit)[0]
+
+
+def _may(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> tuple[bool, bool]:
+    """Whether a hit may run in ``body``, and whether control surely ends in it."""
     for stmt in st.statements_of(body):
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
         if isinstance(stmt, cst.SimpleStatementLine):
-            if any(hit(small) for small in stmt.body):
-                return True
-            if _exits(stmt):
-                return False
-            continue
-        if isinstance(stmt, cst.If):
+            found, ends = any(hit(small) for small in stmt.body), _exits(stmt)
+        elif isinstance(stmt, cst.If):
             found, ends = _may_if(stmt, given, hit)
-            if found:
-                return True
-            if ends:
-                return False
-            continue
-        if any(hit(header) for header in st.headers(stmt)):
-            return True
-        if any(may_reach(suite, given, hit) for suite in st.inner_suites(stmt)):
-            return True
-    return False
+        elif isinstance(stmt, cst.With):
+            found = any(hit(item) for item in stmt.items)
+            if not found:
+                found, ends = _may(stmt.body, given, hit)
+        else:  # a loop (may not run), try (may jump) or match: nothing inside ends surely
+            found = any(hit(header) for header in st.headers(stmt)) or any(
+                _may(suite, given, hit)[0] for suite in st.inner_suites(stmt)
+            )
+            ends = False
+        if found:
+            return True, False
+        if ends:
+            return False, True
+    return False, False
 
 
 def _may_if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> tuple[bool, bool]:
@@ -128,9 +134,10 @@ def _may_if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> tuple[bool, bool]:
         if decided is True:
             covered = True
             break
-    if any(may_reach(suite, given, hit) for suite in open_branches):
+    reached = [_may(suite, given, hit) for suite in open_branches]
+    if any(found for found, _ in reached):
         return True, False
-    return False, covered and all(st.always_exits(suite) for suite in open_branches)
+    return False, covered and all(ends for _, ends in reached)
 
 
 def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
