@@ -16,10 +16,10 @@ from codemods.model_fns import TfResolver
 from codemods.modes.anyway import Anyway
 from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
-from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value, truth
+from codemods.modes.evaluate import NOT_NONE, Const, Value
 from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
-from codemods.modes.reach import own_method
+from codemods.modes.reach import own_method, value_used
 from codemods.modes.state import Facts
 from codemods.vocabulary import ALL_MODES, Tag
 
@@ -133,52 +133,6 @@ def unpacked_labels(
             if isinstance(target.value, cst.Name) and carries_label(facts, element.value)
         }
     return None
-
-
-def _uses(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bool:
-    """Whether ``body`` uses the value of any of ``names`` (a ``del`` or a test against None
-    uses none) where ``given`` (the helper's arguments) lets control go."""
-
-    def reads(node: cst.CSTNode) -> bool:
-        return not isinstance(node, cst.Del) and bool(st.value_reads(node) & names)
-
-    return _reaches(body, given, reads)
-
-
-def _reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
-    """Whether a statement of ``body`` (a small statement, or a compound statement's header)
-    that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
-    whose test it makes false, nor in its ``else`` where it makes the test true."""
-    for stmt in st.statements_of(body):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            if any(hit(small) for small in stmt.body):
-                return True
-        elif isinstance(stmt, cst.If):
-            if _if_reaches(stmt, given, hit):
-                return True
-        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            if hit(stmt):  # a nested def or class reads (at call time) what its body reads
-                return True
-        elif isinstance(stmt, cst.BaseCompoundStatement):
-            if any(hit(header) for header in st.headers(stmt)):
-                return True
-            if any(_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
-                return True
-    return False
-
-
-def _if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Callable[[cst.CSTNode], bool]) -> bool:
-    if hit(stmt.test):
-        return True
-    test = truth(given.eval(stmt.test))
-    if test is not False and _reaches(stmt.body, given, hit):
-        return True
-    orelse = stmt.orelse
-    if orelse is None or test is True:
-        return False
-    if isinstance(orelse, cst.If):
-        return _if_reaches(orelse, given, hit)
-    return _reaches(orelse.body, given, hit)
 
 
 def _module_of(func: cst.BaseExpression) -> str:
@@ -481,7 +435,7 @@ class Calls:
                 received = unpacked_labels(helper, name, arg.value, facts) or received
             if present:
                 given = {**given, **dict.fromkeys(received, NOT_NONE)}
-            if _uses(helper.body, received, self.ctx.evaluator(given)):
+            if value_used(helper.body, received, self.ctx.evaluator(given)):
                 return False
         return True
 

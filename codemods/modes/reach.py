@@ -1,6 +1,9 @@
-"""Where a helper's body surely goes under one mode's values of its arguments: a statement it
-surely runs, not one behind a test the mode does not decide, a loop that may not run, or a
-``return``/``raise`` that may come first (``if mode != TRAIN: return None``)."""
+"""Where a helper's body goes under one mode's values of its arguments. ``surely_reaches``: a
+statement it surely runs, not one behind a test the mode does not decide, a loop that may not
+run, or a ``return``/``raise`` that may come first (``if mode != TRAIN: return None``).
+``may_reach``: a statement it may run, past tests the values do not decide, not past a
+``return`` that surely comes first. ``value_used``: a name's value read anywhere the values
+leave open (``if is_training:`` closed where the flag is False)."""
 
 from __future__ import annotations
 
@@ -140,6 +143,52 @@ def _may_if(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> tuple[bool, bool]:
     return False, covered and all(ends for _, ends in reached)
 
 
+def value_used(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bool:
+    """Whether ``body`` uses the value of any of ``names`` (a ``del`` or a test against None
+    uses none) where ``given`` (the helper's arguments) lets control go."""
+
+    def reads(node: cst.CSTNode) -> bool:
+        return not isinstance(node, cst.Del) and bool(st.value_reads(node) & names)
+
+    return _open_reaches(body, given, reads)
+
+
+def _open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
+    """Whether a statement of ``body`` (a small statement, or a compound statement's header)
+    that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
+    whose test it makes false, nor in its ``else`` where it makes the test true."""
+    for stmt in st.statements_of(body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            if any(hit(small) for small in stmt.body):
+                return True
+        elif isinstance(stmt, cst.If):
+            if _open_if_reaches(stmt, given, hit):
+                return True
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            if hit(stmt):  # a nested def or class reads (at call time) what its body reads
+                return True
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            if any(hit(header) for header in st.headers(stmt)):
+                return True
+            if any(_open_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
+                return True
+    return False
+
+
+def _open_if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> bool:
+    if hit(stmt.test):
+        return True
+    test = truth(given.eval(stmt.test))
+    if test is not False and _open_reaches(stmt.body, given, hit):
+        return True
+    orelse = stmt.orelse
+    if orelse is None or test is True:
+        return False
+    if isinstance(orelse, cst.If):
+        return _open_if_reaches(orelse, given, hit)
+    return _open_reaches(orelse.body, given, hit)
+
+
 def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
     """``self.name(...)`` in a model_fn that is a method: that method of its class."""
     func = call.func
@@ -158,4 +207,4 @@ def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
     )
 
 
-__all__ = ["may_reach", "own_method", "surely_reaches"]
+__all__ = ["may_reach", "own_method", "surely_reaches", "value_used"]
