@@ -72,6 +72,28 @@ def model_fn(features, labels, mode, params):
 """,
         set(),
     ),
+    # a helper given the mode that only logs its labels or keeps them in a dict before its
+    # test of the mode: nothing there fails on None
+    "helper_logging_its_labels_before_testing_the_mode": (
+        f"""
+import logging
+
+
+def loss_of(labels, logits, mode):
+    logging.info("labels: %s", labels)
+    kept = dict(labels=labels)
+    if mode == {PREDICT}:
+        return None
+    return tf.reduce_mean(tf.square(tf.cast(kept["labels"], tf.float32) - logits))
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = loss_of(labels, logits, mode)
+    return tf.estimator.EstimatorSpec(mode, predictions={{"y": logits}}, loss=loss)
+""",
+        set(),
+    ),
     # a helper handed labels that tests them against None before anything else
     "helper_testing_labels_for_none": (
         """

@@ -83,7 +83,11 @@ def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
 #: How deep the file's functions handed labels are read for a use of them.
 _DEPTH = 2
 #: Python builtins that take None without failing.
-_PYTHON_SAFE = frozenset({"print", "isinstance", "id", "type", "repr", "str", "bool", "callable"})
+_PYTHON_SAFE = frozenset(
+    {"print", "isinstance", "id", "type", "repr", "str", "bool", "callable", "dict", "hasattr"}
+)
+#: Python's and absl's logging, which show None as they show anything.
+_LOGGING = ("logging.", "absl.logging.")
 
 
 def _calls_handing(small: cst.BaseSmallStatement, names: set[str]) -> list[cst.Call]:
@@ -211,7 +215,9 @@ class Anyway:
         func = call.func
         inner = self.ctx.fn.helpers.get(func.value) if isinstance(func, cst.Name) else None
         if inner is None:
-            return not isinstance(call.func, cst.Name) or call.func.value not in _PYTHON_SAFE
+            if any(name.startswith(_LOGGING) for name in self.ctx.names(func)):
+                return False  # ``logging.info("%s", labels)`` shows None
+            return not isinstance(func, cst.Name) or func.value not in _PYTHON_SAFE
         if depth >= _DEPTH:
             return False
         received = {
