@@ -177,16 +177,18 @@ def _def_reads(node: cst.FunctionDef, out: set[str]) -> None:
     # name bound in the body and read there is still counted: over-approximate).
     for child in (node.params, *node.decorators):
         _reads(child, out)
-    out |= reads(node.body) - _param_names(node.params)
+    out |= reads(node.body) - parameter_names(node.params)
 
 
 def _lambda_reads(node: cst.Lambda, out: set[str]) -> None:
     """``lambda labels: tf.one_hot(labels, n)`` reads ``n``, not the ``labels`` around it."""
     _reads(node.params, out)
-    out |= reads(node.body) - _param_names(node.params)
+    out |= reads(node.body) - parameter_names(node.params)
 
 
-def _param_names(params: cst.Parameters) -> set[str]:
+def parameter_names(params: cst.Parameters) -> set[str]:
+    """Every name a ``def`` or ``lambda`` binds as a parameter, ``*args`` and ``**kwargs``
+    included."""
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
     every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
     return {p.name.value for p in every}

@@ -14,6 +14,7 @@ from codemods.rules import ef202_tensor_to_python as ef202
 from codemods.rules import ef203_session_in_model_fn as ef203
 from codemods.rules import ef205_python_truth_of_tensor as ef205
 from codemods.rules import ef206_executing_eagerly_branch as ef206
+from codemods.statements import parameter_names
 from codemods.tree import children
 
 #: The rules' call detectors, in the order they look at a call: the first that recognises it
@@ -48,7 +49,7 @@ class ExpressionScan:
 
     def _lambda(self, node: cst.Lambda, env: Bindings, stmt: cst.BaseStatement) -> bool:
         inner = dict(env)
-        for param in _lambda_params(node):
+        for param in parameter_names(node.params):
             inner.pop(param, None)
         self(node.body, inner, stmt)
         return False
@@ -105,16 +106,6 @@ class ExpressionScan:
     def _assert(self, node: cst.Assert, env: Bindings, stmt: cst.BaseStatement) -> bool:
         ef205.truth_test(node.test, env, stmt, "assert", self.scan)
         return True
-
-
-def _lambda_params(node: cst.Lambda) -> list[str]:
-    params = node.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    names = [p.name.value for p in every]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            names.append(star.name.value)
-    return names
 
 
 #: Node type → its handler (each takes its own node type).

@@ -178,7 +178,7 @@ class Walk:
         over as they stand (its parameters unknown), each finding reported with no fix."""
         if not isinstance(stmt.body, cst.IndentedBlock):
             return
-        inner = {k: v for k, v in env.items() if k not in _parameters(stmt)}
+        inner = {k: v for k, v in env.items() if k not in st.parameter_names(stmt.params)}
         first = len(self.scan.sites)
         Walk(stmt.body.body, inner, self.scan, self.session_run, self.model_fns).run()
         for site in self.scan.sites[first:]:
@@ -214,13 +214,6 @@ class Walk:
             merged = merge(merged, other)
         env.clear()
         env.update(merged)
-
-
-def _parameters(stmt: cst.FunctionDef) -> set[str]:
-    params = stmt.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-    return {p.name.value for p in every}
 
 
 def _chain(stmt: cst.If) -> list[_Branch]:

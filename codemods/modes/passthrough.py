@@ -149,12 +149,9 @@ class HelperBody:
     def __init__(self, helper: cst.FunctionDef, resolve: TfResolver) -> None:
         self.helper = helper
         self.flows = _flows(helper, resolve)
-        params = helper.params
-        given = [*params.posonly_params, *params.params, *params.kwonly_params]
-        given += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
         #: The helper's parameters and the names its body binds.
         self.local_names = (
-            {p.name.value for p in given} | set(self.flows) | st.rebinds(helper.body)
+            st.parameter_names(helper.params) | set(self.flows) | st.rebinds(helper.body)
         )
 
     def sources(self, width: int) -> Optional[list[set[str]]]:

@@ -95,7 +95,7 @@ def print_statement(
     shown = [scan.kind(value, env) for value in values]
     if form is not PrintForm.TF_PRINT and not any(k in SYMBOLIC for k in shown):
         return None  # Python values, and variables (whose repr is their name and shape)
-    named = form is PrintForm.LOG or bool(scan.naming.function(call.func) & PRETTY_PRINTERS)
+    named = form is PrintForm.LOG or _pretty(call, scan.naming)
     spelled = scan.short(call.func) if named else form.value
     message = RULE.format(call=spelled, consequence=_CONSEQUENCES[form])
     site = scan.add(PrintSite(call, stmt, message, form=form))
@@ -106,14 +106,19 @@ def print_statement(
 
 def style(call: cst.Call, naming: Naming) -> Optional[PrintForm]:
     """How the call prints, if it does."""
-    qualified = naming.function(call.func)
-    if naming.builtin(call.func) == "print" or qualified & PRETTY_PRINTERS:
+    if naming.builtin(call.func) == "print" or _pretty(call, naming):
         return PrintForm.PRINT
+    qualified = naming.function(call.func)
     if "tensorflow.print" in qualified:
         return PrintForm.TF_PRINT
     if qualified & LOGGERS:
         return PrintForm.LOG
     return None
+
+
+def _pretty(call: cst.Call, naming: Naming) -> bool:
+    """``pprint.pprint(x)`` / ``pprint.pp(x)``: printed as ``print`` prints, laid out in Python."""
+    return bool(naming.function(call.func) & PRETTY_PRINTERS)
 
 
 def settle(candidate: PrintCandidate, live: Callable[[Sequence[str], int], list[str]]) -> None:
@@ -180,7 +185,7 @@ def _blockers(
     call: cst.Call, form: PrintForm, alone: bool, inner: list[Site], scan: Scan
 ) -> list[str]:
     blocked = [] if alone else ["it is not a statement line of its own"]
-    if scan.naming.function(call.func) & PRETTY_PRINTERS:
+    if _pretty(call, scan.naming):
         blocked.append("pprint lays out what it prints in Python; tf.print does not")
     if any(arg.star for arg in call.args):
         blocked.append("it unpacks *args/**kwargs")
