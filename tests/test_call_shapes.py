@@ -445,9 +445,46 @@ CASES = {
                     mode, loss=loss, train_op=train_op)
         """,
         # PREDICT gets the loss only in a field it ignores (EF105): the call handed labels is
-        # label code (EF101), not a helper whose results PREDICT needs (EF106). (What computes
-        # from its result, line 7, is not reported again: a gap the closing note records.)
-        {"EF101:6", "EF105:13", "EF105:16"},
+        # label code (EF101), not a helper whose results PREDICT needs (EF106), and so is what
+        # computes from its result there (line 8; the test of its type on line 7 computes
+        # nothing)
+        {"EF101:6", "EF101:8", "EF105:13", "EF105:16"},
+    ),
+    "opaque_loss_read_where_predict_uses_the_helper": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            head = params["head"]
+            logits, loss = head(features["x"], labels)
+            loss = tf.reduce_mean(loss)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            train_op = None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # PREDICT returns what the helper handed labels gives: one EF106 at its call, and the
+        # reader of its other result (line 6) is not reported again
+        {"EF106:5"},
+    ),
+    "opaque_loss_read_where_predict_does_not_use_the_helper": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            loss_fn = params["loss_fn"]
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = loss_fn(logits, labels)
+            loss = tf.reduce_mean(loss)
+            scaled = loss * 2.0
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            train_op = None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(scaled)
+            return tf.estimator.EstimatorSpec(mode, loss=scaled, train_op=train_op)
+        """,
+        # nothing PREDICT returns comes from the helper: its call and each statement computing
+        # from its result are label code run in PREDICT
+        {"EF101:6", "EF101:7", "EF101:8"},
     ),
     "labels_pretty_printed": (
         """

@@ -143,6 +143,9 @@ class Judge:
             self._judge_compound(unit, facts, judged)
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
+            if mode is Mode.PREDICT and Tag.HELPER_LABEL in tags:
+                as_labels = (tags - {Tag.HELPER_LABEL}) | {Tag.LABEL} | calls.built
+                unit.if_helper_label = self._blocked(unit, as_labels, judged, view)
             if (
                 unit.blocked[mode]
                 and not definition
@@ -178,8 +181,12 @@ class Judge:
         """A compound statement in the view's mode: what its header breaks and its parts do."""
         mode, stmt = judged.mode, unit.node
         parts = list(leaves(unit.parts))
-        header = self._blocked(unit, self.header_tags(stmt, facts), judged, stmt)
+        header_tags = self.header_tags(stmt, facts)
+        header = self._blocked(unit, header_tags, judged, stmt)
         unit.header_blocked[mode] = header
+        if mode is Mode.PREDICT and Tag.HELPER_LABEL in header_tags:
+            as_labels = (header_tags - {Tag.HELPER_LABEL}) | {Tag.LABEL}
+            unit.if_helper_label = self._blocked(unit, as_labels, judged, stmt)
         unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
         unit.for_value[mode] = frozenset().union(
             *(p.for_value.get(mode, frozenset()) for p in parts)

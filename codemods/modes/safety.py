@@ -14,6 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods.modes import helper_labels
 from codemods.modes.units import Pin, Unit, leaves
 from codemods.vocabulary import Mode, UnitKind
 
@@ -24,6 +25,7 @@ Needs = dict[str, set[Mode]]
 def settle(units: list[Unit], unsafe_fixes: bool) -> None:
     """Liveness, then pin what is unsafe to skip, until nothing changes."""
     predict_outputs(units)
+    helper_labels.unused(units)
     for unit in leaves(units):
         if not unit.predict_uses:  # a helper's summary beside a value PREDICT does not use
             _summaries_for_nothing(unit)

@@ -109,6 +109,10 @@ class Unit:
     #: it gives (EF104 in PREDICT): set aside while a mode uses those values (the summary
     #: cannot leave it without them), broken where PREDICT does not (``safety.settle``).
     for_value: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    #: The rule codes it would break in PREDICT were the results it reads of a helper handed
+    #: labels label code: they are, where PREDICT does not use that helper's results (it is
+    #: then EF101, not EF106; ``helper_labels.unused``).
+    if_helper_label: frozenset[str] = frozenset()
     #: Of a compound statement, per mode, the rule codes its own header breaks.
     header_blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
     #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
