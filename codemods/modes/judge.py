@@ -143,9 +143,7 @@ class Judge:
             self._judge_compound(unit, facts, judged)
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
-            if mode is Mode.PREDICT and Tag.HELPER_LABEL in tags:
-                as_labels = (tags - {Tag.HELPER_LABEL}) | {Tag.LABEL} | calls.built
-                unit.if_helper_label = self._blocked(unit, as_labels, judged, view)
+            unit.if_helper_label |= self._as_labels(unit, tags | calls.built, judged, view)
             if (
                 unit.blocked[mode]
                 and not definition
@@ -172,6 +170,16 @@ class Judge:
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
 
+    def _as_labels(
+        self, unit: Unit, tags: AbstractSet[Tag], judged: View, seen: cst.CSTNode
+    ) -> frozenset[str]:
+        """In PREDICT, the rules the statement would break were the results it reads of a
+        helper handed labels label code (``helper_labels``)."""
+        if judged.mode is not Mode.PREDICT or Tag.HELPER_LABEL not in tags:
+            return frozenset()
+        as_labels = (set(tags) - {Tag.HELPER_LABEL}) | {Tag.LABEL}
+        return self._blocked(unit, as_labels, judged, seen)
+
     def _label_sizes(self, view: cst.CSTNode, facts: Facts) -> bool:
         """Whether ``view`` reads the label-derived values it reads only for their shape."""
         labelled = {n for n in st.reads(view) if Tag.LABEL in facts.tags.get(n, frozenset())}
@@ -184,9 +192,7 @@ class Judge:
         header_tags = self.header_tags(stmt, facts)
         header = self._blocked(unit, header_tags, judged, stmt)
         unit.header_blocked[mode] = header
-        if mode is Mode.PREDICT and Tag.HELPER_LABEL in header_tags:
-            as_labels = (header_tags - {Tag.HELPER_LABEL}) | {Tag.LABEL}
-            unit.if_helper_label = self._blocked(unit, as_labels, judged, stmt)
+        unit.if_helper_label |= self._as_labels(unit, header_tags, judged, stmt)
         unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
         unit.for_value[mode] = frozenset().union(
             *(p.for_value.get(mode, frozenset()) for p in parts)
