@@ -69,6 +69,58 @@ def test_finds_the_model_fn_and_the_input_functions(project: Path) -> None:
     assert found.steps == 3 and not found.synthetic
 
 
+def test_an_input_fn_needing_arguments_is_taken_as_the_file_calls_it(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        import tensorflow as tf
+
+        def input_fn(mode, num_epochs, batch_size, input_context=None):
+            pass
+
+        def model_fn(features, labels, mode, params):
+            return {SPEC}
+
+        def main():
+            estimator = tf.estimator.Estimator(model_fn=model_fn)
+            train_spec = tf.estimator.TrainSpec(
+                input_fn=lambda: input_fn(tf.estimator.ModeKeys.TRAIN, 2, batch_size=8))
+            eval_spec = tf.estimator.EvalSpec(
+                input_fn=lambda: input_fn(tf.estimator.ModeKeys.EVAL, 1, batch_size=4))
+            tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)
+        """,
+    )
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.inputs is not None
+    built = {mode: ref.built for mode, ref in found.inputs.items()}
+    assert all(b is not None for b in built.values())
+    assert "batch_size=8" in built["TRAIN"].expression  # type: ignore[union-attr]
+    assert "batch_size=4" in built["EVAL"].expression  # type: ignore[union-attr]
+
+
+def test_an_input_fn_taking_what_an_estimator_gives_is_called_by_name(project: Path) -> None:
+    path = write(
+        project,
+        f"""
+        import tensorflow as tf
+
+        def input_fn(params, mode, batch_size=8):
+            pass
+
+        def model_fn(features, labels, mode, params):
+            return {SPEC}
+
+        def main():
+            estimator = tf.estimator.Estimator(model_fn=model_fn)
+            estimator.train(lambda: input_fn({{}}, "train", 16))
+        """,
+    )
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.inputs is not None
+    assert {ref.name for ref in found.inputs.values()} == {"input_fn"}
+    assert all(ref.built is None for ref in found.inputs.values())
+
+
 def test_a_module_level_model_fn_wins_even_when_built_by_a_closure(project: Path) -> None:
     path = write(
         project,

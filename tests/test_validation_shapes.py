@@ -84,6 +84,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
         ("partial_model.py", "model_fn", "params from the file's Estimator"),
         ("argparse_main.py", "main_fun.model_fn", None),
         ("missing_data.py", "model_fn", "synthetic inputs: the file's own input functions failed"),
+        ("input_fn_called_with_arguments.py", "model_fn", "params from the file's Estimator"),
     ],
 )
 def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> None:
@@ -93,6 +94,8 @@ def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> Non
     assert report.tensorflow.startswith("2.")
     if note:
         assert any(n.startswith(note) for n in report.notes), report.notes
+    if name == "input_fn_called_with_arguments.py":  # the file's own lambdas, not synthetic
+        assert not report.synthetic_inputs, report.notes
     if name == "flags_model.py":  # a required flag left unset is noted, not fatal
         unset = "FLAGS at their defaults; flag --model_dir=None"
         assert any(n.startswith(unset) for n in report.notes), report.notes

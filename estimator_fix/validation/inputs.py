@@ -36,6 +36,7 @@ from estimator_fix.validation.targets import (
     required_arguments,
     sibling_callers,
 )
+from estimator_fix.validation.worker.loading import ESTIMATOR_GIVES
 
 MODES = ("TRAIN", "EVAL", "PREDICT")
 
@@ -510,6 +511,25 @@ def _find_inputs(
     return chosen
 
 
+def _need_arguments(names: Mapping[str, ast.AST], inputs: Mapping[str, FunctionRef]) -> bool:
+    """Whether an input function found by name takes a parameter without a default that an
+    Estimator does not give it."""
+    for ref in inputs.values():
+        node = names.get(ref.name) if ref.module is None and ref.built is None else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        arguments = node.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        required = positional[: len(positional) - len(arguments.defaults)] + [
+            arg
+            for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults)
+            if default is None
+        ]
+        if any(arg.arg not in ESTIMATOR_GIVES for arg in required):
+            return True
+    return False
+
+
 def _called_inputs(tree: ast.Module) -> dict[str, FunctionRef] | None:
     """The input functions the file passes to its Estimator's train/evaluate/predict or specs,
     per mode (a mode without one takes another's: EVAL TRAIN's, PREDICT EVAL's or TRAIN's)."""
@@ -693,7 +713,10 @@ def plan(
         given_input = _input_ref(options.input_fn, None)
     elif _config_value(config, "input-fn"):
         given_input = _input_ref(config.values["input-fn"], config.root)
-    inputs = _find_inputs(names, given_input) or _called_inputs(tree)
+    inputs = _find_inputs(names, given_input)
+    if inputs is None or (given_input is None and _need_arguments(names, inputs)):
+        # ``input_fn(mode, num_epochs, batch_size)``: the file's own calls give what it needs
+        inputs = _called_inputs(tree) or inputs
     serving = _synthetic_sources(tree, names)
     functions = [(t.name, t.node) for t in targets] or (
         [(model_fn, function)] if function is not None else []
