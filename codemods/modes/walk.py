@@ -10,14 +10,14 @@ every rule's policy; ``safety.settle`` then adds the modes that need it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple, Optional
+from typing import Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
-from codemods.modes import graph_collections, loops, presence, safety
+from codemods.modes import blocks, graph_collections, loops, presence, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import NOT_NONE, Const
@@ -37,134 +37,6 @@ from codemods.modes.state import (
 from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
 from codemods.modes.view import rearranges, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
-
-
-def _leaves_loop(stmt: cst.BaseStatement) -> bool:
-    """``break`` or ``continue`` on its own line."""
-    return isinstance(stmt, cst.SimpleStatementLine) and any(
-        isinstance(small, (cst.Break, cst.Continue)) for small in stmt.body
-    )
-
-
-def _alternatives(stmt: cst.BaseStatement) -> bool:
-    """An ``if`` chain whose branches are all indented blocks (each branch runs from what was
-    known before the statement), or a ``for`` loop with an indented body and no ``else`` (its
-    body is walked until a pass adds nothing to what the one before left, a ``break`` or
-    ``continue`` leaving with what it knew): what they bind is what the walk of each block
-    gave. Other compound statements keep the coarse reading
-    (every name they bind carries all they read): a ``while`` body runs again under a test it
-    changes, ``else``/``finally`` after the body, a ``with`` body under its context managers, and
-    a one-line block is not walked."""
-    if isinstance(stmt, cst.For):  # its body walked until its passes settle (``_loop_body``)
-        return isinstance(stmt.body, cst.IndentedBlock) and stmt.orelse is None
-    if not isinstance(stmt, cst.If):
-        return False
-    return all(isinstance(body, cst.IndentedBlock) for _, body in st.if_chain(stmt))
-
-
-class Walked(NamedTuple):
-    """One block of a compound statement, walked: the modes that may run it, what they knew at
-    its end, and those still running there."""
-
-    runs: frozenset[Mode]
-    state: State
-    after: frozenset[Mode]
-
-
-def _ended_in_every_branch(
-    stmt: cst.If, modes: frozenset[Mode], walked: list[Walked]
-) -> frozenset[Mode]:
-    """The modes an ``if`` chain ends on every way through it: each branch they may take ends
-    them, and an ``else`` leaves them no way around."""
-    if not _has_else(stmt):
-        return frozenset()
-    return frozenset(
-        mode
-        for mode in modes
-        if all(mode not in block.after for block in walked if mode in block.runs)
-    )
-
-
-def _has_else(stmt: cst.If) -> bool:
-    return st.if_chain(stmt)[-1][0] is None
-
-
-#: How many passes of a loop body are walked before what its names carry is widened to all
-#: the body binds (the walk after that settles at once).
-_LOOP_PASSES = 3
-
-
-def _widen(facts: Facts, names: set[str]) -> None:
-    """Give each of ``names`` every tag any of them carries (a loop whose passes keep passing
-    tags along a chain of names ends, at the latest, there)."""
-    every: frozenset[Tag] = frozenset().union(*(facts.tags.get(n, frozenset()) for n in names))
-    for name in names:
-        facts.tags[name] = every
-
-
-_LEAVES = (cst.Continue, cst.Break, cst.Return, cst.Raise)
-
-
-def _skips_rest(stmt: cst.BaseStatement) -> bool:
-    """An ``if`` with no ``else`` whose block always leaves (``continue``, ``break``, a return
-    or a raise): the statements after it run only where its test is false."""
-    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
-        return False
-    body = stmt.body
-    last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else body
-    smalls: Sequence[cst.BaseSmallStatement] = ()
-    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-        smalls = last.body
-    return any(isinstance(small, _LEAVES) for small in smalls)
-
-
-def _bind_from_blocks(
-    defs: frozenset[str],
-    state: State,
-    before: State,
-    walked: list[Walked],
-    around: bool,
-) -> None:
-    """What the names an ``if`` chain or a loop binds carry after it (see ``_alternatives``):
-    what they carried before where control may go ``around`` every block (an ``if`` with no
-    ``else``, a loop that runs no pass) and what each block that ran gave them — not
-    everything the statement reads anywhere (``if not labels: labels = features["y"]`` does
-    not make ``features`` a label; ``labels`` rebound in both branches of an ``if``/``else``
-    holds what they gave)."""
-    for mode, facts in state.items():
-        if mode not in before:
-            continue
-        for name in defs:
-            ways: list[presence.Way] = []
-            if around:
-                ways += presence.ways(before[mode], name)
-            for runs, copy, after in walked:
-                if mode in runs and mode in after:
-                    ways += presence.ways(copy[mode], name)
-            facts.tags[name] = frozenset().union(*(tags for _, tags in ways))
-            presence.record(facts, name, ways)
-
-
-def _branch_modes(
-    ctx: Context,
-    chain: list[tuple[Optional[cst.BaseExpression], cst.BaseSuite]],
-    state: State,
-    live: frozenset[Mode],
-) -> Optional[list[frozenset[Mode]]]:
-    """The modes that take each branch of the chain; None when a test is undecided."""
-    remaining = set(live)
-    assignment: list[frozenset[Mode]] = []
-    for test, _ in chain:
-        if test is None:
-            taken = frozenset(remaining)
-        else:
-            decided = test_by_mode(ctx, test, state, frozenset(remaining))
-            if any(value is None for value in decided.values()):
-                return None
-            taken = frozenset(m for m, value in decided.items() if value)
-        assignment.append(taken)
-        remaining -= taken
-    return assignment
 
 
 class Analyzer:
@@ -219,7 +91,7 @@ class Analyzer:
         units: list[Unit] = []
         depth = len(self._why)
         for stmt in stmts:
-            if self._leaving and _leaves_loop(stmt):
+            if self._leaving and blocks.leaves_loop(stmt):
                 self._leaving[-1].append((live, {mode: state[mode].copy() for mode in live}))
             unit = self.statement(stmt, state, live)
             unit.why = tuple(self._why)
@@ -228,7 +100,7 @@ class Analyzer:
             if ended:
                 self._why.append(Reason("ended", stmt, ended))
             live = live - unit.terminates
-            if _skips_rest(stmt):  # ``if x is None: continue``: the rest runs where it is not
+            if blocks.skips_rest(stmt):  # ``if x is None: continue``: the rest runs where it is not
                 for mode in live:
                     test = cst.ensure_type(stmt, cst.If).test
                     loops.narrow(self.ctx, test, False, state[mode])
@@ -297,7 +169,7 @@ class Analyzer:
     def _mode_if(self, stmt: cst.If, state: State, live: frozenset[Mode]) -> Optional[Unit]:
         """An if/elif/else chain whose every test is decided in every live mode."""
         chain = st.if_chain(stmt)
-        assignment = _branch_modes(self.ctx, chain, state, live)
+        assignment = blocks.branch_modes(self.ctx, chain, state, live)
         if assignment is None or any(isinstance(b, cst.SimpleStatementSuite) for _, b in chain):
             return None
         branches: list[Branch] = []
@@ -370,14 +242,16 @@ class Analyzer:
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
         hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes)
         unit.quiet = (
-            rearranges(stmt, self.ctx.names) or hook or spec
+            rearranges(stmt, self.ctx.names)
+            or hook
+            or spec
             or graph_collections.registers(stmt, self.ctx.resolve)
         )
         # Defining a function or class runs nothing of its body.
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-        walked: list[Walked] = []
+        walked: list[blocks.Walked] = []
         inline: list[NestedSpec] = []  # spec returns the walk does not take apart
-        precise = _alternatives(stmt)
+        precise = blocks.alternatives(stmt)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
             unit.parts, walked, inline = self._parts(stmt, state, modes)
@@ -390,8 +264,8 @@ class Analyzer:
             unit.changes = self.objects.changed([stmt])
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
-            around = not (isinstance(stmt, cst.If) and _has_else(stmt))
-            _bind_from_blocks(defs - tested, state, before, walked, around)
+            around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))
+            blocks.bind_from_blocks(defs - tested, state, before, walked, around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             self._returned_uses(unit, stmt, modes)
@@ -399,7 +273,7 @@ class Analyzer:
             if st.always_exits(exits):
                 unit.terminates = modes
             elif isinstance(stmt, cst.If) and walked:
-                unit.terminates = _ended_in_every_branch(stmt, modes, walked)
+                unit.terminates = blocks.ended_in_every_branch(stmt, modes, walked)
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
@@ -435,12 +309,12 @@ class Analyzer:
 
     def _parts(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
-    ) -> tuple[list[Unit], list[Walked], list[NestedSpec]]:
+    ) -> tuple[list[Unit], list[blocks.Walked], list[NestedSpec]]:
         """The statements inside a compound statement, each block walked on a copy of what the
         modes know before it; each block's modes with what they knew after it and those
         still running at its end; and the spec returns of its one-line blocks."""
         parts: list[Unit] = []
-        walked: list[Walked] = []
+        walked: list[blocks.Walked] = []
         inline: list[NestedSpec] = []
         for suite, runs, tests in self._suites_by_mode(stmt, state, modes):
             if isinstance(stmt, cst.For) and suite is stmt.body:
@@ -457,7 +331,7 @@ class Analyzer:
             if isinstance(suite, cst.SimpleStatementSuite):
                 inline += self._inline_specs(suite.body, copy, runs)
             parts.extend(units)
-            walked.append(Walked(runs, copy, after))
+            walked.append(blocks.Walked(runs, copy, after))
         return parts, walked, inline
 
     def _loop_body(
@@ -484,9 +358,9 @@ class Analyzer:
             if not any([join_into(entry[mode], copy[mode]) for mode in runs]):
                 return units, copy, after
             passes += 1
-            if passes == _LOOP_PASSES:  # still growing: every name the body binds carries all
+            if passes == blocks.LOOP_PASSES:  # still growing: every name the body binds carries all
                 for mode in runs:
-                    _widen(entry[mode], st.defines(stmt.body))
+                    blocks.widen(entry[mode], st.defines(stmt.body))
 
     def _suites_by_mode(
         self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]
