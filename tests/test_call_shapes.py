@@ -486,6 +486,25 @@ CASES = {
         # from its result are label code run in PREDICT
         {"EF101:6", "EF101:7", "EF101:8"},
     ),
+    "own_method_testing_labels_against_none": (
+        f"""
+        class Regressor:
+            def set_loss(self, logits, labels):
+                self.predictions = tf.squeeze(logits)
+                if labels is not None:
+                    self.loss = tf.nn.l2_loss(labels - self.predictions)
+
+            def model_fn(self, features, labels, mode, params):
+                logits = tf.compat.v1.layers.dense(features["x"], 1)
+                self.set_loss(logits, labels)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions=self.predictions)
+                return tf.estimator.EstimatorSpec(mode, loss=self.loss)
+        """,
+        # a method of the model_fn's own class that tests the labels against None expects
+        # PREDICT's None, as a helper function of the module does
+        set(),
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -389,7 +389,8 @@ class Calls:
         """The module's own function ``call`` runs, and how many leading parameters the call
         does not fill: a helper by name (0), or an instance of one of the module's classes
         (``head = LossLayer(...)`` in this mode; ``head(x, labels)`` runs its own ``__call__``,
-        else its ``call`` as a Keras layer's does, whose ``self`` the call does not fill: 1)."""
+        else its ``call`` as a Keras layer's does, whose ``self`` the call does not fill: 1),
+        or a method of the class whose method the model_fn is (``self.loss_of(...)``: 1)."""
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             receiver, wanted = func.value.value, [func.attr.value]  # ``model.build(...)``
@@ -402,7 +403,10 @@ class Calls:
             return None, 0
         owner = self.ctx.fn.classes.get(facts.instances.get(receiver, ""))
         if owner is None:
-            return None, 0
+            own = own_method(call, self.ctx.fn)  # ``self.helper(...)`` in a method model_fn
+            if own is None or any(_is_static(d) for d in own.decorators):
+                return None, 0
+            return own, 1
         methods = {
             stmt.name.value: stmt
             for stmt in st.statements_of(owner.body)
