@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from libcst.codemod import CodemodContext
 
 
+#: How many names bound to names (``v1 = tf.compat.v1``; ``m = v1.metrics``) are followed.
+_ALIAS_DEPTH = 4
+
+
 class ModuleFacts:
     """What the codemods derive from one module, computed once for every codemod run on it.
 
@@ -69,13 +73,20 @@ class ModuleFacts:
             self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         return self._wrapper
 
-    def resolve_tf(self, node: cst.CSTNode) -> Optional[str]:
-        """The normalized TensorFlow name of a Name/Attribute (any import spelling), or None."""
+    def resolve_tf(self, node: cst.CSTNode, depth: int = 0) -> Optional[str]:
+        """The normalized TensorFlow name of a Name/Attribute (any import spelling, or a name
+        bound once to one: ``v1 = tf.compat.v1``), or None."""
         names = self.names(node)
         tf_name = tf_api.first_tf(names)
         if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
             # Unresolved (no import in this file): trust a conventional ``tf`` spelling.
             tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
+        if tf_name is None and names and depth < _ALIAS_DEPTH:
+            aliased = self.names.alias(node)
+            base = self.resolve_tf(aliased[0], depth + 1) if aliased is not None else None
+            if aliased is not None and base is not None:
+                head = base.rstrip(".")  # ``tensorflow.compat.v1`` alone is ``tensorflow.``
+                tf_name = tf_api.normalize(f"{head}.{aliased[1]}" if aliased[1] else head)
         return tf_name
 
     def model_fns(self) -> list[ModelFn]:

@@ -164,11 +164,31 @@ class QualifiedNames:
     def __init__(self, module: cst.Module) -> None:
         self._module = module
         self._scopes: Optional[dict[cst.CSTNode, _Scope]] = None
+        self._values: dict[int, cst.BaseExpression] = {}
+
+    def _scope(self, node: cst.CSTNode) -> Optional[_Scope]:
+        if self._scopes is None:
+            binder = _Binder(self._module)
+            self._scopes, self._values = binder.scopes, binder.values
+        return self._scopes.get(node)
+
+    def alias(self, node: cst.CSTNode) -> Optional[tuple[cst.BaseExpression, str]]:
+        """For ``v1.metrics.accuracy`` where ``v1`` is bound once in its scope, by ``v1 =
+        tf.compat.v1``: the expression it is bound to and the rest of the name (``metrics.
+        accuracy``); None where the head is bound otherwise, or more than once."""
+        scope = self._scope(node)
+        full_name = get_full_name_for_node(node) if scope is not None else None
+        if scope is None or full_name is None:
+            return None
+        head, _, rest = full_name.partition(".")
+        bindings = scope.lookup(head) if head in scope else []
+        if len(bindings) != 1 or bindings[0][2]:
+            return None
+        value = self._values.get(id(bindings[0][1]))
+        return None if value is None else (value, rest)
 
     def __call__(self, node: cst.CSTNode) -> set[str]:
-        if self._scopes is None:
-            self._scopes = _Binder(self._module).scopes
-        scope = self._scopes.get(node)
+        scope = self._scope(node)
         if scope is None:
             return set()
         full_name = get_full_name_for_node(node)
@@ -195,6 +215,9 @@ class _Binder:
 
     def __init__(self, module: cst.Module) -> None:
         self.scopes: dict[cst.CSTNode, _Scope] = {}
+        #: The name (or attribute chain) a lone name target is assigned (``v1 = tf.compat.v1``),
+        #: by the target's id.
+        self.values: dict[int, cst.BaseExpression] = {}
         self.module_scope = _Scope("module", _Scope("builtins", None))
         self.visit(module, self.module_scope)
 
@@ -241,6 +264,9 @@ class _Binder:
         )
         if node.value is not None:
             self.visit(node.value, scope)
+            alias = type(node) is not cst.AugAssign and len(targets) == 1
+            if alias and isinstance(node.value, (cst.Name, cst.Attribute)):
+                self.values[id(targets[0])] = node.value  # read for a lone name target only
         if type(node) is cst.AnnAssign:
             self.visit(node.annotation, scope)
         for assigned in targets:

@@ -114,3 +114,59 @@ def test_every_fixture_node_matches_libcst(path: Path) -> None:
         if expected != got
     ]
     assert mismatches == []
+
+
+def _resolved(source: str) -> dict[str, str | None]:
+    """Every call's callee in ``source`` (dedented), by its spelling: its TensorFlow name."""
+    from codemods.base import ModuleFacts
+
+    module = cst.parse_module(textwrap.dedent(source))
+    facts = ModuleFacts(module)
+    return {
+        module.code_for_node(node.func): facts.resolve_tf(node.func)
+        for node in walk(module)
+        if isinstance(node, cst.Call)
+    }
+
+
+def test_a_name_bound_once_to_a_tensorflow_module_resolves_through_it() -> None:
+    found = _resolved(
+        """
+        import tensorflow as tf
+        compat = tf.compat.v1
+
+        def model_fn(features, labels, mode):
+            v1 = tf.compat.v1
+            metrics = v1.metrics
+            relu = tf.nn.relu
+            v1.metrics.accuracy(labels, features)
+            compat.train.AdamOptimizer()
+            metrics.auc(labels, features)
+            relu(features)
+        """
+    )
+    assert found["v1.metrics.accuracy"] == "tensorflow.metrics.accuracy"
+    assert found["compat.train.AdamOptimizer"] == "tensorflow.train.AdamOptimizer"
+    assert found["metrics.auc"] == "tensorflow.metrics.auc"  # an alias of an alias
+    assert found["relu"] == "tensorflow.nn.relu"
+
+
+def test_a_name_bound_twice_or_to_a_call_is_not_an_alias() -> None:
+    found = _resolved(
+        """
+        import tensorflow as tf
+
+        def model_fn(features, labels, mode, params):
+            v1 = tf.compat.v1
+            if params["other"]:
+                v1 = params["module"]
+            layer = tf.keras.layers.Dense(2)
+            ops = params["ops"]
+            v1.metrics.accuracy(labels, features)
+            layer(features)
+            ops.metrics.accuracy(labels, features)
+        """
+    )
+    assert found["v1.metrics.accuracy"] is None
+    assert found["layer"] is None
+    assert found["ops.metrics.accuracy"] is None
