@@ -129,6 +129,52 @@ def test_a_changed_new_or_moved_op_is_a_mismatch(change: Any, detail: str) -> No
     assert (first.mode, first.detail) == ("TRAIN", detail)
 
 
+def test_names_whose_counter_shifts_when_an_op_before_is_removed_are_the_same_op() -> None:
+    """The rewrite drops EVAL's train step, whose ``Equal`` came first: the metric's equality,
+    ``Equal_1`` in the original, is ``Equal`` in the rewrite (and what reads it follows)."""
+    step = [op("Equal", "Equal", ("loss", "labels_0")), op("train", "NoOp", ("^Equal",))]
+    metric = [
+        op("Equal_1", "Equal", ("dense/MatMul", "labels_0")),
+        op("acc_1/Mean", "Mean", ("Equal_1",)),
+    ]
+    original = BASE[:6] + step + metric
+    renamed = BASE[:6] + [
+        op("Equal", "Equal", ("dense/MatMul", "labels_0")),
+        op("acc/Mean", "Mean", ("Equal",)),
+    ]
+    out = {"loss": "loss:0", "metrics": {"acc": ["acc_1/Mean:0"]}}
+    rewrite_out = {"loss": "loss:0", "metrics": {"acc": ["acc/Mean:0"]}}
+    found = checks(
+        graphs(EVAL=mode(original, out)), graphs(EVAL=mode(renamed, rewrite_out))
+    )
+    assert [c.verdict for c in found if c.mode == "EVAL"] == ["graph-equivalent"] * 2
+    # the same names in another order of ops, or an input that is another op, still differ
+    swapped = BASE[:6] + [
+        op("Equal", "Equal", ("dense/MatMul", "labels_0")),
+        op("acc/Mean", "Mean", ("dense/MatMul",)),
+    ]
+    found = checks(graphs(EVAL=mode(original, out)), graphs(EVAL=mode(swapped, rewrite_out)))
+    (graph,) = [c for c in found if c.mode == "EVAL" and c.what.startswith("graph")]
+    assert graph.verdict == "mismatch"
+    assert graph.detail == "op 'acc/Mean' (Mean) is not in the original's graph"
+
+
+def test_a_variable_renamed_by_its_counter_is_a_mismatch() -> None:
+    """A checkpoint knows a variable by its name: ``dense_1/kernel`` is not ``dense/kernel``."""
+    renamed = [
+        *BASE[:3],
+        op("dense_1/kernel", "VariableV2", shape="4x3"),
+        op("dense/MatMul", "MatMul", ("features_0", "dense_1/kernel")),
+        *BASE[5:],
+    ]
+    found = checks(
+        graphs(EVAL=mode(BASE, {"loss": "loss:0"})),
+        graphs(EVAL=mode(renamed, {"loss": "loss:0"})),
+    )
+    (graph,) = [c for c in found if c.mode == "EVAL" and c.what.startswith("graph")]
+    assert graph.detail == "op 'dense_1/kernel' (VariableV2) is not in the original's graph"
+
+
 def test_initializer_seeds_may_differ_where_variables_are_restored_only() -> None:
     reseeded = [
         op("dense/kernel/Initializer/random_uniform", "RandomUniform", seed2="9")

@@ -94,6 +94,18 @@ def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None
     assert "params readable by attribute too" in notes
 
 
+def test_ops_renamed_by_tensorflows_counter_are_the_same_ops(tmp_path: Path) -> None:
+    """The fix leaves EVAL without the training step's ``Equal``: the metric's ``Equal_1`` is
+    ``Equal`` in the rewrite, the same op (a name-for-name comparison called it a mismatch)."""
+    source = INFERRED / "counter_shift.py"
+    report = validate_file(source)
+    assert report.verdict == "graph-equivalent", report.message
+    (graph,) = [c for c in report.checks if c.mode == "EVAL" and c.what.startswith("graph (")]
+    assert graph.detail.startswith("the original's ops in order, less ")
+    wrong = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_where_numbers_cannot_run_the_graphs_are_compared() -> None:
     report = validate_file(INFERRED / "vocab_missing.py")
     assert report.verdict == "graph-equivalent", report.message

@@ -2,7 +2,9 @@
 
 Both versions build each mode's graph from the same placeholders (``worker/graphs.py``). In every
 mode the rewrite's ops are the original's, in order, each unchanged (name, type, inputs, every
-attribute; a function an attribute names by its content), less the ones the rewrite removed, and
+attribute; a function an attribute names by its content; a name up to the counter TensorFlow
+appends to a repeated one, ``Equal_1``, which shifts when an op before it is removed, but never a
+variable's), less the ones the rewrite removed, and
 the spec's outputs are the same tensors (TRAIN: loss and train_op; EVAL: loss and metrics;
 PREDICT: predictions and export outputs) — so each output is computed by the same ops from the
 same inputs and variables, and what was removed fed none of them. In TRAIN that is usually the
@@ -17,6 +19,7 @@ on the graphs, not on numbers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -166,26 +169,68 @@ def _aliased(value: Any, aliases: Mapping[str, str]) -> Any:
     return value
 
 
-def subsequence(original: tuple[Op, ...], rewrite: tuple[Op, ...], restored: bool) -> str:
-    """'' when ``rewrite`` is ``original`` less some ops (in order, each op unchanged, but for
-    the seeds of variable initializers when the mode ``restored`` its variables), else the first
-    op that is new, changed or out of order."""
+#: Ops a checkpoint knows by name: a rewrite may not rename them (other ops TensorFlow names
+#: by a counter, ``Equal`` then ``Equal_1``, shift when an op before them is removed).
+_NAMED_STATE = frozenset({"VariableV2", "Variable", "VarHandleOp"})
+_COUNTER = re.compile(r"_\d+$")
+
+
+def _stem(name: str) -> str:
+    """``accuracy_1/Equal_2`` → ``accuracy/Equal``: the name less TensorFlow's counters."""
+    return "/".join(_COUNTER.sub("", part) for part in name.split("/"))
+
+
+def _renamed(name: str, names: Mapping[str, str]) -> str:
+    """An input (``op``, ``op:1``, ``^op``) or tensor name of the rewrite, by the original's
+    name of its op (one step: the names of the two graphs overlap)."""
+    control = "^" if name.startswith("^") else ""
+    op, colon, index = name.lstrip("^").partition(":")
+    return f"{control}{names.get(op, op)}{colon}{index}"
+
+
+def correspondence(
+    original: tuple[Op, ...], rewrite: tuple[Op, ...], restored: bool
+) -> tuple[dict[str, str], str]:
+    """Which op of the original each op of ``rewrite`` is, by name: ``rewrite`` must be
+    ``original`` less some ops, in order, each op unchanged (type, inputs, attributes; but for
+    the seeds of variable initializers when the mode ``restored`` its variables) up to the
+    counter TensorFlow appends to a repeated name, which shifts when an op before it is removed
+    (not for a variable's name, which the checkpoint keys on). Returns the names and '', or
+    what is new, changed or out of order."""
     index = {op.name: i for i, op in enumerate(original)}
+    by_stem: dict[str, list[int]] = {}
+    for i, op in enumerate(original):
+        by_stem.setdefault(_stem(op.name), []).append(i)
     alike = _restored_alike if restored else (lambda a, b: a == b)
-    position = -1
-    previous = ""
+    names: dict[str, str] = {}
+    position, previous = -1, ""
     for op in rewrite:
+        inputs = tuple(_renamed(name, names) for name in op.inputs)
         found = index.get(op.name)
-        if found is None:
-            return f"op {op.name!r} ({op.type}) is not in the original's graph"
-        if found <= position:
-            return (
-                f"op {op.name!r} comes after {previous!r} in the rewrite, before it in the original"
-            )
-        if not alike(original[found], op):
-            return _difference(original[found], op)
-        position, previous = found, op.name
-    return ""
+        candidates = [found] if found is not None else []
+        if op.type not in _NAMED_STATE:
+            candidates += [i for i in by_stem.get(_stem(op.name), ()) if i != found]
+        match = next(
+            (
+                i
+                for i in candidates
+                if i > position
+                and alike(original[i], replace(op, name=original[i].name, inputs=inputs))
+            ),
+            None,
+        )
+        if match is None:
+            if found is None:
+                return names, f"op {op.name!r} ({op.type}) is not in the original's graph"
+            if found <= position:
+                return names, (
+                    f"op {op.name!r} comes after {previous!r} in the rewrite, before it in the "
+                    "original"
+                )
+            return names, _difference(original[found], replace(op, inputs=inputs))
+        names[op.name] = original[match].name
+        position, previous = match, op.name
+    return names, ""
 
 
 def _tensors(outputs: Mapping[str, Any]) -> list[str]:
@@ -221,11 +266,21 @@ def depends_on(ops: tuple[Op, ...], tensors: list[str], sources: tuple[str, ...]
     return False
 
 
-def _outputs_check(mode: str, original: Graph, rewrite: Graph) -> Check:
+def _by_names(value: Any, names: Mapping[str, str]) -> Any:
+    """The rewrite's spec outputs (nested dicts and lists of tensor names) by the original's
+    names of their ops."""
+    if isinstance(value, Mapping):
+        return {key: _by_names(item, names) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_by_names(item, names) for item in value]
+    return _renamed(value, names) if isinstance(value, str) else value
+
+
+def _outputs_check(mode: str, original: Graph, rewrite: Graph, names: Mapping[str, str]) -> Check:
     keys = [k for k, v in original.outputs.items() if v]
     what = f"spec outputs ({', '.join(keys) or 'none'})"
     for key, value in original.outputs.items():
-        other = rewrite.outputs.get(key)
+        other = _by_names(rewrite.outputs.get(key), names)
         if other != value:
             detail = f"{key} is {other!r} in the rewrite, {value!r} in the original"
             return Check(mode, what, None, "mismatch", detail)
@@ -271,7 +326,7 @@ def _mode_checks(mode: str, original: Graph, rewrite: Graph) -> list[Check]:
     before, after = original.ops, rewrite.ops
     removed = len(before) - len(after)
     what = f"graph ({len(after)} of {len(before)} ops)" if removed else f"graph ({len(after)} ops)"
-    difference = subsequence(before, after, restored=mode != TRAIN)
+    names, difference = correspondence(before, after, restored=mode != TRAIN)
     detail = f"the original's ops in order, less {removed}" if removed else "identical"
     if original.without_labels:
         detail += (
@@ -288,7 +343,7 @@ def _mode_checks(mode: str, original: Graph, rewrite: Graph) -> list[Check]:
         checks.append(Check(mode, what, None, "mismatch", difference))
     else:
         checks.append(Check(mode, what, None, GRAPH_EQUIVALENT, detail))
-    checks.append(_outputs_check(mode, original, rewrite))
+    checks.append(_outputs_check(mode, original, rewrite, names))
     return checks
 
 
