@@ -505,6 +505,45 @@ CASES = {
         # PREDICT's None, as a helper function of the module does
         set(),
     ),
+    "metric_from_a_method_of_an_object_given_in_params": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(tf.square(labels - logits))
+            correlation = params["benchmark"].correlation(logits)
+            metrics = {{"correlation": correlation}}
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # what the model_fn gathers into the metric ops it hands EVAL's spec is metric ops,
+        # whatever builds it (a method of an object it is given): built in TRAIN, which does
+        # not use it
+        {"EF103:8"},
+    ),
+    "a_prediction_shown_among_the_metric_ops": (
+        f"""
+        from nets import segmenter
+
+
+        def model_fn(features, labels, mode, params):
+            predict = segmenter(features["images"])
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": predict}})
+            loss = tf.reduce_mean(tf.abs(labels - predict))
+            metrics = {{"predict": predict, "acc": tf.compat.v1.metrics.accuracy(labels, predict)}}
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # the predictions, read by PREDICT's spec and the loss too, are not metric ops for
+        # being shown among them; the accuracy built in TRAIN is
+        {"EF103:11"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

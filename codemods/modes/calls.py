@@ -185,6 +185,9 @@ class Calls:
             gates = self.mode_gates(call)
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args if gates)
+            # what the model_fn hands its result to as eval_metric_ops: metric ops
+            used = self.ctx.result_tags().get(st.code_of(call.func), frozenset())
+            out.built |= (used & {Tag.METRIC}) - gates
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
         # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does

@@ -190,14 +190,66 @@ class Context:
 
 
 def _handed_as_metric_ops(nodes: list[cst.CSTNode]) -> set[str]:
-    """The names the model_fn hands to a spec as ``eval_metric_ops=``."""
+    """The names the model_fn hands to a spec as ``eval_metric_ops=``, and those of the values
+    in the dict it hands there (written in the call, ``eval_metric_ops={"acc": acc}``, bound
+    to the name it hands, ``metrics = {"acc": acc}``, or stored into it, ``metrics["acc"] =
+    acc``) that it reads nowhere else but in statements of their own (a summary of one)."""
+    handed: set[str] = set()
+    values: set[str] = set()
+    for node in nodes:
+        if isinstance(node, cst.Call):
+            for arg in node.args:
+                if arg.keyword is None or arg.keyword.value != "eval_metric_ops":
+                    continue
+                if isinstance(arg.value, cst.Name):
+                    handed.add(arg.value.value)
+                values |= _dict_values(arg.value)
+    for node in nodes:
+        if not isinstance(node, cst.Assign):
+            continue
+        for target in (t.target for t in node.targets):
+            if isinstance(target, cst.Name) and target.value in handed:
+                values |= _dict_values(node.value)
+            stored = isinstance(target, cst.Subscript) and st.root_name(target) in handed
+            if stored and isinstance(node.value, cst.Name):
+                values.add(node.value.value)
+    smalls = [node for node in nodes if isinstance(node, cst.BaseSmallStatement)]
+    return handed | {name for name in values if _read_as_metric_only(name, smalls, handed)}
+
+
+def _read_as_metric_only(
+    name: str, smalls: list[cst.BaseSmallStatement], handed: set[str]
+) -> bool:
+    """``name`` is read only where the model_fn gathers it into metric ops it hands a spec, or by
+    a statement of its own (``tf.summary.scalar("men", men[1])``): not a prediction, loss or
+    value it computes with that happens to be shown among the metrics."""
+    for small in smalls:
+        if name not in st.reads(small) or isinstance(small, cst.Expr):
+            continue
+        if isinstance(small, cst.Assign) and all(
+            isinstance(t.target, (cst.Name, cst.Subscript))
+            and st.root_name(t.target) in handed
+            for t in small.targets
+        ):
+            continue  # ``metrics = {"men": men}``, ``metrics["men"] = men``
+        metric_args = [
+            arg
+            for call in st.calls(small)
+            for arg in call.args
+            if arg.keyword is not None and arg.keyword.value == "eval_metric_ops"
+        ]
+        if not metric_args or name in st.reads_without(small, metric_args):
+            return False
+    return True
+
+
+def _dict_values(node: cst.BaseExpression) -> set[str]:
+    """The names a dict display holds as values (``{"acc": acc}``)."""
+    if not isinstance(node, cst.Dict):
+        return set()
     return {
-        arg.value.value
-        for node in nodes
-        if isinstance(node, cst.Call)
-        for arg in node.args
-        if arg.keyword is not None
-        and arg.keyword.value == "eval_metric_ops"
-        and isinstance(arg.value, cst.Name)
+        element.value.value
+        for element in node.elements
+        if isinstance(element, cst.DictElement) and isinstance(element.value, cst.Name)
     }
 
