@@ -544,6 +544,26 @@ CASES = {
         # being shown among them; the accuracy built in TRAIN is
         {"EF103:11"},
     ),
+    "gradient_norm_penalty_in_the_loss_eval_reports": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(tf.square(labels - logits))
+            if params["gradient_penalty"]:
+                gradients = tf.gradients(loss, tf.compat.v1.trainable_variables())
+                norms = [tf.norm(g) for g in gradients if g is not None]
+                loss += 0.1 * tf.reduce_mean(norms)
+            train_op = None
+            if mode == {TRAIN}:
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # EVAL builds the gradients (EF102, once); the norms and the loss computed from them
+        # are what EVAL reports, not training ops of their own
+        {"EF102:9"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -124,6 +124,7 @@ class Judge:
         if incidental:
             tags.discard(Tag.SUMMARY)
         own = set(tags)
+        builds_training = Tag.TRAIN in own | calls.built
         read: set[Tag] = set()
         if not definition:
             gated = calls.gated_args
@@ -157,7 +158,7 @@ class Judge:
                 # a summary of a training value (a gradient norm) builds no training op: it goes
                 # where the value goes, and is no finding of its own
                 unit.stores_into.add(mode)
-        unit.excusable[mode] = frozenset(p.code for p in self.ctx.policies if mode in p.used_in)
+        unit.excusable[mode] = self._excusable(mode, builds_training)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
             unit.blocked[mode]
         ):
@@ -169,6 +170,17 @@ class Judge:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    def _excusable(self, mode: Mode, builds_training: bool) -> frozenset[str]:
+        """The rule codes whose findings a use of the statement in ``mode`` excuses: a
+        policy's (a training metric in TRAIN), and EF102 where the statement computes from a
+        training value without building one - where the mode uses what it computes for its
+        own ends (EVAL's loss with a gradient-norm penalty), the finding is the statement that
+        builds the training op."""
+        excusable = {p.code for p in self.ctx.policies if mode in p.used_in}
+        if not builds_training:
+            excusable.add(ef102.CODE)
+        return frozenset(excusable)
 
     def _as_labels(
         self, unit: Unit, tags: AbstractSet[Tag], judged: View, seen: cst.CSTNode

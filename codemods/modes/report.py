@@ -77,7 +77,7 @@ class Reporter:
         bad = unit.bad_modes()
         found: list[Finding] = []
         for part in _working_parts(unit, bad):
-            modes = bad & part.modes
+            modes = bad & part.bad_modes()
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
             if not codes and not (finding.code == ef106.CODE and part.opaque_label):
                 continue
@@ -174,7 +174,7 @@ def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
             yield from deeper
         elif part.quiet or (bad & part.modes) <= part.stores_into:
             continue
-        elif part.opaque_label or any(part.blocked.get(m) for m in bad & part.modes):
+        elif part.opaque_label or bad & part.bad_modes():
             yield part
 
 
