@@ -280,6 +280,23 @@ def test_a_git_checkout_is_read_at_the_manifest_commit(tmp_path: Path) -> None:
     assert data is None and "is not in the checkout" in why
 
 
+def test_a_file_not_checked_out_is_read_from_git(tmp_path: Path) -> None:
+    """A clone made with --no-checkout (HEAD at the manifest's commit, no work tree files)."""
+    repo = tmp_path / "checkouts" / "acme+models"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "model.py").write_text(CLEAN)
+    _git(repo, "add", "model.py")
+    _git(repo, "commit", "-q", "-m", "clean")
+    (repo / "model.py").unlink()
+    entry = rw.Entry("acme/models", _git(repo, "rev-parse", "HEAD"), "model.py")
+    data, why = rw.read_entry(tmp_path / "checkouts", entry, {})
+    assert why == "" and data == CLEAN.encode()
+    other = rw.Entry("acme/models", entry.commit, "other.py")
+    data, why = rw.read_entry(tmp_path / "checkouts", other, {})
+    assert data is None and why.startswith("cannot read")
+
+
 def test_held_out_entries_get_their_own_table(tmp_path: Path) -> None:
     root = _checkout(tmp_path)
     # The same file again, held out, under another commit so that it is a new entry (a plain

@@ -11,10 +11,11 @@ part of this repository: bring the checkouts yourself, laid out as ``CHECKOUT_RO
                                                  [--batch NAME]
 
 A checkout that is a git work tree is read at the manifest's commit (``git show COMMIT:PATH``
-when HEAD is elsewhere); any other directory is read as it is, and a ``sha256`` in the manifest
-must then match. Exit status: 0 when every file was measured and every rewrite is sound; 1 when
-a file could not be read, a rewrite does not parse or is not idempotent, the engine failed, or a
-file was (not) skipped against expectation; 2 for a bad manifest or checkout root.
+when HEAD is elsewhere, or the file is not checked out); any other directory is read as it is,
+and a ``sha256`` in the manifest must then match. Exit status: 0 when every file was measured
+and every rewrite is sound; 1 when a file could not be read, a rewrite does not parse or is not
+idempotent, the engine failed, or a file was (not) skipped against expectation; 2 for a bad
+manifest or checkout root.
 """
 
 from __future__ import annotations
@@ -265,7 +266,10 @@ def read_entry(root: Path, entry: Entry, heads: dict[Path, str | None]) -> tuple
         try:
             data = (directory / entry.path).read_bytes()
         except OSError as exc:
-            return None, f"cannot read {directory / entry.path}: {exc.strerror or exc}"
+            # a clone made with --no-checkout holds the file in git only
+            data = _git(directory, "show", f"{entry.commit}:{entry.path}") if head else None
+            if data is None:
+                return None, f"cannot read {directory / entry.path}: {exc.strerror or exc}"
     if entry.sha256 is not None and hashlib.sha256(data).hexdigest() != entry.sha256:
         return None, f"{entry.path} differs from the manifest's sha256 (another commit or edited)"
     return data, ""
