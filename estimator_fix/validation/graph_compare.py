@@ -188,6 +188,12 @@ def _renamed(name: str, names: Mapping[str, str]) -> str:
     return f"{control}{names.get(op, op)}{colon}{index}"
 
 
+def _inputs_renamed(op: Op, names: Mapping[str, str]) -> tuple[str, ...]:
+    """``op``'s inputs by the original's names, its control inputs sorted again (renamed, they
+    may sort otherwise: ``x_10`` before ``x_9``, ``x_11`` after ``x_10``)."""
+    return _ordered(_renamed(name, names) for name in op.inputs)
+
+
 def correspondence(
     original: tuple[Op, ...], rewrite: tuple[Op, ...], restored: bool
 ) -> tuple[dict[str, str], str]:
@@ -205,7 +211,7 @@ def correspondence(
     names: dict[str, str] = {}
     position, previous = -1, ""
     for op in rewrite:
-        inputs = tuple(_renamed(name, names) for name in op.inputs)
+        inputs = _inputs_renamed(op, names)
         found = index.get(op.name)
         candidates = [found] if found is not None else []
         if op.type not in _NAMED_STATE:
@@ -230,7 +236,23 @@ def correspondence(
             return names, _difference(original[found], replace(op, inputs=inputs))
         names[op.name] = original[match].name
         position, previous = match, op.name
-    return names, ""
+    return names, _forward_inputs(original, rewrite, names)
+
+
+def _forward_inputs(
+    original: tuple[Op, ...], rewrite: tuple[Op, ...], names: Mapping[str, str]
+) -> str:
+    """'' when each op's inputs are its original's once every op is known: an input read
+    before the op that gives it (a TF 1.x loop's Merge reads its NextIteration) was judged by
+    its name alone, not by the original op that it turned out to be; else the first that is
+    not."""
+    index = {op.name: i for i, op in enumerate(original)}
+    for op in rewrite:
+        inputs = _inputs_renamed(op, names)
+        was = original[index[names[op.name]]]
+        if inputs != was.inputs:
+            return _difference(was, replace(op, inputs=inputs))
+    return ""
 
 
 def _tensors(outputs: Mapping[str, Any]) -> list[str]:
