@@ -262,14 +262,19 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def test_a_git_checkout_is_read_at_the_manifest_commit(tmp_path: Path) -> None:
+def _git_checkout(tmp_path: Path) -> tuple[Path, str]:
+    """A git checkout of acme/models whose one commit holds model.py (CLEAN): its commit."""
     repo = tmp_path / "checkouts" / "acme+models"
     repo.mkdir(parents=True)
     _git(repo, "init", "-q")
     (repo / "model.py").write_text(CLEAN)
     _git(repo, "add", "model.py")
     _git(repo, "commit", "-q", "-m", "clean")
-    first = _git(repo, "rev-parse", "HEAD")
+    return repo, _git(repo, "rev-parse", "HEAD")
+
+
+def test_a_git_checkout_is_read_at_the_manifest_commit(tmp_path: Path) -> None:
+    repo, first = _git_checkout(tmp_path)
     (repo / "model.py").write_text(MODEL)
     _git(repo, "commit", "-q", "-am", "later")
     entry = rw.Entry("acme/models", first, "model.py", sha256=_sha(CLEAN))
@@ -282,14 +287,9 @@ def test_a_git_checkout_is_read_at_the_manifest_commit(tmp_path: Path) -> None:
 
 def test_a_file_not_checked_out_is_read_from_git(tmp_path: Path) -> None:
     """A clone made with --no-checkout (HEAD at the manifest's commit, no work tree files)."""
-    repo = tmp_path / "checkouts" / "acme+models"
-    repo.mkdir(parents=True)
-    _git(repo, "init", "-q")
-    (repo / "model.py").write_text(CLEAN)
-    _git(repo, "add", "model.py")
-    _git(repo, "commit", "-q", "-m", "clean")
+    repo, commit = _git_checkout(tmp_path)
     (repo / "model.py").unlink()
-    entry = rw.Entry("acme/models", _git(repo, "rev-parse", "HEAD"), "model.py")
+    entry = rw.Entry("acme/models", commit, "model.py")
     data, why = rw.read_entry(tmp_path / "checkouts", entry, {})
     assert why == "" and data == CLEAN.encode()
     other = rw.Entry("acme/models", entry.commit, "other.py")

@@ -45,6 +45,7 @@ def _from_serving(synthetic: Synthetic, fn: Any) -> Dict[str, Any]:
     params = synthetic.program.params or {}
     names = parameter_names(fn) or []
     with tf.Graph().as_default():
+        synthetic.program.seed_graph()
         receiver = fn(params) if names[:1] == ["params"] else fn()
         features = getattr(receiver, "features", receiver)
         if isinstance(features, (tuple, list)) and features:

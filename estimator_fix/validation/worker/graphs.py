@@ -109,6 +109,7 @@ def input_structure(program: Program) -> Tuple[Any, Any]:
     None)."""
     tf = program.tf
     with tf.Graph().as_default():
+        program.seed_graph()  # a shuffle in the input function is a random op
         result = call_input_fn(program, program.inputs["TRAIN"])
         if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
             iterator = tf.compat.v1.data.make_initializable_iterator(result)
