@@ -45,8 +45,52 @@ def printed(call: cst.Call, form: PrintForm) -> list[cst.BaseExpression]:
         values = values[1:]
     out: list[cst.BaseExpression] = []
     for value in values:
-        out.extend(fstring_values(value) if isinstance(value, cst.FormattedString) else [value])
+        out.extend(shown(value))
     return out
+
+
+#: Builtins that render a value as text (``str(t)`` of a tensor is its symbolic description).
+_RENDERERS = frozenset({"str", "repr"})
+
+
+def shown(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values a printed expression shows: an f-string's, ``%``-format's and
+    ``str.format``'s arguments, the operands of ``+`` joining text, what ``str(x)`` renders;
+    else the expression itself."""
+    if isinstance(value, cst.FormattedString):
+        return [v for part in fstring_values(value) for v in shown(part)]
+    parts = rendered(value)
+    return [value] if parts is None else [v for part in parts for v in shown(part)]
+
+
+def rendered(value: cst.BaseExpression) -> Optional[list[cst.BaseExpression]]:
+    """The values Python renders into the text ``value`` builds (``"loss %s" % x``,
+    ``"{}".format(x)``, ``"loss: " + str(x)``, ``str(x)``), or None when it builds none."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
+        if not isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString)):
+            return None
+        right = value.right
+        return [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        sides = [value.left, value.right]
+        if not any(_text(side) for side in sides):
+            return None
+        return sides
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        if value.func.attr.value == "format" and _text(value.func.value):
+            return [arg.value for arg in value.args]
+        return None
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        single = len(value.args) == 1 and not value.args[0].star
+        return [value.args[0].value] if value.func.value in _RENDERERS and single else None
+    return None
+
+
+def _text(value: cst.BaseExpression) -> bool:
+    """A string literal, or text Python renders (``str(x)``, a format, a join of them)."""
+    return isinstance(
+        value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    ) or rendered(value) is not None
 
 
 def fstring_values(value: cst.FormattedString) -> list[cst.BaseExpression]:

@@ -235,7 +235,7 @@ def _text_blockers(values: list[cst.BaseExpression], form: PrintForm) -> Iterato
     if any(_equal_specifier(f) for f in fstrings):
         yield "an f-string `=` specifier"
     if any(_formats(v) for v in values):
-        yield "%-formatting and str.format render the symbolic tensor"
+        yield "%-formatting, str.format and str() render the symbolic tensor"
     if form is PrintForm.LOG and values and isinstance(values[0], cst.SimpleString):
         if printing.log_parts(values[0], values[1:]) is None:
             yield (
@@ -253,14 +253,12 @@ def _equal_specifier(value: cst.FormattedString) -> bool:
 
 
 def _formats(value: cst.BaseExpression) -> bool:
-    """``"..." % x`` or ``"...".format(x)``."""
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Modulo):
-        return isinstance(value.left, (cst.SimpleString, cst.ConcatenatedString))
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        return value.func.attr.value == "format" and isinstance(
-            value.func.value, (cst.SimpleString, cst.ConcatenatedString)
-        )
-    return False
+    """``"..." % x``, ``"...".format(x)``, ``"..." + str(x)``: text Python renders from values
+    (not only literals joined)."""
+    if printing.rendered(value) is None:
+        return False
+    literal = (cst.SimpleString, cst.ConcatenatedString)
+    return not all(isinstance(part, literal) for part in printing.shown(value))
 
 
 RULE = Rule(
@@ -409,6 +407,35 @@ def model_fn(features, labels, mode):
                 "EF204:8:none", "EF204:9:none", "EF204:10:none", "EF204:11:none",
                 "EF204:12:none", "EF204:13:none",
             ),
+        ),
+        Invalid(
+            id="text_joined_with_a_rendered_tensor_reported",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    hidden = tf.compat.v1.layers.dense(features["x"], 4)
+    print("hidden layer:\\t" + str(hidden))
+    print("model: " + str(params["model_type"]) + ", width " + repr(4))
+    print("hidden " + "layer", hidden)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": hidden})
+''',
+            # str() of a tensor renders its symbolic description, as a format does; text of
+            # Python values is no finding, and literals joined beside a tensor are tf.print's
+            findings=("EF204:6:none", "EF204:8:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    hidden = tf.compat.v1.layers.dense(features["x"], 4)
+    print("hidden layer:\\t" + str(hidden))
+    print("model: " + str(params["model_type"]) + ", width " + repr(4))
+    with tf.control_dependencies([tf.print("hidden " + "layer", hidden)]):
+        hidden = tf.identity(hidden)
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": hidden})
+''',
         ),
         Invalid(
             id="pretty_printed_tensors_reported",
