@@ -388,6 +388,13 @@ def lone_call(stmt: cst.CSTNode) -> Optional[cst.Call]:
     return None
 
 
+def leaf_name(node: cst.BaseExpression) -> str:
+    """``b`` of ``a.b`` and of ``b``; "" for anything else (a call, a subscript)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else ""
+
+
 def root_name(node: cst.BaseExpression) -> str:
     """``a`` of ``a.b(c).d[0]``; "" when the root is not a name."""
     root = root_node(node)

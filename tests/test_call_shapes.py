@@ -564,6 +564,21 @@ CASES = {
         # are what EVAL reports, not training ops of their own
         {"EF102:9"},
     ),
+    "labels_shown_by_a_helper_named_for_printing": (
+        """
+        from utils import losses, print_obj
+
+
+        def model_fn(features, labels, mode, params):
+            print_obj("model_fn", "labels", labels)
+            losses.add_loss(labels)
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+        """,
+        # a helper named for printing shows PREDICT's None as print does; one called for its
+        # effect on the labels is label code
+        {"EF101:8"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -91,12 +91,14 @@ class View:
         func = call.func
         if self.ctx.names(func) & PRETTY_PRINTERS:
             return True
-        if isinstance(func, cst.Name):
-            return func.value == "print"
         tf_name = self.ctx.resolve(func)
         if tf_name is not None:
             return tf_name == "tensorflow.print" or ".logging." in tf_name
-        return st.root_name(func) in {"logging", "absl", "logger", "log"}
+        if words(st.leaf_name(func))[:1] == ("print",):  # ``print``, a helper named for printing
+            return True  # (``print_obj("labels", labels)``) shows None as print does
+        return isinstance(func, cst.Attribute) and st.root_name(func) in {
+            "logging", "absl", "logger", "log"
+        }
 
     @cached_property
     def labels_only_as_none(self) -> bool:
@@ -333,8 +335,7 @@ def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:
     tf_name = resolve(base)
     if tf_name is not None:
         return tf_api.is_hook(tf_name) or tf_name.endswith("SessionRunHook")
-    leaf = base.attr.value if isinstance(base, cst.Attribute) else getattr(base, "value", "")
-    return isinstance(leaf, str) and leaf.endswith("SessionRunHook")
+    return st.leaf_name(base).endswith("SessionRunHook")
 
 
 def _settled(node: cst.BaseExpression) -> bool:
@@ -381,8 +382,7 @@ def _checks(small: cst.BaseSmallStatement) -> bool:
     if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
         return False
     func = small.value.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    return isinstance(name, str) and words(name)[:1] in [(w,) for w in _CHECKING]
+    return words(st.leaf_name(func))[:1] in [(w,) for w in _CHECKING]
 
 
 def computes_nothing(stmt: cst.BaseStatement) -> bool:
