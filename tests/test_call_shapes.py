@@ -579,6 +579,22 @@ CASES = {
         # effect on the labels is label code
         {"EF101:8"},
     ),
+    "helper_told_in_so_many_words_not_to_train": (
+        f"""
+        from bert import core
+
+
+        def model_fn(features, labels, mode, params):
+            if mode == {PREDICT}:
+                predictions, train_op, loss = core(features["ids"], labels, train_mode=False)
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": predictions}})
+            predictions, train_op, loss = core(features["ids"], labels, train_mode=True)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # a result called train_op is no training op where the helper is told it does not
+        # train (train_mode=False); told it does, EVAL builds one
+        {"EF102:10", "EF105:11"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

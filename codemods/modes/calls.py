@@ -104,6 +104,19 @@ def bound_objects(
     return found
 
 
+def _told_not_to_train(call: cst.Call) -> bool:
+    """``create_model(..., is_training=False)``, ``core(..., train_mode=False)``: the helper is
+    told, in so many words, that it does not train here; what its result is called
+    (``train_op``) does not make it build a training op."""
+    return any(
+        arg.keyword is not None
+        and {"train", "training"} & set(words(arg.keyword.value))
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "False"
+        for arg in call.args
+    )
+
+
 def _is_static(decorator: cst.Decorator) -> bool:
     return type(decorator.decorator) is cst.Name and decorator.decorator.value == "staticmethod"
 
@@ -320,6 +333,8 @@ class Calls:
         opaque = not self._hands_the_mode(call) and not self._readable(call, facts)
         if Tag.LABEL in gated and opaque:
             gated -= {Tag.LABEL}
+        if _told_not_to_train(call):
+            gated |= {Tag.TRAIN}
         return gated | ({Tag.LABEL} if unharmed else set())
 
     def _hands_the_mode(self, call: cst.Call) -> bool:
