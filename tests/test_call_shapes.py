@@ -595,6 +595,17 @@ CASES = {
         # train (train_mode=False); told it does, EVAL builds one
         {"EF102:10", "EF105:11"},
     ),
+    "a_print_that_looks_into_the_labels": (
+        """
+        def model_fn(features, labels, mode, params):
+            print("labels", labels)
+            print("shapes", features["x"].shape, labels.shape)
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+        """,
+        # printing None labels cannot fail; reading their shape does
+        {"EF101:5"},
+    ),
     "labels_pretty_printed": (
         """
         from pprint import pprint as pp

@@ -102,11 +102,16 @@ class View:
 
     @cached_property
     def labels_only_as_none(self) -> bool:
-        return all(
-            noneish(self.facts.values.get(name, UNKNOWN))
+        """The label values the statement reads are None here, and it shows them whole:
+        ``print(labels)`` prints None, ``print(labels.shape)`` fails on it."""
+        labelled = {
+            name
             for name in st.reads(self.stmt)
             if Tag.LABEL in self.facts.tags.get(name, frozenset())
-        )
+        }
+        if not all(noneish(self.facts.values.get(name, UNKNOWN)) for name in labelled):
+            return False
+        return not any(_looks_into(node, labelled) for node in st.own_nodes(self.stmt))
 
     @cached_property
     def labels_rebound(self) -> bool:
@@ -328,6 +333,17 @@ def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
     if not isinstance(call.func.value, cst.Name):
         return None
     return call.args[-1].value
+
+
+def _looks_into(node: cst.CSTNode, names: set[str]) -> bool:
+    """``labels.shape``, ``labels[0]``, ``labels + 1``: what fails on None."""
+    if isinstance(node, (cst.Attribute, cst.Subscript)):
+        operands = [node.value]
+    elif isinstance(node, cst.BinaryOperation):
+        operands = [node.left, node.right]
+    else:
+        return False
+    return any(isinstance(part, cst.Name) and part.value in names for part in operands)
 
 
 def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:
