@@ -599,12 +599,13 @@ CASES = {
         """
         def model_fn(features, labels, mode, params):
             print("labels", labels)
+            print("labels: %s" % labels)
             print("shapes", features["x"].shape, labels.shape)
             logits = tf.compat.v1.layers.dense(features["x"], 2)
             return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
         """,
-        # printing None labels cannot fail; reading their shape does
-        {"EF101:5"},
+        # printing or formatting None labels cannot fail; reading their shape does
+        {"EF101:6"},
     ),
     "labels_pretty_printed": (
         """

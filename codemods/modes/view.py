@@ -11,6 +11,7 @@ from libcst.helpers import get_full_name_for_node
 
 from codemods import statements as st
 from codemods import tf_api
+from codemods.eager import printing
 from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts
 from codemods.modes.context import Context, QualifiedNamesFn
@@ -336,10 +337,11 @@ def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
 
 
 def _looks_into(node: cst.CSTNode, names: set[str]) -> bool:
-    """``labels.shape``, ``labels[0]``, ``labels + 1``: what fails on None."""
+    """``labels.shape``, ``labels[0]``, ``labels + 1``: what fails on None (``"%s" % labels``
+    formats it)."""
     if isinstance(node, (cst.Attribute, cst.Subscript)):
         operands = [node.value]
-    elif isinstance(node, cst.BinaryOperation):
+    elif isinstance(node, cst.BinaryOperation) and not printing.rendered(node):
         operands = [node.left, node.right]
     else:
         return False
