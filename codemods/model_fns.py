@@ -15,6 +15,7 @@ from typing import Callable, Optional
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from codemods import statements as st
 from codemods import tf_api
 from codemods.tree import children
 from codemods.vocabulary import Mode
@@ -204,8 +205,7 @@ def _hands_on_mode(node: cst.CSTNode, resolve: TfResolver) -> bool:
 def _names_estimator(func: cst.BaseExpression) -> bool:
     """``Estimator``, ``tf.estimator.Estimator``, ``tpu.TPUEstimator``: the class an Estimator
     is built from, whose first parameter is the model_fn."""
-    leaf = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
-    return leaf in {"Estimator", "TPUEstimator"}
+    return st.leaf_name(func) in {"Estimator", "TPUEstimator"}
 
 
 def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

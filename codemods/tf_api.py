@@ -13,6 +13,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.vocabulary import Mode
 
 #: Module roots that mean "TensorFlow".
@@ -108,9 +109,7 @@ def spelled_mode_key(node: cst.CSTNode) -> Optional[str]:
     module): compared with the mode parameter, it is a mode test all the same."""
     if type(node) is not cst.Attribute or node.attr.value not in MODE_VALUES:
         return None
-    owner = node.value
-    name = owner.attr.value if type(owner) is cst.Attribute else getattr(owner, "value", None)
-    return MODE_VALUES[node.attr.value] if name == "ModeKeys" else None
+    return MODE_VALUES[node.attr.value] if st.leaf_name(node.value) == "ModeKeys" else None
 
 
 def _leaf(tf_name: str) -> str:

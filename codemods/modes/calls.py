@@ -420,17 +420,15 @@ class Calls:
         else:
             return None, 0
         owner = self.ctx.fn.classes.get(facts.instances.get(receiver, ""))
-        if owner is None:
-            own = own_method(call, self.ctx.fn)  # ``self.helper(...)`` in a method model_fn
-            if own is None or any(_is_static(d) for d in own.decorators):
-                return None, 0
-            return own, 1
-        methods = {
-            stmt.name.value: stmt
-            for stmt in st.statements_of(owner.body)
-            if type(stmt) is cst.FunctionDef
-        }
-        method = next((methods[name] for name in wanted if name in methods), None)
+        if owner is None:  # ``self.helper(...)`` in a method model_fn
+            method = own_method(call, self.ctx.fn)
+        else:
+            methods = {
+                stmt.name.value: stmt
+                for stmt in st.statements_of(owner.body)
+                if type(stmt) is cst.FunctionDef
+            }
+            method = next((methods[name] for name in wanted if name in methods), None)
         if method is None or any(_is_static(d) for d in method.decorators):
             return None, 0
         return method, 1

@@ -162,8 +162,8 @@ class Context:
                 if any(p.tf_call(tf_name) for p in metric):
                     return True
                 continue
-            callee = call.func.attr if isinstance(call.func, cst.Attribute) else call.func
-            if isinstance(callee, cst.Name) and any(p.helper(words(callee.value)) for p in metric):
+            callee = st.leaf_name(call.func)
+            if callee and any(p.helper(words(callee)) for p in metric):
                 return True
         return False
 

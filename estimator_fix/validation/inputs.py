@@ -518,14 +518,7 @@ def _need_arguments(names: Mapping[str, ast.AST], inputs: Mapping[str, FunctionR
         node = names.get(ref.name) if ref.module is None and ref.built is None else None
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        arguments = node.args
-        positional = [*arguments.posonlyargs, *arguments.args]
-        required = positional[: len(positional) - len(arguments.defaults)] + [
-            arg
-            for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults)
-            if default is None
-        ]
-        if any(arg.arg not in ESTIMATOR_GIVES for arg in required):
+        if any(name not in ESTIMATOR_GIVES for name in required_arguments(node)):
             return True
     return False
 
