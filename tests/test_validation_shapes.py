@@ -127,3 +127,24 @@ def test_an_original_that_does_not_reproduce_itself_proves_nothing() -> None:
     assert report.verdict == "error", report.message
     assert report.message.startswith("SETUP reproducible: the original run twice differs: TRAIN")
     assert all(check.verdict != "mismatch" for check in report.checks)
+
+
+@pytest.mark.tf
+def test_modules_missing_here_are_stood_in_for_where_the_model_fn_never_uses_them() -> None:
+    """The module imports two packages this interpreter lacks (one of them through a submodule,
+    one called at import): it loads with stand-ins for them and the rewrite is proven, with a note
+    naming them."""
+    report = validate_file(SHAPES / "missing_module.py")
+    assert report.verdict == "fixed", report.message
+    stood_in = [n for n in report.notes if n.startswith("not installed here, stood in for")]
+    assert stood_in and "estimator_fix_absent_audio" in stood_in[0], report.notes
+    assert "estimator_fix_absent_helpers" in stood_in[0], report.notes
+
+
+@pytest.mark.tf
+def test_a_model_fn_that_uses_a_missing_module_is_not_proven() -> None:
+    """The same module whose model_fn logs through the missing package's logger: the stand-in
+    fails when the model_fn uses it, and the verdict names the module."""
+    report = validate_file(SHAPES / "missing_module_used.py")
+    assert report.verdict in ("error", "not validated"), report.message
+    assert "estimator_fix_absent_helpers" in report.message, report.message

@@ -82,6 +82,8 @@ class RunResult:
     synthetic: bool = False
     notes: tuple[str, ...] = ()
     tensorflow: str = ""
+    #: The top-level module this interpreter lacks that stopped the module from loading, if any.
+    missing_module: str = ""
     #: Each mode's graph, where the worker built them (``graph_compare.load_graphs`` reads it).
     graphs: Mapping[str, object] = field(default_factory=dict)
 
@@ -145,6 +147,7 @@ def load_results(directory: Path) -> RunResult:
         synthetic=bool(raw.get("synthetic")),
         notes=tuple(str(note) for note in raw.get("notes") or ()),
         tensorflow=str(raw.get("tensorflow") or ""),
+        missing_module=str(raw.get("missing_module") or ""),
         graphs=raw.get("graphs") or {},
     )
 

@@ -13,6 +13,7 @@ them, writes ``results.json`` + ``arrays.bin`` into the spec's ``out_dir`` and s
 ``{"event": "done"}``.
 
 Modules: ``messaging`` (the protocol stream and the results files), ``loading`` (TensorFlow and
-the user's module), ``program`` (the three modes under an Estimator), ``synthetic`` (inputs for a
+the user's module), ``standins`` (modules the interpreter lacks, stood in for while loading),
+``program`` (the three modes under an Estimator), ``synthetic`` (inputs for a
 module without an input function), ``server`` (the fork server).
 """

@@ -12,6 +12,7 @@ import sys
 import warnings
 from typing import Any, Dict, List, Tuple
 
+from . import standins
 from .network import guard_network
 from .scopes import (
     ARGUMENT_NOTES,
@@ -76,10 +77,12 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
     relax_argparse()
     guard_network()
+    notes = standins.install(spec.get("stand_ins") or [])
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
-    notes = run_definitions(tree, spec["as_file"], module.__dict__)
+    notes += run_definitions(tree, spec["as_file"], module.__dict__)
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
+    standins.arm()
     return module, tree, notes
 
 

@@ -22,6 +22,7 @@ from .loading import (
 )
 from .messaging import Channel, Output, last_line
 from .scopes import ScopeError, evaluate
+from .standins import missing_module
 from .synthetic import Synthetic
 from .timing import PROBE_SECONDS, InputTimeout, time_limit
 
@@ -489,6 +490,7 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         program = Program(tf, out.np, module, tree, spec, out)
     except (Exception, SystemExit) as exc:
         out.data["setup_error"] = last_line(exc)
+        out.data["missing_module"] = missing_module(exc)
         channel.send({"event": "ready", "inputs": None})
         channel.send({"event": "trained", "checkpoint": None})
         return

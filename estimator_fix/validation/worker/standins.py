@@ -1,0 +1,145 @@
+"""Stand-ins for modules this interpreter does not have, so a module that imports one (a data
+loader's ``import soundfile``, a repository package's ``import horovod``) can still be loaded and
+its model_fn validated where the model_fn itself never uses it.
+
+A stand-in is only made for a module named in the spec's ``stand_ins``: the orchestrator adds a
+name after a version failed to load with ``No module named NAME`` for a module nothing on
+``sys.path`` provides (``missing_module``), so ``try: import horovod / except ImportError`` keeps
+working wherever it did. While the module loads, anything taken from a stand-in is another
+stand-in (``from soundfile import read``, ``logger = boilerplate.get_logger()``, a class's base
+left alone); once loading ends (``arm``), any use of one — a call, an attribute, a truth test,
+iteration, arithmetic — raises ``StandInUsed`` naming the module, so nothing a stand-in would
+have computed ever reaches a graph that is compared. The proof covers only real code.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any, List, Optional, Set
+
+
+class StandInUsed(ImportError):
+    """The validated code used a module this interpreter does not have."""
+
+
+_STATE = {"armed": False}
+
+
+def _used(path: str) -> StandInUsed:
+    top = path.split(".")[0]
+    return StandInUsed(
+        f"the code validated uses {path} from module '{top}', which is not installed here "
+        "(install it for the interpreter that validates)"
+    )
+
+
+class Absent:
+    """What a stand-in module holds: a value that is only passed around while loading."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str) -> None:
+        object.__setattr__(self, "_path", path)
+
+    def __getattr__(self, name: str) -> Any:
+        path = object.__getattribute__(self, "_path")
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        if _STATE["armed"]:
+            raise _used(path + "." + name)
+        return Absent(path + "." + name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        path = object.__getattribute__(self, "_path")
+        if _STATE["armed"]:
+            raise _used(path + "(...)")
+        return Absent(path + "(...)")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if _STATE["armed"]:
+            raise _used(object.__getattribute__(self, "_path") + "." + name)
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise _used(object.__getattribute__(self, "_path"))
+
+    # Any use of the value itself, armed or not: nothing a stand-in computes is real.
+    __bool__ = __len__ = __iter__ = __getitem__ = __setitem__ = __contains__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
+    __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = __neg__ = _fail
+    __int__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
+
+    def __repr__(self) -> str:
+        return "<stand-in {}>".format(object.__getattribute__(self, "_path"))
+
+
+class _StandInModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        if _STATE["armed"]:
+            raise _used(self.__name__ + "." + name)
+        return Absent(self.__name__ + "." + name)
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last on ``sys.meta_path``: asked only for what no other finder has."""
+
+    def __init__(self, names: Set[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname.split(".")[0] not in self.names:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec: Any) -> Any:
+        module = _StandInModule(spec.name)
+        module.__path__ = []  # a package: its submodules are stand-ins too
+        return module
+
+    def exec_module(self, module: Any) -> None:
+        return None
+
+
+def install(names: List[str]) -> List[str]:
+    """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides;
+    returns a note naming them, or nothing."""
+    missing = {name for name in names if importlib.util.find_spec(name) is None}
+    if not missing:
+        return []
+    sys.meta_path.append(_Finder(missing))
+    return [
+        "not installed here, stood in for while loading (a use by the code validated fails): "
+        + ", ".join(sorted(missing))
+    ]
+
+
+def arm() -> None:
+    """Loading is over: from now on any use of a stand-in fails."""
+    _STATE["armed"] = True
+
+
+def missing_module(exc: BaseException) -> Optional[str]:
+    """The top-level module whose absence made loading fail (``exc`` or what it wraps), where
+    nothing on ``sys.path`` provides it; else None."""
+    seen = 0
+    current: Optional[BaseException] = exc
+    while current is not None and seen < 10:
+        if isinstance(current, ModuleNotFoundError) and not isinstance(current, StandInUsed):
+            top = (current.name or "").split(".")[0]
+            if top and _absent(top):
+                return top
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
+def _absent(top: str) -> bool:
+    try:
+        return importlib.util.find_spec(top) is None
+    except (ImportError, ValueError):
+        return False
