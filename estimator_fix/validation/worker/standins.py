@@ -72,6 +72,21 @@ class Absent:
     __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = __neg__ = _fail
     __int__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
 
+    # Compared or hashed while loading (a registry's keys) it is only itself; afterwards a test
+    # like ``if mode == boilerplate.TRAIN`` would quietly take a branch the real module may not.
+    def __eq__(self, other: object) -> bool:
+        if _STATE["armed"]:
+            raise _used(object.__getattribute__(self, "_path"))
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        if _STATE["armed"]:
+            raise _used(object.__getattribute__(self, "_path"))
+        return id(self)
+
     def __repr__(self) -> str:
         return "<stand-in {}>".format(object.__getattribute__(self, "_path"))
 

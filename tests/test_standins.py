@@ -1,0 +1,68 @@
+"""Stand-ins for modules the validating interpreter lacks (validation/worker/standins.py): values
+while the module loads, a failure naming the module at any use afterwards."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from estimator_fix.validation.worker import standins
+
+
+@pytest.fixture
+def loading() -> Iterator[None]:
+    finders = list(sys.meta_path)
+    yield
+    sys.meta_path[:] = finders
+    standins._STATE["armed"] = False
+    for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
+        del sys.modules[name]
+
+
+def test_only_modules_nothing_provides_are_stood_in_for(loading: None) -> None:
+    (note,) = standins.install(["estimator_fix_absent_x", "json"])
+    assert note.endswith(": estimator_fix_absent_x")
+    assert importlib.import_module("json").dumps is not None  # the real one
+    assert standins.install(["json"]) == []
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda v: v == 1,
+        lambda v: hash(v),
+        lambda v: bool(v),
+        lambda v: v.attribute,
+        lambda v: v(),
+        lambda v: v + 1,
+        lambda v: list(v),
+        lambda v: v["key"],
+    ],
+)
+def test_any_use_after_loading_fails_naming_the_module(loading: None, use: object) -> None:
+    standins.install(["estimator_fix_absent_y"])
+    from estimator_fix_absent_y.sub import thing  # type: ignore[import-not-found]
+
+    value = thing(3)  # while loading: another stand-in
+    registry = {value: 1}  # hashed and compared as itself
+    assert registry[value] == 1
+    standins.arm()
+    with pytest.raises(standins.StandInUsed, match="module 'estimator_fix_absent_y'"):
+        use(value)  # type: ignore[operator]
+
+
+def test_the_missing_module_is_found_in_what_an_error_wraps(loading: None) -> None:
+    try:
+        try:
+            importlib.import_module("estimator_fix_absent_z.deep")
+        except ImportError as exc:
+            raise RuntimeError("loading failed") from exc
+    except RuntimeError as wrapped:
+        assert standins.missing_module(wrapped) == "estimator_fix_absent_z"
+    try:
+        importlib.import_module("json.estimator_fix_absent")  # json exists: no stand-in for it
+    except ImportError as exc:
+        assert standins.missing_module(exc) is None
