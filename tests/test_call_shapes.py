@@ -595,6 +595,46 @@ CASES = {
         # train (train_mode=False); told it does, EVAL builds one
         {"EF102:10", "EF105:11"},
     ),
+    "helper_gating_with_a_flag_it_computes_from_the_mode": (
+        f"""
+        def build(features, labels, mode):
+            is_predict = mode == {PREDICT}
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if not is_predict:
+                loss = tf.compat.v1.losses.softmax_cross_entropy(labels, logits)
+            if is_predict:
+                return None, logits
+            return loss, logits
+
+
+        def model_fn(features, labels, mode, params):
+            loss, logits = build(features, labels, mode)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # the helper's own flag, computed from the mode it is given, keeps PREDICT from the
+        # labels as a test of the mode itself would
+        set(),
+    ),
+    "helper_given_the_mode_and_values_computed_from_labels": (
+        f"""
+        def sampled(mode, logits, labels):
+            if mode == {TRAIN}:
+                return tf.reduce_mean(logits)
+            return tf.compat.v1.losses.softmax_cross_entropy(tf.one_hot(labels, 4), logits)
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 4)
+            labels = tf.reshape(labels, [-1])
+            loss = sampled(mode=mode, logits=logits, labels=labels)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={{"l": logits}})
+        """,
+        # reshaped labels exist only where the labels do; the helper's else (EVAL and PREDICT)
+        # one-hots them: the call is label code in PREDICT, like the reshape
+        {"EF101:11", "EF101:12", "EF105:13"},
+    ),
     "a_print_that_looks_into_the_labels": (
         """
         def model_fn(features, labels, mode, params):

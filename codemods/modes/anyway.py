@@ -16,8 +16,8 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.model_fns import TfResolver
-from codemods.modes.arguments import arguments, carries_label, parameter
-from codemods.modes.evaluate import Const, ModeEvaluator, Value
+from codemods.modes.arguments import arguments, carries_label, parameter, with_local_flags
+from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value
 from codemods.modes.reach import may_reach, own_method, surely_reaches
 from codemods.modes.state import Facts
 from codemods.tree import children
@@ -58,6 +58,13 @@ def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolve
         if any(isinstance(part, cst.Name) and part.value in names for part in operands):
             return True
     return False
+
+
+def _maybe_none(value: Optional[Value]) -> bool:
+    """Whether a label value may be missing: None, or not known to be there."""
+    if isinstance(value, Const):
+        return value.value is None
+    return value is not NOT_NONE
 
 
 def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -140,7 +147,7 @@ class Anyway:
             if helper is None:
                 return None
         env.update(arguments(self.ctx.evaluator(facts.values), helper, skipped, call))
-        return helper, skipped, env
+        return helper, skipped, with_local_flags(self.ctx.evaluator, helper, env)
 
     def _read(
         self,
@@ -228,7 +235,7 @@ class Anyway:
         }
         env = arguments(given, inner, 0, call)
         env.update(dict.fromkeys(received, Const(None)))
-        none = self.ctx.evaluator(env)
+        none = self.ctx.evaluator(with_local_flags(self.ctx.evaluator, inner, env))
         uses = self._label_use(received, none, depth + 1)
         return bool(received) and may_reach(inner.body, none, uses)
 
@@ -245,7 +252,7 @@ class Anyway:
             name = parameter(helper, index + skipped, arg)
             if name is not None:
                 train[name] = self.ctx.value_in(arg.value, Mode.TRAIN)
-        return self.ctx.evaluator(train)
+        return self.ctx.evaluator(with_local_flags(self.ctx.evaluator, helper, train))
 
     def _none_labels(
         self,
@@ -255,8 +262,10 @@ class Anyway:
         skipped: int,
         env: dict[str, Value],
     ) -> set[str]:
-        """The helper's parameters handed labels that are None in this mode, unless the helper
-        rebinds them (``labels = labels or {}``, ``if mode == PREDICT: labels = ...``)."""
+        """The helper's parameters handed labels that may be None in this mode, or a value
+        computed from them (``labels = tf.reshape(labels, ...)`` before the call: it exists only
+        where the labels do), unless the helper rebinds them (``labels = labels or {}``,
+        ``if mode == PREDICT: labels = ...``)."""
         rebound = st.rebinds(helper.body)
         return {
             name
@@ -264,8 +273,7 @@ class Anyway:
             if carries_label(facts, arg.value)
             and (name := parameter(helper, index + skipped, arg)) is not None
             and name not in rebound
-            and isinstance(value := env.get(name), Const)
-            and value.value is None
+            and _maybe_none(env.get(name))
         }
 
     def constructor(self, call: cst.Call) -> Optional[cst.FunctionDef]:
