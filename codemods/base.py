@@ -75,7 +75,11 @@ class ModuleFacts:
 
     def resolve_tf(self, node: cst.CSTNode, depth: int = 0) -> Optional[str]:
         """The normalized TensorFlow name of a Name/Attribute (any import spelling, or a name
-        bound once to one: ``v1 = tf.compat.v1``), or None."""
+        bound once to one: ``v1 = tf.compat.v1``), or None. A call is none: LibCST names
+        ``tf.keras.layers.Dense(8)`` after the class it calls, but called (``Dense(8)(x)``) it
+        holds a layer, not the class."""
+        if isinstance(node, cst.Call):
+            return None
         names = self.names(node)
         tf_name = tf_api.first_tf(names)
         if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):

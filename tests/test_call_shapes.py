@@ -635,6 +635,23 @@ CASES = {
         # one-hots them: the call is label code in PREDICT, like the reshape
         {"EF101:11", "EF101:12", "EF105:13"},
     ),
+    "an_optimizer_wrapped_by_a_tensorflow_function": (
+        """
+        from tensorflow.contrib.estimator import clip_gradients_by_norm
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            optimizer = clip_gradients_by_norm(optimizer, 5.0)
+            return params["head"].create_estimator_spec(
+                features=features, mode=mode, logits=logits, labels=labels, optimizer=optimizer
+            )
+        """,
+        # clip_gradients_by_norm returns a new optimizer: built in PREDICT like the one it wraps
+        # (the head, given the mode, uses it only in TRAIN)
+        {"EF102:8", "EF102:9"},
+    ),
     "a_print_that_looks_into_the_labels": (
         """
         def model_fn(features, labels, mode, params):

@@ -14,12 +14,24 @@ TRAINING_METHODS = frozenset({"minimize", "compute_gradients", "apply_gradients"
 
 def is_optimizer(tf_name: str) -> bool:
     """An optimizer class: ``tf.train.AdamOptimizer``, ``tf.keras.optimizers.Adam``, a
-    wrapper such as ``tf.keras.mixed_precision.LossScaleOptimizer``."""
+    wrapper such as ``tf.keras.mixed_precision.LossScaleOptimizer``, or a TensorFlow function
+    that returns one wrapping the optimizer it is given."""
     parts = tf_name.split(".")
     leaf = parts[-1]
-    return leaf.endswith(("Optimizer", "OptimizeLoss")) or (
-        len(parts) > 2 and optimizer_class(parts[-2], leaf)
+    return (
+        leaf.endswith(("Optimizer", "OptimizeLoss"))
+        or leaf in _WRAPPING_FUNCTIONS
+        or (len(parts) > 2 and optimizer_class(parts[-2], leaf))
     )
+
+
+#: TensorFlow functions that return a new optimizer wrapping the one they are given.
+_WRAPPING_FUNCTIONS = frozenset(
+    {
+        "clip_gradients_by_norm",  # tf.contrib.estimator
+        "enable_mixed_precision_graph_rewrite",  # tf.train.experimental, tf.compat.v1.mixed_precision
+    }
+)
 
 
 #: Words that name what an optimizers module holds besides optimizers (learning-rate schedules).

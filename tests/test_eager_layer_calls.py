@@ -1,0 +1,30 @@
+"""A layer object called on a tensor, as the eager rules read it (our own case, written after a
+shape met in a held-out batch: Keras layers built and called in one expression, their outputs
+logged): LibCST names ``tf.keras.layers.Dense(16)(x)`` after the class it calls, but the call gives
+a tensor, while the layer object itself is none."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.base import apply_codemod
+from codemods.eager.codemod import EagerCode
+
+SOURCE = """\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    hidden = tf.keras.layers.Dense(16, activation="relu")(features["x"])
+    dropped = tf.keras.layers.Dropout(0.5)(hidden)
+    tf.compat.v1.logging.info("hidden = {}".format(hidden))
+    tf.compat.v1.logging.info("dropped = %s", dropped)
+    layer = tf.keras.layers.Dense(2)
+    tf.compat.v1.logging.info("layer = {}".format(layer))
+    return tf.estimator.EstimatorSpec(mode, predictions={"h": layer(dropped)})
+"""
+
+
+def test_what_a_called_layer_gives_is_a_tensor_and_the_layer_is_not() -> None:
+    _, findings = apply_codemod(EagerCode, cst.parse_module(SOURCE))
+    assert {f"{f.code}:{f.line}" for f in findings} == {"EF204:7", "EF204:8"}
