@@ -652,6 +652,28 @@ CASES = {
         # (the head, given the mode, uses it only in TRAIN)
         {"EF102:8", "EF102:9"},
     ),
+    "label_helpers_in_the_branches_of_a_setting": (
+        f"""
+        from losses import center_loss, hard_loss
+
+
+        def model_fn(features, labels, mode, params):
+            embeddings = tf.compat.v1.layers.dense(features["x"], 8)
+            if params["strategy"] == "center":
+                loss, distance = center_loss(embeddings, labels)
+            elif params["strategy"] == "hard":
+                loss = hard_loss(embeddings, labels)
+            else:
+                raise ValueError(params["strategy"])
+            nearest = tf.argmin(distance, axis=1)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"n": nearest}})
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # PREDICT returns what the first branch's helper gives (EF106 there); the other
+        # branch's helper gives only a loss PREDICT does not use: label code (EF101)
+        {"EF106:9", "EF101:11"},
+    ),
     "a_print_that_looks_into_the_labels": (
         """
         def model_fn(features, labels, mode, params):

@@ -79,10 +79,17 @@ class Reporter:
         for part in _working_parts(unit, bad):
             modes = bad & part.bad_modes()
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
-            if not codes and not (finding.code == ef106.CODE and part.opaque_label):
+            # EF106 on the part whose own results PREDICT returns (one branch's helper), not
+            # on a part beside it whose results PREDICT does not use: that is label code
+            opaque = (
+                finding.code == ef106.CODE
+                and part.opaque_label is not None
+                and bool(part.defs & unit.predict_uses)
+            )
+            if not codes and not opaque:
                 continue
             line, column = self.position(part.node)
-            if finding.code == ef106.CODE and part.opaque_label is not None:
+            if opaque:
                 message = ef106.RULE.format(helper=part.opaque_label)
                 code = ef106.CODE
             else:
