@@ -89,7 +89,7 @@ class Reporter:
             if not codes and not opaque:
                 continue
             line, column = self.position(part.node)
-            if opaque:
+            if opaque and part.opaque_label is not None:
                 message = ef106.RULE.format(helper=part.opaque_label)
                 code = ef106.CODE
             else:
