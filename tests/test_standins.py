@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,49 @@ def test_the_missing_module_is_found_in_what_an_error_wraps(loading: None) -> No
         importlib.import_module("json.estimator_fix_absent")  # json exists: no stand-in for it
     except ImportError as exc:
         assert standins.missing_module(exc) is None
+
+
+def test_unpacked_while_loading_it_gives_as_many_stand_ins(loading: None) -> None:
+    standins.install(["estimator_fix_absent_u"])
+    from estimator_fix_absent_u import get_home  # type: ignore[import-not-found]
+
+    home, version = get_home(package="p")
+    assert "get_home(...)[0]" in repr(home) and "get_home(...)[1]" in repr(version)
+    with pytest.raises(standins.StandInUsed):
+        for _ in get_home():  # a loop: how many items is not known
+            pass
+
+
+def test_a_class_derived_from_a_stand_in_loads_but_cannot_be_built_after(loading: None) -> None:
+    standins.install(["estimator_fix_absent_v"])
+    import estimator_fix_absent_v  # type: ignore[import-not-found]
+
+    class Block(estimator_fix_absent_v.nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self, size: int) -> None:
+            super().__init__()
+            self.size = size
+
+    assert Block(3).size == 3  # while loading (a module-level instance)
+    standins.arm()
+    with pytest.raises(standins.StandInUsed, match="as the base of Block"):
+        Block(4)
+
+
+def test_a_module_imported_after_loading_runs_its_top_level_as_loading(
+    loading: None, tmp_path: Path
+) -> None:
+    """A repository module imported lazily (inside a function) may take values from a stand-in
+    at its top level; the code validated still fails where it uses one."""
+    (tmp_path / "estimator_fix_absent_lazy_user.py").write_text(
+        "import estimator_fix_absent_w as w\nHOME, _ = w.get_home()\n", encoding="utf-8"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        standins.install(["estimator_fix_absent_w"])
+        standins.arm()
+        lazy = importlib.import_module("estimator_fix_absent_lazy_user")
+        with pytest.raises(standins.StandInUsed):
+            lazy.HOME.join("x")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("estimator_fix_absent_lazy_user", None)

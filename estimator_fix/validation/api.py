@@ -228,7 +228,7 @@ def _run_versions(
 
 
 #: How many missing modules a module may import and still be loaded with stand-ins.
-_MOST_STAND_INS = 6
+_MOST_STAND_INS = 32
 
 
 def _job_arguments(plan_: Plan, source: Path, target: Target | None) -> dict[str, Any]:

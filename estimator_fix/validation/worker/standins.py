@@ -29,6 +29,19 @@ class StandInUsed(ImportError):
 _STATE = {"armed": False}
 
 
+def _armed() -> bool:
+    """Whether a use of a stand-in fails now: after loading, except while a module is being
+    imported (a repository module imported lazily runs its top level as loading does)."""
+    if not _STATE["armed"]:
+        return False
+    frame: Any = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return False
+        frame = frame.f_back
+    return True
+
+
 def _used(path: str) -> StandInUsed:
     top = path.split(".")[0]
     return StandInUsed(
@@ -49,25 +62,39 @@ class Absent:
         path = object.__getattribute__(self, "_path")
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        if _STATE["armed"]:
+        if _armed():
             raise _used(path + "." + name)
         return Absent(path + "." + name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         path = object.__getattribute__(self, "_path")
-        if _STATE["armed"]:
+        if _armed():
             raise _used(path + "(...)")
         return Absent(path + "(...)")
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if _STATE["armed"]:
+        if _armed():
             raise _used(object.__getattribute__(self, "_path") + "." + name)
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
         raise _used(object.__getattribute__(self, "_path"))
 
+    def __mro_entries__(self, bases: Any) -> Any:
+        """A class of the module derived from a stand-in (``class Block(torch.nn.Module)``)
+        is defined on ``StandInBase``, which no code validated can instantiate."""
+        return (_based_on(object.__getattribute__(self, "_path")),)
+
+    def __iter__(self) -> Any:
+        """Unpacked while loading (``home, _ = get_home()``): as many stand-ins as the
+        statement unpacks; iterated otherwise, it fails (how many items is not known)."""
+        path = object.__getattribute__(self, "_path")
+        count = None if _armed() else _unpacked_count(sys._getframe(1))
+        if count is None:
+            raise _used(path)
+        return iter([Absent(f"{path}[{index}]") for index in range(count)])
+
     # Any use of the value itself, armed or not: nothing a stand-in computes is real.
-    __bool__ = __len__ = __iter__ = __getitem__ = __setitem__ = __contains__ = _fail
+    __bool__ = __len__ = __getitem__ = __setitem__ = __contains__ = _fail
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
     __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = __neg__ = _fail
     __int__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
@@ -75,7 +102,7 @@ class Absent:
     # Compared or hashed while loading (a registry's keys) it is only itself; afterwards a test
     # like ``if mode == boilerplate.TRAIN`` would quietly take a branch the real module may not.
     def __eq__(self, other: object) -> bool:
-        if _STATE["armed"]:
+        if _armed():
             raise _used(object.__getattribute__(self, "_path"))
         return self is other
 
@@ -83,7 +110,7 @@ class Absent:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        if _STATE["armed"]:
+        if _armed():
             raise _used(object.__getattribute__(self, "_path"))
         return id(self)
 
@@ -91,11 +118,43 @@ class Absent:
         return "<stand-in {}>".format(object.__getattribute__(self, "_path"))
 
 
+class StandInBase:
+    """The base of a class derived from a stand-in: instantiating it once loading is over
+    fails, as any use of the missing module does."""
+
+    _stand_in_path = ""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if _armed():
+            raise _used(cls._stand_in_path + "(...) as the base of " + cls.__name__)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _based_on(path: str) -> type:
+    return type("StandInBase", (StandInBase,), {"_stand_in_path": path})
+
+
+def _unpacked_count(frame: Any) -> Optional[int]:
+    """How many names the instruction running in ``frame`` unpacks (``a, b = value``), or
+    None when it is not an unpacking."""
+    import dis
+
+    for instruction in dis.get_instructions(frame.f_code):
+        if instruction.offset == frame.f_lasti:
+            if instruction.opname == "UNPACK_SEQUENCE":
+                return int(instruction.argval)
+            return None
+    return None
+
+
 class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        if _STATE["armed"]:
+        if _armed():
             raise _used(self.__name__ + "." + name)
         return Absent(self.__name__ + "." + name)
 
