@@ -592,8 +592,9 @@ CASES = {
             return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
         """,
         # a result called train_op is no training op where the helper is told it does not
-        # train (train_mode=False); told it does, EVAL builds one
-        {"EF102:10", "EF105:11"},
+        # train (train_mode=False); told it does, EVAL builds one. In PREDICT the helper is
+        # handed the labels (None there) and PREDICT returns its predictions: EF106
+        {"EF106:8", "EF102:10", "EF105:11"},
     ),
     "helper_gating_with_a_flag_it_computes_from_the_mode": (
         f"""

@@ -168,7 +168,7 @@ CASES = {
         """,
         {"EF102:7"},  # the optimizer; setting its step builds nothing
     ),
-    "helper_trusted_in_predict_only_code": (
+    "helper_handed_labels_in_predict_only_code": (
         f"""
         def model_fn(features, labels, mode, params):
             net = Network(params)
@@ -179,6 +179,21 @@ CASES = {
             outputs = net(inputs, True)
             return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(outputs))
         """,
+        # code only PREDICT runs hands the labels (None there: Estimator.predict never gives
+        # any) to a helper told only a training flag, and PREDICT returns what it gives: EF106
+        {"EF106:7"},
+    ),
+    "labels_rebound_in_predict_only_code": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            if mode == {PREDICT}:
+                labels = features["label_ids"]
+                outputs = encode(features["x"], labels, False)
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": outputs}})
+            outputs = encode(features["x"], labels, True)
+            return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(outputs))
+        """,
+        # what PREDICT hands the helper is taken from the features: no labels reach it
         set(),
     ),
     "labels_rebound_in_every_branch": (

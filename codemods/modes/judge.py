@@ -128,16 +128,10 @@ class Judge:
         read: set[Tag] = set()
         if not definition:
             gated = calls.gated_args
-            if mode is Mode.PREDICT and unit.modes == {Mode.PREDICT}:
-                # Written for PREDICT: a helper handed labels there is trusted with their None.
-                trusted = frozenset({Tag.LABEL})
-                gated = gated + [(arg, trusted) for call in calls.opaque for arg in call.args]
             read, into = self._read_tags(unit, view, mode, facts, gated, calls.gated_receivers)
             tags |= read
             own, tags = set(tags), tags | into
-        # Code that only PREDICT runs was written for PREDICT: a helper it hands labels
-        # to (None there, or rebound) is trusted to expect that.
-        if mode is Mode.PREDICT and calls.opaque and unit.modes != {Mode.PREDICT}:
+        if mode is Mode.PREDICT and calls.opaque:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         if unit.parts:  # judged by its header and by its parts, each where it runs
