@@ -28,3 +28,25 @@ def model_fn(features, labels, mode, params):
 def test_what_a_called_layer_gives_is_a_tensor_and_the_layer_is_not() -> None:
     _, findings = apply_codemod(EagerCode, cst.parse_module(SOURCE))
     assert {f"{f.code}:{f.line}" for f in findings} == {"EF204:7", "EF204:8"}
+
+
+OBJECT = """\
+import tensorflow as tf
+from nets import conformer
+
+
+def model_fn(features, labels, mode, params):
+    model = conformer.Conformer(sequences=features["audio"], is_training=False)
+    output = model.get_sequence_output()
+    shape = model.get_shape_list()
+    tf.compat.v1.logging.info(output)
+    tf.compat.v1.logging.info(shape)
+    return tf.estimator.EstimatorSpec(mode, predictions={"o": output})
+"""
+
+
+def test_a_getter_of_an_object_built_from_tensors_gives_what_may_be_one() -> None:
+    """An imported model class built from the features: what its ``get_*`` methods give may be
+    a tensor (logged: EF204), its shape getters not."""
+    _, findings = apply_codemod(EagerCode, cst.parse_module(OBJECT))
+    assert {f"{f.code}:{f.line}" for f in findings} == {"EF204:9"}

@@ -285,6 +285,10 @@ class Evaluator:
         args = [arg.value for arg in node.args]
         if receiver.kind in _CONTAINERS and method in {"get", "pop", "values", "items"}:
             return MAYBE
+        if receiver.kind is Kind.MAYBE and method.startswith("get_") and not _names_shape(
+            tuple(method.split("_"))
+        ):  # ``model.get_sequence_output()`` of an object built from tensors
+            return MAYBE
         return MAYBE if self.any_tensorish(args, env) else PYTHON
 
 
