@@ -1,7 +1,7 @@
-"""A layer object called on a tensor, as the eager rules read it (our own case, written after a
-shape met in a held-out batch: Keras layers built and called in one expression, their outputs
-logged): LibCST names ``tf.keras.layers.Dense(16)(x)`` after the class it calls, but the call gives
-a tensor, while the layer object itself is none."""
+"""Objects that give tensors, as the eager rules read them (our own cases, written after shapes
+met in held-out batches): a Keras layer built and called in one expression (LibCST names
+``tf.keras.layers.Dense(16)(x)`` after the class it calls, but the call gives a tensor, while the
+layer object itself is none), and the getters of a model object built from the features."""
 
 from __future__ import annotations
 
