@@ -196,6 +196,38 @@ CASES = {
         # what PREDICT hands the helper is taken from the features: no labels reach it
         set(),
     ),
+    "a_mode_of_the_projects_own_modekeys": (
+        """
+        from .utils import ModeKeys
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode in [ModeKeys.PREDICT, ModeKeys.ATTACK]:
+                return tf.estimator.EstimatorSpec(mode, predictions={"l": logits})
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            tf.compat.v1.summary.scalar("loss", loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # ATTACK is none of the modes an Estimator passes: PREDICT returns at the test, and
+        # TRAIN and EVAL go on
+        set(),
+    ),
+    "a_predict_return_in_a_scope_whose_header_calls_a_helper": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            with tf.compat.v1.variable_scope("net", initializer=get_init(params)):
+                logits = tf.compat.v1.layers.dense(features["x"], 2)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            tf.compat.v1.summary.scalar("loss", loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # the block is judged whole (its header calls a helper) but its body runs once:
+        # PREDICT ends in it, so the summary after it is no PREDICT code
+        set(),
+    ),
     "labels_rebound_in_every_branch": (
         """
         def model_fn(features, labels, mode, params):

@@ -70,8 +70,13 @@ class Context:
             if node.value not in tf_api.MODE_VALUES or node.value in self.local_names():
                 return None
             return tf_api.MODE_VALUES[node.value]
-        if not isinstance(node, cst.Attribute) or node.attr.value not in tf_api.MODE_VALUES:
+        if not isinstance(node, cst.Attribute):
             return None
+        if node.attr.value not in tf_api.MODE_VALUES:
+            # a member of the project's own ModeKeys that is none of the Estimator's modes
+            # (``ModeKeys.ATTACK = "attack"``): a value the Estimator never passes
+            spelled = st.leaf_name(node.value) == "ModeKeys" and self.resolve(node) is None
+            return f"<not an Estimator mode: {node.attr.value}>" if spelled else None
         tf_name = self.resolve(node)
         key = tf_api.mode_key_value(tf_name) if tf_name else None
         owner = node.value

@@ -150,11 +150,29 @@ class ModeEvaluator:
             right = self.eval(target.comparator)
             result = _compare(target.operator, left, right)
             if result is None:
+                result = self._membership(target, left)
+            if result is None:
                 return UNKNOWN
             if not result:
                 return Const(False)
             left = right
         return Const(True)
+
+    def _membership(self, target: cst.ComparisonTarget, left: Value) -> Optional[bool]:
+        """``mode in [PREDICT, ModeKeys.ATTACK]`` element by element: one element equal to
+        the value decides it even where another cannot be evaluated."""
+        op, display = target.operator, target.comparator
+        if not isinstance(op, (cst.In, cst.NotIn)) or not isinstance(left, Const):
+            return None
+        if not isinstance(display, (cst.List, cst.Tuple, cst.Set)):
+            return None
+        for element in display.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            value = self.eval(element.value)
+            if isinstance(value, Const) and _identity(left, value):
+                return isinstance(op, cst.In)
+        return None
 
     def _subscript(self, node: cst.Subscript) -> Value:
         base = self.eval(node.value)

@@ -274,6 +274,10 @@ class Analyzer:
                 unit.terminates = modes
             elif isinstance(stmt, cst.If) and walked:
                 unit.terminates = blocks.ended_in_every_branch(stmt, modes, walked)
+            elif isinstance(stmt, cst.With) and len(walked) == 1:
+                # its body runs once: the modes that return in it (a PREDICT return under a
+                # scope whose initializer is a helper's) end there
+                unit.terminates = walked[0].runs - walked[0].after
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
