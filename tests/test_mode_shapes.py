@@ -228,6 +228,26 @@ CASES = {
         # PREDICT ends in it, so the summary after it is no PREDICT code
         set(),
     ),
+    "a_try_around_the_body_whose_handler_ends_the_model_fn": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            try:
+                logits = tf.compat.v1.layers.dense(features["x"], 2)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+                tf.compat.v1.summary.scalar("accuracy", accuracy[1])
+                return tf.estimator.EstimatorSpec(
+                    mode, loss=loss, eval_metric_ops={{"accuracy": accuracy}}
+                )
+            except Exception as error:
+                print(error)
+        """,
+        # the body runs as it would without the try (the handler only ends the model_fn on an
+        # error): PREDICT returns in it, and TRAIN's summary uses the metric
+        set(),
+    ),
     "labels_rebound_in_every_branch": (
         """
         def model_fn(features, labels, mode, params):
@@ -349,3 +369,40 @@ CASES = {
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
     assert found(source) == expected
+
+
+def test_a_fix_inside_a_try_around_the_body() -> None:
+    """The statements of a ``try`` read as its body are moved inside it: the optimizer built
+    before the PREDICT return goes after it, and the handler stays as written."""
+    import textwrap
+
+    import libcst as cst
+
+    from codemods.base import apply_codemod
+    from codemods.modes.codemod import ModeScoping
+
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+
+
+        def model_fn(features, labels, mode, params):
+            try:
+                logits = tf.compat.v1.layers.dense(features["x"], 2)
+                optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                train_op = optimizer.minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            except ValueError as error:
+                raise RuntimeError("bad model") from error
+        """
+    )
+    fixed, findings = apply_codemod(ModeScoping, cst.parse_module(source))
+    code = fixed.code
+    assert "EF102:7" in {f"{f.code}:{f.line}" for f in findings}
+    compile(code, "fixed.py", "exec")
+    assert code.index("AdamOptimizer") > code.index("predictions=")
+    assert code.index("AdamOptimizer") < code.index("except ValueError")
+    assert 'raise RuntimeError("bad model") from error' in code

@@ -48,6 +48,22 @@ class Walked(NamedTuple):
     after: frozenset[Mode]
 
 
+def ended_in(
+    stmt: cst.BaseStatement, modes: frozenset[Mode], walked: list[Walked]
+) -> frozenset[Mode]:
+    """The modes a compound statement judged whole ends: all where it always exits; for an
+    ``if``, those its every way through ends; for a ``with`` (its body runs once) and a ``try``
+    whose every handler returns or raises, those that return in its body."""
+    if st.always_exits(stmt.body if isinstance(stmt, cst.With) else stmt):
+        return modes
+    if isinstance(stmt, cst.If) and walked:
+        return ended_in_every_branch(stmt, modes, walked)
+    once = isinstance(stmt, cst.With) or (isinstance(stmt, cst.Try) and handlers_exit(stmt))
+    if once and walked:
+        return walked[0].runs - walked[0].after
+    return frozenset()
+
+
 def ended_in_every_branch(
     stmt: cst.If, modes: frozenset[Mode], walked: list[Walked]
 ) -> frozenset[Mode]:
@@ -60,6 +76,11 @@ def ended_in_every_branch(
         for mode in modes
         if all(mode not in block.after for block in walked if mode in block.runs)
     )
+
+
+def handlers_exit(stmt: cst.Try) -> bool:
+    """Every ``except`` block of ``stmt`` returns or raises (there is at least one)."""
+    return bool(stmt.handlers) and all(st.always_exits(h.body) for h in stmt.handlers)
 
 
 def has_else(stmt: cst.If) -> bool:

@@ -215,7 +215,8 @@ class Layout:
             return self._rewrite_chain(cst.ensure_type(unit.node, cst.If), list(unit.branches))
         if unit.kind is UnitKind.BLOCK:
             (branch,) = unit.branches
-            node = cst.ensure_type(unit.node, cst.With)
+            node = unit.node
+            assert isinstance(node, (cst.With, cst.Try))
             body = cst.ensure_type(node.body, cst.IndentedBlock)
             runs = live & branch.modes
             new = self.block(branch.units, runs, branch.terminal) if runs else list(body.body)

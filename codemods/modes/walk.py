@@ -121,14 +121,9 @@ class Analyzer:
     def statement(self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]) -> Unit:
         if not live:
             return Unit(node=stmt, modes=frozenset(), kind=UnitKind.EXIT)
-        if isinstance(stmt, cst.If):
-            unit = self._mode_if(stmt, state, live)
-            if unit is not None:
-                return unit
-        if isinstance(stmt, cst.With):
-            unit = self._with_block(stmt, state, live)
-            if unit is not None:
-                return unit
+        block = self._block_of_its_own(stmt, state, live)
+        if block is not None:
+            return block
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             if isinstance(small, cst.Return):
@@ -165,6 +160,19 @@ class Analyzer:
             return False
         built = {Tag.TRAIN, Tag.METRIC, Tag.SUMMARY}
         return any(built & self.calls.facts(value, state[mode]).tags for mode in live)
+
+    def _block_of_its_own(
+        self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
+    ) -> Optional[Unit]:
+        """A compound statement walked as blocks of units (a mode ``if``, a neutral ``with``,
+        a ``try`` read as its body), or None."""
+        if isinstance(stmt, cst.If):
+            return self._mode_if(stmt, state, live)
+        if isinstance(stmt, cst.With):
+            return self._with_block(stmt, state, live)
+        if isinstance(stmt, cst.Try):
+            return self._try_block(stmt, state, live)
+        return None
 
     def _mode_if(self, stmt: cst.If, state: State, live: frozenset[Mode]) -> Optional[Unit]:
         """An if/elif/else chain whose every test is decided in every live mode."""
@@ -221,6 +229,25 @@ class Analyzer:
             terminates=live - after,
         )
 
+    def _try_block(self, stmt: cst.Try, state: State, live: frozenset[Mode]) -> Optional[Unit]:
+        """A ``try`` with no ``else`` or ``finally`` whose every handler returns or raises
+        (``except Exception: print(...); return None`` around the whole body): the modes run its
+        body as they would without it, once, and a handler only ends the model_fn on an error,
+        so the body's statements are units of their own, as a neutral ``with`` block's are."""
+        if not isinstance(stmt.body, cst.IndentedBlock) or stmt.orelse or stmt.finalbody:
+            return None
+        last = st.statements_of(self.ctx.fn.node.body)[-1:] == [stmt]
+        if not (blocks.handlers_exit(stmt) or last):  # after the last, the model_fn returns
+            return None
+        units, after = self.block(st.statements_of(stmt.body), state, live)
+        return Unit(
+            node=stmt,
+            modes=live,
+            kind=UnitKind.BLOCK,
+            branches=[Branch(modes=live, units=units, terminal=not after)],
+            terminates=live - after,
+        )
+
     def _effective_modes(
         self, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
     ) -> frozenset[Mode]:
@@ -269,15 +296,7 @@ class Analyzer:
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             self._returned_uses(unit, stmt, modes)
-            exits = stmt.body if isinstance(stmt, cst.With) else stmt
-            if st.always_exits(exits):
-                unit.terminates = modes
-            elif isinstance(stmt, cst.If) and walked:
-                unit.terminates = blocks.ended_in_every_branch(stmt, modes, walked)
-            elif isinstance(stmt, cst.With) and len(walked) == 1:
-                # its body runs once: the modes that return in it (a PREDICT return under a
-                # scope whose initializer is a helper's) end there
-                unit.terminates = walked[0].runs - walked[0].after
+            unit.terminates = blocks.ended_in(stmt, modes, walked)
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
