@@ -50,3 +50,20 @@ def test_a_getter_of_an_object_built_from_tensors_gives_what_may_be_one() -> Non
     a tensor (logged: EF204), its shape getters not."""
     _, findings = apply_codemod(EagerCode, cst.parse_module(OBJECT))
     assert {f"{f.code}:{f.line}" for f in findings} == {"EF204:9"}
+
+
+STRATEGY = """\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    tf.compat.v1.logging.info(f"strategy {tf.distribute.get_strategy()}")
+    tf.compat.v1.logging.info(f"replica {tf.distribute.get_replica_context()}")
+    return tf.estimator.EstimatorSpec(mode, predictions={"x": features["x"]})
+"""
+
+
+def test_a_distribution_strategy_is_no_tensor() -> None:
+    """``tf.distribute`` gives strategies and replica contexts: logging them shows no tensor."""
+    _, findings = apply_codemod(EagerCode, cst.parse_module(STRATEGY))
+    assert not findings

@@ -59,6 +59,7 @@ _INT64_LEAVES = frozenset({"argmax", "argmin", "to_int64", "count_nonzero"})
 #: TensorFlow functions that return Python values (paths, names, flags, variable lists).
 _NON_TENSOR_PREFIXES = (
     "tensorflow.estimator.", "tensorflow.logging.", "tensorflow.data.", "tensorflow.io.gfile.",
+    "tensorflow.distribute.",  # strategies and replica contexts
     "tensorflow.gfile.", "tensorflow.config.", "tensorflow.saved_model.",
     "tensorflow.feature_column.", "tensorflow.dtypes.as_dtype", "tensorflow.as_dtype",
     "tensorflow.train.latest_checkpoint", "tensorflow.train.list_variables",
