@@ -248,6 +248,28 @@ CASES = {
         # error): PREDICT returns in it, and TRAIN's summary uses the metric
         set(),
     ),
+    "a_sum_of_metric_values_goes_with_the_metrics": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            preds = tf.compat.v1.layers.dense(features["x"], 1)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": preds}})
+            loss = tf.reduce_mean(tf.square(labels - preds))
+            metrics = {{}}
+            total = 0.0
+            for i in range(2):
+                metrics["mse_%d" % i] = tf.compat.v1.metrics.mean_squared_error(labels, preds)
+                total = total + metrics["mse_%d" % i][0]
+            metrics["total"] = (total, tf.no_op())
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # TRAIN builds the metric ops for nothing (EF103 where they are built); the sum of
+        # their values builds no metric op of its own and goes where they go
+        {"EF103:11"},
+    ),
     "labels_rebound_in_every_branch": (
         """
         def model_fn(features, labels, mode, params):

@@ -24,6 +24,7 @@ from codemods.modes.state import Facts, bind, expression_view, mode_view, single
 from codemods.modes.units import Unit, leaves
 from codemods.modes.view import View, computes_nothing, iterates, only_checks, stored_receiver
 from codemods.rules import ef102_training_outside_train as ef102
+from codemods.rules import ef103_unused_metrics as ef103
 from codemods.vocabulary import Mode, Tag
 
 
@@ -151,6 +152,10 @@ class Judge:
             if unit.blocked[mode] == {ef102.CODE} and judged.writes_summary:
                 # a summary of a training value (a gradient norm) builds no training op: it goes
                 # where the value goes, and is no finding of its own
+                unit.stores_into.add(mode)
+            if unit.blocked[mode] == {ef103.CODE} and Tag.METRIC not in calls.tags | calls.built:
+                # it computes from metric values (a sum of their results) without building a
+                # metric op: it goes where the metrics go, and is no finding of its own
                 unit.stores_into.add(mode)
         unit.excusable[mode] = self._excusable(mode, builds_training)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
