@@ -8,8 +8,10 @@ name after a version failed to load with ``No module named NAME`` for a module n
 working wherever it did. While the module loads, anything taken from a stand-in is another
 stand-in (``from soundfile import read``, ``logger = boilerplate.get_logger()``, a class's base
 left alone); once loading ends (``arm``), any use of one — a call, an attribute, a truth test,
-iteration, arithmetic — raises ``StandInUsed`` naming the module, so nothing a stand-in would
-have computed ever reaches a graph that is compared. The proof covers only real code.
+iteration, arithmetic, a string — raises ``StandInUsed`` naming the module, and is recorded
+(``used``) so a handler in the code validated that catches the error cannot hide it: nothing a
+stand-in would have computed ever reaches a graph that is compared. The proof covers only real
+code.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Any, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 
 class StandInUsed(ImportError):
     """The validated code used a module this interpreter does not have."""
 
 
-_STATE = {"armed": False}
+_STATE: Dict[str, Any] = {"armed": False, "used": []}
 
 
 def _armed() -> bool:
@@ -42,7 +44,11 @@ def _armed() -> bool:
     return True
 
 
-def _used(path: str) -> StandInUsed:
+def _used(path: str, armed: bool = True) -> StandInUsed:
+    """The error for a use of the stand-in at ``path``; a use after loading (``armed``) is
+    recorded, as the code validated may catch the error (it is an ImportError)."""
+    if armed:
+        _STATE["used"].append(path)
     top = path.split(".")[0]
     return StandInUsed(
         f"the code validated uses {path} from module '{top}', which is not installed here "
@@ -77,7 +83,7 @@ class Absent:
             raise _used(object.__getattribute__(self, "_path") + "." + name)
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
-        raise _used(object.__getattribute__(self, "_path"))
+        raise _used(object.__getattribute__(self, "_path"), _armed())
 
     def __mro_entries__(self, bases: Any) -> Any:
         """A class of the module derived from a stand-in (``class Block(torch.nn.Module)``)
@@ -88,9 +94,10 @@ class Absent:
         """Unpacked while loading (``home, _ = get_home()``): as many stand-ins as the
         statement unpacks; iterated otherwise, it fails (how many items is not known)."""
         path = object.__getattribute__(self, "_path")
-        count = None if _armed() else _unpacked_count(sys._getframe(1))
+        armed = _armed()
+        count = None if armed else _unpacked_count(sys._getframe(1))
         if count is None:
-            raise _used(path)
+            raise _used(path, armed)
         return iter([Absent(f"{path}[{index}]") for index in range(count)])
 
     # Any use of the value itself, armed or not: nothing a stand-in computes is real.
@@ -98,13 +105,19 @@ class Absent:
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
     __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = __neg__ = _fail
     __int__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
+    # made into a string (a name, a path, a message) it would be a value the real module may
+    # not give
+    __str__ = __format__ = _fail
 
-    # Compared or hashed while loading (a registry's keys) it is only itself; afterwards a test
-    # like ``if mode == boilerplate.TRAIN`` would quietly take a branch the real module may not.
+    # Hashed while loading (a registry's keys) it is only itself, and equal only to itself;
+    # compared with anything else, loading or not, it fails: ``if config.BACKEND == "tf"`` at a
+    # module's top, or ``if mode == boilerplate.TRAIN`` in a model_fn, would quietly take a
+    # branch the real module may not.
     def __eq__(self, other: object) -> bool:
-        if _armed():
-            raise _used(object.__getattribute__(self, "_path"))
-        return self is other
+        armed = _armed()
+        if armed or other is not self:
+            raise _used(object.__getattribute__(self, "_path"), armed)
+        return True
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -195,6 +208,12 @@ def install(names: List[str]) -> List[str]:
 def arm() -> None:
     """Loading is over: from now on any use of a stand-in fails."""
     _STATE["armed"] = True
+
+
+def used() -> List[str]:
+    """What the code validated used of a stand-in after loading, whether or not it caught the
+    failure."""
+    return list(_STATE["used"])
 
 
 def missing_module(exc: BaseException) -> Optional[str]:
