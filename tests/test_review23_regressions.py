@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import operator
 import sys
 from collections.abc import Iterator
@@ -97,3 +98,24 @@ def test_a_model_fn_that_catches_the_failure_of_a_stand_in_is_not_proven() -> No
 def test_a_module_that_compares_a_stand_in_while_loading_is_not_proven() -> None:
     report = validate_file(SHAPES / "missing_module_compared.py")
     assert report.verdict in ("error", "not validated"), report.message
+
+
+def test_a_failure_in_a_module_imported_after_loading_is_recorded_too(
+    loading: None, tmp_path: Path
+) -> None:
+    # ``try: from mylib import fancy / except ImportError: fancy = None`` in a model_fn, where
+    # mylib's top level compares a stand-in: the failure happened inside an import (where uses
+    # pass as while loading) and the model_fn's handler went on without mylib, unrecorded.
+    (tmp_path / "estimator_fix_absent_lazy_cmp.py").write_text(
+        "import estimator_fix_absent_k as k\nFAST = k.BACKEND == 'tf'\n", encoding="utf-8"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        standins.install(["estimator_fix_absent_k"])
+        standins.arm()
+        with contextlib.suppress(ImportError):
+            importlib.import_module("estimator_fix_absent_lazy_cmp")
+        assert standins.used() == ["estimator_fix_absent_k.BACKEND"]
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("estimator_fix_absent_lazy_cmp", None)

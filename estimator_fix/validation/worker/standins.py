@@ -44,10 +44,11 @@ def _armed() -> bool:
     return True
 
 
-def _used(path: str, armed: bool = True) -> StandInUsed:
-    """The error for a use of the stand-in at ``path``; a use after loading (``armed``) is
-    recorded, as the code validated may catch the error (it is an ImportError)."""
-    if armed:
+def _used(path: str) -> StandInUsed:
+    """The error for a use of the stand-in at ``path``; once loading is over it is recorded
+    (in a module imported lazily too), as the code validated may catch the error (it is an
+    ImportError: ``try: from mylib import x / except ImportError:``)."""
+    if _STATE["armed"]:
         _STATE["used"].append(path)
     top = path.split(".")[0]
     return StandInUsed(
@@ -83,7 +84,7 @@ class Absent:
             raise _used(object.__getattribute__(self, "_path") + "." + name)
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
-        raise _used(object.__getattribute__(self, "_path"), _armed())
+        raise _used(object.__getattribute__(self, "_path"))
 
     def __mro_entries__(self, bases: Any) -> Any:
         """A class of the module derived from a stand-in (``class Block(torch.nn.Module)``)
@@ -94,10 +95,9 @@ class Absent:
         """Unpacked while loading (``home, _ = get_home()``): as many stand-ins as the
         statement unpacks; iterated otherwise, it fails (how many items is not known)."""
         path = object.__getattribute__(self, "_path")
-        armed = _armed()
-        count = None if armed else _unpacked_count(sys._getframe(1))
+        count = None if _armed() else _unpacked_count(sys._getframe(1))
         if count is None:
-            raise _used(path, armed)
+            raise _used(path)
         return iter([Absent(f"{path}[{index}]") for index in range(count)])
 
     # Any use of the value itself, armed or not: nothing a stand-in computes is real.
@@ -114,9 +114,8 @@ class Absent:
     # module's top, or ``if mode == boilerplate.TRAIN`` in a model_fn, would quietly take a
     # branch the real module may not.
     def __eq__(self, other: object) -> bool:
-        armed = _armed()
-        if armed or other is not self:
-            raise _used(object.__getattribute__(self, "_path"), armed)
+        if other is not self or _armed():
+            raise _used(object.__getattribute__(self, "_path"))
         return True
 
     def __ne__(self, other: object) -> bool:
