@@ -16,6 +16,7 @@ from estimator_fix.validation import validate_file
 from estimator_fix.validation.compare import Tolerance, compare_runs
 from estimator_fix.validation.results import RunResult
 from estimator_fix.validation.worker import standins
+from tests.mode_findings import found
 
 SHAPES = Path(__file__).resolve().parent.parent / "fixtures" / "validation" / "shapes"
 
@@ -119,3 +120,24 @@ def test_a_failure_in_a_module_imported_after_loading_is_recorded_too(
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("estimator_fix_absent_lazy_cmp", None)
+
+
+def test_ef106_on_a_part_whose_results_reach_predict_through_a_part_beside_it() -> None:
+    # One branch of a setting hands the labels to an opaque helper and builds PREDICT's
+    # predictions from its results on the next line: PREDICT returns what the helper gives, so
+    # it is EF106. Only the part binding a name PREDICT reads directly was EF106, so the
+    # helper's line read as label code whose results PREDICT does not use (EF101).
+    source = """
+        def model_fn(features, labels, mode, params):
+            if params["big"]:
+                out = big_net(features, labels, training=False)
+                predictions = {"p": out}
+            else:
+                out = small_net(features)
+                predictions = {"p": out}
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+            loss = tf.reduce_mean(out)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """
+    assert found(source) == {"EF106:5"}
