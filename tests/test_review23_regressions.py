@@ -10,8 +10,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
+from codemods.base import apply_codemod
+from codemods.eager.codemod import EagerCode
 from estimator_fix.validation import validate_file
 from estimator_fix.validation.compare import Tolerance, compare_runs
 from estimator_fix.validation.results import RunResult
@@ -141,3 +144,27 @@ def test_ef106_on_a_part_whose_results_reach_predict_through_a_part_beside_it() 
             return tf.estimator.EstimatorSpec(mode, loss=loss)
         """
     assert found(source) == {"EF106:5"}
+
+
+KERAS_GETTERS = """\
+import tensorflow as tf
+from nets import conformer
+
+
+def model_fn(features, labels, mode, params):
+    model = conformer.Conformer(sequences=features["audio"], is_training=False)
+    output = model.get_sequence_output()
+    tf.compat.v1.logging.info("config: %s", model.get_config())
+    tf.compat.v1.logging.info("layer: %s", model.get_layer("dense"))
+    tf.compat.v1.logging.info("weights: %s", model.get_weights())
+    tf.compat.v1.logging.info("output: %s", output)
+    return tf.estimator.EstimatorSpec(mode, predictions={"o": output})
+"""
+
+
+def test_the_getters_of_a_model_that_give_no_tensor_are_logged_freely() -> None:
+    # A get_* method of an object built from tensors may give a tensor (get_sequence_output),
+    # but a model's configuration (a dict), its weights (NumPy arrays) and its layers are
+    # Python values: logging them is no EF204.
+    _, findings = apply_codemod(EagerCode, cst.parse_module(KERAS_GETTERS))
+    assert {f"{f.code}:{f.line}" for f in findings} == {"EF204:11"}
