@@ -285,11 +285,19 @@ class Evaluator:
         args = [arg.value for arg in node.args]
         if receiver.kind in _CONTAINERS and method in {"get", "pop", "values", "items"}:
             return MAYBE
-        if receiver.kind is Kind.MAYBE and method.startswith("get_") and not _names_shape(
-            tuple(method.split("_"))
+        if (
+            receiver.kind is Kind.MAYBE
+            and method.startswith("get_")
+            and method not in _PYTHON_GETTERS
+            and not _names_shape(tuple(method.split("_")))
         ):  # ``model.get_sequence_output()`` of an object built from tensors
             return MAYBE
         return MAYBE if self.any_tensorish(args, env) else PYTHON
+
+
+#: A model's getters that give Python values: its configuration (a dict), its weights (NumPy
+#: arrays), a layer of it.
+_PYTHON_GETTERS = frozenset({"get_config", "get_weights", "get_layer", "get_build_config"})
 
 
 def _names_shape(name: tuple[str, ...]) -> bool:

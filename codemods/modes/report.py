@@ -76,15 +76,17 @@ class Reporter:
         the work (one finding each, with the whole statement's fix), when any does."""
         bad = unit.bad_modes()
         found: list[Finding] = []
+        predicting = _parts_reaching_predict(unit)
         for part in _working_parts(unit, bad):
             modes = bad & part.bad_modes()
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
-            # EF106 on the part whose own results PREDICT returns (one branch's helper), not
-            # on a part beside it whose results PREDICT does not use: that is label code
+            # EF106 on the part whose own results PREDICT returns (one branch's helper), itself
+            # or through the parts after it (``predictions = {"p": out}``), not on a part
+            # beside it whose results PREDICT does not use: that is label code
             opaque = (
                 finding.code == ef106.CODE
                 and part.opaque_label is not None
-                and bool(part.defs & unit.predict_uses)
+                and id(part) in predicting
             )
             if not codes and not opaque:
                 continue
@@ -170,6 +172,27 @@ class Reporter:
             note=note,
             applied=applied,
         )
+
+
+def _innermost(parts: list[Unit]) -> Iterator[Unit]:
+    for part in leaves(parts):
+        if part.parts:
+            yield from _innermost(part.parts)
+        else:
+            yield part
+
+
+def _parts_reaching_predict(unit: Unit) -> set[int]:
+    """The ids of the innermost parts of compound ``unit`` whose results reach what PREDICT
+    uses of it (``unit.predict_uses``), directly or through the parts after them: a backward
+    pass, as ``safety.predict_outputs`` over the statements."""
+    live = set(unit.predict_uses)
+    reaching: set[int] = set()
+    for part in reversed(list(_innermost(unit.parts))):
+        if part.defs & live:
+            reaching.add(id(part))
+            live |= part.reads
+    return reaching
 
 
 def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:

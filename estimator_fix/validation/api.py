@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from estimator_fix.sources import SourceError, read_source
-from estimator_fix.validation.compare import Tolerance, compare_runs, overall, summary
+from estimator_fix.validation.compare import (
+    Tolerance,
+    compare_runs,
+    overall,
+    stand_ins_used,
+    summary,
+)
 from estimator_fix.validation.graph_compare import graph_fallback
 from estimator_fix.validation.inputs import DiscoveryError, Plan, plan, repository_root
 from estimator_fix.validation.layout import import_layout
@@ -298,6 +304,8 @@ def _compared(
     """The checks of two runs: on their numbers, or on their graphs where the numbers could not
     run (or ``graph_only``), with a note saying so."""
     checks = compare_runs(results[0], results[1], tolerance)
+    if stand_ins_used(results[0], results[1]):  # not proven on the graphs either
+        return checks, ()
     return graph_fallback(checks, results[0], results[1], options.graph_only)
 
 

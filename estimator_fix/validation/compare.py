@@ -234,8 +234,26 @@ def _checkpoint(original: RunResult, rewrite: RunResult) -> Mapping[str, tuple[i
     return {}
 
 
+def stand_ins_used(original: RunResult, rewrite: RunResult) -> tuple[Check, ...]:
+    """An error where either version used a stand-in for a missing module after loading, even
+    where its code caught the failure (``except ImportError``): what it computed then is not
+    what the real module would give, so nothing is proven."""
+    for role, result in (("original", original), ("rewrite", rewrite)):
+        if result.stand_ins_used:
+            paths = ", ".join(result.stand_ins_used)
+            detail = (
+                f"the {role} used {paths}, a stand-in for a module not installed here "
+                "(install it for the interpreter that validates)"
+            )
+            return (Check("SETUP", "uses no stand-in", None, "error", detail),)
+    return ()
+
+
 def compare_runs(original: RunResult, rewrite: RunResult, tol: Tolerance) -> tuple[Check, ...]:
     """All checks, in mode order."""
+    used = stand_ins_used(original, rewrite)
+    if used and not original.setup_error:
+        return used
     if original.setup_error:
         return (
             Check(

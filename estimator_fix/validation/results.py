@@ -84,6 +84,8 @@ class RunResult:
     tensorflow: str = ""
     #: The top-level module this interpreter lacks that stopped the module from loading, if any.
     missing_module: str = ""
+    #: What the code validated used of a stand-in after loading (caught by it or not).
+    stand_ins_used: tuple[str, ...] = ()
     #: Each mode's graph, where the worker built them (``graph_compare.load_graphs`` reads it).
     graphs: Mapping[str, object] = field(default_factory=dict)
 
@@ -148,6 +150,7 @@ def load_results(directory: Path) -> RunResult:
         notes=tuple(str(note) for note in raw.get("notes") or ()),
         tensorflow=str(raw.get("tensorflow") or ""),
         missing_module=str(raw.get("missing_module") or ""),
+        stand_ins_used=tuple(str(path) for path in raw.get("stand_ins_used") or ()),
         graphs=raw.get("graphs") or {},
     )
 

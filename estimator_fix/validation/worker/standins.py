@@ -8,8 +8,10 @@ name after a version failed to load with ``No module named NAME`` for a module n
 working wherever it did. While the module loads, anything taken from a stand-in is another
 stand-in (``from soundfile import read``, ``logger = boilerplate.get_logger()``, a class's base
 left alone); once loading ends (``arm``), any use of one — a call, an attribute, a truth test,
-iteration, arithmetic — raises ``StandInUsed`` naming the module, so nothing a stand-in would
-have computed ever reaches a graph that is compared. The proof covers only real code.
+iteration, arithmetic, a string — raises ``StandInUsed`` naming the module, and is recorded
+(``used``) so a handler in the code validated that catches the error cannot hide it: nothing a
+stand-in would have computed ever reaches a graph that is compared. The proof covers only real
+code.
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Any, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 
 class StandInUsed(ImportError):
     """The validated code used a module this interpreter does not have."""
 
 
-_STATE = {"armed": False}
+_STATE: Dict[str, Any] = {"armed": False, "used": []}
 
 
 def _armed() -> bool:
@@ -43,6 +45,11 @@ def _armed() -> bool:
 
 
 def _used(path: str) -> StandInUsed:
+    """The error for a use of the stand-in at ``path``; once loading is over it is recorded
+    (in a module imported lazily too), as the code validated may catch the error (it is an
+    ImportError: ``try: from mylib import x / except ImportError:``)."""
+    if _STATE["armed"]:
+        _STATE["used"].append(path)
     top = path.split(".")[0]
     return StandInUsed(
         f"the code validated uses {path} from module '{top}', which is not installed here "
@@ -98,13 +105,18 @@ class Absent:
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
     __truediv__ = __rtruediv__ = __floordiv__ = __mod__ = __pow__ = __neg__ = _fail
     __int__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
+    # made into a string (a name, a path, a message) it would be a value the real module may
+    # not give
+    __str__ = __format__ = _fail
 
-    # Compared or hashed while loading (a registry's keys) it is only itself; afterwards a test
-    # like ``if mode == boilerplate.TRAIN`` would quietly take a branch the real module may not.
+    # Hashed while loading (a registry's keys) it is only itself, and equal only to itself;
+    # compared with anything else, loading or not, it fails: ``if config.BACKEND == "tf"`` at a
+    # module's top, or ``if mode == boilerplate.TRAIN`` in a model_fn, would quietly take a
+    # branch the real module may not.
     def __eq__(self, other: object) -> bool:
-        if _armed():
+        if other is not self or _armed():
             raise _used(object.__getattribute__(self, "_path"))
-        return self is other
+        return True
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -195,6 +207,12 @@ def install(names: List[str]) -> List[str]:
 def arm() -> None:
     """Loading is over: from now on any use of a stand-in fails."""
     _STATE["armed"] = True
+
+
+def used() -> List[str]:
+    """What the code validated used of a stand-in after loading, whether or not it caught the
+    failure."""
+    return list(_STATE["used"])
 
 
 def missing_module(exc: BaseException) -> Optional[str]:
