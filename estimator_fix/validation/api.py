@@ -228,7 +228,9 @@ def _run_versions(
         missing = results[0].missing_module
         if not missing or missing in stand_ins or len(stand_ins) >= _MOST_STAND_INS:
             return results
-        # The module imports one this interpreter lacks: load it again with a stand-in for it,
+        if results[1].missing_module != missing:
+            return results  # the versions do not import the same: nothing to stand in for
+        # Both import one this interpreter lacks: load them again with a stand-in for it,
         # which fails if the code validated uses it (worker/standins.py).
         stand_ins = [*stand_ins, missing]
 
