@@ -42,8 +42,6 @@ def arguments(
     return given
 
 
-__all__ = ["arguments", "carries_label", "parameter"]
-
 
 def with_local_flags(
     evaluator: Callable[[dict[str, Value]], ModeEvaluator],
@@ -82,3 +80,6 @@ def _bound_once(helper: cst.FunctionDef) -> set[str]:
             counts.update({name: 2 for name in names})  # rebound each time: never a flag
     parameters = st.parameter_names(helper.params)
     return {name for name, count in counts.items() if count == 1 and name not in parameters}
+
+
+__all__ = ["arguments", "carries_label", "parameter", "with_local_flags"]
