@@ -217,33 +217,48 @@ class Analyzer:
         defs = frozenset().union(*(st.defines(item) for item in stmt.items))
         for mode in live:
             bind(self.ctx, stmt, defs, frozenset(), state[mode], False, mode)
-        units, after = self.block(st.statements_of(stmt.body), state, live)
-        return Unit(
-            node=stmt,
-            modes=live,
-            kind=UnitKind.BLOCK,
+        return self._body_block(
+            stmt,
+            state,
+            live,
             reads=frozenset().union(*(st.reads(item) for item in stmt.items)),
             defs=defs,
             changes=self.objects.changed(stmt.items),  # ``with net.scope():``
-            branches=[Branch(modes=live, units=units, terminal=not after)],
-            terminates=live - after,
         )
 
     def _try_block(self, stmt: cst.Try, state: State, live: frozenset[Mode]) -> Optional[Unit]:
-        """A ``try`` with no ``else`` or ``finally`` whose every handler returns or raises
-        (``except Exception: print(...); return None`` around the whole body): the modes run its
-        body as they would without it, once, and a handler only ends the model_fn on an error,
-        so the body's statements are units of their own, as a neutral ``with`` block's are."""
+        """A ``try`` with no ``else`` or ``finally`` whose every handler returns or raises, or
+        that is the model_fn's last statement (``except Exception: print(...)`` around the whole
+        body): the modes run its body as they would without it, once, and a handler only ends
+        the model_fn on an error, so the body's statements are units of their own, as a neutral
+        ``with`` block's are."""
         if not isinstance(stmt.body, cst.IndentedBlock) or stmt.orelse or stmt.finalbody:
             return None
         last = st.statements_of(self.ctx.fn.node.body)[-1:] == [stmt]
         if not (blocks.handlers_exit(stmt) or last):  # after the last, the model_fn returns
             return None
+        return self._body_block(stmt, state, live)
+
+    def _body_block(
+        self,
+        stmt: cst.With | cst.Try,
+        state: State,
+        live: frozenset[Mode],
+        reads: frozenset[str] = frozenset(),
+        defs: frozenset[str] = frozenset(),
+        changes: frozenset[str] = frozenset(),
+    ) -> Unit:
+        """``stmt`` as a block whose body runs once: its statements are units of their own (a
+        PREDICT return inside ends PREDICT there); ``reads``, ``defs`` and ``changes``: its
+        header's."""
         units, after = self.block(st.statements_of(stmt.body), state, live)
         return Unit(
             node=stmt,
             modes=live,
             kind=UnitKind.BLOCK,
+            reads=reads,
+            defs=defs,
+            changes=changes,
             branches=[Branch(modes=live, units=units, terminal=not after)],
             terminates=live - after,
         )

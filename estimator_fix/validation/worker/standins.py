@@ -66,12 +66,7 @@ class Absent:
         object.__setattr__(self, "_path", path)
 
     def __getattr__(self, name: str) -> Any:
-        path = object.__getattribute__(self, "_path")
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        if _armed():
-            raise _used(path + "." + name)
-        return Absent(path + "." + name)
+        return _member(object.__getattribute__(self, "_path"), name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         path = object.__getattribute__(self, "_path")
@@ -162,13 +157,19 @@ def _unpacked_count(frame: Any) -> Optional[int]:
     return None
 
 
+def _member(path: str, name: str) -> Any:
+    """``name`` of the stand-in (or stand-in module) at ``path``: another stand-in while
+    loading; a failure once loading is over. Python's own dunder lookups find nothing."""
+    if name.startswith("__") and name.endswith("__"):
+        raise AttributeError(name)
+    if _armed():
+        raise _used(path + "." + name)
+    return Absent(path + "." + name)
+
+
 class _StandInModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        if _armed():
-            raise _used(self.__name__ + "." + name)
-        return Absent(self.__name__ + "." + name)
+        return _member(self.__name__, name)
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -194,7 +195,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install(names: List[str]) -> List[str]:
     """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides;
     returns a note naming them, or nothing."""
-    missing = {name for name in names if importlib.util.find_spec(name) is None}
+    missing = {name for name in names if _absent(name)}
     if not missing:
         return []
     sys.meta_path.append(_Finder(missing))
