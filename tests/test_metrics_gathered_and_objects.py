@@ -95,6 +95,35 @@ CASES = {
         # what the model_fn hands to eval_metric_ops is metric ops, built in TRAIN for nothing
         {"EF103:11"},
     ),
+    "a_helper_filling_the_dict_handed_on_as_metric_ops_builds_them": (
+        f"""
+        from collections import OrderedDict
+
+        from project.metrics import evaluate
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            loss = tf.reduce_mean(tf.zeros_like(logits))
+            logged = OrderedDict({{"step": tf.compat.v1.train.get_or_create_global_step()}})
+            eval_metric_ops = OrderedDict()
+            for name in params["heads"]:
+                evaluate(labels[name], logits, name, eval_metric_ops)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)
+            hook = tf.compat.v1.estimator.LoggingTensorHook(logged, every_n_iter=10)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(
+                mode, loss=loss, train_op=train_op, training_hooks=[hook]
+            )
+        """,
+        # the imported helper fills the dict handed to it with metric ops: its call builds them,
+        # in PREDICT and TRAIN for nothing (and it reads labels PREDICT lacks); an empty
+        # OrderedDict() builds nothing, and the same constructor elsewhere builds no metric
+        {"EF103:14"},
+    ),
 }
 
 

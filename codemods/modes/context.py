@@ -140,8 +140,13 @@ class Context:
             metric_ops = _handed_as_metric_ops(nodes)
             metrics = self._metric_names(nodes)
             for node in nodes:
+                if self._fills(node, metric_ops):
+                    callee = st.code_of(node.value.func)
+                    found[callee] = found.get(callee, frozenset()) | {Tag.METRIC}
                 if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
                     continue
+                if self.names(node.value.func) & _CONTAINERS:
+                    continue  # ``OrderedDict()`` makes the dict: it builds nothing
                 bound = st.defines(node)
                 tags = frozenset(p.tag for p in self.policies if p.defines & bound)
                 # handed metrics already (``flatten({"acc": tf.metrics.accuracy(...)})``), it
@@ -153,6 +158,20 @@ class Context:
                     found[callee] = found.get(callee, frozenset()) | tags
             self._result_tags = found
         return self._result_tags
+
+    def _fills(self, node: cst.CSTNode, metric_ops: set[str]) -> bool:
+        """``node`` is a statement calling a function of another module with a dict the model_fn
+        hands on as ``eval_metric_ops=`` (``evaluate(labels, probs, "ctr", eval_metric_ops)``):
+        the function returns nothing the model_fn keeps and fills the dict with metric ops. Not
+        TensorFlow, Python's own functions, or a method of a local object (``logger.info``)."""
+        if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
+            return False
+        call = node.value
+        if not any(isinstance(a.value, cst.Name) and a.value.value in metric_ops for a in call.args):
+            return False
+        if self.resolve(call.func) is not None or st.root_name(call.func) in self.local_names():
+            return False
+        return not any(n.startswith(("builtins.", "logging.")) for n in self.names(call.func))
 
     def _builds_metric(self, node: cst.CSTNode | Sequence[cst.CSTNode], names: set[str]) -> bool:
         """``node`` calls what builds metric ops (``tf.metrics.accuracy``, ``metric_fn``), or
@@ -192,6 +211,12 @@ class Context:
     def active(self, code: str, stmt: cst.CSTNode) -> bool:
         """Rule ``code`` is selected and not silenced on ``stmt``."""
         return code in self.selected and code not in self.suppressed(stmt)
+
+
+#: Python's own containers: the dict a model_fn fills with metric ops is made by one.
+_CONTAINERS = frozenset(
+    {"builtins.dict", "builtins.list", "collections.OrderedDict", "collections.defaultdict"}
+)
 
 
 def _handed_as_metric_ops(nodes: list[cst.CSTNode]) -> set[str]:
