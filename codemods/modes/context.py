@@ -167,7 +167,8 @@ class Context:
         if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
             return False
         call = node.value
-        if not any(isinstance(a.value, cst.Name) and a.value.value in metric_ops for a in call.args):
+        handed = {a.value.value for a in call.args if isinstance(a.value, cst.Name)}
+        if not handed & metric_ops:
             return False
         if self.resolve(call.func) is not None or st.root_name(call.func) in self.local_names():
             return False
