@@ -140,8 +140,9 @@ class Context:
             metric_ops = _handed_as_metric_ops(nodes)
             metrics = self._metric_names(nodes)
             for node in nodes:
-                if self._fills(node, metric_ops):
-                    callee = st.code_of(node.value.func)
+                filling = self._filling(node, metric_ops)
+                if filling is not None:
+                    callee = st.code_of(filling.func)
                     found[callee] = found.get(callee, frozenset()) | {Tag.METRIC}
                 if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
                     continue
@@ -159,20 +160,22 @@ class Context:
             self._result_tags = found
         return self._result_tags
 
-    def _fills(self, node: cst.CSTNode, metric_ops: set[str]) -> bool:
-        """``node`` is a statement calling a function of another module with a dict the model_fn
+    def _filling(self, node: cst.CSTNode, metric_ops: set[str]) -> Optional[cst.Call]:
+        """The call, where ``node`` is a statement calling a function of another module with a dict the model_fn
         hands on as ``eval_metric_ops=`` (``evaluate(labels, probs, "ctr", eval_metric_ops)``):
         the function returns nothing the model_fn keeps and fills the dict with metric ops. Not
         TensorFlow, Python's own functions, or a method of a local object (``logger.info``)."""
         if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
-            return False
+            return None
         call = node.value
         handed = {a.value.value for a in call.args if isinstance(a.value, cst.Name)}
         if not handed & metric_ops:
-            return False
+            return None
         if self.resolve(call.func) is not None or st.root_name(call.func) in self.local_names():
-            return False
-        return not any(n.startswith(("builtins.", "logging.")) for n in self.names(call.func))
+            return None
+        if any(n.startswith(("builtins.", "logging.")) for n in self.names(call.func)):
+            return None
+        return call
 
     def _builds_metric(self, node: cst.CSTNode | Sequence[cst.CSTNode], names: set[str]) -> bool:
         """``node`` calls what builds metric ops (``tf.metrics.accuracy``, ``metric_fn``), or
