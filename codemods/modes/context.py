@@ -161,10 +161,11 @@ class Context:
         return self._result_tags
 
     def _filling(self, node: cst.CSTNode, metric_ops: set[str]) -> Optional[cst.Call]:
-        """The call, where ``node`` is a statement calling a function of another module with a dict the model_fn
-        hands on as ``eval_metric_ops=`` (``evaluate(labels, probs, "ctr", eval_metric_ops)``):
-        the function returns nothing the model_fn keeps and fills the dict with metric ops. Not
-        TensorFlow, Python's own functions, or a method of a local object (``logger.info``)."""
+        """The call, where ``node`` is a statement calling a function of another module with a
+        dict the model_fn hands on as ``eval_metric_ops=`` (``evaluate(labels, probs, "ctr",
+        eval_metric_ops)``): the function returns nothing the model_fn keeps and fills the dict
+        with metric ops. Not TensorFlow, Python's own functions, or a method of a local object
+        (``logger.info``)."""
         if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
             return None
         call = node.value
