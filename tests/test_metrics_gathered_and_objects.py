@@ -95,6 +95,30 @@ CASES = {
         # what the model_fn hands to eval_metric_ops is metric ops, built in TRAIN for nothing
         {"EF103:11"},
     ),
+    "a_result_handed_to_a_spec_helper_as_its_metric_ops": (
+        f"""
+        def eval_spec(loss, metrics):
+            return tf.estimator.EstimatorSpec(
+                tf.estimator.ModeKeys.EVAL, loss=loss, eval_metric_ops=metrics
+            )
+
+
+        def model_fn(features, labels, mode, params):
+            model = params["model"]
+            logits = model(features, mode, params)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = model.loss(labels, logits)
+            metrics = model.eval_metrics(labels, logits)
+            if mode == {EVAL}:
+                return eval_spec(loss, metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # the in-file helper hands its second argument to eval_metric_ops: what the model_fn
+        # gives it there is metric ops, built in TRAIN for nothing; the loss is not
+        {"EF103:15"},
+    ),
     "a_helper_filling_the_dict_handed_on_as_metric_ops_builds_them": (
         f"""
         from collections import OrderedDict

@@ -384,6 +384,84 @@ CASES = {
         """,
         {"EF101:5", "EF105:7"},  # the loss; the hook that logs it is no finding of its own
     ),
+    "predict_returns_in_a_branch_a_flag_picks_and_in_the_next": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT} and params["gather"]:
+                gathered = tf.identity(labels)
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits, "y": gathered}})
+            elif mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            tf.compat.v1.summary.histogram("labels", labels)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+        """,
+        # PREDICT takes one of the two branches whatever the flag, and both return: the loss
+        # and the summary after them never run in PREDICT (the labels read in the first branch
+        # are EF101); no else is needed for that. The last spec hands EVAL a train_op
+        {"EF101:6", "EF105:12"},
+    ),
+    "a_graph_print_of_the_labels_kept_in_a_name": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            shown = tf.print("labels:", labels, summarize=-1)
+            shape = tf.print("labels:", tf.shape(labels))
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # tf.print shows None as it shows a tensor, its op kept in a name or not: no EF101;
+        # tf.shape(None) fails
+        {"EF101:6"},
+    ),
+    "the_labels_themselves_gathered_into_what_predict_returns": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            predictions = {{"p": logits, "labels": labels}}
+            kept = {{"p": logits, "labels": labels}}
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+            loss = tf.reduce_mean(tf.cast(kept["labels"], tf.float32) - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+        """,
+        # PREDICT hands its spec a None prediction, which the spec refuses: EF101 where the
+        # labels are gathered (no statement computes from them); the dict PREDICT does not
+        # return only regroups (the spec's train_op in EVAL is EF105)
+        {"EF101:5", "EF105:10"},
+    ),
+    "the_labels_stored_on_the_object_predict_returns_another_attribute_of": (
+        f"""
+        class Model:
+            def model_fn(self, features, labels, mode, params):
+                self.targets = labels
+                self.logits = tf.compat.v1.layers.dense(features["x"], 1)
+                if mode == {PREDICT}:
+                    return tf.estimator.EstimatorSpec(mode, predictions={{"p": self.logits}})
+                loss = tf.reduce_mean(self.targets - self.logits)
+                return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # storing the labels on the object hands PREDICT nothing of them
+        set(),
+    ),
+    "predict_may_go_around_a_chain_its_flag_decides": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT} and params["export"]:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"l": logits}})
+            elif mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(logits))
+            loss = tf.reduce_mean(labels - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
+        """,
+        # without the flag PREDICT goes on: the loss runs there on labels it lacks, and the last
+        # spec hands it a train_op
+        {"EF101:9", "EF105:10"},
+    ),
 }
 
 

@@ -49,33 +49,48 @@ class Walked(NamedTuple):
 
 
 def ended_in(
-    stmt: cst.BaseStatement, modes: frozenset[Mode], walked: list[Walked]
+    stmt: cst.BaseStatement,
+    modes: frozenset[Mode],
+    walked: list[Walked],
+    around: frozenset[Mode] = frozenset(),
 ) -> frozenset[Mode]:
     """The modes a compound statement judged whole ends: all where it always exits; for an
-    ``if``, those its every way through ends; for a ``with`` (its body runs once) and a ``try``
-    whose every handler returns or raises, those that return in its body."""
+    ``if``, those its every way through ends (``around``: the modes that may take no branch);
+    for a ``with`` (its body runs once) and a ``try`` whose every handler returns or raises,
+    those that return in its body."""
     if st.always_exits(stmt.body if isinstance(stmt, cst.With) else stmt):
         return modes
     if isinstance(stmt, cst.If) and walked:
-        return ended_in_every_branch(stmt, modes, walked)
+        return ended_in_every_branch(modes - around, walked)
     once = isinstance(stmt, cst.With) or (isinstance(stmt, cst.Try) and handlers_exit(stmt))
     if once and walked:
         return walked[0].runs - walked[0].after
     return frozenset()
 
 
-def ended_in_every_branch(
-    stmt: cst.If, modes: frozenset[Mode], walked: list[Walked]
-) -> frozenset[Mode]:
-    """The modes an ``if`` chain ends on every way through it: each branch they may take ends
-    them, and an ``else`` leaves them no way around."""
-    if not has_else(stmt):
-        return frozenset()
+def ended_in_every_branch(modes: frozenset[Mode], walked: list[Walked]) -> frozenset[Mode]:
+    """Of ``modes``, each certain to take a branch of an ``if`` chain (an ``else``, or a test
+    decided true in it: ``elif mode == PREDICT:`` after ``if mode == PREDICT and flag:``),
+    those every branch they may take ends."""
     return frozenset(
         mode
         for mode in modes
         if all(mode not in block.after for block in walked if mode in block.runs)
     )
+
+
+def around_chain(
+    ctx: Context, stmt: cst.If, state: State, modes: frozenset[Mode]
+) -> frozenset[Mode]:
+    """The modes that may take no branch of an ``if`` chain: none where it has an ``else``,
+    otherwise those no test is decided true in."""
+    remaining = modes
+    for test, _ in st.if_chain(stmt):
+        if test is None:
+            return frozenset()
+        decided = test_by_mode(ctx, test, state, remaining)
+        remaining = frozenset(m for m, value in decided.items() if value is not True)
+    return remaining
 
 
 def handlers_exit(stmt: cst.Try) -> bool:

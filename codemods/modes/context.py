@@ -3,7 +3,7 @@ and what the forward pass has learnt about its locals (mode flags, layer and EMA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -137,7 +137,7 @@ class Context:
         if self._result_tags is None:
             found: dict[str, frozenset[Tag]] = {}
             nodes = list(st.own_nodes(self.fn.node.body))
-            metric_ops = _handed_as_metric_ops(nodes)
+            metric_ops = _handed_as_metric_ops(nodes, self.fn.helpers)
             metrics = self._metric_names(nodes)
             for node in nodes:
                 filling = self._filling(node, metric_ops)
@@ -224,21 +224,24 @@ _CONTAINERS = frozenset(
 )
 
 
-def _handed_as_metric_ops(nodes: list[cst.CSTNode]) -> set[str]:
-    """The names the model_fn hands to a spec as ``eval_metric_ops=``, and those of the values
-    in the dict it hands there (written in the call, ``eval_metric_ops={"acc": acc}``, bound
-    to the name it hands, ``metrics = {"acc": acc}``, or stored into it, ``metrics["acc"] =
-    acc``) that it reads nowhere else but in statements of their own (a summary of one)."""
+def _handed_as_metric_ops(
+    nodes: list[cst.CSTNode], helpers: Optional[Mapping[str, cst.FunctionDef]] = None
+) -> set[str]:
+    """The names the model_fn hands to a spec as ``eval_metric_ops=`` (itself, or through an
+    in-file helper that hands its parameter there: ``return eval_spec(loss, metrics)``), and
+    those of the values in the dict it hands there (written in the call,
+    ``eval_metric_ops={"acc": acc}``, bound to the name it hands, ``metrics = {"acc": acc}``,
+    or stored into it, ``metrics["acc"] = acc``) that it reads nowhere else but in statements
+    of their own (a summary of one)."""
     handed: set[str] = set()
     values: set[str] = set()
     for node in nodes:
-        if isinstance(node, cst.Call):
-            for arg in node.args:
-                if arg.keyword is None or arg.keyword.value != "eval_metric_ops":
-                    continue
-                if isinstance(arg.value, cst.Name):
-                    handed.add(arg.value.value)
-                values |= _dict_values(arg.value)
+        if not isinstance(node, cst.Call):
+            continue
+        for arg in _metric_ops_args(node, helpers or {}):
+            if isinstance(arg.value, cst.Name):
+                handed.add(arg.value.value)
+            values |= _dict_values(arg.value)
     for node in nodes:
         if not isinstance(node, cst.Assign):
             continue
@@ -250,6 +253,31 @@ def _handed_as_metric_ops(nodes: list[cst.CSTNode]) -> set[str]:
                 values.add(node.value.value)
     smalls = [node for node in nodes if isinstance(node, cst.BaseSmallStatement)]
     return handed | {name for name in values if _read_as_metric_only(name, smalls, handed)}
+
+
+def _metric_ops_args(
+    call: cst.Call, helpers: Mapping[str, cst.FunctionDef]
+) -> Iterator[cst.Arg]:
+    """The arguments of ``call`` that become a spec's ``eval_metric_ops``: its own keyword, or
+    where it calls an in-file helper, those given for the parameters the helper hands there."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "eval_metric_ops":
+            yield arg
+    helper = helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
+    if helper is None:
+        return
+    handed = _handed_as_metric_ops(list(st.own_nodes(helper.body)))
+    params = [p.name.value for p in (*helper.params.posonly_params, *helper.params.params)]
+    named = params + [p.name.value for p in helper.params.kwonly_params]
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return
+        if arg.keyword is not None:
+            name = arg.keyword.value if arg.keyword.value in named else None
+        else:
+            name = params[index] if index < len(params) else None
+        if name in handed:
+            yield arg
 
 
 def _read_as_metric_only(

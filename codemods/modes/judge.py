@@ -135,6 +135,7 @@ class Judge:
         if mode is Mode.PREDICT and calls.opaque:
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
+        self._gathered_labels(unit, judged, tags)
         if unit.parts:  # judged by its header and by its parts, each where it runs
             self._judge_compound(unit, facts, judged)
         else:
@@ -169,6 +170,12 @@ class Judge:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    @staticmethod
+    def _gathered_labels(unit: Unit, judged: View, tags: AbstractSet[Tag]) -> None:
+        """In PREDICT, whether a statement that only regroups gathers the labels, None there."""
+        if judged.mode is Mode.PREDICT and unit.quiet and Tag.LABEL in tags:
+            unit.gathers_none_labels = judged.labels_only_as_none
 
     def _excusable(self, mode: Mode, builds_training: bool) -> frozenset[str]:
         """The rule codes whose findings a use of the statement in ``mode`` excuses: a

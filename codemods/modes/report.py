@@ -103,7 +103,12 @@ class Reporter:
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
-        if not bad or unit.quiet or bad <= unit.stores_into:
+        # regrouping is no finding of its own, unless PREDICT returns the None labels it
+        # gathers: no statement before it computes from them
+        returns_none = unit.gathers_none_labels and unit.predict_returns_whole and (
+            Mode.PREDICT in bad & unit.needed
+        )
+        if not bad or (unit.quiet and not returns_none) or bad <= unit.stores_into:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in self.priority if c in codes)

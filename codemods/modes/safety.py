@@ -15,6 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from codemods.modes import helper_labels
+from codemods.modes.state import single_assign
 from codemods.modes.units import Pin, Unit, leaves
 from codemods.vocabulary import Mode, UnitKind
 
@@ -78,18 +79,26 @@ def predict_outputs(units: list[Unit]) -> None:
     reads), through the statements that compute from them: a flat backward pass, so a name
     read in any branch counts."""
     live: set[str] = set()
+    whole: set[str] = set()  # reaching them as they are, only regrouped on the way
     for unit in reversed(list(leaves(units))):
+        returned: set[str] = set()
         if unit.kind is UnitKind.SPEC:
             if unit.variants is not None:
-                live.update(*(v.reads for v in unit.variants if Mode.PREDICT in v.modes))
+                returned.update(*(v.reads for v in unit.variants if Mode.PREDICT in v.modes))
             elif Mode.PREDICT in unit.modes:
-                live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
+                returned |= unit.use_reads.get(Mode.PREDICT, unit.reads)
+            live |= returned
+            whole |= returned
             continue
         if unit.returns and Mode.PREDICT in unit.modes:  # ``if use_tpu: return ...``
             live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
         unit.predict_uses = frozenset(unit.defs & live)
+        single = single_assign(unit.node)  # a name bound, not a store into an object
+        unit.predict_returns_whole = unit.quiet and single is not None and single[0] in whole
         if unit.predict_uses and Mode.PREDICT in unit.modes:
             live |= unit.reads
+        if unit.predict_returns_whole and Mode.PREDICT in unit.modes:
+            whole |= unit.reads
 
 
 def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:

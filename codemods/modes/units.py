@@ -102,6 +102,9 @@ class Unit:
     note: str = ""
     #: It only regroups values built elsewhere: it moves with them, but is no finding itself.
     quiet: bool = False
+    #: In PREDICT it gathers the labels themselves, None there (``{"y": labels}``): were what
+    #: it gathers returned, no other statement would carry the finding.
+    gathers_none_labels: bool = False
     #: The modes where the statement carries a tag only through an object it stores into
     #: (``optimizer.iterations = step``): it moves with the object, but is not a finding.
     stores_into: set[Mode] = field(default_factory=set)
@@ -124,6 +127,9 @@ class Unit:
     mixed_helper: Optional[tuple[str, frozenset[str]]] = None
     #: The names it binds that reach what PREDICT returns (``safety.predict_outputs``).
     predict_uses: frozenset[str] = frozenset()
+    #: It only regroups, and what it binds reaches PREDICT's spec fields as it is (only
+    #: regrouped on the way): ``predictions = {"p": p, "y": labels}`` returned in PREDICT.
+    predict_returns_whole: bool = False
     #: Of the names it binds, those bound to a metric, when only some are (a helper giving the
     #: loss and a metric): a mode that reads only the others does not use the metric.
     metric_defs: Optional[frozenset[str]] = None

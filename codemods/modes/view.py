@@ -86,7 +86,12 @@ class View:
 
     @cached_property
     def is_log_call(self) -> bool:
+        """The statement shows values: a print or a log call, alone or its result kept in a
+        name (``shown = tf.print("labels", labels)``, a print op for control dependencies)."""
         call = st.lone_call(self.stmt)
+        single = single_assign(self.stmt) if call is None else None
+        if single is not None and isinstance(single[1], cst.Call):
+            call = single[1]
         if call is None:
             return False
         func = call.func
@@ -112,7 +117,20 @@ class View:
         }
         if not all(noneish(self.facts.values.get(name, UNKNOWN)) for name in labelled):
             return False
-        return not any(_looks_into(node, labelled) for node in st.own_nodes(self.stmt))
+        return not any(
+            _looks_into(node, labelled) or self._tf_call_on(node, labelled)
+            for node in st.own_nodes(self.stmt)
+        )
+
+    def _tf_call_on(self, node: cst.CSTNode, names: set[str]) -> bool:
+        """``tf.shape(labels)`` inside what is shown: TensorFlow fails on None (the print or log
+        call itself shows it)."""
+        if not isinstance(node, cst.Call) or node is st.lone_call(self.stmt):
+            return False
+        tf_name = self.ctx.resolve(node.func)
+        if tf_name is None or tf_name == "tensorflow.print" or ".logging." in tf_name:
+            return False
+        return any(isinstance(a.value, cst.Name) and a.value.value in names for a in node.args)
 
     @cached_property
     def labels_rebound(self) -> bool:

@@ -295,6 +295,9 @@ class Analyzer:
         inline: list[NestedSpec] = []  # spec returns the walk does not take apart
         precise = blocks.alternatives(stmt)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
+        around = modes
+        if isinstance(stmt, cst.If):
+            around = blocks.around_chain(self.ctx, stmt, state, modes)
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
             unit.parts, walked, inline = self._parts(stmt, state, modes)
         for mode in modes:
@@ -306,12 +309,12 @@ class Analyzer:
             unit.changes = self.objects.changed([stmt])
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
-            around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))
-            blocks.bind_from_blocks(defs - tested, state, before, walked, around)
+            goes_around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))
+            blocks.bind_from_blocks(defs - tested, state, before, walked, goes_around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
             self._returned_uses(unit, stmt, modes)
-            unit.terminates = blocks.ended_in(stmt, modes, walked)
+            unit.terminates = blocks.ended_in(stmt, modes, walked, around)
             unit.kind = UnitKind.COMPOUND
         if not definition:
             self.ctx.note_mode_carriers(stmt)
