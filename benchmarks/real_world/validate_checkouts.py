@@ -90,7 +90,8 @@ def _copy(checkout: Path, scratch: Path) -> Path:
 
 def _estimator_fix() -> list[str]:
     script = Path(sys.executable).with_name("estimator-fix")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "estimator_fix.cli"]
+    entry = "import sys; from estimator_fix.cli import main; sys.exit(main())"
+    return [str(script)] if script.exists() else [sys.executable, "-c", entry]
 
 
 def run_repo(
