@@ -119,6 +119,31 @@ CASES = {
         # gives it there is metric ops, built in TRAIN for nothing; the loss is not
         {"EF103:15"},
     ),
+    "an_imported_helpers_results_stored_one_by_one_into_the_metric_ops": (
+        f"""
+        from project import metric
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            names = params["classes"]
+            eval_metric_ops = {{}}
+            dices = metric.dices(labels, logits, len(names))
+            for name, dice in zip(names, dices):
+                eval_metric_ops["dice_" + name] = dice
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # the loop stores each of the helper's results into the dict handed to
+        # eval_metric_ops: the helper's results are metric ops, built in TRAIN for nothing (the
+        # class names zipped with them are not)
+        {"EF103:13"},
+    ),
     "a_helper_filling_the_dict_handed_on_as_metric_ops_builds_them": (
         f"""
         from collections import OrderedDict

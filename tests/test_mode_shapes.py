@@ -447,6 +447,25 @@ CASES = {
         # storing the labels on the object hands PREDICT nothing of them
         set(),
     ),
+    "a_label_subscript_handed_to_a_helper_given_the_mode": (
+        f"""
+        def get_loss(outputs, answers, mode):
+            if mode == {PREDICT}:
+                return None
+            return tf.reduce_mean(answers - outputs)
+
+
+        def model_fn(features, labels, mode, params):
+            outputs = tf.compat.v1.layers.dense(features["x"], 1)
+            loss = get_loss(outputs, labels["answer"], mode)
+            loss_too = get_loss(outputs, labels, mode)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"p": outputs}}, loss=loss)
+        """,
+        # the helper gates the labels it is handed, but `labels["answer"]` is read by the
+        # caller, and fails on PREDICT's None before the helper runs; the labels handed whole
+        # are the helper's to gate
+        {"EF101:11"},
+    ),
     "predict_may_go_around_a_chain_its_flag_decides": (
         f"""
         def model_fn(features, labels, mode, params):

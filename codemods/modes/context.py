@@ -242,6 +242,7 @@ def _handed_as_metric_ops(
             if isinstance(arg.value, cst.Name):
                 handed.add(arg.value.value)
             values |= _dict_values(arg.value)
+    elements = _loop_elements(nodes)
     for node in nodes:
         if not isinstance(node, cst.Assign):
             continue
@@ -251,8 +252,36 @@ def _handed_as_metric_ops(
             stored = isinstance(target, cst.Subscript) and st.root_name(target) in handed
             if stored and isinstance(node.value, cst.Name):
                 values.add(node.value.value)
+                values |= elements.get(node.value.value, set())
     smalls = [node for node in nodes if isinstance(node, cst.BaseSmallStatement)]
     return handed | {name for name in values if _read_as_metric_only(name, smalls, handed)}
+
+
+def _loop_elements(nodes: list[cst.CSTNode]) -> dict[str, set[str]]:
+    """The names whose elements a ``for`` loop's targets take: ``for name, dice in zip(names,
+    dices)`` gives ``dice`` the elements of ``dices``; ``for i, x in enumerate(xs)`` and ``for x
+    in xs`` give ``x`` those of ``xs``."""
+    found: dict[str, set[str]] = {}
+    for node in nodes:
+        if not isinstance(node, cst.For):
+            continue
+        target, source = node.target, node.iter
+        if isinstance(source, cst.Call) and isinstance(source.func, cst.Name):
+            sources = [a.value for a in source.args if a.keyword is None]
+            if source.func.value == "enumerate" and len(sources) == 1:
+                sources = [cst.Name("_"), sources[0]]
+            elif source.func.value != "zip":
+                continue
+            targets = list(target.elements) if isinstance(target, cst.Tuple) else []
+            if len(targets) != len(sources):
+                continue
+            pairs = [(t.value, s) for t, s in zip(targets, sources)]
+        else:
+            pairs = [(target, source)]
+        for bound, iterated in pairs:
+            if isinstance(bound, cst.Name) and isinstance(iterated, cst.Name):
+                found.setdefault(bound.value, set()).add(iterated.value)
+    return found
 
 
 def _metric_ops_args(

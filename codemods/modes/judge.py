@@ -19,10 +19,17 @@ from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.policy import words
 from codemods.modes.results import Results
 from codemods.modes.shapes import reads_only_shapes
-from codemods.modes.specs import Specs
+from codemods.modes.specs import Specs, noneish
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
-from codemods.modes.view import View, computes_nothing, iterates, only_checks, stored_receiver
+from codemods.modes.view import (
+    View,
+    computes_nothing,
+    iterates,
+    looks_into,
+    only_checks,
+    stored_receiver,
+)
 from codemods.rules import ef102_training_outside_train as ef102
 from codemods.rules import ef103_unused_metrics as ef103
 from codemods.vocabulary import Mode, Tag
@@ -361,9 +368,25 @@ class Judge:
         for arg, gates in gated:  # an argument gated twice keeps out what either gates
             merged[id(arg)] = (arg, merged.get(id(arg), (arg, frozenset()))[1] | gates)
         for arg, gates in merged.values():
+            if Tag.LABEL in gates and self._fails_on_none_labels(arg.value, facts):
+                gates = gates - {Tag.LABEL}  # ``labels["answer"]`` fails before the call
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
+
+    @staticmethod
+    def _fails_on_none_labels(value: cst.BaseExpression, facts: Facts) -> bool:
+        """``value`` looks into labels that are None here (``labels["answer"]``): the caller
+        reads them, whatever the helper it hands the result to does with it."""
+        none_labels = {
+            name
+            for name in st.reads(value)
+            if Tag.LABEL in facts.tags.get(name, frozenset())
+            and noneish(facts.values.get(name, UNKNOWN))
+        }
+        return bool(none_labels) and any(
+            looks_into(node, none_labels) for node in (value, *st.own_nodes(value))
+        )
 
     def _helper_of(self, facts: Facts) -> collections.HelperOf:
         def helper_of(call: cst.Call) -> Optional[cst.FunctionDef]:

@@ -19,6 +19,7 @@ from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.policy import words
 from codemods.modes.specs import noneish
 from codemods.modes.state import Facts, single_assign
+from codemods.modes.units import Unit, leaves
 from codemods.vocabulary import PRETTY_PRINTERS, Mode, Tag
 
 
@@ -118,7 +119,7 @@ class View:
         if not all(noneish(self.facts.values.get(name, UNKNOWN)) for name in labelled):
             return False
         return not any(
-            _looks_into(node, labelled) or self._tf_call_on(node, labelled)
+            looks_into(node, labelled) or self._tf_call_on(node, labelled)
             for node in st.own_nodes(self.stmt)
         )
 
@@ -274,6 +275,19 @@ def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:
     return isinstance(small, cst.Assign) and _rearranged(small.value, names)
 
 
+def regrouping_loop(stmt: cst.BaseStatement, parts: list[Unit], names: QualifiedNamesFn) -> bool:
+    """A ``for`` loop over values only regrouped (``zip(names, dices)``) whose every statement
+    only regroups or stores them (``metrics["dice_" + name] = dice``): like such a statement,
+    it builds no op and goes where its values go."""
+    return (
+        isinstance(stmt, cst.For)
+        and stmt.orelse is None
+        and bool(parts)
+        and all(part.quiet for part in leaves(parts))
+        and _rearranged(stmt.iter, names)
+    )
+
+
 def stored_receiver(small: cst.BaseSmallStatement) -> Optional[str]:
     """``l`` of ``l.append(x)`` (or ``extend``, ``update``, ``insert``, ``add``) alone in a
     statement: the name stored into."""
@@ -354,7 +368,7 @@ def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
     return call.args[-1].value
 
 
-def _looks_into(node: cst.CSTNode, names: set[str]) -> bool:
+def looks_into(node: cst.CSTNode, names: set[str]) -> bool:
     """``labels.shape``, ``labels[0]``, ``labels + 1``: what fails on None (``"%s" % labels``
     formats it)."""
     if isinstance(node, (cst.Attribute, cst.Subscript)):

@@ -35,7 +35,7 @@ from codemods.modes.state import (
     test_by_mode,
 )
 from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
-from codemods.modes.view import rearranges, wraps_in_hook
+from codemods.modes.view import rearranges, regrouping_loop, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
@@ -300,6 +300,7 @@ class Analyzer:
             around = blocks.around_chain(self.ctx, stmt, state, modes)
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
             unit.parts, walked, inline = self._parts(stmt, state, modes)
+            unit.quiet = unit.quiet or regrouping_loop(stmt, unit.parts, self.ctx.names)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) > 1:
