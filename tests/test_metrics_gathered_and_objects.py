@@ -144,6 +144,36 @@ CASES = {
         # class names zipped with them are not)
         {"EF103:13"},
     ),
+    "errors_and_metrics_merged_from_another_in_file_helper": (
+        f"""
+        def errors_and_metrics(labels, predictions):
+            errors = {{"mae": tf.reduce_mean(tf.abs(labels - predictions))}}
+            metrics = {{"mae": tf.compat.v1.metrics.mean_absolute_error(labels, predictions)}}
+            return errors, metrics
+
+
+        def all_errors_and_metrics(labels, predictions):
+            errors_a, metrics_a = errors_and_metrics(labels, predictions)
+            errors_b, metrics_b = errors_and_metrics(labels * 2.0, predictions)
+            return {{**errors_a, **errors_b}}, {{**metrics_a, **metrics_b}}
+
+
+        def model_fn(features, labels, mode, params):
+            predictions = tf.compat.v1.layers.dense(features["x"], 1)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": predictions}})
+            loss = tf.reduce_mean(labels - predictions)
+            errors, eval_metric_ops = all_errors_and_metrics(labels, predictions)
+            tf.compat.v1.summary.scalar("mae", errors["mae"])
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # the outer helper's second result is the inner one's metric ops, its first the plain
+        # errors TRAIN summarises: the metric ops are built in TRAIN for nothing
+        {"EF103:20"},
+    ),
     "a_helper_filling_the_dict_handed_on_as_metric_ops_builds_them": (
         f"""
         from collections import OrderedDict

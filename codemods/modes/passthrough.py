@@ -6,6 +6,7 @@ labels on, result by result."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Optional
 
 import libcst as cst
@@ -75,11 +76,49 @@ def _stored(node: cst.CSTNode) -> list[tuple[str, list[cst.BaseExpression]]]:
     return []
 
 
-def _flows(helper: cst.FunctionDef, resolve: TfResolver) -> Flows:
+#: The module's in-file helpers, by name.
+Helpers = Mapping[str, cst.FunctionDef]
+
+
+def _unpacked_results(
+    node: cst.Assign, helpers: Helpers, depth: int, resolve: TfResolver
+) -> Optional[dict[str, list[cst.BaseExpression]]]:
+    """``a, b = inner(...)`` where ``inner`` is another in-file helper whose returns say what
+    each result is: per name, the expressions of ``inner`` that compute its result (so ``b``
+    does not carry what only ``a`` is computed from)."""
+    unpacked = unpacked_targets(cst.SimpleStatementLine(body=[node]))
+    if unpacked is None or depth >= _MAX_DEPTH:
+        return None
+    names, call = unpacked
+    inner = helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
+    if inner is None or len(names) < 2:
+        return None
+    exprs = HelperBody(inner, resolve, helpers, depth + 1).exprs(len(names))
+    if exprs is None:
+        return None
+    return {name: list(found) for name, found in zip(names, exprs) if name is not None}
+
+
+#: How deep the reading of a helper's results follows the helpers it calls.
+_MAX_DEPTH = 3
+
+
+def _flows(
+    helper: cst.FunctionDef, resolve: TfResolver, helpers: Helpers, depth: int
+) -> Flows:
     """For each name the helper's body binds or updates, the expressions that compute its values
     (any binding counts: flow-insensitive, so over-approximate)."""
     flows: Flows = {}
     for node in st.own_nodes(helper.body):
+        results = (
+            _unpacked_results(node, helpers, depth, resolve)
+            if isinstance(node, cst.Assign)
+            else None
+        )
+        if results is not None:
+            for name, values in results.items():
+                flows.setdefault(name, []).extend(values)
+            continue
         update = _update(node, resolve) if isinstance(node, cst.Call) else None
         if update is not None:
             flows.setdefault(update[0], []).extend(update[1])
@@ -146,9 +185,15 @@ class HelperBody:
     """One in-file helper's body as the result-by-result reading needs it, read once: what its
     names are computed from, and its own names."""
 
-    def __init__(self, helper: cst.FunctionDef, resolve: TfResolver) -> None:
+    def __init__(
+        self,
+        helper: cst.FunctionDef,
+        resolve: TfResolver,
+        helpers: Optional[Helpers] = None,
+        depth: int = 0,
+    ) -> None:
         self.helper = helper
-        self.flows = _flows(helper, resolve)
+        self.flows = _flows(helper, resolve, helpers or {}, depth)
         #: The helper's parameters and the names its body binds.
         self.local_names = (
             st.parameter_names(helper.params) | set(self.flows) | st.rebinds(helper.body)

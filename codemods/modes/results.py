@@ -25,7 +25,8 @@ class Results:
 
     def _body(self, helper: cst.FunctionDef) -> HelperBody:
         if id(helper) not in self._bodies:
-            self._bodies[id(helper)] = HelperBody(helper, self.calls.ctx.resolve)
+            ctx = self.calls.ctx
+            self._bodies[id(helper)] = HelperBody(helper, ctx.resolve, ctx.fn.helpers)
         return self._bodies[id(helper)]
 
     def _helper(
