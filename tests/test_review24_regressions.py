@@ -63,3 +63,28 @@ def test_the_labels_gathered_and_returned_whole_are_still_ef101() -> None:
             return tf.estimator.EstimatorSpec(mode, loss=loss)
         """
     ) == {"EF101:5"}
+
+
+def test_a_helper_of_another_module_given_the_filled_metric_dict_builds_no_metric() -> None:
+    # ``summarize_metrics(metrics)`` reads a dict the model_fn filled itself (a logging helper
+    # writing summaries of it): it was EF103 as a call that fills the dict with metric ops,
+    # a second finding for the metric the dict holds
+    assert found(
+        f"""
+        from project.utils import summarize_metrics
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+            metrics = {{"accuracy": accuracy}}
+            summarize_metrics(metrics)
+            if mode == {EVAL}:
+                return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """
+    ) == {"EF103:11"}
