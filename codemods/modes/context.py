@@ -139,8 +139,9 @@ class Context:
             nodes = list(st.own_nodes(self.fn.node.body))
             metric_ops = _handed_as_metric_ops(nodes, self.fn.helpers)
             metrics = self._metric_names(nodes)
+            empty = metric_ops & self._made_empty(nodes)
             for node in nodes:
-                filling = self._filling(node, metric_ops)
+                filling = self._filling(node, empty)
                 if filling is not None:
                     callee = st.code_of(filling.func)
                     found[callee] = found.get(callee, frozenset()) | {Tag.METRIC}
@@ -160,12 +161,34 @@ class Context:
             self._result_tags = found
         return self._result_tags
 
+    def _made_empty(self, nodes: list[cst.CSTNode]) -> set[str]:
+        """The names the model_fn binds only to an empty container (``{}``, ``dict()``,
+        ``OrderedDict()``): a dict it leaves to others to fill, not one it fills itself
+        (``{"acc": acc}``), which a helper it is handed to only reads (writes summaries of it).
+        Stores into the dict (``metrics["loss"] = ...``) bind no name."""
+        empty: set[str] = set()
+        other: set[str] = set()
+        for node in nodes:
+            if isinstance(node, cst.Assign):
+                value = node.value
+                made = (isinstance(value, cst.Dict) and not value.elements) or (
+                    isinstance(value, cst.Call)
+                    and not value.args
+                    and bool(self.names(value.func) & _CONTAINERS)
+                )
+                for target in node.targets:
+                    named = made and isinstance(target.target, cst.Name)
+                    (empty if named else other).update(st.bound_names(target.target))
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+                other.update(st.bound_names(node.target))
+        return empty - other
+
     def _filling(self, node: cst.CSTNode, metric_ops: set[str]) -> Optional[cst.Call]:
         """The call, where ``node`` is a statement calling a function of another module with a
-        dict the model_fn hands on as ``eval_metric_ops=`` (``evaluate(labels, probs, "ctr",
-        eval_metric_ops)``): the function returns nothing the model_fn keeps and fills the dict
-        with metric ops. Not TensorFlow, Python's own functions, or a method of a local object
-        (``logger.info``)."""
+        dict the model_fn makes empty (``_made_empty``) and hands on as ``eval_metric_ops=``
+        (``evaluate(labels, probs, "ctr", eval_metric_ops)``): the function returns nothing the
+        model_fn keeps and fills the dict with metric ops. Not TensorFlow, Python's own
+        functions, or a method of a local object (``logger.info``)."""
         if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
             return None
         call = node.value

@@ -14,6 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.modes import helper_labels
 from codemods.modes.state import single_assign
 from codemods.modes.units import Pin, Unit, leaves
@@ -88,7 +89,7 @@ def predict_outputs(units: list[Unit]) -> None:
             elif Mode.PREDICT in unit.modes:
                 returned |= unit.use_reads.get(Mode.PREDICT, unit.reads)
             live |= returned
-            whole |= returned
+            whole |= returned & _read_whole(unit.node)
             continue
         if unit.returns and Mode.PREDICT in unit.modes:  # ``if use_tpu: return ...``
             live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
@@ -98,7 +99,18 @@ def predict_outputs(units: list[Unit]) -> None:
         if unit.predict_uses and Mode.PREDICT in unit.modes:
             live |= unit.reads
         if unit.predict_returns_whole and Mode.PREDICT in unit.modes:
-            whole |= unit.reads
+            whole |= unit.reads & _read_whole(unit.node)
+
+
+def _read_whole(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` reads as they are, not only looked into: ``outputs["p"]``,
+    ``model.logits`` and ``outputs.items()`` hand on a part of ``outputs``, never its None."""
+    looked = [
+        part.value
+        for part in st.own_nodes(node)
+        if isinstance(part, (cst.Attribute, cst.Subscript)) and isinstance(part.value, cst.Name)
+    ]
+    return st.reads_without(node, [], looked)
 
 
 def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
