@@ -210,3 +210,28 @@ CASES = {
 def test_findings(name: str) -> None:
     source, expected = CASES[name]
     assert found(source) == expected
+
+
+def test_labels_reach_a_result_through_a_helper_of_a_helper_whatever_its_parameter_names() -> None:
+    """The inner helper calls its parameters ``y`` and ``p``: the outer helper's first result is
+    still computed from the labels handed to it, so what is computed from it in PREDICT is label
+    code (line 15), beside the call PREDICT needs for its other result."""
+    source = f"""
+        def inner(y, p):
+            return tf.reduce_mean(y - p), tf.identity(p)
+
+
+        def outer(labels, logits):
+            loss, out = inner(labels, logits)
+            return loss, out
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            loss, out = outer(labels, logits)
+            total = loss * 2.0
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": out}})
+            return tf.estimator.EstimatorSpec(mode, loss=total)
+        """
+    assert "EF101:15" in found(source)

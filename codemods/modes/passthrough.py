@@ -85,7 +85,8 @@ def _unpacked_results(
 ) -> Optional[dict[str, list[cst.BaseExpression]]]:
     """``a, b = inner(...)`` where ``inner`` is another in-file helper whose returns say what
     each result is: per name, the expressions of ``inner`` that compute its result (so ``b``
-    does not carry what only ``a`` is computed from)."""
+    does not carry what ``inner`` builds only for ``a``), and what the call hands ``inner``
+    (its parameters are other names: any result may be computed from any argument)."""
     unpacked = unpacked_targets(cst.SimpleStatementLine(body=[node]))
     if unpacked is None or depth >= _MAX_DEPTH:
         return None
@@ -96,7 +97,8 @@ def _unpacked_results(
     exprs = HelperBody(inner, resolve, helpers, depth + 1).exprs(len(names))
     if exprs is None:
         return None
-    return {name: list(found) for name, found in zip(names, exprs) if name is not None}
+    handed = [arg.value for arg in call.args]
+    return {name: [*found, *handed] for name, found in zip(names, exprs) if name is not None}
 
 
 #: How deep the reading of a helper's results follows the helpers it calls.
