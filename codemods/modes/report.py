@@ -233,11 +233,13 @@ def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tu
     if kept:
         pinned = {unit.pins[m] for m in kept if m in unit.pins}
         fix: FixKind = "unsafe" if pinned == {Pin.SEEDS} else "none"
+        left = bad - unit.needed  # the fix takes it out of these all the same
+        moved = f"the fix moves it out of {mode_names(left)}; " if left else ""
         if Mode.PREDICT in kept and Mode.PREDICT in unit.used and not pinned:
-            return fix, _PREDICT_NEEDS_IT
+            return fix, moved + _PREDICT_NEEDS_IT
         if pinned:
-            return fix, "not moved: " + "; ".join(sorted(PIN_REASONS[p] for p in pinned))
-        return fix, (
+            return fix, moved + "not moved: " + "; ".join(sorted(PIN_REASONS[p] for p in pinned))
+        return fix, moved + (
             f"a statement that runs in {mode_names(kept)} still reads it (often one spec for "
             "every mode); scope that first"
         )

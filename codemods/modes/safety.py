@@ -18,6 +18,7 @@ from codemods import statements as st
 from codemods.modes import helper_labels
 from codemods.modes.state import single_assign
 from codemods.modes.units import Pin, Unit, leaves
+from codemods.rules import ef101_labels_in_predict as ef101
 from codemods.vocabulary import Mode, UnitKind
 
 #: Name → the modes in which something later reads it.
@@ -45,8 +46,11 @@ def settle(units: list[Unit], unsafe_fixes: bool) -> None:
             kept = unit.bad_modes() & unit.needed
             if kept and unit.modes - unit.needed:
                 for mode in unit.modes - unit.needed:
-                    unit.pins[mode] = Pin.PARTIAL
-                changed = True
+                    # never left in PREDICT where it reads the None labels: PREDICT would
+                    # still fail there, whatever else the fix moves out of it
+                    if not (mode is Mode.PREDICT and _reads_none_labels(unit)):
+                        unit.pins[mode] = Pin.PARTIAL
+                        changed = True
         if not changed:
             return
 
@@ -58,6 +62,10 @@ def _summaries_for_nothing(unit: Unit) -> None:
         unit.blocked[mode] = unit.blocked.get(mode, frozenset()) | codes
     for part in unit.parts:
         _summaries_for_nothing(part)
+
+
+def _reads_none_labels(unit: Unit) -> bool:
+    return ef101.CODE in unit.blocked.get(Mode.PREDICT, frozenset())
 
 
 def _skip_risk(unit: Unit, mode: Mode, later: list[Unit], unsafe_fixes: bool) -> Optional[Pin]:

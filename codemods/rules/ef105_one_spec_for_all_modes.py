@@ -157,7 +157,24 @@ def model_fn(features, labels, mode, params):
     spec.extra_info = {"loss": loss}
     return spec
 ''',
-            findings=("EF101:6:none", "EF102:7:none", "EF102:8:none", "EF105:13:none"),
+            findings=("EF101:6:safe", "EF102:7:none", "EF102:8:none", "EF105:13:none"),
+            # the spec is not split, yet the label code and the train op leave PREDICT
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    spec = tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    spec.extra_info = {"loss": loss}
+    return spec
+''',
         ),
         Invalid(
             id="no_predictions_for_predict_is_not_split",
