@@ -85,6 +85,8 @@ class Walk:
             handler = _STATEMENTS.get(type(stmt))
             if handler is not None:
                 handler(self, stmt, env)
+            if _ends_block(stmt):
+                return  # what follows never runs: no mode builds it
 
     def _suite(self, suite: cst.BaseSuite, env: Env, owner: cst.BaseStatement) -> None:
         self.depth += 1
@@ -214,6 +216,13 @@ class Walk:
             merged = merge(merged, other)
         env.clear()
         env.update(merged)
+
+
+def _ends_block(stmt: cst.BaseStatement) -> bool:
+    """A line that returns, raises, breaks or continues: control never reaches the next one."""
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for small in stmt.body
+    )
 
 
 def _chain(stmt: cst.If) -> list[_Branch]:

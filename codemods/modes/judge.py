@@ -30,6 +30,7 @@ from codemods.modes.view import (
     only_checks,
     stored_receiver,
 )
+from codemods.rules import ef101_labels_in_predict as ef101
 from codemods.rules import ef102_training_outside_train as ef102
 from codemods.rules import ef103_unused_metrics as ef103
 from codemods.vocabulary import Mode, Tag
@@ -157,13 +158,7 @@ class Judge:
                 unit.stores_into.add(mode)
             if incidental:
                 unit.for_value[mode] = self._blocked(unit, {Tag.SUMMARY}, judged, view)
-            if unit.blocked[mode] == {ef102.CODE} and judged.writes_summary:
-                # a summary of a training value (a gradient norm) builds no training op: it goes
-                # where the value goes, and is no finding of its own
-                unit.stores_into.add(mode)
-            if unit.blocked[mode] == {ef103.CODE} and Tag.METRIC not in calls.tags | calls.built:
-                # it computes from metric values (a sum of their results) without building a
-                # metric op: it goes where the metrics go, and is no finding of its own
+            if _goes_with_its_values(unit.blocked[mode], judged, calls):
                 unit.stores_into.add(mode)
         unit.excusable[mode] = self._excusable(mode, builds_training)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
@@ -183,6 +178,8 @@ class Judge:
         """In PREDICT, whether a statement that only regroups gathers the labels, None there."""
         if judged.mode is Mode.PREDICT and unit.quiet and Tag.LABEL in tags:
             unit.gathers_none_labels = judged.labels_only_as_none
+            # ``[labels["a"], labels["b"]]`` regroups, but looks into the None labels: it fails
+            unit.fails_on_none_labels = judged.labels_none and not judged.shows_labels_whole
 
     def _excusable(self, mode: Mode, builds_training: bool) -> frozenset[str]:
         """The rule codes whose findings a use of the statement in ``mode`` excuses: a
@@ -472,3 +469,16 @@ def _receiver_gates(
     for node, gated in receivers:
         gates[node.value] = gates[node.value] & gated if node.value in gates else gated
     return gates
+
+
+def _goes_with_its_values(codes: frozenset[str], judged: View, calls: CallFacts) -> bool:
+    """The statement breaks a rule only through the values it reads, building nothing of the
+    kind itself: it goes where those values go, and is no finding of its own."""
+    if codes == {ef102.CODE} and judged.writes_summary:
+        return True  # a summary of a training value (a gradient norm) builds no training op
+    if codes == {ef101.CODE} and judged.is_log_call and judged.shows_labels_whole:
+        # a print or log of values computed from labels shows them, computing nothing (the
+        # print of a tensor is EF204's); not ``shown = tf.print(y)``, an op kept in a name
+        return not single_assign(judged.stmt)
+    # it computes from metric values (a sum of their results) without building a metric op
+    return codes == {ef103.CODE} and Tag.METRIC not in calls.tags | calls.built

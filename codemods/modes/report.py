@@ -16,6 +16,7 @@ from codemods.modes.policy import TagPolicy
 from codemods.modes.units import NestedSpec, Pin, Unit, leaves
 from codemods.rules import catalogue
 from codemods.rules import ef101_labels_in_predict as ef101
+from codemods.rules import ef103_unused_metrics as ef103
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.rules import ef106_labels_into_opaque_helper as ef106
 from codemods.vocabulary import Mode, UnitKind, mode_names
@@ -63,6 +64,8 @@ class Reporter:
             if unit.kind is UnitKind.SPEC:
                 if unit.foreign and ef105.CODE in self.selected:
                     found.append(self._spec(unit, applied))
+                elif unit.idle_metrics[0] and ef103.CODE in self.selected:
+                    found.append(self._idle_metrics(unit, applied))
                 continue
             finding = self._unit(unit, applied)
             if finding is not None:
@@ -108,7 +111,8 @@ class Reporter:
         returns_none = unit.gathers_none_labels and unit.predict_returns_whole and (
             Mode.PREDICT in bad & unit.needed
         )
-        if not bad or (unit.quiet and not returns_none) or bad <= unit.stores_into:
+        fails = unit.fails_on_none_labels and Mode.PREDICT in bad
+        if not bad or (unit.quiet and not returns_none and not fails) or bad <= unit.stores_into:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
         code = next(c for c in self.priority if c in codes)
@@ -135,6 +139,27 @@ class Reporter:
             function=self.fn.name,
             note=note,
             applied=applied and not kept,
+        )
+
+    def _idle_metrics(self, unit: Unit, applied: bool) -> Finding:
+        """EF103 on a spec that builds metric ops in fields the modes reaching it ignore."""
+        fields, modes = unit.idle_metrics
+        line, column = self.position(unit.node)
+        fixable = unit.variants is not None
+        what = ", ".join(f"`{name}=...`" for name in fields) + " of this spec"
+        note = "" if fixable else (
+            f"{mode_names(modes)} ignores {', '.join(fields)}, which another mode reaching this "
+            "return reads: give it a spec of its own without them"
+        )
+        return Finding(
+            code=ef103.CODE,
+            message=catalogue()[ef103.CODE].format(what=what, where=mode_names(modes)),
+            line=line,
+            column=column,
+            fix="safe" if fixable else "none",
+            function=self.fn.name,
+            note=note,
+            applied=applied and fixable,
         )
 
     def _opaque(self, helper: str, line: int, column: int) -> Finding:
@@ -207,8 +232,12 @@ def _working_parts(unit: Unit, bad: frozenset[Mode]) -> Iterator[Unit]:
         deeper = list(_working_parts(part, bad)) if part.parts else []
         if deeper:
             yield from deeper
-        elif part.quiet or (bad & part.modes) <= part.stores_into:
+        elif (part.quiet and not part.fails_on_none_labels) or (
+            bad & part.modes
+        ) <= part.stores_into:
             continue
+        elif part.parts and not part.opaque_label and _only_through_stores(part):
+            continue  # a loop of summaries of training values: they go where the values go
         elif part.opaque_label or bad & part.bad_modes():
             yield part
 

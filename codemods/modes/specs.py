@@ -9,11 +9,13 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
+from codemods.modes.calls import Calls
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
 from codemods.modes.forwarders import Forwarder, forwarder
 from codemods.modes.state import Facts, SpecCall, State
 from codemods.modes.units import SpecVariant, Unit
+from codemods.rules import ef103_unused_metrics as ef103
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
@@ -144,6 +146,40 @@ class Specs:
             return unit
         unit.variants = split_spec(call, fields, live)
         return unit
+
+    def idle_metrics(self, unit: Unit, ret: cst.Return, state: State, calls: Calls) -> None:
+        """The fields of the spec built right in ``ret`` that build metric ops although the
+        modes reaching it outside PREDICT ignore them (TRAIN's ``eval_metric_ops``). When no
+        mode reaching it reads them, the spec is given without them (one variant)."""
+        direct = self.spec_call(ret.value)
+        if direct is None or not self.ctx.active(ef103.CODE, unit.node):
+            return
+        call, leaf = direct
+        fields = self.fields(call, leaf)
+        if fields is None or self._forwarder(leaf) is not None:
+            return
+        idle: list[str] = []
+        where: set[Mode] = set()
+        for name, arg in fields:
+            blocked = [
+                mode
+                for mode in unit.modes
+                if mode in ef103.POLICY.blocked_in
+                and mode is not Mode.PREDICT  # EF105's: what PREDICT's spec makes it build
+                and mode not in field_modes(name)
+                and Tag.METRIC in calls.facts(arg.value, state[mode]).tags
+            ]
+            if blocked:
+                idle.append(name)
+                where.update(blocked)
+        if not idle:
+            return
+        unit.idle_metrics = (tuple(idle), frozenset(where))
+        if all(mode not in field_modes(name) for name in idle for mode in unit.modes):
+            kept = [(n, a) for n, a in fields if n not in idle]
+            reads = frozenset().union(*(st.reads(a.value) for _, a in kept)) | st.reads(call.func)
+            new_call = _rebuild_call(call, fields, kept)
+            unit.variants = [SpecVariant(modes=unit.modes, call=new_call, reads=reads)]
 
     def foreign(
         self, value: Optional[cst.BaseExpression], state: State, live: frozenset[Mode]

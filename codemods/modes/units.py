@@ -105,6 +105,9 @@ class Unit:
     #: In PREDICT it gathers the labels themselves, None there (``{"y": labels}``): were what
     #: it gathers returned, no other statement would carry the finding.
     gathers_none_labels: bool = False
+    #: In PREDICT it regroups what it reads out of the labels, None there (``labels["y"]``):
+    #: it fails there, so it is a finding although it only regroups.
+    fails_on_none_labels: bool = False
     #: The modes where the statement carries a tag only through an object it stores into
     #: (``optimizer.iterations = step``): it moves with the object, but is not a finding.
     stores_into: set[Mode] = field(default_factory=set)
@@ -135,6 +138,10 @@ class Unit:
     metric_defs: Optional[frozenset[str]] = None
     #: Per mode, the names it binds that a later statement uses there (the backward pass).
     used_defs: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    #: Of a spec returned: the fields that build metric ops right in the call although every
+    #: mode reaching it outside PREDICT ignores them (``eval_metric_ops=metric_fn(...)`` in the
+    #: TRAIN spec; EF103), with those modes.
+    idle_metrics: tuple[tuple[str, ...], frozenset[Mode]] = ((), frozenset())
 
     @property
     def base_needed(self) -> frozenset[Mode]:

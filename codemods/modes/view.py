@@ -111,15 +111,27 @@ class View:
     def labels_only_as_none(self) -> bool:
         """The label values the statement reads are None here, and it shows them whole:
         ``print(labels)`` prints None, ``print(labels.shape)`` fails on it."""
-        labelled = {
+        return self.labels_none and self.shows_labels_whole
+
+    @cached_property
+    def labels_none(self) -> bool:
+        """Every label-derived value it reads is None here (labels themselves in PREDICT)."""
+        return all(noneish(self.facts.values.get(name, UNKNOWN)) for name in self._labelled)
+
+    @cached_property
+    def _labelled(self) -> set[str]:
+        return {
             name
             for name in st.reads(self.stmt)
             if Tag.LABEL in self.facts.tags.get(name, frozenset())
         }
-        if not all(noneish(self.facts.values.get(name, UNKNOWN)) for name in labelled):
-            return False
+
+    @cached_property
+    def shows_labels_whole(self) -> bool:
+        """It shows the label-derived values it reads as they are, computing nothing from them
+        (``print("y", y)``; not ``print(y.shape)`` nor ``print(tf.shape(y))``)."""
         return not any(
-            looks_into(node, labelled) or self._tf_call_on(node, labelled)
+            looks_into(node, self._labelled) or self._tf_call_on(node, self._labelled)
             for node in st.own_nodes(self.stmt)
         )
 
@@ -216,9 +228,30 @@ def _regrouping_comprehension(
     if not all(_calls_nothing(test.test) for loop in loops for test in loop.ifs):
         return False
     kept = [node.value] if isinstance(node, cst.DictComp) else [node.elt]
-    if not all(isinstance(value, cst.Name) and value.value in bound for value in kept):
+    if not all(_kept_as_is(value, bound) for value in kept):
         return False
     return not isinstance(node, cst.DictComp) or _python_key(node.key)
+
+
+def _kept_as_is(value: cst.BaseExpression, bound: set[str]) -> bool:
+    """An element the comprehension keeps as it iterates it, or puts a constant in its place
+    by a test that calls nothing (``0 if g is None else g``): Python picks, no op is built."""
+    if isinstance(value, cst.Name):
+        return value.value in bound
+    if isinstance(value, cst.IfExp) and _calls_nothing(value.test):
+        sides = (value.body, value.orelse)
+        return all(_kept_as_is(side, bound) or _constant(side) for side in sides) and any(
+            _kept_as_is(side, bound) for side in sides
+        )
+    return False
+
+
+def _constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation):
+        return _constant(node.expression)
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    return isinstance(node, (cst.Integer, cst.Float, cst.SimpleString))
 
 
 def _calls_nothing(node: cst.CSTNode) -> bool:

@@ -138,6 +138,8 @@ class Analyzer:
                         codes = {p.code for p in self.ctx.policies if p.tag in built}
                         judged.blocked[mode] = judged.blocked.get(mode, frozenset()) & codes
                     return judged
+                if unit.kind is UnitKind.SPEC and not unit.foreign:
+                    self.specs.idle_metrics(unit, small, state, self.calls)
                 return unit
             if isinstance(small, cst.Raise):
                 reads = frozenset(st.reads(stmt))

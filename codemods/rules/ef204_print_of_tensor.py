@@ -111,9 +111,30 @@ def style(call: cst.Call, naming: Naming) -> Optional[PrintForm]:
     qualified = naming.function(call.func)
     if "tensorflow.print" in qualified:
         return PrintForm.TF_PRINT
-    if qualified & LOGGERS:
+    if qualified & LOGGERS or _other_logger(call, qualified):
         return PrintForm.LOG
     return None
+
+
+#: What a logger's methods are called: the levels Python's logging writes at.
+_LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception"})
+#: Names a logger goes by where its qualified name says nothing (``logger = getLogger()``,
+#: a project's own ``logging`` module).
+_LOGGER_NAMES = frozenset({"logging", "logger", "log", "_logger", "_log", "logs"})
+
+
+def _other_logger(call: cst.Call, qualified: set[str]) -> bool:
+    """A log call tf.print cannot write to: Python's ``logging`` or a logger object
+    (``logger.info("loss %s", loss)``), which renders the symbolic tensor once as well."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in _LEVELS):
+        return False
+    if any(name.split(".")[-2:-1] == ["logging"] for name in qualified):
+        return True  # ``logging.info``, a project's own ``config.logging.info``
+    receiver = func.value
+    if isinstance(receiver, cst.Attribute):  # ``self.logger.info(...)``
+        receiver = receiver.attr
+    return isinstance(receiver, cst.Name) and receiver.value.lower() in _LOGGER_NAMES
 
 
 def _pretty(call: cst.Call, naming: Naming) -> bool:
@@ -190,6 +211,11 @@ def _blockers(
     if any(arg.star for arg in call.args):
         blocked.append("it unpacks *args/**kwargs")
     blocked += _keyword_blockers(call, form, scan)
+    if form is PrintForm.LOG and not scan.naming.function(call.func) & LOGGERS:
+        blocked.append(
+            "tf.print writes only to the info, warning and error of TensorFlow's and absl's "
+            "logging, not this logger"
+        )
     if form is not PrintForm.TF_PRINT:
         blocked += _text_blockers(printing.positional(call), form)
     elif any(_formats(v) or isinstance(v, cst.FormattedString) for v in printing.positional(call)):
@@ -268,7 +294,8 @@ RULE = Rule(
     fix_summary="safe: tf.print made a dependency of the printed tensor",
     what=(
         "Finds `print(t)`, `tf.compat.v1.logging.info('%s', t)` and other logging of "
-        "tensors inside a model_fn, and bare `tf.print(t)` statements."
+        "tensors inside a model_fn (Python's `logging` and logger objects too: reported, "
+        "as tf.print cannot write to them), and bare `tf.print(t)` statements."
     ),
     why=(
         "print(t) inside model_fn runs once per mode, while the graph is built, and shows "
@@ -475,7 +502,11 @@ def model_fn(features, labels, mode):
     log.debug("loss %s", t)
     return tf.estimator.EstimatorSpec(mode, loss=t)
 ''',
-            findings=("EF202:9:safe", "EF204:9:safe", "EF204:10:safe", "EF204:11:none", "EF204:12:none"),
+            # log.debug logs the symbolic tensor as well, at a level tf.print cannot write to
+            findings=(
+                "EF202:9:safe", "EF204:9:safe", "EF204:10:safe", "EF204:11:none",
+                "EF204:12:none", "EF204:13:none",
+            ),
             after='''\
 import tensorflow as tf
 from absl import logging
