@@ -103,21 +103,27 @@ def returns_spec(
             type(child) is cst.Assign
             and len(child.targets) == 1
             and isinstance(child.targets[0].target, cst.Name)
-            and _is_spec_call(child.value, resolve)
+            and (
+                _is_spec_call(child.value, resolve)
+                or _helper_call(child.value, spec_helpers)
+            )
         ):
             spec_names.add(child.targets[0].target.value)
     for value in returned:
         if _is_spec_call(value, resolve):
             return True
-        if (
-            type(value) is cst.Call
-            and type(value.func) is cst.Name
-            and value.func.value in spec_helpers
-        ):
+        if _helper_call(value, spec_helpers):
             return True
         if type(value) is cst.Name and value.value in spec_names:
             return True
     return False
+
+
+def _helper_call(value: cst.BaseExpression, spec_helpers: Collection[str]) -> bool:
+    """``train_spec(loss)``: a call of one of the module's functions that return a spec."""
+    return type(value) is cst.Call and type(value.func) is cst.Name and (
+        value.func.value in spec_helpers
+    )
 
 
 #: Methods that give an EstimatorSpec: a canned head's (``head.create_estimator_spec(...)``).
@@ -138,21 +144,27 @@ def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
 
 def _functions_and_passed(
     module: cst.Module,
-) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str]]:
+) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str], set[str]]:
     """Every function (outermost first, in source order) with the functions and classes it is
-    defined in, and the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` (or first to
-    an ``Estimator``/``TPUEstimator``) anywhere in the module, in one walk."""
+    defined in, the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` (or first to an
+    ``Estimator``/``TPUEstimator``) anywhere in the module, and those given first to
+    ``functools.partial``, in one walk."""
     functions: list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]] = []
     names: set[str] = set()
+    partials: set[str] = set()  # functions given first to ``functools.partial``
     stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
     while stack:
         current, enclosing = stack.pop()
         if type(current) is cst.FunctionDef:
             functions.append((current, enclosing))
-        elif type(current) is cst.Call and _names_estimator(current.func) and current.args:
+        elif type(current) is cst.Call and current.args and _names_estimator(current.func):
             first = current.args[0]  # ``Estimator(my_model_fn)``: model_fn comes first
             if first.keyword is None and not first.star and type(first.value) is cst.Name:
                 names.add(first.value.value)
+        elif type(current) is cst.Call and current.args and _names_partial(current.func):
+            first = current.args[0]  # ``functools.partial(_model_fn, hparams=hparams)``
+            if first.keyword is None and not first.star and type(first.value) is cst.Name:
+                partials.add(first.value.value)
         elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
             if current.keyword.value != "model_fn":
@@ -166,7 +178,7 @@ def _functions_and_passed(
             stack.extend((child, inner) for child in reversed(children(current)))
         else:
             stack.extend((child, enclosing) for child in reversed(children(current)))
-    return functions, names
+    return functions, names, partials
 
 
 def _built_closure(
@@ -200,6 +212,12 @@ def _hands_on_mode(node: cst.CSTNode, resolve: TfResolver) -> bool:
     call = node.value
     handed = any(isinstance(arg.value, cst.Name) and arg.value.value == "mode" for arg in call.args)
     return handed and resolve(call.func) is None
+
+
+def _names_partial(func: cst.BaseExpression) -> bool:
+    """``functools.partial`` or ``partial``, as spelled."""
+    leaf = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", None)
+    return leaf == "partial"
 
 
 def _names_estimator(func: cst.BaseExpression) -> bool:
@@ -339,7 +357,7 @@ def find_model_fns(
 ) -> list[ModelFn]:
     """Every model_fn in the module, outermost first; functions called one of ``named`` (the
     ``model-fn-names`` setting) count as model_fns when they take ``mode``."""
-    functions, passed = _functions_and_passed(module)
+    functions, passed, partials = _functions_and_passed(module)
     top_level = {
         stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.FunctionDef
     }
@@ -354,6 +372,7 @@ def find_model_fns(
         shaped = _model_fn_signature(params) and (
             returns_spec(node, resolve, spec_helpers)
             or _built_closure(node, enclosing, params, resolve)
+            or name in partials  # what Estimator does not hand it is bound beforehand
         )
         if not (name in named or name in passed or shaped):
             continue

@@ -347,6 +347,7 @@ def _fix(
                 findings.append(finding)
     unique = sorted(set(findings), key=lambda f: (f.line, f.column, f.code, f.message))
     warnings += _noqa_warnings(name, text, noqa, plan, unique, settings)
+    unique = _one_per_statement(unique)
     rendered = module.bytes
     if rendered != data:
         warnings.append(roundtrip_problem(data, rendered))
@@ -375,6 +376,31 @@ def _fix(
             name, "internal error: the rewrite is not stable (a second run changes it again)"
         )
     return Changed(name, data, fixed, result, tuple(warnings), model_fns)
+
+
+#: Where two rules meet on one statement, the code reported and the code it stands for: the
+#: print of a tensor that reads labels where PREDICT runs it is reported as a print (EF204);
+#: the statement still leaves PREDICT with the label code, which its note says.
+_REPORTED_AS = {"EF101": "EF204"}
+
+
+def _one_per_statement(findings: list[Finding]) -> list[Finding]:
+    """One finding per statement where a print's rule and the label rule meet on it."""
+    at = {(f.line, f.column, f.code): f for f in findings}
+    kept: list[Finding] = []
+    folded: dict[tuple[int, int, str], Finding] = {}
+    for finding in findings:
+        other = at.get((finding.line, finding.column, _REPORTED_AS.get(finding.code, "")))
+        if other is None:
+            kept.append(finding)
+            continue
+        key = (other.line, other.column, other.code)
+        also = f"it also runs label code in PREDICT ({finding.code}: {finding.message})"
+        if finding.fix == "safe":
+            also += "; the fix moves it out of PREDICT"
+        base = folded.get(key, other)
+        folded[key] = replace(base, note="; ".join(n for n in (base.note, also) if n))
+    return [folded.get((f.line, f.column, f.code), f) for f in kept]
 
 
 def _unapplied(findings: Iterable[Finding]) -> tuple[Finding, ...]:
