@@ -100,3 +100,31 @@ def test_a_print_that_is_label_code_too_is_one_finding_saying_both() -> None:
     (finding,) = result.findings
     assert (finding.code, finding.line) == ("EF204", 5)
     assert "EF101" in finding.note and "moves it out of PREDICT" in finding.note
+
+
+def test_validation_finds_the_model_fns_check_finds_and_says_why_one_cannot_run() -> None:
+    import ast
+
+    import pytest
+
+    from estimator_fix.validation.targets import TargetError, find_targets, model_fn_paths
+
+    helper_spec = ast.parse(textwrap.dedent(_PARTIAL))
+    assert ("_model_fn",) in model_fn_paths(helper_spec)
+    bound = ast.parse(
+        textwrap.dedent(
+            """
+            import functools
+            from project.specs import make_spec
+
+            def _model_fn(features, labels, mode, params, width):
+                return make_spec(mode, features, labels, width)
+
+            def create_model_fn(width):
+                return functools.partial(_model_fn, width=width)
+            """
+        )
+    )
+    assert ("_model_fn",) in model_fn_paths(bound)
+    with pytest.raises(TargetError, match="takes width beyond what an Estimator hands it"):
+        find_targets(bound, None, None, {})

@@ -27,6 +27,11 @@ Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SPEC_SUFFIX = "EstimatorSpec"
 _PARTIALS = frozenset({"partial"})
+#: What an Estimator hands a model_fn, by parameter name (labels also by the tf.contrib.learn
+#: spellings, which the worker hands them as).
+_ESTIMATOR_HANDS = frozenset(
+    {"features", "labels", "targets", "target", "mode", "params", "config"}
+)
 #: Estimator methods and specs whose ``input_fn`` serves each mode.
 _INPUT_CALLS = {
     "train": ("TRAIN",),
@@ -115,19 +120,45 @@ def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _returns_spec(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _returns_spec(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, helpers: frozenset[str] = frozenset()
+) -> bool:
+    """It returns a spec: built there, built into a name it returns, or given by one of the
+    module's ``helpers`` (functions that return one), as ``check`` reads a model_fn."""
+
+    def gives_spec(value: ast.expr) -> bool:
+        name = call_name(value)
+        return name.endswith(_SPEC_SUFFIX) or (isinstance(value, ast.Call) and name in helpers)
+
     specs: set[str] = set()
     returned: list[ast.expr] = []
     for node in _own_nodes(function):
         if isinstance(node, ast.Return) and node.value is not None:
             returned.append(node.value)
-        elif isinstance(node, ast.Assign) and call_name(node.value).endswith(_SPEC_SUFFIX):
+        elif isinstance(node, ast.Assign) and gives_spec(node.value):
             specs.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return any(
-        call_name(value).endswith(_SPEC_SUFFIX)
-        or (isinstance(value, ast.Name) and value.id in specs)
+        gives_spec(value) or (isinstance(value, ast.Name) and value.id in specs)
         for value in returned
     )
+
+
+def _spec_helpers(tree: ast.Module) -> frozenset[str]:
+    """The module-level functions that return a spec they build."""
+    return frozenset(
+        node.name for node in tree.body if isinstance(node, _FUNCTIONS) and _returns_spec(node)
+    )
+
+
+def _partial_firsts(tree: ast.Module) -> set[str]:
+    """Names given first to ``functools.partial`` (``partial(_model_fn, hparams=hparams)``)."""
+    return {
+        call.args[0].id
+        for call, _ in _calls(tree)
+        if call_name(call).split(".")[-1] in _PARTIALS
+        and call.args
+        and isinstance(call.args[0], ast.Name)
+    }
 
 
 def _calls(tree: ast.Module) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
@@ -238,12 +269,18 @@ def model_fn_paths(tree: ast.Module) -> dict[tuple[str, ...], Function]:
     EstimatorSpec or TPUEstimatorSpec, or is passed as ``model_fn=``."""
     resolver = _Resolver(tree)
     passed = {resolver.resolve(c.model_fn, c.scope) for c in _estimator_calls(tree)}
+    helpers = _spec_helpers(tree)
+    partials = {(name,) for name in _partial_firsts(tree)}
     return {
         path: node
         for path, node in resolver.definitions.items()
         if isinstance(node, _FUNCTIONS)
         and "mode" in _parameter_names(node)
-        and (_returns_spec(node) or path in passed)
+        and (
+            _returns_spec(node, helpers)
+            or path in passed
+            or (path in partials and _parameter_names(node)[:1] == ["features"])
+        )
     }
 
 
@@ -385,6 +422,7 @@ def find_targets(
         paths = [p for p in model_fns if p in changed] or list(model_fns)
     calls = _estimator_calls(tree)
     targets = []
+    unrunnable: list[str] = []
     for path in paths:
         node = model_fns[path]
         call = next((c for c in calls if resolver.resolve(c.model_fn, c.scope) == path), None)
@@ -395,9 +433,19 @@ def find_targets(
             built = _assigned(resolver, tree, path)
         if built is None and len(path) > 1:
             built = _lifted(resolver, tree, path, given)
+        extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
+        if built is None and len(path) == 1 and extra:
+            unrunnable.append(
+                f"model_fn {path[0]} takes {', '.join(extra)} beyond what an Estimator hands "
+                "it, bound elsewhere with values the file does not give (functools.partial in "
+                "a builder): it cannot be run on its own"
+            )
+            continue
         params = Built(_source(call.params), call.scope) if call and call.params else None
         tpu = (call is not None and call.tpu) or "TPUEstimatorSpec" in ast.dump(node)
         targets.append(Target(path, built, node, params, tpu))
+    if unrunnable and not targets:
+        raise TargetError(unrunnable[0])
     return targets
 
 
