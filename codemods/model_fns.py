@@ -8,7 +8,7 @@ function that merely has the same parameter names is not.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -163,7 +163,12 @@ def _functions_and_passed(
                 names.add(first.value.value)
         elif type(current) is cst.Call and current.args and _names_partial(current.func):
             first = current.args[0]  # ``functools.partial(_model_fn, hparams=hparams)``
-            if first.keyword is None and not first.star and type(first.value) is cst.Name:
+            if (
+                first.keyword is None
+                and not first.star
+                and type(first.value) is cst.Name
+                and _binds_only_extras(current.args[1:])
+            ):
                 partials.add(first.value.value)
         elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
@@ -212,6 +217,21 @@ def _hands_on_mode(node: cst.CSTNode, resolve: TfResolver) -> bool:
     call = node.value
     handed = any(isinstance(arg.value, cst.Name) and arg.value.value == "mode" for arg in call.args)
     return handed and resolve(call.func) is None
+
+
+def _binds_only_extras(bound: Sequence[cst.Arg]) -> bool:
+    """A partial an Estimator can call: it binds by name only what Estimator does not hand
+    (``hparams=hparams``). One that binds values positionally or Estimator's own arguments
+    (``partial(_loss, features, labels, mode)``) makes a helper the caller completes."""
+    return all(
+        arg.star == "**" or (arg.keyword is not None and arg.keyword.value not in _HANDED)
+        for arg in bound
+    )
+
+
+#: What Estimator hands a model_fn itself, features first (``params`` and ``config`` may be
+#: bound beforehand: Estimator hands them only to a model_fn that takes them by name).
+_HANDED = frozenset({"features", "labels", "mode"})
 
 
 def _names_partial(func: cst.BaseExpression) -> bool:

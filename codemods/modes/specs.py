@@ -9,7 +9,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.modes.calls import Calls
+from codemods.modes.calls import CallFacts, Calls
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
 from codemods.modes.forwarders import Forwarder, forwarder
@@ -167,7 +167,8 @@ class Specs:
                 if mode in ef103.POLICY.blocked_in
                 and mode is not Mode.PREDICT  # EF105's: what PREDICT's spec makes it build
                 and mode not in field_modes(name)
-                and Tag.METRIC in calls.facts(arg.value, state[mode]).tags
+                and not _none_here(self.ctx.evaluator(state[mode].values).eval(arg.value))
+                and _only_metrics(calls.facts(arg.value, state[mode]))
             ]
             if blocked:
                 idle.append(name)
@@ -261,6 +262,20 @@ def split_spec(
             reads = frozenset().union(*(st.reads(a.value) for _, a in kept)) | st.reads(call.func)
             variants.append(SpecVariant(modes=frozenset({mode}), call=new_call, reads=reads))
     return variants
+
+
+def _none_here(field: Value) -> bool:
+    """A field None or empty in a mode (``metric_fn(...) if mode == EVAL else None``): the
+    mode builds nothing there."""
+    return noneish(field) or _empty(field)
+
+
+def _only_metrics(facts: CallFacts) -> bool:
+    """What a spec field builds is metric ops and nothing a mode ignoring the field may still
+    use: not a summary or a hook fed with them (a helper logging the training accuracy, a use
+    in TRAIN), nor training machinery."""
+    built = facts.tags | facts.built
+    return Tag.METRIC in built and not facts.consumer and not built & {Tag.SUMMARY, Tag.TRAIN}
 
 
 def _rebuild_call(
