@@ -128,3 +128,20 @@ def test_validation_finds_the_model_fns_check_finds_and_says_why_one_cannot_run(
     assert ("_model_fn",) in model_fn_paths(bound)
     with pytest.raises(TargetError, match="takes width beyond what an Estimator hands it"):
         find_targets(bound, None, None, {})
+    # a partial that binds what an Estimator hands makes a helper the caller completes
+    helper = ast.parse(
+        textwrap.dedent(
+            """
+            import functools
+            from project.specs import make_spec
+
+            def _loss(features, labels, mode, logits):
+                return make_spec(mode, features, labels, logits)
+
+            def model_fn(features, labels, mode, params):
+                loss_fn = functools.partial(_loss, features, labels, mode)
+                return loss_fn(features["x"])
+            """
+        )
+    )
+    assert ("_loss",) not in model_fn_paths(helper)

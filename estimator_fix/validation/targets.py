@@ -151,13 +151,16 @@ def _spec_helpers(tree: ast.Module) -> frozenset[str]:
 
 
 def _partial_firsts(tree: ast.Module) -> set[str]:
-    """Names given first to ``functools.partial`` (``partial(_model_fn, hparams=hparams)``)."""
+    """Names given first to ``functools.partial`` that binds by name only what an Estimator
+    does not hand (``partial(_model_fn, hparams=hparams)``), as ``check`` reads them; one
+    binding values positionally or features/labels/mode makes a helper."""
     return {
         call.args[0].id
         for call, _ in _calls(tree)
         if call_name(call).split(".")[-1] in _PARTIALS
-        and call.args
+        and len(call.args) == 1
         and isinstance(call.args[0], ast.Name)
+        and all(k.arg not in ("features", "labels", "mode") for k in call.keywords)
     }
 
 
