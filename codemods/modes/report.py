@@ -251,7 +251,7 @@ def _only_through_stores(unit: Unit) -> bool:
     if any(unit.header_blocked.get(mode) for mode in bad):
         return False
     return all(
-        (bad & part.modes) <= part.stores_into or part.quiet
+        (bad & part.modes) <= part.stores_into or (part.quiet and not part.fails_on_none_labels)
         for part in leaves(unit.parts)
         if not part.parts and any(part.blocked.get(mode) for mode in bad & part.modes)
     )
