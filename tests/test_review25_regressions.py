@@ -6,6 +6,7 @@ import textwrap
 
 from estimator_fix.engine import Settings, process_source
 from estimator_fix.results import Changed, FileResult
+from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 EVAL = "tf.estimator.ModeKeys.EVAL"
@@ -106,3 +107,22 @@ def test_metrics_a_spec_field_builds_only_in_eval_are_no_finding_in_train() -> N
     """
     assert codes(run(source)) == set()
     assert not isinstance(run(source, fix=True), Changed)
+
+
+def test_a_log_of_what_an_in_file_function_computes_from_the_labels_is_label_code() -> None:
+    # seen by the review and left at first: the call computes from PREDICT's None labels (it
+    # fails there), while str()/type() only describe them
+    source = """
+        def compute_loss(labels, logits):
+            return tf.reduce_mean(tf.square(labels - logits))
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 1)
+            tf.compat.v1.logging.info("loss %s", compute_loss(labels, logits))
+            print("labels", str(labels), type(labels))
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+            loss = compute_loss(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """
+    assert found(source) == {"EF101:8"}

@@ -179,7 +179,7 @@ class Judge:
         if judged.mode is Mode.PREDICT and unit.quiet and Tag.LABEL in tags:
             unit.gathers_none_labels = judged.labels_only_as_none
             # ``[labels["a"], labels["b"]]`` regroups, but looks into the None labels: it fails
-            unit.fails_on_none_labels = judged.labels_none and not judged.shows_labels_whole
+            unit.fails_on_none_labels = judged.labels_none and judged.looks_into_labels
 
     def _excusable(self, mode: Mode, builds_training: bool) -> frozenset[str]:
         """The rule codes whose findings a use of the statement in ``mode`` excuses: a

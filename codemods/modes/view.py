@@ -130,19 +130,30 @@ class View:
     def shows_labels_whole(self) -> bool:
         """It shows the label-derived values it reads as they are, computing nothing from them
         (``print("y", y)``; not ``print(y.shape)`` nor ``print(tf.shape(y))``)."""
-        return not any(
-            looks_into(node, self._labelled) or self._tf_call_on(node, self._labelled)
-            for node in st.own_nodes(self.stmt)
+        return not self.looks_into_labels and not any(
+            self._tf_call_on(node, self._labelled) for node in st.own_nodes(self.stmt)
         )
 
+    @cached_property
+    def looks_into_labels(self) -> bool:
+        """It reads into a label-derived value (``labels["y"]``, ``y.shape``, ``y + 1``)."""
+        return any(looks_into(node, self._labelled) for node in st.own_nodes(self.stmt))
+
     def _tf_call_on(self, node: cst.CSTNode, names: set[str]) -> bool:
-        """``tf.shape(labels)`` inside what is shown: TensorFlow fails on None (the print or log
-        call itself shows it)."""
+        """``tf.shape(labels)`` or ``compute_loss(labels, logits)`` inside what is shown: a
+        call that computes from the values fails on None (the print or log call itself shows
+        them, and ``str(labels)`` or ``type(labels)`` only describe them)."""
         if not isinstance(node, cst.Call) or node is st.lone_call(self.stmt):
             return False
         tf_name = self.ctx.resolve(node.func)
-        if tf_name is None or tf_name == "tensorflow.print" or ".logging." in tf_name:
+        if tf_name == "tensorflow.print" or (tf_name is not None and ".logging." in tf_name):
             return False
+        if tf_name is None and _qualified(node.func, self.ctx.names) & _DESCRIBERS:
+            return False
+        if tf_name is None and isinstance(node.func, cst.Attribute) and (
+            node.func.attr.value == "format"
+        ):
+            return False  # ``"{}".format(labels)`` renders them
         return any(isinstance(a.value, cst.Name) and a.value.value in names for a in node.args)
 
     @cached_property
@@ -168,6 +179,11 @@ class View:
         single = single_assign(self.stmt)
         return single is not None and only_names(single[1])
 
+
+#: Python's own functions that show or describe any value, None included.
+_DESCRIBERS = frozenset(
+    f"builtins.{name}" for name in ("str", "repr", "ascii", "format", "type", "id", "bool")
+) | PRETTY_PRINTERS | {"pprint.pformat"}
 
 #: Methods that store what they are given into their receiver and return nothing of it.
 STORING = st.STORING_METHODS
