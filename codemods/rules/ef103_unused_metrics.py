@@ -54,7 +54,8 @@ RULE = Rule(
     what=(
         "Finds metric ops (`tf.metrics.*`, `metric_fn(...)` calls) built in a mode that "
         "does not use them: always in PREDICT; in TRAIN unless a summary, a hook or the "
-        "loss reads them."
+        "loss reads them (also those built right in a spec field TRAIN ignores: "
+        "`eval_metric_ops=metric_fn(...)` in the TRAIN spec, dropped from it)."
     ),
     why=(
         "tf.metrics ops create local variables and update ops that only evaluate() runs. "
