@@ -236,8 +236,7 @@ _HANDED = frozenset({"features", "labels", "mode"})
 
 def _names_partial(func: cst.BaseExpression) -> bool:
     """``functools.partial`` or ``partial``, as spelled."""
-    leaf = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", None)
-    return leaf == "partial"
+    return st.leaf_name(func) == "partial"
 
 
 def _names_estimator(func: cst.BaseExpression) -> bool:

@@ -5,11 +5,8 @@ TensorFlow's, metric ops built right in the TRAIN spec, label fields regrouped b
 
 from __future__ import annotations
 
-import textwrap
-
-from estimator_fix.engine import Settings, process_source
 from estimator_fix.results import Changed, FileResult
-from tests.mode_findings import found
+from tests.mode_findings import codes, found, processed
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 TRAIN = "tf.estimator.ModeKeys.TRAIN"
@@ -17,12 +14,7 @@ EVAL = "tf.estimator.ModeKeys.EVAL"
 
 
 def run(source: str, fix: bool = True) -> FileResult:
-    text = "import tensorflow as tf\n" + textwrap.dedent(source)
-    return process_source("model.py", text.encode(), Settings(fix=fix))
-
-
-def codes(result: FileResult) -> set[str]:
-    return {f"{f.code}:{f.line}" for f in result.findings}
+    return processed(source, fix=fix)
 
 
 def fixed_text(result: FileResult) -> str:

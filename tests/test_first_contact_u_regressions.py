@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import textwrap
 
-from estimator_fix.engine import Settings, process_source
 from estimator_fix.results import FileResult
+from tests.mode_findings import codes, processed
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 TRAIN = "tf.estimator.ModeKeys.TRAIN"
 
 
 def run(source: str) -> FileResult:
-    text = "import functools\nimport tensorflow as tf\n" + textwrap.dedent(source)
-    return process_source("model.py", text.encode(), Settings(fix=False))
-
-
-def codes(result: FileResult) -> set[str]:
-    return {f"{f.code}:{f.line}" for f in result.findings}
+    return processed(source, prelude="import functools\nimport tensorflow as tf\n")
 
 
 _PARTIAL = f"""

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
-
-from estimator_fix.engine import Settings, process_source
 from estimator_fix.results import Changed, FileResult
-from tests.mode_findings import found
+from tests.mode_findings import codes, found, processed
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
 EVAL = "tf.estimator.ModeKeys.EVAL"
@@ -15,12 +12,7 @@ STEP = "tf.compat.v1.train.get_or_create_global_step()"
 
 
 def run(source: str, fix: bool = False) -> FileResult:
-    text = "import tensorflow as tf\n" + textwrap.dedent(source)
-    return process_source("model.py", text.encode(), Settings(fix=fix))
-
-
-def codes(result: FileResult) -> set[str]:
-    return {f"{f.code}:{f.line}" for f in result.findings}
+    return processed(source, fix=fix)
 
 
 def test_metrics_built_in_a_train_spec_by_a_helper_that_logs_them_are_a_use() -> None:
