@@ -113,3 +113,36 @@ def test_a_module_imported_after_loading_runs_its_top_level_as_loading(
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("estimator_fix_absent_lazy_user", None)
+
+
+def test_a_stand_in_in_a_type_annotation_is_only_a_name_to_typing(loading: None) -> None:
+    """``def forward(self, x: Optional[Tensor])`` at a module's top: typing compares and hashes
+    the annotation's parts, which computes nothing; comparing the value in code still fails."""
+    import typing
+
+    standins.install(["estimator_fix_absent_t"])
+    from estimator_fix_absent_t import Tensor  # type: ignore[import-not-found]
+
+    def forward(x: typing.Tuple[typing.List[Tensor], typing.Optional[Tensor]]) -> None:
+        return None
+
+    assert forward(None) is None
+    assert typing.Optional[Tensor] == typing.Optional[Tensor]
+    with pytest.raises(standins.StandInUsed):
+        _ = Tensor == typing.Generic  # the same comparison, made by the code itself
+    standins.arm()
+    with pytest.raises(standins.StandInUsed):
+        _ = Tensor == 1
+
+
+def test_a_version_check_guarded_for_absence_takes_the_absent_branch(loading: None) -> None:
+    """``try: import m; V = m.__version__ / except ModuleNotFoundError:`` ends as it would
+    without the module: the version of a stood-in module is not known."""
+    standins.install(["estimator_fix_absent_s"])
+    try:
+        import estimator_fix_absent_s  # type: ignore[import-not-found]
+
+        version = estimator_fix_absent_s.__version__
+    except ModuleNotFoundError:
+        version = None
+    assert version is None

@@ -24,8 +24,10 @@ import types
 from typing import Any, Dict, List, Optional, Set
 
 
-class StandInUsed(ImportError):
-    """The validated code used a module this interpreter does not have."""
+class StandInUsed(ModuleNotFoundError):
+    """The validated code used a module this interpreter does not have: a ModuleNotFoundError,
+    so a guard written for the module's absence (``except ModuleNotFoundError:``) takes the
+    branch it would take without the stand-in."""
 
 
 _STATE: Dict[str, Any] = {"armed": False, "used": []}
@@ -108,7 +110,12 @@ class Absent:
     # compared with anything else, loading or not, it fails: ``if config.BACKEND == "tf"`` at a
     # module's top, or ``if mode == boilerplate.TRAIN`` in a model_fn, would quietly take a
     # branch the real module may not.
+    #
+    # typing itself is the exception: an annotation (``x: Optional[Tensor]``, evaluated where a
+    # function is defined) has typing compare and hash its parts, which computes nothing.
     def __eq__(self, other: object) -> bool:
+        if _by_typing():
+            return other is self
         if other is not self or _armed():
             raise _used(object.__getattribute__(self, "_path"))
         return True
@@ -117,7 +124,7 @@ class Absent:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        if _armed():
+        if _armed() and not _by_typing():
             raise _used(object.__getattribute__(self, "_path"))
         return id(self)
 
@@ -140,6 +147,16 @@ class StandInBase:
         return None
 
 
+def _by_typing() -> bool:
+    """Whether the stand-in's method was called by the typing module (an annotation being
+    built), seen from the method's frame."""
+    caller: Any = sys._getframe(2)
+    return caller is not None and caller.f_globals.get("__name__") in _TYPING
+
+
+_TYPING = ("typing", "typing_extensions")
+
+
 def _based_on(path: str) -> type:
     return type("StandInBase", (StandInBase,), {"_stand_in_path": path})
 
@@ -160,6 +177,10 @@ def _unpacked_count(frame: Any) -> Optional[int]:
 def _member(path: str, name: str) -> Any:
     """``name`` of the stand-in (or stand-in module) at ``path``: another stand-in while
     loading; a failure once loading is over. Python's own dunder lookups find nothing."""
+    if name == "__version__":
+        # not a lookup of Python's own but a use: which version is not known (the usual
+        # ``try: import m; V = parse(m.__version__) / except ImportError:`` guard then holds)
+        raise _used(path + "." + name)
     if name.startswith("__") and name.endswith("__"):
         raise AttributeError(name)
     if _armed():
