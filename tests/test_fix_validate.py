@@ -119,7 +119,13 @@ def test_only_proven_rewrites_are_written(
         "the loss differs first at step 2"
     ), wrong
     assert no_input.startswith(
-        "no_input.py: not written (validation: not validated) — no input: looked for --input-fn"
+        "no_input.py: not written (validation: not validated under TensorFlow "
+        f"{tensorflow_version(sys.executable)}) — no input: looked for --input-fn"
+    ), no_input
+    # built once with no features, the model_fn read no key of them: what stopped it is said
+    assert no_input.endswith(
+        "(built with none, the model_fn read no feature key: "
+        "NameError: name 'encoder' is not defined)"
     ), no_input
     # What the refused files still have is listed, as fix lists what it leaves.
     assert f"{SABOTAGED}:15:21: EF990 test: doubled (fixable)" in result.stdout
@@ -155,12 +161,15 @@ def test_without_tensorflow_nothing_is_read_or_written(
     assert snapshot(project) == before
 
 
-def test_the_gate_names_what_it_could_not_run(project: Path, cold: None) -> None:
+@pytest.mark.tf  # nothing says what the features are: the worker builds it to find out
+def test_the_gate_names_what_it_could_not_run(project: Path) -> None:
     data = Path("no_input.py").read_bytes()
     verdict = RewriteGate(ValidationOptions()).check("no_input.py", data, data + b"\n")
     assert verdict.verdict == "not validated" and not verdict.accepted
     assert verdict.reason.startswith("no input: looked for --input-fn")
-    assert verdict.report is None
+    assert verdict.report is not None and verdict.report.not_validated.startswith(
+        "no_input.py: no input:"
+    )
 
 
 def test_the_report_counts_verdicts_and_refusals() -> None:

@@ -7,11 +7,9 @@ import ast
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
 from estimator_fix.validation.inference.imports import imported_functions
-from estimator_fix.validation.inputs import DiscoveryError, label_hint_in, plan
+from estimator_fix.validation.inputs import label_hint_in, plan
 from estimator_fix.validation.options import ValidationOptions
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "validation" / "inferred"
@@ -301,18 +299,6 @@ def test_a_file_without_input_function_is_planned_from_what_its_model_fn_reads()
     inferred = found.inferred["model_fn"]
     assert {g.key for g in inferred.features} == {"pixels", "weekday", "price"}
     assert {p.key for p in inferred.params} == {"num_classes", "learning_rate"}
-
-
-def test_nothing_inferable_is_still_no_input(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.estimator-fix]\n", encoding="utf-8")
-    path = tmp_path / "model.py"
-    path.write_text(
-        "def model_fn(features, labels, mode):\n"
-        "    return tf.estimator.EstimatorSpec(mode, predictions=model(features))\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(DiscoveryError, match="feature keys the model_fn reads"):
-        plan(path, path.read_bytes(), ValidationOptions())
 
 
 def test_the_inferred_inputs_travel_as_json() -> None:

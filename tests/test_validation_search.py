@@ -177,10 +177,37 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
 
 @pytest.mark.tf
 @pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        (
+            "keys_read_when_built.py",
+            "synthetic features the model_fn reads besides those inferred (float32 [batch, 1]): "
+            "age, income",
+        ),
+        (
+            "features_used_whole.py",
+            "synthetic features: one float32 [batch, 1] tensor (the model_fn builds on its "
+            "features as one value)",
+        ),
+    ],
+)
+def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_built(
+    warm: None, name: str, note: str
+) -> None:
+    report = validate_file(SEARCH / name)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    assert note in report.notes
+    assert report.seconds < 20
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(
     "name",
     [
         "conv_without_input_fn.py",  # inputs searched from inferred ones
         "serving_labels_rank.py",  # inputs searched from a serving function's
+        "keys_read_when_built.py",  # keys read when the model_fn was built
+        "features_used_whole.py",  # one tensor, which the model_fn builds on
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(

@@ -27,7 +27,13 @@ from estimator_fix.validation.compare import (
     summary,
 )
 from estimator_fix.validation.graph_compare import graph_fallback
-from estimator_fix.validation.inputs import DiscoveryError, Plan, plan, repository_root
+from estimator_fix.validation.inputs import (
+    DiscoveryError,
+    Plan,
+    no_input_message,
+    plan,
+    repository_root,
+)
 from estimator_fix.validation.layout import import_layout
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.python2 import python2_cell, python2_error
@@ -35,6 +41,7 @@ from estimator_fix.validation.report import Check, ValidationReport, error_repor
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
 from estimator_fix.validation.targets import Target, job_arguments
+from estimator_fix.validation.worker.synthetic import NO_INPUT
 
 if TYPE_CHECKING:
     from estimator_fix.engine import Settings
@@ -262,6 +269,18 @@ def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:
     return replace(plan_, module_name=module_name, sys_path=roots)
 
 
+def _no_input(results: tuple[RunResult, RunResult], path: Path) -> str:
+    """Why there was nothing to build the original's inputs from (its worker found no feature
+    key, nor anything else), in the words of ``no_input_message``, or ''."""
+    error = results[0].setup_error or ""
+    marker = "LookupError: " + NO_INPUT
+    if marker not in error:
+        return ""
+    # what the worker looked for, in its words, then why it found nothing there
+    detail = error.split(marker, 1)[1].partition("features the model_fn reads")[2]
+    return no_input_message(path) + detail
+
+
 def _python2(results: tuple[RunResult, RunResult]) -> str:
     """Why the original cannot run under Python 3 (Python 2 code), or ''."""
     train = results[0].stage("TRAIN")
@@ -407,12 +426,13 @@ def validate_pair(
             notes += extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
     python2 = python2 if overall(checks) == "error" else ""
+    unrunnable = python2 or (_no_input(results, original) if overall(checks) == "error" else "")
     names = ", ".join(t.name for t in plan_.targets) or plan_.model_fn
     return ValidationReport(
         original=os.fspath(original),
         rewritten=label,
         verdict=overall(checks),
-        message=python2 or summary(checks, notes),
+        message=unrunnable or summary(checks, notes),
         checks=checks,
         synthetic_inputs=results[0].synthetic or results[1].synthetic,
         notes=notes,
@@ -424,7 +444,7 @@ def validate_pair(
             ("rewrite", tuple(results[1].timings().items())),
         ),
         tensorflow=results[0].tensorflow or results[1].tensorflow,
-        not_validated=python2,
+        not_validated=unrunnable,
     )
 
 

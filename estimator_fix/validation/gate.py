@@ -76,7 +76,8 @@ class RewriteGate:
             return RewriteVerdict(path, "not validated", _without_path(reason, path))
         report = validate_rewrite(Path(path), fixed, self.options)
         if report.not_validated:
-            return RewriteVerdict(path, "not validated", report.not_validated, report=report)
+            reason = _without_path(report.not_validated, path)
+            return RewriteVerdict(path, "not validated", reason, report=report)
         return RewriteVerdict(
             path,
             report.verdict,

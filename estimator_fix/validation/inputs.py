@@ -48,9 +48,6 @@ _INPUT_PREFERENCE = {
     "PREDICT": ("predict_input_fn", "eval_input_fn", "input_fn", "train_input_fn"),
 }
 SERVING_FN_NAMES = ("serving_input_receiver_fn", "serving_input_fn")
-_FEATURE_SPEC_MARKERS = frozenset(
-    {"FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "feature_column"}
-)
 
 #: Calls whose labels are class ids: int32, one per example.
 _CLASS_ID_CALLS = frozenset(
@@ -547,10 +544,6 @@ def _synthetic_sources(tree: ast.Module, names: Mapping[str, ast.AST]) -> tuple[
     return tuple(found)
 
 
-def _has_feature_spec(tree: ast.Module) -> bool:
-    return _mentions(tree, _FEATURE_SPEC_MARKERS)
-
-
 def package_layout(path: Path) -> tuple[str, tuple[str, ...]]:
     """The module's dotted name (through enclosing packages) and the directories it imports from."""
     path = path.resolve()
@@ -588,7 +581,7 @@ def no_input_message(path: Path) -> str:
         f"{'/'.join(INPUT_FN_NAMES)} in the file, input-fn in [tool.estimator-fix.validate] "
         "(pyproject.toml), and for synthetic inputs a serving input function "
         f"({'/'.join(SERVING_FN_NAMES)}), a tf.io.FixedLenFeature spec, feature columns or "
-        "feature keys the model_fn reads"
+        "feature keys the model_fn reads (in its code or when built)"
     )
 
 
@@ -717,9 +710,6 @@ def plan(
     module_name, roots = package_layout(path)
     imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     inferred = {name: infer(tree, node, imported) for name, node in functions}
-    reads = any(found.features for found in inferred.values())
-    if inputs is None and not serving and not _has_feature_spec(tree) and not reads:
-        raise DiscoveryError(no_input_message(path))
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
     if config.root is not None and os.fspath(config.root) not in roots:

@@ -135,21 +135,17 @@ def describe(found: Dict[str, Dict[str, Any]]) -> str:
 def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
     """A features dict that builds (with ``make()``) and records every key read that it lacks."""
 
-    class Recording(dict):  # type: ignore[type-arg]
-        missing: List[str] = []
+    def missing(self: Any, key: Any) -> Any:
+        if key not in type(self).missing:
+            type(self).missing.append(key)
+        value = make()
+        self[key] = value
+        return value
 
-        def __missing__(self, key: Any) -> Any:
-            if key not in Recording.missing:
-                Recording.missing.append(key)
-            value = make()
-            self[key] = value
-            return value
-
-        def copy(self) -> Any:
-            return self
-
-    Recording.missing = []
-    return Recording(tensors)
+    recording = type(
+        "Recording", (dict,), {"missing": [], "__missing__": missing, "copy": lambda self: self}
+    )
+    return recording(tensors)
 
 
 def build_once(
@@ -157,7 +153,7 @@ def build_once(
 ) -> Tuple[Optional[str], List[str], int]:
     """Build the model_fn's ``mode`` graph once on the synthetic features (and params): the error
     (or None), with ``recording`` the feature keys it read that they lack, and how many ops the
-    graph had when it stopped (how far the build got)."""
+    model_fn had made when it stopped (how far the build got; the inputs' own are not counted)."""
     program = synthetic.program
     tf = program.tf
     missing: List[str] = []
@@ -171,6 +167,7 @@ def build_once(
             features = recording_features(
                 features, lambda: tf.zeros([program.batch_size, 1], tf.float32)
             )
+        inputs = len(graph.get_operations())
         try:
             program.call_model_fn(
                 features,
@@ -185,15 +182,15 @@ def build_once(
             error = None
         if recording and isinstance(features, dict):
             missing = [k for k in getattr(type(features), "missing", []) if isinstance(k, str)]
-    return error, missing, len(graph.get_operations())
+    return error, missing, len(graph.get_operations()) - inputs
 
 
-def missing_keys(synthetic: Any) -> List[str]:
-    """Feature keys the model_fn reads in TRAIN that the synthetic features lack (the error of
-    that build is kept as ``synthetic.build_error``)."""
-    error, missing, _ = build_once(synthetic, recording=True)
+def missing_keys(synthetic: Any) -> Tuple[List[str], int]:
+    """Feature keys the model_fn reads in TRAIN that the synthetic features lack, and how many
+    ops that build made (its error is kept as ``synthetic.build_error``)."""
+    error, missing, ops = build_once(synthetic, recording=True)
     synthetic.build_error = error
-    return missing
+    return missing, ops
 
 
 def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:

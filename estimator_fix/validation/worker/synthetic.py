@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from .program import Program
 
 
+#: How the error saying there is nothing to build inputs from begins (``api`` reads it).
+NO_INPUT = "no input: "
+
+
 class Synthetic:
     """A small random batch for a module without an input function.
 
@@ -39,6 +43,7 @@ class Synthetic:
         self.overrides: Dict[str, Any] = {}
         self.build_error: Optional[str] = None
         self.searched: Optional[searching.Outcome] = None
+        self.looked: List[str] = []
         self.features = self._features()
         self.labels = synthetic_labels(self)
         if self.inferred:
@@ -140,15 +145,17 @@ class Synthetic:
             self.images = [key for key, entry in extra.items() if entry["image"]]
         if found:
             return found
-        if self.last_resort:  # what the model_fn reads, found by building it (_add_missing)
-            self.inferred = True
-            return {}
-        raise LookupError(
-            "no input: looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
+        self.inferred = True  # what the model_fn reads, found by building it (_add_missing)
+        self.looked = looked
+        return {}
+
+    @staticmethod
+    def _no_input(why: str) -> LookupError:
+        return LookupError(
+            NO_INPUT + "looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
             "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
             "(serving_input_receiver_fn, serving_input_fn), a tf.io.FixedLenFeature dict, "
-            "feature columns and features the model_fn reads"
-            + (f" ({', '.join(looked)} gave no features)" if looked else "")
+            "feature columns and features the model_fn reads" + (f" ({why})" if why else "")
         )
 
     def _add_missing(self) -> None:
@@ -157,7 +164,7 @@ class Synthetic:
         if SINGLE in self.features:
             self.build_error = build_once(self)[0]
             return
-        missing = inferred.missing_keys(self)
+        missing, ops = inferred.missing_keys(self)
         for key in missing:
             self.features[key] = self.random_entry(self.tf.float32, [1])
         if missing:
@@ -166,9 +173,25 @@ class Synthetic:
                 "[batch, 1]): " + ", ".join(missing)
             )
         elif not self.features:
-            self.features[SINGLE] = self.random_entry(self.tf.float32, [1])
-            self.build_error = build_once(self)[0]
-            self.program.out.note("synthetic features: one float32 [batch, 1] tensor")
+            self._one_tensor(ops)
+
+    def _one_tensor(self, mapping_ops: int) -> None:
+        """Features as one float32 [batch, 1] tensor: the last resort in place of the file's own
+        inputs; else where the model_fn read no key of a mapping, only if as one tensor it
+        builds, or gets further than it did (``mapping_ops`` ops) on the mapping."""
+        failed_on_mapping = self.build_error
+        self.features[SINGLE] = self.random_entry(self.tf.float32, [1])
+        self.build_error, _, ops = build_once(self)
+        if not self.last_resort and self.build_error is not None and ops <= mapping_ops:
+            # nothing in the file says what the features are, and building read no key of them
+            looked = f"{', '.join(self.looked)} gave no features; " if self.looked else ""
+            raise self._no_input(
+                looked
+                + "built with none, the model_fn read no feature key"
+                + (f": {failed_on_mapping}" if failed_on_mapping else "")
+            )
+        why = "" if self.last_resort else " (the model_fn builds on its features as one value)"
+        self.program.out.note("synthetic features: one float32 [batch, 1] tensor" + why)
 
     def random_entry(self, dtype: Any, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
         """A random batch of ``dtype`` with per-example ``shape``, from the seeded generator."""
