@@ -77,9 +77,11 @@ class ModuleFacts:
         """The normalized TensorFlow name of a Name/Attribute (any import spelling, or a name
         bound once to one: ``v1 = tf.compat.v1``), or None. A call is none: LibCST names
         ``tf.keras.layers.Dense(8)`` after the class it calls, but called (``Dense(8)(x)``) it
-        holds a layer, not the class."""
+        holds a layer, not the class. ``getattr(tf.metrics, name)`` is a member of its
+        module (``tensorflow.metrics.<name>``, or ``tensorflow.metrics.<getattr>`` where the
+        name is computed)."""
         if isinstance(node, cst.Call):
-            return None
+            return self._member_got(node, depth)
         names = self.names(node)
         tf_name = tf_api.first_tf(names)
         if tf_name is None and not names and isinstance(node, (cst.Attribute, cst.Name)):
@@ -92,6 +94,20 @@ class ModuleFacts:
                 head = base.rstrip(".")  # ``tensorflow.compat.v1`` alone is ``tensorflow.``
                 tf_name = tf_api.normalize(f"{head}.{aliased[1]}" if aliased[1] else head)
         return tf_name
+
+    def _member_got(self, call: cst.Call, depth: int) -> Optional[str]:
+        """The TensorFlow member ``getattr(module, name)`` gets, or None (any other call)."""
+        if not isinstance(call.func, cst.Name) or call.func.value != "getattr":
+            return None
+        if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
+            return None
+        base = self.resolve_tf(call.args[0].value, depth + 1)
+        if base is None or depth >= _ALIAS_DEPTH:
+            return None
+        name = call.args[1].value
+        literal = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        member = literal if isinstance(literal, str) and literal.isidentifier() else "<getattr>"
+        return tf_api.normalize(f"{base.rstrip('.')}.{member}")
 
     def model_fns(self) -> list[ModelFn]:
         if self._model_fns is None:

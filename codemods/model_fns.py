@@ -88,6 +88,20 @@ def _model_fn_signature(params: list[str]) -> bool:
     return "features" in own and set(own) <= ESTIMATOR_ARGS or own[:1] == ["features"]
 
 
+def _called_object_signature(node: cst.FunctionDef, params: list[str]) -> bool:
+    """A callable object's ``__call__`` taking a model_fn's parameters in Estimator's order, its
+    features by another name (``__call__(self, images, labels, mode, params)``): the object is
+    the model_fn (a ``lambda features, labels, mode, params:`` elsewhere hands them on). A plain
+    function so shaped (``make_spec(logits, labels, mode)``) is a helper."""
+    own = params[1:]
+    return (
+        node.name.value == "__call__"
+        and params[:1] == ["self"]
+        and own[1:3] in (["labels", "mode"], ["targets", "mode"])
+        and set(own[3:]) <= {"params", "config"}
+    )
+
+
 def returns_spec(
     node: cst.FunctionDef, resolve: TfResolver, spec_helpers: Collection[str] = ()
 ) -> bool:
@@ -388,7 +402,8 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        shaped = _model_fn_signature(params) and (
+        signature = _model_fn_signature(params) or _called_object_signature(node, params)
+        shaped = signature and (
             returns_spec(node, resolve, spec_helpers)
             or _built_closure(node, enclosing, params, resolve)
             or name in partials  # what Estimator does not hand it is bound beforehand

@@ -38,6 +38,11 @@ _PREFIXES = (
     ("tensorflow.contrib.tpu.", "tensorflow.estimator.tpu."),
     ("tensorflow.contrib.learn.", "tensorflow.estimator."),
     ("tensorflow.contrib.metrics.", "tensorflow.metrics."),
+    # TF 1.x's checkpoint readers under contrib are tf.train's (they return Python values)
+    ("tensorflow.contrib.framework.list_variables", "tensorflow.train.list_variables"),
+    ("tensorflow.contrib.framework.load_variable", "tensorflow.train.load_variable"),
+    ("tensorflow.contrib.framework.load_checkpoint", "tensorflow.train.load_checkpoint"),
+    ("tensorflow.contrib.framework.init_from_checkpoint", "tensorflow.train.init_from_checkpoint"),
     ("tensorflow.contrib.summary.", "tensorflow.summary."),
     ("tensorflow.contrib.slim.", "tensorflow.layers."),
     ("tensorflow.contrib.layers.optimize_loss", "tensorflow.train.OptimizeLoss"),
@@ -272,3 +277,19 @@ SPEC_POSITIONAL = {
         "prediction_hooks",
     ),
 }
+
+
+def spec_fields(call: cst.Call, leaf: str) -> Optional[list[tuple[str, cst.Arg]]]:
+    """(field name, argument) pairs of a spec call; None when ``*args``/``**kwargs`` hide them."""
+    positional = SPEC_POSITIONAL.get(leaf, SPEC_POSITIONAL["EstimatorSpec"])
+    fields: list[tuple[str, cst.Arg]] = []
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            fields.append((arg.keyword.value, arg))
+        elif index < len(positional):
+            fields.append((positional[index], arg))
+        else:
+            return None
+    return fields

@@ -310,10 +310,13 @@ def _loop_elements(nodes: list[cst.CSTNode]) -> dict[str, set[str]]:
 def _metric_ops_args(
     call: cst.Call, helpers: Mapping[str, cst.FunctionDef]
 ) -> Iterator[cst.Arg]:
-    """The arguments of ``call`` that become a spec's ``eval_metric_ops``: its own keyword, or
-    where it calls an in-file helper, those given for the parameters the helper hands there."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == "eval_metric_ops":
+    """The arguments of ``call`` that become a spec's ``eval_metric_ops``: its own keyword (or
+    the spec's own positional place for it), or where it calls an in-file helper, those given
+    for the parameters the helper hands there."""
+    leaf = st.leaf_name(call.func)
+    fields = tf_api.spec_fields(call, leaf) if leaf and tf_api.is_estimator_spec(leaf) else None
+    for name, arg in fields or [(a.keyword.value, a) for a in call.args if a.keyword]:
+        if name == "eval_metric_ops":
             yield arg
     helper = helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
     if helper is None:

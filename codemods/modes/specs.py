@@ -17,6 +17,7 @@ from codemods.modes.state import Facts, SpecCall, State
 from codemods.modes.units import SpecVariant, Unit
 from codemods.rules import ef103_unused_metrics as ef103
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
+from codemods.tf_api import spec_fields
 from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
 #: Why the return of a forwarding function is not split.
@@ -45,22 +46,6 @@ def _from_labels(node: cst.CSTNode, facts: Facts) -> bool:
 def field_modes(name: str) -> frozenset[Mode]:
     """The modes whose Estimator reads spec field ``name``."""
     return tf_api.FIELD_MODES.get(name, ALL_MODES)
-
-
-def spec_fields(call: cst.Call, leaf: str) -> Optional[list[tuple[str, cst.Arg]]]:
-    """(field name, argument) pairs of a spec call; None when ``*args``/``**kwargs`` hide them."""
-    positional = tf_api.SPEC_POSITIONAL.get(leaf, tf_api.SPEC_POSITIONAL["EstimatorSpec"])
-    fields: list[tuple[str, cst.Arg]] = []
-    for index, arg in enumerate(call.args):
-        if arg.star:
-            return None
-        if arg.keyword is not None:
-            fields.append((arg.keyword.value, arg))
-        elif index < len(positional):
-            fields.append((positional[index], arg))
-        else:
-            return None
-    return fields
 
 
 class Specs:
