@@ -315,8 +315,8 @@ def _metric_ops_args(
     for the parameters the helper hands there."""
     leaf = st.leaf_name(call.func)
     fields = tf_api.spec_fields(call, leaf) if leaf and tf_api.is_estimator_spec(leaf) else None
-    for name, arg in fields or [(a.keyword.value, a) for a in call.args if a.keyword]:
-        if name == "eval_metric_ops":
+    for field_name, arg in fields or [(a.keyword.value, a) for a in call.args if a.keyword]:
+        if field_name == "eval_metric_ops":
             yield arg
     helper = helpers.get(call.func.value) if isinstance(call.func, cst.Name) else None
     if helper is None:
