@@ -7,6 +7,8 @@ import math
 import struct
 from pathlib import Path
 
+import pytest
+
 from estimator_fix.validation.compare import Tolerance, compare_runs, compare_tensors, summary
 from estimator_fix.validation.report import Check, ValidationReport, error_report, worst
 from estimator_fix.validation.results import RunResult, Stage, Tensor, load_results, max_abs_diff
@@ -239,3 +241,23 @@ def test_load_results_reads_arrays_by_offset(tmp_path: Path) -> None:
 
 def test_missing_results_read_as_a_crash(tmp_path: Path) -> None:
     assert "no readable results" in load_results(tmp_path).setup_error
+
+
+def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An original whose runs differ only now and then (a shuffle queue fed by a thread) can
+    agree with itself once: a second disagreement makes the mismatch an error."""
+    from estimator_fix.validation import api
+
+    mismatch = (Check("TRAIN", "loss (3 steps)", 0.5, "mismatch", "the loss differs"),)
+    agree = (Check("TRAIN", "loss (3 steps)", 0.0, "equivalent", ""),)
+    differ = (Check("PREDICT", "predictions", 0.1, "mismatch", "'p' differs"),)
+    self_runs = iter([agree, differ, agree])
+    monkeypatch.setattr(api, "_run_versions", lambda *args: None)
+    monkeypatch.setattr(api, "_compared", lambda *args: (next(self_runs), ()))
+    sources = (tmp_path / "a.py",) * 4
+    checks = api._unless_irreproducible(None, None, sources, tmp_path, None, None, mismatch)  # type: ignore[arg-type]
+    assert [c.verdict for c in checks] == ["error", "error"]
+    assert checks[0].detail.startswith("the original run twice differs: PREDICT predictions")
+    assert next(self_runs) == agree  # it stopped at the first disagreement
