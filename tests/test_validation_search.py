@@ -189,6 +189,11 @@ def test_inputs_the_original_builds_on_are_searched_for(warm: None) -> None:
             "synthetic features: one float32 [batch, 1] tensor (the model_fn builds on its "
             "features as one value)",
         ),
+        (
+            "columns_asked_for.py",
+            "synthetic features the model_fn reads besides those inferred (float32 [batch, 1]): "
+            "height, width",
+        ),
     ],
 )
 def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_built(
@@ -208,6 +213,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "serving_labels_rank.py",  # inputs searched from a serving function's
         "keys_read_when_built.py",  # keys read when the model_fn was built
         "features_used_whole.py",  # one tensor, which the model_fn builds on
+        "columns_asked_for.py",  # keys feature columns asked for when built
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(

@@ -133,7 +133,9 @@ def describe(found: Dict[str, Dict[str, Any]]) -> str:
 
 
 def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
-    """A features dict that builds (with ``make()``) and records every key read that it lacks."""
+    """A features dict that builds (with ``make()``) and records every key read that it lacks:
+    indexed, got (``features.get(key)``) or asked for (``key in features``, as feature columns
+    ask before they read)."""
 
     def missing(self: Any, key: Any) -> Any:
         if key not in type(self).missing:
@@ -142,9 +144,16 @@ def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
         self[key] = value
         return value
 
-    recording = type(
-        "Recording", (dict,), {"missing": [], "__missing__": missing, "copy": lambda self: self}
-    )
+    def contains(self: Any, key: Any) -> bool:
+        if isinstance(key, str) and not dict.__contains__(self, key):
+            missing(self, key)
+        return dict.__contains__(self, key)
+
+    def get(self: Any, key: Any, default: Any = None) -> Any:
+        return self[key] if isinstance(key, str) else dict.get(self, key, default)
+
+    members = {"missing": [], "__missing__": missing, "__contains__": contains, "get": get}
+    recording = type("Recording", (dict,), dict(members, copy=lambda self: self))
     return recording(tensors)
 
 
