@@ -41,7 +41,7 @@ from estimator_fix.validation.report import Check, ValidationReport, error_repor
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
 from estimator_fix.validation.targets import Target, job_arguments
-from estimator_fix.validation.worker.synthetic import NO_INPUT
+from estimator_fix.validation.worker.synthetic import LOOKED_FOR, NO_INPUT
 
 if TYPE_CHECKING:
     from estimator_fix.engine import Settings
@@ -276,9 +276,10 @@ def _no_input(results: tuple[RunResult, RunResult], path: Path) -> str:
     marker = "LookupError: " + NO_INPUT
     if marker not in error:
         return ""
-    # what the worker looked for, in its words, then why it found nothing there
-    detail = error.split(marker, 1)[1].partition("features the model_fn reads")[2]
-    return no_input_message(path) + detail
+    # why the worker found nothing, then what it looked for (here in no_input_message's words)
+    detail = error.split(marker, 1)[1]
+    why, looked, _ = detail.rpartition(LOOKED_FOR)
+    return no_input_message(path) + f" ({why if looked else detail})"
 
 
 def _python2(results: tuple[RunResult, RunResult]) -> str:

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from .program import Program
 
 
-#: How the error saying there is nothing to build inputs from begins (``api`` reads it).
+#: How the error saying there is nothing to build inputs from begins (``api`` reads it): what
+#: stopped the build, then what was looked for. That order because the error reaches ``api`` as
+#: one bounded line (``last_line``): the list, always the same, is what may be cut off.
 NO_INPUT = "no input: "
+LOOKED_FOR = "; looked for "
 
 
 class Synthetic:
@@ -152,10 +155,13 @@ class Synthetic:
     @staticmethod
     def _no_input(why: str) -> LookupError:
         return LookupError(
-            NO_INPUT + "looked for --input-fn, functions input_fn/train_input_fn/eval_input_fn/"
-            "predict_input_fn, [tool.estimator-fix.validate] input-fn, a serving input function "
+            NO_INPUT
+            + why
+            + LOOKED_FOR
+            + "--input-fn, functions input_fn/train_input_fn/eval_input_fn/predict_input_fn, "
+            "[tool.estimator-fix.validate] input-fn, a serving input function "
             "(serving_input_receiver_fn, serving_input_fn), a tf.io.FixedLenFeature dict, "
-            "feature columns and features the model_fn reads" + (f" ({why})" if why else "")
+            "feature columns and features the model_fn reads"
         )
 
     def _add_missing(self) -> None:
