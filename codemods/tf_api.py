@@ -72,6 +72,8 @@ def normalize(qualified_name: str) -> Optional[str]:
         name = "tensorflow" + ("." + rest if rest else "")
     if not name.startswith(TF_ROOTS):
         return None
+    if any(part.startswith("__") and part.endswith("__") for part in name.split(".")):
+        return None  # ``tf.__version__`` and what is made of it: module metadata, plain Python
     for old, new in _PREFIXES:
         if name.startswith(old) or name == old.rstrip("."):
             name = new + name[len(old) :]

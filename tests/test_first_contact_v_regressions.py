@@ -90,3 +90,18 @@ def test_what_tf1_checkpoint_readers_under_contrib_give_are_python_values() -> N
         return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
     """
     assert codes(processed(source)) == {"EF204:8"}
+
+
+def test_tensorflow_s_version_string_is_python() -> None:
+    """``tf.__version__`` is module metadata: a string, tested with ``startswith`` in an ``if``
+    (seen by the review of this batch's change), not a tensor."""
+    source = """
+    def model_fn(features, labels, mode, params):
+        version = tf.__version__
+        if version.startswith("1."):
+            logits = tf.compat.v1.layers.dense(features["x"], 2)
+        else:
+            logits = tf.keras.layers.Dense(2)(features["x"])
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+    """
+    assert codes(processed(source)) == set()
