@@ -11,7 +11,7 @@ import libcst as cst
 from codemods import tf_api
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
-from codemods.statements import own_nodes, reads, rebinds
+from codemods.statements import calls, own_nodes, reads, rebinds
 from codemods.vocabulary import Mode, Tag
 
 #: A spec call a name may hold, with the leaf name of its class (``EstimatorSpec``).
@@ -223,7 +223,15 @@ def bind(
     single = single_assign(stmt)
     # ``loss, train_op = None, None``: each name its own value, read before any is bound.
     evaluator = ctx.evaluator(facts.values)
-    unpacked = {} if mode_aware else {n: evaluator.eval(e) for n, e in _unpacked_pairs(stmt)}
+    pairs = [] if mode_aware else _unpacked_pairs(stmt)
+    unpacked = {n: evaluator.eval(e) for n, e in pairs}
+    # ``series, kind = features, labels``: each name carries what its own element does (an
+    # element that calls nothing carries only what the names it reads carry)
+    own_tags = {
+        n: frozenset().union(*(facts.tags.get(r, frozenset()) for r in reads(e)))
+        for n, e in pairs
+        if not any(True for _ in calls(e))
+    }
     if single is not None and not mode_aware:
         target, expr = single
         value = ctx.evaluator(facts.values).eval(expr)
@@ -251,10 +259,11 @@ def bind(
             facts.displays[target] = expr
     for name in defs:
         facts.present.pop(name, None)
+        carried = own_tags.get(name, tags)
         if name in mutated:
-            facts.tags[name] = facts.tags.get(name, frozenset()) | tags
+            facts.tags[name] = facts.tags.get(name, frozenset()) | carried
         else:
-            facts.tags[name] = tags
+            facts.tags[name] = carried
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
