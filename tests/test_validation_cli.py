@@ -50,6 +50,7 @@ def test_bad_paths(tmp_path: Path) -> None:
     assert code == 2 and "is a directory" in output
 
 
+@pytest.mark.tf  # that nothing says what the features are is found by building the model_fn
 def test_a_file_without_inputs_says_what_was_looked_for(tmp_path: Path) -> None:
     model = tmp_path / "model.py"
     model.write_text(
