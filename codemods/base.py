@@ -101,8 +101,10 @@ class ModuleFacts:
             return None
         if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
             return None
+        if depth >= _ALIAS_DEPTH:
+            return None
         base = self.resolve_tf(call.args[0].value, depth + 1)
-        if base is None or depth >= _ALIAS_DEPTH:
+        if base is None:
             return None
         name = call.args[1].value
         literal = name.evaluated_value if isinstance(name, cst.SimpleString) else None
