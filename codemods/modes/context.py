@@ -70,6 +70,8 @@ class Context:
             if node.value not in tf_api.MODE_VALUES or node.value in self.local_names():
                 return None
             return tf_api.MODE_VALUES[node.value]
+        if isinstance(node, cst.Call):
+            return self._mode_key_got(node)
         if not isinstance(node, cst.Attribute):
             return None
         if node.attr.value not in tf_api.MODE_VALUES:
@@ -84,6 +86,23 @@ class Context:
         if tf_name is None and module:
             return tf_api.MODE_VALUES[node.attr.value]
         return key if key is not None else tf_api.spelled_mode_key(node)
+
+    def _mode_key_got(self, call: cst.Call) -> Optional[str]:
+        """``getattr(tf.estimator.ModeKeys, "PREDICT")``: the ModeKeys member a literal name
+        reads, as ``ModeKeys.PREDICT`` would (a computed name is no known mode)."""
+        tf_name = self.resolve(call)
+        key = tf_api.mode_key_value(tf_name) if tf_name else None
+        if key is not None or not (
+            isinstance(call.func, cst.Name) and call.func.value == "getattr"
+        ):
+            return key
+        if len(call.args) != 2 or any(arg.keyword or arg.star for arg in call.args):
+            return None
+        owner, name = (arg.value for arg in call.args)
+        literal = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        if literal not in tf_api.MODE_VALUES or st.leaf_name(owner) != "ModeKeys":
+            return None
+        return tf_api.MODE_VALUES[str(literal)]
 
     def value_in(self, expr: cst.BaseExpression, mode: Mode) -> Value:
         """What ``expr`` is in ``mode`` as far as the mode and the mode flags decide it."""
