@@ -31,6 +31,23 @@ def test_a_builder_closure_is_built_with_the_arguments_of_the_files_own_call() -
     assert target.params == Built("{'classes': 4}", ("main",))
 
 
+def test_a_builder_used_as_a_decorator_builds_the_model_fn_where_it_decorates(
+    tmp_path: Path,
+) -> None:
+    found = planned("decorated_builder.py")
+    (target,) = found.targets  # type: ignore[attr-defined]
+    assert target.name == "with_spec.model_fn"
+    # ``@with_spec def scorer``: the name ``scorer`` is the closure, with the call's params.
+    assert target.built == Built("scorer", ())
+    assert target.params == Built("{'units': 3, 'learning_rate': 0.1}", ())
+    # With no Estimator call in the file, the decorated name is the closure all the same.
+    source = (SHAPES / "decorated_builder.py").read_text(encoding="utf-8")
+    path = tmp_path / "decorated.py"
+    path.write_text(source.split('if __name__ == "__main__":')[0], encoding="utf-8")
+    (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
+    assert (target.built, target.params) == (Built("scorer", ()), None)
+
+
 def test_a_method_comes_from_the_instance_the_script_builds() -> None:
     found = planned("method.py")
     (target,) = found.targets  # type: ignore[attr-defined]
@@ -79,6 +96,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
     ("name", "model_fn", "note"),
     [
         ("builder_closure.py", "model_fn_builder.model_fn", "params from the file's Estimator"),
+        ("decorated_builder.py", "with_spec.model_fn", "params from the file's Estimator"),
         ("method.py", "Trainer.model_fn", None),
         ("flags_model.py", "main.model_fn", "the module does work at import (2 top-level"),
         ("partial_model.py", "model_fn", "params from the file's Estimator"),
@@ -117,6 +135,44 @@ def test_params_come_from_the_call_in_a_sibling_module() -> None:
     report = validate_file(model)
     assert report.verdict == "fixed", report.message
     assert "params from the file's Estimator call: hparams" in report.notes
+
+
+BUILDER_ELSEWHERE = ROOT / "fixtures" / "validation" / "builder_elsewhere" / "ranker"
+
+
+def test_a_builder_whose_arguments_another_module_gives_is_built_from_that_call() -> None:
+    """make_model_fn(hidden_units, learning_rate, scale) is called only in experiment.py: the
+    closure is built with that call's arguments, not refused for want of them."""
+    model = BUILDER_ELSEWHERE / "model.py"
+    found = plan(model, model.read_bytes(), ValidationOptions())
+    (target,) = found.targets
+    assert target.built == Built("model_fn", ("make_model_fn",))
+    (caller,) = found.callers
+    assert (caller.function, Path(caller.file).name, caller.args, dict(caller.keywords)) == (
+        "make_model_fn",
+        "experiment.py",
+        ("LAYERS",),
+        {"learning_rate": "0.05", "scale": "2.0"},
+    )
+
+
+@pytest.mark.tf
+def test_a_closure_built_with_another_modules_arguments_is_proven_and_a_wrong_one_caught(
+    tmp_path: Path,
+) -> None:
+    from estimator_fix.engine import Changed, Settings, process_source
+    from estimator_fix.validation import validate_pair
+
+    model = BUILDER_ELSEWHERE / "model.py"
+    report = validate_file(model)
+    assert report.verdict == "fixed", report.message
+    result = process_source(str(model), model.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    wrong = tmp_path / "model.py"
+    wrong.write_bytes(result.fixed.replace(b"(net, 1) * scale", b"(net, 1) * scale * 2"))
+    assert wrong.read_bytes() != result.fixed
+    report = validate_pair(model, wrong)
+    assert report.verdict == "mismatch", report.message
 
 
 @pytest.mark.tf

@@ -31,8 +31,10 @@ from estimator_fix.validation.targets import (
     Caller,
     Target,
     TargetError,
+    builders,
     call_site_inputs,
     find_targets,
+    given_by,
     required_arguments,
     sibling_callers,
 )
@@ -661,6 +663,16 @@ def _callers(
     return tuple(sibling_callers(path.resolve(), package, scopes).values())
 
 
+def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str, frozenset[str]]:
+    """Per builder of a model_fn closure, the parameters another module's call of it gives."""
+    functions = builders(tree)
+    if not functions:
+        return {}
+    package = module_name.rpartition(".")[0]
+    callers = sibling_callers(path.resolve(), package, set(functions))
+    return {name: given_by(caller, functions[name]) for name, caller in callers.items()}
+
+
 def _flag_arguments(config: _ValidateConfig) -> tuple[str, ...]:
     values = config.values.get("flags") or {}
     arguments = []
@@ -686,8 +698,12 @@ def plan(
     names = _top_level(tree)
     chosen = options.model_fn or _config_value(config, "model-fn")
     given = dict(config.values.get("model-fn-args") or {})
+    module_name, roots = package_layout(path)
+    elsewhere = _given_elsewhere(path, module_name, tree)
     try:
-        targets = find_targets(tree, _parse(path, rewritten) if rewritten else None, chosen, given)
+        targets = find_targets(
+            tree, _parse(path, rewritten) if rewritten else None, chosen, given, elsewhere
+        )
     except TargetError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
     model_fn = targets[0].name if targets else chosen or _find_model_fn(tree, path)
@@ -707,7 +723,6 @@ def plan(
     functions = [(t.name, t.node) for t in targets] or (
         [(model_fn, function)] if function is not None else []
     )
-    module_name, roots = package_layout(path)
     imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     inferred = {name: infer(tree, node, imported) for name, node in functions}
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS

@@ -13,7 +13,7 @@ The same call gives ``params`` (its ``params=``) and input functions (``.train(i
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -230,7 +230,7 @@ class _Resolver:
                 return ()
             target, where = bound
             if isinstance(target, (*_FUNCTIONS, ast.ClassDef)):
-                return (*where, target.name)
+                return self._through_decorator(target, where, depth) or (*where, target.name)
             return self.resolve(target, where, depth + 1)
         if isinstance(node, ast.Call):
             if call_name(node) in _PARTIALS and node.args:
@@ -248,6 +248,22 @@ class _Resolver:
             owner = self._class_of(node.value, scope)
             return (*owner, node.attr) if owner else ()
         return ()
+
+    def _through_decorator(
+        self, definition: Definition, where: tuple[str, ...], depth: int
+    ) -> tuple[str, ...]:
+        """What a definition's outermost decorator binds its name to, where that is a function
+        of the file taking ``mode`` (``@with_spec`` returning its nested model_fn), or ()."""
+        if not definition.decorator_list or not isinstance(definition, _FUNCTIONS):
+            return ()
+        decorator = definition.decorator_list[0]
+        if not isinstance(decorator, ast.Name):
+            return ()
+        call = ast.Call(func=decorator, args=[], keywords=[])
+        found = self.resolve(call, where, depth + 1)
+        function = self.definitions.get(found)
+        model_fn = isinstance(function, _FUNCTIONS) and "mode" in _parameter_names(function)
+        return found if model_fn else ()
 
     def _class_of(self, node: ast.expr, scope: tuple[str, ...]) -> tuple[str, ...]:
         """The class an expression is an instance of (``self`` in a method, ``C(...)``), or ()."""
@@ -353,9 +369,12 @@ def _lifted(
     tree: ast.Module,
     path: tuple[str, ...],
     given: Mapping[str, object],
+    elsewhere: Mapping[str, Collection[str]],
 ) -> Built:
     """A model_fn no Estimator call names: lifted out of its enclosing function, or taken from
-    an instance of its class. Raises TargetError when the file gives what it needs nowhere."""
+    an instance of its class. Raises TargetError when it needs what neither the file, the
+    config nor another module's call of the enclosing function (``elsewhere``: the parameters
+    it gives, by function name) gives."""
     parent = resolver.definitions.get(path[:-1])
     if isinstance(parent, ast.ClassDef):
         method = resolver.definitions[path]
@@ -379,6 +398,8 @@ def _lifted(
         missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
         # Those read as a mapping or namespace are inferred from their reads (job_arguments).
         missing = [p for p in missing if not _reads(tree, parent, p)]
+        if len(path) == 2:
+            missing = [p for p in missing if p not in elsewhere.get(path[0], ())]
         if missing:
             raise TargetError(
                 f"model_fn {'.'.join(path)} uses {', '.join(missing)}, parameter(s) of "
@@ -403,11 +424,23 @@ def _assigned(resolver: _Resolver, tree: ast.Module, path: tuple[str, ...]) -> B
     return None
 
 
+def _decorated(resolver: _Resolver, builder: str) -> Built | None:
+    """A function the file decorates with ``builder`` (``@tf_estimator_model``), which the
+    decoration binds to the closure the builder returns, as built where it is defined."""
+    for path, definition in resolver.definitions.items():
+        if isinstance(definition, _FUNCTIONS) and any(
+            _is_name(decorator, builder) for decorator in definition.decorator_list
+        ):
+            return Built(path[-1], path[:-1])
+    return None
+
+
 def find_targets(
     tree: ast.Module,
     rewritten: ast.Module | None,
     chosen: str | None,
     given: Mapping[str, object],
+    elsewhere: Mapping[str, Collection[str]] | None = None,
 ) -> list[Target]:
     """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
     the ones the rewrite changed (all, without a rewrite or when it changed none). Raises
@@ -434,8 +467,10 @@ def find_targets(
             built = _at_call(resolver, tree, call)
         if built is None and len(path) > 1:
             built = _assigned(resolver, tree, path)
+        if built is None and len(path) == 2:
+            built = _decorated(resolver, path[0])
         if built is None and len(path) > 1:
-            built = _lifted(resolver, tree, path, given)
+            built = _lifted(resolver, tree, path, given, elsewhere or {})
         extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
         if built is None and len(path) == 1 and extra:
             unrunnable.append(
@@ -472,6 +507,22 @@ class Caller:
             "args": list(self.args),
             "keywords": dict(self.keywords),
         }
+
+
+def given_by(caller: Caller, function: Function) -> frozenset[str]:
+    """The parameters of ``function`` that ``caller``'s call gives (by position or name)."""
+    names = [n for n in _parameter_names(function) if n not in ("self", "cls")]
+    return frozenset(names[: len(caller.args)]) | {name for name, _ in caller.keywords}
+
+
+def builders(tree: ast.Module) -> dict[str, Function]:
+    """The module-level functions that hold a model_fn (builders of closures), by name."""
+    outer = {path[0] for path in model_fn_paths(tree) if len(path) > 1}
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, _FUNCTIONS) and node.name in outer
+    }
 
 
 def _aliases_of(tree: ast.Module, stem: str) -> tuple[set[str], dict[str, str]]:
