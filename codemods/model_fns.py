@@ -103,11 +103,15 @@ def _called_object_signature(node: cst.FunctionDef, params: list[str]) -> bool:
 
 
 def returns_spec(
-    node: cst.FunctionDef, resolve: TfResolver, spec_helpers: Collection[str] = ()
+    node: cst.FunctionDef,
+    resolve: TfResolver,
+    spec_helpers: Collection[str] = (),
+    spec_methods: Collection[str] = (),
 ) -> bool:
     """Whether ``node`` returns an EstimatorSpec: built in the return, built into a name it
     returns, or given by one of ``spec_helpers`` (the module's functions that return one:
-    ``return get_prediction_spec(log_prob)``)."""
+    ``return get_prediction_spec(log_prob)``) or, in a method, by one of ``spec_methods`` (its
+    class's methods that return one: ``return self._spec(mode, logits, loss)``)."""
     spec_names: set[str] = set()
     returned: list[cst.BaseExpression] = []
     for child in _own_nodes(node.body):
@@ -120,13 +124,14 @@ def returns_spec(
             and (
                 _is_spec_call(child.value, resolve)
                 or _helper_call(child.value, spec_helpers)
+                or _method_call(child.value, spec_methods)
             )
         ):
             spec_names.add(child.targets[0].target.value)
     for value in returned:
         if _is_spec_call(value, resolve):
             return True
-        if _helper_call(value, spec_helpers):
+        if _helper_call(value, spec_helpers) or _method_call(value, spec_methods):
             return True
         if type(value) is cst.Name and value.value in spec_names:
             return True
@@ -137,6 +142,30 @@ def _helper_call(value: cst.BaseExpression, spec_helpers: Collection[str]) -> bo
     """``train_spec(loss)``: a call of one of the module's functions that return a spec."""
     return type(value) is cst.Call and type(value.func) is cst.Name and (
         value.func.value in spec_helpers
+    )
+
+
+def _method_call(value: cst.BaseExpression, spec_methods: Collection[str]) -> bool:
+    """``self._spec(mode, loss)``: a call of one of the class's methods that return a spec."""
+    if type(value) is not cst.Call or type(value.func) is not cst.Attribute:
+        return False
+    owner = value.func.value
+    return type(owner) is cst.Name and owner.value == "self" and (
+        value.func.attr.value in spec_methods
+    )
+
+
+def _spec_methods(
+    enclosing: tuple[cst.CSTNode, ...], resolve: TfResolver
+) -> frozenset[str]:
+    """The methods of the class a function is defined in that return a spec they build."""
+    if not enclosing or type(enclosing[-1]) is not cst.ClassDef:
+        return frozenset()
+    owner = enclosing[-1]
+    return frozenset(
+        stmt.name.value
+        for stmt in owner.body.body
+        if type(stmt) is cst.FunctionDef and returns_spec(stmt, resolve)
     )
 
 
@@ -404,7 +433,7 @@ def find_model_fns(
         name = node.name.value
         signature = _model_fn_signature(params) or _called_object_signature(node, params)
         shaped = signature and (
-            returns_spec(node, resolve, spec_helpers)
+            returns_spec(node, resolve, spec_helpers, _spec_methods(enclosing, resolve))
             or _built_closure(node, enclosing, params, resolve)
             or name in partials  # what Estimator does not hand it is bound beforehand
         )

@@ -64,6 +64,8 @@ from estimator_fix.sources import (
     is_notebook,
     read_source,
 )
+from estimator_fix.tabs import WARNING as TABS_WARNING
+from estimator_fix.tabs import expand_indentation, original_column
 
 __all__ = [
     "PREFILTER_MARKERS",
@@ -308,7 +310,11 @@ def _process_module(name: str, source: bytes, settings: Settings) -> FileResult:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return Skipped(name, describe_parse_failure(decode_source(source), exc))
+        text = decode_source(source)
+        expanded = expand_indentation(source, text) if compile_error(text) is None else None
+        if expanded is not None:
+            return _read_expanded(name, source, expanded, settings)
+        return Skipped(name, describe_parse_failure(text, exc))
     except MemoryError:
         return Skipped(name, f"{TOO_DEEP} to parse")
     plan = _selection(available_codemods(settings), settings, settings.ignored_for(name))
@@ -316,6 +322,25 @@ def _process_module(name: str, source: bytes, settings: Settings) -> FileResult:
         return _fix(name, source, module, plan, settings)
     except _CodemodCrash as exc:
         return Failed(name, f"internal error: {exc}")
+
+
+def _read_expanded(name: str, source: bytes, expanded: bytes, settings: Settings) -> FileResult:
+    """The findings of ``source`` read through ``expanded`` (its indentation tabs expanded, see
+    ``tabs``), positioned in ``source``; nothing is rewritten."""
+    try:
+        result = _process_module(name, expanded, settings)
+    except RecursionError:
+        result = Skipped(name, f"{TOO_DEEP} (LibCST's recursion limit)")
+    if isinstance(result, (Skipped, Failed)):
+        return result
+    lines = [b"", *source.split(b"\n")]
+    findings = tuple(
+        replace(f, column=original_column(lines[f.line], f.column), fix="none", applied=False)
+        if f.line < len(lines)
+        else replace(f, fix="none", applied=False)
+        for f in result.findings
+    )
+    return Unchanged(name, findings, (*result.warnings, TABS_WARNING), result.model_fns)
 
 
 def _fix(

@@ -201,3 +201,43 @@ def test_spec_built_through_a_forwarding_function_is_reported_not_split() -> Non
     assert spec.fix == "none"
     assert "hands its arguments on" in spec.note
     assert fixed.code == module.code
+
+
+def test_a_helper_choosing_its_train_op_by_a_conditional_expression_gates_itself() -> None:
+    # ``minimize(loss) if mode == TRAIN else None``: EVAL and PREDICT get None, build nothing.
+    source = f"""
+    def train_op_for(loss, mode):
+        return (
+            tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss)
+            if mode == {TRAIN} else None
+        )
+
+    def model_fn(features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        loss = None
+        if mode != {PREDICT}:
+            loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        train_op = train_op_for(loss, mode)
+        return tf.estimator.EstimatorSpec(
+            mode, predictions=logits, loss=loss, train_op=train_op
+        )
+    """
+    assert found(source) == set()
+
+
+def test_a_conditional_expression_the_mode_does_not_decide_keeps_the_train_op_where_it_is() -> None:
+    # The optimizer is built whatever the mode, the conditional only picks the learning rate.
+    source = f"""
+    def train_op_for(loss, mode):
+        rate = 0.1 if mode == {TRAIN} else 0.0
+        return tf.compat.v1.train.AdamOptimizer(rate).minimize(loss)
+
+    def model_fn(features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == {PREDICT}:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        train_op = train_op_for(loss, mode)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    """
+    assert {"EF102:12", "EF105:13"} <= found(source)

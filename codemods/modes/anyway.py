@@ -18,7 +18,7 @@ from codemods import statements as st
 from codemods.model_fns import TfResolver
 from codemods.modes.arguments import arguments, carries_label, parameter, with_local_flags
 from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value
-from codemods.modes.reach import may_reach, own_method, surely_reaches
+from codemods.modes.reach import may_reach, own_method, sure_calls, surely_reaches
 from codemods.modes.state import Facts
 from codemods.tree import children
 from codemods.vocabulary import Mode, Tag
@@ -160,19 +160,21 @@ class Anyway:
         given = self.ctx.evaluator(env)
         found: set[Tag] = set()
 
+        # a training op under a test that TRAIN decides otherwise is the helper gating itself
+        # (gradients under ``if mode == EVAL:`` for a metric)
+        in_train = self._in_train(env, helper, skipped, call)
+
         def builds(node: cst.CSTNode) -> bool:
-            if Tag.TRAIN in self.calls.facts(node, facts, 1).tags:
+            sure = sure_calls(node, given, in_train)
+            if any(Tag.TRAIN in self.calls.facts(inner, facts, 1).tags for inner in sure):
                 return True
             # ``self._build_optimizer()`` in a method: what that method does anyway, read alike
             return any(
                 Tag.TRAIN in self.built(inner, facts)
-                for inner in st.calls(node)
+                for inner in sure
                 if own_method(inner, self.ctx.fn) is not None
             )
 
-        # a training op under a test that TRAIN decides otherwise is the helper gating itself
-        # (gradients under ``if mode == EVAL:`` for a metric)
-        in_train = self._in_train(env, helper, skipped, call)
         if surely_reaches(helper.body, given, builds, apart=in_train):
             found.add(Tag.TRAIN)
 

@@ -324,7 +324,11 @@ class Calls:
         if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
             every = frozenset(policy.tag for policy in self.ctx.policies)
             return every - self.anyway.built(call, facts)
-        unharmed = self._receives_guarded_labels(call, facts) or self.ignores_labels(call, facts)
+        unharmed = (
+            self._receives_guarded_labels(call, facts)
+            or self.ignores_labels(call, facts)
+            or self._hands_labels_back(call, facts)
+        )
         gated = self.mode_gates(call)
         if gated:
             gated -= self.anyway.built(call, facts)
@@ -456,6 +460,37 @@ class Calls:
             if present:
                 given = {**given, **dict.fromkeys(received, NOT_NONE)}
             if value_used(helper.body, received, self.ctx.evaluator(given)):
+                return False
+        return True
+
+    def _hands_labels_back(self, call: cst.Call, facts: Facts) -> bool:
+        """An in-file helper whose only use of the labels it is handed is to return them as
+        they are (``return inputs, labels_``): None goes in and comes out, as with an alias;
+        what it returns is still the labels."""
+        helper, skipped = self.in_file_callee(call, facts)
+        handed = [
+            (index, arg) for index, arg in enumerate(call.args) if carries_label(facts, arg.value)
+        ]
+        if helper is None or not handed:
+            return False
+        returned: set[int] = set()
+        for node in st.own_nodes(helper.body):
+            if isinstance(node, cst.Return) and node.value is not None:
+                value = node.value
+                parts = value.elements if isinstance(value, cst.Tuple) else [value]
+                returned |= {
+                    id(part.value if isinstance(part, cst.Element) else part) for part in parts
+                }
+        for index, arg in handed:
+            name = parameter(helper, index + skipped, arg)
+            if name is None or isinstance(arg.value, cst.Tuple):
+                return False
+            loads = [
+                node
+                for node in st.own_nodes(helper.body)
+                if isinstance(node, cst.Name) and node.value == name
+            ]
+            if not loads or any(id(node) not in returned for node in loads):
                 return False
         return True
 

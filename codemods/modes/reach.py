@@ -14,6 +14,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods.model_fns import ModelFn
 from codemods.modes.evaluate import ModeEvaluator, truth
+from codemods.tree import children
 
 Hit = Callable[[cst.CSTNode], bool]
 
@@ -82,6 +83,33 @@ def _if(
     if not chosen and surely_reaches(suite, given, hit, apart):
         return True
     return False if _exits(suite) else None
+
+
+def sure_calls(
+    node: cst.CSTNode, given: ModeEvaluator, apart: Optional[ModeEvaluator] = None
+) -> list[cst.Call]:
+    """The calls under ``node`` that surely run where ``given`` sends control: a branch of a
+    conditional expression only where ``given`` decides its test for it (and ``apart``, as in
+    ``surely_reaches``, does not decide it the other way), not what a boolean operator may
+    skip nor a lambda's body (``minimize(loss) if mode == TRAIN else None`` builds nothing in
+    EVAL)."""
+    found: list[cst.Call] = []
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, cst.Call):
+            found.append(current)
+        if isinstance(current, cst.IfExp):
+            todo.append(current.test)
+            test = truth(given.eval(current.test))
+            chosen = apart is not None and truth(apart.eval(current.test)) is (not test)
+            if test is not None and not chosen:
+                todo.append(current.body if test else current.orelse)
+        elif isinstance(current, cst.BooleanOperation):
+            todo.append(current.left)
+        elif not isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            todo.extend(children(current))
+    return found
 
 
 def may_reach(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:

@@ -497,7 +497,19 @@ def computes_nothing(stmt: cst.BaseStatement) -> bool:
             return True
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target = small.targets[0].target
-            return isinstance(small.value, cst.Name) and isinstance(
-                target, (cst.Name, cst.Subscript)
-            )
+            return _picks_a_name(small.value) and isinstance(target, (cst.Name, cst.Subscript))
     return False
+
+
+def _picks_a_name(value: cst.BaseExpression) -> bool:
+    """A name, None, or a conditional expression choosing between them by a test that calls
+    nothing (``first if stage == 1 else second``): no op is built."""
+    if isinstance(value, cst.Name):
+        return True
+    if not isinstance(value, cst.IfExp):
+        return False
+    test = value.test
+    calls = isinstance(test, cst.Call) or any(
+        isinstance(node, cst.Call) for node in st.own_nodes(test)
+    )
+    return not calls and _picks_a_name(value.body) and _picks_a_name(value.orelse)
