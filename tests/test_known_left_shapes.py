@@ -3,6 +3,8 @@ mode constant read through ``getattr`` with a literal name is that constant."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.mode_findings import codes, processed
 
 
@@ -119,3 +121,95 @@ def test_choosing_between_built_train_ops_by_a_setting_builds_nothing() -> None:
         """
     )
     assert {c for c in codes(result) if c.startswith("EF102")} == {"EF102:8", "EF102:9"}
+
+
+STEP = """
+def model_fn(features, labels, mode, params):
+    global_step = tf.compat.v1.train.get_or_create_global_step()
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    {increment}
+    grads = tf.gradients(loss, tf.compat.v1.trainable_variables())
+    with tf.control_dependencies([step_up]):
+        train_op = tf.group(grads)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+"""
+
+
+@pytest.mark.parametrize(
+    "increment",
+    [
+        "step_up = tf.compat.v1.assign_add(global_step, 1)",
+        "step_up = global_step.assign_add(1)",
+        "step_up = tf.compat.v1.train.get_global_step().assign_add(1)",
+    ],
+)
+def test_advancing_the_global_step_is_training(increment: str) -> None:
+    # built for the train op, it runs in EVAL too: training code outside TRAIN
+    assert "EF102:9" in codes(processed(STEP.format(increment=increment)))
+
+
+def test_adding_to_another_variable_is_not_training() -> None:
+    source = STEP.format(increment="step_up = tf.compat.v1.assign_add(counter, 1)")
+    source = source.replace(
+        "global_step = tf.compat.v1.train.get_or_create_global_step()",
+        "counter = tf.compat.v1.Variable(0, trainable=False)",
+    )
+    assert "EF102:9" not in codes(processed(source))
+
+
+SETTING = """
+from tablelib import tables
+
+
+def model_fn(features, labels, mode, params):
+    table = tables.EmbeddingTable(
+        dim=8, {handed}
+    )
+    logits = tf.compat.v1.layers.dense(table.lookup(features["ids"]), 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    step = tf.compat.v1.train.get_or_create_global_step()
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, global_step=step)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+"""
+
+
+def test_an_optimizer_handed_as_a_setting_configures_that_call() -> None:
+    # the table's own update rule, which every mode's table is built with
+    source = SETTING.format(handed="optimizer=tables.FtrlOptimizer(learning_rate=0.1)")
+    assert {c for c in codes(processed(source)) if c.startswith("EF102")} == {"EF102:15"}
+
+
+def test_an_optimizer_handed_by_position_is_still_an_optimizer() -> None:
+    # the same object handed positionally (``wrap(tables.FtrlOptimizer(...))``) is not a
+    # setting by name: the statement builds an optimizer, in PREDICT and EVAL too
+    source = SETTING.format(handed="").replace(
+        "table = tables.EmbeddingTable(", "table = tables.wrap(tables.FtrlOptimizer(0.1),"
+    )
+    assert "EF102:7" in codes(processed(source))
+
+
+def test_printing_what_the_spec_takes_as_its_loss_prints_a_tensor() -> None:
+    # ``model.loss`` is handed to the spec as its loss: it is a tensor, and printing it shows
+    # the symbol once, when the graph is built.
+    result = processed(
+        """
+        from textmodels import TextCNN
+
+
+        def model_fn(features, labels, mode, params):
+            model = TextCNN(features=features, labels=labels, mode=mode)
+            print("loss: {}".format(model.loss))
+            print("classes: {}".format(model.num_classes))
+            return tf.estimator.EstimatorSpec(
+                mode, predictions={"y": model.scores}, loss=model.loss
+            )
+        """
+    )
+    assert {c for c in codes(result) if c.startswith("EF204")} == {"EF204:8"}

@@ -31,6 +31,8 @@ from typing import Union
 
 import libcst as cst
 
+from codemods import statements as st
+from codemods import tf_api
 from codemods.base import ModelFnCodemod
 from codemods.eager.aliases import local_tf_alias, module_tf_alias
 from codemods.eager.edits import Plan
@@ -44,6 +46,9 @@ from codemods.rules import catalogue
 
 _Statement = Union[cst.BaseStatement, cst.FlattenSentinel[cst.BaseStatement], cst.RemovalSentinel]
 
+
+#: Spec fields that take tensors (or a dict of them).
+_TENSOR_FIELDS = frozenset({"loss", "train_op", "predictions"})
 
 class EagerCode(ModelFnCodemod):
     DESCRIPTION = (
@@ -70,7 +75,8 @@ class EagerCode(ModelFnCodemod):
         tf, imported = self._tf_alias(fn)
         spell = self.module.code_for_node
         naming = Naming(self.qualified_names, self.resolve_tf, spell)
-        scan = Scan(Evaluator(naming, fn.helpers), tf, self._enabled, spell)
+        evaluator = Evaluator(naming, fn.helpers, spec_tensors=self._spec_tensors(node))
+        scan = Scan(evaluator, tf, self._enabled, spell)
         walk = Walk(node.body.body, initial_env(fn), scan, model_fns=fn.model_fns)
         for site in walk.run():
             if not site.enabled:
@@ -81,6 +87,27 @@ class EagerCode(ModelFnCodemod):
                 self._needs_import |= not imported and edit.writes_tf
             self.report(_finding(fn, site, self.position(site.node)))
         return len(self._plan) > registered or self.facts.encloses_model_fn(node)
+
+    def _spec_tensors(self, node: cst.FunctionDef) -> frozenset[str]:
+        """The attributes the model_fn hands a spec as its loss, train_op or predictions (or a
+        value of its predictions dict), by their code: ``loss=model.loss`` makes ``model.loss``
+        a tensor wherever the model_fn reads it."""
+        found: set[str] = set()
+        for call in st.calls(node.body):
+            tf_name = self.resolve_tf(call.func)
+            spec = tf_api.is_estimator_spec(tf_name) if tf_name else tf_api.spelled_spec(call.func)
+            if not spec:
+                continue
+            leaf = tf_name.rsplit(".", 1)[-1] if tf_name else "EstimatorSpec"
+            for name, arg in tf_api.spec_fields(call, leaf) or []:
+                if name not in _TENSOR_FIELDS:
+                    continue
+                value = arg.value
+                values = [value]
+                if isinstance(value, cst.Dict):
+                    values = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+                found |= {st.code_of(v) for v in values if isinstance(v, cst.Attribute)}
+        return frozenset(found)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return self.facts.encloses_model_fn(node)

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.eager.dtypes import DType
 from codemods.eager.naming import Naming
 from codemods.eager.tf_calls import (
@@ -49,6 +50,7 @@ class Evaluator:
         helpers: Mapping[str, cst.FunctionDef] = MappingProxyType({}),
         following: tuple[str, ...] = (),
         results: Optional[dict[tuple[object, ...], Value]] = None,
+        spec_tensors: frozenset[str] = frozenset(),
     ) -> None:
         """``helpers``: the file's own functions a call may run, by name; ``following``: the
         helpers whose body this evaluator binds (a call of one of them again is not followed);
@@ -57,6 +59,9 @@ class Evaluator:
         calling each other would otherwise be bound as many times as there are chains)."""
         self.naming = naming
         self.helpers = helpers
+        #: Attributes the model_fn hands a spec as a tensor field (``loss=model.loss``), by
+        #: their code: tensors, whatever object they are read from.
+        self.spec_tensors = spec_tensors
         self.following = following
         self._cache: dict[tuple[int, int], Value] = {}
         self._envs: list[Bindings] = []  # keeps each cached env's id unique
@@ -95,6 +100,8 @@ class Evaluator:
         base = self.value(node.value, env)
         if base.kind in TYPED and node.attr.value == "T":
             return Value(Kind.TENSOR, base.dtype)
+        if self.spec_tensors and st.code_of(node) in self.spec_tensors:
+            return Value(Kind.TENSOR)
         return PYTHON
 
     def _subscript(self, node: cst.Subscript, env: Bindings) -> Value:

@@ -61,6 +61,29 @@ class CallFacts:
     consumer: bool = False  # summaries and hooks consume metrics
 
 
+def _handed_by_keyword(node: cst.CSTNode) -> dict[int, cst.Call]:
+    """The calls under ``node`` that are the value of another call's keyword argument, by id,
+    with that call."""
+    found: dict[int, cst.Call] = {}
+    for call in st.calls(node):
+        for arg in call.args:
+            if arg.keyword is not None and isinstance(arg.value, cst.Call):
+                found[id(arg.value)] = call
+    return found
+
+
+def _callee_words(call: cst.Call) -> tuple[str, ...]:
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else st.leaf_name(func)
+    return tuple(words(name or ""))
+
+
+#: Assignments to a variable, as a TensorFlow function or a variable's method.
+_ASSIGNS = frozenset({"assign", "assign_add"})
+#: TensorFlow functions that give the global step.
+_GLOBAL_STEP_GETTERS = frozenset({"get_global_step", "get_or_create_global_step"})
+
+
 def compares_with_none(node: cst.CSTNode, name: str) -> bool:
     """``name is None``, ``name is not None``, ``name == None`` or ``name != None``."""
     if not (isinstance(node, cst.Comparison) and isinstance(node.left, cst.Name)):
@@ -171,8 +194,9 @@ class Calls:
     def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
         """What the calls under ``node`` build, with what ``facts`` knows of the names."""
         out = CallFacts()
+        handed = _handed_by_keyword(node)
         for call in st.calls(node):
-            self._classify(call, facts, out, depth)
+            self._classify(call, facts, out, depth, handed.get(id(call)))
         return out
 
     def _gated_receiver(self, call: cst.Call, gates: frozenset[Tag], out: CallFacts) -> None:
@@ -180,7 +204,15 @@ class Calls:
         if root is not None and self.ctx.carried(call.func):
             out.gated_receivers.append((root, gates))
 
-    def _classify(self, call: cst.Call, facts: Facts, out: CallFacts, depth: int) -> None:
+    def _classify(
+        self,
+        call: cst.Call,
+        facts: Facts,
+        out: CallFacts,
+        depth: int,
+        setting_of: Optional[cst.Call] = None,
+    ) -> None:
+        """What ``call`` builds; ``setting_of``: the call it is handed to by keyword, if any."""
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
             self._tf_call(tf_name, call, out)
@@ -215,10 +247,16 @@ class Calls:
             # a training op it builds whatever the mode it is given (read in its body)
             out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}
         named, module = words(callee), _module_of(call.func)
+        # An object of a name the policy knows, handed by keyword to a call the policy does not
+        # know (``FeatureSlotConfig(bias_optimizer=entry.FtrlOptimizer(...))``), is that call's
+        # setting: it makes the call no more a training op than a learning rate would.
+        outer = _callee_words(setting_of) if setting_of is not None else None
         out.tags |= {
             p.tag
             for p in self.ctx.policies
-            if (p.helper(named) or p.module_class(module, callee)) and p.tag not in gates
+            if (p.helper(named) or p.module_class(module, callee))
+            and p.tag not in gates
+            and (outer is None or p.helper(outer))
         }
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is None:  # ``ResNet(inps=x, lbls=labels)``: a class of the module builds
@@ -249,9 +287,30 @@ class Calls:
             and self.in_file_callee(call, facts)[0] is not None
         )
 
+    def _advances_global_step(self, call: cst.Call, tf_name: Optional[str]) -> bool:
+        """``tf.assign_add(global_step, 1)``, ``global_step.assign_add(1)``: the step counter
+        training advances (built for the train op, it is training code)."""
+        func = call.func
+        method = func if isinstance(func, cst.Attribute) else None
+        if method is not None and method.attr.value in _ASSIGNS and self._global_step(method.value):
+            return True  # a method of the step variable
+        if tf_name is None or tf_name.rsplit(".", 1)[-1] not in _ASSIGNS or not call.args:
+            return False
+        return self._global_step(call.args[0].value)
+
+    def _global_step(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name):
+            return {"global", "step"} <= set(words(node.value))
+        if isinstance(node, cst.Call):
+            tf_name = self.ctx.resolve(node.func) or ""
+            return tf_name.rsplit(".", 1)[-1] in _GLOBAL_STEP_GETTERS
+        return False
+
     def _tf_call(self, tf_name: str, call: cst.Call, out: CallFacts) -> None:
         if tf_api.is_estimator_spec(tf_name):
             return
+        if self._advances_global_step(call, tf_name):
+            out.tags.add(Tag.TRAIN)
         if tf_api.is_model_builder(tf_name):
             out.opaque.append(call)
         for policy in self.ctx.policies:
@@ -278,6 +337,9 @@ class Calls:
                 out.creates_vars = True  # an optimizer's slot variables
                 return None
             receiver = base.value if isinstance(base, cst.Name) else None
+            if self._advances_global_step(call, None):
+                out.tags.add(Tag.TRAIN)
+                return None
             if callee == "apply" and receiver in self.ctx.ema_objects:
                 out.never_move = out.creates_vars = True  # shadow variables every mode needs
                 return None
