@@ -213,3 +213,14 @@ def test_printing_what_the_spec_takes_as_its_loss_prints_a_tensor() -> None:
         """
     )
     assert {c for c in codes(result) if c.startswith("EF204")} == {"EF204:8"}
+
+
+def test_advancing_the_global_step_on_a_side_the_mode_keeps_from_train_is_not_training() -> None:
+    # the model_fn counts steps in EVAL on purpose; nothing of it is built for the train op
+    source = STEP.format(
+        increment=(
+            "step_up = tf.compat.v1.assign_add(global_step, 1) "
+            "if mode == tf.estimator.ModeKeys.EVAL else tf.no_op()"
+        )
+    )
+    assert "EF102:9" not in codes(processed(source))

@@ -289,7 +289,11 @@ class Calls:
 
     def _advances_global_step(self, call: cst.Call, tf_name: Optional[str]) -> bool:
         """``tf.assign_add(global_step, 1)``, ``global_step.assign_add(1)``: the step counter
-        training advances (built for the train op, it is training code)."""
+        training advances (built for the train op, it is training code), unless the statement's
+        own test of the mode keeps it out of TRAIN (``tf.group(tf.assign_add(step, 1)) if mode
+        == EVAL else tf.no_op()``: counted for EVAL, not built for the train op)."""
+        if id(call) in self.ctx.away_from_train:
+            return False
         func = call.func
         method = func if isinstance(func, cst.Attribute) else None
         if method is not None and method.attr.value in _ASSIGNS and self._global_step(method.value):

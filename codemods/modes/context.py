@@ -49,6 +49,10 @@ class Context:
     ema_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.GradientTape()`` (``with tf.GradientTape() as tape:``).
     tapes: set[str] = field(default_factory=set)
+    #: Calls a statement's own test of the mode keeps out of TRAIN (the side of ``x if mode ==
+    #: EVAL else y`` TRAIN does not take), by id (each kept, so no id is reused): what they
+    #: build is not built for the train op.
+    away_from_train: dict[int, cst.Call] = field(default_factory=dict)
     #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)

@@ -143,8 +143,11 @@ class _ModeView(cst.CSTTransformer):
     """Keep, of each conditional expression and ``and``/``or`` the mode decides, the side that
     mode evaluates."""
 
-    def __init__(self, evaluator: ModeEvaluator, items: dict[tuple[str, str], str]) -> None:
+    def __init__(
+        self, ctx: Context, evaluator: ModeEvaluator, items: dict[tuple[str, str], str]
+    ) -> None:
         super().__init__()
+        self.ctx = ctx
         self.evaluator = evaluator
         self.items = items
 
@@ -160,7 +163,10 @@ class _ModeView(cst.CSTTransformer):
         test = truth(self.evaluator.eval(original_node.test))
         if test is None:
             return updated_node
-        return updated_node.body if test else updated_node.orelse
+        kept = updated_node.body if test else updated_node.orelse
+        if truth(self.ctx.value_in(original_node.test, Mode.TRAIN)) is (not test):
+            self.ctx.away_from_train.update((id(call), call) for call in calls(kept))
+        return kept
 
     def leave_BooleanOperation(
         self, original_node: cst.BooleanOperation, updated_node: cst.BooleanOperation
@@ -187,7 +193,7 @@ def expression_view(ctx: Context, node: cst.CSTNode, facts: Facts) -> cst.CSTNod
     as one mode evaluates it; ``d[k]`` in a loop over ``d.items()`` as the element it is."""
     if not facts.items and not _has_choice(node):
         return node
-    viewed = node.visit(_ModeView(ctx.evaluator(facts.values), facts.items))
+    viewed = node.visit(_ModeView(ctx, ctx.evaluator(facts.values), facts.items))
     return viewed if isinstance(viewed, cst.CSTNode) else node
 
 
