@@ -8,6 +8,7 @@ function that merely has the same parameter names is not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -169,15 +170,19 @@ def _spec_methods(
     )
 
 
-#: Methods that give an EstimatorSpec: a canned head's (``head.create_estimator_spec(...)``).
-_SPEC_METHODS = frozenset({"create_estimator_spec"})
+def _names_estimator_spec(name: str) -> bool:
+    """A method named for giving an EstimatorSpec: a canned head's ``create_estimator_spec``,
+    a base class's ``make_estimator_spec`` or ``_get_estimator_spec`` (defined where the module
+    does not show it)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return {"estimator", "spec"} <= set(spaced.split("_"))
 
 
 def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
     if type(node) is not cst.Call:
         return False
     func = node.func
-    if type(func) is cst.Attribute and func.attr.value in _SPEC_METHODS:
+    if type(func) is cst.Attribute and _names_estimator_spec(func.attr.value):
         return True
     tf_name = resolve(func)
     if tf_name is None:

@@ -224,3 +224,35 @@ def test_advancing_the_global_step_on_a_side_the_mode_keeps_from_train_is_not_tr
         )
     )
     assert "EF102:9" not in codes(processed(source))
+
+
+def test_a_method_returning_an_inherited_estimator_spec_method_is_a_model_fn() -> None:
+    # ``self.make_estimator_spec(...)`` comes from a base class in another module; its name says
+    # what it gives, as a canned head's ``create_estimator_spec`` does.
+    result = processed(
+        """
+        from base import BaseModel
+
+
+        class LSTMModel(BaseModel):
+            def model_fn(self, features, labels, mode, params):
+                logits = tf.compat.v1.layers.dense(features["x"], 3)
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                optimizer = tf.compat.v1.train.AdamOptimizer(0.01)
+                return self.make_estimator_spec(mode, logits=logits, loss=loss, optimizer=optimizer)
+        """
+    )
+    assert {"EF101:9", "EF102:10"} <= codes(result)
+
+
+def test_a_method_returning_some_other_method_of_self_is_not_read_as_a_model_fn() -> None:
+    result = processed(
+        """
+        class LSTMModel(BaseModel):
+            def model_fn(self, features, labels, mode, params):
+                logits = tf.compat.v1.layers.dense(features["x"], 3)
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                return self.finish(mode, logits=logits, loss=loss)
+        """
+    )
+    assert codes(result) == set()
