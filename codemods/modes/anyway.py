@@ -165,8 +165,10 @@ class Anyway:
         in_train = self._in_train(env, helper, skipped, call)
 
         def builds(node: cst.CSTNode) -> bool:
+            # each call that surely runs by itself: the calls it is handed are in ``sure``
+            # where they run too (not a branch of a conditional the mode decides against)
             sure = sure_calls(node, given, in_train)
-            if any(Tag.TRAIN in self.calls.facts(inner, facts, 1).tags for inner in sure):
+            if Tag.TRAIN in self.calls.facts_of(node, sure, facts, 1).tags:
                 return True
             # ``self._build_optimizer()`` in a method: what that method does anyway, read alike
             return any(

@@ -5,6 +5,7 @@ an opaque helper handed labels, and whether it gates itself on the mode."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -21,6 +22,7 @@ from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, value_used
 from codemods.modes.state import Facts
+from codemods.tree import walk
 from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
@@ -61,15 +63,27 @@ class CallFacts:
     consumer: bool = False  # summaries and hooks consume metrics
 
 
-def _handed_by_keyword(node: cst.CSTNode) -> dict[int, cst.Call]:
-    """The calls under ``node`` that are the value of another call's keyword argument, by id,
-    with that call."""
+def _handed_by_keyword(node: cst.CSTNode, helpers: Collection[str]) -> dict[int, cst.Call]:
+    """The objects under ``node`` handed by keyword to another call as its setting, by id, with
+    that call: a class instantiated (``FtrlOptimizer(...)``, named as classes are), not what a
+    function returns (``create_train_op(loss)`` builds its ops wherever its result goes), handed
+    to a call that is not a builtin (``dict(main=...)`` gathers its values as ``{"main": ...}``
+    does; ``helpers``: the file's functions, which may shadow one)."""
     found: dict[int, cst.Call] = {}
     for call in st.calls(node):
+        outer = call.func.value if isinstance(call.func, cst.Name) else ""
+        if outer in _BUILTINS and outer not in helpers:
+            continue
         for arg in call.args:
-            if arg.keyword is not None and isinstance(arg.value, cst.Call):
-                found[id(arg.value)] = call
+            value = arg.value
+            if arg.keyword is not None and isinstance(value, cst.Call) and _instantiates(value):
+                found[id(value)] = call
     return found
+
+
+def _instantiates(call: cst.Call) -> bool:
+    """The callee is named as a class is (``entry.FtrlOptimizer``), not as a function."""
+    return st.leaf_name(call.func)[:1].isupper()
 
 
 def _callee_words(call: cst.Call) -> tuple[str, ...]:
@@ -193,9 +207,16 @@ class Calls:
 
     def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
         """What the calls under ``node`` build, with what ``facts`` knows of the names."""
+        return self.facts_of(node, st.calls(node), facts, depth)
+
+    def facts_of(
+        self, node: cst.CSTNode, calls: Iterable[cst.Call], facts: Facts, depth: int = 0
+    ) -> CallFacts:
+        """What ``calls`` (calls under ``node``) build, each by itself: not what the calls
+        nested in one of them build (a branch of a conditional expression it is handed)."""
         out = CallFacts()
-        handed = _handed_by_keyword(node)
-        for call in st.calls(node):
+        handed = _handed_by_keyword(node, self.ctx.fn.helpers)
+        for call in calls:
             self._classify(call, facts, out, depth, handed.get(id(call)))
         return out
 
@@ -551,9 +572,11 @@ class Calls:
             name = parameter(helper, index + skipped, arg)
             if name is None or isinstance(arg.value, cst.Tuple):
                 return False
+            # also where a nested function or lambda reads it: a closure over the labels
+            # uses them whenever it is called
             loads = [
                 node
-                for node in st.own_nodes(helper.body)
+                for node in walk(helper.body)
                 if isinstance(node, cst.Name) and node.value == name
             ]
             if not loads or any(id(node) not in returned for node in loads):
