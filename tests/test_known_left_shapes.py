@@ -256,3 +256,123 @@ def test_a_method_returning_some_other_method_of_self_is_not_read_as_a_model_fn(
         """
     )
     assert codes(result) == set()
+
+
+PREDICATES = """
+class Segmenter:
+    def __call__(self, features, labels, mode, params):
+        self.remember(features, labels, mode)
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if self.predicting():
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        accuracy = tf.compat.v1.metrics.accuracy(labels, tf.argmax(logits, 1))
+        if self.evaluating():
+            return tf.estimator.EstimatorSpec(
+                mode, loss=loss, eval_metric_ops={"accuracy": accuracy}
+            )
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, global_step=step)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    def remember(self, features, labels, mode):
+        self.features = features
+        self.labels = labels
+        self.mode = mode
+
+    def predicting(self):
+        return self.mode == tf.estimator.ModeKeys.PREDICT
+
+    def evaluating(self):
+        return self.mode == tf.estimator.ModeKeys.EVAL
+"""
+
+
+def test_a_method_that_tests_the_mode_a_method_stored_is_a_mode_test() -> None:
+    # ``self.remember(..., mode)`` stores the mode; ``self.predicting()`` returns the test.
+    assert codes(processed(PREDICATES)) == {"EF103:10"}
+
+
+def test_an_object_method_named_for_an_optimizer_builds_one() -> None:
+    # ``model.optimizer(learning_rate=...)``: the model object (from another module) hands back
+    # an optimizer; built before the EVAL return, it runs in EVAL too.
+    result = processed(
+        """
+        from nets import Net
+
+
+        def model_fn(features, labels, mode, params):
+            model = Net(features)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, model.logits)
+            optimizer = model.optimizer(learning_rate=model.learning_rate)
+            settings = model.optimizer_settings()
+            if mode == tf.estimator.ModeKeys.EVAL:
+                return tf.estimator.EstimatorSpec(mode, loss=loss)
+            train_op = optimizer.minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """
+    )
+    assert {c for c in codes(result) if c.startswith("EF102")} == {"EF102:11"}
+
+
+def test_an_object_handed_the_mode_chooses_what_its_methods_give() -> None:
+    # ``model.build(features, labels, mode)`` gave it the mode: its optimizer is its choice
+    result = processed(
+        """
+        from nets import Net
+
+
+        def model_fn(features, labels, mode, params):
+            model = Net()
+            model.build(features, labels, mode)
+            optimizer = model.get_optimizer()
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
+            return tf.estimator.EstimatorSpec(mode, loss=model.loss, train_op=optimizer)
+        """
+    )
+    assert not {c for c in codes(result) if c.startswith("EF102")}
+
+
+def test_logging_a_training_object_builds_nothing() -> None:
+    result = processed(
+        """
+        from nets import Net
+
+
+        def model_fn(features, labels, mode, params):
+            model = Net(features)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, model.logits)
+            optimizer = model.optimizer(learning_rate=0.1)
+            tf.compat.v1.logging.info("optimizer: %s" % optimizer)
+            if mode == tf.estimator.ModeKeys.EVAL:
+                return tf.estimator.EstimatorSpec(mode, loss=loss)
+            train_op = optimizer.minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """
+    )
+    assert {c for c in codes(result) if c.startswith("EF102")} == {"EF102:11"}
+
+
+def test_a_method_of_an_object_built_with_the_mode_gates_itself() -> None:
+    # ``Detector(mode=mode).build(...)``: the object was made for this mode; what it does with
+    # the label-derived inputs is its choice (the subscripts of the labels still fail)
+    result = processed(
+        """
+        from nets import Detector
+
+
+        def model_fn(features, labels, mode, params):
+            boxes = labels[0]
+            logits, box_out = Detector(mode=mode).build(images=features, gt_boxes=boxes)
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+            loss = tf.reduce_mean(box_out)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """
+    )
+    assert codes(result) == {"EF101:7"}

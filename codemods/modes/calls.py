@@ -63,6 +63,15 @@ class CallFacts:
     consumer: bool = False  # summaries and hooks consume metrics
 
 
+def _made_receiver(call: cst.Call) -> Optional[cst.Call]:
+    """The call that makes the object ``call`` is a method of, where it is made in the same
+    expression (``Detector(mode=mode).build(...)``: an object made for this mode)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        return func.value
+    return None
+
+
 def _handed_by_keyword(node: cst.CSTNode, helpers: Collection[str]) -> dict[int, cst.Call]:
     """The objects under ``node`` handed by keyword to another call as its setting, by id, with
     that call: a class instantiated (``FtrlOptimizer(...)``, named as classes are), not what a
@@ -248,7 +257,8 @@ class Calls:
             out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}  # whatever the mode
             return
         if callee is None:  # a method of a local object: given the mode, it gates itself too
-            gates = self.mode_gates(call)
+            made = _made_receiver(call)
+            gates = self.mode_gates(call) or (self.mode_gates(made) if made else frozenset())
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args if gates)
             # what the model_fn hands its result to as eval_metric_ops: metric ops
@@ -375,7 +385,12 @@ class Calls:
                 out.creates_vars = out.autonamed = out.seeds = True
                 return None
             if not self._is_module_ref(base) or st.root_name(base) in _PURE_MODULES:
-                return None  # a method on a local value: dict.get, tensor.get_shape ...
+                # a method on a local value (dict.get, tensor.get_shape ...), known by its name
+                # only where that says what it returns (``model.optimizer(...)``)
+                named, root = words(callee), st.root_name(base)
+                if not (root and self.ctx.handed_the_mode(root)):
+                    out.tags |= {p.tag for p in self.ctx.policies if p.method_head(named)}
+                return None
             return callee
         if isinstance(func, cst.Name):
             callee = func.value
@@ -417,11 +432,15 @@ class Calls:
             or self._hands_labels_back(call, facts)
         )
         gated = self.mode_gates(call)
+        made = _made_receiver(call) if not gated else None
+        if made is not None:  # ``Detector(mode=mode).build(...)``
+            gated = self.mode_gates(made)
         if gated:
             gated -= self.anyway.built(call, facts)
         # a flag made of the mode (``is_training=mode != PREDICT``) says nothing of what a
         # helper the analysis cannot read does with the labels it also gets
-        opaque = not self._hands_the_mode(call) and not self._readable(call, facts)
+        handed = self._hands_the_mode(call) or (made is not None and self._hands_the_mode(made))
+        opaque = not handed and not self._readable(call, facts)
         if Tag.LABEL in gated and opaque:
             gated -= {Tag.LABEL}
         if _told_not_to_train(call):

@@ -57,10 +57,44 @@ class Context:
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)
     _locals: Optional[set[str]] = None
+    _methods: Optional[dict[str, cst.FunctionDef]] = None
+    _predicates: Optional[dict[str, cst.BaseExpression]] = None
+    _mode_objects: Optional[set[str]] = None
     _result_tags: Optional[dict[str, frozenset[Tag]]] = None
 
     def evaluator(self, values: dict[str, Value]) -> ModeEvaluator:
-        return ModeEvaluator(values, self.mode_key)
+        return ModeEvaluator(values, self.mode_key, self.predicates())
+
+    def own_methods(self) -> dict[str, cst.FunctionDef]:
+        """The methods of the class the model_fn is a method of (none for a function)."""
+        if self._methods is None:
+            owner = self.fn.enclosing[-1] if self.fn.enclosing else None
+            self._methods = {}
+            if isinstance(owner, cst.ClassDef) and isinstance(owner.body, cst.IndentedBlock):
+                self._methods = {
+                    stmt.name.value: stmt
+                    for stmt in owner.body.body
+                    if isinstance(stmt, cst.FunctionDef)
+                }
+        return self._methods
+
+    def predicates(self) -> dict[str, cst.BaseExpression]:
+        """The class's methods that take only ``self`` and return one expression, by name."""
+        if self._predicates is None:
+            self._predicates = {}
+            for name, method in self.own_methods().items():
+                params = method.params
+                every = [*params.posonly_params, *params.params, *params.kwonly_params]
+                starred = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
+                if [p.name.value for p in every] != ["self"] or starred:
+                    continue
+                body = st.statements_of(method.body)
+                if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+                    continue
+                small = body[0].body[0] if len(body[0].body) == 1 else None
+                if isinstance(small, cst.Return) and small.value is not None:
+                    self._predicates[name] = small.value
+        return self._predicates
 
     def mode_key(self, node: cst.BaseExpression) -> Optional[str]:
         """The ModeKeys value (``"train"`` ...) an attribute names, or None: resolved as a
@@ -126,6 +160,25 @@ class Context:
                             root = root.value
                         if isinstance(root, cst.Name):
                             self.mode_carriers.add(root.value)
+
+    def handed_the_mode(self, name: str) -> bool:
+        """Whether the model_fn hands the object ``name`` the mode: a call of one of its
+        methods, or the call it is built from, given a value that reads it
+        (``model.build_graph(features, labels, mode)``); what it gives back is its choice."""
+        if self._mode_objects is None:
+            found: set[str] = set()
+            for node in st.own_nodes(self.fn.node.body):
+                roots: list[cst.CSTNode | None]
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                    call, roots = node.value, [t.target for t in node.targets]
+                elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                    call, roots = node, [st.root_node(node.func)]
+                else:
+                    continue
+                if any(self.reads_mode(arg.value) for arg in call.args):
+                    found |= {r.value for r in roots if isinstance(r, cst.Name)}
+            self._mode_objects = found
+        return name in self._mode_objects or name in self.mode_carriers
 
     def carried(self, node: cst.CSTNode) -> bool:
         """``node`` is an attribute (or a method) of an object that carries the mode."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Callable, Optional, Union
 
 import libcst as cst
@@ -56,9 +57,19 @@ def truth(value: Value) -> Optional[bool]:
 class ModeEvaluator:
     """Evaluate expressions under one environment (one mode)."""
 
-    def __init__(self, env: Mapping[str, Value], mode_key: ModeKeyResolver) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, Value],
+        mode_key: ModeKeyResolver,
+        predicates: Mapping[str, cst.BaseExpression] = MappingProxyType({}),
+    ) -> None:
+        """``predicates``: methods of the model_fn's class that take nothing and return one
+        expression (``def predicting(self): return self.mode == PREDICT``), by name: a call
+        ``self.predicting()`` is that expression."""
         self.env = env
         self.mode_key = mode_key
+        self.predicates = predicates
+        self._inside: set[str] = set()
 
     def eval(self, node: cst.BaseExpression) -> Value:
         key = self.mode_key(node)
@@ -188,6 +199,13 @@ class ModeEvaluator:
 
     def _call(self, node: cst.Call) -> Value:
         func = node.func
+        method = _own_method_name(func)
+        if method in self.predicates and not node.args and method not in self._inside:
+            self._inside.add(method)
+            try:
+                return self.eval(self.predicates[method])
+            finally:
+                self._inside.discard(method)
         if isinstance(func, cst.Name) and func.value == "bool" and len(node.args) == 1:
             inner = truth(self.eval(node.args[0].value))
             return UNKNOWN if inner is None else Const(inner)
@@ -267,6 +285,13 @@ def _identity(left: Value, right: Value) -> Optional[bool]:
 
 
 _LITERALS = {"True": True, "False": False, "None": None}
+
+
+def _own_method_name(func: cst.BaseExpression) -> str:
+    """``self.name`` → ``name``; '' for anything else."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        return func.attr.value if func.value.value == "self" else ""
+    return ""
 
 
 def attribute_key(node: cst.CSTNode) -> Optional[str]:

@@ -28,6 +28,7 @@ from codemods.modes.view import (
     iterates,
     looks_into,
     only_checks,
+    only_logs,
     stored_receiver,
 )
 from codemods.rules import ef101_labels_in_predict as ef101
@@ -424,6 +425,9 @@ class Judge:
             return frozenset()  # ``losses = tf.get_collection("losses")``: the same
         if isinstance(seen, cst.BaseStatement) and only_checks(seen, self.ctx.resolve):
             return frozenset()  # ``check_no_sync_replicas_optimizer(opt)``: the same
+        # ``tf.logging.info("%s" % optimizer)`` trains nothing (labels it looks into may still
+        # be None here)
+        logs = isinstance(seen, cst.BaseStatement) and only_logs(seen, self.ctx.resolve)
         return frozenset(
             policy.code
             for policy in self.ctx.policies
@@ -431,6 +435,7 @@ class Judge:
             and view.mode in policy.blocked_in
             and not policy.exempt(view)
             and self.ctx.active(policy.code, unit.node)
+            and not (logs and policy.tag is Tag.TRAIN)
         )
 
 

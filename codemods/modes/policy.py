@@ -107,6 +107,9 @@ class TagPolicy:
     helper: Callable[[tuple[str, ...]], bool] = _no_helper
     defines: frozenset[str] = frozenset()
     module_class: Callable[[str, str], bool] = _no_module_class
+    #: Whether the words of a method called on a value of the model_fn's (``model.optimizer(
+    #: ...)``, an object from another module) say what it returns is one (its last word).
+    method_head: Callable[[tuple[str, ...]], bool] = _no_helper
     exempt: Callable[[StatementView], bool] = _never
     used_in: frozenset[Mode] = frozenset()
 

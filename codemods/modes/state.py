@@ -8,6 +8,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods import tf_api
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
@@ -248,6 +249,7 @@ def bind(
             ctx.flag_values.setdefault(target, {})[mode] = value
         _track_objects(ctx, target, expr)
     _store_mode_value(ctx, stmt, evaluator, facts, mode)
+    _store_through_method(ctx, stmt, evaluator, facts, mode)
     mutated = defs - kills(stmt)
     rebound = frozenset(rebinds(stmt)) & defs
     _track_elements(stmt, defs, tags, facts)
@@ -294,6 +296,60 @@ def _store_mode_value(
         ctx.mode_flags.add(key)
         ctx.flag_values.setdefault(key, {})[mode] = value
     facts.values[key] = value
+
+
+def _store_through_method(
+    ctx: Context, stmt: cst.BaseStatement, evaluator: ModeEvaluator, facts: Facts, mode: Mode
+) -> None:
+    """``self.remember(features, labels, mode)``, a method of the model_fn's class whose body
+    stores its parameters (``self.mode = mode``): each attribute holds what the call handed that
+    parameter, read as ``_store_mode_value`` reads a store in the model_fn itself."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return
+    small = stmt.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        return
+    receiver = call.func.value
+    if not (isinstance(receiver, cst.Name) and receiver.value == "self"):
+        return
+    method = ctx.own_methods().get(call.func.attr.value)
+    handed = _handed_to(method, call) if method is not None else {}
+    for inner in st.statements_of(method.body) if method is not None and handed else []:
+        if not (isinstance(inner, cst.SimpleStatementLine) and len(inner.body) == 1):
+            continue
+        store = inner.body[0]
+        if not (isinstance(store, cst.Assign) and len(store.targets) == 1):
+            continue
+        key = attribute_key(store.targets[0].target)
+        value = store.value
+        if key is None or not key.startswith("self.") or not isinstance(value, cst.Name):
+            continue
+        given = handed.get(value.value)
+        if given is None:
+            continue
+        known = evaluator.eval(given)
+        if known is not UNKNOWN and ctx.reads_mode(given):
+            ctx.mode_flags.add(key)
+            ctx.flag_values.setdefault(key, {})[mode] = known
+            ctx.mode_carriers.add("self")
+        facts.values[key] = known
+
+
+def _handed_to(method: cst.FunctionDef, call: cst.Call) -> dict[str, cst.BaseExpression]:
+    """What ``call`` (``self.method(...)``) hands each parameter of ``method`` after ``self``,
+    by name; nothing where ``*args``/``**kwargs`` hide it."""
+    names = [p.name.value for p in method.params.params][1:]
+    handed: dict[str, cst.BaseExpression] = {}
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            return {}
+        name = arg.keyword.value if arg.keyword is not None else (
+            names[index] if index < len(names) else None
+        )
+        if name is not None:
+            handed[name] = arg.value
+    return handed
 
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:

@@ -461,6 +461,18 @@ def _literal(node: cst.BaseExpression) -> bool:
 _CHECKING = frozenset({"check", "assert", "validate", "verify", "ensure"})
 
 
+def only_logs(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
+    """``tf.logging.info("optimizer: %s" % optimizer)`` alone in a statement: TensorFlow's
+    Python logging writes text while the graph is built and builds no op (what it shows of a
+    tensor is EF204's business)."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return False
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+        return False
+    return ".logging." in (resolve(small.value.func) or "")
+
+
 def only_checks(stmt: cst.BaseStatement, resolve: TfResolver) -> bool:
     """``check_no_sync_replicas_optimizer(opt)`` alone in a statement: a check of the user's
     (or a library's) that builds no op; TensorFlow's own asserts (``tf.debugging.assert_rank``)

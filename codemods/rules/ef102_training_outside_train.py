@@ -94,6 +94,7 @@ POLICY = TagPolicy(
     helper=names_training,
     defines=frozenset({"train_op"}),
     module_class=optimizer_class,
+    method_head=names_training_value,
 )
 
 RULE = Rule(
