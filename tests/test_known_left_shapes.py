@@ -293,27 +293,35 @@ def test_a_method_that_tests_the_mode_a_method_stored_is_a_mode_test() -> None:
     assert codes(processed(PREDICATES)) == {"EF103:10"}
 
 
-def test_an_object_method_named_for_an_optimizer_builds_one() -> None:
+OBJECT_OPTIMIZER = """
+from nets import Net
+
+
+def model_fn(features, labels, mode, params):
+    model = Net(features)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, model.logits)
+    optimizer = model.optimizer(learning_rate=model.learning_rate)
+    {after}
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = optimizer.minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+"""
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "settings = model.optimizer_settings()",  # named for settings, not an optimizer
+        'tf.compat.v1.logging.info("optimizer: %s" % optimizer)',  # logging trains nothing
+    ],
+)
+def test_an_object_method_named_for_an_optimizer_builds_one(after: str) -> None:
     # ``model.optimizer(learning_rate=...)``: the model object (from another module) hands back
     # an optimizer; built before the EVAL return, it runs in EVAL too.
-    result = processed(
-        """
-        from nets import Net
-
-
-        def model_fn(features, labels, mode, params):
-            model = Net(features)
-            if mode == tf.estimator.ModeKeys.PREDICT:
-                return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
-            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, model.logits)
-            optimizer = model.optimizer(learning_rate=model.learning_rate)
-            settings = model.optimizer_settings()
-            if mode == tf.estimator.ModeKeys.EVAL:
-                return tf.estimator.EstimatorSpec(mode, loss=loss)
-            train_op = optimizer.minimize(loss)
-            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
-        """
-    )
+    result = processed(OBJECT_OPTIMIZER.format(after=after))
     assert {c for c in codes(result) if c.startswith("EF102")} == {"EF102:11"}
 
 
@@ -334,28 +342,6 @@ def test_an_object_handed_the_mode_chooses_what_its_methods_give() -> None:
         """
     )
     assert not {c for c in codes(result) if c.startswith("EF102")}
-
-
-def test_logging_a_training_object_builds_nothing() -> None:
-    result = processed(
-        """
-        from nets import Net
-
-
-        def model_fn(features, labels, mode, params):
-            model = Net(features)
-            if mode == tf.estimator.ModeKeys.PREDICT:
-                return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
-            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, model.logits)
-            optimizer = model.optimizer(learning_rate=0.1)
-            tf.compat.v1.logging.info("optimizer: %s" % optimizer)
-            if mode == tf.estimator.ModeKeys.EVAL:
-                return tf.estimator.EstimatorSpec(mode, loss=loss)
-            train_op = optimizer.minimize(loss)
-            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
-        """
-    )
-    assert {c for c in codes(result) if c.startswith("EF102")} == {"EF102:11"}
 
 
 def test_a_method_of_an_object_built_with_the_mode_gates_itself() -> None:

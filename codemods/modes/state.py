@@ -278,24 +278,39 @@ def bind(
     facts.values.update(unpacked)
 
 
+def _attribute_store(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:
+    """``obj.attr = value`` alone on its line: the attribute's key and the value stored."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return None
+    key = attribute_key(small.targets[0].target)
+    return None if key is None else (key, small.value)
+
+
+def _hold(
+    ctx: Context, facts: Facts, mode: Mode, key: str, expr: cst.BaseExpression, value: Value
+) -> bool:
+    """The attribute ``key`` holds ``value`` (``expr``'s in this mode), a mode flag where the
+    mode decides it; whether it is one."""
+    flag = value is not UNKNOWN and ctx.reads_mode(expr)
+    if flag:
+        ctx.mode_flags.add(key)
+        ctx.flag_values.setdefault(key, {})[mode] = value
+    facts.values[key] = value
+    return flag
+
+
 def _store_mode_value(
     ctx: Context, stmt: cst.BaseStatement, evaluator: ModeEvaluator, facts: Facts, mode: Mode
 ) -> None:
     """``self.mode = mode``: the attribute holds this mode's value, read like a mode flag
     (``if self.mode == TRAIN:``); any other value stored there is not known."""
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
-        return
-    small = stmt.body[0]
-    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
-        return
-    key = attribute_key(small.targets[0].target)
-    if key is None:
-        return
-    value = evaluator.eval(small.value)
-    if value is not UNKNOWN and ctx.reads_mode(small.value):
-        ctx.mode_flags.add(key)
-        ctx.flag_values.setdefault(key, {})[mode] = value
-    facts.values[key] = value
+    store = _attribute_store(stmt)
+    if store is not None:
+        key, expr = store
+        _hold(ctx, facts, mode, key, expr, evaluator.eval(expr))
 
 
 def _store_through_method(
@@ -316,24 +331,12 @@ def _store_through_method(
     method = ctx.own_methods().get(call.func.attr.value)
     handed = _handed_to(method, call) if method is not None else {}
     for inner in st.statements_of(method.body) if method is not None and handed else []:
-        if not (isinstance(inner, cst.SimpleStatementLine) and len(inner.body) == 1):
+        store = _attribute_store(inner)
+        if store is None or not store[0].startswith("self.") or type(store[1]) is not cst.Name:
             continue
-        store = inner.body[0]
-        if not (isinstance(store, cst.Assign) and len(store.targets) == 1):
-            continue
-        key = attribute_key(store.targets[0].target)
-        value = store.value
-        if key is None or not key.startswith("self.") or not isinstance(value, cst.Name):
-            continue
-        given = handed.get(value.value)
-        if given is None:
-            continue
-        known = evaluator.eval(given)
-        if known is not UNKNOWN and ctx.reads_mode(given):
-            ctx.mode_flags.add(key)
-            ctx.flag_values.setdefault(key, {})[mode] = known
+        given = handed.get(cst.ensure_type(store[1], cst.Name).value)
+        if given is not None and _hold(ctx, facts, mode, store[0], given, evaluator.eval(given)):
             ctx.mode_carriers.add("self")
-        facts.values[key] = known
 
 
 def _handed_to(method: cst.FunctionDef, call: cst.Call) -> dict[str, cst.BaseExpression]:
