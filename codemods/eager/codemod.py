@@ -50,6 +50,7 @@ _Statement = Union[cst.BaseStatement, cst.FlattenSentinel[cst.BaseStatement], cs
 #: Spec fields that take tensors (or a dict of them).
 _TENSOR_FIELDS = frozenset({"loss", "train_op", "predictions"})
 
+
 class EagerCode(ModelFnCodemod):
     DESCRIPTION = (
         "Replace eager code in model_fns: NumPy on tensors, print, executing_eagerly (EF201-EF206)."
