@@ -4,14 +4,16 @@ decides it holds, and whether it carries labels."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.evaluate import Const, ModeEvaluator, Value
-from codemods.modes.state import Facts
 from codemods.vocabulary import Tag
+
+if TYPE_CHECKING:
+    from codemods.modes.state import Facts
 
 
 def parameter(helper: cst.FunctionDef, index: int, arg: cst.Arg) -> Optional[str]:

@@ -14,6 +14,7 @@ from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value, attribute_key
 from codemods.modes.policy import TagPolicy, words
+from codemods.modes.reach import class_methods
 from codemods.vocabulary import Mode, Tag
 
 #: The rule codes a suppression comment silences on a statement.
@@ -57,7 +58,6 @@ class Context:
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)
     _locals: Optional[set[str]] = None
-    _methods: Optional[dict[str, cst.FunctionDef]] = None
     _predicates: Optional[dict[str, cst.BaseExpression]] = None
     _mode_objects: Optional[set[str]] = None
     _result_tags: Optional[dict[str, frozenset[Tag]]] = None
@@ -65,24 +65,11 @@ class Context:
     def evaluator(self, values: dict[str, Value]) -> ModeEvaluator:
         return ModeEvaluator(values, self.mode_key, self.predicates())
 
-    def own_methods(self) -> dict[str, cst.FunctionDef]:
-        """The methods of the class the model_fn is a method of (none for a function)."""
-        if self._methods is None:
-            owner = self.fn.enclosing[-1] if self.fn.enclosing else None
-            self._methods = {}
-            if isinstance(owner, cst.ClassDef) and isinstance(owner.body, cst.IndentedBlock):
-                self._methods = {
-                    stmt.name.value: stmt
-                    for stmt in owner.body.body
-                    if isinstance(stmt, cst.FunctionDef)
-                }
-        return self._methods
-
     def predicates(self) -> dict[str, cst.BaseExpression]:
         """The class's methods that take only ``self`` and return one expression, by name."""
         if self._predicates is None:
             self._predicates = {}
-            for name, method in self.own_methods().items():
+            for name, method in class_methods(self.fn).items():
                 params = method.params
                 every = [*params.posonly_params, *params.params, *params.kwonly_params]
                 starred = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None

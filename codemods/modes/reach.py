@@ -217,22 +217,27 @@ def _open_if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> bool:
     return _open_reaches(orelse.body, given, hit)
 
 
+def class_methods(fn: ModelFn) -> dict[str, cst.FunctionDef]:
+    """The methods of the class a model_fn is defined in (the nearest around it), by name;
+    none for a function outside any class."""
+    owner = next((n for n in reversed(fn.enclosing) if isinstance(n, cst.ClassDef)), None)
+    if owner is None:
+        return {}
+    return {
+        stmt.name.value: stmt
+        for stmt in reversed(st.statements_of(owner.body))
+        if type(stmt) is cst.FunctionDef
+    }
+
+
 def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:
     """``self.name(...)`` in a model_fn that is a method: that method of its class."""
     func = call.func
     if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
         return None
-    owner = next((n for n in reversed(fn.enclosing) if isinstance(n, cst.ClassDef)), None)
-    if owner is None or func.value.value != "self":
+    if func.value.value != "self":
         return None
-    return next(
-        (
-            stmt
-            for stmt in st.statements_of(owner.body)
-            if type(stmt) is cst.FunctionDef and stmt.name.value == func.attr.value
-        ),
-        None,
-    )
+    return class_methods(fn).get(func.attr.value)
 
 
-__all__ = ["may_reach", "own_method", "surely_reaches", "value_used"]
+__all__ = ["class_methods", "may_reach", "own_method", "surely_reaches", "value_used"]

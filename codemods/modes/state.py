@@ -10,8 +10,10 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
+from codemods.modes.arguments import parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
+from codemods.modes.reach import own_method
 from codemods.statements import calls, own_nodes, reads, rebinds
 from codemods.vocabulary import Mode, Tag
 
@@ -325,34 +327,21 @@ def _store_through_method(
     call = small.value if isinstance(small, cst.Expr) else None
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         return
-    receiver = call.func.value
-    if not (isinstance(receiver, cst.Name) and receiver.value == "self"):
+    method = own_method(call, ctx.fn)
+    if method is None or any(arg.star for arg in call.args):
         return
-    method = ctx.own_methods().get(call.func.attr.value)
-    handed = _handed_to(method, call) if method is not None else {}
-    for inner in st.statements_of(method.body) if method is not None and handed else []:
+    handed = {
+        name: arg.value
+        for index, arg in enumerate(call.args)
+        if (name := parameter(method, index + 1, arg)) is not None
+    }
+    for inner in st.statements_of(method.body):
         store = _attribute_store(inner)
         if store is None or not store[0].startswith("self.") or type(store[1]) is not cst.Name:
             continue
         given = handed.get(cst.ensure_type(store[1], cst.Name).value)
         if given is not None and _hold(ctx, facts, mode, store[0], given, evaluator.eval(given)):
             ctx.mode_carriers.add("self")
-
-
-def _handed_to(method: cst.FunctionDef, call: cst.Call) -> dict[str, cst.BaseExpression]:
-    """What ``call`` (``self.method(...)``) hands each parameter of ``method`` after ``self``,
-    by name; nothing where ``*args``/``**kwargs`` hide it."""
-    names = [p.name.value for p in method.params.params][1:]
-    handed: dict[str, cst.BaseExpression] = {}
-    for index, arg in enumerate(call.args):
-        if arg.star:
-            return {}
-        name = arg.keyword.value if arg.keyword is not None else (
-            names[index] if index < len(names) else None
-        )
-        if name is not None:
-            handed[name] = arg.value
-    return handed
 
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
