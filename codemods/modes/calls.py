@@ -63,6 +63,11 @@ class CallFacts:
     consumer: bool = False  # summaries and hooks consume metrics
 
 
+def _labels_handed(call: cst.Call, facts: Facts) -> list[tuple[int, cst.Arg]]:
+    """The arguments of ``call`` that carry labels, with their positions."""
+    return [(i, arg) for i, arg in enumerate(call.args) if carries_label(facts, arg.value)]
+
+
 def _made_receiver(call: cst.Call) -> Optional[cst.Call]:
     """The call that makes the object ``call`` is a method of, where it is made in the same
     expression (``Detector(mode=mode).build(...)``: an object made for this mode)."""
@@ -550,9 +555,7 @@ class Calls:
         ``present``: whatever the labels hold (not for their being None: ``if labels is not
         None:`` does not count)."""
         helper, skipped = self.in_file_callee(call, facts)
-        handed = [
-            (index, arg) for index, arg in enumerate(call.args) if carries_label(facts, arg.value)
-        ]
+        handed = _labels_handed(call, facts)
         if helper is None or not handed:
             return False
         given = arguments(self.ctx.evaluator(facts.values), helper, skipped, call)
@@ -574,9 +577,7 @@ class Calls:
         they are (``return inputs, labels_``): None goes in and comes out, as with an alias;
         what it returns is still the labels."""
         helper, skipped = self.in_file_callee(call, facts)
-        handed = [
-            (index, arg) for index, arg in enumerate(call.args) if carries_label(facts, arg.value)
-        ]
+        handed = _labels_handed(call, facts)
         if helper is None or not handed:
             return False
         returned: set[int] = set()
