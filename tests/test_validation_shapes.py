@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.validation import ValidationOptions, validate_file
-from estimator_fix.validation.inputs import plan
+from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.targets import Built
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +172,68 @@ def test_a_closure_built_with_another_modules_arguments_is_proven_and_a_wrong_on
     wrong.write_bytes(result.fixed.replace(b"(net, 1) * scale", b"(net, 1) * scale * 2"))
     assert wrong.read_bytes() != result.fixed
     report = validate_pair(model, wrong)
+    assert report.verdict == "mismatch", report.message
+
+
+DELEGATED = ROOT / "fixtures" / "validation" / "delegated" / "trainer"
+
+
+def test_a_model_fn_taking_more_than_an_estimator_hands_runs_through_its_callers(
+    tmp_path: Path,
+) -> None:
+    """shared_model_fn(features, labels, mode, model_class, units, learning_rate) is called only
+    by small_main.small_model_fn(features, labels, mode, params), which gives the rest: that
+    model_fn is the entry point, its params guessed from how it reads them."""
+    run_loop = DELEGATED / "run_loop.py"
+    found = plan(run_loop, run_loop.read_bytes(), ValidationOptions())
+    (target,) = found.targets
+    assert (target.name, target.built) == ("shared_model_fn", None)
+    assert target.through is not None
+    assert (Path(target.through.file).name, target.through.scope) == (
+        "small_main.py",
+        ("small_model_fn",),
+    )
+    assert target.through.module_name == "trainer.small_main"
+    guessed = {guess.key for guess in found.inferred["shared_model_fn"].params}
+    assert guessed == {"units", "learning_rate"}
+    # A caller that is no model_fn (it takes more than an Estimator hands) does not serve, and
+    # neither does a model_fn that leaves a parameter out: the model_fn cannot run on its own.
+    copy = tmp_path / "trainer"
+    copy.mkdir()
+    (copy / "__init__.py").write_text("")
+    (copy / "run_loop.py").write_bytes(run_loop.read_bytes())
+    for holder, call in [
+        ("def small_model_fn(features, labels, mode, params, units):", "units=units"),
+        ("def small_model_fn(features, labels, mode, params):", "units=4"),
+    ]:
+        (copy / "small_main.py").write_text(
+            "from trainer import run_loop\n\n\n"
+            f"{holder}\n"
+            "    return run_loop.shared_model_fn(\n"
+            f"        features, labels, mode, model_class=object, {call}\n"
+            "    )\n"
+        )
+        with pytest.raises(DiscoveryError, match="beyond what an Estimator hands it"):
+            plan(copy / "run_loop.py", run_loop.read_bytes(), ValidationOptions())
+
+
+@pytest.mark.tf
+def test_a_model_fn_run_through_its_caller_is_proven_and_a_wrong_rewrite_caught(
+    tmp_path: Path,
+) -> None:
+    from estimator_fix.engine import Changed, Settings, process_source
+    from estimator_fix.validation import validate_pair
+
+    run_loop = DELEGATED / "run_loop.py"
+    report = validate_file(run_loop)
+    assert report.verdict == "fixed", report.message
+    assert any(n.startswith("run through small_model_fn of small_main.py") for n in report.notes)
+    result = process_source(str(run_loop), run_loop.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    wrong = tmp_path / "run_loop.py"
+    wrong.write_bytes(result.fixed.replace(b"(learning_rate, momentum)", b"(learning_rate, 0.5)"))
+    assert wrong.read_bytes() != result.fixed
+    report = validate_pair(run_loop, wrong)
     assert report.verdict == "mismatch", report.message
 
 

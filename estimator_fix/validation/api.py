@@ -69,6 +69,7 @@ def _spec(
         "sys_path": list(plan_.sys_path),
         "model_fn": target.path[0] if target else plan_.model_fn,
         "target": target.built.to_json() if target and target.built else None,
+        "through": target.through.to_json() if target and target.through else None,
         "params_at_call": target.params.to_json() if target and target.params else None,
         "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
         "job_args": job_args or {},

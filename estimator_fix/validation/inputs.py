@@ -8,12 +8,12 @@ import ast
 import json
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
-from estimator_fix.validation.inference import Inferred, infer
+from estimator_fix.validation.inference import Inferred, ParamGuess, infer
 from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
@@ -33,6 +33,7 @@ from estimator_fix.validation.targets import (
     TargetError,
     builders,
     call_site_inputs,
+    delegating_callers,
     find_targets,
     given_by,
     required_arguments,
@@ -673,6 +674,20 @@ def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str
     return {name: given_by(caller, functions[name]) for name, caller in callers.items()}
 
 
+def _caller_params(caller: Caller) -> tuple[ParamGuess, ...]:
+    """The params the model_fn ``caller`` calls the validated one from reads, guessed from how
+    it reads them (``params['resnet_size']``)."""
+    try:
+        tree = ast.parse(Path(caller.file).read_bytes(), filename=caller.file)
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    holder = next((n for n in functions if n.name == caller.scope[0]), None)
+    if holder is None:
+        return ()
+    return infer(tree, holder).params
+
+
 def _flag_arguments(config: _ValidateConfig) -> tuple[str, ...]:
     values = config.values.get("flags") or {}
     arguments = []
@@ -700,9 +715,15 @@ def plan(
     given = dict(config.values.get("model-fn-args") or {})
     module_name, roots = package_layout(path)
     elsewhere = _given_elsewhere(path, module_name, tree)
+    delegating = delegating_callers(path.resolve(), module_name.rpartition(".")[0], tree)
     try:
         targets = find_targets(
-            tree, _parse(path, rewritten) if rewritten else None, chosen, given, elsewhere
+            tree,
+            _parse(path, rewritten) if rewritten else None,
+            chosen,
+            given,
+            elsewhere,
+            delegating,
         )
     except TargetError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
@@ -725,6 +746,11 @@ def plan(
     )
     imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     inferred = {name: infer(tree, node, imported) for name, node in functions}
+    for target in targets:
+        if target.through is not None:
+            # The caller reads the params; the features go through it to the model_fn here.
+            params = _caller_params(target.through)
+            inferred[target.name] = replace(inferred[target.name], params=params)
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
     if config.root is not None and os.fspath(config.root) not in roots:

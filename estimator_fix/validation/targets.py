@@ -13,7 +13,7 @@ The same call gives ``params`` (its ``params=``) and input functions (``.train(i
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -67,6 +67,10 @@ class Target:
     node: ast.FunctionDef | ast.AsyncFunctionDef = field(compare=False, repr=False)
     params: Built | None = None
     tpu: bool = False
+    #: A model_fn of another module of the directory that calls this one with what it needs
+    #: beyond what an Estimator hands (``cifar10_model_fn`` calling ``resnet_model_fn(features,
+    #: labels, mode, model_class=..., ...)``): run as the entry point, over this module.
+    through: Caller | None = None
 
     @property
     def name(self) -> str:
@@ -441,9 +445,12 @@ def find_targets(
     chosen: str | None,
     given: Mapping[str, object],
     elsewhere: Mapping[str, Collection[str]] | None = None,
+    delegating: Mapping[str, Caller] | None = None,
 ) -> list[Target]:
     """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
-    the ones the rewrite changed (all, without a rewrite or when it changed none). Raises
+    the ones the rewrite changed (all, without a rewrite or when it changed none). A
+    module-level model_fn that takes more than an Estimator hands it runs through the model_fn
+    of another module that calls it (``delegating``, by name), where there is one. Raises
     TargetError."""
     resolver = _Resolver(tree)
     model_fns = model_fn_paths(tree)
@@ -472,7 +479,8 @@ def find_targets(
         if built is None and len(path) > 1:
             built = _lifted(resolver, tree, path, given, elsewhere or {})
         extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
-        if built is None and len(path) == 1 and extra:
+        through = (delegating or {}).get(path[0]) if len(path) == 1 and extra else None
+        if built is None and len(path) == 1 and extra and through is None:
             unrunnable.append(
                 f"model_fn {path[0]} takes {', '.join(extra)} beyond what an Estimator hands "
                 "it, bound elsewhere with values the file does not give (functools.partial in "
@@ -481,7 +489,7 @@ def find_targets(
             continue
         params = Built(_source(call.params), call.scope) if call and call.params else None
         tpu = (call is not None and call.tpu) or "TPUEstimatorSpec" in ast.dump(node)
-        targets.append(Target(path, built, node, params, tpu))
+        targets.append(Target(path, built, node, params, tpu, through))
     if unrunnable and not targets:
         raise TargetError(unrunnable[0])
     return targets
@@ -553,9 +561,16 @@ def _called_function(call: ast.Call, aliases: set[str], imported: dict[str, str]
     return imported.get(func.id, "") if isinstance(func, ast.Name) else ""
 
 
-def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, Caller]:
+def sibling_callers(
+    path: Path,
+    package: str,
+    functions: set[str],
+    accept: Callable[[ast.Module, ast.Call, tuple[str, ...], str], bool] | None = None,
+) -> dict[str, Caller]:
     """Per function of the module at ``path``, the first call of it in another module of its
-    directory (``model.train_and_evaluate(output_dir, hparams)`` in ``task.py``)."""
+    directory (``model.train_and_evaluate(output_dir, hparams)`` in ``task.py``) that
+    ``accept`` (given the other module, the call, the function path holding it and the function
+    called) takes."""
     found: dict[str, Caller] = {}
     for file in sorted(path.parent.glob("*.py")):
         if file == path or len(found) == len(functions):
@@ -569,6 +584,8 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
             function = _called_function(call, aliases, imported)
             if function not in functions or function in found:
                 continue
+            if accept is not None and not accept(tree, call, scope, function):
+                continue
             found[function] = Caller(
                 function,
                 str(file),
@@ -578,6 +595,42 @@ def sibling_callers(path: Path, package: str, functions: set[str]) -> dict[str, 
                 tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
             )
     return found
+
+
+def delegating_callers(path: Path, package: str, tree: ast.Module) -> dict[str, Caller]:
+    """Per module-level model_fn of ``tree`` (the module at ``path``) that takes more than an
+    Estimator hands it, a model_fn of another module of its directory that calls it giving all
+    of it: a module-level function that takes only what an Estimator hands (its mode among
+    them), as ``cifar10_model_fn(features, labels, mode, params)`` returns
+    ``resnet_run_loop.resnet_model_fn(features=features, ..., model_class=Cifar10Model, ...)``."""
+    wanting = {
+        path_[0]: node
+        for path_, node in model_fn_paths(tree).items()
+        if len(path_) == 1 and any(a not in _ESTIMATOR_HANDS for a in required_arguments(node))
+    }
+    if not wanting:
+        return {}
+
+    def accept(other: ast.Module, call: ast.Call, scope: tuple[str, ...], function: str) -> bool:
+        if len(scope) != 1:
+            return False
+        holder = next(
+            (n for n in other.body if isinstance(n, _FUNCTIONS) and n.name == scope[0]), None
+        )
+        if holder is None or "mode" not in _parameter_names(holder):
+            return False
+        if any(a not in _ESTIMATOR_HANDS for a in required_arguments(holder)):
+            return False
+        node = wanting.get(function)
+        if node is None or any(isinstance(a, ast.Starred) for a in call.args):
+            return False
+        names = [n for n in _parameter_names(node) if n not in ("self", "cls")]
+        given = set(names[: len(call.args)]) | {k.arg for k in call.keywords if k.arg}
+        return all(a in given for a in required_arguments(node)) or any(
+            k.arg is None for k in call.keywords
+        )
+
+    return sibling_callers(path, package, set(wanting), accept)
 
 
 def _reads(tree: ast.Module, function: Function, parameter: str) -> tuple[ParamGuess, ...]:

@@ -21,7 +21,7 @@ from .loading import (
     unfilled_parameters,
 )
 from .messaging import Channel, Output, last_line
-from .scopes import ScopeError, evaluate
+from .scopes import ScopeError, evaluate, load_definitions
 from .standins import missing_module, used
 from .synthetic import Synthetic
 from .timing import PROBE_SECONDS, InputTimeout, time_limit
@@ -43,7 +43,11 @@ class Program:
         # What the file builds (its data included, often drawn from NumPy's random state) must
         # be the same in both versions' processes.
         self.seed_everything()
-        self.model_fn = self.built(spec.get("target")) or resolve(module, spec["model_fn"])
+        self.model_fn = (
+            self.through(spec.get("through"))
+            or self.built(spec.get("target"))
+            or resolve(module, spec["model_fn"])
+        )
         self.accepted = parameter_names(self.model_fn)
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
@@ -74,6 +78,28 @@ class Program:
             self.spec.get("job_args"),
             self.out.note,
         )
+
+    def through(self, caller: Dict[str, Any] | None) -> Any:
+        """The model_fn of another module that calls this version's (``caller``, see
+        ``targets.delegating_callers``), with that module importing this version; None without
+        one."""
+        if not caller:
+            return None
+        # ``import run_loop`` in a module of the same directory finds this version too.
+        sys.modules.setdefault(self.spec["module_name"].rpartition(".")[2], self.module)
+        try:
+            other = load_definitions(caller["file"], caller["module_name"])
+            function = getattr(other, caller["scope"][0])
+        except Exception as exc:  # user code
+            raise ScopeError(
+                f"loading {caller['scope'][0]} of {os.path.basename(caller['file'])}, the model_fn "
+                f"that calls {self.spec['model_fn']}: {last_line(exc)}"
+            ) from None
+        self.out.note(
+            f"run through {caller['scope'][0]} of {os.path.basename(caller['file'])}, the model_fn "
+            f"that calls {self.spec['model_fn']} with what an Estimator does not hand it"
+        )
+        return function
 
     def _params(self) -> Dict[str, Any] | None:
         if self.spec.get("params") is not None:
