@@ -254,6 +254,32 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
     }
 
 
+def test_params_named_as_tensorflow_names_its_settings_get_such_values() -> None:
+    """A layout, a dtype, a version and a scope name by the values TensorFlow takes for them
+    (a count of 4 is no data_format, no dtype, no variable scope)."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            return shared(
+                features, labels, mode,
+                data_format=params["data_format"],
+                dtype=params["dtype"],
+                resnet_version=params["resnet_version"],
+                scope=params["scope"],
+                resnet_size=params["resnet_size"],
+            )
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {
+        "data_format": "channels_last",
+        "dtype": "float32",
+        "resnet_version": 1,
+        "scope": "scope",
+        "resnet_size": 4,
+    }
+
+
 def test_params_read_as_attributes_are_guessed_and_marked() -> None:
     tree, function = parsed(
         """

@@ -58,6 +58,35 @@ def test_the_rank_an_error_asks_for_comes_first() -> None:
     assert not list(search._neighbours(current, error, {}, takes_labels=False))[0]["labels"]
 
 
+def test_a_guessed_param_an_error_names_is_tried_at_other_values_first() -> None:
+    current = {
+        "features": {"x": {"dtype": "float32", "shape": [32, 32, 3], "sparse": False}},
+        "labels": None,
+        "params": {},
+    }
+    params = {"resnet_size": 4, "width": 4, "scope": "scope"}
+    error = "ValueError: ('resnet_size must be 6n + 2:', 4)"
+    candidates = list(
+        search._neighbours(current, error, params, True, guessed=["resnet_size", "width"])
+    )
+    assert [c["params"] for c in candidates[:6]] == [
+        {"resnet_size": value} for value in (8, 50, 32, 2, 1, 16)
+    ]
+    # its words name it too; a param given (not guessed) or not named is left as it is
+    worded = list(
+        search._neighbours(current, "Could not find layers for selected Resnet size.", params,
+                           True, guessed=["resnet_size"])
+    )
+    assert worded[0]["params"] == {"resnet_size": 8}
+    given = list(search._neighbours(current, error, params, True, guessed=["width"]))
+    assert all("resnet_size" not in c["params"] for c in given)
+    # as many ops, with the complaint about the param gone, is progress; still naming it is not
+    eight = candidates[0]
+    assert search._answered(eight, current, error, "TypeError: name_or_scope must be a string")
+    assert not search._answered(eight, current, error, "('resnet_size must be 6n + 2:', 8)")
+    assert not search._answered(current, current, error, "another error")
+
+
 def entry(dtype: str, shape: list[int]) -> dict[str, object]:
     return {"dtype": dtype, "shape": shape, "sparse": False}
 

@@ -14,6 +14,11 @@ from estimator_fix.validation.inference.guesses import ParamGuess
 #: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
 _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
+    # named as TensorFlow names them: a layout its CPU kernels take, a dtype, a version number
+    (("data_format",), "channels_last"),
+    (("dtype",), "float32"),
+    (("version",), 1),
+    (("scope",), "scope"),
     (("keep_prob",), 1.0),
     (
         (

@@ -72,6 +72,7 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     if not missing:
         return AttributeParams(params) if by_attribute and params is not None else params
     merged = AttributeParams(params or {}) if by_attribute else dict(params or {})
+    program.guessed_params = [g["key"] for g in missing]
     for guess in missing:
         merged[guess["key"]] = guess["value"]
     listed = ", ".join("{}={!r} ({})".format(g["key"], g["value"], g["origin"]) for g in missing)

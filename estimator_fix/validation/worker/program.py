@@ -49,6 +49,8 @@ class Program:
             or resolve(module, spec["model_fn"])
         )
         self.accepted = parameter_names(self.model_fn)
+        #: The params keys guessed from the model_fn's reads (``inferred.params_with_guesses``).
+        self.guessed_params: List[str] = []
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None

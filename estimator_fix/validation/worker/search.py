@@ -5,16 +5,18 @@ Inferred inputs are a reading of the code, not the data: a convolution's input i
 names. Any inputs on which the original builds are as good for comparing it with the rewrite, so
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
 (TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
-serving function or parse spec gave others), labels where there are none (or at the other rank, for
-an error about shapes), labels or features of the dtypes an error says clash, a params key the build
-lacks, degenerate sizes (0) made small, features that share a shape reshaped together (a stack or
-concat of them), each feature at another rank (the rank the error expects first) and sizes taken
-from the error, the params and common image sizes, then other dtypes (features, then labels). A
-candidate on which the build gets further (more ops built before it fails) becomes the new starting
-point. The first candidate on which TRAIN and EVAL build is chosen (PREDICT may fail: that is what
-the fixes fix); the search stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the
-original searches, in a forked process of its own (``search_apart``: TensorFlow numbers what it
-builds process-wide, so the builds must leave no trace in the process that then runs the model); the
+serving function or parse spec gave others), a guessed int param the error names at other values
+(``resnet_size must be 6n + 2``), labels where there are none (or at the other rank, for an error
+about shapes), labels or features of the dtypes an error says clash, a params key the build lacks,
+degenerate sizes (0) made small, features that share a shape reshaped together (a stack or concat
+of them), each feature at another rank (the rank the error expects first) and sizes taken from the
+error, the params and common image sizes, then other dtypes (features, then labels). A candidate
+on which the build gets further (more ops built before it fails, or as many with the complaint
+about a param it changed gone) becomes the new starting point. The first candidate on which TRAIN
+and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search stops after
+``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked process of
+its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds must leave
+no trace in the process that then runs the model); the
 rewrite is handed the original's choice. Python 3.7 compatible.
 """
 
@@ -60,6 +62,8 @@ _INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
 _TWO_SHAPES = re.compile(r"\(([\d?, ]+|None[\w?, ]*)\) (?:and|vs) \(([\d?, ]+|None[\w?, ]*)\)")
 _MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
+#: Values tried for a guessed int param an error names, small first (8 = 6 * 1 + 2).
+_PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 
 Choice = Dict[str, Any]
 
@@ -220,6 +224,37 @@ def _missing_param(current: Choice, error: str, params: Any) -> Iterator[Choice]
         yield _with(current, params={**current["params"], match.group(1): DEFAULT_SIZES[2] // 2})
 
 
+def _named_param(
+    current: Choice, error: str, params: Any, guessed: List[str]
+) -> Iterator[Choice]:
+    """A guessed int param the error names (its key, or its words: ``resnet_size`` as "Resnet
+    size"), at other values: a size the model checks against a family's (ResNet's 18, 34, 50,
+    a CIFAR ResNet's 6n + 2)."""
+    for key in guessed:
+        value = params.get(key) if isinstance(params, dict) else None
+        if type(value) is not int or not _names(error, key):
+            continue
+        for other in _PARAM_VALUES:
+            if other != value:
+                yield _with(current, params={**current["params"], key: other})
+
+
+def _answered(candidate: Choice, current: Choice, error: str, failure: str) -> bool:
+    """Whether ``candidate`` changed a param ``error`` named and ``failure`` no longer names."""
+    changed = [
+        key
+        for key, value in candidate["params"].items()
+        if current["params"].get(key, object()) != value
+    ]
+    return any(_names(error, key) and not _names(failure, key) for key in changed)
+
+
+def _names(error: str, key: str) -> bool:
+    """Whether ``error`` names the param ``key`` (or its words: "Resnet size")."""
+    lowered = error.lower()
+    return key.lower() in lowered or key.lower().replace("_", " ") in lowered
+
+
 def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choice]:
     """Int params of 0 and features with a dimension of 0 (a flag's default), made small."""
     zero_params = [
@@ -303,11 +338,13 @@ def _neighbours(
     params: Any,
     takes_labels: bool,
     hints: Optional[Dict[Any, Dict[str, Any]]] = None,
+    guessed: Optional[List[str]] = None,
 ) -> Iterator[Choice]:
     """Candidates near ``current`` for a build that failed with ``error``, in a fixed order."""
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
     yield from _as_inferred(current, hints or {})
+    yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
     yield from _retyped(current, error, keys)
@@ -375,7 +412,8 @@ def search(synthetic: Synthetic) -> Outcome:
     while improved:
         improved = False
         params = synthetic.params_for(current)
-        for candidate in _neighbours(current, error or "", params, takes_labels, hints):
+        guessed = synthetic.program.guessed_params
+        for candidate in _neighbours(current, error or "", params, takes_labels, hints, guessed):
             if repr(candidate) in seen:
                 continue
             seen.add(repr(candidate))
@@ -389,7 +427,11 @@ def search(synthetic: Synthetic) -> Outcome:
                 outcome.choice = candidate
                 return outcome
             outcome.last_error = failure
-            if ops > progress:  # the build got further: search on from there
+            # the build got further, or as far with the complaint about a param it changed
+            # gone (``resnet_size must be 6n + 2``, then a complaint about another): search on
+            # from there
+            answered = _answered(candidate, current, error or "", failure)
+            if ops > progress or (ops == progress and answered):
                 current, progress, error = candidate, ops, failure
                 improved = True
                 break
