@@ -362,3 +362,50 @@ def test_a_method_of_an_object_built_with_the_mode_gates_itself() -> None:
         """
     )
     assert codes(result) == {"EF101:7"}
+
+
+def test_a_method_of_the_model_fns_class_that_writes_summaries_writes_them_where_called() -> None:
+    # the model_fn is a closure of a method: ``self`` is its class, whose method writes an image
+    # summary before the PREDICT return (EF104), as a module function would
+    result = processed(
+        """
+        class Trainer:
+            def add_summaries(self, features, predictions):
+                images = tf.split(features["images"], 4, axis=0)
+                tf.compat.v1.summary.image("first", images[0], 1)
+
+            def get_model_fn(self):
+                def model_fn(features, labels, mode, params):
+                    predictions = tf.compat.v1.layers.dense(features["images"], 2)
+                    with tf.device("/cpu:0"):
+                        self.add_summaries(features, predictions)
+                    if mode == tf.estimator.ModeKeys.PREDICT:
+                        return tf.estimator.EstimatorSpec(mode, predictions={"p": predictions})
+                    loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
+                    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+                return model_fn
+        """
+    )
+    assert codes(result) == {"EF104:12"}
+
+
+def test_a_method_that_writes_no_summary_is_no_summary() -> None:
+    result = processed(
+        """
+        class Trainer:
+            def head(self, net):
+                return tf.compat.v1.layers.dense(net, 2)
+
+            def get_model_fn(self):
+                def model_fn(features, labels, mode, params):
+                    predictions = self.head(features["images"])
+                    if mode == tf.estimator.ModeKeys.PREDICT:
+                        return tf.estimator.EstimatorSpec(mode, predictions={"p": predictions})
+                    loss = tf.compat.v1.losses.mean_squared_error(labels, predictions)
+                    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+                return model_fn
+        """
+    )
+    assert codes(result) == set()

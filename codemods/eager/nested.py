@@ -58,4 +58,62 @@ def session_functions(
     return frozenset(names)
 
 
-__all__ = ["NOTE", "session_functions"]
+#: TensorFlow functions that call the functions they are given with tensors while the graph is
+#: built, by the positions and keywords that take those functions.
+_TENSOR_CALLERS = {
+    "map_fn": ((0,), ("fn",)),
+    "scan": ((0,), ("fn",)),
+    "foldl": ((0,), ("fn",)),
+    "foldr": ((0,), ("fn",)),
+    "while_loop": ((0, 1), ("cond", "body")),
+}
+#: Keywords of TPUEstimatorSpec under which ``(function, tensors)`` is handed: TPUEstimator calls
+#: the function with those tensors.
+_WITH_TENSORS = frozenset({"host_call", "eval_metrics"})
+
+
+def tensor_functions(
+    body: cst.CSTNode, resolve_tf: Callable[[cst.CSTNode], Optional[str]]
+) -> frozenset[str]:
+    """The names of functions handed, somewhere in ``body``, to what calls them with tensors:
+    ``host_call=(name, [...])`` and ``eval_metrics=(name, ...)`` of a TPUEstimatorSpec, and the
+    function of ``tf.map_fn``, ``tf.scan``, ``tf.foldl``/``foldr`` and ``tf.while_loop``. Their
+    parameters are tensors."""
+    names: set[str] = set()
+    # ``host_call = (name, [...])``, then ``host_call=host_call``: pairs by the names bound to
+    pairs: dict[str, set[str]] = {}
+    for node in walk(body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name):
+                pairs.setdefault(target.value, set()).update(_first_name(node.value))
+    for node in walk(body):
+        if not isinstance(node, cst.Call):
+            continue
+        tf_name = resolve_tf(node.func)
+        positions, keywords = _TENSOR_CALLERS.get((tf_name or "").rsplit(".", 1)[-1], ((), ()))
+        for index, arg in enumerate(node.args):
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword in _WITH_TENSORS:
+                names.update(_first_name(arg.value))
+                if isinstance(arg.value, cst.Name):
+                    names.update(pairs.get(arg.value.value, ()))
+            elif (
+                tf_name is not None
+                and (keyword in keywords or keyword is None and index in positions)
+                and isinstance(arg.value, cst.Name)
+            ):
+                names.add(arg.value.value)
+    return frozenset(names)
+
+
+def _first_name(value: cst.BaseExpression) -> set[str]:
+    """The function of a ``(function, tensors)`` pair: its first element, a name."""
+    if isinstance(value, (cst.Tuple, cst.List)) and value.elements:
+        first = value.elements[0].value
+        if isinstance(first, cst.Name):
+            return {first.value}
+    return set()
+
+
+__all__ = ["NOTE", "session_functions", "tensor_functions"]

@@ -20,9 +20,9 @@ from codemods import statements as st
 from codemods.eager.binding import bind
 from codemods.eager.expressions import ExpressionScan
 from codemods.eager.liveness import Steps
-from codemods.eager.nested import NOTE, session_functions
+from codemods.eager.nested import NOTE, session_functions, tensor_functions
 from codemods.eager.sites import Scan, Site
-from codemods.eager.values import MAYBE, PYTHON, Env, Kind, merge, target_names
+from codemods.eager.values import MAYBE, PYTHON, Env, Kind, Value, merge, target_names
 from codemods.model_fns import ModelFn, param_names
 from codemods.rules import ef204_print_of_tensor as ef204
 from codemods.rules import ef205_python_truth_of_tensor as ef205
@@ -56,15 +56,21 @@ class Walk:
         scan: Scan,
         session_run: Optional[frozenset[str]] = None,
         model_fns: frozenset[cst.FunctionDef] = frozenset(),
+        tensor_run: Optional[frozenset[str]] = None,
     ) -> None:
         """``session_run``: the names of nested functions run in the session (found in ``body``
-        when not given); ``model_fns``: functions walked as model_fns of their own."""
+        when not given); ``model_fns``: functions walked as model_fns of their own;
+        ``tensor_run``: the names of nested functions TensorFlow calls with tensors (found in
+        ``body`` when not given)."""
         self.body = body
         self.env = env
         self.scan = scan
         if session_run is None:
             session_run = session_functions(cst.IndentedBlock(body=body), scan.naming.tf)
         self.session_run = session_run
+        if tensor_run is None:
+            tensor_run = tensor_functions(cst.IndentedBlock(body=body), scan.naming.tf)
+        self.tensor_run = tensor_run
         self.model_fns = model_fns
         self.expressions = ExpressionScan(scan)
         self.steps = Steps()
@@ -177,12 +183,19 @@ class Walk:
 
     def _nested(self, stmt: cst.FunctionDef, env: Env) -> None:
         """A function defined here builds graph when called: its body on the names it closes
-        over as they stand (its parameters unknown), each finding reported with no fix."""
+        over as they stand (its parameters unknown, or tensors where TensorFlow calls it with
+        tensors: a ``host_call``, a ``tf.map_fn`` function), each finding reported with no
+        fix."""
         if not isinstance(stmt.body, cst.IndentedBlock):
             return
-        inner = {k: v for k, v in env.items() if k not in st.parameter_names(stmt.params)}
+        parameters = st.parameter_names(stmt.params)
+        inner = {k: v for k, v in env.items() if k not in parameters}
+        if stmt.name.value in self.tensor_run:
+            inner.update(dict.fromkeys(parameters, Value(Kind.TENSOR)))
         first = len(self.scan.sites)
-        Walk(stmt.body.body, inner, self.scan, self.session_run, self.model_fns).run()
+        Walk(
+            stmt.body.body, inner, self.scan, self.session_run, self.model_fns, self.tensor_run
+        ).run()
         for site in self.scan.sites[first:]:
             site.fixable = False
             site.note = NOTE

@@ -297,6 +297,9 @@ class Calls:
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is None:  # ``ResNet(inps=x, lbls=labels)``: a class of the module builds
             helper = self.anyway.constructor(call)  # what its ``__init__`` does
+        if helper is None:  # ``self.add_summaries(x)``: a method of the model_fn's class
+            helper = own_method(call, self.ctx.fn)
+            callee = "self." + callee if helper is not None else callee
         if helper is None:  # one the analysis cannot read: known by what its result is called
             # elsewhere; it builds that, but which of its results holds it is not known here.
             out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
