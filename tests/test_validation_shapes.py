@@ -217,6 +217,20 @@ def test_a_model_fn_taking_more_than_an_estimator_hands_runs_through_its_callers
             plan(copy / "run_loop.py", run_loop.read_bytes(), ValidationOptions())
 
 
+def test_a_model_fn_its_own_module_calls_with_what_it_needs_runs_through_that_caller() -> None:
+    path = DELEGATED.parent / "same_module.py"
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    # without a rewrite every model_fn is a target: the caller is one too
+    target = next(t for t in found.targets if t.name == "shared_model_fn")
+    assert (target.name, target.built, target.through) == (
+        "shared_model_fn",
+        Built("wide_model_fn", ()),
+        None,
+    )
+    guessed = {guess.key for guess in found.inferred["shared_model_fn"].params}
+    assert guessed == {"units", "learning_rate"}
+
+
 @pytest.mark.tf
 def test_a_model_fn_run_through_its_caller_is_proven_and_a_wrong_rewrite_caught(
     tmp_path: Path,
@@ -235,6 +249,9 @@ def test_a_model_fn_run_through_its_caller_is_proven_and_a_wrong_rewrite_caught(
     assert wrong.read_bytes() != result.fixed
     report = validate_pair(run_loop, wrong)
     assert report.verdict == "mismatch", report.message
+    same = DELEGATED.parent / "same_module.py"
+    report = validate_file(same)
+    assert report.verdict == "fixed", report.message
 
 
 @pytest.mark.tf

@@ -674,6 +674,11 @@ def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str
     return {name: given_by(caller, functions[name]) for name, caller in callers.items()}
 
 
+def _top_level_function(tree: ast.Module, name: str) -> ast.FunctionDef | None:
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    return next((n for n in functions if n.name == name), None)
+
+
 def _caller_params(caller: Caller) -> tuple[ParamGuess, ...]:
     """The params the model_fn ``caller`` calls the validated one from reads, guessed from how
     it reads them (``params['resnet_size']``)."""
@@ -681,8 +686,7 @@ def _caller_params(caller: Caller) -> tuple[ParamGuess, ...]:
         tree = ast.parse(Path(caller.file).read_bytes(), filename=caller.file)
     except (OSError, SyntaxError, ValueError):
         return ()
-    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    holder = next((n for n in functions if n.name == caller.scope[0]), None)
+    holder = _top_level_function(tree, caller.scope[0])
     if holder is None:
         return ()
     return infer(tree, holder).params
@@ -747,9 +751,14 @@ def plan(
     imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     inferred = {name: infer(tree, node, imported) for name, node in functions}
     for target in targets:
-        if target.through is not None:
-            # The caller reads the params; the features go through it to the model_fn here.
-            params = _caller_params(target.through)
+        # A model_fn run through its caller: the caller reads the params; the features go
+        # through it to the model_fn here.
+        params = _caller_params(target.through) if target.through is not None else None
+        built = target.built
+        wrapper = _top_level_function(tree, built.expression) if built and not built.scope else None
+        if wrapper is not None and wrapper is not target.node:
+            params = infer(tree, wrapper, imported).params
+        if params is not None:
             inferred[target.name] = replace(inferred[target.name], params=params)
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT

@@ -479,7 +479,11 @@ def find_targets(
         if built is None and len(path) > 1:
             built = _lifted(resolver, tree, path, given, elsewhere or {})
         extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
-        through = (delegating or {}).get(path[0]) if len(path) == 1 and extra else None
+        if built is None and len(path) == 1 and extra:
+            built = _delegated_here(tree, path[0], node)
+        through = None
+        if built is None and len(path) == 1 and extra:
+            through = (delegating or {}).get(path[0])
         if built is None and len(path) == 1 and extra and through is None:
             unrunnable.append(
                 f"model_fn {path[0]} takes {', '.join(extra)} beyond what an Estimator hands "
@@ -597,6 +601,36 @@ def sibling_callers(
     return found
 
 
+def _delegates(tree: ast.Module, call: ast.Call, scope: tuple[str, ...], node: Function) -> bool:
+    """Whether ``call`` (in ``tree``, in the function at ``scope``) is a model_fn's call of the
+    model_fn ``node`` giving all it needs: the call is in a module-level function that takes
+    only what an Estimator hands (its mode among them), and gives every parameter of ``node``
+    without a default."""
+    if len(scope) != 1:
+        return False
+    holder = next((n for n in tree.body if isinstance(n, _FUNCTIONS) and n.name == scope[0]), None)
+    if holder is None or holder is node or "mode" not in _parameter_names(holder):
+        return False
+    if any(a not in _ESTIMATOR_HANDS for a in required_arguments(holder)):
+        return False
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    if any(k.arg is None for k in call.keywords):  # ``**kwargs``: what it holds is not known
+        return True
+    names = [n for n in _parameter_names(node) if n not in ("self", "cls")]
+    given = set(names[: len(call.args)]) | {k.arg for k in call.keywords if k.arg}
+    return all(a in given for a in required_arguments(node))
+
+
+def _delegated_here(tree: ast.Module, function: str, node: Function) -> Built | None:
+    """The model_fn of the module itself that calls ``function`` with all it needs
+    (``imagenet_model_fn`` returning ``hrnet_model_fn(features, ..., model_class=...)``)."""
+    for call, scope in _calls(tree):
+        if _is_name(call.func, function) and _delegates(tree, call, scope, node):
+            return Built(scope[0], ())
+    return None
+
+
 def delegating_callers(path: Path, package: str, tree: ast.Module) -> dict[str, Caller]:
     """Per module-level model_fn of ``tree`` (the module at ``path``) that takes more than an
     Estimator hands it, a model_fn of another module of its directory that calls it giving all
@@ -612,23 +646,8 @@ def delegating_callers(path: Path, package: str, tree: ast.Module) -> dict[str, 
         return {}
 
     def accept(other: ast.Module, call: ast.Call, scope: tuple[str, ...], function: str) -> bool:
-        if len(scope) != 1:
-            return False
-        holder = next(
-            (n for n in other.body if isinstance(n, _FUNCTIONS) and n.name == scope[0]), None
-        )
-        if holder is None or "mode" not in _parameter_names(holder):
-            return False
-        if any(a not in _ESTIMATOR_HANDS for a in required_arguments(holder)):
-            return False
         node = wanting.get(function)
-        if node is None or any(isinstance(a, ast.Starred) for a in call.args):
-            return False
-        names = [n for n in _parameter_names(node) if n not in ("self", "cls")]
-        given = set(names[: len(call.args)]) | {k.arg for k in call.keywords if k.arg}
-        return all(a in given for a in required_arguments(node)) or any(
-            k.arg is None for k in call.keywords
-        )
+        return node is not None and _delegates(other, call, scope, node)
 
     return sibling_callers(path, package, set(wanting), accept)
 
