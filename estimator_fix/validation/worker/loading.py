@@ -19,6 +19,7 @@ from .scopes import (
     FAILED_DEFINITIONS,
     ScopeError,
     argument_notes,
+    define_flags,
     run_definitions,
 )
 
@@ -81,6 +82,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
+    notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
     standins.arm()
     return module, tree, notes

@@ -21,7 +21,7 @@ from .loading import (
     unfilled_parameters,
 )
 from .messaging import Channel, Output, last_line
-from .scopes import ScopeError, evaluate, load_definitions
+from .scopes import ScopeError, define_flags, evaluate, load_definitions
 from .standins import missing_module, used
 from .synthetic import Synthetic
 from .timing import PROBE_SECONDS, InputTimeout, time_limit
@@ -92,6 +92,9 @@ class Program:
         try:
             other = load_definitions(caller["file"], caller["module_name"])
             function = getattr(other, caller["scope"][0])
+            # the flags its script defines before running (``define_cifar_flags()``)
+            for note in define_flags(other.__estimator_fix_tree__, caller["file"], vars(other)):
+                self.out.note(f"{os.path.basename(caller['file'])}: {note}")
         except Exception as exc:  # user code
             raise ScopeError(
                 f"loading {caller['scope'][0]} of {os.path.basename(caller['file'])}, the model_fn "

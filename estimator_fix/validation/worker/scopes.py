@@ -132,6 +132,35 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     return notes + _define_in_blocks(tree, filename, namespace)
 
 
+def define_flags(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
+    """Run the calls of the module's main block that define its flags (``define_cifar_flags()``,
+    ``flags_core.define_base()``: a statement that only calls a function named ``define...``),
+    as a run of the script would before parsing them; what fails is noted."""
+    notes = []
+    for guard in tree.body:
+        if not (isinstance(guard, ast.If) and _is_main_guard(guard)):
+            continue
+        for statement in guard.body:
+            call = statement.value if isinstance(statement, ast.Expr) else None
+            if not isinstance(call, ast.Call) or not _called(call).lower().startswith("define"):
+                continue
+            try:
+                code = compile(_module_node([statement]), filename, "exec", dont_inherit=True)
+                exec(code, namespace)
+            except Exception as exc:  # user code
+                notes.append(f"line {statement.lineno} (flags) did not run: {_one_line(exc)}")
+                continue
+            notes.append(f"flags defined as the main block does: line {statement.lineno}")
+    return notes
+
+
+def _called(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
 def _define_in_blocks(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
     """Define the functions and classes of blocks that did not run (a model_fn defined under
     ``if __name__ == "__main__":`` or in a branch a flag picks), so they can be validated; only
