@@ -409,3 +409,30 @@ def test_a_method_that_writes_no_summary_is_no_summary() -> None:
         """
     )
     assert codes(result) == set()
+
+
+_PENALTY = """
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1, name="critic")
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={{"score": logits}})
+    eps = tf.random.uniform([4, 1])
+    x_hat = features["x"] + eps * (labels - features["x"])
+    grads = tf.gradients({ys}, {xs})[0]
+    loss = tf.reduce_mean(logits) + tf.reduce_mean(tf.square(grads))
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+"""
+
+
+def test_a_gradient_penalty_is_loss_code_and_gradients_of_variables_train() -> None:
+    # gradients with respect to an interpolation the model_fn computed: part of the EVAL loss
+    penalty = processed(_PENALTY.format(ys="tf.reduce_sum(x_hat)", xs="[x_hat]"))
+    assert codes(penalty) == set()
+    # with respect to the variables: training gradients built in EVAL
+    variables = processed(
+        _PENALTY.format(ys="tf.reduce_sum(logits)", xs="tf.compat.v1.trainable_variables()")
+    )
+    assert codes(variables) == {"EF102:9"}

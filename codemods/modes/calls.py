@@ -18,6 +18,7 @@ from codemods.modes.anyway import Anyway
 from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, Const, Value
+from codemods.modes.input_gradients import input_gradients
 from codemods.modes.passthrough import returns_display, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, value_used
@@ -218,6 +219,7 @@ class Calls:
         self._helpers: dict[str, CallFacts] = {}
         self.anyway = Anyway(self)
         self._methods = {m: p for p in ctx.policies for m in p.methods}
+        self._input_gradients: Optional[frozenset[int]] = None
 
     def facts(self, node: cst.CSTNode, facts: Facts, depth: int = 0) -> CallFacts:
         """What the calls under ``node`` build, with what ``facts`` knows of the names."""
@@ -297,7 +299,10 @@ class Calls:
         helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is None:  # ``ResNet(inps=x, lbls=labels)``: a class of the module builds
             helper = self.anyway.constructor(call)  # what its ``__init__`` does
-        if helper is None:  # ``self.add_summaries(x)``: a method of the model_fn's class
+        handed_mode = any(self.ctx.reads_mode(arg.value) for arg in call.args)
+        if helper is None and not handed_mode:  # ``self.add_summaries(x)``: a method of the
+            # model_fn's class, read where it is handed nothing made of the mode (given the mode
+            # or a flag, a method is trusted to gate itself)
             helper = own_method(call, self.ctx.fn)
             callee = "self." + callee if helper is not None else callee
         if helper is None:  # one the analysis cannot read: known by what its result is called
@@ -358,6 +363,8 @@ class Calls:
             out.opaque.append(call)
         for policy in self.ctx.policies:
             if policy.tf_call(tf_name):
+                if policy.tag is Tag.TRAIN and id(call) in self.input_gradients():
+                    continue  # a gradient penalty's or a saliency map's: loss or output code
                 out.tags.add(policy.tag)
                 # A summary consumes what it is given (a metric it logs is used).
                 out.consumer |= policy.tag is Tag.SUMMARY
@@ -366,6 +373,20 @@ class Calls:
         out.creates_vars |= tf_api.creates_variables(tf_name)
         out.autonamed |= tf_api.is_layer(tf_name)
         out.seeds |= tf_api.draws_seed(tf_name)
+
+    def input_gradients(self) -> frozenset[int]:
+        """The ``tf.gradients`` calls of the model_fn, its helpers and its classes' methods taken
+        with respect to computed tensors (``modes/input_gradients.py``)."""
+        if self._input_gradients is None:
+            methods = [
+                stmt
+                for owner in self.ctx.fn.classes.values()
+                for stmt in st.statements_of(owner.body)
+                if type(stmt) is cst.FunctionDef
+            ]
+            functions = [self.ctx.fn.node, *self.ctx.fn.helpers.values(), *methods]
+            self._input_gradients = input_gradients(functions, self.ctx.resolve)
+        return self._input_gradients
 
     def _callee(self, call: cst.Call, out: CallFacts) -> Optional[str]:
         """The name of a call that may build something (a helper, a method of a module), after
