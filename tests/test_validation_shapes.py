@@ -156,23 +156,34 @@ def test_a_builder_whose_arguments_another_module_gives_is_built_from_that_call(
     )
 
 
+def proven_and_a_wrong_rewrite_caught(
+    original: Path, tmp_path: Path, old: bytes, new: bytes
+) -> tuple[str, ...]:
+    """``original`` validated as ``fixed``; its rewrite with ``old`` replaced by ``new`` (a
+    wrong rewrite) a ``mismatch``. Returns the first report's notes."""
+    from estimator_fix.engine import Changed, Settings, process_source
+    from estimator_fix.validation import validate_pair
+
+    report = validate_file(original)
+    assert report.verdict == "fixed", report.message
+    result = process_source(str(original), original.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    wrong = tmp_path / original.name
+    wrong.write_bytes(result.fixed.replace(old, new))
+    assert wrong.read_bytes() != result.fixed
+    wrong_report = validate_pair(original, wrong)
+    assert wrong_report.verdict == "mismatch", wrong_report.message
+    return report.notes
+
+
 @pytest.mark.tf
 def test_a_closure_built_with_another_modules_arguments_is_proven_and_a_wrong_one_caught(
     tmp_path: Path,
 ) -> None:
-    from estimator_fix.engine import Changed, Settings, process_source
-    from estimator_fix.validation import validate_pair
-
     model = BUILDER_ELSEWHERE / "model.py"
-    report = validate_file(model)
-    assert report.verdict == "fixed", report.message
-    result = process_source(str(model), model.read_bytes(), Settings())
-    assert isinstance(result, Changed)
-    wrong = tmp_path / "model.py"
-    wrong.write_bytes(result.fixed.replace(b"(net, 1) * scale", b"(net, 1) * scale * 2"))
-    assert wrong.read_bytes() != result.fixed
-    report = validate_pair(model, wrong)
-    assert report.verdict == "mismatch", report.message
+    proven_and_a_wrong_rewrite_caught(
+        model, tmp_path, b"(net, 1) * scale", b"(net, 1) * scale * 2"
+    )
 
 
 DELEGATED = ROOT / "fixtures" / "validation" / "delegated" / "trainer"
@@ -235,20 +246,13 @@ def test_a_model_fn_its_own_module_calls_with_what_it_needs_runs_through_that_ca
 def test_a_model_fn_run_through_its_caller_is_proven_and_a_wrong_rewrite_caught(
     tmp_path: Path,
 ) -> None:
-    from estimator_fix.engine import Changed, Settings, process_source
-    from estimator_fix.validation import validate_pair
-
-    run_loop = DELEGATED / "run_loop.py"
-    report = validate_file(run_loop)
-    assert report.verdict == "fixed", report.message
-    assert any(n.startswith("run through small_model_fn of small_main.py") for n in report.notes)
-    result = process_source(str(run_loop), run_loop.read_bytes(), Settings())
-    assert isinstance(result, Changed)
-    wrong = tmp_path / "run_loop.py"
-    wrong.write_bytes(result.fixed.replace(b"(learning_rate, momentum)", b"(learning_rate, 0.5)"))
-    assert wrong.read_bytes() != result.fixed
-    report = validate_pair(run_loop, wrong)
-    assert report.verdict == "mismatch", report.message
+    notes = proven_and_a_wrong_rewrite_caught(
+        DELEGATED / "run_loop.py",
+        tmp_path,
+        b"(learning_rate, momentum)",
+        b"(learning_rate, 0.5)",
+    )
+    assert any(n.startswith("run through small_model_fn of small_main.py") for n in notes)
     same = DELEGATED.parent / "same_module.py"
     report = validate_file(same)
     assert report.verdict == "fixed", report.message
