@@ -418,9 +418,17 @@ def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
 
 
 def looks_into(node: cst.CSTNode, names: set[str]) -> bool:
-    """``labels.shape``, ``labels[0]``, ``labels + 1``: what fails on None (``"%s" % labels``
-    formats it)."""
-    if isinstance(node, (cst.Attribute, cst.Subscript)):
+    """``labels.shape``, ``labels[0]``, ``labels + 1``, ``y, names = labels``, ``f(*labels)``:
+    what fails on None (``"%s" % labels`` formats it)."""
+    if isinstance(node, cst.Assign) and any(
+        isinstance(target.target, (cst.Tuple, cst.List)) for target in node.targets
+    ):
+        operands: list[cst.BaseExpression] = [node.value]  # unpacking None fails
+    elif isinstance(node, (cst.StarredElement, cst.Arg)) and (
+        isinstance(node, cst.StarredElement) or node.star in ("*", "**")
+    ):
+        operands = [node.value]  # so does spreading it
+    elif isinstance(node, (cst.Attribute, cst.Subscript)):
         operands = [node.value]
     elif isinstance(node, cst.BinaryOperation) and not printing.rendered(node):
         operands = [node.left, node.right]

@@ -430,6 +430,33 @@ def model_fn(features, labels, mode):
             unsafe_fixes=True,
         ),
         Invalid(
+            id="labels_unpacked_fail_on_none",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    targets, weights = labels
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.compat.v1.losses.mean_squared_error(targets, logits, weights=weights)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:4:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        targets, weights = labels
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.compat.v1.losses.mean_squared_error(targets, logits, weights=weights)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="interleaved_predict_code_guarded",
             before='''\
 import tensorflow as tf
