@@ -79,14 +79,29 @@ def param_names(node: cst.FunctionDef) -> list[str]:
 ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
 
 
-def _model_fn_signature(params: list[str]) -> bool:
+def _model_fn_signature(params: list[str], mode_default: bool = False) -> bool:
     """A model_fn's parameters: those Estimator hands by name, ``features`` among them (it
     refuses a model_fn without ``features`` or with any other parameter), or ``features`` first,
     as a wrapper passes them on (``resnet_model_fn(features, labels, mode, model_class, ...)``).
     A function that takes other values first (``get_estimator_spec(hparams, mode, features,
-    labels, logits)``) is a helper the model_fn hands its mode to, which gates itself."""
+    labels, logits)``) is a helper the model_fn hands its mode to, which gates itself; so is one
+    taking other values after ``features`` whose mode has a default (``_predict(self, features,
+    outputs, mode=ModeKeys.PREDICT)``: a helper for that mode, called without one)."""
     own = params[1:] if params[:1] in (["self"], ["cls"]) else params
-    return "features" in own and set(own) <= ESTIMATOR_ARGS or own[:1] == ["features"]
+    if "features" in own and set(own) <= ESTIMATOR_ARGS:
+        return True
+    return own[:1] == ["features"] and not mode_default
+
+
+def _mode_default(node: cst.FunctionDef) -> bool:
+    """Whether the ``mode`` parameter has a default other than None."""
+    params = node.params
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        if param.name.value == "mode":
+            return param.default is not None and not (
+                isinstance(param.default, cst.Name) and param.default.value == "None"
+            )
+    return False
 
 
 def _called_object_signature(node: cst.FunctionDef, params: list[str]) -> bool:
@@ -436,7 +451,9 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        signature = _model_fn_signature(params) or _called_object_signature(node, params)
+        signature = _model_fn_signature(params, _mode_default(node)) or (
+            _called_object_signature(node, params)
+        )
         shaped = signature and (
             returns_spec(node, resolve, spec_helpers, _spec_methods(enclosing, resolve))
             or _built_closure(node, enclosing, params, resolve)

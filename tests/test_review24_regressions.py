@@ -68,7 +68,9 @@ def test_the_labels_gathered_and_returned_whole_are_still_ef101() -> None:
 def test_a_helper_of_another_module_given_the_filled_metric_dict_builds_no_metric() -> None:
     # ``summarize_metrics(metrics)`` reads a dict the model_fn filled itself (a logging helper
     # writing summaries of it): it was EF103 as a call that fills the dict with metric ops,
-    # a second finding for the metric the dict holds
+    # a second finding for the metric the dict holds. Since 2026-12-04 a call the analysis
+    # cannot read, whose result nothing keeps, is made for what it does with what it is given:
+    # it uses the metrics in TRAIN (a summary, a log), so the accuracy is no finding either
     assert found(
         f"""
         from project.utils import summarize_metrics
@@ -87,4 +89,4 @@ def test_a_helper_of_another_module_given_the_filled_metric_dict_builds_no_metri
             train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
             return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
         """
-    ) == {"EF103:11"}
+    ) == set()

@@ -8,7 +8,17 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.eager.evaluate import Evaluator
-from codemods.eager.values import MAYBE, PYTHON, SINGLE, STRUCT, Env, Kind, Value, target_names
+from codemods.eager.values import (
+    MAYBE,
+    PYTHON,
+    SINGLE,
+    STRUCT,
+    Env,
+    Kind,
+    Value,
+    attribute_key,
+    target_names,
+)
 
 
 def bind(small: cst.BaseSmallStatement, env: Env, values: Evaluator) -> None:
@@ -72,6 +82,11 @@ def _bind_target(
         _unpack(target, value, rhs, env, values)
     elif isinstance(target, cst.StarredElement):
         _bind_target(target.value, STRUCT if value.tensorish else value, rhs, env, values)
+    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        # ``self.left = tower(x)``: the attribute holds what was stored, read back as such
+        env[attribute_key(target.value, target.attr)] = value
+        if value.tensorish:
+            _contains_tensors(target.value.value, env)
     elif isinstance(target, (cst.Subscript, cst.Attribute)) and value.tensorish:
         base = target.value
         while isinstance(base, (cst.Subscript, cst.Attribute)):

@@ -25,6 +25,7 @@ from codemods.eager.tf_calls import (
 )
 from codemods.eager.values import (
     MAYBE,
+    NUMPY_STATIC_SHAPE,
     PYTHON,
     SINGLE,
     STRUCT,
@@ -32,6 +33,7 @@ from codemods.eager.values import (
     Bindings,
     Kind,
     Value,
+    attribute_key,
     target_names,
 )
 from codemods.modes.policy import words
@@ -102,6 +104,8 @@ class Evaluator:
             return Value(Kind.TENSOR, base.dtype)
         if self.spec_tensors and st.code_of(node) in self.spec_tensors:
             return Value(Kind.TENSOR)
+        if isinstance(node.value, cst.Name):  # ``self.left``, stored in this body
+            return env.get(attribute_key(node.value, node.attr), PYTHON)
         return PYTHON
 
     def _subscript(self, node: cst.Subscript, env: Bindings) -> Value:
@@ -236,7 +240,7 @@ class Evaluator:
 
     def _numpy_call(self, name: str, node: cst.Call, env: Bindings) -> Value:
         args = [arg.value for arg in node.args]
-        if not self.any_tensorish(args, env):
+        if name in NUMPY_STATIC_SHAPE or not self.any_tensorish(args, env):
             return PYTHON
         first = self.value(args[0], env) if args else PYTHON
         from codemods.eager import numpy_table  # built on the first NumPy call on a tensor

@@ -184,7 +184,6 @@ REJECTED: dict[str, tuple[str, str]] = {
     "average": ("tf.reduce_mean(x, axis=...)", "weights and integer promotion"),
     "median": ("tfp.stats.percentile(x, 50.0)", "no core TF op"),
     "percentile": ("tfp.stats.percentile(x, q)", "no core TF op"),
-    "shape": ("tf.shape(x) (dynamic) or x.shape (static)", "np.shape returns a Python tuple"),
     "size": ("tf.size(x)", "np.size returns a Python int"),
     "ndim": ("x.shape.rank or tf.rank(x)", "np.ndim returns a Python int"),
     "isnan": ("tf.math.is_nan(x)", "integer operands are refused by TF"),

@@ -62,6 +62,8 @@ class CallFacts:
         where the statement builds a tagged value anyway)."""
         return bool(self.gates) and not self.tags
     consumer: bool = False  # summaries and hooks consume metrics
+    #: Calls of functions the analysis cannot read (not TensorFlow's, not the file's own).
+    unread: list[cst.Call] = field(default_factory=list)
 
 
 def _labels_handed(call: cst.Call, facts: Facts) -> list[tuple[int, cst.Arg]]:
@@ -308,6 +310,7 @@ class Calls:
         if helper is None:  # one the analysis cannot read: known by what its result is called
             # elsewhere; it builds that, but which of its results holds it is not known here.
             out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
+            out.unread.append(call)
         if Tag.LABEL not in gates:
             out.opaque.append(call)
         if helper is not None and depth < 3:

@@ -150,16 +150,19 @@ class Judge:
         else:
             unit.blocked[mode] = self._blocked(unit, tags | calls.built, judged, view)
             unit.if_helper_label |= self._as_labels(unit, tags | calls.built, judged, view)
+            # a store that fails on PREDICT's None labels is a finding of its own there
+            failing = mode is Mode.PREDICT and unit.fails_on_none_labels
             if (
                 unit.blocked[mode]
                 and not definition
+                and not failing
                 and not self._blocked(unit, own | calls.built, judged, view)
                 and not (mode is Mode.PREDICT and unit.opaque_label)
             ):  # only through the object it stores into: it goes where that goes, no finding
                 unit.stores_into.add(mode)
             if incidental:
                 unit.for_value[mode] = self._blocked(unit, {Tag.SUMMARY}, judged, view)
-            if _goes_with_its_values(unit.blocked[mode], judged, calls):
+            if not failing and _goes_with_its_values(unit.blocked[mode], judged, calls):
                 unit.stores_into.add(mode)
         unit.excusable[mode] = self._excusable(mode, builds_training)
         if mode is Mode.PREDICT and unit.opaque_label is not None and self._outranks_ef106(
@@ -173,6 +176,29 @@ class Judge:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
+
+    def _bind_results(
+        self,
+        unit: Unit,
+        view: cst.CSTNode,
+        facts: Facts,
+        calls: CallFacts,
+        tags: set[Tag],
+        mode: Mode,
+        read: set[Tag],
+    ) -> None:
+        """Bind what ``unit`` defines; what a statement failing on PREDICT's None labels stores
+        in place (``features.update(labels)``) never happens there: it fails, or the fix skips
+        it in PREDICT, so the object keeps what it carried."""
+        kept = {n: facts.tags.get(n) for n in _stored_into(view)} if (
+            mode is Mode.PREDICT and unit.fails_on_none_labels
+        ) else {}
+        self._bind_values(unit, view, facts, calls, tags, mode, read)
+        for name, before in kept.items():
+            if before is None:
+                facts.tags.pop(name, None)
+            else:
+                facts.tags[name] = before
 
     @staticmethod
     def _gathered_labels(unit: Unit, judged: View, tags: AbstractSet[Tag]) -> None:
@@ -223,7 +249,7 @@ class Judge:
         if mode is Mode.PREDICT:
             unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
 
-    def _bind_results(
+    def _bind_values(
         self,
         unit: Unit,
         view: cst.CSTNode,
@@ -352,6 +378,9 @@ class Judge:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
         tags: set[Tag] = set()
         stored = _stored_into(view)
+        if stored:  # writing into an object is no use of it (``metrics["b"] = metric(...)``)
+            reads = unit.use_reads.get(mode) or frozenset(st.reads_without(view, ignored))
+            unit.use_reads[mode] = reads - stored
         read = st.value_reads(view, ignored + [arg for arg, _ in gated], [n for n, _ in receivers])
         for name in read - stored:
             tags |= facts.tags.get(name, frozenset())

@@ -253,7 +253,7 @@ def _only_through_stores(unit: Unit) -> bool:
     return all(
         (bad & part.modes) <= part.stores_into or (part.quiet and not part.fails_on_none_labels)
         for part in leaves(unit.parts)
-        if not part.parts and any(part.blocked.get(mode) for mode in bad & part.modes)
+        if not part.parts and bad & part.bad_modes()
     )
 
 

@@ -19,6 +19,7 @@ from codemods.modes import helper_labels
 from codemods.modes.state import single_assign
 from codemods.modes.units import Pin, Unit, leaves
 from codemods.rules import ef101_labels_in_predict as ef101
+from codemods.tree import walk
 from codemods.vocabulary import Mode, UnitKind
 
 #: Name → the modes in which something later reads it.
@@ -133,8 +134,16 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             needs = _block_liveness(unit, needs, usage)
             continue
         bound = unit.defs if usage else unit.defs | unit.changes  # a method's object: needed
+        # what a statement failing on PREDICT's None labels stores in place (``features.update(
+        # labels)``) never happens there: PREDICT needs only the names it binds anew
+        failing = unit.defs & unit.kills if unit.fails_on_none_labels else bound
         wanted = {
-            mode for mode in unit.modes if any(mode in needs.get(name, ()) for name in bound)
+            mode
+            for mode in unit.modes
+            if any(
+                mode in needs.get(name, ())
+                for name in (failing if mode is Mode.PREDICT else bound)
+            )
         }
         if usage:
             # a statement that only regroups or stores values (quiet) is no use of them of its
@@ -162,11 +171,29 @@ def _used_within(unit: Unit, needs: Needs) -> frozenset[Mode]:
     if not unit.parts:
         return frozenset()
     inner = list(leaves(unit.parts))
-    turns = inner + inner if isinstance(unit.node, (cst.For, cst.While)) else inner
-    liveness(turns, {name: set(modes) for name, modes in needs.items()}, usage=True)
+    for block in _alternatives(unit.node, inner):  # each block of an ``if`` chain on its own
+        turns = block + block if isinstance(unit.node, (cst.For, cst.While)) else block
+        liveness(turns, {name: set(modes) for name, modes in needs.items()}, usage=True)
     return frozenset(
         mode for part in inner for mode in part.used if part.blocked.get(mode)
     )
+
+
+def _alternatives(node: cst.CSTNode, inner: list[Unit]) -> list[list[Unit]]:
+    """The parts of an ``if`` chain, block by block (only one of them runs: a name bound in the
+    ``else`` does not hide the same name bound in the ``if`` block from what follows); of any
+    other compound statement, all its parts in order."""
+    if not isinstance(node, cst.If) or node.orelse is None:
+        return [inner]
+    blocks: list[list[Unit]] = []
+    placed: set[int] = set()
+    for _, body in st.if_chain(node):
+        within = {id(n) for n in walk(body)}
+        block = [part for part in inner if id(part.node) in within]
+        placed.update(id(part) for part in block)
+        blocks.append(block)
+    rest = [part for part in inner if id(part) not in placed]
+    return [block for block in [*blocks, rest] if block]
 
 
 def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode]]]:
@@ -177,11 +204,25 @@ def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode
                 yield name, variant.modes
     elif usage:
         for mode in unit.used:
-            for name in unit.use_reads.get(mode, unit.reads):
+            names = _parts_use_reads(unit, mode) if unit.parts else None
+            for name in unit.use_reads.get(mode, unit.reads) if names is None else names:
                 yield name, (mode,)
     else:
         for name in unit.reads:
             yield name, unit.needed
+
+
+def _parts_use_reads(unit: Unit, mode: Mode) -> frozenset[str]:
+    """What a compound statement judged whole uses in ``mode``: what its header reads, and what
+    its parts used there read (``if ctc: cer = ...; metrics["cer"] = mean(cer)`` uses
+    ``metrics`` only where the metric is used)."""
+    names = set().union(*(st.reads(header) for header in st.headers(unit.node)))
+    for part in leaves(unit.parts):
+        if mode in part.used:
+            names |= _parts_use_reads(part, mode) if part.parts else part.use_reads.get(
+                mode, part.reads
+            )
+    return frozenset(names)
 
 
 def _block_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:

@@ -153,10 +153,16 @@ class Unit:
         return self.metric_defs is None or bool(self.metric_defs & self.used_defs.get(mode, set()))
 
     def bad_modes(self) -> frozenset[Mode]:
-        """Modes the unit runs in but should not (a metric that TRAIN uses is not bad in TRAIN)."""
-        bad = set()
+        """Modes the unit runs in but should not (a metric that TRAIN uses is not bad in TRAIN);
+        of a compound statement, its header's and each of its parts' (a metric one part builds
+        is not used because another part's value is)."""
+        bad: set[Mode] = set()
+        for part in leaves(self.parts):
+            bad |= part.bad_modes() & self.modes
         for mode in self.modes:
-            codes = self.blocked.get(mode, frozenset())
+            codes = self.header_blocked.get(mode, frozenset()) if self.parts else self.blocked.get(
+                mode, frozenset()
+            )
             excused = self.excusable.get(mode, frozenset())
             if codes and codes <= excused and self._uses_metric(mode) and mode not in self.pins:
                 continue  # e.g. a training metric that feeds a summary, a hook or the loss

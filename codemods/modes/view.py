@@ -172,7 +172,15 @@ class View:
 
     @property
     def consumes(self) -> bool:
-        return self.calls.consumer
+        """It hands what it reads to a summary or a hook, or to a function the analysis cannot
+        read whose result nothing keeps (``self._build_summary(loss, metrics)``: called for
+        what it does with them, it uses them)."""
+        if self.calls.consumer:
+            return True
+        if Tag.METRIC in self.calls.tags | self.calls.built:
+            return False  # it builds metrics itself (``evaluate(...)`` of a metrics module)
+        call = st.lone_call(self.stmt)
+        return any(c is call for c in self.calls.unread)
 
     @cached_property
     def gathers_names(self) -> bool:
@@ -428,6 +436,8 @@ def looks_into(node: cst.CSTNode, names: set[str]) -> bool:
         isinstance(node, cst.StarredElement) or node.star in ("*", "**")
     ):
         operands = [node.value]  # so does spreading it
+    elif isinstance(node, cst.Call) and _iterates_arguments(node.func):
+        operands = [arg.value for arg in node.args if not arg.keyword]  # and iterating it
     elif isinstance(node, (cst.Attribute, cst.Subscript)):
         operands = [node.value]
     elif isinstance(node, cst.BinaryOperation) and not printing.rendered(node):
@@ -435,6 +445,19 @@ def looks_into(node: cst.CSTNode, names: set[str]) -> bool:
     else:
         return False
     return any(isinstance(part, cst.Name) and part.value in names for part in operands)
+
+
+# Python's own calls that iterate (or measure) what they are given: None fails there.
+_ITERATING_BUILTINS = frozenset(
+    {"list", "tuple", "dict", "set", "frozenset", "len", "sorted", "zip", "enumerate", "iter"}
+)
+_ITERATING_METHODS = frozenset({"update", "extend"})  # ``d.update(None)``, ``l.extend(None)``
+
+
+def _iterates_arguments(func: cst.BaseExpression) -> bool:
+    if isinstance(func, cst.Name):
+        return func.value in _ITERATING_BUILTINS
+    return isinstance(func, cst.Attribute) and func.attr.value in _ITERATING_METHODS
 
 
 def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:

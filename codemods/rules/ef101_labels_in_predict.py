@@ -457,6 +457,35 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Invalid(
+            id="labels_merged_into_features",
+            before='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    features.update(labels)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    probabilities = tf.nn.sigmoid(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.log_loss(features["y"], probabilities)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:4:safe",),
+            after='''\
+import tensorflow as tf
+
+def model_fn(features, labels, mode):
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        features.update(labels)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    probabilities = tf.nn.sigmoid(logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probabilities})
+    loss = tf.compat.v1.losses.log_loss(features["y"], probabilities)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="interleaved_predict_code_guarded",
             before='''\
 import tensorflow as tf

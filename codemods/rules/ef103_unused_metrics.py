@@ -87,6 +87,53 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
     message="metric {what} is built where nothing uses it ({where})",
     valid=(
         Valid(
+            id="per_mode_helper_with_a_default_mode",
+            source='''\
+import tensorflow as tf
+from project.modes import ModeKeys
+
+
+class Ranker(object):
+    def model_fn(self, features, labels, mode):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode is ModeKeys.PREDICT:
+            return self._predict(features, logits)
+        loss = tf.compat.v1.losses.sigmoid_cross_entropy(labels, logits)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op()) if mode is ModeKeys.TRAIN else tf.estimator.EstimatorSpec(mode, loss=loss)
+
+    def _predict(self, features, logits, mode=tf.estimator.ModeKeys.PREDICT):
+        probability = tf.nn.sigmoid(logits)
+        total, current = tf.compat.v1.metrics.auc(features["clicked"], probability)
+        hook = tf.compat.v1.train.LoggingTensorHook({"auc": current}, every_n_iter=100)
+        return tf.estimator.EstimatorSpec(mode, predictions={"p": probability}, prediction_hooks=[hook])
+''',
+        ),
+        Valid(
+            id="metrics_of_either_block_handed_to_an_unreadable_method",
+            source='''\
+import tensorflow as tf
+from project.base import BaseModel
+
+
+class TwoTowers(BaseModel):
+    def model_fn(self, features, labels, mode, params):
+        score = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"score": score})
+        if params["softmax"]:
+            loss = tf.compat.v1.losses.softmax_cross_entropy(labels, score)
+            metrics = {"acc": tf.compat.v1.metrics.accuracy(tf.argmax(labels, 1), tf.argmax(score, 1))}
+        else:
+            loss = tf.compat.v1.losses.log_loss(labels, tf.nn.sigmoid(score))
+            metrics = {"auc": tf.compat.v1.metrics.auc(labels, tf.nn.sigmoid(score))}
+        self._build_summary(loss, metrics)
+        if mode == tf.estimator.ModeKeys.EVAL:
+            return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             id="guide_style_noop",
             source='''\
 import tensorflow as tf
@@ -109,6 +156,33 @@ def model_fn(features, labels, mode, params):
         ),
     ),
     invalid=(
+        Invalid(
+            id="metrics_filled_in_a_block_train_uses_for_other_values",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    with tf.name_scope("metrics"):
+        errors = tf.cast(tf.not_equal(tf.argmax(logits, 1), labels), tf.float32)
+        metrics = {"error": tf.compat.v1.metrics.mean(errors)}
+    if params["auxiliary"]:
+        aux = tf.compat.v1.layers.dense(features["x"], 2, name="aux")
+        aux_errors = tf.cast(tf.not_equal(tf.argmax(aux, 1), labels), tf.float32)
+        loss += tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, aux)
+        metrics["aux_error"] = tf.compat.v1.metrics.mean(aux_errors)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+    hook = tf.compat.v1.train.LoggingTensorHook({"error": tf.reduce_mean(errors)}, every_n_iter=10)
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
+''',
+            findings=("EF103:11:none", "EF103:16:none"),
+        ),
         Invalid(
             id="metrics_gathered_in_a_dict_before_the_eval_return",
             before='''\

@@ -15,7 +15,7 @@ import libcst as cst
 
 from codemods.eager.edits import Edit, ReplaceCall
 from codemods.eager.sites import CallView, Scan, Site
-from codemods.eager.values import SINGLE
+from codemods.eager.values import NUMPY_STATIC_SHAPE, SINGLE
 from codemods.rules.rule import FixSafety, Invalid, Rule, Valid
 
 CODE = "EF201"
@@ -38,7 +38,7 @@ def numpy_call(view: CallView, scan: Scan) -> bool:
     """``np.<name>(...)``: a finding when an argument is a tensor."""
     if view.numpy is None:
         return False
-    if scan.values.any_tensorish(view.args, view.env):
+    if view.numpy not in NUMPY_STATIC_SHAPE and scan.values.any_tensorish(view.args, view.env):
         scan.add(_site(view.numpy, view, scan))
     return True
 
@@ -123,6 +123,20 @@ def model_fn(features, labels, mode, params):
     y = tf.compat.v1.layers.dense(features["x"] * scale, width)
     loss = tf.reduce_mean(y @ tf.transpose(y))
     return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'y': y})
+''',
+        ),
+        Valid(
+            id="static_shape_through_numpy",
+            source='''\
+import numpy as np
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    images = tf.reshape(features["x"], [-1, 28, 28, 1])
+    print(np.shape(images))
+    logits = tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(images), 10)
+    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
 ''',
         ),
         Valid(

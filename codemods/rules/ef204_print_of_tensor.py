@@ -385,6 +385,25 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            id="tensor_stored_on_self_then_logged",
+            before='''\
+import tensorflow as tf
+
+
+class Towers(object):
+    def build(self):
+        def model_fn(features, labels, mode, params):
+            self.left = tf.compat.v1.layers.dense(features["x"], 4)
+            left_out = self.tower(self.left)
+            tf.compat.v1.logging.debug("left: %r" % self.left)
+            tf.compat.v1.logging.debug("left out: %r" % left_out)
+            return tf.estimator.EstimatorSpec(mode, predictions={"y": left_out})
+
+        return model_fn
+''',
+            findings=("EF204:9:none", "EF204:10:none"),
+        ),
+        Invalid(
             id="print_wired_into_loss",
             before='''\
 import numpy as np
