@@ -81,6 +81,20 @@ def test_constant_then_an_int_given_as_a_keyword() -> None:
     ]
 
 
+def test_a_renaming_identity_and_a_tiny_epsilon_are_passed_over() -> None:
+    """``net = tf.identity(net, name=...)`` computes nothing new and a doubled 1e-10 next to
+    values near 1 is lost in float32: neither makes a wrong rewrite (both came back
+    `equivalent` on a real VAE)."""
+    source = REWRITE.replace(
+        "    net = tf.nn.dropout(net, rate=0.25)\n",
+        "    net = tf.identity(net, name=\"hidden\")\n    net = tf.math.log(net + 1e-10) * 0.25\n",
+    )
+    _, dropped = changed("drop", source)
+    assert dropped == ["-    net = tf.math.log(net + 1e-10) * 0.25", "+    pass"]
+    what, _ = changed("constant", source)
+    assert what == "line 7: 0.25 → 0.5"
+
+
 def test_move_takes_a_statement_out_of_train() -> None:
     what, diff = changed("move")
     assert diff == [

@@ -254,6 +254,23 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
     }
 
 
+def test_params_read_through_a_name_bound_to_them_are_guessed() -> None:
+    """``args = params`` then ``args["debug"]``: the keys read through the alias are params'."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            args = params
+            settings = args
+            if args["debug"]:
+                pass
+            hidden = tf.compat.v1.layers.dense(features["x"], units=settings["width"])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {"debug": False, "width": 4}
+
+
 def test_params_named_as_tensorflow_names_its_settings_get_such_values() -> None:
     """A layout, a dtype, a version and a scope name by the values TensorFlow takes for them
     (a count of 4 is no data_format, no dtype, no variable scope)."""

@@ -136,6 +136,32 @@ def test_the_code_s_features_and_the_labels_an_error_names_come_first() -> None:
     assert search._other_shape("Shapes (4, 2) and (4, 3) are incompatible", [1]) is None
 
 
+def test_a_feature_takes_the_other_of_two_shapes_an_error_says_clash() -> None:
+    """A model_fn that pins its input's shape (``placeholder_with_default(x, [None, 135])``)
+    fails on ``[4, 1]`` naming both, in TensorFlow's square brackets: the feature is tried as
+    the other."""
+    current = {
+        "features": {"x": entry("float32", [1]), "y": entry("float32", [7])},
+        "labels": entry("int32", []),
+        "params": {},
+    }
+    error = (
+        "Dimension 1 in both shapes must be equal, but are 1 and 135. Shapes are [4,1] and"
+        " [?,135]. for 'input' (op: 'PlaceholderWithDefault') with input shapes: [4,1]."
+    )
+    assert search._other_shape(error, [1]) == [135]
+    ranks = (
+        "Shapes must be equal rank, but are 2 and 4 for 'input' (op: 'PlaceholderWithDefault')"
+        " with input shapes: [4,1]."
+    )
+    assert search._expected_rank(ranks) == 3  # four dimensions, the batch's among them
+    candidates = list(search._neighbours(current, error, {}, True))
+    shapes = [(c["features"]["x"]["shape"], c["features"]["y"]["shape"]) for c in candidates]
+    assert ([135], [7]) in shapes
+    first = next(i for i, c in enumerate(candidates) if c["features"]["x"]["shape"] == [135])
+    assert all(c["features"]["x"]["shape"] == [1] for c in candidates[:first])
+
+
 def test_images_are_rescaled_to_the_size_a_flattening_reshape_wants() -> None:
     current = {"features": {"x": entry("float32", [4, 4, 1])}, "labels": None, "params": {}}
     error = (

@@ -178,7 +178,9 @@ def drop(source: str, function: Function) -> Mutant | None:
     replaced by ``pass``), else a layer applied to an earlier result (``y = layer(x)`` becomes
     ``y = x``); else the statement the loss's own definition reads (replaced by ``pass``)."""
     lines = source.splitlines(keepends=True)
-    candidates = [s for s in feeding(function, ("loss",)) if _simple(s, lines)]
+    candidates = [
+        s for s in feeding(function, ("loss",)) if _simple(s, lines) and not _renames(s)
+    ]
     parameters = {a.arg for a in function.args.args}
     bound: set[str] = set()
     rebinding = layer = None
@@ -208,6 +210,19 @@ def drop(source: str, function: Function) -> Mutant | None:
     return Mutant("drop", _replace_lines(lines, statement.lineno, end, [replacement]), what)
 
 
+def _renames(statement: ast.stmt) -> bool:
+    """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
+    nothing the loss computes."""
+    if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+        return False
+    call = statement.value
+    return (
+        _call_name(call).endswith("identity")
+        and bool(call.args)
+        and ast.unparse(call.args[0]) in {ast.unparse(t) for t in statement.targets}
+    )
+
+
 def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
     parents = {c: p for p in ast.walk(statement) for c in ast.iter_child_nodes(p)}
     for node in ast.walk(statement):
@@ -228,13 +243,18 @@ def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
 
 
 def constant(source: str, function: Function) -> Mutant | None:
-    """The first float feeding the loss or the train_op, doubled; else the first int greater
-    than 1 given as a keyword (``units=128``), else any such int, plus one."""
+    """The first float feeding the loss or the train_op, doubled (one of 1e-6 or more first);
+    else the first int greater than 1 given as a keyword (``units=128``), else any such int,
+    plus one."""
     lines = source.splitlines(keepends=True)
     statements = feeding(function, ("loss", "train_op"))
     found = [c for s in statements for c in _constants(s)]
     keywords = {id(k.value) for s in statements for k in ast.walk(s) if isinstance(k, ast.keyword)}
-    floats = [c for c in found if isinstance(c.value, float)]
+    # an epsilon below float32's resolution next to values near 1 (``log(y + 1e-10)``) changes
+    # nothing when doubled: the floats that can matter come first
+    floats = sorted(
+        (c for c in found if isinstance(c.value, float)), key=lambda c: abs(c.value) < 1e-6
+    )
     ints = [c for c in found if isinstance(c.value, int) and c.value > 1]
     named = [c for c in ints if id(c) in keywords]
     node = (floats or named or ints or [None])[0]

@@ -149,6 +149,17 @@ class _ParamReader:
         self._visited.add(function.name)
         parents = sx.parents(function)
         dicts = _dict_literals(self.tree, function)
+        for name in _aliases(function, parameter):  # ``args = params``: read through args too
+            self._read_name(function, name, depth, parents, dicts)
+
+    def _read_name(
+        self,
+        function: sx.Function,
+        parameter: str,
+        depth: int,
+        parents: Mapping[ast.AST, ast.AST],
+        dicts: Mapping[str, ast.Dict],
+    ) -> None:
         for node in ast.walk(function):
             if isinstance(node, ast.Call):
                 self._follow(node, parameter, dicts, depth)
@@ -267,6 +278,19 @@ class _ParamReader:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
                 self.read(helper, keyword.arg, depth + 1)
+
+
+def _aliases(function: sx.Function, parameter: str) -> list[str]:
+    """``parameter`` and the names the function binds to it as it is (``args = params``)."""
+    names = [parameter]
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in names
+        ):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
 
 
 def _use_of(

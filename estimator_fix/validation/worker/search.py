@@ -54,12 +54,15 @@ _CLASH = re.compile(
     r"|requested dtype (\w+) for Tensor with dtype (\w+)"
     r"|has type (\w+) that does not match type (\w+)"
 )
+_EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
 _DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
 _INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
 #: Two shapes an error says clash: "Shapes (4, 2) and (4, 1) are incompatible", "must have the
-#: same shape ((?, 1) vs (?, 1, 1))".
-_TWO_SHAPES = re.compile(r"\(([\d?, ]+|None[\w?, ]*)\) (?:and|vs) \(([\d?, ]+|None[\w?, ]*)\)")
+#: same shape ((?, 1) vs (?, 1, 1))", "Shapes are [4,1] and [?,135]" (a placeholder's default).
+_TWO_SHAPES = re.compile(
+    r"[(\[]([\d?, ]+|None[\w?, ]*)[)\]] (?:and|vs) [(\[]([\d?, ]+|None[\w?, ]*)[)\]]"
+)
 _MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 #: Values tried for a guessed int param an error names, small first (8 = 6 * 1 + 2).
@@ -97,11 +100,19 @@ def _sizes(params: Any, error: str, current: Choice) -> List[int]:
 
 
 def _expected_rank(error: str) -> Optional[int]:
-    """The per-example rank an error asks for ("expected ndim=4": 3), if it names one."""
+    """The per-example rank an error asks for ("expected ndim=4": 3; "must be equal rank, but
+    are 2 and 4 ... with input shapes: [4,1]": the one the input has not), if it names one."""
     match = _EXPECTED_RANK.search(error)
-    if match is None:
+    equal = _EQUAL_RANK.search(error)
+    if match is not None:
+        total = int(next(group for group in match.groups() if group))
+    elif equal is not None:
+        ranks = [int(group) for group in equal.groups()]
+        given = _INPUT_SHAPES.search(error)
+        had = len(given.group(1).split(",")) if given else None
+        total = ranks[1] if had == ranks[0] else ranks[0] if had == ranks[1] else max(ranks)
+    else:
         return None
-    total = int(next(group for group in match.groups() if group))
     return total - 1 if total >= 1 else None
 
 
@@ -162,6 +173,16 @@ def _other_shape(error: str, shape: List[int]) -> Optional[List[int]]:
         if mine[1:] == shape and theirs and theirs[1:] != shape:
             return theirs[1:]
     return None
+
+
+def _clashing_features(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """A feature shaped as the other of two shapes the error says clash, one of them the
+    feature's (``placeholder_with_default(x, [None, 135])`` handed ``[4, 1]``)."""
+    for key in keys:
+        entry = current["features"][key]
+        other = None if entry["sparse"] else _other_shape(error, entry["shape"])
+        if other is not None:
+            yield _with(current, feature=(key, _entry(entry["dtype"], other)))
 
 
 def _label_dtypes(current: Choice) -> Iterator[Choice]:
@@ -347,6 +368,7 @@ def _neighbours(
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
+    yield from _clashing_features(current, error, keys)
     yield from _retyped(current, error, keys)
     yield from _missing_param(current, error, params)
     yield from _degenerate(current, params, sizes)
