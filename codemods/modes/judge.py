@@ -75,6 +75,24 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
     return bases - others
 
 
+def _stored_before(
+    unit: Unit, view: cst.CSTNode, facts: Facts, mode: Mode
+) -> dict[str, Optional[frozenset[Tag]]]:
+    """In PREDICT, of a statement failing on the None labels there, what the objects it stores
+    into carried before it (``features.update(labels)``)."""
+    if not (mode is Mode.PREDICT and unit.fails_on_none_labels):
+        return {}
+    return {name: facts.tags.get(name) for name in _stored_into(view)}
+
+
+def _restore(facts: Facts, kept: Mapping[str, Optional[frozenset[Tag]]]) -> None:
+    for name, before in kept.items():
+        if before is None:
+            facts.tags.pop(name, None)
+        else:
+            facts.tags[name] = before
+
+
 def _retag(facts: Facts, traced: dict[str, bool], guarded: bool) -> None:
     """The results of an in-file helper carry labels one by one: those it computes from the
     labels it is handed do (even where it tests them against None, ``guarded``: they are None
@@ -177,29 +195,6 @@ class Judge:
         else:
             self._bind_results(unit, view, facts, calls, tags, mode, read)
 
-    def _bind_results(
-        self,
-        unit: Unit,
-        view: cst.CSTNode,
-        facts: Facts,
-        calls: CallFacts,
-        tags: set[Tag],
-        mode: Mode,
-        read: set[Tag],
-    ) -> None:
-        """Bind what ``unit`` defines; what a statement failing on PREDICT's None labels stores
-        in place (``features.update(labels)``) never happens there: it fails, or the fix skips
-        it in PREDICT, so the object keeps what it carried."""
-        kept = {n: facts.tags.get(n) for n in _stored_into(view)} if (
-            mode is Mode.PREDICT and unit.fails_on_none_labels
-        ) else {}
-        self._bind_values(unit, view, facts, calls, tags, mode, read)
-        for name, before in kept.items():
-            if before is None:
-                facts.tags.pop(name, None)
-            else:
-                facts.tags[name] = before
-
     @staticmethod
     def _gathered_labels(unit: Unit, judged: View, tags: AbstractSet[Tag]) -> None:
         """In PREDICT, whether a statement that only regroups gathers the labels, None there."""
@@ -249,7 +244,7 @@ class Judge:
         if mode is Mode.PREDICT:
             unit.opaque_label = next((p.opaque_label for p in parts if p.opaque_label), None)
 
-    def _bind_values(
+    def _bind_results(
         self,
         unit: Unit,
         view: cst.CSTNode,
@@ -262,7 +257,11 @@ class Judge:
         """Bind what ``unit`` defines, an in-file helper's results one by one: labels go
         only with the results computed from them, a metric or a training op only with the
         results that are one (unless the statement also reads one). A compound statement's
-        names (a loop's target) do not hold the summaries its body writes."""
+        names (a loop's target) do not hold the summaries its body writes. What a statement
+        failing on PREDICT's None labels stores in place (``features.update(labels)``) never
+        happens there (it fails, or the fix skips it in PREDICT): the object keeps what it
+        carried."""
+        kept = _stored_before(unit, view, facts, mode)
         if unit.parts:
             tags = tags - {Tag.SUMMARY}
         traced = None
@@ -295,6 +294,7 @@ class Judge:
             held = collections.key_name(key)
             put = set().union(*(facts.tags.get(n, frozenset()) for n in st.value_reads(value)))
             facts.tags[held] = facts.tags.get(held, frozenset()) | put
+        _restore(facts, kept)
 
     def _summary_incidental(self, view: cst.CSTNode, facts: Facts) -> bool:
         """``embeddings = get_embeddings(params)`` where the in-file helper writes a summary of

@@ -136,13 +136,13 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         bound = unit.defs if usage else unit.defs | unit.changes  # a method's object: needed
         # what a statement failing on PREDICT's None labels stores in place (``features.update(
         # labels)``) never happens there: PREDICT needs only the names it binds anew
-        failing = unit.defs & unit.kills if unit.fails_on_none_labels else bound
+        in_predict = unit.defs & unit.kills if unit.fails_on_none_labels else bound
         wanted = {
             mode
             for mode in unit.modes
             if any(
                 mode in needs.get(name, ())
-                for name in (failing if mode is Mode.PREDICT else bound)
+                for name in (in_predict if mode is Mode.PREDICT else bound)
             )
         }
         if usage:
