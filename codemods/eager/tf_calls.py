@@ -71,6 +71,11 @@ _NON_TENSOR_PREFIXES = (
     "tensorflow.get_variable_scope", "tensorflow.keras.backend.int_shape",
     "tensorflow.keras.backend.floatx",
 )
+#: Factories of the functions layers take (``tf.contrib.layers.l2_regularizer(scale)``,
+#: ``tf.glorot_uniform_initializer()``): Python callables, not tensors; but not the ops that
+#: initialize variables or tables.
+_FACTORY_SUFFIXES = ("_regularizer", "_initializer")
+_INIT_OPS = ("variables_initializer", "tables_initializer")
 #: Lists of variables, or of whatever a collection holds: build-time Python facts.
 _COLLECTION_LEAVES = frozenset(
     {"get_collection", "get_collection_ref", "trainable_variables", "global_variables",
@@ -113,6 +118,8 @@ def _by_name(tf_name: str, name: str) -> Optional[Value]:
         return Value(Kind.TENSOR, DType.FLOAT)
     if tf_name.startswith(_NON_TENSOR_PREFIXES) or name in _NONE_LEAVES | _COLLECTION_LEAVES:
         return PYTHON
+    if name.endswith(_FACTORY_SUFFIXES) and not name.endswith(_INIT_OPS):
+        return PYTHON  # ``l2_regularizer(0.01)``, ``xavier_initializer()``: a function
     return None
 
 

@@ -18,6 +18,7 @@ from codemods.modes.units import SpecVariant, Unit
 from codemods.rules import ef103_unused_metrics as ef103
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.tf_api import spec_fields
+from codemods.tree import children, walk
 from codemods.vocabulary import ALL_MODES, MODE_ORDER, Mode, Tag, UnitKind
 
 #: Why the return of a forwarding function is not split.
@@ -54,6 +55,7 @@ class Specs:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._forwarders: dict[str, Optional[Forwarder]] = {}
+        self._assigned: Optional[frozenset[str]] = None
 
     def spec_call(self, node: Optional[cst.BaseExpression]) -> Optional[SpecCall]:
         """``node`` as a call of a spec class, with the class's leaf name (or of one of the
@@ -178,7 +180,10 @@ class Specs:
             evaluator = self.ctx.evaluator(facts.values)
             names: list[str] = []
             for call, leaf in self.returned(value, facts):
-                for name, arg in self.fields(call, leaf) or []:
+                fields = self.fields(call, leaf) or []
+                if any(mode in field_modes(n) and self._unbound(a.value, facts) for n, a in fields):
+                    continue  # it fails here on a field it reads, whatever the others hold
+                for name, arg in fields:
                     if (
                         mode not in field_modes(name)
                         and name not in names
@@ -191,6 +196,19 @@ class Specs:
             if names:
                 foreign[mode] = names
         return foreign
+
+    def _unbound(self, value: cst.BaseExpression, facts: Facts) -> bool:
+        """A name the model_fn assigns only on other modes' paths (``loss`` set under ``if
+        mode == TRAIN:``, handed to the spec EVAL also returns): unbound in this mode, which
+        fails on it (a bug no rule names, and no split of the spec repairs)."""
+        if self._assigned is None:
+            self._assigned = _assigned_names(self.ctx.fn.node.body)
+        return (
+            isinstance(value, cst.Name)
+            and value.value in self._assigned
+            and value.value not in facts.values
+            and value.value not in facts.tags
+        )
 
     def _set_elsewhere(self, value: cst.BaseExpression, facts: Facts) -> bool:
         """``self.train_op`` of an object that carries the mode, set by code gated on the mode
@@ -228,6 +246,22 @@ class Specs:
                     state[mode].specs[name] = assigned[name]
                 elif name in rebound:
                     state[mode].specs.pop(name, None)
+
+def _assigned_names(body: cst.CSTNode) -> frozenset[str]:
+    """The names an assignment in ``body`` binds (not those of nested functions)."""
+    names: set[str] = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not body:
+            continue
+        if isinstance(node, cst.AssignTarget):
+            names |= {n.value for n in walk(node.target) if isinstance(n, cst.Name)}
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and isinstance(node.target, cst.Name):
+            names.add(node.target.value)
+        stack.extend(children(node))
+    return frozenset(names)
+
 
 def split_spec(
     call: cst.Call, fields: list[tuple[str, cst.Arg]], live: frozenset[Mode]

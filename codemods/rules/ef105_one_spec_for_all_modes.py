@@ -96,6 +96,23 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'l': logits})
     message="one EstimatorSpec carries fields for other modes ({fields})",
     valid=(
         Valid(
+            id="eval_fails_on_a_field_it_reads_whatever_the_others_hold",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    return tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             id="metrics_and_export_outputs_that_cost_nothing",
             source='''\
 import tensorflow as tf

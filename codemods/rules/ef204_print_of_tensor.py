@@ -331,6 +331,22 @@ with tf.control_dependencies([tf.print('loss', loss)]):
     message="`{call}` {consequence}",
     valid=(
         Valid(
+            id="print_of_a_regularizer_and_an_initializer",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    regularizer = tf.contrib.layers.l2_regularizer(0.01)
+    initializer = tf.compat.v1.glorot_uniform_initializer()
+    print(regularizer, initializer)
+    logits = tf.compat.v1.layers.dense(
+        features["x"], 2, kernel_regularizer=regularizer, kernel_initializer=initializer
+    )
+    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+''',
+        ),
+        Valid(
             id="noop_build_time_logging_of_python_values",
             source='''\
 import tensorflow as tf
