@@ -27,7 +27,8 @@ def names_metric(words: tuple[str, ...]) -> bool:
 
 
 def harmless(view: StatementView) -> bool:
-    """A summary, a hook or a named ``tf.identity`` given a metric uses it. (Gathering metrics
+    """A summary, a hook, a named ``tf.identity`` or a call of a function the analysis cannot
+    read whose result nothing keeps, given a metric, uses it. (Gathering metrics
     into a dict, ``{"acc": acc}``, builds none: it is no finding, and goes where they go.)"""
     return view.consumes
 
@@ -61,7 +62,9 @@ RULE = Rule(
         "tf.metrics ops create local variables and update ops that only evaluate() runs. "
         "Built in PREDICT they crash on labels; built in TRAIN without a consumer they "
         "are dead weight. Logging a training accuracy through a summary or a hook is a "
-        "use (the TensorFlow guide does it): no finding then."
+        "use (the TensorFlow guide does it): no finding then. So is handing the metrics to "
+        "a function the analysis cannot read (another module's `log_metrics(metrics)`) "
+        "whose result nothing keeps: called for what it does with them."
     ),
     example='''\
 if mode == tf.estimator.ModeKeys.PREDICT:
