@@ -9,6 +9,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
+from codemods.model_fns import param_names
 from codemods.modes.calls import CallFacts, Calls
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
@@ -201,8 +202,9 @@ class Specs:
         """A name the model_fn assigns only on other modes' paths (``loss`` set under ``if
         mode == TRAIN:``, handed to the spec EVAL also returns): unbound in this mode, which
         fails on it (a bug no rule names, and no split of the spec repairs)."""
-        if self._assigned is None:
-            self._assigned = _assigned_names(self.ctx.fn.node.body)
+        if self._assigned is None:  # not a parameter rebound somewhere: bound on entry
+            node = self.ctx.fn.node
+            self._assigned = _assigned_names(node.body) - set(param_names(node))
         return (
             isinstance(value, cst.Name)
             and value.value in self._assigned
