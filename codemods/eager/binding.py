@@ -16,9 +16,9 @@ from codemods.eager.values import (
     Env,
     Kind,
     Value,
-    attribute_key,
     target_names,
 )
+from codemods.modes.evaluate import attribute_key
 
 
 def bind(small: cst.BaseSmallStatement, env: Env, values: Evaluator) -> None:
@@ -82,11 +82,11 @@ def _bind_target(
         _unpack(target, value, rhs, env, values)
     elif isinstance(target, cst.StarredElement):
         _bind_target(target.value, STRUCT if value.tensorish else value, rhs, env, values)
-    elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+    elif (key := attribute_key(target)) is not None:
         # ``self.left = tower(x)``: the attribute holds what was stored, read back as such
-        env[attribute_key(target.value, target.attr)] = value
+        env[key] = value
         if value.tensorish:
-            _contains_tensors(target.value.value, env)
+            _contains_tensors(key.partition(".")[0], env)
     elif isinstance(target, (cst.Subscript, cst.Attribute)) and value.tensorish:
         base = target.value
         while isinstance(base, (cst.Subscript, cst.Attribute)):

@@ -33,9 +33,9 @@ from codemods.eager.values import (
     Bindings,
     Kind,
     Value,
-    attribute_key,
     target_names,
 )
+from codemods.modes.evaluate import attribute_key
 from codemods.modes.policy import words
 
 #: Kinds whose items (``x[k]``, ``x.get(k)``) are perhaps tensors.
@@ -104,9 +104,8 @@ class Evaluator:
             return Value(Kind.TENSOR, base.dtype)
         if self.spec_tensors and st.code_of(node) in self.spec_tensors:
             return Value(Kind.TENSOR)
-        if isinstance(node.value, cst.Name):  # ``self.left``, stored in this body
-            return env.get(attribute_key(node.value, node.attr), PYTHON)
-        return PYTHON
+        key = attribute_key(node)  # ``self.left``, stored in this body
+        return PYTHON if key is None else env.get(key, PYTHON)
 
     def _subscript(self, node: cst.Subscript, env: Bindings) -> Value:
         base = self.value(node.value, env)

@@ -81,12 +81,6 @@ def target_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-def attribute_key(obj: cst.Name, attr: cst.Name) -> str:
-    """The key an attribute stored on a name (``self.left = ...``) is bound under: a dotted
-    name no Python name can be."""
-    return f"{obj.value}.{attr.value}"
-
-
 #: NumPy functions that only read their operand's ``.shape`` (``np.shape`` tries ``a.shape``
 #: before converting): of a tensor, its static TensorShape - nothing converted, no finding.
 NUMPY_STATIC_SHAPE = frozenset({"shape"})
