@@ -146,3 +146,48 @@ def test_a_version_check_guarded_for_absence_takes_the_absent_branch(loading: No
     except ModuleNotFoundError:
         version = None
     assert version is None
+
+
+def test_a_repository_module_computing_with_a_stand_in_loads_in_part(
+    loading: None, tmp_path: Path
+) -> None:
+    """A module of the repository whose top level computes with a missing module (``DECIBEL =
+    math.log10(torch.iinfo(...).max)``) keeps what it defined before that line; what it did not
+    get to define is a stand-in, failing where the code validated uses it, with the reason."""
+    repository = tmp_path / "repository"
+    package = repository / "estimator_fix_absent_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from . import audio\nREADY = True\n", encoding="utf-8")
+    (package / "audio.py").write_text(
+        "import math\nimport estimator_fix_absent_torch as torch\n"
+        "def real(x):\n    return x + 1\n"
+        "DECIBEL = math.log10(torch.iinfo(torch.int16).max)\n"
+        "def after(x):\n    return x\n",
+        encoding="utf-8",
+    )
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "estimator_fix_absent_lib.py").write_text(
+        "import math\nimport estimator_fix_absent_torch as torch\n"
+        "DECIBEL = math.log10(torch.iinfo(torch.int16).max)\n",
+        encoding="utf-8",
+    )
+    sys.path[:0] = [str(repository), str(outside)]
+    try:
+        (note,) = standins.install(["estimator_fix_absent_torch"], [str(repository)])
+        import estimator_fix_absent_pkg  # type: ignore[import-not-found]
+        from estimator_fix_absent_pkg.audio import after, real  # type: ignore[import-not-found]
+
+        assert estimator_fix_absent_pkg.READY and real(1) == 2
+        (partial,) = standins.partial_notes()
+        assert partial.startswith("estimator_fix_absent_pkg.audio loaded in part: at line 5 ")
+        with pytest.raises(standins.StandInUsed):  # outside the repository: no tolerance
+            importlib.import_module("estimator_fix_absent_lib")
+        standins.arm()
+        with pytest.raises(standins.StandInUsed, match="did not define here: its loading stop"):
+            after(1)
+    finally:
+        del sys.path[:2]
+        standins._STATE["partial"].clear()
+        for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
+            del sys.modules[name]

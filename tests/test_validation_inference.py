@@ -98,6 +98,38 @@ def test_columns_parse_specs_and_placeholders_anywhere_in_the_module() -> None:
     assert (found["img"].dtype, found["img"].shape) == ("uint8", (8, 8))
 
 
+def test_a_generator_dataset_declares_each_feature_dtype_and_shape() -> None:
+    """``Dataset.from_generator``'s output_types / output_shapes (or output_signature) say what
+    each feature of an example is, over what the model_fn's uses guess."""
+    found = features_of(
+        """
+        import tensorflow as tf
+
+        def input_fn():
+            return tf.data.Dataset.from_generator(
+                generate,
+                ({"text": tf.int32, "mel": tf.float32}, tf.int32),
+                output_shapes=({"text": tf.TensorShape([None]), "mel": [None, 80]}, []),
+            )
+
+        def other_input_fn():
+            return tf.data.Dataset.from_generator(
+                generate,
+                output_signature={"lengths": tf.TensorSpec(shape=(1,), dtype=tf.int64)},
+            )
+
+        def model_fn(features, labels, mode, params):
+            text = tf.cast(features["text"], tf.float32)
+            lengths = features["lengths"][:, 0]
+            return spec(features["mel"], text, lengths)
+        """
+    )
+    assert (found["text"].dtype, found["text"].shape) == ("int32", (None,))
+    assert (found["mel"].dtype, found["mel"].shape) == ("float32", (None, 80))
+    assert (found["lengths"].dtype, found["lengths"].shape) == ("int64", (1,))
+    assert "from_generator output_types" in found["text"].origin
+
+
 def test_helpers_given_features_are_read_too() -> None:
     found = features_of(
         """

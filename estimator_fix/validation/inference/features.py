@@ -383,10 +383,12 @@ class _FeatureReader:
         return None
 
     def module_sources(self) -> None:
-        """Feature columns, parse specs and placeholder dicts anywhere in the module."""
+        """Feature columns, parse specs, placeholder dicts and the element structure a
+        generator dataset declares, anywhere in the module."""
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
                 self._column(node)
+                self._generated(node)
             elif isinstance(node, ast.Dict):
                 for key_node, value in zip(node.keys, node.values):
                     key = sx.string(key_node) if key_node is not None else None
@@ -422,6 +424,34 @@ class _FeatureReader:
             dtype = dtype or "string"
         entry.learn(where, dtype=dtype, shape=(1,), rank=2)
 
+    def _generated(self, call: ast.Call) -> None:
+        """``Dataset.from_generator(gen, output_types={...}, output_shapes={...})`` (or
+        ``output_signature={key: tf.TensorSpec(...)}``): the dtype and per-example shape of each
+        feature, as the data pipeline declares them (a ``(features, labels)`` pair: its first)."""
+        if sx.call_name(call) != "from_generator":
+            return
+        types = _features_part(sx.argument(call, 1, "output_types"))
+        shapes = _features_part(sx.argument(call, 2, "output_shapes"))
+        signature = _features_part(sx.argument(call, 99, "output_signature"))
+        for key_node, value in zip(types.keys, types.values) if types else ():
+            key = sx.string(key_node)
+            if key is not None:
+                where = f"{sx.line(value)}: {key!r}: from_generator output_types"
+                self._entry(key).learn(where, dtype=sx.dtype_name(value), rank=2)
+        for key_node, value in zip(shapes.keys, shapes.values) if shapes else ():
+            key, shape = sx.string(key_node), _shape(value, self.constants)
+            if key is not None and shape is not None:
+                where = f"{sx.line(value)}: {key!r}: from_generator output_shapes"
+                self._entry(key).learn(where, shape=shape, rank=2)
+        for key_node, value in zip(signature.keys, signature.values) if signature else ():
+            key = sx.string(key_node)
+            if key is None or not isinstance(value, ast.Call):
+                continue
+            where = f"{sx.line(value)}: {key!r}: from_generator output_signature"
+            dtype = sx.dtype_name(sx.argument(value, 1, "dtype"))
+            shape = _shape(sx.argument(value, 0, "shape"), self.constants)
+            self._entry(key).learn(where, dtype=dtype, shape=shape, rank=2)
+
     def _declared(self, key: str, value: ast.Call) -> None:
         name = sx.call_name(value)
         where = f"{sx.line(value)}: {key!r}: {name}(...)"
@@ -442,6 +472,23 @@ class _FeatureReader:
             dims = sx.dims(sx.argument(value, 1, "shape"), self.constants)
             shape = tuple(dims[1:]) if dims else None
             self._entry(key).learn(where, dtype=dtype, shape=shape, rank=2)
+
+
+def _features_part(node: ast.AST | None) -> ast.Dict | None:
+    """The dict of features in a generator's declared structure: the dict itself, or the
+    first of a ``(features, labels)`` pair."""
+    if isinstance(node, (ast.Tuple, ast.List)) and node.elts:
+        node = node.elts[0]
+    return node if isinstance(node, ast.Dict) else None
+
+
+def _shape(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[sx.Dim, ...] | None:
+    """A declared shape: a literal list or tuple, or ``tf.TensorShape([...])``."""
+    if isinstance(node, ast.Call) and sx.call_name(node) == "TensorShape":
+        node = sx.argument(node, 0, "dims")
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return sx.dims(node, constants)
+    return None
 
 
 def _guesses(reader: _FeatureReader) -> tuple[FeatureGuess, ...]:

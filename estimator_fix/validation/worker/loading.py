@@ -78,12 +78,13 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
     relax_argparse()
     guard_network()
-    notes = standins.install(spec.get("stand_ins") or [])
+    notes = standins.install(spec.get("stand_ins") or [], spec["sys_path"])
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
     notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
+    notes += standins.partial_notes()
     standins.arm()
     return module, tree, notes
 

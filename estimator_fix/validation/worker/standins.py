@@ -12,6 +12,10 @@ iteration, arithmetic, a string — raises ``StandInUsed`` naming the module, an
 (``used``) so a handler in the code validated that catches the error cannot hide it: nothing a
 stand-in would have computed ever reaches a graph that is compared. The proof covers only real
 code.
+
+A module of the repository whose top level computes with a stand-in (``DECIBEL =
+math.log10(torch.iinfo(torch.int16).max)``) loads in part (``_Tolerant``): what it defined before
+that line is real, what it did not define is a stand-in too, failing where it is used.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 import types
 from typing import Any, Dict, List, Optional, Set
@@ -30,7 +35,7 @@ class StandInUsed(ModuleNotFoundError):
     branch it would take without the stand-in."""
 
 
-_STATE: Dict[str, Any] = {"armed": False, "used": []}
+_STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}}
 
 
 def _armed() -> bool:
@@ -52,6 +57,12 @@ def _used(path: str) -> StandInUsed:
     ImportError: ``try: from mylib import x / except ImportError:``)."""
     if _STATE["armed"]:
         _STATE["used"].append(path)
+    for name, why in _STATE["partial"].items():
+        if path.startswith(name + "."):
+            return StandInUsed(
+                f"the code validated uses {path}, which module {name} did not define here: "
+                f"its loading stopped where {why}"
+            )
     top = path.split(".")[0]
     return StandInUsed(
         f"the code validated uses {path} from module '{top}', which is not installed here "
@@ -213,13 +224,82 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
 
-def install(names: List[str]) -> List[str]:
-    """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides;
-    returns a note naming them, or nothing."""
+class _PartialModule(types.ModuleType):
+    """A repository module whose loading stopped at a use of a stand-in: the names it did not
+    get to define are stand-ins."""
+
+    def __getattr__(self, name: str) -> Any:
+        return _member(self.__name__, name)
+
+
+class _Tolerant(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path``: a module of the repository (under ``roots``) is loaded by
+    its own loader, and where its top level fails on a stand-in, it is kept in part."""
+
+    def __init__(self, roots: List[str]) -> None:
+        self.roots = [os.path.join(os.path.abspath(root), "") for root in roots]
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not spec.has_location:
+            return None
+        origin = os.path.abspath(spec.origin or "")
+        if "site-packages" in origin or not any(origin.startswith(r) for r in self.roots):
+            return None
+        spec.loader = _TolerantLoader(spec.loader)
+        return spec
+
+
+class _TolerantLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        try:
+            self.loader.exec_module(module)
+        except StandInUsed as exc:
+            line = _failing_line(exc, getattr(module, "__file__", None))
+            why = f"line {line} " if line else ""
+            _STATE["partial"][module.__name__] = why + str(exc).split(" from module")[0].replace(
+                "the code validated uses", "used"
+            )
+            module.__class__ = _PartialModule
+
+
+def _failing_line(exc: BaseException, filename: Optional[str]) -> Optional[int]:
+    """The line of ``filename`` where ``exc`` was raised, seen from its traceback."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def partial_notes() -> List[str]:
+    """A note on each repository module that loaded in part, or nothing."""
+    return [
+        f"{name} loaded in part: at {why}" for name, why in sorted(_STATE["partial"].items())
+    ]
+
+
+def install(names: List[str], roots: Optional[List[str]] = None) -> List[str]:
+    """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides, and
+    let the repository's modules (under ``roots``) load in part where they use one; returns a
+    note naming them, or nothing."""
     missing = {name for name in names if _absent(name)}
     if not missing:
         return []
     sys.meta_path.append(_Finder(missing))
+    if roots:
+        sys.meta_path.insert(0, _Tolerant(roots))
     return [
         "not installed here, stood in for while loading (a use by the code validated fails): "
         + ", ".join(sorted(missing))
