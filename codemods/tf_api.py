@@ -98,7 +98,10 @@ def is_estimator_spec(tf_name: str) -> bool:
 def spelled_spec(func: cst.CSTNode) -> bool:
     """``<module>.EstimatorSpec`` / ``<module>.TPUEstimatorSpec`` by its spelling alone, for a
     module that does not resolve (bound by a test of the TensorFlow version, imported from a
-    module the analysis does not see)."""
+    module the analysis does not see); or a class named for one (``CSEstimatorSpec``, a
+    repository's subclass of EstimatorSpec imported from a module the analysis does not see)."""
+    if type(func) is cst.Name:
+        return func.value.endswith("EstimatorSpec") and func.value[:1].isupper()
     return type(func) is cst.Attribute and func.attr.value in {"EstimatorSpec", "TPUEstimatorSpec"}
 
 

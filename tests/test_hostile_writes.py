@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -237,9 +238,16 @@ def test_concurrent_fix_runs_never_both_claim_a_file(tmp_path: Path) -> None:
         subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
-    summaries = [process.communicate(timeout=300)[1].splitlines()[-1] for process in runs]
-    fixed = [int(summary.split(" file")[0]) for summary in summaries]
-    assert sum(fixed) == 40, summaries
+    outputs = [process.communicate(timeout=300)[1].splitlines() for process in runs]
+    fixed = []
+    for lines in outputs:
+        # a file the other run wrote first is an error line of its own; a run that lost the race
+        # for every file prints only those (no summary when every input was an error)
+        lost = [line for line in lines if "already holds this fix" in line]
+        summary = [line for line in lines if re.match(r"\d+ files? fixed", line)]
+        assert len(lost) + len(summary) == len(lines), lines
+        fixed.append(int(summary[0].split(" file")[0]) if summary else 0)
+    assert sum(fixed) == 40, outputs
     for path in (tmp_path / "tree").iterdir():
         assert path.read_bytes() == AFTER
 

@@ -70,15 +70,18 @@ _TENSOR_CALLERS = {
 #: Keywords of TPUEstimatorSpec under which ``(function, tensors)`` is handed: TPUEstimator calls
 #: the function with those tensors.
 _WITH_TENSORS = frozenset({"host_call", "eval_metrics"})
+#: Keywords under which a head (``head.create_estimator_spec``, ``create_model_fn_ops``) takes
+#: a function it calls with a tensor: the loss.
+_FUNCTION_OF_TENSORS = frozenset({"train_op_fn"})
 
 
 def tensor_functions(
     body: cst.CSTNode, resolve_tf: Callable[[cst.CSTNode], Optional[str]]
 ) -> frozenset[str]:
     """The names of functions handed, somewhere in ``body``, to what calls them with tensors:
-    ``host_call=(name, [...])`` and ``eval_metrics=(name, ...)`` of a TPUEstimatorSpec, and the
-    function of ``tf.map_fn``, ``tf.scan``, ``tf.foldl``/``foldr`` and ``tf.while_loop``. Their
-    parameters are tensors."""
+    ``host_call=(name, [...])`` and ``eval_metrics=(name, ...)`` of a TPUEstimatorSpec, a head's
+    ``train_op_fn=name`` (called with the loss), and the function of ``tf.map_fn``,
+    ``tf.scan``, ``tf.foldl``/``foldr`` and ``tf.while_loop``. Their parameters are tensors."""
     names: set[str] = set()
     # ``host_call = (name, [...])``, then ``host_call=host_call``: pairs by the names bound to
     pairs: dict[str, set[str]] = {}
@@ -98,10 +101,10 @@ def tensor_functions(
                 names.update(_first_name(arg.value))
                 if isinstance(arg.value, cst.Name):
                     names.update(pairs.get(arg.value.value, ()))
-            elif (
-                tf_name is not None
+            elif isinstance(arg.value, cst.Name) and (
+                keyword in _FUNCTION_OF_TENSORS
+                or tf_name is not None
                 and (keyword in keywords or keyword is None and index in positions)
-                and isinstance(arg.value, cst.Name)
             ):
                 names.add(arg.value.value)
     return frozenset(names)

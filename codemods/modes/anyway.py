@@ -60,6 +60,16 @@ def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolve
     return False
 
 
+_MODE_VALUES = frozenset(mode.value for mode in Mode)
+
+
+def _is_mode_value(value: Value) -> bool:
+    """The mode itself, as the helper was handed it in this mode."""
+    return isinstance(value, Const) and isinstance(value.value, str) and (
+        value.value in _MODE_VALUES
+    )
+
+
 def _maybe_none(value: Optional[Value]) -> bool:
     """Whether a label value may be missing: None, or not known to be there."""
     if isinstance(value, Const):
@@ -228,6 +238,8 @@ class Anyway:
         if inner is None:
             if any(name.startswith(_LOGGING) for name in self.ctx.names(func)):
                 return False  # ``logging.info("%s", labels)`` shows None
+            if any(_is_mode_value(given.eval(arg.value)) for arg in call.args):
+                return False  # ``self.decoder.decode(mode, ..., labels)`` gates itself too
             return not isinstance(func, cst.Name) or func.value not in _PYTHON_SAFE
         if depth >= _DEPTH:
             return False

@@ -19,7 +19,7 @@ from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, Const, Value
 from codemods.modes.input_gradients import input_gradients
-from codemods.modes.passthrough import returns_display, unpacked_targets
+from codemods.modes.passthrough import returns_display, returns_function, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, value_used
 from codemods.modes.state import Facts
@@ -291,14 +291,18 @@ class Calls:
         # know (``FeatureSlotConfig(bias_optimizer=entry.FtrlOptimizer(...))``), is that call's
         # setting: it makes the call no more a training op than a learning rate would.
         outer = _callee_words(setting_of) if setting_of is not None else None
+        helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
+        # ``get_train_op_fn(params)`` returning the function it defines: its name is the
+        # returned function's, which builds only where it is called
+        factory = helper is not None and returns_function(helper)
         out.tags |= {
             p.tag
             for p in self.ctx.policies
             if (p.helper(named) or p.module_class(module, callee))
             and p.tag not in gates
             and (outer is None or p.helper(outer))
+            and not factory
         }
-        helper = self.ctx.fn.helpers.get(callee) if isinstance(call.func, cst.Name) else None
         if helper is None:  # ``ResNet(inps=x, lbls=labels)``: a class of the module builds
             helper = self.anyway.constructor(call)  # what its ``__init__`` does
         handed_mode = any(self.ctx.reads_mode(arg.value) for arg in call.args)

@@ -159,7 +159,7 @@ class Judge:
             read, into = self._read_tags(unit, view, mode, facts, gated, calls.gated_receivers)
             tags |= read
             own, tags = set(tags), tags | into
-        if mode is Mode.PREDICT and calls.opaque:
+        if mode is Mode.PREDICT and calls.opaque and not self._labels_fail_first(calls, facts):
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         self._gathered_labels(unit, judged, tags)
@@ -400,6 +400,16 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
+
+    def _labels_fail_first(self, calls: CallFacts, facts: Facts) -> bool:
+        """An argument of a helper the tool cannot read looks into the None labels
+        (``embed(labels["target"])``): the statement fails before the helper runs - label code
+        of its own (EF101), not labels that reach the helper (EF106)."""
+        return any(
+            self._fails_on_none_labels(arg.value, facts)
+            for call in calls.opaque
+            for arg in call.args
+        )
 
     @staticmethod
     def _fails_on_none_labels(value: cst.BaseExpression, facts: Facts) -> bool:

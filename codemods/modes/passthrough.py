@@ -225,6 +225,21 @@ def returns_display(helper: cst.FunctionDef) -> bool:
     )
 
 
+def returns_function(helper: cst.FunctionDef) -> bool:
+    """Whether every value the helper returns is a function it defines (``def train_op_fn(loss):
+    ... / return train_op_fn``, or a lambda): calling it builds only what its own statements
+    build, and its name tells what the function it returns builds, when that is called."""
+    nested = {
+        node.name.value for node in st.own_nodes(helper.body) if isinstance(node, cst.FunctionDef)
+    }
+    returns = [node for node in st.own_nodes(helper.body) if isinstance(node, cst.Return)]
+    return bool(returns) and all(
+        isinstance(r.value, cst.Lambda)
+        or (isinstance(r.value, cst.Name) and r.value.value in nested)
+        for r in returns
+    )
+
+
 def unpacked_targets(stmt: cst.CSTNode) -> Optional[tuple[list[Optional[str]], cst.Call]]:
     """``a, b = helper(...)`` or ``a = helper(...)`` alone on its line: the names bound, result by
     result (None for a target that is not a plain name), and the call."""

@@ -65,12 +65,13 @@ class Specs:
             return None
         tf_name = self.ctx.resolve(node.func)
         func = node.func
-        if tf_name is None and isinstance(func, cst.Attribute) and tf_api.spelled_spec(func):
-            # ``tpu_lib.TPUEstimatorSpec`` where ``tpu_lib`` is bound by a version switch
-            return node, func.attr.value
         if tf_name is None:
             name = func.value if isinstance(func, cst.Name) else ""
-            return (node, name) if self._forwarder(name) is not None else None
+            if self._forwarder(name) is not None:
+                return node, name
+            # ``tpu_lib.TPUEstimatorSpec`` where ``tpu_lib`` is bound by a version switch, or a
+            # repository's ``CSEstimatorSpec``
+            return (node, st.leaf_name(func)) if tf_api.spelled_spec(func) else None
         if not tf_api.is_estimator_spec(tf_name):
             return None
         return node, tf_name.rsplit(".", 1)[-1]

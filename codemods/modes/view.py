@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cached_property
 from typing import Optional
 
@@ -390,19 +390,24 @@ def _names_as_keys(node: cst.Subscript) -> bool:
 
 
 def wraps_in_hook(
-    stmt: cst.BaseStatement, resolve: TfResolver, classes: Mapping[str, cst.ClassDef]
+    stmt: cst.BaseStatement,
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
+    helpers: Collection[str] = (),
 ) -> bool:
     """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``, an instance
     of the file's own ``SessionRunHook`` subclass, the hook an optimizer makes
     (``opt.make_session_run_hook(is_chief)``), or ``ckpt = tf.train.Checkpoint(
     optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
     values built elsewhere builds no op; it goes where they go, and is no finding of its own.
-    So does one appended to a list of hooks (``hooks.append(tf.train.LoggingTensorHook(...))``)."""
+    So does one appended to a list of hooks (``hooks.append(tf.train.LoggingTensorHook(...))``),
+    and one whose values include what a function of the file computes from nothing it is handed
+    (``{"loss": loss, "lr": get_lr()}``: a schedule reads no value of the model_fn's)."""
     single = single_assign(stmt)
     call = single[1] if single is not None else _appended(stmt)
     if not isinstance(call, cst.Call):
         return False
-    if not all(_settled(arg.value) for arg in call.args):
+    if not all(_settled_in_hook(arg.value, helpers) for arg in call.args):
         return False
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in tf_api.HOOK_METHODS:
         return True  # ``optimizer.make_session_run_hook(is_chief)``
@@ -480,6 +485,28 @@ def _settled(node: cst.BaseExpression) -> bool:
         isinstance(func, cst.Attribute) and func.attr.value == "get" and _lookup(func.value)
     ) or (isinstance(func, cst.Name) and func.value in {"int", "float", "str", "bool"})
     return settles and all(_settled(arg.value) for arg in node.args)
+
+
+def _settled_in_hook(node: cst.BaseExpression, helpers: Collection[str]) -> bool:
+    """``_settled``, or a display of such values and of calls of the file's own functions
+    handed nothing (``get_lr()``)."""
+    if _settled(node):
+        return True
+    if isinstance(node, cst.Call):
+        return not node.args and isinstance(node.func, cst.Name) and node.func.value in helpers
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(
+            isinstance(el, cst.Element) and _settled_in_hook(el.value, helpers)
+            for el in node.elements
+        )
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(el, cst.DictElement)
+            and _plain_key(el.key)
+            and _settled_in_hook(el.value, helpers)
+            for el in node.elements
+        )
+    return False
 
 
 def _literal(node: cst.BaseExpression) -> bool:

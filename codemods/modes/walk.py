@@ -144,6 +144,9 @@ class Analyzer:
             if isinstance(small, cst.Raise):
                 reads = frozenset(st.reads(stmt))
                 return Unit(stmt, live, UnitKind.EXIT, reads=reads, terminates=live)
+            if isinstance(small, (cst.Continue, cst.Break)):
+                # the rest of the loop's pass is not run (the loop itself ends no mode)
+                return Unit(stmt, live, UnitKind.SIMPLE, terminates=live)
             if isinstance(small, cst.Assert):
                 decided = test_by_mode(self.ctx, small.test, state, live)
                 fails = frozenset(m for m, value in decided.items() if value is False)
@@ -284,7 +287,7 @@ class Analyzer:
         # built in the return itself.
         assigned = single_assign(stmt)
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
-        hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes)
+        hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes, self.ctx.fn.helpers)
         unit.quiet = (
             rearranges(stmt, self.ctx.names)
             or hook

@@ -71,6 +71,28 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            id="labels_handed_on_with_the_mode_inside_a_method_given_the_mode",
+            source='''\
+import tensorflow as tf
+
+
+class Translator(object):
+    def _build(self, features, labels, mode):
+        encoded = self.encoder.encode(mode, features["source"])
+        logits, ids = self.decoder.decode(mode, encoded, labels)
+        loss = None
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            loss = tf.reduce_mean(logits)
+        return loss, ids
+
+    def model_fn(self, features, labels, mode):
+        loss, ids = self._build(features, labels, mode)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=ids)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="labels_rebound_when_they_are_a_dict",
             source='''\
 import tensorflow as tf
@@ -577,6 +599,64 @@ def model_fn(features, labels, mode):
         return tf.estimator.EstimatorSpec(mode, loss=loss)
     train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Invalid(
+            id="labels_looked_into_before_a_helper_is_their_own_reader",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    target = embed(labels["target"])
+    logits = decode(mode, features["x"], target)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:5:none",),
+        ),
+        Invalid(
+            id="a_hook_holding_the_loss_and_a_schedule_goes_with_the_loss",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    def get_lr():
+        step = tf.compat.v1.train.get_global_step()
+        return tf.compat.v1.train.exponential_decay(0.1, step, 100, 0.9)
+
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    hook = tf.estimator.LoggingTensorHook({"loss": loss, "lr": get_lr()}, every_n_iter=10)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer(get_lr()).minimize(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:10:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    def get_lr():
+        step = tf.compat.v1.train.get_global_step()
+        return tf.compat.v1.train.exponential_decay(0.1, step, 100, 0.9)
+
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    hook = tf.estimator.LoggingTensorHook({"loss": loss, "lr": get_lr()}, every_n_iter=10)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer(get_lr()).minimize(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
         Invalid(

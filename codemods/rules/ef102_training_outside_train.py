@@ -272,5 +272,53 @@ def model_fn(features, labels, mode):
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
+        Invalid(
+            id="a_factory_of_the_train_op_function_builds_nothing_itself",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    make = _get_train_op_fn(params)
+    train_op = make(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+def _get_train_op_fn(params):
+    def train_op_fn(loss):
+        optimizer = tf.compat.v1.train.AdamOptimizer(params["learning_rate"])
+        return optimizer.minimize(loss)
+
+    return train_op_fn
+''',
+            findings=("EF102:10:safe", "EF105:11:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    make = _get_train_op_fn(params)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = make(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+def _get_train_op_fn(params):
+    def train_op_fn(loss):
+        optimizer = tf.compat.v1.train.AdamOptimizer(params["learning_rate"])
+        return optimizer.minimize(loss)
+
+    return train_op_fn
+''',
+        ),
     ),
 )

@@ -158,6 +158,40 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            id="a_repository_spec_class_named_for_one",
+            before='''\
+import tensorflow as tf
+
+from project.estimator import ProjectEstimatorSpec
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return ProjectEstimatorSpec(mode=mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return ProjectEstimatorSpec(mode=mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF102:11:safe", "EF105:12:safe"),
+            after='''\
+import tensorflow as tf
+
+from project.estimator import ProjectEstimatorSpec
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return ProjectEstimatorSpec(mode=mode, predictions=logits)
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+        return ProjectEstimatorSpec(mode=mode, loss=loss, train_op=train_op)
+    return ProjectEstimatorSpec(mode=mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="spec_assigned_then_changed_in_place",
             before='''\
 import tensorflow as tf

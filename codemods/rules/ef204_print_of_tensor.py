@@ -401,6 +401,26 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            id="a_print_in_the_train_op_fn_a_head_calls_with_the_loss",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    def train_op_fn(loss):
+        print(loss)
+        optimizer = tf.compat.v1.train.FtrlOptimizer(0.1)
+        return optimizer.minimize(loss, global_step=tf.compat.v1.train.get_global_step())
+
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    head = params["head"]
+    return head.create_estimator_spec(
+        features=features, mode=mode, logits=logits, labels=labels, train_op_fn=train_op_fn
+    )
+''',
+            findings=("EF204:6:none",),
+        ),
+        Invalid(
             id="tensor_stored_on_self_then_logged",
             before='''\
 import tensorflow as tf
