@@ -147,6 +147,32 @@ def test_a_module_level_model_fn_wins_even_when_built_by_a_closure(project: Path
     assert found.targets[0].built == Built("model_fn", ())  # the module-level name runs it
 
 
+def test_a_name_bound_to_a_call_on_itself_ends_the_search_for_its_class(project: Path) -> None:
+    """``label = label.strip("(").split(":")`` in a method of the class whose model_fn is
+    passed: following the name's binding leads back to it; the search ends, the plan is made."""
+    path = write(
+        project,
+        f"""
+        import tensorflow as tf
+
+        class Network:
+            def __init__(self):
+                self.nn = tf.estimator.Estimator(model_fn=self.model_fn, params={{}})
+
+            def decode(self, labels):
+                for label in labels.split("#"):
+                    label = label.strip("(").split(":")
+                    label.append(label.pop())
+
+            def model_fn(self, features, labels, mode, params):
+                p = features["x"]
+                return {SPEC}
+        """,
+    )
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.model_fn == "Network.model_fn"
+
+
 def test_several_model_fns_are_each_a_target(project: Path) -> None:
     source = f"""
         def a_fn(features, labels, mode):

@@ -249,7 +249,7 @@ class _Resolver:
                             return found
             return ()
         if isinstance(node, ast.Attribute):
-            owner = self._class_of(node.value, scope)
+            owner = self._class_of(node.value, scope, depth + 1)
             return (*owner, node.attr) if owner else ()
         return ()
 
@@ -269,8 +269,13 @@ class _Resolver:
         model_fn = isinstance(function, _FUNCTIONS) and "mode" in _parameter_names(function)
         return found if model_fn else ()
 
-    def _class_of(self, node: ast.expr, scope: tuple[str, ...]) -> tuple[str, ...]:
-        """The class an expression is an instance of (``self`` in a method, ``C(...)``), or ()."""
+    def _class_of(
+        self, node: ast.expr, scope: tuple[str, ...], depth: int = 0
+    ) -> tuple[str, ...]:
+        """The class an expression is an instance of (``self`` in a method, ``C(...)``), or ()
+        (bindings that lead back to themselves, ``net = net.build()``, end there too)."""
+        if depth > 8:
+            return ()
         if isinstance(node, ast.Name) and node.id == "self":
             for depth in range(len(scope), 0, -1):
                 if isinstance(self.definitions.get(scope[: depth - 1]), ast.ClassDef):
@@ -279,10 +284,10 @@ class _Resolver:
         if isinstance(node, ast.Name):
             bound = self._binding(node.id, scope)
             if bound is not None and isinstance(bound[0], ast.Call):
-                return self._class_of(bound[0], bound[1])
+                return self._class_of(bound[0], bound[1], depth + 1)
             return ()
         if isinstance(node, ast.Call):
-            found = self.resolve(node.func, scope)
+            found = self.resolve(node.func, scope, depth + 1)
             return found if isinstance(self.definitions.get(found), ast.ClassDef) else ()
         return ()
 
