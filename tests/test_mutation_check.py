@@ -105,6 +105,25 @@ def test_move_takes_a_statement_out_of_train() -> None:
     assert what.startswith("line 12: `optimizer = ") and what.endswith("moved out of TRAIN")
 
 
+def test_a_cast_to_itself_and_a_summary_in_train_are_passed_over() -> None:
+    """``features = tf.cast(features, dtype)`` is the same value for float32 inputs, and a
+    summary moved out of TRAIN changes no loss or train_op: neither makes a wrong rewrite (both
+    came back `equivalent` / `fixed` on real files)."""
+    source = REWRITE.replace(
+        "    net = tf.nn.dropout(net, rate=0.25)\n",
+        "    net = tf.cast(net, tf.float32)\n    net = tf.nn.dropout(net, rate=0.25)\n",
+    ).replace(
+        "        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
+        "        tf.compat.v1.summary.scalar(\"loss\", loss)\n"
+        "        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
+    )
+    assert "tf.cast" in source and "summary.scalar" in source
+    _, dropped = changed("drop", source)
+    assert dropped == ["-    net = tf.nn.dropout(net, rate=0.25)", "+    pass"]
+    what, _ = changed("move", source)
+    assert what.startswith("line 14: `optimizer = ")
+
+
 def test_kinds_with_nothing_to_change_are_none() -> None:
     source = textwrap.dedent(
         """\

@@ -212,12 +212,13 @@ def drop(source: str, function: Function) -> Mutant | None:
 
 def _renames(statement: ast.stmt) -> bool:
     """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
-    nothing the loss computes."""
+    nothing the loss computes. So may ``x = tf.cast(x, dtype)``: for inputs already of that
+    type (synthetic features are float32) it is the same value too."""
     if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
         return False
     call = statement.value
     return (
-        _call_name(call).endswith("identity")
+        _call_name(call).endswith(("identity", "cast"))
         and bool(call.args)
         and ast.unparse(call.args[0]) in {ast.unparse(t) for t in statement.targets}
     )
@@ -289,8 +290,9 @@ def _train_blocks(function: Function) -> list[ast.If]:
 
 
 def move(source: str, function: Function) -> Mutant | None:
-    """The first simple statement of a ``mode == TRAIN`` block, moved after the block that
-    returns TRAIN's spec (where TRAIN no longer runs it); ``pass`` stays in its place."""
+    """The first simple statement of a ``mode == TRAIN`` block that feeds TRAIN's loss or
+    train_op, moved after the block that returns TRAIN's spec (where TRAIN no longer runs it);
+    ``pass`` stays in its place."""
     lines = source.splitlines(keepends=True)
     blocks = _train_blocks(function)
     returning = next(
@@ -301,7 +303,14 @@ def move(source: str, function: Function) -> Mutant | None:
     for block in blocks:
         if block.lineno > returning.lineno:
             break
-        movable = [s for s in block.body if not isinstance(s, ast.Return) and _simple(s, lines)]
+        # one whose result TRAIN's spec reads: a summary or a log moved out of TRAIN changes
+        # nothing the comparison sees (the loss and the train_op)
+        feeds = {id(s) for s in feeding(function, ("loss", "train_op"))}
+        movable = [
+            s
+            for s in block.body
+            if not isinstance(s, ast.Return) and _simple(s, lines) and id(s) in feeds
+        ]
         if not movable:
             continue
         statement = movable[0]
