@@ -106,22 +106,34 @@ def test_move_takes_a_statement_out_of_train() -> None:
 
 
 def test_a_cast_to_itself_and_a_summary_in_train_are_passed_over() -> None:
-    """``features = tf.cast(features, dtype)`` is the same value for float32 inputs, and a
-    summary moved out of TRAIN changes no loss or train_op: neither makes a wrong rewrite (both
-    came back `equivalent` / `fixed` on real files)."""
+    """``features = tf.cast(features, dtype)`` is the same value for float32 inputs,
+    ``f = f or default`` for an ``f`` given, and a summary moved out of TRAIN changes no loss or
+    train_op: none makes a wrong rewrite (each came back `equivalent` / `fixed` on real files)."""
     source = REWRITE.replace(
         "    net = tf.nn.dropout(net, rate=0.25)\n",
-        "    net = tf.cast(net, tf.float32)\n    net = tf.nn.dropout(net, rate=0.25)\n",
+        "    net = tf.cast(net, tf.float32)\n    params = params or {\"rate\": 0.25}\n"
+        "    net = tf.nn.dropout(net, rate=params[\"rate\"])\n",
     ).replace(
         "        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
         "        tf.compat.v1.summary.scalar(\"loss\", loss)\n"
         "        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
     )
-    assert "tf.cast" in source and "summary.scalar" in source
+    assert "tf.cast" in source and "params or" in source and "summary.scalar" in source
     _, dropped = changed("drop", source)
-    assert dropped == ["-    net = tf.nn.dropout(net, rate=0.25)", "+    pass"]
+    assert dropped == ['-    net = tf.nn.dropout(net, rate=params["rate"])', "+    pass"]
     what, _ = changed("move", source)
-    assert what.startswith("line 14: `optimizer = ")
+    assert what.startswith("line 15: `optimizer = ")
+
+
+def test_a_spec_given_its_fields_by_position_is_read_too() -> None:
+    """``EstimatorSpec(mode, predictions, loss, train_op)``: the optimizer feeds the train_op."""
+    source = REWRITE.replace(
+        "return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)",
+        "return tf.estimator.EstimatorSpec(mode, None, loss, train_op)",
+    )
+    assert "None, loss, train_op" in source
+    what, _ = changed("move", source)
+    assert what.startswith("line 12: `optimizer = ")
 
 
 def test_kinds_with_nothing_to_change_are_none() -> None:

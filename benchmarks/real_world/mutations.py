@@ -123,7 +123,14 @@ def _spec_fields(function: Function, fields: tuple[str, ...]) -> set[str]:
             for keyword in node.keywords:
                 if keyword.arg in fields:
                     names |= _loaded(keyword.value)
+            for field, arg in zip(_SPEC_POSITIONAL, node.args):  # ``EstimatorSpec(mode, p, l)``
+                if field in fields:
+                    names |= _loaded(arg)
     return names
+
+
+#: EstimatorSpec's fields in the order its constructor takes them.
+_SPEC_POSITIONAL = ("mode", "predictions", "loss", "train_op", "eval_metric_ops")
 
 
 def _simple(statement: ast.stmt, lines: list[str]) -> bool:
@@ -213,14 +220,21 @@ def drop(source: str, function: Function) -> Mutant | None:
 def _renames(statement: ast.stmt) -> bool:
     """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
     nothing the loss computes. So may ``x = tf.cast(x, dtype)``: for inputs already of that
-    type (synthetic features are float32) it is the same value too."""
-    if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+    type (synthetic features are float32) it is the same value too; and ``x = x or default``
+    where ``x`` was given."""
+    if not isinstance(statement, ast.Assign):
         return False
-    call = statement.value
+    targets = {ast.unparse(t) for t in statement.targets}
+    value = statement.value
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return ast.unparse(value.values[0]) in targets
+    if not isinstance(value, ast.Call):
+        return False
+    call = value
     return (
         _call_name(call).endswith(("identity", "cast"))
         and bool(call.args)
-        and ast.unparse(call.args[0]) in {ast.unparse(t) for t in statement.targets}
+        and ast.unparse(call.args[0]) in targets
     )
 
 

@@ -63,8 +63,14 @@ def _works_on(small: cst.BaseSmallStatement, names: set[str], resolve: TfResolve
 _MODE_VALUES = frozenset(mode.value for mode in Mode)
 
 
-def _is_mode_value(value: Value) -> bool:
-    """The mode itself, as the helper was handed it in this mode."""
+def _hands_mode(arg: cst.Arg, given: ModeEvaluator) -> bool:
+    """The argument is the mode itself, as the helper was handed it in this mode (a name or an
+    attribute holding it; not a mode written there, ``load("train", labels)``,
+    ``load(ModeKeys.TRAIN, labels)``)."""
+    written = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    if isinstance(arg.value, written) or given.mode_key(arg.value) is not None:
+        return False
+    value = given.eval(arg.value)
     return isinstance(value, Const) and isinstance(value.value, str) and (
         value.value in _MODE_VALUES
     )
@@ -238,7 +244,7 @@ class Anyway:
         if inner is None:
             if any(name.startswith(_LOGGING) for name in self.ctx.names(func)):
                 return False  # ``logging.info("%s", labels)`` shows None
-            if any(_is_mode_value(given.eval(arg.value)) for arg in call.args):
+            if any(_hands_mode(arg, given) for arg in call.args):
                 return False  # ``self.decoder.decode(mode, ..., labels)`` gates itself too
             return not isinstance(func, cst.Name) or func.value not in _PYTHON_SAFE
         if depth >= _DEPTH:
