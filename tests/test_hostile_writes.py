@@ -241,9 +241,10 @@ def test_concurrent_fix_runs_never_both_claim_a_file(tmp_path: Path) -> None:
     outputs = [process.communicate(timeout=300)[1].splitlines() for process in runs]
     fixed = []
     for lines in outputs:
-        # a file the other run wrote first is an error line of its own; a run that lost the race
-        # for every file prints only those (no summary when every input was an error)
-        lost = [line for line in lines if "already holds this fix" in line]
+        # a file the other run wrote first is an error line of its own ("already holds this
+        # fix", "changed on disk since it was read"); a run that lost the race for every file
+        # prints only those (no summary when every input was an error)
+        lost = [line for line in lines if re.match(r"tree/m\d{3}\.py: error: ", line)]
         summary = [line for line in lines if re.match(r"\d+ files? fixed", line)]
         assert len(lost) + len(summary) == len(lines), lines
         fixed.append(int(summary[0].split(" file")[0]) if summary else 0)
