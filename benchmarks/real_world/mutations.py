@@ -314,12 +314,12 @@ def move(source: str, function: Function) -> Mutant | None:
     )
     if returning is None:
         return None
+    # one whose result TRAIN's spec reads: a summary or a log moved out of TRAIN changes
+    # nothing the comparison sees (the loss and the train_op)
+    feeds = {id(s) for s in feeding(function, ("loss", "train_op"))}
     for block in blocks:
         if block.lineno > returning.lineno:
             break
-        # one whose result TRAIN's spec reads: a summary or a log moved out of TRAIN changes
-        # nothing the comparison sees (the loss and the train_op)
-        feeds = {id(s) for s in feeding(function, ("loss", "train_op"))}
         movable = [
             s
             for s in block.body

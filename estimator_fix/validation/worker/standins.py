@@ -32,7 +32,11 @@ from typing import Any, Dict, List, Optional, Set
 class StandInUsed(ModuleNotFoundError):
     """The validated code used a module this interpreter does not have: a ModuleNotFoundError,
     so a guard written for the module's absence (``except ModuleNotFoundError:``) takes the
-    branch it would take without the stand-in."""
+    branch it would take without the stand-in. ``path``: what of the stand-in was used."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 _STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}}
@@ -61,12 +65,14 @@ def _used(path: str) -> StandInUsed:
         if path.startswith(name + "."):
             return StandInUsed(
                 f"the code validated uses {path}, which module {name} did not define here: "
-                f"its loading stopped where {why}"
+                f"its loading stopped where {why}",
+                path,
             )
     top = path.split(".")[0]
     return StandInUsed(
         f"the code validated uses {path} from module '{top}', which is not installed here "
-        "(install it for the interpreter that validates)"
+        "(install it for the interpreter that validates)",
+        path,
     )
 
 
@@ -265,10 +271,8 @@ class _TolerantLoader(importlib.abc.Loader):
             self.loader.exec_module(module)
         except StandInUsed as exc:
             line = _failing_line(exc, getattr(module, "__file__", None))
-            why = f"line {line} " if line else ""
-            _STATE["partial"][module.__name__] = why + str(exc).split(" from module")[0].replace(
-                "the code validated uses", "used"
-            )
+            where = f"line {line} " if line else ""
+            _STATE["partial"][module.__name__] = f"{where}used {exc.path}"
             module.__class__ = _PartialModule
 
 
