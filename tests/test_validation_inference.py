@@ -9,6 +9,7 @@ from pathlib import Path
 
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
 from estimator_fix.validation.inference.imports import imported_functions
+from estimator_fix.validation.inference.params import COLUMNS
 from estimator_fix.validation.inputs import label_hint_in, plan
 from estimator_fix.validation.options import ValidationOptions
 
@@ -496,3 +497,42 @@ def test_labels_by_their_parameter_and_without_what_expand_dims_adds() -> None:
     assert hint is not None
     assert (hint.dtype, hint.like, hint.expanded) == ("float32", "logits", 1)
     assert hint.to_json()["expanded"] == 1
+
+
+def test_labels_handed_through_a_cast_in_place_are_the_labels() -> None:
+    """``mean_squared_error(tf.cast(labels, tf.float32), predictions)``: the cast is the labels,
+    and the other operand (not the cast) says their shape."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            predictions = tf.reshape(tf.compat.v1.layers.dense(features["x"], 1), [-1])
+            loss = tf.compat.v1.losses.mean_squared_error(tf.cast(labels, tf.float32), predictions)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None
+    assert (hint.dtype, hint.like) == ("float32", "predictions")
+
+
+def test_params_handed_on_as_feature_columns_are_guessed_as_columns() -> None:
+    """A params value handed where feature columns go (``input_layer``'s second argument,
+    ``feature_columns=``, ``DenseFeatures``' first), directly or through a local, is marked for
+    the worker to make into numeric columns; a value merely beside them is not."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            wide = tf.compat.v1.feature_column.input_layer(features, params["wide"])
+            deep_columns = params["deep"]
+            deep = tf.compat.v1.feature_column.input_layer(features, feature_columns=deep_columns)
+            dense = tf.keras.layers.DenseFeatures(params["dense"])(features)
+            other = tf.compat.v1.feature_column.input_layer(params["features"], [])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    columns = {COLUMNS: 2}
+    assert guessed["wide"].value == columns
+    assert "handed on as feature columns" in guessed["wide"].origin
+    assert guessed["deep"].value == columns and guessed["dense"].value == columns
+    assert guessed["features"].value == 4

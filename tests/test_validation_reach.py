@@ -83,6 +83,37 @@ def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_feature_columns_in_params_and_an_unsized_width_are_validated(tmp_path: Path) -> None:
+    """Columns the Estimator's builder puts in params become numeric columns whose keys the
+    build finds; the output width guessed from its name (4) clashes with one label per example
+    by a multiple of it, and the search sets it to 1."""
+    source = INFERRED / "columns_in_params.py"
+    report = validate_file(source)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    made = "numeric_column('wide_columns_0'), numeric_column('wide_columns_1')"
+    assert f"wide_columns=[{made}]" in notes
+    assert "(line 12: deep_columns handed on as feature columns)" in notes
+    assert "wide_columns_0, wide_columns_1, deep_columns_0, deep_columns_1" in notes
+    assert "the labels of mean_squared_error() (line 17)" in notes
+    assert "synthetic inputs chosen:" in notes and "params n_outputs=1" in notes
+    wrong = wrong_rewrite(tmp_path, source, b"AdagradOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def test_guessed_columns_are_made_on_the_keys_the_files_input_function_gives(
+    tmp_path: Path,
+) -> None:
+    source = INFERRED / "columns_with_input_fn.py"
+    report = validate_file(source)
+    assert report.verdict == "fixed" and not report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    made = "guessed feature columns (feature_columns) made on the input function's features"
+    assert f"{made}: price" in notes
+    wrong = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:
     """``input_fn(filenames)`` cannot be called by an Estimator, and the model_fn reads its params
     as attributes (HParams-style): synthetic inputs and attribute-readable guessed params."""

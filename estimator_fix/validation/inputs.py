@@ -372,6 +372,10 @@ def _labels_aliases(
 
 
 def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
+    """The labels (an alias of them), also as handed through a cast or reshape in place
+    (``mean_squared_error(tf.cast(labels, tf.float32), predictions)``)."""
+    if isinstance(node, ast.Call) and _call_name(node) in _ALIAS_CALLS and node.args:
+        return _is_labels(node.args[0], aliases)
     return isinstance(node, ast.Name) and node.id in aliases
 
 

@@ -331,10 +331,30 @@ def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, as
     if isinstance(parent, (ast.For, ast.comprehension)):
         return parent.iter is node
     if isinstance(parent, ast.Call):
-        return sx.call_name(parent) == "len" and parent.args[:1] == [node]
+        return (
+            sx.call_name(parent) == "len" and parent.args[:1] == [node]
+        ) or _handed_as_columns(node, parent)
     if isinstance(parent, ast.UnaryOp):
         return isinstance(parent.op, ast.Not)
     return isinstance(parent, (ast.Compare, ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.keyword))
+
+
+#: Calls taking feature columns, by name, and the position of the columns among their arguments.
+_COLUMN_TAKERS = {"input_layer": 1, "linear_model": 1, "DenseFeatures": 0, "LinearModel": 0}
+#: Marks a guessed params value that the worker makes into that many numeric feature columns
+#: (``worker.inferred.COLUMNS``): JSON has no feature columns.
+COLUMNS = "\x00feature_columns"
+
+
+def _handed_as_columns(node: ast.AST, parent: ast.AST | None) -> bool:
+    """The value at ``node`` is handed where feature columns go: ``input_layer(features, v)``,
+    ``DenseFeatures(v)``, ``feature_columns=v`` to any call."""
+    if isinstance(parent, ast.keyword):
+        return parent.arg == "feature_columns"
+    if not isinstance(parent, ast.Call):
+        return False
+    position = _COLUMN_TAKERS.get(sx.call_name(parent))
+    return position is not None and parent.args[position : position + 1] == [node]
 
 
 #: ``map(int, ...)`` / ``map(float, ...)`` around a split: what each item becomes.
@@ -348,6 +368,8 @@ def _shaped_value(
     subscripted, iterated or measured (``layers[0]``, ``for u in units``, ``len(sizes)``), a
     string of items where it is split (``params["layers"].split(",")``), else None. Items are
     what the key's name suggests (a number; ``map(int, ...)`` around a split: an int), two."""
+    if _handed_as_columns(node, parent):
+        return {COLUMNS: 2}, "handed on as feature columns"
     item = _param_value(key, None)
     if isinstance(item, bool) or not isinstance(item, (int, float)):
         item = _FALLBACK

@@ -19,6 +19,9 @@ from .messaging import last_line
 if TYPE_CHECKING:
     from .program import Program
 
+#: Marks a guessed params value to be made into numeric feature columns (the inference's
+#: ``params.COLUMNS``; the worker imports nothing of the tool).
+COLUMNS = "\x00feature_columns"
 #: A single tensor (``features`` not a dict) among the synthetic features.
 SINGLE = "\x00features"
 #: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
@@ -73,13 +76,70 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
         return AttributeParams(params) if by_attribute and params is not None else params
     merged = AttributeParams(params or {}) if by_attribute else dict(params or {})
     program.guessed_params = [g["key"] for g in missing]
+    program.guessed_columns = [g["key"] for g in missing if _columns(g["key"], g["value"])]
     for guess in missing:
-        merged[guess["key"]] = guess["value"]
-    listed = ", ".join("{}={!r} ({})".format(g["key"], g["value"], g["origin"]) for g in missing)
+        merged[guess["key"]] = _made(program.tf, guess["key"], guess["value"])
+    listed = ", ".join(
+        "{}={} ({})".format(g["key"], _shown(g["key"], g["value"]), g["origin"]) for g in missing
+    )
     program.out.note("params guessed from the model_fn: " + listed)
     if by_attribute:
         program.out.note("params readable by attribute too (the model_fn reads params.<key>)")
     return merged
+
+
+def _columns(key: str, value: Any) -> Optional[List[str]]:
+    """The feature keys of a guess marked as feature columns (``{COLUMNS: n}``), else None."""
+    if isinstance(value, dict) and set(value) == {COLUMNS}:
+        return [f"{key}_{i}" for i in range(int(value[COLUMNS]))]
+    return None
+
+
+def _made(tf: Any, key: str, value: Any) -> Any:
+    """A guessed value as the model_fn takes it: numeric feature columns where marked so (the
+    recording features then find the keys they read)."""
+    names = _columns(key, value)
+    if names is None:
+        return value
+    return [tf.compat.v1.feature_column.numeric_column(name) for name in names]
+
+
+def fit_columns(program: Program, result: Any) -> None:
+    """The guessed feature columns remade on the keys the file's own TRAIN input function gives
+    (``result``, what it returned): a numeric column per dense numeric feature of known shape."""
+    tf = program.tf
+    if not program.guessed_columns or not isinstance(program.params, dict):
+        return
+    if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
+        result = tf.compat.v1.data.make_one_shot_iterator(result).get_next()
+    features = result[0] if isinstance(result, (tuple, list)) and result else result
+    if not isinstance(features, dict):
+        return
+    columns = []
+    for key, tensor in sorted(features.items()):
+        numeric = tensor.dtype.is_floating or tensor.dtype.is_integer
+        if not isinstance(tensor, tf.Tensor) or not numeric:
+            continue
+        shape = tensor.shape.as_list()[1:] if tensor.shape.rank else []
+        if None in shape:
+            continue
+        columns.append(tf.compat.v1.feature_column.numeric_column(key, shape=shape or (1,)))
+    if not columns:
+        return
+    for key in program.guessed_columns:
+        program.params[key] = list(columns)
+    program.out.note(
+        "guessed feature columns ({}) made on the input function's features: {}".format(
+            ", ".join(program.guessed_columns), ", ".join(sorted(c.key for c in columns))
+        )
+    )
+
+
+def _shown(key: str, value: Any) -> str:
+    names = _columns(key, value)
+    if names is None:
+        return repr(value)
+    return "[" + ", ".join(f"numeric_column({n!r})" for n in names) + "]"
 
 
 class AttributeParams(dict):  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ import sys
 from typing import Any, Callable, Dict, List, Tuple
 
 from .graphs import build_graphs, call_input_fn
-from .inferred import params_with_guesses
+from .inferred import fit_columns, params_with_guesses
 from .loading import (
     import_tensorflow,
     load_function,
@@ -51,6 +51,8 @@ class Program:
         self.accepted = parameter_names(self.model_fn)
         #: The params keys guessed from the model_fn's reads (``inferred.params_with_guesses``).
         self.guessed_params: List[str] = []
+        #: Those of them guessed as feature columns (remade on the inputs' keys: ``_probe``).
+        self.guessed_columns: List[str] = []
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None
@@ -167,7 +169,7 @@ class Program:
         try:
             with tf.Graph().as_default(), time_limit(PROBE_SECONDS):
                 self.seed_graph()
-                call_input_fn(self, fn)
+                fit_columns(self, call_input_fn(self, fn))
         except (Exception, SystemExit) as exc:  # user code: any failure is the answer
             return last_line(exc)
         finally:

@@ -6,13 +6,15 @@ names. Any inputs on which the original builds are as good for comparing it with
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
 (TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
 serving function or parse spec gave others), a guessed int param the error names at other values
-(``resnet_size must be 6n + 2``), labels where there are none (or at the other rank, for an error
-about shapes), labels or features of the dtypes an error says clash, a params key the build lacks,
-degenerate sizes (0) made small, features that share a shape reshaped together (a stack or concat
-of them), each feature at another rank (the rank the error expects first) and sizes taken from the
-error, the params and common image sizes, then other dtypes (features, then labels). A candidate
-on which the build gets further (more ops built before it fails, or as many with the complaint
-about a param it changed gone) becomes the new starting point. The first candidate on which TRAIN
+(``resnet_size must be 6n + 2``), labels where there are none (or at the other rank, for an
+error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
+features of the dtypes an error says clash, a params key the build lacks, degenerate sizes (0)
+made small, features that share a shape reshaped together (a stack or concat of them), each
+feature at another rank (the rank the error expects first) and sizes taken from the error, the
+params and common image sizes, then other dtypes (features, then labels). A candidate on which
+the build gets further (more ops built before it fails, or as many with the complaint about a
+param it changed gone, or with two shapes that clashed no longer clashing) becomes the new
+starting point. The first candidate on which TRAIN
 and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search stops after
 ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked process of
 its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds must leave
@@ -175,6 +177,30 @@ def _other_shape(error: str, shape: List[int]) -> Optional[List[int]]:
     return None
 
 
+def _widening_param(
+    current: Choice, error: str, params: Any, guessed: List[str]
+) -> Iterator[Choice]:
+    """A guessed int param (a count guessed from its name) at 1, where the error says two shapes
+    clash and one has that many times the other's values: ``Shapes (16,) and (4, 1)`` from a
+    regression's ``n_class`` output units flattened against one label per example."""
+    match = _TWO_SHAPES.search(error)
+    if match is None or not isinstance(params, dict):
+        return
+    sizes = []
+    for text in match.groups():
+        size = 1
+        for dim in text.split(","):
+            size *= 1 if dim.strip() in ("?", "None", "") else int(dim)
+        sizes.append(size)
+    small, big = sorted(sizes)
+    if small == 0 or big % small or big == small:
+        return
+    for key in guessed:
+        value = params.get(key)
+        if type(value) is int and value > 1 and (big // small) % value == 0:
+            yield _with(current, params={**current["params"], key: 1})
+
+
 def _clashing_features(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """A feature shaped as the other of two shapes the error says clash, one of them the
     feature's (``placeholder_with_default(x, [None, 135])`` handed ``[4, 1]``)."""
@@ -261,13 +287,20 @@ def _named_param(
 
 
 def _answered(candidate: Choice, current: Choice, error: str, failure: str) -> bool:
-    """Whether ``candidate`` changed a param ``error`` named and ``failure`` no longer names."""
+    """Whether ``candidate`` changed a param ``error`` named and ``failure`` no longer names, or
+    changed one where ``error`` says two shapes clash and ``failure`` does not say so of them."""
     changed = [
         key
         for key, value in candidate["params"].items()
         if current["params"].get(key, object()) != value
     ]
-    return any(_names(error, key) and not _names(failure, key) for key in changed)
+    if any(_names(error, key) and not _names(failure, key) for key in changed):
+        return True
+    # a count changed where two shapes clashed, and they clash no more (or others do)
+    clash = _TWO_SHAPES.search(error)
+    after = _TWO_SHAPES.search(failure)
+    moved = after is None or (clash is not None and after.groups() != clash.groups())
+    return bool(changed) and clash is not None and moved
 
 
 def _names(error: str, key: str) -> bool:
@@ -368,6 +401,7 @@ def _neighbours(
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
+    yield from _widening_param(current, error, params, guessed or [])
     yield from _clashing_features(current, error, keys)
     yield from _retyped(current, error, keys)
     yield from _missing_param(current, error, params)
