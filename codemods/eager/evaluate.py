@@ -143,7 +143,13 @@ class Evaluator:
                 return False
         if any(isinstance(o, cst.Name) and o.value == "None" for o in operands):
             return False
-        return any(self.value(o, env).kind in SINGLE for o in operands)
+        tensors = [self.value(o, env).kind in SINGLE for o in operands]
+        equality = all(isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in node.comparisons)
+        if equality and all(tensors):
+            # ``v != frozen`` of two tensors or variables: while a graph is built, == and != are
+            # Python's identity of the objects (filtering a list of variables), not an op
+            return False
+        return any(tensors)
 
     def _boolean(self, node: cst.BooleanOperation, env: Bindings) -> Value:
         values = [self.value(node.left, env), self.value(node.right, env)]

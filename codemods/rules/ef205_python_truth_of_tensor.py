@@ -3,7 +3,8 @@
 Detector: the scan calls ``truth_test`` on every expression Python tests for truth (an ``if``,
 ``elif`` or ``while`` test, a conditional expression's test, an operand of ``and``/``or``/``not``,
 an ``assert``, a comprehension's ``if``, ``bool(...)``): a finding when it is a tensor or a
-variable. ``x is None`` and comparisons with None are Python values. Report only.
+variable. ``x is None`` and comparisons with None are Python values, and so is ``==`` or ``!=``
+of two tensors or variables (while a graph is built, the identity of the objects). Report only.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ RULE = Rule(
     why=(
         "A symbolic tensor has no truth value while the graph is built: these raise "
         "OperatorNotAllowedInGraphError. `is None` tests and comparisons with None are "
-        "Python tests: no finding."
+        "Python tests: no finding; nor is `v != w` of two tensors or variables, which graph "
+        "mode answers with their identity (filtering a list of variables)."
     ),
     example='''\
 if tf.reduce_mean(logits) > 0:
@@ -106,6 +108,29 @@ def model_fn(features, labels, mode, params):
     if labels is not None:
         labels = tf.cast(labels, tf.int32)
     return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+''',
+        ),
+        Valid(
+            id="identity_of_two_variables_is_python",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    scale = tf.compat.v1.get_variable("scale", [], initializer=tf.compat.v1.ones_initializer())
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits * scale})
+    loss = tf.reduce_mean(tf.square(logits * scale - labels))
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    optimizer = tf.compat.v1.train.AdamOptimizer(0.01)
+    pairs = optimizer.compute_gradients(loss)
+    kept = [(g, v) for g, v in pairs if v != scale]
+    if pairs[0][1] == scale:
+        kept = pairs
+    train_op = optimizer.apply_gradients(kept, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
         ),
     ),

@@ -72,7 +72,33 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 name = f"{under}.{alias.name}" if under else alias.name
                 aliases[alias.asname or alias.name] = name
+    if "tf" not in aliases and _star_imported(tree) and not _binds(tree, "tf"):
+        aliases["tf"] = ""  # ``from common import *`` hands the module its ``tf``, by convention
     return {name: under for name, under in aliases.items() if not under.startswith("compat")}
+
+
+def _star_imported(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names)
+        for node in tree.body
+    )
+
+
+def _binds(tree: ast.Module, name: str) -> bool:
+    """Whether the module binds ``name`` anywhere (an import, an assignment, a definition, a
+    parameter)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((alias.asname or alias.name.partition(".")[0]) == name for alias in node.names):
+                return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+    return False
 
 
 def _chain(node: ast.Attribute) -> tuple[str, list[str]] | None:
