@@ -51,7 +51,10 @@ def use_in(source: str) -> str | None:
         ("import tensorflow as tf\ntf.keras.layers.Dense(3)", None),
         ("import contrib\ncontrib.logging.x", None),
         # ``tf`` handed over by a star import of a module of the repository, by convention
-        ("from common import *\ntf.feature_column.linear_model(f, c)", "tf.feature_column.linear_model@2"),
+        (
+            "from common import *\ntf.feature_column.linear_model(f, c)",
+            "tf.feature_column.linear_model@2",
+        ),
         ("from common import *\nfrom other import tf\ntf.logging.info('x')", None),
         ("from common import *\ndef f(tf):\n    tf.logging.info('x')", None),
     ],

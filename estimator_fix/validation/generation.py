@@ -88,16 +88,18 @@ def _binds(tree: ast.Module, name: str) -> bool:
     """Whether the module binds ``name`` anywhere (an import, an assignment, a definition, a
     parameter)."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+        if isinstance(node, ast.Name):
+            bound = node.id == name and isinstance(node.ctx, ast.Store)
+        elif isinstance(node, ast.arg):
+            bound = node.arg == name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound = any((a.asname or a.name.partition(".")[0]) == name for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound = node.name == name
+        else:
+            bound = False
+        if bound:
             return True
-        if isinstance(node, ast.arg) and node.arg == name:
-            return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((alias.asname or alias.name.partition(".")[0]) == name for alias in node.names):
-                return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if node.name == name:
-                return True
     return False
 
 
