@@ -328,3 +328,32 @@ def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen:
         assert f"synthetic inputs chosen: {chosen}" in notes, notes
     else:
         assert "inputs searched" not in notes, notes
+
+
+def test_a_guessed_count_goes_to_1_where_two_shapes_clash_by_a_multiple_of_it() -> None:
+    """``Shapes (16,) and (4, 1)``: predictions of ``n_class`` (guessed 4) values per example,
+    flattened, against one label per example - that guessed count at 1; a count that does not
+    divide the ratio, or one given rather than guessed, is left as it is."""
+    current = {
+        "features": {"x": entry("float32", [1])},
+        "labels": entry("float32", [1]),
+        "params": {},
+    }
+    params = {"n_class": 4, "width": 3, "depth": 4}
+    error = "ValueError: Shapes (16,) and (4, 1) are incompatible"
+    candidates = list(
+        search._neighbours(current, error, params, True, guessed=["n_class", "width"])
+    )
+    assert [c["params"] for c in candidates if c["params"]] == [{"n_class": 1}]
+    same = list(search._widening_param(current, "Shapes (4,) and (4, 1)", params, ["n_class"]))
+    assert same == []
+    # a dimension TensorFlow prints as a word counts as unknown (1), as ? and None do
+    worded = "Shapes (None, 16) and (None, batch) are incompatible"
+    assert [c["params"] for c in search._widening_param(current, worded, params, ["n_class"])] == [
+        {"n_class": 1}
+    ]
+    # as many ops with the clash gone (or another clash) is progress; the same clash is not
+    one = {**current, "params": {"n_class": 1}}
+    assert search._answered(one, current, error, "Shapes (4,) and (4, 1) are incompatible")
+    assert search._answered(one, current, error, "TypeError: another error")
+    assert not search._answered(one, current, error, error)

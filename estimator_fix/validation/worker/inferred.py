@@ -106,24 +106,30 @@ def _made(tf: Any, key: str, value: Any) -> Any:
 
 def fit_columns(program: Program, result: Any) -> None:
     """The guessed feature columns remade on the keys the file's own TRAIN input function gives
-    (``result``, what it returned): a numeric column per dense numeric feature of known shape."""
+    (``result``, what it returned: a dataset, or features and labels): a numeric column per dense
+    numeric feature of known shape."""
     tf = program.tf
     if not program.guessed_columns or not isinstance(program.params, dict):
         return
     if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
-        result = tf.compat.v1.data.make_one_shot_iterator(result).get_next()
-    features = result[0] if isinstance(result, (tuple, list)) and result else result
-    if not isinstance(features, dict):
+        shapes = tf.compat.v1.data.get_output_shapes(result)
+        dtypes = tf.compat.v1.data.get_output_types(result)
+    else:
+        shapes = tf.nest.map_structure(lambda t: getattr(t, "shape", None), result)
+        dtypes = tf.nest.map_structure(lambda t: getattr(t, "dtype", None), result)
+    if isinstance(shapes, tuple) and shapes:  # (features, labels)
+        shapes, dtypes = shapes[0], dtypes[0]
+    if not isinstance(shapes, dict) or not isinstance(dtypes, dict):
         return
     columns = []
-    for key, tensor in sorted(features.items()):
-        numeric = tensor.dtype.is_floating or tensor.dtype.is_integer
-        if not isinstance(tensor, tf.Tensor) or not numeric:
+    for key, shape in sorted(shapes.items()):
+        dtype = dtypes.get(key)
+        numeric = dtype is not None and (dtype.is_floating or dtype.is_integer)
+        if not numeric or not isinstance(shape, tf.TensorShape) or shape.rank is None:
             continue
-        shape = tensor.shape.as_list()[1:] if tensor.shape.rank else []
-        if None in shape:
-            continue
-        columns.append(tf.compat.v1.feature_column.numeric_column(key, shape=shape or (1,)))
+        dims = shape.as_list()[1:]
+        if None not in dims:
+            columns.append(tf.compat.v1.feature_column.numeric_column(key, shape=dims or (1,)))
     if not columns:
         return
     for key in program.guessed_columns:

@@ -190,7 +190,7 @@ def _widening_param(
     for text in match.groups():
         size = 1
         for dim in text.split(","):
-            size *= 1 if dim.strip() in ("?", "None", "") else int(dim)
+            size *= int(dim) if dim.strip().isdigit() else 1  # ?, None: unknown
         sizes.append(size)
     small, big = sorted(sizes)
     if small == 0 or big % small or big == small:
