@@ -42,6 +42,12 @@ def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _dead_pid() -> int:
+    """A pid no process has: Linux's pid_max (pids stay below it); elsewhere a finished child's
+    (which a busy machine may hand out again, so Linux does not use it)."""
+    try:
+        return int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):
+        pass
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                           capture_output=True, text=True)
     return int(done.stdout)
