@@ -536,3 +536,47 @@ def test_params_handed_on_as_feature_columns_are_guessed_as_columns() -> None:
     assert "handed on as feature columns" in guessed["wide"].origin
     assert guessed["deep"].value == columns and guessed["dense"].value == columns
     assert guessed["features"].value == 4
+
+
+def test_an_options_object_in_params_is_guessed_field_by_field() -> None:
+    """``opts = params["opts"]`` read by attribute (and handed to a helper that reads more of
+    it) is a dict of guesses, one per field; a value only called methods of (``name.lower()``)
+    is a plain value; ``enumerate``/``zip`` of a value make it a list."""
+    tree, function = parsed(
+        """
+        def body(net, options):
+            return tf.compat.v1.layers.dense(net, options.width)
+
+        def model_fn(features, labels, mode, params):
+            opts = params["opts"]
+            name = params["name"]
+            scope = name.lower()
+            for index, units in enumerate(opts.hidden_units):
+                pass
+            if opts.use_bn:
+                pass
+            net = body(features["x"], opts)
+            for a, b in zip(params["sizes"], params["rates"]):
+                pass
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed["opts"] == {"hidden_units": [4, 4], "use_bn": False, "width": 4}
+    assert guessed["name"] == 4
+    assert guessed["sizes"] == [4, 4] and guessed["rates"] == [0.01, 0.01]
+
+
+def test_a_read_that_says_what_a_param_is_wins_over_a_blind_guess() -> None:
+    """``check(params["feature_columns"])`` says nothing (a count); a later
+    ``input_layer(features, params["feature_columns"])`` says they are columns."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            count = check(params["feature_columns"])
+            net = tf.compat.v1.feature_column.input_layer(features, params["feature_columns"])
+            return spec
+        """
+    )
+    (guess,) = infer_params(tree, function)
+    assert guess.value == {COLUMNS: 2} and not guess.fallback

@@ -114,6 +114,23 @@ def test_guessed_columns_are_made_on_the_keys_the_files_input_function_gives(
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_an_options_object_in_params_is_validated(tmp_path: Path) -> None:
+    """``opts = params["opts"]`` read by attribute: guessed field by field, made readable by
+    attribute in the worker."""
+    source = INFERRED / "options_object.py"
+    report = validate_file(source)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    assert "opts={'hidden_units': [4, 4], 'num_classes': 10, 'learning_rate': 0.01" in notes
+    assert "(line 11: opts.hidden_units iterated by enumerate())" in notes
+    fixed = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(opts.learning_rate)")
+    wrong = tmp_path / "doubled.py"
+    doubled = b"(2 * opts.learning_rate)"
+    wrong.write_bytes(fixed.read_bytes().replace(b"(opts.learning_rate)", doubled))
+    assert wrong.read_bytes() != fixed.read_bytes()
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:
     """``input_fn(filenames)`` cannot be called by an Estimator, and the model_fn reads its params
     as attributes (HParams-style): synthetic inputs and attribute-readable guessed params."""

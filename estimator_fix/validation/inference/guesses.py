@@ -40,6 +40,8 @@ class ParamGuess:
     origin: str
     #: Read as ``params.key`` (HParams-style) rather than ``params["key"]``.
     attribute: bool = False
+    #: Nothing said what the value is (a small count): a later read that says more wins.
+    fallback: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {

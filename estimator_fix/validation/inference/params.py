@@ -143,14 +143,19 @@ class _ParamReader:
         self.found: dict[str, ParamGuess] = {}
         self._visited: set[str] = set()
 
-    def read(self, function: sx.Function, parameter: str, depth: int = 0) -> None:
-        if function.name in self._visited or depth > sx.HELPER_DEPTH:
+    def read(
+        self, function: sx.Function, parameter: str, depth: int = 0, prefix: tuple[str, ...] = ()
+    ) -> None:
+        """The keys ``function`` reads from its ``parameter``: params itself, or (``prefix``)
+        the value at that path of params, read as an object (``opts = params["opts"]``)."""
+        visit = f"{function.name}:{parameter}:{'.'.join(prefix)}"
+        if visit in self._visited or depth > sx.HELPER_DEPTH:
             return
-        self._visited.add(function.name)
+        self._visited.add(visit)
         parents = sx.parents(function)
         dicts = _dict_literals(self.tree, function)
         for name in _aliases(function, parameter):  # ``args = params``: read through args too
-            self._read_name(function, name, depth, parents, dicts)
+            self._read_name(function, name, depth, parents, dicts, prefix)
 
     def _read_name(
         self,
@@ -159,16 +164,19 @@ class _ParamReader:
         depth: int,
         parents: Mapping[ast.AST, ast.AST],
         dicts: Mapping[str, ast.Dict],
+        prefix: tuple[str, ...] = (),
     ) -> None:
         for node in ast.walk(function):
             if isinstance(node, ast.Call):
-                self._follow(node, parameter, dicts, depth)
+                self._follow(node, parameter, dicts, depth, prefix)
             if _attribute_read(node, parameter, parents):
                 assert isinstance(node, ast.Attribute)
+                if prefix and _called(node, parents):
+                    continue  # a method of the value (``name.lower()``), not a field of it
                 use, parent = _use_of(node, parents, function)
                 guess = self._guess(node.attr, use, parent, dicts, parents)
                 if guess is not None:
-                    self._store([node.attr], replace(guess, attribute=True))
+                    self._store([*prefix, node.attr], replace(guess, attribute=True))
                 continue
             if not (
                 isinstance(node, ast.Subscript)
@@ -180,10 +188,14 @@ class _ParamReader:
             path, outer = self._path(node, parents)
             if not path:
                 continue
+            local = _object_bound(outer, parents, function)
+            if local is not None:  # ``opts = params["opts"]``, then ``opts.model_name``
+                self.read(function, local, depth, (*prefix, *path))
+                continue
             use, parent = _use_of(outer, parents, function)
             guess = self._guess(path[-1], use, parent, dicts, parents)
             if guess is not None:
-                self._store(path, guess)
+                self._store([*prefix, *path], guess)
 
     @staticmethod
     def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
@@ -203,10 +215,13 @@ class _ParamReader:
     def _store(self, path: list[str], guess: ParamGuess) -> None:
         """The guess for ``params[path[0]]...[path[-1]]``: nested keys build dicts."""
         top = path[0]
+        existing = self.found.get(top)
+        if existing is not None and existing.fallback and not guess.fallback:
+            del self.found[top]  # a read that says what the value is wins over a blind guess
+            existing = None
         if len(path) == 1:
             self.found.setdefault(top, replace(guess, key=top))
             return
-        existing = self.found.get(top)
         tree = existing.value if existing is not None and isinstance(existing.value, dict) else {}
         if existing is not None and not isinstance(existing.value, dict):
             return  # read as a value elsewhere: that guess stands
@@ -252,11 +267,16 @@ class _ParamReader:
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         value = _param_value(key, keyword)
         if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
-            return ParamGuess(key, _FALLBACK, f"{where} (no better guess)")
+            return ParamGuess(key, _FALLBACK, f"{where} (no better guess)", fallback=True)
         return ParamGuess(key, value, where + (f" as {keyword}=" if keyword else ""))
 
     def _follow(
-        self, call: ast.Call, parameter: str, dicts: Mapping[str, ast.Dict], depth: int
+        self,
+        call: ast.Call,
+        parameter: str,
+        dicts: Mapping[str, ast.Dict],
+        depth: int,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         """A helper the call hands ``params`` to: a module function by name, or the first value
         of a dict of them subscripted (``MODELS[params["model"]](features, params)``)."""
@@ -273,11 +293,36 @@ class _ParamReader:
         names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
         for index, argument in enumerate(call.args):
             if isinstance(argument, ast.Name) and argument.id == parameter and index < len(names):
-                self.read(helper, names[index], depth + 1)
+                self.read(helper, names[index], depth + 1, prefix)
         for keyword in call.keywords:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
-                self.read(helper, keyword.arg, depth + 1)
+                self.read(helper, keyword.arg, depth + 1, prefix)
+
+
+def _called(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
+    call = parents.get(node)
+    return isinstance(call, ast.Call) and call.func is node
+
+
+def _object_bound(
+    node: ast.AST, parents: Mapping[ast.AST, ast.AST], function: sx.Function
+) -> str | None:
+    """The local name ``node``'s value is bound to (``opts = params["opts"]``) where the
+    function reads fields of it (``opts.model_name``, not only methods such as
+    ``name.lower()``), else None."""
+    bound = parents.get(node)
+    if not (
+        isinstance(bound, ast.Assign)
+        and len(bound.targets) == 1
+        and isinstance(bound.targets[0], ast.Name)
+    ):
+        return None
+    local = bound.targets[0].id
+    for use in ast.walk(function):
+        if _attribute_read(use, local, parents) and not _called(use, parents):
+            return local
+    return None
 
 
 def _aliases(function: sx.Function, parameter: str) -> list[str]:
@@ -331,12 +376,24 @@ def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, as
     if isinstance(parent, (ast.For, ast.comprehension)):
         return parent.iter is node
     if isinstance(parent, ast.Call):
-        return (
-            sx.call_name(parent) == "len" and parent.args[:1] == [node]
-        ) or _handed_as_columns(node, parent)
+        return _iterated_by(node, parent) or _handed_as_columns(node, parent)
     if isinstance(parent, ast.UnaryOp):
         return isinstance(parent.op, ast.Not)
     return isinstance(parent, (ast.Compare, ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.keyword))
+
+
+#: Builtins that iterate (or measure) what they are handed: a value handed to one is a list.
+_ITERATING = frozenset({"len", "enumerate", "zip", "list", "tuple", "sorted", "reversed"})
+
+
+def _iterated_by(node: ast.AST, parent: ast.AST | None) -> bool:
+    """``enumerate(v)``, ``zip(v, w)``, ``len(v)`` ...: ``v`` is iterated or measured."""
+    return (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in _ITERATING
+        and node in parent.args
+    )
 
 
 #: Calls taking feature columns, by name, and the position of the columns among their arguments.
@@ -364,10 +421,11 @@ _ITEM_TYPES = {"int": 4, "float": 0.01}
 def _shaped_value(
     key: str, node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]
 ) -> tuple[object, str] | None:
-    """A value of the shape a use asks for, with how the use says so: a list where the value is
-    subscripted, iterated or measured (``layers[0]``, ``for u in units``, ``len(sizes)``), a
-    string of items where it is split (``params["layers"].split(",")``), else None. Items are
-    what the key's name suggests (a number; ``map(int, ...)`` around a split: an int), two."""
+    """A value of the shape a use asks for, with how the use says so: feature columns where it
+    is handed where they go; a list where it is subscripted, iterated or measured
+    (``layers[0]``, ``for u in units``, ``enumerate(units)``, ``len(sizes)``); a string of items
+    where it is split (``params["layers"].split(",")``); else None. Items are what the key's
+    name suggests (a number; ``map(int, ...)`` around a split: an int), two."""
     if _handed_as_columns(node, parent):
         return {COLUMNS: 2}, "handed on as feature columns"
     item = _param_value(key, None)
@@ -386,8 +444,10 @@ def _shaped_value(
         return [item, item], "indexed as a list"
     if isinstance(parent, (ast.For, ast.comprehension)):
         return [item, item], "iterated as a list"
-    if isinstance(parent, ast.Call) and sx.call_name(parent) == "len":
-        return [item, item], "measured with len()"
+    if _iterated_by(node, parent):
+        assert isinstance(parent, ast.Call)
+        name = sx.call_name(parent)
+        return [item, item], "measured with len()" if name == "len" else f"iterated by {name}()"
     return None
 
 

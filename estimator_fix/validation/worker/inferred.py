@@ -97,11 +97,14 @@ def _columns(key: str, value: Any) -> Optional[List[str]]:
 
 def _made(tf: Any, key: str, value: Any) -> Any:
     """A guessed value as the model_fn takes it: numeric feature columns where marked so (the
-    recording features then find the keys they read)."""
+    recording features then find the keys they read); a dict of guesses readable by attribute
+    too (``opts = params["opts"]; opts.model_name``)."""
     names = _columns(key, value)
-    if names is None:
-        return value
-    return [tf.compat.v1.feature_column.numeric_column(name) for name in names]
+    if names is not None:
+        return [tf.compat.v1.feature_column.numeric_column(name) for name in names]
+    if isinstance(value, dict):
+        return AttributeParams({k: _made(tf, k, v) for k, v in value.items()})
+    return value
 
 
 def fit_columns(program: Program, result: Any) -> None:
