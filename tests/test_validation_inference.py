@@ -9,7 +9,7 @@ from pathlib import Path
 
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
 from estimator_fix.validation.inference.imports import imported_functions
-from estimator_fix.validation.inference.params import COLUMNS
+from estimator_fix.validation.inference.params import COLUMNS, EXPRESSION
 from estimator_fix.validation.inputs import label_hint_in, plan
 from estimator_fix.validation.options import ValidationOptions
 
@@ -580,3 +580,46 @@ def test_a_read_that_says_what_a_param_is_wins_over_a_blind_guess() -> None:
     )
     (guess,) = infer_params(tree, function)
     assert guess.value == {COLUMNS: 2} and not guess.fallback
+
+
+def test_a_shape_set_on_a_feature_is_its_shape() -> None:
+    """``x.set_shape([None, n])`` and ``tf.ensure_shape(x, [None, 2, 3])`` declare the shape
+    per example (not flattened, as a reshape's element count is); sizes read through a local
+    bound to params are evaluated with the params."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            opts = params["opts"]
+            records = features["records"]
+            records.set_shape([None, opts.window])
+            grid = tf.ensure_shape(features["grid"], [None, 2, 3])
+            flat = tf.reshape(features["flat"], [-1, 2, 3])
+            return spec
+        """
+    )
+    found = {guess.key: guess.shape for guess in infer_features(tree, function)}
+    assert found["records"] == ("params['opts'].window",)
+    assert found["grid"] == (2, 3)
+    assert found["flat"] == (6,)
+
+
+def test_a_param_compared_with_a_constant_takes_it_from_the_module() -> None:
+    """``params["loss"] == keys.LossType.CE`` or ``== LOSS_CE``: the worker evaluates the
+    constant in the module; a comparison with a local name says nothing."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            if params["loss"] == keys.LossType.CE:
+                pass
+            if params["kind"] == WIDE:
+                pass
+            other = make()
+            if params["size"] == other:
+                pass
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed["loss"] == {EXPRESSION: "keys.LossType.CE"}
+    assert guessed["kind"] == {EXPRESSION: "WIDE"}
+    assert guessed["size"] == 4

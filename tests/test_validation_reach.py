@@ -116,13 +116,15 @@ def test_guessed_columns_are_made_on_the_keys_the_files_input_function_gives(
 
 def test_an_options_object_in_params_is_validated(tmp_path: Path) -> None:
     """``opts = params["opts"]`` read by attribute: guessed field by field, made readable by
-    attribute in the worker."""
+    attribute in the worker; a field compared with a module constant takes its value."""
     source = INFERRED / "options_object.py"
     report = validate_file(source)
     assert report.verdict == "fixed" and report.synthetic_inputs, report.message
     notes = "\n".join(report.notes)
-    assert "opts={'hidden_units': [4, 4], 'num_classes': 10, 'learning_rate': 0.01" in notes
-    assert "(line 11: opts.hidden_units iterated by enumerate())" in notes
+    assert "opts={'hidden_units': [4, 4], 'num_classes': 10," in notes
+    assert "'learning_rate': 0.01, 'use_bias': False}" in notes
+    assert "(line 13: opts.hidden_units iterated by enumerate())" in notes
+    assert "'loss': 'cross_entropy'" in notes  # the constant it is compared with, evaluated
     fixed = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(opts.learning_rate)")
     wrong = tmp_path / "doubled.py"
     doubled = b"(2 * opts.learning_rate)"

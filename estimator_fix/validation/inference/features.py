@@ -29,7 +29,7 @@ _IMAGE_CALLS = frozenset(
         "resize",
     }
 )
-_RESHAPES = frozenset({"reshape"})
+_RESHAPES = frozenset({"reshape", "ensure_shape"})
 #: Layers whose input is a batch of float vectors (rank 1 per example, any size).
 _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
 #: Calls whose result holds the same values as their first argument (an alias of a feature).
@@ -240,6 +240,7 @@ class _FeatureReader:
         if isinstance(parent, ast.keyword):
             parent = parents.get(parent)
         if not isinstance(parent, ast.Call):
+            self._method_use(parent, parents, entry)
             return
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, node, entry)
@@ -298,7 +299,10 @@ class _FeatureReader:
 
     def _reshape(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.reshape(x, [-1, 28, 28, 1])``: its per-example size (sizes bound to the model_fn's
-        simple locals read through them)."""
+        simple locals read through them); ``tf.ensure_shape(x, [None, 28])``: its shape."""
+        if sx.call_name(call) == "ensure_shape":
+            self._declared_shape(call, sx.argument(call, 1, "shape"), entry)
+            return
         target = sx.argument(call, 1, "shape")
         if target is None:
             return
@@ -306,6 +310,29 @@ class _FeatureReader:
         per_example = sx.per_example(sx.dims(known, self.constants), known)
         if per_example is not None:
             entry.learn(f"{sx.line(call)}: reshaped to {sx.source(target)}", shape=per_example)
+
+    def _method_use(
+        self, attribute: ast.AST | None, parents: Mapping[ast.AST, ast.AST], entry: _Uses
+    ) -> None:
+        """``x.set_shape([None, n])`` (``attribute``, around a use of a feature): its shape,
+        declared."""
+        if not isinstance(attribute, ast.Attribute) or attribute.attr != "set_shape":
+            return
+        call = parents.get(attribute)
+        if isinstance(call, ast.Call) and call.func is attribute:
+            self._declared_shape(call, call.args[0] if call.args else None, entry)
+
+    def _declared_shape(self, call: ast.Call, target: ast.expr | None, entry: _Uses) -> None:
+        """``x.set_shape([None, n])`` or ``tf.ensure_shape(x, [None, n])``: the shape itself
+        (not an element count, as a reshape's is), batch first, every other size known."""
+        if target is None:
+            return
+        known = sx.inlined(target, self._bindings)
+        shape = sx.dims(known, self.constants)
+        if not shape or shape[0] is not None or any(d is None for d in shape[1:]):
+            return
+        where = f"{sx.line(call)}: its shape set to {sx.source(target)}"
+        entry.learn(where, shape=shape[1:], rank=2)
 
     @staticmethod
     def _layer_call(call: ast.Call, node: ast.AST, entry: _Uses) -> None:

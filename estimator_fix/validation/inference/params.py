@@ -250,6 +250,11 @@ class _ParamReader:
             for other in (parent.left, *parent.comparators):
                 if other is not node and sx.string(other) is not None:
                     return ParamGuess(key, sx.string(other), f"{where} compared with it")
+            for other in (parent.left, *parent.comparators):
+                if other is not node and _constant_reference(other):
+                    # ``opts.loss_type == model_keys.LossType.CE``: that constant's value
+                    text = sx.source(other)
+                    return ParamGuess(key, {EXPRESSION: text}, f"{where} compared with {text}")
         if (
             isinstance(parent, ast.Subscript)
             and parent.value is not node
@@ -398,6 +403,20 @@ def _iterated_by(node: ast.AST, parent: ast.AST | None) -> bool:
 
 #: Calls taking feature columns, by name, and the position of the columns among their arguments.
 _COLUMN_TAKERS = {"input_layer": 1, "linear_model": 1, "DenseFeatures": 0, "LinearModel": 0}
+#: Marks a guessed params value that the worker evaluates in the module (a constant it names).
+EXPRESSION = "\x00expression"
+
+
+def _constant_reference(node: ast.AST) -> bool:
+    """A name of a constant: ``LOSS_CE`` (upper case), ``keys.LossType.CE`` (an attribute of a
+    name): what the worker can evaluate in the module."""
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
 #: Marks a guessed params value that the worker makes into that many numeric feature columns
 #: (``worker.inferred.COLUMNS``): JSON has no feature columns.
 COLUMNS = "\x00feature_columns"

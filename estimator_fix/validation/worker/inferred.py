@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 #: Marks a guessed params value to be made into numeric feature columns (the inference's
 #: ``params.COLUMNS``; the worker imports nothing of the tool).
 COLUMNS = "\x00feature_columns"
+#: Marks a guessed params value to evaluate in the module (``params.EXPRESSION``).
+EXPRESSION = "\x00expression"
 #: A single tensor (``features`` not a dict) among the synthetic features.
 SINGLE = "\x00features"
 #: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
@@ -78,9 +80,10 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     program.guessed_params = [g["key"] for g in missing]
     program.guessed_columns = [g["key"] for g in missing if _columns(g["key"], g["value"])]
     for guess in missing:
-        merged[guess["key"]] = _made(program.tf, guess["key"], guess["value"])
+        merged[guess["key"]] = _made(program, guess["key"], guess["value"])
     listed = ", ".join(
-        "{}={} ({})".format(g["key"], _shown(g["key"], g["value"]), g["origin"]) for g in missing
+        "{}={} ({})".format(g["key"], _shown(g["key"], merged[g["key"]]), g["origin"])
+        for g in missing
     )
     program.out.note("params guessed from the model_fn: " + listed)
     if by_attribute:
@@ -95,15 +98,21 @@ def _columns(key: str, value: Any) -> Optional[List[str]]:
     return None
 
 
-def _made(tf: Any, key: str, value: Any) -> Any:
+def _made(program: Program, key: str, value: Any) -> Any:
     """A guessed value as the model_fn takes it: numeric feature columns where marked so (the
-    recording features then find the keys they read); a dict of guesses readable by attribute
-    too (``opts = params["opts"]; opts.model_name``)."""
+    recording features then find the keys they read); a constant the code compares it with,
+    evaluated in the module (a small count where that fails); a dict of guesses readable by
+    attribute too (``opts = params["opts"]; opts.model_name``)."""
     names = _columns(key, value)
     if names is not None:
-        return [tf.compat.v1.feature_column.numeric_column(name) for name in names]
+        return [program.tf.compat.v1.feature_column.numeric_column(n) for n in names]
+    if isinstance(value, dict) and set(value) == {EXPRESSION}:
+        scope = dict(vars(program.module))
+        scope.update(_closure(program.model_fn))
+        found = _evaluate(value[EXPRESSION], scope)
+        return 4 if found is None else found
     if isinstance(value, dict):
-        return AttributeParams({k: _made(tf, k, v) for k, v in value.items()})
+        return AttributeParams({k: _made(program, k, v) for k, v in value.items()})
     return value
 
 
@@ -145,10 +154,12 @@ def fit_columns(program: Program, result: Any) -> None:
 
 
 def _shown(key: str, value: Any) -> str:
-    names = _columns(key, value)
-    if names is None:
-        return repr(value)
-    return "[" + ", ".join(f"numeric_column({n!r})" for n in names) + "]"
+    """A made value (``_made``) as the note lists it: columns by their keys."""
+    if isinstance(value, list) and value and all(hasattr(c, "key") for c in value):
+        return "[" + ", ".join(f"numeric_column({c.key!r})" for c in value) + "]"
+    if isinstance(value, AttributeParams):
+        return "{" + ", ".join(f"{k!r}: {_shown(k, v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 class AttributeParams(dict):  # type: ignore[type-arg]
