@@ -540,8 +540,9 @@ def test_params_handed_on_as_feature_columns_are_guessed_as_columns() -> None:
 
 def test_an_options_object_in_params_is_guessed_field_by_field() -> None:
     """``opts = params["opts"]`` read by attribute (and handed to a helper that reads more of
-    it) is a dict of guesses, one per field; a value only called methods of (``name.lower()``)
-    is a plain value; ``enumerate``/``zip`` of a value make it a list."""
+    it) or by key (``run["catalog_size"]``) is a dict of guesses, one per field; a value only
+    called methods of (``name.lower()``) is a plain value, one indexed by a number a list;
+    ``enumerate``/``zip`` of a value make it a list."""
     tree, function = parsed(
         """
         def body(net, options):
@@ -551,6 +552,10 @@ def test_an_options_object_in_params_is_guessed_field_by_field() -> None:
             opts = params["opts"]
             name = params["name"]
             scope = name.lower()
+            run = params["run"]
+            ids = tf.range(0, run["catalog_size"])
+            layers = params["layers"]
+            first = layers[0]
             for index, units in enumerate(opts.hidden_units):
                 pass
             if opts.use_bn:
@@ -564,6 +569,7 @@ def test_an_options_object_in_params_is_guessed_field_by_field() -> None:
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     assert guessed["opts"] == {"hidden_units": [4, 4], "use_bn": False, "width": 4}
     assert guessed["name"] == 4
+    assert guessed["run"] == {"catalog_size": 4} and guessed["layers"] == [4, 4]
     assert guessed["sizes"] == [4, 4] and guessed["rates"] == [0.01, 0.01]
 
 

@@ -315,7 +315,7 @@ def _object_bound(
 ) -> str | None:
     """The local name ``node``'s value is bound to (``opts = params["opts"]``) where the
     function reads fields of it (``opts.model_name``, not only methods such as
-    ``name.lower()``), else None."""
+    ``name.lower()``) or keys (``run["catalog_size"]``, not ``layers[0]``), else None."""
     bound = parents.get(node)
     if not (
         isinstance(bound, ast.Assign)
@@ -326,6 +326,13 @@ def _object_bound(
     local = bound.targets[0].id
     for use in ast.walk(function):
         if _attribute_read(use, local, parents) and not _called(use, parents):
+            return local
+        if (
+            isinstance(use, ast.Subscript)
+            and isinstance(use.value, ast.Name)
+            and use.value.id == local
+            and sx.string(use.slice) is not None
+        ):
             return local
     return None
 
