@@ -84,17 +84,18 @@ def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path
 
 
 def test_feature_columns_in_params_and_an_unsized_width_are_validated(tmp_path: Path) -> None:
-    """Columns the Estimator's builder puts in params become numeric columns whose keys the
-    build finds; the output width guessed from its name (4) clashes with one label per example
-    by a multiple of it, and the search sets it to 1."""
+    """Columns the Estimator's builder puts in params become embedding columns of ids, whose
+    keys the build finds (int64 ids); the output width guessed from its name (4) clashes with
+    one label per example by a multiple of it, and the search sets it to 1."""
     source = INFERRED / "columns_in_params.py"
     report = validate_file(source)
     assert report.verdict == "fixed" and report.synthetic_inputs, report.message
     notes = "\n".join(report.notes)
-    made = "numeric_column('wide_columns_0'), numeric_column('wide_columns_1')"
+    made = "embedding of ids 'wide_columns_0', embedding of ids 'wide_columns_1'"
     assert f"wide_columns=[{made}]" in notes
     assert "(line 12: deep_columns handed on as feature columns)" in notes
-    assert "wide_columns_0, wide_columns_1, deep_columns_0, deep_columns_1" in notes
+    ids = "the guessed columns' ids int64): wide_columns_0, wide_columns_1, deep_columns_0"
+    assert ids in notes
     assert "the labels of mean_squared_error() (line 17)" in notes
     assert "synthetic inputs chosen:" in notes and "params n_outputs=1" in notes
     wrong = wrong_rewrite(tmp_path, source, b"AdagradOptimizer(0.1)")

@@ -424,8 +424,8 @@ def _constant_reference(node: ast.AST) -> bool:
     return isinstance(node, ast.Name)
 
 
-#: Marks a guessed params value that the worker makes into that many numeric feature columns
-#: (``worker.inferred.COLUMNS``): JSON has no feature columns.
+#: Marks a guessed params value that the worker makes into that many feature columns, embeddings
+#: of ids (``worker.inferred.COLUMNS``): JSON has no feature columns.
 COLUMNS = "\x00feature_columns"
 
 

@@ -19,9 +19,11 @@ from .messaging import last_line
 if TYPE_CHECKING:
     from .program import Program
 
-#: Marks a guessed params value to be made into numeric feature columns (the inference's
+#: Marks a guessed params value to be made into feature columns (the inference's
 #: ``params.COLUMNS``; the worker imports nothing of the tool).
 COLUMNS = "\x00feature_columns"
+#: Guessed feature columns embed ids below this many in as many dimensions.
+COLUMN_IDS = 4
 #: Marks a guessed params value to evaluate in the module (``params.EXPRESSION``).
 EXPRESSION = "\x00expression"
 #: A single tensor (``features`` not a dict) among the synthetic features.
@@ -105,7 +107,16 @@ def _made(program: Program, key: str, value: Any) -> Any:
     attribute too (``opts = params["opts"]; opts.model_name``)."""
     names = _columns(key, value)
     if names is not None:
-        return [program.tf.compat.v1.feature_column.numeric_column(n) for n in names]
+        # embedding columns of ids: dense for input_layer, linear_model and DenseFeatures alike,
+        # with the ``dimension`` factorisation-machine code reads off them
+        columns = program.tf.compat.v1.feature_column
+        program.column_ids.update(names)
+        return [
+            columns.embedding_column(
+                columns.categorical_column_with_identity(n, COLUMN_IDS), COLUMN_IDS
+            )
+            for n in names
+        ]
     if isinstance(value, dict) and set(value) == {EXPRESSION}:
         scope = dict(vars(program.module))
         scope.update(_closure(program.model_fn))
@@ -155,8 +166,9 @@ def fit_columns(program: Program, result: Any) -> None:
 
 def _shown(key: str, value: Any) -> str:
     """A made value (``_made``) as the note lists it: columns by their keys."""
-    if isinstance(value, list) and value and all(hasattr(c, "key") for c in value):
-        return "[" + ", ".join(f"numeric_column({c.key!r})" for c in value) + "]"
+    if isinstance(value, list) and value and all(hasattr(c, "categorical_column") for c in value):
+        keys = [c.categorical_column.key for c in value]
+        return "[" + ", ".join(f"embedding of ids {k!r}" for k in keys) + "]"
     if isinstance(value, AttributeParams):
         return "{" + ", ".join(f"{k!r}: {_shown(k, v)}" for k, v in value.items()) + "}"
     return repr(value)
@@ -214,14 +226,14 @@ def describe(found: Dict[str, Dict[str, Any]]) -> str:
 
 
 def recording_features(tensors: Dict[str, Any], make: Any) -> Any:
-    """A features dict that builds (with ``make()``) and records every key read that it lacks:
+    """A features dict that builds (``make(key)``) and records every key read that it lacks:
     indexed, got (``features.get(key)``) or asked for (``key in features``, as feature columns
     ask before they read)."""
 
     def missing(self: Any, key: Any) -> Any:
         if key not in type(self).missing:
             type(self).missing.append(key)
-        value = make()
+        value = make(key)
         self[key] = value
         return value
 
@@ -254,8 +266,12 @@ def build_once(
         features = synthetic.tensors(synthetic.features)
         labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None
         if recording and isinstance(features, dict):
+            ids = program.column_ids  # the guessed columns' keys: ids, as those columns read
             features = recording_features(
-                features, lambda: tf.zeros([program.batch_size, 1], tf.float32)
+                features,
+                lambda key: tf.zeros(
+                    [program.batch_size, 1], tf.int64 if key in ids else tf.float32
+                ),
             )
         inputs = len(graph.get_operations())
         try:

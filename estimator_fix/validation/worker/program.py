@@ -53,6 +53,8 @@ class Program:
         self.guessed_params: List[str] = []
         #: Those of them guessed as feature columns (remade on the inputs' keys: ``_probe``).
         self.guessed_columns: List[str] = []
+        #: The feature keys those columns read (ids: ``Synthetic`` makes them int64).
+        self.column_ids: set[str] = set()
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None

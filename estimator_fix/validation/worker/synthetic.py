@@ -171,12 +171,15 @@ class Synthetic:
             self.build_error = build_once(self)[0]
             return
         missing, ops = inferred.missing_keys(self)
+        ids = [key for key in missing if key in self.program.column_ids]
         for key in missing:
-            self.features[key] = self.random_entry(self.tf.float32, [1])
+            dtype = self.tf.int64 if key in ids else self.tf.float32
+            self.features[key] = self.random_entry(dtype, [1])
         if missing:
+            kinds = "float32 [batch, 1]" + ("; the guessed columns' ids int64" if ids else "")
             self.program.out.note(
-                "synthetic features the model_fn reads besides those inferred (float32 "
-                "[batch, 1]): " + ", ".join(missing)
+                f"synthetic features the model_fn reads besides those inferred ({kinds}): "
+                + ", ".join(missing)
             )
         elif not self.features:
             self._one_tensor(ops)
