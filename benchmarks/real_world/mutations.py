@@ -219,8 +219,9 @@ def drop(source: str, function: Function) -> Mutant | None:
 
 def _renames(statement: ast.stmt) -> bool:
     """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
-    nothing the loss computes. So may ``x = tf.cast(x, dtype)``: for inputs already of that
-    type (synthetic features are float32) it is the same value too; and ``x = x or default``
+    nothing the loss computes. So may ``x = tf.cast(x, dtype)`` or ``x = tf.to_float(x)``: for
+    inputs already of that type (synthetic features are float32) it is the same value too; and
+    ``x = x or default``
     where ``x`` was given."""
     if not isinstance(statement, ast.Assign):
         return False
@@ -232,10 +233,15 @@ def _renames(statement: ast.stmt) -> bool:
         return False
     call = value
     return (
-        _call_name(call).endswith(("identity", "cast"))
+        _call_name(call).endswith(_SAME_VALUE_CALLS)
         and bool(call.args)
         and ast.unparse(call.args[0]) in targets
     )
+
+
+#: Calls whose result is their argument's value for synthetic inputs: renamings and casts
+#: (``tf.to_float`` of float32 labels), TensorFlow 1's spellings too.
+_SAME_VALUE_CALLS = ("identity", "cast", "to_float", "to_double", "to_int32", "to_int64")
 
 
 def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
