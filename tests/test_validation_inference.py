@@ -629,3 +629,19 @@ def test_a_param_compared_with_a_constant_takes_it_from_the_module() -> None:
     assert guessed["loss"] == {EXPRESSION: "keys.LossType.CE"}
     assert guessed["kind"] == {EXPRESSION: "WIDE"}
     assert guessed["size"] == 4
+
+
+def test_a_name_rebound_to_a_part_of_itself_ends() -> None:
+    """``cfg = params["cfg"]`` then ``cfg = cfg["model"]``: each rebinding nests one level
+    deeper; the reading stops at a bound depth instead of recursing without end."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            cfg = params["cfg"]
+            cfg = cfg["model"]
+            width = cfg["width"]
+            return spec
+        """
+    )
+    (guess,) = infer_params(tree, function)
+    assert guess.key == "cfg" and isinstance(guess.value, dict)

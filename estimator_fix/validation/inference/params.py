@@ -51,6 +51,8 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
         4,
     ),
 )
+#: How deep options objects in params are read (``params["a"]["b"]["c"]`` as objects).
+_NESTING = 3
 #: The value of a params key nothing else says anything about.
 _FALLBACK = 4
 #: Keyword arguments whose value is a count, and those whose value is a rate.
@@ -149,8 +151,8 @@ class _ParamReader:
         """The keys ``function`` reads from its ``parameter``: params itself, or (``prefix``)
         the value at that path of params, read as an object (``opts = params["opts"]``)."""
         visit = f"{function.name}:{parameter}:{'.'.join(prefix)}"
-        if visit in self._visited or depth > sx.HELPER_DEPTH:
-            return
+        if visit in self._visited or depth > sx.HELPER_DEPTH or len(prefix) > _NESTING:
+            return  # (a name rebound to a part of itself, ``a = a["b"]``, nests without end)
         self._visited.add(visit)
         parents = sx.parents(function)
         dicts = _dict_literals(self.tree, function)

@@ -101,10 +101,11 @@ def _columns(key: str, value: Any) -> Optional[List[str]]:
 
 
 def _made(program: Program, key: str, value: Any) -> Any:
-    """A guessed value as the model_fn takes it: numeric feature columns where marked so (the
-    recording features then find the keys they read); a constant the code compares it with,
-    evaluated in the module (a small count where that fails); a dict of guesses readable by
-    attribute too (``opts = params["opts"]; opts.model_name``)."""
+    """A guessed value as the model_fn takes it: feature columns where marked so, embeddings of
+    ids (the recording features then find the keys they read, ``program.column_ids``); a
+    constant the code compares it with, evaluated in the module (where that fails, the small
+    count the inference guesses for what nothing says); a dict of guesses readable by attribute
+    too (``opts = params["opts"]; opts.model_name``)."""
     names = _columns(key, value)
     if names is not None:
         # embedding columns of ids: dense for input_layer, linear_model and DenseFeatures alike,
