@@ -645,3 +645,27 @@ def test_a_name_rebound_to_a_part_of_itself_ends() -> None:
     )
     (guess,) = infer_params(tree, function)
     assert guess.key == "cfg" and isinstance(guess.value, dict)
+
+
+def test_a_param_handed_to_a_helper_is_guessed_from_its_use_there() -> None:
+    """``make_encoder(params["activation"], params["layer_sizes"])``: the helper iterates its
+    ``layer_sizes`` (a list) and hands ``activation`` on as a layer's activation (a name Keras
+    takes); a value the helper says nothing of keeps the guess from its name."""
+    tree, function = parsed(
+        """
+        def make_encoder(activation, layer_sizes, extra):
+            net = tf.keras.Sequential()
+            for units in layer_sizes:
+                net.add(tf.keras.layers.Dense(units, activation=activation))
+            return net
+
+        def model_fn(features, labels, mode, params):
+            encoder = make_encoder(params["activation"], params["layer_sizes"], extra=params["n"])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert guessed["layer_sizes"].value == [4, 4]
+    assert "layer_sizes iterated as a list" in guessed["layer_sizes"].origin
+    assert guessed["activation"].value == "relu"
+    assert guessed["n"].value == 4

@@ -14,6 +14,7 @@ from estimator_fix.validation.inference.guesses import ParamGuess
 #: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
 _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
+    (("activation",), "relu"),  # a name Keras layers take (and tf.compat.v1.layers, built on them)
     # named as TensorFlow names them: a layout its CPU kernels take, a dtype, a version number
     (("data_format",), "channels_last"),
     (("dtype",), "float32"),
@@ -195,9 +196,47 @@ class _ParamReader:
                 self.read(function, local, depth, (*prefix, *path))
                 continue
             use, parent = _use_of(outer, parents, function)
-            guess = self._guess(path[-1], use, parent, dicts, parents)
+            inner = self._in_helper(use, parent)
+            if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
+                use, parent, around = inner
+                guess = self._guess(path[-1], use, parent, dicts, around)
+            else:
+                guess = self._guess(path[-1], use, parent, dicts, parents)
             if guess is not None:
                 self._store([*prefix, *path], guess)
+
+    def _in_helper(
+        self, node: ast.AST, call: ast.AST | None
+    ) -> tuple[ast.AST, ast.AST | None, Mapping[ast.AST, ast.AST]] | None:
+        """Where a value handed to a module function (``call``) is first used there in a way
+        that says something of it (``for units in layer_sizes``): that use, what is around it,
+        and the helper's parents; None when the call is not of one or nothing there says."""
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+            return None
+        helper = self.functions.get(call.func.id)
+        if helper is None:
+            return None
+        names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
+        parameter = next((k.arg for k in call.keywords if k.value is node), None)
+        if parameter is None and node in call.args:
+            index = call.args.index(node)
+            parameter = names[index] if index < len(names) else None
+        if parameter is None:
+            return None
+        around = sx.parents(helper)
+        uses = sorted(
+            (
+                n
+                for n in ast.walk(helper)
+                if isinstance(n, ast.Name) and n.id == parameter and isinstance(n.ctx, ast.Load)
+            ),
+            key=lambda n: (n.lineno, n.col_offset),
+        )
+        for use in uses:
+            parent = around.get(use)
+            if _telling(use, parent, around):
+                return use, parent, around
+        return None
 
     @staticmethod
     def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
