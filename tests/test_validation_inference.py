@@ -573,19 +573,28 @@ def test_an_options_object_in_params_is_guessed_field_by_field() -> None:
     assert guessed["sizes"] == [4, 4] and guessed["rates"] == [0.01, 0.01]
 
 
-def test_a_read_that_says_what_a_param_is_wins_over_a_blind_guess() -> None:
-    """``check(params["feature_columns"])`` says nothing (a count); a later
+def test_a_read_that_says_more_of_a_param_wins() -> None:
+    """``check(params["feature_columns"])`` says nothing (a count), nor more than a list where
+    the helper iterates them (``for column in columns``); a later
     ``input_layer(features, params["feature_columns"])`` says they are columns."""
     tree, function = parsed(
         """
+        def count_columns(columns):
+            for column in columns:
+                pass
+
         def model_fn(features, labels, mode, params):
             count = check(params["feature_columns"])
+            total = count_columns(params["wide_columns"])
             net = tf.compat.v1.feature_column.input_layer(features, params["feature_columns"])
+            wide = tf.compat.v1.feature_column.linear_model(features, params["wide_columns"])
             return spec
         """
     )
-    (guess,) = infer_params(tree, function)
-    assert guess.value == {COLUMNS: 2} and not guess.fallback
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert guessed["feature_columns"].value == {COLUMNS: 2}
+    assert not guessed["feature_columns"].fallback
+    assert guessed["wide_columns"].value == {COLUMNS: 2}
 
 
 def test_a_shape_set_on_a_feature_is_its_shape() -> None:

@@ -257,8 +257,8 @@ class _ParamReader:
         """The guess for ``params[path[0]]...[path[-1]]``: nested keys build dicts."""
         top = path[0]
         existing = self.found.get(top)
-        if existing is not None and existing.fallback and not guess.fallback:
-            del self.found[top]  # a read that says what the value is wins over a blind guess
+        if existing is not None and _says_more(guess, existing, len(path)):
+            del self.found[top]  # a read that says more of what the value is wins
             existing = None
         if len(path) == 1:
             self.found.setdefault(top, replace(guess, key=top))
@@ -344,6 +344,16 @@ class _ParamReader:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
                 self.read(helper, keyword.arg, depth + 1, prefix)
+
+
+def _says_more(guess: ParamGuess, existing: ParamGuess, depth: int) -> bool:
+    """Whether ``guess`` says more of a value than ``existing``: anything over a blind guess,
+    and feature columns (``input_layer(features, v)``) over a list an iteration made of it
+    (``for column in v``)."""
+    if existing.fallback and not guess.fallback:
+        return True
+    columns = depth == 1 and isinstance(guess.value, dict) and set(guess.value) == {COLUMNS}
+    return columns and isinstance(existing.value, list)
 
 
 def _called(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
