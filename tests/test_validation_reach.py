@@ -55,6 +55,14 @@ def wrong_rewrite(
     return path
 
 
+def fixed_on_synthetic_inputs(source: Path) -> str:
+    """Validate ``source`` (no input function: synthetic inputs) and assert the rewrite is
+    proven ``fixed``; the report's notes, one per line."""
+    report = validate_file(source)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    return "\n".join(report.notes)
+
+
 def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
     report = validate_file(INFERRED / "no_input_fn.py")
     assert report.verdict == "fixed" and report.synthetic_inputs, report.message
@@ -68,9 +76,7 @@ def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
 
 def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path: Path) -> None:
     source = INFERRED / "ctr_params.py"
-    report = validate_file(source)
-    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
-    notes = "\n".join(report.notes)
+    notes = fixed_on_synthetic_inputs(source)
     # Each from how the code uses it, with no search needed: a split string, a list indexed,
     # a reshape size read through a local, ids through a reshape, labels less expand_dims' axis.
     assert "deep_layers='4,4' (line 13: params['deep_layers'] split into items)" in notes
@@ -88,9 +94,7 @@ def test_feature_columns_in_params_and_an_unsized_width_are_validated(tmp_path: 
     keys the build finds (int64 ids); the output width guessed from its name (4) clashes with
     one label per example by a multiple of it, and the search sets it to 1."""
     source = INFERRED / "columns_in_params.py"
-    report = validate_file(source)
-    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
-    notes = "\n".join(report.notes)
+    notes = fixed_on_synthetic_inputs(source)
     made = "embedding of ids 'wide_columns_0', embedding of ids 'wide_columns_1'"
     assert f"wide_columns=[{made}]" in notes
     assert "(line 12: deep_columns handed on as feature columns)" in notes
@@ -119,9 +123,7 @@ def test_an_options_object_in_params_is_validated(tmp_path: Path) -> None:
     """``opts = params["opts"]`` read by attribute: guessed field by field, made readable by
     attribute in the worker; a field compared with a module constant takes its value."""
     source = INFERRED / "options_object.py"
-    report = validate_file(source)
-    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
-    notes = "\n".join(report.notes)
+    notes = fixed_on_synthetic_inputs(source)
     assert "opts={'hidden_units': [4, 4], 'num_classes': 10," in notes
     assert "'learning_rate': 0.01, 'use_bias': False}" in notes
     assert "(line 13: opts.hidden_units iterated by enumerate())" in notes

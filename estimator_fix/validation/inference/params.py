@@ -224,19 +224,8 @@ class _ParamReader:
         if parameter is None:
             return None
         around = sx.parents(helper)
-        uses = sorted(
-            (
-                n
-                for n in ast.walk(helper)
-                if isinstance(n, ast.Name) and n.id == parameter and isinstance(n.ctx, ast.Load)
-            ),
-            key=lambda n: (n.lineno, n.col_offset),
-        )
-        for use in uses:
-            parent = around.get(use)
-            if _telling(use, parent, around):
-                return use, parent, around
-        return None
+        found = _first_telling_use(helper, parameter, around)
+        return (*found, around) if found is not None else None
 
     @staticmethod
     def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
@@ -414,12 +403,20 @@ def _use_of(
         and isinstance(parent.targets[0], ast.Name)
     ):
         return node, parent
-    local = parent.targets[0].id
+    found = _first_telling_use(function, parent.targets[0].id, parents)
+    return found if found is not None else (node, parent)
+
+
+def _first_telling_use(
+    function: sx.Function, name: str, parents: Mapping[ast.AST, ast.AST]
+) -> tuple[ast.AST, ast.AST | None] | None:
+    """The first read of ``name`` in ``function`` whose surroundings say something of its value
+    (``_telling``), and those surroundings; None when no read does."""
     uses = sorted(
         (
             n
             for n in ast.walk(function)
-            if isinstance(n, ast.Name) and n.id == local and isinstance(n.ctx, ast.Load)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
         ),
         key=lambda n: (n.lineno, n.col_offset),
     )
@@ -427,7 +424,7 @@ def _use_of(
         around = parents.get(use)
         if _telling(use, around, parents):
             return use, around
-    return node, parent
+    return None
 
 
 def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]) -> bool:
