@@ -221,8 +221,7 @@ def _renames(statement: ast.stmt) -> bool:
     """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
     nothing the loss computes. So may ``x = tf.cast(x, dtype)`` or ``x = tf.to_float(x)``: for
     inputs already of that type (synthetic features are float32) it is the same value too; and
-    ``x = x or default``
-    where ``x`` was given."""
+    ``x = x or default`` where ``x`` was given."""
     if not isinstance(statement, ast.Assign):
         return False
     targets = {ast.unparse(t) for t in statement.targets}
