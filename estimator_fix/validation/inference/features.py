@@ -277,7 +277,7 @@ class _FeatureReader:
     def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """A feature handed to a helper (``build_network(features["x"], training)``): what the
         helper does with the parameter it arrives as says what the feature is."""
-        parameter = self._parameter_for(helper, call, node)
+        parameter = sx.parameter_for(helper, call, node)
         visit = (helper.name, parameter or "", entry.key or entry.key_expression or "")
         if parameter is None or visit in self._tensor_visits or len(self._tensor_visits) > 32:
             return
@@ -390,24 +390,13 @@ class _FeatureReader:
                 return
             helper = self.functions.get(name) if isinstance(parent.func, ast.Name) else None
             if helper is not None and helper is not function:
-                parameter = self._parameter_for(helper, parent, node)
+                parameter = sx.parameter_for(helper, parent, node)
                 if parameter is not None:
                     self.read(helper, parameter, depth + 1)
                     return
             if self.tensor is None:
                 self.tensor = _Uses(None)
             self._use(node, parents, self.tensor)
-
-    @staticmethod
-    def _parameter_for(helper: sx.Function, call: ast.Call, node: ast.AST) -> str | None:
-        names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
-        for index, argument in enumerate(call.args):
-            if argument is node and index < len(names):
-                return names[index]
-        for keyword in call.keywords:
-            if keyword.value is node and keyword.arg in names:
-                return keyword.arg
-        return None
 
     def module_sources(self) -> None:
         """Feature columns, parse specs, placeholder dicts and the element structure a

@@ -216,11 +216,7 @@ class _ParamReader:
         helper = self.functions.get(call.func.id)
         if helper is None:
             return None
-        names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
-        parameter = next((k.arg for k in call.keywords if k.value is node), None)
-        if parameter is None and node in call.args:
-            index = call.args.index(node)
-            parameter = names[index] if index < len(names) else None
+        parameter = sx.parameter_for(helper, call, node)
         if parameter is None:
             return None
         around = sx.parents(helper)

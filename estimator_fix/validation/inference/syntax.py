@@ -72,6 +72,18 @@ def parameters(function: Function) -> list[str]:
     return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
 
 
+def parameter_for(helper: Function, call: ast.Call, node: ast.AST) -> str | None:
+    """The parameter of ``helper`` that ``call`` hands ``node`` to (by position or keyword)."""
+    names = [n for n in parameters(helper) if n not in ("self", "cls")]
+    for index, argument in enumerate(call.args):
+        if argument is node and index < len(names):
+            return names[index]
+    for keyword in call.keywords:
+        if keyword.value is node and keyword.arg in names:
+            return keyword.arg
+    return None
+
+
 def features_parameter(function: Function) -> str | None:
     names = parameters(function)
     if "features" in names:

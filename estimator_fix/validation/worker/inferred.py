@@ -46,9 +46,15 @@ def _closure(fn: Any) -> Dict[str, Any]:
         return {}
 
 
-def namespace(program: Program) -> Dict[str, Any]:
+def _module_names(program: Program) -> Dict[str, Any]:
+    """The names the model_fn sees: its module's and its closure's."""
     names = dict(vars(program.module))
     names.update(_closure(program.model_fn))
+    return names
+
+
+def namespace(program: Program) -> Dict[str, Any]:
+    names = _module_names(program)
     names["params"] = program.params if program.params is not None else {}
     return names
 
@@ -119,9 +125,7 @@ def _made(program: Program, key: str, value: Any) -> Any:
             for n in names
         ]
     if isinstance(value, dict) and set(value) == {EXPRESSION}:
-        scope = dict(vars(program.module))
-        scope.update(_closure(program.model_fn))
-        found = _evaluate(value[EXPRESSION], scope)
+        found = _evaluate(value[EXPRESSION], _module_names(program))
         return 4 if found is None else found
     if isinstance(value, dict):
         return AttributeParams({k: _made(program, k, v) for k, v in value.items()})

@@ -164,17 +164,25 @@ def _labels(current: Choice, error: str, takes_labels: bool) -> Iterator[Choice]
 def _other_shape(error: str, shape: List[int]) -> Optional[List[int]]:
     """Where ``error`` says two shapes clash and one is [batch] + ``shape``, the other's
     per-example shape (its unknown dimensions 1)."""
-    match = _TWO_SHAPES.search(error)
-    if match is None:
+    pair = _clashing_shapes(error)
+    if pair is None:
         return None
-    pair = [
-        [1 if d.strip() in ("?", "None") else int(d) for d in text.split(",") if d.strip()]
-        for text in match.groups()
-    ]
     for mine, theirs in (pair, pair[::-1]):
         if mine[1:] == shape and theirs and theirs[1:] != shape:
             return theirs[1:]
     return None
+
+
+def _clashing_shapes(error: str) -> Optional[List[List[int]]]:
+    """The two shapes ``error`` says clash, each a list of sizes (an unknown one - ``?``,
+    ``None``, a word - as 1); None when it says of none."""
+    match = _TWO_SHAPES.search(error)
+    if match is None:
+        return None
+    return [
+        [int(d) if d.strip().isdigit() else 1 for d in text.split(",") if d.strip()]
+        for text in match.groups()
+    ]
 
 
 def _widening_param(
@@ -183,14 +191,14 @@ def _widening_param(
     """A guessed int param (a count guessed from its name) at 1, where the error says two shapes
     clash and one has that many times the other's values: ``Shapes (16,) and (4, 1)`` from a
     regression's ``n_class`` output units flattened against one label per example."""
-    match = _TWO_SHAPES.search(error)
-    if match is None or not isinstance(params, dict):
+    pair = _clashing_shapes(error)
+    if pair is None or not isinstance(params, dict):
         return
     sizes = []
-    for text in match.groups():
+    for shape in pair:
         size = 1
-        for dim in text.split(","):
-            size *= int(dim) if dim.strip().isdigit() else 1  # ?, None: unknown
+        for dim in shape:
+            size *= dim
         sizes.append(size)
     small, big = sorted(sizes)
     if small == 0 or big % small or big == small:
