@@ -136,6 +136,22 @@ def test_an_options_object_in_params_is_validated(tmp_path: Path) -> None:
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_params_named_as_the_jobs_flags_take_their_defaults(tmp_path: Path) -> None:
+    """The job next to the model (``train.py``) fills params from its argparse flags; a guessed
+    depth is not in the model's table of depths, the declared default is: proven ``fixed``, and
+    a doubled learning rate is caught."""
+    source = INFERRED / "flags_in_job" / "model.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "resnet_size=18 (the default of flag resnet_size (train.py:14))" in notes
+    assert "learning_rate=0.05 (the default of flag learning_rate (train.py:12))" in notes
+    fixed = wrong_rewrite(tmp_path, source, b'GradientDescentOptimizer(params["learning_rate"])')
+    wrong = tmp_path / "doubled.py"
+    doubled = b'(2 * params["learning_rate"])'
+    wrong.write_bytes(fixed.read_bytes().replace(b'(params["learning_rate"])', doubled))
+    assert wrong.read_bytes() != fixed.read_bytes()
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:
     """``input_fn(filenames)`` cannot be called by an Estimator, and the model_fn reads its params
     as attributes (HParams-style): synthetic inputs and attribute-readable guessed params."""

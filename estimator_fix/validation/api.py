@@ -27,6 +27,7 @@ from estimator_fix.validation.compare import (
     summary,
 )
 from estimator_fix.validation.graph_compare import graph_fallback
+from estimator_fix.validation.inference.flag_defaults import flag_defaults
 from estimator_fix.validation.inputs import (
     DiscoveryError,
     Plan,
@@ -218,7 +219,7 @@ def _run_versions(
 ) -> tuple[RunResult, RunResult]:
     """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
     source and presented path, then the rewrite's."""
-    job_args = _job_arguments(plan_, sources[0], target)
+    job_args = _job_arguments(plan_, sources[0], sources[1], target)
     original, rewrite = (
         _spec(plan_, options, role, source, shown, work / role, target, job_args)
         for role, source, shown in (
@@ -247,15 +248,20 @@ def _run_versions(
 _MOST_STAND_INS = 32
 
 
-def _job_arguments(plan_: Plan, source: Path, target: Target | None) -> dict[str, Any]:
-    """Values inferred, from the original's code, for the parameters of the functions that build
-    the model_fn, params or inputs where the file gives none (see ``targets.job_arguments``)."""
+def _job_arguments(
+    plan_: Plan, source: Path, shown: Path, target: Target | None
+) -> dict[str, Any]:
+    """Values inferred, from the original's code (``source``, at ``shown`` in its repository),
+    for the parameters of the functions that build the model_fn, params or inputs where the file
+    gives none (see ``targets.job_arguments``): the defaults of the flags declared there, else
+    guesses from their use."""
     built = [target.built, target.params] if target else []
     built += [ref.built for ref in (plan_.inputs or {}).values()]
     if not any(b is not None and b.scope for b in built):
         return {}
     tree = ast.parse(source.read_bytes(), os.fspath(source))
-    return job_arguments(tree, built, json.loads(plan_.model_fn_args_json or "{}"))
+    defaults = flag_defaults(shown.resolve(), plan_.sys_path)
+    return job_arguments(tree, built, json.loads(plan_.model_fn_args_json or "{}"), defaults)
 
 
 def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:

@@ -14,6 +14,7 @@ from typing import Any
 
 from estimator_fix.validation.generation import first_tf1_use
 from estimator_fix.validation.inference import Inferred, ParamGuess, infer
+from estimator_fix.validation.inference.flag_defaults import flag_defaults, with_flag_defaults
 from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.interpreters import Interpreters, NoTf1Interpreter, choose
 from estimator_fix.validation.options import (
@@ -764,6 +765,11 @@ def plan(
             params = infer(tree, wrapper, imported).params
         if params is not None:
             inferred[target.name] = replace(inferred[target.name], params=params)
+    defaults = flag_defaults(path.resolve(), roots)
+    inferred = {
+        name: replace(found, params=with_flag_defaults(found.params, defaults))
+        for name, found in inferred.items()
+    }
     steps = options.steps or _config_value(config, "steps") or DEFAULT_STEPS
     timeout = options.timeout or _config_value(config, "timeout") or DEFAULT_TIMEOUT
     if config.root is not None and os.fspath(config.root) not in roots:

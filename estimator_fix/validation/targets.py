@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from estimator_fix.validation.inference.flag_defaults import FlagDefault, with_flag_defaults
 from estimator_fix.validation.inference.guesses import ParamGuess
 from estimator_fix.validation.inference.params import infer_params
 from estimator_fix.validation.inference.syntax import call_name
@@ -664,12 +665,16 @@ def _reads(tree: ast.Module, function: Function, parameter: str) -> tuple[ParamG
 
 
 def job_arguments(
-    tree: ast.Module, built: Iterable[Built | None], given: Mapping[str, object]
+    tree: ast.Module,
+    built: Iterable[Built | None],
+    given: Mapping[str, object],
+    defaults: Mapping[str, FlagDefault] | None = None,
 ) -> dict[str, dict[str, dict[str, object]]]:
     """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``):
     per function path, per parameter without a default that it reads as a mapping or namespace
     (``args.batch_size``, ``args["train_batch_size"]``) and no config gives, the keys it reads
-    with values guessed from their use (the worker uses them only where the file gives none)."""
+    with values guessed from their use or taken from ``defaults``, the declared flags of the same
+    names (the worker uses them only where the file gives none)."""
     definitions = dict(_definitions(tree.body))
     found: dict[str, dict[str, dict[str, object]]] = {}
     for where in built:
@@ -682,7 +687,8 @@ def job_arguments(
         for name in required_arguments(function):
             if name in given or name in ("self", "cls"):
                 continue
-            reads = {guess.key: guess.value for guess in _reads(tree, function, name)}
+            guesses = with_flag_defaults(_reads(tree, function, name), defaults or {})
+            reads = {guess.key: guess.value for guess in guesses}
             if reads:
                 values[name] = reads
         found[".".join(where.scope)] = values

@@ -42,6 +42,9 @@ class ParamGuess:
     attribute: bool = False
     #: Nothing said what the value is (a small count): a later read that says more wins.
     fallback: bool = False
+    #: Guessed from the key's name alone (``learning_rate`` → 0.01): a declared flag's default
+    #: of any kind says more.
+    from_name: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {

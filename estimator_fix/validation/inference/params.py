@@ -299,7 +299,9 @@ class _ParamReader:
         value = _param_value(key, keyword)
         if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
             return ParamGuess(key, _FALLBACK, f"{where} (no better guess)", fallback=True)
-        return ParamGuess(key, value, where + (f" as {keyword}=" if keyword else ""))
+        return ParamGuess(
+            key, value, where + (f" as {keyword}=" if keyword else ""), from_name=keyword is None
+        )
 
     def _follow(
         self,

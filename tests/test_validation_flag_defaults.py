@@ -1,0 +1,125 @@
+"""The defaults of a repository's declared flags as the values of the params keys named for them
+(``inference/flag_defaults.py``), read statically; the end-to-end proof is in
+``test_validation_reach.py`` (``fixtures/validation/inferred/flags_in_job``)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+from estimator_fix.validation.inference import infer_params
+from estimator_fix.validation.inference.flag_defaults import flag_defaults, with_flag_defaults
+from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.inference.params import COLUMNS
+
+
+def write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_absl_and_argparse_declarations_give_their_defaults(tmp_path: Path) -> None:
+    model = write(
+        tmp_path / "model.py",
+        """
+        from absl import flags
+        flags.DEFINE_integer("depth", 50, "layers")
+        flags.DEFINE_list("sizes", "64,32", "widths")
+        flags.DEFINE_string(name="loss", default="xent", help="the loss")
+        flags.DEFINE_string("vocab", None, "a file")
+        tf.app.flags.DEFINE_float("rate", 1e-3, "")
+        """,
+    )
+    write(
+        tmp_path / "train.py",
+        """
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--task_num", "-t", type=int, default=2)
+        parser.add_argument("--learning-rate", type=float, default=0.1)
+        parser.add_argument("-o", "--out", dest="output_dir", default="/tmp/out")
+        parser.add_argument("--depth", type=int, default=18)
+        parser.add_argument("--units", default=[128, 64])
+        parser.add_argument("--no_default")
+        parser.set_defaults(units=[32])
+        """,
+    )
+    found = {name: d.value for name, d in flag_defaults(model).items()}
+    assert found == {
+        "depth": 50,  # the validated file's own declaration is the nearer one
+        "sizes": ["64", "32"],
+        "loss": "xent",
+        "rate": 1e-3,
+        "task_num": 2,
+        "learning_rate": 0.1,
+        "output_dir": "/tmp/out",
+        "units": [32],  # set_defaults wins over add_argument's default
+    }
+    assert flag_defaults(model)["task_num"].origin == "train.py:3"
+
+
+def test_flags_are_read_from_the_directory_above_and_the_import_roots(tmp_path: Path) -> None:
+    model = write(tmp_path / "repo" / "pkg" / "models" / "model.py", "x = 1\n")
+    write(tmp_path / "repo" / "pkg" / "main.py", "flags.DEFINE_integer('width', 16, '')\n")
+    write(tmp_path / "repo" / "run.py", "p.add_argument('--steps', type=int, default=5)\n")
+    write(tmp_path / "elsewhere" / "far.py", "flags.DEFINE_integer('far', 1, '')\n")
+    found = flag_defaults(model, [str(tmp_path / "repo")])
+    assert {name: d.value for name, d in found.items()} == {"width": 16, "steps": 5}
+
+
+def guesses(source: str) -> tuple[ParamGuess, ...]:
+    tree = ast.parse(textwrap.dedent(source))
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    return infer_params(tree, function)
+
+
+def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_kind(
+    tmp_path: Path,
+) -> None:
+    defaults = flag_defaults(
+        write(
+            tmp_path / "flags.py",
+            """
+            flags.DEFINE_integer("resnet_size", 50, "")
+            flags.DEFINE_string("depth", "50", "")
+            flags.DEFINE_string("model", "mmoe", "")
+            flags.DEFINE_string("layers", "128,64", "")
+            flags.DEFINE_integer("batch_size", 512, "")
+            flags.DEFINE_integer("vocab_size", 250000, "")
+            flags.DEFINE_integer("task_num", 3, "")
+            flags.DEFINE_list("columns", "a,b", "")
+            flags.DEFINE_integer("unknown", 7, "")
+            """,
+        )
+    )
+    found = with_flag_defaults(
+        guesses(
+            """
+            def model_fn(features, labels, mode, params):
+                net = resnet(params["resnet_size"], params["depth"])
+                if params["model"] == "st":
+                    pass
+                for units in params["layers"]:
+                    pass
+                batch = params["batch_size"]
+                ids = tf.range(params["vocab_size"])
+                args = params["args"]
+                heads = args.task_num
+                net = tf.compat.v1.feature_column.input_layer(features, params["columns"])
+                x = params["unknown"] + 1
+            """
+        ),
+        defaults,
+    )
+    by_key = {guess.key: guess for guess in found}
+    assert by_key["resnet_size"].value == 50  # the name said "a size", 4
+    assert "the default of flag resnet_size (flags.py:2)" in by_key["resnet_size"].origin
+    assert by_key["depth"].value == "50"  # named as a count, declared a string: the string
+    assert by_key["model"].value == "mmoe"  # a string it is compared with: a string of the job
+    assert by_key["layers"].value == [4, 4]  # a list by its use; the flag is one string
+    assert by_key["batch_size"].value == 4  # the synthetic inputs' batch size decides
+    assert by_key["vocab_size"].value == 4  # a real job's size: too big to build for nothing
+    assert by_key["args"].value == {"task_num": 3}  # a field of an options object
+    assert by_key["columns"].value == {COLUMNS: 2}  # feature columns stay guessed columns
+    assert by_key["unknown"].value == 7 and not by_key["unknown"].fallback
