@@ -106,16 +106,17 @@ def test_a_closure_whose_builder_parameter_is_read_as_a_mapping_is_lifted(tmp_pa
     source = """
         import tensorflow as tf
 
-        def make_model_fn(config, scale):
+        def make_model_fn(config, offset):
             def model_fn(features, labels, mode):
                 predictions = tf.compat.v1.layers.dense(features["x"], config["units"])
-                return tf.estimator.EstimatorSpec(mode, predictions=predictions * scale)
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions * offset)
             return model_fn
         """
     path = write(tmp_path / "model.py", source)
-    with pytest.raises(DiscoveryError, match="uses scale, parameter"):  # a plain value: not guessed
+    # a plain value nothing tells of (not its name, not its use): not guessed
+    with pytest.raises(DiscoveryError, match="uses offset, parameter"):
         plan(path, path.read_bytes(), ValidationOptions())
-    path = write(tmp_path / "model.py", source.replace(" * scale", "").replace(", scale", ""))
+    path = write(tmp_path / "model.py", source.replace(" * offset", "").replace(", offset", ""))
     (target,) = plan(path, path.read_bytes(), ValidationOptions()).targets
     assert target.built == Built("model_fn", ("make_model_fn",))
 

@@ -35,6 +35,7 @@ def test_absl_and_argparse_declarations_give_their_defaults(tmp_path: Path) -> N
     write(
         tmp_path / "train.py",
         """
+        from model import model_fn
         parser = argparse.ArgumentParser()
         parser.add_argument("--task_num", "-t", type=int, default=2)
         parser.add_argument("--learning-rate", type=float, default=0.1)
@@ -56,16 +57,33 @@ def test_absl_and_argparse_declarations_give_their_defaults(tmp_path: Path) -> N
         "output_dir": "/tmp/out",
         "units": [32],  # set_defaults wins over add_argument's default
     }
-    assert flag_defaults(model)["task_num"].origin == "train.py:3"
+    assert flag_defaults(model)["task_num"].origin == "train.py:4"
 
 
-def test_flags_are_read_from_the_directory_above_and_the_import_roots(tmp_path: Path) -> None:
-    model = write(tmp_path / "repo" / "pkg" / "models" / "model.py", "x = 1\n")
-    write(tmp_path / "repo" / "pkg" / "main.py", "flags.DEFINE_integer('width', 16, '')\n")
-    write(tmp_path / "repo" / "run.py", "p.add_argument('--steps', type=int, default=5)\n")
-    write(tmp_path / "elsewhere" / "far.py", "flags.DEFINE_integer('far', 1, '')\n")
+def test_flags_are_read_from_the_modules_that_import_it_or_that_it_imports(
+    tmp_path: Path,
+) -> None:
+    """Near the file (its directory, the one above, the import roots), the modules that import
+    it (its job) or that it imports (its flags module); not another script that sits there."""
+    model = write(
+        tmp_path / "repo" / "pkg" / "models" / "model.py", "from pkg import options as o\n"
+    )
+    write(
+        tmp_path / "repo" / "pkg" / "models" / "other_job.py",
+        "import other_model\nflags.DEFINE_integer('width', 99, '')\n",
+    )
+    write(
+        tmp_path / "repo" / "pkg" / "main.py",
+        "from pkg.models.model import model_fn\nflags.DEFINE_integer('width', 16, '')\n",
+    )
+    write(tmp_path / "repo" / "pkg" / "options.py", "p.add_argument('--rate', default=0.5)\n")
+    write(
+        tmp_path / "repo" / "run.py",
+        "import pkg.models.model\np.add_argument('--steps', type=int, default=5)\n",
+    )
+    write(tmp_path / "elsewhere" / "far.py", "import model\nflags.DEFINE_integer('far', 1, '')\n")
     found = flag_defaults(model, [str(tmp_path / "repo")])
-    assert {name: d.value for name, d in found.items()} == {"width": 16, "steps": 5}
+    assert {name: d.value for name, d in found.items()} == {"width": 16, "steps": 5, "rate": 0.5}
 
 
 def guesses(source: str) -> tuple[ParamGuess, ...]:
@@ -123,3 +141,47 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
     assert by_key["args"].value == {"task_num": 3}  # a field of an options object
     assert by_key["columns"].value == {COLUMNS: 2}  # feature columns stay guessed columns
     assert by_key["unknown"].value == 7 and not by_key["unknown"].fallback
+
+
+def test_the_planner_and_the_worker_mark_guessed_values_alike() -> None:
+    """The worker imports nothing of the tool: its markers are copies, which must agree."""
+    from estimator_fix.validation.inference import arguments, params
+    from estimator_fix.validation.worker import inferred
+
+    assert arguments.VALUE == inferred.VALUE
+    assert params.COLUMNS == inferred.COLUMNS and params.EXPRESSION == inferred.EXPRESSION
+
+
+def test_builder_arguments_are_guessed_from_use_name_or_flag_and_never_blindly(
+    tmp_path: Path,
+) -> None:
+    from estimator_fix.validation.inference.arguments import VALUE, argument_values
+
+    tree = ast.parse(
+        textwrap.dedent(
+            """
+            def builder(num_labels, blob, factory, args, columns, kept, width):
+                def model_fn(features, labels, mode):
+                    net = factory(features)
+                    net = tf.compat.v1.feature_column.input_layer(features, columns)
+                    return net * blob + num_labels + args.depth + width
+                self.kept = kept
+                return model_fn
+            """
+        )
+    )
+    builder = tree.body[0]
+    assert isinstance(builder, ast.FunctionDef)
+    defaults = flag_defaults(write(tmp_path / "job.py", "p.add_argument('--width', default=3)\n"))
+    guessed = {n: argument_values(tree, builder, n, defaults) for n in sx_parameters(builder)}
+    assert guessed["num_labels"] == {VALUE: 10}  # its name
+    assert guessed["blob"] is None  # nothing says what it is
+    assert guessed["factory"] is None  # called: a function
+    assert guessed["args"] == {"depth": 4}  # read as a namespace
+    assert guessed["columns"] == {VALUE: {COLUMNS: 2}}  # handed where columns go
+    assert guessed["kept"] == {VALUE: None}  # only stored
+    assert guessed["width"] == {VALUE: 3}  # the job's flag
+
+
+def sx_parameters(function: ast.FunctionDef) -> list[str]:
+    return [a.arg for a in function.args.args]

@@ -210,9 +210,12 @@ def test_a_nested_model_fn_no_call_builds_is_lifted_out_of_its_builder(project: 
     assert plan(path, path.read_bytes(), ValidationOptions()).targets[0].built == Built(
         "inner", ("build",)
     )
+    # a parameter named for what it is (a rate) is guessed; one nothing tells of is not
     uses_rate = write(project, source.replace("predictions=p", "predictions=rate"))
-    with pytest.raises(DiscoveryError, match=r"build\.inner uses rate, parameter\(s\) of build"):
-        plan(uses_rate, uses_rate.read_bytes(), ValidationOptions())
+    assert plan(uses_rate, uses_rate.read_bytes(), ValidationOptions()).targets
+    uses_blob = write(project, source.replace("(rate)", "(blob)").replace("=p", "=blob"))
+    with pytest.raises(DiscoveryError, match=r"build\.inner uses blob, parameter\(s\) of build"):
+        plan(uses_blob, uses_blob.read_bytes(), ValidationOptions())
 
 
 def test_tpu_models_are_recognised(project: Path) -> None:

@@ -144,11 +144,39 @@ def test_params_named_as_the_jobs_flags_take_their_defaults(tmp_path: Path) -> N
     notes = fixed_on_synthetic_inputs(source)
     assert "resnet_size=18 (the default of flag resnet_size (train.py:14))" in notes
     assert "learning_rate=0.05 (the default of flag learning_rate (train.py:12))" in notes
-    fixed = wrong_rewrite(tmp_path, source, b'GradientDescentOptimizer(params["learning_rate"])')
+    optimizer = b'GradientDescentOptimizer(params["learning_rate"])'
+    wrong = doubled_rate(tmp_path, source, optimizer, b'params["learning_rate"]')
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def doubled_rate(tmp_path: Path, source: Path, optimizer: bytes, rate: bytes) -> Path:
+    """The fixed ``source`` with the learning rate its ``optimizer`` reads (``rate``) doubled."""
+    fixed = wrong_rewrite(tmp_path, source, optimizer)
     wrong = tmp_path / "doubled.py"
-    doubled = b'(2 * params["learning_rate"])'
-    wrong.write_bytes(fixed.read_bytes().replace(b'(params["learning_rate"])', doubled))
+    wrong.write_bytes(fixed.read_bytes().replace(b"(" + rate + b")", b"(2 * " + rate + b")"))
     assert wrong.read_bytes() != fixed.read_bytes()
+    return wrong
+
+
+def test_a_class_whose_init_needs_arguments_is_built_with_guessed_ones(tmp_path: Path) -> None:
+    """The model_fn is a method; the file never builds its class: each ``__init__`` argument is
+    guessed from what the methods do with the field it is stored in."""
+    source = INFERRED / "class_needs_arguments.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "Classifier.__init__() parameter hidden_units guessed as [4, 4]" in notes
+    assert "Classifier.__init__() parameter num_classes guessed as 10" in notes
+    assert "Classifier.__init__() parameter name guessed as None" in notes  # only stored
+    optimizer = b"GradientDescentOptimizer(self.learning_rate)"
+    wrong = doubled_rate(tmp_path, source, optimizer, b"self.learning_rate")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def test_a_builders_arguments_no_call_gives_are_guessed_from_the_closure(tmp_path: Path) -> None:
+    source = INFERRED / "builder_needs_arguments.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "model_fn_builder() parameter num_labels guessed as 10" in notes
+    assert "model_fn_builder() parameter use_one_hot guessed as False" in notes
+    wrong = doubled_rate(tmp_path, source, b"AdamOptimizer(learning_rate)", b"learning_rate")
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 

@@ -724,6 +724,7 @@ def plan(
     given = dict(config.values.get("model-fn-args") or {})
     module_name, roots = package_layout(path)
     elsewhere = _given_elsewhere(path, module_name, tree)
+    defaults = flag_defaults(path.resolve(), roots)
     delegating = delegating_callers(path.resolve(), module_name.rpartition(".")[0], tree)
     try:
         targets = find_targets(
@@ -733,6 +734,7 @@ def plan(
             given,
             elsewhere,
             delegating,
+            defaults,
         )
     except TargetError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
@@ -765,7 +767,6 @@ def plan(
             params = infer(tree, wrapper, imported).params
         if params is not None:
             inferred[target.name] = replace(inferred[target.name], params=params)
-    defaults = flag_defaults(path.resolve(), roots)
     inferred = {
         name: replace(found, params=with_flag_defaults(found.params, defaults))
         for name, found in inferred.items()

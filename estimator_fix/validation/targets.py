@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from estimator_fix.validation.inference.flag_defaults import FlagDefault, with_flag_defaults
-from estimator_fix.validation.inference.guesses import ParamGuess
-from estimator_fix.validation.inference.params import infer_params
+from estimator_fix.validation.inference.arguments import argument_values, instance_view
+from estimator_fix.validation.inference.flag_defaults import FlagDefault
 from estimator_fix.validation.inference.syntax import call_name
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -204,9 +203,13 @@ def _estimator_calls(tree: ast.Module) -> list[_Call]:
 class _Resolver:
     """Which definition an expression at a call site names (statically, by bindings)."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(
+        self, tree: ast.Module, defaults: Mapping[str, FlagDefault] | None = None
+    ) -> None:
         self.tree = tree
         self.definitions = dict(_definitions(tree.body))
+        #: The repository's declared flags, for parameters guessed by name (``arguments``).
+        self.defaults = defaults or {}
 
     def _body(self, scope: tuple[str, ...]) -> list[ast.stmt]:
         node = self.definitions.get(scope) if scope else self.tree
@@ -340,7 +343,31 @@ def _instance(resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]) -> 
     )
     if init is None or len(required_arguments(init)) <= 1:
         return Built(f"{owner[-1]}()", owner[:-1])
-    return None
+    # ``C(hidden, num_classes)``: built with values guessed from how its methods read them,
+    # evaluated in ``__init__``'s scope (its parameters are the job arguments guessed there).
+    view = _reading_view(resolver.definitions, (*owner, "__init__"))
+    needed = [a for a in required_arguments(init) if a not in ("self", "cls")]
+    if view is None or any(
+        argument_values(tree, view, a, resolver.defaults) is None for a in needed
+    ):
+        return None
+    arguments = ", ".join(f"{a}={a}" for a in needed)
+    return Built(f"{owner[-1]}({arguments})", (*owner, "__init__"))
+
+
+def _reading_view(
+    definitions: Mapping[tuple[str, ...], ast.AST], scope: tuple[str, ...]
+) -> Function | None:
+    """The function at ``scope`` as its parameters' reads are looked for: a class's
+    ``__init__`` with its methods' reads of the fields it stores them in
+    (``arguments.instance_view``), any other function itself."""
+    function = definitions.get(scope)
+    if not isinstance(function, _FUNCTIONS):
+        return None
+    owner = definitions.get(scope[:-1])
+    if scope[-1] == "__init__" and isinstance(owner, ast.ClassDef):
+        return instance_view(owner, function)
+    return function
 
 
 def required_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -406,8 +433,9 @@ def _lifted(
         function = resolver.definitions[path]
         loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
         missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
-        # Those read as a mapping or namespace are inferred from their reads (job_arguments).
-        missing = [p for p in missing if not _reads(tree, parent, p)]
+        # Those the closure's code says something of are guessed from it (job_arguments).
+        defaults = resolver.defaults
+        missing = [p for p in missing if argument_values(tree, parent, p, defaults) is None]
         if len(path) == 2:
             missing = [p for p in missing if p not in elsewhere.get(path[0], ())]
         if missing:
@@ -452,13 +480,14 @@ def find_targets(
     given: Mapping[str, object],
     elsewhere: Mapping[str, Collection[str]] | None = None,
     delegating: Mapping[str, Caller] | None = None,
+    defaults: Mapping[str, FlagDefault] | None = None,
 ) -> list[Target]:
     """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
     the ones the rewrite changed (all, without a rewrite or when it changed none). A
     module-level model_fn that takes more than an Estimator hands it runs through the model_fn
     of another module that calls it (``delegating``, by name), where there is one. Raises
     TargetError."""
-    resolver = _Resolver(tree)
+    resolver = _Resolver(tree, defaults)
     model_fns = model_fn_paths(tree)
     if chosen:
         path = tuple(chosen.split("."))
@@ -658,39 +687,33 @@ def delegating_callers(path: Path, package: str, tree: ast.Module) -> dict[str, 
     return sibling_callers(path, package, set(wanting), accept)
 
 
-def _reads(tree: ast.Module, function: Function, parameter: str) -> tuple[ParamGuess, ...]:
-    """The keys ``function`` reads from its ``parameter`` as a mapping or namespace, each with a
-    guessed value (``inference.params``)."""
-    return infer_params(tree, function, parameter)
-
-
 def job_arguments(
     tree: ast.Module,
     built: Iterable[Built | None],
     given: Mapping[str, object],
     defaults: Mapping[str, FlagDefault] | None = None,
 ) -> dict[str, dict[str, dict[str, object]]]:
-    """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``):
-    per function path, per parameter without a default that it reads as a mapping or namespace
-    (``args.batch_size``, ``args["train_batch_size"]``) and no config gives, the keys it reads
-    with values guessed from their use or taken from ``defaults``, the declared flags of the same
-    names (the worker uses them only where the file gives none)."""
+    """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``, a
+    builder, the ``__init__`` of a model_fn's class): per function path, per parameter without a
+    default that no config gives, the values ``arguments.argument_values`` guesses from the
+    code's reads of it (``args.batch_size``; ``num_labels``), the declared flags of the same
+    names (``defaults``) winning. The worker uses them only where the file gives none."""
     definitions = dict(_definitions(tree.body))
     found: dict[str, dict[str, dict[str, object]]] = {}
     for where in built:
         if where is None or ".".join(where.scope) in found:
             continue
         function = definitions.get(where.scope)
-        if not isinstance(function, _FUNCTIONS):
+        view = _reading_view(definitions, where.scope)
+        if not isinstance(function, _FUNCTIONS) or view is None:
             continue
         values = {}
         for name in required_arguments(function):
             if name in given or name in ("self", "cls"):
                 continue
-            guesses = with_flag_defaults(_reads(tree, function, name), defaults or {})
-            reads = {guess.key: guess.value for guess in guesses}
-            if reads:
-                values[name] = reads
+            guessed = argument_values(tree, view, name, defaults)
+            if guessed:
+                values[name] = guessed
         found[".".join(where.scope)] = values
     return {path: values for path, values in found.items() if values}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -114,8 +115,9 @@ def _declared_in(path: str, stamp: float) -> dict[str, tuple[object, int]]:
 
 
 def _candidates(path: Path, roots: Iterable[str]) -> list[Path]:
-    """The validated file, then the Python files of its directory, of the one above it, and of
-    the import roots (none of them walked deeper)."""
+    """The validated file, then those Python files of its directory, of the one above it and of
+    the import roots (none of them walked deeper) that import it or that it imports: its job
+    and the modules declaring flags for it, not another script that happens to sit there."""
     ordered = [path]
     for directory in (path.parent, path.parent.parent, *(Path(r) for r in roots)):
         try:
@@ -129,7 +131,39 @@ def _candidates(path: Path, roots: Iterable[str]) -> list[Path]:
         if resolved not in seen:
             seen.add(resolved)
             unique.append(resolved)
-    return unique[:_MOST_FILES]
+    unique = unique[:_MOST_FILES]
+    imported = _imported_names(path)
+    return [path.resolve()] + [
+        c for c in unique[1:] if c.stem in imported or path.stem in _imported_names(c)
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _imports_in(path: str, stamp: float) -> frozenset[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    names: set[str] = set()
+    for match in _IMPORT.finditer(text):
+        parts = " ".join(group for group in match.groups() if group)
+        names.update(re.split(r"[\s.,()]+", parts))
+    return frozenset(n for n in names if n.isidentifier())
+
+
+def _imported_names(path: Path) -> frozenset[str]:
+    """Every name in the file's import statements (modules, packages and the names imported
+    from them): enough to tell whether it imports a module of a given stem."""
+    try:
+        return _imports_in(os.fspath(path), os.stat(path).st_mtime)
+    except OSError:
+        return frozenset()
+
+
+#: ``import a.b, c`` / ``from .a.b import (c, d)``: the module part and the names.
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([^\n#]+)|import[ \t]+([^\n#]+))", re.M
+)
 
 
 def flag_defaults(path: Path, roots: Iterable[str] = ()) -> dict[str, FlagDefault]:

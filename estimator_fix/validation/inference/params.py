@@ -540,3 +540,42 @@ def infer_params(
     reader = _ParamReader(tree, imported)
     reader.read(function, parameter)
     return tuple(reader.found[k] for k in sorted(reader.found))
+
+
+def guess_argument(tree: ast.Module, function: sx.Function, parameter: str) -> ParamGuess | None:
+    """A value for ``function``'s ``parameter`` used as a plain value (a builder's argument that
+    its closure reads, ``num_labels``): feature columns where it is handed where they go, else
+    from its first use that says something of it, else its name (``fallback`` when neither says
+    anything); None (the value) where it is only stored (``self.names = names``, which nothing
+    reads); no guess (None) where it is called (a function, a factory) or never read."""
+    parents = sx.parents(function)
+    uses = sorted(
+        (
+            n
+            for n in ast.walk(function)
+            if isinstance(n, ast.Name) and n.id == parameter and isinstance(n.ctx, ast.Load)
+        ),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    if not uses or any(_called(use, parents) for use in uses):
+        return None
+    if all(_stored(use, parents) for use in uses):
+        return ParamGuess(parameter, None, f"{sx.line(uses[0])}: only stored, never read")
+    columns = [u for u in uses if _handed_as_columns(u, parents.get(u))]
+    use, parent = (
+        (columns[0], parents[columns[0]])
+        if columns
+        else _first_telling_use(function, parameter, parents) or (uses[0], parents[uses[0]])
+    )
+    reader = _ParamReader(tree, None)
+    return reader._guess(parameter, use, parent, _dict_literals(tree, function), parents)
+
+
+def _stored(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
+    """``self.field = node``: the value kept in a field of an object."""
+    parent = parents.get(node)
+    return (
+        isinstance(parent, ast.Assign)
+        and parent.value is node
+        and all(isinstance(t, ast.Attribute) for t in parent.targets)
+    )

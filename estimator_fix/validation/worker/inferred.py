@@ -26,6 +26,9 @@ COLUMNS = "\x00feature_columns"
 COLUMN_IDS = 4
 #: Marks a guessed params value to evaluate in the module (``params.EXPRESSION``).
 EXPRESSION = "\x00expression"
+#: Marks a builder's parameter guessed as one value, not the keys read from it
+#: (``arguments.VALUE``).
+VALUE = "\x00value"
 #: A single tensor (``features`` not a dict) among the synthetic features.
 SINGLE = "\x00features"
 #: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
@@ -97,6 +100,24 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     if by_attribute:
         program.out.note("params readable by attribute too (the model_fn reads params.<key>)")
     return merged
+
+
+def made_arguments(
+    program: Program, job_args: Optional[Dict[str, Dict[str, Dict[str, Any]]]]
+) -> Dict[str, Dict[str, Dict[str, Any]]]:
+    """The values the plan guessed for builders' parameters (per function path, per parameter:
+    one value or the keys read from it), made as params guesses are (``_made``): feature
+    columns where marked so, constants evaluated."""
+    return {
+        path: {
+            name: {
+                key: _made(program, name if key == VALUE else key, value)
+                for key, value in values.items()
+            }
+            for name, values in parameters.items()
+        }
+        for path, parameters in (job_args or {}).items()
+    }
 
 
 def _columns(key: str, value: Any) -> Optional[List[str]]:

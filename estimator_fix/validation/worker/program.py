@@ -11,7 +11,7 @@ import sys
 from typing import Any, Callable, Dict, List, Tuple
 
 from .graphs import build_graphs, call_input_fn
-from .inferred import fit_columns, params_with_guesses
+from .inferred import fit_columns, made_arguments, params_with_guesses
 from .loading import (
     import_tensorflow,
     load_function,
@@ -43,18 +43,19 @@ class Program:
         # What the file builds (its data included, often drawn from NumPy's random state) must
         # be the same in both versions' processes.
         self.seed_everything()
+        #: The params keys guessed from the model_fn's reads (``inferred.params_with_guesses``).
+        self.guessed_params: List[str] = []
+        #: Those of them guessed as feature columns (remade on the inputs' keys: ``_probe``).
+        self.guessed_columns: List[str] = []
+        #: The feature keys guessed columns read (params' or a builder's; ids: ``Synthetic``
+        #: makes them int64).
+        self.column_ids: set[str] = set()
         self.model_fn = (
             self.through(spec.get("through"))
             or self.built(spec.get("target"))
             or resolve(module, spec["model_fn"])
         )
         self.accepted = parameter_names(self.model_fn)
-        #: The params keys guessed from the model_fn's reads (``inferred.params_with_guesses``).
-        self.guessed_params: List[str] = []
-        #: Those of them guessed as feature columns (remade on the inputs' keys: ``_probe``).
-        self.guessed_columns: List[str] = []
-        #: The feature keys those columns read (ids: ``Synthetic`` makes them int64).
-        self.column_ids: set[str] = set()
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
         self.placeholder: int | None = None
@@ -81,7 +82,7 @@ class Program:
             where.get("scope") or [],
             self.spec.get("model_fn_args"),
             self.spec.get("callers"),
-            self.spec.get("job_args"),
+            made_arguments(self, self.spec.get("job_args")),
             self.out.note,
         )
 

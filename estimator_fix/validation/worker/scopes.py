@@ -16,7 +16,7 @@ import ast
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
-from .inferred import AttributeParams
+from .inferred import VALUE, AttributeParams
 
 _SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -430,13 +430,20 @@ def _run_slice(
 def _inferred_arguments(
     missing: List[str], inferred: Dict[str, Any], where: str, note: Callable[[str], None]
 ) -> Dict[str, Any]:
-    """The ``missing`` parameters for which the plan inferred values from the code's own reads
-    (``args.batch_size``, ``args["train_batch_size"]``): each a mapping readable by attribute
-    too, answering with those values."""
+    """The ``missing`` parameters for which the plan inferred values from the code's own reads:
+    one value (``num_labels``), or a mapping readable by attribute too, answering with the
+    values of the keys read (``args.batch_size``, ``args["train_batch_size"]``)."""
     found: Dict[str, Any] = {}
     for name in missing:
         values = inferred.get(name)
         if values is None:
+            continue
+        if set(values) == {VALUE}:
+            found[name] = values[VALUE]
+            note(
+                f"{where} parameter {name} guessed as {values[VALUE]!r} from the code that uses "
+                "it; give the real value as model-fn-args in [tool.estimator-fix.validate]"
+            )
             continue
         found[name] = AttributeParams(values)
         listed = ", ".join(f"{key}={values[key]!r}" for key in sorted(values))
