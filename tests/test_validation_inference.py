@@ -678,3 +678,42 @@ def test_a_param_handed_to_a_helper_is_guessed_from_its_use_there() -> None:
     assert "layer_sizes iterated as a list" in guessed["layer_sizes"].origin
     assert guessed["activation"].value == "relu"
     assert guessed["n"].value == 4
+
+
+def test_labels_read_by_key_give_the_keys_of_a_dict_of_labels() -> None:
+    """``labels["click"]`` (also through a local, ``labels.get``, or in a helper handed the
+    labels): a dict of labels by those keys, shaped by the first loss that reads one."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            clicked = labels["click"]
+            loss = tf.compat.v1.losses.log_loss(clicked, tf.sigmoid(logits))
+            bought = labels.get("buy")
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.keys == ("click", "buy")
+    assert hint.like == "tf.sigmoid(logits)"
+    tree, function = parsed(
+        """
+        def losses(logits, targets):
+            return tf.reduce_sum(targets["ctr"] * logits)
+
+        def model_fn(features, labels, mode, params):
+            loss = losses(logits, labels)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.keys == ("ctr",) and "losses()" in hint.origin
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            loss = tf.compat.v1.losses.log_loss(labels, logits)
+            first = labels[:, 0]
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.keys == ()  # sliced, not read by key

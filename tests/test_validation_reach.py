@@ -180,6 +180,14 @@ def test_a_builders_arguments_no_call_gives_are_guessed_from_the_closure(tmp_pat
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_labels_read_by_key_are_a_dict_of_labels(tmp_path: Path) -> None:
+    source = INFERRED / "labels_by_key.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "synthetic labels float32 [batch, 1] under each of the keys click, buy" in notes
+    wrong = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_input_functions_needing_arguments_give_way_to_inferred_inputs() -> None:
     """``input_fn(filenames)`` cannot be called by an Estimator, and the model_fn reads its params
     as attributes (HParams-style): synthetic inputs and attribute-readable guessed params."""

@@ -128,13 +128,17 @@ class LabelHint:
     #: How many dimensions the model_fn adds to its labels before that use
     #: (``labels = tf.expand_dims(labels, 1)``): the labels it is given have that many fewer.
     expanded: int = 0
+    #: The keys the model_fn reads its labels by (``labels["ctr"]``): a dict of labels, each
+    #: as the hint says.
+    keys: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, str | int | None]:
+    def to_json(self) -> dict[str, object]:
         return {
             "dtype": self.dtype,
             "like": self.like,
             "origin": self.origin,
             "expanded": self.expanded,
+            "keys": list(self.keys),
         }
 
 
@@ -358,6 +362,8 @@ def _labels_aliases(
         source = None
         if isinstance(value, ast.Name) and value.id in aliases:
             source, added = value.id, 0
+        elif (keyed := _keyed(value, aliases)) is not None:  # ``ctr = labels["ctr"]``
+            source, added = keyed[0], 0
         elif (
             isinstance(value, ast.Call)
             and _call_name(value) in _ALIAS_CALLS
@@ -377,7 +383,49 @@ def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
     (``mean_squared_error(tf.cast(labels, tf.float32), predictions)``)."""
     if isinstance(node, ast.Call) and _call_name(node) in _ALIAS_CALLS and node.args:
         return _is_labels(node.args[0], aliases)
-    return isinstance(node, ast.Name) and node.id in aliases
+    return (isinstance(node, ast.Name) and node.id in aliases) or _keyed(node, aliases) is not None
+
+
+def _keyed(node: ast.AST, aliases: Collection[str]) -> tuple[str, str] | None:
+    """The labels' name and the key where ``node`` reads one of a dict of labels by a string
+    key (``labels["ctr"]``, ``labels.get("ctr")``), else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        holder, key = node.value, node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        holder, key = node.func.value, node.args[0]
+    else:
+        return None
+    if not (isinstance(holder, ast.Name) and holder.id in aliases):
+        return None
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return None
+    return holder.id, key.value
+
+
+def _label_keys(function: ast.AST, name: str) -> tuple[str, ...]:
+    """The string keys ``function`` reads its labels (``name``) by, in order."""
+    keys: list[str] = []
+    for node in sorted(
+        (n for n in ast.walk(function) if isinstance(n, (ast.Subscript, ast.Call))),
+        key=lambda n: (n.lineno, n.col_offset),
+    ):
+        found = _keyed(node, (name,))
+        if found is not None and found[1] not in keys:
+            keys.append(found[1])
+    return tuple(keys)
+
+
+def _with_keys(hint: LabelHint | None, keys: tuple[str, ...], where: str) -> LabelHint | None:
+    """``hint`` for each of a dict of labels read by ``keys`` (none: one value per example)."""
+    if not keys:
+        return hint
+    hint = hint or LabelHint("float32", None, f"labels read by key in {where}")
+    return replace(hint, keys=keys)
 
 
 def _expanded(nodes: list[ast.expr], aliases: Mapping[str, int]) -> int:
@@ -456,7 +504,7 @@ def label_hint_in(
     to, whose labels are then taken as one value per example. The labels are the parameter an
     Estimator passes them as: ``labels``, or ``targets``/``target`` (tf.contrib.learn's names)."""
     name = labels_parameter(function)
-    found = label_hint(function, name)
+    found = _with_keys(label_hint(function, name), _label_keys(function, name), function.name)
     if found is not None:
         return found
     functions = {
@@ -477,7 +525,10 @@ def label_hint_in(
         for name in given:
             inner = label_hint(helper, str(name))
             if inner is not None:
-                return LabelHint(inner.dtype, None, f"{inner.origin} in {helper.name}()")
+                inner = LabelHint(inner.dtype, None, f"{inner.origin} in {helper.name}()")
+            inner = _with_keys(inner, _label_keys(helper, str(name)), f"{helper.name}()")
+            if inner is not None:
+                return inner
     return None
 
 

@@ -290,7 +290,7 @@ def build_once(
         program.seed_graph()
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
-        labels = synthetic.tensor(synthetic.labels) if synthetic.labels is not None else None
+        labels = synthetic.labels_tensor() if synthetic.labels is not None else None
         if recording and isinstance(features, dict):
             ids = program.column_ids  # the guessed columns' keys: ids, as those columns read
             features = recording_features(

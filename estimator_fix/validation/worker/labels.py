@@ -41,10 +41,17 @@ def synthetic_labels(synthetic: Synthetic) -> Any:
     if expanded and len(shape) >= expanded:  # the model_fn adds these dimensions itself
         shape = shape[: len(shape) - expanded]
         origin += f", less the {expanded} dimension(s) its expand_dims adds"
+    keys = label_keys(synthetic.program)
+    each = f" under each of the keys {', '.join(keys)}" if keys else ""
     synthetic.program.out.note(
-        f"synthetic labels {dtype.name} {_shape_text(shape)} inferred from {origin}"
+        f"synthetic labels {dtype.name} {_shape_text(shape)}{each} inferred from {origin}"
     )
     return synthetic.random_entry(dtype, shape)
+
+
+def label_keys(program: Any) -> List[str]:
+    """The keys the model_fn reads its labels by (a dict of labels), from the static hint."""
+    return list((program.spec.get("label_hint") or {}).get("keys") or [])
 
 
 def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
@@ -64,6 +71,8 @@ def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
         labels = tf.compat.v1.placeholder(dtype)
+        keys = label_keys(program)
+        labels = {key: labels for key in keys} if keys else labels
         sys.setprofile(profile)
         try:
             program.call_model_fn(

@@ -9,7 +9,7 @@ from . import inferred
 from . import search as searching
 from .declared import declared
 from .inferred import SINGLE, build_once
-from .labels import synthetic_labels
+from .labels import label_keys, synthetic_labels
 
 if TYPE_CHECKING:
     from .program import Program
@@ -223,6 +223,13 @@ class Synthetic:
         built = {key: self.tensor(value) for key, value in structure.items()}
         return built.get(SINGLE, built)
 
+    def labels_tensor(self) -> Any:
+        """The labels as the model_fn reads them: one tensor, or a dict of it by the keys it
+        reads them by (``labels["ctr"]``: the same batch under each)."""
+        tensor = self.tensor(self.labels)
+        keys = label_keys(self.program)
+        return {key: tensor for key in keys} if keys else tensor
+
     def tensor(self, entry: Dict[str, Any]) -> Any:
         tf, np = self.tf, self.np
         if not entry["sparse"]:
@@ -235,5 +242,5 @@ class Synthetic:
     def input_fn(self, params: Any = None) -> Any:
         tf = self.tf
         features = self.tensors(self.features)
-        element = features if self.labels is None else (features, self.tensor(self.labels))
+        element = features if self.labels is None else (features, self.labels_tensor())
         return tf.data.Dataset.from_tensors(element).repeat()
