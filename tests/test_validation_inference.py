@@ -717,3 +717,20 @@ def test_labels_read_by_key_give_the_keys_of_a_dict_of_labels() -> None:
     )
     hint = label_hint_in(tree, function)
     assert hint is not None and hint.keys == ()  # sliced, not read by key
+
+
+def test_params_got_without_a_default_are_guessed_like_subscripts() -> None:
+    """``params.get("k")`` is None where params lack the key, and the code uses it as the value
+    it expects: guessed as ``params["k"]`` would be; a real default says the key may be absent."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            cell = rnn(params.get("hidden_size"), params.get("keep_prob", None))
+            rate = params.get("learning_rate", 0.1)
+            layers = params.get("layers")
+            first = layers[0]
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {"hidden_size": 4, "keep_prob": 1.0, "layers": [4, 4]}

@@ -181,14 +181,19 @@ class _ParamReader:
                 if guess is not None:
                     self._store([*prefix, node.attr], replace(guess, attribute=True))
                 continue
-            if not (
+            outer: ast.AST
+            if _got_without_default(node, parameter):  # ``params.get("k")``: None where absent
+                assert isinstance(node, ast.Call)
+                path, outer = [str(sx.string(node.args[0]))], node
+            elif (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.value, ast.Name)
                 and node.value.id == parameter
                 and isinstance(node.ctx, ast.Load)
             ):
+                path, outer = self._path(node, parents)
+            else:
                 continue
-            path, outer = self._path(node, parents)
             if not path:
                 continue
             local = _object_bound(outer, parents, function)
@@ -331,6 +336,26 @@ class _ParamReader:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
                 self.read(helper, keyword.arg, depth + 1, prefix)
+
+
+def _got_without_default(node: ast.AST, parameter: str) -> bool:
+    """``params.get("k")`` (or ``params.get("k", None)``): the value, None where params lack it,
+    which the code then uses as the value it expects (a default would say it may be absent)."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == parameter
+        and not node.keywords
+        and node.args
+        and sx.string(node.args[0]) is not None
+    ):
+        return False
+    rest = node.args[1:]
+    return not rest or (
+        len(rest) == 1 and isinstance(rest[0], ast.Constant) and rest[0].value is None
+    )
 
 
 def _says_more(guess: ParamGuess, existing: ParamGuess, depth: int) -> bool:
@@ -532,8 +557,9 @@ def infer_params(
     """The keys ``function`` (and the module's helpers it hands ``params``) read from ``params``
     as a mapping (``params["k"]``), each with a value guessed from its use (a string it is
     compared with or a key of the dict it indexes, False for a condition, the keyword it is
-    passed as) or its name, else 4; keys read with a default (``params.get("k", d)``) are left
-    out. ``parameter`` names another parameter read the same way (a job's ``args``)."""
+    passed as) or its name, else 4; ``params.get("k")`` is read so too, while keys read with a
+    default (``params.get("k", d)``) are left out. ``parameter`` names another parameter read the
+    same way (a job's ``args``)."""
     parameter = parameter or sx.params_parameter(function)
     if parameter is None:
         return ()
