@@ -734,3 +734,27 @@ def test_params_got_without_a_default_are_guessed_like_subscripts() -> None:
     )
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     assert guessed == {"hidden_size": 4, "keep_prob": 1.0, "layers": [4, 4]}
+
+
+def test_labels_sliced_along_their_axes_are_the_labels() -> None:
+    """``clabels = labels[:, :10]`` keeps the labels' rank: the loss that reads it says what they
+    are; an index (``labels[:, 0]``) drops an axis and is not taken as them."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            clabels = labels[:, :10]
+            loss = tf.nn.softmax_cross_entropy_with_logits_v2(logits=logits, labels=clabels)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.like == "logits" and hint.dtype == "float32"
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            first = labels[:, 0]
+            loss = tf.nn.softmax_cross_entropy_with_logits_v2(logits=logits, labels=first)
+            return spec
+        """
+    )
+    assert label_hint_in(tree, function) is None

@@ -364,6 +364,8 @@ def _labels_aliases(
             source, added = value.id, 0
         elif (keyed := _keyed(value, aliases)) is not None:  # ``ctr = labels["ctr"]``
             source, added = keyed[0], 0
+        elif (sliced := _sliced(value, aliases)) is not None:  # ``labels[:, :10]``: same rank
+            source, added = sliced, 0
         elif (
             isinstance(value, ast.Call)
             and _call_name(value) in _ALIAS_CALLS
@@ -384,6 +386,19 @@ def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
     if isinstance(node, ast.Call) and _call_name(node) in _ALIAS_CALLS and node.args:
         return _is_labels(node.args[0], aliases)
     return (isinstance(node, ast.Name) and node.id in aliases) or _keyed(node, aliases) is not None
+
+
+def _sliced(node: ast.AST, aliases: Collection[str]) -> str | None:
+    """The labels' name where ``node`` slices them along every axis it indexes
+    (``labels[:, :10]``, of the rank the labels have), else None."""
+    if not (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+    ):
+        return None
+    parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return node.value.id if all(isinstance(p, ast.Slice) for p in parts) else None
 
 
 def _keyed(node: ast.AST, aliases: Collection[str]) -> tuple[str, str] | None:
