@@ -66,6 +66,8 @@ def test_a_function_nested_in_main_and_a_partial() -> None:
 
 
 def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Path) -> None:
+    """... where nothing says what its ``__init__`` arguments are (neither their names nor what
+    the methods do with them; see ``class_needs_arguments.py`` for the other case)."""
     path = tmp_path / "model.py"
     path.write_text(
         textwrap.dedent(
@@ -77,7 +79,8 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
                     self.config = config
 
                 def model_fn(self, features, labels, mode):
-                    return tf.estimator.EstimatorSpec(mode, predictions=features)
+                    shifted = features + self.config
+                    return tf.estimator.EstimatorSpec(mode, predictions=shifted)
 
             def input_fn():
                 pass
