@@ -758,3 +758,22 @@ def test_labels_sliced_along_their_axes_are_the_labels() -> None:
         """
     )
     assert label_hint_in(tree, function) is None
+
+
+def test_params_a_variable_starts_from_are_a_matrix() -> None:
+    """Pretrained vectors handed in params (``get_variable("emb", initializer=params["wv"])``,
+    ``tf.Variable(params["table"])``) are a small matrix; an initializer given with a shape is
+    an initializer, not a value."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            emb = tf.compat.v1.get_variable(name="emb", initializer=params["wv"], trainable=False)
+            table = tf.Variable(params["table"])
+            kernel = tf.compat.v1.get_variable("k", [4, 4], initializer=params["init"])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    matrix = [[0.01] * 4] * 4
+    assert guessed["wv"] == matrix and guessed["table"] == matrix
+    assert guessed["init"] != matrix

@@ -300,6 +300,8 @@ class _ParamReader:
         )
         if condition:
             return ParamGuess(key, False, f"{where} as a condition")
+        if _initial_value(node, parent, parents):
+            return ParamGuess(key, _MATRIX, f"{where} as a variable's initial value")
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         value = _param_value(key, keyword)
         if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
@@ -336,6 +338,30 @@ class _ParamReader:
             value = keyword.value
             if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
                 self.read(helper, keyword.arg, depth + 1, prefix)
+
+
+#: A variable's initial value nothing sizes (pretrained word vectors handed in params): 4 rows of
+#: 4, enough rows for the synthetic ids.
+_MATRIX = [[0.01] * 4 for _ in range(4)]
+
+
+def _initial_value(
+    node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]
+) -> bool:
+    """``node`` is the value a variable starts from: ``tf.Variable(v)``,
+    ``tf.Variable(initial_value=v)``, or ``get_variable(name, initializer=v)`` without a shape
+    (a constant initializer gives it)."""
+    if isinstance(parent, ast.Call):
+        return sx.call_name(parent) == "Variable" and parent.args[:1] == [node]
+    if not isinstance(parent, ast.keyword):
+        return False
+    call = parents.get(parent)
+    if not isinstance(call, ast.Call):
+        return False
+    if parent.arg == "initial_value":
+        return sx.call_name(call) == "Variable"
+    shaped = len(call.args) > 1 or any(k.arg == "shape" for k in call.keywords)
+    return parent.arg == "initializer" and sx.call_name(call) == "get_variable" and not shaped
 
 
 def _got_without_default(node: ast.AST, parameter: str) -> bool:
