@@ -777,3 +777,17 @@ def test_params_a_variable_starts_from_are_a_matrix() -> None:
     matrix = [[0.01] * 4] * 4
     assert guessed["wv"] == matrix and guessed["table"] == matrix
     assert guessed["init"] != matrix
+
+
+def test_a_keep_probability_keyword_wins_over_the_keys_name() -> None:
+    """``DropoutWrapper(cell, output_keep_prob=params["dropout"])``: a probability to keep (1.0),
+    though the key is named for what is dropped."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            cell = DropoutWrapper(cell, output_keep_prob=params["dropout"])
+            return spec
+        """
+    )
+    (guess,) = infer_params(tree, function)
+    assert guess.value == 1.0 and "as output_keep_prob=" in guess.origin

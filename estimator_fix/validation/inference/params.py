@@ -66,6 +66,8 @@ _FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "ke
 def _param_value(key: str, keyword: str | None) -> object | None:
     if keyword in ("num_classes", "depth"):
         return 10  # classes: as many as top-k metrics ask for; labels stay in {0, 1}
+    if keyword is not None and keyword.endswith("keep_prob"):  # also output_/state_keep_prob
+        return 1.0
     if keyword in _INT_KEYWORDS:
         return 4
     if keyword in _FLOAT_KEYWORDS:
