@@ -104,6 +104,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
         ("flags_model.py", "main.model_fn", "the module does work at import (2 top-level"),
         ("partial_model.py", "model_fn", "params from the file's Estimator"),
         ("argparse_main.py", "main_fun.model_fn", None),
+        ("main_block_global.py", "model_fn", "global FLAGS bound as the module's main block"),
         ("missing_data.py", "model_fn", "synthetic inputs: the file's own input functions failed"),
         ("input_fn_called_with_arguments.py", "model_fn", "params from the file's Estimator"),
     ],

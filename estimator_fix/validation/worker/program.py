@@ -21,7 +21,13 @@ from .loading import (
     unfilled_parameters,
 )
 from .messaging import Channel, Output, last_line
-from .scopes import ScopeError, define_flags, evaluate, load_definitions
+from .scopes import (
+    ScopeError,
+    bind_main_block_globals,
+    define_flags,
+    evaluate,
+    load_definitions,
+)
 from .standins import missing_module, used
 from .synthetic import Synthetic
 from .timing import PROBE_SECONDS, InputTimeout, time_limit
@@ -54,6 +60,9 @@ class Program:
             self.through(spec.get("through"))
             or self.built(spec.get("target"))
             or resolve(module, spec["model_fn"])
+        )
+        bind_main_block_globals(
+            module, tree, spec["as_file"], self.model_fn, self.out.note
         )
         self.accepted = parameter_names(self.model_fn)
         self.params = params_with_guesses(self, self._params())

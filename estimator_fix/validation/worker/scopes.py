@@ -526,3 +526,56 @@ def evaluate(
         return eval(compile(parsed, filename, "eval"), namespace)
     except Exception as exc:  # user code
         raise ScopeError(f"evaluating {expression!r} in {where}: {_one_line(exc)}") from None
+
+
+def bind_main_block_globals(
+    module: Any, tree: ast.Module, filename: str, function: Any, note: Callable[[str], None]
+) -> None:
+    """Globals that ``function`` (and the module's functions it calls, a few deep) reads but
+    that only the module's main block binds (``FLAGS = parser.parse_args()`` under
+    ``if __name__ == "__main__":``), bound on the module as that block would bind them: a
+    command line with no arguments gives the parser's defaults."""
+    in_main = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and _is_main_guard(statement):
+            for inner in _statements(statement.body):
+                in_main |= _bound(inner)
+    names = vars(module)
+    wanted = sorted(
+        name
+        for name in _global_names(function, module) & in_main
+        if names.get(name) is None
+    )
+    for name in wanted:
+        try:
+            value = evaluate(module, tree, filename, name, [])
+        except ScopeError as exc:
+            note(f"global {name}, which only the main block binds, is left unset: {exc}")
+            continue
+        setattr(module, name, value)
+        note(f"global {name} bound as the module's main block binds it")
+
+
+def _global_names(function: Any, module: Any, depth: int = 3) -> Set[str]:
+    """The names the code of ``function`` (a function, bound method or ``functools.partial``),
+    its nested functions and the module's functions it names, ``depth`` calls deep, load."""
+    function = getattr(function, "func", function)  # functools.partial
+    code = getattr(function, "__code__", None)
+    found: Set[str] = set()
+    pending = [(code, 0)] if code is not None else []
+    seen: Set[int] = set()
+    while pending:
+        code, level = pending.pop()
+        if id(code) in seen:
+            continue
+        seen.add(id(code))
+        found.update(code.co_names)
+        pending += [(c, level) for c in code.co_consts if hasattr(c, "co_names")]
+        if level >= depth:
+            continue
+        for name in code.co_names:
+            value = getattr(module, name, None)
+            inner = getattr(value, "__code__", None)
+            if inner is not None and getattr(value, "__module__", None) == module.__name__:
+                pending.append((inner, level + 1))
+    return found
