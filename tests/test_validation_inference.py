@@ -791,3 +791,23 @@ def test_a_keep_probability_keyword_wins_over_the_keys_name() -> None:
     )
     (guess,) = infer_params(tree, function)
     assert guess.value == 1.0 and "as output_keep_prob=" in guess.origin
+
+
+def test_a_params_value_bound_to_a_local_that_keys_a_dict_is_one_of_its_keys() -> None:
+    """``choice = params["net"]`` then ``NETS[choice]`` (the dict in reach: the module's, or
+    the function's own): the dict's first key."""
+    tree, function = parsed(
+        """
+        OPTIMIZERS = {"sgd": 1, "adam": 2}
+
+        def model_fn(features, labels, mode, params):
+            nets = {"small": small, "large": large}
+            choice = params["net"]
+            net = nets[choice]
+            name = params["optimizer"]
+            optimizer = OPTIMIZERS[name]
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {"net": "small", "optimizer": "sgd"}

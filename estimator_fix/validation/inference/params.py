@@ -178,7 +178,7 @@ class _ParamReader:
                 assert isinstance(node, ast.Attribute)
                 if prefix and _called(node, parents):
                     continue  # a method of the value (``name.lower()``), not a field of it
-                use, parent = _use_of(node, parents, function)
+                use, parent = _use_of(node, parents, function, dicts)
                 guess = self._guess(node.attr, use, parent, dicts, parents)
                 if guess is not None:
                     self._store([*prefix, node.attr], replace(guess, attribute=True))
@@ -202,7 +202,7 @@ class _ParamReader:
             if local is not None:  # ``opts = params["opts"]``, then ``opts.model_name``
                 self.read(function, local, depth, (*prefix, *path))
                 continue
-            use, parent = _use_of(outer, parents, function)
+            use, parent = _use_of(outer, parents, function, dicts)
             inner = self._in_helper(use, parent)
             if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
                 use, parent, around = inner
@@ -227,7 +227,7 @@ class _ParamReader:
         if parameter is None:
             return None
         around = sx.parents(helper)
-        found = _first_telling_use(helper, parameter, around)
+        found = _first_telling_use(helper, parameter, around, _dict_literals(self.tree, helper))
         return (*found, around) if found is not None else None
 
     @staticmethod
@@ -442,7 +442,10 @@ def _aliases(function: sx.Function, parameter: str) -> list[str]:
 
 
 def _use_of(
-    node: ast.AST, parents: Mapping[ast.AST, ast.AST], function: sx.Function
+    node: ast.AST,
+    parents: Mapping[ast.AST, ast.AST],
+    function: sx.Function,
+    dicts: Mapping[str, ast.Dict] | None = None,
 ) -> tuple[ast.AST, ast.AST | None]:
     """Where the value read at ``node`` is used: ``node`` itself, or where it is first bound to a
     local name (``layers = params["layers"]``), that name's first use that says something of it
@@ -454,15 +457,19 @@ def _use_of(
         and isinstance(parent.targets[0], ast.Name)
     ):
         return node, parent
-    found = _first_telling_use(function, parent.targets[0].id, parents)
+    found = _first_telling_use(function, parent.targets[0].id, parents, dicts)
     return found if found is not None else (node, parent)
 
 
 def _first_telling_use(
-    function: sx.Function, name: str, parents: Mapping[ast.AST, ast.AST]
+    function: sx.Function,
+    name: str,
+    parents: Mapping[ast.AST, ast.AST],
+    dicts: Mapping[str, ast.Dict] | None = None,
 ) -> tuple[ast.AST, ast.AST | None] | None:
     """The first read of ``name`` in ``function`` whose surroundings say something of its value
-    (``_telling``), and those surroundings; None when no read does."""
+    (``_telling``; a key of one of ``dicts``, the dict literals in reach, too), and those
+    surroundings; None when no read does."""
     uses = sorted(
         (
             n
@@ -473,9 +480,19 @@ def _first_telling_use(
     )
     for use in uses:
         around = parents.get(use)
-        if _telling(use, around, parents):
+        if _telling(use, around, parents) or _dict_key(use, around, dicts or {}):
             return use, around
     return None
+
+
+def _dict_key(node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]) -> bool:
+    """``node`` is the key a dict literal of ``dicts`` is indexed by (``OPTIMIZERS[choice]``)."""
+    return (
+        isinstance(parent, ast.Subscript)
+        and parent.slice is node
+        and isinstance(parent.value, ast.Name)
+        and parent.value.id in dicts
+    )
 
 
 def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]) -> bool:
