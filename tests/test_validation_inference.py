@@ -811,3 +811,28 @@ def test_a_params_value_bound_to_a_local_that_keys_a_dict_is_one_of_its_keys() -
     )
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     assert guessed == {"net": "small", "optimizer": "sgd"}
+
+
+def test_a_class_handed_a_params_value_says_what_it_is_in_init_or_methods() -> None:
+    """``Layer(params["drop"])``: the class's ``__init__`` (read with its methods) hands it on as
+    a keep probability; its ``is not None`` guard says nothing of it."""
+    tree, function = parsed(
+        """
+        class Layer:
+            def __init__(self, keep, width):
+                self.width = width
+                if keep is not None:
+                    self.cell = DropoutWrapper(cell, input_keep_prob=keep)
+
+            def call(self, inputs):
+                for units in self.width:
+                    inputs = dense(inputs, units)
+                return inputs
+
+        def model_fn(features, labels, mode, params):
+            net = Layer(params["drop"], params["layers"])(features)
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {"drop": 1.0, "layers": [4, 4]}

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from estimator_fix.validation.inference.arguments import argument_values, instance_view
+from estimator_fix.validation.inference.arguments import argument_values
 from estimator_fix.validation.inference.flag_defaults import FlagDefault
-from estimator_fix.validation.inference.syntax import call_name
+from estimator_fix.validation.inference.syntax import call_name, instance_view
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
@@ -360,7 +360,7 @@ def _reading_view(
 ) -> Function | None:
     """The function at ``scope`` as its parameters' reads are looked for: a class's
     ``__init__`` with its methods' reads of the fields it stores them in
-    (``arguments.instance_view``), any other function itself."""
+    (``syntax.instance_view``), any other function itself."""
     function = definitions.get(scope)
     if not isinstance(function, _FUNCTIONS):
         return None

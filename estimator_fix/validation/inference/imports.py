@@ -8,7 +8,7 @@ import ast
 from collections.abc import Sequence
 from pathlib import Path
 
-from estimator_fix.validation.inference.syntax import Function
+from estimator_fix.validation.inference.syntax import Function, class_views
 
 #: Modules larger than this are not read (a generated or vendored file, not a model's helper).
 _MAX_BYTES = 1 << 20
@@ -44,7 +44,8 @@ def _read(path: Path) -> ast.Module | None:
 
 def imported_functions(tree: ast.Module, path: Path, roots: Sequence[Path]) -> dict[str, Function]:
     """The module-level functions ``tree`` (the module at ``path``) imports by name from modules
-    of its repository found under ``roots``, by the name the module gives them."""
+    of its repository found under ``roots``, by the name the module gives them; a class stands
+    as its ``__init__`` read with its methods (``syntax.class_views``)."""
     found: dict[str, Function] = {}
     parsed: dict[Path, ast.Module | None] = {}
     for node in tree.body:
@@ -57,9 +58,12 @@ def imported_functions(tree: ast.Module, path: Path, roots: Sequence[Path]) -> d
             if other is None:
                 continue
             functions = {
-                n.name: n
-                for n in other.body
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                **class_views(other.body),
+                **{
+                    n.name: n
+                    for n in other.body
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                },
             }
             for alias in node.names:
                 if alias.name in functions:

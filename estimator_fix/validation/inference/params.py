@@ -139,6 +139,7 @@ class _ParamReader:
         self.tree = tree
         self.functions = {
             **(imported or {}),
+            **sx.class_views(tree.body),  # ``Layer(params["units"])``: what __init__ does with it
             **{
                 node.name: node
                 for node in tree.body
@@ -507,7 +508,9 @@ def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, as
         return _iterated_by(node, parent) or _handed_as_columns(node, parent)
     if isinstance(parent, ast.UnaryOp):
         return isinstance(parent.op, ast.Not)
-    return isinstance(parent, (ast.Compare, ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.keyword))
+    if isinstance(parent, ast.Compare):  # ``x is not None`` guards the value, says nothing of it
+        return not all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops)
+    return isinstance(parent, (ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.keyword))
 
 
 #: Builtins that iterate (or measure) what they are handed: a value handed to one is a list.

@@ -266,3 +266,61 @@ def inlined(node: ast.expr, bindings: Mapping[str, ast.expr]) -> ast.expr:
     result = _Inline(bindings).visit(copy.deepcopy(node))
     assert isinstance(result, ast.expr)
     return result
+
+
+class _SelfFields(ast.NodeTransformer):
+    """``self.<field>`` → the ``__init__`` parameter stored in that field."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        self.fields = fields
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if (
+            isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+            and node.attr in self.fields
+            and isinstance(node.ctx, ast.Load)
+        ):
+            return ast.copy_location(ast.Name(self.fields[node.attr], ast.Load()), node)
+        self.generic_visit(node)
+        return node
+
+
+def instance_view(owner: ast.ClassDef, init: Function) -> Function:
+    """``init`` as a function whose body also holds the class's other methods, each read of a
+    field ``__init__`` stores a parameter in (``self.hidden = hidden``) read as that parameter:
+    what the methods do with a field says what the parameter is."""
+    fields = {
+        target.attr: statement.value.id
+        for statement in ast.walk(init)
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name)
+        for target in statement.targets
+        if isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    }
+    view = copy.deepcopy(init)
+    for method in owner.body:
+        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method is not init:
+            view.body += copy.deepcopy(method.body)
+    return _SelfFields(fields).visit(view)  # type: ignore[no-any-return]
+
+
+def class_views(body: list[ast.stmt]) -> dict[str, Function]:
+    """Per class defined in ``body`` with an ``__init__``, that ``__init__`` read with its
+    class's methods (``instance_view``): what building an instance does with its arguments."""
+    found: dict[str, Function] = {}
+    for node in body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        init = next(
+            (
+                s
+                for s in node.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__init__"
+            ),
+            None,
+        )
+        if init is not None:
+            found[node.name] = instance_view(node, init)
+    return found
