@@ -5,7 +5,7 @@ it, as params are (``inference.params``), with the repository's flag of its name
 
 A parameter read as a mapping or namespace (``args.batch_size``) is the keys read with their
 guesses; one read as a plain value (``num_labels``) is one value, marked ``VALUE`` (the worker's
-``scopes.VALUE``); one called (a factory) or that nothing tells about gets none.
+``inferred.VALUE``); one called (a factory) or that nothing tells about gets none.
 """
 
 from __future__ import annotations

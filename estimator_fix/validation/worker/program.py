@@ -61,9 +61,7 @@ class Program:
             or self.built(spec.get("target"))
             or resolve(module, spec["model_fn"])
         )
-        bind_main_block_globals(
-            module, tree, spec["as_file"], self.model_fn, self.out.note
-        )
+        bind_main_block_globals(module, tree, spec["as_file"], self.model_fn, self.out.note)
         self.accepted = parameter_names(self.model_fn)
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
