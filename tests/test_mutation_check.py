@@ -107,12 +107,14 @@ def test_move_takes_a_statement_out_of_train() -> None:
 
 def test_a_cast_to_itself_and_a_summary_in_train_are_passed_over() -> None:
     """``features = tf.cast(features, dtype)`` (or ``tf.to_float(labels)``) is the same value
-    for float32 inputs, ``f = f or default`` for an ``f`` given, and a summary moved out of TRAIN
+    for float32 inputs, ``x = tf.Print(x, ...)`` is ``x``, ``f = f or default`` for an ``f``
+    given, and a summary moved out of TRAIN
     changes no loss or train_op: none makes a wrong rewrite (each came back `equivalent` /
     `fixed` on real files)."""
     source = REWRITE.replace(
         "    net = tf.nn.dropout(net, rate=0.25)\n",
         "    net = tf.cast(net, tf.float32)\n    net = tf.compat.v1.to_float(net)\n"
+        "    net = tf.compat.v1.Print(net, [net], message=\"net\")\n"
         "    params = params or {\"rate\": 0.25}\n"
         "    net = tf.nn.dropout(net, rate=params[\"rate\"])\n",
     ).replace(
@@ -121,10 +123,11 @@ def test_a_cast_to_itself_and_a_summary_in_train_are_passed_over() -> None:
         "        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)\n",
     )
     assert "tf.cast" in source and "params or" in source and "summary.scalar" in source
+    assert "Print(net" in source
     _, dropped = changed("drop", source)
     assert dropped == ['-    net = tf.nn.dropout(net, rate=params["rate"])', "+    pass"]
     what, _ = changed("move", source)
-    assert what.startswith("line 16: `optimizer = ")
+    assert what.startswith("line 17: `optimizer = ")
 
 
 def test_a_spec_given_its_fields_by_position_is_read_too() -> None:

@@ -220,8 +220,9 @@ def drop(source: str, function: Function) -> Mutant | None:
 def _renames(statement: ast.stmt) -> bool:
     """``x = tf.identity(x, name="x")``: a new name for the same value; dropping it changes
     nothing the loss computes. So may ``x = tf.cast(x, dtype)`` or ``x = tf.to_float(x)``: for
-    inputs already of that type (synthetic features are float32) it is the same value too; and
-    ``x = x or default`` where ``x`` was given."""
+    inputs already of that type (synthetic features are float32) it is the same value too;
+    ``x = tf.Print(x, [...])``, which prints ``x`` and returns it; and ``x = x or default``
+    where ``x`` was given."""
     if not isinstance(statement, ast.Assign):
         return False
     targets = {ast.unparse(t) for t in statement.targets}
@@ -239,8 +240,9 @@ def _renames(statement: ast.stmt) -> bool:
 
 
 #: Calls whose result is their argument's value for synthetic inputs: renamings and casts
-#: (``tf.to_float`` of float32 labels), TensorFlow 1's spellings too.
-_SAME_VALUE_CALLS = ("identity", "cast", "to_float", "to_double", "to_int32", "to_int64")
+#: (``tf.to_float`` of float32 labels), TensorFlow 1's spellings too, and ``tf.Print`` (its first
+#: argument, printed on the way).
+_SAME_VALUE_CALLS = ("identity", "cast", "to_float", "to_double", "to_int32", "to_int64", "Print")
 
 
 def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
