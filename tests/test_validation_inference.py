@@ -770,6 +770,7 @@ def test_params_a_variable_starts_from_are_a_matrix() -> None:
             emb = tf.compat.v1.get_variable(name="emb", initializer=params["wv"], trainable=False)
             table = tf.Variable(params["table"])
             kernel = tf.compat.v1.get_variable("k", [4, 4], initializer=params["init"])
+            rate = tf.Variable(params["learning_rate"], trainable=False)
             return spec
         """
     )
@@ -777,6 +778,7 @@ def test_params_a_variable_starts_from_are_a_matrix() -> None:
     matrix = [[0.01] * 4] * 4
     assert guessed["wv"] == matrix and guessed["table"] == matrix
     assert guessed["init"] != matrix
+    assert guessed["learning_rate"] == 0.01  # a variable of a rate: its name says what it is
 
 
 def test_a_keep_probability_keyword_wins_over_the_keys_name() -> None:

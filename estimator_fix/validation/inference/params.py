@@ -303,7 +303,8 @@ class _ParamReader:
         )
         if condition:
             return ParamGuess(key, False, f"{where} as a condition")
-        if _initial_value(node, parent, parents):
+        if _initial_value(node, parent, parents) and _param_value(key, None) is None:
+            # (``tf.Variable(params["learning_rate"])`` is a rate: its name says so)
             return ParamGuess(key, _MATRIX, f"{where} as a variable's initial value")
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         value = _param_value(key, keyword)
@@ -636,13 +637,14 @@ def guess_argument(tree: ast.Module, function: sx.Function, parameter: str) -> P
     if all(_stored(use, parents) for use in uses):
         return ParamGuess(parameter, None, f"{sx.line(uses[0])}: only stored, never read")
     columns = [u for u in uses if _handed_as_columns(u, parents.get(u))]
+    dicts = _dict_literals(tree, function)
     use, parent = (
         (columns[0], parents[columns[0]])
         if columns
-        else _first_telling_use(function, parameter, parents) or (uses[0], parents[uses[0]])
+        else _first_telling_use(function, parameter, parents, dicts)
+        or (uses[0], parents[uses[0]])
     )
-    reader = _ParamReader(tree, None)
-    return reader._guess(parameter, use, parent, _dict_literals(tree, function), parents)
+    return _ParamReader(tree, None)._guess(parameter, use, parent, dicts, parents)
 
 
 def _stored(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
