@@ -12,6 +12,7 @@ from estimator_fix.validation.inference import infer_params
 from estimator_fix.validation.inference.flag_defaults import flag_defaults, with_flag_defaults
 from estimator_fix.validation.inference.guesses import ParamGuess
 from estimator_fix.validation.inference.params import COLUMNS
+from estimator_fix.validation.inference.syntax import parameters
 
 
 def write(path: Path, source: str) -> Path:
@@ -173,7 +174,7 @@ def test_builder_arguments_are_guessed_from_use_name_or_flag_and_never_blindly(
     builder = tree.body[0]
     assert isinstance(builder, ast.FunctionDef)
     defaults = flag_defaults(write(tmp_path / "job.py", "p.add_argument('--width', default=3)\n"))
-    guessed = {n: argument_values(tree, builder, n, defaults) for n in sx_parameters(builder)}
+    guessed = {n: argument_values(tree, builder, n, defaults) for n in parameters(builder)}
     assert guessed["num_labels"] == {VALUE: 10}  # its name
     assert guessed["blob"] is None  # nothing says what it is
     assert guessed["factory"] is None  # called: a function
@@ -181,7 +182,3 @@ def test_builder_arguments_are_guessed_from_use_name_or_flag_and_never_blindly(
     assert guessed["columns"] == {VALUE: {COLUMNS: 2}}  # handed where columns go
     assert guessed["kept"] == {VALUE: None}  # only stored
     assert guessed["width"] == {VALUE: 3}  # the job's flag
-
-
-def sx_parameters(function: ast.FunctionDef) -> list[str]:
-    return [a.arg for a in function.args.args]

@@ -472,7 +472,16 @@ def _first_telling_use(
     """The first read of ``name`` in ``function`` whose surroundings say something of its value
     (``_telling``; a key of one of ``dicts``, the dict literals in reach, too), and those
     surroundings; None when no read does."""
-    uses = sorted(
+    for use in _reads_of(function, name):
+        around = parents.get(use)
+        if _telling(use, around, parents) or _dict_key(use, around, dicts or {}):
+            return use, around
+    return None
+
+
+def _reads_of(function: sx.Function, name: str) -> list[ast.Name]:
+    """The reads of ``name`` in ``function``, in source order."""
+    return sorted(
         (
             n
             for n in ast.walk(function)
@@ -480,11 +489,6 @@ def _first_telling_use(
         ),
         key=lambda n: (n.lineno, n.col_offset),
     )
-    for use in uses:
-        around = parents.get(use)
-        if _telling(use, around, parents) or _dict_key(use, around, dicts or {}):
-            return use, around
-    return None
 
 
 def _dict_key(node: ast.AST, parent: ast.AST | None, dicts: Mapping[str, ast.Dict]) -> bool:
@@ -624,14 +628,7 @@ def guess_argument(tree: ast.Module, function: sx.Function, parameter: str) -> P
     anything); None (the value) where it is only stored (``self.names = names``, which nothing
     reads); no guess (None) where it is called (a function, a factory) or never read."""
     parents = sx.parents(function)
-    uses = sorted(
-        (
-            n
-            for n in ast.walk(function)
-            if isinstance(n, ast.Name) and n.id == parameter and isinstance(n.ctx, ast.Load)
-        ),
-        key=lambda n: (n.lineno, n.col_offset),
-    )
+    uses = _reads_of(function, parameter)
     if not uses or any(_called(use, parents) for use in uses):
         return None
     if all(_stored(use, parents) for use in uses):
