@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from estimator_fix.validation.compare import Tolerance, compare_runs, compare_tensors, summary
+from estimator_fix.validation.compare import (
+    Tolerance,
+    compare_runs,
+    compare_tensors,
+    overall,
+    summary,
+)
 from estimator_fix.validation.report import Check, ValidationReport, error_report, worst
 from estimator_fix.validation.results import RunResult, Stage, Tensor, load_results, max_abs_diff
 
@@ -100,6 +106,13 @@ def test_identical_runs_are_equivalent() -> None:
     assert {c.verdict for c in checks} == {"equivalent"}
     assert [c.mode for c in checks] == ["TRAIN", "TRAIN", "EVAL", "PREDICT"]
     assert summary(checks) == "4 checks, all equivalent"
+
+
+def test_runs_that_trained_no_step_prove_nothing() -> None:
+    empty = Stage(ok=True, losses=(), tensors=run().stages["TRAIN"].tensors)
+    checks = compare_runs(run(train=empty), run(train=empty), EXACT)
+    assert checks[0].verdict == "error" and overall(checks) == "error"
+    assert checks[0].detail.startswith("no training step ran (the inputs gave no batch)")
 
 
 def test_a_different_loss_names_the_first_differing_step() -> None:

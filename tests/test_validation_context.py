@@ -13,14 +13,20 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.engine import Changed, Settings, process_source
-from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
+from estimator_fix.validation import (
+    ValidationOptions,
+    validate_file,
+    validate_pair,
+    validate_rewrite,
+)
 from estimator_fix.validation.api import unvalidated
 from estimator_fix.validation.gate import RewriteGate
 from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.layout import import_layout
-from estimator_fix.validation.python2 import python2_error
+from estimator_fix.validation.python2 import python2_builtins_answer, python2_error
 from estimator_fix.validation.targets import Built, job_arguments, sibling_callers
 from estimator_fix.validation.worker import network
+from estimator_fix.validation.worker.python2 import builtins_of_python2
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "validation"
@@ -260,13 +266,81 @@ def test_a_notebook_whose_input_function_is_in_a_later_cell_validates() -> None:
 
 
 @pytest.mark.tf
-def test_python_2_code_that_parses_is_not_validated_with_the_reason() -> None:
+def test_python_2_code_that_lacks_python_2_builtins_is_run_with_them() -> None:
     path = SHAPES / "python2_lists.py"
+    data = path.read_bytes()
+    result = process_source(str(path), data, Settings())
+    assert isinstance(result, Changed)
+    report = validate_rewrite(path, result.fixed)
+    assert report.verdict == "fixed", report.message
+    assert any(note.startswith("run with Python 2's builtins") for note in report.notes)
+
+
+@pytest.mark.tf
+def test_python_2_code_that_no_builtin_answers_is_not_validated_with_the_reason() -> None:
+    path = SHAPES / "python2_dict_methods.py"
     data = path.read_bytes()
     result = process_source(str(path), data, Settings())
     assert isinstance(result, Changed)
     verdict = RewriteGate(ValidationOptions()).check(str(path), data, result.fixed)
     assert verdict.verdict == "not validated"
     assert verdict.reason.startswith("Python 2 code: it fails under Python 3 with")
-    assert "has no len()" in verdict.reason
+    assert "'dict' object has no attribute 'iteritems'" in verdict.reason
     assert verdict.report is not None and json.loads(json.dumps(verdict.report.to_json()))
+
+
+@pytest.mark.parametrize(
+    ("error", "answered"),
+    [
+        ("TypeError: object of type 'map' has no len()", True),
+        ("TypeError: 'zip' object is not subscriptable", True),
+        ("NameError: name 'reduce' is not defined", True),
+        ("AttributeError: 'dict' object has no attribute 'iteritems'", False),
+        ("TypeError: 'dict_keys' object is not subscriptable", False),
+        ("NameError: name 'tf' is not defined", False),
+    ],
+)
+def test_only_errors_python_2_builtins_answer_run_the_pair_again(
+    error: str, answered: bool
+) -> None:
+    assert python2_builtins_answer(error) is answered
+
+
+def test_python_2_builtins_return_lists_as_python_2_did() -> None:
+    old = builtins_of_python2()
+    assert old["map"](int, "12") == [1, 2]
+    assert old["map"](None, [1, 2], "ab") == [(1, "a"), (2, "b")]
+    assert old["filter"](None, [0, 1, 2]) == [1, 2]
+    assert old["filter"](str.isdigit, "a1b2") == "12"
+    assert old["filter"](bool, (0, 3)) == (3,)
+    assert old["zip"]("ab", [1, 2]) == [("a", 1), ("b", 2)]
+    assert old["range"](3) + [3] == [0, 1, 2, 3]
+    assert old["reduce"](lambda a, b: a * b, [2, 3, 4]) == 24
+    assert (old["cmp"](1, 2), old["cmp"](2, 2), old["cmp"](3, 2)) == (-1, 0, 1)
+    assert old["unicode"] is str and old["long"] is int
+
+
+def test_an_argument_that_names_a_dimension_and_defaults_to_0_gets_a_small_size() -> None:
+    import subprocess
+    import sys
+
+    code = textwrap.dedent(
+        """
+        import argparse
+        from estimator_fix.validation.worker import loading
+
+        loading.relax_argparse()  # (in a process of its own: it changes argparse)
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--embedding_dim", type=int, default=0)
+        parser.add_argument("--num_gpus", type=int, default=0)
+        parser.add_argument("--hidden_units", type=int, default=8)
+        arguments = parser.parse_args([])
+        given = parser.parse_args(["--embedding_dim", "0"])
+        print(arguments.embedding_dim, arguments.num_gpus, arguments.hidden_units)
+        print(given.embedding_dim)
+        """
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.split("\n")[:2] == ["4 0 8", "0"]  # given on the command line: kept

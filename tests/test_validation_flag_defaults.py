@@ -109,6 +109,8 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
             flags.DEFINE_integer("task_num", 3, "")
             flags.DEFINE_list("columns", "a,b", "")
             flags.DEFINE_integer("unknown", 7, "")
+            flags.DEFINE_integer("field_size", 0, "")
+            flags.DEFINE_integer("warmup_steps", 0, "")
             """,
         )
     )
@@ -127,6 +129,8 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
                 heads = args.task_num
                 net = tf.compat.v1.feature_column.input_layer(features, params["columns"])
                 x = params["unknown"] + 1
+                ids = tf.reshape(ids, [-1, params["field_size"]])
+                steps = params["warmup_steps"]
             """
         ),
         defaults,
@@ -142,6 +146,8 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
     assert by_key["args"].value == {"task_num": 3}  # a field of an options object
     assert by_key["columns"].value == {COLUMNS: 2}  # feature columns stay guessed columns
     assert by_key["unknown"].value == 7 and not by_key["unknown"].fallback
+    assert by_key["field_size"].value == 4  # a dimension the job must give: 0 builds nothing
+    assert by_key["warmup_steps"].value == 0  # not a dimension: 0 is a value
 
 
 def test_the_planner_and_the_worker_mark_guessed_values_alike() -> None:

@@ -401,8 +401,15 @@ def test_the_inferred_inputs_travel_as_json() -> None:
             "value": 0.01,
             "origin": "line 3: params['learning_rate']",
             "attribute": False,
+            "dimension": False,
         },
-        {"key": "size", "value": 4, "origin": "line 3: params['size']", "attribute": False},
+        {
+            "key": "size",
+            "value": 4,
+            "origin": "line 3: params['size']",
+            "attribute": False,
+            "dimension": True,
+        },
     ]
 
 

@@ -149,6 +149,34 @@ def test_params_named_as_the_jobs_flags_take_their_defaults(tmp_path: Path) -> N
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_sizes_the_job_leaves_at_0_and_inputs_with_no_batch_are_not_run_empty(
+    tmp_path: Path,
+) -> None:
+    source = INFERRED / "unset_sizes.py"
+    report = validate_file(source)
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
+    assert report.checks[0].what == "loss (3 steps)"
+    notes = "\n".join(report.notes)
+    assert "FLAGS feature_size, field_size set to 4: dimensions left at 0" in notes
+    assert "ids int32 [batch, 4]" in notes
+    assert "the file's own input functions gave no batch" in notes
+    # On empty tensors the pairwise term was 0 whatever its factor: now a wrong one is caught.
+    fixed = validate_rewrite_bytes(source)
+    wrong = tmp_path / "unset_sizes.py"
+    wrong.write_bytes(fixed.replace(b"pairs = 0.5 *", b"pairs = 1.0 *"))
+    assert wrong.read_bytes() != fixed
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def validate_rewrite_bytes(source: Path) -> bytes:
+    """What ``fix`` writes for ``source``."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    result = process_source(str(source), source.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    return result.fixed
+
+
 def doubled_rate(tmp_path: Path, source: Path, optimizer: bytes, rate: bytes) -> Path:
     """The fixed ``source`` with the learning rate its ``optimizer`` reads (``rate``) doubled."""
     fixed = wrong_rewrite(tmp_path, source, optimizer)

@@ -37,7 +37,11 @@ from estimator_fix.validation.inputs import (
 )
 from estimator_fix.validation.layout import import_layout
 from estimator_fix.validation.options import OptionError, ValidationOptions
-from estimator_fix.validation.python2 import python2_cell, python2_error
+from estimator_fix.validation.python2 import (
+    python2_builtins_answer,
+    python2_cell,
+    python2_error,
+)
 from estimator_fix.validation.report import Check, ValidationReport, error_report
 from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
@@ -228,12 +232,19 @@ def _run_versions(
         )
     )
     stand_ins: list[str] = []
+    python2 = False
     while True:
         for spec in (original, rewrite):
             spec["stand_ins"] = stand_ins
-            if stand_ins:  # a fresh directory for each attempt
-                spec["out_dir"] = os.fspath(work / f"{spec['role']}-{len(stand_ins)}")
+            spec["python2"] = python2
+            attempt = len(stand_ins) + python2
+            if attempt:  # a fresh directory for each attempt
+                spec["out_dir"] = os.fspath(work / f"{spec['role']}-{attempt}")
         results = _run_pair(python or sys.executable, (original, rewrite), plan_.timeout)
+        if not python2 and python2_builtins_answer(_python2(results)):
+            # Python 2 code that fails for lack of Python 2's builtins: run both with them.
+            python2 = True
+            continue
         missing = results[0].missing_module
         if not missing or missing in stand_ins or len(stand_ins) >= _MOST_STAND_INS:
             return results

@@ -114,6 +114,9 @@ def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
             f"{len(original.losses)} steps in the original, {len(rewrite.losses)} in the rewrite"
         )
         return Check(TRAIN, what, None, "mismatch", detail)
+    if not original.losses:
+        detail = "no training step ran (the inputs gave no batch): nothing was compared"
+        return Check(TRAIN, what, None, "error", detail)
     named = {f"step {i}": t for i, t in enumerate(original.losses, 1)}
     check = _group(
         TRAIN, what, named, {f"step {i}": t for i, t in enumerate(rewrite.losses, 1)}, tol

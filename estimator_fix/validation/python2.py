@@ -1,9 +1,12 @@
-"""Python 2 code, which validation cannot run: said in one line instead of a confusing error.
+"""Python 2 code: run with Python 2's builtins where they are what it lacks, else said in one
+line instead of a confusing error.
 
 A file Python 3 cannot parse is never rewritten (the engine skips it), but Python 2 code often
 parses: it then fails when it runs, with an error only Python 2 code makes (``len(map(...))``,
 ``dict.iteritems()``, ``xrange``); and a notebook cell in Python 2 (``print x``) is left out of
-the notebook's module, so what it defines is missing later.
+the notebook's module, so what it defines is missing later. Where the error is one Python 2's
+builtins answer (a list from ``map``, ``reduce`` defined), validation runs the pair again with
+them (``worker/python2.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,16 @@ _PY2_ERRORS = re.compile(
     r"|'(map|filter|zip|dict_keys|dict_values|dict_items)' object has no attribute "
     r"'(sort|append|extend|index|count|insert|remove|pop|reverse)'"
     r"|'dict' object has no attribute '(iteritems|iterkeys|itervalues|has_key)'"
-    r"|name '(xrange|unicode|basestring|raw_input|unichr|long|execfile|cmp)' is not defined"
+    r"|name '(xrange|unicode|basestring|raw_input|unichr|long|execfile|cmp|reduce)' is not defined"
+)
+#: The part of those errors that Python 2's builtins answer (``worker/python2.py``): lists from
+#: map, filter, zip and range, and the builtins Python 3 dropped or renamed.
+_BUILTINS_ANSWER = re.compile(
+    r"object of type '(map|filter|zip|range)' has no len\(\)"
+    r"|'(map|filter|zip|range)' object is not subscriptable"
+    r"|'(map|filter|zip|range)' object has no attribute "
+    r"'(sort|append|extend|index|count|insert|remove|pop|reverse)'"
+    r"|name '(xrange|unicode|basestring|raw_input|unichr|long|cmp|reduce)' is not defined"
 )
 
 
@@ -35,6 +47,11 @@ def python2_error(error: str) -> str | None:
         f"Python 2 code: it fails under Python 3 with {match.group(0)!r} "
         "(port it first, e.g. with 2to3)"
     )
+
+
+def python2_builtins_answer(error: str) -> bool:
+    """Whether ``error`` is one that running with Python 2's builtins would not raise."""
+    return _BUILTINS_ANSWER.search(error) is not None
 
 
 def python2_cell(data: bytes) -> str | None:

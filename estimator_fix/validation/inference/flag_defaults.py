@@ -18,6 +18,7 @@ from pathlib import Path
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.worker.dimensions import unset_dimension
 
 #: Files read at most, and the largest read: flags sit in small scripts near the model.
 _MOST_FILES = 200
@@ -221,6 +222,8 @@ def _with_default(
         return {k: _with_default(v, k, False, defaults) for k, v in value.items()}
     default = defaults.get(key)
     if default is None or key in _KEPT or not _fits(value, default.value, weak):
+        return value
+    if unset_dimension(key, default.value):  # ``DEFINE_integer("field_size", 0, ...)``
         return value
     return list(default.value) if isinstance(default.value, tuple) else default.value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from estimator_fix.validation.inference.syntax import Dim
+from estimator_fix.validation.worker.dimensions import names_a_dimension
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,20 @@ class ParamGuess:
     #: of any kind says more.
     from_name: bool = False
 
+    @property
+    def dimension(self) -> bool:
+        """A positive size for a key that names a dimension: it stands in where the job's value
+        is 0 (``unset_dimension``)."""
+        number = isinstance(self.value, int) and not isinstance(self.value, bool)
+        return number and self.value > 0 and names_a_dimension(self.key)  # type: ignore[operator]
+
     def to_json(self) -> dict[str, object]:
         return {
             "key": self.key,
             "value": self.value,
             "origin": self.origin,
             "attribute": self.attribute,
+            "dimension": self.dimension,
         }
 
 

@@ -14,6 +14,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from .dimensions import unset_dimension
 from .messaging import last_line
 
 if TYPE_CHECKING:
@@ -83,6 +84,21 @@ def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> A
     """``params`` with the guessed keys it lacks (None when there is nothing to add to None)."""
     inferred = program.spec.get("inferred") or {}
     guesses = inferred.get("params") or []
+    unset = [
+        g
+        for g in guesses
+        if g.get("dimension") and unset_dimension(g["key"], (params or {}).get(g["key"]))
+    ]
+    if unset and params is not None:
+        # A dimension the job leaves at 0 (a flag's "give one" default) builds empty tensors,
+        # on which any two models agree: the guess stands in for it.
+        params = dict(params.items())
+        for guess in unset:
+            del params[guess["key"]]
+        program.out.note(
+            "params left unset by the job (0 where a dimension goes): "
+            + ", ".join(g["key"] for g in unset)
+        )
     missing = [g for g in guesses if params is None or g["key"] not in params]
     by_attribute = any(g.get("attribute") for g in guesses)
     if not missing:

@@ -12,8 +12,11 @@ import sys
 import warnings
 from typing import Any, Dict, List, Tuple
 
-from . import standins
+from . import dimensions, standins
+from .dimensions import unset_dimension
 from .network import guard_network
+from .python2 import NOTE as PYTHON2_NOTE
+from .python2 import builtins_of_python2
 from .scopes import (
     ARGUMENT_NOTES,
     FAILED_DEFINITIONS,
@@ -75,10 +78,14 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     module.__file__ = spec["as_file"]
     module.__package__ = name.rpartition(".")[0]
     sys.modules[name] = module
+    notes: List[str] = []
+    if spec.get("python2"):
+        module.__dict__.update(builtins_of_python2())
+        notes.append(PYTHON2_NOTE)
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
     relax_argparse()
     guard_network()
-    notes = standins.install(spec.get("stand_ins") or [], spec["sys_path"])
+    notes += standins.install(spec.get("stand_ins") or [], spec["sys_path"])
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
@@ -93,7 +100,8 @@ def relax_argparse() -> None:
     """argparse without required arguments: parsed from an empty command line, a required
     argument with no default is None (as absl leaves a required flag), or where its type or
     choices say what it holds, a placeholder (the first choice, 4 for an int, 0.01 for a float,
-    noted in ``scopes.ARGUMENT_NOTES``), so a script's parser still gives its defaults."""
+    noted in ``scopes.ARGUMENT_NOTES``), so a script's parser still gives its defaults; a
+    dimension left at 0 gets a small size (see ``dimensions``)."""
     import argparse
 
     if getattr(argparse.ArgumentParser, "_estimator_fix_relaxed", False):
@@ -111,6 +119,12 @@ def relax_argparse() -> None:
                         )
                     )
             action.required = False
+            if unset_dimension(action.dest, action.default):
+                action.default = dimensions.SIZE
+                ARGUMENT_NOTES.append(
+                    f"argument {action.dest} given {dimensions.SIZE}: a dimension left at 0 by "
+                    "default"
+                )
         return parse(self, args, namespace)
 
     argparse.ArgumentParser.parse_known_args = parse_known_args  # type: ignore[method-assign]
@@ -129,7 +143,8 @@ def _placeholder(action: Any) -> Any:
 
 def parse_flags(arguments: List[str]) -> List[str]:
     """Parse absl FLAGS (also behind ``tf.app.flags``/``tf.flags``) at their defaults, with the
-    configured ``--name=value`` overrides; required flags left unset are noted, not fatal."""
+    configured ``--name=value`` overrides; required flags left unset are noted, not fatal, and
+    dimensions left at 0 get a small size (see ``dimensions``)."""
     absl_flags = sys.modules.get("absl.flags")
     if absl_flags is None or absl_flags.FLAGS.is_parsed():
         return []
@@ -144,6 +159,14 @@ def parse_flags(arguments: List[str]) -> List[str]:
     except absl_flags.Error as exc:
         flags.mark_as_parsed()
         notes.append("FLAGS at their defaults; " + str(exc).splitlines()[0])
+    unset = [n for n in sorted(flags) if n not in given and unset_dimension(n, flags[n].value)]
+    for name in unset:
+        flags[name].value = dimensions.SIZE
+    if unset:
+        notes.append(
+            f"FLAGS {', '.join(unset)} set to {dimensions.SIZE}: dimensions left at 0 by "
+            "default (give real values as flags in [tool.estimator-fix.validate])"
+        )
     return notes
 
 

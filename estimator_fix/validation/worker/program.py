@@ -367,6 +367,13 @@ class Program:
                     return self.train("train-synthetic")
             self.out.stage(TRAIN, False, last_line(exc))
             return None
+        if not recorder.losses and attempt == "train" and not self.out.data.get("synthetic"):
+            # The file's own inputs ran out before the first step (files matched by nothing
+            # here): a run with no step compares nothing.
+            synthetic = self._synthetic_instead("gave no batch", search=False)
+            if synthetic is not None:
+                self.inputs = synthetic
+                return self.train("train-synthetic")
         losses = [self.out.store(loss) for loss in recorder.losses]
         self.out.stage(TRAIN, True, losses=losses, tensors=tensors, restores=recorder.restores)
         return checkpoint
