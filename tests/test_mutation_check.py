@@ -105,6 +105,17 @@ def test_move_takes_a_statement_out_of_train() -> None:
     assert what.startswith("line 12: `optimizer = ") and what.endswith("moved out of TRAIN")
 
 
+def test_move_out_of_a_train_block_that_ends_the_file_without_a_newline() -> None:
+    source = REWRITE.replace(
+        "        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss)\n",
+        "        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)",
+    )
+    assert not source.endswith("\n")
+    _, diff = changed("move", source)  # (changed() parses the variant: it must parse)
+    assert diff[-1] == "+    optimizer = tf.compat.v1.train.AdamOptimizer(0.01)"
+
+
 def test_a_cast_to_itself_and_a_summary_in_train_are_passed_over() -> None:
     """``features = tf.cast(features, dtype)`` (or ``tf.to_float(labels)``) is the same value
     for float32 inputs, ``x = tf.Print(x, ...)`` is ``x``, ``f = f or default`` for an ``f``

@@ -170,6 +170,22 @@ def test_a_contrib_learn_model_fn_taking_targets_is_validated(tf1_python: str) -
     ), report.notes
 
 
+CONTRIB_KERAS = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_keras.py"
+
+
+@pytest.mark.tf
+def test_keras_of_tensorflow_1_3_is_imported_from_where_tensorflow_moved_it(
+    tf1_python: str,
+) -> None:
+    report = validate_file(CONTRIB_KERAS)
+    assert report.verdict == "fixed", report
+    assert report.tensorflow.startswith("1.15")
+    assert (
+        "tensorflow.contrib.keras.python.keras (TensorFlow 1.2-1.3) imported as "
+        "tensorflow.python.keras, where TensorFlow moved it"
+    ) in report.notes
+
+
 _DUMP = """
 import json, sys, types, warnings
 warnings.simplefilter("ignore")

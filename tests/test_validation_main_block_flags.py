@@ -40,3 +40,46 @@ def test_the_main_blocks_flag_definitions_run_and_nothing_else() -> None:
         "flags defined as the main block does: line 12",
         "line 13 (flags) did not run: NameError: name 'flags_core' is not defined",
     ]
+
+
+_JOB = textwrap.dedent(
+    """
+    def read_config(path):
+        if path is None:
+            raise TypeError("Expected binary or unicode string, got None")
+
+    def model_fn_builder(config):
+        def model_fn(features, labels, mode):
+            return None
+        return model_fn
+
+    def main(_):
+        config = read_config(FLAGS.config_file)
+        model_fn = model_fn_builder(config=config)
+    """
+)
+
+
+def test_a_job_statement_that_fails_on_a_flag_with_no_default_names_the_flag() -> None:
+    import types
+
+    import pytest
+    from absl import flags
+
+    from estimator_fix.validation.worker.scopes import ScopeError, evaluate
+
+    values = flags.FlagValues()
+    flags.DEFINE_string("config_file", None, "the model's configuration", flag_values=values)
+    flags.DEFINE_string("vocab_file", "vocab.txt", "the vocabulary", flag_values=values)
+    values(["job"])
+    module = types.ModuleType("job")
+    tree = ast.parse(_JOB)
+    exec(compile(tree, "job.py", "exec"), module.__dict__)
+    module.FLAGS = values  # type: ignore[attr-defined]
+    with pytest.raises(ScopeError) as raised:
+        evaluate(module, tree, "job.py", "model_fn", ("main",))
+    assert str(raised.value) == (
+        "building 'model_fn' in main(): line 12 failed: TypeError: Expected binary or unicode "
+        "string, got None (it reads FLAGS.config_file, which the job leaves unset: give it as "
+        "flags in [tool.estimator-fix.validate])"
+    )

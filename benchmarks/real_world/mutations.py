@@ -340,13 +340,10 @@ def move(source: str, function: Function) -> Mutant | None:
         inner, outer = _indent(moved[0]), _indent(lines[returning.lineno - 1])
         moved = [outer + line[len(inner) :] if line.startswith(inner) else line for line in moved]
         after = returning.end_lineno or returning.lineno
-        new = (
-            lines[: statement.lineno - 1]
-            + [f"{inner}pass\n"]
-            + lines[end:after]
-            + moved
-            + lines[after:]
-        )
+        kept = lines[end:after]
+        if kept and not kept[-1].endswith("\n"):  # the file's last line: no newline to end it
+            kept[-1] += "\n"
+        new = lines[: statement.lineno - 1] + [f"{inner}pass\n"] + kept + moved + lines[after:]
         what = f"line {statement.lineno}: `{ast.unparse(statement)[:60]}` moved out of TRAIN"
         return Mutant("move", "".join(new), what)
     return None

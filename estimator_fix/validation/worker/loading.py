@@ -12,7 +12,7 @@ import sys
 import warnings
 from typing import Any, Dict, List, Tuple
 
-from . import dimensions, standins
+from . import dimensions, moved, standins
 from .dimensions import unset_dimension
 from .network import guard_network
 from .python2 import NOTE as PYTHON2_NOTE
@@ -86,12 +86,13 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     relax_argparse()
     guard_network()
     notes += standins.install(spec.get("stand_ins") or [], spec["sys_path"])
+    moved.install()
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
     notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
-    notes += standins.partial_notes()
+    notes += standins.partial_notes() + moved.notes()
     standins.arm()
     return module, tree, notes
 

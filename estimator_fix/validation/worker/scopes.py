@@ -423,8 +423,34 @@ def _run_slice(
                 raise ScopeError(
                     f"building {expression!r} in {where}: line {statement.lineno} failed: "
                     + _one_line(exc)
+                    + _unset_reads(statement, namespace)
                 ) from None
             tolerant.append(f"line {statement.lineno}: {_one_line(exc)}")
+
+
+def _unset_reads(statement: ast.stmt, namespace: Dict[str, Any]) -> str:
+    """What a failed statement reads that the job leaves unset: absl / tf.app flags with no
+    default (``FLAGS.bert_config_file``), said with how to give them; else ''."""
+    unset = []
+    for node in ast.walk(statement):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        owner = namespace.get(node.value.id)
+        if type(owner).__name__ != "FlagValues":
+            continue  # only flags: reading an attribute of anything else may run code
+        try:
+            value = getattr(owner, node.attr)
+        except Exception:  # an undefined flag: not what this says
+            continue
+        name = f"{node.value.id}.{node.attr}"
+        if value is None and name not in unset:
+            unset.append(name)
+    if not unset:
+        return ""
+    return (
+        f" (it reads {', '.join(unset)}, which the job leaves unset: give "
+        f"{'them' if len(unset) > 1 else 'it'} as flags in [tool.estimator-fix.validate])"
+    )
 
 
 def _inferred_arguments(

@@ -1,0 +1,72 @@
+"""Modules TensorFlow moved within 1.x, found under their old names.
+
+Code written for TensorFlow 1.2-1.3 imports Keras from ``tensorflow.contrib.keras.python.keras``
+(``from tensorflow.contrib.keras.python.keras.layers import Dense``); from 1.4 the same modules
+are ``tensorflow.python.keras``, and 1.15 (the TensorFlow 1.x validation runs under) has only the
+new name. Each old name is the new module itself, not a copy or a stand-in: the code runs what
+its TensorFlow's successor has under that name, and a note says so. Python 3.7 compatible.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any, List
+
+#: Old package prefix → the package that holds its modules in TensorFlow 1.15.
+MOVED = {"tensorflow.contrib.keras.python.keras": "tensorflow.python.keras"}
+
+_USED: List[str] = []
+
+
+def _new_name(fullname: str) -> str | None:
+    for old, new in MOVED.items():
+        if fullname == old or fullname.startswith(old + "."):
+            return new + fullname[len(old) :]
+    return None
+
+
+class _Moved(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Last on ``sys.meta_path``: asked only for names no other finder has."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if any(old.startswith(fullname + ".") for old in MOVED):  # a package on the way
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        new = _new_name(fullname)
+        if new is None or importlib.util.find_spec(new) is None:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec: Any) -> Any:
+        new = _new_name(spec.name)
+        if new is None:
+            module = types.ModuleType(spec.name)
+            module.__path__ = []  # (its one submodule comes from this finder)
+            return module
+        module = importlib.import_module(new)
+        if spec.name not in _USED:
+            _USED.append(spec.name)
+        return module
+
+    def exec_module(self, module: Any) -> None:
+        return None
+
+
+def install() -> None:
+    if not any(isinstance(finder, _Moved) for finder in sys.meta_path):
+        sys.meta_path.append(_Moved())
+
+
+def notes() -> List[str]:
+    """A note naming the old modules the code imported, or nothing."""
+    if not _USED:
+        return []
+    old = sorted({next(o for o in MOVED if name.startswith(o)) for name in _USED})
+    return [
+        f"{name} (TensorFlow 1.2-1.3) imported as {MOVED[name]}, where TensorFlow moved it"
+        for name in old
+    ]
