@@ -55,6 +55,13 @@ def test_drop_removes_a_statement_feeding_the_loss_silently_first() -> None:
     assert what == "line 6: dropped `net = tf.nn.dropout(net, rate=0.25)`"
 
 
+def test_a_contrib_learn_model_fn_ops_is_read_as_a_spec() -> None:
+    source = REWRITE.replace("tf.estimator.EstimatorSpec", "model_fn_lib.ModelFnOps")
+    assert "EstimatorSpec" not in source
+    what, _ = changed("drop", source)
+    assert what == "line 6: dropped `net = tf.nn.dropout(net, rate=0.25)`"
+
+
 def test_drop_skips_a_layer_when_nothing_rebinds() -> None:
     source = REWRITE.replace("net = tf.nn.dropout(net", "dropped = tf.nn.dropout(net").replace(
         "dense(net, units", "dense(dropped, units"

@@ -357,3 +357,24 @@ def test_a_guessed_count_goes_to_1_where_two_shapes_clash_by_a_multiple_of_it() 
     assert search._answered(one, current, error, "Shapes (4,) and (4, 1) are incompatible")
     assert search._answered(one, current, error, "TypeError: another error")
     assert not search._answered(one, current, error, error)
+
+
+def test_a_feature_a_columns_error_names_takes_the_dtypes_the_column_takes() -> None:
+    current = {
+        "features": {
+            "item_id": {"dtype": "float32", "shape": [], "sparse": False},
+            "price": {"dtype": "float32", "shape": [1], "sparse": False},
+        },
+        "labels": None,
+        "params": {},
+    }
+    error = (
+        "ValueError: column_name: item_id input_tensor dtype must be string or integer. "
+        "dtype: <dtype: 'float32'>."
+    )
+    found = [c["features"]["item_id"]["dtype"] for c in search._column_dtypes(current, error)]
+    assert found == ["int64", "string"]
+    error = "key: price, column dtype: <dtype: 'string'>, tensor dtype: <dtype: 'float32'>"
+    (candidate,) = search._column_dtypes(current, error)
+    assert candidate["features"]["price"] == {"dtype": "string", "shape": [1], "sparse": False}
+    assert not list(search._column_dtypes(current, "column_name: other input_tensor dtype must"))

@@ -116,10 +116,11 @@ def _call_name(node: ast.AST) -> str:
 
 
 def _spec_fields(function: Function, fields: tuple[str, ...]) -> set[str]:
-    """Names the function's EstimatorSpec calls read for ``fields`` (``loss``, ``train_op``)."""
+    """Names the function's EstimatorSpec calls (or tf.contrib.learn's ModelFnOps, with the same
+    fields) read for ``fields`` (``loss``, ``train_op``)."""
     names: set[str] = set()
     for node in ast.walk(function):
-        if isinstance(node, ast.Call) and _call_name(node).endswith("EstimatorSpec"):
+        if isinstance(node, ast.Call) and _call_name(node).endswith(_SPECS):
             for keyword in node.keywords:
                 if keyword.arg in fields:
                     names |= _loaded(keyword.value)
@@ -129,7 +130,9 @@ def _spec_fields(function: Function, fields: tuple[str, ...]) -> set[str]:
     return names
 
 
-#: EstimatorSpec's fields in the order its constructor takes them.
+#: What a model_fn returns: EstimatorSpec (TPUEstimatorSpec too) or tf.contrib.learn's ModelFnOps.
+_SPECS = ("EstimatorSpec", "ModelFnOps")
+#: EstimatorSpec's fields in the order its constructor takes them (ModelFnOps's too).
 _SPEC_POSITIONAL = ("mode", "predictions", "loss", "train_op", "eval_metric_ops")
 
 

@@ -6,7 +6,8 @@ names. Any inputs on which the original builds are as good for comparing it with
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
 (TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
 serving function or parse spec gave others), a guessed int param the error names at other values
-(``resnet_size must be 6n + 2``), labels where there are none (or at the other rank, for an
+(``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column
+takes, labels where there are none (or at the other rank, for an
 error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
 features of the dtypes an error says clash, a params key the build lacks, degenerate sizes (0)
 made small, features that share a shape reshaped together (a stack or concat of them), each
@@ -55,6 +56,13 @@ _CLASH = re.compile(
     r"have types \[([\w, ]+)\]"
     r"|requested dtype (\w+) for Tensor with dtype (\w+)"
     r"|has type (\w+) that does not match type (\w+)"
+)
+#: Errors that name a feature and the dtypes its column takes: "column_name: item_id
+#: input_tensor dtype must be string or integer" (a categorical column given floats), "key:
+#: genre, column dtype: <dtype: 'string'>, tensor dtype: <dtype: 'int64'>".
+_COLUMN_DTYPE = re.compile(
+    r"column_name: (\w+) input_tensor dtype must be string or integer"
+    r"|key: (\w+), column dtype: <dtype: '(\w+)'>"
 )
 _EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
@@ -217,6 +225,20 @@ def _clashing_features(current: Choice, error: str, keys: List[Any]) -> Iterator
         other = None if entry["sparse"] else _other_shape(error, entry["shape"])
         if other is not None:
             yield _with(current, feature=(key, _entry(entry["dtype"], other)))
+
+
+def _column_dtypes(current: Choice, error: str) -> Iterator[Choice]:
+    """The feature a column's error names, of the dtypes the column takes."""
+    match = _COLUMN_DTYPE.search(error)
+    if match is None:
+        return
+    key = match.group(1) or match.group(2)
+    entry = current["features"].get(key)
+    if entry is None:
+        return
+    for dtype in [match.group(3)] if match.group(3) else ["int64", "string"]:
+        if dtype in _DTYPES and dtype != entry["dtype"]:
+            yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
 
 
 def _label_dtypes(current: Choice) -> Iterator[Choice]:
@@ -406,6 +428,7 @@ def _neighbours(
     sizes = _sizes(params, error, current)
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
     yield from _as_inferred(current, hints or {})
+    yield from _column_dtypes(current, error)
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _labels(current, error, takes_labels)
