@@ -115,6 +115,13 @@ def test_runs_that_trained_no_step_prove_nothing() -> None:
     assert checks[0].detail.startswith("no training step ran (the inputs gave no batch)")
 
 
+def test_runs_that_predicted_no_batch_prove_nothing_of_predict() -> None:
+    empty = Stage(ok=True)
+    checks = compare_runs(run(predict=empty), run(predict=empty), EXACT)
+    assert [(c.mode, c.verdict) for c in checks][-1] == ("PREDICT", "error")
+    assert checks[-1].detail.startswith("no batch was predicted")
+
+
 def test_a_different_loss_names_the_first_differing_step() -> None:
     variables = run().stages["TRAIN"].tensors
     rewrite = run(train=Stage(ok=True, losses=(f32(1.0), f32(0.75)), tensors=variables))

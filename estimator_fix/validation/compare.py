@@ -225,6 +225,9 @@ def _values(mode: str, original: Stage, rewrite: Stage, tol: Tolerance) -> list[
     if failed:
         return [failed]
     what = f"{label} ({_keys(original.tensors)})"
+    if mode == PREDICT and not original.tensors and not rewrite.tensors:
+        detail = "no batch was predicted (the inputs gave none): nothing was compared"
+        return [Check(mode, what, None, "error", detail)]
     return [_group(mode, what, original.tensors, rewrite.tensors, tol)]
 
 
