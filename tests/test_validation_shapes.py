@@ -107,6 +107,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
         ("main_block_global.py", "model_fn", "global FLAGS bound as the module's main block"),
         ("missing_data.py", "model_fn", "synthetic inputs: the file's own input functions failed"),
         ("input_fn_called_with_arguments.py", "model_fn", "params from the file's Estimator"),
+        ("nested_job.py", "get_model_fn.model_fn", None),
     ],
 )
 def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> None:
@@ -121,6 +122,37 @@ def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> Non
     if name == "flags_model.py":  # a required flag left unset is noted, not fatal
         unset = "FLAGS at their defaults; flag --model_dir=None"
         assert any(n.startswith(unset) for n in report.notes), report.notes
+
+
+@pytest.mark.tf
+def test_a_nested_builders_values_come_through_the_modules_own_calls() -> None:
+    """get_experiment_fn(width, rate) returns the function that builds the model_fn from them;
+    main(hidden, learning_rate, ...) calls it, and the main block calls main(**vars(args)): the
+    model_fn's closure holds the flags' defaults (in a process of its own: loading the module
+    changes argparse)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        f"""
+        import ast, types
+        from estimator_fix.validation.worker import loading, scopes
+
+        loading.relax_argparse()
+        path = {str(SHAPES / "nested_job.py")!r}
+        tree = ast.parse(open(path).read())
+        module = types.ModuleType("nested_job")
+        scopes.run_definitions(tree, path, module.__dict__)
+        scope = ("get_experiment_fn", "experiment_fn")
+        model_fn = scopes.evaluate(module, tree, path, "get_model_fn(width, rate)", scope)
+        print(sorted(c.cell_contents for c in model_fn.__closure__))
+        """
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[0.1, 5]"
 
 
 @pytest.mark.tf

@@ -13,8 +13,9 @@ Python 3.7 compatible: this runs under TensorFlow 1.15's interpreter too.
 from __future__ import annotations
 
 import ast
+import builtins
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .inferred import VALUE, AttributeParams
 
@@ -480,6 +481,126 @@ def _inferred_arguments(
     return found
 
 
+def _enclosing_values(
+    module: Any,
+    tree: ast.Module,
+    filename: str,
+    scope: Sequence[str],
+    function: Any,
+    used: Set[str],
+    namespace: Dict[str, Any],
+    around: Tuple[Any, Any, Any],
+) -> Dict[str, Any]:
+    """The names a nested function reads from the function around it (its parameters, what its
+    body binds before), each built as that function would build it: ``num_gpus`` of
+    ``get_experiment_fn(data_dir, num_gpus)`` read in the ``_experiment_fn`` it returns. A name
+    the enclosing function cannot build is left out."""
+    inner = set(_parameters(function)).union(
+        *[_bound(s) for s in _statements(list(function.body))]
+    )
+    free = sorted(n for n in used if n not in namespace and n not in inner and n not in _BUILTINS)
+    callers, inferred, note = around
+    found: Dict[str, Any] = {}
+    for name in free:
+        try:
+            found[name] = evaluate(
+                module, tree, filename, name, scope[:-1], None, callers, inferred, note
+            )
+        except ScopeError:
+            continue
+    return found
+
+
+def _module_calls(tree: ast.Module, name: str) -> List[Tuple[Tuple[str, ...], ast.Call]]:
+    """The calls of the module's function ``name`` in the module itself: (the top-level function
+    making it, or () for the module's own code such as its main block; the call)."""
+    found = []
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            continue
+        where: Tuple[str, ...] = ()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            where = (statement.name,)
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == name
+                and where != (name,)
+            ):
+                found.append((where, node))
+    return found
+
+
+def _text(node: ast.expr) -> Optional[str]:
+    """Source text for an argument simple enough to rebuild without the source (Python 3.7's
+    ast has no unparse): a name, a dotted name, a constant, ``vars(name)``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _text(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    if isinstance(node, ast.Call) and _call_name(node) == "vars" and len(node.args) == 1:
+        inner = _text(node.args[0])
+        return f"vars({inner})" if inner and not node.keywords else None
+    try:
+        return repr(ast.literal_eval(node))
+    except ValueError:
+        return None
+
+
+#: How many calls deep the module's own calls are followed for a parameter's value.
+_MOST_CALLS = 4
+_CALLS: List[str] = []
+
+
+def _from_module_calls(
+    module: Any,
+    tree: ast.Module,
+    filename: str,
+    function: Any,
+    absent: Set[str],
+    around: Tuple[Any, Any, Any],
+) -> Dict[str, Any]:
+    """Parameters of ``function`` (a module-level function) as the module's own call of it
+    passes them, each argument built where that call is (its function's parameters found the
+    same way, calls deep): ``get_experiment_fn(data_dir, num_gpus)`` in ``main(data_dir,
+    num_gpus)``, which the main block calls as ``main(**vars(args))``. A parameter no call
+    gives is left out."""
+    if len(_CALLS) >= _MOST_CALLS or function.name in _CALLS:
+        return {}
+    callers, inferred, note = around
+    positional = [a.arg for a in getattr(function.args, "posonlyargs", []) + function.args.args]
+    found: Dict[str, Any] = {}
+    _CALLS.append(function.name)
+    try:
+        for where, call in _module_calls(tree, function.name):
+            texts: Dict[str, Optional[str]] = {}
+            for parameter, argument in zip(positional, call.args):
+                if isinstance(argument, ast.Starred):
+                    break
+                texts[parameter] = _text(argument)
+            splats = [_text(k.value) for k in call.keywords if k.arg is None]
+            texts.update((k.arg, _text(k.value)) for k in call.keywords if k.arg is not None)
+            for name in sorted(absent - set(found)):
+                for text in [texts.get(name)] + [f"({t})[{name!r}]" for t in splats if t]:
+                    if text is None:
+                        continue
+                    try:
+                        found[name] = evaluate(
+                            module, tree, filename, text, where, None, callers, inferred, note
+                        )
+                        break
+                    except ScopeError:
+                        continue
+    finally:
+        _CALLS.pop()
+    return found
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
 def evaluate(
     module: Any,
     tree: ast.Module,
@@ -531,6 +652,10 @@ def evaluate(
         if caller and wanted - set(namespace):
             absent = wanted - set(namespace)
             namespace.update(_from_caller(caller, _parameters(function), absent, skipped))
+        if len(scope) == 1 and wanted - set(namespace):
+            around = (callers, inferred, note)
+            absent = wanted - set(namespace)
+            namespace.update(_from_module_calls(module, tree, filename, function, absent, around))
         # A parameter the body binds before reading it (``args = parse(argv)``) is not needed.
         rebound = set().union(*[_bound(s) - _loaded(s) for s in statements])
         missing = sorted(p for p in wanted if p not in namespace and p not in rebound)
@@ -538,6 +663,11 @@ def evaluate(
             values = inferred.get(".".join(scope)) or {}
             namespace.update(_inferred_arguments(missing, values, where, note or skipped.append))
             missing = [p for p in missing if p not in namespace]
+        if len(scope) > 1:
+            around = (callers, inferred, note)
+            namespace.update(
+                _enclosing_values(module, tree, filename, scope, function, used, namespace, around)
+            )
         if missing:
             raise ScopeError(
                 f"building {expression!r} in {where} needs its parameter(s) "
