@@ -778,12 +778,16 @@ def test_params_a_variable_starts_from_are_a_matrix() -> None:
             table = tf.Variable(params["table"])
             kernel = tf.compat.v1.get_variable("k", [4, 4], initializer=params["init"])
             rate = tf.Variable(params["learning_rate"], trainable=False)
+            vectors = tf.compat.v1.get_variable("v", initializer=params["wv_weight"])
+            decay = tf.Variable(params["weight_decay"], trainable=False)
             return spec
         """
     )
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     matrix = [[0.01] * 4] * 4
     assert guessed["wv"] == matrix and guessed["table"] == matrix
+    assert guessed["wv_weight"] == matrix  # named for weights: a matrix, not a rate
+    assert guessed["weight_decay"] == 0.01
     assert guessed["init"] != matrix
     assert guessed["learning_rate"] == 0.01  # a variable of a rate: its name says what it is
 

@@ -303,8 +303,11 @@ class _ParamReader:
         )
         if condition:
             return ParamGuess(key, False, f"{where} as a condition")
-        if _initial_value(node, parent, parents) and _param_value(key, None) is None:
-            # (``tf.Variable(params["learning_rate"])`` is a rate: its name says so)
+        if _initial_value(node, parent, parents) and (
+            _param_value(key, None) is None or _names_weights(key)
+        ):
+            # (``tf.Variable(params["learning_rate"])`` is a rate: its name says so; one named
+            # for weights, ``params["wv_weight"]``, is a matrix whatever else it says)
             return ParamGuess(key, _MATRIX, f"{where} as a variable's initial value")
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         value = _param_value(key, keyword)
@@ -347,6 +350,15 @@ class _ParamReader:
 #: A variable's initial value nothing sizes (pretrained word vectors handed in params): 4 rows of
 #: 4, enough rows for the synthetic ids.
 _MATRIX = [[0.01] * 4 for _ in range(4)]
+
+
+#: Words that name a variable's values rather than a setting (``wv_weight``, ``embeddings``).
+_WEIGHT_WORDS = ("weight", "embedding", "kernel", "matrix", "table")
+
+
+def _names_weights(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in _WEIGHT_WORDS) and "decay" not in lowered
 
 
 def _initial_value(
