@@ -197,3 +197,21 @@ def test_a_notebook_is_checked_as_the_module_of_its_code_cells() -> None:
     original, fixed = found["notebooks/price_bands_ipynb.py"]
     assert b"def model_fn(" in original and b'"cell_type"' not in original
     assert original != fixed and b'"cell_type"' not in fixed
+
+
+def test_a_loss_summed_from_a_collection_is_fed_by_what_is_added_to_it() -> None:
+    source = REWRITE.replace(
+        "    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)\n",
+        "    mean = tf.reduce_mean(logits * 0.5)\n"
+        "    tf.compat.v1.add_to_collection(\"losses\", mean)\n"
+        "    loss = tf.add_n(tf.compat.v1.get_collection(\"losses\"))\n",
+    )
+    assert "get_collection" in source
+    tree = ast.parse(source)
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
+    fed = [ast.unparse(s) for s in mutations.feeding(function, ("loss",))]
+    assert fed[-3:] == [
+        "mean = tf.reduce_mean(logits * 0.5)",
+        "tf.compat.v1.add_to_collection('losses', mean)",
+        "loss = tf.add_n(tf.compat.v1.get_collection('losses'))",
+    ]

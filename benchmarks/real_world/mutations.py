@@ -149,16 +149,33 @@ def _simple(statement: ast.stmt, lines: list[str]) -> bool:
     )
 
 
+def _collections(statement: ast.stmt, method: str) -> set[str]:
+    """The collections (their key's text) ``statement`` calls ``method`` on:
+    ``tf.add_to_collection("losses", x)``, ``tf.get_collection("losses")``."""
+    return {
+        ast.dump(node.args[0])
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call) and _call_name(node) == method and node.args
+    }
+
+
 def feeding(function: Function, fields: tuple[str, ...]) -> list[ast.stmt]:
     """The statements TRAIN runs whose results the spec's ``fields`` read, transitively (in
-    order)."""
-    statements = [s for s in _own_statements(function.body, train_only=True) if _bound(s)]
+    order); a statement that adds to a collection a chosen one reads (``get_collection``) feeds
+    it too."""
+    statements = [
+        s
+        for s in _own_statements(function.body, train_only=True)
+        if _bound(s) or _collections(s, "add_to_collection")
+    ]
     needed = _spec_fields(function, fields)
+    read: set[str] = set()
     chosen: list[ast.stmt] = []
     for statement in reversed(statements):
-        if _bound(statement) & needed:
+        if _bound(statement) & needed or _collections(statement, "add_to_collection") & read:
             chosen.append(statement)
             needed |= _loaded(statement)
+            read |= _collections(statement, "get_collection")
     return sorted(chosen, key=lambda s: (s.lineno, s.col_offset))
 
 
