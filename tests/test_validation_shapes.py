@@ -317,6 +317,20 @@ def test_modules_missing_here_are_stood_in_for_where_the_model_fn_never_uses_the
 
 
 @pytest.mark.tf
+def test_a_missing_module_only_the_replaced_input_function_used_leaves_the_proof_standing() -> None:
+    """The input function reads its data through a missing package and fails there; inputs
+    inferred from the model_fn replace it, and the use it made of the stand-in, which reached
+    nothing compared, does not void the proof (it would if the model_fn had made it)."""
+    report = validate_file(SHAPES / "missing_module_in_input_fn.py")
+    assert report.verdict == "fixed", report.message
+    assert report.synthetic_inputs
+    assert (
+        "the file's own input functions used estimator_fix_absent_tables.read_csv (stand-ins) "
+        "and were replaced by synthetic inputs"
+    ) in report.notes
+
+
+@pytest.mark.tf
 def test_a_model_fn_that_uses_a_missing_module_is_not_proven() -> None:
     """The same module whose model_fn logs through the missing package's logger: the stand-in
     fails when the model_fn uses it, and the verdict names the module."""

@@ -28,7 +28,7 @@ from .scopes import (
     evaluate,
     load_definitions,
 )
-from .standins import missing_module, used
+from .standins import forget, missing_module, used
 from .synthetic import Synthetic
 from .timing import PROBE_SECONDS, InputTimeout, time_limit
 
@@ -72,6 +72,8 @@ class Program:
         self.last_recorder = self.Recorder(self)
         self.synthetic: Synthetic | None = None
         self.own_inputs: Dict[str, Callable[..., Any]] | None = None
+        #: How many stand-in uses were recorded when the file's own inputs were given up.
+        self.abandoned_at: int | None = None
         self.inputs = self._inputs()
 
     # -- configuration -------------------------------------------------------------------------
@@ -140,6 +142,21 @@ class Program:
         return self.built(ref) if ref.get("expression") else load_function(self.module, ref)
 
     def _inputs(self) -> Dict[str, Callable[..., Any]]:
+        start = len(used())
+        inputs = self._own_or_synthetic_inputs()
+        if self.synthetic is not None and self.abandoned_at is not None:
+            # The file's own input functions failed (on a stand-in, too) and were thrown away
+            # before the synthetic inputs were made: what they computed reaches nothing compared.
+            forgotten = forget(start, self.abandoned_at)
+            if forgotten:
+                self.out.note(
+                    "the file's own input functions used "
+                    + ", ".join(sorted(set(forgotten)))
+                    + " (stand-ins) and were replaced by synthetic inputs"
+                )
+        return inputs
+
+    def _own_or_synthetic_inputs(self) -> Dict[str, Callable[..., Any]]:
         refs = self.spec.get("inputs") or {}
         if any(refs.values()):
             try:
@@ -191,6 +208,8 @@ class Program:
     ) -> Dict[str, Callable[..., Any]] | None:
         """Synthetic inputs in place of the file's own, which ``why``; None when there are none.
         ``search``: False where each version decides alone (no search: both build the same)."""
+        if self.abandoned_at is None:
+            self.abandoned_at = len(used())
         try:
             synthetic = Synthetic(self, last_resort, search)
         except LookupError:

@@ -545,7 +545,7 @@ def _text(node: ast.expr) -> Optional[str]:
         return f"vars({inner})" if inner and not node.keywords else None
     try:
         return repr(ast.literal_eval(node))
-    except ValueError:
+    except (ValueError, TypeError, SyntaxError):  # not a literal
         return None
 
 

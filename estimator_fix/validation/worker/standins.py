@@ -321,6 +321,15 @@ def used() -> List[str]:
     return list(_STATE["used"])
 
 
+def forget(start: int, end: int) -> List[str]:
+    """Forget the uses recorded from the ``start``-th to before the ``end``-th (code whose
+    results were thrown away: the file's own input functions that failed and gave way to
+    synthetic inputs); returns them."""
+    forgotten = _STATE["used"][start:end]
+    del _STATE["used"][start:end]
+    return list(forgotten)
+
+
 def missing_module(exc: BaseException) -> Optional[str]:
     """The top-level module whose absence made loading fail (``exc`` or what it wraps), where
     nothing on ``sys.path`` provides it; else None."""
