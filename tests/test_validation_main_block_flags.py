@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import textwrap
 
+import pytest
+
 from estimator_fix.validation.worker.scopes import define_flags
 
 _SCRIPT = textwrap.dedent(
@@ -60,10 +62,10 @@ _JOB = textwrap.dedent(
 )
 
 
+@pytest.mark.tf  # absl comes with TensorFlow
 def test_a_job_statement_that_fails_on_a_flag_with_no_default_names_the_flag() -> None:
     import types
 
-    import pytest
     from absl import flags
 
     from estimator_fix.validation.worker.scopes import ScopeError, evaluate
