@@ -85,3 +85,28 @@ def test_a_job_statement_that_fails_on_a_flag_with_no_default_names_the_flag() -
         "string, got None (it reads FLAGS.config_file, which the job leaves unset: give it as "
         "flags in [tool.estimator-fix.validate])"
     )
+
+
+def test_a_method_reading_a_name_nothing_binds_is_a_scope_error() -> None:
+    """A method's free names are not looked for in its class (which is no function around it):
+    the build fails as a ScopeError naming the name, not as a crash of the scope reader."""
+    import types
+
+    from estimator_fix.validation.worker.scopes import ScopeError, evaluate
+
+    tree = ast.parse(
+        textwrap.dedent(
+            """
+            def make(size):
+                return size
+
+            class Trainer:
+                def train(self):
+                    model_fn = make(SIZE)
+            """
+        )
+    )
+    module = types.ModuleType("trainer")
+    exec(compile(tree, "trainer.py", "exec"), module.__dict__)
+    with pytest.raises(ScopeError, match="NameError: name 'SIZE' is not defined"):
+        evaluate(module, tree, "trainer.py", "make(SIZE)", ("Trainer", "train"))

@@ -495,6 +495,9 @@ def _enclosing_values(
     body binds before), each built as that function would build it: ``num_gpus`` of
     ``get_experiment_fn(data_dir, num_gpus)`` read in the ``_experiment_fn`` it returns. A name
     the enclosing function cannot build is left out."""
+    around_it = find_definition(tree, scope[:-1])
+    if not isinstance(around_it, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {}  # a method: the class around it binds nothing it reads
     inner = set(_parameters(function)).union(
         *[_bound(s) for s in _statements(list(function.body))]
     )
@@ -506,7 +509,7 @@ def _enclosing_values(
             found[name] = evaluate(
                 module, tree, filename, name, scope[:-1], None, callers, inferred, note
             )
-        except ScopeError:
+        except Exception:  # ScopeError, or user code: the name is left out
             continue
     return found
 
@@ -567,6 +570,8 @@ def _from_module_calls(
     same way, calls deep): ``get_experiment_fn(data_dir, num_gpus)`` in ``main(data_dir,
     num_gpus)``, which the main block calls as ``main(**vars(args))``. A parameter no call
     gives is left out."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {}
     if len(_CALLS) >= _MOST_CALLS or function.name in _CALLS:
         return {}
     callers, inferred, note = around
@@ -591,7 +596,7 @@ def _from_module_calls(
                             module, tree, filename, text, where, None, callers, inferred, note
                         )
                         break
-                    except ScopeError:
+                    except Exception:  # ScopeError, or user code: try the next
                         continue
     finally:
         _CALLS.pop()
