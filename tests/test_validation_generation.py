@@ -222,3 +222,23 @@ def test_the_table_is_what_the_two_tensorflows_say(tf1_python: str) -> None:
         if inner and other is not None:
             expected.update(f"{name}.{sub}" for sub in inner if sub not in other)
     assert tf1_only_names() == expected
+
+
+@pytest.mark.tf
+def test_moved_modules_leave_tensorflow_2_without_contrib() -> None:
+    """Under TensorFlow 2 ``tensorflow.contrib`` stays missing (the error that sends code to
+    TensorFlow 1.x): the old Keras name is found only below a real ``tensorflow.contrib.keras``."""
+    code = (
+        "from estimator_fix.validation.worker import moved\n"
+        "moved.install()\n"
+        "try:\n"
+        "    from tensorflow.contrib.keras.python.keras.layers import Dense\n"
+        "except ImportError as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert completed.stdout.strip() == (
+        "ModuleNotFoundError No module named 'tensorflow.contrib'"
+    )

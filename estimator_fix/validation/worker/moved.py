@@ -19,6 +19,10 @@ from typing import Any, List
 
 #: Old package prefix → the package that holds its modules in TensorFlow 1.15.
 MOVED = {"tensorflow.contrib.keras.python.keras": "tensorflow.python.keras"}
+#: Old package prefix → the deepest package on its way that the TensorFlow must really have:
+#: only below it are the missing packages made (TensorFlow 2 has no ``tensorflow.contrib``,
+#: and must keep failing there as it does).
+_ANCHORS = {"tensorflow.contrib.keras.python.keras": "tensorflow.contrib.keras"}
 
 _USED: List[str] = []
 
@@ -34,8 +38,10 @@ class _Moved(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Last on ``sys.meta_path``: asked only for names no other finder has."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if any(old.startswith(fullname + ".") for old in MOVED):  # a package on the way
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        for old, anchor in _ANCHORS.items():  # a package on the way, below a real one
+            on_the_way = old.startswith(fullname + ".") and fullname.startswith(anchor + ".")
+            if on_the_way and anchor in sys.modules:
+                return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         new = _new_name(fullname)
         if new is None or importlib.util.find_spec(new) is None:
             return None
