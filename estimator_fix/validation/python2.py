@@ -16,6 +16,7 @@ import warnings
 
 from estimator_fix.notebooks import NotebookError, code_cells, mask
 from estimator_fix.parse_errors import python2_construct
+from estimator_fix.validation.worker.python2 import LISTING, builtins_of_python2
 
 #: Errors Python 3 raises where Python 2 code relied on lists (``map``, ``filter``, ``zip``,
 #: ``dict.keys()``...), on dict methods Python 3 dropped, or on builtins it renamed.
@@ -29,12 +30,14 @@ _PY2_ERRORS = re.compile(
 )
 #: The part of those errors that Python 2's builtins answer (``worker/python2.py``): lists from
 #: map, filter, zip and range, and the builtins Python 3 dropped or renamed.
+_LISTS = "|".join(LISTING)
+_BOUND = "|".join(sorted(set(builtins_of_python2()) - set(LISTING)))
 _BUILTINS_ANSWER = re.compile(
-    r"object of type '(map|filter|zip|range)' has no len\(\)"
-    r"|'(map|filter|zip|range)' object is not subscriptable"
-    r"|'(map|filter|zip|range)' object has no attribute "
+    rf"object of type '({_LISTS})' has no len\(\)"
+    rf"|'({_LISTS})' object is not subscriptable"
+    rf"|'({_LISTS})' object has no attribute "
     r"'(sort|append|extend|index|count|insert|remove|pop|reverse)'"
-    r"|name '(xrange|unicode|basestring|raw_input|unichr|long|cmp|reduce)' is not defined"
+    rf"|name '({_BOUND})' is not defined"
 )
 
 

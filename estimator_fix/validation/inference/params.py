@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.worker import dimensions
 
 #: Name fragments → a value to run with (first match wins; checked on the lower-cased key).
 #: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
@@ -32,25 +33,8 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("hidden_units",), [4, 4]),
     (("batch_size",), 4),
     (("steps", "epochs", "iterations", "classes", "labels"), 10),
-    (
-        (
-            "units",
-            "filters",
-            "size",
-            "dim",
-            "depth",
-            "num_",
-            "n_",
-            "layers",
-            "width",
-            "height",
-            "length",
-            "channels",
-            "buckets",
-            "vocab",
-        ),
-        4,
-    ),
+    # dimensions, and counts (depths, numbers of layers), all small
+    ((*dimensions.WORDS, "depth", "num_", "n_", "layers"), dimensions.SIZE),
 )
 #: How deep options objects in params are read (``params["a"]["b"]["c"]`` as objects).
 _NESTING = 3

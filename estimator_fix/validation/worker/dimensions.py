@@ -8,8 +8,9 @@ from __future__ import annotations
 
 #: The size given to a dimension left unset (the size inference guesses from a name).
 SIZE = 4
-#: Words that name a tensor's dimension (``field_size``, ``hidden_units``, ``vocab``).
-_WORDS = (
+#: Words that name a tensor's dimension (``field_size``, ``hidden_units``, ``vocab``); the plan's
+#: name guesses give keys so named ``SIZE`` too.
+WORDS = (
     *("size", "dim", "units", "filters", "width", "height", "length", "channels", "buckets"),
     "vocab",
 )
@@ -18,7 +19,7 @@ _WORDS = (
 def names_a_dimension(key: str) -> bool:
     """Whether ``key`` names a tensor's dimension (a batch size is the inputs' own)."""
     lowered = key.lower()
-    return "batch" not in lowered and any(word in lowered for word in _WORDS)
+    return "batch" not in lowered and any(word in lowered for word in WORDS)
 
 
 def unset_dimension(key: str, value: object) -> bool:

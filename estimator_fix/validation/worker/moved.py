@@ -17,18 +17,18 @@ import sys
 import types
 from typing import Any, List
 
-#: Old package prefix → the package that holds its modules in TensorFlow 1.15.
-MOVED = {"tensorflow.contrib.keras.python.keras": "tensorflow.python.keras"}
-#: Old package prefix → the deepest package on its way that the TensorFlow must really have:
-#: only below it are the missing packages made (TensorFlow 2 has no ``tensorflow.contrib``,
-#: and must keep failing there as it does).
-_ANCHORS = {"tensorflow.contrib.keras.python.keras": "tensorflow.contrib.keras"}
+#: Old package prefix → (the deepest package on its way that the TensorFlow must really have,
+#: the package that holds its modules in TensorFlow 1.15). Missing packages are made only below
+#: the first: TensorFlow 2 has no ``tensorflow.contrib`` and must keep failing there as it does.
+MOVED = {
+    "tensorflow.contrib.keras.python.keras": ("tensorflow.contrib.keras", "tensorflow.python.keras")
+}
 
 _USED: List[str] = []
 
 
 def _new_name(fullname: str) -> str | None:
-    for old, new in MOVED.items():
+    for old, (_, new) in MOVED.items():
         if fullname == old or fullname.startswith(old + "."):
             return new + fullname[len(old) :]
     return None
@@ -38,7 +38,7 @@ class _Moved(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Last on ``sys.meta_path``: asked only for names no other finder has."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        for old, anchor in _ANCHORS.items():  # a package on the way, below a real one
+        for old, (anchor, _) in MOVED.items():  # a package on the way, below a real one
             on_the_way = old.startswith(fullname + ".") and fullname.startswith(anchor + ".")
             if on_the_way and anchor in sys.modules:
                 return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
@@ -73,6 +73,6 @@ def notes() -> List[str]:
         return []
     old = sorted({next(o for o in MOVED if name.startswith(o)) for name in _USED})
     return [
-        f"{name} (TensorFlow 1.2-1.3) imported as {MOVED[name]}, where TensorFlow moved it"
+        f"{name} (TensorFlow 1.2-1.3) imported as {MOVED[name][1]}, where TensorFlow moved it"
         for name in old
     ]

@@ -23,6 +23,10 @@ NOTE = (
 )
 
 
+#: The builtins that return a list in Python 2 (an iterator or a range in Python 3).
+LISTING = ("map", "filter", "zip", "range")
+
+
 def _listing(function: Callable[..., Any]) -> Callable[..., List[Any]]:
     def listed(*args: Any) -> List[Any]:
         return list(function(*args))
