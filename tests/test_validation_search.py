@@ -44,16 +44,17 @@ def test_the_rank_an_error_asks_for_comes_first() -> None:
     }
     error = "Input 0 of layer conv is incompatible with the layer: expected ndim=4, found ndim=2"
     candidates = list(search._neighbours(current, error, {"field_size": 0}, takes_labels=True))
-    # Labels first where there are none, then the degenerate size made small, then the rank the
-    # error asks for, then other dtypes.
+    # Labels first where there are none, then the degenerate size made small (a common image
+    # size: the error's numbers are ranks, not sizes), then the rank the error asks for, then
+    # other dtypes.
     assert [c["labels"] for c in candidates[:3]] == [
         {"dtype": "int32", "shape": [], "sparse": False},
         {"dtype": "float32", "shape": [1], "sparse": False},
         {"dtype": "int32", "shape": [1], "sparse": False},
     ]
-    assert candidates[3]["params"] == {"field_size": 4}
+    assert candidates[3]["params"] == {"field_size": 32}
     shapes = [c["features"]["x"]["shape"] for c in candidates[5:]]
-    assert shapes[:2] == [[4, 4, 1], [4, 4, 3]] and all(len(s) == 3 for s in shapes[:8])
+    assert shapes[:2] == [[32, 32, 1], [32, 32, 3]] and all(len(s) == 3 for s in shapes[:6])
     assert candidates[-1]["features"]["x"]["dtype"] == "string"
     assert not list(search._neighbours(current, error, {}, takes_labels=False))[0]["labels"]
 

@@ -9,10 +9,13 @@ serving function or parse spec gave others), a guessed int param the error names
 (``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column
 takes, labels where there are none (or at the other rank, for an
 error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
-features of the dtypes an error says clash, a params key the build lacks, degenerate sizes (0)
-made small, features that share a shape reshaped together (a stack or concat of them), each
-feature at another rank (the rank the error expects first) and sizes taken from the error, the
-params and common image sizes, then other dtypes (features, then labels). A candidate on which
+features of the dtypes an error says clash or an op takes (ids for an embedding lookup), a
+params key the build lacks, degenerate sizes (0) made small, features that share a shape
+reshaped together (a stack or concat of them), each feature at another rank (the rank the error
+expects first, less the dimensions the code adds to it) and sizes taken from the error (never
+its ranks), the params and common image sizes, then other dtypes (features, then labels). Where
+the code takes a fixed index past a guessed size, or its convolutions run out of input, the
+feature's sides grow. A candidate on which
 the build gets further (more ops built before it fails, or as many with the complaint about a
 param it changed gone, or with two shapes that clashed no longer clashing) becomes the new
 starting point. The first candidate on which TRAIN
@@ -48,6 +51,7 @@ _RANKS = (3, 1, 2, 0)
 _DTYPES = ("float32", "int32", "int64", "string")
 _EXPECTED_RANK = re.compile(
     r"expected (?:min_)?ndim=(\d+)|must be rank (\d+)|expected rank (\d+)|to have rank (\d+)"
+    r"|to have a rank of (\d+)|expects input with rank (\d+)"
 )
 #: Errors that name the dtypes that clash: "have types [int64, int32] that don't all match",
 #: "requested dtype float64 for Tensor with dtype float32", "has type float64 that does not
@@ -64,6 +68,12 @@ _COLUMN_DTYPE = re.compile(
     r"column_name: (\w+) input_tensor dtype must be string or integer"
     r"|key: (\w+), column dtype: <dtype: '(\w+)'>"
 )
+#: An op's input of a dtype it does not take: "Value passed to parameter 'indices' has DataType
+#: float32 not in list of allowed values: uint8, int32, int64".
+_ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
+#: The rank an error says the tensor has: "must be rank 5 but is rank 3", "found ndim=2",
+#: "expects input with rank 4, got 2".
+_GIVEN_RANK = re.compile(r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)")
 _EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
 _DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
@@ -73,8 +83,18 @@ _INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
 _TWO_SHAPES = re.compile(
     r"[(\[]([\d?, ]+|None[\w?, ]*)[)\]] (?:and|vs) [(\[]([\d?, ]+|None[\w?, ]*)[)\]]"
 )
+#: "slice index 32 of dimension 1 out of bounds ... input shapes: [4,32,32,32,1]": a fixed
+#: index past a guessed size.
+_SLICE = re.compile(
+    r"slice index (\d+) of dimension (\d+) out of bounds.*?input shapes: \[(\d+(?:,\s*\d+)*)\]"
+)
+#: A window larger than what is left of the input: "Negative dimension size caused by
+#: subtracting 4 from 3 for 'conv/Conv3D'".
+_TOO_SMALL = re.compile(r"Negative dimension size caused by subtracting \d+ from \d+")
 _MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
+#: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4").
+_RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got) \d+|ndim=\d+")
 #: Values tried for a guessed int param an error names, small first (8 = 6 * 1 + 2).
 _PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 
@@ -86,9 +106,9 @@ def _entry(dtype: str, shape: List[int], sparse: bool = False) -> Dict[str, Any]
 
 
 def _sizes(params: Any, error: str, current: Choice) -> List[int]:
-    """Sizes to try: the first number the error names, a common image size, the int params, the
-    error's other numbers, the features' own sizes, then other common sizes."""
-    named = [int(text) for text in _NUMBER.findall(error)]
+    """Sizes to try: the first number the error names (not a rank), a common image size, the int
+    params, the error's other numbers, the features' own sizes, then other common sizes."""
+    named = [int(text) for text in _NUMBER.findall(_RANK_NUMBER.sub("", error))]
     ints = [
         v
         for v in (params.values() if isinstance(params, dict) else ())
@@ -134,6 +154,8 @@ def _shapes(rank: int, sizes: List[int]) -> Iterator[List[int]]:
         if rank == 3:
             yield [size, size, 1]
             yield [size, size, 3]
+        elif rank > 3:
+            yield [size] * (rank - 1) + [1]
         else:
             yield [size] * rank
 
@@ -239,6 +261,28 @@ def _column_dtypes(current: Choice, error: str) -> Iterator[Choice]:
     for dtype in [match.group(3)] if match.group(3) else ["int64", "string"]:
         if dtype in _DTYPES and dtype != entry["dtype"]:
             yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
+
+
+def _allowed_dtypes(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where an op's input has a dtype the op does not take, the features that share a shape
+    (else each feature), then the labels, of that dtype given each dtype the op takes (ids for
+    an embedding lookup's ``indices``)."""
+    match = _ALLOWED.search(error)
+    if match is None:
+        return
+    given = match.group(1)
+    allowed = [name.strip() for name in match.group(2).split(",")]
+    dtypes = [dtype for dtype in _DTYPES if dtype in allowed]
+    together = _together(current, keys)
+    groups = [together] if together else [[key] for key in keys]
+    for dtype in dtypes:
+        for group in groups:
+            first = current["features"][group[0]]
+            if first["dtype"] == given and not first["sparse"]:
+                yield _all(current, group, dtype, first["shape"])
+    labels = current["labels"]
+    for dtype in dtypes if labels is not None and labels["dtype"] == given else ():
+        yield _with(current, labels=_entry(dtype, labels["shape"]))
 
 
 def _label_dtypes(current: Choice) -> Iterator[Choice]:
@@ -355,9 +399,21 @@ def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choi
         yield candidate
 
 
+def _added_dims(error: str, shape: List[int]) -> int:
+    """How many dimensions the code added to a feature of per-example ``shape`` before the op
+    the error names (``tf.expand_dims`` of ``[batch, 1]`` makes the "rank 3" the error says the
+    tensor is): the rank the error gives less the feature's, 0 where it gives none or fewer."""
+    match = _GIVEN_RANK.search(error)
+    if match is None:
+        return 0
+    given = int(next(group for group in match.groups() if group))
+    return max(given - 1 - len(shape), 0)
+
+
 def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) -> Iterator[Choice]:
-    """Each feature at the rank the error asks for; else at its own rank with other sizes, then
-    at the other ranks."""
+    """Each feature at the rank the error asks for (less the dimensions the code adds to it:
+    then every dimension a size, as a volume's channel is added); else at its own rank with
+    other sizes, then at the other ranks."""
     expected = _expected_rank(error)
     widths = sizes if expected is not None else sizes[:2]
     group = _together(current, keys)
@@ -371,12 +427,53 @@ def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) ->
         entry = current["features"][key]
         if entry["sparse"]:
             continue
+        added = _added_dims(error, entry["shape"]) if expected is not None else 0
+        if added and expected is not None and expected - added >= 1:
+            for size in widths:
+                shape = [size] * (expected - added)
+                yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+            continue
         ranks = [expected] if expected is not None else [len(entry["shape"])]
         ranks += [rank for rank in _RANKS if rank not in ranks and expected is None]
         for rank in ranks:
             for shape in _shapes(rank, widths):
                 if shape != entry["shape"]:
                     yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+
+
+def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where the code takes a fixed index past a feature's guessed size (``slice index 32 of
+    dimension 1 out of bounds`` of ``[4, 32, 32, 32, 1]``), the feature with every dimension of
+    that size doubled past the index (a crop of a volume whose sides are alike)."""
+    match = _SLICE.search(error)
+    if match is None:
+        return
+    index, axis = int(match.group(1)), int(match.group(2))
+    shape = [int(d) for d in match.group(3).split(",")]
+    if not 1 <= axis < len(shape):
+        return
+    old, new = shape[axis], max(2 * index, 2)
+    for key in keys:
+        entry = current["features"][key]
+        if entry["sparse"] or entry["shape"] != shape[1:] or new > 1024:
+            continue
+        grown = [new if d == old else d for d in entry["shape"]]
+        yield _with(current, feature=(key, _entry(entry["dtype"], grown)))
+
+
+def _grown(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where convolutions or pooling run out of input (``Negative dimension size``), each
+    feature of rank 2 or more with its largest dimensions (its sides) doubled."""
+    if _TOO_SMALL.search(error) is None:
+        return
+    for key in keys:
+        entry = current["features"][key]
+        if entry["sparse"] or len(entry["shape"]) < 2:
+            continue
+        side = max(entry["shape"])
+        if side >= 2 and 2 * side <= 1024:
+            grown = [2 * d if d == side else d for d in entry["shape"]]
+            yield _with(current, feature=(key, _entry(entry["dtype"], grown)))
 
 
 def _as_inferred(current: Choice, hints: Dict[Any, Dict[str, Any]]) -> Iterator[Choice]:
@@ -431,10 +528,13 @@ def _neighbours(
     yield from _column_dtypes(current, error)
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
+    yield from _past_slice(current, error, keys)
+    yield from _grown(current, error, keys)
     yield from _labels(current, error, takes_labels)
     yield from _widening_param(current, error, params, guessed or [])
     yield from _clashing_features(current, error, keys)
     yield from _retyped(current, error, keys)
+    yield from _allowed_dtypes(current, error, keys)
     yield from _missing_param(current, error, params)
     yield from _degenerate(current, params, sizes)
     yield from _reshaped(current, error, sizes, keys)
