@@ -270,6 +270,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "keys_read_when_built.py",  # keys read when the model_fn was built
         "features_used_whole.py",  # one tensor, which the model_fn builds on
         "columns_asked_for.py",  # keys feature columns asked for when built
+        "volume_channel.py",  # a volume's rank less its added channel, sides grown
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -319,6 +320,9 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         # A serving function adds a dimension the model_fn's code does not read: the features
         # as that code reads them, then the labels' shape from the loss's error.
         ("serving_expands.py", "series float32 [batch, 8]; labels float32 [batch, 2]"),
+        # One volume, its channel added by the code: the rank the convolution asks for less
+        # that channel, then sides doubled past a fixed plane and until the convolutions fit.
+        ("volume_channel.py", "features float32 [batch, 64, 64, 64]; labels float32 [batch, 1]"),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:
@@ -379,3 +383,69 @@ def test_a_feature_a_columns_error_names_takes_the_dtypes_the_column_takes() -> 
     (candidate,) = search._column_dtypes(current, error)
     assert candidate["features"]["price"] == {"dtype": "string", "shape": [1], "sparse": False}
     assert not list(search._column_dtypes(current, "column_name: other input_tensor dtype must"))
+
+
+def test_a_rank_asked_in_other_words_less_the_dimensions_the_code_adds() -> None:
+    """"inputs are required to have a rank of 5" and "expects input with rank 4" ask for a rank
+    too; where the tensor the error names has more dimensions than the feature (the code's
+    ``expand_dims`` adds a channel), the feature gets that many fewer, every one a side."""
+    assert search._expected_rank("AssertionError: inputs are required to have a rank of 5.") == 4
+    assert search._expected_rank("Convolution expects input with rank 4, got 2") == 3
+    current = {"features": {"x": entry("float32", [1])}, "labels": None, "params": {}}
+    error = "Shape must be rank 5 but is rank 3 for 'Pad' with input shapes: [4,1,1], [5,2]."
+    assert search._added_dims(error, [1]) == 1
+    assert search._added_dims("found ndim=2", [1]) == 0
+    shapes = [c["features"]["x"]["shape"] for c in search._reshaped(current, error, [32, 8], ["x"])]
+    assert shapes == [[32, 32, 32], [8, 8, 8]]
+    # nothing added: the rank asked for, a volume's channel last
+    plain = "Shape must be rank 5 but is rank 2 for 'Pad' with input shapes: [4,1], [5,2]."
+    shapes = [c["features"]["x"]["shape"] for c in search._reshaped(current, plain, [32], ["x"])]
+    assert shapes == [[32, 32, 32, 1]]
+    # the ranks an error names are not sizes to try
+    ranks_only = "AssertionError: inputs are required to have a rank of 5."
+    assert search._sizes({}, ranks_only, current)[0] == search.DEFAULT_SIZES[1]
+    assert search._sizes({}, "must be 7 but is rank 5", current)[0] == 7
+
+
+def test_sides_grow_past_a_fixed_index_and_where_convolutions_run_out() -> None:
+    current = {
+        "features": {"x": entry("float32", [32, 32, 32, 1]), "n": entry("float32", [1])},
+        "labels": None,
+        "params": {},
+    }
+    error = (
+        "ValueError: slice index 32 of dimension 1 out of bounds. for 'strided_slice' (op: "
+        "'StridedSlice') with input shapes: [4,32,32,32,1], [5], [5], [5]"
+    )
+    (candidate,) = search._past_slice(current, error, ["n", "x"])
+    assert candidate["features"]["x"]["shape"] == [64, 64, 64, 1]
+    assert candidate["features"]["n"] == current["features"]["n"]
+    error = "Negative dimension size caused by subtracting 4 from 3 for 'conv/Conv3D'"
+    (candidate,) = search._grown(current, error, ["n", "x"])
+    assert candidate["features"]["x"]["shape"] == [64, 64, 64, 1]
+    assert not list(search._grown(current, "Shapes (4,) and (4, 1)", ["n", "x"]))
+
+
+def test_features_take_the_dtypes_an_op_allows() -> None:
+    """``indices`` of float32 where an embedding lookup takes ids: the float features (those
+    sharing a shape together) as int32, then int64; labels of that dtype after them."""
+    current = {
+        "features": {
+            "ids": entry("float32", [4]),
+            "vals": entry("float32", [4]),
+            "name": entry("string", [1]),
+        },
+        "labels": entry("float32", [1]),
+        "params": {},
+    }
+    error = (
+        "TypeError: Value passed to parameter 'indices' has DataType float32 not in list of "
+        "allowed values: uint8, int32, int64"
+    )
+    found = list(search._allowed_dtypes(current, error, ["ids", "name", "vals"]))
+    assert [(c["features"]["ids"]["dtype"], c["features"]["vals"]["dtype"]) for c in found[:2]] == [
+        ("int32", "int32"),
+        ("int64", "int64"),
+    ]
+    assert [c["labels"]["dtype"] for c in found[2:]] == ["int32", "int64"]
+    assert all(c["features"]["name"]["dtype"] == "string" for c in found)
