@@ -158,6 +158,29 @@ def test_restoring_a_variable_the_checkpoint_lacks_or_with_another_shape_is_a_mi
     assert check.detail == "restores 'dense/kernel' as [3, 1]; the checkpoint has [2, 1]"
 
 
+def test_an_object_based_checkpoint_is_matched_with_the_graph_the_original_trained() -> None:
+    """``tf.train.Checkpoint`` as the scaffold's saver keys the checkpoint by object paths: a
+    graph restoring the variables the original trained (names and shapes) restores from it; one
+    restoring a variable the original never trained, or at another shape, does not."""
+    keyed = {
+        "var_list/w/.ATTRIBUTES/VARIABLE_VALUE": f32(1.0, 2.0, shape=(2, 1)),
+        "step/.ATTRIBUTES/VARIABLE_VALUE": f32(3.0, shape=()),
+    }
+    held = (("global_step", ()), ("w", (2, 1)))
+    train = Stage(ok=True, losses=(f32(1.0), f32(0.5)), tensors=keyed, restores=held)
+    same = Stage(ok=True, tensors={"y#0": f32(3.0)}, restores=held)
+    check = compare_runs(run(train=train), run(train=train, predict=same), EXACT)[3]
+    assert (check.mode, check.verdict) == ("PREDICT", "equivalent"), check.detail
+    assert check.what == "restores (2 variables), as the original trained them"
+    extra = Stage(ok=True, tensors={"y#0": f32(3.0)}, restores=(*held, ("bias", (1,))))
+    check = compare_runs(run(train=train), run(train=train, predict=extra), EXACT)[3]
+    assert check.verdict == "mismatch"
+    assert check.detail.startswith("restores 'bias', which the original's TRAIN graph does not")
+    wide = Stage(ok=True, tensors={"y#0": f32(3.0)}, restores=(("w", (3, 1)),))
+    check = compare_runs(run(train=train), run(train=train, predict=wide), EXACT)[3]
+    assert check.detail.startswith("restores 'w' as [3, 1]; the original trained it as [2, 1]")
+
+
 def test_the_original_failing_where_the_rewrite_runs_is_fixed() -> None:
     checks = compare_runs(run(eval_=failed("ValueError: boom")), run(), EXACT)
     assert verdicts(checks)[("EVAL", "evaluates")] == "fixed"

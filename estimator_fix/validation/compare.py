@@ -129,9 +129,35 @@ def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
     return check
 
 
-def _restores(mode: str, stage: Stage, checkpoint: Mapping[str, tuple[int, ...]]) -> Check:
-    """Every variable the rewrite's graph restores must be in the checkpoint with its shape."""
+#: What marks a checkpoint keyed by object paths (``tf.train.Checkpoint`` as the scaffold's
+#: saver): ``var_list/var/.ATTRIBUTES/VARIABLE_VALUE``, not the variables' names.
+_OBJECT_KEY = "/.ATTRIBUTES/"
+
+
+def _restores(
+    mode: str, stage: Stage, checkpoint: Mapping[str, tuple[int, ...]], trained: Stage | None
+) -> Check:
+    """Every variable the rewrite's graph restores must be in the checkpoint with its shape.
+    A checkpoint keyed by object paths maps them to variables through its object graph, which
+    names do not show: there each must be a variable of the graph the original trained (which
+    wrote the checkpoint), with its shape."""
     what = f"restores ({len(stage.restores)} variables)"
+    if any(_OBJECT_KEY in name for name in checkpoint) and trained is not None:
+        held = dict(trained.restores)
+        for name, shape in stage.restores:
+            if name not in held:
+                detail = (
+                    f"restores {name!r}, which the original's TRAIN graph does not hold "
+                    "(an object-based checkpoint)"
+                )
+                return Check(mode, what, None, "mismatch", detail)
+            if tuple(held[name]) != tuple(shape):
+                detail = (
+                    f"restores {name!r} as {list(shape)}; the original trained it as "
+                    f"{list(held[name])} (an object-based checkpoint)"
+                )
+                return Check(mode, what, None, "mismatch", detail)
+        return Check(mode, f"{what}, as the original trained them", None, "equivalent")
     for name, shape in stage.restores:
         if name not in checkpoint:
             detail = f"restores {name!r}, which the checkpoint does not have"
@@ -285,7 +311,7 @@ def compare_runs(original: RunResult, rewrite: RunResult, tol: Tolerance) -> tup
             checks.append(Check(mode, "runs", None, "error", "not run (an earlier stage failed)"))
             continue
         if mode != TRAIN and right.restores and checkpoint:
-            checks.append(_restores(mode, right, checkpoint))
+            checks.append(_restores(mode, right, checkpoint, original.stage(TRAIN)))
         checks.extend(run(left, right))
     return tuple(checks)
 
