@@ -80,19 +80,34 @@ def test_unpacked_while_loading_it_gives_as_many_stand_ins(loading: None) -> Non
             pass
 
 
-def test_a_class_derived_from_a_stand_in_loads_but_cannot_be_built_after(loading: None) -> None:
+def test_a_class_derived_from_a_stand_in_runs_its_own_code_only(loading: None) -> None:
+    """Once loading is over, an instance runs the class's own code; what the missing base would
+    do is a use: its constructor given arguments, an attribute the instance lacks."""
     standins.install(["estimator_fix_absent_v"])
     import estimator_fix_absent_v  # type: ignore[import-not-found]
 
     class Block(estimator_fix_absent_v.nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self, size: int) -> None:
-            super().__init__()
+            super().__init__(size)
             self.size = size
+
+    class Mixed(estimator_fix_absent_v.base.BaseEstimator):  # type: ignore[misc,name-defined]
+        def __init__(self, width: int) -> None:
+            super().__init__()  # a mixin's constructor, given nothing
+            self.width = width
+
+        def doubled(self) -> int:
+            return 2 * self.width
 
     assert Block(3).size == 3  # while loading (a module-level instance)
     standins.arm()
     with pytest.raises(standins.StandInUsed, match="as the base of Block"):
         Block(4)
+    mixed = Mixed(5)
+    assert mixed.doubled() == 10 and not hasattr(mixed, "__wrapped__")
+    with pytest.raises(standins.StandInUsed, match=r"BaseEstimator\.get_params \(the base of"):
+        mixed.get_params()
+    assert "base.BaseEstimator.get_params" in standins.used()[-1]
 
 
 def test_a_module_imported_after_loading_runs_its_top_level_as_loading(

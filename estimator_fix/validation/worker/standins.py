@@ -102,7 +102,7 @@ class Absent:
 
     def __mro_entries__(self, bases: Any) -> Any:
         """A class of the module derived from a stand-in (``class Block(torch.nn.Module)``)
-        is defined on ``StandInBase``, which no code validated can instantiate."""
+        is defined on ``StandInBase``, whose every contribution is a use (see there)."""
         return (_based_on(object.__getattribute__(self, "_path")),)
 
     def __iter__(self) -> Any:
@@ -150,18 +150,29 @@ class Absent:
 
 
 class StandInBase:
-    """The base of a class derived from a stand-in: instantiating it once loading is over
-    fails, as any use of the missing module does."""
+    """The base of a class derived from a stand-in (``class Model(sklearn.base.BaseEstimator)``).
+    The class builds and its own code runs; what the missing base would have done is a use once
+    loading is over: its constructor given arguments (``super().__init__(x)``; without any, as
+    a mixin's, it does nothing here), and any attribute the instance lacks, which the base
+    would have provided (Python's own dunder lookups find nothing)."""
 
     _stand_in_path = ""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        if _armed():
-            raise _used(cls._stand_in_path + "(...) as the base of " + cls.__name__)
         return super().__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        return None
+        if (args or kwargs) and _armed():
+            name = type(self).__name__
+            raise _used(self._stand_in_path + "(...) as the base of " + name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        inherited = f"{self._stand_in_path}.{name} (the base of {type(self).__name__})"
+        if _armed():
+            raise _used(inherited)
+        return _member(self._stand_in_path, name)
 
 
 def _by_typing() -> bool:
