@@ -111,6 +111,7 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
             flags.DEFINE_integer("unknown", 7, "")
             flags.DEFINE_integer("field_size", 0, "")
             flags.DEFINE_integer("warmup_steps", 0, "")
+            flags.DEFINE_integer("num_gpus", 2, "")
             """,
         )
     )
@@ -131,6 +132,7 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
                 x = params["unknown"] + 1
                 ids = tf.reshape(ids, [-1, params["field_size"]])
                 steps = params["warmup_steps"]
+                towers = params["num_gpus"]
             """
         ),
         defaults,
@@ -148,6 +150,17 @@ def test_a_flags_default_replaces_guesses_from_a_name_or_nothing_and_of_its_own_
     assert by_key["unknown"].value == 7 and not by_key["unknown"].fallback
     assert by_key["field_size"].value == 4  # a dimension the job must give: 0 builds nothing
     assert by_key["warmup_steps"].value == 0  # not a dimension: 0 is a value
+    assert by_key["num_gpus"].value == 0  # validation runs on CPU: no GPU to count
+
+
+def test_counts_of_gpus_are_told_from_other_numbers() -> None:
+    from estimator_fix.validation.worker.devices import counts_gpus
+
+    for name in ("num_gpus", "n_gpu", "NUM_GPUS", "gpus", "gpu_num", "gpu_count", "numGPUs"):
+        assert counts_gpus(name, 2), name
+    assert not counts_gpus("num_gpus", 0) and not counts_gpus("num_gpus", True)
+    for name in ("gpu_memory_fraction", "num_gpus_per_worker_fraction", "num_layers", "gpu"):
+        assert not counts_gpus(name, 2), name
 
 
 def test_the_planner_and_the_worker_mark_guessed_values_alike() -> None:

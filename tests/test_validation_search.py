@@ -271,6 +271,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "features_used_whole.py",  # one tensor, which the model_fn builds on
         "columns_asked_for.py",  # keys feature columns asked for when built
         "volume_channel.py",  # a volume's rank less its added channel, sides grown
+        "device_towers.py",  # features and labels as lists, one batch per device tower
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -393,8 +394,8 @@ def test_a_rank_asked_in_other_words_less_the_dimensions_the_code_adds() -> None
     assert search._expected_rank("Convolution expects input with rank 4, got 2") == 3
     current = {"features": {"x": entry("float32", [1])}, "labels": None, "params": {}}
     error = "Shape must be rank 5 but is rank 3 for 'Pad' with input shapes: [4,1,1], [5,2]."
-    assert search._added_dims(error, [1]) == 1
-    assert search._added_dims("found ndim=2", [1]) == 0
+    assert search._rank_change(error, [1]) == 1
+    assert search._rank_change("found ndim=2", [1]) == 0
     shapes = [c["features"]["x"]["shape"] for c in search._reshaped(current, error, [32, 8], ["x"])]
     assert shapes == [[32, 32, 32], [8, 8, 8]]
     # nothing added: the rank asked for, a volume's channel last
@@ -449,3 +450,36 @@ def test_features_take_the_dtypes_an_op_allows() -> None:
     ]
     assert [c["labels"]["dtype"] for c in found[2:]] == ["int32", "int64"]
     assert all(c["features"]["name"]["dtype"] == "string" for c in found)
+
+
+def test_a_rank_the_code_takes_away_gives_lists_of_one_batch_per_tower() -> None:
+    """``features[i]`` of a [batch, 1] feature hands a transpose (TensorFlow 1's words and 2's)
+    or a convolution one dimension fewer than the feature has: the features and labels as
+    lists of one batch (one per device tower) come first, then a leading dimension of 1."""
+    current = {"features": {"x": entry("float32", [1])}, "labels": entry("int32", []), "params": {}}
+    for error in (
+        "Dimension must be 1 but is 4 for 'tower_0/transpose' (op: 'Transpose') with input "
+        "shapes: [1], [4].",
+        "Dimension must be 1 but is 4 for '{{node tower/transpose}} = Transpose[T=DT_FLOAT]"
+        "(tower/strided_slice, tower/transpose/perm)' with input shapes: [1], [4].",
+    ):
+        assert search._rank_change(error, [1]) == -1
+        found = list(search._reshaped(current, error, [32], ["x"]))
+        assert found[0]["towers"] is True
+        assert found[0]["features"]["x"]["shape"] == [32, 32, 1]
+        assert "towers" not in found[1] and found[1]["features"]["x"]["shape"] == [1, 32, 32, 1]
+    # already towers: only the leading dimension of 1 is left to try
+    towers = {**current, "towers": True}
+    found = list(search._reshaped(towers, error, [32], ["x"]))
+    assert [c["features"]["x"]["shape"] for c in found][:2] == [[1, 32, 32, 1], [1, 32, 32, 3]]
+
+
+@pytest.mark.tf
+def test_device_towers_run_on_the_cpu(warm: None) -> None:
+    """The GPU count a job sets is 0 on the CPU that validates (argparse's default 1 here): the
+    model_fn takes its CPU path; the towers the search finds are lists of one batch."""
+    report = validate_file(SEARCH / "device_towers.py")
+    assert report.verdict == "equivalent" and report.synthetic_inputs, report.message
+    notes = "\n".join(report.notes)
+    assert "argument num_gpus given 0: validation runs on CPU" in notes
+    assert "each a list of one batch (one per device tower)" in notes

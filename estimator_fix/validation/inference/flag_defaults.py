@@ -18,6 +18,7 @@ from pathlib import Path
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
+from estimator_fix.validation.worker.devices import counts_gpus
 from estimator_fix.validation.worker.dimensions import unset_dimension
 
 #: Files read at most, and the largest read: flags sit in small scripts near the model.
@@ -225,6 +226,8 @@ def _with_default(
         return value
     if unset_dimension(key, default.value):  # ``DEFINE_integer("field_size", 0, ...)``
         return value
+    if counts_gpus(key, default.value):  # validation runs on CPU
+        return 0
     return list(default.value) if isinstance(default.value, tuple) else default.value
 
 

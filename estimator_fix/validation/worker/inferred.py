@@ -315,6 +315,7 @@ def build_once(
                     [program.batch_size, 1], tf.int64 if key in ids else tf.float32
                 ),
             )
+        features, labels = synthetic.per_tower(features, labels)
         inputs = len(graph.get_operations())
         try:
             program.call_model_fn(

@@ -13,6 +13,7 @@ import warnings
 from typing import Any, Dict, List, Tuple
 
 from . import dimensions, moved, standins
+from .devices import counts_gpus
 from .dimensions import unset_dimension
 from .network import guard_network
 from .python2 import NOTE as PYTHON2_NOTE
@@ -126,6 +127,9 @@ def relax_argparse() -> None:
                     f"argument {action.dest} given {dimensions.SIZE}: a dimension left at 0 by "
                     "default"
                 )
+            if counts_gpus(action.dest, action.default):
+                action.default = 0
+                ARGUMENT_NOTES.append(f"argument {action.dest} given 0: validation runs on CPU")
         return parse(self, args, namespace)
 
     argparse.ArgumentParser.parse_known_args = parse_known_args  # type: ignore[method-assign]
@@ -160,6 +164,11 @@ def parse_flags(arguments: List[str]) -> List[str]:
     except absl_flags.Error as exc:
         flags.mark_as_parsed()
         notes.append("FLAGS at their defaults; " + str(exc).splitlines()[0])
+    gpus = [n for n in sorted(flags) if n not in given and counts_gpus(n, flags[n].value)]
+    for name in gpus:
+        flags[name].value = 0
+    if gpus:
+        notes.append(f"FLAGS {', '.join(gpus)} set to 0: validation runs on CPU")
     unset = [n for n in sorted(flags) if n not in given and unset_dimension(n, flags[n].value)]
     for name in unset:
         flags[name].value = dimensions.SIZE

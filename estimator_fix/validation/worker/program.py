@@ -280,10 +280,13 @@ class Program:
 
     def estimator(self, model_dir: str) -> Any:
         tf = self.tf
+        # no GPU: code that pins ops to one (``tf.device("/gpu:0")``, a tower per GPU) runs
+        # them on the CPU, as it would on a machine without one
         session_config = tf.compat.v1.ConfigProto(
             intra_op_parallelism_threads=1,
             inter_op_parallelism_threads=1,
             device_count={"GPU": 0},
+            allow_soft_placement=True,
         )
         settings = dict(
             model_dir=model_dir,

@@ -49,9 +49,12 @@ DEFAULT_SIZES = (28, 32, 8)
 #: Per-example ranks tried, in order, where the error names none (images first).
 _RANKS = (3, 1, 2, 0)
 _DTYPES = ("float32", "int32", "int64", "string")
+#: A transpose as TensorFlow 1 and 2 name it in errors.
+_TRANSPOSE = r"(?:'[^']*' \(op: 'Transpose'\)|'\{\{node [^}]*\}\} = Transpose)"
 _EXPECTED_RANK = re.compile(
     r"expected (?:min_)?ndim=(\d+)|must be rank (\d+)|expected rank (\d+)|to have rank (\d+)"
     r"|to have a rank of (\d+)|expects input with rank (\d+)"
+    r"|Dimension must be \d+ but is (\d+) for " + _TRANSPOSE
 )
 #: Errors that name the dtypes that clash: "have types [int64, int32] that don't all match",
 #: "requested dtype float64 for Tensor with dtype float32", "has type float64 that does not
@@ -72,8 +75,12 @@ _COLUMN_DTYPE = re.compile(
 #: float32 not in list of allowed values: uint8, int32, int64".
 _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
 #: The rank an error says the tensor has: "must be rank 5 but is rank 3", "found ndim=2",
-#: "expects input with rank 4, got 2".
-_GIVEN_RANK = re.compile(r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)")
+#: "expects input with rank 4, got 2", a transpose's "Dimension must be 3 but is 4" (its
+#: input's rank, then its permutation's).
+_GIVEN_RANK = re.compile(
+    r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)"
+    r"|Dimension must be (\d+) but is \d+ for " + _TRANSPOSE
+)
 _EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
 _DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
@@ -399,21 +406,25 @@ def _degenerate(current: Choice, params: Any, sizes: List[int]) -> Iterator[Choi
         yield candidate
 
 
-def _added_dims(error: str, shape: List[int]) -> int:
+def _rank_change(error: str, shape: List[int]) -> int:
     """How many dimensions the code added to a feature of per-example ``shape`` before the op
     the error names (``tf.expand_dims`` of ``[batch, 1]`` makes the "rank 3" the error says the
-    tensor is): the rank the error gives less the feature's, 0 where it gives none or fewer."""
+    tensor is), or took away (negative: ``features[i]``, one item per device tower, makes a
+    transpose's "Dimension must be 1" of a [batch, 1] feature): the rank the error gives less
+    the feature's; 0 where it gives none."""
     match = _GIVEN_RANK.search(error)
     if match is None:
         return 0
     given = int(next(group for group in match.groups() if group))
-    return max(given - 1 - len(shape), 0)
+    return given - 1 - len(shape)
 
 
 def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) -> Iterator[Choice]:
-    """Each feature at the rank the error asks for (less the dimensions the code adds to it:
-    then every dimension a size, as a volume's channel is added); else at its own rank with
-    other sizes, then at the other ranks."""
+    """Each feature at the rank the error asks for, less the dimensions the code adds to it
+    (then every dimension a side, as a volume's channel is added) or more those it takes away
+    (the features and labels as lists of one batch, one per device tower, which the code
+    indexes; else leading dimensions of 1: the item indexed is a batch of one); else at its own
+    rank with other sizes, then at the other ranks."""
     expected = _expected_rank(error)
     widths = sizes if expected is not None else sizes[:2]
     group = _together(current, keys)
@@ -427,11 +438,9 @@ def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) ->
         entry = current["features"][key]
         if entry["sparse"]:
             continue
-        added = _added_dims(error, entry["shape"]) if expected is not None else 0
-        if added and expected is not None and expected - added >= 1:
-            for size in widths:
-                shape = [size] * (expected - added)
-                yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+        change = _rank_change(error, entry["shape"]) if expected is not None else 0
+        if change and expected is not None and expected - change >= 1:
+            yield from _rank_changed(current, key, expected, change, widths)
             continue
         ranks = [expected] if expected is not None else [len(entry["shape"])]
         ranks += [rank for rank in _RANKS if rank not in ranks and expected is None]
@@ -439,6 +448,23 @@ def _reshaped(current: Choice, error: str, sizes: List[int], keys: List[str]) ->
             for shape in _shapes(rank, widths):
                 if shape != entry["shape"]:
                     yield _with(current, feature=(key, _entry(entry["dtype"], shape)))
+
+
+def _rank_changed(
+    current: Choice, key: Any, expected: int, change: int, widths: List[int]
+) -> Iterator[Choice]:
+    """Feature ``key`` where the code changes its rank by ``change`` before an op that asks
+    for per-example rank ``expected`` (see ``_rank_change``)."""
+    dtype = current["features"][key]["dtype"]
+    for size in widths:
+        if change > 0:
+            yield _with(current, feature=(key, _entry(dtype, [size] * (expected - change))))
+            continue
+        for inner in _shapes(expected, [size]):
+            # a list of one batch per device tower, then the item a batch of one
+            if change == -1 and not current.get("towers"):
+                yield _with(current, towers=True, feature=(key, _entry(dtype, inner)))
+            yield _with(current, feature=(key, _entry(dtype, [1] * -change + inner)))
 
 
 def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:

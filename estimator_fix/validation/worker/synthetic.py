@@ -47,6 +47,9 @@ class Synthetic:
         self.build_error: Optional[str] = None
         self.searched: Optional[searching.Outcome] = None
         self.looked: List[str] = []
+        #: Whether the model_fn takes its features and labels as lists, one item per device
+        #: tower (``features[i]``): then each is a list of one batch.
+        self.towers = False
         self.features = self._features()
         self.labels = synthetic_labels(self)
         if self.inferred:
@@ -88,11 +91,14 @@ class Synthetic:
                 "sparse": bool(value["sparse"]),
             }
 
-        return {
+        choice: Dict[str, Any] = {
             "features": {key: entry(value) for key, value in self.features.items()},
             "labels": entry(self.labels) if self.labels is not None else None,
             "params": dict(self.overrides),
         }
+        if self.towers:
+            choice["towers"] = True
+        return choice
 
     def params_for(self, choice: Dict[str, Any]) -> Any:
         """The params with ``choice``'s overrides (of the params' own type)."""
@@ -113,6 +119,7 @@ class Synthetic:
         labels = choice["labels"]
         self.labels = self.random_entry(labels["dtype"], labels["shape"]) if labels else None
         self.overrides = dict(choice["params"])
+        self.towers = bool(choice.get("towers"))
         self.program.params = self.params_for(choice)
 
     def describe(self) -> str:
@@ -127,6 +134,8 @@ class Synthetic:
             text += "; labels {} [{}]".format(
                 labels["dtype"], ", ".join(["batch"] + [str(d) for d in labels["shape"]])
             )
+        if self.towers:
+            text += "; each a list of one batch (one per device tower)"
         if choice["params"]:
             text += "; params " + ", ".join(
                 f"{k}={v!r}" for k, v in sorted(choice["params"].items())
@@ -239,8 +248,19 @@ class Synthetic:
         values = entry["value"].reshape(rows)
         return tf.SparseTensor(indices, tf.constant(values, dtype=entry["dtype"]), [rows, 1])
 
+    def per_tower(self, features: Any, labels: Any) -> Any:
+        """``features`` and ``labels`` as the model_fn takes them: lists of one batch where it
+        takes one item per device tower."""
+        if not self.towers:
+            return features, labels
+        return [features], None if labels is None else [labels]
+
     def input_fn(self, params: Any = None) -> Any:
         tf = self.tf
         features = self.tensors(self.features)
         element = features if self.labels is None else (features, self.labels_tensor())
-        return tf.data.Dataset.from_tensors(element).repeat()
+        dataset = tf.data.Dataset.from_tensors(element).repeat()
+        if not self.towers:
+            return dataset
+        got = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+        return self.per_tower(*((got, None) if self.labels is None else got))
