@@ -272,6 +272,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "columns_asked_for.py",  # keys feature columns asked for when built
         "volume_channel.py",  # a volume's rank less its added channel, sides grown
         "device_towers.py",  # features and labels as lists, one batch per device tower
+        "densified_spec.py",  # a sparse feature densified, with the length a reshape wants
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -324,6 +325,9 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         # One volume, its channel added by the code: the rank the convolution asks for less
         # that channel, then sides doubled past a fixed plane and until the convolutions fit.
         ("volume_channel.py", "features float32 [batch, 64, 64, 64]; labels float32 [batch, 1]"),
+        # A spec's sparse feature the input function densifies: dense, then the points the
+        # reshape divides (the input function's files are not here: no batch, found at once).
+        ("densified_spec.py", "ink float32 [batch, 18]; shape int64 [batch, 2]; labels int32"),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:
@@ -483,3 +487,27 @@ def test_device_towers_run_on_the_cpu(warm: None) -> None:
     notes = "\n".join(report.notes)
     assert "argument num_gpus given 0: validation runs on CPU" in notes
     assert "each a list of one batch (one per device tower)" in notes
+
+
+def test_a_sparse_feature_used_dense_is_made_dense_with_the_length_a_reshape_wants() -> None:
+    current = {
+        "features": {
+            "ink": {"dtype": "float32", "shape": [], "sparse": True},
+            "n": entry("int64", [2]),
+        },
+        "labels": None,
+        "params": {},
+    }
+    error = (
+        "TypeError: Failed to convert elements of SparseTensor(indices=Tensor(\"SparseTensor/"
+        "indices:0\", shape=(4, 2), dtype=int64)) to Tensor."
+    )
+    (dense,) = search._densified(current, error, ["ink", "n"])
+    assert dense["features"]["ink"] == {"dtype": "float32", "shape": [], "sparse": False}
+    assert not list(search._densified(current, "Shapes (4,) and (4, 1)", ["ink", "n"]))
+    reshape = (
+        "Dimension size must be evenly divisible by 18 but is 4 for 'Reshape' with input "
+        "shapes: [4], [3]"
+    )
+    (flat,) = search._flat_for_reshape(dense, reshape, ["ink", "n"])
+    assert flat["features"]["ink"]["shape"] == [18]

@@ -180,7 +180,7 @@ class Program:
             self.own_inputs = found
             failure = self._probe(found[TRAIN])
             if failure:  # a download, a data file that is not here, a load that never ends
-                instead = self._synthetic_instead(f"failed ({failure})", last_resort=True)
+                instead = self._synthetic_instead(failure, last_resort=True)
                 if instead is not None:
                     return instead
             return found
@@ -189,18 +189,48 @@ class Program:
         return {mode: synthetic.input_fn for mode in (TRAIN, EVAL, PREDICT)}
 
     def _probe(self, fn: Callable[..., Any]) -> str:
-        """Why calling the TRAIN input function once (in a graph of its own, for at most
-        ``PROBE_SECONDS``) fails, or ''. The numbers need it; if it cannot give them, inputs
-        inferred from the model_fn can."""
+        """Why the TRAIN input function, called once and one batch pulled from it (in a graph of
+        its own, for at most ``PROBE_SECONDS``), gives no inputs (``failed (...)``, ``gave no
+        batch``), or ''. The numbers need them; if it cannot give them, inputs inferred from
+        the model_fn can, and are searched for now, while both versions still decide alike."""
         tf = self.tf
         try:
             with tf.Graph().as_default(), time_limit(PROBE_SECONDS):
                 self.seed_graph()
-                fit_columns(self, call_input_fn(self, fn))
+                result = call_input_fn(self, fn)
+                fit_columns(self, result)
+                return self._first_batch(result)
         except (Exception, SystemExit) as exc:  # user code: any failure is the answer
-            return last_line(exc)
+            return f"failed ({last_line(exc)})"
         finally:
             self.seed_everything()
+
+    def _first_batch(self, result: Any) -> str:
+        """Why no batch comes out of what the input function returned (a dataset, or tensors):
+        no file matched or the files ran out before one (``gave no batch``), a file that is not
+        here (``failed (...)``); '' where one came, or where pulling it here fails otherwise
+        (an initializable iterator, queue runners that only a training session starts): the
+        training run then decides, as before."""
+        tf = self.tf
+        errors = tf.errors
+        try:
+            if isinstance(result, (tf.data.Dataset, tf.compat.v1.data.Dataset)):
+                result = tf.compat.v1.data.make_one_shot_iterator(result).get_next()
+            with tf.compat.v1.Session() as session:
+                session.run(
+                    [
+                        tf.compat.v1.global_variables_initializer(),
+                        tf.compat.v1.local_variables_initializer(),
+                        tf.compat.v1.tables_initializer(),
+                    ]
+                )
+                session.run(result, options=tf.compat.v1.RunOptions(timeout_in_ms=20000))
+        except errors.OutOfRangeError:
+            return "gave no batch"
+        except errors.NotFoundError as exc:
+            return f"failed ({last_line(exc)})"
+        except Exception:  # noqa: BLE001 - not a verdict on the data: training decides
+            return ""
         return ""
 
     def _synthetic_instead(

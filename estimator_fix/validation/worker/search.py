@@ -467,6 +467,21 @@ def _rank_changed(
             yield _with(current, feature=(key, _entry(dtype, [1] * -change + inner)))
 
 
+def _flat_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where a reshape wants ``N`` values per example (``evenly divisible by 18 but is 4 ...
+    input shapes: [4]``) of a feature with at most one value per example's dimension (the
+    input is [batch] + the feature's shape), that feature as ``N`` values."""
+    wanted, shape = _DIVISIBLE.search(error), _INPUT_SHAPES.search(error)
+    if wanted is None or shape is None:
+        return
+    got = [int(d) for d in shape.group(1).split(",")][1:]
+    size = int(wanted.group(1))
+    for key in keys:
+        entry = current["features"][key]
+        if entry["shape"] == got and len(got) <= 1 and 1 < size <= 4096:
+            yield _with(current, feature=(key, _entry(entry["dtype"], [size], entry["sparse"])))
+
+
 def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """Where the code takes a fixed index past a feature's guessed size (``slice index 32 of
     dimension 1 out of bounds`` of ``[4, 32, 32, 32, 1]``), the feature with every dimension of
@@ -485,6 +500,21 @@ def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice
             continue
         grown = [new if d == old else d for d in entry["shape"]]
         yield _with(current, feature=(key, _entry(entry["dtype"], grown)))
+
+
+def _densified(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where the code uses a sparse feature as a dense tensor (a parse spec's ``VarLenFeature``
+    that the input function densifies before the model_fn sees it), the sparse features dense,
+    all together, then each."""
+    if "SparseTensor" not in error or "to Tensor" not in error:
+        return
+    sparse = [key for key in keys if current["features"][key]["sparse"]]
+    groups = [sparse] + ([[key] for key in sparse] if len(sparse) > 1 else [])
+    for group in groups if sparse else ():
+        candidate = copy.deepcopy(current)
+        for key in group:
+            candidate["features"][key]["sparse"] = False
+        yield candidate
 
 
 def _grown(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
@@ -554,8 +584,10 @@ def _neighbours(
     yield from _column_dtypes(current, error)
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
+    yield from _flat_for_reshape(current, error, keys)
     yield from _past_slice(current, error, keys)
     yield from _grown(current, error, keys)
+    yield from _densified(current, error, keys)
     yield from _labels(current, error, takes_labels)
     yield from _widening_param(current, error, params, guessed or [])
     yield from _clashing_features(current, error, keys)
