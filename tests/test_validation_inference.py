@@ -849,3 +849,29 @@ def test_a_class_handed_a_params_value_says_what_it_is_in_init_or_methods() -> N
     )
     guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
     assert guessed == {"drop": 1.0, "layers": [4, 4]}
+
+
+def test_labels_unpacked_into_parts_are_a_tuple_whose_first_part_the_hint_describes() -> None:
+    """``labels, names = labels``: the labels are a tuple of two; the hint (from the loss the
+    first part feeds) says what that part is. Without unpacking, no parts."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            predictions = tf.layers.dense(features, 1)
+            labels, names = labels
+            loss = tf.losses.mean_squared_error(labels, predictions)
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.parts == 2 and hint.to_json()["parts"] == 2
+    assert hint.like == "predictions"
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            first, second = features
+            labels, names = labels[0], labels[1]
+            return spec
+        """
+    )
+    assert label_hint_in(tree, function) is None

@@ -131,6 +131,9 @@ class LabelHint:
     #: The keys the model_fn reads its labels by (``labels["ctr"]``): a dict of labels, each
     #: as the hint says.
     keys: tuple[str, ...] = ()
+    #: How many parts the model_fn unpacks its labels into (``labels, names = labels``): a
+    #: tuple, the hint saying what the first part is.
+    parts: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -139,6 +142,7 @@ class LabelHint:
             "origin": self.origin,
             "expanded": self.expanded,
             "keys": list(self.keys),
+            "parts": self.parts,
         }
 
 
@@ -435,6 +439,30 @@ def _label_keys(function: ast.AST, name: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def _label_parts(function: ast.AST, name: str) -> int:
+    """How many names ``function`` unpacks its labels (``name``) into (``labels, names =
+    labels``), or 0."""
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Tuple)
+            and all(isinstance(e, ast.Name) for e in node.targets[0].elts)
+        ):
+            return len(node.targets[0].elts)
+    return 0
+
+
+def _with_parts(hint: LabelHint | None, parts: int, where: str) -> LabelHint | None:
+    """``hint`` for the first of the ``parts`` the labels are unpacked into (none: as it is)."""
+    if parts < 2:
+        return hint
+    hint = hint or LabelHint("float32", None, f"labels unpacked in {where}")
+    return replace(hint, parts=parts)
+
+
 def _with_keys(hint: LabelHint | None, keys: tuple[str, ...], where: str) -> LabelHint | None:
     """``hint`` for each of a dict of labels read by ``keys`` (none: one value per example)."""
     if not keys:
@@ -520,6 +548,7 @@ def label_hint_in(
     Estimator passes them as: ``labels``, or ``targets``/``target`` (tf.contrib.learn's names)."""
     name = labels_parameter(function)
     found = _with_keys(label_hint(function, name), _label_keys(function, name), function.name)
+    found = _with_parts(found, _label_parts(function, name), function.name)
     if found is not None:
         return found
     functions = {

@@ -43,10 +43,18 @@ def synthetic_labels(synthetic: Synthetic) -> Any:
         origin += f", less the {expanded} dimension(s) its expand_dims adds"
     keys = label_keys(synthetic.program)
     each = f" under each of the keys {', '.join(keys)}" if keys else ""
+    parts = label_parts(synthetic.program)
+    each += f", the first of a tuple of {parts} (each part the same batch)" if parts else ""
     synthetic.program.out.note(
         f"synthetic labels {dtype.name} {_shape_text(shape)}{each} inferred from {origin}"
     )
     return synthetic.random_entry(dtype, shape)
+
+
+def label_parts(program: Any) -> int:
+    """How many parts the model_fn unpacks its labels into (a tuple), from the static hint; 0
+    where it does not."""
+    return int((program.spec.get("label_hint") or {}).get("parts") or 0)
 
 
 def label_keys(program: Any) -> List[str]:
@@ -73,6 +81,8 @@ def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
         labels = tf.compat.v1.placeholder(dtype)
         keys = label_keys(program)
         labels = {key: labels for key in keys} if keys else labels
+        parts = label_parts(program)
+        labels = tuple([labels] * parts) if parts else labels
         sys.setprofile(profile)
         try:
             program.call_model_fn(

@@ -9,7 +9,7 @@ from . import inferred
 from . import search as searching
 from .declared import declared
 from .inferred import SINGLE, build_once
-from .labels import label_keys, synthetic_labels
+from .labels import label_keys, label_parts, synthetic_labels
 
 if TYPE_CHECKING:
     from .program import Program
@@ -234,10 +234,13 @@ class Synthetic:
 
     def labels_tensor(self) -> Any:
         """The labels as the model_fn reads them: one tensor, or a dict of it by the keys it
-        reads them by (``labels["ctr"]``: the same batch under each)."""
+        reads them by (``labels["ctr"]``: the same batch under each), or a tuple of as many
+        parts as it unpacks them into (``labels, names = labels``: the same batch as each)."""
         tensor = self.tensor(self.labels)
         keys = label_keys(self.program)
-        return {key: tensor for key in keys} if keys else tensor
+        labels = {key: tensor for key in keys} if keys else tensor
+        parts = label_parts(self.program)
+        return tuple([labels] * parts) if parts else labels
 
     def tensor(self, entry: Dict[str, Any]) -> Any:
         tf, np = self.tf, self.np
