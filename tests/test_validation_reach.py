@@ -360,3 +360,14 @@ def test_validate_graph_only_compares_the_graphs_without_training() -> None:
         "graph-level comparison only (no training): the graphs were compared op by op"
     ) in data["notes"]
     assert [c["mode"] for c in data["checks"]][:2] == ["TRAIN", "TRAIN"]
+
+
+def test_a_batch_size_in_params_is_the_synthetic_inputs(tmp_path: Path) -> None:
+    """Params say 32 examples per batch and the model_fn reshapes by that: on synthetic inputs
+    the params' batch size is theirs, so the numbers run (before: the graphs only); a doubled
+    learning rate is caught."""
+    source = INFERRED / "batch_in_params.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "params batch_size set to 4: the synthetic inputs' batch size" in notes
+    optimizer = b"GradientDescentOptimizer(0.1)"
+    assert validate_pair(source, wrong_rewrite(tmp_path, source, optimizer)).verdict == "mismatch"

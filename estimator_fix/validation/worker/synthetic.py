@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 #: stopped the build, then what was looked for. That order because the error reaches ``api`` as
 #: one bounded line (``last_line``): the list, always the same, is what may be cut off.
 NO_INPUT = "no input: "
+#: Params keys that hold the batch size, which a model_fn may build on (``tf.reshape(ids,
+#: [params["batch_size"], -1])``): on synthetic inputs, theirs.
+BATCH_KEYS = ("batch_size", "train_batch_size", "eval_batch_size", "predict_batch_size")
 LOOKED_FOR = "; looked for "
 
 
@@ -43,7 +46,7 @@ class Synthetic:
         self.last_resort = last_resort
         self.images: List[str] = []
         self.base_params = program.params
-        self.overrides: Dict[str, Any] = {}
+        self.overrides: Dict[str, Any] = self._batch_sizes()
         self.build_error: Optional[str] = None
         self.searched: Optional[searching.Outcome] = None
         self.looked: List[str] = []
@@ -65,6 +68,24 @@ class Synthetic:
         untried = not self.inferred
         if search and (self.build_error or untried) and program.spec.get("role") == "original":
             self._search()
+
+    def _batch_sizes(self) -> Dict[str, Any]:
+        """Params overrides giving the batch size keys of a params dict the synthetic inputs'
+        batch size (noted), so that code shaped by them fits the batch."""
+        params = self.base_params
+        if not isinstance(params, dict):
+            return {}
+        found = {
+            key: self.batch
+            for key in BATCH_KEYS
+            if type(params.get(key)) is int and params[key] != self.batch
+        }
+        if found:
+            self.program.params = dict(params, **found)
+            self.program.out.note(
+                f"params {', '.join(found)} set to {self.batch}: the synthetic inputs' batch size"
+            )
+        return found
 
     # the search for inputs the original builds on ----------------------------------------------
 
