@@ -273,6 +273,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "volume_channel.py",  # a volume's rank less its added channel, sides grown
         "device_towers.py",  # features and labels as lists, one batch per device tower
         "densified_spec.py",  # a sparse feature densified, with the length a reshape wants
+        "sequence_tensor.py",  # one tensor, kept where an op asks it for a rank
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -328,6 +329,8 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         # A spec's sparse feature the input function densifies: dense, then the points the
         # reshape divides (the input function's files are not here: no batch, found at once).
         ("densified_spec.py", "ink float32 [batch, 18]; shape int64 [batch, 2]; labels int32"),
+        # One tensor a recurrent layer asks a rank of: kept (no key was read), then that rank.
+        ("sequence_tensor.py", "features float32 [batch, 4, 4]; labels float32 [batch, 1]"),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:

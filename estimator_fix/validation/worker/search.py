@@ -153,6 +153,11 @@ def _expected_rank(error: str) -> Optional[int]:
     return total - 1 if total >= 1 else None
 
 
+def asks_rank(error: str) -> bool:
+    """Whether ``error`` is an op asking its input for a rank it has not."""
+    return _expected_rank(error) is not None
+
+
 def _shapes(rank: int, sizes: List[int]) -> Iterator[List[int]]:
     for size in sizes:
         if rank == 0:

@@ -217,11 +217,15 @@ class Synthetic:
     def _one_tensor(self, mapping_ops: int) -> None:
         """Features as one float32 [batch, 1] tensor: the last resort in place of the file's own
         inputs; else where the model_fn read no key of a mapping, only if as one tensor it
-        builds, or gets further than it did (``mapping_ops`` ops) on the mapping."""
+        builds, gets further than it did (``mapping_ops`` ops) on the mapping, or fails where an
+        op asks it for another rank (a recurrent layer's ``expected ndim=3``)."""
         failed_on_mapping = self.build_error
         self.features[SINGLE] = self.random_entry(self.tf.float32, [1])
         self.build_error, _, ops = build_once(self)
-        if not self.last_resort and self.build_error is not None and ops <= mapping_ops:
+        # an op that asks the tensor for another rank took it as its input: the search can
+        # give it that rank
+        failed = self.build_error is not None and ops <= mapping_ops
+        if failed and not self.last_resort and not searching.asks_rank(self.build_error or ""):
             # nothing in the file says what the features are, and building read no key of them
             looked = f"{', '.join(self.looked)} gave no features; " if self.looked else ""
             raise self._no_input(
