@@ -514,3 +514,25 @@ def test_a_sparse_feature_used_dense_is_made_dense_with_the_length_a_reshape_wan
     )
     (flat,) = search._flat_for_reshape(dense, reshape, ["ink", "n"])
     assert flat["features"]["ink"]["shape"] == [18]
+
+
+def test_a_reshape_that_wants_a_multiple_lengthens_the_flat_features() -> None:
+    """``Cannot reshape a tensor with 20 elements to shape [120,5] (600 elements)``: five
+    stacked features of one value each, where the job's sequence length makes thirty."""
+    current = {
+        "features": {f"tag_{i}": entry("float32", [1]) for i in range(5)},
+        "labels": None,
+        "params": {},
+    }
+    current["features"]["image"] = entry("float32", [4, 4, 1])
+    error = (
+        "ValueError: Cannot reshape a tensor with 20 elements to shape [120,5] (600 elements) "
+        "for 'Reshape' (op: 'Reshape') with input shapes: [4,1,5], [2]"
+    )
+    keys = sorted(current["features"])
+    found = list(search._scaled_for_reshape(current, error, keys))
+    assert all(found[0]["features"][f"tag_{i}"]["shape"] == [30] for i in range(5))
+    assert found[0]["features"]["image"]["shape"] == [4, 4, 1]
+    assert [c["features"]["tag_0"]["shape"] for c in found[1:2]] == [[30]]
+    same = "Cannot reshape a tensor with 20 elements to shape [4,5] (20 elements)"
+    assert not list(search._scaled_for_reshape(current, same, keys))

@@ -98,6 +98,10 @@ _SLICE = re.compile(
 #: A window larger than what is left of the input: "Negative dimension size caused by
 #: subtracting 4 from 3 for 'conv/Conv3D'".
 _TOO_SMALL = re.compile(r"Negative dimension size caused by subtracting \d+ from \d+")
+#: "Cannot reshape a tensor with 20 elements to shape [120,5] (600 elements)".
+_RESHAPE_COUNTS = re.compile(
+    r"Cannot reshape a tensor with (\d+) elements to shape \[[^\]]*\] \((\d+) elements\)"
+)
 _MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 #: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4").
@@ -487,6 +491,28 @@ def _flat_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[
             yield _with(current, feature=(key, _entry(entry["dtype"], [size], entry["sparse"])))
 
 
+def _scaled_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where a reshape gets ``K`` values and its target holds ``P``, a multiple of ``K`` (a
+    sequence length the job's params set: ``[batch * seq_len, features]``), the features of one
+    dimension with that dimension ``P / K`` times longer: those sharing a shape together (a
+    stack of them), then each."""
+    match = _RESHAPE_COUNTS.search(error)
+    if match is None:
+        return
+    got, wanted = int(match.group(1)), int(match.group(2))
+    if not got or wanted % got or wanted == got:
+        return
+    factor = wanted // got
+    dense = [key for key in keys if not current["features"][key]["sparse"]]
+    flat = [key for key in dense if len(current["features"][key]["shape"]) == 1]
+    together = [key for key in _together(current, keys) if key in flat]
+    for group in ([together] if together else []) + [[key] for key in flat]:
+        first = current["features"][group[0]]
+        length = first["shape"][0] * factor
+        if length <= 4096:
+            yield _all(current, group, first["dtype"], [length])
+
+
 def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """Where the code takes a fixed index past a feature's guessed size (``slice index 32 of
     dimension 1 out of bounds`` of ``[4, 32, 32, 32, 1]``), the feature with every dimension of
@@ -590,6 +616,7 @@ def _neighbours(
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _flat_for_reshape(current, error, keys)
+    yield from _scaled_for_reshape(current, error, keys)
     yield from _past_slice(current, error, keys)
     yield from _grown(current, error, keys)
     yield from _densified(current, error, keys)
