@@ -505,7 +505,7 @@ def _scaled_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterato
     factor = wanted // got
     dense = [key for key in keys if not current["features"][key]["sparse"]]
     flat = [key for key in dense if len(current["features"][key]["shape"]) == 1]
-    together = [key for key in _together(current, keys) if key in flat]
+    together = _together(current, flat)
     for group in ([together] if together else []) + [[key] for key in flat]:
         first = current["features"][group[0]]
         length = first["shape"][0] * factor
