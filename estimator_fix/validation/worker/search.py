@@ -12,10 +12,13 @@ error about shapes), a guessed count at 1 where two shapes clash by a multiple o
 features of the dtypes an error says clash or an op takes (ids for an embedding lookup), a
 params key the build lacks, degenerate sizes (0) made small, features that share a shape
 reshaped together (a stack or concat of them), each feature at another rank (the rank the error
-expects first, less the dimensions the code adds to it) and sizes taken from the error (never
-its ranks), the params and common image sizes, then other dtypes (features, then labels). Where
-the code takes a fixed index past a guessed size, or its convolutions run out of input, the
-feature's sides grow. A candidate on which
+expects first, less the dimensions the code adds to it, or more those it takes away: then the
+features and labels as lists of one batch, one per device tower, that ``features[i]`` indexes)
+and sizes taken from the error (never its ranks), the params and common image sizes, then other
+dtypes (features, then labels). Where the code takes a fixed index past a guessed size, or its
+convolutions run out of input, the feature's sides grow; sparse features it uses as dense
+become dense; a flat feature gets the values per example a reshape wants (exactly, or the
+multiple of those it got that the reshape's target holds). A candidate on which
 the build gets further (more ops built before it fails, or as many with the complaint about a
 param it changed gone, or with two shapes that clashed no longer clashing) becomes the new
 starting point. The first candidate on which TRAIN
