@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 #: stopped the build, then what was looked for. That order because the error reaches ``api`` as
 #: one bounded line (``last_line``): the list, always the same, is what may be cut off.
 NO_INPUT = "no input: "
+LOOKED_FOR = "; looked for "
 #: Params keys that hold the batch size, which a model_fn may build on (``tf.reshape(ids,
 #: [params["batch_size"], -1])``): on synthetic inputs, theirs.
 BATCH_KEYS = ("batch_size", "train_batch_size", "eval_batch_size", "predict_batch_size")
-LOOKED_FOR = "; looked for "
 
 
 class Synthetic:
