@@ -142,31 +142,24 @@ def _restores(
     names do not show: there each must be a variable of the graph the original trained (which
     wrote the checkpoint), with its shape."""
     what = f"restores ({len(stage.restores)} variables)"
-    if any(_OBJECT_KEY in name for name in checkpoint) and trained is not None:
-        held = dict(trained.restores)
-        for name, shape in stage.restores:
-            if name not in held:
-                detail = (
-                    f"restores {name!r}, which the original's TRAIN graph does not hold "
-                    "(an object-based checkpoint)"
-                )
-                return Check(mode, what, None, "mismatch", detail)
-            if tuple(held[name]) != tuple(shape):
-                detail = (
-                    f"restores {name!r} as {list(shape)}; the original trained it as "
-                    f"{list(held[name])} (an object-based checkpoint)"
-                )
-                return Check(mode, what, None, "mismatch", detail)
-        return Check(mode, f"{what}, as the original trained them", None, "equivalent")
+    by_object = trained is not None and any(_OBJECT_KEY in name for name in checkpoint)
+    known = dict(trained.restores) if trained is not None and by_object else checkpoint
+    lacks = "the checkpoint does not have"
+    if by_object:
+        lacks = "the original's TRAIN graph does not hold"
     for name, shape in stage.restores:
-        if name not in checkpoint:
-            detail = f"restores {name!r}, which the checkpoint does not have"
-            return Check(mode, what, None, "mismatch", detail)
-        if tuple(checkpoint[name]) != tuple(shape):
-            detail = (
-                f"restores {name!r} as {list(shape)}; the checkpoint has {list(checkpoint[name])}"
-            )
-            return Check(mode, what, None, "mismatch", detail)
+        if name not in known:
+            detail = f"restores {name!r}, which {lacks}"
+        elif tuple(known[name]) != tuple(shape):
+            has = "the original trained it as" if by_object else "the checkpoint has"
+            detail = f"restores {name!r} as {list(shape)}; {has} {list(known[name])}"
+        else:
+            continue
+        if by_object:
+            detail += " (an object-based checkpoint)"
+        return Check(mode, what, None, "mismatch", detail)
+    if by_object:
+        what += ", as the original trained them"
     return Check(mode, what, None, "equivalent")
 
 

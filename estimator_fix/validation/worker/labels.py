@@ -57,6 +57,16 @@ def label_parts(program: Any) -> int:
     return int((program.spec.get("label_hint") or {}).get("parts") or 0)
 
 
+def as_read(program: Any, tensor: Any) -> Any:
+    """The labels as the model_fn reads them, each part ``tensor``: a dict of it by the keys it
+    reads them by (``labels["ctr"]``), a tuple of as many parts as it unpacks them into
+    (``labels, names = labels``), or the tensor itself."""
+    keys = label_keys(program)
+    labels = {key: tensor for key in keys} if keys else tensor
+    parts = label_parts(program)
+    return tuple([labels] * parts) if parts else labels
+
+
 def label_keys(program: Any) -> List[str]:
     """The keys the model_fn reads its labels by (a dict of labels), from the static hint."""
     return list((program.spec.get("label_hint") or {}).get("keys") or [])
@@ -78,11 +88,7 @@ def _shape_like(synthetic: Synthetic, expression: str, dtype: Any) -> List[int]:
         program.seed_graph()
         tf.compat.v1.train.get_or_create_global_step()
         features = synthetic.tensors(synthetic.features)
-        labels = tf.compat.v1.placeholder(dtype)
-        keys = label_keys(program)
-        labels = {key: labels for key in keys} if keys else labels
-        parts = label_parts(program)
-        labels = tuple([labels] * parts) if parts else labels
+        labels = as_read(program, tf.compat.v1.placeholder(dtype))
         sys.setprofile(profile)
         try:
             program.call_model_fn(

@@ -9,7 +9,7 @@ from . import inferred
 from . import search as searching
 from .declared import declared
 from .inferred import SINGLE, build_once
-from .labels import label_keys, label_parts, synthetic_labels
+from .labels import as_read, synthetic_labels
 
 if TYPE_CHECKING:
     from .program import Program
@@ -261,11 +261,7 @@ class Synthetic:
         """The labels as the model_fn reads them: one tensor, or a dict of it by the keys it
         reads them by (``labels["ctr"]``: the same batch under each), or a tuple of as many
         parts as it unpacks them into (``labels, names = labels``: the same batch as each)."""
-        tensor = self.tensor(self.labels)
-        keys = label_keys(self.program)
-        labels = {key: tensor for key in keys} if keys else tensor
-        parts = label_parts(self.program)
-        return tuple([labels] * parts) if parts else labels
+        return as_read(self.program, self.tensor(self.labels))
 
     def tensor(self, entry: Dict[str, Any]) -> Any:
         tf, np = self.tf, self.np
