@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,31 @@ def test_runs_that_trained_no_step_prove_nothing() -> None:
     checks = compare_runs(run(train=empty), run(train=empty), EXACT)
     assert checks[0].verdict == "error" and overall(checks) == "error"
     assert checks[0].detail.startswith("no training step ran (the inputs gave no batch)")
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [((2, 0), "error"), ((2, 1), "equivalent"), ((0, 0), "equivalent"), (None, "equivalent")],
+)
+def test_runs_whose_steps_changed_no_trainable_variable_prove_nothing(
+    changed: tuple[int, int] | None, expected: str
+) -> None:
+    """(trainable variables, how many the steps changed): none of several changed is an
+    error; a model with no trainable variable, or one not measured, is compared as before."""
+    trained = replace(run().stages["TRAIN"], changed=changed)
+    checks = compare_runs(run(train=trained), run(train=trained), EXACT)
+    assert overall(checks) == expected
+    if expected == "error":
+        assert checks[2].what == "training changed variables"
+        assert checks[2].detail.startswith("the 2 training steps changed none of the 2 trainable")
+
+
+def test_a_difference_in_the_variables_outranks_steps_that_changed_none() -> None:
+    trained = replace(run().stages["TRAIN"], changed=(2, 0))
+    other = replace(trained, tensors={"dense/kernel": f32(1.0, 3.0, shape=(2, 1))})
+    checks = compare_runs(run(train=trained), run(train=other), EXACT)
+    assert overall(checks) == "mismatch"
+    assert all(c.what != "training changed variables" for c in checks)
 
 
 def test_runs_that_predicted_no_batch_prove_nothing_of_predict() -> None:
@@ -268,6 +294,7 @@ def test_load_results_reads_arrays_by_offset(tmp_path: Path) -> None:
                 "losses": [{"dtype": "int32", "shape": [], "offset": 8, "nbytes": 4}],
                 "tensors": {"w": {"dtype": "float32", "shape": [2], "offset": 0, "nbytes": 8}},
                 "restores": [["w", [2]]],
+                "changed": {"trainable": 1, "changed": 0},
             }
         },
     }
@@ -277,7 +304,7 @@ def test_load_results_reads_arrays_by_offset(tmp_path: Path) -> None:
     train = result.stages["TRAIN"]
     assert train.tensors["w"].values() == [1.0, 2.0]
     assert train.losses[0].values() == [5.0]
-    assert train.restores == (("w", (2,)),)
+    assert train.restores == (("w", (2,)),) and train.changed == (1, 0)
     assert result.synthetic and result.notes == ("n",) and result.label_dependence == ("y", 0.5)
     assert result.timings() == {"TRAIN": 1.5}
 

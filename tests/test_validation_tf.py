@@ -99,6 +99,21 @@ def test_wrong_rewrites_are_mismatches(name: str, mode: str, what: str, detail: 
         assert check(report, "TRAIN", "variables")[0] == "equivalent"
 
 
+def test_steps_that_change_no_variable_are_compared_on_the_graphs() -> None:
+    """The learning rate holds at 0 for the first 100 steps: the numbers of the 2 steps the
+    input gives cannot tell a doubled rate after them (the wrong rewrite), so both versions'
+    graphs are compared instead, which hold the rate's constant."""
+    original, rewritten = wrong("untrained")
+    proven = validate_file(original)
+    assert proven.verdict == "graph-equivalent", proven
+    why = "the 2 training steps changed none of the 2 trainable variables"
+    assert any(why in note for note in proven.notes), proven.notes
+    wrong_rate = validate_pair(original, rewritten)
+    assert wrong_rate.verdict == "mismatch", wrong_rate
+    verdict, detail = check(wrong_rate, "TRAIN", "graph")
+    assert verdict == "mismatch" and "differs in value" in detail
+
+
 def test_a_correct_rewrite_of_the_spec_example_is_fixed() -> None:
     report = validate_pair(*wrong("seed_ok"))
     assert report.verdict == "fixed", report

@@ -166,8 +166,11 @@ def _run_pair(
         trained = [worker.wait_for("trained") for worker in workers]
         checkpoints = [event.get("checkpoint") if event else None for event in trained]
         reference = checkpoints[0] or checkpoints[1]
-        # Where neither version trained, the numbers cannot run: both build their graphs.
-        graphs = not reference or bool(specs[0].get("graph_only"))
+        # Where neither version trained, the numbers cannot run, and where the original's
+        # steps changed no trainable variable they prove nothing of its training code: both
+        # build their graphs.
+        untrained = bool(trained[0] and trained[0].get("untrained"))
+        graphs = not reference or untrained or bool(specs[0].get("graph_only"))
         for worker, event in zip(workers, trained):
             if event is not None:
                 worker.send({"checkpoint": reference, "graphs": graphs})

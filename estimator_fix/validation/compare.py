@@ -196,7 +196,23 @@ def _train(original: Stage, rewrite: Stage, tol: Tolerance) -> list[Check]:
     variables = _group(
         TRAIN, f"variables ({len(original.tensors)})", original.tensors, rewrite.tensors, tol
     )
-    return [_losses(original, rewrite, tol), variables]
+    return [_losses(original, rewrite, tol), variables, *_trained(original, variables)]
+
+
+def _trained(original: Stage, variables: Check) -> list[Check]:
+    """Steps that changed none of the trainable variables compared the training code's effect
+    on nothing: a wrong optimizer or learning rate would pass. Where the variables already
+    differ, that mismatch is the finding."""
+    if original.changed is None or variables.verdict != "equivalent":
+        return []
+    trainable, changed = original.changed
+    if trainable == 0 or changed > 0:
+        return []
+    detail = (
+        f"the {len(original.losses)} training steps changed none of the {trainable} trainable "
+        "variables, so nothing of what the training code does was compared"
+    )
+    return [Check(TRAIN, "training changed variables", None, "error", detail)]
 
 
 def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> list[Check] | None:

@@ -70,6 +70,8 @@ class Stage:
     tensors: Mapping[str, Tensor] = field(default_factory=dict)
     restores: tuple[tuple[str, tuple[int, ...]], ...] = ()
     seconds: float = 0.0
+    #: TRAIN: (trainable variables, how many of them the steps changed); None: not measured.
+    changed: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,14 @@ def _stage(raw: Mapping[str, object], blob: bytes) -> Stage:
         tensors={str(name): _tensor(t, blob) for name, t in tensors.items()},
         restores=tuple((str(name), tuple(int(d) for d in shape)) for name, shape in restores),
         seconds=float(str(raw.get("seconds") or 0.0)),
+        changed=_changed(raw.get("changed")),
     )
+
+
+def _changed(raw: object) -> tuple[int, int] | None:
+    if not isinstance(raw, dict):
+        return None
+    return int(raw.get("trainable") or 0), int(raw.get("changed") or 0)
 
 
 def _number(value: object) -> float | None:

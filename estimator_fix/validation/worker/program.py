@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import inspect
 import json
 import os
@@ -68,6 +69,8 @@ class Program:
         self.placeholder: int | None = None
         self.label_spec: Any = None
         self.spec_loss: Any = None
+        #: TRAIN ran and its steps changed none of the trainable variables.
+        self.trained_nothing = False
         self.Recorder = recorder_class(tf, np)
         self.last_recorder = self.Recorder(self)
         self.synthetic: Synthetic | None = None
@@ -427,7 +430,16 @@ class Program:
                 self.inputs = synthetic
                 return self.train("train-synthetic")
         losses = [self.out.store(loss) for loss in recorder.losses]
-        self.out.stage(TRAIN, True, losses=losses, tensors=tensors, restores=recorder.restores)
+        changed = recorder.changes.counts
+        self.trained_nothing = bool(changed and changed["trainable"] and not changed["changed"])
+        self.out.stage(
+            TRAIN,
+            True,
+            losses=losses,
+            tensors=tensors,
+            restores=recorder.restores,
+            changed=changed,
+        )
         return checkpoint
 
     def evaluate(self, checkpoint: str) -> None:
@@ -542,8 +554,66 @@ class LabelLeaf:
         self.shape = shape
 
 
+def digest(np: Any, value: Any) -> str:
+    """A value's bytes, dtype and shape, hashed: equal digests, equal values."""
+    array = np.asarray(value)
+    return hashlib.sha1(array.tobytes() + repr((array.dtype.str, array.shape)).encode()).hexdigest()
+
+
+class TrainableChanges:
+    """How many of the graph's trainable variables a training session changed: their values'
+    digests when the session is created and when it ends."""
+
+    def __init__(self, tf: Any, np: Any) -> None:
+        self.tf, self.np = tf, np
+        self.variables: List[Any] = []
+        self.start: List[str] = []
+        #: ``{"trainable": N, "changed": K}`` once the session ended; None if not measured.
+        self.counts: Dict[str, int] | None = None
+
+    def begin(self) -> None:
+        self.variables = list(self.tf.compat.v1.trainable_variables())
+
+    def created(self, session: Any) -> None:
+        self.start = self.digests(session)
+
+    def ended(self, session: Any) -> None:
+        if self.variables and len(self.start) == len(self.variables):
+            now = self.digests(session)
+            changed = sum(1 for a, b in zip(self.start, now) if a != b)
+            self.counts = {"trainable": len(now), "changed": changed}
+
+    def digests(self, session: Any) -> List[str]:
+        if not self.variables:
+            return []
+        try:
+            return [digest(self.np, value) for value in session.run(self.variables)]
+        except Exception:  # a variable this session cannot read: not measured
+            return []
+
+
+def saved_variables(tf: Any) -> List[Any]:
+    """Each variable of the graph as a checkpoint names it: [name, shape] (a partitioned
+    variable once, whole)."""
+    found: List[Any] = []
+    seen = set()
+    for variable in tf.compat.v1.global_variables():
+        info = getattr(variable, "_save_slice_info", None)
+        if info is not None:
+            name, shape = info.full_name, list(info.full_shape)
+        else:
+            name = variable.op.name
+            shape = [-1 if d is None else int(d) for d in variable.shape.as_list()]
+        if name not in seen:
+            seen.add(name)
+            found.append([name, shape])
+    return found
+
+
 def recorder_class(tf: Any, np: Any) -> Any:
-    """A SessionRunHook recording the variables the graph restores and each step's loss."""
+    """A SessionRunHook recording the variables the graph restores and each step's loss; in
+    TRAIN also how many trainable variables the steps changed (none: the training code's
+    effect was never compared)."""
 
     class Recorder(tf.compat.v1.train.SessionRunHook):  # type: ignore[misc]
         def __init__(self, program: Program, record_loss: bool = False) -> None:
@@ -552,20 +622,19 @@ def recorder_class(tf: Any, np: Any) -> Any:
             self.losses: List[Any] = []
             self.restores: List[Any] = []
             self._loss: Any = None
+            self.changes = TrainableChanges(tf, np)
 
         def begin(self) -> None:
-            seen = set()
-            for variable in tf.compat.v1.global_variables():
-                info = getattr(variable, "_save_slice_info", None)
-                if info is not None:
-                    name, shape = info.full_name, list(info.full_shape)
-                else:
-                    name = variable.op.name
-                    shape = [-1 if d is None else int(d) for d in variable.shape.as_list()]
-                if name not in seen:
-                    seen.add(name)
-                    self.restores.append([name, shape])
+            self.restores = saved_variables(tf)
             self._loss = self.program.spec_loss if self.record_loss else None
+            if self.record_loss:
+                self.changes.begin()
+
+        def after_create_session(self, session: Any, coord: Any) -> None:
+            self.changes.created(session)
+
+        def end(self, session: Any) -> None:
+            self.changes.ended(session)
 
         def before_run(self, run_context: Any) -> Any:
             if self._loss is None:
@@ -604,7 +673,8 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
         out.note(f"the original's inputs could not be used: {last_line(exc)}")
     checkpoint = None if spec.get("graph_only") else program.train()
     out.write()
-    channel.send({"event": "trained", "checkpoint": checkpoint})
+    untrained = program.trained_nothing  # the numbers compare no training: graphs too
+    channel.send({"event": "trained", "checkpoint": checkpoint, "untrained": untrained})
     reply = channel.receive()
     reference = reply.get("checkpoint")
     if reference:
