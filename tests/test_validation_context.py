@@ -74,7 +74,7 @@ def test_modules_found_elsewhere_in_the_repository_make_their_directory_importab
     # Both modules in one directory; one of them alone in a nearer one: the directory that
     # holds both wins, and a data directory named like a module (no __init__.py) is no module.
     write(tmp_path / "estimator" / "dataset.py")
-    write(tmp_path / "estimator" / "helpers.py")
+    write(tmp_path / "estimator" / "helpers.py", "def f():\n    pass\n")
     write(tmp_path / "hooks" / "extra" / "dataset.py")
     (tmp_path / "dataset").mkdir()
     write(tmp_path / ".hidden" / "helpers.py")
@@ -82,6 +82,38 @@ def test_modules_found_elsewhere_in_the_repository_make_their_directory_importab
     roots = (str(model.parent), str(tmp_path))
     name, found = import_layout(model, tree, "sample", roots, tmp_path)
     assert (name, found) == ("sample", (*roots, str(tmp_path / "estimator")))
+
+
+def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(
+    tmp_path: Path,
+) -> None:
+    """A same-named module that lacks the names taken from it, or that wraps a library of its
+    own name (imports it), is another module: the import stays missing (a stand-in)."""
+    (tmp_path / ".git").mkdir()
+    model = write(
+        tmp_path / "bert" / "run.py",
+        "from logkit import Verbosity\nimport tools.metrics\nfrom config import Config\n",
+    )
+    wrapper = "from logkit import Backend\nVerbosity = 1\n"
+    write(tmp_path / "vision" / "utils" / "logkit.py", wrapper)
+    write(tmp_path / "speech" / "logkit.py", "class Backend:\n    pass\n")
+    write(tmp_path / "speech" / "tools" / "__init__.py")  # no metrics module in it
+    config = "try:\n    from yaml import load\nexcept ImportError:\n    pass\nConfig = dict\n"
+    write(tmp_path / "speech" / "config.py", config)
+    tree = ast.parse(model.read_bytes())
+    roots = (str(model.parent), str(tmp_path))
+    name, found = import_layout(model, tree, "run", roots, tmp_path)
+    assert found == (*roots, str(tmp_path / "speech"))  # config.py only
+    alone = ast.parse("from logkit import Verbosity\n")
+    assert import_layout(model, alone, "run", roots, tmp_path)[1] == roots
+    write(tmp_path / "speech" / "tools" / "metrics.py")
+    write(tmp_path / "speech" / "logkit.py", "from .levels import *\n")
+    name, found = import_layout(model, tree, "run", roots, tmp_path)
+    assert found == (*roots, str(tmp_path / "speech"))  # now holding all three
+    assert import_layout(model, ast.parse("import config\n"), "run", roots, tmp_path)[1] == (
+        *roots,
+        str(tmp_path / "speech"),
+    )
 
 
 def test_installed_and_absent_modules_add_no_directory(tmp_path: Path) -> None:

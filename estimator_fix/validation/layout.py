@@ -76,6 +76,81 @@ def _imported_names(tree: ast.Module) -> list[str]:
     return list(names)
 
 
+def _asked_of(tree: ast.Module) -> dict[str, set[str]]:
+    """Per top-level module name, what the module's absolute imports need it to hold: the names
+    ``from name import a, b`` takes from it, the submodules ``name.sub`` names."""
+    asked: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top, _, rest = alias.name.partition(".")
+                asked.setdefault(top, set()).update([rest.split(".")[0]] if rest else [])
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            top, _, rest = node.module.partition(".")
+            names = {a.name for a in node.names if a.name != "*"}
+            asked.setdefault(top, set()).update([rest.split(".")[0]] if rest else names)
+    return asked
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A module's statements that run at import, through ``if``/``try``/``with`` blocks."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for block in ("body", "orelse", "finalbody"):
+            inner = getattr(node, block, None)
+            if isinstance(inner, list):
+                yield from _top_level(inner)
+        for handler in getattr(node, "handlers", ()):
+            yield from _top_level(handler.body)
+
+
+def _bound(node: ast.stmt) -> set[str]:
+    """The module-level names one statement binds (``*`` for a star import)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+        stored = (n for n in ast.walk(node) if isinstance(n, ast.Name))
+        return {n.id for n in stored if isinstance(n.ctx, ast.Store)}
+    return set()
+
+
+def _imports_itself(node: ast.stmt, name: str) -> bool:
+    """An absolute import of a module called ``name`` (or below it)."""
+    if isinstance(node, ast.ImportFrom):
+        return not node.level and (node.module or "").split(".")[0] == name
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] == name for alias in node.names)
+    return False
+
+
+def _holds(source: Path, name: str, asked: set[str], package: Path | None) -> bool:
+    """Whether the module ``name`` in file ``source`` (a package's ``__init__.py`` when
+    ``package``) is the one the importing code means: it binds each name asked of it (or a
+    package holds it as a submodule), and a plain module does not itself import a module of its
+    own name (a wrapper of the library it shares the name with: ``utils/dllogger.py`` doing
+    ``from dllogger import Backend``). Unreadable code, a star import or a module
+    ``__getattr__`` is given the benefit of the doubt."""
+    try:
+        tree = ast.parse(source.read_bytes(), os.fspath(source))
+    except (OSError, SyntaxError, ValueError):
+        return True
+    bound: set[str] = set()
+    for node in _top_level(tree.body):
+        if package is None and _imports_itself(node, name):
+            return False
+        bound |= _bound(node)
+    if "*" in bound or "__getattr__" in bound:
+        return True
+    missing = asked - bound
+    if package is not None:
+        missing = {n for n in missing if not _importable_from(n, package)}
+    return not missing
+
+
 def _importable_from(name: str, directory: Path) -> bool:
     return (directory / f"{name}.py").is_file() or (directory / name).is_dir()
 
@@ -113,11 +188,20 @@ def _module_directories(
     ]
     if not wanted:
         return ()
+    asked = _asked_of(tree)
     holders: dict[Path, set[str]] = {}
     for directory, subdirectories, files in _directories(repository):
-        found = {n for n in wanted if f"{n}.py" in files}
+        found = {
+            n
+            for n in wanted
+            if f"{n}.py" in files and _holds(directory / f"{n}.py", n, asked[n], None)
+        }
         found |= {
-            n for n in wanted if n in subdirectories and (directory / n / "__init__.py").is_file()
+            n
+            for n in wanted
+            if n in subdirectories
+            and (directory / n / "__init__.py").is_file()
+            and _holds(directory / n / "__init__.py", n, asked[n], directory / n)
         }
         if found:
             holders[directory] = found
