@@ -26,6 +26,7 @@ from estimator_fix.validation.layout import import_layout
 from estimator_fix.validation.python2 import python2_builtins_answer, python2_error
 from estimator_fix.validation.targets import Built, job_arguments, sibling_callers
 from estimator_fix.validation.worker import network
+from estimator_fix.validation.worker.default_graph import graph_globals
 from estimator_fix.validation.worker.python2 import builtins_of_python2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +115,27 @@ def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(
         *roots,
         str(tmp_path / "speech"),
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("g = tf.Graph()\nwith g.as_default():\n    spec = m.model_fn(x, y, mode)\n", ["g"]),
+        (  # bound inside other top-level work, the model_fn called further in
+            "with tool.scope():\n    g = tf.compat.v1.Graph()\n"
+            "    with g.as_default(), tf.Session(graph=g):\n"
+            "        for _ in range(2):\n            model_fn(x, y, mode)\n",
+            ["g"],
+        ),
+        ("g = tf.Graph()\nwith g.as_default():\n    build(x)\n", []),  # not the model_fn
+        ("g = load()\nwith g.as_default():\n    model_fn(x, y, mode)\n", []),  # not new
+        ("def run():\n    g = tf.Graph()\n    with g.as_default():\n        model_fn()\n", []),
+    ],
+)
+def test_a_global_graph_the_model_fn_is_called_in_stands_for_the_graph_it_builds_in(
+    source: str, expected: list[str]
+) -> None:
+    assert graph_globals(ast.parse(source), "model_fn") == expected
 
 
 def test_installed_and_absent_modules_add_no_directory(tmp_path: Path) -> None:

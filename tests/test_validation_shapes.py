@@ -109,6 +109,7 @@ def test_a_method_of_a_class_the_file_never_builds_is_not_validated(tmp_path: Pa
         ("input_fn_called_with_arguments.py", "model_fn", "params from the file's Estimator"),
         ("nested_job.py", "get_model_fn.model_fn", None),
         ("object_checkpoint.py", "model_fn", None),
+        ("graph_global.py", "model_fn", "global graph: the graph the model_fn is built in"),
     ],
 )
 def test_each_shape_validates(name: str, model_fn: str, note: str | None) -> None:

@@ -11,6 +11,7 @@ import random
 import sys
 from typing import Any, Callable, Dict, List, Tuple
 
+from .default_graph import graph_globals
 from .graphs import build_graphs, call_input_fn
 from .inferred import fit_columns, made_arguments, params_with_guesses
 from .loading import (
@@ -63,6 +64,13 @@ class Program:
             or resolve(module, spec["model_fn"])
         )
         bind_main_block_globals(module, tree, spec["as_file"], self.model_fn, self.out.note)
+        name = getattr(getattr(self.model_fn, "func", self.model_fn), "__name__", "")
+        #: Globals standing for the graph the model_fn builds in: bound to it at each call
+        #: (unbound, or bound at import to a new graph the model_fn is never built in).
+        self.graph_globals = graph_globals(tree, name)
+        if self.graph_globals:
+            listed = ", ".join(self.graph_globals)
+            out.note(f"global {listed}: the graph the model_fn is built in (the module's calls)")
         self.accepted = parameter_names(self.model_fn)
         self.params = params_with_guesses(self, self._params())
         self.tpu = bool(spec.get("tpu"))
@@ -388,6 +396,8 @@ class Program:
             filled = placeholder_labels(tf, features, self.label_spec, self.placeholder or 0)
             if self.placeholder is not None:
                 labels = filled
+        for name in self.graph_globals:
+            setattr(self.module, name, tf.compat.v1.get_default_graph())
         result = self.call_model_fn(features, labels, mode, params, config)
         if type(result).__name__ == "ModelFnOps":  # tf.contrib.learn's spec, as its Estimator
             result = result.estimator_spec()  # turned it into one
