@@ -274,6 +274,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "device_towers.py",  # features and labels as lists, one batch per device tower
         "densified_spec.py",  # a sparse feature densified, with the length a reshape wants
         "sequence_tensor.py",  # one tensor, kept where an op asks it for a rank
+        "absent_feature.py",  # a feature a column reads, added
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -331,6 +332,8 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         ("densified_spec.py", "ink float32 [batch, 18]; shape int64 [batch, 2]; labels int32"),
         # One tensor a recurrent layer asks a rank of: kept (no key was read), then that rank.
         ("sequence_tensor.py", "features float32 [batch, 4, 4]; labels float32 [batch, 1]"),
+        # A column's feature made strings; the build then reaches a key the inputs lack.
+        ("absent_feature.py", "color string [batch, 1]; size string [batch, 1]; labels int32"),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:

@@ -76,6 +76,8 @@ _COLUMN_DTYPE = re.compile(
 )
 #: An op's input of a dtype it does not take: "Value passed to parameter 'indices' has DataType
 #: float32 not in list of allowed values: uint8, int32, int64".
+#: A feature a column reads that the inputs lack (TF 1 and 2 feature columns say it so).
+_ABSENT_FEATURE = re.compile(r"Feature (\w+) is not in features dictionary")
 _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
 #: The rank an error says the tensor has: "must be rank 5 but is rank 3", "found ndim=2",
 #: "expects input with rank 4, got 2", a transpose's "Dimension must be 3 but is 4" (its
@@ -280,6 +282,21 @@ def _column_dtypes(current: Choice, error: str) -> Iterator[Choice]:
     for dtype in [match.group(3)] if match.group(3) else ["int64", "string"]:
         if dtype in _DTYPES and dtype != entry["dtype"]:
             yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
+
+
+def _absent_feature(
+    current: Choice, error: str, hints: Dict[Any, Dict[str, Any]]
+) -> Iterator[Choice]:
+    """The feature a column reads and the inputs lack, added: as the model_fn's code says it is,
+    else one value per example of each dtype a column takes (ids, strings, then numbers)."""
+    match = _ABSENT_FEATURE.search(error)
+    if match is None or match.group(1) in current["features"]:
+        return
+    key = match.group(1)
+    entries = [hints[key]] if key in hints else []
+    entries += [_entry(dtype, [1]) for dtype in ("int64", "string", "float32")]
+    for entry in entries:
+        yield _with(current, feature=(key, entry))
 
 
 def _allowed_dtypes(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
@@ -616,6 +633,7 @@ def _neighbours(
     keys = sorted(current["features"], key=lambda k: (k != SINGLE, str(k)))
     yield from _as_inferred(current, hints or {})
     yield from _column_dtypes(current, error)
+    yield from _absent_feature(current, error, hints or {})
     yield from _named_param(current, error, params, guessed or [])
     yield from _rescaled(current, error, keys)
     yield from _flat_for_reshape(current, error, keys)
