@@ -119,6 +119,16 @@ def test_guessed_columns_are_made_on_the_keys_the_files_input_function_gives(
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_a_numpy_matrix_in_params_is_guessed_as_an_array(tmp_path: Path) -> None:
+    """``vectors = params["vectors"]`` read through ``.shape`` and ``.astype``: an array (an
+    options object's fields would be ``{'shape': ...}``, which has no ``astype``)."""
+    source = INFERRED / "array_param.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "vectors=array float32 [4, 4] (line 11: vectors used as a NumPy array (.shape))" in notes
+    optimizer = b"GradientDescentOptimizer(0.1)"
+    assert validate_pair(source, wrong_rewrite(tmp_path, source, optimizer)).verdict == "mismatch"
+
+
 def test_an_options_object_in_params_is_validated(tmp_path: Path) -> None:
     """``opts = params["opts"]`` read by attribute: guessed field by field, made readable by
     attribute in the worker; a field compared with a module constant takes its value."""

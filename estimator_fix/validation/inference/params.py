@@ -414,7 +414,11 @@ def _object_bound(
         return None
     local = bound.targets[0].id
     for use in ast.walk(function):
-        if _attribute_read(use, local, parents) and not _called(use, parents):
+        if (
+            _attribute_read(use, local, parents)
+            and not _called(use, parents)
+            and getattr(use, "attr", "") not in _ARRAY_ATTRIBUTES
+        ):
             return local
         if (
             isinstance(use, ast.Subscript)
@@ -502,7 +506,7 @@ def _telling(node: ast.AST, parent: ast.AST | None, parents: Mapping[ast.AST, as
     if isinstance(parent, ast.Subscript):
         return parent.value is node
     if isinstance(parent, ast.Attribute):
-        return parent.attr == "split"
+        return parent.attr == "split" or parent.attr in _ARRAY_ATTRIBUTES
     if isinstance(parent, (ast.For, ast.comprehension)):
         return parent.iter is node
     if isinstance(parent, ast.Call):
@@ -527,6 +531,13 @@ def _iterated_by(node: ast.AST, parent: ast.AST | None) -> bool:
         and node in parent.args
     )
 
+
+#: Attributes only an array has: a value read through one is a NumPy array (``m.astype(...)``,
+#: ``m.shape[1]``), not an object whose fields are params.
+_ARRAY_ATTRIBUTES = frozenset({"astype", "shape", "ndim", "dtype", "T", "tolist"})
+#: Marks a guessed params value the worker makes a float32 NumPy array
+#: (``worker.inferred.ARRAY``): JSON has no arrays.
+ARRAY = "\x00array"
 
 #: Calls taking feature columns, by name, and the position of the columns among their arguments.
 _COLUMN_TAKERS = {"input_layer": 1, "linear_model": 1, "DenseFeatures": 0, "LinearModel": 0}
@@ -586,6 +597,8 @@ def _shaped_value(
             if isinstance(mapping, ast.Call) and sx.call_name(mapping) == "map":
                 item = _ITEM_TYPES.get(sx.call_name(mapping.args[0]) if mapping.args else "", item)
         return (separator or ",").join([str(item)] * 2), "split into items"
+    if isinstance(parent, ast.Attribute) and parent.attr in _ARRAY_ATTRIBUTES:
+        return {ARRAY: _MATRIX}, f"used as a NumPy array (.{parent.attr})"
     if isinstance(parent, ast.Subscript) and parent.value is node:
         return [item, item], "indexed as a list"
     if isinstance(parent, (ast.For, ast.comprehension)):

@@ -27,6 +27,8 @@ COLUMNS = "\x00feature_columns"
 COLUMN_IDS = 4
 #: Marks a guessed params value to evaluate in the module (``params.EXPRESSION``).
 EXPRESSION = "\x00expression"
+#: Marks a guessed params value to be made a float32 NumPy array (``params.ARRAY``).
+ARRAY = "\x00array"
 #: Marks a builder's parameter guessed as one value, not the keys read from it
 #: (``arguments.VALUE``).
 VALUE = "\x00value"
@@ -164,6 +166,8 @@ def _made(program: Program, key: str, value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {EXPRESSION}:
         found = _evaluate(value[EXPRESSION], _module_names(program))
         return 4 if found is None else found
+    if isinstance(value, dict) and set(value) == {ARRAY}:
+        return program.np.asarray(value[ARRAY], dtype="float32")
     if isinstance(value, dict):
         return AttributeParams({k: _made(program, k, v) for k, v in value.items()})
     return value
@@ -213,6 +217,8 @@ def _shown(key: str, value: Any) -> str:
         return "[" + ", ".join(f"embedding of ids {k!r}" for k in keys) + "]"
     if isinstance(value, AttributeParams):
         return "{" + ", ".join(f"{k!r}: {_shown(k, v)}" for k, v in value.items()) + "}"
+    if hasattr(value, "astype") and hasattr(value, "shape"):
+        return f"array {value.dtype} {list(value.shape)}"
     return repr(value)
 
 
