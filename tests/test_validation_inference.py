@@ -522,6 +522,28 @@ def test_labels_handed_through_a_cast_in_place_are_the_labels() -> None:
     assert (hint.dtype, hint.like) == ("float32", "predictions")
 
 
+def test_one_item_of_the_labels_handed_to_a_helper_says_what_they_are() -> None:
+    """``tower_labels[i]`` (labels as a list, one batch per device tower) handed to a helper:
+    the helper's use of it is the labels' hint; an item by a constant index is not."""
+    source = """
+        def tower(logits, label):
+            return tf.compat.v1.losses.sparse_softmax_cross_entropy(logits=logits, labels=label)
+
+        def model_fn(features, labels, mode, params):
+            tower_labels = labels
+            losses = []
+            for i in range(2):
+                losses.append(tower(tf.compat.v1.layers.dense(features[i], 10), %s))
+            return spec
+        """
+    tree, function = parsed(source % "tower_labels[i]")
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.dtype == "int32", hint
+    assert hint.origin.endswith("in tower()")
+    tree, function = parsed(source % "tower_labels[0]")
+    assert label_hint_in(tree, function) is None
+
+
 def test_params_handed_on_as_feature_columns_are_guessed_as_columns() -> None:
     """A params value handed where feature columns go (``input_layer``'s second argument,
     ``feature_columns=``, ``DenseFeatures``' first), directly or through a local, is marked for

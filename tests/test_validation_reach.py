@@ -381,3 +381,10 @@ def test_a_batch_size_in_params_is_the_synthetic_inputs(tmp_path: Path) -> None:
     assert "params batch_size set to 4: the synthetic inputs' batch size" in notes
     optimizer = b"GradientDescentOptimizer(0.1)"
     assert validate_pair(source, wrong_rewrite(tmp_path, source, optimizer)).verdict == "mismatch"
+    # read by attribute too (``params.batch_size``): the resized params stay readable so
+    by_attribute = tmp_path / "by_attribute" / "batch_in_params.py"
+    by_attribute.parent.mkdir()
+    text = source.read_text(encoding="utf-8").replace('params["batch_size"]', "params.batch_size")
+    by_attribute.write_text(text, encoding="utf-8")
+    notes = fixed_on_synthetic_inputs(by_attribute)
+    assert "params batch_size set to 4: the synthetic inputs' batch size" in notes

@@ -389,7 +389,20 @@ def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
     (``mean_squared_error(tf.cast(labels, tf.float32), predictions)``)."""
     if isinstance(node, ast.Call) and _call_name(node) in _ALIAS_CALLS and node.args:
         return _is_labels(node.args[0], aliases)
+    if _itemised(node, aliases):
+        return True
     return (isinstance(node, ast.Name) and node.id in aliases) or _keyed(node, aliases) is not None
+
+
+def _itemised(node: ast.AST, aliases: Collection[str]) -> bool:
+    """One item of the labels by a variable index (``tower_labels[i]``: labels as a list, one
+    batch per device tower): that item is what a helper handed it takes as labels."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+        and isinstance(node.slice, ast.Name)
+    )
 
 
 def _sliced(node: ast.AST, aliases: Collection[str]) -> str | None:

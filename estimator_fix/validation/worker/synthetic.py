@@ -81,7 +81,9 @@ class Synthetic:
             if type(params.get(key)) is int and params[key] != self.batch
         }
         if found:
-            self.program.params = dict(params, **found)
+            resized = copy.copy(params)  # of its own type (attribute access kept)
+            resized.update(found)
+            self.program.params = resized
             self.program.out.note(
                 f"params {', '.join(found)} set to {self.batch}: the synthetic inputs' batch size"
             )
