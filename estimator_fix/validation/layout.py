@@ -18,6 +18,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from estimator_fix.validation.worker.default_graph import module_level
+
 #: Directories never searched for the repository's modules.
 _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "build", "dist"})
 #: A repository larger than this many directories is searched no further (deterministically:
@@ -92,20 +94,6 @@ def _asked_of(tree: ast.Module) -> dict[str, set[str]]:
     return asked
 
 
-def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """A module's statements that run at import, through ``if``/``try``/``with`` blocks."""
-    for node in body:
-        yield node
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for block in ("body", "orelse", "finalbody"):
-            inner = getattr(node, block, None)
-            if isinstance(inner, list):
-                yield from _top_level(inner)
-        for handler in getattr(node, "handlers", ()):
-            yield from _top_level(handler.body)
-
-
 def _bound(node: ast.stmt) -> set[str]:
     """The module-level names one statement binds (``*`` for a star import)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -139,7 +127,7 @@ def _holds(source: Path, name: str, asked: set[str], package: Path | None) -> bo
     except (OSError, SyntaxError, ValueError):
         return True
     bound: set[str] = set()
-    for node in _top_level(tree.body):
+    for node in module_level(tree.body):
         if package is None and _imports_itself(node, name):
             return False
         bound |= _bound(node)

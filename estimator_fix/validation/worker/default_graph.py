@@ -18,7 +18,7 @@ import ast
 from typing import Iterator, List, Set
 
 
-def _module_level(body: List[ast.stmt]) -> Iterator[ast.stmt]:
+def module_level(body: List[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements run at import, through if/try/with/for blocks (not functions or classes)."""
     for statement in body:
         yield statement
@@ -27,9 +27,9 @@ def _module_level(body: List[ast.stmt]) -> Iterator[ast.stmt]:
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
             if isinstance(inner, list):
-                yield from _module_level(inner)
+                yield from module_level(inner)
         for handler in getattr(statement, "handlers", ()):
-            yield from _module_level(handler.body)
+            yield from module_level(handler.body)
 
 
 def _called_name(call: ast.Call) -> str:
@@ -78,7 +78,7 @@ def graph_globals(tree: ast.Module, function: str) -> List[str]:
     the function named ``function`` (the model_fn): each stands for the graph it builds in."""
     made: Set[str] = set()
     around: Set[str] = set()
-    for statement in _module_level(tree.body):
+    for statement in module_level(tree.body):
         made |= _new_graphs(statement)
         around |= _defaults_around(statement, function)
     return sorted(made & around)
