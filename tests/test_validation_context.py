@@ -107,6 +107,16 @@ def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(
     assert found == (*roots, str(tmp_path / "speech"))  # config.py only
     alone = ast.parse("from logkit import Verbosity\n")
     assert import_layout(model, alone, "run", roots, tmp_path)[1] == roots
+    # a name taken where its absence is caught asks nothing of the module
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    runner = write(other / "app" / "run.py")
+    write(other / "lib" / "logkit.py", "class Backend:\n    pass\n")
+    optional = "try:\n    from logkit import Verbosity\nexcept ImportError:\n    Verbosity = 0\n"
+    roots = (str(runner.parent),)
+    assert import_layout(runner, alone, "run", roots, other)[1] == roots
+    found = import_layout(runner, ast.parse(optional), "run", roots, other)[1]
+    assert found == (*roots, str(other / "lib"))
     write(tmp_path / "speech" / "tools" / "metrics.py")
     write(tmp_path / "speech" / "logkit.py", "from .levels import *\n")
     name, found = import_layout(model, tree, "run", roots, tmp_path)

@@ -78,11 +78,40 @@ def _imported_names(tree: ast.Module) -> list[str]:
     return list(names)
 
 
+def _optional_imports(tree: ast.Module) -> set[int]:
+    """The imports in the body of a ``try`` that catches their failure (``except ImportError``,
+    or broader): the code runs without what they take."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            found.update(
+                id(inner)
+                for statement in node.body
+                for inner in ast.walk(statement)
+                if isinstance(inner, (ast.Import, ast.ImportFrom))
+            )
+    return found
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return caught is None or any(
+        isinstance(n, ast.Name)
+        and n.id in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException")
+        for n in names
+    )
+
+
 def _asked_of(tree: ast.Module) -> dict[str, set[str]]:
     """Per top-level module name, what the module's absolute imports need it to hold: the names
-    ``from name import a, b`` takes from it, the submodules ``name.sub`` names."""
+    ``from name import a, b`` takes from it, the submodules ``name.sub`` names (not where the
+    import may fail: ``_optional_imports``)."""
     asked: dict[str, set[str]] = {}
+    optional = _optional_imports(tree)
     for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top, _, rest = alias.name.partition(".")
@@ -182,14 +211,14 @@ def _module_directories(
         found = {
             n
             for n in wanted
-            if f"{n}.py" in files and _holds(directory / f"{n}.py", n, asked[n], None)
+            if f"{n}.py" in files and _holds(directory / f"{n}.py", n, asked.get(n, set()), None)
         }
         found |= {
             n
             for n in wanted
             if n in subdirectories
             and (directory / n / "__init__.py").is_file()
-            and _holds(directory / n / "__init__.py", n, asked[n], directory / n)
+            and _holds(directory / n / "__init__.py", n, asked.get(n, set()), directory / n)
         }
         if found:
             holders[directory] = found
