@@ -74,10 +74,10 @@ _COLUMN_DTYPE = re.compile(
     r"column_name: (\w+) input_tensor dtype must be string or integer"
     r"|key: (\w+), column dtype: <dtype: '(\w+)'>"
 )
-#: An op's input of a dtype it does not take: "Value passed to parameter 'indices' has DataType
-#: float32 not in list of allowed values: uint8, int32, int64".
 #: A feature a column reads that the inputs lack (TF 1 and 2 feature columns say it so).
 _ABSENT_FEATURE = re.compile(r"Feature (\w+) is not in features dictionary")
+#: An op's input of a dtype it does not take: "Value passed to parameter 'indices' has DataType
+#: float32 not in list of allowed values: uint8, int32, int64".
 _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
 #: The rank an error says the tensor has: "must be rank 5 but is rank 3", "found ndim=2",
 #: "expects input with rank 4, got 2", a transpose's "Dimension must be 3 but is 4" (its
