@@ -7,8 +7,8 @@ where the inferred ones fail, nearby candidates are tried, in a fixed order, eac
 (TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
 serving function or parse spec gave others), a guessed int param the error names at other values
 (``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column
-takes (or added, where the inputs lack it), labels where there are none (or at the other rank, for an
-error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
+takes (or added, where the inputs lack it), labels where there are none (or at the other
+rank, for an error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
 features of the dtypes an error says clash or an op takes (ids for an embedding lookup), a
 params key the build lacks, degenerate sizes (0) made small, features that share a shape
 reshaped together (a stack or concat of them), each feature at another rank (the rank the error
