@@ -8,9 +8,9 @@ where the inferred ones fail, nearby candidates are tried, in a fixed order, eac
 serving function or parse spec gave others), a guessed int param the error names at other values
 (``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column
 takes (or added, where the inputs lack it), labels where there are none (or at the other
-rank, for an error about shapes), a guessed count at 1 where two shapes clash by a multiple of it, labels or
-features of the dtypes an error says clash or an op takes (ids for an embedding lookup), a
-params key the build lacks, degenerate sizes (0) made small, features that share a shape
+rank, for an error about shapes), a guessed count at 1 where two shapes clash by a multiple of
+it, labels or features of the dtypes an error says clash or an op takes (ids for an embedding
+lookup), a params key the build lacks, degenerate sizes (0) made small, features that share a shape
 reshaped together (a stack or concat of them), each feature at another rank (the rank the error
 expects first, less the dimensions the code adds to it, or more those it takes away: then the
 features and labels as lists of one batch, one per device tower, that ``features[i]`` indexes)
