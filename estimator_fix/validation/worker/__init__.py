@@ -7,13 +7,15 @@ the standard library, NumPy and TensorFlow, so any interpreter that has TensorFl
 
 Protocol: the process's original stdout is reserved for one JSON object per line (user code's
 prints go to stderr). The worker trains from scratch, writes its TRAIN results, then sends
-``{"event": "trained", "checkpoint": PATH|null}``; it reads one line from stdin,
-``{"checkpoint": PATH|null}``, the checkpoint EVAL and PREDICT must restore (the original's), runs
-them, writes ``results.json`` + ``arrays.bin`` into the spec's ``out_dir`` and sends
+``{"event": "trained", "checkpoint": PATH|null, "untrained": BOOL}`` (``untrained``: its steps
+changed none of the trainable variables); it reads one line from stdin,
+``{"checkpoint": PATH|null, "graphs": BOOL}``, the checkpoint EVAL and PREDICT must restore (the
+original's) and whether to build each mode's graph too, runs them, writes ``results.json`` + ``arrays.bin`` into the spec's ``out_dir`` and sends
 ``{"event": "done"}``.
 
 Modules: ``messaging`` (the protocol stream and the results files), ``loading`` (TensorFlow and
 the user's module), ``standins`` (modules the interpreter lacks, stood in for while loading),
-``program`` (the three modes under an Estimator), ``synthetic`` (inputs for a
-module without an input function), ``server`` (the fork server).
+``program`` (the three modes under an Estimator), ``default_graph`` (globals standing for the
+graph the model_fn builds in), ``synthetic`` (inputs for a module without an input function),
+``server`` (the fork server).
 """
