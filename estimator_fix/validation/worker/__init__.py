@@ -10,8 +10,8 @@ prints go to stderr). The worker trains from scratch, writes its TRAIN results, 
 ``{"event": "trained", "checkpoint": PATH|null, "untrained": BOOL}`` (``untrained``: its steps
 changed none of the trainable variables); it reads one line from stdin,
 ``{"checkpoint": PATH|null, "graphs": BOOL}``, the checkpoint EVAL and PREDICT must restore (the
-original's) and whether to build each mode's graph too, runs them, writes ``results.json`` + ``arrays.bin`` into the spec's ``out_dir`` and sends
-``{"event": "done"}``.
+original's) and whether to build each mode's graph too, runs them, writes ``results.json`` +
+``arrays.bin`` into the spec's ``out_dir`` and sends ``{"event": "done"}``.
 
 Modules: ``messaging`` (the protocol stream and the results files), ``loading`` (TensorFlow and
 the user's module), ``standins`` (modules the interpreter lacks, stood in for while loading),
