@@ -81,9 +81,7 @@ class Synthetic:
             if type(params.get(key)) is int and params[key] != self.batch
         }
         if found:
-            resized = copy.copy(params)  # of its own type (attribute access kept)
-            resized.update(found)
-            self.program.params = resized
+            self.program.params = self.params_for({"params": found})  # of the params' own type
             self.program.out.note(
                 f"params {', '.join(found)} set to {self.batch}: the synthetic inputs' batch size"
             )
