@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from estimator_fix.validation.inference import FeatureGuess, infer, infer_features, infer_params
+from estimator_fix.validation.inference.arguments import argument_values
 from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.inference.params import COLUMNS, EXPRESSION
 from estimator_fix.validation.inputs import label_hint_in, plan
@@ -250,6 +251,56 @@ def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> No
     assert [(g.key, g.shape) for g in found.features] == [("image", (784,))]
     assert [(p.key, p.value) for p in found.params] == [("units", 4)]
     assert infer(tree, function).features == ()  # without them: nothing
+
+
+def test_modules_imported_whole_are_read_through_their_attributes(tmp_path: Path) -> None:
+    """``import modeling`` (or ``from pkg import modeling``), then ``modeling.Model(config=c)``:
+    what the class does with the config (a copy of it read by attribute) says what the
+    builder's argument is; a module of no file here adds nothing."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "pkg" / "heads.py").write_text("def head(x, n):\n    return x\n", "utf-8")
+    (tmp_path / "modeling.py").write_text(
+        textwrap.dedent(
+            """
+            import copy
+
+            class Model:
+                def __init__(self, config, is_training):
+                    config = copy.deepcopy(config)
+                    if not is_training:
+                        config.dropout_prob = 0.0
+                    self.out = dense(config.hidden_size, activation=config.hidden_act)
+                    self.drop = config.dropout_prob
+            """
+        ),
+        encoding="utf-8",
+    )
+    source = textwrap.dedent(
+        """
+        import modeling
+        import numpy as np
+        from pkg import heads as output_heads
+
+        def create(config, training):
+            return modeling.Model(config=config, is_training=training)
+
+        def builder(model_config, num_labels):
+            def model_fn(features, labels, mode, params):
+                model = create(model_config, mode == "train")
+                return output_heads.head(model, num_labels)
+            return model_fn
+        """
+    )
+    path = tmp_path / "run.py"
+    path.write_text(source, encoding="utf-8")
+    tree = ast.parse(source)
+    imported = imported_functions(tree, path, [tmp_path])
+    assert set(imported) == {"modeling.Model", "output_heads.head"}
+    builder = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "builder")
+    found = argument_values(tree, builder, "model_config", None, imported)
+    assert found == {"dropout_prob": 0.01, "hidden_act": "relu", "hidden_size": 4}
+    assert argument_values(tree, builder, "model_config") is None  # without them: nothing
 
 
 def test_params_are_guessed_from_their_use_and_names() -> None:

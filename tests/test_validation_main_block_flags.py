@@ -110,3 +110,30 @@ def test_a_method_reading_a_name_nothing_binds_is_a_scope_error() -> None:
     exec(compile(tree, "trainer.py", "exec"), module.__dict__)
     with pytest.raises(ScopeError, match="NameError: name 'SIZE' is not defined"):
         evaluate(module, tree, "trainer.py", "make(SIZE)", ("Trainer", "train"))
+
+
+def test_a_parameter_default_is_not_replaced_by_a_module_global_of_its_name() -> None:
+    """A builder's ``hvd=None`` stays None although the module imports a module as ``hvd``: only
+    what the main block binds stands in for a parameter, not the module's other globals."""
+    import types
+
+    from estimator_fix.validation.worker.scopes import evaluate
+
+    source = textwrap.dedent(
+        """
+        hvd = object()  # ``import horovod.tensorflow as hvd``
+
+        def model_fn_builder(rate, hvd=None):
+            def model_fn(features, labels, mode):
+                return rate, hvd
+            return model_fn
+
+        if __name__ == "__main__":
+            rate = 0.5
+        """
+    )
+    tree = ast.parse(source)
+    module = types.ModuleType("job")
+    exec(compile(tree, "job.py", "exec"), vars(module))
+    built = evaluate(module, tree, "job.py", "model_fn", ["model_fn_builder"])
+    assert built(None, None, "train") == (0.5, None)

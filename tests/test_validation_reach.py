@@ -388,3 +388,25 @@ def test_a_batch_size_in_params_is_the_synthetic_inputs(tmp_path: Path) -> None:
     by_attribute.write_text(text, encoding="utf-8")
     notes = fixed_on_synthetic_inputs(by_attribute)
     assert "params batch_size set to 4: the synthetic inputs' batch size" in notes
+
+
+def test_a_closure_the_job_builds_from_a_config_file_is_built_by_its_builder(
+    tmp_path: Path,
+) -> None:
+    """BERT's shape: ``main()`` reads the encoder's config from the JSON file a flag names (no
+    default here) and hands it to ``model_fn_builder``. Building it as the job does fails; the
+    builder builds it instead, the config object guessed from what the encoder module (imported
+    whole, read through ``encoder.Encoder(config=...)``) reads of it."""
+    source = INFERRED / "config_object" / "classifier.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert (
+        "building 'model_fn' in main(): line 42 failed: TypeError: expected str, bytes or "
+        "os.PathLike object, not NoneType; built instead by model_fn_builder() with its "
+        "arguments guessed"
+    ) in notes
+    inferred = "parameter encoder_config inferred from the code that reads it (dropout_prob=0.01, "
+    assert inferred + "hidden_act='relu', hidden_size=4" in notes
+    assert "input_ids int32 [batch, 1]" in notes  # ids: the encoder looks them up
+    optimizer = b"GradientDescentOptimizer(learning_rate)"
+    wrong = doubled_rate(tmp_path, source, optimizer, b"learning_rate")
+    assert validate_pair(source, wrong).verdict == "mismatch"

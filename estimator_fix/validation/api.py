@@ -28,6 +28,7 @@ from estimator_fix.validation.compare import (
 )
 from estimator_fix.validation.graph_compare import graph_fallback
 from estimator_fix.validation.inference.flag_defaults import flag_defaults
+from estimator_fix.validation.inference.imports import imported_functions
 from estimator_fix.validation.inputs import (
     DiscoveryError,
     Plan,
@@ -75,6 +76,7 @@ def _spec(
         "model_fn": target.path[0] if target else plan_.model_fn,
         "target": target.built.to_json() if target and target.built else None,
         "through": target.through.to_json() if target and target.through else None,
+        "instead": target.instead.to_json() if target and target.instead else None,
         "params_at_call": target.params.to_json() if target and target.params else None,
         "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
         "job_args": job_args or {},
@@ -269,13 +271,16 @@ def _job_arguments(
     for the parameters of the functions that build the model_fn, params or inputs where the file
     gives none (see ``targets.job_arguments``): the defaults of the flags declared there, else
     guesses from their use."""
-    built = [target.built, target.params] if target else []
+    built = [target.built, target.params, target.instead] if target else []
     built += [ref.built for ref in (plan_.inputs or {}).values()]
     if not any(b is not None and b.scope for b in built):
         return {}
     tree = ast.parse(source.read_bytes(), os.fspath(source))
     defaults = flag_defaults(shown.resolve(), plan_.sys_path)
-    return job_arguments(tree, built, json.loads(plan_.model_fn_args_json or "{}"), defaults)
+    roots = [Path(root) for root in plan_.sys_path]
+    imported = imported_functions(tree, shown.resolve(), roots)
+    given = json.loads(plan_.model_fn_args_json or "{}")
+    return job_arguments(tree, built, given, defaults, imported)
 
 
 def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:

@@ -834,6 +834,7 @@ def plan(
     elsewhere = _given_elsewhere(path, module_name, tree)
     defaults = flag_defaults(path.resolve(), roots)
     delegating = delegating_callers(path.resolve(), module_name.rpartition(".")[0], tree)
+    imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     try:
         targets = find_targets(
             tree,
@@ -843,6 +844,7 @@ def plan(
             elsewhere,
             delegating,
             defaults,
+            imported,
         )
     except TargetError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
@@ -863,7 +865,6 @@ def plan(
     functions = [(t.name, t.node) for t in targets] or (
         [(model_fn, function)] if function is not None else []
     )
-    imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
     inferred = {name: infer(tree, node, imported) for name, node in functions}
     for target in targets:
         # A model_fn run through its caller: the caller reads the params; the features go

@@ -71,6 +71,10 @@ class Target:
     #: beyond what an Estimator hands (``cifar10_model_fn`` calling ``resnet_model_fn(features,
     #: labels, mode, model_class=..., ...)``): run as the entry point, over this module.
     through: Caller | None = None
+    #: A closure the job function builds (``model_fn = model_fn_builder(bert_config, ...)`` in
+    #: ``main()``) built instead by its builder with its arguments guessed, where building it
+    #: as the job does fails (a config file or data the job reads that is not here).
+    instead: Built | None = None
 
     @property
     def name(self) -> str:
@@ -204,12 +208,18 @@ class _Resolver:
     """Which definition an expression at a call site names (statically, by bindings)."""
 
     def __init__(
-        self, tree: ast.Module, defaults: Mapping[str, FlagDefault] | None = None
+        self,
+        tree: ast.Module,
+        defaults: Mapping[str, FlagDefault] | None = None,
+        imported: Mapping[str, Function] | None = None,
     ) -> None:
         self.tree = tree
         self.definitions = dict(_definitions(tree.body))
         #: The repository's declared flags, for parameters guessed by name (``arguments``).
         self.defaults = defaults or {}
+        #: The repository's functions and classes the module takes (``imports``), followed
+        #: when guessing arguments.
+        self.imported = imported or {}
 
     def _body(self, scope: tuple[str, ...]) -> list[ast.stmt]:
         node = self.definitions.get(scope) if scope else self.tree
@@ -348,7 +358,8 @@ def _instance(resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]) -> 
     view = _reading_view(resolver.definitions, (*owner, "__init__"))
     needed = [a for a in required_arguments(init) if a not in ("self", "cls")]
     if view is None or any(
-        argument_values(tree, view, a, resolver.defaults) is None for a in needed
+        argument_values(tree, view, a, resolver.defaults, resolver.imported) is None
+        for a in needed
     ):
         return None
     arguments = ", ".join(f"{a}={a}" for a in needed)
@@ -435,7 +446,10 @@ def _lifted(
         missing = [p for p in required_arguments(parent) if p in loaded and p not in given]
         # Those the closure's code says something of are guessed from it (job_arguments).
         defaults = resolver.defaults
-        missing = [p for p in missing if argument_values(tree, parent, p, defaults) is None]
+        imported = resolver.imported
+        missing = [
+            p for p in missing if argument_values(tree, parent, p, defaults, imported) is None
+        ]
         if len(path) == 2:
             missing = [p for p in missing if p not in elsewhere.get(path[0], ())]
         if missing:
@@ -445,6 +459,25 @@ def _lifted(
                 "[tool.estimator-fix.validate]"
             )
     return Built(path[-1], path[:-1])
+
+
+def _by_builder(
+    resolver: _Resolver,
+    tree: ast.Module,
+    path: tuple[str, ...],
+    built: Built | None,
+    given: Mapping[str, object],
+) -> Built | None:
+    """A closure (``path``) that ``built`` makes in a job function, as its builder makes it with
+    arguments guessed from the closure's reads (``_lifted``); None for anything else, or where
+    some argument cannot be guessed."""
+    parent = resolver.definitions.get(path[:-1])
+    if built is None or built.scope == path[:-1] or not isinstance(parent, _FUNCTIONS):
+        return None
+    try:
+        return _lifted(resolver, tree, path, given, {})
+    except TargetError:
+        return None
 
 
 def _assigned(resolver: _Resolver, tree: ast.Module, path: tuple[str, ...]) -> Built | None:
@@ -481,13 +514,14 @@ def find_targets(
     elsewhere: Mapping[str, Collection[str]] | None = None,
     delegating: Mapping[str, Caller] | None = None,
     defaults: Mapping[str, FlagDefault] | None = None,
+    imported: Mapping[str, Function] | None = None,
 ) -> list[Target]:
     """The model_fns to validate: ``chosen`` (a dotted definition path or top-level name), else
     the ones the rewrite changed (all, without a rewrite or when it changed none). A
     module-level model_fn that takes more than an Estimator hands it runs through the model_fn
     of another module that calls it (``delegating``, by name), where there is one. Raises
     TargetError."""
-    resolver = _Resolver(tree, defaults)
+    resolver = _Resolver(tree, defaults, imported)
     model_fns = model_fn_paths(tree)
     if chosen:
         path = tuple(chosen.split("."))
@@ -528,7 +562,8 @@ def find_targets(
             continue
         params = Built(_source(call.params), call.scope) if call and call.params else None
         tpu = (call is not None and call.tpu) or "TPUEstimatorSpec" in ast.dump(node)
-        targets.append(Target(path, built, node, params, tpu, through))
+        instead = _by_builder(resolver, tree, path, built, given)
+        targets.append(Target(path, built, node, params, tpu, through, instead))
     if unrunnable and not targets:
         raise TargetError(unrunnable[0])
     return targets
@@ -692,6 +727,7 @@ def job_arguments(
     built: Iterable[Built | None],
     given: Mapping[str, object],
     defaults: Mapping[str, FlagDefault] | None = None,
+    imported: Mapping[str, Function] | None = None,
 ) -> dict[str, dict[str, dict[str, object]]]:
     """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``, a
     builder, the ``__init__`` of a model_fn's class): per function path, per parameter without a
@@ -711,7 +747,7 @@ def job_arguments(
         for name in required_arguments(function):
             if name in given or name in ("self", "cls"):
                 continue
-            guessed = argument_values(tree, view, name, defaults)
+            guessed = argument_values(tree, view, name, defaults, imported)
             if guessed:
                 values[name] = guessed
         found[".".join(where.scope)] = values

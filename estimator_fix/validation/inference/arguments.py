@@ -26,9 +26,12 @@ def argument_values(
     function: sx.Function,
     name: str,
     defaults: Mapping[str, FlagDefault] | None = None,
+    imported: Mapping[str, sx.Function] | None = None,
 ) -> dict[str, object] | None:
-    """What to run ``function``'s parameter ``name`` with (see the module), or None."""
-    reads = with_flag_defaults(infer_params(tree, function, name), defaults or {})
+    """What to run ``function``'s parameter ``name`` with (see the module), or None; the reads
+    are followed into the functions and classes of the repository the module takes
+    (``imported``, see ``imports.imported_functions``) as into its own."""
+    reads = with_flag_defaults(infer_params(tree, function, name, imported), defaults or {})
     if reads:
         return {guess.key: guess.value for guess in reads}
     guess = guess_argument(tree, function, name)

@@ -245,7 +245,7 @@ class _FeatureReader:
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, node, entry)
             return
-        helper = self.functions.get(parent.func.id) if isinstance(parent.func, ast.Name) else None
+        helper = self.functions.get(sx.dotted(parent.func) or "")
         if helper is not None:
             self._in_helper(helper, parent, node, entry)
             return
@@ -388,7 +388,7 @@ class _FeatureReader:
                 return
             if name == "isinstance":
                 return
-            helper = self.functions.get(name) if isinstance(parent.func, ast.Name) else None
+            helper = self.functions.get(sx.dotted(parent.func) or "")
             if helper is not None and helper is not function:
                 parameter = sx.parameter_for(helper, parent, node)
                 if parameter is not None:

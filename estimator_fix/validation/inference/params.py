@@ -48,6 +48,8 @@ _FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "ke
 
 
 def _param_value(key: str, keyword: str | None) -> object | None:
+    if key.lower() == "act" or key.lower().endswith("_act"):  # ``hidden_act``: an activation
+        return "relu"
     if keyword in ("num_classes", "depth"):
         return 10  # classes: as many as top-k metrics ask for; labels stay in {0, 1}
     if keyword is not None and keyword.endswith("keep_prob"):  # also output_/state_keep_prob
@@ -203,9 +205,9 @@ class _ParamReader:
         """Where a value handed to a module function (``call``) is first used there in a way
         that says something of it (``for units in layer_sizes``): that use, what is around it,
         and the helper's parents; None when the call is not of one or nothing there says."""
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
+        if not isinstance(call, ast.Call):
             return None
-        helper = self.functions.get(call.func.id)
+        helper = self.functions.get(sx.dotted(call.func) or "")
         if helper is None:
             return None
         parameter = sx.parameter_for(helper, call, node)
@@ -318,7 +320,7 @@ class _ParamReader:
         if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name):
             table = dicts.get(callee.value.id)
             callee = table.values[0] if table is not None and table.values else callee
-        helper = self.functions.get(callee.id) if isinstance(callee, ast.Name) else None
+        helper = self.functions.get(sx.dotted(callee) or "")
         if helper is None:
             return
         names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
@@ -431,14 +433,20 @@ def _object_bound(
 
 
 def _aliases(function: sx.Function, parameter: str) -> list[str]:
-    """``parameter`` and the names the function binds to it as it is (``args = params``)."""
+    """``parameter`` and the names the function binds to it as it is (``args = params``) or to a
+    copy of it (``config = copy.deepcopy(config)``)."""
     names = [parameter]
     for node in ast.walk(function):
+        if not isinstance(node, ast.Assign):
+            continue
+        value = node.value
         if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in names
+            isinstance(value, ast.Call)
+            and sx.call_name(value) in ("copy", "deepcopy")
+            and len(value.args) == 1
         ):
+            value = value.args[0]
+        if isinstance(value, ast.Name) and value.id in names:
             names += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id not in names]
     return names
 

@@ -27,6 +27,17 @@ def call_name(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
+def dotted(node: ast.AST) -> str | None:
+    """``helper`` or ``modeling.BertModel`` (a name, or attributes of one): the name a function
+    is called by, as ``imports.imported_functions`` keys it; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = dotted(node.value)
+        return f"{owner}.{node.attr}" if owner is not None else None
+    return None
+
+
 def argument(call: ast.Call, index: int, *names: str) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg in names:

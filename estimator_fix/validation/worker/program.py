@@ -60,7 +60,7 @@ class Program:
         self.column_ids: set[str] = set()
         self.model_fn = (
             self.through(spec.get("through"))
-            or self.built(spec.get("target"))
+            or self._built_target()
             or resolve(module, spec["model_fn"])
         )
         bind_main_block_globals(module, tree, spec["as_file"], self.model_fn, self.out.note)
@@ -105,6 +105,21 @@ class Program:
             made_arguments(self, self.spec.get("job_args")),
             self.out.note,
         )
+
+    def _built_target(self) -> Any:
+        """The model_fn as the file builds it (``target``), else as its builder builds it with
+        guessed arguments (``instead``) where the file's way fails, noted; None without one."""
+        spec = self.spec
+        try:
+            return self.built(spec.get("target"))
+        except ScopeError as exc:
+            instead = spec.get("instead")
+            if not instead:
+                raise
+            self.out.note(
+                f"{exc}; built instead by {instead['scope'][-1]}() with its arguments guessed"
+            )
+            return self.built(instead)
 
     def through(self, caller: Dict[str, Any] | None) -> Any:
         """The model_fn of another module that calls this version's (``caller``, see

@@ -325,12 +325,24 @@ def _from_main_block(
     argparse parser gives its defaults (see ``loading.relax_argparse``). A statement of that
     block that fails (``sc = SparkContext()``, an option whose default needs it) is left out."""
     found: Dict[str, Any] = {}
-    for name in sorted(parameters):
+    for name in sorted(parameters & _main_block_names(tree)):
         try:
             found[name] = _tolerantly(module, tree, filename, name, (), name, notes)
         except ScopeError:
             continue
     return {name: value for name, value in found.items() if value is not None}
+
+
+def _main_block_names(tree: ast.Module) -> Set[str]:
+    """The names the module's main block (``if __name__ == "__main__":``) binds; not the
+    module's other globals (an import of the same name as a parameter that defaults to None,
+    ``hvd``, is no value the main block hands)."""
+    found: Set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and _is_main_guard(statement):
+            for inner in _statements(statement.body):
+                found |= _bound(inner)
+    return found
 
 
 def _tolerantly(
@@ -696,11 +708,7 @@ def bind_main_block_globals(
     that only the module's main block binds (``FLAGS = parser.parse_args()`` under
     ``if __name__ == "__main__":``), bound on the module as that block would bind them: a
     command line with no arguments gives the parser's defaults."""
-    in_main = set()
-    for statement in tree.body:
-        if isinstance(statement, ast.If) and _is_main_guard(statement):
-            for inner in _statements(statement.body):
-                in_main |= _bound(inner)
+    in_main = _main_block_names(tree)
     names = vars(module)
     wanted = sorted(
         name
