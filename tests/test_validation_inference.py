@@ -222,6 +222,32 @@ def test_a_feature_handed_to_a_helper_is_read_there() -> None:
     assert found["words"].dtype == "int32"  # ids in the helper it reaches through another
 
 
+def test_specs_added_by_key_and_helpers_defined_inside_the_model_fn_are_read() -> None:
+    """BERT's SQuAD shape: the training-only positions are added to the parse spec by key
+    (``name_to_features["start"] = FixedLenFeature([], tf.int64)``), and the model_fn hands
+    them to a loss helper it defines itself, which one-hot encodes them."""
+    found = features_of(
+        """
+        def input_fn_builder(is_training):
+            name_to_features = {"ids": tf.io.FixedLenFeature([8], tf.int64)}
+            if is_training:
+                name_to_features["start"] = tf.io.FixedLenFeature([], tf.int64)
+            return name_to_features
+
+        def model_fn(features, labels, mode, params):
+            def compute_loss(logits, positions):
+                return tf.one_hot(positions, depth=8) * logits
+
+            start = features["start"]
+            loss = compute_loss(features["ids"], start)
+            return spec
+        """
+    )
+    assert found["start"].dtype == "int64" and found["start"].shape == ()
+    assert "ids of one_hot()" in found["start"].origin
+    assert "'start': FixedLenFeature(...)" in found["start"].origin
+
+
 def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> None:
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "__init__.py").write_text("", encoding="utf-8")
@@ -301,6 +327,20 @@ def test_modules_imported_whole_are_read_through_their_attributes(tmp_path: Path
     found = argument_values(tree, builder, "model_config", None, imported)
     assert found == {"dropout_prob": 0.01, "hidden_act": "relu", "hidden_size": 4}
     assert argument_values(tree, builder, "model_config") is None  # without them: nothing
+
+
+def test_a_warm_up_is_fewer_steps_than_training_and_an_act_is_an_activation() -> None:
+    """``(1 - warmup / steps) ** power`` divides by zero when both are guessed alike."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            rate = decay(params["num_train_steps"], params["num_warmup_steps"])
+            hidden = dense(features, activation=get(params["hidden_act"]))
+            return spec
+        """
+    )
+    values = {p.key: p.value for p in infer_params(tree, function)}
+    assert values == {"hidden_act": "relu", "num_train_steps": 10, "num_warmup_steps": 1}
 
 
 def test_params_are_guessed_from_their_use_and_names() -> None:

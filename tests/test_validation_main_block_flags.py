@@ -137,3 +137,35 @@ def test_a_parameter_default_is_not_replaced_by_a_module_global_of_its_name() ->
     exec(compile(tree, "job.py", "exec"), vars(module))
     built = evaluate(module, tree, "job.py", "model_fn", ["model_fn_builder"])
     assert built(None, None, "train") == (0.5, None)
+
+
+def test_a_global_the_main_block_binds_reaches_a_closure_built_in_a_function_scope() -> None:
+    """A closure built by ``evaluate`` reads its globals from a copy of the module's: ``FLAGS``,
+    which only the main block binds, is bound there too (NVIDIA's run_squad.py reads
+    ``FLAGS.verbose_logging`` in its model_fn)."""
+    import types
+
+    from estimator_fix.validation.worker.scopes import bind_main_block_globals, evaluate
+
+    source = textwrap.dedent(
+        """
+        FLAGS = None
+
+        def model_fn_builder(rate):
+            def model_fn(features, labels, mode):
+                return rate, FLAGS.verbose
+            return model_fn
+
+        if __name__ == "__main__":
+            FLAGS = types.SimpleNamespace(verbose=True)
+        """
+    )
+    tree = ast.parse(source)
+    module = types.ModuleType("job")
+    module.types = types  # type: ignore[attr-defined]
+    exec(compile(tree, "job.py", "exec"), vars(module))
+    built = evaluate(module, tree, "job.py", "model_fn", ["model_fn_builder"], {"rate": 1})
+    notes: list[str] = []
+    bind_main_block_globals(module, tree, "job.py", built, notes.append)
+    assert notes == ["global FLAGS bound as the module's main block binds it"]
+    assert built(None, None, "train") == (1, True)

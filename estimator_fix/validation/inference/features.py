@@ -143,10 +143,13 @@ class _FeatureReader:
             return
         self._visited.add((function.name, features))
         outer, self._bindings = self._bindings, sx.simple_locals(function)
+        # helpers defined inside it (``def compute_loss(logits, positions)`` in the model_fn)
+        functions = self.functions
+        self.functions = {**functions, **sx.nested_functions(function)}
         try:
             self._read(function, features, depth)
         finally:
-            self._bindings = outer
+            self._bindings, self.functions = outer, functions
 
     def _read(self, function: sx.Function, features: str, depth: int) -> None:
         parents = sx.parents(function)
@@ -407,11 +410,26 @@ class _FeatureReader:
                 self._generated(node)
             elif isinstance(node, ast.Dict):
                 for key_node, value in zip(node.keys, node.values):
-                    key = sx.string(key_node) if key_node is not None else None
-                    if key is None and isinstance(key_node, ast.Name):
-                        key = sx.string(self.constants.get(key_node.id))
+                    key = self._key_text(key_node)
                     if key is not None and isinstance(value, ast.Call):
                         self._declared(key, value)
+            elif (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Subscript)
+                and isinstance(node.value, ast.Call)
+            ):
+                # ``name_to_features["start_positions"] = tf.io.FixedLenFeature([], tf.int64)``
+                key = self._key_text(node.targets[0].slice)
+                if key is not None:
+                    self._declared(key, node.value)
+
+    def _key_text(self, node: ast.AST | None) -> str | None:
+        """A dict key written as a string, or as a module constant holding one."""
+        key = sx.string(node) if node is not None else None
+        if key is None and isinstance(node, ast.Name):
+            key = sx.string(self.constants.get(node.id))
+        return key
 
     def _column(self, call: ast.Call) -> None:
         name = sx.call_name(call)

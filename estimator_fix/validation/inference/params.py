@@ -48,8 +48,11 @@ _FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "ke
 
 
 def _param_value(key: str, keyword: str | None) -> object | None:
-    if key.lower() == "act" or key.lower().endswith("_act"):  # ``hidden_act``: an activation
+    lowered = key.lower()
+    if lowered == "act" or lowered.endswith("_act"):  # ``hidden_act``: an activation
         return "relu"
+    if "warmup" in lowered and "step" in lowered:  # a part of training, fewer than its steps
+        return 1
     if keyword in ("num_classes", "depth"):
         return 10  # classes: as many as top-k metrics ask for; labels stay in {0, 1}
     if keyword is not None and keyword.endswith("keep_prob"):  # also output_/state_keep_prob
@@ -58,7 +61,6 @@ def _param_value(key: str, keyword: str | None) -> object | None:
         return 4
     if keyword in _FLOAT_KEYWORDS:
         return 1.0 if keyword == "keep_prob" else 0.01
-    lowered = key.lower()
     for fragments, value in _PARAM_RULES:
         if any(fragment in lowered for fragment in fragments):
             return value

@@ -38,6 +38,15 @@ def dotted(node: ast.AST) -> str | None:
     return None
 
 
+def nested_functions(function: Function) -> dict[str, Function]:
+    """The functions defined inside ``function``, by name."""
+    return {
+        node.name: node
+        for node in ast.walk(function)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not function
+    }
+
+
 def argument(call: ast.Call, index: int, *names: str) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg in names:

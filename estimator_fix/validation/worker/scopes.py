@@ -707,9 +707,12 @@ def bind_main_block_globals(
     """Globals that ``function`` (and the module's functions it calls, a few deep) reads but
     that only the module's main block binds (``FLAGS = parser.parse_args()`` under
     ``if __name__ == "__main__":``), bound on the module as that block would bind them: a
-    command line with no arguments gives the parser's defaults."""
+    command line with no arguments gives the parser's defaults. A model_fn built in a
+    function's scope (``evaluate``) reads its globals from the copy of the module's that it
+    was built in: bound there too."""
     in_main = _main_block_names(tree)
     names = vars(module)
+    own = getattr(getattr(function, "func", function), "__globals__", names)
     wanted = sorted(
         name
         for name in _global_names(function, module) & in_main
@@ -722,6 +725,8 @@ def bind_main_block_globals(
             note(f"global {name}, which only the main block binds, is left unset: {exc}")
             continue
         setattr(module, name, value)
+        if own is not names and own.get(name) is None:
+            own[name] = value
         note(f"global {name} bound as the module's main block binds it")
 
 
