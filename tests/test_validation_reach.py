@@ -400,13 +400,16 @@ def test_a_closure_the_job_builds_from_a_config_file_is_built_by_its_builder(
     source = INFERRED / "config_object" / "classifier.py"
     notes = fixed_on_synthetic_inputs(source)
     assert (
-        "building 'model_fn' in main(): line 42 failed: TypeError: expected str, bytes or "
+        "building 'model_fn' in main(): line 49 failed: TypeError: expected str, bytes or "
         "os.PathLike object, not NoneType; built instead by model_fn_builder() with its "
         "arguments guessed"
     ) in notes
     inferred = "parameter encoder_config inferred from the code that reads it (dropout_prob=0.01, "
     assert inferred + "hidden_act='relu', hidden_size=4" in notes
     assert "input_ids int32 [batch, 1]" in notes  # ids: the encoder looks them up
-    optimizer = b"GradientDescentOptimizer(learning_rate)"
-    wrong = doubled_rate(tmp_path, source, optimizer, b"learning_rate")
+    # the job gives the step count (None by default: a decay cannot take it); not the hooks,
+    # which the builder tests against None
+    assert "parameter num_train_steps guessed as 10" in notes
+    assert "parameter hooks" not in notes
+    wrong = doubled_rate(tmp_path, source, b"GradientDescentOptimizer(rate)", b"rate")
     assert validate_pair(source, wrong).verdict == "mismatch"

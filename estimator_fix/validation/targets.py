@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Union
 
@@ -52,9 +52,12 @@ class Built:
 
     expression: str
     scope: tuple[str, ...] = ()
+    #: Parameters of the function at ``scope`` whose default (None) gives way to a value guessed
+    #: from their use: the job's call gives them (``num_train_steps=None`` in the builder).
+    guess: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"expression": self.expression, "scope": list(self.scope)}
+        return {"expression": self.expression, "scope": list(self.scope), "guess": list(self.guess)}
 
 
 @dataclass(frozen=True)
@@ -475,9 +478,42 @@ def _by_builder(
     if built is None or built.scope == path[:-1] or not isinstance(parent, _FUNCTIONS):
         return None
     try:
-        return _lifted(resolver, tree, path, given, {})
+        lifted = _lifted(resolver, tree, path, given, {})
     except TargetError:
         return None
+    return replace(lifted, guess=_given_none(resolver, parent, path[:-1], built.scope))
+
+
+def _given_none(
+    resolver: _Resolver, builder: Function, path: tuple[str, ...], scope: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The parameters of ``builder`` (at ``path``) that default to None and that its call in
+    ``scope`` (the job function) gives: the job's values stand in for the default. Not those
+    the builder's code tests against None (``if hvd is not None:``): None is a value it takes."""
+    job = resolver.definitions.get(scope)
+    args = builder.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    pairs = zip(positional[len(positional) - len(args.defaults) :], args.defaults)
+    pairs_kw = zip((a.arg for a in args.kwonlyargs), args.kw_defaults)
+    none = {
+        name
+        for name, default in (*pairs, *pairs_kw)
+        if isinstance(default, ast.Constant) and default.value is None
+    }
+    given: set[str] = set()
+    for node in ast.walk(job) if job is not None else ():
+        if isinstance(node, ast.Call) and resolver.resolve(node.func, scope) == path:
+            given |= {k.arg for k in node.keywords if k.arg}
+            given |= set(positional[: len(node.args)])
+    tested = {
+        side.id
+        for node in ast.walk(builder)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops)
+        for side in (node.left, *node.comparators)
+        if isinstance(side, ast.Name)
+    }
+    return tuple(sorted((none & given) - tested))
 
 
 def _assigned(resolver: _Resolver, tree: ast.Module, path: tuple[str, ...]) -> Built | None:
@@ -744,7 +780,7 @@ def job_arguments(
         if not isinstance(function, _FUNCTIONS) or view is None:
             continue
         values = {}
-        for name in required_arguments(function):
+        for name in [*required_arguments(function), *where.guess]:
             if name in given or name in ("self", "cls"):
                 continue
             guessed = argument_values(tree, view, name, defaults, imported)

@@ -104,6 +104,7 @@ class Program:
             self.spec.get("callers"),
             made_arguments(self, self.spec.get("job_args")),
             self.out.note,
+            guess=where.get("guess") or (),
         )
 
     def _built_target(self) -> Any:

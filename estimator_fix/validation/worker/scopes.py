@@ -333,6 +333,13 @@ def _from_main_block(
     return {name: value for name, value in found.items() if value is not None}
 
 
+def _unbind_none(namespace: Dict[str, Any], names: Sequence[str]) -> None:
+    """``names`` left unbound in ``namespace`` where they are None there."""
+    for name in names:
+        if namespace.get(name) is None:
+            namespace.pop(name, None)
+
+
 def _main_block_names(tree: ast.Module) -> Set[str]:
     """The names the module's main block (``if __name__ == "__main__":``) binds; not the
     module's other globals (an import of the same name as a parameter that defaults to None,
@@ -629,14 +636,16 @@ def evaluate(
     inferred: Optional[Dict[str, Dict[str, Any]]] = None,
     note: Optional[Callable[[str], None]] = None,
     tolerant: Optional[List[str]] = None,
+    guess: Sequence[str] = (),
 ) -> Any:
     """``expression`` as the body of the function at ``scope`` would compute it (empty scope: at
     module level, where the statements the module did not run, such as those under
     ``if __name__ == "__main__":``, are sliced the same way). Parameters of that function come
     from ``given``, else what the module's main block or another module's call (``callers``, by
     function name) passes it, else their defaults, else values ``inferred`` (by dotted function
-    path, then parameter) from how the function reads them, each noted with ``note``. With
-    ``tolerant`` (see ``_run_slice``), statements that fail are listed there and left out."""
+    path, then parameter) from how the function reads them, each noted with ``note``; those of
+    ``guess`` that default to None take the inferred values first. With ``tolerant`` (see
+    ``_run_slice``), statements that fail are listed there and left out."""
     namespace = dict(vars(module))
     where = ".".join(scope) + "()" if scope else "the module"
     try:
@@ -657,7 +666,9 @@ def evaluate(
         function = find_definition(tree, scope)
         if function is None:
             raise ScopeError(f"no {where} in the module")
-        namespace.update(_defaults(function, namespace, filename))
+        defaults = _defaults(function, namespace, filename)
+        namespace.update(defaults)
+        _unbind_none(namespace, guess)  # the job gives them: guessed before their default
         namespace.update(given or {})
         statements = _slice(list(function.body), needed)  # type: ignore[attr-defined]
         used = needed.union(*[_loaded(s) for s in statements])
@@ -680,6 +691,9 @@ def evaluate(
             values = inferred.get(".".join(scope)) or {}
             namespace.update(_inferred_arguments(missing, values, where, note or skipped.append))
             missing = [p for p in missing if p not in namespace]
+        # those the job gives that nothing guessed: their default (None) stands
+        namespace.update({p: defaults.get(p) for p in missing if p in guess})
+        missing = [p for p in missing if p not in guess]
         if len(scope) > 1:
             around = (callers, inferred, note)
             namespace.update(
