@@ -113,8 +113,8 @@ def test_a_method_reading_a_name_nothing_binds_is_a_scope_error() -> None:
 
 
 def test_a_parameter_default_is_not_replaced_by_a_module_global_of_its_name() -> None:
-    """A builder's ``hvd=None`` stays None although the module imports a module as ``hvd``: only
-    what the main block binds stands in for a parameter, not the module's other globals."""
+    """A builder's ``hvd=None`` stays None although the module imports a module as ``hvd``: a
+    parameter with a default keeps it unless the main block binds its name (``rate`` here)."""
     import types
 
     from estimator_fix.validation.worker.scopes import evaluate

@@ -325,7 +325,7 @@ def _from_main_block(
     argparse parser gives its defaults (see ``loading.relax_argparse``). A statement of that
     block that fails (``sc = SparkContext()``, an option whose default needs it) is left out."""
     found: Dict[str, Any] = {}
-    for name in sorted(parameters & _main_block_names(tree)):
+    for name in sorted(parameters):
         try:
             found[name] = _tolerantly(module, tree, filename, name, (), name, notes)
         except ScopeError:
@@ -341,9 +341,7 @@ def _unbind_none(namespace: Dict[str, Any], names: Sequence[str]) -> None:
 
 
 def _main_block_names(tree: ast.Module) -> Set[str]:
-    """The names the module's main block (``if __name__ == "__main__":``) binds; not the
-    module's other globals (an import of the same name as a parameter that defaults to None,
-    ``hvd``, is no value the main block hands)."""
+    """The names the module's main block (``if __name__ == "__main__":``) binds."""
     found: Set[str] = set()
     for statement in tree.body:
         if isinstance(statement, ast.If) and _is_main_guard(statement):
@@ -674,7 +672,9 @@ def evaluate(
         used = needed.union(*[_loaded(s) for s in statements])
         wanted = set(_parameters(function)) & used
         skipped: List[str] = []
-        from_main = wanted - set(given or {})
+        # (a parameter with a default keeps it, unless the main block binds its name: a
+        # module global of its name, ``import horovod as hvd``, is nothing a caller hands it)
+        from_main = wanted - set(given or {}) - (set(defaults) - _main_block_names(tree))
         namespace.update(_from_main_block(module, tree, filename, from_main, skipped))
         caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
         if caller and wanted - set(namespace):
