@@ -108,6 +108,9 @@ def test_labels_change_rank_and_clashing_dtypes_come_early() -> None:
     assert candidates[0]["labels"] == entry("float64", [1])
     assert candidates[1]["features"] == {"a": entry("float64", [1]), "b": entry("float64", [1])}
     assert candidates[1]["labels"] == entry("float32", [1])
+    # then each apart: two features alike that clash with each other (a signal and its length)
+    assert candidates[2]["features"] == {"a": entry("float64", [1]), "b": entry("float32", [1])}
+    assert candidates[3]["features"] == {"a": entry("float32", [1]), "b": entry("float64", [1])}
     assert search._clashing("passed to 'values' of 'Pack' Op have types [int64, int32, int32]") == [
         "int64",
         "int32",

@@ -340,12 +340,13 @@ def _clashing(error: str) -> List[str]:
 
 def _retyped(current: Choice, error: str, keys: List[str]) -> Iterator[Choice]:
     """Where the error names dtypes that clash: labels, then the features that share a shape
-    (else each feature), of one of those dtypes given each of the others."""
+    together, then each feature, of one of those dtypes given each of the others (two features
+    alike that clash with each other, a signal and its length, change apart)."""
     named = _clashing(error)
     labels = current["labels"]
     together = _together(current, keys)
     dense = [key for key in keys if not current["features"][key]["sparse"]]
-    groups = [together] if together else [[key] for key in dense]
+    groups = ([together] if together else []) + [[key] for key in dense]
     for dtype in named:
         if labels is not None and labels["dtype"] in named and labels["dtype"] != dtype:
             yield _with(current, labels=_entry(dtype, labels["shape"]))
