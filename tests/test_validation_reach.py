@@ -413,3 +413,16 @@ def test_a_closure_the_job_builds_from_a_config_file_is_built_by_its_builder(
     assert "parameter hooks" not in notes
     wrong = doubled_rate(tmp_path, source, b"GradientDescentOptimizer(rate)", b"rate")
     assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def test_a_config_the_builder_reads_from_a_file_not_here_is_guessed(tmp_path: Path) -> None:
+    """``encoder_config = EncoderConfig.from_json_file(encoder_config_file)`` in the builder, which
+    no call gives a file: the statement fails and the local it binds is guessed from what the
+    encoder module reads of it; the path itself needs no value."""
+    source = INFERRED / "config_object" / "tagger.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "model_fn_builder() local encoder_config inferred from the code that reads it (" in notes
+    assert "line 12 of model_fn_builder() failed here (NameError: " in notes
+    assert "encoder_config guessed instead" in notes
+    wrong = wrong_rewrite(tmp_path, source, b"AdamOptimizer(0.01)")
+    assert validate_pair(source, wrong).verdict == "mismatch"

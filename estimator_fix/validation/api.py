@@ -280,7 +280,8 @@ def _job_arguments(
     roots = [Path(root) for root in plan_.sys_path]
     imported = imported_functions(tree, shown.resolve(), roots)
     given = json.loads(plan_.model_fn_args_json or "{}")
-    return job_arguments(tree, built, given, defaults, imported)
+    builders = [target.path[:-1]] if target and len(target.path) > 1 else []
+    return job_arguments(tree, built, given, defaults, imported, builders)
 
 
 def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:

@@ -453,6 +453,7 @@ def _lifted(
         missing = [
             p for p in missing if argument_values(tree, parent, p, defaults, imported) is None
         ]
+        missing = [p for p in missing if not _spared(resolver, tree, parent, p)]
         if len(path) == 2:
             missing = [p for p in missing if p not in elsewhere.get(path[0], ())]
         if missing:
@@ -764,12 +765,15 @@ def job_arguments(
     given: Mapping[str, object],
     defaults: Mapping[str, FlagDefault] | None = None,
     imported: Mapping[str, Function] | None = None,
+    builders: Collection[tuple[str, ...]] = (),
 ) -> dict[str, dict[str, dict[str, object]]]:
     """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``, a
     builder, the ``__init__`` of a model_fn's class): per function path, per parameter without a
-    default that no config gives, the values ``arguments.argument_values`` guesses from the
-    code's reads of it (``args.batch_size``; ``num_labels``), the declared flags of the same
-    names (``defaults``) winning. The worker uses them only where the file gives none."""
+    default that no config gives (and per local it binds), the values
+    ``arguments.argument_values`` guesses from the code's reads of it (``args.batch_size``;
+    ``num_labels``), the declared flags of the same names (``defaults``) winning; for the
+    ``builders`` (the functions a model_fn closure is defined in), per local too. The worker uses
+    them only where the file gives none (a local: where the statement binding it fails)."""
     definitions = dict(_definitions(tree.body))
     found: dict[str, dict[str, dict[str, object]]] = {}
     for where in built:
@@ -780,14 +784,52 @@ def job_arguments(
         if not isinstance(function, _FUNCTIONS) or view is None:
             continue
         values = {}
-        for name in [*required_arguments(function), *where.guess]:
-            if name in given or name in ("self", "cls"):
+        locals_ = _locals(function) if where.scope in builders else []
+        for name in [*required_arguments(function), *where.guess, *locals_]:
+            if name in given or name in ("self", "cls") or name in values:
                 continue
             guessed = argument_values(tree, view, name, defaults, imported)
             if guessed:
                 values[name] = guessed
         found[".".join(where.scope)] = values
     return {path: values for path, values in found.items() if values}
+
+
+def _spared(resolver: _Resolver, tree: ast.Module, builder: Function, parameter: str) -> bool:
+    """Whether ``builder`` reads ``parameter`` only to bind locals the worker can guess from
+    their reads where the binding fails (``bert_config = BertConfig.from_json_file
+    (bert_config_file)``): it needs no value then (``scopes._spared``)."""
+    readers = [
+        s
+        for s in _block_statements(builder.body)
+        if not isinstance(s, (ast.If, ast.Try, ast.With, ast.For, ast.While))
+        and any(isinstance(n, ast.Name) and n.id == parameter for n in ast.walk(s))
+    ]
+    defaults, imported = resolver.defaults, resolver.imported
+    return bool(readers) and all(
+        isinstance(s, ast.Assign)
+        and all(isinstance(t, ast.Name) for t in s.targets)
+        and all(
+            argument_values(tree, builder, t.id, defaults, imported)  # type: ignore[attr-defined]
+            for t in s.targets
+        )
+        for s in readers
+    )
+
+
+def _locals(function: Function) -> list[str]:
+    """The names ``function`` binds by plain assignment (``bert_config = BertConfig.from_json_file
+    (path)``), not its parameters: where the statement binding one fails here (a file that is
+    not here), the worker binds the value guessed from the code that reads it instead."""
+    parameters = set(_parameter_names(function))
+    found = [
+        target.id
+        for statement in _block_statements(function.body)
+        if isinstance(statement, ast.Assign)
+        for target in statement.targets
+        if isinstance(target, ast.Name) and target.id not in parameters
+    ]
+    return list(dict.fromkeys(found))
 
 
 def _is_name(node: ast.expr, name: str) -> bool:

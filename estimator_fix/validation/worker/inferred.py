@@ -55,7 +55,8 @@ def _closure(fn: Any) -> Dict[str, Any]:
 def _module_names(program: Program) -> Dict[str, Any]:
     """The names the model_fn sees: its module's and its closure's."""
     names = dict(vars(program.module))
-    names.update(_closure(program.model_fn))
+    # (while the model_fn is being built, its job's values are made: no closure yet)
+    names.update(_closure(getattr(program, "model_fn", None)))
     return names
 
 

@@ -111,12 +111,15 @@ class Program:
         """The model_fn as the file builds it (``target``), else as its builder builds it with
         guessed arguments (``instead``) where the file's way fails, noted; None without one."""
         spec = self.spec
+        start = len(used())
         try:
             return self.built(spec.get("target"))
         except ScopeError as exc:
             instead = spec.get("instead")
             if not instead:
                 raise
+            # what the failed way used of stand-ins is thrown away with it
+            forget(start, len(used()))
             self.out.note(
                 f"{exc}; built instead by {instead['scope'][-1]}() with its arguments guessed"
             )

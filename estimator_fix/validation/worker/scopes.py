@@ -429,14 +429,27 @@ def _run_slice(
     expression: str,
     where: str,
     tolerant: Optional[List[str]] = None,
+    guessed: Optional[Callable[[ast.stmt], Dict[str, Any]]] = None,
+    note: Optional[Callable[[str], None]] = None,
 ) -> None:
     """Run ``statements``; the first failure raises ScopeError, or with ``tolerant`` (a list of
-    ``line N: error`` texts) is listed there and the statement left out."""
+    ``line N: error`` texts) is listed there and the statement left out. A failing statement
+    whose every bound name ``guessed`` gives a value for (a local guessed from the code that
+    reads it) binds those values instead, noted."""
     for statement in statements:
         try:
             code = compile(_module_node([statement]), filename, "exec", dont_inherit=True)
             exec(code, namespace)
         except Exception as exc:  # user code: the first failure names what was not built
+            values = guessed(statement) if guessed is not None else {}
+            if values:
+                namespace.update(values)
+                if note is not None:
+                    note(
+                        f"line {statement.lineno} of {where} failed here ({_one_line(exc)}): "
+                        f"{', '.join(sorted(values))} guessed instead"
+                    )
+                continue
             if tolerant is None:
                 raise ScopeError(
                     f"building {expression!r} in {where}: line {statement.lineno} failed: "
@@ -472,30 +485,62 @@ def _unset_reads(statement: ast.stmt, namespace: Dict[str, Any]) -> str:
 
 
 def _inferred_arguments(
-    missing: List[str], inferred: Dict[str, Any], where: str, note: Callable[[str], None]
+    missing: List[str],
+    inferred: Dict[str, Any],
+    where: str,
+    note: Callable[[str], None],
+    kind: str = "parameter",
 ) -> Dict[str, Any]:
-    """The ``missing`` parameters for which the plan inferred values from the code's own reads:
-    one value (``num_labels``), or a mapping readable by attribute too, answering with the
-    values of the keys read (``args.batch_size``, ``args["train_batch_size"]``)."""
+    """The ``missing`` parameters (or locals, ``kind``) for which the plan inferred values from
+    the code's own reads: one value (``num_labels``), or a mapping readable by attribute too,
+    answering with the values of the keys read (``args.batch_size``,
+    ``args["train_batch_size"]``)."""
     found: Dict[str, Any] = {}
+    config = " as model-fn-args in [tool.estimator-fix.validate]"
+    give = "; give the real value" + config if kind == "parameter" else ""
     for name in missing:
         values = inferred.get(name)
         if values is None:
             continue
         if set(values) == {VALUE}:
             found[name] = values[VALUE]
-            note(
-                f"{where} parameter {name} guessed as {values[VALUE]!r} from the code that uses "
-                "it; give the real value as model-fn-args in [tool.estimator-fix.validate]"
-            )
+            guess = f"guessed as {values[VALUE]!r} from the code that uses it"
+            note(f"{where} {kind} {name} {guess}{give}")
             continue
         found[name] = AttributeParams(values)
         listed = ", ".join(f"{key}={values[key]!r}" for key in sorted(values))
-        note(
-            f"{where} parameter {name} inferred from the code that reads it ({listed}); "
-            "give real values as model-fn-args in [tool.estimator-fix.validate]"
-        )
+        give_all = "; give real values" + config if kind == "parameter" else ""
+        note(f"{where} {kind} {name} inferred from the code that reads it ({listed}){give_all}")
     return found
+
+
+def _local_guesses(
+    values: Dict[str, Any], where: str, note: Callable[[str], None]
+) -> Callable[[ast.stmt], Dict[str, Any]]:
+    """For a statement that fails here, the values guessed (``values``) for every name it binds,
+    or {} where one has none."""
+
+    def guessed(statement: ast.stmt) -> Dict[str, Any]:
+        names = sorted(_bound(statement))
+        if not names or any(name not in values for name in names):
+            return {}
+        return _inferred_arguments(names, values, where, note, kind="local")
+
+    return guessed
+
+
+def _spared(
+    missing: List[str], statements: List[ast.stmt], values: Dict[str, Any]
+) -> List[str]:
+    """The ``missing`` parameters read only by statements whose every bound name has a guessed
+    value (``bert_config = BertConfig.from_json_file(bert_config_file)``): the statement fails
+    without them and its names are guessed, so they need no value."""
+    spared = []
+    for name in missing:
+        readers = [s for s in statements if name in _loaded(s)]
+        if readers and all(_bound(s) and all(b in values for b in _bound(s)) for s in readers):
+            spared.append(name)
+    return spared
 
 
 def _enclosing_values(
@@ -687,10 +732,12 @@ def evaluate(
         # A parameter the body binds before reading it (``args = parse(argv)``) is not needed.
         rebound = set().union(*[_bound(s) - _loaded(s) for s in statements])
         missing = sorted(p for p in wanted if p not in namespace and p not in rebound)
-        if missing and inferred:
-            values = inferred.get(".".join(scope)) or {}
+        values = (inferred or {}).get(".".join(scope)) or {}
+        if missing and values:
             namespace.update(_inferred_arguments(missing, values, where, note or skipped.append))
             missing = [p for p in missing if p not in namespace]
+            spared = _spared(missing, statements, values)
+            missing = [p for p in missing if p not in spared]
         # those the job gives that nothing guessed: their default (None) stands
         namespace.update({p: defaults.get(p) for p in missing if p in guess})
         missing = [p for p in missing if p not in guess]
@@ -708,7 +755,8 @@ def evaluate(
         for text in skipped:
             if note is not None:
                 note(text)
-        _run_slice(statements, namespace, filename, expression, where)
+        guesses = _local_guesses(values, where, note or skipped.append)
+        _run_slice(statements, namespace, filename, expression, where, None, guesses, note)
     try:
         return eval(compile(parsed, filename, "eval"), namespace)
     except Exception as exc:  # user code
