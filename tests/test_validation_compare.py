@@ -133,6 +133,18 @@ def test_runs_whose_steps_changed_no_trainable_variable_prove_nothing(
         assert checks[2].detail.startswith("the 2 training steps changed none of the 2 trainable")
 
 
+def test_a_loss_of_0_at_every_step_proves_nothing_of_how_it_is_computed() -> None:
+    """A softmax over one position is 0 whatever the model computes: halving it again would
+    pass the numbers. One step with a loss other than 0 compares it."""
+    zero = replace(run().stages["TRAIN"], losses=(f32(0.0), f32(-0.0)), changed=(2, 2))
+    checks = compare_runs(run(train=zero), run(train=zero), EXACT)
+    assert overall(checks) == "error"
+    assert checks[2].what == "loss not 0"
+    assert checks[2].detail.startswith("the loss was 0 at each of the 2 training steps")
+    some = replace(zero, losses=(f32(0.0), f32(0.5)))
+    assert overall(compare_runs(run(train=some), run(train=some), EXACT)) == "equivalent"
+
+
 def test_a_difference_in_the_variables_outranks_steps_that_changed_none() -> None:
     trained = replace(run().stages["TRAIN"], changed=(2, 0))
     other = replace(trained, tensors={"dense/kernel": f32(1.0, 3.0, shape=(2, 1))})

@@ -114,6 +114,21 @@ def test_steps_that_change_no_variable_are_compared_on_the_graphs() -> None:
     assert verdict == "mismatch" and "differs in value" in detail
 
 
+def test_a_loss_of_0_at_every_step_is_compared_on_the_graphs() -> None:
+    """One token per example: the loss (a softmax over one position) is 0 at every step while
+    hand-applied weight decay changes the variables, so the numbers cannot tell a loss halved
+    once more (the wrong rewrite); the graphs, which hold the divisor, can."""
+    original, rewritten = wrong("zero_loss")
+    proven = validate_file(original)
+    assert proven.verdict == "graph-equivalent", proven
+    why = "the loss was 0 at each of the 2 training steps"
+    assert any(why in note for note in proven.notes), proven.notes
+    halved = validate_pair(original, rewritten)
+    assert halved.verdict == "mismatch", halved
+    verdict, detail = check(halved, "TRAIN", "graph")
+    assert verdict == "mismatch" and "differs in value" in detail
+
+
 def test_a_correct_rewrite_of_the_spec_example_is_fixed() -> None:
     report = validate_pair(*wrong("seed_ok"))
     assert report.verdict == "fixed", report

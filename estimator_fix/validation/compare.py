@@ -199,17 +199,32 @@ def _train(original: Stage, rewrite: Stage, tol: Tolerance) -> list[Check]:
     return [_losses(original, rewrite, tol), variables, *_trained(original, variables)]
 
 
+def _zero(tensor: Tensor) -> bool:
+    """Whether every element of ``tensor`` is 0 (strings are not)."""
+    values = tensor.values()
+    return values is not None and not any(values)
+
+
 def _trained(original: Stage, variables: Check) -> list[Check]:
     """Steps that changed none of the trainable variables compared the training code's effect
     on nothing: a wrong optimizer or learning rate would pass. Where the variables already
     differ, that mismatch is the finding."""
-    if original.changed is None or variables.verdict != "equivalent":
+    if variables.verdict != "equivalent":
+        return []
+    steps = len(original.losses)
+    if steps and all(_zero(loss) for loss in original.losses):
+        detail = (
+            f"the loss was 0 at each of the {steps} training steps (inputs on which it does not "
+            "vary), so nothing of how it is computed was compared"
+        )
+        return [Check(TRAIN, "loss not 0", None, "error", detail)]
+    if original.changed is None:
         return []
     trainable, changed = original.changed
     if trainable == 0 or changed > 0:
         return []
     detail = (
-        f"the {len(original.losses)} training steps changed none of the {trainable} trainable "
+        f"the {steps} training steps changed none of the {trainable} trainable "
         "variables, so nothing of what the training code does was compared"
     )
     return [Check(TRAIN, "training changed variables", None, "error", detail)]

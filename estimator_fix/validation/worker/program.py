@@ -460,7 +460,13 @@ class Program:
                 return self.train("train-synthetic")
         losses = [self.out.store(loss) for loss in recorder.losses]
         changed = recorder.changes.counts
-        self.trained_nothing = bool(changed and changed["trainable"] and not changed["changed"])
+        # steps that changed no trainable variable, or whose loss was 0 every time (a softmax
+        # over one position of a sequence of length 1): the numbers compare no training
+        unchanged = bool(changed and changed["trainable"] and not changed["changed"])
+        zero = bool(recorder.losses) and all(
+            not self.np.any(self.np.asarray(loss)) for loss in recorder.losses
+        )
+        self.trained_nothing = unchanged or zero
         self.out.stage(
             TRAIN,
             True,
