@@ -988,3 +988,18 @@ def test_labels_unpacked_into_parts_are_a_tuple_whose_first_part_the_hint_descri
         """
     )
     assert label_hint_in(tree, function) is None
+
+
+def test_a_dimension_named_as_a_size_that_nothing_here_computes_gets_a_size() -> None:
+    """``FixedLenFeature([seq_length])`` in an input builder whose argument the job gives: not
+    a sequence of 1 (a softmax over its one position is 0 whatever the model computes), but
+    the size a dimension's name gets; one the model_fn's names compute is theirs."""
+    import types
+
+    from estimator_fix.validation.worker.inferred import _dimension
+
+    assert _dimension("seq_length", {}) == 4
+    assert _dimension("FLAGS.max_seq_length", {}) == 4
+    flags = types.SimpleNamespace(max_seq_length=128)
+    assert _dimension("FLAGS.max_seq_length", {"FLAGS": flags}) == 128
+    assert _dimension("n", {}) is None and _dimension(7, {}) == 7 and _dimension(-1, {}) is None

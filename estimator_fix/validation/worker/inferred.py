@@ -12,9 +12,10 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from .dimensions import unset_dimension
+from .dimensions import SIZE, names_a_dimension, unset_dimension
 from .messaging import last_line
 
 if TYPE_CHECKING:
@@ -74,12 +75,18 @@ def _evaluate(expression: str, names: Dict[str, Any]) -> Any:
 
 
 def _dimension(dim: Any, names: Dict[str, Any]) -> Optional[int]:
-    if isinstance(dim, str):
-        dim = _evaluate(dim, names)
+    """A dimension written as a number, or as an expression the model_fn's names compute; one
+    they do not compute but whose name says it is a size (``seq_length``, a parameter of the
+    input builder) gets the size such names get (a sequence of 1 makes a softmax over its
+    positions 0, whatever the model computes); else None."""
+    expression = dim if isinstance(dim, str) else None
+    if expression is not None:
+        dim = _evaluate(expression, names)
     try:
         value = int(dim)
     except (TypeError, ValueError):
-        return None
+        word = re.split(r"[^\w]+", expression.strip("]'\" "))[-1] if expression else ""
+        return SIZE if word and names_a_dimension(word) else None
     return value if value >= 0 else None
 
 
