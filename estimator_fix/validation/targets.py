@@ -769,7 +769,7 @@ def job_arguments(
 ) -> dict[str, dict[str, dict[str, object]]]:
     """For the functions that build the model_fn, params or inputs (``main_fun(args, ctx)``, a
     builder, the ``__init__`` of a model_fn's class): per function path, per parameter without a
-    default that no config gives (and per local it binds), the values
+    default that no config gives (or that ``Built.guess`` names), the values
     ``arguments.argument_values`` guesses from the code's reads of it (``args.batch_size``;
     ``num_labels``), the declared flags of the same names (``defaults``) winning; for the
     ``builders`` (the functions a model_fn closure is defined in), per local too. The worker uses

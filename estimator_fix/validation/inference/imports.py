@@ -58,7 +58,7 @@ def _module_file(parts: Sequence[str], bases: Sequence[Path]) -> list[Path]:
     found = []
     for base in bases:
         target = base.joinpath(*parts)
-        found += [target.with_suffix(".py"), target / "__init__.py"]
+        found += [target.with_suffix(".py"), target / _INIT]
     return found
 
 
