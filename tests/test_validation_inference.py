@@ -1003,3 +1003,24 @@ def test_a_dimension_named_as_a_size_that_nothing_here_computes_gets_a_size() ->
     flags = types.SimpleNamespace(max_seq_length=128)
     assert _dimension("FLAGS.max_seq_length", {"FLAGS": flags}) == 128
     assert _dimension("n", {}) is None and _dimension(7, {}) == 7 and _dimension(-1, {}) is None
+
+
+def test_a_layout_compared_with_channels_first_is_still_the_one_the_cpu_runs() -> None:
+    """``if data_format == "channels_first":`` in the network builder says only that both are
+    handled: the guess is the layout TensorFlow's CPU kernels take (a ResNet copy failed on
+    "AvgPoolingOp only supports NHWC on device type CPU" once the builder was read)."""
+    tree, function = parsed(
+        """
+        def network(inputs, data_format):
+            if data_format == "channels_first":
+                inputs = tf.transpose(inputs, [0, 3, 1, 2])
+            return inputs
+
+        def model_fn(features, labels, mode, params):
+            logits = network(features, params["data_format"])
+            kind = params["kind"] == "wide"
+            return spec
+        """
+    )
+    values = {p.key: p.value for p in infer_params(tree, function)}
+    assert values == {"data_format": "channels_last", "kind": "wide"}

@@ -36,6 +36,9 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     # dimensions, and counts (depths, numbers of layers), all small
     ((*dimensions.WORDS, "depth", "num_", "n_", "layers"), dimensions.SIZE),
 )
+#: Settings named as TensorFlow names them, with the value its CPU kernels take: a comparison
+#: with another value (``if data_format == "channels_first":``) does not say which one runs here.
+_TENSORFLOW_SETTINGS = {"data_format": "channels_last", "dtype": "float32"}
 #: How deep options objects in params are read (``params["a"]["b"]["c"]`` as objects).
 _NESTING = 3
 #: The value of a params key nothing else says anything about.
@@ -265,9 +268,9 @@ class _ParamReader:
         parents: Mapping[ast.AST, ast.AST],
     ) -> ParamGuess | None:
         where = f"{sx.line(node)}: {sx.source(node)}"
-        shaped = _shaped_value(key, node, parent, parents)
-        if shaped is not None:
-            return ParamGuess(key, shaped[0], f"{where} {shaped[1]}")
+        first = _shaped_or_setting(key, node, parent, parents, where)
+        if first is not None:
+            return first
         if isinstance(parent, ast.Compare):
             for other in (parent.left, *parent.comparators):
                 if other is not node and sx.string(other) is not None:
@@ -342,6 +345,24 @@ _MATRIX = [[0.01] * 4 for _ in range(4)]
 
 #: Words that name a variable's values rather than a setting (``wv_weight``, ``embeddings``).
 _WEIGHT_WORDS = ("weight", "embedding", "kernel", "matrix", "table")
+
+
+def _shaped_or_setting(
+    key: str,
+    node: ast.AST,
+    parent: ast.AST | None,
+    parents: Mapping[ast.AST, ast.AST],
+    where: str,
+) -> ParamGuess | None:
+    """A value the use's shape says (``_shaped_value``), else a TensorFlow setting's that runs
+    here, which wins over a value it is compared with; else None."""
+    shaped = _shaped_value(key, node, parent, parents)
+    if shaped is not None:
+        return ParamGuess(key, shaped[0], f"{where} {shaped[1]}")
+    setting = _TENSORFLOW_SETTINGS.get(key.lower())
+    if setting is not None:
+        return ParamGuess(key, setting, f"{where} (as TensorFlow names it)", from_name=True)
+    return None
 
 
 def _names_weights(key: str) -> bool:
