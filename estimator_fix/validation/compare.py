@@ -207,8 +207,9 @@ def _zero(tensor: Tensor) -> bool:
 
 def _trained(original: Stage, variables: Check) -> list[Check]:
     """Steps that changed none of the trainable variables compared the training code's effect
-    on nothing: a wrong optimizer or learning rate would pass. Where the variables already
-    differ, that mismatch is the finding."""
+    on nothing: a wrong optimizer or learning rate would pass; steps whose loss was 0 every time
+    compared nothing of how it is computed: a loss scaled wrongly would pass. Where the variables
+    already differ, that mismatch is the finding."""
     if variables.verdict != "equivalent":
         return []
     steps = len(original.losses)
