@@ -27,12 +27,7 @@ def _candidates(node: ast.ImportFrom, here: Path, roots: Sequence[Path]) -> list
         bases = [base]
     else:
         bases = list(roots)
-    found = []
-    for base in bases:
-        target = base.joinpath(*parts) if parts else base
-        found += [target.with_suffix(".py") if parts else target / "__init__.py"]
-        found.append(target / "__init__.py")
-    return found
+    return _module_file(parts, bases) if parts else [base / _INIT for base in bases]
 
 
 def _read(path: Path) -> ast.Module | None:

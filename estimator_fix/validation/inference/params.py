@@ -11,14 +11,17 @@ from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
 from estimator_fix.validation.worker import dimensions
 
+#: Settings named as TensorFlow names them, with the value its CPU kernels take: a layout, a
+#: dtype. A comparison with another value (``if data_format == "channels_first":``) does not say
+#: which one runs here, so these win over it; as name fragments they are rules below too.
+_TENSORFLOW_SETTINGS = {"data_format": "channels_last", "dtype": "float32"}
 #: Name fragments → a value to run with (first match wins; checked on the lower-cased key).
 #: Class counts are 10, as many as top-k metrics ask for; sizes 4, small and quick.
 _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("use_", "is_", "enable", "verbose", "debug", "summar"), False),
     (("activation",), "relu"),  # a name Keras layers take (and tf.compat.v1.layers, built on them)
     # named as TensorFlow names them: a layout its CPU kernels take, a dtype, a version number
-    (("data_format",), "channels_last"),
-    (("dtype",), "float32"),
+    *(((name,), value) for name, value in _TENSORFLOW_SETTINGS.items()),
     (("version",), 1),
     (("scope",), "scope"),
     (("keep_prob",), 1.0),
@@ -36,9 +39,6 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     # dimensions, and counts (depths, numbers of layers), all small
     ((*dimensions.WORDS, "depth", "num_", "n_", "layers"), dimensions.SIZE),
 )
-#: Settings named as TensorFlow names them, with the value its CPU kernels take: a comparison
-#: with another value (``if data_format == "channels_first":``) does not say which one runs here.
-_TENSORFLOW_SETTINGS = {"data_format": "channels_last", "dtype": "float32"}
 #: How deep options objects in params are read (``params["a"]["b"]["c"]`` as objects).
 _NESTING = 3
 #: The value of a params key nothing else says anything about.
