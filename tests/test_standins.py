@@ -206,3 +206,66 @@ def test_a_repository_module_computing_with_a_stand_in_loads_in_part(
         standins._STATE["partial"].clear()
         for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
             del sys.modules[name]
+
+
+def test_a_submodule_a_repository_package_lacks_is_stood_in_for(
+    loading: None, tmp_path: Path
+) -> None:
+    """``from pkg import export`` where the repository's package has no ``export.py`` (a file its
+    history deleted), and ``import pkg.proto.x`` with no ``proto/`` (generated, never committed):
+    each is named as missing, loads as a stand-in, and fails where it is used."""
+    package = tmp_path / "estimator_fix_absent_repo"
+    package.mkdir()
+    (package / "__init__.py").write_text("READY = True\n", encoding="utf-8")
+    (package / "present.py").write_text("VALUE = 1\n", encoding="utf-8")
+    namespace = tmp_path / "estimator_fix_absent_ns"  # no __init__.py
+    namespace.mkdir()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(ImportError) as lost:
+            exec("from estimator_fix_absent_repo import export", {})
+        assert standins.missing_module(lost.value) == "estimator_fix_absent_repo.export"
+        with pytest.raises(ImportError) as ungenerated:
+            importlib.import_module("estimator_fix_absent_repo.proto.metrics_pb2")
+        assert standins.missing_module(ungenerated.value) == "estimator_fix_absent_repo.proto"
+        with pytest.raises(ImportError) as in_namespace:
+            exec("from estimator_fix_absent_ns import gone", {})
+        assert standins.missing_module(in_namespace.value) == "estimator_fix_absent_ns.gone"
+        with pytest.raises(ImportError) as not_a_module:  # a name its module does not define
+            exec("from estimator_fix_absent_repo.present import OTHER", {})
+        assert standins.missing_module(not_a_module.value) is None
+
+        notes = standins.install(
+            ["estimator_fix_absent_repo.export", "estimator_fix_absent_repo.proto"]
+        )
+        assert notes == [
+            "not in the repository here, stood in for while loading (a use by the code validated "
+            "fails): estimator_fix_absent_repo.export, estimator_fix_absent_repo.proto"
+        ]
+        namespace_ = {}
+        exec(
+            "from estimator_fix_absent_repo import export, present\n"
+            "from estimator_fix_absent_repo.proto import metrics_pb2\n"
+            "SAVER = export.saver(metrics_pb2.Slice)\n",
+            namespace_,
+        )
+        assert namespace_["present"].VALUE == 1  # the package's real modules stay real
+        standins.arm()
+        with pytest.raises(standins.StandInUsed, match="its repository does not have here"):
+            namespace_["export"].export_eval_savedmodel()
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
+            del sys.modules[name]
+        standins._STATE["absent_here"] = []
+
+
+def test_a_part_an_installed_package_lacks_is_not_stood_in_for(loading: None) -> None:
+    """A submodule or name an installed distribution lacks (``json.absent``, TensorFlow 2's
+    missing ``tensorflow.contrib``) is another version's, not a lost file of the repository."""
+    with pytest.raises(ImportError) as submodule:
+        importlib.import_module("json.estimator_fix_absent")
+    assert standins.missing_module(submodule.value) is None
+    with pytest.raises(ImportError) as name:
+        exec("from json import estimator_fix_absent", {})
+    assert standins.missing_module(name.value) is None

@@ -339,3 +339,14 @@ def test_a_model_fn_that_uses_a_missing_module_is_not_proven() -> None:
     report = validate_file(SHAPES / "missing_module_used.py")
     assert report.verdict in ("error", "not validated"), report.message
     assert "estimator_fix_absent_helpers" in report.message, report.message
+
+
+@pytest.mark.tf
+def test_an_op_marked_only_as_another_ops_control_input_compares_alike_on_the_graphs() -> None:
+    """Metrics built before the mode is known take the constant loss as a control input, which
+    TensorFlow 2 records on the loss op itself; the rewrite builds them in EVAL only, so the mark
+    differs in TRAIN on an op both versions build alike. The loss is 0 at every step, so the
+    graphs decide: they are the same computation."""
+    report = validate_file(SHAPES / "fixed_prediction.py")
+    assert report.verdict == "graph-equivalent", report.message
+    assert not [c for c in report.checks if c.verdict == "mismatch"], report.checks

@@ -76,8 +76,17 @@ class _Digests:
         attrs = {
             key: _digest(node.attr[key].SerializeToString(deterministic=True))
             for key in sorted(node.attr)
+            if key not in _BOOKKEEPING
         }
         return [op.name, op.type, list(node.input), attrs]
+
+
+#: Attributes TensorFlow sets on an op for its own statistics, not for what the op computes:
+#: ``_has_manual_control_dependencies`` marks an op some later op took as a control input (TF
+#: 2.x), so an op the rewrite no longer builds in a mode (a metric's update depending on the
+#: loss) changes it on an op both build alike; the control input itself is compared, as an
+#: input (``^name``) of the op that takes it.
+_BOOKKEEPING = frozenset({"_has_manual_control_dependencies"})
 
 
 def _params(program: Program) -> Dict[str, Any]:

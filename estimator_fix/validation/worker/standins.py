@@ -4,14 +4,15 @@ its model_fn validated where the model_fn itself never uses it.
 
 A stand-in is only made for a module named in the spec's ``stand_ins``: the orchestrator adds a
 name after a version failed to load with ``No module named NAME`` for a module nothing on
-``sys.path`` provides (``missing_module``), so ``try: import horovod / except ImportError`` keeps
-working wherever it did. While the module loads, anything taken from a stand-in is another
-stand-in (``from soundfile import read``, ``logger = boilerplate.get_logger()``, a class's base
-left alone); once loading ends (``arm``), any use of one — a call, an attribute, a truth test,
-iteration, arithmetic, a string — raises ``StandInUsed`` naming the module, and is recorded
-(``used``) so a handler in the code validated that catches the error cannot hide it: nothing a
-stand-in would have computed ever reaches a graph that is compared. The proof covers only real
-code.
+``sys.path`` provides, or for a submodule a package of the repository does not have (``from pkg
+import export``, a file the tree lost: ``missing_module``), so ``try: import horovod / except
+ImportError`` keeps working wherever it did. While the module loads, anything taken from a
+stand-in is another stand-in (``from soundfile import read``, ``logger =
+boilerplate.get_logger()``, a class's base left alone); once loading ends (``arm``), any use of
+one — a call, an attribute, a truth test, iteration, arithmetic, a string — raises
+``StandInUsed`` naming the module, and is recorded (``used``) so a handler in the code validated
+that catches the error cannot hide it: nothing a stand-in would have computed ever reaches a
+graph that is compared. The proof covers only real code.
 
 A module of the repository whose top level computes with a stand-in (``DECIBEL =
 math.log10(torch.iinfo(torch.int16).max)``) loads in part (``_Tolerant``): what it defined before
@@ -24,6 +25,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
+import re
 import sys
 import types
 from typing import Any, Dict, List, Optional, Set
@@ -39,7 +41,7 @@ class StandInUsed(ModuleNotFoundError):
         self.path = path
 
 
-_STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}}
+_STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}, "absent_here": []}
 
 
 def _armed() -> bool:
@@ -66,6 +68,13 @@ def _used(path: str) -> StandInUsed:
             return StandInUsed(
                 f"the code validated uses {path}, which module {name} did not define here: "
                 f"its loading stopped where {why}",
+                path,
+            )
+    for name in _STATE["absent_here"]:
+        if path.startswith(name + "."):
+            return StandInUsed(
+                f"the code validated uses {path} from module '{name}', which its repository "
+                "does not have here (restore the file)",
                 path,
             )
     top = path.split(".")[0]
@@ -228,7 +237,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.names = names
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname.split(".")[0] not in self.names:
+        if not any(fullname == n or fullname.startswith(n + ".") for n in self.names):
             return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
@@ -309,16 +318,26 @@ def install(names: List[str], roots: Optional[List[str]] = None) -> List[str]:
     """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides, and
     let the repository's modules (under ``roots``) load in part where they use one; returns a
     note naming them, or nothing."""
-    missing = {name for name in names if _absent(name)}
+    missing = {name for name in names if "." in name or _absent(name)}
     if not missing:
         return []
     sys.meta_path.append(_Finder(missing))
     if roots:
         sys.meta_path.insert(0, _Tolerant(roots))
-    return [
-        "not installed here, stood in for while loading (a use by the code validated fails): "
-        + ", ".join(sorted(missing))
-    ]
+    submodules = sorted(name for name in missing if "." in name)
+    _STATE["absent_here"] = submodules
+    notes = []
+    if len(submodules) < len(missing):
+        notes.append(
+            "not installed here, stood in for while loading (a use by the code validated "
+            "fails): " + ", ".join(sorted(name for name in missing if "." not in name))
+        )
+    if submodules:
+        notes.append(
+            "not in the repository here, stood in for while loading (a use by the code "
+            "validated fails): " + ", ".join(submodules)
+        )
+    return notes
 
 
 def arm() -> None:
@@ -342,22 +361,68 @@ def forget(start: int, end: int) -> List[str]:
 
 
 def missing_module(exc: BaseException) -> Optional[str]:
-    """The top-level module whose absence made loading fail (``exc`` or what it wraps), where
-    nothing on ``sys.path`` provides it; else None."""
+    """The module whose absence made loading fail (``exc`` or what it wraps), else None: a
+    top-level module nothing on ``sys.path`` provides, or a submodule a package of the
+    repository does not have (``from pkg import export`` where the tree has no
+    ``pkg/export.py``: a file its history deleted, or one never committed)."""
     seen = 0
     current: Optional[BaseException] = exc
     while current is not None and seen < 10:
         if isinstance(current, ModuleNotFoundError) and not isinstance(current, StandInUsed):
-            top = (current.name or "").split(".")[0]
-            if top and _absent(top):
-                return top
+            missing = _first_absent(current.name or "")
+            if missing:
+                return missing
+        elif type(current) is ImportError:
+            missing = _submodule_named(current)
+            if missing:
+                return missing
         current = current.__cause__ or current.__context__
         seen += 1
     return None
 
 
-def _absent(top: str) -> bool:
+def _first_absent(name: str) -> Optional[str]:
+    """The shortest prefix of the dotted ``name`` that is absent: the top-level module, or a
+    submodule of a package of the repository."""
+    parts = name.split(".")
+    if not parts[0]:
+        return None
+    if _absent(parts[0]):
+        return parts[0]
+    for end in range(2, len(parts) + 1):
+        parent, prefix = ".".join(parts[: end - 1]), ".".join(parts[:end])
+        if not _in_repository(sys.modules.get(parent)):
+            return None
+        if _absent(prefix):
+            return prefix
+    return None
+
+
+def _submodule_named(exc: ImportError) -> Optional[str]:
+    """``pkg.name`` for ``cannot import name 'name' from 'pkg'`` where ``pkg`` is a package of
+    the repository with no such attribute nor submodule; else None."""
+    match = re.match(r"cannot import name '(\w+)' from '([\w.]+)'", str(exc))
+    if not match:
+        return None
+    name, package = match.group(1), match.group(2)
+    module = sys.modules.get(package)
+    if not _in_repository(module) or not hasattr(module, "__path__") or hasattr(module, name):
+        return None
+    return f"{package}.{name}" if _absent(f"{package}.{name}") else None
+
+
+def _in_repository(module: Any) -> bool:
+    """Whether ``module`` was loaded from a file of the code validated, not from an installed
+    distribution (whose missing parts are another version's, as TensorFlow's are)."""
+    # a namespace package has no file, only its directories
+    origins = [getattr(module, "__file__", None) or ""] + list(getattr(module, "__path__", []))
+    origins = [str(origin) for origin in origins if origin]
+    installed = ("site-packages", "dist-packages", sys.prefix, sys.base_prefix)
+    return bool(origins) and not any(p in o for o in origins for p in installed)
+
+
+def _absent(name: str) -> bool:
     try:
-        return importlib.util.find_spec(top) is None
+        return importlib.util.find_spec(name) is None
     except (ImportError, ValueError):
         return False
