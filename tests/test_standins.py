@@ -19,6 +19,7 @@ def loading() -> Iterator[None]:
     yield
     sys.meta_path[:] = finders
     standins._STATE["armed"] = False
+    standins._STATE["absent_here"] = standins._STATE["names"] = []
     for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
         del sys.modules[name]
 
@@ -257,7 +258,6 @@ def test_a_submodule_a_repository_package_lacks_is_stood_in_for(
         sys.path.remove(str(tmp_path))
         for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
             del sys.modules[name]
-        standins._STATE["absent_here"] = []
 
 
 def test_a_part_an_installed_package_lacks_is_not_stood_in_for(loading: None) -> None:
@@ -269,3 +269,30 @@ def test_a_part_an_installed_package_lacks_is_not_stood_in_for(loading: None) ->
     with pytest.raises(ImportError) as name:
         exec("from json import estimator_fix_absent", {})
     assert standins.missing_module(name.value) is None
+
+
+def test_a_portion_a_namespace_package_lacks_is_a_module_not_installed(
+    loading: None, tmp_path: Path
+) -> None:
+    """``google.colab`` beside an installed ``google.protobuf``: each portion of a namespace
+    package is a distribution of its own, so the missing one is stood in for as not installed."""
+    installed = tmp_path / "site-packages"
+    (installed / "estimator_fix_absent_nsp" / "present").mkdir(parents=True)
+    (installed / "estimator_fix_absent_nsp" / "present" / "__init__.py").write_text("")
+    sys.path.insert(0, str(installed))
+    try:
+        with pytest.raises(ImportError) as portion:
+            importlib.import_module("estimator_fix_absent_nsp.colab")
+        assert standins.missing_module(portion.value) == "estimator_fix_absent_nsp.colab"
+        (note,) = standins.install(["estimator_fix_absent_nsp.colab"])
+        assert note.startswith("not installed here") and note.endswith("nsp.colab")
+        from estimator_fix_absent_nsp.colab import drive  # type: ignore[import-not-found]
+
+        standins.arm()
+        used = "module .estimator_fix_absent_nsp.colab., which is not installed here"
+        with pytest.raises(standins.StandInUsed, match=used):
+            drive.mount("/content")
+    finally:
+        sys.path.remove(str(installed))
+        for name in [n for n in sys.modules if n.startswith("estimator_fix_absent_")]:
+            del sys.modules[name]

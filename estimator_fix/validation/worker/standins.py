@@ -41,7 +41,7 @@ class StandInUsed(ModuleNotFoundError):
         self.path = path
 
 
-_STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}, "absent_here": []}
+_STATE: Dict[str, Any] = {"armed": False, "used": [], "partial": {}, "absent_here": [], "names": []}
 
 
 def _armed() -> bool:
@@ -77,9 +77,12 @@ def _used(path: str) -> StandInUsed:
                 "does not have here (restore the file)",
                 path,
             )
-    top = path.split(".")[0]
+    module = path.split(".")[0]
+    for name in _STATE["names"]:  # a portion of a namespace package (``google.colab``)
+        if path.startswith(name + ".") and len(name) > len(module):
+            module = name
     return StandInUsed(
-        f"the code validated uses {path} from module '{top}', which is not installed here "
+        f"the code validated uses {path} from module '{module}', which is not installed here "
         "(install it for the interpreter that validates)",
         path,
     )
@@ -324,13 +327,14 @@ def install(names: List[str], roots: Optional[List[str]] = None) -> List[str]:
     sys.meta_path.append(_Finder(missing))
     if roots:
         sys.meta_path.insert(0, _Tolerant(roots))
-    submodules = sorted(name for name in missing if "." in name)
+    submodules = sorted(name for name in missing if "." in name and _of_repository(name))
     _STATE["absent_here"] = submodules
+    _STATE["names"] = sorted(missing)
     notes = []
     if len(submodules) < len(missing):
         notes.append(
             "not installed here, stood in for while loading (a use by the code validated "
-            "fails): " + ", ".join(sorted(name for name in missing if "." not in name))
+            "fails): " + ", ".join(sorted(set(missing) - set(submodules)))
         )
     if submodules:
         notes.append(
@@ -391,7 +395,8 @@ def _first_absent(name: str) -> Optional[str]:
         return parts[0]
     for end in range(2, len(parts) + 1):
         parent, prefix = ".".join(parts[: end - 1]), ".".join(parts[:end])
-        if not _in_repository(sys.modules.get(parent)):
+        module = sys.modules.get(parent)
+        if not (_in_repository(module) or _namespace(module)):
             return None
         if _absent(prefix):
             return prefix
@@ -411,14 +416,38 @@ def _submodule_named(exc: ImportError) -> Optional[str]:
     return f"{package}.{name}" if _absent(f"{package}.{name}") else None
 
 
+def _namespace(module: Any) -> bool:
+    """Whether ``module`` is a namespace package (``google``): each of its portions is a
+    distribution of its own, so a portion missing is one not installed (``google.colab``)."""
+    return getattr(module, "__file__", None) is None and hasattr(module, "__path__")
+
+
+def _of_repository(name: str) -> bool:
+    """Whether the top-level package of the dotted ``name`` lies in the code validated (found
+    without importing anything)."""
+    try:
+        spec = importlib.util.find_spec(name.split(".")[0])
+    except (ImportError, ValueError):
+        return False
+    if spec is None:
+        return False
+    places = list(spec.submodule_search_locations or []) + [spec.origin or ""]
+    return any(place and not _installed(place) for place in places)
+
+
 def _in_repository(module: Any) -> bool:
     """Whether ``module`` was loaded from a file of the code validated, not from an installed
     distribution (whose missing parts are another version's, as TensorFlow's are)."""
     # a namespace package has no file, only its directories
     origins = [getattr(module, "__file__", None) or ""] + list(getattr(module, "__path__", []))
     origins = [str(origin) for origin in origins if origin]
-    installed = ("site-packages", "dist-packages", sys.prefix, sys.base_prefix)
-    return bool(origins) and not any(p in o for o in origins for p in installed)
+    return bool(origins) and not any(_installed(origin) for origin in origins)
+
+
+def _installed(place: str) -> bool:
+    """Whether the file or directory ``place`` belongs to the interpreter's installation."""
+    parts = ("site-packages", "dist-packages", sys.prefix, sys.base_prefix)
+    return any(part in place for part in parts)
 
 
 def _absent(name: str) -> bool:
