@@ -85,6 +85,30 @@ def test_modules_found_elsewhere_in_the_repository_make_their_directory_importab
     assert (name, found) == ("sample", (*roots, str(tmp_path / "estimator")))
 
 
+def test_a_namespace_package_near_the_module_is_preferred_to_a_regular_one_far_away(
+    tmp_path: Path,
+) -> None:
+    """Sibling projects of one repository, each with a ``model/`` package: the module's own
+    project holds it as a directory without ``__init__.py`` (Python 3 imports it as a namespace
+    package), another project as a regular package. The nearer one is meant; a directory that
+    holds none of the submodules asked of it is no package."""
+    (tmp_path / ".git").mkdir()
+    runner = write(
+        tmp_path / "segmentation" / "unet" / "utils" / "runner.py",
+        "from model.unet import unet_v1\nfrom model import layers\n",
+    )
+    write(tmp_path / "segmentation" / "unet" / "model" / "unet.py", "def unet_v1():\n    pass\n")
+    write(tmp_path / "segmentation" / "unet" / "model" / "layers.py")
+    write(tmp_path / "segmentation" / "industrial" / "model" / "__init__.py")
+    write(tmp_path / "segmentation" / "industrial" / "model" / "unet.py")
+    write(tmp_path / "segmentation" / "industrial" / "model" / "layers.py")
+    write(tmp_path / "segmentation" / "vnet" / "model" / "vnet.py")
+    tree = ast.parse(runner.read_bytes())
+    roots = (str(runner.parent), str(tmp_path))
+    _, found = import_layout(runner, tree, "runner", roots, tmp_path)
+    assert found == (*roots, str(tmp_path / "segmentation" / "unet"))
+
+
 def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(
     tmp_path: Path,
 ) -> None:

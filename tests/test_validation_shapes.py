@@ -350,3 +350,16 @@ def test_an_op_marked_only_as_another_ops_control_input_compares_alike_on_the_gr
     report = validate_file(SHAPES / "fixed_prediction.py")
     assert report.verdict == "graph-equivalent", report.message
     assert not [c for c in report.checks if c.verdict == "mismatch"], report.checks
+
+
+@pytest.mark.tf
+def test_a_parser_built_at_module_level_configures_the_model_fn_with_its_defaults() -> None:
+    """``parser.add_argument(...)`` at module level, then ``args = parser.parse_args()``: the
+    model_fn reads the defaults. The statistics the module reads through a missing package are
+    left undefined (the model_fn never reads them) and the rest of the module still loads."""
+    report = validate_file(SHAPES / "module_parser.py")
+    assert report.verdict == "fixed", report.message
+    assert any(
+        note.startswith("line 17 did not run: StandInUsed") and "absent_netcdf" in note
+        for note in report.notes
+    ), report.notes

@@ -168,6 +168,15 @@ def _holds(source: Path, name: str, asked: set[str], package: Path | None) -> bo
     return not missing
 
 
+def _package_holds(directory: Path, name: str, asked: set[str]) -> bool:
+    """Whether ``directory`` is the package ``name`` the importing code means: a regular package
+    (``__init__.py``) that holds what is asked of it, or a namespace package (a directory
+    without one, as Python 3 imports it) whose submodules are all that is asked, and something."""
+    if (directory / "__init__.py").is_file():
+        return _holds(directory / "__init__.py", name, asked, directory)
+    return bool(asked) and all(_importable_from(n, directory) for n in asked)
+
+
 def _importable_from(name: str, directory: Path) -> bool:
     return (directory / f"{name}.py").is_file() or (directory / name).is_dir()
 
@@ -216,9 +225,7 @@ def _module_directories(
         found |= {
             n
             for n in wanted
-            if n in subdirectories
-            and (directory / n / "__init__.py").is_file()
-            and _holds(directory / n / "__init__.py", n, asked.get(n, set()), directory / n)
+            if n in subdirectories and _package_holds(directory / n, n, asked.get(n, set()))
         }
         if found:
             holders[directory] = found

@@ -18,6 +18,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .inferred import VALUE, AttributeParams
+from .standins import StandInUsed
 
 _SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -39,6 +40,10 @@ _CONFIGURING = (
     "setLevel",
     "basicConfig",
     "use",
+    # an argparse parser built at module level (``parser.add_argument(...)``, then ``args =
+    # parser.parse_args()``, an assignment, which the relaxed argparse answers with defaults)
+    "add_argument",
+    "set_defaults",
 )
 
 
@@ -109,7 +114,18 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     statements (the rest is skipped, a failing assignment noted). Returns notes."""
     top = tree.body
     if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
-        exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
+        try:
+            exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
+        except StandInUsed as exc:
+            # a statement computing with a missing module's value: the module loads in part,
+            # its later definitions statement by statement
+            index = _statement_at(top, _failing_line(exc, filename))
+            if index is None or isinstance(top[index], (ast.Import, ast.ImportFrom)):
+                raise
+            notes: List[str] = []
+            _failed(top[index], exc, namespace, notes)
+            notes += _run_each(top[index + 1 :], filename, namespace)
+            return notes + _define_in_blocks(tree, filename, namespace)
         return _define_in_blocks(tree, filename, namespace)
     notes = []
     skipped = [s for s in top if not defining(s) and not _is_docstring(s)]
@@ -118,19 +134,62 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
             f"the module does work at import ({len(skipped)} top-level statements): "
             "only its definitions were run"
         )
-    for statement in top:
+    notes += _run_each(top, filename, namespace)
+    return notes + _define_in_blocks(tree, filename, namespace)
+
+
+def _run_each(
+    statements: List[ast.stmt], filename: str, namespace: Dict[str, Any]
+) -> List[str]:
+    """Run the defining ``statements`` one by one; a failure is noted and the rest run."""
+    notes: List[str] = []
+    for statement in statements:
         if not defining(statement):
             continue
         try:
             exec(compile(_module_node([statement]), filename, "exec", dont_inherit=True), namespace)
+        except StandInUsed as exc:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                raise
+            # an assignment computing with a missing module's value (``file =
+            # netCDF4.Dataset(path)`` then ``x = file["x"]``): what it binds is not defined,
+            # as for any other failure, as a repository module would be loaded in part
+            _failed(statement, exc, namespace, notes)
         except (ImportError, SyntaxError):
             raise  # the module cannot work without it
         except Exception as exc:  # user code: a definition that cannot run is noted
-            why = f"line {statement.lineno} did not run: {_one_line(exc)}"
-            notes.append(why)
-            failed = namespace.setdefault(FAILED_DEFINITIONS, {})
-            failed.update((name, why) for name in _bound(statement) if name not in namespace)
-    return notes + _define_in_blocks(tree, filename, namespace)
+            _failed(statement, exc, namespace, notes)
+    return notes
+
+
+def _failing_line(exc: BaseException, filename: str) -> Optional[int]:
+    """The last line of ``filename`` in ``exc``'s traceback."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == filename:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _statement_at(statements: List[ast.stmt], line: Optional[int]) -> Optional[int]:
+    """The index of the statement of ``statements`` that spans ``line``."""
+    for index, statement in enumerate(statements):
+        last = getattr(statement, "end_lineno", None) or statement.lineno
+        if line is not None and statement.lineno <= line <= last:
+            return index
+    return None
+
+
+def _failed(
+    statement: ast.stmt, exc: BaseException, namespace: Dict[str, Any], notes: List[str]
+) -> None:
+    """Note that ``statement`` did not run, and why, for each name it would have bound."""
+    why = f"line {statement.lineno} did not run: {_one_line(exc)}"
+    notes.append(why)
+    failed = namespace.setdefault(FAILED_DEFINITIONS, {})
+    failed.update((name, why) for name in _bound(statement) if name not in namespace)
 
 
 def define_flags(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
