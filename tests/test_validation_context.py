@@ -22,7 +22,7 @@ from estimator_fix.validation import (
 from estimator_fix.validation.api import unvalidated
 from estimator_fix.validation.gate import RewriteGate
 from estimator_fix.validation.inputs import DiscoveryError, plan
-from estimator_fix.validation.layout import import_layout
+from estimator_fix.validation.layout import import_layout, package_aliases
 from estimator_fix.validation.python2 import python2_builtins_answer, python2_error
 from estimator_fix.validation.targets import Built, job_arguments, sibling_callers
 from estimator_fix.validation.worker import network
@@ -107,6 +107,62 @@ def test_a_namespace_package_near_the_module_is_preferred_to_a_regular_one_far_a
     roots = (str(runner.parent), str(tmp_path))
     _, found = import_layout(runner, tree, "runner", roots, tmp_path)
     assert found == (*roots, str(tmp_path / "segmentation" / "unet"))
+
+
+def test_a_clone_named_otherwise_is_imported_under_its_packages_name(tmp_path: Path) -> None:
+    """``from textbooks.scripts.settings import hparams`` in a checkout named ``books``: nothing
+    here is named ``textbooks`` and ``scripts/`` lies at the repository's root, so the
+    repository is that package. Installed packages and paths the root lacks are no alias."""
+    repository = tmp_path / "books"
+    (repository / ".git").mkdir(parents=True)
+    write(repository / "scripts" / "settings.py", "hparams = {}\n")
+    tree = ast.parse(
+        "import tensorflow.compat.v1 as tf\n"
+        "from textbooks.scripts.settings import hparams\n"
+        "import textbooks.scripts\n"
+        "from elsewhere.tools import helper\n"
+        "from scripts import settings\n"
+    )
+    roots = (str(repository / "scripts"), str(repository))
+    assert package_aliases(tree, roots, repository) == {"textbooks": str(repository)}
+    assert package_aliases(tree, roots, None) == {}
+
+
+@pytest.mark.tf
+def test_a_model_fn_that_imports_its_repository_under_another_name_validates(
+    tmp_path: Path,
+) -> None:
+    repository = tmp_path / "regressor-clone"
+    (repository / ".git").mkdir(parents=True)
+    write(repository / "settings" / "hparams.py", "UNITS = 4\nLEARNING_RATE = 0.1\n")
+    model = write(
+        repository / "trainer" / "model.py",
+        """\
+        import tensorflow as tf
+
+        from regressor.settings import hparams
+
+
+        def model_fn(features, labels, mode):
+            hidden = tf.compat.v1.layers.dense(features["x"], hparams.UNITS)
+            predictions = tf.compat.v1.layers.dense(hidden, 1)
+            loss = tf.reduce_mean(tf.square(labels - predictions))
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(hparams.LEARNING_RATE)
+            train_op = optimizer.minimize(
+                loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+        def input_fn():
+            x = tf.random.stateless_uniform([16, 3], seed=[1, 2])
+            y = tf.reduce_sum(x, axis=1, keepdims=True)
+            return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
+        """,
+    )
+    report = validate_file(model)
+    assert report.verdict == "fixed", report.message
 
 
 def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(

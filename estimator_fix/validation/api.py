@@ -36,7 +36,7 @@ from estimator_fix.validation.inputs import (
     plan,
     repository_root,
 )
-from estimator_fix.validation.layout import import_layout
+from estimator_fix.validation.layout import import_layout, package_aliases
 from estimator_fix.validation.options import OptionError, ValidationOptions
 from estimator_fix.validation.python2 import (
     python2_builtins_answer,
@@ -73,6 +73,7 @@ def _spec(
         "as_file": os.fspath(as_file),
         "module_name": plan_.module_name,
         "sys_path": list(plan_.sys_path),
+        "aliases": dict(plan_.aliases),
         "model_fn": target.path[0] if target else plan_.model_fn,
         "target": target.built.to_json() if target and target.built else None,
         "through": target.through.to_json() if target and target.through else None,
@@ -290,10 +291,10 @@ def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:
         tree = ast.parse(source, os.fspath(path))
     except (SyntaxError, ValueError):
         return plan_
-    module_name, roots = import_layout(
-        path, tree, plan_.module_name, plan_.sys_path, repository_root(path)
-    )
-    return replace(plan_, module_name=module_name, sys_path=roots)
+    repository = repository_root(path)
+    module_name, roots = import_layout(path, tree, plan_.module_name, plan_.sys_path, repository)
+    aliases = package_aliases(tree, roots, repository)
+    return replace(plan_, module_name=module_name, sys_path=roots, aliases=aliases)
 
 
 def _no_input(results: tuple[RunResult, RunResult], path: Path) -> str:

@@ -176,6 +176,8 @@ class Plan:
     callers: tuple[Caller, ...] = ()
     #: Per model_fn (by name), the inputs and params inferred from its code, and its labels.
     inferred: Mapping[str, Inferred] = field(default_factory=dict)
+    #: Packages the code imports the repository by, under another name than its directory's.
+    aliases: Mapping[str, str] = field(default_factory=dict)
     label_hints: Mapping[str, LabelHint | None] = field(default_factory=dict)
 
     @property

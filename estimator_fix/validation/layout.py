@@ -38,6 +38,38 @@ def import_layout(
     return name, roots + _module_directories(path.resolve(), tree, roots, repository)
 
 
+def package_aliases(
+    tree: ast.Module, roots: tuple[str, ...], repository: Path | None
+) -> dict[str, str]:
+    """The repository itself under the name of the package its code imports it by, where the
+    checkout's directory is named otherwise (``from book2vecs.scripts.hparams import hparams``
+    in a clone named ``book2vec``): a dotted absolute import whose top-level name nothing here
+    gives (``roots``, the installed packages) while the rest of its path lies at the
+    repository's root. Maps that name to the root."""
+    if repository is None:
+        return {}
+    aliases: dict[str, str] = {}
+    for dotted in _dotted_imports(tree):
+        top, below = dotted[0], dotted[1]
+        if top in aliases or any(_importable_from(top, Path(root)) for root in roots):
+            continue
+        if _installed(top) or not _importable_from(below, repository):
+            continue
+        aliases[top] = os.fspath(repository)
+    return aliases
+
+
+def _dotted_imports(tree: ast.Module) -> list[list[str]]:
+    """The module paths of the absolute imports that name a submodule (``a.b``), in order."""
+    paths: list[list[str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            paths += [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            paths.append(node.module.split("."))
+    return [path for path in paths if len(path) > 1 and all(map(_identifier, path))]
+
+
 def _relative_depth(tree: ast.Module) -> int:
     """How many packages up the module's relative imports reach (0: none)."""
     levels = [node.level for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]

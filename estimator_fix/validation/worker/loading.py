@@ -61,6 +61,25 @@ def import_tensorflow() -> Any:
     return tf
 
 
+class _Aliases:
+    """A finder for the packages the code imports its repository by under another name than
+    the checkout's directory (``layout.package_aliases``): each a package whose submodules are
+    the repository's files."""
+
+    def __init__(self, aliases: Dict[str, str]) -> None:
+        self.aliases = aliases
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        import importlib.machinery
+
+        directory = self.aliases.get(fullname)
+        if directory is None:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = [directory]  # a namespace package's
+        return spec
+
+
 def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     """Run the version's source as a module presented at ``as_file``, as its repository would
     import it (package-aware, its directories importable), without its top-level work (see
@@ -71,6 +90,8 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     for entry in reversed(spec["sys_path"]):
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    if spec.get("aliases"):
+        sys.meta_path.insert(0, _Aliases(spec["aliases"]))
     name = spec["module_name"]
     taken = name in sys.modules or name in getattr(sys, "stdlib_module_names", ())
     if "." not in name and taken:

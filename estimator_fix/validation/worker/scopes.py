@@ -303,7 +303,27 @@ def _bound(statement: ast.stmt) -> Set[str]:
 
 
 def _loaded(node: ast.AST) -> Set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """The names ``node`` reads from the scope it runs in: of a function it defines, those its
+    definition evaluates (decorators, defaults) and those its body reads but does not bind
+    itself (a method's local ``epochs`` is not the module's ``epochs``)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = node.args
+        outer = list(getattr(node, "decorator_list", [])) + list(arguments.defaults)
+        outer += [d for d in arguments.kw_defaults if d is not None]
+        names = set().union(*[_loaded(n) for n in outer]) if outer else set()
+        body = node.body if isinstance(node.body, list) else [node.body]
+        inner = set().union(*[_loaded(n) for n in body])
+        local = {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)}
+        for statement in body:
+            for child in ast.walk(statement):
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                    local.add(child.id)
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    local.add(child.name)
+        return names | (inner - local)
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) else set()
+    return set().union(*[_loaded(child) for child in ast.iter_child_nodes(node)])
 
 
 def _receiver(statement: ast.stmt) -> str:
