@@ -363,3 +363,12 @@ def test_a_parser_built_at_module_level_configures_the_model_fn_with_its_default
         note.startswith("line 17 did not run: StandInUsed") and "absent_netcdf" in note
         for note in report.notes
     ), report.notes
+
+
+@pytest.mark.tf
+def test_a_flag_tensorflows_absl_already_defines_is_noted_and_the_module_loads_on() -> None:
+    """``DEFINE_string("log_dir", ...)`` in a module of definitions only: absl's logging has the
+    flag, so that line fails here; the definitions after it run and the rewrite is proven."""
+    report = validate_file(SHAPES / "duplicate_flag.py")
+    assert report.verdict == "fixed", report.message
+    assert any(n.startswith("line 7 did not run: DuplicateFlagError") for n in report.notes)
