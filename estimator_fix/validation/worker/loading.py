@@ -111,6 +111,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     moved.install()
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
+    notes += yield_absl_flags(tree)
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
     notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
@@ -165,6 +166,36 @@ def _placeholder(action: Any) -> Any:
     if action.choices:
         return list(action.choices)[0]
     return _PLACEHOLDERS.get(action.type)
+
+
+def yield_absl_flags(tree: ast.Module) -> List[str]:
+    """Flags absl's own modules define (``log_dir``, from absl's logging, which TensorFlow
+    imports) that the module's code defines too (``DEFINE_string("log_dir", ...)``, written when
+    ``tf.app.flags`` was not absl's): absl's are taken away, so the module's definitions stand,
+    as they did where it was written, instead of failing as defined twice."""
+    absl_flags = sys.modules.get("absl.flags")
+    if absl_flags is None:
+        return []
+    flags = absl_flags.FLAGS
+    defined = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name))):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+        first = node.args[0] if node.args else None
+        # Python 3.7 parses string literals as ast.Str (.s), later versions as ast.Constant
+        text = getattr(first, "value", getattr(first, "s", None))
+        if name.startswith("DEFINE") and isinstance(text, str):
+            defined.add(text)
+    taken = []
+    for name in sorted(n for n in defined if n in flags):
+        owner = flags.find_module_defining_flag(name) or ""
+        if owner.startswith("absl."):
+            delattr(flags, name)
+            taken.append(name)
+    if not taken:
+        return []
+    return [f"absl's flag(s) {', '.join(taken)} left to the module's own definitions"]
 
 
 def parse_flags(arguments: List[str]) -> List[str]:
