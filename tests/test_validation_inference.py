@@ -355,6 +355,7 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
             logits = MODELS[params["model"]](features, params)
             if params["batch_norm"]:
                 logits = norm(logits)
+            keep = 1.0 if params["eval_mode"] else params["keep_prob"]
             if params["kind"] == "wide":
                 pass
             optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=params["lr"])
@@ -370,6 +371,8 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
         "model": "linear",  # a key of the dict it indexes
         "n_classes": 10,  # read in the helper it picks
         "batch_norm": False,  # a condition
+        "eval_mode": False,  # the test of a conditional expression
+        "keep_prob": 1.0,  # one of its values: a keep probability, by its name
         "kind": "wide",  # the string it is compared with
         "lr": 0.01,  # passed as learning_rate=
         "width": 4,  # passed as units=

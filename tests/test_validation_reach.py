@@ -426,3 +426,10 @@ def test_a_config_the_builder_reads_from_a_file_not_here_is_guessed(tmp_path: Pa
     assert "encoder_config guessed instead" in notes
     wrong = wrong_rewrite(tmp_path, source, b"AdamOptimizer(0.01)")
     assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def test_features_an_op_makes_a_tensor_of_are_one_value_of_the_dtype_it_asks_for() -> None:
+    """The model class embeds its features as ids: built with a mapping, the lookup fails to
+    make it a tensor, and as one float tensor it asks for integers; the search gives them."""
+    notes = fixed_on_synthetic_inputs(INFERRED / "ids_as_features.py")
+    assert "synthetic inputs chosen: features int32 [batch, 1]" in notes

@@ -289,7 +289,9 @@ class _ParamReader:
             keys = [sx.string(k) for k in dicts[parent.value.id].keys if k is not None]
             if keys and keys[0] is not None:
                 return ParamGuess(key, keys[0], f"{where} as a key of {parent.value.id}")
-        condition = isinstance(parent, (ast.If, ast.IfExp, ast.BoolOp, ast.While)) or (
+        # (of ``a if test else b`` only the test: ``1.0 if eval else params.keep_prob`` is a value)
+        test = isinstance(parent, ast.IfExp) and parent.test is node
+        condition = test or isinstance(parent, (ast.If, ast.BoolOp, ast.While)) or (
             isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
         )
         if condition:

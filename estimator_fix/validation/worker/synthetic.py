@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import inferred
@@ -222,10 +223,12 @@ class Synthetic:
         failed_on_mapping = self.build_error
         self.features[SINGLE] = self.random_entry(self.tf.float32, [1])
         self.build_error, _, ops = build_once(self)
-        # an op that asks the tensor for another rank took it as its input: the search can
-        # give it that rank
+        # an op that asks the tensor for another rank took it as its input, and an op that
+        # failed to make the mapping a tensor would take one: the search can give it the rank
+        # or dtype the op asks for
         failed = self.build_error is not None and ops <= mapping_ops
-        if failed and not self.last_resort and not searching.asks_rank(self.build_error or ""):
+        taken = searching.asks_rank(self.build_error or "") or _made_a_tensor(failed_on_mapping)
+        if failed and not self.last_resort and not taken:
             # nothing in the file says what the features are, and building read no key of them
             looked = f"{', '.join(self.looked)} gave no features; " if self.looked else ""
             raise self._no_input(
@@ -288,3 +291,16 @@ class Synthetic:
             return dataset
         got = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
         return self.per_tower(*((got, None) if self.labels is None else got))
+
+
+def _made_a_tensor(error: Optional[str]) -> bool:
+    """Whether building failed where an op tried to make the features mapping one tensor
+    (``tf.reshape(features, ...)``, ``embedding_lookup(table, features)``): the model_fn takes
+    its features as one value."""
+    return bool(_CONVERTED.search(error or ""))
+
+
+#: TensorFlow 1 names the mapping's type, TensorFlow 2 shows it (a mapping, ``{...}``).
+_CONVERTED = re.compile(
+    r"Failed to convert (?:object of type <class '[\w.]*Recording'>|elements of \{)"
+)
