@@ -44,9 +44,11 @@ def test_keys_read_with_what_the_code_does_with_them() -> None:
             name = features[FLAGS.name_key]
             for column in ("a", "b"):
                 tf.compat.v1.layers.dense(features[column], 1)
+            outputs, _ = tf.nn.dynamic_rnn(cell, vectors, sequence_length=features["length"])
             return tf.estimator.EstimatorSpec(mode, predictions=images)
         """
     )
+    assert found["length"].dtype == "int32" and found["length"].shape == ()  # one per example
     assert found["pixels"].shape == ("(SIDE) * (SIDE) * 1",)  # evaluated by the worker: 784
     assert found["pixels"].dtype is None
     assert found["day"].dtype == "int32" and found["day"].shape == ()

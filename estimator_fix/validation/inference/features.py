@@ -15,6 +15,8 @@ from estimator_fix.validation.inference.guesses import FeatureGuess
 _ID_CALLS = frozenset(
     {"one_hot", "embedding_lookup", "embedding_lookup_sparse", "gather", "safe_embedding_lookup"}
 )
+#: Keyword arguments that take one length per example (``dynamic_rnn(..., sequence_length=)``).
+_LENGTHS = frozenset({"sequence_length", "seq_lengths", "seq_len"})
 #: Calls (layers) whose input is an image batch: rank 3 per example.
 _IMAGE_CALLS = frozenset(
     {
@@ -240,10 +242,16 @@ class _FeatureReader:
     def _use(self, node: ast.AST, parents: Mapping[ast.AST, ast.AST], entry: _Uses) -> None:
         """What the expression around ``node`` (a feature, or an alias of one) says of it."""
         parent = parents.get(node)
+        keyword = parent.arg if isinstance(parent, ast.keyword) else None
         if isinstance(parent, ast.keyword):
             parent = parents.get(parent)
         if not isinstance(parent, ast.Call):
             self._method_use(parent, parents, entry)
+            return
+        if keyword in _LENGTHS:
+            # a recurrent layer's lengths: one count per example
+            where = f"{sx.line(parent)}: {keyword}= of {sx.call_name(parent)}()"
+            entry.learn(where, dtype="int32", shape=())
             return
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, node, entry)
