@@ -249,9 +249,7 @@ class _FeatureReader:
             self._method_use(parent, parents, entry)
             return
         if keyword in _LENGTHS:
-            # a recurrent layer's lengths: one count per example
-            where = f"{sx.line(parent)}: {keyword}= of {sx.call_name(parent)}()"
-            entry.learn(where, dtype="int32", shape=())
+            _lengths(parent, keyword or "", entry)
             return
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, node, entry)
@@ -260,6 +258,10 @@ class _FeatureReader:
         if helper is not None:
             self._in_helper(helper, parent, node, entry)
             return
+        self._library_use(parent, node, entry)
+
+    def _library_use(self, parent: ast.Call, node: ast.AST, entry: _Uses) -> None:
+        """What a TensorFlow call ``node`` is an argument of says of it."""
         name = sx.call_name(parent)
         where = sx.line(parent)
         first = sx.argument(parent, 0, "tensor", "x", "indices", "ids", "inputs")
@@ -560,3 +562,8 @@ def infer_features(
         return _guesses(reader)
     reader.module_sources()
     return _guesses(reader)
+
+
+def _lengths(call: ast.Call, keyword: str, entry: _Uses) -> None:
+    """A recurrent layer's lengths (``sequence_length=``): one count per example."""
+    entry.learn(f"{sx.line(call)}: {keyword}= of {sx.call_name(call)}()", dtype="int32", shape=())
