@@ -45,10 +45,14 @@ def test_keys_read_with_what_the_code_does_with_them() -> None:
             for column in ("a", "b"):
                 tf.compat.v1.layers.dense(features[column], 1)
             outputs, _ = tf.nn.dynamic_rnn(cell, vectors, sequence_length=features["length"])
+            rows = tf.nn.embedding_lookup(table, tf.reshape(features["rows"], [-1]))
             return tf.estimator.EstimatorSpec(mode, predictions=images)
         """
     )
     assert found["length"].dtype == "int32" and found["length"].shape == ()  # one per example
+    assert found["rows"].dtype == "int32"  # ids, through the reshape (which says the shape)
+    assert found["rows"].shape == ()
+    assert "ids of embedding_lookup() (through reshape())" in found["rows"].origin
     assert found["pixels"].shape == ("(SIDE) * (SIDE) * 1",)  # evaluated by the worker: 784
     assert found["pixels"].dtype is None
     assert found["day"].dtype == "int32" and found["day"].shape == ()
@@ -358,6 +362,8 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
             if params["batch_norm"]:
                 logits = norm(logits)
             keep = 1.0 if params["eval_mode"] else params["keep_prob"]
+            if params.get("warm_start", None) is not None:
+                restore(params["warm_start"])
             if params["kind"] == "wide":
                 pass
             optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=params["lr"])
@@ -375,6 +381,7 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
         "batch_norm": False,  # a condition
         "eval_mode": False,  # the test of a conditional expression
         "keep_prob": 1.0,  # one of its values: a keep probability, by its name
+        "warm_start": None,  # compared with None: absent, as the code's default has it
         "kind": "wide",  # the string it is compared with
         "lr": 0.01,  # passed as learning_rate=
         "width": 4,  # passed as units=

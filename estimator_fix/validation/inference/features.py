@@ -259,13 +259,20 @@ class _FeatureReader:
             self._in_helper(helper, parent, node, entry)
             return
         self._library_use(parent, node, entry)
+        if sx.call_name(parent) in _SAME_VALUES and node is _first_argument(parent):
+            # ``embedding_lookup(table, tf.reshape(features["ids"], [-1]))``: the use of the
+            # reshaped value says the feature's dtype (its shape is the reshape's to say)
+            outer = _Uses(key=None)
+            self._use(parent, parents, outer)
+            if outer.dtype is not None:
+                origin = "; ".join(outer.origins or ())
+                entry.learn(f"{origin} (through {sx.call_name(parent)}())", dtype=outer.dtype)
 
     def _library_use(self, parent: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """What a TensorFlow call ``node`` is an argument of says of it."""
         name = sx.call_name(parent)
         where = sx.line(parent)
-        first = sx.argument(parent, 0, "tensor", "x", "indices", "ids", "inputs")
-        is_first = first is node
+        is_first = _first_argument(parent) is node
         if name in _RESHAPES and is_first:
             self._reshape(parent, entry)
         elif name in _CASTS and is_first:
@@ -567,3 +574,7 @@ def infer_features(
 def _lengths(call: ast.Call, keyword: str, entry: _Uses) -> None:
     """A recurrent layer's lengths (``sequence_length=``): one count per example."""
     entry.learn(f"{sx.line(call)}: {keyword}= of {sx.call_name(call)}()", dtype="int32", shape=())
+
+
+def _first_argument(call: ast.Call) -> ast.AST | None:
+    return sx.argument(call, 0, "tensor", "x", "indices", "ids", "inputs")

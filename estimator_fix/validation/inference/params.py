@@ -272,14 +272,9 @@ class _ParamReader:
         if first is not None:
             return first
         if isinstance(parent, ast.Compare):
-            for other in (parent.left, *parent.comparators):
-                if other is not node and sx.string(other) is not None:
-                    return ParamGuess(key, sx.string(other), f"{where} compared with it")
-            for other in (parent.left, *parent.comparators):
-                if other is not node and _constant_reference(other):
-                    # ``opts.loss_type == model_keys.LossType.CE``: that constant's value
-                    text = sx.source(other)
-                    return ParamGuess(key, {EXPRESSION: text}, f"{where} compared with {text}")
+            compared = _compared(key, node, parent, where)
+            if compared is not None:
+                return compared
         if (
             isinstance(parent, ast.Subscript)
             and parent.value is not node
@@ -389,6 +384,27 @@ def _initial_value(
         return sx.call_name(call) == "Variable"
     shaped = len(call.args) > 1 or any(k.arg == "shape" for k in call.keywords)
     return parent.arg == "initializer" and sx.call_name(call) == "get_variable" and not shaped
+
+
+def _compared(key: str, node: ast.AST, compare: ast.Compare, where: str) -> ParamGuess | None:
+    """A value for the param at ``node`` from what ``compare`` compares it with: None (``if
+    params.get("checkpoint") is not None:``, the code's own default: absent), a string, or a
+    constant of the code (``opts.loss_type == model_keys.LossType.CE``: its value)."""
+    others = [other for other in (compare.left, *compare.comparators) if other is not node]
+    if any(_is_none(other) for other in others):
+        return ParamGuess(key, None, f"{where} compared with None")
+    for other in others:
+        if sx.string(other) is not None:
+            return ParamGuess(key, sx.string(other), f"{where} compared with it")
+    for other in others:
+        if _constant_reference(other):
+            text = sx.source(other)
+            return ParamGuess(key, {EXPRESSION: text}, f"{where} compared with {text}")
+    return None
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _got_without_default(node: ast.AST, parameter: str) -> bool:
