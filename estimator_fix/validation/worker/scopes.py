@@ -18,7 +18,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .inferred import VALUE, AttributeParams
-from .standins import StandInUsed
+from .standins import StandInUsed, failing_line
 
 _SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -120,7 +120,7 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
             # a definition that cannot run here (it computes with a missing module's value, or
             # defines a flag TensorFlow's absl already has): noted as where the module does
             # work, and its later definitions run statement by statement
-            index = _statement_at(top, _failing_line(exc, filename))
+            index = _statement_at(top, failing_line(exc, filename))
             missing = isinstance(exc, ImportError) and not isinstance(exc, StandInUsed)
             if missing or isinstance(exc, SyntaxError) or index is None:
                 raise  # the module cannot work without it
@@ -164,17 +164,6 @@ def _run_each(
         except Exception as exc:  # user code: a definition that cannot run is noted
             _failed(statement, exc, namespace, notes)
     return notes
-
-
-def _failing_line(exc: BaseException, filename: str) -> Optional[int]:
-    """The last line of ``filename`` in ``exc``'s traceback."""
-    line = None
-    trace = exc.__traceback__
-    while trace is not None:
-        if trace.tb_frame.f_code.co_filename == filename:
-            line = trace.tb_lineno
-        trace = trace.tb_next
-    return line
 
 
 def _statement_at(statements: List[ast.stmt], line: Optional[int]) -> Optional[int]:

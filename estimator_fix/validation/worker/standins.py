@@ -293,14 +293,14 @@ class _TolerantLoader(importlib.abc.Loader):
         try:
             self.loader.exec_module(module)
         except StandInUsed as exc:
-            line = _failing_line(exc, getattr(module, "__file__", None))
+            line = failing_line(exc, getattr(module, "__file__", None))
             where = f"line {line} " if line else ""
             _STATE["partial"][module.__name__] = f"{where}used {exc.path}"
             module.__class__ = _PartialModule
 
 
-def _failing_line(exc: BaseException, filename: Optional[str]) -> Optional[int]:
-    """The line of ``filename`` where ``exc`` was raised, seen from its traceback."""
+def failing_line(exc: BaseException, filename: Optional[str]) -> Optional[int]:
+    """The line of ``filename`` where ``exc`` was raised (the last in its traceback)."""
     line = None
     trace = exc.__traceback__
     while trace is not None:
