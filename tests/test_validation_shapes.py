@@ -374,3 +374,10 @@ def test_a_module_of_definitions_loads_in_part_and_defines_the_flags_absl_had() 
     assert report.verdict == "fixed", report.message
     assert "absl's flag(s) log_dir left to the module's own definitions" in report.notes
     assert any(n.startswith("line 10 did not run: StandInUsed") for n in report.notes)
+
+
+@pytest.mark.tf
+def test_a_model_fn_of_an_abstract_base_is_built_through_its_concrete_subclass() -> None:
+    report = validate_file(SHAPES / "abstract_base.py")
+    assert report.verdict == "fixed", report.message
+    assert "Regressor is abstract (outputs): built as PriceRegressor" in report.notes

@@ -829,10 +829,59 @@ def evaluate(
                 note(text)
         guesses = _local_guesses(values, where, note or skipped.append)
         _run_slice(statements, namespace, filename, expression, where, None, guesses, note)
+    return _evaluated(parsed, filename, namespace, f"{expression!r} in {where}", note)
+
+
+def _evaluated(
+    parsed: ast.Expression,
+    filename: str,
+    namespace: Dict[str, Any],
+    what: str,
+    note: Optional[Callable[[str], None]],
+) -> Any:
+    """The value of ``parsed`` in ``namespace``. Where the class it instantiates is abstract
+    (the model_fn is a method of an abstract base), it is built with the first concrete
+    subclass the module defines in its place, else with the class's abstract methods left
+    unimplemented (a call of one then fails where the code makes it), noted."""
+    code = compile(parsed, filename, "eval")
     try:
-        return eval(compile(parsed, filename, "eval"), namespace)
+        return eval(code, namespace)
     except Exception as exc:  # user code
-        raise ScopeError(f"evaluating {expression!r} in {where}: {_one_line(exc)}") from None
+        error = exc
+        abstract = _abstract_class(exc, parsed, namespace)
+    if abstract is None:
+        raise ScopeError(f"evaluating {what}: {_one_line(error)}")
+    concrete = [
+        c
+        for c in abstract.__subclasses__()
+        if not getattr(c, "__abstractmethods__", None) and c.__module__ == abstract.__module__
+    ]
+    missing = ", ".join(sorted(abstract.__abstractmethods__))
+    if concrete:
+        namespace = dict(namespace, **{abstract.__name__: concrete[0]})
+        said = f"{abstract.__name__} is abstract ({missing}): built as {concrete[0].__name__}"
+    else:
+        abstract.__abstractmethods__ = frozenset()
+        said = f"{abstract.__name__} built with its abstract method(s) {missing} unimplemented"
+    try:
+        value = eval(code, namespace)
+    except Exception as again:  # user code
+        raise ScopeError(f"evaluating {what}: {_one_line(again)}") from None
+    if note is not None:
+        note(said)
+    return value
+
+
+def _abstract_class(exc: BaseException, parsed: ast.AST, namespace: Dict[str, Any]) -> Any:
+    """The class ``parsed`` instantiates that ``exc`` says is abstract, else None."""
+    if not str(exc).startswith("Can't instantiate abstract class"):
+        return None
+    for node in ast.walk(parsed):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            value = namespace.get(node.func.id)
+            if isinstance(value, type) and getattr(value, "__abstractmethods__", None):
+                return value
+    return None
 
 
 def bind_main_block_globals(
