@@ -381,3 +381,17 @@ def test_a_model_fn_of_an_abstract_base_is_built_through_its_concrete_subclass()
     report = validate_file(SHAPES / "abstract_base.py")
     assert report.verdict == "fixed", report.message
     assert "Regressor is abstract (outputs): built as PriceRegressor" in report.notes
+
+
+@pytest.mark.tf
+def test_an_abstract_base_without_a_subclass_is_built_with_its_abstract_methods_unimplemented(
+    tmp_path: Path,
+) -> None:
+    source = (SHAPES / "abstract_base.py").read_text(encoding="utf-8")
+    subclass = source[source.index("class PriceRegressor") : source.index("def input_fn")]
+    alone = source.replace(subclass, "").replace("self.outputs()", "1")
+    path = tmp_path / "abstract_alone.py"
+    path.write_text(alone, encoding="utf-8")
+    report = validate_file(path)
+    assert report.verdict == "fixed", report.message
+    assert "Regressor built with its abstract method(s) outputs unimplemented" in report.notes
