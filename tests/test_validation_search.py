@@ -542,3 +542,52 @@ def test_a_reshape_that_wants_a_multiple_lengthens_the_flat_features() -> None:
     assert [c["features"]["tag_0"]["shape"] for c in found[1:2]] == [[30]]
     same = "Cannot reshape a tensor with 20 elements to shape [4,5] (20 elements)"
     assert not list(search._scaled_for_reshape(current, same, keys))
+
+
+def test_a_candidate_of_gigabytes_per_batch_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A volume's rank asked for, with a 1024-wide param among the sizes to try: volumes of
+    1024 per side would not fit in memory (and the search, apart in its own process, used to
+    end there without an answer); they are passed over and a small side builds."""
+    error = "AssertionError: inputs are required to have a rank of 5."
+    start = {
+        "features": {"x": {"dtype": "float32", "shape": [1], "sparse": False}},
+        "labels": {"dtype": "float32", "shape": [1], "sparse": False},
+        "params": {"num_hidden_units": 1024},
+    }
+
+    class Volumes:
+        program = type("Program", (), {"guessed_params": []})()
+
+        def __init__(self) -> None:
+            self.current = start
+            self.applied: list[list[int]] = []
+
+        def choice(self) -> dict[str, object]:
+            return self.current
+
+        def apply(self, candidate: dict[str, object]) -> None:
+            shape = candidate["features"]["x"]["shape"]  # type: ignore[index]
+            if search._values(candidate) > search.MAX_VALUES:
+                raise MemoryError(f"a batch of {shape}")
+            self.applied.append(shape)
+            self.current = candidate
+
+        def takes_labels(self) -> bool:
+            return True
+
+        def params_for(self, candidate: dict[str, object]) -> object:
+            return candidate["params"]
+
+    def builds(volumes: Volumes) -> tuple[str | None, int]:
+        shape = volumes.current["features"]["x"]["shape"]  # type: ignore[index]
+        return (None, 9) if len(shape) == 4 and shape[0] <= 64 else (error, 1)
+
+    monkeypatch.setattr(search, "build_once", lambda s: (*builds(s)[:1], [], 1))
+    monkeypatch.setattr(search, "_builds", builds)
+    monkeypatch.setattr(search, "inferred_features", lambda program, present: {})
+    monkeypatch.setattr(search, "_sizes", lambda params, error, current: [1024, 32])
+    volumes = Volumes()
+    found = search.search(volumes)  # type: ignore[arg-type]
+    assert found.choice is not None
+    assert found.choice["features"]["x"]["shape"] == [32, 32, 32, 1]
+    assert [1024, 1024, 1024, 1] not in volumes.applied

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 #: At most this many candidate builds, and this many seconds, per search.
 MAX_CANDIDATES = 24
 MAX_SECONDS = 60.0
+#: At most this many values per example, over the features and labels of a candidate.
+MAX_VALUES = 1 << 21
 #: Sizes tried for a dimension nothing gives (MNIST-like, CIFAR-like, small).
 DEFAULT_SIZES = (28, 32, 8)
 #: Per-example ranks tried, in order, where the error names none (images first).
@@ -115,6 +117,18 @@ _RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got) \d+|ndim=\d+")
 _PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 
 Choice = Dict[str, Any]
+
+
+def _values(candidate: Choice) -> int:
+    """How many values one example of ``candidate``'s features and labels holds."""
+    entries = list(candidate["features"].values()) + [candidate.get("labels")]
+    total = 0
+    for entry in entries:
+        count = 1
+        for size in (entry or {}).get("shape") or []:
+            count *= max(int(size), 1)
+        total += count if entry else 0
+    return total
 
 
 def _entry(dtype: str, shape: List[int], sparse: bool = False) -> Dict[str, Any]:
@@ -713,8 +727,8 @@ def search(synthetic: Synthetic) -> Outcome:
         params = synthetic.params_for(current)
         guessed = synthetic.program.guessed_params
         for candidate in _neighbours(current, error or "", params, takes_labels, hints, guessed):
-            if repr(candidate) in seen:
-                continue
+            if repr(candidate) in seen or _values(candidate) > MAX_VALUES:
+                continue  # (sizes taken from params or errors can make a batch of gigabytes)
             seen.add(repr(candidate))
             if outcome.tried >= MAX_CANDIDATES or time.monotonic() - started > MAX_SECONDS:
                 improved = False
@@ -748,7 +762,11 @@ def search_apart(synthetic: Synthetic) -> Outcome:
     if pid == 0:  # the child: search, report, and leave without any teardown
         try:
             os.close(read)
-            found = search(synthetic)
+            try:
+                found = search(synthetic)
+            except Exception as exc:  # user code, or the search itself: said, not lost
+                found = Outcome()
+                found.last_error = f"the search failed: {type(exc).__name__}: {exc}"[:300]
             data = {
                 "tried": found.tried,
                 "choice": found.choice,
