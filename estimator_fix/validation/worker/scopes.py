@@ -116,15 +116,13 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
         try:
             exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
-        except Exception as exc:  # user code
-            # a definition that cannot run here (it computes with a missing module's value, or
-            # defines a flag TensorFlow's absl already has): noted as where the module does
-            # work, and its later definitions run statement by statement
+        except StandInUsed as exc:
+            # a definition that computes with a missing module's value: noted as where the
+            # module does work, and its later definitions run statement by statement (other
+            # failures stand: "module 'tensorflow' has no attribute 'layers'" says the code
+            # needs the other TensorFlow)
             index = _statement_at(top, failing_line(exc, filename))
-            missing = isinstance(exc, ImportError) and not isinstance(exc, StandInUsed)
-            if missing or isinstance(exc, SyntaxError) or index is None:
-                raise  # the module cannot work without it
-            if isinstance(top[index], (ast.Import, ast.ImportFrom)):
+            if index is None or isinstance(top[index], (ast.Import, ast.ImportFrom)):
                 raise
             notes: List[str] = []
             _failed(top[index], exc, namespace, notes)
