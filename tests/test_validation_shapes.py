@@ -368,12 +368,13 @@ def test_a_parser_built_at_module_level_configures_the_model_fn_with_its_default
 @pytest.mark.tf
 def test_a_module_of_definitions_loads_in_part_and_defines_the_flags_absl_had() -> None:
     """``DEFINE_string("log_dir", ...)``, a flag absl's logging already has, gives way to the
-    module's own definition; a module-level value computed from a missing package fails (line
-    10) and the definitions after it still run: the rewrite is proven."""
+    module's own definition; a module-level value computed through a function from a missing
+    package fails (line 16, where the module calls the function), and the definitions after it
+    still run: the rewrite is proven."""
     report = validate_file(SHAPES / "duplicate_flag.py")
     assert report.verdict == "fixed", report.message
     assert "absl's flag(s) log_dir left to the module's own definitions" in report.notes
-    assert any(n.startswith("line 10 did not run: StandInUsed") for n in report.notes)
+    assert any(n.startswith("line 16 did not run: StandInUsed") for n in report.notes)
 
 
 @pytest.mark.tf

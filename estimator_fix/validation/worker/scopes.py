@@ -18,7 +18,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .inferred import VALUE, AttributeParams
-from .standins import StandInUsed, failing_line
+from .standins import StandInUsed
 
 _SIMPLE = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
@@ -121,7 +121,7 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
             # module does work, and its later definitions run statement by statement (other
             # failures stand: "module 'tensorflow' has no attribute 'layers'" says the code
             # needs the other TensorFlow)
-            index = _statement_at(top, failing_line(exc, filename))
+            index = _statement_at(top, _module_line(exc, filename))
             if index is None or isinstance(top[index], (ast.Import, ast.ImportFrom)):
                 raise
             notes: List[str] = []
@@ -164,13 +164,26 @@ def _run_each(
     return notes
 
 
-def _statement_at(statements: List[ast.stmt], line: Optional[int]) -> Optional[int]:
-    """The index of the statement of ``statements`` that spans ``line``."""
-    for index, statement in enumerate(statements):
-        last = getattr(statement, "end_lineno", None) or statement.lineno
-        if line is not None and statement.lineno <= line <= last:
-            return index
+def _module_line(exc: BaseException, filename: str) -> Optional[int]:
+    """The line of the module's own top level that was running when ``exc`` was raised (not a
+    line of a function it called)."""
+    trace = exc.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if code.co_filename == filename and code.co_name == "<module>":
+            return trace.tb_lineno
+        trace = trace.tb_next
     return None
+
+
+def _statement_at(statements: List[ast.stmt], line: Optional[int]) -> Optional[int]:
+    """The index of the statement of ``statements`` (in order) that spans ``line``: the last to
+    start at or before it (Python 3.7's syntax trees say where statements start, not end)."""
+    found = None
+    for index, statement in enumerate(statements):
+        if line is not None and statement.lineno <= line:
+            found = index
+    return found
 
 
 def _failed(

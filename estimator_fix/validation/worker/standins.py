@@ -293,13 +293,13 @@ class _TolerantLoader(importlib.abc.Loader):
         try:
             self.loader.exec_module(module)
         except StandInUsed as exc:
-            line = failing_line(exc, getattr(module, "__file__", None))
+            line = _failing_line(exc, getattr(module, "__file__", None))
             where = f"line {line} " if line else ""
             _STATE["partial"][module.__name__] = f"{where}used {exc.path}"
             module.__class__ = _PartialModule
 
 
-def failing_line(exc: BaseException, filename: Optional[str]) -> Optional[int]:
+def _failing_line(exc: BaseException, filename: Optional[str]) -> Optional[int]:
     """The line of ``filename`` where ``exc`` was raised (the last in its traceback)."""
     line = None
     trace = exc.__traceback__
@@ -318,9 +318,10 @@ def partial_notes() -> List[str]:
 
 
 def install(names: List[str], roots: Optional[List[str]] = None) -> List[str]:
-    """Stand in for the top-level modules ``names`` that nothing on ``sys.path`` provides, and
-    let the repository's modules (under ``roots``) load in part where they use one; returns a
-    note naming them, or nothing."""
+    """Stand in for the modules ``names`` that nothing on ``sys.path`` provides (top-level ones,
+    and dotted submodules ``missing_module`` found absent), and let the repository's modules
+    (under ``roots``) load in part where they use one; returns notes naming them (those the
+    repository lacks apart from those not installed), or nothing."""
     missing = {name for name in names if "." in name or _absent(name)}
     if not missing:
         return []
