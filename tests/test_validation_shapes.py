@@ -396,3 +396,9 @@ def test_an_abstract_base_without_a_subclass_is_built_with_its_abstract_methods_
     report = validate_file(path)
     assert report.verdict == "fixed", report.message
     assert "Regressor built with its abstract method(s) outputs unimplemented" in report.notes
+
+
+@pytest.mark.tf
+def test_a_private_method_model_fn_is_read_under_the_name_python_gives_it() -> None:
+    report = validate_file(SHAPES / "private_method.py")
+    assert report.verdict == "fixed", report.message

@@ -411,8 +411,17 @@ def _expression(
         instance = _instance(resolver, tree, owner) if owner else None
         if instance is None:
             return None
-        return Built(f"({instance.expression}).{node.attr}", instance.scope)
+        attribute = _mangled(node.attr, owner[-1])
+        return Built(f"({instance.expression}).{attribute}", instance.scope)
     return Built(_source(node), scope)
+
+
+def _mangled(attribute: str, class_name: str) -> str:
+    """``attribute`` as Python names it outside ``class_name``: a private name (``__spec``)
+    is ``_Class__spec``."""
+    if attribute.startswith("__") and not attribute.endswith("__") and class_name.strip("_"):
+        return f"_{class_name.lstrip('_')}{attribute}"
+    return attribute
 
 
 def _lifted(
@@ -442,7 +451,7 @@ def _lifted(
                 f"model_fn {'.'.join(path)} is a method of {path[-2]}, which the file never "
                 "builds with arguments it gives (and whose __init__ needs some)"
             )
-        return Built(f"({instance.expression}).{path[-1]}", instance.scope)
+        return Built(f"({instance.expression}).{_mangled(path[-1], path[-2])}", instance.scope)
     if isinstance(parent, _FUNCTIONS):
         function = resolver.definitions[path]
         loaded = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
