@@ -112,17 +112,25 @@ def test_validation_finds_the_model_fns_check_finds_and_says_why_one_cannot_run(
             import functools
             from project.specs import make_spec
 
-            def _model_fn(features, labels, mode, params, width):
-                return make_spec(mode, features, labels, width)
+            def _model_fn(features, labels, mode, params, network):
+                return make_spec(mode, features, labels, network(features))
 
-            def create_model_fn(width):
-                return functools.partial(_model_fn, width=width)
+            def create_model_fn(network):
+                return functools.partial(_model_fn, network=network)
             """
         )
     )
     assert ("_model_fn",) in model_fn_paths(bound)
-    with pytest.raises(TargetError, match="takes width beyond what an Estimator hands it"):
-        find_targets(bound, None, None, {})
+    with pytest.raises(TargetError, match="takes network beyond what an Estimator hands it"):
+        find_targets(bound, None, None, {})  # a function: nothing to guess it from
+    # a plain value it takes is guessed from its use, as a builder's argument is, and noted
+    plain = ast.parse(
+        ast.unparse(bound).replace("network(features)", "network").replace("network", "width")
+    )
+    (target,) = find_targets(plain, None, None, {})
+    assert target.built is not None
+    assert target.built.expression == "__import__('functools').partial(_model_fn, width=4)"
+    assert target.guessed.startswith("model_fn _model_fn takes more than an Estimator hands it")
     # a partial that binds what an Estimator hands makes a helper the caller completes
     helper = ast.parse(
         textwrap.dedent(

@@ -402,3 +402,13 @@ def test_an_abstract_base_without_a_subclass_is_built_with_its_abstract_methods_
 def test_a_private_method_model_fn_is_read_under_the_name_python_gives_it() -> None:
     report = validate_file(SHAPES / "private_method.py")
     assert report.verdict == "fixed", report.message
+
+
+@pytest.mark.tf
+def test_a_model_fns_own_parameters_a_builder_binds_elsewhere_are_guessed_from_their_use() -> None:
+    report = validate_file(SHAPES / "partial_in_builder.py")
+    assert report.verdict == "fixed", report.message
+    assert (
+        "model_fn model_fn takes more than an Estimator hands it: guessed units=4 "
+        "(line 10: units), num_classes=10 (line 11: num_classes)"
+    ) in report.notes

@@ -462,7 +462,8 @@ def validate_pair(
             found, graph_note = _compared(results, tolerance, options)
             found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
-            notes += extra + graph_note + results[0].notes + results[1].notes
+            guessed = (target.guessed,) if target and target.guessed else ()
+            notes += guessed + extra + graph_note + results[0].notes + results[1].notes
     notes = tuple(dict.fromkeys(notes))
     python2 = python2 if overall(checks) == "error" else ""
     unrunnable = python2 or (_no_input(results, original) if overall(checks) == "error" else "")

@@ -78,6 +78,8 @@ class Target:
     #: ``main()``) built instead by its builder with its arguments guessed, where building it
     #: as the job does fails (a config file or data the job reads that is not here).
     instead: Built | None = None
+    #: What was guessed to build it (its own parameters beyond an Estimator's), or ''.
+    guessed: str = ""
 
     @property
     def name(self) -> str:
@@ -474,6 +476,54 @@ def _lifted(
     return Built(path[-1], path[:-1])
 
 
+def _built(
+    resolver: _Resolver,
+    tree: ast.Module,
+    path: tuple[str, ...],
+    call: _Call | None,
+    given: Mapping[str, object],
+    elsewhere: Mapping[str, Collection[str]],
+) -> Built | None:
+    """How the file builds the model_fn at ``path``: at its Estimator ``call``, assigned,
+    decorated, or lifted out of what encloses it; None for a module-level function."""
+    built: Built | None = None
+    if call is not None and not (len(path) == 1 and _is_name(call.model_fn, path[0])):
+        built = _at_call(resolver, tree, call)
+    if built is None and len(path) > 1:
+        built = _assigned(resolver, tree, path)
+    if built is None and len(path) == 2:
+        built = _decorated(resolver, path[0])
+    if built is None and len(path) > 1:
+        built = _lifted(resolver, tree, path, given, elsewhere)
+    return built
+
+
+def _partial_guessed(
+    tree: ast.Module, name: str, node: Function, extra: list[str]
+) -> tuple[Built | None, str]:
+    """A module-level model_fn that takes more than an Estimator hands it (``lr_model_fn(
+    features, labels, mode, params, nclasses, dim)``, bound by ``functools.partial`` elsewhere)
+    with those parameters guessed from its code, as a builder's are, and a note saying so;
+    (None, '') where one of them is called (a function) or its guess is no plain value."""
+    from estimator_fix.validation.inference.params import guess_argument
+
+    guesses = [guess_argument(tree, node, parameter) for parameter in extra]
+    if any(g is None or not _plain(g.value) for g in guesses):
+        return None, ""
+    given = [(parameter, g.value, g.origin) for parameter, g in zip(extra, guesses) if g]
+    arguments = ", ".join(f"{parameter}={value!r}" for parameter, value, _ in given)
+    said = ", ".join(f"{parameter}={value!r} ({origin})" for parameter, value, origin in given)
+    built = Built(f"__import__('functools').partial({name}, {arguments})")
+    return built, f"model_fn {name} takes more than an Estimator hands it: guessed {said}"
+
+
+def _plain(value: object) -> bool:
+    """A value written as a literal: numbers, strings, None, and lists or tuples of them."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
 def _by_builder(
     resolver: _Resolver,
     tree: ast.Module,
@@ -584,32 +634,27 @@ def find_targets(
     for path in paths:
         node = model_fns[path]
         call = next((c for c in calls if resolver.resolve(c.model_fn, c.scope) == path), None)
-        built: Built | None = None
-        if call is not None and not (len(path) == 1 and _is_name(call.model_fn, path[0])):
-            built = _at_call(resolver, tree, call)
-        if built is None and len(path) > 1:
-            built = _assigned(resolver, tree, path)
-        if built is None and len(path) == 2:
-            built = _decorated(resolver, path[0])
-        if built is None and len(path) > 1:
-            built = _lifted(resolver, tree, path, given, elsewhere or {})
+        built = _built(resolver, tree, path, call, given, elsewhere or {})
         extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
         if built is None and len(path) == 1 and extra:
             built = _delegated_here(tree, path[0], node)
         through = None
         if built is None and len(path) == 1 and extra:
             through = (delegating or {}).get(path[0])
+        guessed = ""
         if built is None and len(path) == 1 and extra and through is None:
-            unrunnable.append(
-                f"model_fn {path[0]} takes {', '.join(extra)} beyond what an Estimator hands "
-                "it, bound elsewhere with values the file does not give (functools.partial in "
-                "a builder): it cannot be run on its own"
-            )
-            continue
+            built, guessed = _partial_guessed(tree, path[0], node, extra)
+            if built is None:
+                unrunnable.append(
+                    f"model_fn {path[0]} takes {', '.join(extra)} beyond what an Estimator "
+                    "hands it, bound elsewhere with values the file does not give "
+                    "(functools.partial in a builder): it cannot be run on its own"
+                )
+                continue
         params = Built(_source(call.params), call.scope) if call and call.params else None
         tpu = (call is not None and call.tpu) or "TPUEstimatorSpec" in ast.dump(node)
         instead = _by_builder(resolver, tree, path, built, given)
-        targets.append(Target(path, built, node, params, tpu, through, instead))
+        targets.append(Target(path, built, node, params, tpu, through, instead, guessed))
     if unrunnable and not targets:
         raise TargetError(unrunnable[0])
     return targets
