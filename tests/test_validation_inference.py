@@ -364,6 +364,8 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
             keep = 1.0 if params["eval_mode"] else params["keep_prob"]
             if params.get("warm_start", None) is not None:
                 restore(params["warm_start"])
+            image = tf.reshape(features["x"], tuple([-1]) + params["dims"])
+            volume = tf.reshape(features["v"], [-1] + params["volume_shape"] + [1])
             if params["kind"] == "wide":
                 pass
             optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=params["lr"])
@@ -382,6 +384,8 @@ def test_params_are_guessed_from_their_use_and_names() -> None:
         "eval_mode": False,  # the test of a conditional expression
         "keep_prob": 1.0,  # one of its values: a keep probability, by its name
         "warm_start": None,  # compared with None: absent, as the code's default has it
+        "dims": (4,),  # added to a tuple: the sizes of a shape
+        "volume_shape": [4],  # added to lists
         "kind": "wide",  # the string it is compared with
         "lr": 0.01,  # passed as learning_rate=
         "width": 4,  # passed as units=

@@ -656,6 +656,25 @@ def _shaped_value(
         assert isinstance(parent, ast.Call)
         name = sx.call_name(parent)
         return [item, item], "measured with len()" if name == "len" else f"iterated by {name}()"
+    joined = _joined_with(node, parent)
+    if joined is not None:
+        # ``tuple([-1]) + dim``, ``[batch] + params.input_shape + [1]``: sizes of a shape
+        return joined([_FALLBACK]), f"added to a {joined.__name__} (sizes of a shape)"
+    return None
+
+
+def _joined_with(node: ast.AST, parent: ast.AST | None) -> type | None:
+    """``list`` or ``tuple`` where ``node`` is added to one (a display, or ``list(...)`` /
+    ``tuple(...)``); else None."""
+    if not (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add)):
+        return None
+    other = parent.right if parent.left is node else parent.left
+    if isinstance(other, ast.BinOp) and isinstance(other.op, ast.Add):
+        other = other.right  # ``[batch] + shape`` on the left of another ``+``
+    if isinstance(other, ast.List) or sx.call_name(other) == "list":
+        return list
+    if isinstance(other, ast.Tuple) or sx.call_name(other) == "tuple":
+        return tuple
     return None
 
 
