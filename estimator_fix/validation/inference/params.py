@@ -422,9 +422,7 @@ def _got_without_default(node: ast.AST, parameter: str) -> bool:
     ):
         return False
     rest = node.args[1:]
-    return not rest or (
-        len(rest) == 1 and isinstance(rest[0], ast.Constant) and rest[0].value is None
-    )
+    return not rest or (len(rest) == 1 and _is_none(rest[0]))
 
 
 def _says_more(guess: ParamGuess, existing: ParamGuess, depth: int) -> bool:
