@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from estimator_fix.validation.report import Check, Verdict, worst
-from estimator_fix.validation.results import RunResult, Stage, Tensor, max_abs_diff
+from estimator_fix.validation.results import RunResult, Stage, Tensor, located, max_abs_diff
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 #: How the worker's note on a search for inputs (``worker/search.py``) begins.
@@ -171,17 +171,23 @@ def _outcome(mode: str, what: str, original: Stage, rewrite: Stage) -> Check | N
     """
     if not original.ok and not rewrite.ok:
         if rewrite.error == original.error and mode != TRAIN:
-            return Check(mode, what, None, "equivalent", f"both versions fail: {original.error}")
-        detail = f"both versions fail: {original.error}"
+            detail = f"both versions fail: {failure(original)}"
+            return Check(mode, what, None, "equivalent", detail)
+        detail = f"both versions fail: {failure(original)}"
         if rewrite.error != original.error:
-            detail += f" | rewrite: {rewrite.error}"
+            detail += f" | rewrite: {failure(rewrite)}"
         return Check(mode, what, None, "error", detail)
     if not original.ok:
-        detail = f"the original fails ({original.error}); the rewrite runs (nothing to compare)"
+        detail = f"the original fails ({failure(original)}); the rewrite runs (nothing to compare)"
         return Check(mode, what, None, "fixed", detail)
     if not rewrite.ok:
-        return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.error}")
+        return Check(mode, what, None, "mismatch", f"the rewrite fails: {failure(rewrite)}")
     return None
+
+
+def failure(stage: Stage) -> str:
+    """A failed stage's error and, where known, the line of the code validated it failed at."""
+    return located(stage.error, stage.where)
 
 
 def _keys(tensors: Mapping[str, Tensor]) -> str:
@@ -241,8 +247,8 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
         if rewrite.ok or rewrite.error != reference.error:
             return None
         detail = (
-            f"both versions fail: the original without labels ({failed.error}), and with "
-            f"placeholder labels as the rewrite does: {rewrite.error}"
+            f"both versions fail: the original without labels ({failure(failed)}), and with "
+            f"placeholder labels as the rewrite does: {failure(rewrite)}"
         )
         return [Check(PREDICT, "predicts", None, "equivalent", detail)]
     if not rewrite.ok and rewrite.error == failed.error:
@@ -255,14 +261,14 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
     else:
         checks.append(Check(PREDICT, "independent of labels", 0.0, "equivalent"))
     if not rewrite.ok:
-        detail = f"the rewrite fails: {rewrite.error}"
+        detail = f"the rewrite fails: {failure(rewrite)}"
         checks.append(Check(PREDICT, "predicts", None, "mismatch", detail))
         return checks
     what = f"predictions ({_keys(reference.tensors)})"
     check = _group(PREDICT, what, reference.tensors, rewrite.tensors, tol)
     if check.verdict == "equivalent":
         detail = (
-            f"the original fails without labels ({failed.error}); the rewrite matches its run "
+            f"the original fails without labels ({failure(failed)}); the rewrite matches its run "
             "with placeholder labels"
         )
         check = Check(PREDICT, what, check.max_abs_diff, "fixed", detail)

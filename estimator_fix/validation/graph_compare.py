@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from estimator_fix.validation.report import Check, Verdict
-from estimator_fix.validation.results import RunResult
+from estimator_fix.validation.results import RunResult, located
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 GRAPH_EQUIVALENT: Verdict = "graph-equivalent"
@@ -59,6 +59,12 @@ class Graph:
     labels: tuple[str, ...] = ()
     without_labels: str = ""
     placeholder_error: str = ""
+    #: Where the build failed: ``path:line`` in the code validated ("" where not known).
+    where: str = ""
+
+    @property
+    def failure(self) -> str:
+        return located(self.error, self.where)
 
 
 def _ordered(inputs: Any) -> tuple[str, ...]:
@@ -89,6 +95,7 @@ def load_graphs(raw: Mapping[str, Any]) -> tuple[dict[str, Graph], str]:
             outputs=_aliased(data.get("outputs") or {}, aliases),
             labels=tuple(data.get("labels") or ()),
             without_labels=str(data.get("without_labels") or ""),
+            where=str(data.get("where") or ""),
         )
     return graphs, ""
 
@@ -316,28 +323,28 @@ def _failed(mode: str, original: Graph, rewrite: Graph) -> Check | None:
     if not original.ok and not rewrite.ok:
         if original.placeholder_error and original.placeholder_error == rewrite.error:
             detail = (
-                f"both versions fail: the original without labels ({original.error}), and with "
-                f"placeholder labels as the rewrite does: {rewrite.error}"
+                f"both versions fail: the original without labels ({original.failure}), and with "
+                f"placeholder labels as the rewrite does: {rewrite.failure}"
             )
             return Check(mode, what, None, GRAPH_EQUIVALENT, detail)
         if original.error == rewrite.error and mode != TRAIN:
             return Check(
-                mode, what, None, GRAPH_EQUIVALENT, f"both versions fail: {original.error}"
+                mode, what, None, GRAPH_EQUIVALENT, f"both versions fail: {original.failure}"
             )
-        detail = f"both versions fail: {original.error}"
+        detail = f"both versions fail: {original.failure}"
         if original.placeholder_error:
             detail += f" (with placeholder labels: {original.placeholder_error})"
         if original.error != rewrite.error:
-            detail += f" | rewrite: {rewrite.error}"
+            detail += f" | rewrite: {rewrite.failure}"
         return Check(mode, what, None, "error", detail)
     if not original.ok:
-        detail = f"the original fails ({original.error}); the rewrite builds"
+        detail = f"the original fails ({original.failure}); the rewrite builds"
         return Check(mode, what, None, "fixed", detail)
     if not rewrite.ok and rewrite.error == original.without_labels:
-        detail = f"both versions fail without labels: {rewrite.error}"
+        detail = f"both versions fail without labels: {rewrite.failure}"
         return Check(mode, what, None, GRAPH_EQUIVALENT, detail)
     if not rewrite.ok:
-        return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.error}")
+        return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.failure}")
     return None
 
 

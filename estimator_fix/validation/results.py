@@ -72,6 +72,8 @@ class Stage:
     seconds: float = 0.0
     #: TRAIN: (trainable variables, how many of them the steps changed); None: not measured.
     changed: tuple[int, int] | None = None
+    #: Where a failed run failed: ``path:line`` in the code validated ("" where not known).
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class RunResult:
     def timings(self) -> dict[str, float]:
         """Seconds per stage (setup time is part of TRAIN's)."""
         return {name: round(stage.seconds, 3) for name, stage in self.stages.items()}
+
+
+def located(error: str, where: str) -> str:
+    """A failure's error and, where known, the line of the code validated it failed at."""
+    return f"{error} (at {where})" if where else error
 
 
 def crashed(reason: str) -> RunResult:
@@ -125,6 +132,7 @@ def _stage(raw: Mapping[str, object], blob: bytes) -> Stage:
         restores=tuple((str(name), tuple(int(d) for d in shape)) for name, shape in restores),
         seconds=float(str(raw.get("seconds") or 0.0)),
         changed=_changed(raw.get("changed")),
+        where=str(raw.get("where") or ""),
     )
 
 

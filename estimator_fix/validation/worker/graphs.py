@@ -19,7 +19,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .loading import parameter_names
-from .messaging import last_line
+from .messaging import last_line, where
 
 if TYPE_CHECKING:
     from .program import Program
@@ -231,7 +231,7 @@ def _train(program: Program, structure: Tuple[Any, Any]) -> Tuple[Dict[str, Any]
     try:
         return _build(program, "TRAIN", structure, False, False), False
     except (Exception, SystemExit) as exc:  # user code: the model_fn
-        failed = {"ok": False, "error": last_line(exc)}
+        failed = {"ok": False, "error": last_line(exc), "where": where(exc)}
     batch = _static_batch(structure, program.tf)
     if batch is None:
         return failed, False
@@ -258,7 +258,7 @@ def build_graphs(program: Program) -> Dict[str, Any]:
         try:
             graphs[mode] = _build(program, mode, structure, False, static)
         except (Exception, SystemExit) as exc:  # user code: the model_fn
-            graphs[mode] = {"ok": False, "error": last_line(exc)}
+            graphs[mode] = {"ok": False, "error": last_line(exc), "where": where(exc)}
     predict = graphs["PREDICT"]
     if not predict["ok"] and program.spec["role"] == "original" and structure[1] is not None:
         try:

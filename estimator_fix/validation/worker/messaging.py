@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -23,6 +24,38 @@ def last_line(exc: BaseException) -> str:
     elif head.endswith(":") and len(lines) > 1:
         head = f"{head} {lines[1]}"
     return head if len(head) <= _MAX_ERROR else head[: _MAX_ERROR - 1] + "…"
+
+
+_GENERATED = re.compile(r"^(tmp\w{8}|__autograph_generated_file\w*)\.py$")  # AutoGraph's copies
+_OURS = os.path.dirname(os.path.abspath(__file__))
+
+
+def _library(path: str) -> bool:
+    """Whether ``path`` is an installed package's or the interpreter's (not the code validated)."""
+    roots = {os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    parts = path.split(os.sep)
+    return (
+        "site-packages" in parts
+        or "dist-packages" in parts
+        or any(path.startswith(root + os.sep) for root in roots)
+    )
+
+
+def where(exc: BaseException) -> str:
+    """``path:line`` of the innermost frame of the code validated that ``exc`` passed through
+    (path relative to the working directory where it lies below it), or "" where none did."""
+    found = ""
+    trace = exc.__traceback__
+    while trace is not None:
+        name = trace.tb_frame.f_code.co_filename
+        path = os.path.abspath(name)
+        generated = name.startswith("<") or _GENERATED.match(os.path.basename(path))
+        if not generated and not path.startswith(_OURS + os.sep) and not _library(path):
+            relative = os.path.relpath(path)
+            shown = path if relative.startswith("..") else relative
+            found = f"{shown}:{trace.tb_lineno}"
+        trace = trace.tb_next
+    return found
 
 
 class Channel:

@@ -22,7 +22,7 @@ from .loading import (
     resolve,
     unfilled_parameters,
 )
-from .messaging import Channel, Output, last_line
+from .messaging import Channel, Output, last_line, where
 from .scopes import (
     ScopeError,
     bind_main_block_globals,
@@ -449,7 +449,7 @@ class Program:
                 if synthetic is not None:
                     self.inputs = synthetic
                     return self.train("train-synthetic")
-            self.out.stage(TRAIN, False, last_line(exc))
+            self.out.stage(TRAIN, False, last_line(exc), where=where(exc))
             return None
         if not recorder.losses and attempt == "train" and not self.out.data.get("synthetic"):
             # The file's own inputs ran out before the first step (files matched by nothing
@@ -487,7 +487,8 @@ class Program:
             )
             tensors = {str(key): self.out.store(metrics[key]) for key in sorted(metrics)}
         except (Exception, SystemExit) as exc:
-            self.out.stage(EVAL, False, last_line(exc), restores=recorder.restores)
+            restores = recorder.restores
+            self.out.stage(EVAL, False, last_line(exc), restores=restores, where=where(exc))
             return
         self.out.stage(EVAL, True, tensors=tensors, restores=recorder.restores)
 
@@ -520,7 +521,8 @@ class Program:
             batches = self.predictions(checkpoint, "predict")
         except (Exception, SystemExit) as exc:
             error = last_line(exc)
-            self.out.stage(PREDICT, False, error, restores=self.last_recorder.restores)
+            restores = self.last_recorder.restores
+            self.out.stage(PREDICT, False, error, restores=restores, where=where(exc))
             if self.spec["role"] == "original":
                 self.predict_with_placeholder_labels(checkpoint)
             return
@@ -538,7 +540,7 @@ class Program:
             self.placeholder = 1
             ones = self.predictions(checkpoint, "placeholder1")
         except (Exception, SystemExit) as exc:
-            self.out.stage("placeholder", False, last_line(exc))
+            self.out.stage("placeholder", False, last_line(exc), where=where(exc))
             return
         finally:
             self.placeholder = None

@@ -1,0 +1,114 @@
+"""A failed run says where in the code validated it failed (``path:line``), so a user (or a
+triage of many files) sees which line of their code stopped it without running it by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation import validate_pair
+from estimator_fix.validation.compare import failure
+from estimator_fix.validation.results import Stage
+from estimator_fix.validation.worker.messaging import where
+
+USER_CODE = """\
+import json
+
+def parse(text):
+    return json.loads(text)
+
+def run():
+    return parse("not json")
+"""
+
+
+def _raised(path: Path) -> BaseException:
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    try:
+        namespace["run"]()  # type: ignore[operator]
+    except ValueError as exc:
+        return exc
+    raise AssertionError("the code did not raise")
+
+
+def test_the_innermost_line_of_the_code_validated_not_the_librarys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """json's own frames come last in the traceback; the line reported is the user's call."""
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "parsing.py"
+    module.write_text(USER_CODE)
+    monkeypatch.chdir(tmp_path)
+    assert where(_raised(module)) == "pkg/parsing.py:4"
+
+
+def test_a_path_outside_the_working_directory_is_given_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = tmp_path / "parsing.py"
+    module.write_text(USER_CODE)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert where(_raised(module)) == f"{module}:4"
+
+
+def test_an_error_raised_in_a_library_alone_has_no_line() -> None:
+    try:
+        json.loads("not json")
+    except ValueError as exc:
+        error = exc
+    # this test's own frame is code too; a traceback of library frames only has none
+    assert error.__traceback__ is not None
+    error.__traceback__ = error.__traceback__.tb_next
+    assert where(error) == ""
+
+
+def test_the_check_names_the_line() -> None:
+    assert failure(Stage(ok=False, error="KeyError: 'depth'", where="m.py:7")) == (
+        "KeyError: 'depth' (at m.py:7)"
+    )
+    assert failure(Stage(ok=False, error="KeyError: 'depth'")) == "KeyError: 'depth'"
+
+
+FAILING = """\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    width = params["sizes"]["depth"]
+    loss = tf.reduce_mean(tf.square(logits - labels)) * width
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+def input_fn():
+    data = tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [[1.0], [2.0]]))
+    return data.repeat().batch(2)
+
+
+def main():
+    params = {"sizes": {"width": 4}}
+    estimator = tf.estimator.Estimator(model_fn=model_fn, params=params)
+    estimator.train(input_fn, steps=3)
+"""
+
+
+@pytest.mark.tf
+def test_both_versions_failing_in_train_name_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model_fn reads a params key its job never gives (line 6): both versions fail there,
+    and the check says so with the line, relative to where validation runs."""
+    original = tmp_path / "model.py"
+    original.write_text(FAILING)
+    monkeypatch.chdir(tmp_path)
+    rewritten = ("# rewritten\n" + FAILING).encode()
+    report = validate_pair(Path("model.py"), rewritten)
+    assert report.verdict == "error"
+    train = [check for check in report.checks if check.mode == "TRAIN"]
+    assert train and "KeyError: 'depth' (at model.py:6)" in train[0].detail, train
