@@ -29,6 +29,7 @@ from estimator_fix.validation.compare import (
 from estimator_fix.validation.graph_compare import graph_fallback
 from estimator_fix.validation.inference.flag_defaults import flag_defaults
 from estimator_fix.validation.inference.imports import imported_functions
+from estimator_fix.validation.inference.module_globals import module_globals
 from estimator_fix.validation.inputs import (
     DiscoveryError,
     Plan,
@@ -63,7 +64,7 @@ def _spec(
     as_file: Path,
     out_dir: Path,
     target: Target | None = None,
-    job_args: dict[str, Any] | None = None,
+    job_args: tuple[dict[str, Any], dict[str, Any]] = ({}, {}),
 ) -> dict[str, Any]:
     hint = plan_.label_hints.get(target.name) if target else plan_.label_hint
     inferred = plan_.inferred.get(target.name if target else plan_.model_fn)
@@ -80,7 +81,8 @@ def _spec(
         "instead": target.instead.to_json() if target and target.instead else None,
         "params_at_call": target.params.to_json() if target and target.params else None,
         "model_fn_args": json.loads(plan_.model_fn_args_json or "{}"),
-        "job_args": job_args or {},
+        "job_args": job_args[0],
+        "module_globals": job_args[1],
         "flags": list(plan_.flags),
         "callers": {caller.function: caller.to_json() for caller in plan_.callers},
         "tpu": target.tpu if target else plan_.tpu,
@@ -267,22 +269,27 @@ _MOST_STAND_INS = 32
 
 def _job_arguments(
     plan_: Plan, source: Path, shown: Path, target: Target | None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Values inferred, from the original's code (``source``, at ``shown`` in its repository),
     for the parameters of the functions that build the model_fn, params or inputs where the file
-    gives none (see ``targets.job_arguments``): the defaults of the flags declared there, else
-    guesses from their use."""
-    built = [target.built, target.params, target.instead] if target else []
-    built += [ref.built for ref in (plan_.inputs or {}).values()]
-    if not any(b is not None and b.scope for b in built):
-        return {}
-    tree = ast.parse(source.read_bytes(), os.fspath(source))
+    gives none (see ``targets.job_arguments``), and for the globals the module binds by doing
+    work (``inference.module_globals``): the defaults of the flags declared there, else guesses
+    from their use."""
+    try:
+        tree = ast.parse(source.read_bytes(), os.fspath(source))
+    except (SyntaxError, ValueError):  # Python 2 code: the worker reads it as its own
+        return {}, {}
     defaults = flag_defaults(shown.resolve(), plan_.sys_path)
     roots = [Path(root) for root in plan_.sys_path]
     imported = imported_functions(tree, shown.resolve(), roots)
+    globals_ = module_globals(tree, defaults, imported)
+    built = [target.built, target.params, target.instead] if target else []
+    built += [ref.built for ref in (plan_.inputs or {}).values()]
+    if not any(b is not None and b.scope for b in built):
+        return {}, globals_
     given = json.loads(plan_.model_fn_args_json or "{}")
     builders = [target.path[:-1]] if target and len(target.path) > 1 else []
-    return job_arguments(tree, built, given, defaults, imported, builders)
+    return job_arguments(tree, built, given, defaults, imported, builders), globals_
 
 
 def _in_repository(plan_: Plan, path: Path, source: bytes) -> Plan:

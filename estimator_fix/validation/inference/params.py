@@ -37,7 +37,7 @@ _PARAM_RULES: tuple[tuple[tuple[str, ...], object], ...] = (
     (("batch_size",), 4),
     (("steps", "epochs", "iterations", "classes", "labels"), 10),
     # dimensions, and counts (depths, numbers of layers), all small
-    ((*dimensions.WORDS, "depth", "num_", "n_", "layers"), dimensions.SIZE),
+    ((*dimensions.WORDS, "depth", "num_", "n_", "layers", "count"), dimensions.SIZE),
 )
 #: How deep options objects in params are read (``params["a"]["b"]["c"]`` as objects).
 _NESTING = 3
@@ -46,6 +46,9 @@ _FALLBACK = 4
 #: Keyword arguments whose value is a count, and those whose value is a rate.
 _INT_KEYWORDS = frozenset(
     {"units", "filters", "depth", "num_classes", "num_outputs", "kernel_size"}
+    # feature columns' and embeddings' sizes
+    | {"num_buckets", "hash_bucket_size", "vocabulary_size", "dimension", "input_dim"}
+    | {"output_dim", "num_oov_buckets"}
 )
 _FLOAT_KEYWORDS = frozenset({"learning_rate", "rate", "momentum", "epsilon", "keep_prob"})
 

@@ -23,6 +23,7 @@ from .scopes import (
     FAILED_DEFINITIONS,
     ScopeError,
     argument_notes,
+    bind_guessed_globals,
     define_flags,
     run_definitions,
 )
@@ -114,6 +115,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     notes += yield_absl_flags(tree)
     notes += run_definitions(tree, spec["as_file"], module.__dict__)
     notes += define_flags(tree, spec["as_file"], module.__dict__)
+    notes += bind_guessed_globals(module.__dict__, spec.get("module_globals") or {})
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
     notes += standins.partial_notes() + moved.notes()
     standins.arm()

@@ -196,6 +196,32 @@ def _failed(
     failed.update((name, why) for name in _bound(statement) if name not in namespace)
 
 
+def bind_guessed_globals(namespace: Dict[str, Any], guesses: Dict[str, Any]) -> List[str]:
+    """Bind each global the module's work would have bound but left unbound here (a statement
+    not run, or one that failed on a file not in the tree) to the value the plan guessed from
+    its functions' reads (``inference.module_globals``); guesses that only the program can make
+    (feature columns, constants of the module) are left out. Returns notes."""
+    plain = {
+        name: values
+        for name, values in guesses.items()
+        if name not in namespace and not any(_marked(v) for v in values.values())
+    }
+    if not plain:
+        return []
+    notes: List[str] = []
+    found = _inferred_arguments(sorted(plain), plain, "module", notes.append, kind="global")
+    namespace.update(found)
+    failed = namespace.get(FAILED_DEFINITIONS) or {}
+    for name in found:
+        failed.pop(name, None)
+    return notes
+
+
+def _marked(value: Any) -> bool:
+    """A guess marked for the program to make (``{"\x00feature_columns": 2}``)."""
+    return isinstance(value, dict) and any(str(k).startswith("\x00") for k in value)
+
+
 def define_flags(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> List[str]:
     """Run the calls of the module's main block that define its flags (``define_cifar_flags()``,
     ``flags_core.define_base()``: a statement that only calls a function named ``define...``),

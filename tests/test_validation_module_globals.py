@@ -1,0 +1,109 @@
+"""Module globals bound by the module's work at import (``with open(data) as f: COUNT, ... =
+pickle.load(f)``), which the worker does not run or which fails on a file not in the tree: each
+one the module's functions read is guessed from that read and bound where the module left it
+unbound (``inference.module_globals``, ``scopes.bind_guessed_globals``)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_fix.validation import validate_file, validate_pair
+from estimator_fix.validation.inference.module_globals import module_globals
+from estimator_fix.validation.worker.inferred import AttributeParams
+from estimator_fix.validation.worker.scopes import FAILED_DEFINITIONS, bind_guessed_globals
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "fixtures" / "validation" / "shapes" / "globals_from_data.py"
+
+VALUE = "\x00value"
+
+
+def _guesses(source: str) -> dict[str, dict[str, object]]:
+    return module_globals(ast.parse(textwrap.dedent(source)))
+
+
+def test_globals_bound_in_blocks_are_guessed_from_the_functions_reads() -> None:
+    guesses = _guesses(
+        """
+        import pickle
+        import tensorflow as tf
+
+        with open("data/vocabulary.pkl", "rb") as handle:
+            USER_COUNT, ITEM_COUNT, _ = pickle.load(handle)
+        try:
+            CONFIG = load_config()
+        except IOError:
+            CONFIG = None
+
+        def model_fn(features, labels, mode):
+            users = tf.feature_column.categorical_column_with_identity("u", USER_COUNT)
+            ids = tf.feature_column.categorical_column_with_identity("i", num_buckets=ITEM_COUNT)
+            return CONFIG["learning_rate"], CONFIG["hidden_units"]
+        """
+    )
+    assert guesses["ITEM_COUNT"] == {VALUE: 4}  # num_buckets=: a count
+    assert guesses["USER_COUNT"] == {VALUE: 4}  # its name: a count
+    assert guesses["CONFIG"] == {"hidden_units": [4, 4], "learning_rate": 0.01}  # read by key
+    assert not {"handle", "_", "pickle", "tf", "model_fn"} & set(guesses)  # never read, or defined
+
+
+def test_names_the_worker_binds_otherwise_or_no_read_tells_of_are_left_out() -> None:
+    guesses = _guesses(
+        """
+        MAKE = make_factory()
+        SEEN = 3
+        __version__ = read_version()
+
+        def model_fn(features, labels, mode):
+            return MAKE(features), SEEN, __version__, FLAGS.size
+
+        def SEEN():
+            pass
+
+        if __name__ == "__main__":
+            FLAGS = parse()
+        """
+    )
+    # MAKE is called (a factory: no guess); SEEN is also a definition; dunders are the
+    # interpreter's; FLAGS is the main block's (bound as it binds it)
+    assert guesses == {}
+
+
+def test_the_worker_binds_only_what_the_module_left_unbound() -> None:
+    namespace: dict[str, object] = {
+        "SEEN": 1,
+        FAILED_DEFINITIONS: {"COUNT": "line 3 did not run: FileNotFoundError: data"},
+    }
+    guesses = {
+        "COUNT": {VALUE: 4},
+        "SEEN": {VALUE: 4},
+        "OPTIONS": {"depth": 2},
+        "COLUMNS": {VALUE: {"\x00feature_columns": 2}},  # made by the program: left out
+    }
+    notes = bind_guessed_globals(namespace, guesses)
+    assert namespace["COUNT"] == 4 and namespace["SEEN"] == 1
+    assert isinstance(namespace["OPTIONS"], AttributeParams) and namespace["OPTIONS"].depth == 2
+    assert "COLUMNS" not in namespace
+    assert namespace[FAILED_DEFINITIONS] == {}
+    assert notes == [
+        "module global COUNT guessed as 4 from the code that uses it",
+        "module global OPTIONS inferred from the code that reads it (depth=2)",
+    ]
+
+
+@pytest.mark.tf
+def test_a_model_fn_sized_by_globals_from_a_missing_file_is_validated(tmp_path: Path) -> None:
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    report = validate_file(FIXTURE)
+    assert report.verdict == "fixed", report.message
+    assert "module global USER_COUNT guessed as 4 from the code that uses it" in report.notes
+    result = process_source(str(FIXTURE), FIXTURE.read_bytes(), Settings())
+    assert isinstance(result, Changed) and b"AdagradOptimizer(0.5)" in result.fixed
+    wrong = tmp_path / "rewritten.py"
+    wrong.write_bytes(result.fixed.replace(b"AdagradOptimizer(0.5)", b"AdagradOptimizer(1.0)"))
+    assert validate_pair(FIXTURE, wrong).verdict == "mismatch"
