@@ -1,7 +1,8 @@
-"""Module globals bound by the module's work at import (``with open(data) as f: COUNT, ... =
+"""A module's work at import. Globals it binds so (``with open(data) as f: COUNT, ... =
 pickle.load(f)``), which the worker does not run or which fails on a file not in the tree: each
 one the module's functions read is guessed from that read and bound where the module left it
-unbound (``inference.module_globals``, ``scopes.bind_guessed_globals``)."""
+unbound (``inference.module_globals``, ``scopes.bind_guessed_globals``). A loop that only builds
+values from what is there (feature columns appended to a list) runs as a definition does."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import pytest
 from estimator_fix.validation import validate_file, validate_pair
 from estimator_fix.validation.inference.module_globals import module_globals
 from estimator_fix.validation.worker.inferred import AttributeParams
-from estimator_fix.validation.worker.scopes import FAILED_DEFINITIONS, bind_guessed_globals
+from estimator_fix.validation.worker.scopes import (
+    FAILED_DEFINITIONS,
+    bind_guessed_globals,
+    defining,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "validation" / "shapes" / "globals_from_data.py"
@@ -71,6 +76,46 @@ def test_names_the_worker_binds_otherwise_or_no_read_tells_of_are_left_out() -> 
     # MAKE is called (a factory: no guess); SEEN is also a definition; dunders are the
     # interpreter's; FLAGS is the main block's (bound as it binds it)
     assert guesses == {}
+
+
+def test_a_local_of_the_same_name_is_no_read_of_the_global() -> None:
+    guesses = _guesses(
+        """
+        PATH, SIZE = download()
+
+        def download():
+            PATH = fetch("https://example.com/data.csv")
+            return PATH, len(PATH)
+
+        def model_fn(features, labels, mode, SIZE=None):
+            return dense(features, units=SIZE)
+
+        class Model:
+            def build(self, features):
+                global SIZE
+                return dense(features, units=SIZE)
+        """
+    )
+    # PATH: only download's local of that name is read; SIZE: model_fn's parameter of that
+    # name is not the global, the method's global statement makes it one
+    assert guesses == {"SIZE": {VALUE: 4}}
+
+
+@pytest.mark.parametrize(
+    ("loop", "defines"),
+    [
+        ("for name in NAMES:\n    columns.append(numeric_column(name))", True),
+        ("for i, name in enumerate(sorted(NAMES)):\n    sizes[name] = i", True),
+        ("for key, value in table.items():\n    columns.append(value)", True),
+        ("for line in open('data.csv'):\n    rows.append(line)", False),
+        ("for name in NAMES:\n    estimator.train(input_fn(name))", False),
+        ("for batch in make_batches():\n    rows.append(batch)", False),
+    ],
+)
+def test_a_loop_that_builds_values_from_what_is_there_is_a_definition(
+    loop: str, defines: bool
+) -> None:
+    assert defining(ast.parse(loop).body[0]) is defines
 
 
 def test_the_worker_binds_only_what_the_module_left_unbound() -> None:

@@ -28,30 +28,51 @@ def module_globals(
 ) -> dict[str, dict[str, object]]:
     """Per global bound by the module's work (see the module), the values guessed from its
     functions' reads (``arguments.argument_values``); names nothing guesses are left out."""
-    view = _functions(tree)
     defined = {name for s in tree.body for name in _defined(s)}
     found: dict[str, dict[str, object]] = {}
     for name in dict.fromkeys(_bound_by_work(tree.body)):
         if name in defined or (name.startswith("__") and name.endswith("__")):
             continue
-        guessed = argument_values(tree, view, name, defaults, imported)
+        guessed = argument_values(tree, _readers(tree, name), name, defaults, imported)
         if guessed:
             found[name] = guessed
     return found
 
 
-def _functions(tree: ast.Module) -> ast.FunctionDef:
-    """The module's functions and classes as the body of one function, whose reads of a global
-    are what the module's code does with it."""
-    body: list[ast.stmt] = [s for s in tree.body if isinstance(s, _DEFINITIONS)]
+def _readers(tree: ast.Module, name: str) -> ast.FunctionDef:
+    """The module's functions and methods that read the global ``name`` (not a local or a
+    parameter of the same name), as the body of one function: what the module's code does with
+    it."""
+    functions = [
+        function
+        for statement in tree.body
+        for function in (statement.body if isinstance(statement, ast.ClassDef) else [statement])
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not _local(function, name)
+    ]
     arguments = ast.arguments(
         posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
     )
-    view = ast.FunctionDef(
-        name="<module>", args=arguments, body=body or [ast.Pass()], decorator_list=[]
-    )
+    body: list[ast.stmt] = [*functions] or [ast.Pass()]
+    view = ast.FunctionDef(name="<module>", args=arguments, body=body, decorator_list=[])
     view.lineno, view.col_offset = 1, 0
     return view
+
+
+def _local(function: sx.Function, name: str) -> bool:
+    """Whether ``name`` is local to ``function``: a parameter, or bound in it without a
+    ``global`` statement."""
+    declared = any(
+        isinstance(node, ast.Global) and name in node.names for node in ast.walk(function)
+    )
+    if declared:
+        return False
+    parameters = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    stored = any(
+        isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
+        for node in ast.walk(function)
+    )
+    return name in parameters or stored
 
 
 def _defined(statement: ast.stmt) -> Iterator[str]:

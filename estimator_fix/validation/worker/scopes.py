@@ -101,7 +101,26 @@ def defining(statement: ast.stmt) -> bool:
         inner = statement.body + statement.orelse + statement.finalbody
         inner += [s for handler in statement.handlers for s in handler.body]
         return all(defining(s) for s in inner)
+    if isinstance(statement, ast.For):
+        # a loop that builds values (``for name in COLUMNS: columns.append(numeric_column(
+        # name))``) over what is already there: iterating calls nothing of the code's own
+        body = statement.body + statement.orelse
+        return _plain_iterable(statement.iter) and all(defining(s) for s in body)
     return False
+
+
+#: Calls a loop may iterate over and still only build values: the builtins that count, pair or
+#: order what is there, and a mapping's views.
+_ITERATING = {"range", "len", "enumerate", "zip", "sorted", "reversed", "list", "tuple"}
+_ITERATING |= {"items", "keys", "values"}
+
+
+def _plain_iterable(node: ast.expr) -> bool:
+    """Whether iterating ``node`` only walks values already made (names, literals, the calls of
+    ``_ITERATING``), not a reader of files or a generator the code defines."""
+    return all(
+        _call_name(call) in _ITERATING for call in ast.walk(node) if isinstance(call, ast.Call)
+    )
 
 
 def _module_node(body: List[ast.stmt]) -> ast.Module:
