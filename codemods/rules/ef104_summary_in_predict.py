@@ -9,8 +9,23 @@ from codemods.vocabulary import Mode, Tag
 CODE = "EF104"
 
 
+#: What ``tf.summary`` holds besides the summaries: writers and their cache, the switches that
+#: say whether summaries are recorded, the step and trace settings - objects and settings, no
+#: summary op PREDICT would build (``tf.summary.FileWriter(log_dir)`` in every mode is fine).
+_NOT_SUMMARIES = frozenset(
+    {"create_file_writer", "create_noop_writer", "record_if", "should_record_summaries",
+     "flush", "trace_on", "trace_off", "trace_export", "get_summary_description"}
+)
+
+
 def is_summary(tf_name: str) -> bool:
-    return tf_name.startswith("tensorflow.summary.")
+    """``tf.summary.scalar``, ``histogram``, ``image``, ``merge_all``, ...: the calls that build
+    summary ops (not a class, ``FileWriter``, ``Summary``, nor ``_NOT_SUMMARIES``, nor the
+    ``experimental`` settings)."""
+    if not tf_name.startswith("tensorflow.summary."):
+        return False
+    parts = tf_name[len("tensorflow.summary.") :].split(".")
+    return not (parts[0] == "experimental" or parts[0][:1].isupper() or parts[0] in _NOT_SUMMARIES)
 
 
 POLICY = TagPolicy(
@@ -59,6 +74,31 @@ def model_fn(features, labels, mode):
         return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
     loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
     tf.compat.v1.summary.scalar("loss", loss)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
+            # a writer made (and stored in the writers' cache, an attribute of the tf module)
+            # in every mode is an object, no summary op: neither it nor what reads tf after it
+            id="writer_in_every_mode",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    tf.compat.v1.summary.FileWriterCache._cache[params["log_dir"]] = (
+        tf.compat.v1.summary.FileWriter(params["log_dir"], graph=None)
+    )
+    is_training = mode == tf.estimator.ModeKeys.TRAIN
+    with tf.summary.record_if(is_training):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
     if mode == tf.estimator.ModeKeys.EVAL:
         return tf.estimator.EstimatorSpec(mode, loss=loss)
     optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
