@@ -92,7 +92,8 @@ class EagerCode(ModelFnCodemod):
     def _spec_tensors(self, node: cst.FunctionDef) -> frozenset[str]:
         """The attributes the model_fn hands a spec as its loss, train_op or predictions (or a
         value of its predictions dict), by their code: ``loss=model.loss`` makes ``model.loss``
-        a tensor wherever the model_fn reads it."""
+        a tensor wherever the model_fn reads it. Predictions handed whole (``predictions=
+        self.predictions``) may be a dict of tensors as well as one, so they say nothing."""
         found: set[str] = set()
         for call in st.calls(node.body):
             tf_name = self.resolve_tf(call.func)
@@ -104,7 +105,7 @@ class EagerCode(ModelFnCodemod):
                 if name not in _TENSOR_FIELDS:
                     continue
                 value = arg.value
-                values = [value]
+                values = [] if name == "predictions" else [value]
                 if isinstance(value, cst.Dict):
                     values = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
                 found |= {st.code_of(v) for v in values if isinstance(v, cst.Attribute)}

@@ -133,6 +133,34 @@ def model_fn(features, labels, mode, params):
     return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
 ''',
         ),
+        Valid(
+            # predictions handed to the spec whole may be a dict of tensors: its truth (is there
+            # a dict?) is Python's
+            id="truth_of_a_predictions_dict",
+            source='''\
+import tensorflow as tf
+
+
+class Model:
+    def predictions_of(self, logits):
+        return {name: tf.identity(value, name=name) for name, value in {"y": logits}.items()}
+
+    def model_fn(self, features, labels, mode, params):
+        self.predictions = None
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            self.predictions = self.predictions_of(logits)
+        outputs = {"y": tf.estimator.export.PredictOutput(self.predictions)} if self.predictions else None
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=self.predictions, export_outputs=outputs)
+        loss = tf.reduce_mean(tf.square(logits - labels))
+        if mode == tf.estimator.ModeKeys.EVAL:
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        optimizer = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = optimizer.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
     ),
     invalid=(
         Invalid(
