@@ -17,7 +17,7 @@ from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.policy import words
-from codemods.modes.results import Results
+from codemods.modes.results import Results, library_results
 from codemods.modes.shapes import reads_only_shapes
 from codemods.modes.specs import Specs, noneish
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
@@ -269,6 +269,8 @@ class Judge:
             traced = self._traced_results(view, facts, calls, tags)
         if mode is Mode.PREDICT and traced and Tag.LABEL not in calls.gates:
             unit.mixed_helper = _mixed(view, traced)
+        if traced is None and Tag.LABEL in tags:
+            traced = library_results(view, facts)  # no helper: known result by result
         if Tag.METRIC in calls.tags:
             unit.metric_defs = _carrying(self.results.built(view, facts, Tag.METRIC))
         trained = None

@@ -1,7 +1,8 @@
 """What each result of an in-file helper carries, for ``a, b = helper(...)``: the analysis reads
 the helper's returns result by result (``passthrough``), so a name bound to a label-free result
 does not carry the labels another result is computed from, and a name bound to the loss does not
-carry the metric built next to it."""
+carry the metric built next to it. A few library calls are known result by result too
+(``_RESULT_SOURCES``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,49 @@ from codemods.modes.calls import Calls, carries_label, parameter, unpacked_label
 from codemods.modes.passthrough import HelperBody, unpacked_targets
 from codemods.modes.state import Facts
 from codemods.vocabulary import Tag
+
+#: Library calls whose results are computed from some of their arguments only: per result, the
+#: parameter (name, position) it comes from, or None for every argument.
+_RESULT_SOURCES: dict[str, tuple[Optional[tuple[str, int]], ...]] = {
+    # ``log_likelihood, transition = crf_log_likelihood(logits, tags, lengths, transition)``
+    # (tf.contrib.crf, TensorFlow Addons' text.crf): the second result is the transition matrix
+    # handed in (or the variable the call makes), whatever the tags; decoding with it in
+    # PREDICT reads no labels
+    "crf_log_likelihood": (None, ("transition_params", 3)),
+}
+
+
+def _callee_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def _argument(call: cst.Call, name: str, position: int) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[position] if position < len(positional) else None
+
+
+def library_results(view: cst.CSTNode, facts: Facts) -> Optional[dict[str, bool]]:
+    """For ``a, b = call(...)`` of a library function of ``_RESULT_SOURCES``: per name, whether
+    the result it is bound to is computed from label-carrying arguments; None otherwise."""
+    unpacked = unpacked_targets(view)
+    if unpacked is None:
+        return None
+    names, call = unpacked
+    sources = _RESULT_SOURCES.get(_callee_name(call.func))
+    if sources is None or len(names) != len(sources):
+        return None
+    found: dict[str, bool] = {}
+    for name, source in zip(names, sources):
+        if name is None:
+            continue
+        args = call.args if source is None else [_argument(call, *source)]
+        found[name] = any(arg is not None and carries_label(facts, arg.value) for arg in args)
+    return found
 
 
 class Results:

@@ -618,6 +618,28 @@ def model_fn(features, labels, mode):
             findings=("EF101:5:none",),
         ),
         Invalid(
+            # crf_log_likelihood's second result is the transition matrix it was handed: the
+            # decoding PREDICT needs reads no labels (the likelihood still does, and PREDICT
+            # needs the statement for the matrix it rebinds: manual)
+            id="crf_transition_matrix_is_no_label_result",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 4)
+    lengths = features["length"]
+    transition = tf.compat.v1.get_variable("transition", [4, 4])
+    log_likelihood, transition = tf.contrib.crf.crf_log_likelihood(logits, labels, lengths, transition)
+    predictions, _ = tf.contrib.crf.crf_decode(logits, transition, lengths)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.reduce_mean(-log_likelihood)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:none",),
+        ),
+        Invalid(
             id="a_hook_holding_the_loss_and_a_schedule_goes_with_the_loss",
             before='''\
 import tensorflow as tf
