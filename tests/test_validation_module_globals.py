@@ -16,9 +16,11 @@ from estimator_fix.validation import validate_file, validate_pair
 from estimator_fix.validation.inference.module_globals import module_globals
 from estimator_fix.validation.worker.inferred import AttributeParams
 from estimator_fix.validation.worker.scopes import (
+    DECIDED_BY_STAND_INS,
     FAILED_DEFINITIONS,
     bind_guessed_globals,
     defining,
+    run_definitions,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +140,26 @@ def test_the_worker_binds_only_what_the_module_left_unbound() -> None:
         "module global COUNT guessed as 4 from the code that uses it",
         "module global OPTIONS inferred from the code that reads it (depth=2)",
     ]
+
+
+def test_globals_a_missing_packages_value_decides_are_not_guessed() -> None:
+    """``if LOG.backend == "tf": SCALE = 1.0``, LOG a stand-in's: the block fails, SCALE stays
+    unbound (the run must not prove anything on a guess of what the package decides)."""
+    from estimator_fix.validation.worker.standins import StandInUsed
+
+    class Backend:
+        @property
+        def backend(self) -> str:
+            raise StandInUsed("the code validated uses LOG.backend")
+
+    tree = ast.parse("if LOG.backend == 'tf':\n    SCALE = 1.0\nelse:\n    SCALE = 2.0\n")
+    namespace: dict[str, object] = {"LOG": Backend()}
+    notes = run_definitions(tree, "job.py", namespace)
+    assert "SCALE" in namespace[FAILED_DEFINITIONS]  # type: ignore[operator]
+    assert namespace[DECIDED_BY_STAND_INS] == {"SCALE"}
+    assert notes and notes[0].startswith("line 1 did not run: StandInUsed")
+    assert bind_guessed_globals(namespace, {"SCALE": {VALUE: 0.01}}) == []
+    assert "SCALE" not in namespace
 
 
 @pytest.mark.tf

@@ -51,6 +51,8 @@ _CONFIGURING = (
 ARGUMENT_NOTES: List[str] = []
 #: The module attribute mapping each name whose defining statement failed to why.
 FAILED_DEFINITIONS = "__estimator_fix_failed__"
+#: The module attribute holding the names a statement computing with a stand-in failed to bind.
+DECIDED_BY_STAND_INS = "__estimator_fix_stand_in_names__"
 
 
 def argument_notes() -> List[str]:
@@ -211,19 +213,46 @@ def _failed(
     """Note that ``statement`` did not run, and why, for each name it would have bound."""
     why = f"line {statement.lineno} did not run: {_one_line(exc)}"
     notes.append(why)
-    failed = namespace.setdefault(FAILED_DEFINITIONS, {})
-    failed.update((name, why) for name in _bound(statement) if name not in namespace)
+    unbound = [name for name in _stored_names(statement) if name not in namespace]
+    namespace.setdefault(FAILED_DEFINITIONS, {}).update((name, why) for name in unbound)
+    if isinstance(exc, StandInUsed):  # a missing package's value decides them: no guess
+        namespace.setdefault(DECIDED_BY_STAND_INS, set()).update(unbound)
+
+
+def _stored_names(statement: ast.stmt) -> Set[str]:
+    """The names ``statement`` binds, in its blocks too (``if LOG.backend == "tf": SCALE =
+    1.0``), not inside the functions or classes it defines."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    names = _bound(statement)
+    for field in ("body", "orelse", "finalbody"):
+        for inner in getattr(statement, field, None) or []:
+            names |= _stored_names(inner)
+    for handler in getattr(statement, "handlers", None) or []:
+        for inner in handler.body:
+            names |= _stored_names(inner)
+    targets = [item.optional_vars for item in getattr(statement, "items", None) or []]
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        targets.append(statement.target)
+    for target in targets:  # ``with ... as name``, ``for name in ...``
+        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} if target else set()
+    return names
 
 
 def bind_guessed_globals(namespace: Dict[str, Any], guesses: Dict[str, Any]) -> List[str]:
     """Bind each global the module's work would have bound but left unbound here (a statement
     not run, or one that failed on a file not in the tree) to the value the plan guessed from
     its functions' reads (``inference.module_globals``); guesses that only the program can make
-    (feature columns, constants of the module) are left out. Returns notes."""
+    (feature columns, constants of the module) are left out, and so are names a statement
+    computing with a stand-in left unbound (a missing package's value decides them: the run
+    must not prove anything on a guess of it). Returns notes."""
+    decided = namespace.get(DECIDED_BY_STAND_INS) or set()
     plain = {
         name: values
         for name, values in guesses.items()
-        if name not in namespace and not any(_marked(v) for v in values.values())
+        if name not in namespace
+        and name not in decided  # what a missing package decides, no guess can say
+        and not any(_marked(v) for v in values.values())
     }
     if not plain:
         return []
