@@ -14,7 +14,7 @@ import pytest
 
 from estimator_fix.validation import validate_file, validate_pair
 from estimator_fix.validation.inference.module_globals import module_globals
-from estimator_fix.validation.worker.inferred import AttributeParams
+from estimator_fix.validation.worker.inferred import VALUE, AttributeParams
 from estimator_fix.validation.worker.scopes import (
     DECIDED_BY_STAND_INS,
     FAILED_DEFINITIONS,
@@ -25,8 +25,6 @@ from estimator_fix.validation.worker.scopes import (
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "validation" / "shapes" / "globals_from_data.py"
-
-VALUE = "\x00value"
 
 
 def _guesses(source: str) -> dict[str, dict[str, object]]:
