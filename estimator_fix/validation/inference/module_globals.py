@@ -11,11 +11,12 @@ module left the name unbound, and notes it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.arguments import argument_values
 from estimator_fix.validation.inference.flag_defaults import FlagDefault
+from estimator_fix.validation.worker.scopes import is_main_guard, stored_names
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _IMPORTS = (ast.Import, ast.ImportFrom)
@@ -28,9 +29,11 @@ def module_globals(
 ) -> dict[str, dict[str, object]]:
     """Per global bound by the module's work (see the module), the values guessed from its
     functions' reads (``arguments.argument_values``); names nothing guesses are left out."""
-    defined = {name for s in tree.body for name in _defined(s)}
+    definitions = [s for s in tree.body if isinstance(s, _DEFINITIONS + _IMPORTS)]
+    defined = {name for s in definitions for name in stored_names(s)}
+    bound = {name for s in tree.body for name in stored_names(s, skip=_no_work)}
     found: dict[str, dict[str, object]] = {}
-    for name in dict.fromkeys(_bound_by_work(tree.body)):
+    for name in sorted(bound):
         if name in defined or (name.startswith("__") and name.endswith("__")):
             continue
         guessed = argument_values(tree, _readers(tree, name), name, defaults, imported)
@@ -75,43 +78,9 @@ def _local(function: sx.Function, name: str) -> bool:
     return name in parameters or stored
 
 
-def _defined(statement: ast.stmt) -> Iterator[str]:
-    """The names a definition or an import binds (the worker runs those)."""
-    if isinstance(statement, _DEFINITIONS):
-        yield statement.name
-    elif isinstance(statement, _IMPORTS):
-        yield from ((a.asname or a.name).split(".")[0] for a in statement.names)
-
-
-def _is_main_guard(statement: ast.stmt) -> bool:
-    test = statement.test if isinstance(statement, ast.If) else None
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-    )
-
-
-def _bound_by_work(statements: list[ast.stmt]) -> Iterator[str]:
-    """The names assigned at the top level, in blocks too (``with``, ``for``, ``if``, ``try``),
-    outside definitions and the main block (whose globals the worker binds as it would)."""
-    for statement in statements:
-        if isinstance(statement, _DEFINITIONS) or _is_main_guard(statement):
-            continue
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For)):
-            targets = (
-                statement.targets
-                if isinstance(statement, ast.Assign)
-                else [statement.target]
-            )
-            for target in targets:
-                yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-        if isinstance(statement, (ast.With, ast.AsyncWith)):
-            for item in statement.items:
-                if item.optional_vars is not None:
-                    vars_ = item.optional_vars
-                    yield from (n.id for n in ast.walk(vars_) if isinstance(n, ast.Name))
-        for field in ("body", "orelse", "finalbody"):
-            yield from _bound_by_work(getattr(statement, field, None) or [])
-        for handler in getattr(statement, "handlers", None) or []:
-            yield from _bound_by_work(handler.body)
+def _no_work(statement: ast.stmt) -> bool:
+    """Not the module's work: a definition or an import (the worker runs those), or the main
+    block (whose globals the worker binds as it would)."""
+    if isinstance(statement, ast.If) and is_main_guard(statement):
+        return True
+    return isinstance(statement, _DEFINITIONS + _IMPORTS)

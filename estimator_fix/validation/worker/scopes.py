@@ -74,7 +74,7 @@ def _call_name(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _is_main_guard(node: ast.If) -> bool:
+def is_main_guard(node: ast.If) -> bool:
     test = node.test
     return (
         isinstance(test, ast.Compare)
@@ -96,7 +96,7 @@ def defining(statement: ast.stmt) -> bool:
         name = _call_name(value) if isinstance(value, ast.Call) else ""
         return any(name.startswith(prefix) for prefix in _CONFIGURING)
     if isinstance(statement, ast.If):
-        if _is_main_guard(statement):
+        if is_main_guard(statement):
             return False
         return all(defining(s) for s in statement.body + statement.orelse)
     if isinstance(statement, ast.Try):
@@ -134,7 +134,7 @@ def run_definitions(tree: ast.Module, filename: str, namespace: Dict[str, Any]) 
     """Run ``tree`` in ``namespace``: whole when it only defines things, else only its defining
     statements (the rest is skipped, a failing assignment noted). Returns notes."""
     top = tree.body
-    if all(defining(s) or (isinstance(s, ast.If) and _is_main_guard(s)) for s in top):
+    if all(defining(s) or (isinstance(s, ast.If) and is_main_guard(s)) for s in top):
         try:
             exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
         except StandInUsed as exc:
@@ -213,24 +213,29 @@ def _failed(
     """Note that ``statement`` did not run, and why, for each name it would have bound."""
     why = f"line {statement.lineno} did not run: {_one_line(exc)}"
     notes.append(why)
-    unbound = [name for name in _stored_names(statement) if name not in namespace]
+    unbound = [name for name in stored_names(statement) if name not in namespace]
     namespace.setdefault(FAILED_DEFINITIONS, {}).update((name, why) for name in unbound)
     if isinstance(exc, StandInUsed):  # a missing package's value decides them: no guess
         namespace.setdefault(DECIDED_BY_STAND_INS, set()).update(unbound)
 
 
-def _stored_names(statement: ast.stmt) -> Set[str]:
+def stored_names(
+    statement: ast.stmt, skip: Optional[Callable[[ast.stmt], bool]] = None
+) -> Set[str]:
     """The names ``statement`` binds, in its blocks too (``if LOG.backend == "tf": SCALE =
-    1.0``), not inside the functions or classes it defines."""
+    1.0``), not inside the functions or classes it defines; none of the statements ``skip``
+    says to pass over, at any depth."""
+    if skip is not None and skip(statement):
+        return set()
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {statement.name}
     names = _bound(statement)
     for field in ("body", "orelse", "finalbody"):
         for inner in getattr(statement, field, None) or []:
-            names |= _stored_names(inner)
+            names |= stored_names(inner, skip)
     for handler in getattr(statement, "handlers", None) or []:
         for inner in handler.body:
-            names |= _stored_names(inner)
+            names |= stored_names(inner, skip)
     targets = [item.optional_vars for item in getattr(statement, "items", None) or []]
     if isinstance(statement, (ast.For, ast.AsyncFor)):
         targets.append(statement.target)
@@ -276,7 +281,7 @@ def define_flags(tree: ast.Module, filename: str, namespace: Dict[str, Any]) -> 
     as a run of the script would before parsing them; what fails is noted."""
     notes = []
     for guard in tree.body:
-        if not (isinstance(guard, ast.If) and _is_main_guard(guard)):
+        if not (isinstance(guard, ast.If) and is_main_guard(guard)):
             continue
         for statement in guard.body:
             call = statement.value if isinstance(statement, ast.Expr) else None
@@ -501,7 +506,7 @@ def _main_block_names(tree: ast.Module) -> Set[str]:
     """The names the module's main block (``if __name__ == "__main__":``) binds."""
     found: Set[str] = set()
     for statement in tree.body:
-        if isinstance(statement, ast.If) and _is_main_guard(statement):
+        if isinstance(statement, ast.If) and is_main_guard(statement):
             for inner in _statements(statement.body):
                 found |= _bound(inner)
     return found
