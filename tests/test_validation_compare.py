@@ -336,7 +336,7 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     agree = (Check("TRAIN", "loss (3 steps)", 0.0, "equivalent", ""),)
     differ = (Check("PREDICT", "predictions", 0.1, "mismatch", "'p' differs"),)
     self_runs = iter([agree, differ, agree])
-    monkeypatch.setattr(api, "_run_versions", lambda *args: None)
+    monkeypatch.setattr(api, "_run_versions", lambda *args, **kw: (RunResult(), RunResult()))
     monkeypatch.setattr(api, "_compared", lambda *args: (next(self_runs), ()))
     sources = (tmp_path / "a.py",) * 4
     checks = api._unless_irreproducible(None, None, sources, tmp_path, None, None, mismatch)  # type: ignore[arg-type]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from estimator_fix.validation.report import Check, Verdict, worst
 from estimator_fix.validation.results import RunResult, Stage, Tensor, located, max_abs_diff
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
+#: How the worker names a mode's run with the lenient spec (``worker/lenient.py``).
+LENIENT = ":lenient"
 #: How the worker's note on a search for inputs (``worker/search.py``) begins.
 SEARCH_NOTE = "inputs searched: "
 #: How the note on a graph-level comparison ends (``graph_compare.graph_fallback``).
@@ -103,8 +105,8 @@ def _group(
                 first = f"{_display(name)} differs first (max abs diff {_fmt(diff)})"
         overall = None if overall is None or diff is None else max(overall, diff)
     if first:
-        return Check(mode, what, overall, "mismatch", first)
-    return Check(mode, what, overall, "equivalent")
+        return Check(mode, what, overall, "mismatch", first, compared=True)
+    return Check(mode, what, overall, "equivalent", compared=True)
 
 
 def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
@@ -125,7 +127,7 @@ def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
         equal, diff = compare_tensors(left, right, tol)
         if not equal:
             detail = f"the loss differs first at step {step} (abs diff {_fmt(diff)})"
-            return Check(TRAIN, what, check.max_abs_diff, "mismatch", detail)
+            return Check(TRAIN, what, check.max_abs_diff, "mismatch", detail, compared=True)
     return check
 
 
@@ -290,8 +292,7 @@ def _values(mode: str, original: Stage, rewrite: Stage, tol: Tolerance) -> list[
 
 def _checkpoint(original: RunResult, rewrite: RunResult) -> Mapping[str, tuple[int, ...]]:
     """Names and shapes in the checkpoint EVAL and PREDICT restore (the original's if trained)."""
-    for result in (original, rewrite):
-        stage = result.stage(TRAIN)
+    for stage in (_trained_stage(original), rewrite.stage(TRAIN)):
         if stage is not None and stage.ok:
             return {name: tensor.shape for name, tensor in stage.tensors.items()}
     return {}
@@ -342,9 +343,69 @@ def compare_runs(original: RunResult, rewrite: RunResult, tol: Tolerance) -> tup
             checks.append(Check(mode, "runs", None, "error", "not run (an earlier stage failed)"))
             continue
         if mode != TRAIN and right.restores and checkpoint:
-            checks.append(_restores(mode, right, checkpoint, original.stage(TRAIN)))
-        checks.extend(run(left, right))
+            checks.append(_restores(mode, right, checkpoint, _trained_stage(original)))
+        lenient = _lenient(original, mode, right)
+        if lenient is None:
+            checks.extend(run(left, right))
+            continue
+        if mode == TRAIN:
+            values = _train(lenient, right, tol)
+        else:
+            values = _values(mode, lenient, right, tol)
+        checks.extend(_spec_fixed(check, left) for check in values)
     return tuple(checks)
+
+
+def _lenient(original: RunResult, mode: str, rewrite: Stage) -> Stage | None:
+    """The original's run of ``mode`` with the fields of its spec the mode does not use left
+    out, where it ran and the strict run failed the spec's checks (the rewrite's reference);
+    None where there is none, or where the rewrite fails as the strict run did (unchanged)."""
+    strict, lenient = original.stage(mode), original.stage(mode + LENIENT)
+    if strict is None or strict.ok or lenient is None or not lenient.ok:
+        return None
+    if not rewrite.ok and rewrite.error == strict.error:
+        return None
+    return lenient
+
+
+def _spec_fixed(check: Check, strict: Stage) -> Check:
+    if check.verdict != "equivalent":
+        return check
+    detail = (
+        f"the original fails ({failure(strict)}); the rewrite matches its run with the fields "
+        f"of the spec {check.mode} does not use left out"
+    )
+    return replace(check, verdict="fixed", detail=detail)
+
+
+def as_lenient(result: RunResult) -> RunResult:
+    """``result`` with each failed mode that ran with the lenient spec replaced by that run."""
+    stages = dict(result.stages)
+    for name, stage in result.stages.items():
+        if name.endswith(LENIENT) and stage.ok:
+            stages[name[: -len(LENIENT)]] = stage
+    return replace(result, stages=stages)
+
+
+def _trained_stage(original: RunResult) -> Stage | None:
+    """The original's TRAIN run that wrote the checkpoint: its own, else its lenient run."""
+    stage = original.stage(TRAIN)
+    if stage is not None and not stage.ok:
+        return original.stage(TRAIN + LENIENT) or stage
+    return stage
+
+
+def nothing_compared(checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    """``checks``, with an error added where they prove a rewrite without comparing any value
+    of the two versions: the original failed where the rewrite ran (``fixed``), and nothing ran
+    in both. A rewrite that runs may still compute something else."""
+    if overall(checks) != "fixed":
+        return checks
+    if any(check.compared or check.verdict == "mismatch" for check in checks):
+        return checks
+    why = next(check for check in checks if check.verdict == "fixed")
+    detail = f"no value of the two versions was compared ({why.mode} {why.what}: {why.detail})"
+    return (*checks, Check("ALL", "values compared", None, "error", detail))
 
 
 def overall(checks: tuple[Check, ...]) -> Verdict:

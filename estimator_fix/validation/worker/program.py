@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Tuple
 from .default_graph import graph_globals
 from .graphs import build_graphs, call_input_fn
 from .inferred import fit_columns, made_arguments, params_with_guesses
+from .lenient import SUFFIX, SpecGate
 from .loading import (
     import_tensorflow,
     load_function,
@@ -45,6 +46,9 @@ class Program:
     ) -> None:
         self.tf, self.np, self.module, self.spec, self.out = tf, np, module, spec, out
         self.tree = tree
+        #: The original's: runs a failed mode again with the fields of the spec it does not use
+        #: left out, as the rewrite's reference (``lenient.py``).
+        self.gate = SpecGate(tf) if spec.get("lenient") else None
         self.seed = int(spec["seed"])
         self.steps = int(spec["steps"])
         self.batch_size = int(spec["batch_size"])
@@ -428,8 +432,26 @@ class Program:
     def model_dir(self, name: str) -> str:
         return os.path.join(self.spec["out_dir"], "model", name)
 
-    def train(self, attempt: str = "train") -> str | None:
+    def watch(self) -> None:
+        """Start a run: whether a spec failed its checks is this run's."""
+        if self.gate is not None:
+            self.gate.rejected = False
+
+    def lenient_again(self, run: Callable[[], Any]) -> Any:
+        """What ``run`` returns, run again with the fields of each spec its mode does not use
+        left out, where the run that just failed had a spec fail its checks; None otherwise."""
+        gate = self.gate
+        if gate is None or not gate.retry():
+            return None
+        gate.lenient = True
+        try:
+            return run()
+        finally:
+            gate.lenient = False
+
+    def train(self, attempt: str = "train", stage: str = TRAIN) -> str | None:
         tf = self.tf
+        self.watch()
         recorder = self.Recorder(self, record_loss=True)
         directory = self.model_dir(attempt)
         try:
@@ -449,8 +471,13 @@ class Program:
                 if synthetic is not None:
                     self.inputs = synthetic
                     return self.train("train-synthetic")
-            self.out.stage(TRAIN, False, last_line(exc), where=where(exc))
-            return None
+            self.out.stage(stage, False, last_line(exc), where=where(exc))
+            if stage != TRAIN:
+                return None
+            lenient: str | None = self.lenient_again(
+                lambda: self.train(f"{attempt}-lenient", TRAIN + SUFFIX)
+            )
+            return lenient
         if not recorder.losses and attempt == "train" and not self.out.data.get("synthetic"):
             # The file's own inputs ran out before the first step (files matched by nothing
             # here): a run with no step compares nothing.
@@ -468,7 +495,7 @@ class Program:
         )
         self.trained_nothing = unchanged or zero
         self.out.stage(
-            TRAIN,
+            stage,
             True,
             losses=losses,
             tensors=tensors,
@@ -477,10 +504,11 @@ class Program:
         )
         return checkpoint
 
-    def evaluate(self, checkpoint: str) -> None:
+    def evaluate(self, checkpoint: str, stage: str = EVAL) -> bool:
+        self.watch()
         recorder = self.Recorder(self)
         try:
-            estimator = self.estimator(self.model_dir("eval"))
+            estimator = self.estimator(self.model_dir(stage.lower().replace(":", "-")))
             self.seed_everything()
             metrics = estimator.evaluate(
                 self.inputs[EVAL], steps=self.steps, checkpoint_path=checkpoint, hooks=[recorder]
@@ -488,13 +516,17 @@ class Program:
             tensors = {str(key): self.out.store(metrics[key]) for key in sorted(metrics)}
         except (Exception, SystemExit) as exc:
             restores = recorder.restores
-            self.out.stage(EVAL, False, last_line(exc), restores=restores, where=where(exc))
-            return
-        self.out.stage(EVAL, True, tensors=tensors, restores=recorder.restores)
+            self.out.stage(stage, False, last_line(exc), restores=restores, where=where(exc))
+            if stage == EVAL:
+                self.lenient_again(lambda: self.evaluate(checkpoint, EVAL + SUFFIX))
+            return False
+        self.out.stage(stage, True, tensors=tensors, restores=recorder.restores)
+        return True
 
     def predictions(self, checkpoint: str, name: str) -> Dict[str, Any]:
         """Up to ``steps`` batches of predictions, as arrays named ``key#batch``."""
         self.seed_everything()
+        self.watch()
         estimator = self.estimator(self.model_dir(name))
         recorder = self.Recorder(self)
         self.last_recorder = recorder
@@ -516,32 +548,42 @@ class Program:
             generator.close()
         return batches
 
-    def predict(self, checkpoint: str) -> None:
+    def predict(self, checkpoint: str, stage: str = PREDICT) -> bool:
         try:
-            batches = self.predictions(checkpoint, "predict")
+            batches = self.predictions(checkpoint, stage.lower().replace(":", "-"))
         except (Exception, SystemExit) as exc:
             error = last_line(exc)
             restores = self.last_recorder.restores
-            self.out.stage(PREDICT, False, error, restores=restores, where=where(exc))
-            if self.spec["role"] == "original":
+            self.out.stage(stage, False, error, restores=restores, where=where(exc))
+            if stage != PREDICT:
+                return False
+            again = self.lenient_again(lambda: self.predict(checkpoint, PREDICT + SUFFIX))
+            if not again and self.spec["role"] == "original":
                 self.predict_with_placeholder_labels(checkpoint)
-            return
+            return False
         tensors = {key: self.out.store(value) for key, value in batches.items()}
-        self.out.stage(PREDICT, True, tensors=tensors, restores=self.last_recorder.restores)
+        self.out.stage(stage, True, tensors=tensors, restores=self.last_recorder.restores)
+        return True
 
-    def predict_with_placeholder_labels(self, checkpoint: str) -> None:
+    def predict_with_placeholder_labels(self, checkpoint: str) -> bool:
         """The reference for a PREDICT that fails without labels: run it with labels 0, then 1."""
         if self.label_spec is None:
             self.out.stage("placeholder", False, "no label shape is known (TRAIN saw no labels)")
-            return
+            return False
         try:
             self.placeholder = 0
             zeros = self.predictions(checkpoint, "placeholder0")
             self.placeholder = 1
             ones = self.predictions(checkpoint, "placeholder1")
         except (Exception, SystemExit) as exc:
+            if self.lenient_again(lambda: self.predict_with_placeholder_labels(checkpoint)):
+                self.out.note(
+                    "the original's PREDICT with placeholder labels ran with the fields of its "
+                    "spec PREDICT does not use left out (they fail the spec's checks)"
+                )
+                return True
             self.out.stage("placeholder", False, last_line(exc), where=where(exc))
-            return
+            return False
         finally:
             self.placeholder = None
         np = self.np
@@ -562,6 +604,7 @@ class Program:
                 break
         tensors = {key: self.out.store(value) for key, value in zeros.items()}
         self.out.stage("placeholder", True, tensors=tensors, restores=self.last_recorder.restores)
+        return True
 
 
 def placeholder_labels(tf: Any, features: Any, label_spec: Any, value: int) -> Any:
