@@ -4,13 +4,15 @@ triage of many files) sees which line of their code stopped it without running i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from estimator_fix.notebooks import extract
 from estimator_fix.validation import validate_pair
 from estimator_fix.validation.compare import failure
-from estimator_fix.validation.results import Stage
+from estimator_fix.validation.results import RunResult, Stage, in_cells
 from estimator_fix.validation.worker.messaging import where
 
 USER_CODE = """\
@@ -112,3 +114,52 @@ def test_both_versions_failing_in_train_name_the_line(
     assert report.verdict == "error"
     train = [check for check in report.checks if check.mode == "TRAIN"]
     assert train and "KeyError: 'depth' (at model.py:6)" in train[0].detail, train
+
+
+def _notebook(*cells: tuple[str, str]) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": kind, "metadata": {}, "source": text.splitlines(keepends=True)}
+                | ({"outputs": [], "execution_count": None} if kind == "code" else {})
+                for kind, text in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def test_a_line_in_a_notebooks_module_is_said_as_its_cell_and_line() -> None:
+    notebook = _notebook(("markdown", "# A\n"), ("code", "a = 1\nb = 2\n"), ("code", "c = 3\n"))
+    cells = extract(notebook.encode())
+    moved = in_cells(
+        RunResult(
+            stages={"TRAIN": Stage(ok=False, error="E", where="nb.ipynb:5")},
+            graphs={"modes": {"TRAIN": {"ok": False, "where": "nb.ipynb:2"}}},
+        ),
+        os.path.abspath("nb.ipynb"),
+        cells.locate,
+    )
+    assert moved.stages["TRAIN"].where == "nb.ipynb[cell 3]:1"  # line 4 marks the cell
+    assert moved.graphs["modes"]["TRAIN"]["where"] == "nb.ipynb[cell 2]:1"  # type: ignore[index]
+    other = RunResult(stages={"TRAIN": Stage(ok=False, error="E", where="helper.py:3")})
+    assert in_cells(other, os.path.abspath("nb.ipynb"), cells.locate) == other
+
+
+@pytest.mark.tf
+def test_a_failure_in_a_notebook_names_its_cell_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same model_fn in a notebook's third cell: the line is the cell's, as findings say."""
+    head, _, rest = FAILING.partition("def model_fn")
+    model_fn = "def model_fn" + rest
+    original = _notebook(("markdown", "# A model\n"), ("code", head), ("code", model_fn))
+    rewritten = _notebook(("code", "# rewritten\n"), ("code", head), ("code", model_fn))
+    (tmp_path / "model.ipynb").write_text(original)
+    monkeypatch.chdir(tmp_path)
+    report = validate_pair(Path("model.ipynb"), rewritten.encode())
+    assert report.verdict == "error"
+    train = [check for check in report.checks if check.mode == "TRAIN"]
+    assert train and "KeyError: 'depth' (at model.ipynb[cell 3]:3)" in train[0].detail, train

@@ -47,7 +47,7 @@ from estimator_fix.validation.python2 import (
     python2_error,
 )
 from estimator_fix.validation.report import Check, ValidationReport, error_report
-from estimator_fix.validation.results import RunResult, Stage, crashed, load_results
+from estimator_fix.validation.results import RunResult, Stage, crashed, in_cells, load_results
 from estimator_fix.validation.runner import Worker, tensorflow_missing
 from estimator_fix.validation.targets import Target, job_arguments
 from estimator_fix.validation.worker.synthetic import LOOKED_FOR, NO_INPUT
@@ -121,6 +121,17 @@ def module_code(path: Path, data: bytes) -> bytes:
         return extract(data).code
     except NotebookError as exc:
         raise DiscoveryError(f"{path}: {exc}") from None
+
+
+def _in_cells(result: RunResult, notebook: Path, data: bytes) -> RunResult:
+    """``result``'s failures in ``notebook`` (holding ``data``) located by cell and line."""
+    from estimator_fix.notebooks import NotebookError, extract
+
+    try:
+        cells = extract(data)
+    except NotebookError:
+        return result
+    return in_cells(result, os.fspath(notebook), cells.locate)
 
 
 def unvalidated(
@@ -441,10 +452,10 @@ def validate_pair(
     label = os.fspath(rewritten) if isinstance(rewritten, Path) else f"{original} (rewritten)"
     try:
         tolerance = _tolerance(options)
-        source = module_code(original, read_source(original))
-        new = module_code(
-            original, rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
-        )
+        given = read_source(original)
+        rewrite_given = rewritten if isinstance(rewritten, bytes) else read_source(rewritten)
+        source = module_code(original, given)
+        new = module_code(original, rewrite_given)
         plan_ = _in_repository(plan(original, source, options, new), original, source)
     except (DiscoveryError, OptionError) as exc:
         return error_report(os.fspath(original), label, str(exc))
@@ -474,6 +485,11 @@ def validate_pair(
         for index, target in enumerate(targets):
             place = work / str(index)
             results, extra, python = _validate_target(plan_, options, sources, place, target)
+            if original.suffix == ".ipynb":
+                results = (
+                    _in_cells(results[0], sources[1], given),
+                    _in_cells(results[1], sources[3], rewrite_given),
+                )
             python2 = python2 or _python2(results)
             found, graph_note = _compared(results, tolerance, options)
             found = _unless_irreproducible(plan_, options, sources, place, python, target, found)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from array import array
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 RESULTS_FILE = "results.json"
@@ -104,6 +105,33 @@ class RunResult:
 def located(error: str, where: str) -> str:
     """A failure's error and, where known, the line of the code validated it failed at."""
     return f"{error} (at {where})" if where else error
+
+
+def in_cells(
+    result: RunResult, notebook: str, locate: Callable[[int], tuple[int, int] | None]
+) -> RunResult:
+    """``result`` with each ``path:line`` of a failure in the module made of ``notebook``'s code
+    cells (its absolute path) said as ``path[cell C]:L``, the cell and its line, as findings
+    are; ``locate`` maps a module line to them."""
+
+    def cell_where(where: str) -> str:
+        path, sep, line = where.rpartition(":")
+        if not sep or not line.isdigit() or os.path.abspath(path) != notebook:
+            return where
+        found = locate(int(line))
+        return f"{path}[cell {found[0]}]:{found[1]}" if found else where
+
+    stages = {name: replace(s, where=cell_where(s.where)) for name, s in result.stages.items()}
+    modes = result.graphs.get("modes")
+    if not isinstance(modes, dict):
+        return replace(result, stages=stages)
+    built = {
+        mode: {**data, "where": cell_where(str(data.get("where") or ""))}
+        if isinstance(data, dict)
+        else data
+        for mode, data in modes.items()
+    }
+    return replace(result, stages=stages, graphs={**result.graphs, "modes": built})
 
 
 def crashed(reason: str) -> RunResult:
