@@ -2,7 +2,9 @@
 
 Safe fixes must reproduce the original bitwise; tolerances (``Tolerance``) are for unsafe fixes.
 Per mode: both fail → error; only the original fails → fixed (compared against the placeholder-label
-reference where there is one); only the rewrite fails → mismatch; both run → values compared.
+reference, or the original's run with the spec fields the mode does not use left out, where there
+is one); only the rewrite fails → mismatch; both run → values compared. A ``fixed`` that compared
+no value of the two versions in any mode is an error (``nothing_compared``).
 """
 
 from __future__ import annotations
