@@ -1,7 +1,7 @@
 """A spec whose checks fail on a field the mode never reads (``eval_metric_ops`` that are plain
 tensors, handed to TRAIN too): the original's run of that mode with those fields left out is the
-rewrite's reference, so the rewrite's numbers are compared, not only that it runs. A ``fixed``
-that compared no value of the two versions proves nothing and is an error."""
+rewrite's reference, so the rewrite's numbers are compared, not only that it runs. A mode
+``fixed`` without comparing any value of the two versions in it proves nothing: an error."""
 
 from __future__ import annotations
 
@@ -72,14 +72,19 @@ def test_as_lenient_puts_each_lenient_run_in_place_of_the_failed_one() -> None:
     assert lenient.stages["EVAL"] == result.stages["EVAL"]  # a failed lenient run: not used
 
 
-def test_a_fixed_that_compared_no_value_is_an_error() -> None:
+def test_a_mode_fixed_without_comparing_a_value_in_it_is_an_error() -> None:
     fixed = Check("TRAIN", "trains", None, "fixed", "the original fails (E: a)")
     both_fail = Check("EVAL", "evaluates", None, "equivalent", "both versions fail: E: b")
     checks = nothing_compared((fixed, both_fail))
     assert overall(checks) == "error"
-    assert checks[-1].detail.startswith("no value of the two versions was compared (TRAIN trains")
+    assert checks[-1].mode == "TRAIN"
+    assert checks[-1].detail.startswith("no value of the two versions was compared in TRAIN")
+    # what PREDICT compared says nothing of the training the rewrite runs
     values = Check("PREDICT", "predictions", 0.0, "equivalent", compared=True)
-    assert nothing_compared((fixed, values)) == (fixed, values)
+    assert overall(nothing_compared((fixed, values))) == "error"
+    # a mode fixed against a reference compared its values
+    predicted = Check("PREDICT", "predictions", 0.0, "fixed", "placeholder labels", compared=True)
+    assert nothing_compared((values, predicted)) == (values, predicted)
 
 
 def test_the_fixed_check_without_values_is_an_error_in_a_whole_comparison() -> None:

@@ -93,13 +93,19 @@ def _restore(facts: Facts, kept: Mapping[str, Optional[frozenset[Tag]]]) -> None
             facts.tags[name] = before
 
 
-def _retag(facts: Facts, traced: dict[str, bool], guarded: bool) -> None:
+def _retag(facts: Facts, traced: dict[str, bool], guarded: bool, mode: Mode) -> None:
     """The results of an in-file helper carry labels one by one: those it computes from the
-    labels it is handed do (even where it tests them against None, ``guarded``: they are None
-    in PREDICT), the others do not."""
+    labels it is handed do, the others do not. Where it tests them against None or is given
+    the mode (``guarded``), what it computes from them is None in PREDICT, where the labels
+    are: anything else a result holds there is computed without them (``return
+    features[key]`` before ``if labels is not None: return labels``), so a later test that
+    rules None out (``if y is None: y = zeros``) leaves no labels in it (``presence``)."""
     for name, labelled in traced.items():
         if labelled:
-            facts.tags[name] = facts.tags.get(name, frozenset()) | {Tag.LABEL}
+            tags = facts.tags.get(name, frozenset())
+            facts.tags[name] = tags | {Tag.LABEL}
+            if guarded and mode is Mode.PREDICT:
+                facts.present[name] = tags - {Tag.LABEL}
         elif not guarded:
             facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.LABEL}
 
@@ -285,7 +291,7 @@ class Judge:
         sizes = Tag.LABEL in tags - calls.tags and self._label_sizes(view, facts)
         label_sizes = dict.fromkeys(unit.defs, False) if sizes else None
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
-        _retag(facts, traced or {}, Tag.LABEL in calls.gates)
+        _retag(facts, traced or {}, Tag.LABEL in calls.gates, mode)
         _computed_anyway(facts, traced or {}, calls)
         dropped = ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries), (Tag.LABEL, label_sizes))
         for tag, results in dropped:

@@ -316,6 +316,8 @@ class Analyzer:
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
             goes_around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))
+            if goes_around and isinstance(stmt, cst.If):
+                before = self._around_if(stmt, before)
             blocks.bind_from_blocks(defs - tested, state, before, walked, goes_around)
         if not isinstance(stmt, cst.SimpleStatementLine):
             unit.returns = any(isinstance(n, cst.Return) for n in st.own_nodes(stmt))
@@ -339,6 +341,17 @@ class Analyzer:
             ignored = self.specs.ignored_args(stmt, mode)
             if ignored:
                 unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
+
+    def _around_if(self, stmt: cst.If, before: State) -> State:
+        """What the modes know where they go around every block of an ``if`` chain with no
+        ``else``: each test came out false (``if y is None: y = zeros``: around it, ``y`` is
+        not None)."""
+        narrowed = {mode: facts.copy() for mode, facts in before.items()}
+        for test, _ in st.if_chain(stmt):
+            for facts in narrowed.values():
+                if test is not None:
+                    presence.narrow(self.ctx, test, False, facts)
+        return narrowed
 
     def _inline_specs(
         self, smalls: Sequence[cst.BaseSmallStatement], state: State, modes: frozenset[Mode]

@@ -127,6 +127,36 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Valid(
+            # an in-file helper that reads the labels only where they are not None gives None
+            # in PREDICT, or what it computes without them (a features column): a default for
+            # None leaves nothing of the labels in the value there
+            id="a_guarded_helpers_result_with_a_default_for_none",
+            source='''\
+import tensorflow as tf
+
+
+def _column(features, labels, name):
+    if name in features:
+        return features[name]
+    if labels is not None:
+        return labels[name]
+    return None
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    clicked = _column(features, labels, "clicked")
+    if clicked is None:
+        clicked = tf.zeros_like(logits)
+    weight = tf.cast(clicked, tf.float32) + 1.0
+    scores = tf.nn.sigmoid(logits) * weight
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"scores": scores})
+    loss = tf.compat.v1.losses.log_loss(weight - 1.0, tf.nn.sigmoid(logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="mode_keys_the_file_cannot_resolve",
             source='''\
 import tensorflow as tf
@@ -207,6 +237,33 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            # without the default, the value may be None in PREDICT, and the cast fails there
+            id="a_guarded_helpers_result_used_as_it_is",
+            before='''\
+import tensorflow as tf
+
+
+def _column(features, labels, name):
+    if name in features:
+        return features[name]
+    if labels is not None:
+        return labels[name]
+    return None
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    clicked = _column(features, labels, "clicked")
+    weight = tf.cast(clicked, tf.float32) + 1.0
+    scores = tf.nn.sigmoid(logits) * weight
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"scores": scores})
+    loss = tf.compat.v1.losses.log_loss(weight - 1.0, tf.nn.sigmoid(logits))
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:15:none", "EF101:16:none"),
+        ),
         Invalid(
             id="apply_of_a_name_containing_ema_is_not_ema_apply",
             before='''\

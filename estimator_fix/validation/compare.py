@@ -3,8 +3,8 @@
 Safe fixes must reproduce the original bitwise; tolerances (``Tolerance``) are for unsafe fixes.
 Per mode: both fail → error; only the original fails → fixed (compared against the placeholder-label
 reference, or the original's run with the spec fields the mode does not use left out, where there
-is one); only the rewrite fails → mismatch; both run → values compared. A ``fixed`` that compared
-no value of the two versions in any mode is an error (``nothing_compared``).
+is one); only the rewrite fails → mismatch; both run → values compared. A mode ``fixed`` without
+comparing a value of the two versions in it is an error (``nothing_compared``).
 """
 
 from __future__ import annotations
@@ -398,16 +398,20 @@ def _trained_stage(original: RunResult) -> Stage | None:
 
 
 def nothing_compared(checks: tuple[Check, ...]) -> tuple[Check, ...]:
-    """``checks``, with an error added where they prove a rewrite without comparing any value
-    of the two versions: the original failed where the rewrite ran (``fixed``), and nothing ran
-    in both. A rewrite that runs may still compute something else."""
-    if overall(checks) != "fixed":
-        return checks
-    if any(check.compared or check.verdict == "mismatch" for check in checks):
-        return checks
-    why = next(check for check in checks if check.verdict == "fixed")
-    detail = f"no value of the two versions was compared ({why.mode} {why.what}: {why.detail})"
-    return (*checks, Check("ALL", "values compared", None, "error", detail))
+    """``checks``, with an error added for each mode they call ``fixed`` without comparing
+    any value of the two versions in it: the original failed where the rewrite ran, and no
+    reference ran in its place. A rewrite that runs may still compute something else (a
+    training step with another learning rate), and what other modes compared does not say."""
+    added: list[Check] = []
+    for mode in (TRAIN, EVAL, PREDICT):
+        own = [check for check in checks if check.mode == mode]
+        fixed = next((check for check in own if check.verdict == "fixed"), None)
+        if fixed is None or any(check.compared or check.verdict == "mismatch" for check in own):
+            continue
+        why = f"{fixed.what}: {fixed.detail}"
+        detail = f"no value of the two versions was compared in {mode} ({why})"
+        added.append(Check(mode, "values compared", None, "error", detail))
+    return (*checks, *added)
 
 
 def overall(checks: tuple[Check, ...]) -> Verdict:
