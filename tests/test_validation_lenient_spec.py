@@ -82,9 +82,21 @@ def test_a_mode_fixed_without_comparing_a_value_in_it_is_an_error() -> None:
     # what PREDICT compared says nothing of the training the rewrite runs
     values = Check("PREDICT", "predictions", 0.0, "equivalent", compared=True)
     assert overall(nothing_compared((fixed, values))) == "error"
-    # a mode fixed against a reference compared its values
-    predicted = Check("PREDICT", "predictions", 0.0, "fixed", "placeholder labels", compared=True)
-    assert nothing_compared((values, predicted)) == (values, predicted)
+    # a mode fixed against a reference compared its values: PREDICT against the original's
+    # run with placeholder labels, TRAIN against its lenient run
+    reference = Stage(ok=True, tensors={"y#0": f32(3.0)})
+    crash = failed("ValueError: None values not supported.")
+    placeholder = compare_runs(run(predict=crash, placeholder=reference), run(), EXACT)
+    assert overall(nothing_compared(placeholder)) == "fixed"
+    lenient = _with_lenient(run(train=failed(REJECTED)), "TRAIN", _trained(0.5))
+    trained = compare_runs(lenient, run(train=_trained(0.5)), EXACT)
+    assert overall(nothing_compared(trained)) == "fixed"
+    # graphs compared op by op are a comparison too
+    graphs = (
+        Check("TRAIN", "graph builds", None, "fixed", "the original fails"),
+        Check("TRAIN", "graph (9 ops)", None, "graph-equivalent", "identical"),
+    )
+    assert nothing_compared(graphs) == graphs
 
 
 def test_the_fixed_check_without_values_is_an_error_in_a_whole_comparison() -> None:

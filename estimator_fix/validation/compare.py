@@ -275,7 +275,7 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
             f"the original fails without labels ({failure(failed)}); the rewrite matches its run "
             "with placeholder labels"
         )
-        check = Check(PREDICT, what, check.max_abs_diff, "fixed", detail)
+        check = replace(check, verdict="fixed", detail=detail)
     checks.append(check)
     return checks
 
@@ -406,12 +406,17 @@ def nothing_compared(checks: tuple[Check, ...]) -> tuple[Check, ...]:
     for mode in (TRAIN, EVAL, PREDICT):
         own = [check for check in checks if check.mode == mode]
         fixed = next((check for check in own if check.verdict == "fixed"), None)
-        if fixed is None or any(check.compared or check.verdict == "mismatch" for check in own):
+        if fixed is None or any(_compares(check) for check in own):
             continue
         why = f"{fixed.what}: {fixed.detail}"
         detail = f"no value of the two versions was compared in {mode} ({why})"
         added.append(Check(mode, "values compared", None, "error", detail))
     return (*checks, *added)
+
+
+def _compares(check: Check) -> bool:
+    """Whether ``check`` compared the two versions: their values, or their graphs op by op."""
+    return check.compared or check.verdict in ("mismatch", "graph-equivalent")
 
 
 def overall(checks: tuple[Check, ...]) -> Verdict:
