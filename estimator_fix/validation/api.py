@@ -23,7 +23,6 @@ from estimator_fix.validation.compare import (
     Tolerance,
     as_lenient,
     compare_runs,
-    nothing_compared,
     overall,
     stand_ins_used,
     summary,
@@ -381,8 +380,7 @@ def _compared(
     checks = compare_runs(results[0], results[1], tolerance)
     if stand_ins_used(results[0], results[1]):  # not proven on the graphs either
         return checks, ()
-    checks, notes = graph_fallback(checks, results[0], results[1], options.graph_only)
-    return nothing_compared(checks), notes
+    return graph_fallback(checks, results[0], results[1], options.graph_only)
 
 
 #: How many times the original must reproduce itself before a mismatch with the rewrite stands.

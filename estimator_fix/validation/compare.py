@@ -3,8 +3,7 @@
 Safe fixes must reproduce the original bitwise; tolerances (``Tolerance``) are for unsafe fixes.
 Per mode: both fail → error; only the original fails → fixed (compared against the placeholder-label
 reference, or the original's run with the spec fields the mode does not use left out, where there
-is one); only the rewrite fails → mismatch; both run → values compared. A mode ``fixed`` without
-comparing a value of the two versions in it is an error (``nothing_compared``).
+is one); only the rewrite fails → mismatch; both run → values compared.
 """
 
 from __future__ import annotations
@@ -107,8 +106,8 @@ def _group(
                 first = f"{_display(name)} differs first (max abs diff {_fmt(diff)})"
         overall = None if overall is None or diff is None else max(overall, diff)
     if first:
-        return Check(mode, what, overall, "mismatch", first, compared=True)
-    return Check(mode, what, overall, "equivalent", compared=True)
+        return Check(mode, what, overall, "mismatch", first)
+    return Check(mode, what, overall, "equivalent")
 
 
 def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
@@ -129,7 +128,7 @@ def _losses(original: Stage, rewrite: Stage, tol: Tolerance) -> Check:
         equal, diff = compare_tensors(left, right, tol)
         if not equal:
             detail = f"the loss differs first at step {step} (abs diff {_fmt(diff)})"
-            return Check(TRAIN, what, check.max_abs_diff, "mismatch", detail, compared=True)
+            return Check(TRAIN, what, check.max_abs_diff, "mismatch", detail)
     return check
 
 
@@ -395,28 +394,6 @@ def _trained_stage(original: RunResult) -> Stage | None:
     if stage is not None and not stage.ok:
         return original.stage(TRAIN + LENIENT) or stage
     return stage
-
-
-def nothing_compared(checks: tuple[Check, ...]) -> tuple[Check, ...]:
-    """``checks``, with an error added for each mode they call ``fixed`` without comparing
-    any value of the two versions in it: the original failed where the rewrite ran, and no
-    reference ran in its place. A rewrite that runs may still compute something else (a
-    training step with another learning rate), and what other modes compared does not say."""
-    added: list[Check] = []
-    for mode in (TRAIN, EVAL, PREDICT):
-        own = [check for check in checks if check.mode == mode]
-        fixed = next((check for check in own if check.verdict == "fixed"), None)
-        if fixed is None or any(_compares(check) for check in own):
-            continue
-        why = f"{fixed.what}: {fixed.detail}"
-        detail = f"no value of the two versions was compared in {mode} ({why})"
-        added.append(Check(mode, "values compared", None, "error", detail))
-    return (*checks, *added)
-
-
-def _compares(check: Check) -> bool:
-    """Whether ``check`` compared the two versions: their values, or their graphs op by op."""
-    return check.compared or check.verdict in ("mismatch", "graph-equivalent")
 
 
 def overall(checks: tuple[Check, ...]) -> Verdict:

@@ -40,8 +40,7 @@ class Check:
 
     ``max_abs_diff`` is the largest absolute difference found (0.0 when equal, ``None`` when the
     values are not numbers or there was nothing to compare); ``detail`` names the first
-    differing tensor or the error's last line. ``compared``: values of both versions were
-    compared (not only whether each ran).
+    differing tensor or the error's last line.
     """
 
     mode: str
@@ -49,7 +48,6 @@ class Check:
     max_abs_diff: float | None
     verdict: Verdict
     detail: str = ""
-    compared: bool = False
 
     def to_json(self) -> dict[str, object]:
         finite = self.max_abs_diff is not None and math.isfinite(self.max_abs_diff)
