@@ -17,6 +17,7 @@ from estimator_fix.validation.compare import (
 )
 from estimator_fix.validation.results import RunResult, Stage
 from tests.test_validation_compare import EXACT, f32, failed, run, verdicts
+from tests.test_validation_generation import tf1_python  # noqa: F401 - a pytest fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "validation" / "shapes" / "metric_in_every_spec.py"
@@ -89,3 +90,22 @@ def test_a_metric_every_spec_is_handed_is_proven_on_the_originals_lenient_run(
     unchanged = tmp_path / "unchanged.py"
     unchanged.write_bytes(FIXTURE.read_bytes().replace(b"dense(features", b"dense(1.0 * features"))
     assert validate_pair(FIXTURE, unchanged).verdict == "error"
+
+
+@pytest.mark.tf
+@pytest.mark.usefixtures("tf1_python")  # skips without a TensorFlow 1.x interpreter
+def test_the_lenient_reference_runs_under_tensorflow_1(tmp_path: Path) -> None:
+    """The same shape in TensorFlow 1.x code: the worker's wrapper of the spec works there too."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    fixture = ROOT / "fixtures" / "validation" / "tf1_style" / "metric_in_every_spec.py"
+    report = validate_file(fixture)
+    assert report.tensorflow.startswith("1.15"), report
+    assert report.verdict == "fixed", report.message
+    train = [c for c in report.checks if c.mode == "TRAIN"]
+    assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
+    result = process_source(str(fixture), fixture.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    wrong = tmp_path / "rewritten.py"
+    wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
+    assert validate_pair(fixture, wrong).verdict == "mismatch"
