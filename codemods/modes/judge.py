@@ -96,8 +96,8 @@ def _restore(facts: Facts, kept: Mapping[str, Optional[frozenset[Tag]]]) -> None
 def _retag(facts: Facts, traced: dict[str, bool], guarded: bool, mode: Mode) -> None:
     """The results of an in-file helper carry labels one by one: those it computes from the
     labels it is handed do, the others do not. Where it tests them against None or is given
-    the mode (``guarded``), what it computes from them is None in PREDICT, where the labels
-    are: anything else a result holds there is computed without them (``return
+    the mode (``guarded``), what it computes from them is None in PREDICT, as the labels are
+    there; anything else a result holds there is computed without them (``return
     features[key]`` before ``if labels is not None: return labels``), so a later test that
     rules None out (``if y is None: y = zeros``) leaves no labels in it (``presence``)."""
     for name, labelled in traced.items():
