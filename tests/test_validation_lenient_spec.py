@@ -80,7 +80,7 @@ def test_a_metric_every_spec_is_handed_is_proven_on_the_originals_lenient_run(
     train = [c for c in report.checks if c.mode == "TRAIN"]
     assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
     result = process_source(str(FIXTURE), FIXTURE.read_bytes(), Settings())
-    assert isinstance(result, Changed)
+    assert isinstance(result, Changed) and b"Optimizer(0.1)" in result.fixed
     # a wrong learning rate: without the reference, TRAIN was "fixed" and this passed
     wrong = tmp_path / "rewritten.py"
     wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
@@ -105,7 +105,7 @@ def test_the_lenient_reference_runs_under_tensorflow_1(tmp_path: Path) -> None:
     train = [c for c in report.checks if c.mode == "TRAIN"]
     assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
     result = process_source(str(fixture), fixture.read_bytes(), Settings())
-    assert isinstance(result, Changed)
+    assert isinstance(result, Changed) and b"Optimizer(0.1)" in result.fixed
     wrong = tmp_path / "rewritten.py"
     wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
     assert validate_pair(fixture, wrong).verdict == "mismatch"
