@@ -15,6 +15,7 @@ from estimator_fix.validation.compare import (
     as_lenient,
     compare_runs,
 )
+from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.results import RunResult, Stage
 from tests.test_validation_compare import EXACT, f32, failed, run, verdicts
 from tests.test_validation_generation import tf1_python  # noqa: F401 - a pytest fixture
@@ -69,22 +70,29 @@ def test_as_lenient_puts_each_lenient_run_in_place_of_the_failed_one() -> None:
     assert lenient.stages["EVAL"] == result.stages["EVAL"]  # a failed lenient run: not used
 
 
+def _proven_on_the_lenient_run(fixture: Path, tmp_path: Path) -> ValidationReport:
+    """``fixture``'s rewrite is ``fixed`` with TRAIN's loss and variables compared against the
+    original's lenient run, and a rewrite with another learning rate, which was ``fixed``
+    before there was a reference (TRAIN compared nothing), is a mismatch."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    report = validate_file(fixture)
+    assert report.verdict == "fixed", report.message
+    train = [c for c in report.checks if c.mode == "TRAIN"]
+    assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
+    result = process_source(str(fixture), fixture.read_bytes(), Settings())
+    assert isinstance(result, Changed) and b"Optimizer(0.1)" in result.fixed
+    wrong = tmp_path / "rewritten.py"
+    wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
+    assert validate_pair(fixture, wrong).verdict == "mismatch"
+    return report
+
+
 @pytest.mark.tf
 def test_a_metric_every_spec_is_handed_is_proven_on_the_originals_lenient_run(
     tmp_path: Path,
 ) -> None:
-    from estimator_fix.engine import Changed, Settings, process_source
-
-    report = validate_file(FIXTURE)
-    assert report.verdict == "fixed", report.message
-    train = [c for c in report.checks if c.mode == "TRAIN"]
-    assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
-    result = process_source(str(FIXTURE), FIXTURE.read_bytes(), Settings())
-    assert isinstance(result, Changed) and b"Optimizer(0.1)" in result.fixed
-    # a wrong learning rate: without the reference, TRAIN was "fixed" and this passed
-    wrong = tmp_path / "rewritten.py"
-    wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
-    assert validate_pair(FIXTURE, wrong).verdict == "mismatch"
+    _proven_on_the_lenient_run(FIXTURE, tmp_path)
     # the rewrite's own spec is checked as the Estimator checks it: one that still hands TRAIN
     # the metric fails as the original does, and nothing is proven
     unchanged = tmp_path / "unchanged.py"
@@ -96,16 +104,6 @@ def test_a_metric_every_spec_is_handed_is_proven_on_the_originals_lenient_run(
 @pytest.mark.usefixtures("tf1_python")  # skips without a TensorFlow 1.x interpreter
 def test_the_lenient_reference_runs_under_tensorflow_1(tmp_path: Path) -> None:
     """The same shape in TensorFlow 1.x code: the worker's wrapper of the spec works there too."""
-    from estimator_fix.engine import Changed, Settings, process_source
-
     fixture = ROOT / "fixtures" / "validation" / "tf1_style" / "metric_in_every_spec.py"
-    report = validate_file(fixture)
+    report = _proven_on_the_lenient_run(fixture, tmp_path)
     assert report.tensorflow.startswith("1.15"), report
-    assert report.verdict == "fixed", report.message
-    train = [c for c in report.checks if c.mode == "TRAIN"]
-    assert train and all(c.verdict == "fixed" and c.max_abs_diff == 0.0 for c in train), train
-    result = process_source(str(fixture), fixture.read_bytes(), Settings())
-    assert isinstance(result, Changed) and b"Optimizer(0.1)" in result.fixed
-    wrong = tmp_path / "rewritten.py"
-    wrong.write_bytes(result.fixed.replace(b"Optimizer(0.1)", b"Optimizer(0.2)"))
-    assert validate_pair(fixture, wrong).verdict == "mismatch"
