@@ -15,7 +15,9 @@ original's) and whether to build each mode's graph too, runs them, writes ``resu
 
 Modules: ``messaging`` (the protocol stream and the results files), ``loading`` (TensorFlow and
 the user's module), ``standins`` (modules the interpreter lacks, stood in for while loading),
-``program`` (the three modes under an Estimator), ``default_graph`` (globals standing for the
+``program`` (the three modes under an Estimator), ``lenient`` (the original's spec as the
+Estimator reads it in each mode, the reference where its checks fail on a field the mode never
+reads), ``default_graph`` (globals standing for the
 graph the model_fn builds in), ``synthetic`` (inputs for a module without an input function),
 ``server`` (the fork server).
 """
