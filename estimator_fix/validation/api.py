@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from estimator_fix.engine import Settings
 
 _LATER_STAGES = ("EVAL", "PREDICT")
+#: A notebook module line -> (its cell, the line in it) (``notebooks.Extracted.locate``).
+Locate = Callable[[int], Union[tuple[int, int], None]]
 
 
 def _spec(
@@ -122,15 +125,20 @@ def module_code(path: Path, data: bytes) -> bytes:
         raise DiscoveryError(f"{path}: {exc}") from None
 
 
-def _in_cells(result: RunResult, notebook: Path, data: bytes) -> RunResult:
-    """``result``'s failures in ``notebook`` (holding ``data``) located by cell and line."""
+def _in_cells(result: RunResult, notebook: Path, locate: Locate | None) -> RunResult:
+    """``result``'s failures in ``notebook`` located by cell and line (``locate``: its
+    ``Extracted.locate``; None where its cells could not be read)."""
+    return in_cells(result, os.fspath(notebook), locate) if locate else result
+
+
+def _locate(data: bytes) -> Locate | None:
+    """How a notebook's module lines map to its cells; None where it cannot be read."""
     from estimator_fix.notebooks import NotebookError, extract
 
     try:
-        cells = extract(data)
+        return extract(data).locate
     except NotebookError:
-        return result
-    return in_cells(result, os.fspath(notebook), cells.locate)
+        return None
 
 
 def unvalidated(
@@ -480,13 +488,15 @@ def validate_pair(
         checks: tuple[Check, ...] = ()
         notes: tuple[str, ...] = ()
         python2 = ""
+        notebook = original.suffix == ".ipynb"  # its cells read once, for every target
+        cells = (_locate(given), _locate(rewrite_given)) if notebook else (None, None)
         for index, target in enumerate(targets):
             place = work / str(index)
             results, extra, python = _validate_target(plan_, options, sources, place, target)
-            if original.suffix == ".ipynb":
+            if notebook:
                 results = (
-                    _in_cells(results[0], sources[1], given),
-                    _in_cells(results[1], sources[3], rewrite_given),
+                    _in_cells(results[0], sources[1], cells[0]),
+                    _in_cells(results[1], sources[3], cells[1]),
                 )
             python2 = python2 or _python2(results)
             found, graph_note = _compared(results, tolerance, options)

@@ -390,10 +390,7 @@ def as_lenient(result: RunResult) -> RunResult:
 
 def _trained_stage(original: RunResult) -> Stage | None:
     """The original's TRAIN run that wrote the checkpoint: its own, else its lenient run."""
-    stage = original.stage(TRAIN)
-    if stage is not None and not stage.ok:
-        return original.stage(TRAIN + LENIENT) or stage
-    return stage
+    return as_lenient(original).stage(TRAIN)
 
 
 def overall(checks: tuple[Check, ...]) -> Verdict:
