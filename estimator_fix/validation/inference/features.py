@@ -31,6 +31,18 @@ _IMAGE_CALLS = frozenset(
         "resize",
     }
 )
+#: Layers and calls whose input is a batch of sequences of vectors: rank 2 per example (steps,
+#: values), and the argument that takes it.
+_SEQUENCE_CALLS = {
+    "GRU": 0,
+    "LSTM": 0,
+    "SimpleRNN": 0,
+    "RNN": 0,
+    "Conv1D": 0,
+    "conv1d": 0,
+    "dynamic_rnn": 1,
+    "bidirectional_dynamic_rnn": 2,
+}
 _RESHAPES = frozenset({"reshape", "ensure_shape"})
 #: Layers whose input is a batch of float vectors (rank 1 per example, any size).
 _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
@@ -293,6 +305,10 @@ class _FeatureReader:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
             self._split(parent, entry)
+        elif name in _SEQUENCE_CALLS and node is sx.argument(
+            parent, _SEQUENCE_CALLS[name], "inputs"
+        ):
+            entry.learn(f"{where}: a batch of sequences for {name}()", shape=(None, None))
 
     def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """A feature handed to a helper (``build_network(features["x"], training)``): what the
@@ -354,19 +370,26 @@ class _FeatureReader:
         where = f"{sx.line(call)}: its shape set to {sx.source(target)}"
         entry.learn(where, shape=shape[1:], rank=2)
 
-    @staticmethod
-    def _layer_call(call: ast.Call, node: ast.AST, entry: _Uses) -> None:
-        """A layer built and called at once (Keras style: ``Dense(10, input_dim=784)(x)``)."""
+    def _layer_call(self, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
+        """A layer built and called at once (Keras style: ``Dense(10, input_dim=784)(x)``); the
+        ``input_shape=`` it is built with is the per-example shape of what it is called on."""
         layer = call.func
         if not isinstance(layer, ast.Call) or call.args[:1] != [node]:
             return
         name = sx.call_name(layer)
         where = f"{sx.line(call)}: the input of {name}()"
+        declared = sx.argument(layer, 99, "input_shape")
+        if declared is not None:
+            shape = sx.dims(sx.inlined(declared, self._bindings), self.constants)
+            if shape:
+                entry.learn(f"{where}, input_shape={sx.source(declared)}", shape=shape, rank=2)
         if name in _DENSE_CALLS:
             size = sx.integer(sx.argument(layer, 99, "input_dim") or ast.Constant(None))
             entry.learn(where, dtype="float32", shape=(size,))
         elif name in _IMAGE_CALLS:
             entry.learn(where, shape=(None, None, None))
+        elif name in _SEQUENCE_CALLS:
+            entry.learn(where, dtype="float32", shape=(None, None))
 
     def _split(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example;
