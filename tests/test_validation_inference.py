@@ -538,6 +538,7 @@ def test_the_inferred_inputs_travel_as_json() -> None:
             "shape": ["params['size']"],
             "sparse": False,
             "origin": "line 3: features['x']; line 3: reshaped to [-1, params['size']]",
+            "spatial": 0,
         }
     ]
     assert data["params"] == [
@@ -1078,3 +1079,57 @@ def test_a_layout_compared_with_channels_first_is_still_the_one_the_cpu_runs() -
     )
     values = {p.key: p.value for p in infer_params(tree, function)}
     assert values == {"data_format": "channels_last", "kind": "wide"}
+
+
+def test_a_feature_given_an_axis_is_what_its_use_says_less_that_axis() -> None:
+    """``x = tf.expand_dims(features, -1)`` then a 3-D convolution of ``x``: the features are
+    volumes without their channel axis (three sizes the worker chooses); an image feature given
+    its channel axis at 3 is two sizes; after ``squeeze`` the shape is not known."""
+    volumes = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            x = tf.expand_dims(features, -1)
+            y = tf.layers.conv3d(x, filters=1, kernel_size=3)
+            return spec
+        """
+    )
+    assert (volumes[None].shape, volumes[None].spatial) == ((None, None, None), 3)
+    assert "volumes for conv3d() (through expand_dims())" in volumes[None].origin
+    images = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            x = tf.expand_dims(features["img"], 3)
+            y = tf.compat.v1.layers.conv2d(x, 4, 3)
+            return spec
+        """
+    )
+    assert (images["img"].shape, images["img"].spatial) == ((None, None), 2)
+    squeezed = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            x = tf.squeeze(features["img"])
+            y = tf.compat.v1.layers.conv2d(x, 4, 3)
+            z = tf.keras.layers.Conv3D(4, 3)(features["vol"])
+            return spec
+        """
+    )
+    assert squeezed["img"].shape is None
+    assert (squeezed["vol"].shape, squeezed["vol"].spatial) == ((None,) * 4, 3)
+
+
+def test_the_worker_sizes_images_and_volumes_and_keeps_their_known_sizes() -> None:
+    from estimator_fix.validation.worker.inferred import (
+        IMAGE_SIZES,
+        VOLUME_SIZES,
+        sizes,
+        spatial_shape,
+    )
+
+    image = {"template": [None, None, None], "spatial": 2}
+    assert spatial_shape(image, 32) == [32, 32, 3] and sizes(image) == IMAGE_SIZES
+    grey = {"template": [None, None], "spatial": 2}
+    assert spatial_shape(grey, 64) == [64, 64]
+    volume = {"template": [None, None, None, None], "spatial": 3}
+    assert spatial_shape(volume, 16) == [16, 16, 16, 1] and sizes(volume) == VOLUME_SIZES
+    channels = {"template": [None, None, 5], "spatial": 2}
+    assert spatial_shape(channels, 64) == [64, 64, 5]

@@ -74,6 +74,19 @@ def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
     assert report.seconds < 20
 
 
+def test_volumes_and_sequences_are_inferred_and_validated_on_numbers(tmp_path: Path) -> None:
+    """A 3-D convolution of the features given a channel axis: volumes, at a size where a strided
+    convolution builds; a recurrent layer built with ``input_shape=``: sequences of that shape."""
+    notes = fixed_on_synthetic_inputs(INFERRED / "volumes.py")
+    assert "features float32 [batch, 16, 16, 16] (line 10: a batch of volumes" in notes
+    assert "inputs searched" not in notes
+    wrong = wrong_rewrite(tmp_path, INFERRED / "volumes.py", b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(INFERRED / "volumes.py", wrong).verdict == "mismatch"
+    notes = fixed_on_synthetic_inputs(INFERRED / "sequences.py")
+    assert "features float32 [batch, 10, 5] (line 12: the input of GRU(), input_shape=" in notes
+    assert "inputs searched" not in notes
+
+
 def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path: Path) -> None:
     source = INFERRED / "ctr_params.py"
     notes = fixed_on_synthetic_inputs(source)
@@ -366,9 +379,9 @@ def test_validate_graph_only_compares_the_graphs_without_training() -> None:
     assert code == 0, output
     data = json.loads(output)
     assert data["verdict"] == "graph-equivalent"
-    assert (
-        "graph-level comparison only (no training): the graphs were compared op by op"
-    ) in data["notes"]
+    assert ("graph-level comparison only (no training): the graphs were compared op by op") in data[
+        "notes"
+    ]
     assert [c["mode"] for c in data["checks"]][:2] == ["TRAIN", "TRAIN"]
 
 

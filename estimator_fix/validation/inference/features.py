@@ -43,6 +43,25 @@ _SEQUENCE_CALLS = {
     "dynamic_rnn": 1,
     "bidirectional_dynamic_rnn": 2,
 }
+#: Calls (layers) whose input is a batch of volumes: rank 4 per example (three sizes, channels).
+_VOLUME_CALLS = frozenset(
+    {
+        "conv3d",
+        "Conv3D",
+        "conv3d_transpose",
+        "Conv3DTranspose",
+        "max_pooling3d",
+        "average_pooling3d",
+        "MaxPooling3D",
+        "MaxPool3D",
+        "AveragePooling3D",
+        "max_pool3d",
+        "avg_pool3d",
+    }
+)
+#: The per-example shape of an image and of a volume: sizes the worker chooses, then channels.
+_IMAGE: tuple[sx.Dim, ...] = (None, None, None)
+_VOLUME: tuple[sx.Dim, ...] = (None,) * 4
 _RESHAPES = frozenset({"reshape", "ensure_shape"})
 #: Layers whose input is a batch of float vectors (rank 1 per example, any size).
 _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
@@ -72,6 +91,7 @@ class _Uses:
     shape_rank: int = 0
     sparse: bool = False
     origins: list[str] | None = None
+    spatial: int = 0
 
     def learn(
         self,
@@ -80,8 +100,10 @@ class _Uses:
         shape: tuple[sx.Dim, ...] | None = None,
         rank: int = 1,
         sparse: bool = False,
+        spatial: int = 0,
     ) -> None:
-        """``rank``: how sure the source is (2: a declared spec or column, 1: a use)."""
+        """``rank``: how sure the source is (2: a declared spec or column, 1: a use);
+        ``spatial``: how many leading sizes of ``shape`` are an image's or a volume's."""
         if self.origins is None:
             self.origins = []
         if origin not in self.origins:
@@ -89,7 +111,7 @@ class _Uses:
         if dtype is not None and rank > self.dtype_rank:
             self.dtype, self.dtype_rank = dtype, rank
         if shape is not None and rank > self.shape_rank:
-            self.shape, self.shape_rank = shape, rank
+            self.shape, self.shape_rank, self.spatial = shape, rank, spatial
         self.sparse = self.sparse or sparse
 
     def guess(self) -> FeatureGuess:
@@ -100,6 +122,7 @@ class _Uses:
             origin="; ".join(self.origins or ()),
             key_expression=self.key_expression,
             sparse=self.sparse,
+            spatial=self.spatial,
         )
 
 
@@ -124,6 +147,8 @@ class _FeatureReader:
         self._visited: set[tuple[str, str]] = set()
         #: The simple locals of the function being read (``size = params["size"]``).
         self._bindings: dict[str, ast.expr] = {}
+        #: Names bound once to a call (``gru = tf.keras.layers.GRU(8)``): layers called later.
+        self._layers: dict[str, ast.expr] = {}
         #: Helpers read for a feature handed to them: (helper, parameter, feature).
         self._tensor_visits: set[tuple[str, str, str]] = set()
 
@@ -157,13 +182,14 @@ class _FeatureReader:
             return
         self._visited.add((function.name, features))
         outer, self._bindings = self._bindings, sx.simple_locals(function)
+        layers, self._layers = self._layers, sx.simple_locals(function, _a_call)
         # helpers defined inside it (``def compute_loss(logits, positions)`` in the model_fn)
         functions = self.functions
         self.functions = {**functions, **sx.nested_functions(function)}
         try:
             self._read(function, features, depth)
         finally:
-            self._bindings, self.functions = outer, functions
+            self._bindings, self.functions, self._layers = outer, functions, layers
 
     def _read(self, function: sx.Function, features: str, depth: int) -> None:
         parents = sx.parents(function)
@@ -178,17 +204,51 @@ class _FeatureReader:
                     self._use(node, parents, entry)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 if node.id in aliases:
-                    for entry in aliases[node.id]:
-                        self._use(node, parents, entry)
+                    for entry, added in aliases[node.id]:
+                        self._alias_use(node, parents, entry, added)
                 elif node.id in dict_names:
                     self._whole(node, parents, function, depth)
 
+    def _alias_use(
+        self,
+        node: ast.Name,
+        parents: Mapping[ast.AST, ast.AST],
+        entry: _Uses,
+        added: tuple[int, ...] | None,
+    ) -> None:
+        """A use of a name bound to a feature, or to the feature with axes added (``added``:
+        per-example positions ``expand_dims`` inserted, in order; None: unknown): what it says
+        of the name, said of the feature without those axes."""
+        if added == ():
+            self._use(node, parents, entry)
+            return
+        said = _Uses(key=None)
+        self._use(node, parents, said)
+        origin = "; ".join(said.origins or ()) + " (through expand_dims())"
+        shape, spatial = said.shape, said.spatial
+        for position in reversed(added or ()):
+            if shape is None:
+                break
+            index = position + len(shape) if position < 0 else position
+            spatial -= 1 if 0 <= index < spatial else 0
+            shape = shape[:index] + shape[index + 1 :] if 0 <= index < len(shape) else None
+        if said.dtype is not None or (added is not None and shape is not None):
+            entry.learn(
+                origin,
+                dtype=said.dtype,
+                shape=shape if added is not None else None,
+                rank=max(said.shape_rank, said.dtype_rank),
+                spatial=spatial,
+            )
+
     def _aliases(
         self, function: sx.Function, features: str, loops: Mapping[str, list[str]]
-    ) -> tuple[set[str], dict[str, list[_Uses]]]:
+    ) -> tuple[set[str], dict[str, list[tuple[_Uses, tuple[int, ...] | None]]]]:
         """The names bound to ``features`` itself (or a copy), and those bound to features read
-        from it (``x = features["x"]``), statement by statement so each is known before its use."""
-        aliases: dict[str, list[_Uses]] = {}
+        from it (``x = features["x"]``) or to ``features`` as one tensor changed in form
+        (``x = tf.expand_dims(features, -1)``), with the axes that change added (see
+        ``_alias_use``), statement by statement so each is known before its use."""
+        aliases: dict[str, list[tuple[_Uses, tuple[int, ...] | None]]] = {}
         dict_names = {features}
         for assign in sorted(
             (n for n in ast.walk(function) if isinstance(n, ast.Assign)),
@@ -204,15 +264,23 @@ class _FeatureReader:
             if (isinstance(value, ast.Name) and value.id in dict_names) or copies:
                 dict_names.add(name)
                 continue
-            entries = self._accessed(value, dict_names, loops)
+            entries: list[tuple[_Uses, tuple[int, ...] | None]] = [
+                (entry, ()) for entry in self._accessed(value, dict_names, loops)
+            ]
             if not entries and sx.call_name(value) in _SAME_VALUES and isinstance(value, ast.Call):
                 # ``ids = tf.reshape(features["ids"], [-1, n])``: what is done to ``ids`` (its
                 # use as ids, as an image) is done to the feature; its element count stays.
                 first = sx.argument(value, 0, "tensor", "input", "x")
+                axis = _added_axis(value)
                 if isinstance(first, ast.Name) and first.id in aliases:
-                    entries = aliases[first.id]
+                    entries = [(entry, _added(added, axis)) for entry, added in aliases[first.id]]
+                elif isinstance(first, ast.Name) and first.id in dict_names:
+                    # the whole features, one tensor: its uses under the new name are its uses
+                    self.tensor = self.tensor or _Uses(None)
+                    entries = [(self.tensor, _added((), axis))]
                 elif first is not None:
-                    entries = self._accessed(first, dict_names, loops)
+                    accessed = self._accessed(first, dict_names, loops)
+                    entries = [(entry, _added((), axis)) for entry in accessed]
             if entries:
                 aliases[name] = entries
         return dict_names, aliases
@@ -264,7 +332,10 @@ class _FeatureReader:
             _lengths(parent, keyword or "", entry)
             return
         if isinstance(parent.func, ast.Call):
-            self._layer_call(parent, node, entry)
+            self._layer_call(parent, parent.func, node, entry)
+            return
+        if isinstance(parent.func, ast.Name) and parent.func.id in self._layers:
+            self._layer_call(parent, self._layers[parent.func.id], node, entry)
             return
         helper = self.functions.get(sx.dotted(parent.func) or "")
         if helper is not None:
@@ -300,7 +371,9 @@ class _FeatureReader:
                 f"{where}: ids of {name}()", dtype="int32", shape=() if name == "one_hot" else None
             )
         elif name in _IMAGE_CALLS and is_first:
-            entry.learn(f"{where}: an image batch for {name}()", shape=(None, None, None))
+            entry.learn(f"{where}: an image batch for {name}()", shape=_IMAGE, spatial=2)
+        elif name in _VOLUME_CALLS and is_first:
+            entry.learn(f"{where}: a batch of volumes for {name}()", shape=_VOLUME, spatial=3)
         elif name in _DENSE_CALLS and is_first:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
@@ -370,10 +443,10 @@ class _FeatureReader:
         where = f"{sx.line(call)}: its shape set to {sx.source(target)}"
         entry.learn(where, shape=shape[1:], rank=2)
 
-    def _layer_call(self, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
-        """A layer built and called at once (Keras style: ``Dense(10, input_dim=784)(x)``); the
+    def _layer_call(self, call: ast.Call, layer: ast.expr, node: ast.AST, entry: _Uses) -> None:
+        """A layer (``layer``, the call that builds it) called on ``node`` (Keras style:
+        ``Dense(10, input_dim=784)(x)``, or built into a name called later); the
         ``input_shape=`` it is built with is the per-example shape of what it is called on."""
-        layer = call.func
         if not isinstance(layer, ast.Call) or call.args[:1] != [node]:
             return
         name = sx.call_name(layer)
@@ -387,7 +460,9 @@ class _FeatureReader:
             size = sx.integer(sx.argument(layer, 99, "input_dim") or ast.Constant(None))
             entry.learn(where, dtype="float32", shape=(size,))
         elif name in _IMAGE_CALLS:
-            entry.learn(where, shape=(None, None, None))
+            entry.learn(where, shape=_IMAGE, spatial=2)
+        elif name in _VOLUME_CALLS:
+            entry.learn(where, shape=_VOLUME, spatial=3)
         elif name in _SEQUENCE_CALLS:
             entry.learn(where, dtype="float32", shape=(None, None))
 
@@ -563,6 +638,33 @@ def _shape(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[sx.
     if isinstance(node, (ast.List, ast.Tuple)):
         return sx.dims(node, constants)
     return None
+
+
+def _a_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call)
+
+
+def _added_axis(call: ast.Call) -> int | None | bool:
+    """The per-example position ``tf.expand_dims(x, axis)`` adds (``axis`` less the batch's; a
+    negative one counts from the end); False for a call that adds none (a reshape keeps its
+    count of values); None when unknown (``expand_dims`` before the batch, ``squeeze``)."""
+    name = sx.call_name(call)
+    if name == "squeeze":
+        return None
+    if name != "expand_dims":
+        return False
+    axis = sx.argument(call, 1, "axis", "dim")
+    if isinstance(axis, ast.UnaryOp) and isinstance(axis.op, ast.USub):
+        value = sx.integer(axis.operand)
+        return -value if value else None
+    value = sx.integer(axis) if axis is not None else None
+    return value - 1 if value else None
+
+
+def _added(added: tuple[int, ...] | None, axis: int | None | bool) -> tuple[int, ...] | None:
+    if added is None or axis is None:
+        return None
+    return added if axis is False else (*added, axis)
 
 
 def _guesses(reader: _FeatureReader) -> tuple[FeatureGuess, ...]:

@@ -20,6 +20,9 @@ class FeatureGuess:
     origin: str = ""
     key_expression: str | None = None
     sparse: bool = False
+    #: How many leading per-example sizes are spatial ones for the worker to choose (2: an image
+    #: for a 2-D convolution, 3: a volume for a 3-D one; 0: none).
+    spatial: int = 0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -29,6 +32,7 @@ class FeatureGuess:
             "shape": list(self.shape) if self.shape is not None else None,
             "sparse": self.sparse,
             "origin": self.origin,
+            "spatial": self.spatial,
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Union
 
 from estimator_fix.validation.options import DTYPES
@@ -239,9 +239,13 @@ def _simple(node: ast.AST) -> bool:
     return True
 
 
-def simple_locals(function: Function) -> dict[str, ast.expr]:
+def simple_locals(
+    function: Function, accept: Callable[[ast.expr], bool] | None = None
+) -> dict[str, ast.expr]:
     """Names ``function`` binds exactly once, to a simple expression (``field_size =
-    params["field_size"]``, ``width = FLAGS.width * 2``), not shadowing a parameter."""
+    params["field_size"]``, ``width = FLAGS.width * 2``), or to one ``accept`` takes, not
+    shadowing a parameter."""
+    accept = accept or _simple
     counts: dict[str, int] = {}
     values: dict[str, ast.expr] = {}
     for node in ast.walk(function):
@@ -251,7 +255,7 @@ def simple_locals(function: Function) -> dict[str, ast.expr]:
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and _simple(node.value)
+            and accept(node.value)
         ):
             values[node.targets[0].id] = node.value
     taken = set(parameters(function))

@@ -38,6 +38,8 @@ SINGLE = "\x00features"
 #: Sizes tried for an image batch whose size the code does not say (a small CIFAR-style network,
 #: an ImageNet-style one, a very small one).
 IMAGE_SIZES = (64, 224, 32)
+#: Sizes tried for a batch of volumes (3-D convolutions cost the cube of the size).
+VOLUME_SIZES = (16, 32, 64)
 
 
 def _closure(fn: Any) -> Dict[str, Any]:
@@ -258,9 +260,9 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
             continue
         shape = guess.get("shape")
         dims = None if shape is None else [_dimension(d, names) for d in shape]
-        image = dims == [None, None, None]
-        if image:
-            dims = [IMAGE_SIZES[0], IMAGE_SIZES[0], 3]
+        spatial = guess.get("spatial") or (2 if dims == [None, None, None] else 0)
+        image = dims is not None and 0 < spatial <= len(dims)
+        image = image and all(d is None for d in (dims or [])[:spatial])
         found[key] = {
             "dtype": guess.get("dtype") or "float32",
             "shape": [1 if d is None else d for d in (dims if dims is not None else [1])],
@@ -268,7 +270,26 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
             "origin": guess.get("origin") or "",
             "image": image,
         }
+        if image:
+            found[key].update(template=dims, spatial=spatial)
+            found[key]["shape"] = spatial_shape(found[key], sizes(found[key])[0])
     return found
+
+
+def sizes(entry: Dict[str, Any]) -> Tuple[int, ...]:
+    """The sizes tried for an image's or a volume's ``entry``."""
+    return VOLUME_SIZES if entry["spatial"] >= 3 else IMAGE_SIZES
+
+
+def spatial_shape(entry: Dict[str, Any], size: int) -> List[int]:
+    """``entry``'s shape with its spatial sizes ``size``; unknown channels after them are 3 for
+    an image (colour) and 1 for a volume."""
+    spatial = entry["spatial"]
+    channels = 3 if spatial == 2 else 1
+    return [
+        d if d is not None else size if i < spatial else channels
+        for i, d in enumerate(entry["template"])
+    ]
 
 
 def describe(found: Dict[str, Dict[str, Any]]) -> str:
@@ -356,15 +377,17 @@ def missing_keys(synthetic: Any) -> Tuple[List[str], int]:
     return missing, ops
 
 
-def fit_images(synthetic: Any, keys: List[str]) -> Optional[int]:
-    """The first of ``IMAGE_SIZES`` at which the TRAIN graph builds with the images ``keys`` that
-    size (height and width, 3 channels); None when none does (they stay at the first)."""
-    for size in IMAGE_SIZES:
-        for key in keys:
-            synthetic.features[key] = synthetic.random_entry("float32", [size, size, 3])
+def fit_images(synthetic: Any, found: Dict[str, Dict[str, Any]]) -> Optional[List[int]]:
+    """The first of the sizes tried (``sizes``) at which the TRAIN graph builds with the images
+    and volumes of ``found`` that size (key → entry); None when none does (they stay at the
+    first)."""
+    tried = sizes(next(iter(found.values())))
+    for size in tried:
+        for key, entry in found.items():
+            synthetic.features[key] = synthetic.random_entry("float32", spatial_shape(entry, size))
         synthetic.build_error = build_once(synthetic)[0]
         if synthetic.build_error is None:
-            return size
-    for key in keys:
-        synthetic.features[key] = synthetic.random_entry("float32", [IMAGE_SIZES[0]] * 2 + [3])
+            return spatial_shape(next(iter(found.values())), size)
+    for key, entry in found.items():
+        synthetic.features[key] = synthetic.random_entry("float32", entry["shape"])
     return None

@@ -45,7 +45,8 @@ class Synthetic:
         self.batch = program.batch_size
         self.inferred = False
         self.last_resort = last_resort
-        self.images: List[str] = []
+        #: The inferred images and volumes, whose sizes the code does not say (key → entry).
+        self.images: Dict[str, Dict[str, Any]] = {}
         self.base_params = program.params
         self.overrides: Dict[str, Any] = self._batch_sizes()
         self.build_error: Optional[str] = None
@@ -59,11 +60,11 @@ class Synthetic:
         if self.inferred:
             self._add_missing()
         if self.images:
-            size = inferred.fit_images(self, self.images)
-            if size is not None and size != inferred.IMAGE_SIZES[0]:
-                self.program.out.note(
-                    f"synthetic images {size}x{size}x3: the model_fn builds at that size"
-                )
+            fitted = inferred.fit_images(self, self.images)
+            first = next(iter(self.images.values()))["shape"]
+            if fitted is not None and fitted != first:
+                shape = "x".join(str(d) for d in fitted)
+                self.program.out.note(f"synthetic images {shape}: the model_fn builds at that size")
         # Inputs read off a serving function or parse spec have not been built yet: the search
         # (apart, so this process stays as the rewrite's) first sees whether they build.
         untried = not self.inferred
@@ -176,7 +177,7 @@ class Synthetic:
             )
             for key, entry in extra.items():
                 found[key] = self.random_entry(entry["dtype"], entry["shape"], entry["sparse"])
-            self.images = [key for key, entry in extra.items() if entry["image"]]
+            self.images = {key: entry for key, entry in extra.items() if entry["image"]}
         if found:
             return found
         self.inferred = True  # what the model_fn reads, found by building it (_add_missing)
