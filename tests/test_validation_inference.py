@@ -208,24 +208,9 @@ def test_a_single_tensor_is_inferred_only_when_its_code_says_something() -> None
     assert opaque == {}
 
 
-def test_sequence_layers_take_sequences_and_a_declared_input_shape_is_the_shape() -> None:
-    """Recurrent layers and 1-D convolutions take a batch of sequences of vectors (steps and
-    values per example); a layer's ``input_shape=`` says the per-example shape outright."""
-    said = features_of(
-        """
-        def model_fn(features, labels, mode, params):
-            outputs, state = tf.nn.dynamic_rnn(cell, features["words"], dtype=tf.float32)
-            both = tf.nn.bidirectional_dynamic_rnn(fw, bw, inputs=features["chars"])
-            last = tf.keras.layers.LSTM(8)(features["series"])
-            return spec
-        """
-    )
-    assert (
-        said["words"].shape == (None, None)
-        and "sequences for dynamic_rnn()" in said["words"].origin
-    )
-    assert said["chars"].shape == (None, None)
-    assert (said["series"].dtype, said["series"].shape) == ("float32", (None, None))
+def test_a_layers_declared_input_shape_is_the_shape_of_what_it_is_called_on() -> None:
+    """A layer's ``input_shape=`` says the per-example shape outright, whether the layer is
+    called where it is built or bound to a name and called later."""
     declared = features_of(
         """
         def model_fn(features, labels, mode, params):
@@ -235,15 +220,16 @@ def test_sequence_layers_take_sequences_and_a_declared_input_shape_is_the_shape(
     )
     assert declared[None].shape == ("params['maxlen']", 12)
     assert "input_shape=(params['maxlen'], 12)" in declared[None].origin
-    # the cell is not the sequence: only the argument that takes the inputs is read
-    cell = features_of(
+    later = features_of(
         """
-        def model_fn(features, labels, mode):
-            outputs, state = tf.nn.dynamic_rnn(features["cell"], tf.zeros([2, 3, 4]))
+        def model_fn(features, labels, mode, params):
+            recurrent = tf.keras.layers.LSTM(8, input_shape=(10, 3))
+            dense = tf.keras.layers.Dense(2)
+            outputs = dense(recurrent(features["series"]))
             return spec
         """
     )
-    assert cell["cell"].shape is None
+    assert later["series"].shape == (10, 3)
 
 
 def test_a_feature_handed_to_a_helper_is_read_there() -> None:

@@ -14,14 +14,15 @@ import libcst as cst
 from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import TfResolver
+from codemods.modes import attributes
 from codemods.modes.anyway import Anyway
 from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
-from codemods.modes.evaluate import NOT_NONE, Const, Value
+from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.input_gradients import input_gradients
 from codemods.modes.passthrough import returns_display, returns_function, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
-from codemods.modes.reach import own_method, value_used
+from codemods.modes.reach import class_methods, own_method, value_used
 from codemods.modes.state import Facts
 from codemods.tree import walk
 from codemods.vocabulary import ALL_MODES, Tag
@@ -128,14 +129,6 @@ def compares_with_none(node: cst.CSTNode, name: str) -> bool:
 
 def is_none_literal(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
-
-
-def _apart(one: list[Value], other: list[Value]) -> bool:
-    """Whether values seen in two modes may differ (anything not a known constant may)."""
-    return any(
-        not (isinstance(a, Const) and isinstance(b, Const)) or a.value != b.value
-        for a, b in zip(one, other)
-    )
 
 
 def bound_objects(
@@ -251,7 +244,52 @@ class Calls:
         depth: int,
         setting_of: Optional[cst.Call] = None,
     ) -> None:
-        """What ``call`` builds; ``setting_of``: the call it is handed to by keyword, if any."""
+        """What ``call`` builds; ``setting_of``: the call it is handed to by keyword, if any.
+        A method called on an object that holds labels only in attributes this method does
+        not read here keeps them out of the statement (``attributes``)."""
+        count = len(out.gated_receivers)
+        self._classify_call(call, facts, out, depth, setting_of)
+        if not self._reads_no_stored_labels(call, facts):
+            return
+        kept = frozenset({Tag.LABEL})
+        mine = out.gated_receivers[count:]
+        root = st.root_node(call.func)
+        if mine:
+            out.gated_receivers[count:] = [(node, gates | kept) for node, gates in mine]
+        elif root is not None:
+            out.gated_receivers.append((root, kept))
+
+    def _reads_no_stored_labels(self, call: cst.Call, facts: Facts) -> bool:
+        """``self._set_params(params)`` after ``self.labels = labels``: a method of the file's
+        own class, on an object that holds labels only in attributes, that may not read them
+        under this mode's values of its arguments."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return False
+        labelled = attributes.labelled_attributes(facts.tags, func.value.value)
+        if labelled is None:
+            return False
+        method, skipped = self.in_file_callee(call, facts)
+        if method is None or skipped != 1:
+            return False
+        owner = self.ctx.fn.classes.get(facts.instances.get(func.value.value, ""))
+        methods = (
+            {m.name.value: m for m in st.statements_of(owner.body) if type(m) is cst.FunctionDef}
+            if owner is not None
+            else class_methods(self.ctx.fn)
+        )
+        given = self.ctx.evaluator(arguments(self.ctx.evaluator(facts.values), method, 1, call))
+        unknown = self.ctx.evaluator({})
+        return not attributes.may_read(method, labelled, methods, given, unknown)
+
+    def _classify_call(
+        self,
+        call: cst.Call,
+        facts: Facts,
+        out: CallFacts,
+        depth: int,
+        setting_of: Optional[cst.Call],
+    ) -> None:
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
             self._tf_call(tf_name, call, out)
@@ -270,9 +308,11 @@ class Calls:
             gates = self.mode_gates(call) or (self.mode_gates(made) if made else frozenset())
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args if gates)
-            # what the model_fn hands its result to as eval_metric_ops: metric ops
+            # what the model_fn hands its result to as eval_metric_ops: metric ops; as
+            # train_op: a training op, unless the object was handed the mode (its choice)
             used = self.ctx.result_tags().get(st.code_of(call.func), frozenset())
-            out.built |= (used & {Tag.METRIC}) - gates
+            chosen = self.ctx.handed_the_mode(st.root_name(call.func))
+            out.built |= (used & ({Tag.METRIC} if chosen else {Tag.METRIC, Tag.TRAIN})) - gates
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
         # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does
@@ -459,8 +499,11 @@ class Calls:
         """The tags ``call`` can gate: those whose right and wrong modes the mode values it is
         handed tell apart (all of them for the mode itself), and labels for a helper that tests
         the labels it gets against None."""
-        if self.ctx.carried(call.func):  # ``self.build_graph()`` after ``self.mode = mode``
-            every = frozenset(policy.tag for policy in self.ctx.policies)
+        # ``self.build_graph()`` after ``self.mode = mode``: what the object keeps tells the
+        # modes apart (``self.training = mode == TRAIN`` does not tell EVAL from PREDICT)
+        carried = self.ctx.carried_gates(call.func) if self.ctx.carried(call.func) else None
+        every = frozenset(policy.tag for policy in self.ctx.policies)
+        if carried is not None and carried >= every:
             return every - self.anyway.built(call, facts)
         unharmed = (
             self._receives_guarded_labels(call, facts)
@@ -481,6 +524,8 @@ class Calls:
             gated -= {Tag.LABEL}
         if _told_not_to_train(call):
             gated |= {Tag.TRAIN}
+        if carried:
+            gated |= carried - self.anyway.built(call, facts)
         return gated | ({Tag.LABEL} if unharmed else set())
 
     def _hands_the_mode(self, call: cst.Call) -> bool:
@@ -500,18 +545,8 @@ class Calls:
 
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
-        modal = [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
-        if not modal:
-            return frozenset()
-        seen = {mode: [self.ctx.value_in(expr, mode) for expr in modal] for mode in ALL_MODES}
-        return frozenset(
-            policy.tag
-            for policy in self.ctx.policies
-            if all(
-                _apart(seen[a], seen[b])
-                for a in ALL_MODES - policy.blocked_in
-                for b in policy.blocked_in
-            )
+        return self.ctx.told_apart(
+            [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
         )
 
     def opaque_with_labels(

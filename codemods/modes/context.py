@@ -15,7 +15,7 @@ from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes.evaluate import UNKNOWN, Const, ModeEvaluator, Value, attribute_key
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import class_methods
-from codemods.vocabulary import Mode, Tag
+from codemods.vocabulary import ALL_MODES, Mode, Tag
 
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
@@ -26,6 +26,14 @@ QualifiedNamesFn = Callable[[cst.CSTNode], set[str]]
 
 def _unresolved(node: cst.CSTNode) -> set[str]:
     return set()
+
+
+def _apart(one: list[Value], other: list[Value]) -> bool:
+    """Whether values seen in two modes may differ (anything not a known constant may)."""
+    return any(
+        not (isinstance(a, Const) and isinstance(b, Const)) or a.value != b.value
+        for a, b in zip(one, other)
+    )
 
 
 @dataclass
@@ -57,6 +65,9 @@ class Context:
     #: Objects the model_fn stores the mode on (``self.mode = mode``): their methods can tell
     #: the modes apart, and what they hold may be None where they chose so.
     mode_carriers: set[str] = field(default_factory=set)
+    #: Per such object, the mode values stored on it (``mode``, ``mode == TRAIN``): which modes
+    #: its methods can tell apart.
+    carried_values: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     _locals: Optional[set[str]] = None
     _predicates: Optional[dict[str, cst.BaseExpression]] = None
     _mode_objects: Optional[set[str]] = None
@@ -146,7 +157,39 @@ class Context:
                         while isinstance(root, (cst.Attribute, cst.Subscript)):
                             root = root.value
                         if isinstance(root, cst.Name):
-                            self.mode_carriers.add(root.value)
+                            self.carry(root.value, node.value)
+
+    def carry(self, name: str, value: cst.BaseExpression) -> None:
+        """The object ``name`` is given the mode value ``value`` to keep."""
+        self.mode_carriers.add(name)
+        kept = self.carried_values.setdefault(name, [])
+        if not any(v.deep_equals(value) for v in kept):
+            kept.append(value)
+
+    def told_apart(self, exprs: Sequence[cst.BaseExpression]) -> frozenset[Tag]:
+        """The tags whose right modes mode values ``exprs`` tell from the wrong ones (all of
+        them for the mode itself; for ``is_training`` not the labels: it does not tell EVAL
+        from PREDICT)."""
+        if not exprs:
+            return frozenset()
+        seen = {mode: [self.value_in(expr, mode) for expr in exprs] for mode in ALL_MODES}
+        return frozenset(
+            policy.tag
+            for policy in self.policies
+            if all(
+                _apart(seen[a], seen[b])
+                for a in ALL_MODES - policy.blocked_in
+                for b in policy.blocked_in
+            )
+        )
+
+    def carried_gates(self, node: cst.CSTNode) -> frozenset[Tag]:
+        """The tags a method of the object ``node`` is an attribute of can gate: those the mode
+        values it was given tell apart."""
+        root = st.root_node(node) if isinstance(node, (cst.Attribute, cst.Subscript)) else None
+        if root is None:
+            return frozenset()
+        return self.told_apart(self.carried_values.get(root.value, []))
 
     def handed_the_mode(self, name: str) -> bool:
         """Whether the model_fn hands the object ``name`` the mode: a call of one of its
@@ -201,6 +244,7 @@ class Context:
             found: dict[str, frozenset[Tag]] = {}
             nodes = list(st.own_nodes(self.fn.node.body))
             metric_ops = _handed_as_metric_ops(nodes, self.fn.helpers)
+            train_ops = _handed_as_train_op(nodes)
             metrics = self._metric_names(nodes)
             empty = metric_ops & self._made_empty(nodes)
             for node in nodes:
@@ -218,6 +262,10 @@ class Context:
                 # only regroups them: what else it is called on builds none
                 if bound & metric_ops and not self._builds_metric(node.value.args, metrics):
                     tags |= {Tag.METRIC}
+                # its result (or an attribute of it) handed to a spec as ``train_op=``
+                # (``step = model.create_train_spec()``, ``train_op=step.train_op``)
+                if bound & train_ops:
+                    tags |= {Tag.TRAIN}
                 if tags:
                     callee = st.code_of(node.value.func)
                     found[callee] = found.get(callee, frozenset()) | tags
@@ -341,6 +389,36 @@ def _handed_as_metric_ops(
                 values |= elements.get(node.value.value, set())
     smalls = [node for node in nodes if isinstance(node, cst.BaseSmallStatement)]
     return handed | {name for name in values if _read_as_metric_only(name, smalls, handed)}
+
+
+def _handed_as_train_op(nodes: list[cst.CSTNode]) -> set[str]:
+    """The names whose value the model_fn hands a spec as ``train_op=`` (``train_op=op``), or
+    an attribute of it (``train_op=step.train_op``) where no method of that object is called
+    and nothing is stored on it: then what it was made by made the train op (not
+    ``model.build_graph()`` later)."""
+    handed: set[str] = set()
+    objects: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, cst.Call):
+            continue
+        leaf = st.leaf_name(node.func)
+        if not (leaf and tf_api.is_estimator_spec(leaf)):
+            continue
+        for field_name, arg in tf_api.spec_fields(node, leaf) or []:
+            if field_name != "train_op":
+                continue
+            if isinstance(arg.value, cst.Name):
+                handed.add(arg.value.value)
+            elif isinstance(arg.value, cst.Attribute):
+                objects.add(st.root_name(arg.value))
+    called = {id(n.func) for n in nodes if isinstance(n, cst.Call)}
+    stored = {id(n.target) for n in nodes if isinstance(n, cst.AssignTarget)}
+    changed = {
+        st.root_name(node.value)
+        for node in nodes
+        if isinstance(node, cst.Attribute) and (id(node) in called or id(node) in stored)
+    }
+    return handed | (objects - changed - {""})
 
 
 def _loop_elements(nodes: list[cst.CSTNode]) -> dict[str, set[str]]:

@@ -10,13 +10,14 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.modes import attributes, presence
 from codemods.modes import graph_collections as collections
-from codemods.modes import presence
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
 from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.policy import words
+from codemods.modes.reach import class_methods
 from codemods.modes.results import Results, library_results
 from codemods.modes.shapes import reads_only_shapes
 from codemods.modes.specs import Specs, noneish
@@ -110,12 +111,20 @@ def _retag(facts: Facts, traced: dict[str, bool], guarded: bool, mode: Mode) -> 
             facts.tags[name] = facts.tags.get(name, frozenset()) - {Tag.LABEL}
 
 
-def _computed_anyway(facts: Facts, traced: dict[str, bool], calls: CallFacts) -> None:
+def _computed_anyway(
+    facts: Facts, traced: dict[str, bool], calls: CallFacts, view: cst.CSTNode, tags: set[Tag]
+) -> None:
     """A helper given the mode that uses the labels whatever the mode: the results it computes
-    from them are no None of its choosing."""
-    if calls.mode_aware and Tag.LABEL not in calls.gates:
-        for name in (name for name, labelled in traced.items() if labelled):
-            facts.values[name] = UNKNOWN
+    from them are no None of its choosing. So is the one result of a helper it cannot read,
+    handed labels and a mode value that does not tell PREDICT from EVAL (``loss =
+    self.loss(logits, labels)`` on an object that keeps ``mode == TRAIN``)."""
+    if not calls.mode_aware or Tag.LABEL in calls.gates:
+        return
+    for name in (name for name, labelled in traced.items() if labelled):
+        facts.values[name] = UNKNOWN
+    single = single_assign(view) if isinstance(view, cst.BaseStatement) else None
+    if not traced and single is not None and tags & {Tag.LABEL, Tag.HELPER_LABEL}:
+        facts.values[single[0]] = UNKNOWN
 
 
 def _carrying(traced: Optional[dict[str, bool]]) -> Optional[frozenset[str]]:
@@ -292,7 +301,7 @@ class Judge:
         label_sizes = dict.fromkeys(unit.defs, False) if sizes else None
         bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         _retag(facts, traced or {}, Tag.LABEL in calls.gates, mode)
-        _computed_anyway(facts, traced or {}, calls)
+        _computed_anyway(facts, traced or {}, calls, unit.node, tags)
         dropped = ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries), (Tag.LABEL, label_sizes))
         for tag, results in dropped:
             for name, built in (results or {}).items():
@@ -391,7 +400,7 @@ class Judge:
             unit.use_reads[mode] = reads - stored
         read = st.value_reads(view, ignored + [arg for arg, _ in gated], [n for n, _ in receivers])
         for name in read - stored:
-            tags |= facts.tags.get(name, frozenset())
+            tags |= facts.tags.get(name, frozenset()) - self._kept_in_attributes(view, name, facts)
         for name, gates in _receiver_gates(receivers).items():
             if name not in read and name not in stored:  # read only as such a receiver
                 tags |= facts.tags.get(name, frozenset()) - gates
@@ -408,6 +417,22 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
+
+    def _kept_in_attributes(self, view: cst.CSTNode, name: str, facts: Facts) -> frozenset[Tag]:
+        """The labels of an object that holds them only in attributes the statement does not
+        read (``self.logits`` after ``self.labels = labels``): none of its tags."""
+        labelled = attributes.labelled_attributes(facts.tags, name)
+        if labelled is None:
+            return frozenset()
+        owner = self.ctx.fn.classes.get(facts.instances.get(name, ""))
+        methods = (
+            {m.name.value for m in st.statements_of(owner.body) if type(m) is cst.FunctionDef}
+            if owner is not None
+            else set(class_methods(self.ctx.fn))
+        )
+        if attributes.reads_no_labelled(view, name, labelled, methods):
+            return frozenset({Tag.LABEL})
+        return frozenset()
 
     def _labels_fail_first(self, calls: CallFacts, facts: Facts) -> bool:
         """An argument of a helper the tool cannot read looks into the None labels

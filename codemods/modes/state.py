@@ -10,7 +10,9 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
+from codemods.modes import attributes
 from codemods.modes.arguments import parameter
+from codemods.modes.attributes import stored_attribute
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
 from codemods.modes.reach import own_method
@@ -267,6 +269,8 @@ def bind(
             facts.instances[target] = func.value
         if type(expr) in _DISPLAYS:
             facts.displays[target] = expr
+    store = _attribute_store(stmt)
+    attribute = stored_attribute(store[0] if store is not None else None)
     for name in defs:
         facts.present.pop(name, None)
         carried = own_tags.get(name, tags)
@@ -274,6 +278,8 @@ def bind(
             facts.tags[name] = facts.tags.get(name, frozenset()) | carried
         else:
             facts.tags[name] = carried
+        stored = attribute[1] if attribute is not None and attribute[0] == name else None
+        attributes.record(facts.tags, name, carried, stored, name not in mutated)
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
@@ -341,7 +347,7 @@ def _store_through_method(
             continue
         given = handed.get(cst.ensure_type(store[1], cst.Name).value)
         if given is not None and _hold(ctx, facts, mode, store[0], given, evaluator.eval(given)):
-            ctx.mode_carriers.add("self")
+            ctx.carry("self", given)
 
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:

@@ -220,8 +220,18 @@ def _qualified(func: cst.BaseExpression, names: QualifiedNamesFn) -> set[str]:
 
 def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
     """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
-    ``dict(acc=a)``, ``itertools.chain(*parts)``."""
+    ``dict(acc=a)``, ``itertools.chain(*parts)``, a list of them repeated or joined
+    (``[labels] * num_towers``, ``[a] + [b]``), or one of two such picked by a test that calls
+    nothing (``labels if labels is not None else [labels] * n``)."""
     if only_names(node):
+        return True
+    if isinstance(node, cst.IfExp):
+        return (
+            _calls_nothing(node.test)
+            and _rearranged(node.body, names)
+            and _rearranged(node.orelse, names)
+        )
+    if isinstance(node, cst.BinaryOperation) and _repeated(node, names):
         return True
     if isinstance(node, (cst.DictComp, cst.ListComp, cst.GeneratorExp)):
         return _regrouping_comprehension(node, names)
@@ -233,6 +243,20 @@ def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
         for arg in node.args
         if arg.keyword is None or called == {"builtins.dict"}
     )
+
+
+def _repeated(node: cst.BinaryOperation, names: QualifiedNamesFn) -> bool:
+    """``[a] * n`` (a count that calls nothing) or ``[a] + [b]``: Python's list repetition and
+    joining, never a tensor's arithmetic (a display is no tensor)."""
+    displays = (cst.List, cst.Tuple)
+    left, right = node.left, node.right
+    if isinstance(node.operator, cst.Add):
+        sides = (left, right)
+        return all(isinstance(side, displays) and _rearranged(side, names) for side in sides)
+    if not isinstance(node.operator, cst.Multiply):
+        return False
+    shown, count = (left, right) if isinstance(left, displays) else (right, left)
+    return isinstance(shown, displays) and _rearranged(shown, names) and _calls_nothing(count)
 
 
 def _regrouping_comprehension(

@@ -71,6 +71,69 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            # ``[labels] * towers`` in PREDICT is a list of None, made by Python: no op reads
+            # the labels, and each tower's helper tests its part against None
+            id="labels_kept_or_repeated_per_tower_by_a_none_test",
+            source='''\
+import tensorflow as tf
+
+
+def _tower(features, labels):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if labels is None:
+        return logits, None
+    return logits, tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+
+
+def model_fn(features, labels, mode, params):
+    towers = len(features)
+    tower_labels = labels if labels is not None else [labels] * towers
+    tower_logits = []
+    tower_losses = []
+    for i in range(towers):
+        logits, loss = _tower(features[i], tower_labels[i])
+        tower_logits.append(logits)
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            tower_losses.append(loss)
+    logits = tf.concat(tower_logits, axis=0)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=tf.add_n(tower_losses))
+''',
+        ),
+        Valid(
+            # the labels stored on ``self`` go with that attribute: the methods called on it
+            # that do not read it (or read it only under a test PREDICT fails) compute nothing
+            # from them in PREDICT
+            id="methods_of_an_object_holding_the_labels_that_do_not_read_them",
+            source='''\
+import tensorflow as tf
+
+
+class Classifier:
+    def _build(self, params):
+        self.logits = tf.compat.v1.layers.dense(self.inputs, params["classes"])
+
+    def _add_loss(self, mode):
+        self.loss = None
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            self.loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(self.labels, self.logits)
+
+    def model_fn_builder(self):
+        def model_fn(features, labels, mode, params):
+            self.inputs = features["x"]
+            self.labels = labels
+            self._build(params)
+            self._add_loss(mode)
+            predictions = {"classes": tf.argmax(self.logits, 1)}
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+            return tf.estimator.EstimatorSpec(mode, loss=self.loss)
+
+        return model_fn
+''',
+        ),
+        Valid(
             id="labels_handed_on_with_the_mode_inside_a_method_given_the_mode",
             source='''\
 import tensorflow as tf
@@ -237,6 +300,78 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            # a method that reads the labels stored on its object, with no test of the mode
+            # before it, computes from them in PREDICT too
+            id="a_method_reading_the_labels_stored_on_its_object",
+            before='''\
+import tensorflow as tf
+
+
+class Classifier:
+    def _add_loss(self):
+        self.loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(self.labels, self.logits)
+
+    def model_fn_builder(self):
+        def model_fn(features, labels, mode, params):
+            self.labels = labels
+            self.logits = tf.compat.v1.layers.dense(features["x"], params["classes"])
+            self._add_loss()
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"logits": self.logits})
+            return tf.estimator.EstimatorSpec(mode, loss=self.loss)
+
+        return model_fn
+''',
+            findings=("EF101:12:none",),
+        ),
+        Invalid(
+            # ``self.model.training = mode == TRAIN`` tells TRAIN apart, not EVAL from PREDICT:
+            # a method of ``self`` handed the labels still runs on them in PREDICT
+            id="an_object_that_keeps_is_training_does_not_gate_the_labels",
+            before='''\
+import tensorflow as tf
+
+
+class Trainer:
+    def model_fn(self, features, labels, mode):
+        self.model.training = mode == tf.estimator.ModeKeys.TRAIN
+        logits = self.model(features)
+        loss = self.loss(logits, labels)
+        train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = self.optimizer.step(loss)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={"logits": logits})
+
+    def train(self):
+        return tf.estimator.Estimator(model_fn=self.model_fn)
+''',
+            findings=("EF101:8:safe", "EF105:14:safe"),
+            after='''\
+import tensorflow as tf
+
+
+class Trainer:
+    def model_fn(self, features, labels, mode):
+        self.model.training = mode == tf.estimator.ModeKeys.TRAIN
+        logits = self.model(features)
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            loss = self.loss(logits, labels)
+        train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = self.optimizer.step(loss)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={"logits": logits})
+
+    def train(self):
+        return tf.estimator.Estimator(model_fn=self.model_fn)
+''',
+        ),
         Invalid(
             # without the default, the value may be None in PREDICT, and the cast fails there
             id="a_guarded_helpers_result_used_as_it_is",

@@ -140,6 +140,26 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="training op {what} is built outside TRAIN (runs in {where})",
     valid=(
         Valid(
+            # the train op is an attribute of an object a later method call builds it on: the
+            # call that made the object built no train op
+            id="an_object_whose_method_builds_the_train_op_later",
+            source='''\
+import tensorflow as tf
+
+from model import Model
+
+
+def model_fn(features, labels, mode):
+    model = Model(features)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": model.logits})
+    model.build_training(labels)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(mode, loss=model.loss, train_op=model.train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=model.loss)
+''',
+        ),
+        Valid(
             id="optimizer_built_in_the_train_branch",
             source='''\
 import tensorflow as tf
@@ -160,6 +180,46 @@ def model_fn(features, labels, mode, params):
         ),
     ),
     invalid=(
+        Invalid(
+            # what the model_fn hands a spec as ``train_op=`` is a training op: the call of
+            # an object it cannot read that gives it builds one, in every mode that runs it
+            id="an_objects_result_handed_as_the_train_op_is_a_training_op",
+            before='''\
+import tensorflow as tf
+
+from vae import VAE
+
+
+def model_fn(features, labels, mode):
+    vae = VAE(features)
+    training = vae.create_training()
+    return tf.estimator.EstimatorSpec(
+        mode, loss=training.loss, train_op=training.op, predictions=vae.sample()
+    )
+''',
+            findings=("EF102:8:none", "EF105:9:safe"),
+            after='''\
+import tensorflow as tf
+
+from vae import VAE
+
+
+def model_fn(features, labels, mode):
+    vae = VAE(features)
+    training = vae.create_training()
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(
+            mode, predictions=vae.sample()
+        )
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(
+            mode, loss=training.loss, train_op=training.op, predictions=vae.sample()
+        )
+    return tf.estimator.EstimatorSpec(
+        mode, loss=training.loss, predictions=vae.sample()
+    )
+''',
+        ),
         Invalid(
             id="predict_return_inside_a_with_block",
             before='''\

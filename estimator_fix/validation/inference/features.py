@@ -31,18 +31,6 @@ _IMAGE_CALLS = frozenset(
         "resize",
     }
 )
-#: Layers and calls whose input is a batch of sequences of vectors: rank 2 per example (steps,
-#: values), and the argument that takes it.
-_SEQUENCE_CALLS = {
-    "GRU": 0,
-    "LSTM": 0,
-    "SimpleRNN": 0,
-    "RNN": 0,
-    "Conv1D": 0,
-    "conv1d": 0,
-    "dynamic_rnn": 1,
-    "bidirectional_dynamic_rnn": 2,
-}
 #: Calls (layers) whose input is a batch of volumes: rank 4 per example (three sizes, channels).
 _VOLUME_CALLS = frozenset(
     {
@@ -378,10 +366,6 @@ class _FeatureReader:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
             self._split(parent, entry)
-        elif name in _SEQUENCE_CALLS and node is sx.argument(
-            parent, _SEQUENCE_CALLS[name], "inputs"
-        ):
-            entry.learn(f"{where}: a batch of sequences for {name}()", shape=(None, None))
 
     def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """A feature handed to a helper (``build_network(features["x"], training)``): what the
@@ -463,8 +447,6 @@ class _FeatureReader:
             entry.learn(where, shape=_IMAGE, spatial=2)
         elif name in _VOLUME_CALLS:
             entry.learn(where, shape=_VOLUME, spatial=3)
-        elif name in _SEQUENCE_CALLS:
-            entry.learn(where, dtype="float32", shape=(None, None))
 
     def _split(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example;

@@ -430,7 +430,9 @@ class Program:
     # -- the three modes -----------------------------------------------------------------------
 
     def model_dir(self, name: str) -> str:
-        return os.path.join(self.spec["out_dir"], "model", name)
+        """The model directory of a run named ``name`` (a stage, ``EVAL:lenient``, names one
+        as ``eval-lenient``)."""
+        return os.path.join(self.spec["out_dir"], "model", name.lower().replace(":", "-"))
 
     def watch(self) -> None:
         """Start a run: whether a spec failed its checks is this run's."""
@@ -508,7 +510,7 @@ class Program:
         self.watch()
         recorder = self.Recorder(self)
         try:
-            estimator = self.estimator(self.model_dir(stage.lower().replace(":", "-")))
+            estimator = self.estimator(self.model_dir(stage))
             self.seed_everything()
             metrics = estimator.evaluate(
                 self.inputs[EVAL], steps=self.steps, checkpoint_path=checkpoint, hooks=[recorder]
@@ -550,7 +552,7 @@ class Program:
 
     def predict(self, checkpoint: str, stage: str = PREDICT) -> bool:
         try:
-            batches = self.predictions(checkpoint, stage.lower().replace(":", "-"))
+            batches = self.predictions(checkpoint, stage)
         except (Exception, SystemExit) as exc:
             error = last_line(exc)
             restores = self.last_recorder.restores
