@@ -42,6 +42,17 @@ from codemods.modes.policy import words
 _CONTAINERS = frozenset({Kind.MAYBE, Kind.STRUCT})
 
 
+#: The parts of a ``tf.SparseTensor`` or ``tf.RaggedTensor`` that are tensors themselves, with
+#: their dtype (None: the values', the tensor's own).
+_PART_TENSORS: dict[str, Optional[DType]] = {
+    "dense_shape": DType.INT,
+    "indices": DType.INT,
+    "values": None,
+    "row_splits": DType.INT,
+    "flat_values": None,
+}
+
+
 class Evaluator:
     """Evaluates expressions against an environment of bound names (``naming``: what the
     model_fn's names refer to)."""
@@ -102,6 +113,10 @@ class Evaluator:
         base = self.value(node.value, env)
         if base.kind in TYPED and node.attr.value == "T":
             return Value(Kind.TENSOR, base.dtype)
+        if base.kind in TYPED and node.attr.value in _PART_TENSORS:
+            # a sparse or ragged tensor's parts (``labels.dense_shape``) are tensors too
+            part = _PART_TENSORS[node.attr.value]
+            return Value(Kind.TENSOR, base.dtype if part is None else part)
         if self.spec_tensors and st.code_of(node) in self.spec_tensors:
             return Value(Kind.TENSOR)
         key = attribute_key(node)  # ``self.left``, stored in this body

@@ -401,6 +401,24 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            # a sparse feature's ``dense_shape`` is a tensor (its ``.shape`` is not)
+            id="the_dense_shape_of_a_sparse_feature_logged",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    for name in sorted(features.keys()):
+        if name == "label_ids":
+            tf.compat.v1.logging.info("%s %s" % (name, features[name].dense_shape))
+        else:
+            tf.compat.v1.logging.info("%s %s" % (name, features[name].shape))
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+''',
+            findings=("EF204:7:none",),
+        ),
+        Invalid(
             id="a_print_in_the_train_op_fn_a_head_calls_with_the_loss",
             before='''\
 import tensorflow as tf
