@@ -419,8 +419,9 @@ class Judge:
         return tags, into
 
     def _kept_in_attributes(self, view: cst.CSTNode, name: str, facts: Facts) -> frozenset[Tag]:
-        """The labels of an object that holds them only in attributes the statement does not
-        read (``self.logits`` after ``self.labels = labels``): none of its tags."""
+        """The tags of the object ``name`` the statement does not read: its labels, where it
+        holds them only in attributes the statement does not read (``self.logits`` after
+        ``self.labels = labels``)."""
         labelled = attributes.labelled_attributes(facts.tags, name)
         if labelled is None:
             return frozenset()

@@ -12,7 +12,6 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.modes import attributes
 from codemods.modes.arguments import parameter
-from codemods.modes.attributes import stored_attribute
 from codemods.modes.context import Context
 from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, ModeEvaluator, Value, attribute_key, truth
 from codemods.modes.reach import own_method
@@ -270,7 +269,7 @@ def bind(
         if type(expr) in _DISPLAYS:
             facts.displays[target] = expr
     store = _attribute_store(stmt)
-    attribute = stored_attribute(store[0] if store is not None else None)
+    attribute = attributes.stored_attribute(store[0] if store is not None else None)
     for name in defs:
         facts.present.pop(name, None)
         carried = own_tags.get(name, tags)
