@@ -87,6 +87,12 @@ def test_volumes_and_sequences_are_inferred_and_validated_on_numbers(tmp_path: P
     assert "inputs searched" not in notes
 
 
+def test_images_get_the_first_size_tried_at_which_the_model_builds() -> None:
+    notes = fixed_on_synthetic_inputs(INFERRED / "image_sizes.py")
+    assert "image float32 [batch, 64, 64, 3] (line 8: features['image']" in notes
+    assert "synthetic images 224x224x3: the model_fn builds at that size" in notes
+
+
 def test_params_and_labels_shaped_by_their_use_are_validated_on_numbers(tmp_path: Path) -> None:
     source = INFERRED / "ctr_params.py"
     notes = fixed_on_synthetic_inputs(source)

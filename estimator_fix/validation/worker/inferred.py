@@ -378,16 +378,18 @@ def missing_keys(synthetic: Any) -> Tuple[List[str], int]:
 
 
 def fit_images(synthetic: Any, found: Dict[str, Dict[str, Any]]) -> Optional[List[int]]:
-    """The first of the sizes tried (``sizes``) at which the TRAIN graph builds with the images
-    and volumes of ``found`` that size (key → entry); None when none does (they stay at the
-    first)."""
-    tried = sizes(next(iter(found.values())))
-    for size in tried:
+    """The first attempt at which the TRAIN graph builds with the images and volumes of
+    ``found`` (key → entry) each at its kind's next size (``sizes``): the first one's shape
+    then; None when none does (they stay at their first sizes)."""
+    attempts = min(len(sizes(entry)) for entry in found.values())
+    for attempt in range(attempts):
         for key, entry in found.items():
-            synthetic.features[key] = synthetic.random_entry("float32", spatial_shape(entry, size))
+            shape = spatial_shape(entry, sizes(entry)[attempt])
+            synthetic.features[key] = synthetic.random_entry("float32", shape)
         synthetic.build_error = build_once(synthetic)[0]
         if synthetic.build_error is None:
-            return spatial_shape(next(iter(found.values())), size)
+            first = next(iter(found.values()))
+            return spatial_shape(first, sizes(first)[attempt])
     for key, entry in found.items():
         synthetic.features[key] = synthetic.random_entry("float32", entry["shape"])
     return None
