@@ -1070,7 +1070,9 @@ def test_a_layout_compared_with_channels_first_is_still_the_one_the_cpu_runs() -
 def test_a_feature_given_an_axis_is_what_its_use_says_less_that_axis() -> None:
     """``x = tf.expand_dims(features, -1)`` then a 3-D convolution of ``x``: the features are
     volumes without their channel axis (three sizes the worker chooses); an image feature given
-    its channel axis at 3 is two sizes; after ``squeeze`` the shape is not known."""
+    its channel axis at 3 is two sizes; ``squeeze`` drops sizes of 1, which synthetic inputs do
+    not have: the use after it says the shape; ``expand_dims`` at an axis not written out leaves
+    the shape unknown."""
     volumes = features_of(
         """
         def model_fn(features, labels, mode, params):
@@ -1099,8 +1101,17 @@ def test_a_feature_given_an_axis_is_what_its_use_says_less_that_axis() -> None:
             return spec
         """
     )
-    assert squeezed["img"].shape is None
+    assert (squeezed["img"].shape, squeezed["img"].spatial) == ((None, None, None), 2)
     assert (squeezed["vol"].shape, squeezed["vol"].spatial) == ((None,) * 4, 3)
+    unknown = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            x = tf.expand_dims(features["img"], params["axis"])
+            y = tf.compat.v1.layers.conv2d(x, 4, 3)
+            return spec
+        """
+    )
+    assert unknown["img"].shape is None
 
 
 def test_the_worker_sizes_images_and_volumes_and_keeps_their_known_sizes() -> None:

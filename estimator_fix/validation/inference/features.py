@@ -629,11 +629,9 @@ def _a_call(node: ast.expr) -> bool:
 def _added_axis(call: ast.Call) -> int | None | bool:
     """The per-example position ``tf.expand_dims(x, axis)`` adds (``axis`` less the batch's; a
     negative one counts from the end); False for a call that adds none (a reshape keeps its
-    count of values); None when unknown (``expand_dims`` before the batch, ``squeeze``)."""
-    name = sx.call_name(call)
-    if name == "squeeze":
-        return None
-    if name != "expand_dims":
+    count of values; ``squeeze`` drops sizes of 1, which synthetic inputs do not have); None
+    when unknown (``expand_dims`` before the batch, or at an axis not written out)."""
+    if sx.call_name(call) != "expand_dims":
         return False
     axis = sx.argument(call, 1, "axis", "dim")
     if isinstance(axis, ast.UnaryOp) and isinstance(axis.op, ast.USub):
