@@ -19,8 +19,9 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.model_fns import ModelFn
 from codemods.modes.evaluate import ModeEvaluator
-from codemods.modes.reach import may_reach
+from codemods.modes.reach import class_methods, may_reach
 from codemods.vocabulary import Tag
 
 Tags = dict[str, frozenset[Tag]]
@@ -95,8 +96,10 @@ def may_read(
     me = params[0].name.value
 
     def hit(node: cst.CSTNode) -> bool:
-        for inner in (node, *st.own_nodes(node)):
-            if isinstance(inner, cst.Name) and inner.value == me and not _as_base(node, inner):
+        nodes = [node, *st.own_nodes(node)]
+        read_from = _attributes_read_from(nodes)
+        for inner in nodes:
+            if _is(inner, me) and id(inner) not in read_from:
                 return True  # the object itself, handed on or read whole
             if not (isinstance(inner, cst.Attribute) and _is(inner.value, me)):
                 continue
@@ -113,16 +116,24 @@ def may_read(
     return may_reach(method.body, given, hit)
 
 
+def methods_of(
+    fn: ModelFn, instances: Mapping[str, str], name: str
+) -> dict[str, cst.FunctionDef]:
+    """The methods of the object ``name``: of the module's class it was made from in this
+    mode (``instances``), else of the class the model_fn is defined in (``self``)."""
+    owner = fn.classes.get(instances.get(name, ""))
+    if owner is None:
+        return class_methods(fn)
+    return {m.name.value: m for m in st.statements_of(owner.body) if type(m) is cst.FunctionDef}
+
+
 def _is(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
 
 
-def _as_base(root: cst.CSTNode, name: cst.Name) -> bool:
-    """``name`` is the object an attribute is read from (``self.x``), not the object whole."""
-    return any(
-        isinstance(node, cst.Attribute) and node.value is name
-        for node in (root, *st.own_nodes(root))
-    )
+def _attributes_read_from(nodes: list[cst.CSTNode]) -> dict[int, cst.Attribute]:
+    """By the id of the object it is read from (``self`` of ``self.x``), each attribute read."""
+    return {id(n.value): n for n in nodes if isinstance(n, cst.Attribute)}
 
 
 def reads_no_labelled(
@@ -130,17 +141,12 @@ def reads_no_labelled(
 ) -> bool:
     """Whether ``node`` reads the object ``name`` only as ``name.attr`` for attributes that
     hold no labels and are not the class's methods (a property may compute from them)."""
-    for inner in (node, *st.own_nodes(node)):
+    nodes = [node, *st.own_nodes(node)]
+    read_from = _attributes_read_from(nodes)
+    for inner in nodes:
         if not _is(inner, name):
             continue
-        owner = next(
-            (
-                n
-                for n in (node, *st.own_nodes(node))
-                if isinstance(n, cst.Attribute) and n.value is inner
-            ),
-            None,
-        )
+        owner = read_from.get(id(inner))
         if owner is None or owner.attr.value in attributes or owner.attr.value in methods:
             return False
     return True

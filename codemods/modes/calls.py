@@ -22,7 +22,7 @@ from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.input_gradients import input_gradients
 from codemods.modes.passthrough import returns_display, returns_function, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
-from codemods.modes.reach import class_methods, own_method, value_used
+from codemods.modes.reach import own_method, value_used
 from codemods.modes.state import Facts
 from codemods.tree import walk
 from codemods.vocabulary import ALL_MODES, Tag
@@ -272,12 +272,7 @@ class Calls:
         method, skipped = self.in_file_callee(call, facts)
         if method is None or skipped != 1:
             return False
-        owner = self.ctx.fn.classes.get(facts.instances.get(func.value.value, ""))
-        methods = (
-            {m.name.value: m for m in st.statements_of(owner.body) if type(m) is cst.FunctionDef}
-            if owner is not None
-            else class_methods(self.ctx.fn)
-        )
+        methods = attributes.methods_of(self.ctx.fn, facts.instances, func.value.value)
         given = self.ctx.evaluator(arguments(self.ctx.evaluator(facts.values), method, 1, call))
         unknown = self.ctx.evaluator({})
         return not attributes.may_read(method, labelled, methods, given, unknown)

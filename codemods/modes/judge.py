@@ -17,7 +17,6 @@ from codemods.modes.context import Context
 from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.policy import words
-from codemods.modes.reach import class_methods
 from codemods.modes.results import Results, library_results
 from codemods.modes.shapes import reads_only_shapes
 from codemods.modes.specs import Specs, noneish
@@ -425,12 +424,7 @@ class Judge:
         labelled = attributes.labelled_attributes(facts.tags, name)
         if labelled is None:
             return frozenset()
-        owner = self.ctx.fn.classes.get(facts.instances.get(name, ""))
-        methods = (
-            {m.name.value for m in st.statements_of(owner.body) if type(m) is cst.FunctionDef}
-            if owner is not None
-            else set(class_methods(self.ctx.fn))
-        )
+        methods = attributes.methods_of(self.ctx.fn, facts.instances, name)
         if attributes.reads_no_labelled(view, name, labelled, methods):
             return frozenset({Tag.LABEL})
         return frozenset()
