@@ -420,6 +420,41 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         stack.extend(children(current))
 
 
+#: Literal tests whose truth never changes: ``if False:`` holds code switched off by hand.
+_LITERAL_TRUTH = {"True": True, "False": False, "None": False}
+
+
+def _literal_truth(test: cst.BaseExpression) -> Optional[bool]:
+    if isinstance(test, cst.Name):
+        return _LITERAL_TRUTH.get(test.value)
+    if isinstance(test, cst.Integer):
+        return test.evaluated_value != 0
+    return None
+
+
+def live_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """``calls``, less those of a branch a literal test never takes (``if False:`` around
+    summaries switched off, the ``else`` of ``if True:``, the body of ``while False:``)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is cst.Call:
+            yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            continue
+        if isinstance(current, (cst.If, cst.While)):
+            truth = _literal_truth(current.test)
+            if truth is not None:
+                stack.append(current.test)
+                taken = current.body if truth else current.orelse
+                if taken is not None:
+                    stack.append(taken)
+                if isinstance(current, cst.While) and current.orelse is not None:
+                    stack.append(current.orelse)
+                continue
+        stack.extend(children(current))
+
+
 def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``node`` except inside nested functions, classes and lambdas."""
     stack = list(children(node))

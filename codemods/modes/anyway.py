@@ -17,7 +17,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods.model_fns import TfResolver
 from codemods.modes.arguments import arguments, carries_label, parameter, with_local_flags
-from codemods.modes.evaluate import NOT_NONE, Const, ModeEvaluator, Value
+from codemods.modes.evaluate import Const, ModeEvaluator, Value, present
 from codemods.modes.reach import may_reach, own_method, sure_calls, surely_reaches
 from codemods.modes.state import Facts
 from codemods.tree import children
@@ -80,7 +80,7 @@ def _maybe_none(value: Optional[Value]) -> bool:
     """Whether a label value may be missing: None, or not known to be there."""
     if isinstance(value, Const):
         return value.value is None
-    return value is not NOT_NONE
+    return not present(value)
 
 
 def _unconditional(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -12,6 +12,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods.modes import presence
 from codemods.modes.context import Context
+from codemods.modes.evaluate import MAYBE_NONE, UNKNOWN, Const, Value
 from codemods.modes.state import Facts, State, test_by_mode
 from codemods.vocabulary import Mode, Tag
 
@@ -149,13 +150,34 @@ def bind_from_blocks(
             continue
         for name in defs:
             ways: list[presence.Way] = []
-            if around:
+            # a name the statement first binds has no way around it: read after a loop that
+            # ran no pass, or an ``if`` that took no block, it fails (no value flows so)
+            if around and _bound(before[mode], name):
                 ways += presence.ways(before[mode], name)
             for runs, copy, after in walked:
                 if mode in runs and mode in after:
                     ways += presence.ways(copy[mode], name)
             facts.tags[name] = frozenset().union(*(tags for _, tags in ways))
             presence.record(facts, name, ways)
+            joined = _joined([value for value, _ in ways]) if ways else UNKNOWN
+            if joined is not UNKNOWN:  # else what the statement as a whole gave it stands
+                facts.values[name] = joined
+
+
+def _bound(facts: Facts, name: str) -> bool:
+    return name in facts.values or name in facts.tags
+
+
+def _joined(values: list[Value]) -> Value:
+    """What a name holds after ways that gave it ``values``: their value where they agree,
+    possibly None where each is None or possibly None (a mode-aware helper's result bound in
+    the first pass of a loop), else not known."""
+    first = values[0]
+    if all(value == first for value in values):
+        return first
+    if all(value is MAYBE_NONE or value == Const(None) for value in values):
+        return MAYBE_NONE
+    return UNKNOWN
 
 
 def branch_modes(

@@ -478,7 +478,9 @@ class Calls:
     ) -> CallFacts:
         if name not in self._helpers:
             self._helpers[name] = CallFacts()  # recursion guard
-            self._helpers[name] = self.facts(helper.body, facts, depth + 1)
+            # what the helper may build: not what a literal test switches off (``if False:``)
+            body = helper.body
+            self._helpers[name] = self.facts_of(body, st.live_calls(body), facts, depth + 1)
         return self._helpers[name]
 
     def _is_module_ref(self, base: cst.BaseExpression) -> bool:

@@ -30,6 +30,14 @@ UNKNOWN = _Marker("UNKNOWN")
 NOT_NONE = _Marker("NOT_NONE")
 #: Possibly None: the result of a mode-aware helper, which gates itself.
 MAYBE_NONE = _Marker("MAYBE_NONE")
+#: The labels an input function delivered (TRAIN and EVAL): a tensor or a structure of tensors,
+#: so neither they nor any item of them is None (``labels[i]`` of per-tower labels).
+LABELS = _Marker("LABELS")
+
+
+def present(value: object) -> bool:
+    """A real object, not None."""
+    return value is NOT_NONE or value is LABELS
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,6 @@ def truth(value: Value) -> Optional[bool]:
             return bool(value.value)
         except Exception:  # pragma: no cover - exotic constants
             return None
-    if value is NOT_NONE:
-        return None
     return None
 
 
@@ -189,6 +195,8 @@ class ModeEvaluator:
         base = self.eval(node.value)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return UNKNOWN
+        if base is LABELS:  # an item of the labels is a tensor too
+            return LABELS
         index = self.eval(node.slice[0].slice.value)
         if isinstance(base, Const) and isinstance(index, Const) and isinstance(base.value, dict):
             try:
@@ -279,7 +287,7 @@ def _identity(left: Value, right: Value) -> Optional[bool]:
             return left.value == right.value and type(left.value) is type(right.value)
         return None
     for a, b in ((left, right), (right, left)):
-        if a is NOT_NONE and _is_none(b):
+        if present(a) and _is_none(b):
             return False
     return None
 

@@ -16,7 +16,7 @@ import libcst as cst
 from codemods import statements as st
 from codemods.modes.calls import Calls
 from codemods.modes.context import Context
-from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, Value, truth
+from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, Value, present, truth
 from codemods.modes.state import Facts, Loop, Row
 from codemods.vocabulary import Tag
 
@@ -88,8 +88,8 @@ def _join(values: list[Value]) -> Value:
     if isinstance(first, Const) and all(isinstance(v, Const) for v in values):
         same = all(v == first for v in values)
         return first if same else UNKNOWN
-    if all(v is NOT_NONE for v in values):
-        return NOT_NONE
+    if all(present(v) for v in values):
+        return first if all(v is first for v in values) else NOT_NONE
     return UNKNOWN
 
 

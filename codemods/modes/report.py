@@ -67,6 +67,9 @@ class Reporter:
                 elif unit.idle_metrics[0] and ef103.CODE in self.selected:
                     found.append(self._idle_metrics(unit, applied))
                 continue
+            if unit.idle_metrics[0] and ef103.CODE in self.selected:  # a spec bound to a name
+                found.append(self._idle_metrics(unit, applied))
+                continue
             finding = self._unit(unit, applied)
             if finding is not None:
                 on_parts = self._on_parts(unit, finding)
@@ -149,7 +152,7 @@ class Reporter:
         what = ", ".join(f"`{name}=...`" for name in fields) + " of this spec"
         note = "" if fixable else (
             f"{mode_names(modes)} ignores {', '.join(fields)}, which another mode reaching this "
-            "return reads: give it a spec of its own without them"
+            "spec reads: give it a spec of its own without them"
         )
         return Finding(
             code=ef103.CODE,

@@ -136,11 +136,19 @@ class Specs:
         unit.variants = split_spec(call, fields, live)
         return unit
 
-    def idle_metrics(self, unit: Unit, ret: cst.Return, state: State, calls: Calls) -> None:
-        """The fields of the spec built right in ``ret`` that build metric ops although the
-        modes reaching it outside PREDICT ignore them (TRAIN's ``eval_metric_ops``). When no
-        mode reaching it reads them, the spec is given without them (one variant)."""
-        direct = self.spec_call(ret.value)
+    def idle_metrics(
+        self,
+        unit: Unit,
+        value: Optional[cst.BaseExpression],
+        state: State,
+        calls: Calls,
+        rebuild: bool = True,
+    ) -> None:
+        """The fields of the spec built right in ``value`` (returned, or bound to a name) that
+        build metric ops although the modes reaching it outside PREDICT ignore them (TRAIN's
+        ``eval_metric_ops``). When no mode reaching a returned one reads them (``rebuild``),
+        the spec is given without them (one variant)."""
+        direct = self.spec_call(value)
         if direct is None or not self.ctx.active(ef103.CODE, unit.node):
             return
         call, leaf = direct
@@ -165,7 +173,7 @@ class Specs:
         if not idle:
             return
         unit.idle_metrics = (tuple(idle), frozenset(where))
-        if all(mode not in field_modes(name) for name in idle for mode in unit.modes):
+        if rebuild and all(mode not in field_modes(name) for name in idle for mode in unit.modes):
             kept = [(n, a) for n, a in fields if n not in idle]
             reads = frozenset().union(*(st.reads(a.value) for _, a in kept)) | st.reads(call.func)
             new_call = _rebuild_call(call, fields, kept)

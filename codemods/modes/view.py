@@ -222,8 +222,9 @@ def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
     """Names only regrouped: ``a``, ``(a, b)``, ``{"k": a}``, ``zip(*pairs)``, ``list(a)``,
     ``dict(acc=a)``, ``itertools.chain(*parts)``, a list of them repeated or joined
     (``[labels] * num_towers``, ``[a] + [b]``), or one of two such picked by a test that calls
-    nothing (``labels if labels is not None else [labels] * n``)."""
-    if only_names(node):
+    nothing (``labels if labels is not None else [labels] * n``), or an item looked up in a
+    name (``grads[0]``, ``outputs["loss"]``; not an attribute, which a property may build)."""
+    if only_names(node) or (isinstance(node, cst.Subscript) and _item_of_name(node)):
         return True
     if isinstance(node, cst.IfExp):
         return (
@@ -341,6 +342,14 @@ def _lookup(node: cst.BaseExpression) -> bool:
             return False
         node = node.value
     return isinstance(node, cst.Name)
+
+
+def _item_of_name(node: cst.Subscript) -> bool:
+    """``grads[0]``, ``outputs["heads"]["loss"]``: items looked up in a name, under literal keys."""
+    inner: cst.BaseExpression = node
+    while isinstance(inner, cst.Subscript):
+        inner = inner.value
+    return isinstance(inner, cst.Name) and _lookup(node)
 
 
 def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:

@@ -20,7 +20,7 @@ from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import blocks, graph_collections, loops, presence, safety
 from codemods.modes.calls import Calls, bound_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
-from codemods.modes.evaluate import NOT_NONE, Const
+from codemods.modes.evaluate import LABELS, Const
 from codemods.modes.judge import Judge
 from codemods.modes.objects import Objects
 from codemods.modes.policy import TagPolicy
@@ -78,7 +78,7 @@ class Analyzer:
             facts.values[fn.mode_param] = Const(mode.value)
             if fn.labels_param is not None:
                 facts.tags[fn.labels_param] = frozenset({Tag.LABEL})
-                facts.values[fn.labels_param] = Const(None) if mode is Mode.PREDICT else NOT_NONE
+                facts.values[fn.labels_param] = Const(None) if mode is Mode.PREDICT else LABELS
             state[mode] = facts
         self.units, _ = self.block(st.statements_of(fn.node.body), state, ALL_MODES)
         safety.settle(self.units, self.ctx.unsafe_fixes)
@@ -139,7 +139,7 @@ class Analyzer:
                         judged.blocked[mode] = judged.blocked.get(mode, frozenset()) & codes
                     return judged
                 if unit.kind is UnitKind.SPEC and not unit.foreign:
-                    self.specs.idle_metrics(unit, small, state, self.calls)
+                    self.specs.idle_metrics(unit, small.value, state, self.calls)
                 return unit
             if isinstance(small, cst.Raise):
                 reads = frozenset(st.reads(stmt))
@@ -306,6 +306,8 @@ class Analyzer:
         if not definition and not isinstance(stmt, cst.SimpleStatementLine):
             unit.parts, walked, inline = self._parts(stmt, state, modes)
             unit.quiet = unit.quiet or regrouping_loop(stmt, unit.parts, self.ctx.names)
+        if spec and assigned is not None:  # ``spec = EstimatorSpec(eval_metric_ops={...})``
+            self.specs.idle_metrics(unit, assigned[1], state, self.calls, rebuild=False)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) > 1:

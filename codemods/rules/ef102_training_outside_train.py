@@ -380,5 +380,77 @@ def _get_train_op_fn(params):
     return train_op_fn
 ''',
         ),
+        Invalid(
+            # an item of the labels EVAL is given is there too: the tower's test of its labels
+            # against None lets EVAL through to the gradients (PREDICT's ``[labels] * 2`` holds
+            # None, so PREDICT returns before them)
+            id="a_tower_given_an_item_of_per_tower_labels",
+            before='''\
+import tensorflow as tf
+
+
+def _tower(is_training, features, label):
+    net = tf.compat.v1.layers.dropout(features["x"], 0.1, training=is_training)
+    logits = tf.compat.v1.layers.dense(net, 1)
+    if label is None:
+        return None, None, logits
+    loss = tf.reduce_mean(tf.square(label - logits))
+    params = tf.compat.v1.trainable_variables()
+    return loss, list(zip(tf.gradients(loss, params), params)), logits
+
+
+def model_fn(features, labels, mode, params):
+    tower_labels = labels if labels is not None else [labels] * 2
+    loss, gradvars, logits = _tower(mode == tf.estimator.ModeKeys.TRAIN, features, tower_labels[0])
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        train_op = opt.apply_gradients(gradvars, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF102:16:none",),
+        ),
+        Invalid(
+            # ``grad = pairs[0][0]`` looks an item up in a Python list: it builds no op, so it is
+            # no finding of its own, and moves with the gradients it reads
+            id="an_item_looked_up_in_the_gradients_builds_nothing",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    pairs = tf.compat.v1.train.GradientDescentOptimizer(0.1).compute_gradients(loss)
+    grad = pairs[0][0]
+    clipped = [(tf.clip_by_norm(g, 1.0), v) for g, v in pairs]
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).apply_gradients(clipped)
+    tf.compat.v1.summary.scalar("grad_norm", tf.norm(grad))
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF102:9:safe", "EF102:11:safe", "EF102:12:safe", "EF105:14:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        pairs = tf.compat.v1.train.GradientDescentOptimizer(0.1).compute_gradients(loss)
+        grad = pairs[0][0]
+        clipped = [(tf.clip_by_norm(g, 1.0), v) for g, v in pairs]
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).apply_gradients(clipped)
+        tf.compat.v1.summary.scalar("grad_norm", tf.norm(grad))
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
     ),
 )

@@ -160,6 +160,31 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            # the metric built right in a spec bound to a name (returned later) runs in TRAIN for nothing
+            id="metrics_built_in_a_spec_bound_to_a_name",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    classes = tf.argmax(logits, 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": classes})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+    train_op = optimizer.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    spec = tf.estimator.EstimatorSpec(
+        mode,
+        loss=loss,
+        train_op=train_op,
+        eval_metric_ops={"acc": tf.compat.v1.metrics.accuracy(labels, classes)},
+    )
+    return spec
+''',
+            findings=("EF102:10:none", "EF102:11:none", "EF103:12:none", "EF105:18:none",),
+        ),
+        Invalid(
             id="metrics_filled_in_a_block_train_uses_for_other_values",
             before='''\
 import tensorflow as tf

@@ -63,6 +63,30 @@ return tf.estimator.EstimatorSpec(mode, predictions={'x': features['x']})
     message="summary {what} runs in PREDICT",
     valid=(
         Valid(
+            # ``if False:`` in a helper switches its summaries off: no mode writes them
+            id="summaries_a_helper_switched_off",
+            source='''\
+import tensorflow as tf
+
+
+def _loss(features, targets):
+    logits = tf.compat.v1.layers.dense(features, 1)
+    loss = tf.reduce_mean(tf.square(targets - logits))
+    if False:  # switched off by hand
+        tf.compat.v1.summary.histogram("logits", logits)
+    return logits, loss
+
+
+def model_fn(features, labels, mode, params):
+    logits, loss = _loss(features["x"], features["y"])
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="summary_after_the_predict_return",
             source='''\
 import tensorflow as tf

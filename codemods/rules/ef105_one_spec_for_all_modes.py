@@ -96,6 +96,44 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'l': logits})
     message="one EstimatorSpec carries fields for other modes ({fields})",
     valid=(
         Valid(
+            # the first tower's metrics, bound in the loop, are what the helper given the mode gave:
+            # None where it gates them, as its own result is
+            id="first_towers_metrics_of_a_helper_given_the_mode",
+            source='''\
+import tensorflow as tf
+
+
+def make_model_fn(tower_fn, num_towers):
+    def model_fn(features, labels, mode, params):
+        opt = tf.compat.v1.train.GradientDescentOptimizer(0.1) if mode == tf.estimator.ModeKeys.TRAIN else None
+        outputs, losses, grads = [], [], []
+        for i in range(num_towers):
+            with tf.compat.v1.variable_scope("net", reuse=i > 0):
+                output, loss, metrics = tower_fn(features, labels, mode, params)
+                if i == 0:
+                    eval_metrics = metrics
+                outputs.append(output)
+                if loss is not None:
+                    losses.append(loss)
+                if mode == tf.estimator.ModeKeys.TRAIN:
+                    grads.append(opt.compute_gradients(loss))
+        loss = tf.add_n(losses) if losses else None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = opt.apply_gradients(grads[0], tf.compat.v1.train.get_or_create_global_step())
+        else:
+            train_op = None
+        return tf.estimator.EstimatorSpec(
+            mode,
+            predictions=tf.concat(outputs, 0),
+            loss=loss,
+            train_op=train_op,
+            eval_metric_ops=eval_metrics,
+        )
+
+    return model_fn
+''',
+        ),
+        Valid(
             id="eval_fails_on_a_field_it_reads_whatever_the_others_hold",
             source='''\
 import tensorflow as tf
