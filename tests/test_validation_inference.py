@@ -232,6 +232,35 @@ def test_a_layers_declared_input_shape_is_the_shape_of_what_it_is_called_on() ->
     assert later["series"].shape == (10, 3)
 
 
+def test_a_sequential_models_input_is_its_first_layers() -> None:
+    """A Keras ``Sequential`` called on the features hands them to its first layer: that
+    layer's ``input_shape=``, or its kind (a 2-D convolution takes images), says their shape."""
+    declared = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            model = tf.keras.Sequential(
+                [
+                    tf.keras.layers.Conv2D(32, 3, input_shape=(28, 28, 1)),
+                    tf.keras.layers.Flatten(),
+                    tf.keras.layers.Dense(10),
+                ]
+            )
+            logits = model(features, training=False)
+            return spec
+        """
+    )
+    assert declared[None].shape == (28, 28, 1)
+    assert "whose first layer is Conv2D()" in declared[None].origin
+    images = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.keras.Sequential([tf.keras.layers.Conv2D(8, 3), Dense(2)])(features["x"])
+            return spec
+        """
+    )
+    assert images["x"].spatial == 2
+
+
 def test_a_feature_handed_to_a_helper_is_read_there() -> None:
     found = features_of(
         """

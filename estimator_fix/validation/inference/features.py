@@ -435,6 +435,10 @@ class _FeatureReader:
             return
         name = sx.call_name(layer)
         where = f"{sx.line(call)}: the input of {name}()"
+        first = _first_layer(layer) if name == "Sequential" else None
+        if first is not None:  # ``Sequential([Conv2D(..., input_shape=(28, 28, 1)), ...])``
+            layer, name = first, sx.call_name(first)
+            where = f"{where}, whose first layer is {name}()"
         declared = sx.argument(layer, 99, "input_shape")
         if declared is not None:
             shape = sx.dims(sx.inlined(declared, self._bindings), self.constants)
@@ -683,3 +687,14 @@ def _lengths(call: ast.Call, keyword: str, entry: _Uses) -> None:
 
 def _first_argument(call: ast.Call) -> ast.AST | None:
     return sx.argument(call, 0, "tensor", "x", "indices", "ids", "inputs")
+
+
+def _first_layer(sequential: ast.Call) -> ast.Call | None:
+    """The first layer a Keras ``Sequential`` is built with, written in its list: what the
+    model is called on goes to it."""
+    layers = sx.argument(sequential, 0, "layers")
+    if isinstance(layers, (ast.List, ast.Tuple)) and layers.elts:
+        first = layers.elts[0]
+        if isinstance(first, ast.Call):
+            return first
+    return None
