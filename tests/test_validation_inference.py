@@ -261,6 +261,30 @@ def test_a_sequential_models_input_is_its_first_layers() -> None:
     assert images["x"].spatial == 2
 
 
+def test_a_helper_parameter_bound_again_is_no_longer_the_feature() -> None:
+    """``sentence = tf.nn.embedding_lookup(table, sentence)`` in a helper: the ids the helper
+    was handed are looked up; what the name holds after (the embedded words, given to a
+    convolution) says nothing of the feature."""
+    found = features_of(
+        """
+        def cnn(sentence, table):
+            sentence = tf.nn.embedding_lookup(
+                table, sentence)
+            sentence = tf.expand_dims(sentence, -1)
+            return tf.compat.v1.layers.conv2d(sentence, 3, [2, 100])
+
+        def towers(text, table):
+            return cnn(text, table)
+
+        def model_fn(features, labels, mode, params):
+            logits = towers(features["text"], params["table"])
+            return spec
+        """
+    )
+    assert found["text"].dtype == "int32" and "ids of embedding_lookup()" in found["text"].origin
+    assert not found["text"].spatial and found["text"].shape is None
+
+
 def test_a_feature_handed_to_a_helper_is_read_there() -> None:
     found = features_of(
         """

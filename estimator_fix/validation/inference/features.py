@@ -384,6 +384,7 @@ class _FeatureReader:
                 if isinstance(inner, ast.Name)
                 and isinstance(inner.ctx, ast.Load)
                 and inner.id == parameter
+                and inner.lineno <= _rebound_at(helper, parameter)
             ]
             for inner in uses:
                 self._use(inner, parents, entry)
@@ -698,3 +699,26 @@ def _first_layer(sequential: ast.Call) -> ast.Call | None:
         if isinstance(first, ast.Call):
             return first
     return None
+
+
+def _rebound_at(helper: sx.Function, name: str) -> float:
+    """The last line of the first statement that binds ``name`` again in ``helper``
+    (``sentence = tf.nn.embedding_lookup(table, sentence)``): what it holds after that is no
+    longer what the helper was handed (the statement itself still reads it)."""
+    ends: list[int] = []
+    for statement in ast.walk(helper):
+        if isinstance(statement, ast.Assign):
+            targets, end = list(statement.targets), statement.end_lineno
+        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+            targets, end = [statement.target], statement.end_lineno
+        elif isinstance(statement, ast.For):  # a loop over it, rebinding it: its header
+            targets, end = [statement.target], statement.iter.end_lineno
+        else:
+            continue
+        if any(
+            isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name
+            for target in targets
+            for node in ast.walk(target)
+        ):
+            ends.append(end or statement.lineno)
+    return min(ends, default=float("inf"))
