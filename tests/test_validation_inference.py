@@ -1013,6 +1013,24 @@ def test_a_keep_probability_keyword_wins_over_the_keys_name() -> None:
     assert guess.value == 1.0 and "as output_keep_prob=" in guess.origin
 
 
+def test_a_params_value_handed_as_an_initializer_is_the_default() -> None:
+    """``embed_sequence(ids, vocab_size=..., embed_dim=..., initializer=params["init"])`` or
+    ``kernel_initializer=params["k"]``: None, the library's default initializer (not a number,
+    which no initializer argument takes)."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            words = tf.contrib.layers.embed_sequence(
+                features["ids"], vocab_size=100, embed_dim=8, initializer=params["init"])
+            out = tf.layers.dense(words, 2, kernel_initializer=params["dense_init"])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess for guess in infer_params(tree, function)}
+    assert guessed["init"].value is None and "as initializer=" in guessed["init"].origin
+    assert guessed["dense_init"].value is None
+
+
 def test_a_params_value_bound_to_a_local_that_keys_a_dict_is_one_of_its_keys() -> None:
     """``choice = params["net"]`` then ``NETS[choice]`` (the dict in reach: the module's, or
     the function's own): the dict's first key."""

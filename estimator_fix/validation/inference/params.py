@@ -301,6 +301,10 @@ class _ParamReader:
             # for weights, ``params["wv_weight"]``, is a matrix whatever else it says)
             return ParamGuess(key, _MATRIX, f"{where} as a variable's initial value")
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
+        if keyword is not None and (keyword == "initializer" or keyword.endswith("_initializer")):
+            # ``embed_sequence(ids, vocab_size, dim, initializer=params["emb_init"])``: None is
+            # the library's own default (a shape-less variable's start was read above)
+            return ParamGuess(key, None, f"{where} as {keyword}= (the default initializer)")
         value = _param_value(key, keyword)
         if value is None:  # a small count serves most numbers: sizes, depths, steps, indices
             return ParamGuess(key, _FALLBACK, f"{where} (no better guess)", fallback=True)
