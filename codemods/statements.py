@@ -408,8 +408,9 @@ def root_node(node: cst.BaseExpression) -> Optional[cst.Name]:
     return node if isinstance(node, cst.Name) else None
 
 
-def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    """Calls made by the statement itself (not inside nested defs or lambdas)."""
+def calls(node: cst.CSTNode, live: bool = False) -> Iterator[cst.Call]:
+    """Calls made by the statement itself (not inside nested defs or lambdas); ``live``: less
+    those of a branch a literal test never takes (``live_calls``)."""
     stack = [node]
     while stack:
         current = stack.pop()
@@ -417,7 +418,8 @@ def calls(node: cst.CSTNode) -> Iterator[cst.Call]:
             yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
             continue
-        stack.extend(children(current))
+        taken = _taken(current) if live else None
+        stack.extend(children(current) if taken is None else taken)
 
 
 #: Literal tests whose truth never changes: ``if False:`` holds code switched off by hand.
@@ -432,27 +434,27 @@ def _literal_truth(test: cst.BaseExpression) -> Optional[bool]:
     return None
 
 
+def _taken(node: cst.CSTNode) -> Optional[list[cst.CSTNode]]:
+    """What of an ``if`` or ``while`` with a literal test runs: its test and the block the test
+    takes (a ``while``'s ``else`` too); None for any other node."""
+    if not isinstance(node, (cst.If, cst.While)):
+        return None
+    truth = _literal_truth(node.test)
+    if truth is None:
+        return None
+    taken: list[cst.CSTNode] = [node.test]
+    block = node.body if truth else node.orelse
+    if block is not None:
+        taken.append(block)
+    if isinstance(node, cst.While) and node.orelse is not None and truth:
+        taken.append(node.orelse)
+    return taken
+
+
 def live_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     """``calls``, less those of a branch a literal test never takes (``if False:`` around
     summaries switched off, the ``else`` of ``if True:``, the body of ``while False:``)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if type(current) is cst.Call:
-            yield current
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
-            continue
-        if isinstance(current, (cst.If, cst.While)):
-            truth = _literal_truth(current.test)
-            if truth is not None:
-                stack.append(current.test)
-                taken = current.body if truth else current.orelse
-                if taken is not None:
-                    stack.append(taken)
-                if isinstance(current, cst.While) and current.orelse is not None:
-                    stack.append(current.orelse)
-                continue
-        stack.extend(children(current))
+    return calls(node, live=True)
 
 
 def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
