@@ -378,13 +378,14 @@ class _FeatureReader:
         parents = sx.parents(helper)
         outer, self._bindings = self._bindings, sx.simple_locals(helper)
         try:
+            rebound = _rebound_at(helper, parameter)
             uses = [
                 inner
                 for inner in ast.walk(helper)
                 if isinstance(inner, ast.Name)
                 and isinstance(inner.ctx, ast.Load)
                 and inner.id == parameter
-                and inner.lineno <= _rebound_at(helper, parameter)
+                and inner.lineno <= rebound
             ]
             for inner in uses:
                 self._use(inner, parents, entry)
