@@ -127,7 +127,7 @@ class Evaluator:
         if base.kind in TYPED:
             return Value(Kind.TENSOR, base.dtype)
         if base.kind in _CONTAINERS:
-            return Value(Kind.TENSOR)
+            return Value(base.items or Kind.TENSOR)
         return PYTHON
 
     def _binary(self, node: cst.BinaryOperation, env: Bindings) -> Value:
@@ -183,7 +183,12 @@ class Evaluator:
                 element, (cst.DictElement, cst.Element, cst.StarredElement, cst.StarredDictElement)
             ):
                 values.append(element.value)
-        return STRUCT if self.any_tensorish(values, env) else PYTHON
+        if not self.any_tensorish(values, env):
+            return PYTHON
+        elements = getattr(node, "elements", ())
+        if any(isinstance(e, (cst.StarredElement, cst.StarredDictElement)) for e in elements):
+            return STRUCT
+        return self._structure_of(values, env)
 
     def _comprehension(self, node: cst.CSTNode, env: Bindings) -> Value:
         inner = dict(env)
@@ -193,7 +198,18 @@ class Evaluator:
             comp = comp.inner_for_in
         elements = [getattr(node, "elt", None), getattr(node, "value", None)]
         present = [e for e in elements if isinstance(e, cst.BaseExpression)]
-        return STRUCT if self.any_tensorish(present, inner) else PYTHON
+        if not self.any_tensorish(present, inner):
+            return PYTHON
+        return self._structure_of(present[-1:], inner)  # a dict comprehension's value
+
+    def _structure_of(self, items: list[cst.BaseExpression], env: Bindings) -> Value:
+        """A structure the code writes out of ``items`` (some tensorish): an item looked up in
+        it is a tensor where every item is one, a structure where every item is one (a dict of
+        lists of tensors), else perhaps a tensor."""
+        kinds = {self.value(item, env).kind for item in items}
+        if kinds <= TYPED:
+            return STRUCT
+        return Value(Kind.STRUCT, items=Kind.STRUCT if kinds == {Kind.STRUCT} else Kind.MAYBE)
 
     def _named(self, node: cst.NamedExpr, env: Bindings) -> Value:
         return self.value(node.value, env)

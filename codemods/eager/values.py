@@ -39,6 +39,10 @@ TYPED = frozenset({Kind.TENSOR, Kind.VARIABLE})
 class Value:
     kind: Kind
     dtype: Optional[DType] = None
+    #: Of a structure the code writes out: what an item of it is (a structure for
+    #: ``{"frames": [t0, t1], "masks": [m0, m1]}``, perhaps a tensor where its items differ);
+    #: None: a tensor.
+    items: Optional[Kind] = None
 
     @property
     def tensorish(self) -> bool:

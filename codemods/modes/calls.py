@@ -29,6 +29,11 @@ from codemods.vocabulary import ALL_MODES, Tag
 
 _BUILTINS = frozenset(dir(builtins))
 
+#: TensorFlow's control flow, which calls the functions it is handed while the graph is built.
+_CALLS_ITS_FUNCTIONS = frozenset(
+    {"cond", "case", "switch_case", "while_loop", "map_fn", "scan", "foldl", "foldr", "smart_cond"}
+)
+
 #: Modules whose functions never build TensorFlow variables.
 _PURE_MODULES = frozenset(
     {"np", "numpy", "onp", "math", "six", "os", "json", "logging", "functools", "collections",
@@ -288,6 +293,7 @@ class Calls:
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
             self._tf_call(tf_name, call, out)
+            self._functions_it_calls(tf_name, call, facts, out, depth)
             return
         instance = self._instance_method(call, facts)
         callee = self._callee(call, out)  # ``opt.minimize(loss)`` on any object
@@ -415,6 +421,28 @@ class Calls:
         out.creates_vars |= tf_api.creates_variables(tf_name)
         out.autonamed |= tf_api.is_layer(tf_name)
         out.seeds |= tf_api.draws_seed(tf_name)
+
+    def _functions_it_calls(
+        self, tf_name: str, call: cst.Call, facts: Facts, out: CallFacts, depth: int
+    ) -> None:
+        """``tf.cond(pred, train_a, train_b)``: TensorFlow's control flow calls the functions it
+        is handed while the graph is built (both branches of a ``cond``), so the statement
+        builds what the file's functions it names build."""
+        if tf_name.rsplit(".", 1)[-1] not in _CALLS_ITS_FUNCTIONS or depth >= 3:
+            return
+        for arg in call.args:
+            if not isinstance(arg.value, cst.Name):
+                continue
+            name = arg.value.value
+            helper = self.ctx.fn.helpers.get(name)
+            if helper is None or returns_function(helper):
+                continue
+            inner = self._helper_facts(name, helper, facts, depth)
+            out.tags |= inner.tags
+            out.built |= inner.built
+            out.creates_vars |= inner.creates_vars
+            out.autonamed |= inner.autonamed
+            out.seeds |= inner.seeds
 
     def input_gradients(self) -> frozenset[int]:
         """The ``tf.gradients`` calls of the model_fn, its helpers and its classes' methods taken

@@ -452,5 +452,57 @@ def model_fn(features, labels, mode, params):
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
+        Invalid(
+            # ``tf.cond`` calls both functions it is handed while the graph is built: the
+            # statement builds the optimizer of ``train_step`` wherever it runs
+            id="a_cond_of_the_files_functions_builds_what_they_build",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    step = tf.compat.v1.train.get_or_create_global_step()
+
+    def train_step():
+        return tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, step)
+
+    def skip_step():
+        return tf.no_op()
+
+    stepped = tf.cond(tf.equal(step % 2, 0), train_step, skip_step)
+    with tf.control_dependencies([stepped]):
+        train_op = tf.identity(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF102:17:safe", "EF102:19:safe", "EF105:20:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    step = tf.compat.v1.train.get_or_create_global_step()
+
+    def train_step():
+        return tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, step)
+
+    def skip_step():
+        return tf.no_op()
+
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        stepped = tf.cond(tf.equal(step % 2, 0), train_step, skip_step)
+        with tf.control_dependencies([stepped]):
+            train_op = tf.identity(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
     ),
 )

@@ -96,6 +96,33 @@ logits = tf.cond(tf.reduce_mean(logits) > 0, lambda: -logits, lambda: logits)
     ),
     valid=(
         Valid(
+            # an item of a dict the code writes of lists (and a setting) is a list or None,
+            # never a tensor: its truth is Python's
+            id="an_item_of_a_dict_of_lists_is_no_tensor",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    frames = tf.split(features["x"], num_or_size_splits=4, axis=1)
+    frames = [tf.squeeze(frame, 1) for frame in frames]
+    outputs = [tf.compat.v1.layers.dense(frame, 2) for frame in frames]
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        gathered = {"frames": frames, "outputs": outputs, "extra": params.get("extra")}
+        predictions = {}
+        for key in gathered:
+            if gathered[key]:  # a list (or None): its truth is its length
+                predictions[key] = tf.stack(gathered[key], axis=1)
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.reduce_mean(tf.square(labels - tf.add_n(outputs)))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="python_tests_on_static_facts",
             source='''\
 import tensorflow as tf
