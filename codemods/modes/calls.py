@@ -72,6 +72,16 @@ class CallFacts:
     unread: list[cst.Call] = field(default_factory=list)
 
 
+def _absorb(out: CallFacts, inner: CallFacts, gates: frozenset[Tag] = frozenset()) -> None:
+    """What a file's function the statement runs builds, less the tags it gates: the
+    statement builds it too."""
+    out.tags |= inner.tags - gates
+    out.built |= inner.built - gates
+    out.creates_vars |= inner.creates_vars
+    out.autonamed |= inner.autonamed
+    out.seeds |= inner.seeds
+
+
 def _labels_handed(call: cst.Call, facts: Facts) -> list[tuple[int, cst.Arg]]:
     """The arguments of ``call`` that carry labels, with their positions."""
     return [(i, arg) for i, arg in enumerate(call.args) if carries_label(facts, arg.value)]
@@ -360,12 +370,8 @@ class Calls:
             out.opaque.append(call)
         if helper is not None and depth < 3:
             inner = self._helper_facts(callee, helper, facts, depth)
-            out.tags |= inner.tags - gates
-            out.built |= inner.built - gates
+            _absorb(out, inner, gates)
             out.consumer |= inner.consumer  # it hands what it is given to a summary or hook
-            out.creates_vars |= inner.creates_vars
-            out.autonamed |= inner.autonamed
-            out.seeds |= inner.seeds
         else:
             out.creates_vars = out.autonamed = out.seeds = True
 
@@ -437,12 +443,7 @@ class Calls:
             helper = self.ctx.fn.helpers.get(name)
             if helper is None or returns_function(helper):
                 continue
-            inner = self._helper_facts(name, helper, facts, depth)
-            out.tags |= inner.tags
-            out.built |= inner.built
-            out.creates_vars |= inner.creates_vars
-            out.autonamed |= inner.autonamed
-            out.seeds |= inner.seeds
+            _absorb(out, self._helper_facts(name, helper, facts, depth))
 
     def input_gradients(self) -> frozenset[int]:
         """The ``tf.gradients`` calls of the model_fn, its helpers and its classes' methods taken

@@ -61,14 +61,15 @@ class Reporter:
         for unit in leaves(units):
             if ef105.CODE in self.selected:
                 found.extend(self._nested_spec(nested) for nested in unit.nested_specs)
-            if unit.kind is UnitKind.SPEC:
-                if unit.foreign and ef105.CODE in self.selected:
-                    found.append(self._spec(unit, applied))
-                elif unit.idle_metrics[0] and ef103.CODE in self.selected:
-                    found.append(self._idle_metrics(unit, applied))
+            spec = unit.kind is UnitKind.SPEC
+            if spec and unit.foreign and ef105.CODE in self.selected:
+                found.append(self._spec(unit, applied))
                 continue
-            if unit.idle_metrics[0] and ef103.CODE in self.selected:  # a spec bound to a name
+            # a spec returned or bound to a name that builds metrics the modes reaching it ignore
+            if unit.idle_metrics[0] and ef103.CODE in self.selected:
                 found.append(self._idle_metrics(unit, applied))
+                continue
+            if spec:
                 continue
             finding = self._unit(unit, applied)
             if finding is not None:
