@@ -107,6 +107,12 @@ def _unpack(
         for element, source in zip(elements, rhs.elements):
             _bind_target(element, values.value(source.value, env), source.value, env, values)
         return
+    starred = any(isinstance(element, cst.StarredElement) for element in elements)
+    if value.parts is not None and len(value.parts) == len(elements) and not starred:
+        # ``loss, aux = helper(x)`` of a helper that returns ``total, aux``: position by position
+        for element, held in zip(elements, value.parts):
+            _bind_target(element, held, element, env, values)
+        return
     part = PYTHON
     if value.kind is Kind.STRUCT and isinstance(rhs, cst.Call) and values.naming.tf(rhs.func):
         part = Value(Kind.TENSOR)  # acc, acc_op = tf.metrics.accuracy(...)

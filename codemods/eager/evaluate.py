@@ -174,6 +174,12 @@ class Evaluator:
         body, orelse = self.value(node.body, env), self.value(node.orelse, env)
         if body == orelse:
             return body
+        # ``tf.add_n(losses) if losses else 0``: a tensor, or a number standing in for one
+        # (which TensorFlow converts wherever the tensor goes) - a tensor to the rules
+        if body.kind in TYPED and _number(node.orelse):
+            return body
+        if orelse.kind in TYPED and _number(node.body):
+            return orelse
         return MAYBE if body.tensorish or orelse.tensorish else PYTHON
 
     def _display(self, node: cst.CSTNode, env: Bindings) -> Value:
@@ -188,7 +194,11 @@ class Evaluator:
         elements = getattr(node, "elements", ())
         if any(isinstance(e, (cst.StarredElement, cst.StarredDictElement)) for e in elements):
             return STRUCT
-        return self._structure_of(values, env)
+        structure = self._structure_of(values, env)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            parts = tuple(self.value(value, env) for value in values)
+            return Value(structure.kind, structure.dtype, structure.items, parts)
+        return structure
 
     def _comprehension(self, node: cst.CSTNode, env: Bindings) -> Value:
         inner = dict(env)
@@ -345,6 +355,13 @@ class Evaluator:
 #: A model's getters that give Python values: its configuration (a dict), its weights (NumPy
 #: arrays), a layer of it.
 _PYTHON_GETTERS = frozenset({"get_config", "get_weights", "get_layer", "get_build_config"})
+
+
+def _number(node: cst.BaseExpression) -> bool:
+    """A number literal (``0``, ``0.0``, ``-1``)."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    return isinstance(node, (cst.Integer, cst.Float))
 
 
 def _names_shape(name: tuple[str, ...]) -> bool:

@@ -43,6 +43,9 @@ class Value:
     #: ``{"frames": [t0, t1], "masks": [m0, m1]}``, perhaps a tensor where its items differ);
     #: None: a tensor.
     items: Optional[Kind] = None
+    #: Of a tuple or list the code writes out (``return loss, aux``): what each position
+    #: holds, for unpacking it (``loss, aux = helper(x)``); None: not known position by position.
+    parts: Optional[tuple[Value, ...]] = None
 
     @property
     def tensorish(self) -> bool:

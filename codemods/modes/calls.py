@@ -346,7 +346,7 @@ class Calls:
         # ``get_train_op_fn(params)`` returning the function it defines: its name is the
         # returned function's, which builds only where it is called
         factory = helper is not None and returns_function(helper)
-        out.tags |= {
+        by_name = {
             p.tag
             for p in self.ctx.policies
             if (p.helper(named) or p.module_class(module, callee))
@@ -369,10 +369,13 @@ class Calls:
         if Tag.LABEL not in gates:
             out.opaque.append(call)
         if helper is not None and depth < 3:
+            # a function the analysis reads builds what its body builds, whatever its name
+            # says (``get_cm_metric()`` looking a tensor up by name builds no metric op)
             inner = self._helper_facts(callee, helper, facts, depth)
             _absorb(out, inner, gates)
             out.consumer |= inner.consumer  # it hands what it is given to a summary or hook
         else:
+            out.tags |= by_name
             out.creates_vars = out.autonamed = out.seeds = True
 
     def _instance_method(self, call: cst.Call, facts: Facts) -> bool:

@@ -90,6 +90,37 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
     message="metric {what} is built where nothing uses it ({where})",
     valid=(
         Valid(
+            # a function of the file builds what its body builds, whatever its name says: this
+            # one looks a tensor up by name and builds no metric op
+            id="a_files_function_named_for_metrics_that_builds_none",
+            source='''\
+import tensorflow as tf
+
+
+def get_cm_metric():
+    total = tf.compat.v1.get_default_graph().get_tensor_by_name("mean_iou/total_confusion_matrix:0")
+    return tf.identity(total), tf.no_op()
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    classes = tf.argmax(logits, axis=-1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": classes})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer()
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    else:
+        train_op = None
+    mean_iou = tf.compat.v1.metrics.mean_iou(labels, classes, 3)
+    tf.compat.v1.summary.scalar("mean_iou", mean_iou[0])
+    cm_metric = get_cm_metric()
+    metrics = {"mean_iou": mean_iou, "cm": cm_metric}
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, eval_metric_ops=metrics)
+''',
+        ),
+        Valid(
             id="per_mode_helper_with_a_default_mode",
             source='''\
 import tensorflow as tf

@@ -155,6 +155,27 @@ def build(features, labels, mode):
     return np.mean(features["x"])
 ''',
         ),
+        Valid(
+            # a helper returning a tensor and a Python number: unpacked position by position,
+            # the number is NumPy's to take (tf.sqrt of an int would fail)
+            id="a_number_a_helper_returns_beside_a_tensor",
+            source='''\
+import numpy as np
+import tensorflow as tf
+
+
+def tower(x, params):
+    logits = tf.compat.v1.layers.dense(x, params["classes"])
+    return logits, params["classes"] * 2
+
+
+def model_fn(features, labels, mode, params):
+    logits, width = tower(features["x"], params)
+    scale = np.sqrt(width)
+    print("width", width)
+    return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits * scale})
+''',
+        ),
     ),
     invalid=(
         Invalid(

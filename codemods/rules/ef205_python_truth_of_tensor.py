@@ -213,5 +213,35 @@ def model_fn(features, labels, mode):
 ''',
             findings=("EF205:8:none", "EF205:10:none", "EF205:12:none", "EF205:13:none", "EF205:14:none"),
         ),
+        Invalid(
+            # ``tf.add_n(losses) if losses else 0`` is a tensor wherever a loss was collected,
+            # also handed back by a helper beside the total: its truth raises in graph mode
+            id="a_tensor_or_its_zero_stand_in",
+            before='''\
+import tensorflow as tf
+
+
+def detection_loss(outputs, labels, params):
+    losses = []
+    if params["iou"]:
+        losses.append(tf.reduce_mean(outputs))
+    total = tf.reduce_mean(tf.square(outputs - labels))
+    return total, tf.add_n(losses) if losses else 0
+
+
+def model_fn(features, labels, mode, params):
+    outputs = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": outputs})
+    loss, iou_loss = detection_loss(outputs, labels, params)
+    if iou_loss:
+        loss += iou_loss
+    extra = tf.reduce_sum(outputs) if params["extra"] else 0.0
+    while extra:
+        break
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF205:17:none", "EF205:20:none"),
+        ),
     ),
 )
