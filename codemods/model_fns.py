@@ -79,6 +79,16 @@ def param_names(node: cst.FunctionDef) -> list[str]:
 ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
 
 
+def features_param(fn: ModelFn) -> Optional[str]:
+    """The parameter that holds the features: the first one that is not ``self``/``cls``, the
+    mode's or the labels' (None where there is none)."""
+    for name in param_names(fn.node):
+        if name in {"self", "cls"}:
+            continue
+        return None if name in {fn.mode_param, fn.labels_param} else name
+    return None
+
+
 def _model_fn_signature(params: list[str], mode_default: bool = False) -> bool:
     """A model_fn's parameters: those Estimator hands by name, ``features`` among them (it
     refuses a model_fn without ``features`` or with any other parameter), or ``features`` first,

@@ -210,6 +210,15 @@ def is_hook(tf_name: str) -> bool:
     return tf_name.startswith("tensorflow.") and _leaf(tf_name) in _HOOKS
 
 
+def is_hook_factory(tf_name: str) -> bool:
+    """TF-GAN's ``get_sequential_train_hooks()``/``get_joint_train_hooks()``: they return the
+    function that makes the session hooks of a GAN's train ops (``...()(train_ops)``)."""
+    return tf_name.startswith("tensorflow") and _leaf(tf_name) in {
+        "get_sequential_train_hooks",
+        "get_joint_train_hooks",
+    }
+
+
 def is_object_tracker(tf_name: str) -> bool:
     """``tf.train.Checkpoint(optimizer=opt, net=net)``: a Python object that tracks others for
     saving; making one builds no op."""

@@ -13,7 +13,7 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.model_fns import TfResolver
+from codemods.model_fns import TfResolver, features_param, param_names
 from codemods.modes import attributes
 from codemods.modes.anyway import Anyway
 from codemods.modes.arguments import arguments, carries_label, parameter
@@ -164,6 +164,37 @@ def bound_objects(
         if tf_name is not None and kind(tf_name):
             found |= {target.value for target in targets if isinstance(target, cst.Name)}
     return found
+
+
+def optimizer_objects(body: cst.CSTNode, ctx: Context) -> set[str]:
+    """The names ``body`` binds (alone) to an object of an optimizer class: TensorFlow's, or one
+    named as a class and for what the training policy watches (``tflib.Optimizer(...)``)."""
+    train = [p for p in ctx.policies if p.tag is Tag.TRAIN]
+    found: set[str] = set()
+    for node in st.own_nodes(body):
+        if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
+            continue
+        call = node.value
+        tf_name = ctx.resolve(call.func)
+        if not _instantiates(call):
+            continue
+        if (tf_name is not None and any(p.tf_call(tf_name) for p in train)) or (
+            tf_name is None and any(p.helper(_callee_words(call)) for p in train)
+        ):
+            found |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+    return found
+
+
+def _calls_picked_at_run_time(function: cst.FunctionDef) -> bool:
+    """``function``'s own body calls something looked up in a container (``{...}[name](lr)``)
+    or one of its parameters: what it builds is not in its text."""
+    params = set(param_names(function))
+    return any(
+        isinstance(node.func, cst.Subscript)
+        or (isinstance(node.func, cst.Name) and node.func.value in params)
+        for node in st.own_nodes(function.body)
+        if isinstance(node, cst.Call)
+    )
 
 
 def _told_not_to_train(call: cst.Call) -> bool:
@@ -366,14 +397,27 @@ class Calls:
             # elsewhere; it builds that, but which of its results holds it is not known here.
             out.built |= self.ctx.result_tags().get(st.code_of(call.func), frozenset()) - gates
             out.unread.append(call)
+            if Tag.TRAIN not in by_name:  # ``loss = losses(G, D, opt=G_opt)``: an optimizer
+                # handed to a call not named for training is its setting (loss scaling), as a
+                # learning rate would be - what it gives back is no training value for it
+                out.gated_args.extend(
+                    (arg, frozenset({Tag.TRAIN}))
+                    for arg in call.args
+                    if isinstance(arg.value, cst.Name)
+                    and arg.value.value in self.ctx.optimizer_objects
+                )
         if Tag.LABEL not in gates:
             out.opaque.append(call)
         if helper is not None and depth < 3:
             # a function the analysis reads builds what its body builds, whatever its name
-            # says (``get_cm_metric()`` looking a tensor up by name builds no metric op)
+            # says (``get_cm_metric()`` looking a tensor up by name builds no metric op) -
+            # unless the body picks what it calls at run time (``OPTIMIZERS[name](lr)``, a
+            # function it is handed): that may build what the name says
             inner = self._helper_facts(callee, helper, facts, depth)
             _absorb(out, inner, gates)
             out.consumer |= inner.consumer  # it hands what it is given to a summary or hook
+            if _calls_picked_at_run_time(helper):
+                out.tags |= by_name
         else:
             out.tags |= by_name
             out.creates_vars = out.autonamed = out.seeds = True
@@ -459,7 +503,9 @@ class Calls:
                 if type(stmt) is cst.FunctionDef
             ]
             functions = [self.ctx.fn.node, *self.ctx.fn.helpers.values(), *methods]
-            self._input_gradients = input_gradients(functions, self.ctx.resolve)
+            features = features_param(self.ctx.fn)
+            inputs = {id(self.ctx.fn.node): features} if features is not None else {}
+            self._input_gradients = input_gradients(functions, self.ctx.resolve, inputs)
         return self._input_gradients
 
     def _callee(self, call: cst.Call, out: CallFacts) -> Optional[str]:

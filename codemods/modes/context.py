@@ -56,6 +56,9 @@ class Context:
     layer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.train.ExponentialMovingAverage(...)``.
     ema_objects: set[str] = field(default_factory=set)
+    #: Names bound to an optimizer object (``opt = tf.train.AdamOptimizer(lr)``,
+    #: ``G_opt = tflib.Optimizer(...)``): a setting until a method of it builds.
+    optimizer_objects: set[str] = field(default_factory=set)
     #: Names bound to ``tf.GradientTape()`` (``with tf.GradientTape() as tape:``).
     tapes: set[str] = field(default_factory=set)
     #: Calls a statement's own test of the mode keeps out of TRAIN (the side of ``x if mode ==

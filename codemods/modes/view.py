@@ -433,22 +433,83 @@ def wraps_in_hook(
     (``opt.make_session_run_hook(is_chief)``), or ``ckpt = tf.train.Checkpoint(
     optimizer=opt, step=tf.train.get_global_step())``: a session hook or object tracker made of
     values built elsewhere builds no op; it goes where they go, and is no finding of its own.
-    So does one appended to a list of hooks (``hooks.append(tf.train.LoggingTensorHook(...))``),
+    So does one appended to a list of hooks (``hooks.append(tf.train.LoggingTensorHook(...))``)
+    or a list made of such hooks (``hooks = [tf.train.LoggingTensorHook(...)]``),
     and one whose values include what a function of the file computes from nothing it is handed
     (``{"loss": loss, "lr": get_lr()}``: a schedule reads no value of the model_fn's)."""
     single = single_assign(stmt)
-    call = single[1] if single is not None else _appended(stmt)
-    if not isinstance(call, cst.Call):
-        return False
+    made = single[1] if single is not None else _appended(stmt)
+    # ``hooks = [tf.train.LoggingTensorHook(...)]``: a list of such hooks, each of them one
+    calls = made.elements if isinstance(made, (cst.List, cst.Tuple)) else [made]
+    return bool(calls) and all(
+        isinstance(call, cst.Call) and _makes_hook(call, resolve, classes, helpers)
+        for call in (e.value if isinstance(e, cst.Element) else e for e in calls)
+    )
+
+
+def _makes_hook(
+    call: cst.Call,
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
+    helpers: Collection[str],
+) -> bool:
+    """``call`` makes a session hook or object tracker of values built elsewhere."""
     if not all(_settled_in_hook(arg.value, helpers) for arg in call.args):
         return False
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in tf_api.HOOK_METHODS:
         return True  # ``optimizer.make_session_run_hook(is_chief)``
+    if isinstance(call.func, cst.Call) and not call.func.args:
+        factory = resolve(call.func.func)  # ``tfgan.get_sequential_train_hooks()(train_ops)``
+        return factory is not None and tf_api.is_hook_factory(factory)
     tf_name = resolve(call.func)
     if tf_name is not None:
         return tf_api.is_hook(tf_name) or tf_api.is_object_tracker(tf_name)
     own = classes.get(call.func.value) if isinstance(call.func, cst.Name) else None
     return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
+
+
+def holds_only(stmt: cst.BaseStatement, classes: Mapping[str, cst.ClassDef]) -> bool:
+    """``holder = LabelStub(labels)``: an instance of one of the file's classes (no base but
+    ``object``) whose ``__init__`` only stores what it is handed on ``self``, made of names -
+    like gathering them in a dict, it builds no op; it goes where they go."""
+    single = single_assign(stmt)
+    call = single[1] if single is not None else None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+        return False
+    own = classes.get(call.func.value)
+    if own is None or not all(only_names(arg.value) for arg in call.args):
+        return False
+    if any(not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in own.bases):
+        return False
+    init = next(
+        (s for s in st.statements_of(own.body) if isinstance(s, cst.FunctionDef)
+         and s.name.value == "__init__"),
+        None,
+    )
+    return init is not None and all(_stores_a_param(s, init) for s in st.statements_of(init.body))
+
+
+def _stores_a_param(stmt: cst.BaseStatement, init: cst.FunctionDef) -> bool:
+    """``self._labels = labels`` (a parameter stored as it is), a docstring or ``pass``."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Pass) or (
+        isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString)
+    ):
+        return True
+    params = {p.name.value for p in init.params.params[1:]}
+    return (
+        isinstance(small, cst.Assign)
+        and isinstance(small.value, cst.Name)
+        and small.value.value in params
+        and all(
+            isinstance(t.target, cst.Attribute)
+            and isinstance(t.target.value, cst.Name)
+            and t.target.value.value == "self"
+            for t in small.targets
+        )
+    )
 
 
 def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:

@@ -18,7 +18,7 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import blocks, graph_collections, loops, presence, safety
-from codemods.modes.calls import Calls, bound_objects
+from codemods.modes.calls import Calls, bound_objects, optimizer_objects
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import LABELS, Const
 from codemods.modes.judge import Judge
@@ -35,7 +35,7 @@ from codemods.modes.state import (
     test_by_mode,
 )
 from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
-from codemods.modes.view import rearranges, regrouping_loop, wraps_in_hook
+from codemods.modes.view import holds_only, rearranges, regrouping_loop, wraps_in_hook
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
@@ -57,6 +57,16 @@ class Analyzer:
         if names is not None:
             self.ctx.names = names
         self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
+        self.ctx.optimizer_objects |= optimizer_objects(fn.node.body, self.ctx)
+        #: The module's classes and those the model_fn defines, by name.
+        self._classes = {
+            **fn.classes,
+            **{
+                node.name.value: node
+                for node in st.statements_of(fn.node.body)
+                if isinstance(node, cst.ClassDef)
+            },
+        }
         for body in (fn.node.body, *(helper.body for helper in fn.helpers.values())):
             # a tape's name in the model_fn or a helper it reads through
             self.ctx.tapes |= bound_objects(body, resolve, tf_api.is_gradient_tape)
@@ -291,6 +301,7 @@ class Analyzer:
         unit.quiet = (
             rearranges(stmt, self.ctx.names)
             or hook
+            or holds_only(stmt, self._classes)
             or spec
             or graph_collections.registers(stmt, self.ctx.resolve)
         )

@@ -71,6 +71,34 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            # an instance of a class the model_fn defines whose __init__ only stores the labels: like
+            # a dict holding them it computes nothing, and PREDICT's None labels fail nothing there
+            id="an_object_that_only_holds_the_labels",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    class LabelSource(object):
+        def __init__(self, labels):
+            self._labels = labels
+
+        def random_labels(self):
+            return self._labels
+
+    source = LabelSource(labels)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(source.random_labels() - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             # ``[labels] * towers`` in PREDICT is a list of None, made by Python: no op reads
             # the labels, and each tower's helper tests its part against None
             id="labels_kept_or_repeated_per_tower_by_a_none_test",
@@ -300,6 +328,84 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            # a list of LoggingTensorHooks made of label values is no finding of its own: it moves
+            # with the statement computing them
+            id="a_list_of_hooks_goes_with_its_values",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    error = tf.reduce_mean(tf.abs(labels - logits))
+    hooks = [tf.compat.v1.train.LoggingTensorHook({"error": error}, every_n_iter=100)]
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:6:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    error = tf.reduce_mean(tf.abs(labels - logits))
+    hooks = [tf.compat.v1.train.LoggingTensorHook({"error": error}, every_n_iter=100)]
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=hooks)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            # an optimizer object handed to a loss function of another module is its setting (loss
+            # scaling): the loss is label code PREDICT runs, not a training op
+            id="an_optimizer_handed_to_a_loss_is_its_setting",
+            before='''\
+import tensorflow as tf
+import losses_lib
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    opt = tf.compat.v1.train.AdamOptimizer(0.01)
+    loss = losses_lib.scaled_loss(logits, labels, opt=opt)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF102:7:none", "EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+import losses_lib
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    opt = tf.compat.v1.train.AdamOptimizer(0.01)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = losses_lib.scaled_loss(logits, labels, opt=opt)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
         Invalid(
             # a method that reads the labels stored on its object, with no test of the mode
             # before it, computes from them in PREDICT too

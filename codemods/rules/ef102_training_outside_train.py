@@ -140,6 +140,30 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="training op {what} is built outside TRAIN (runs in {where})",
     valid=(
         Valid(
+            # a gradient taken with respect to what the model_fn computed from its features (a saliency
+            # map PREDICT returns) updates no variable: an output, not training
+            id="a_saliency_gradient_of_the_inputs",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    images = tf.reshape(features["x"], [-1, 28, 28, 1])
+    hidden = tf.compat.v1.layers.conv2d(images, 8, 3)
+    logits = tf.compat.v1.layers.dense(tf.compat.v1.layers.flatten(hidden), 10)
+    saliency = tf.gradients(tf.reduce_max(logits, axis=1), [images])[0]
+    predictions = {"classes": tf.argmax(logits, axis=1), "saliency": saliency}
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer(0.001)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             # the train op is an attribute of an object a later method call builds it on: the
             # call that made the object built no train op
             id="an_object_whose_method_builds_the_train_op_later",
@@ -180,6 +204,110 @@ def model_fn(features, labels, mode, params):
         ),
     ),
     invalid=(
+        Invalid(
+            # the hooks TF-GAN's get_sequential_train_hooks() makes of the train ops are Python objects:
+            # no finding of their own; they move with the train ops into TRAIN
+            id="hooks_a_gan_hook_factory_makes",
+            before='''\
+import tensorflow as tf
+
+tfgan = tf.contrib.gan
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tfgan.gan_model(
+        params["generator_fn"], params["discriminator_fn"], features["real"], features["noise"]
+    )
+    gan_loss = tfgan.gan_loss(gan_model)
+    optimizer = tf.compat.v1.train.AdamOptimizer(0.001)
+    train_ops = tfgan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+    hooks = tfgan.get_sequential_train_hooks()(train_ops)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"fake": gan_model.generated_data})
+    loss = gan_loss.generator_loss + gan_loss.discriminator_loss
+    return tf.estimator.EstimatorSpec(
+        mode, loss=loss, train_op=train_ops.global_step_inc_op, training_hooks=hooks
+    )
+''',
+            findings=("EF102:11:safe", "EF102:12:safe", "EF105:17:safe",),
+            after='''\
+import tensorflow as tf
+
+tfgan = tf.contrib.gan
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tfgan.gan_model(
+        params["generator_fn"], params["discriminator_fn"], features["real"], features["noise"]
+    )
+    gan_loss = tfgan.gan_loss(gan_model)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"fake": gan_model.generated_data})
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.AdamOptimizer(0.001)
+        train_ops = tfgan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+        hooks = tfgan.get_sequential_train_hooks()(train_ops)
+    loss = gan_loss.generator_loss + gan_loss.discriminator_loss
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        return tf.estimator.EstimatorSpec(
+            mode, loss=loss, train_op=train_ops.global_step_inc_op, training_hooks=hooks
+        )
+    return tf.estimator.EstimatorSpec(
+        mode, loss=loss
+    )
+''',
+        ),
+        Invalid(
+            # a function of the file that calls what it looks up in a table may build what its name
+            # says: create_optimizer builds an optimizer in PREDICT and EVAL
+            id="an_optimizer_a_table_picks",
+            before='''\
+import tensorflow as tf
+
+
+def create_optimizer(params):
+    return {
+        "adam": tf.compat.v1.train.AdamOptimizer,
+        "sgd": tf.compat.v1.train.GradientDescentOptimizer,
+    }[params["optimizer"]](params["learning_rate"])
+
+
+def model_fn(features, labels, mode, params):
+    opt = create_optimizer(params)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF102:12:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def create_optimizer(params):
+    return {
+        "adam": tf.compat.v1.train.AdamOptimizer,
+        "sgd": tf.compat.v1.train.GradientDescentOptimizer,
+    }[params["optimizer"]](params["learning_rate"])
+
+
+def model_fn(features, labels, mode, params):
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = create_optimizer(params)
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+    loss = tf.reduce_mean(tf.square(labels - logits))
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
         Invalid(
             # what the model_fn hands a spec as ``train_op=`` is a training op: the call of
             # an object it cannot read that gives it builds one, in every mode that runs it
