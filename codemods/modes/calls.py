@@ -185,6 +185,22 @@ def optimizer_objects(body: cst.CSTNode, ctx: Context) -> set[str]:
     return found
 
 
+def tf_function_results(body: cst.CSTNode, resolve: TfResolver) -> set[str]:
+    """The names ``body`` binds once, alone, to what a TensorFlow function (not a class) returns
+    (``train_ops = tfgan.gan_train_ops(...)``, ``mean, var = tf.nn.moments(x, [0])``)."""
+    once: dict[str, int] = {}
+    found: set[str] = set()
+    for node in st.own_nodes(body):
+        for name in st.defines(node) if isinstance(node, cst.BaseSmallStatement) else ():
+            once[name] = once.get(name, 0) + 1
+        if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Call)):
+            continue
+        if resolve(node.value.func) is None or _instantiates(node.value):
+            continue
+        found |= {t.target.value for t in node.targets if isinstance(t.target, cst.Name)}
+    return {name for name in found if once.get(name) == 1}
+
+
 def _calls_picked_at_run_time(function: cst.FunctionDef) -> bool:
     """``function``'s own body calls something looked up in a container (``{...}[name](lr)``)
     or one of its parameters: what it builds is not in its text."""

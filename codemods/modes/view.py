@@ -468,6 +468,20 @@ def _makes_hook(
     return own is not None and any(_is_hook_class(base.value, resolve) for base in own.bases)
 
 
+def attribute_of_a_result(stmt: cst.BaseStatement, results: Collection[str]) -> bool:
+    """``train_op = train_ops.global_step_inc_op``: a field looked up on what a TensorFlow
+    function returned (``results``: the names bound to one) - a tensor's or a named tuple's
+    attribute, which builds nothing (an object a class makes may compute a property: not it)."""
+    single = single_assign(stmt)
+    value = single[1] if single is not None else None
+    if not isinstance(value, cst.Attribute):
+        return False
+    base: cst.BaseExpression = value
+    while isinstance(base, cst.Attribute):
+        base = base.value
+    return isinstance(base, cst.Name) and base.value in results
+
+
 def holds_only(stmt: cst.BaseStatement, classes: Mapping[str, cst.ClassDef]) -> bool:
     """``holder = LabelStub(labels)``: an instance of one of the file's classes (no base but
     ``object``) whose ``__init__`` only stores what it is handed on ``self``, made of names -

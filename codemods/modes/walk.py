@@ -18,7 +18,7 @@ from codemods import statements as st
 from codemods import tf_api
 from codemods.model_fns import ModelFn, TfResolver
 from codemods.modes import blocks, graph_collections, loops, presence, safety
-from codemods.modes.calls import Calls, bound_objects, optimizer_objects
+from codemods.modes.calls import Calls, bound_objects, optimizer_objects, tf_function_results
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
 from codemods.modes.evaluate import LABELS, Const
 from codemods.modes.judge import Judge
@@ -35,7 +35,13 @@ from codemods.modes.state import (
     test_by_mode,
 )
 from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
-from codemods.modes.view import holds_only, rearranges, regrouping_loop, wraps_in_hook
+from codemods.modes.view import (
+    attribute_of_a_result,
+    holds_only,
+    rearranges,
+    regrouping_loop,
+    wraps_in_hook,
+)
 from codemods.vocabulary import ALL_MODES, Mode, Tag, UnitKind
 
 
@@ -58,6 +64,7 @@ class Analyzer:
             self.ctx.names = names
         self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
         self.ctx.optimizer_objects |= optimizer_objects(fn.node.body, self.ctx)
+        self._tf_results = tf_function_results(fn.node.body, resolve)
         #: The module's classes and those the model_fn defines, by name.
         self._classes = {
             **fn.classes,
@@ -302,6 +309,7 @@ class Analyzer:
             rearranges(stmt, self.ctx.names)
             or hook
             or holds_only(stmt, self._classes)
+            or attribute_of_a_result(stmt, self._tf_results)
             or spec
             or graph_collections.registers(stmt, self.ctx.resolve)
         )

@@ -205,6 +205,30 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            # `train_op = train_ops.global_step_inc_op` looks a field up on what TF-GAN's gan_train_ops
+            # returned: it builds nothing, no finding of its own (gan_train_ops is the finding)
+            id="a_field_of_train_ops_a_tf_function_returns",
+            before='''\
+import tensorflow as tf
+
+tfgan = tf.contrib.gan
+
+
+def model_fn(features, labels, mode, params):
+    gan_model = tfgan.gan_model(
+        params["generator_fn"], params["discriminator_fn"], labels, features["noise"]
+    )
+    gan_loss = tfgan.gan_loss(gan_model)
+    with tf.name_scope("train"):
+        optimizer = tf.compat.v1.train.AdamOptimizer(0.001)
+        train_ops = tfgan.gan_train_ops(gan_model, gan_loss, optimizer, optimizer)
+        train_op = train_ops.global_step_inc_op
+    loss = gan_loss.generator_loss + gan_loss.discriminator_loss
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:7:none", "EF101:10:none", "EF102:12:none", "EF102:13:none", "EF101:15:none", "EF105:16:none",),
+        ),
+        Invalid(
             # the hooks TF-GAN's get_sequential_train_hooks() makes of the train ops are Python objects:
             # no finding of their own; they move with the train ops into TRAIN
             id="hooks_a_gan_hook_factory_makes",
