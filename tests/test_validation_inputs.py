@@ -283,7 +283,7 @@ def test_a_serving_function_or_a_feature_spec_means_synthetic_inputs(project: Pa
     assert plan(spec, spec.read_bytes(), ValidationOptions()).synthetic
 
 
-def test_an_input_fn_that_covers_only_predict_is_not_enough(project: Path) -> None:
+def test_an_input_fn_that_covers_only_predict_gives_way_to_inferred_inputs(project: Path) -> None:
     path = write(
         project,
         f"""
@@ -294,8 +294,8 @@ def test_an_input_fn_that_covers_only_predict_is_not_enough(project: Path) -> No
             pass
         """,
     )
-    with pytest.raises(DiscoveryError, match="no input function for TRAIN"):
-        plan(path, path.read_bytes(), ValidationOptions())
+    found = plan(path, path.read_bytes(), ValidationOptions())
+    assert found.inputs is None and found.synthetic
 
 
 def test_config_table_supplies_what_options_do_not(tmp_path: Path) -> None:

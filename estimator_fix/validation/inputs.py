@@ -618,11 +618,8 @@ def _find_inputs(
             if name in names:
                 chosen[mode] = FunctionRef(name)
                 break
-        else:
-            raise DiscoveryError(
-                f"no input function for {mode}: found {', '.join(present)}; "
-                "add one of " + ", ".join(_INPUT_PREFERENCE[mode]) + " or pass --input-fn MODULE:FN"
-            )
+        else:  # ``predict_input_fn`` alone feeds no training: as if the file had none
+            return None
     return chosen
 
 
