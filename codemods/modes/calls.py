@@ -167,7 +167,7 @@ def bound_objects(
 
 
 def optimizer_objects(body: cst.CSTNode, ctx: Context) -> set[str]:
-    """The names ``body`` binds (alone) to an object of an optimizer class: TensorFlow's, or one
+    """The names ``body`` binds to an object of an optimizer class: TensorFlow's, or one
     named as a class and for what the training policy watches (``tflib.Optimizer(...)``)."""
     train = [p for p in ctx.policies if p.tag is Tag.TRAIN]
     found: set[str] = set()

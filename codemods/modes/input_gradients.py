@@ -18,7 +18,9 @@ from codemods.tree import walk
 
 
 def input_gradients(
-    functions: Iterable[cst.FunctionDef], resolve: TfResolver, inputs: Mapping[int, str] = {}
+    functions: Iterable[cst.FunctionDef],
+    resolve: TfResolver,
+    inputs: Optional[Mapping[int, str]] = None,
 ) -> frozenset[int]:
     """The ids of the ``tf.gradients`` calls of ``functions`` taken with respect to tensors their
     function computed by arithmetic, or from its inputs (``inputs``: a function's id and the name
@@ -26,7 +28,7 @@ def input_gradients(
     found: set[int] = set()
     for function in functions:
         computed = _arithmetic_names(function)
-        features = inputs.get(id(function))
+        features = (inputs or {}).get(id(function))
         if features is not None:
             computed |= _computed_from(function, features)
         for node in walk(function):

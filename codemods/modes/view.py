@@ -495,11 +495,8 @@ def holds_only(stmt: cst.BaseStatement, classes: Mapping[str, cst.ClassDef]) -> 
         return False
     if any(not (isinstance(b.value, cst.Name) and b.value.value == "object") for b in own.bases):
         return False
-    init = next(
-        (s for s in st.statements_of(own.body) if isinstance(s, cst.FunctionDef)
-         and s.name.value == "__init__"),
-        None,
-    )
+    methods = [s for s in st.statements_of(own.body) if isinstance(s, cst.FunctionDef)]
+    init = next((method for method in methods if method.name.value == "__init__"), None)
     return init is not None and all(_stores_a_param(s, init) for s in st.statements_of(init.body))
 
 
