@@ -8,6 +8,8 @@ import difflib
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,3 +217,50 @@ def test_a_loss_summed_from_a_collection_is_fed_by_what_is_added_to_it() -> None
         "tf.compat.v1.add_to_collection('losses', mean)",
         "loss = tf.add_n(tf.compat.v1.get_collection('losses'))",
     ]
+
+
+SKIPPED_BRANCH = textwrap.dedent(
+    """\
+    import numpy as np
+    import tensorflow as tf
+
+    EXTRA = False
+
+
+    def model_fn(features, labels, mode):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if EXTRA:
+            logits = logits * 2.0
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+        loss = tf.reduce_mean(tf.square(labels - logits))
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            step = tf.compat.v1.train.get_or_create_global_step()
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, step)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+    def input_fn():
+        x = np.arange(24, dtype=np.float32).reshape(8, 3) / 24.0
+        y = np.ones((8, 1), np.float32)
+        return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4)
+    """
+)
+
+
+@pytest.mark.tf
+def test_a_variant_of_a_branch_the_settings_skip_changes_nothing_that_runs(tmp_path: Path) -> None:
+    """A wrong variant not caught is inert where it builds the rewrite's very graphs (its
+    change sits in a branch no mode runs); one that changes the loss is not."""
+    check = load_script(ROOT / "benchmarks" / "real_world" / "mutation_check.py", "mutation_check")
+    path = tmp_path / "model.py"
+    path.write_text(SKIPPED_BRANCH, encoding="utf-8")
+    fixed = SKIPPED_BRANCH.encode("utf-8")
+    inert = SKIPPED_BRANCH.replace("logits = logits * 2.0", "pass").encode("utf-8")
+    live = SKIPPED_BRANCH.replace("tf.square(labels", "tf.abs(labels").encode("utf-8")
+    assert inert != fixed and live != fixed
+    options = check.ValidationOptions()
+    assert check.changes_nothing(path, fixed, inert, options)
+    assert not check.changes_nothing(path, fixed, live, options)
+    assert path.read_bytes() == fixed  # the original is back in place

@@ -6,7 +6,10 @@ large files) to a scratch directory, where the rewrite is validated against the 
 --validate`` would (``validate_pair``). Where that validation proves the rewrite (``equivalent``,
 ``fixed`` or ``graph-equivalent``), each wrong variant of the rewrite (``mutations.py``: a dropped
 statement that feeds the loss, a changed constant, a statement moved out of TRAIN) is validated the
-same way and must be a ``mismatch``. The script prints, per file, the rewrite's verdict and each
+same way and must be a ``mismatch``. A variant not caught is validated once more, against the
+rewrite at graph level: where it builds the very graphs the rewrite builds (it changes a statement
+of a branch the job's settings skip), it changes nothing that runs and is counted apart as
+``inert``, not as a miss. The script prints, per file, the rewrite's verdict and each
 variant's, the catch rate per mutation kind and per file, and why the other files could not be
 validated.
 
@@ -32,7 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, os.fspath(Path(__file__).resolve().parent))
@@ -59,10 +62,17 @@ class Variant:
     verdict: str
     message: str
     seconds: float
+    #: Not caught, and builds the rewrite's very graphs: it changes nothing that runs.
+    inert: bool = False
 
     @property
     def caught(self) -> bool:
         return self.verdict == "mismatch"
+
+
+def counted(variants: list[Variant]) -> list[Variant]:
+    """The variants that change what runs (the catch rate's denominator)."""
+    return [v for v in variants if not v.inert]
 
 
 @dataclass
@@ -170,17 +180,35 @@ def check_file(
             outcome.not_applicable.append(kind)
             continue
         started = time.monotonic()
-        variant = validate_pair(path, mutant.source.encode("utf-8"), options)
-        outcome.variants.append(
-            Variant(
-                kind,
-                mutant.what,
-                variant.verdict,
-                variant.message,
-                round(time.monotonic() - started, 1),
-            )
-        )
+        wrong = mutant.source.encode("utf-8")
+        report = validate_pair(path, wrong, options)
+        seconds = round(time.monotonic() - started, 1)
+        variant = Variant(kind, mutant.what, report.verdict, report.message, seconds)
+        if report.verdict in PROVEN:
+            variant.inert = changes_nothing(path, fixed, wrong, options)
+        outcome.variants.append(variant)
     return outcome
+
+
+def changes_nothing(path: Path, fixed: bytes, variant: bytes, options: ValidationOptions) -> bool:
+    """Whether ``variant`` builds the graphs the rewrite ``fixed`` builds, in every mode: the
+    rewrite validated against it at graph level (``path`` holds the original meanwhile, and
+    again after)."""
+    original = path.read_bytes()
+    path.write_bytes(fixed)
+    try:
+        report = validate_pair(path, variant, replace(options, graph_only=True))
+    finally:
+        path.write_bytes(original)
+    return report.verdict == "graph-equivalent"
+
+
+def _cell(variant: Variant | None) -> str:
+    if variant is None:
+        return "n/a"
+    if variant.caught:
+        return "caught"
+    return "inert" if variant.inert else f"**missed** ({variant.verdict})"
 
 
 def _rate(caught: int, total: int) -> str:
@@ -201,27 +229,29 @@ def print_report(outcomes: list[FileOutcome], command: str) -> None:
         cells = []
         for kind in KINDS:
             variant = next((v for v in outcome.variants if v.kind == kind), None)
-            cells.append(
-                "n/a"
-                if variant is None
-                else ("caught" if variant.caught else f"**missed** ({variant.verdict})")
-            )
+            cells.append(_cell(variant))
         caught = sum(v.caught for v in outcome.variants)
         print(
             f"| {outcome.repo} `{outcome.path}` | {outcome.verdict} | {outcome.tensorflow} | "
             + " | ".join(cells)
-            + f" | {_rate(caught, len(outcome.variants))} |"
+            + f" | {_rate(caught, len(counted(outcome.variants)))} |"
         )
-    print("\nCatch rate per mutation kind:\n")
+    print("\nCatch rate per mutation kind (of the variants that change what runs):\n")
     for kind in KINDS:
-        variants = [v for o in validated for v in o.variants if v.kind == kind]
+        variants = counted([v for o in validated for v in o.variants if v.kind == kind])
         print(f"- {kind}: {_rate(sum(v.caught for v in variants), len(variants))}")
     every = [v for o in validated for v in o.variants]
-    print(f"- all: {_rate(sum(v.caught for v in every), len(every))}")
+    print(f"- all: {_rate(sum(v.caught for v in every), len(counted(every)))}")
+    inert_count = len(every) - len(counted(every))
+    print(f"- inert (the rewrite's very graphs: a branch the settings skip): {inert_count}")
     print("\nVariants (what changed → verdict):\n")
     for outcome in validated:
         for v in outcome.variants:
-            print(f"- `{outcome.path}` {v.kind}, {v.what} → **{v.verdict}**: {v.message[:200]}")
+            note = " (inert: the rewrite's very graphs)" if v.inert else ""
+            print(
+                f"- `{outcome.path}` {v.kind}, {v.what} → **{v.verdict}**{note}: "
+                f"{v.message[:200]}"
+            )
     print("\nNot validated, and why:\n")
     for outcome in outcomes:
         if not outcome.validated:
@@ -276,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{repo} {relative}: {outcome.verdict} ({outcome.seconds:.0f}s)"
                         + (
-                            f", {caught}/{len(outcome.variants)} caught"
+                            f", {caught}/{len(counted(outcome.variants))} caught"
                             if outcome.validated
                             else ""
                         ),
