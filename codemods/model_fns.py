@@ -217,14 +217,14 @@ def _is_spec_call(node: cst.BaseExpression, resolve: TfResolver) -> bool:
 
 def _functions_and_passed(
     module: cst.Module,
-) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str], set[str]]:
+) -> tuple[list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]], set[str], dict[str, int]]:
     """Every function (outermost first, in source order) with the functions and classes it is
     defined in, the names given as ``model_fn=NAME`` / ``model_fn=self.NAME`` (or first to an
     ``Estimator``/``TPUEstimator``) anywhere in the module, and those given first to
-    ``functools.partial``, in one walk."""
+    ``functools.partial`` with how many arguments it binds by position, in one walk."""
     functions: list[tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]] = []
     names: set[str] = set()
-    partials: set[str] = set()  # functions given first to ``functools.partial``
+    partials: dict[str, int] = {}  # functions given first to ``functools.partial``
     stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
     while stack:
         current, enclosing = stack.pop()
@@ -242,7 +242,8 @@ def _functions_and_passed(
                 and type(first.value) is cst.Name
                 and _binds_only_extras(current.args[1:])
             ):
-                partials.add(first.value.value)
+                bound = sum(1 for arg in current.args[1:] if arg.keyword is None and not arg.star)
+                partials[first.value.value] = bound
         elif type(current) is cst.Arg and current.keyword is not None:
             value = current.value
             if current.keyword.value != "model_fn":
@@ -294,10 +295,14 @@ def _hands_on_mode(node: cst.CSTNode, resolve: TfResolver) -> bool:
 
 def _binds_only_extras(bound: Sequence[cst.Arg]) -> bool:
     """A partial an Estimator can call: it binds by name only what Estimator does not hand
-    (``hparams=hparams``). One that binds values positionally or Estimator's own arguments
-    (``partial(_loss, features, labels, mode)``) makes a helper the caller completes."""
+    (``hparams=hparams``), and by position only leading values (``partial(model_fn, model,
+    args)``: whether those are the function's own settings, its parameters say). One that binds
+    Estimator's own arguments by name, or spreads ``*args``, makes a helper the caller
+    completes."""
     return all(
-        arg.star == "**" or (arg.keyword is not None and arg.keyword.value not in _HANDED)
+        arg.star == "**"
+        or (arg.keyword is None and not arg.star)
+        or (arg.keyword is not None and arg.keyword.value not in _HANDED)
         for arg in bound
     )
 
@@ -461,7 +466,11 @@ def find_model_fns(
         if "mode" not in params:
             continue
         name = node.name.value
-        signature = _model_fn_signature(params, _mode_default(node)) or (
+        # ``partial(nn_model_fn, model, loss_fn, args)``: the parameters it binds by position
+        # come first, Estimator's own after them (binding those makes a helper, not a model_fn)
+        bound = partials.get(name, 0)
+        rest = params[bound:] if not set(params[:bound]) & _HANDED else []
+        signature = _model_fn_signature(rest, _mode_default(node)) or (
             _called_object_signature(node, params)
         )
         shaped = signature and (

@@ -198,6 +198,8 @@ class Evaluator:
         if isinstance(node, (cst.Tuple, cst.List)):
             parts = tuple(self.value(value, env) for value in values)
             return Value(structure.kind, structure.dtype, structure.items, parts)
+        if isinstance(node, cst.Dict):
+            return Value(structure.kind, structure.dtype, structure.items, mapping=True)
         return structure
 
     def _comprehension(self, node: cst.CSTNode, env: Bindings) -> Value:
@@ -210,7 +212,10 @@ class Evaluator:
         present = [e for e in elements if isinstance(e, cst.BaseExpression)]
         if not self.any_tensorish(present, inner):
             return PYTHON
-        return self._structure_of(present[-1:], inner)  # a dict comprehension's value
+        structure = self._structure_of(present[-1:], inner)  # a dict comprehension's value
+        if isinstance(node, cst.DictComp):
+            return Value(structure.kind, structure.dtype, structure.items, mapping=True)
+        return structure
 
     def _structure_of(self, items: list[cst.BaseExpression], env: Bindings) -> Value:
         """A structure the code writes out of ``items`` (some tensorish): an item looked up in
@@ -312,6 +317,8 @@ class Evaluator:
         names = target_names(target)
         source = self.value(iterable, env)
         element = MAYBE if source.kind in {Kind.STRUCT, Kind.TENSOR, Kind.VARIABLE} else PYTHON
+        if source.mapping:  # ``for name in metrics:`` over a dict the code wrote: its keys
+            element = PYTHON
         if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
             method = iterable.func.attr.value
             container = self.value(iterable.func.value, env)

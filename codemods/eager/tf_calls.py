@@ -86,6 +86,14 @@ _SESSION_NAMES = frozenset(
      "tensorflow.get_default_session", "tensorflow.train.MonitoredSession",
      "tensorflow.train.MonitoredTrainingSession", "tensorflow.train.SingularMonitoredSession"}
 )
+#: Functions that make a lookup table: an object (its ``lookup`` gives tensors), not a tensor.
+_TABLE_LEAVES = frozenset(
+    {"index_table_from_file", "index_table_from_tensor", "index_to_string_table_from_file",
+     "index_to_string_table_from_tensor", "string_to_index_table_from_file"}
+)
+#: Functions that give a tensor and a variable they create (``log_likelihood, transitions =
+#: crf_log_likelihood(...)``: the transition matrix is a ``tf.get_variable``).
+_TENSOR_AND_VARIABLE_LEAVES = frozenset({"crf_log_likelihood"})
 #: Keras backend functions that return a Python value (EF202).
 KERAS_CONVERSIONS = frozenset(
     {"tensorflow.keras.backend.get_value", "tensorflow.keras.backend.eval",
@@ -120,6 +128,11 @@ def _by_name(tf_name: str, name: str) -> Optional[Value]:
         return PYTHON
     if name.endswith(_FACTORY_SUFFIXES) and not name.endswith(_INIT_OPS):
         return PYTHON  # ``l2_regularizer(0.01)``, ``xavier_initializer()``: a function
+    if name in _TABLE_LEAVES:
+        return PYTHON
+    if name in _TENSOR_AND_VARIABLE_LEAVES:
+        parts = (Value(Kind.TENSOR, DType.FLOAT), Value(Kind.VARIABLE, DType.FLOAT))
+        return Value(Kind.STRUCT, parts=parts)
     return None
 
 

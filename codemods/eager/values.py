@@ -46,6 +46,9 @@ class Value:
     #: Of a tuple or list the code writes out (``return loss, aux``): what each position
     #: holds, for unpacking it (``loss, aux = helper(x)``); None: not known position by position.
     parts: Optional[tuple[Value, ...]] = None
+    #: A dict the code writes (``{"acc": acc}``, a dict comprehension): iterating it gives its
+    #: keys, Python values.
+    mapping: bool = False
 
     @property
     def tensorish(self) -> bool:

@@ -329,6 +329,54 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            # functools.partial binds the model_fn's own settings by position, Estimator hands the rest:
+            # a model_fn, whose loss from labels PREDICT runs
+            id="a_model_fn_a_partial_gives_its_settings_first",
+            before='''\
+import functools
+
+import tensorflow as tf
+
+
+def model_fn(make_network, learning_rate, features, labels, mode):
+    logits = make_network()(features["x"])
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.GradientDescentOptimizer(learning_rate)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={"classes": tf.argmax(logits, 1)})
+
+
+def main(make_network):
+    estimator = tf.estimator.Estimator(model_fn=functools.partial(model_fn, make_network, 0.1))
+    return estimator
+''',
+            findings=("EF101:8:safe", "EF105:13:safe",),
+            after='''\
+import functools
+
+import tensorflow as tf
+
+
+def model_fn(make_network, learning_rate, features, labels, mode):
+    logits = make_network()(features["x"])
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": tf.argmax(logits, 1)})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.GradientDescentOptimizer(learning_rate)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={"classes": tf.argmax(logits, 1)})
+
+
+def main(make_network):
+    estimator = tf.estimator.Estimator(model_fn=functools.partial(model_fn, make_network, 0.1))
+    return estimator
+''',
+        ),
+        Invalid(
             # a list of LoggingTensorHooks made of label values is no finding of its own: it moves
             # with the statement computing them
             id="a_list_of_hooks_goes_with_its_values",

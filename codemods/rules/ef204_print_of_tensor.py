@@ -331,6 +331,31 @@ with tf.control_dependencies([tf.print('loss', loss)]):
     message="`{call}` {consequence}",
     valid=(
         Valid(
+            # a lookup table is an object and crf_log_likelihood's transition matrix a variable: their
+            # text names no value a run would print
+            id="a_lookup_table_and_a_crf_transition_variable_logged",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    table = tf.contrib.lookup.index_table_from_file(params["vocab"], num_oov_buckets=1)
+    tf.compat.v1.logging.info("tags table: {}".format(table))
+    ids = table.lookup(features["tokens"])
+    logits = tf.compat.v1.layers.dense(tf.one_hot(ids, 10), 5)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    likelihood, transitions = tf.contrib.crf.crf_log_likelihood(logits, labels, features["length"])
+    tf.compat.v1.logging.info("transitions: {}".format(transitions))
+    loss = tf.reduce_mean(-likelihood)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             id="print_of_a_regularizer_and_an_initializer",
             source='''\
 import tensorflow as tf

@@ -96,6 +96,33 @@ logits = tf.cond(tf.reduce_mean(logits) > 0, lambda: -logits, lambda: logits)
     ),
     valid=(
         Valid(
+            # iterating a dict the code writes gives its keys: comparing one with a string is Python's
+            id="the_keys_of_a_dict_of_metrics",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    classes = tf.cast(logits > 0, tf.int32)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": classes})
+    loss = tf.compat.v1.losses.sigmoid_cross_entropy(labels, logits)
+    metrics = {
+        "accuracy": tf.compat.v1.metrics.accuracy(labels, classes),
+        "auc": tf.compat.v1.metrics.auc(labels, tf.sigmoid(logits)),
+    }
+    for name in metrics:
+        if name != "loss":
+            tf.compat.v1.summary.scalar(name, metrics[name][1])
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=metrics)
+    opt = tf.compat.v1.train.AdamOptimizer(0.01)
+    train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             # an item of a dict the code writes of lists (and a setting) is a list or None,
             # never a tensor: its truth is Python's
             id="an_item_of_a_dict_of_lists_is_no_tensor",
