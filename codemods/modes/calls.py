@@ -434,6 +434,8 @@ class Calls:
             out.consumer |= inner.consumer  # it hands what it is given to a summary or hook
             if _calls_picked_at_run_time(helper):
                 out.tags |= by_name
+            else:  # (``metric_fn(...)`` is a metric op by SPEC's word)
+                out.tags |= {p.tag for p in self.ctx.policies if p.named_by_spec(named)} & by_name
         else:
             out.tags |= by_name
             out.creates_vars = out.autonamed = out.seeds = True

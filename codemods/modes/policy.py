@@ -90,7 +90,8 @@ class TagPolicy:
     optimizer's slots); ``helper``, whether the words of the name of a helper the analysis
     cannot see into (``words("create_optimizer")``) say it builds one; ``module_class``, whether
     a class of a module the analysis cannot see into builds one, by the module's and the class's
-    names (``tfa.optimizers.LazyAdam``); ``defines``, which assigned names
+    names (``tfa.optimizers.LazyAdam``); ``named_by_spec``, whether a function of the file is
+    one by its name alone (its body decides for other names); ``defines``, which assigned names
     carry the tag (``train_op``), and so what a helper builds whose result the model_fn binds
     to one of them. A statement carrying the tag is wrong in the
     modes of ``blocked_in``, unless ``exempt`` says it does no harm there, or a later use in one
@@ -110,6 +111,9 @@ class TagPolicy:
     #: Whether the words of a method called on a value of the model_fn's (``model.optimizer(
     #: ...)``, an object from another module) say what it returns is one (its last word).
     method_head: Callable[[tuple[str, ...]], bool] = _no_helper
+    #: Whether a function of the file is one by its name alone, whatever its body builds
+    #: (SPEC counts ``metric_fn(...)`` calls as metric ops); other names yield to the body.
+    named_by_spec: Callable[[tuple[str, ...]], bool] = _no_helper
     exempt: Callable[[StatementView], bool] = _never
     used_in: frozenset[Mode] = frozenset()
 

@@ -21,9 +21,15 @@ def names_metric(words: tuple[str, ...]) -> bool:
     """A helper named ``metric_fn`` / ``eval_metrics_fn`` (TPU models build metrics there), or
     named for the metric it builds (``sum_metric``, ``streaming_f1_metric``); not a factory of
     metric functions (``make_accuracy_metric_fn(vocabulary)`` returns a function: no op)."""
+    return names_metric_fn(words) or words[-1:] == ("metric",)
+
+
+def names_metric_fn(words: tuple[str, ...]) -> bool:
+    """``metric_fn`` / ``train_metric_fn`` / ``eval_metrics_fn``: SPEC counts its calls as
+    metric ops, even where the file's own body computes its metrics by hand."""
     if words[-2:] in {("metric", "fn"), ("metrics", "fn")}:
         return words[0] not in FACTORY_VERBS
-    return words[-1:] == ("metric",)
+    return False
 
 
 def harmless(view: StatementView) -> bool:
@@ -40,6 +46,7 @@ POLICY = TagPolicy(
     priority=1,
     tf_call=is_metric,
     helper=names_metric,
+    named_by_spec=names_metric_fn,
     exempt=harmless,
     used_in=frozenset({Mode.TRAIN}),  # a training accuracy logged by a summary or a hook
 )
@@ -190,6 +197,58 @@ def model_fn(features, labels, mode, params):
         ),
     ),
     invalid=(
+        Invalid(
+            # SPEC counts metric_fn(...) calls as metric ops: a metric_fn of the file is one by its
+            # name, even where its body computes an accuracy by hand; PREDICT does not use it
+            id="a_metric_fn_that_computes_its_metrics_by_hand",
+            before='''\
+import tensorflow as tf
+
+
+def train_metric_fn(logits, ids):
+    predictions = tf.argmax(logits, axis=-1, output_type=tf.int32)
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(predictions, ids), tf.float32))
+    return {"accuracy": accuracy}
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 5)
+    metrics = train_metric_fn(logits, features["ids"])
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(features["ids"], logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        hook = tf.compat.v1.train.LoggingTensorHook(metrics, every_n_iter=100)
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF103:12:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def train_metric_fn(logits, ids):
+    predictions = tf.argmax(logits, axis=-1, output_type=tf.int32)
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(predictions, ids), tf.float32))
+    return {"accuracy": accuracy}
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 5)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    metrics = train_metric_fn(logits, features["ids"])
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(features["ids"], logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        hook = tf.compat.v1.train.LoggingTensorHook(metrics, every_n_iter=100)
+        opt = tf.compat.v1.train.AdamOptimizer(0.01)
+        train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
         Invalid(
             # the metric built right in a spec bound to a name (returned later) runs in TRAIN for nothing
             id="metrics_built_in_a_spec_bound_to_a_name",
