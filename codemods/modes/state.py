@@ -268,8 +268,7 @@ def bind(
             facts.instances[target] = func.value
         if type(expr) in _DISPLAYS:
             facts.displays[target] = expr
-    store = _attribute_store(stmt)
-    attribute = attributes.stored_attribute(store[0] if store is not None else None)
+    stores = _attribute_stores(stmt, facts)
     for name in defs:
         facts.present.pop(name, None)
         carried = own_tags.get(name, tags)
@@ -277,12 +276,47 @@ def bind(
             facts.tags[name] = facts.tags.get(name, frozenset()) | carried
         else:
             facts.tags[name] = carried
-        stored = attribute[1] if attribute is not None and attribute[0] == name else None
-        attributes.record(facts.tags, name, carried, stored, name not in mutated)
+        mine = [(attribute, held) for (owner, attribute), held in stores if owner == name]
+        for attribute, held in mine:  # each attribute what its own value carries
+            attributes.record(facts.tags, name, carried if held is None else held, attribute, False)
+        if not mine:
+            attributes.record(facts.tags, name, carried, None, name not in mutated)
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
     facts.values.update(unpacked)
+
+
+def _attribute_stores(
+    stmt: cst.BaseStatement, facts: Facts
+) -> list[tuple[tuple[str, str], Optional[frozenset[Tag]]]]:
+    """The attributes ``stmt`` stores into, each with what its value carries where that is
+    known apart (None: what the statement carries): ``obj.attr = value``, or ``self.features,
+    self.labels = features, labels``, two stores of values already built, each carrying its
+    own element's (the labels go to ``self.labels`` only)."""
+    store = _attribute_store(stmt)
+    attribute = attributes.stored_attribute(store[0] if store is not None else None)
+    if attribute is not None:
+        return [(attribute, None)]
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return []
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+        return []
+    target, value = small.targets[0].target, small.value
+    displays = (cst.Tuple, cst.List)
+    if not (isinstance(target, displays) and isinstance(value, displays)):
+        return []
+    if len(target.elements) != len(value.elements):
+        return []
+    found: list[tuple[tuple[str, str], Optional[frozenset[Tag]]]] = []
+    for part, element in zip(target.elements, value.elements):
+        pair = attributes.stored_attribute(attribute_key(part.value))
+        if pair is None or any(True for _ in calls(element.value)):
+            return []  # not only stores of values already built: judged whole
+        held = frozenset().union(*(facts.tags.get(r, frozenset()) for r in reads(element.value)))
+        found.append((pair, held))
+    return found
 
 
 def _attribute_store(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:

@@ -71,6 +71,28 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            # `self.features, self.labels = features, labels` stores two attributes, each what its own
+            # element is: reading self.features later reads no labels
+            id="features_and_labels_stored_on_self_in_one_assignment",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def graphing(self, features, labels, mode):
+        self.features, self.labels = features, labels
+        self.x = self.features["x"]
+        logits = tf.compat.v1.layers.dense(self.x, 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"y": logits})
+        loss = tf.reduce_mean(tf.square(self.labels - logits))
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+    def train(self):
+        return tf.estimator.Estimator(model_fn=self.graphing)
+''',
+        ),
+        Valid(
             # an instance of a class the model_fn defines whose __init__ only stores the labels: like
             # a dict holding them it computes nothing, and PREDICT's None labels fail nothing there
             id="an_object_that_only_holds_the_labels",
