@@ -298,23 +298,12 @@ def _attribute_stores(
     attribute = attributes.stored_attribute(store[0] if store is not None else None)
     if attribute is not None:
         return [(attribute, None)]
-    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
-        return []
-    small = stmt.body[0]
-    if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
-        return []
-    target, value = small.targets[0].target, small.value
-    displays = (cst.Tuple, cst.List)
-    if not (isinstance(target, displays) and isinstance(value, displays)):
-        return []
-    if len(target.elements) != len(value.elements):
-        return []
     found: list[tuple[tuple[str, str], Optional[frozenset[Tag]]]] = []
-    for part, element in zip(target.elements, value.elements):
-        pair = attributes.stored_attribute(attribute_key(part.value))
-        if pair is None or any(True for _ in calls(element.value)):
+    for target, element in _paired_elements(stmt):
+        pair = attributes.stored_attribute(attribute_key(target))
+        if pair is None or any(True for _ in calls(element)):
             return []  # not only stores of values already built: judged whole
-        held = frozenset().union(*(facts.tags.get(r, frozenset()) for r in reads(element.value)))
+        held = frozenset().union(*(facts.tags.get(r, frozenset()) for r in reads(element)))
         found.append((pair, held))
     return found
 
@@ -385,6 +374,17 @@ def _store_through_method(
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
     """``a, b = x, y`` alone on its line: [(a, x), (b, y)] (names and plain elements only)."""
+    pairs = _paired_elements(stmt)
+    if not all(type(target) is cst.Name for target, _ in pairs):
+        return []
+    return [(cst.ensure_type(target, cst.Name).value, e) for target, e in pairs]
+
+
+def _paired_elements(
+    stmt: cst.BaseStatement,
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """``a, b = x, y`` (or ``self.a, self.b = x, y``) alone on its line: each target with the
+    element it is given (plain elements only, as many on each side)."""
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return []
     small = stmt.body[0]
@@ -393,13 +393,11 @@ def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpressi
     target, value = small.targets[0].target, small.value
     if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
         return []
-    names = [el.value for el in target.elements if type(el) is cst.Element]
+    targets = [el.value for el in target.elements if type(el) is cst.Element]
     exprs = [el.value for el in value.elements if type(el) is cst.Element]
-    if len(names) != len(target.elements) or len(exprs) != len(value.elements):
+    if len(targets) != len(target.elements) or len(exprs) != len(value.elements):
         return []
-    if len(names) != len(exprs) or not all(type(n) is cst.Name for n in names):
-        return []
-    return [(cst.ensure_type(n, cst.Name).value, e) for n, e in zip(names, exprs)]
+    return list(zip(targets, exprs)) if len(targets) == len(exprs) else []
 
 
 _DISPLAYS = (cst.Dict, cst.List, cst.Tuple)
