@@ -13,6 +13,7 @@ from typing import Optional
 
 import libcst as cst
 
+from codemods import statements as st
 from codemods.model_fns import TfResolver
 from codemods.tree import walk
 
@@ -83,7 +84,7 @@ def _computed_from(function: cst.FunctionDef, source: str) -> set[str]:
             for name, values in bound.items()
             if name not in computed
             and name not in other
-            and all(_reads(value) & computed and not _makes_variable(value) for value in values)
+            and all(st.reads(value) & computed and not _makes_variable(value) for value in values)
         }
         if not more:
             return computed
@@ -101,17 +102,7 @@ def _makes_variable(value: cst.BaseExpression) -> bool:
     """``tf.get_variable("w", shape=x.shape)``, ``tf.Variable(...)``: a variable, whatever it
     reads."""
     calls = (node for node in walk(value) if isinstance(node, cst.Call))
-    return any("variable" in _leaf(call.func).lower() for call in calls)
-
-
-def _leaf(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else ""
-
-
-def _reads(value: cst.BaseExpression) -> set[str]:
-    return {node.value for node in walk(value) if isinstance(node, cst.Name)}
+    return any("variable" in st.leaf_name(call.func).lower() for call in calls)
 
 
 def _xs(call: cst.Call) -> Optional[cst.BaseExpression]:
