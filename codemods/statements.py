@@ -338,9 +338,29 @@ _DEFINES: dict[type[cst.CSTNode], Callable[[Any, set[str]], None]] = {
 }
 
 
+def setattr_store(
+    value: cst.BaseExpression,
+) -> Optional[tuple[str, Optional[str], cst.BaseExpression]]:
+    """``setattr(obj, key, value)``: the object's name, the key where it is a literal string
+    (None where the code computes it), and the value stored."""
+    if not (type(value) is cst.Call and type(value.func) is cst.Name):
+        return None
+    args = value.args
+    if value.func.value != "setattr" or len(args) != 3 or any(a.keyword or a.star for a in args):
+        return None
+    if type(args[0].value) is not cst.Name:
+        return None
+    key = args[1].value
+    literal = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+    return args[0].value.value, literal if isinstance(literal, str) else None, args[2].value
+
+
 def _mutated_receiver(value: cst.BaseExpression) -> str | None:
     """``l`` of ``l.append(x)``, and of ``l[k].append(x)`` or ``l.setdefault(k, []).append(x)``
-    (an element of ``l`` changed in place)."""
+    (an element of ``l`` changed in place); ``obj`` of ``setattr(obj, key, value)``."""
+    stored = setattr_store(value)
+    if stored is not None:
+        return stored[0]
     if type(value) is cst.Call and type(value.func) is cst.Attribute:
         base = value.func.value
         if value.func.attr.value not in MUTATING_METHODS:

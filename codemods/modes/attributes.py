@@ -136,6 +136,33 @@ def _attributes_read_from(nodes: list[cst.CSTNode]) -> dict[int, cst.Attribute]:
     return {id(n.value): n for n in nodes if isinstance(n, cst.Attribute)}
 
 
+def kept_in_attributes(
+    fn: ModelFn,
+    tags: Mapping[str, frozenset[Tag]],
+    instances: Mapping[str, str],
+    node: cst.CSTNode,
+    name: str,
+) -> frozenset[Tag]:
+    """The tags of the object ``name`` that ``node`` does not read: its labels, where it holds
+    them only in attributes ``node`` does not read (``self.logits`` after ``self.labels =
+    labels``)."""
+    labelled = labelled_attributes(tags, name)
+    if labelled is None:
+        return frozenset()
+    if reads_no_labelled(node, name, labelled, methods_of(fn, instances, name)):
+        return frozenset({Tag.LABEL})
+    return frozenset()
+
+
+def _stored_into_by_setattr(nodes: list[cst.CSTNode]) -> set[int]:
+    """The ids of the objects ``setattr(obj, key, value)`` stores into: no read of them."""
+    found = set()
+    for inner in nodes:
+        if isinstance(inner, cst.Call) and st.setattr_store(inner) is not None:
+            found.add(id(inner.args[0].value))
+    return found
+
+
 def reads_no_labelled(
     node: cst.CSTNode, name: str, attributes: set[str], methods: Collection[str]
 ) -> bool:
@@ -143,8 +170,9 @@ def reads_no_labelled(
     hold no labels and are not the class's methods (a property may compute from them)."""
     nodes = [node, *st.own_nodes(node)]
     read_from = _attributes_read_from(nodes)
+    stored = _stored_into_by_setattr(nodes)
     for inner in nodes:
-        if not _is(inner, name):
+        if not _is(inner, name) or id(inner) in stored:
             continue
         owner = read_from.get(id(inner))
         if owner is None or owner.attr.value in attributes or owner.attr.value in methods:

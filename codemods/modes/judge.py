@@ -56,7 +56,8 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
     receiver = stored_receiver(small)  # ``inputs.update(features)``, ``parts.append(x)``
     if receiver is not None:
         call = cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call)
-        return {receiver} - set().union(*(st.reads(arg.value) for arg in call.args))
+        args = call.args[1:] if st.setattr_store(call) is not None else call.args
+        return {receiver} - set().union(*(st.reads(arg.value) for arg in args))
     if isinstance(small, cst.Expr):
         return set()
     if not isinstance(small, cst.Assign):
@@ -168,11 +169,13 @@ class Judge:
         own = set(tags)
         builds_training = Tag.TRAIN in own | calls.built
         read: set[Tag] = set()
+        through: frozenset[Tag] = frozenset()
         if not definition:
             gated = calls.gated_args
             read, into = self._read_tags(unit, view, mode, facts, gated, calls.gated_receivers)
             tags |= read
             own, tags = set(tags), tags | into
+            through = frozenset(into - own)
         if mode is Mode.PREDICT and calls.opaque and not self._labels_fail_first(calls, facts):
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
@@ -207,7 +210,7 @@ class Judge:
         if definition:
             bind(self.ctx, stmt, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
         else:
-            self._bind_results(unit, view, facts, calls, tags, mode, read)
+            self._bind_results(unit, view, facts, calls, tags, mode, read, through)
 
     @staticmethod
     def _gathered_labels(unit: Unit, judged: View, tags: AbstractSet[Tag]) -> None:
@@ -267,6 +270,7 @@ class Judge:
         tags: set[Tag],
         mode: Mode,
         read: set[Tag],
+        through: frozenset[Tag],
     ) -> None:
         """Bind what ``unit`` defines, an in-file helper's results one by one: labels go
         only with the results computed from them, a metric or a training op only with the
@@ -298,7 +302,9 @@ class Judge:
         # the sizes of the labels: the statement reads labels, its results are sizes
         sizes = Tag.LABEL in tags - calls.tags and self._label_sizes(view, facts)
         label_sizes = dict.fromkeys(unit.defs, False) if sizes else None
-        bind(self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode)
+        bind(
+            self.ctx, unit.node, unit.defs, frozenset(tags), facts, calls.mode_aware, mode, through
+        )
         _retag(facts, traced or {}, Tag.LABEL in calls.gates, mode)
         _computed_anyway(facts, traced or {}, calls, unit.node, tags)
         dropped = ((Tag.TRAIN, trained), (Tag.SUMMARY, summaries), (Tag.LABEL, label_sizes))
@@ -366,7 +372,9 @@ class Judge:
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
-                tags |= presence.tested(self.ctx, expr, name, facts)
+                tags |= presence.tested(self.ctx, expr, name, facts) - attributes.kept_in_attributes(
+                    self.ctx.fn, facts.tags, facts.instances, expr, name
+                )
         return frozenset(tags)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
@@ -399,7 +407,9 @@ class Judge:
             unit.use_reads[mode] = reads - stored
         read = st.value_reads(view, ignored + [arg for arg, _ in gated], [n for n, _ in receivers])
         for name in read - stored:
-            tags |= facts.tags.get(name, frozenset()) - self._kept_in_attributes(view, name, facts)
+            tags |= facts.tags.get(name, frozenset()) - attributes.kept_in_attributes(
+                self.ctx.fn, facts.tags, facts.instances, view, name
+            )
         for name, gates in _receiver_gates(receivers).items():
             if name not in read and name not in stored:  # read only as such a receiver
                 tags |= facts.tags.get(name, frozenset()) - gates
@@ -416,18 +426,6 @@ class Judge:
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
         return tags, into
-
-    def _kept_in_attributes(self, view: cst.CSTNode, name: str, facts: Facts) -> frozenset[Tag]:
-        """The tags of the object ``name`` the statement does not read: its labels, where it
-        holds them only in attributes the statement does not read (``self.logits`` after
-        ``self.labels = labels``)."""
-        labelled = attributes.labelled_attributes(facts.tags, name)
-        if labelled is None:
-            return frozenset()
-        methods = attributes.methods_of(self.ctx.fn, facts.instances, name)
-        if attributes.reads_no_labelled(view, name, labelled, methods):
-            return frozenset({Tag.LABEL})
-        return frozenset()
 
     def _labels_fail_first(self, calls: CallFacts, facts: Facts) -> bool:
         """An argument of a helper the tool cannot read looks into the None labels

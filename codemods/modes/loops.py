@@ -14,6 +14,7 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.modes import attributes
 from codemods.modes.calls import Calls
 from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, Value, present, truth
@@ -94,9 +95,13 @@ def _join(values: list[Value]) -> Value:
 
 
 def _carried(calls: Calls, expr: cst.BaseExpression, facts: Facts) -> frozenset[Tag]:
+    """What ``expr`` carries: what its calls build and what the names it reads hold (of an
+    object holding labels only in attributes, ``self.features.items()`` reads none)."""
     tags = set(calls.facts(expr, facts).tags)
     for name in st.value_reads(expr):
-        tags |= facts.tags.get(name, frozenset())
+        tags |= facts.tags.get(name, frozenset()) - attributes.kept_in_attributes(
+            calls.ctx.fn, facts.tags, facts.instances, expr, name
+        )
     return frozenset(tags)
 
 

@@ -226,9 +226,12 @@ def bind(
     facts: Facts,
     mode_aware: bool,
     mode: Mode,
+    through: frozenset[Tag] = frozenset(),
 ) -> None:
     """Record what the names ``stmt`` defines carry after it, in ``mode``. A mode-aware
-    helper's results may be None (it gates itself)."""
+    helper's results may be None (it gates itself). ``through``: what the statement carries
+    only because of the object it stores into (``self.w = tf.Variable(...)`` after
+    ``self.labels = labels``); that object gets none of it again, the attribute none at all."""
     value: Value = MAYBE_NONE if mode_aware else UNKNOWN
     single = single_assign(stmt)
     # ``loss, train_op = None, None``: each name its own value, read before any is bound.
@@ -278,9 +281,11 @@ def bind(
             facts.tags[name] = carried
         mine = [(attribute, held) for (owner, attribute), held in stores if owner == name]
         for attribute, held in mine:  # each attribute what its own value carries
-            attributes.record(facts.tags, name, carried if held is None else held, attribute, False)
-        if not mine:
-            attributes.record(facts.tags, name, carried, None, name not in mutated)
+            held = carried - through if held is None else held
+            attributes.record(facts.tags, name, held, attribute, False)
+        if not mine:  # what reached it only through itself reaches it no other way
+            held = carried - through if name in mutated else carried
+            attributes.record(facts.tags, name, held, None, name not in mutated)
         facts.values[name] = value if single is not None else (
             MAYBE_NONE if mode_aware else UNKNOWN
         )
@@ -298,6 +303,10 @@ def _attribute_stores(
     attribute = attributes.stored_attribute(store[0] if store is not None else None)
     if attribute is not None:
         return [(attribute, None)]
+    call = st.lone_call(stmt)
+    named = st.setattr_store(call) if call is not None else None
+    if named is not None and named[1] is not None:  # ``setattr(self, "logits", logits)``
+        return [((named[0], named[1]), None)]
     found: list[tuple[tuple[str, str], Optional[frozenset[Tag]]]] = []
     for target, element in _paired_elements(stmt):
         pair = attributes.stored_attribute(attribute_key(target))

@@ -359,8 +359,12 @@ def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
-    if stored_receiver(small) is not None:  # ``l.append(x)``
+    if stored_receiver(small) is not None:  # ``l.append(x)``, ``setattr(obj, "x", x)``
         call = cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call)
+        stored = st.setattr_store(call)
+        if stored is not None:
+            key = call.args[1].value
+            return only_names(stored[2]) and (stored[1] is not None or only_names(key))
         return all(only_names(arg.value) for arg in call.args)
     return isinstance(small, cst.Assign) and _rearranged(small.value, names)
 
@@ -379,10 +383,13 @@ def regrouping_loop(stmt: cst.BaseStatement, parts: list[Unit], names: Qualified
 
 
 def stored_receiver(small: cst.BaseSmallStatement) -> Optional[str]:
-    """``l`` of ``l.append(x)`` (or ``extend``, ``update``, ``insert``, ``add``) alone in a
-    statement: the name stored into."""
+    """``l`` of ``l.append(x)`` (or ``extend``, ``update``, ``insert``, ``add``), or ``obj`` of
+    ``setattr(obj, key, value)``, alone in a statement: the name stored into."""
     if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
         return None
+    stored = st.setattr_store(small.value)
+    if stored is not None:
+        return stored[0]
     func = small.value.func
     if (
         isinstance(func, cst.Attribute)

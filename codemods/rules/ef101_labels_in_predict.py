@@ -71,6 +71,51 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            # an attribute stored after `self.labels = labels` holds only what its own value
+            # carries: a variable kept on the object is no label value
+            id="an_attribute_stored_after_the_labels_holds_its_own_value",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.labels = labels
+        self.w = tf.Variable(tf.zeros([3, 1]), name="w")
+        logits = tf.matmul(features["x"], self.w)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.mean_squared_error(self.labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            # `setattr(self, name, tensor)` over the features stores into the object: no read of
+            # the labels it keeps in `self.labels`, and the attributes it sets hold features
+            id="features_set_as_attributes_in_a_loop",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.features, self.labels = features, labels
+        for name, tensor in self.features.items():
+            setattr(self, name, tensor)
+        logits = tf.compat.v1.layers.dense(self.x, 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.mean_squared_error(self.labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             # `self.features, self.labels = features, labels` stores two attributes, each what its own
             # element is: reading self.features later reads no labels
             id="features_and_labels_stored_on_self_in_one_assignment",
@@ -1047,6 +1092,40 @@ def model_fn(features, labels, mode):
         train_op = tf.compat.v1.train.AdamOptimizer(get_lr()).minimize(loss)
         return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, training_hooks=[hook])
     return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            # `setattr(self, "target", labels)` stores the labels in that attribute: a loss read
+            # from it before the PREDICT return runs on None there; the store goes with it, as
+            # `self.target = labels` would
+            id="labels_stored_by_setattr_under_a_literal_name",
+            before='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        setattr(self, "target", labels)
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        loss = tf.compat.v1.losses.mean_squared_error(self.target, logits)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            setattr(self, "target", labels)
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.mean_squared_error(self.target, logits)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
         ),
         Invalid(
