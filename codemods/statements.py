@@ -51,8 +51,16 @@ def reads_without(
     ``blanked``."""
     if not dropped and not blanked:
         return reads(node)
+    kept = without_args(node, dropped, blanked)
+    return reads(kept) if kept is not None else set()
+
+
+def without_args(
+    node: cst.CSTNode, dropped: Sequence[cst.Arg], blanked: Sequence[cst.Name] = ()
+) -> Optional[cst.CSTNode]:
+    """``node`` with the call arguments ``dropped`` left out and the names ``blanked`` None."""
     kept = node.visit(_drop(dropped, blanked))
-    return reads(kept) if isinstance(kept, cst.CSTNode) else set()
+    return kept if isinstance(kept, cst.CSTNode) else None
 
 
 def _drop(dropped: Sequence[cst.Arg], blanked: Sequence[cst.Name]) -> _DropArgs:

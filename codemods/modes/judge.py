@@ -372,9 +372,10 @@ class Judge:
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
-                tags |= presence.tested(self.ctx, expr, name, facts) - attributes.kept_in_attributes(
+                kept = attributes.kept_in_attributes(
                     self.ctx.fn, facts.tags, facts.instances, expr, name
                 )
+                tags |= presence.tested(self.ctx, expr, name, facts) - kept
         return frozenset(tags)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
@@ -400,6 +401,7 @@ class Judge:
         ignored = self.specs.ignored_args(view, mode)
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
+            unit.use_nodes[mode] = st.without_args(view, ignored) or view
         tags: set[Tag] = set()
         stored = _stored_into(view)
         if stored:  # writing into an object is no use of it (``metrics["b"] = metric(...)``)

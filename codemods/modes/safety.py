@@ -10,12 +10,13 @@ nothing changes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Optional
 
 import libcst as cst
 
 from codemods import statements as st
-from codemods.modes import helper_labels
+from codemods.modes import attribute_uses, helper_labels
 from codemods.modes.state import single_assign
 from codemods.modes.units import Pin, Unit, leaves
 from codemods.rules import ef101_labels_in_predict as ef101
@@ -137,11 +138,13 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         # what a statement failing on PREDICT's None labels stores in place (``features.update(
         # labels)``) never happens there: PREDICT needs only the names it binds anew
         in_predict = unit.defs & unit.kills if unit.fails_on_none_labels else bound
+        # in use, one attribute's store is used where that attribute is (``attribute_uses``)
+        key = attribute_uses.store_key(unit.node) if usage and not unit.parts else None
         wanted = {
             mode
             for mode in unit.modes
             if any(
-                mode in needs.get(name, ())
+                _uses(name, mode, needs, key, usage)
                 for name in (in_predict if mode is Mode.PREDICT else bound)
             )
         }
@@ -151,17 +154,29 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             own = frozenset() if unit.quiet else unit.base_needed
             unit.used = own | frozenset(wanted) | _used_within(unit, needs)
             unit.used_defs = {
-                mode: frozenset(n for n in unit.defs if mode in needs.get(n, ()))
+                mode: frozenset(n for n in unit.defs if _uses(n, mode, needs, key, usage))
                 for mode in wanted
             }
         else:
             unit.needed = unit.base_needed | frozenset(unit.pins) | frozenset(wanted)
-        for name in unit.kills:
+        killed = list(unit.kills)
+        if usage:  # a name bound anew ends the uses of its attributes; a store, of its own
+            killed += [k for name in unit.kills for k in attribute_uses.attribute_keys(name, needs)]
+            killed += [key] if key is not None else []
+        for name in killed:
             if name in needs:
                 needs[name] -= unit.modes
         for name, modes in _reads_by_mode(unit, usage):
             needs.setdefault(name, set()).update(modes)
     return needs
+
+
+def _uses(name: str, mode: Mode, needs: Needs, key: Optional[str], usage: bool) -> bool:
+    """Whether a later statement needs (with ``usage``: uses) in ``mode`` what a statement
+    binds to ``name``, storing the attribute ``key`` where that is all it does."""
+    if usage:
+        return attribute_uses.wanted(name, key, mode, needs)
+    return mode in needs.get(name, ())
 
 
 def _used_within(unit: Unit, needs: Needs) -> frozenset[Mode]:
@@ -204,8 +219,12 @@ def _reads_by_mode(unit: Unit, usage: bool) -> Iterator[tuple[str, Iterable[Mode
                 yield name, variant.modes
     elif usage:
         for mode in unit.used:
-            names = _parts_use_reads(unit, mode) if unit.parts else None
-            for name in unit.use_reads.get(mode, unit.reads) if names is None else names:
+            if unit.parts:
+                names: AbstractSet[str] = _parts_use_reads(unit, mode)
+            else:  # a simple statement: the attributes it reads apart
+                node = unit.use_nodes.get(mode, unit.node)
+                names = attribute_uses.split_reads(node, unit.use_reads.get(mode, unit.reads))
+            for name in names:
                 yield name, (mode,)
     else:
         for name in unit.reads:

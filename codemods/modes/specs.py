@@ -118,6 +118,7 @@ class Specs:
             ignored = self.ignored_args(stmt, mode)
             if ignored:
                 unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
+                unit.use_nodes[mode] = st.without_args(stmt, ignored) or stmt
         unit.foreign = self.foreign(ret.value, state, live)
         direct = self.spec_call(ret.value)
         if direct is None or not unit.foreign:

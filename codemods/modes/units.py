@@ -93,6 +93,8 @@ class Unit:
     returns: bool = False  # a compound statement with a return inside: never guarded or moved
     # Per mode, the names read outside spec fields that mode ignores (when any are ignored).
     use_reads: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    # Per mode, the statement without the spec fields that mode ignores (when any are ignored).
+    use_nodes: dict[Mode, cst.CSTNode] = field(default_factory=dict)
     used: frozenset[Mode] = frozenset()  # like ``needed``, counting only fields the mode reads
     nested_specs: list[NestedSpec] = field(default_factory=list)
     #: A compound statement judged whole: its inner statements as units of their own, for

@@ -362,6 +362,7 @@ class Analyzer:
             ignored = self.specs.ignored_args(stmt, mode)
             if ignored:
                 unit.use_reads[mode] = frozenset(st.reads_without(stmt, ignored))
+                unit.use_nodes[mode] = st.without_args(stmt, ignored) or stmt
 
     def _around_if(self, stmt: cst.If, before: State) -> State:
         """What the modes know where they go around every block of an ``if`` chain with no

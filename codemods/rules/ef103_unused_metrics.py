@@ -275,6 +275,32 @@ def model_fn(features, labels, mode, params):
             findings=("EF102:10:none", "EF102:11:none", "EF103:12:none", "EF105:18:none",),
         ),
         Invalid(
+            # a metric kept on the object (`self.auc`) is used where `self.auc` is read, not
+            # wherever another attribute of the object is: TRAIN reads only `self.loss` and
+            # `self.train_op` of the spec, so it builds the metric for nothing
+            id="a_metric_stored_on_the_object_train_never_reads",
+            before='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.labels = labels
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        self.loss = tf.compat.v1.losses.mean_squared_error(self.labels, logits)
+        self.auc = tf.compat.v1.metrics.auc(tf.cast(self.labels, tf.bool), tf.sigmoid(logits))
+        self.train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)
+        return tf.estimator.EstimatorSpec(
+            mode, loss=self.loss, train_op=self.train_op, eval_metric_ops={"auc": self.auc}
+        )
+''',
+            findings=("EF103:11:none",),
+        ),
+        Invalid(
             id="metrics_filled_in_a_block_train_uses_for_other_values",
             before='''\
 import tensorflow as tf
