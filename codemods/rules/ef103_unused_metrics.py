@@ -97,6 +97,54 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.no_op())
     message="metric {what} is built where nothing uses it ({where})",
     valid=(
         Valid(
+            # TRAIN reads `self.auc` in a summary: the metric kept on the object is used there
+            id="a_metric_on_the_object_a_training_summary_reads",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.labels = labels
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        self.loss = tf.compat.v1.losses.mean_squared_error(self.labels, logits)
+        self.auc = tf.compat.v1.metrics.auc(tf.cast(self.labels, tf.bool), tf.sigmoid(logits))
+        tf.compat.v1.summary.scalar("auc", self.auc[1])
+        self.train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)
+        return tf.estimator.EstimatorSpec(
+            mode, loss=self.loss, train_op=self.train_op, eval_metric_ops={"auc": self.auc}
+        )
+''',
+        ),
+        Valid(
+            # a method of the object may read any of its attributes: `self.log()` may use the metric
+            id="a_metric_on_the_object_a_method_of_it_may_read",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.labels = labels
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        self.loss = tf.compat.v1.losses.mean_squared_error(self.labels, logits)
+        self.auc = tf.compat.v1.metrics.auc(tf.cast(self.labels, tf.bool), tf.sigmoid(logits))
+        self.log()
+        self.train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)
+        return tf.estimator.EstimatorSpec(
+            mode, loss=self.loss, train_op=self.train_op, eval_metric_ops={"auc": self.auc}
+        )
+''',
+        ),
+        Valid(
             # a function of the file builds what its body builds, whatever its name says: this
             # one looks a tensor up by name and builds no metric op
             id="a_files_function_named_for_metrics_that_builds_none",
