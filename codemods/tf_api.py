@@ -106,9 +106,11 @@ def spelled_spec(func: cst.CSTNode) -> bool:
 
 
 def mode_key_value(tf_name: str) -> Optional[str]:
-    """``tensorflow.estimator.ModeKeys.TRAIN`` → ``"train"``; None for anything else."""
+    """``tensorflow.estimator.ModeKeys.TRAIN`` → ``"train"``; None for anything else. A
+    misspelt ``Modekeys`` is read as the test it means: where Python reads it, it raises in every
+    mode, so nothing after it runs in a mode the meant test keeps out either."""
     parts = tf_name.split(".")
-    if len(parts) >= 2 and parts[-2] == "ModeKeys":
+    if len(parts) >= 2 and _is_mode_keys(parts[-2]):
         return MODE_VALUES.get(parts[-1])
     return None
 
@@ -119,7 +121,12 @@ def spelled_mode_key(node: cst.CSTNode) -> Optional[str]:
     module): compared with the mode parameter, it is a mode test all the same."""
     if type(node) is not cst.Attribute or node.attr.value not in MODE_VALUES:
         return None
-    return MODE_VALUES[node.attr.value] if st.leaf_name(node.value) == "ModeKeys" else None
+    return MODE_VALUES[node.attr.value] if _is_mode_keys(st.leaf_name(node.value)) else None
+
+
+def _is_mode_keys(name: str) -> bool:
+    """``ModeKeys``, or a misspelling of it by case (``Modekeys``)."""
+    return name.lower() == "modekeys"
 
 
 def _leaf(tf_name: str) -> str:

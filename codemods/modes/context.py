@@ -36,6 +36,10 @@ def _apart(one: list[Value], other: list[Value]) -> bool:
     )
 
 
+#: What ``tf.estimator.ModeKeys``' members hold (``"infer"`` for PREDICT).
+_MODE_STRINGS = frozenset(mode.value for mode in ALL_MODES)
+
+
 @dataclass
 class Context:
     """One model_fn under analysis. ``selected``: the rule codes turned on."""
@@ -106,9 +110,15 @@ class Context:
         model_fn does not bind (``utils.INFER``, where the repository's utils binds ``INFER =
         ModeKeys.PREDICT``)."""
         if isinstance(node, cst.Name):
-            if node.value not in tf_api.MODE_VALUES or node.value in self.local_names():
+            if node.value in self.local_names():
                 return None
-            return tf_api.MODE_VALUES[node.value]
+            if node.value in tf_api.MODE_VALUES:
+                return tf_api.MODE_VALUES[node.value]
+            # ``_PREDICT = tf.estimator.ModeKeys.PREDICT`` (or ``= "infer"``) at module level
+            value = self.fn.constants.get(node.value)
+            if isinstance(value, cst.SimpleString) and value.evaluated_value in _MODE_STRINGS:
+                return str(value.evaluated_value)
+            return self.mode_key(value) if isinstance(value, cst.Attribute) else None
         if isinstance(node, cst.Call):
             return self._mode_key_got(node)
         if not isinstance(node, cst.Attribute):

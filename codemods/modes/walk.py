@@ -16,11 +16,11 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.model_fns import ModelFn, TfResolver
+from codemods.model_fns import ModelFn, TfResolver, param_names
 from codemods.modes import blocks, graph_collections, loops, presence, safety
 from codemods.modes.calls import Calls, bound_objects, optimizer_objects, tf_function_results
 from codemods.modes.context import Context, QualifiedNamesFn, Suppressed
-from codemods.modes.evaluate import LABELS, Const
+from codemods.modes.evaluate import LABELS, UNKNOWN, Const
 from codemods.modes.judge import Judge
 from codemods.modes.objects import Objects
 from codemods.modes.policy import TagPolicy
@@ -141,6 +141,8 @@ class Analyzer:
         block = self._block_of_its_own(stmt, state, live)
         if block is not None:
             return block
+        if isinstance(stmt, cst.SimpleStatementLine):
+            _borrow_unbound(self.ctx, stmt, state, live)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
             if isinstance(small, cst.Return):
@@ -482,3 +484,21 @@ def _nested_specs(parts: list[Unit]) -> list[NestedSpec]:
         else:
             found.extend(part.nested_specs)
     return found
+
+
+def _borrow_unbound(
+    ctx: Context, stmt: cst.BaseStatement, state: State, live: frozenset[Mode]
+) -> None:
+    """A name of the model_fn a mode never bound, read by a statement that mode runs
+    (``labels_b`` bound only under ``if isinstance(labels, dict):``, which PREDICT's None labels
+    skip; ``gan_loss`` bound only in TRAIN's block): there the statement fails on it, and what
+    it computes is what the name carries where the other modes bind it."""
+    params = set(param_names(ctx.fn.node))
+    names = (st.reads(stmt) & ctx.local_names()) - params
+    for mode in live:
+        facts = state[mode]
+        for name in names - facts.tags.keys():
+            held = [state[m].tags[name] for m in state if m is not mode and name in state[m].tags]
+            if held:
+                facts.tags[name] = frozenset().union(*held)
+                facts.values[name] = UNKNOWN
