@@ -141,7 +141,9 @@ class Analyzer:
         block = self._block_of_its_own(stmt, state, live)
         if block is not None:
             return block
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if isinstance(stmt, cst.SimpleStatementLine) and not any(
+            isinstance(small, cst.Return) for small in stmt.body
+        ):  # a return reading such a name fails whatever its fields: no spec of its own helps
             _borrow_unbound(self.ctx, stmt, state, live)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
@@ -492,7 +494,8 @@ def _borrow_unbound(
     """A name of the model_fn a mode never bound, read by a statement that mode runs
     (``labels_b`` bound only under ``if isinstance(labels, dict):``, which PREDICT's None labels
     skip; ``gan_loss`` bound only in TRAIN's block): there the statement fails on it, and what
-    it computes is what the name carries where the other modes bind it."""
+    it computes is what the name carries where the other modes bind it (taking the statement
+    out of that mode is then the fix)."""
     params = set(param_names(ctx.fn.node))
     names = (st.reads(stmt) & ctx.local_names()) - params
     for mode in live:
