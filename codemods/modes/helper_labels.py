@@ -6,7 +6,9 @@ them, the call is reported once, as EF106, and not again at every statement that
 Whether PREDICT does is known only after the walk (``safety.predict_outputs``). Where it does
 not, the call is label code run in PREDICT (EF101), and so is each statement there that
 computes from its results: they break the rules the judge set aside for them
-(``Unit.if_helper_label``).
+(``Unit.if_helper_label``). Where it does, a statement computing from them what PREDICT does
+not use (``loss = model.create_loss()`` beside the predictions PREDICT returns) is label code
+all the same: only the statements on the way to what PREDICT returns are the EF106 call's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from collections.abc import Iterable
 
 from codemods.modes.units import Unit, leaves
 from codemods.vocabulary import Mode
+
+#: Marks, in ``names``, the results of a helper whose call is reported as EF106.
+_HELD = "<ef106>"
 
 
 def unused(units: Iterable[Unit]) -> None:
@@ -25,16 +30,22 @@ def unused(units: Iterable[Unit]) -> None:
 
 
 def _mark(unit: Unit, names: set[str], predict_uses: frozenset[str]) -> None:
-    """``names``: what holds such results before ``unit``; ``predict_uses``: of what the
+    """``names``: what holds such results before ``unit`` (of a helper whose results PREDICT
+    does not use, or a reader's that PREDICT does not use); ``predict_uses``: of what the
     statement (or the compound statement it is part of) binds, what reaches PREDICT."""
     if Mode.PREDICT not in unit.modes:
         return
     reads = bool(unit.reads & names)
     for part in leaves(unit.parts):
         _mark(part, names, predict_uses)
-    if unit.opaque_label is not None and not unit.parts and not predict_uses:
-        names |= unit.defs
+    if unit.opaque_label is not None and not unit.parts:
+        if not predict_uses:
+            names |= unit.defs
+        else:  # the EF106 call: what PREDICT does not use of its results is label code
+            names |= {_HELD + name for name in unit.defs}
         return
+    if not predict_uses and unit.reads & {n[len(_HELD) :] for n in names if n.startswith(_HELD)}:
+        reads = True
     if reads and unit.if_helper_label:
         own = unit.blocked.get(Mode.PREDICT, frozenset())
         unit.blocked[Mode.PREDICT] = own | unit.if_helper_label

@@ -3,7 +3,7 @@ it binds for the statements after it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Optional
 
@@ -74,6 +74,35 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
         else:
             others |= st.reads(target)
     return bases - others
+
+
+def _put_names(view: cst.CSTNode) -> list[cst.Name]:
+    """The names a store puts, as they are, into the object it stores into as elements of a
+    display (``labels`` of ``params.update({"tgt": labels})`` or ``d[k] = [x, labels]``): the
+    object holds them, nothing is computed from them."""
+    small = view.body[0] if isinstance(view, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.Expr) and stored_receiver(small) is not None:
+        values = [arg.value for arg in cst.ensure_type(small.value, cst.Call).args]
+    elif isinstance(small, cst.Assign):
+        values = [small.value]
+    else:
+        return []
+    return [name for value in values for name in _display_names(value)]
+
+
+def _display_names(node: cst.BaseExpression) -> Iterator[cst.Name]:
+    """The names that are elements (or dict values) of the display ``node``, nested ones too."""
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        values = [el.value for el in node.elements if isinstance(el, cst.Element)]
+    elif isinstance(node, cst.Dict):
+        values = [el.value for el in node.elements if isinstance(el, cst.DictElement)]
+    else:
+        return
+    for value in values:
+        if isinstance(value, cst.Name):
+            yield value
+        else:
+            yield from _display_names(value)
 
 
 def _stored_before(
@@ -172,10 +201,12 @@ class Judge:
         through: frozenset[Tag] = frozenset()
         if not definition:
             gated = calls.gated_args
-            read, into = self._read_tags(unit, view, mode, facts, gated, calls.gated_receivers)
+            read, into, put = self._read_tags(
+                unit, view, mode, facts, gated, calls.gated_receivers
+            )
             tags |= read
-            own, tags = set(tags), tags | into
-            through = frozenset(into - own)
+            own, tags = set(tags), tags | into | put
+            through = frozenset(into - own - put)
         if mode is Mode.PREDICT and calls.opaque and not self._labels_fail_first(calls, facts):
             unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
@@ -394,10 +425,11 @@ class Judge:
         facts: Facts,
         gated: list[tuple[cst.Arg, frozenset[Tag]]],
         receivers: Sequence[tuple[cst.Name, frozenset[Tag]]] = (),
-    ) -> tuple[set[Tag], set[Tag]]:
+    ) -> tuple[set[Tag], set[Tag], set[Tag]]:
         """The tags of the names a statement reads in ``mode``: not those only read by spec
         fields the mode ignores, nor those a helper handed them gates itself; and apart, those
-        of the objects it only stores into."""
+        of the objects it only stores into, and those of the names it only puts into them as
+        elements of a display (``params.update({"tgt": labels, "n": tf.reduce_max(x)})``)."""
         ignored = self.specs.ignored_args(view, mode)
         if ignored:
             unit.use_reads[mode] = frozenset(st.reads_without(view, ignored))
@@ -407,7 +439,9 @@ class Judge:
         if stored:  # writing into an object is no use of it (``metrics["b"] = metric(...)``)
             reads = unit.use_reads.get(mode) or frozenset(st.reads_without(view, ignored))
             unit.use_reads[mode] = reads - stored
-        read = st.value_reads(view, ignored + [arg for arg, _ in gated], [n for n, _ in receivers])
+        put = _put_names(view) if stored else []
+        blanked = [n for n, _ in receivers] + put
+        read = st.value_reads(view, ignored + [arg for arg, _ in gated], blanked)
         for name in read - stored:
             tags |= facts.tags.get(name, frozenset()) - attributes.kept_in_attributes(
                 self.ctx.fn, facts.tags, facts.instances, view, name
@@ -427,7 +461,8 @@ class Judge:
                 gates = gates - {Tag.LABEL}  # ``labels["answer"]`` fails before the call
             for name in st.value_reads(arg.value):
                 tags |= facts.tags.get(name, frozenset()) - gates
-        return tags, into
+        held = set().union(*(facts.tags.get(name.value, frozenset()) for name in put))
+        return tags, into, held
 
     def _labels_fail_first(self, calls: CallFacts, facts: Facts) -> bool:
         """An argument of a helper the tool cannot read looks into the None labels

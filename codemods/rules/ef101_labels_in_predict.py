@@ -71,6 +71,24 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="{what} is computed from labels where it also runs in PREDICT",
     valid=(
         Valid(
+            # `config.update({"target": labels, ...})` puts the labels into `config` as they are:
+            # nothing is computed from them there (their loss is after the PREDICT return)
+            id="labels_put_into_a_dict_beside_a_feature_value",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    config = {}
+    config.update({"target": labels, "length": tf.reduce_max(features["length"])})
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(config["target"], logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
             # an attribute stored after `self.labels = labels` holds only what its own value
             # carries: a variable kept on the object is no label value
             id="an_attribute_stored_after_the_labels_holds_its_own_value",
@@ -395,6 +413,97 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            # labels reach an imported helper whose logits PREDICT returns (EF106), and the loss
+            # computed from its results is label code PREDICT runs for nothing
+            id="a_loss_from_a_helpers_results_predict_does_not_return",
+            before='''\
+import tensorflow as tf
+
+from models import build_model
+
+
+def model_fn(features, labels, mode):
+    model = build_model(features["x"], labels)
+    loss = model.create_loss()
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=model.logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF106:7:none", "EF101:8:none",),
+        ),
+        Invalid(
+            # `target` is bound only under `if isinstance(labels, dict):`, which PREDICT's None labels
+            # skip: the loss read from it fails there (NameError), label code PREDICT runs
+            id="a_name_bound_only_where_the_labels_are_not_none",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    if isinstance(labels, dict):
+        target = labels["y"]
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(target, logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    if isinstance(labels, dict):
+        target = labels["y"]
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(target, logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
+            # `_PREDICT = tf.estimator.ModeKeys.PREDICT` at module level is the mode it names: the label
+            # loss before `if mode == _PREDICT:` runs in PREDICT, and nothing after the return does
+            id="a_mode_constant_the_module_binds",
+            before='''\
+import tensorflow as tf
+
+_TRAIN = tf.estimator.ModeKeys.TRAIN
+_PREDICT = tf.estimator.ModeKeys.PREDICT
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    if mode == _PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    train_op = None
+    if mode == _TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF101:9:safe",),
+            after='''\
+import tensorflow as tf
+
+_TRAIN = tf.estimator.ModeKeys.TRAIN
+_PREDICT = tf.estimator.ModeKeys.PREDICT
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == _PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    train_op = None
+    if mode == _TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
         Invalid(
             # functools.partial binds the model_fn's own settings by position, Estimator hands the rest:
             # a model_fn, whose loss from labels PREDICT runs

@@ -140,6 +140,25 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="training op {what} is built outside TRAIN (runs in {where})",
     valid=(
         Valid(
+            # `tf.estimator.Modekeys.EVAL` raises where Python reads it, and read as the EVAL it means,
+            # EVAL returns there: either way the optimizer after it runs in TRAIN only
+            id="an_eval_return_behind_a_misspelt_modekeys",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    if mode == tf.estimator.Modekeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             # a gradient taken with respect to what the model_fn computed from its features (a saliency
             # map PREDICT returns) updates no variable: an output, not training
             id="a_saliency_gradient_of_the_inputs",
