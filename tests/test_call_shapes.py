@@ -463,9 +463,10 @@ CASES = {
                 train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
             return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
         """,
-        # PREDICT returns what the helper handed labels gives: one EF106 at its call, and the
-        # reader of its other result (line 6) is not reported again
-        {"EF106:5"},
+        # PREDICT returns what the helper handed labels gives: EF106 at its call; the reader
+        # of its other result (line 6), whose value PREDICT does not use, is label code PREDICT
+        # runs for nothing (EF101), as it is where PREDICT uses none of the helper's results
+        {"EF106:5", "EF101:6"},
     ),
     "opaque_loss_read_where_predict_does_not_use_the_helper": (
         f"""
