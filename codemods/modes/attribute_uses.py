@@ -34,12 +34,11 @@ def store_key(stmt: cst.CSTNode) -> Optional[str]:
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
             return None
         return f"{target.value.value}.{target.attr.value}"
-    else:
-        call = st.lone_call(stmt)
-        stored = st.setattr_store(call) if call is not None else None
-        if stored is None or stored[1] is None:
-            return None
-        return f"{stored[0]}.{stored[1]}"
+    call = st.lone_call(stmt)
+    stored = st.setattr_store(call) if call is not None else None
+    if stored is None or stored[1] is None:
+        return None
+    return f"{stored[0]}.{stored[1]}"
 
 
 def split_reads(node: cst.CSTNode, names: Collection[str]) -> set[str]:

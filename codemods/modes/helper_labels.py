@@ -18,34 +18,29 @@ from collections.abc import Iterable
 from codemods.modes.units import Unit, leaves
 from codemods.vocabulary import Mode
 
-#: Marks, in ``names``, the results of a helper whose call is reported as EF106.
-_HELD = "<ef106>"
-
 
 def unused(units: Iterable[Unit]) -> None:
     """Report the readers of helper results PREDICT does not use (a forward pass)."""
     names: set[str] = set()
+    held: set[str] = set()
     for unit in leaves(units):
-        _mark(unit, names, unit.predict_uses)
+        _mark(unit, names, held, unit.predict_uses)
 
 
-def _mark(unit: Unit, names: set[str], predict_uses: frozenset[str]) -> None:
+def _mark(unit: Unit, names: set[str], held: set[str], predict_uses: frozenset[str]) -> None:
     """``names``: what holds such results before ``unit`` (of a helper whose results PREDICT
-    does not use, or a reader's that PREDICT does not use); ``predict_uses``: of what the
-    statement (or the compound statement it is part of) binds, what reaches PREDICT."""
+    does not use, or of a statement computing from them); ``held``: what holds the results of a
+    helper reported as EF106; ``predict_uses``: of what the statement (or the compound statement
+    it is part of) binds, what reaches PREDICT."""
     if Mode.PREDICT not in unit.modes:
         return
-    reads = bool(unit.reads & names)
+    # a statement computing from the EF106 helper's results what PREDICT does not use
+    reads = bool(unit.reads & names) or bool(not predict_uses and unit.reads & held)
     for part in leaves(unit.parts):
-        _mark(part, names, predict_uses)
+        _mark(part, names, held, predict_uses)
     if unit.opaque_label is not None and not unit.parts:
-        if not predict_uses:
-            names |= unit.defs
-        else:  # the EF106 call: what PREDICT does not use of its results is label code
-            names |= {_HELD + name for name in unit.defs}
+        (names if not predict_uses else held).update(unit.defs)
         return
-    if not predict_uses and unit.reads & {n[len(_HELD) :] for n in names if n.startswith(_HELD)}:
-        reads = True
     if reads and unit.if_helper_label:
         own = unit.blocked.get(Mode.PREDICT, frozenset())
         unit.blocked[Mode.PREDICT] = own | unit.if_helper_label
@@ -57,3 +52,4 @@ def _mark(unit: Unit, names: set[str], predict_uses: frozenset[str]) -> None:
         names |= unit.defs
     else:
         names -= unit.defs
+    held -= unit.defs - unit.reads  # bound anew from something else

@@ -144,7 +144,7 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             mode
             for mode in unit.modes
             if any(
-                _uses(name, mode, needs, key, usage)
+                _wanted_by(name, mode, needs, key, usage)
                 for name in (in_predict if mode is Mode.PREDICT else bound)
             )
         }
@@ -154,7 +154,7 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
             own = frozenset() if unit.quiet else unit.base_needed
             unit.used = own | frozenset(wanted) | _used_within(unit, needs)
             unit.used_defs = {
-                mode: frozenset(n for n in unit.defs if _uses(n, mode, needs, key, usage))
+                mode: frozenset(n for n in unit.defs if _wanted_by(n, mode, needs, key, usage))
                 for mode in wanted
             }
         else:
@@ -171,7 +171,7 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
     return needs
 
 
-def _uses(name: str, mode: Mode, needs: Needs, key: Optional[str], usage: bool) -> bool:
+def _wanted_by(name: str, mode: Mode, needs: Needs, key: Optional[str], usage: bool) -> bool:
     """Whether a later statement needs (with ``usage``: uses) in ``mode`` what a statement
     binds to ``name``, storing the attribute ``key`` where that is all it does."""
     if usage:
