@@ -165,6 +165,51 @@ def test_a_model_fn_that_imports_its_repository_under_another_name_validates(
     assert report.verdict == "fixed", report.message
 
 
+@pytest.mark.tf
+def test_a_module_its_package_imports_runs_when_the_package_imports_it(tmp_path: Path) -> None:
+    # the package's __init__ re-exports the model module's class, and the module imports a
+    # sibling through the package: Python imports the package first, which imports the module
+    repository = tmp_path / "regressor"
+    (repository / ".git").mkdir(parents=True)
+    write(repository / "nets" / "layers.py", "UNITS = 4\n")
+    write(
+        repository / "nets" / "__init__.py",
+        "from . import layers\nfrom .model import Regressor\n",
+    )
+    model = write(
+        repository / "nets" / "model.py",
+        """\
+        import tensorflow as tf
+
+        from . import layers
+
+
+        class Regressor(object):
+            units = layers.UNITS
+
+
+        def model_fn(features, labels, mode):
+            hidden = tf.compat.v1.layers.dense(features["x"], Regressor.units)
+            predictions = tf.compat.v1.layers.dense(hidden, 1)
+            loss = tf.reduce_mean(tf.square(labels - predictions))
+            optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
+            train_op = optimizer.minimize(
+                loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+        def input_fn():
+            x = tf.random.stateless_uniform([16, 3], seed=[1, 2])
+            y = tf.reduce_sum(x, axis=1, keepdims=True)
+            return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
+        """,
+    )
+    report = validate_file(model)
+    assert report.verdict == "fixed", report.message
+
+
 def test_a_module_elsewhere_that_is_not_the_one_imported_adds_no_directory(
     tmp_path: Path,
 ) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
+import importlib.abc
 import importlib.util
 import inspect
 import os
 import sys
 import warnings
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from . import dimensions, moved, standins
 from .devices import counts_gpus
@@ -100,7 +101,6 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     module = types.ModuleType(name)
     module.__file__ = spec["as_file"]
     module.__package__ = name.rpartition(".")[0]
-    sys.modules[name] = module
     notes: List[str] = []
     if spec.get("python2"):
         module.__dict__.update(builtins_of_python2())
@@ -113,13 +113,62 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     with open(spec["source"], "rb") as handle:
         tree = ast.parse(handle.read(), spec["as_file"])
     notes += yield_absl_flags(tree)
-    notes += run_definitions(tree, spec["as_file"], module.__dict__)
+    notes += _run_in_its_package(
+        name, module, lambda: run_definitions(tree, spec["as_file"], module.__dict__)
+    )
     notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += bind_guessed_globals(module.__dict__, spec.get("module_globals") or {})
     notes += argument_notes() + parse_flags(spec.get("flags") or [])
     notes += standins.partial_notes() + moved.notes()
     standins.arm()
     return module, tree, notes
+
+
+class _Serving(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A finder serving the module validated, by its name, to its package: the package's
+    ``__init__`` importing it (``from .resnet import ResNet18Model``) runs the version's
+    definitions then, as Python runs a module its package imports."""
+
+    def __init__(self, name: str, module: Any, run: Callable[[], List[str]]) -> None:
+        self.name, self.module, self.run = name, module, run
+        self.notes: List[str] | None = None
+        self.error: BaseException | None = None
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.module
+
+    def exec_module(self, module: Any) -> None:
+        try:
+            self.notes = self.run()
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+
+def _run_in_its_package(name: str, module: Any, run: Callable[[], List[str]]) -> List[str]:
+    """Run the module's definitions (``run``) as Python would import it: its package first,
+    whose ``__init__`` may import it (then it runs there, once); else on its own, after the
+    package. A package that fails without it leaves the module to run as before."""
+    package = name.rpartition(".")[0]
+    if package and package not in sys.modules:
+        serving = _Serving(name, module, run)
+        sys.meta_path.insert(0, serving)
+        try:
+            importlib.import_module(package)
+        except Exception:
+            if serving.error is not None:
+                raise serving.error from None  # the module's own failure, not its package's
+        finally:
+            sys.meta_path.remove(serving)
+        if serving.notes is not None:
+            return serving.notes
+    sys.modules[name] = module
+    return run()
 
 
 def relax_argparse() -> None:
