@@ -141,9 +141,7 @@ class Analyzer:
         block = self._block_of_its_own(stmt, state, live)
         if block is not None:
             return block
-        if isinstance(stmt, cst.SimpleStatementLine) and not any(
-            isinstance(small, cst.Return) for small in stmt.body
-        ):  # a return reading such a name fails whatever its fields: no spec of its own helps
+        if isinstance(stmt, cst.SimpleStatementLine) and not self._builds_spec(stmt):
             _borrow_unbound(self.ctx, stmt, state, live)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
@@ -174,6 +172,14 @@ class Analyzer:
                 reads = frozenset(st.reads(stmt))
                 return Unit(stmt, live, UnitKind.SIMPLE, reads=reads, terminates=fails)
         return self._generic(stmt, state, self._effective_modes(stmt, state, live))
+
+    def _builds_spec(self, stmt: cst.SimpleStatementLine) -> bool:
+        """A return, or a spec bound to a name (``spec = EstimatorSpec(...)``): one reading a
+        name its mode never bound fails whatever its fields, and no spec of its own helps."""
+        if any(isinstance(small, cst.Return) for small in stmt.body):
+            return True
+        assigned = single_assign(stmt)
+        return assigned is not None and self.specs.spec_call(assigned[1]) is not None
 
     def _returns_helper(self, ret: cst.Return, state: State, live: frozenset[Mode]) -> bool:
         """``return training_spec(loss)``: the value returned is what an in-file helper (not a

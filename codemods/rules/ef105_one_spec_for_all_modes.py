@@ -134,6 +134,26 @@ def make_model_fn(tower_fn, num_towers):
 ''',
         ),
         Valid(
+            # the same, with the spec bound to a name before it is returned: EVAL fails on the
+            # `loss` only TRAIN binds whatever the spec's fields are
+            id="a_spec_bound_to_a_name_eval_fails_on_whatever_the_others_hold",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    predictions = {"classes": tf.argmax(logits, 1)}
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    spec = tf.estimator.EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op)
+    return spec
+''',
+        ),
+        Valid(
             id="eval_fails_on_a_field_it_reads_whatever_the_others_hold",
             source='''\
 import tensorflow as tf
