@@ -89,8 +89,12 @@ class ModuleFacts:
             tf_name = tf_api.normalize(cst.Module([]).code_for_node(node))
         if tf_name is None and names and depth < _ALIAS_DEPTH:
             aliased = self.names.alias(node)
+            # the alias's own name with the rest (``slim = tf.contrib.slim``: ``slim.metrics.x``
+            # is ``tensorflow.contrib.slim.metrics.x``, which normalizes apart from slim's layers)
+            if aliased is not None and aliased[1]:
+                tf_name = tf_api.first_tf(f"{q}.{aliased[1]}" for q in self.names(aliased[0]))
             base = self.resolve_tf(aliased[0], depth + 1) if aliased is not None else None
-            if aliased is not None and base is not None:
+            if tf_name is None and aliased is not None and base is not None:
                 head = base.rstrip(".")  # ``tensorflow.compat.v1`` alone is ``tensorflow.``
                 tf_name = tf_api.normalize(f"{head}.{aliased[1]}" if aliased[1] else head)
         return tf_name

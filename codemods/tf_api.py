@@ -44,6 +44,9 @@ _PREFIXES = (
     ("tensorflow.contrib.framework.load_checkpoint", "tensorflow.train.load_checkpoint"),
     ("tensorflow.contrib.framework.init_from_checkpoint", "tensorflow.train.init_from_checkpoint"),
     ("tensorflow.contrib.summary.", "tensorflow.summary."),
+    # slim's metrics and losses are contrib's (``slim.metrics.streaming_accuracy``)
+    ("tensorflow.contrib.slim.metrics.", "tensorflow.metrics."),
+    ("tensorflow.contrib.slim.losses.", "tensorflow.losses."),
     ("tensorflow.contrib.slim.", "tensorflow.layers."),
     ("tensorflow.contrib.layers.optimize_loss", "tensorflow.train.OptimizeLoss"),
     ("tensorflow.contrib.layers.", "tensorflow.layers."),
@@ -91,8 +94,12 @@ def first_tf(names: Iterable[str]) -> Optional[str]:
     return None
 
 
+#: The spec classes a model_fn returns (``ModelFnOps``: tf.contrib.learn's).
+SPEC_CLASSES = frozenset({"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"})
+
+
 def is_estimator_spec(tf_name: str) -> bool:
-    return tf_name.rsplit(".", 1)[-1] in {"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"}
+    return tf_name.rsplit(".", 1)[-1] in SPEC_CLASSES
 
 
 def spelled_spec(func: cst.CSTNode) -> bool:

@@ -13,13 +13,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
 
 from codemods.findings import Finding
+from codemods.tf_api import SPEC_CLASSES
 from estimator_fix.globs import matches
 
 if TYPE_CHECKING:
     from codemods.base import ModelFnCodemod
 
-#: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed.
-PREFILTER_MARKERS: tuple[bytes, ...] = (b"EstimatorSpec", b"model_fn", b"ModeKeys", b"estimator")
+#: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed
+#: (a spec class a model_fn returns, tf.contrib.learn's ``ModelFnOps`` too, or the words).
+PREFILTER_MARKERS: tuple[bytes, ...] = (
+    *sorted(name.encode() for name in SPEC_CLASSES),
+    b"model_fn",
+    b"ModeKeys",
+    b"estimator",
+)
 
 #: A rule selector: a full code (EF101) or a prefix of one (EF1, EF10, EF).
 SELECTOR = re.compile(r"EF[0-9]{0,3}\Z")

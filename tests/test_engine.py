@@ -69,6 +69,20 @@ def test_file_without_estimator_code_is_never_parsed(monkeypatch: pytest.MonkeyP
     assert result == Unchanged("plain.py", ())
 
 
+def test_a_contrib_learn_model_fn_naming_only_its_spec_class_is_read() -> None:
+    # tf.contrib.learn's model_fns return ModelFnOps; the file may say nothing else of Estimators
+    source = b"""import tensorflow as tf
+
+
+def simple_fn(features, targets, mode):
+    y = tf.compat.v1.layers.dense(features, 10)
+    loss = tf.reduce_mean(tf.square(targets - y))
+    return tf.contrib.learn.ModelFnOps(mode=mode, predictions=y, loss=loss)
+"""
+    result = process_source("mlp.py", source, Settings(fix=False))
+    assert [f.code for f in result.findings] == ["EF101", "EF105"]
+
+
 def test_empty_file_is_unchanged() -> None:
     assert process_source("empty.py", b"", FAKE) == Unchanged("empty.py", ())
 

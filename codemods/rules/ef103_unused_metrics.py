@@ -349,6 +349,32 @@ class Model(object):
             findings=("EF103:11:none",),
         ),
         Invalid(
+            # `slim = tf.contrib.slim` at module level: `slim.metrics` is contrib's metrics, so
+            # the streaming accuracy is a metric op TRAIN builds for nothing
+            id="a_slim_metric_through_a_module_alias",
+            before='''\
+import tensorflow as tf
+
+slim = tf.contrib.slim
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    predictions = tf.argmax(logits, 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode=mode, predictions={"output": predictions})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    eval_metric_ops = {"acc": slim.metrics.streaming_accuracy(predictions, labels)}
+    train_op = None
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+    return tf.estimator.EstimatorSpec(
+        mode=mode, loss=loss, train_op=train_op, eval_metric_ops=eval_metric_ops
+    )
+''',
+            findings=("EF103:12:none",),
+        ),
+        Invalid(
             id="metrics_filled_in_a_block_train_uses_for_other_values",
             before='''\
 import tensorflow as tf
