@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
 
 from codemods.findings import Finding
-from codemods.tf_api import SPEC_CLASSES
 from estimator_fix.globs import matches
 
 if TYPE_CHECKING:
     from codemods.base import ModelFnCodemod
 
 #: Bytes without any of these cannot hold an Estimator model_fn: such files are never parsed
-#: (a spec class a model_fn returns, tf.contrib.learn's ``ModelFnOps`` too, or the words).
+#: (a spec class a model_fn returns - ``codemods.tf_api.SPEC_CLASSES``, tf.contrib.learn's
+#: ``ModelFnOps`` too - or the words). Spelled out here: this module loads without LibCST.
 PREFILTER_MARKERS: tuple[bytes, ...] = (
-    *sorted(name.encode() for name in SPEC_CLASSES),
+    b"EstimatorSpec",
+    b"ModelFnOps",
     b"model_fn",
     b"ModeKeys",
     b"estimator",
