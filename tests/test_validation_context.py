@@ -36,9 +36,27 @@ NOTEBOOKS = FIXTURES / "notebooks"
 CLASSIFIER = FIXTURES / "repository" / "toolkit" / "netlib" / "classifier.py"
 
 
-def write(path: Path, source: str = "") -> Path:
+#: The end of a small regressor model_fn (its train op, returns and input function), at the
+#: indentation of the tests' module sources.
+_REGRESSOR_TAIL = """\
+            train_op = optimizer.minimize(
+                loss, global_step=tf.compat.v1.train.get_or_create_global_step())
+            if mode == tf.estimator.ModeKeys.PREDICT:
+                return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+        def input_fn():
+            x = tf.random.stateless_uniform([16, 3], seed=[1, 2])
+            y = tf.reduce_sum(x, axis=1, keepdims=True)
+            return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
+"""
+
+
+def write(path: Path, source: str = "", tail: str = "") -> Path:
+    """``source`` (and ``tail`` after it), each dedented on its own, written to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    path.write_text(textwrap.dedent(source) + textwrap.dedent(tail), encoding="utf-8")
     return path
 
 
@@ -148,18 +166,8 @@ def test_a_model_fn_that_imports_its_repository_under_another_name_validates(
             predictions = tf.compat.v1.layers.dense(hidden, 1)
             loss = tf.reduce_mean(tf.square(labels - predictions))
             optimizer = tf.compat.v1.train.GradientDescentOptimizer(hparams.LEARNING_RATE)
-            train_op = optimizer.minimize(
-                loss, global_step=tf.compat.v1.train.get_or_create_global_step())
-            if mode == tf.estimator.ModeKeys.PREDICT:
-                return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
-            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
-
-
-        def input_fn():
-            x = tf.random.stateless_uniform([16, 3], seed=[1, 2])
-            y = tf.reduce_sum(x, axis=1, keepdims=True)
-            return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
         """,
+        tail=_REGRESSOR_TAIL,
     )
     report = validate_file(model)
     assert report.verdict == "fixed", report.message
@@ -193,18 +201,8 @@ def test_a_module_its_package_imports_runs_when_the_package_imports_it(tmp_path:
             predictions = tf.compat.v1.layers.dense(hidden, 1)
             loss = tf.reduce_mean(tf.square(labels - predictions))
             optimizer = tf.compat.v1.train.GradientDescentOptimizer(0.1)
-            train_op = optimizer.minimize(
-                loss, global_step=tf.compat.v1.train.get_or_create_global_step())
-            if mode == tf.estimator.ModeKeys.PREDICT:
-                return tf.estimator.EstimatorSpec(mode, predictions={"y": predictions})
-            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
-
-
-        def input_fn():
-            x = tf.random.stateless_uniform([16, 3], seed=[1, 2])
-            y = tf.reduce_sum(x, axis=1, keepdims=True)
-            return tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(4).repeat()
         """,
+        tail=_REGRESSOR_TAIL,
     )
     report = validate_file(model)
     assert report.verdict == "fixed", report.message
