@@ -26,6 +26,12 @@ def store_key(stmt: cst.CSTNode) -> Optional[str]:
     """``"obj.attr"`` of a statement that only stores one attribute of the object ``obj``:
     ``obj.attr = value`` or ``setattr(obj, "attr", value)`` (the value may read other
     attributes of ``obj``)."""
+    store = _lone_store(stmt)
+    return None if store is None else store[0]
+
+
+def _lone_store(stmt: cst.CSTNode) -> Optional[tuple[str, cst.Name]]:
+    """Of such a store, its key and the name of the object stored into (no read of it)."""
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return None
     small = stmt.body[0]
@@ -33,19 +39,20 @@ def store_key(stmt: cst.CSTNode) -> Optional[str]:
         target = small.targets[0].target
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
             return None
-        return f"{target.value.value}.{target.attr.value}"
+        return f"{target.value.value}.{target.attr.value}", target.value
     call = st.lone_call(stmt)
     stored = st.setattr_store(call) if call is not None else None
-    if stored is None or stored[1] is None:
+    if call is None or stored is None or stored[1] is None:
         return None
-    return f"{stored[0]}.{stored[1]}"
+    return f"{stored[0]}.{stored[1]}", cst.ensure_type(call.args[0].value, cst.Name)
 
 
 def split_reads(node: cst.CSTNode, names: Collection[str]) -> set[str]:
     """``names`` (what ``node`` reads) with each one ``node`` reads only as plain attributes
     (``self.loss``, not ``self.build()``) replaced by the keys of those attributes; the object a
     lone attribute store stores into is not read."""
-    stored = _store_target(node)
+    store = _lone_store(node)
+    stored = id(store[1]) if store is not None else None
     whole: set[str] = set()
     keys: set[str] = set()
     for owner, attr in _uses(node, stored):
@@ -71,17 +78,6 @@ def attribute_keys(name: str, needs: Needs) -> list[str]:
     """The attribute keys of ``name`` in ``needs`` (rebinding ``name`` ends their uses)."""
     prefix = name + "."
     return [k for k in needs if k.startswith(prefix)]
-
-
-def _store_target(node: cst.CSTNode) -> Optional[int]:
-    """The id of the object name a lone attribute store stores into (``self`` of ``self.x =
-    v``): a store is no read of it."""
-    if store_key(node) is None:
-        return None
-    small = cst.ensure_type(node, cst.SimpleStatementLine).body[0]
-    if isinstance(small, cst.Assign):
-        return id(cst.ensure_type(small.targets[0].target, cst.Attribute).value)
-    return id(cst.ensure_type(cst.ensure_type(small, cst.Expr).value, cst.Call).args[0].value)
 
 
 def _uses(node: cst.CSTNode, stored: Optional[int]) -> Iterator[tuple[str, Optional[str]]]:
