@@ -18,7 +18,7 @@ from libcst.helpers import get_full_name_for_node
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.tree import children, walk
+from codemods.tree import children
 from codemods.vocabulary import Mode
 
 #: Resolves a Name/Attribute expression to its normalized TensorFlow name (or None).
@@ -56,9 +56,6 @@ class ModelFn:
     enclosing: tuple[cst.CSTNode, ...] = ()
     #: Every model_fn of the module (this one too): each is analysed, and reported, on its own.
     model_fns: frozenset[cst.FunctionDef] = frozenset()
-    #: The module's names bound once, at its top level, by ``NAME = value`` (``_PREDICT =
-    #: tf.estimator.ModeKeys.PREDICT``): their values.
-    constants: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
 
 def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -454,31 +451,6 @@ def _tf_alias(node: cst.Import | cst.ImportFrom) -> Optional[str]:
     return None
 
 
-def module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
-    """The names the module binds once, by ``NAME = value`` alone on a line of its top level,
-    and nowhere else in it (no other binding at the top level, no ``global`` rebinding)."""
-    found: dict[str, cst.BaseExpression] = {}
-    bound: dict[str, int] = {}
-    for stmt in module.body:
-        for name in st.defines(stmt):
-            bound[name] = bound.get(name, 0) + 1
-        line = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ()
-        small = line[0] if len(line) == 1 else None
-        if (
-            isinstance(small, cst.Assign)
-            and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name)
-        ):
-            found[small.targets[0].target.value] = small.value
-    declared = {
-        item.name.value
-        for node in walk(module)
-        if isinstance(node, cst.Global)
-        for item in node.names
-    }
-    return {n: v for n, v in found.items() if bound.get(n) == 1 and n not in declared}
-
-
 def find_model_fns(
     module: cst.Module, resolve: TfResolver, named: Collection[str] = ()
 ) -> list[ModelFn]:
@@ -490,7 +462,6 @@ def find_model_fns(
     }
     classes = {stmt.name.value: stmt for stmt in module.body if type(stmt) is cst.ClassDef}
     spec_helpers = {name for name, fn in top_level.items() if returns_spec(fn, resolve)}
-    constants = module_constants(module)
     found: list[ModelFn] = []
     for node, enclosing in functions:
         params = param_names(node)
@@ -527,7 +498,6 @@ def find_model_fns(
                 helpers={**top_level, **nested},
                 classes=classes,
                 enclosing=enclosing,
-                constants=constants,
             )
         )
     every = frozenset(fn.node for fn in found)

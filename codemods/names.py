@@ -175,7 +175,9 @@ class QualifiedNames:
     def alias(self, node: cst.CSTNode) -> Optional[tuple[cst.BaseExpression, str]]:
         """For ``v1.metrics.accuracy`` where ``v1`` is bound once in its scope, by ``v1 =
         tf.compat.v1``: the expression it is bound to and the rest of the name (``metrics.
-        accuracy``); None where the head is bound otherwise, or more than once."""
+        accuracy``); for ``_PREDICT`` bound once by ``_PREDICT = "infer"``: that string and "".
+        None where the head is bound otherwise, or more than once (a ``global`` rebinding in a
+        function counts)."""
         scope = self._scope(node)
         full_name = get_full_name_for_node(node) if scope is not None else None
         if scope is None or full_name is None:
@@ -215,8 +217,8 @@ class _Binder:
 
     def __init__(self, module: cst.Module) -> None:
         self.scopes: dict[cst.CSTNode, _Scope] = {}
-        #: The name (or attribute chain) a lone name target is assigned (``v1 = tf.compat.v1``),
-        #: by the target's id.
+        #: The name, attribute chain or string a lone name target is assigned (``v1 =
+        #: tf.compat.v1``, ``_PREDICT = "infer"``), by the target's id.
         self.values: dict[int, cst.BaseExpression] = {}
         self.module_scope = _Scope("module", _Scope("builtins", None))
         self.visit(module, self.module_scope)
@@ -265,7 +267,7 @@ class _Binder:
         if node.value is not None:
             self.visit(node.value, scope)
             alias = type(node) is not cst.AugAssign and len(targets) == 1
-            if alias and isinstance(node.value, (cst.Name, cst.Attribute)):
+            if alias and isinstance(node.value, (cst.Name, cst.Attribute, cst.SimpleString)):
                 self.values[id(targets[0])] = node.value  # read for a lone name target only
         if type(node) is cst.AnnAssign:
             self.visit(node.annotation, scope)

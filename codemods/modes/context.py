@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Protocol
 
 import libcst as cst
 
@@ -20,12 +20,23 @@ from codemods.vocabulary import ALL_MODES, Mode, Tag
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
 
-#: The qualified names of an expression of the module (``codemods.names.QualifiedNames``).
-QualifiedNamesFn = Callable[[cst.CSTNode], set[str]]
+class QualifiedNamesFn(Protocol):
+    """The qualified names of an expression of the module, and what a name bound once is bound
+    to (``codemods.names.QualifiedNames``)."""
+
+    def __call__(self, node: cst.CSTNode) -> set[str]: ...
+
+    def alias(self, node: cst.CSTNode) -> Optional[tuple[cst.BaseExpression, str]]: ...
 
 
-def _unresolved(node: cst.CSTNode) -> set[str]:
-    return set()
+class _Unresolved:
+    """No names known (a model_fn analysed without its module's names)."""
+
+    def __call__(self, node: cst.CSTNode) -> set[str]:
+        return set()
+
+    def alias(self, node: cst.CSTNode) -> Optional[tuple[cst.BaseExpression, str]]:
+        return None
 
 
 def _apart(one: list[Value], other: list[Value]) -> bool:
@@ -51,7 +62,7 @@ class Context:
     suppressed: Suppressed
     unsafe_fixes: bool = False
     #: Qualified names of the module's expressions (non-TensorFlow ones: ``itertools.chain``).
-    names: QualifiedNamesFn = _unresolved
+    names: QualifiedNamesFn = field(default_factory=_Unresolved)
     #: Names bound to values the mode decides (``is_training = mode == TRAIN``), with each
     #: mode's value.
     mode_flags: set[str] = field(default_factory=set)
@@ -114,8 +125,9 @@ class Context:
                 return None
             if node.value in tf_api.MODE_VALUES:
                 return tf_api.MODE_VALUES[node.value]
-            # ``_PREDICT = tf.estimator.ModeKeys.PREDICT`` (or ``= "infer"``) at module level
-            value = self.fn.constants.get(node.value)
+            # ``_PREDICT = tf.estimator.ModeKeys.PREDICT`` (or ``= "infer"``), bound once
+            aliased = self.names.alias(node)
+            value = aliased[0] if aliased is not None and not aliased[1] else None
             if isinstance(value, cst.SimpleString) and value.evaluated_value in _MODE_STRINGS:
                 return str(value.evaluated_value)
             return self.mode_key(value) if isinstance(value, cst.Attribute) else None

@@ -505,6 +505,48 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Invalid(
+            # a builder binds the PREDICT mode's string once (`infer = "infer"`) and its model_fn compares
+            # the mode with it: the same test as `mode == ModeKeys.PREDICT`, wherever the name is bound
+            id="a_mode_string_the_builder_binds",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn_builder(learning_rate):
+    infer = "infer"
+
+    def model_fn(features, labels, mode):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        if mode == infer:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        train_op = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(loss)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    return model_fn
+''',
+            findings=("EF101:9:safe", "EF102:12:safe", "EF105:13:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn_builder(learning_rate):
+    infer = "infer"
+
+    def model_fn(features, labels, mode):
+        logits = tf.compat.v1.layers.dense(features["x"], 1)
+        if mode == infer:
+            return tf.estimator.EstimatorSpec(mode, predictions=logits)
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = tf.compat.v1.train.AdamOptimizer(learning_rate).minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+    return model_fn
+''',
+        ),
+        Invalid(
             # functools.partial binds the model_fn's own settings by position, Estimator hands the rest:
             # a model_fn, whose loss from labels PREDICT runs
             id="a_model_fn_a_partial_gives_its_settings_first",
