@@ -232,6 +232,38 @@ def test_a_layers_declared_input_shape_is_the_shape_of_what_it_is_called_on() ->
     assert later["series"].shape == (10, 3)
 
 
+def test_a_matrix_product_with_a_variable_says_the_vector_size() -> None:
+    """``tf.matmul(x, W)``: x holds vectors of W's first size, W made in the call or bound once
+    (``tf.Variable`` of a filled shape, ``tf.get_variable`` with its shape)."""
+    bound = features_of(
+        """
+        def model_fn(features, labels, mode):
+            W = tf.Variable(tf.zeros([784, 10]))
+            y = tf.matmul(features, W) + b
+            return spec
+        """
+    )
+    assert bound[None].shape == (784,) and bound[None].dtype == "float32"
+    assert "[784, 10] variable" in bound[None].origin
+    inline = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            y = tf.matmul(features["x"], tf.get_variable("w", shape=[params["n"], 3]))
+            return spec
+        """
+    )
+    assert inline["x"].shape == ("params['n']",)
+    transposed = features_of(
+        """
+        def model_fn(features, labels, mode):
+            W = tf.Variable(tf.zeros([784, 10]))
+            y = tf.matmul(features["x"], W, transpose_b=True)
+            return spec
+        """
+    )
+    assert transposed["x"].shape is None
+
+
 def test_a_sequential_models_input_is_its_first_layers() -> None:
     """A Keras ``Sequential`` called on the features hands them to its first layer: that
     layer's ``input_shape=``, or its kind (a 2-D convolution takes images), says their shape."""

@@ -75,6 +75,21 @@ def test_finds_the_model_fn_and_the_input_functions(project: Path) -> None:
     assert found.steps == 3 and not found.synthetic
 
 
+def test_a_model_fn_taking_targets_is_found(project: Path) -> None:
+    """tf.contrib.learn's spelling of the labels (``targets``), as the worker hands them."""
+    path = write(
+        project,
+        """
+        def helper(features, mode, depth):
+            return None
+
+        def simple_fn(features, targets, mode):
+            return tf.contrib.learn.ModelFnOps(mode=mode, predictions=features, loss=targets)
+        """,
+    )
+    assert plan_for(path).model_fn == "simple_fn"  # type: ignore[attr-defined]
+
+
 def test_an_input_fn_needing_arguments_is_taken_as_the_file_calls_it(project: Path) -> None:
     path = write(
         project,

@@ -282,10 +282,11 @@ def _mentions(node: ast.AST, names: frozenset[str]) -> bool:
     return False
 
 
-_SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec"})
+_SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"})
 
-
-_ESTIMATOR_ARGS = frozenset({"features", "labels", "mode", "params", "config"})
+#: What an Estimator hands a model_fn, by name (``targets``/``target``: tf.contrib.learn's
+#: spellings of the labels, which the worker hands as such).
+_ESTIMATOR_ARGS = frozenset({"features", "labels", "targets", "target", "mode", "params", "config"})
 
 
 def _estimator_callable(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

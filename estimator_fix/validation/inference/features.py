@@ -366,6 +366,8 @@ class _FeatureReader:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
             self._split(parent, entry)
+        elif name == "matmul" and is_first:
+            self._matmul(parent, entry)
 
     def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """A feature handed to a helper (``build_network(features["x"], training)``): what the
@@ -453,6 +455,23 @@ class _FeatureReader:
             entry.learn(where, shape=_IMAGE, spatial=2)
         elif name in _VOLUME_CALLS:
             entry.learn(where, shape=_VOLUME, spatial=3)
+
+    def _matmul(self, call: ast.Call, entry: _Uses) -> None:
+        """``tf.matmul(features, W)`` with ``W = tf.Variable(tf.zeros([784, 10]))`` (or
+        ``tf.get_variable("W", [784, 10])``, written in the call or bound once): a batch of
+        vectors of W's first size."""
+        if any(k.arg in _TRANSPOSED for k in call.keywords):
+            return
+        weight = sx.argument(call, 1, "b")
+        if isinstance(weight, ast.Name):
+            weight = self._layers.get(weight.id)
+        shape = _variable_shape(weight) if isinstance(weight, ast.Call) else None
+        if shape is None:
+            return
+        dims = sx.dims(sx.inlined(shape, self._bindings), self.constants)
+        if dims is not None and len(dims) == 2 and dims[0] is not None:
+            where = f"{sx.line(call)}: multiplied by a {sx.source(shape)} variable"
+            entry.learn(where, dtype="float32", shape=dims[:1])
 
     def _split(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.split(features, [a, b, c], axis=1)``: a vector of a + b + c values per example;
@@ -625,6 +644,25 @@ def _shape(node: ast.AST | None, constants: Mapping[str, ast.expr]) -> tuple[sx.
         node = sx.argument(node, 0, "dims")
     if isinstance(node, (ast.List, ast.Tuple)):
         return sx.dims(node, constants)
+    return None
+
+
+_TRANSPOSED = frozenset({"transpose_a", "transpose_b", "adjoint_a", "adjoint_b"})
+#: Calls that make an initial value of the shape they are given first (``tf.zeros([a, b])``).
+_FILLED = frozenset(
+    {"zeros", "ones", "random_normal", "truncated_normal", "random_uniform", "normal", "uniform"}
+)
+
+
+def _variable_shape(call: ast.Call) -> ast.expr | None:
+    """The shape a variable is made with: ``tf.get_variable(name, [a, b])`` (or ``shape=``),
+    ``tf.Variable(tf.zeros([a, b]))`` (any initial value of a filled shape)."""
+    name = sx.call_name(call)
+    if name == "get_variable":
+        return sx.argument(call, 1, "shape")
+    initial = sx.argument(call, 0, "initial_value") if name == "Variable" else None
+    if isinstance(initial, ast.Call) and sx.call_name(initial) in _FILLED:
+        return sx.argument(initial, 0, "shape")
     return None
 
 
