@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Collection, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -371,6 +372,12 @@ class Calls:
             used = self.ctx.result_tags().get(st.code_of(call.func), frozenset())
             chosen = self.ctx.handed_the_mode(st.root_name(call.func))
             out.built |= (used & ({Tag.METRIC} if chosen else {Tag.METRIC, Tag.TRAIN})) - gates
+            method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+            # a method the analysis cannot read handed labels, as a helper is (a container's
+            # ``append`` or ``update`` stores what it is given: no helper)
+            handed_labels = any(carries_label(facts, arg.value) for arg in call.args)
+            if handed_labels and Tag.LABEL not in gates and method not in st.MUTATING_METHODS:
+                out.opaque.append(call)
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
         # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does
@@ -643,13 +650,25 @@ class Calls:
         )
 
     def opaque_with_labels(
-        self, view: cst.CSTNode, opaque: list[cst.Call], facts: Facts
+        self,
+        view: cst.CSTNode,
+        opaque: list[cst.Call],
+        facts: Facts,
+        changes: AbstractSet[str] = frozenset(),
     ) -> Optional[str]:
-        """The helper handed labels whose result the statement keeps (EF106); a call made for
-        its effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
+        """The helper handed labels whose result the statement keeps (EF106): in a name, or in
+        the object whose method it is (``model.build(x, labels)``, then ``model.preds``:
+        ``changes``, the objects the statement's method calls may change); a call made for its
+        effect alone (``add_loss(labels=...)``) is label code like any other (EF101)."""
         discarded = {id(n.value) for n in st.own_nodes(view) if isinstance(n, cst.Expr)}
         for call in opaque:
-            if id(call) in discarded or self._read_through(view, call, facts):
+            func = call.func
+            kept_in_object = (
+                isinstance(func, cst.Attribute) and st.root_name(func.value) in changes
+            )
+            if id(call) in discarded and not kept_in_object:
+                continue
+            if self._read_through(view, call, facts):
                 continue
             if any(carries_label(facts, arg.value) for arg in call.args):
                 return st.code_of(call.func)

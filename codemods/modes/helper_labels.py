@@ -39,7 +39,7 @@ def _mark(unit: Unit, names: set[str], held: set[str], predict_uses: frozenset[s
     for part in leaves(unit.parts):
         _mark(part, names, held, predict_uses)
     if unit.opaque_label is not None and not unit.parts:
-        (names if not predict_uses else held).update(unit.defs)
+        (names if not predict_uses else held).update(unit.results())
         return
     if reads and unit.if_helper_label:
         own = unit.blocked.get(Mode.PREDICT, frozenset())

@@ -208,7 +208,9 @@ class Judge:
             own, tags = set(tags), tags | into | put
             through = frozenset(into - own - put)
         if mode is Mode.PREDICT and calls.opaque and not self._labels_fail_first(calls, facts):
-            unit.opaque_label = self.calls.opaque_with_labels(view, calls.opaque, facts)
+            unit.opaque_label = self.calls.opaque_with_labels(
+                view, calls.opaque, facts, unit.changes
+            )
         judged = View(self.ctx, stmt, mode, unit.modes, facts, calls)
         self._gathered_labels(unit, judged, tags)
         if unit.parts:  # judged by its header and by its parts, each where it runs

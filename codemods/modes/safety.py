@@ -103,7 +103,7 @@ def predict_outputs(units: list[Unit]) -> None:
             continue
         if unit.returns and Mode.PREDICT in unit.modes:  # ``if use_tpu: return ...``
             live |= unit.use_reads.get(Mode.PREDICT, unit.reads)
-        unit.predict_uses = frozenset(unit.defs & live)
+        unit.predict_uses = frozenset(unit.results() & live)
         single = single_assign(unit.node)  # a name bound, not a store into an object
         unit.predict_returns_whole = unit.quiet and single is not None and single[0] in whole
         if unit.predict_uses and Mode.PREDICT in unit.modes:
@@ -134,7 +134,7 @@ def liveness(units: list[Unit], live_out: Needs, usage: bool = False) -> Needs:
         if unit.kind is UnitKind.BLOCK:
             needs = _block_liveness(unit, needs, usage)
             continue
-        bound = unit.defs if usage else unit.defs | unit.changes  # a method's object: needed
+        bound = unit.results() if usage else unit.defs | unit.changes  # a method's object: needed
         # what a statement failing on PREDICT's None labels stores in place (``features.update(
         # labels)``) never happens there: PREDICT needs only the names it binds anew
         in_predict = unit.defs & unit.kills if unit.fails_on_none_labels else bound
@@ -247,7 +247,7 @@ def _parts_use_reads(unit: Unit, mode: Mode) -> frozenset[str]:
 def _block_liveness(unit: Unit, needs: Needs, usage: bool) -> Needs:
     """A ``with`` block runs where its body has work, or where later code reads what its
     header binds; its header is read there."""
-    bound = unit.defs if usage else unit.defs | unit.changes  # ``with net.scope():``
+    bound = unit.results() if usage else unit.defs | unit.changes  # ``with net.scope():``
     wanted = {m for m in unit.modes if any(m in needs.get(name, ()) for name in bound)}
     (body,) = unit.branches
     inner = liveness(body.units, needs, usage)

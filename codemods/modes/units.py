@@ -145,6 +145,12 @@ class Unit:
     #: TRAIN spec; EF103), with those modes.
     idle_metrics: tuple[tuple[str, ...], frozenset[Mode]] = ((), frozenset())
 
+    def results(self) -> frozenset[str]:
+        """What holds the statement's results: the names it binds, and for a helper handed
+        labels whose results it keeps in the objects it calls methods of (``model.build(x,
+        labels)``, then ``model.preds``), those objects."""
+        return self.defs | self.changes if self.opaque_label is not None else self.defs
+
     @property
     def base_needed(self) -> frozenset[Mode]:
         return frozenset(m for m in self.modes if not self.blocked.get(m))

@@ -337,13 +337,13 @@ class Analyzer:
             unit.quiet = unit.quiet or regrouping_loop(stmt, unit.parts, self.ctx.names)
         if spec and assigned is not None:  # ``spec = EstimatorSpec(eval_metric_ops={...})``
             self.specs.idle_metrics(unit, assigned[1], state, self.calls, rebuild=False)
+        if not definition:  # what later statements depend on (and where a helper's results
+            unit.changes = self.objects.changed([stmt])  # may be kept: ``model.build(...)``)
         for mode in modes:
             self.judge(unit, state[mode], mode, definition)
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) > 1:
             # ``loss = ...; return Spec(loss=loss)``: with what the line bound before it
             inline = self._inline_specs(stmt.body, state, modes)
-        if not definition:  # what later statements depend on; the tags stay as judged
-            unit.changes = self.objects.changed([stmt])
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
             goes_around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))

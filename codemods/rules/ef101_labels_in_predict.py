@@ -505,6 +505,38 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Invalid(
+            # a method of another module's class handed labels, where PREDICT reads nothing of its object
+            # afterwards: label code like any other, moved out of PREDICT (not EF106)
+            id="opaque_method_whose_object_predict_does_not_read",
+            before='''\
+import tensorflow as tf
+from transformer import Transformer
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    scorer = Transformer(train_mode=mode == tf.estimator.ModeKeys.TRAIN)
+    scorer.build_model(logits, labels)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    return tf.estimator.EstimatorSpec(mode, loss=scorer.loss, train_op=scorer.train_op)
+''',
+            findings=("EF101:8:safe",),
+            after='''\
+import tensorflow as tf
+from transformer import Transformer
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    scorer = Transformer(train_mode=mode == tf.estimator.ModeKeys.TRAIN)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    scorer.build_model(logits, labels)
+    return tf.estimator.EstimatorSpec(mode, loss=scorer.loss, train_op=scorer.train_op)
+''',
+        ),
+        Invalid(
             # a builder binds the PREDICT mode's string once (`infer = "infer"`) and its model_fn compares
             # the mode with it: the same test as `mode == ModeKeys.PREDICT`, wherever the name is bound
             id="a_mode_string_the_builder_binds",

@@ -224,6 +224,26 @@ def model_fn(features, labels, mode, params):
             findings=("EF106:13:none",),
         ),
         Invalid(
+            # a method of an object of another module's class is handed labels and keeps what it
+            # builds in the object: PREDICT's predictions are read from it afterwards, so the call
+            # cannot leave PREDICT (a flag of TRAIN given to the class does not tell EVAL apart)
+            id="opaque_method_keeps_its_results_in_the_object",
+            before='''\
+import tensorflow as tf
+from transformer import Transformer
+
+
+def model_fn(features, labels, mode):
+    model = Transformer(train_mode=mode == tf.estimator.ModeKeys.TRAIN)
+    model.build_model(features["x"], labels)
+    predictions = {"ids": model.preds}
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    return tf.estimator.EstimatorSpec(mode, loss=model.loss, train_op=model.train_op)
+''',
+            findings=("EF106:7:none",),
+        ),
+        Invalid(
             id="tfgan_model_builder_is_ef106",
             before='''\
 import tensorflow as tf
