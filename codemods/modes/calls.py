@@ -363,21 +363,7 @@ class Calls:
             out.built |= self.anyway.built(call, facts) & {Tag.TRAIN}  # whatever the mode
             return
         if callee is None:  # a method of a local object: given the mode, it gates itself too
-            made = _made_receiver(call)
-            gates = self.mode_gates(call) or (self.mode_gates(made) if made else frozenset())
-            out.gates |= gates
-            out.gated_args.extend((arg, gates) for arg in call.args if gates)
-            # what the model_fn hands its result to as eval_metric_ops: metric ops; as
-            # train_op: a training op, unless the object was handed the mode (its choice)
-            used = self.ctx.result_tags().get(st.code_of(call.func), frozenset())
-            chosen = self.ctx.handed_the_mode(st.root_name(call.func))
-            out.built |= (used & ({Tag.METRIC} if chosen else {Tag.METRIC, Tag.TRAIN})) - gates
-            method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
-            # a method the analysis cannot read handed labels, as a helper is (a container's
-            # ``append`` or ``update`` stores what it is given: no helper)
-            handed_labels = any(carries_label(facts, arg.value) for arg in call.args)
-            if handed_labels and Tag.LABEL not in gates and method not in st.MUTATING_METHODS:
-                out.opaque.append(call)
+            self._local_method(call, facts, out)
             return
         # A helper given what tells apart the modes where a tag is right from those where it is
         # wrong (the mode itself, or ``is_training`` for training ops but not for labels: it does
@@ -446,6 +432,24 @@ class Calls:
         else:
             out.tags |= by_name
             out.creates_vars = out.autonamed = out.seeds = True
+
+    def _local_method(self, call: cst.Call, facts: Facts, out: CallFacts) -> None:
+        """A method of a local object the analysis does not read (``model.build(x, labels)``)."""
+        made = _made_receiver(call)
+        gates = self.mode_gates(call) or (self.mode_gates(made) if made else frozenset())
+        out.gates |= gates
+        out.gated_args.extend((arg, gates) for arg in call.args if gates)
+        # what the model_fn hands its result to as eval_metric_ops: metric ops; as
+        # train_op: a training op, unless the object was handed the mode (its choice)
+        used = self.ctx.result_tags().get(st.code_of(call.func), frozenset())
+        chosen = self.ctx.handed_the_mode(st.root_name(call.func))
+        out.built |= (used & ({Tag.METRIC} if chosen else {Tag.METRIC, Tag.TRAIN})) - gates
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        # a method the analysis cannot read handed labels, as a helper is (a container's
+        # ``append`` or ``update`` stores what it is given: no helper)
+        handed_labels = any(carries_label(facts, arg.value) for arg in call.args)
+        if handed_labels and Tag.LABEL not in gates and method not in st.MUTATING_METHODS:
+            out.opaque.append(call)
 
     def _instance_method(self, call: cst.Call, facts: Facts) -> bool:
         """A method called on an instance of one of the module's classes."""
