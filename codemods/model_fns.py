@@ -9,7 +9,7 @@ function that merely has the same parameter names is not.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -182,17 +182,38 @@ def _method_call(value: cst.BaseExpression, spec_methods: Collection[str]) -> bo
 
 
 def _spec_methods(
-    enclosing: tuple[cst.CSTNode, ...], resolve: TfResolver
+    enclosing: tuple[cst.CSTNode, ...],
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
 ) -> frozenset[str]:
-    """The methods of the class a function is defined in that return a spec they build."""
+    """The methods of the class a function is defined in that return a spec they build, its
+    own or inherited from a class of the module (``class FitNet(StudentModel)`` whose base
+    defines ``def train(...): return EstimatorSpec(...)``); the nearest definition counts."""
     if not enclosing or type(enclosing[-1]) is not cst.ClassDef:
         return frozenset()
-    owner = enclosing[-1]
-    return frozenset(
-        stmt.name.value
-        for stmt in owner.body.body
-        if type(stmt) is cst.FunctionDef and returns_spec(stmt, resolve)
-    )
+    found: dict[str, bool] = {}
+    for owner in _lineage(enclosing[-1], classes):
+        for stmt in owner.body.body:
+            if type(stmt) is cst.FunctionDef and stmt.name.value not in found:
+                found[stmt.name.value] = returns_spec(stmt, resolve)
+    return frozenset(name for name, spec in found.items() if spec)
+
+
+def _lineage(owner: cst.ClassDef, classes: Mapping[str, cst.ClassDef]) -> list[cst.ClassDef]:
+    """``owner`` and the module's classes it derives from by name, nearest first (depth
+    first, each once)."""
+    seen: list[cst.ClassDef] = []
+    stack = [owner]
+    while stack:
+        cls = stack.pop(0)
+        if any(cls is done for done in seen):
+            continue
+        seen.append(cls)
+        bases = [arg.value for arg in cls.bases if arg.keyword is None]
+        stack[:0] = [
+            classes[b.value] for b in bases if type(b) is cst.Name and b.value in classes
+        ]
+    return seen
 
 
 def _names_estimator_spec(name: str) -> bool:
@@ -476,7 +497,7 @@ def find_model_fns(
             _called_object_signature(node, params)
         )
         shaped = signature and (
-            returns_spec(node, resolve, spec_helpers, _spec_methods(enclosing, resolve))
+            returns_spec(node, resolve, spec_helpers, _spec_methods(enclosing, resolve, classes))
             or _built_closure(node, enclosing, params, resolve)
             or name in partials  # what Estimator does not hand it is bound beforehand
         )

@@ -537,6 +537,52 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Invalid(
+            # a method model_fn whose specs come from methods its class inherits from a class of the
+            # module (no model_fn= in the file): a model_fn all the same, whose label loss PREDICT runs
+            id="a_method_model_fn_returning_specs_its_base_class_builds",
+            before='''\
+import tensorflow as tf
+
+
+class Base:
+    def predict_spec(self, mode, logits):
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+
+    def loss_spec(self, mode, loss):
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+class Student(Base):
+    def model_function(self, features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 2)
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return self.predict_spec(mode, logits)
+        return self.loss_spec(mode, loss)
+''',
+            findings=("EF101:15:safe",),
+            after='''\
+import tensorflow as tf
+
+
+class Base:
+    def predict_spec(self, mode, logits):
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+
+    def loss_spec(self, mode, loss):
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+
+
+class Student(Base):
+    def model_function(self, features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 2)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return self.predict_spec(mode, logits)
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return self.loss_spec(mode, loss)
+''',
+        ),
+        Invalid(
             # a builder binds the PREDICT mode's string once (`infer = "infer"`) and its model_fn compares
             # the mode with it: the same test as `mode == ModeKeys.PREDICT`, wherever the name is bound
             id="a_mode_string_the_builder_binds",
