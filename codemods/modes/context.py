@@ -20,6 +20,7 @@ from codemods.vocabulary import ALL_MODES, Mode, Tag
 #: The rule codes a suppression comment silences on a statement.
 Suppressed = Callable[[cst.CSTNode], frozenset[str]]
 
+
 class QualifiedNamesFn(Protocol):
     """The qualified names of an expression of the module, and what a name bound once is bound
     to (``codemods.names.QualifiedNames``)."""
