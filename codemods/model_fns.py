@@ -192,16 +192,16 @@ def _spec_methods(
     if not enclosing or type(enclosing[-1]) is not cst.ClassDef:
         return frozenset()
     found: dict[str, bool] = {}
-    for owner in _lineage(enclosing[-1], classes):
+    for owner in lineage(enclosing[-1], classes):
         for stmt in owner.body.body:
             if type(stmt) is cst.FunctionDef and stmt.name.value not in found:
                 found[stmt.name.value] = returns_spec(stmt, resolve)
     return frozenset(name for name, spec in found.items() if spec)
 
 
-def _lineage(owner: cst.ClassDef, classes: Mapping[str, cst.ClassDef]) -> list[cst.ClassDef]:
-    """``owner`` and the module's classes it derives from by name, nearest first (depth
-    first, each once)."""
+def lineage(owner: cst.ClassDef, classes: Mapping[str, cst.ClassDef]) -> list[cst.ClassDef]:
+    """``owner`` and the module's classes (``classes``, by name) it derives from by name,
+    nearest first (depth first, each once)."""
     seen: list[cst.ClassDef] = []
     stack = [owner]
     while stack:
@@ -209,7 +209,7 @@ def _lineage(owner: cst.ClassDef, classes: Mapping[str, cst.ClassDef]) -> list[c
         if any(cls is done for done in seen):
             continue
         seen.append(cls)
-        bases = [arg.value for arg in cls.bases if arg.keyword is None]
+        bases = [arg.value for arg in cls.bases]
         stack[:0] = [
             classes[b.value] for b in bases if type(b) is cst.Name and b.value in classes
         ]

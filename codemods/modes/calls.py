@@ -658,7 +658,7 @@ class Calls:
         view: cst.CSTNode,
         opaque: list[cst.Call],
         facts: Facts,
-        changes: AbstractSet[str] = frozenset(),
+        changes: AbstractSet[str],
     ) -> Optional[str]:
         """The helper handed labels whose result the statement keeps (EF106): in a name, or in
         the object whose method it is (``model.build(x, labels)``, then ``model.preds``:

@@ -10,6 +10,7 @@ from typing import Optional
 import libcst as cst
 
 from codemods import statements as st
+from codemods.model_fns import lineage
 from codemods.modes import attributes, presence
 from codemods.modes import graph_collections as collections
 from codemods.modes.calls import CallFacts, Calls, is_none_literal
@@ -77,11 +78,12 @@ def _stored_into(view: cst.CSTNode) -> set[str]:
 
 
 def _put_names(view: cst.CSTNode) -> list[cst.Name]:
-    """The names a store puts, as they are, into the object it stores into as elements of a
-    display (``labels`` of ``params.update({"tgt": labels})`` or ``d[k] = [x, labels]``): the
-    object holds them, nothing is computed from them."""
+    """The names a store (a statement ``_stored_into`` finds an object for) puts, as they are,
+    into that object as elements of a display (``labels`` of ``params.update({"tgt":
+    labels})`` or ``d[k] = [x, labels]``): the object holds them, nothing is computed from
+    them."""
     small = view.body[0] if isinstance(view, cst.SimpleStatementLine) else None
-    if isinstance(small, cst.Expr) and stored_receiver(small) is not None:
+    if isinstance(small, cst.Expr):  # a store only where ``stored_receiver`` found one
         values = [arg.value for arg in cst.ensure_type(small.value, cst.Call).args]
     elif isinstance(small, cst.Assign):
         values = [small.value]
@@ -547,14 +549,8 @@ def _computed_attribute(classes: Mapping[str, cst.ClassDef], owner: str, attr: s
     """Reading ``attr`` of an instance of the module's class ``owner`` runs code: the class
     (or one of the module's classes it derives from) defines it as a decorated function (a
     property, a lazily built one), or computes its attributes (``__getattr__``)."""
-    seen: set[str] = set()
-    todo = [owner]
-    while todo:
-        name = todo.pop()
-        cls = classes.get(name)
-        if cls is None or name in seen:
-            continue
-        seen.add(name)
+    own = classes.get(owner)
+    for cls in lineage(own, classes) if own is not None else ():
         for stmt in st.statements_of(cls.body):
             if type(stmt) is not cst.FunctionDef:
                 continue
@@ -562,9 +558,6 @@ def _computed_attribute(classes: Mapping[str, cst.ClassDef], owner: str, attr: s
                 return True
             if stmt.name.value == attr and stmt.decorators:
                 return True
-        todo.extend(
-            base.value.value for base in cls.bases if isinstance(base.value, cst.Name)
-        )
     return False
 
 
