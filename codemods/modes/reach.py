@@ -12,7 +12,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from codemods import statements as st
-from codemods.model_fns import ModelFn
+from codemods.model_fns import ModelFn, lineage
 from codemods.modes.evaluate import ModeEvaluator, truth
 from codemods.tree import children
 
@@ -218,16 +218,21 @@ def _open_if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> bool:
 
 
 def class_methods(fn: ModelFn) -> dict[str, cst.FunctionDef]:
-    """The methods of the class a model_fn is defined in (the nearest around it), by name;
-    none for a function outside any class."""
+    """The methods of the class a model_fn is defined in (the nearest around it), by name, its
+    own and those it inherits from the module's classes (the nearest definition wins); none
+    for a function outside any class."""
     owner = next((n for n in reversed(fn.enclosing) if isinstance(n, cst.ClassDef)), None)
     if owner is None:
         return {}
-    return {
-        stmt.name.value: stmt
-        for stmt in reversed(st.statements_of(owner.body))
-        if type(stmt) is cst.FunctionDef
-    }
+    found: dict[str, cst.FunctionDef] = {}
+    for cls in lineage(owner, fn.classes):
+        own = {
+            stmt.name.value: stmt
+            for stmt in reversed(st.statements_of(cls.body))
+            if type(stmt) is cst.FunctionDef
+        }
+        found = {**own, **found}
+    return found
 
 
 def own_method(call: cst.Call, fn: ModelFn) -> Optional[cst.FunctionDef]:

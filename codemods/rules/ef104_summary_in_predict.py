@@ -133,6 +133,51 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            # a method model_fn calls a method its class inherits from a class of the module, which
+            # writes a summary of the loss it computes: PREDICT runs it, and what PREDICT returns
+            # does not need it, so it moves below the PREDICT return
+            id="summary_in_a_method_the_class_inherits",
+            before='''\
+import tensorflow as tf
+
+
+class Base:
+    def xent(self, logits, labels):
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        tf.compat.v1.summary.scalar("xent", loss)
+        return loss
+
+
+class Student(Base):
+    def model_function(self, features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 2)
+        loss = self.xent(logits, labels)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF104:14:safe",),
+            after='''\
+import tensorflow as tf
+
+
+class Base:
+    def xent(self, logits, labels):
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        tf.compat.v1.summary.scalar("xent", loss)
+        return loss
+
+
+class Student(Base):
+    def model_function(self, features, labels, mode, params):
+        logits = tf.compat.v1.layers.dense(features["x"], 2)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = self.xent(logits, labels)
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             id="noqa_keeps_statement",
             before='''\
 import tensorflow as tf
