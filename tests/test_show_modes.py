@@ -44,6 +44,30 @@ def test_what_a_statement_breaks_and_where(tmp_path: Path) -> None:
     assert loss.endswith("[runs: TRAIN EVAL; needed: TRAIN EVAL]")  # after the PREDICT return
 
 
+def test_the_parts_of_a_statement_judged_whole_are_needed_where_it_is(tmp_path: Path) -> None:
+    """An ``if`` on a setting is judged (and moved) whole: the statements in it show the modes
+    that need it, not "no mode"."""
+    path = tmp_path / "model.py"
+    path.write_text(
+        "import tensorflow as tf\n\n\n"
+        "def model_fn(features, labels, mode, params):\n"
+        "    if params[\"stage\"] == 1:\n"
+        "        logits = tf.compat.v1.layers.dense(features[\"x\"], 2)\n"
+        "    else:\n"
+        "        logits = tf.compat.v1.layers.dense(features[\"y\"], 2)\n"
+        "    if mode == tf.estimator.ModeKeys.PREDICT:\n"
+        "        return tf.estimator.EstimatorSpec(mode, predictions={\"logits\": logits})\n"
+        "    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss)\n"
+    )
+    code, lines = show(path)
+    assert code == 0
+    parts = [line for line in lines if ":6:" in line or ":8:" in line]
+    assert len(parts) == 2
+    for part in parts:
+        assert part.endswith("[runs: PREDICT TRAIN EVAL; needed: PREDICT TRAIN EVAL]"), part
+
+
 def test_a_file_that_does_not_parse_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.py"
     path.write_text("def model_fn(features, labels, mode:\n")

@@ -85,15 +85,21 @@ def _names(modes: Iterable[Mode]) -> tuple[str, ...]:
 
 
 def _rows(
-    units: list[Unit], depth: int, line: Line, module: cst.Module
+    units: list[Unit],
+    depth: int,
+    line: Line,
+    module: cst.Module,
+    whole: frozenset[Mode] = frozenset(),
 ) -> Iterator[StatementModes]:
+    """One row per statement; ``whole``: for the parts of a compound statement judged whole
+    (an ``if`` on a setting), the modes that need that statement - its parts go with it."""
     for unit in units:
         yield StatementModes(
             line=line(unit.node),
             depth=depth,
             text=_text(unit.node, module),
             runs=_names(unit.modes),
-            needed=_names(unit.needed),
+            needed=_names(unit.needed or whole),
             decided=tuple(_reason(reason, line, module) for reason in unit.why),
             breaks=tuple(
                 f"{code} in {mode_names([mode])}"
@@ -105,7 +111,7 @@ def _rows(
             for branch in unit.branches:
                 yield from _rows(branch.units, depth + 1, line, module)
         elif unit.parts:
-            yield from _rows(unit.parts, depth + 1, line, module)
+            yield from _rows(unit.parts, depth + 1, line, module, unit.needed or whole)
 
 
 def _text(node: cst.CSTNode, module: cst.Module) -> str:
