@@ -201,6 +201,28 @@ def test_a_notebook_is_checked_as_the_module_of_its_code_cells() -> None:
     assert original != fixed and b'"cell_type"' not in fixed
 
 
+def test_a_model_fn_returning_model_fn_ops_under_another_name_is_varied(tmp_path: Path) -> None:
+    """The script reads the files the tool reads: a tf.contrib.learn model function named
+    otherwise, whose text says neither "Estimator" nor "model_fn", is still one it varies."""
+    check = load_script(ROOT / "benchmarks" / "real_world" / "mutation_check.py", "mutation_check")
+    (tmp_path / "simple.py").write_text(
+        textwrap.dedent(
+            """\
+            import tensorflow as tf
+
+
+            def simple_fn(features, targets, mode):
+                logits = tf.compat.v1.layers.dense(features, 10)
+                loss = tf.compat.v1.losses.softmax_cross_entropy(targets, logits)
+                train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)
+                return tf.contrib.learn.ModelFnOps(
+                    mode=mode, predictions=logits, loss=loss, train_op=train_op)
+            """
+        )
+    )
+    assert [path for path, _, _ in check.rewritten_files(tmp_path)] == ["simple.py"]
+
+
 def test_a_loss_summed_from_a_collection_is_fed_by_what_is_added_to_it() -> None:
     source = REWRITE.replace(
         "    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)\n",

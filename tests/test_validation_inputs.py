@@ -25,7 +25,7 @@ from estimator_fix.validation.options import (
     parse_labels,
     parse_params,
 )
-from estimator_fix.validation.targets import Built
+from estimator_fix.validation.targets import Built, model_fn_paths
 
 SPEC = "tf.estimator.EstimatorSpec(mode, predictions=p)"
 
@@ -88,6 +88,8 @@ def test_a_model_fn_taking_targets_is_found(project: Path) -> None:
         """,
     )
     assert plan_for(path).model_fn == "simple_fn"  # type: ignore[attr-defined]
+    # and is among the model_fns whose change a rewrite is judged by (the mutation check's too)
+    assert list(model_fn_paths(ast.parse(path.read_text()))) == [("simple_fn",)]
 
 
 def test_an_input_fn_needing_arguments_is_taken_as_the_file_calls_it(project: Path) -> None:

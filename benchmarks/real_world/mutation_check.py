@@ -43,7 +43,12 @@ sys.path.insert(0, os.fspath(Path(__file__).resolve().parent))
 from mutations import KINDS, mutants  # noqa: E402
 from validate_checkouts import MANIFEST, checkouts, manifest_repos  # noqa: E402
 
-from estimator_fix.engine import Changed, Settings, analyse  # noqa: E402
+from estimator_fix.engine import (  # noqa: E402
+    Changed,
+    Settings,
+    analyse,
+    might_contain_estimator_code,
+)
 from estimator_fix.validation import ValidationOptions, validate_pair  # noqa: E402
 from estimator_fix.validation.api import module_code  # noqa: E402
 from estimator_fix.validation.inputs import DiscoveryError  # noqa: E402
@@ -109,7 +114,7 @@ def rewritten_files(
             data = path.read_bytes()
         except OSError:
             continue
-        if b"Estimator" not in data and b"model_fn" not in data:
+        if not might_contain_estimator_code(data):
             continue
         result = analyse(path, data, settings)
         if not isinstance(result, Changed):

@@ -28,6 +28,7 @@ from estimator_fix.validation.options import (
     parse_params,
 )
 from estimator_fix.validation.targets import (
+    SPEC_NAMES,
     Built,
     Caller,
     Target,
@@ -282,8 +283,6 @@ def _mentions(node: ast.AST, names: frozenset[str]) -> bool:
     return False
 
 
-_SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"})
-
 #: What an Estimator hands a model_fn, by name (``targets``/``target``: tf.contrib.learn's
 #: spellings of the labels, which the worker hands as such).
 _ESTIMATOR_ARGS = frozenset({"features", "labels", "targets", "target", "mode", "params", "config"})
@@ -305,7 +304,7 @@ def _find_model_fn(tree: ast.Module, path: Path) -> str:
         node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
     callable_ = [f for f in functions if _estimator_callable(f)]
-    candidates = [f for f in callable_ if _mentions(f, _SPEC_NAMES)] or callable_
+    candidates = [f for f in callable_ if _mentions(f, SPEC_NAMES)] or callable_
     if len(candidates) > 1:
         listed = ", ".join(f.name for f in candidates)
         raise DiscoveryError(f"{path}: several model_fns ({listed}); pick one with --model-fn NAME")

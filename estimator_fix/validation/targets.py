@@ -25,7 +25,10 @@ from estimator_fix.validation.inference.syntax import call_name, instance_view
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_SPEC_SUFFIX = "EstimatorSpec"
+#: What a model_fn returns: tf.estimator's specs (``TPUEstimatorSpec`` too, by its suffix) and
+#: tf.contrib.learn's ``ModelFnOps``.
+SPEC_NAMES = frozenset({"EstimatorSpec", "TPUEstimatorSpec", "ModelFnOps"})
+_SPEC_SUFFIXES = ("EstimatorSpec", "ModelFnOps")
 _PARTIALS = frozenset({"partial"})
 #: What an Estimator hands a model_fn, by parameter name (labels also by the tf.contrib.learn
 #: spellings, which the worker hands them as).
@@ -141,7 +144,7 @@ def _returns_spec(
 
     def gives_spec(value: ast.expr) -> bool:
         name = call_name(value)
-        return name.endswith(_SPEC_SUFFIX) or (isinstance(value, ast.Call) and name in helpers)
+        return name.endswith(_SPEC_SUFFIXES) or (isinstance(value, ast.Call) and name in helpers)
 
     specs: set[str] = set()
     returned: list[ast.expr] = []
