@@ -534,7 +534,9 @@ class Calls:
             functions = [self.ctx.fn.node, *self.ctx.fn.helpers.values(), *methods]
             features = features_param(self.ctx.fn)
             inputs = {id(self.ctx.fn.node): features} if features is not None else {}
-            self._input_gradients = input_gradients(functions, self.ctx.resolve, inputs)
+            self._input_gradients = input_gradients(
+                functions, self.ctx.resolve, inputs, self.ctx.fn.helpers
+            )
         return self._input_gradients
 
     def _callee(self, call: cst.Call, out: CallFacts) -> Optional[str]:

@@ -30,6 +30,9 @@ UNKNOWN = _Marker("UNKNOWN")
 NOT_NONE = _Marker("NOT_NONE")
 #: Possibly None: the result of a mode-aware helper, which gates itself.
 MAYBE_NONE = _Marker("MAYBE_NONE")
+#: ``tf.no_op()``: an op that does nothing - a real object, not None, that builds and runs
+#: nothing (``train_op = tf.no_op()`` as every mode's default).
+NO_OP = _Marker("NO_OP")
 #: The labels an input function delivered (TRAIN and EVAL): a tensor or a structure of tensors,
 #: so neither they nor any item of them is None (``labels[i]`` of per-tower labels).
 LABELS = _Marker("LABELS")
@@ -37,7 +40,7 @@ LABELS = _Marker("LABELS")
 
 def present(value: object) -> bool:
     """A real object, not None."""
-    return value is NOT_NONE or value is LABELS
+    return value is NOT_NONE or value is LABELS or value is NO_OP
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,8 @@ class ModeEvaluator:
                 return self.eval(self.predicates[method])
             finally:
                 self._inside.discard(method)
+        if not node.args and isinstance(func, cst.Attribute) and func.attr.value == "no_op":
+            return NO_OP
         if isinstance(func, cst.Name) and func.value == "bool" and len(node.args) == 1:
             inner = truth(self.eval(node.args[0].value))
             return UNKNOWN if inner is None else Const(inner)

@@ -25,6 +25,7 @@ from codemods.modes.state import Facts, bind, expression_view, mode_view, single
 from codemods.modes.units import Unit, leaves
 from codemods.modes.view import (
     View,
+    builds_nothing,
     computes_nothing,
     iterates,
     looks_into,
@@ -38,12 +39,13 @@ from codemods.rules import ef103_unused_metrics as ef103
 from codemods.vocabulary import Mode, Tag
 
 
-def _assigns_none(stmt: cst.CSTNode) -> bool:
-    """``x = None`` or ``a = b = None`` alone on its line."""
+def _assigns_nothing(stmt: cst.CSTNode) -> bool:
+    """``x = None`` or ``a = b = None`` alone on its line, or an op that does nothing
+    (``train_op = tf.no_op()``: no more a train op than None is)."""
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
         small = stmt.body[0]
         if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-            return is_none_literal(small.value)
+            return is_none_literal(small.value) or builds_nothing(small.value)
     return False
 
 
@@ -416,7 +418,7 @@ class Judge:
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:
         """Tags a policy gives the names it watches (``train_op = ...``), unless the value is
         None here or comes from a helper that gates the tag itself."""
-        if is_none_literal(view) or _assigns_none(view):
+        if is_none_literal(view) or _assigns_nothing(view):
             return set()
         bound = unit.defs & st.rebinds(unit.node)  # ``train_op.extend(ops)`` binds no train_op
         return {p.tag for p in self.ctx.policies if p.defines & bound} - calls.gates

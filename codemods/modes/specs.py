@@ -12,7 +12,7 @@ from codemods import tf_api
 from codemods.model_fns import param_names
 from codemods.modes.calls import CallFacts, Calls
 from codemods.modes.context import Context
-from codemods.modes.evaluate import MAYBE_NONE, Const, Value, attribute_key
+from codemods.modes.evaluate import MAYBE_NONE, NO_OP, Const, Value, attribute_key
 from codemods.modes.forwarders import Forwarder, forwarder
 from codemods.modes.state import Facts, SpecCall, State
 from codemods.modes.units import SpecVariant, Unit
@@ -34,7 +34,9 @@ def noneish(value: Value) -> bool:
 
 
 def _empty(value: Value) -> bool:
-    """``{}``, ``[]`` or ``()``: a field that holds nothing builds nothing."""
+    """``{}``, ``[]``, ``()`` or ``tf.no_op()``: a field that holds nothing builds nothing."""
+    if value is NO_OP:
+        return True
     return isinstance(value, Const) and isinstance(value.value, (dict, list, tuple)) and (
         not value.value
     )

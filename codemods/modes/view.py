@@ -39,7 +39,7 @@ def only_names(node: cst.BaseExpression, top: bool = True) -> bool:
             and only_names(el.value, False)
             for el in node.elements
         )
-    return not top and (_lookup(node) or _from_nothing(node))
+    return not top and (_lookup(node) or builds_nothing(node))
 
 
 def _plain_key(key: cst.BaseExpression) -> bool:
@@ -54,9 +54,10 @@ def _plain_key(key: cst.BaseExpression) -> bool:
 _BUILD_NOTHING = frozenset({"no_op", "get_global_step", "get_or_create_global_step"})
 
 
-def _from_nothing(node: cst.BaseExpression) -> bool:
-    """``tf.no_op()`` in a display, next to names: it reads no value and builds nothing a rule
-    judges (``tf.summary.merge_all()`` would be a summary)."""
+def builds_nothing(node: cst.BaseExpression) -> bool:
+    """``tf.no_op()``: it reads no value and builds nothing a rule judges, in a display next to
+    names or as a default (``train_op = tf.no_op()``; ``tf.summary.merge_all()`` would be a
+    summary)."""
     return (
         isinstance(node, cst.Call)
         and not node.args
@@ -588,7 +589,7 @@ def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:
 def _settled(node: cst.BaseExpression) -> bool:
     """A value built elsewhere or a Python setting: a literal, names, a lookup
     (``params["n"]``), ``params.get("n", 100)``, ``int(...)`` of one, ``tf.no_op()``."""
-    if _literal(node) or only_names(node) or _lookup(node) or _from_nothing(node):
+    if _literal(node) or only_names(node) or _lookup(node) or builds_nothing(node):
         return True
     if not isinstance(node, cst.Call):
         return False

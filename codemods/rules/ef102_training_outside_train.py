@@ -159,6 +159,29 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Valid(
+            # `train_op = tf.no_op()` as every mode's default, replaced in TRAIN: an op that does
+            # nothing trains nothing, so neither the default nor the one spec handing it to EVAL
+            # and PREDICT builds training there (as `train_op = None` does not)
+            id="a_no_op_train_op_every_mode_starts_from",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    train_op = tf.no_op()
+    loss = None
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss, step)
+    return tf.estimator.EstimatorSpec(
+        mode, predictions={"logits": logits}, loss=loss, train_op=train_op
+    )
+''',
+        ),
+        Valid(
             # a gradient taken with respect to what the model_fn computed from its features (a saliency
             # map PREDICT returns) updates no variable: an output, not training
             id="a_saliency_gradient_of_the_inputs",
@@ -178,6 +201,41 @@ def model_fn(features, labels, mode, params):
     if mode == tf.estimator.ModeKeys.TRAIN:
         opt = tf.compat.v1.train.AdamOptimizer(0.001)
         train_op = opt.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Valid(
+            # forces as the derivative of a potential's energy by the coordinates, taken in a
+            # helper of what it is handed of the features (through a second helper, too): an
+            # output PREDICT returns, not training - no variable is differentiated
+            id="a_gradient_a_helper_takes_by_features_it_is_handed",
+            source='''\
+import tensorflow as tf
+
+
+def _dense_grad(energy, coord):
+    grad = tf.gradients(energy, coord)[0]
+    return grad
+
+
+def _stress(energy, tensors):
+    pairs = _dense_grad(energy, tensors["diff"])
+    return tf.reduce_sum(pairs * tensors["diff"], axis=1)
+
+
+def model_fn(features, labels, mode, params):
+    energy = tf.reduce_sum(tf.compat.v1.layers.dense(features["coord"], 1), axis=1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        forces = -_dense_grad(energy, features["coord"])
+        forces = tf.expand_dims(forces, 0)
+        stress = _stress(energy, features)
+        predictions = {"energy": energy, "forces": forces, "stress": stress}
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, energy)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss, step)
         return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
