@@ -227,7 +227,7 @@ def test_per_mode_returns_inside_a_with_block_are_judged_statement_by_statement(
     assert not [f for f in found if f.startswith("EF105")]
     one_spec = PER_MODE_RETURNS_IN_WITH.replace(
         "return tf.estimator.EstimatorSpec(mode, predictions=logits)",
-        "return tf.estimator.EstimatorSpec(mode, predictions=logits, train_op=tf.no_op())",
+        "return tf.estimator.EstimatorSpec(mode, predictions=logits, train_op=tf.group(logits))",
     )
     output, found = fix(one_spec)
     # A train_op in the PREDICT spec is still found, and the with block's body is rewritten.

@@ -31,7 +31,8 @@ def alternatives(stmt: cst.BaseStatement) -> bool:
     ``continue`` leaving with what it knew): what they bind is what the walk of each block
     gave. Other compound statements keep the coarse reading
     (every name they bind carries all they read): a ``while`` body runs again under a test it
-    changes, ``else``/``finally`` after the body, a ``with`` body under its context managers, and
+    changes, ``else``/``finally`` after the body, a ``with`` body under context managers that
+    carry what a rule judges (one with neutral ones runs once: ``walk``), and
     a one-line block is not walked."""
     if isinstance(stmt, cst.For):  # walked until its passes settle (``walk``)
         return isinstance(stmt.body, cst.IndentedBlock) and stmt.orelse is None

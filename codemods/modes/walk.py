@@ -240,11 +240,9 @@ class Analyzer:
             return None
         for mode in live:
             header = [self.calls.facts(item, state[mode]) for item in stmt.items]
-            tags: set[Tag] = set().union(*(c.tags for c in header))
-            for item in stmt.items:
-                for name in st.reads(item):
-                    tags |= state[mode].tags.get(name, frozenset())
-            if tags or any(c.creates_vars or c.seeds or c.opaque for c in header):
+            if self._header_tags(stmt, state[mode]) or any(
+                c.creates_vars or c.seeds or c.opaque for c in header
+            ):
                 return None
         defs = frozenset().union(*(st.defines(item) for item in stmt.items))
         for mode in live:
@@ -256,6 +254,25 @@ class Analyzer:
             reads=frozenset().union(*(st.reads(item) for item in stmt.items)),
             defs=defs,
             changes=self.objects.changed(stmt.items),  # ``with net.scope():``
+        )
+
+    def _header_tags(self, stmt: cst.With, facts: Facts) -> set[Tag]:
+        """What a ``with`` statement's context managers build or read that a rule judges."""
+        tags: set[Tag] = set()
+        for item in stmt.items:
+            tags |= self.calls.facts(item, facts).tags
+            for name in st.reads(item):
+                tags |= facts.tags.get(name, frozenset())
+        return tags
+
+    def _runs_once(self, stmt: cst.BaseStatement, state: State, modes: frozenset[Mode]) -> bool:
+        """A ``with`` block judged whole whose context managers carry nothing a rule judges
+        (an opaque scope of another module): its body runs once, so what it binds is what the
+        walk of the body gave, as for an ``if`` chain's blocks (``train_op = None`` in EVAL)."""
+        return (
+            isinstance(stmt, cst.With)
+            and isinstance(stmt.body, cst.IndentedBlock)
+            and not any(self._header_tags(stmt, state[mode]) for mode in modes)
         )
 
     def _try_block(self, stmt: cst.Try, state: State, live: frozenset[Mode]) -> Optional[Unit]:
@@ -327,7 +344,7 @@ class Analyzer:
         definition = isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
         walked: list[blocks.Walked] = []
         inline: list[NestedSpec] = []  # spec returns the walk does not take apart
-        precise = blocks.alternatives(stmt)
+        precise = blocks.alternatives(stmt) or self._runs_once(stmt, state, modes)
         before = {mode: state[mode].copy() for mode in modes} if precise else {}
         around = modes
         if isinstance(stmt, cst.If):
@@ -346,7 +363,11 @@ class Analyzer:
             inline = self._inline_specs(stmt.body, state, modes)
         if precise:  # names a test binds (``if (y := ...)``) keep the coarse reading
             tested = set().union(*(st.defines(test) for test in st.headers(stmt)))
-            goes_around = not (isinstance(stmt, cst.If) and blocks.has_else(stmt))
+            # control goes around an ``if`` with no ``else`` and a loop that runs no pass,
+            # never around a ``with`` body
+            goes_around = isinstance(stmt, cst.For) or (
+                isinstance(stmt, cst.If) and not blocks.has_else(stmt)
+            )
             if goes_around and isinstance(stmt, cst.If):
                 before = self._around_if(stmt, before)
             blocks.bind_from_blocks(defs - tested, state, before, walked, goes_around)

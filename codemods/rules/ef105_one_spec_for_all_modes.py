@@ -96,6 +96,31 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'l': logits})
     message="one EstimatorSpec carries fields for other modes ({fields})",
     valid=(
         Valid(
+            # the model built under a scope of another module (opaque, so the block is judged
+            # whole): its body still runs once, so EVAL hands the one spec the None it bound
+            # to the train_op, not "whatever the block computed"
+            id="train_op_none_in_a_block_under_an_imported_scope",
+            source='''\
+import tensorflow as tf
+
+from utils.var_storage import model_variable_scope
+
+
+def model_fn(features, labels, mode, params):
+    is_training = mode == tf.estimator.ModeKeys.TRAIN
+    with model_variable_scope("net", reuse=tf.compat.v1.AUTO_REUSE):
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode == tf.estimator.ModeKeys.PREDICT:
+            return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        train_op = None
+        if is_training:
+            step = tf.compat.v1.train.get_or_create_global_step()
+            train_op = tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss, step)
+    return tf.estimator.EstimatorSpec(mode=mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             # the first tower's metrics, bound in the loop, are what the helper given the mode gave:
             # None where it gates them, as its own result is
             id="first_towers_metrics_of_a_helper_given_the_mode",
