@@ -403,6 +403,34 @@ CASES = {
         # does nothing (tf.no_op() builds nothing there: no EF105)
         {"EF101:6"},
     ),
+    "the_mode_handed_inside_a_list_argument": (
+        """
+        from sketch.models import classifier as model
+
+
+        def model_fn(features, labels, mode, params):
+            def _get_input(features, labels):
+                lengths = tf.squeeze(tf.slice(features["shape"], [0, 0], [params.batch, 1]))
+                inputs = tf.reshape(features["ink"], [params.batch, -1, 3])
+                if labels is not None:
+                    labels = tf.squeeze(labels)
+                return inputs, lengths, labels
+
+            x, l, y = _get_input(features, labels)
+            dnn = model(estimator=True, params=params, inputs=[x, y, l, mode])
+            return tf.estimator.EstimatorSpec(
+                mode=mode,
+                predictions={"logits": dnn.logits},
+                loss=dnn.loss,
+                train_op=dnn.step,
+                eval_metric_ops={"accuracy": dnn.acc},
+            )
+        """,
+        # the helper of another module is handed the mode itself as an element of a list (with
+        # the labels): it can gate itself, as when handed `mode=mode` - no EF106 at 15; the one
+        # spec still hands PREDICT metric ops (EF105 at 16)
+        {"EF105:16"},
+    ),
     "a_graph_print_of_the_labels_kept_in_a_name": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -73,6 +73,19 @@ class CallFacts:
     unread: list[cst.Call] = field(default_factory=list)
 
 
+def handed_values(call: cst.Call) -> list[cst.BaseExpression]:
+    """What ``call`` hands its callee: each argument, and each element of an argument that is a
+    list, tuple, set or dict display (``inputs=[x, labels, lengths, mode]`` hands the mode)."""
+    values: list[cst.BaseExpression] = []
+    for arg in call.args:
+        values.append(arg.value)
+        if isinstance(arg.value, (cst.List, cst.Tuple, cst.Set)):
+            values += [e.value for e in arg.value.elements]
+        elif isinstance(arg.value, cst.Dict):
+            values += [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
+    return values
+
+
 def _absorb(out: CallFacts, inner: CallFacts, gates: frozenset[Tag] = frozenset()) -> None:
     """What a file's function the statement runs builds, less the tags it gates: the
     statement builds it too."""
@@ -635,10 +648,11 @@ class Calls:
         return gated | ({Tag.LABEL} if unharmed else set())
 
     def _hands_the_mode(self, call: cst.Call) -> bool:
-        """Whether one of the call's arguments is the mode itself, in every mode."""
+        """Whether one of the call's arguments is the mode itself, in every mode (or holds it:
+        ``inputs=[x, y, mode]``)."""
         return any(
-            all(self.ctx.value_in(arg.value, mode) == Const(mode.value) for mode in ALL_MODES)
-            for arg in call.args
+            all(self.ctx.value_in(value, mode) == Const(mode.value) for mode in ALL_MODES)
+            for value in handed_values(call)
         )
 
     def _readable(self, call: cst.Call, facts: Facts) -> bool:
@@ -652,7 +666,7 @@ class Calls:
     def mode_gates(self, call: cst.Call) -> frozenset[Tag]:
         """The tags the mode values ``call`` is handed tell the right modes from the wrong."""
         return self.ctx.told_apart(
-            [arg.value for arg in call.args if self.ctx.reads_mode(arg.value)]
+            [value for value in handed_values(call) if self.ctx.reads_mode(value)]
         )
 
     def opaque_with_labels(
