@@ -103,6 +103,29 @@ def _model_fn_signature(params: list[str], mode_default: bool = False) -> bool:
     return own[:1] == ["features"] and not mode_default
 
 
+def _labels_param(node: cst.FunctionDef, params: list[str]) -> Optional[str]:
+    """The parameter that takes the labels: the one named for them, else, in a model function
+    of tf.contrib.learn (it returns ``ModelFnOps``), the second one whatever its name - that
+    Estimator calls ``model_fn(features, labels, **kwargs)`` (``_``, ``y``, ``integer_labels``)."""
+    named = next((p for p in LABEL_PARAMS if p in params), None)
+    if named is not None:
+        return named
+    own = params[1:] if params[:1] in (["self"], ["cls"]) else params
+    if len(own) < 2 or own[1] in ESTIMATOR_ARGS or not _returns_model_fn_ops(node):
+        return None
+    return own[1]
+
+
+def _returns_model_fn_ops(node: cst.FunctionDef) -> bool:
+    """A ``return`` of its own builds tf.contrib.learn's ``ModelFnOps``."""
+    return any(
+        isinstance(inner, cst.Return)
+        and isinstance(inner.value, cst.Call)
+        and st.leaf_name(inner.value.func) == "ModelFnOps"
+        for inner in _own_nodes(node.body)
+    )
+
+
 def _mode_default(node: cst.FunctionDef) -> bool:
     """Whether the ``mode`` parameter has a default other than None."""
     params = node.params
@@ -503,7 +526,7 @@ def find_model_fns(
         )
         if not (name in named or name in passed or shaped):
             continue
-        labels = next((p for p in LABEL_PARAMS if p in params), None)
+        labels = _labels_param(node, params)
         nested = {
             child.name.value: child
             for child in _own_nodes(node.body)

@@ -431,6 +431,28 @@ CASES = {
         # spec still hands PREDICT metric ops (EF105 at 16)
         {"EF105:16"},
     ),
+    "a_contrib_learn_model_function_naming_its_labels_otherwise": (
+        """
+        from tensorflow.contrib.learn.python.learn.estimators import model_fn as model_fn_lib
+
+
+        def board_fn(features, y, mode, params):
+            logits = tf.layers.dense(features, 3)
+            loss = tf.losses.softmax_cross_entropy(y, logits)
+            if mode == tf.contrib.learn.ModeKeys.INFER:
+                return model_fn_lib.ModelFnOps(mode=mode, predictions={"p": logits})
+            return model_fn_lib.ModelFnOps(mode=mode, loss=loss)
+
+
+        def model_fn(features, is_training, mode):
+            logits = tf.layers.dense(features, 3, trainable=is_training)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+        """,
+        # tf.contrib.learn hands a model function its labels as the second argument, whatever
+        # its name: the loss from `y` runs in INFER (EF101 at 8); a function returning
+        # tf.estimator's spec gets its labels by name only, so `is_training` is no label
+        {"EF101:8"},
+    ),
     "a_graph_print_of_the_labels_kept_in_a_name": (
         f"""
         def model_fn(features, labels, mode, params):

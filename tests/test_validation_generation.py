@@ -170,6 +170,30 @@ def test_a_contrib_learn_model_fn_taking_targets_is_validated(tf1_python: str) -
     ), report.notes
 
 
+CONTRIB_LEARN_POSITIONAL = (
+    ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_learn_positional.py"
+)
+
+
+@pytest.mark.tf
+def test_a_contrib_learn_model_fn_gets_its_labels_by_position(tf1_python: str) -> None:
+    """tf.contrib.learn hands the labels as the second argument, whatever its name (``y``)."""
+    report = validate_file(CONTRIB_LEARN_POSITIONAL)
+    assert report.verdict == "fixed", report  # INFER fails without labels in the original
+    assert report.tensorflow.startswith("1.15")
+
+
+def test_the_labels_by_position_only_where_no_parameter_names_them() -> None:
+    from estimator_fix.validation.worker.loading import positional_labels
+
+    assert positional_labels(["features", "y", "mode", "params"]) == "y"
+    assert positional_labels(["features", "_", "mode"]) == "_"
+    assert positional_labels(["features", "labels", "mode"]) is None
+    assert positional_labels(["features", "mode", "params"]) is None
+    assert positional_labels(["features", "targets", "mode"]) is None
+    assert positional_labels(["features"]) is None
+
+
 CONTRIB_KERAS = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_keras.py"
 
 

@@ -40,8 +40,14 @@ from estimator_fix.validation.targets import (
     given_by,
     required_arguments,
     sibling_callers,
+    without_self,
 )
-from estimator_fix.validation.worker.loading import ESTIMATOR_GIVES
+from estimator_fix.validation.worker.loading import (
+    ESTIMATOR_GIVES,
+    LABEL_NAMES,
+    MODEL_FN_GIVES,
+    positional_labels,
+)
 
 MODES = ("TRAIN", "EVAL", "PREDICT")
 
@@ -283,16 +289,13 @@ def _mentions(node: ast.AST, names: frozenset[str]) -> bool:
     return False
 
 
-#: What an Estimator hands a model_fn, by name (``targets``/``target``: tf.contrib.learn's
-#: spellings of the labels, which the worker hands as such).
-_ESTIMATOR_ARGS = frozenset({"features", "labels", "targets", "target", "mode", "params", "config"})
 
 
 def _estimator_callable(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Takes ``features`` and ``mode`` and nothing an Estimator cannot pass."""
     names = _argument_names(function)
     required = required_arguments(function)
-    return "features" in names and "mode" in names and set(required) <= _ESTIMATOR_ARGS
+    return "features" in names and "mode" in names and set(required) <= set(MODEL_FN_GIVES)
 
 
 def _find_model_fn(tree: ast.Module, path: Path) -> str:
@@ -545,14 +548,15 @@ def label_hint(
     return None
 
 
-#: The names a model_fn may take its labels by, as the worker passes them (``call_model_fn``).
-LABEL_PARAMETERS = ("labels", "targets", "target")
-
-
 def labels_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    """The parameter ``function`` takes its labels by (``labels`` where it names none)."""
+    """The parameter ``function`` takes its labels by, as the worker passes them
+    (``call_model_fn``): by name, else by position as tf.contrib.learn hands them (``labels``
+    where it takes none)."""
     names = _argument_names(function)
-    return next((name for name in LABEL_PARAMETERS if name in names), "labels")
+    named = next((name for name in LABEL_NAMES if name in names), None)
+    if named is not None:
+        return named
+    return positional_labels(without_self(names)) or "labels"
 
 
 def label_hint_in(

@@ -21,6 +21,7 @@ from typing import Union
 from estimator_fix.validation.inference.arguments import argument_values
 from estimator_fix.validation.inference.flag_defaults import FlagDefault
 from estimator_fix.validation.inference.syntax import call_name, instance_view
+from estimator_fix.validation.worker.loading import MODEL_FN_GIVES, positional_labels
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
@@ -32,9 +33,7 @@ _SPEC_SUFFIXES = ("EstimatorSpec", "ModelFnOps")
 _PARTIALS = frozenset({"partial"})
 #: What an Estimator hands a model_fn, by parameter name (labels also by the tf.contrib.learn
 #: spellings, which the worker hands them as).
-_ESTIMATOR_HANDS = frozenset(
-    {"features", "labels", "targets", "target", "mode", "params", "config"}
-)
+_ESTIMATOR_HANDS = frozenset(MODEL_FN_GIVES)
 #: Estimator methods and specs whose ``input_fn`` serves each mode.
 _INPUT_CALLS = {
     "train": ("TRAIN",),
@@ -119,6 +118,11 @@ def _block_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         if isinstance(statement, ast.Try):
             for handler in statement.handlers:
                 yield from _block_statements(handler.body)
+
+
+def without_self(names: list[str]) -> list[str]:
+    """A method's parameters less the instance (or class) it is bound to."""
+    return names[1:] if names[:1] in (["self"], ["cls"]) else names
 
 
 def _parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -638,7 +642,10 @@ def find_targets(
         node = model_fns[path]
         call = next((c for c in calls if resolver.resolve(c.model_fn, c.scope) == path), None)
         built = _built(resolver, tree, path, call, given, elsewhere or {})
-        extra = [a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS]
+        labels_here = positional_labels(without_self(_parameter_names(node)))
+        extra = [
+            a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS and a != labels_here
+        ]
         if built is None and len(path) == 1 and extra:
             built = _delegated_here(tree, path[0], node)
         through = None

@@ -340,6 +340,22 @@ def unfilled_parameters(fn: Any) -> List[str]:
     ]
 
 
+#: What an Estimator hands a model_fn by name (``targets``/``target``: tf.contrib.learn's
+#: spellings of the labels).
+MODEL_FN_GIVES = ("features", "labels", "targets", "target", "mode", "params", "config")
+LABEL_NAMES = ("labels", "targets", "target")
+
+
+def positional_labels(names: List[str] | None) -> str | None:
+    """The parameter that takes the labels by position: tf.contrib.learn calls
+    ``model_fn(features, labels, **kwargs)``, so a model function whose second parameter has no
+    name an Estimator gives (``_``, ``unused_labels``, ``y``) and none that spells the labels gets
+    them there; None for any other signature."""
+    if not names or len(names) < 2 or set(LABEL_NAMES) & set(names):
+        return None
+    return None if names[1] in MODEL_FN_GIVES else names[1]
+
+
 def parameter_names(fn: Any) -> List[str] | None:
     """The names ``fn`` accepts, or None when it takes ``**kwargs``."""
     try:

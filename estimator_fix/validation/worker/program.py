@@ -20,6 +20,7 @@ from .loading import (
     load_function,
     load_module,
     parameter_names,
+    positional_labels,
     resolve,
     unfilled_parameters,
 )
@@ -396,6 +397,8 @@ class Program:
         if self.accepted is None:
             return self.model_fn(features=features, **given)
         kwargs = {name: value for name, value in given.items() if name in self.accepted}
+        if positional_labels(self.accepted) is not None:  # tf.contrib.learn's convention
+            return self.model_fn(features, labels, **kwargs)
         if "features" in self.accepted:
             return self.model_fn(features=features, **kwargs)
         return self.model_fn(features, **kwargs)

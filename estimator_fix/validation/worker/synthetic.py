@@ -11,6 +11,7 @@ from . import search as searching
 from .declared import declared
 from .inferred import SINGLE, build_once
 from .labels import as_read, synthetic_labels
+from .loading import LABEL_NAMES, positional_labels
 
 if TYPE_CHECKING:
     from .program import Program
@@ -101,7 +102,11 @@ class Synthetic:
 
     def takes_labels(self) -> bool:
         accepted = self.program.accepted
-        return accepted is None or bool({"labels", "targets", "target"} & set(accepted))
+        return (
+            accepted is None
+            or bool(set(LABEL_NAMES) & set(accepted))
+            or positional_labels(accepted) is not None
+        )
 
     def choice(self) -> Dict[str, Any]:
         """The current inputs as data (dtype, per-example shape, sparse) and params overrides."""
