@@ -453,6 +453,84 @@ CASES = {
         # tf.estimator's spec gets its labels by name only, so `is_training` is no label
         {"EF101:8"},
     ),
+    "a_canned_model_fn_of_tensorflow_handed_the_mode": (
+        """
+        from tensorflow.python.estimator.canned.dnn import _dnn_model_fn
+
+
+        def model_fn(features, labels, mode, params):
+            key = features.pop("key")
+            spec = _dnn_model_fn(features=features, labels=labels, mode=mode, **params)
+            predictions = spec.predictions
+            if predictions:
+                predictions["key"] = tf.identity(key)
+                spec = spec._replace(predictions=predictions)
+            return spec
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        """,
+        # TensorFlow's own model_fn, handed the mode, builds the loss from the labels only in
+        # the modes that have them, as a helper of the file given the mode does: no EF101
+        set(),
+    ),
+    "the_mode_compared_with_a_params_value_named_for_a_mode": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == params["train"]:
+                loss = tf.reduce_mean(labels - logits)
+                train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn, params={{"train": {TRAIN}}})
+        """,
+        # compared with the mode, a value named for a mode (kept in the params by code the
+        # analysis does not follow) can only be that mode's key: a TRAIN branch - no finding
+        set(),
+    ),
+    "a_params_flag_named_for_training_is_no_mode_test": (
+        """
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if params["train"]:
+                loss = tf.reduce_mean(labels - logits)
+                train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+            return tf.estimator.EstimatorSpec(mode, predictions={"p": logits})
+
+
+        estimator = tf.estimator.Estimator(model_fn=model_fn)
+        """,
+        # the same value tested on its own is a setting, not the mode: every mode may take the
+        # branch, so the loss runs in PREDICT (EF101), the optimizer outside TRAIN (EF102), and
+        # the branch's spec hands PREDICT and EVAL a train_op (EF105)
+        {"EF101:6", "EF102:7", "EF105:8"},
+    ),
+    "items_of_a_zipped_tuple_appended_to_lists_build_nothing": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            gradients, variables = zip(*optimizer.compute_gradients(loss))
+            grads, kept = [], []
+            for i, v in enumerate(variables):
+                if not v.name.startswith("frozen"):
+                    grads.append(gradients[i])
+                    kept.append(variables[i])
+            train_op = optimizer.apply_gradients(zip(grads, kept))
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # the optimizer, its gradients and the train op are built in EVAL too (EF102 each); the
+        # loop only looks up items of the tuples zip made and stores them in lists: it builds
+        # nothing of its own (it goes where the gradients go)
+        {"EF102:8", "EF102:9", "EF102:15", "EF105:16"},
+    ),
     "a_graph_print_of_the_labels_kept_in_a_name": (
         f"""
         def model_fn(features, labels, mode, params):

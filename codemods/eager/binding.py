@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 import libcst as cst
@@ -16,6 +17,7 @@ from codemods.eager.values import (
     Env,
     Kind,
     Value,
+    joined,
     target_names,
 )
 from codemods.modes.evaluate import attribute_key
@@ -55,8 +57,14 @@ def _expression(small: cst.Expr, env: Env, values: Evaluator) -> None:
     func = small.value.func
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         args = [arg.value for arg in small.value.args]
+        name = func.value.value
         if func.attr.value in st.MUTATING_METHODS and values.any_tensorish(args, env):
-            _contains_tensors(func.value.value, env)
+            before = env.get(name, PYTHON)
+            _contains_tensors(name, env)
+            if func.attr.value == "append" and len(args) == 1:
+                _appended(name, before, values.value(args[0], env), args[0], env)
+        elif func.attr.value == "append" and len(args) == 1 and name in env:
+            _appended(name, env[name], values.value(args[0], env), args[0], env)
 
 
 def _delete(small: cst.Del, env: Env, values: Evaluator) -> None:
@@ -120,6 +128,34 @@ def _unpack(
         part = MAYBE
     for element in elements:
         _bind_target(element, part, element, env, values)
+
+
+def _appended(
+    name: str, before: Value, item: Value, node: cst.BaseExpression, env: Env
+) -> None:
+    """``losses.append([name, loss, weight])``: what the list's elements hold, position by
+    position (before any tensor, a list of Python values: each position a Python value), as
+    long as every element appended is a list or tuple of the same length."""
+    current = env[name]
+    if not current.tensorish:
+        return  # Python values only: every position is one
+    if not isinstance(node, (cst.List, cst.Tuple)) or any(
+        isinstance(e, cst.StarredElement) for e in node.elements
+    ):
+        env[name] = replace(current, element=None)
+        return
+    parts = item.parts if item.parts is not None else (PYTHON,) * len(node.elements)
+    if before.element is not None and before.element.parts is not None:
+        earlier = before.element.parts
+    elif not before.tensorish:
+        earlier = (PYTHON,) * len(parts)  # the Python values appended before, if any
+    else:
+        earlier = ()
+    if len(earlier) != len(parts):
+        element = None
+    else:
+        element = Value(Kind.STRUCT, parts=tuple(joined(a, b) for a, b in zip(earlier, parts)))
+    env[name] = replace(current, element=element)
 
 
 def _contains_tensors(name: str, env: Env) -> None:

@@ -315,7 +315,14 @@ class Evaluator:
         ``features``-like mapping (or ``d.keys()``) gives its keys, which are names.
         """
         names = target_names(target)
+        paired = self._enumerated(iterable, target, env)
+        if paired is not None:
+            return paired
         source = self.value(iterable, env)
+        if source.element is not None and source.element.parts is not None:
+            unpacked = _unpacked(target, source.element.parts)
+            if unpacked is not None:  # ``for name, loss, weight in losses``
+                return unpacked
         element = MAYBE if source.kind in {Kind.STRUCT, Kind.TENSOR, Kind.VARIABLE} else PYTHON
         if source.mapping:  # ``for name in metrics:`` over a dict the code wrote: its keys
             element = PYTHON
@@ -328,6 +335,33 @@ class Evaluator:
                     keys = target_names(target.elements[0].value) if target.elements else []
                     return {n: PYTHON if n in keys else element for n in names}
         return {name: element for name in names}
+
+    def _enumerated(
+        self, iterable: cst.BaseExpression, target: cst.BaseExpression, env: Bindings
+    ) -> Optional[dict[str, Value]]:
+        """``for i, layer in enumerate(layers)``: the count is a Python int, the item what the
+        loop over ``layers`` gives; ``for a, b in zip(xs, ys)``: each what its own iterable
+        gives. None for any other loop."""
+        if not (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and isinstance(target, (cst.Tuple, cst.List))
+            and all(arg.keyword is None and not arg.star for arg in iterable.args)
+        ):
+            return None
+        func, args = iterable.func.value, [arg.value for arg in iterable.args]
+        parts = [element.value for element in target.elements]
+        if func == "enumerate" and len(args) == 1 and len(parts) == 2:
+            return {
+                **{name: PYTHON for name in target_names(parts[0])},
+                **self.iterated(args[0], parts[1], env),
+            }
+        if func == "zip" and args and len(args) == len(parts):
+            bound: dict[str, Value] = {}
+            for arg, part in zip(args, parts):
+                bound.update(self.iterated(arg, part, env))
+            return bound
+        return None
 
     def _method(self, func: cst.Attribute, node: cst.Call, env: Bindings) -> Value:
         receiver = self.value(func.value, env)
@@ -403,3 +437,14 @@ _DISPATCH: dict[type, Callable[..., Value]] = {
     cst.NamedExpr: Evaluator._named,
     cst.Call: Evaluator._call,
 }
+
+
+def _unpacked(target: cst.BaseExpression, parts: tuple[Value, ...]) -> Optional[dict[str, Value]]:
+    """``name, loss, weight`` unpacking elements whose positions hold ``parts``; None where
+    the target is not a tuple or list of as many plain names."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) != len(parts):
+        return None
+    names = [e.value for e in target.elements]
+    if not all(isinstance(n, cst.Name) for n in names):
+        return None
+    return {cst.ensure_type(n, cst.Name).value: part for n, part in zip(names, parts)}

@@ -109,6 +109,12 @@ def tf_call_value(tf_name: str, call: cst.Call, dtype_of: DtypeOf, value_of: Val
         return named
     if name in {"get_variable", "Variable"}:
         return Value(Kind.VARIABLE, _keyword_dtype(call, "dtype", dtype_of) or DType.FLOAT)
+    if name.endswith("Tuple") and name[:1].isupper():  # ``LSTMStateTuple(c, h)``: a tuple
+        parts = tuple(value_of(arg.value) for arg in call.args)  # of what it is given
+        if not any(part.tensorish for part in parts):
+            return PYTHON
+        positional = all(not arg.keyword for arg in call.args)
+        return Value(Kind.STRUCT, parts=parts if positional else None)
     built = _by_what_it_builds(tf_name, name)
     if built is not None:
         return built

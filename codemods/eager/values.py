@@ -49,6 +49,10 @@ class Value:
     #: A dict the code writes (``{"acc": acc}``, a dict comprehension): iterating it gives its
     #: keys, Python values.
     mapping: bool = False
+    #: Of a list the code appends lists or tuples of one length to (``losses.append([name,
+    #: loss, weight])``): what each element holds, position by position, over every append (for
+    #: unpacking it in a loop: ``for name, loss, weight in losses``); None: not known so.
+    element: Optional[Value] = None
 
     @property
     def tensorish(self) -> bool:
@@ -64,19 +68,20 @@ Env = dict[str, Value]
 Bindings = Mapping[str, Value]
 
 
+def joined(a: Value, b: Value) -> Value:
+    """What a value holds that is ``a`` on one way and ``b`` on another."""
+    if a == b:
+        return a
+    if a.kind == b.kind:
+        return Value(a.kind)
+    return MAYBE if a.tensorish or b.tensorish else PYTHON
+
+
 def merge(left: Env, right: Env) -> Env:
     """The facts that hold after either of two branches ran."""
     out: Env = {**left, **right}  # a name bound on one side only keeps that value
     for name in left.keys() & right.keys():
-        a, b = left[name], right[name]
-        if a == b:
-            out[name] = a
-        elif a.kind == b.kind:
-            out[name] = Value(a.kind)
-        elif a.tensorish or b.tensorish:
-            out[name] = MAYBE
-        else:
-            out[name] = PYTHON
+        out[name] = joined(left[name], right[name])
     return out
 
 

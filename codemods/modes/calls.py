@@ -353,6 +353,18 @@ class Calls:
         unknown = self.ctx.evaluator({})
         return not attributes.may_read(method, labelled, methods, given, unknown)
 
+    def _tensorflow_call(
+        self, tf_name: str, call: cst.Call, facts: Facts, out: CallFacts, depth: int
+    ) -> None:
+        """What a TensorFlow call builds; one handed the mode (a canned model_fn, a head of
+        TensorFlow's; not the spec it returns) gates itself as a helper given the mode does."""
+        self._tf_call(tf_name, call, out)
+        self._functions_it_calls(tf_name, call, facts, out, depth)
+        if self._hands_the_mode(call) and not tf_api.is_estimator_spec(tf_name):
+            gates = self.mode_gates(call)
+            out.gates |= gates
+            out.gated_args.extend((arg, gates) for arg in call.args)
+
     def _classify_call(
         self,
         call: cst.Call,
@@ -363,8 +375,7 @@ class Calls:
     ) -> None:
         tf_name = self.ctx.resolve(call.func)
         if tf_name is not None:
-            self._tf_call(tf_name, call, out)
-            self._functions_it_calls(tf_name, call, facts, out, depth)
+            self._tensorflow_call(tf_name, call, facts, out, depth)
             return
         instance = self._instance_method(call, facts)
         callee = self._callee(call, out)  # ``opt.minimize(loss)`` on any object

@@ -166,8 +166,11 @@ class ModeEvaluator:
 
     def _comparison(self, node: cst.Comparison) -> Value:
         left = self.eval(node.left)
+        before = node.left
         for target in node.comparisons:
             right = self.eval(target.comparator)
+            left, right = _named_modes(before, left, target.comparator, right)
+            before = target.comparator
             result = _compare(target.operator, left, right)
             if result is None:
                 result = self._membership(target, left)
@@ -247,6 +250,63 @@ class ModeEvaluator:
                 except TypeError:
                     return UNKNOWN
         return UNKNOWN
+
+
+#: Mode values (``ModeKeys``' strings) by the words a value held for one is named with.
+_MODE_WORDS = {
+    "train": "train",
+    "training": "train",
+    "eval": "eval",
+    "evaluate": "eval",
+    "evaluation": "eval",
+    "predict": "infer",
+    "prediction": "infer",
+    "infer": "infer",
+    "inference": "infer",
+}
+
+
+def _named_modes(
+    left_node: cst.BaseExpression, left: Value, right_node: cst.BaseExpression, right: Value
+) -> tuple[Value, Value]:
+    """In a comparison with a name holding a mode (``mode``), the other side, where nothing
+    else says what it holds, is the mode it is named for: ``mode == params["train"]`` (a
+    ``ModeKeys.TRAIN`` kept in the params by code the analysis does not follow), ``mode ==
+    self.PREDICT`` - compared with the mode, it can only be one."""
+    for one, one_node, other_node, flip in (
+        (left, left_node, right_node, False),
+        (right, right_node, left_node, True),
+    ):
+        other = right if not flip else left
+        if other is not UNKNOWN or not _holds_mode(one, one_node):
+            continue
+        named = _MODE_WORDS.get(_last_name(other_node).lower())
+        if named is not None:
+            return (one, Const(named)) if not flip else (Const(named), one)
+    return left, right
+
+
+def _holds_mode(value: Value, node: cst.BaseExpression) -> bool:
+    """A name (not a literal) whose value here is a mode's."""
+    return (
+        isinstance(node, (cst.Name, cst.Attribute))
+        and isinstance(value, Const)
+        and value.value in ("train", "eval", "infer")
+    )
+
+
+def _last_name(node: cst.BaseExpression) -> str:
+    """``x``, ``a.x`` or ``a["x"]``: ``x``; '' for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            value = index.value.evaluated_value
+            return value if isinstance(value, str) else ""
+    return ""
 
 
 def _compare(op: cst.BaseCompOp, left: Value, right: Value) -> Optional[bool]:

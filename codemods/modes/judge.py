@@ -31,6 +31,7 @@ from codemods.modes.view import (
     looks_into,
     only_checks,
     only_logs,
+    reads_only_metadata,
     stored_receiver,
 )
 from codemods.rules import ef101_labels_in_predict as ef101
@@ -409,6 +410,8 @@ class Judge:
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
+                if reads_only_metadata(expr, name):  # ``if v.name.startswith("frozen"):``
+                    continue
                 kept = attributes.kept_in_attributes(
                     self.ctx.fn, facts.tags, facts.instances, expr, name
                 )

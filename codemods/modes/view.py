@@ -353,10 +353,14 @@ def _item_of_name(node: cst.Subscript) -> bool:
     return isinstance(inner, cst.Name) and _lookup(node)
 
 
-def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:
+def rearranges(
+    stmt: cst.BaseStatement, names: QualifiedNamesFn, sequences: Collection[str] = ()
+) -> bool:
     """An assignment that only regroups values already built (a dict of metrics, ``grads, vars
     = zip(*pairs)``): it builds no op, so it is no finding of its own, but it goes where its
-    values go (it moves with them)."""
+    values go (it moves with them). ``sequences``: names that only ever hold Python lists or
+    tuples, whose items by a loop's index are looked up, not sliced (``grads.append(
+    gradients[i])``)."""
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
@@ -366,8 +370,105 @@ def rearranges(stmt: cst.BaseStatement, names: QualifiedNamesFn) -> bool:
         if stored is not None:
             key = call.args[1].value
             return only_names(stored[2]) and (stored[1] is not None or only_names(key))
-        return all(only_names(arg.value) for arg in call.args)
+        return all(
+            only_names(arg.value) or _item_of_sequence(arg.value, sequences) for arg in call.args
+        )
     return isinstance(small, cst.Assign) and _rearranged(small.value, names)
+
+
+def _item_of_sequence(node: cst.BaseExpression, sequences: Collection[str]) -> bool:
+    """``gradients[i]`` of a name that only holds a Python list or tuple, by a name or a
+    number: Python's indexing, no op."""
+    if not (
+        isinstance(node, cst.Subscript)
+        and isinstance(node.value, cst.Name)
+        and node.value.value in sequences
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+    ):
+        return False
+    return isinstance(node.slice[0].slice.value, (cst.Name, cst.Integer))
+
+
+#: What a tensor or variable tells of itself without an op: its name, shape, dtype, graph.
+_METADATA = frozenset(
+    {"name", "shape", "dtype", "graph", "device", "ndim", "get_shape", "trainable"}
+)
+
+
+def reads_only_metadata(node: cst.CSTNode, name: str) -> bool:
+    """Whether every read of ``name`` in ``node`` is of its metadata (``v.name``, ``x.shape``,
+    ``x.get_shape()``): Python values, no op built from what it holds."""
+    attribute_of = {
+        id(n.value) for n in st.own_nodes(node)
+        if isinstance(n, cst.Attribute) and n.attr.value in _METADATA
+    }
+    reads = [
+        n for n in [node, *st.own_nodes(node)] if isinstance(n, cst.Name) and n.value == name
+    ]
+    return bool(reads) and all(id(n) in attribute_of for n in reads)
+
+
+def python_sequences(function: cst.FunctionDef, names: QualifiedNamesFn) -> frozenset[str]:
+    """The names ``function`` binds only to Python lists or tuples: each an element of a
+    tuple unpacked from ``zip(...)`` (``gradients, variables = zip(*pairs)``), a list or tuple
+    display, ``list(...)``/``tuple(...)``, a list comprehension, or another such name - never
+    anything else (a loop target, ``+=``, a call's result)."""
+    candidates: dict[str, list[cst.BaseExpression]] = {}
+    other: set[str] = set()
+    for node in st.own_nodes(function.body):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                _sequence_bindings(target.target, node.value, names, candidates, other)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+            other |= st.bound_names(node.target)
+        elif isinstance(node, cst.AsName):
+            other |= st.bound_names(node.name)
+    found: set[str] = set()
+    while True:
+        more = {
+            name
+            for name, values in candidates.items()
+            if name not in found and name not in other and all(
+                _a_sequence(value, found) for value in values
+            )
+        }
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+def _sequence_bindings(
+    target: cst.BaseExpression,
+    value: cst.BaseExpression,
+    names: QualifiedNamesFn,
+    candidates: dict[str, list[cst.BaseExpression]],
+    other: set[str],
+) -> None:
+    if isinstance(target, cst.Name):
+        candidates.setdefault(target.value, []).append(value)
+        return
+    zipped = (
+        isinstance(value, cst.Call) and "builtins.zip" in _qualified(value.func, names)
+    )
+    for element in getattr(target, "elements", ()):
+        inner = element.value
+        if zipped and isinstance(inner, cst.Name):
+            candidates.setdefault(inner.value, []).append(cst.Tuple([]))  # a tuple, each
+        else:
+            other |= st.bound_names(inner)
+
+
+def _a_sequence(value: cst.BaseExpression, found: Collection[str]) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple, cst.ListComp)):
+        return True
+    if isinstance(value, cst.Name):
+        return value.value in found
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value in ("list", "tuple", "sorted")
+    )
 
 
 def regrouping_loop(stmt: cst.BaseStatement, parts: list[Unit], names: QualifiedNamesFn) -> bool:

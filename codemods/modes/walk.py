@@ -38,6 +38,7 @@ from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
 from codemods.modes.view import (
     attribute_of_a_result,
     holds_only,
+    python_sequences,
     rearranges,
     regrouping_loop,
     wraps_in_hook,
@@ -65,6 +66,8 @@ class Analyzer:
         self.ctx.ema_objects |= bound_objects(fn.node.body, resolve, tf_api.is_moving_average)
         self.ctx.optimizer_objects |= optimizer_objects(fn.node.body, self.ctx)
         self._tf_results = tf_function_results(fn.node.body, resolve)
+        #: Names that only hold Python lists or tuples (their items are looked up, not sliced).
+        self._sequences = python_sequences(fn.node, self.ctx.names)
         #: The module's classes and those the model_fn defines, by name.
         self._classes = {
             **fn.classes,
@@ -333,7 +336,7 @@ class Analyzer:
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
         hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes, self.ctx.fn.helpers)
         unit.quiet = (
-            rearranges(stmt, self.ctx.names)
+            rearranges(stmt, self.ctx.names, self._sequences)
             or hook
             or holds_only(stmt, self._classes)
             or attribute_of_a_result(stmt, self._tf_results)

@@ -10,11 +10,15 @@ CODE = "EF104"
 
 
 #: What ``tf.summary`` holds besides the summaries: writers and their cache, the switches that
-#: say whether summaries are recorded, the step and trace settings - objects and settings, no
+#: say whether summaries are recorded (``tf.contrib.summary``'s too: context managers, which
+#: called alone build nothing at all), the step and trace settings - objects and settings, no
 #: summary op PREDICT would build (``tf.summary.FileWriter(log_dir)`` in every mode is fine).
 _NOT_SUMMARIES = frozenset(
     {"create_file_writer", "create_noop_writer", "record_if", "should_record_summaries",
-     "flush", "trace_on", "trace_off", "trace_export", "get_summary_description"}
+     "flush", "trace_on", "trace_off", "trace_export", "get_summary_description",
+     "record_summaries_every_n_global_steps", "always_record_summaries",
+     "never_record_summaries", "create_summary_file_writer", "create_db_writer",
+     "summary_writer_initializer_op", "eval_dir"}
 )
 
 
@@ -62,6 +66,28 @@ return tf.estimator.EstimatorSpec(mode, predictions={'x': features['x']})
     ),
     message="summary {what} runs in PREDICT",
     valid=(
+        Valid(
+            # tf.contrib.summary's recording switch, called alone (not as a `with` header): a
+            # context manager made and dropped, no summary op; the summaries are after PREDICT
+            id="a_recording_switch_called_alone_builds_nothing",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    step = tf.compat.v1.train.get_or_create_global_step()
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    tf.contrib.summary.record_summaries_every_n_global_steps(100, global_step=step)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    tf.contrib.summary.scalar("loss", loss, step=step)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        train_op = tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss, step)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
         Valid(
             # ``if False:`` in a helper switches its summaries off: no mode writes them
             id="summaries_a_helper_switched_off",
