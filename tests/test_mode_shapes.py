@@ -531,6 +531,23 @@ CASES = {
         # nothing of its own (it goes where the gradients go)
         {"EF102:8", "EF102:9", "EF102:15", "EF105:16"},
     ),
+    "a_header_reading_the_labels_shape_still_reads_the_labels": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if labels.shape[-1] > 1:
+                logits = tf.identity(logits, name="multi")
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # a header reading only a value's metadata builds nothing from it, but PREDICT's labels
+        # are None, which has no shape: EF101 on the header stays (as do the train op in EVAL
+        # and the one spec that hands it there)
+        {"EF101:5", "EF102:10", "EF105:11"},
+    ),
     "a_graph_print_of_the_labels_kept_in_a_name": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -63,6 +63,8 @@ def _expression(small: cst.Expr, env: Env, values: Evaluator) -> None:
             _contains_tensors(name, env)
             if func.attr.value == "append" and len(args) == 1:
                 _appended(name, before, values.value(args[0], env), args[0], env)
+            else:  # ``extend``, ``insert``, ...: what its elements hold is no longer known so
+                env[name] = replace(env[name], element=None)
         elif func.attr.value == "append" and len(args) == 1 and name in env:
             _appended(name, env[name], values.value(args[0], env), args[0], env)
 

@@ -19,7 +19,7 @@ from codemods.modes.evaluate import UNKNOWN, Const
 from codemods.modes.passthrough import unpacked_targets
 from codemods.modes.policy import words
 from codemods.modes.results import Results, library_results
-from codemods.modes.shapes import reads_only_shapes
+from codemods.modes.shapes import reads_only_metadata, reads_only_shapes
 from codemods.modes.specs import Specs, noneish
 from codemods.modes.state import Facts, bind, expression_view, mode_view, single_assign
 from codemods.modes.units import Unit, leaves
@@ -31,13 +31,16 @@ from codemods.modes.view import (
     looks_into,
     only_checks,
     only_logs,
-    reads_only_metadata,
     stored_receiver,
 )
 from codemods.rules import ef101_labels_in_predict as ef101
 from codemods.rules import ef102_training_outside_train as ef102
 from codemods.rules import ef103_unused_metrics as ef103
 from codemods.vocabulary import Mode, Tag
+
+#: What reading a value's metadata (``labels.shape``) still carries: PREDICT's labels are
+#: None, which has none.
+_FAILS_ON_NONE = frozenset({Tag.LABEL, Tag.HELPER_LABEL})
 
 
 def _assigns_nothing(stmt: cst.CSTNode) -> bool:
@@ -410,12 +413,13 @@ class Judge:
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
                 continue  # the body's names carry what it reads (``loops.enter``)
             for name in st.value_reads(expr):
-                if reads_only_metadata(expr, name):  # ``if v.name.startswith("frozen"):``
-                    continue
                 kept = attributes.kept_in_attributes(
                     self.ctx.fn, facts.tags, facts.instances, expr, name
                 )
-                tags |= presence.tested(self.ctx, expr, name, facts) - kept
+                read = presence.tested(self.ctx, expr, name, facts) - kept
+                if reads_only_metadata(expr, name):  # ``if v.name.startswith("frozen"):``
+                    read &= _FAILS_ON_NONE  # builds nothing, but fails on None labels
+                tags |= read
         return frozenset(tags)
 
     def _defined_tags(self, unit: Unit, view: cst.CSTNode, calls: CallFacts) -> set[Tag]:

@@ -42,4 +42,24 @@ def reads_only_shapes(node: cst.CSTNode, names: Collection[str], resolve: TfReso
     return not set(names) & st.reads_without(node, [], blanked)
 
 
-__all__ = ["reads_only_shapes"]
+#: What else a tensor or variable tells of itself without an op: its name, dtype, graph.
+_METADATA_ATTRIBUTES = _SHAPE_ATTRIBUTES | {"name", "dtype", "graph", "device", "ndim", "trainable"}
+
+
+def reads_only_metadata(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``node`` reads ``name`` (at least once) only for what it tells of itself
+    (``v.name.startswith("frozen")``, ``x.dtype``, ``x.shape``): Python values, no op built
+    from what it holds."""
+    if name not in st.reads(node):
+        return False
+    blanked = [
+        child.value
+        for child in walk(node)
+        if isinstance(child, cst.Attribute)
+        and child.attr.value in _METADATA_ATTRIBUTES
+        and isinstance(child.value, cst.Name)
+    ]
+    return name not in st.reads_without(node, [], blanked)
+
+
+__all__ = ["reads_only_metadata", "reads_only_shapes"]

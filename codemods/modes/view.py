@@ -390,32 +390,13 @@ def _item_of_sequence(node: cst.BaseExpression, sequences: Collection[str]) -> b
     return isinstance(node.slice[0].slice.value, (cst.Name, cst.Integer))
 
 
-#: What a tensor or variable tells of itself without an op: its name, shape, dtype, graph.
-_METADATA = frozenset(
-    {"name", "shape", "dtype", "graph", "device", "ndim", "get_shape", "trainable"}
-)
-
-
-def reads_only_metadata(node: cst.CSTNode, name: str) -> bool:
-    """Whether every read of ``name`` in ``node`` is of its metadata (``v.name``, ``x.shape``,
-    ``x.get_shape()``): Python values, no op built from what it holds."""
-    attribute_of = {
-        id(n.value) for n in st.own_nodes(node)
-        if isinstance(n, cst.Attribute) and n.attr.value in _METADATA
-    }
-    reads = [
-        n for n in [node, *st.own_nodes(node)] if isinstance(n, cst.Name) and n.value == name
-    ]
-    return bool(reads) and all(id(n) in attribute_of for n in reads)
-
-
 def python_sequences(function: cst.FunctionDef, names: QualifiedNamesFn) -> frozenset[str]:
     """The names ``function`` binds only to Python lists or tuples: each an element of a
     tuple unpacked from ``zip(...)`` (``gradients, variables = zip(*pairs)``), a list or tuple
     display, ``list(...)``/``tuple(...)``, a list comprehension, or another such name - never
     anything else (a loop target, ``+=``, a call's result)."""
     candidates: dict[str, list[cst.BaseExpression]] = {}
-    other: set[str] = set()
+    other: set[str] = set(st.parameter_names(function.params))  # what the caller hands
     for node in st.own_nodes(function.body):
         if isinstance(node, cst.Assign):
             for target in node.targets:
@@ -424,6 +405,8 @@ def python_sequences(function: cst.FunctionDef, names: QualifiedNamesFn) -> froz
             other |= st.bound_names(node.target)
         elif isinstance(node, cst.AsName):
             other |= st.bound_names(node.name)
+        elif isinstance(node, cst.NamedExpr):
+            other |= st.bound_names(node.target)
     found: set[str] = set()
     while True:
         more = {
