@@ -356,11 +356,16 @@ class Calls:
     def _tensorflow_call(
         self, tf_name: str, call: cst.Call, facts: Facts, out: CallFacts, depth: int
     ) -> None:
-        """What a TensorFlow call builds; one handed the mode (a canned model_fn, a head of
-        TensorFlow's; not the spec it returns) gates itself as a helper given the mode does."""
+        """What a TensorFlow call builds; one handed the mode and the labels (a canned model_fn,
+        a head of TensorFlow's; not the spec it returns) gates itself as a helper given the mode
+        does (``tf.equal(mode, TRAIN)`` is handed no labels: an op like any other)."""
         self._tf_call(tf_name, call, out)
         self._functions_it_calls(tf_name, call, facts, out, depth)
-        if self._hands_the_mode(call) and not tf_api.is_estimator_spec(tf_name):
+        if (
+            self._hands_the_mode(call)
+            and not tf_api.is_estimator_spec(tf_name)
+            and any(carries_label(facts, arg.value) for arg in call.args)
+        ):
             gates = self.mode_gates(call)
             out.gates |= gates
             out.gated_args.extend((arg, gates) for arg in call.args)
