@@ -89,6 +89,11 @@ def features_param(fn: ModelFn) -> Optional[str]:
     return None
 
 
+def _without_self(params: list[str]) -> list[str]:
+    """A method's parameters less the instance (or class) it is bound to."""
+    return params[1:] if params[:1] in (["self"], ["cls"]) else params
+
+
 def _model_fn_signature(params: list[str], mode_default: bool = False) -> bool:
     """A model_fn's parameters: those Estimator hands by name, ``features`` among them (it
     refuses a model_fn without ``features`` or with any other parameter), or ``features`` first,
@@ -97,7 +102,7 @@ def _model_fn_signature(params: list[str], mode_default: bool = False) -> bool:
     labels, logits)``) is a helper the model_fn hands its mode to, which gates itself; so is one
     taking other values after ``features`` whose mode has a default (``_predict(self, features,
     outputs, mode=ModeKeys.PREDICT)``: a helper for that mode, called without one)."""
-    own = params[1:] if params[:1] in (["self"], ["cls"]) else params
+    own = _without_self(params)
     if "features" in own and set(own) <= ESTIMATOR_ARGS:
         return True
     return own[:1] == ["features"] and not mode_default
@@ -110,7 +115,7 @@ def _labels_param(node: cst.FunctionDef, params: list[str]) -> Optional[str]:
     named = next((p for p in LABEL_PARAMS if p in params), None)
     if named is not None:
         return named
-    own = params[1:] if params[:1] in (["self"], ["cls"]) else params
+    own = _without_self(params)
     if len(own) < 2 or own[1] in ESTIMATOR_ARGS or not _returns_model_fn_ops(node):
         return None
     return own[1]
