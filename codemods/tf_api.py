@@ -246,6 +246,22 @@ HOOK_METHODS = frozenset({"make_session_run_hook"})
 TAPE_GRADIENTS = frozenset({"gradient", "jacobian", "batch_jacobian"})
 
 
+#: TensorFlow calls whose result is a Python list of tensors (None), or a tuple whose item at
+#: that position is one (``clipped, norm = tf.clip_by_global_norm(...)``): items of such a list
+#: are looked up by Python's indexing, no op.
+_LIST_RESULTS: dict[str, Optional[int]] = {
+    "tensorflow.gradients": None,
+    "tensorflow.unstack": None,
+    "tensorflow.split": None,
+    "tensorflow.clip_by_global_norm": 0,
+}
+
+
+def list_result(tf_name: str) -> tuple[bool, Optional[int]]:
+    """Whether ``tf_name`` returns a Python list of tensors, and where in its tuple result."""
+    return tf_name in _LIST_RESULTS, _LIST_RESULTS.get(tf_name)
+
+
 def is_gradient_tape(tf_name: str) -> bool:
     return tf_name in {"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"}
 

@@ -7,8 +7,11 @@ helpers trusted in PREDICT-only code, and session hooks made of values built els
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider
 
+from codemods.modes.view import python_sequences
 from tests.mode_findings import found
 
 PREDICT = "tf.estimator.ModeKeys.PREDICT"
@@ -531,6 +534,32 @@ CASES = {
         # nothing of its own (it goes where the gradients go)
         {"EF102:8", "EF102:9", "EF102:15", "EF105:16"},
     ),
+    "items_of_lists_tensorflow_returns_appended_to_lists_build_nothing": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels - logits)
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+            variables = tf.compat.v1.trainable_variables()
+            gradients = tf.gradients(loss, variables)
+            grads, kept = [], []
+            for i, v in enumerate(variables):
+                if not v.name.startswith("frozen"):
+                    grads.append(gradients[i])
+                    kept.append(variables[i])
+            gradients = grads
+            gradients, _ = tf.clip_by_global_norm(gradients, 5.0)
+            train_op = optimizer.apply_gradients(zip(gradients, kept))
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+        """,
+        # tf.gradients and the first item of tf.clip_by_global_norm are Python lists: looking
+        # up their items by a loop's index builds nothing, whatever else the name is rebound to
+        # (another such list). The gradients, the clipping and the train op are built in EVAL
+        # too (EF102 each)
+        {"EF102:8", "EF102:10", "EF102:17", "EF102:18", "EF105:19"},
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):
@@ -671,3 +700,32 @@ def test_a_fix_inside_a_try_around_the_body() -> None:
     assert code.index("AdamOptimizer") > code.index("predictions=")
     assert code.index("AdamOptimizer") < code.index("except ValueError")
     assert 'raise RuntimeError("bad model") from error' in code
+
+
+def test_names_holding_only_python_lists() -> None:
+    source = (
+        "import tensorflow as tf\n"
+        "def model_fn(features, labels, mode, params):\n"
+        "    parts = tf.unstack(features['x'], axis=1)\n"
+        "    pieces = tf.split(features['x'], 2)\n"
+        "    grads, kept = [], []\n"
+        "    clipped, norm = tf.clip_by_global_norm(grads, 5.0)\n"
+        "    clipped = kept\n"
+        "    stacked = tf.stack(parts)\n"
+        "    first, second = tf.unstack(features['y'])\n"
+        "    mixed = tf.gradients(stacked, kept)\n"
+        "    mixed = tf.add_n(mixed)\n"
+    )
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    resolved = wrapper.resolve(QualifiedNameProvider)
+
+    def names(node: cst.CSTNode) -> set[str]:
+        value = resolved.get(node, set())
+        value = value() if callable(value) else value  # libcst >= 1.2 resolves lazily
+        return {q.name for q in value}
+
+    function = cst.ensure_type(wrapper.module.body[1], cst.FunctionDef)
+    # tf.unstack and tf.split return lists, as does tf.clip_by_global_norm's first item; the
+    # global norm, a stacked tensor, tensors unpacked from a list and a name later rebound to a
+    # tensor are not
+    assert python_sequences(function, names) == {"parts", "pieces", "grads", "kept", "clipped"}

@@ -393,8 +393,9 @@ def _item_of_sequence(node: cst.BaseExpression, sequences: Collection[str]) -> b
 def python_sequences(function: cst.FunctionDef, names: QualifiedNamesFn) -> frozenset[str]:
     """The names ``function`` binds only to Python lists or tuples: each an element of a
     tuple unpacked from ``zip(...)`` (``gradients, variables = zip(*pairs)``), a list or tuple
-    display, ``list(...)``/``tuple(...)``, a list comprehension, or another such name - never
-    anything else (a loop target, ``+=``, a call's result)."""
+    display, ``list(...)``/``tuple(...)``, a list comprehension, a TensorFlow call's list result
+    (``tf.gradients(...)``, the clipped list of ``tf.clip_by_global_norm``), or another such
+    name - never anything else (a loop target, ``+=``, any other call's result)."""
     candidates: dict[str, list[cst.BaseExpression]] = {}
     other: set[str] = set(st.parameter_names(function.params))  # what the caller hands
     for node in st.own_nodes(function.body):
@@ -428,16 +429,29 @@ def _sequence_bindings(
     candidates: dict[str, list[cst.BaseExpression]],
     other: set[str],
 ) -> None:
-    if isinstance(target, cst.Name):
-        candidates.setdefault(target.value, []).append(value)
+    if (
+        isinstance(target, (cst.Tuple, cst.List))
+        and isinstance(value, (cst.Tuple, cst.List))
+        and len(target.elements) == len(value.elements)
+        and not any(
+            isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)
+        )
+    ):  # ``grads, kept = [], []``: each name its own value
+        for element, item in zip(target.elements, value.elements):
+            _sequence_bindings(element.value, item.value, names, candidates, other)
         return
-    zipped = (
-        isinstance(value, cst.Call) and "builtins.zip" in _qualified(value.func, names)
-    )
-    for element in getattr(target, "elements", ()):
+    called = _qualified(value.func, names) if isinstance(value, cst.Call) else set()
+    tf_name = tf_api.first_tf(called)
+    is_list, position = tf_api.list_result(tf_name) if tf_name else (False, None)
+    if isinstance(target, cst.Name):
+        listed = is_list and position is None
+        candidates.setdefault(target.value, []).append(cst.List([]) if listed else value)
+        return
+    for index, element in enumerate(getattr(target, "elements", ())):
         inner = element.value
-        if zipped and isinstance(inner, cst.Name):
-            candidates.setdefault(inner.value, []).append(cst.Tuple([]))  # a tuple, each
+        listed = "builtins.zip" in called or (is_list and position == index)
+        if listed and isinstance(inner, cst.Name):
+            candidates.setdefault(inner.value, []).append(cst.Tuple([]))  # a tuple or list
         else:
             other |= st.bound_names(inner)
 
