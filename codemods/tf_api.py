@@ -215,6 +215,7 @@ _HOOKS = frozenset(
         "ProfilerHook",
         "InMemoryEvaluatorHook",
         "ExamplesPerSecondHook",
+        "RunTrainOpsHook",  # TF-GAN's: runs a GAN's train ops for a number of steps
     }
 )
 

@@ -560,6 +560,34 @@ CASES = {
         # too (EF102 each)
         {"EF102:8", "EF102:10", "EF102:17", "EF102:18", "EF105:19"},
     ),
+    "hooks_made_by_a_function_a_file_function_returns_build_nothing": (
+        """
+        from tensorflow.contrib.gan.python.train import RunTrainOpsHook
+
+
+        def sequential_hooks(steps=1):
+            def make(train_ops):
+                first = RunTrainOpsHook(train_ops.generator_train_op, steps)
+                return [first, RunTrainOpsHook(train_ops.discriminator_train_op, steps)]
+
+            return make
+
+
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(logits)
+            train_ops = build_gan_train_ops(loss)
+            hooks_fn = sequential_hooks()
+            hooks = hooks_fn(train_ops)
+            return tf.estimator.EstimatorSpec(
+                mode, loss=loss, train_op=train_ops.global_step_inc, training_hooks=hooks
+            )
+        """,
+        # the train ops are built in every mode (EF102 at the opaque builder) and the one spec
+        # hands them and the hooks to EVAL and PREDICT (EF105); the hooks themselves are Python
+        # objects made by the function the file's sequential_hooks returns: no op of their own
+        {"EF102:17", "EF105:20"},
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):

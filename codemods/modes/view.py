@@ -533,6 +533,7 @@ def wraps_in_hook(
     resolve: TfResolver,
     classes: Mapping[str, cst.ClassDef],
     helpers: Collection[str] = (),
+    makers: Collection[str] = (),
 ) -> bool:
     """``hook = tf.train.LoggingTensorHook({"loss": loss}, every_n_iter=100)``, an instance
     of the file's own ``SessionRunHook`` subclass, the hook an optimizer makes
@@ -548,8 +549,95 @@ def wraps_in_hook(
     # ``hooks = [tf.train.LoggingTensorHook(...)]``: a list of such hooks, each of them one
     calls = made.elements if isinstance(made, (cst.List, cst.Tuple)) else [made]
     return bool(calls) and all(
-        isinstance(call, cst.Call) and _makes_hook(call, resolve, classes, helpers)
+        isinstance(call, cst.Call) and _makes_hook(call, resolve, classes, helpers, makers)
         for call in (e.value if isinstance(e, cst.Element) else e for e in calls)
+    )
+
+
+def hook_makers(
+    function: cst.FunctionDef,
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
+    helpers: Mapping[str, cst.FunctionDef],
+) -> frozenset[str]:
+    """The names ``function`` binds only to a function that makes session hooks of what it is
+    later handed: the result of TF-GAN's ``get_sequential_train_hooks()``, or of the file's own
+    function that returns a nested function returning such hooks (``hooks_fn =
+    get_hooks_fn()``; ``hooks = hooks_fn(train_ops)`` then builds no op)."""
+    bound: dict[str, list[cst.BaseExpression]] = {}
+    for node in st.own_nodes(function.body):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                for name in st.bound_names(target.target):
+                    value = node.value if isinstance(target.target, cst.Name) else None
+                    bound.setdefault(name, []).append(value or cst.Name("None"))
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+            for name in st.bound_names(node.target):
+                bound.setdefault(name, []).append(cst.Name("None"))
+
+    def factory_call(value: cst.BaseExpression) -> bool:
+        if not (isinstance(value, cst.Call) and not value.args):
+            return False
+        tf_name = resolve(value.func)
+        if tf_name is not None:
+            return tf_api.is_hook_factory(tf_name)
+        helper = helpers.get(value.func.value) if isinstance(value.func, cst.Name) else None
+        return helper is not None and _returns_hook_function(helper, resolve, classes, helpers)
+
+    return frozenset(
+        name for name, values in bound.items() if all(factory_call(v) for v in values)
+    )
+
+
+def _returns_hook_function(
+    helper: cst.FunctionDef,
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
+    helpers: Collection[str],
+) -> bool:
+    """``helper`` returns a function it defines whose every return is a hook or a list of
+    hooks made of what it is handed."""
+    nested = {
+        node.name.value: node
+        for node in st.statements_of(helper.body)
+        if isinstance(node, cst.FunctionDef)
+    }
+    returned = [node.value for node in st.own_nodes(helper.body) if isinstance(node, cst.Return)]
+    return bool(returned) and all(
+        isinstance(value, cst.Name)
+        and value.value in nested
+        and _returns_hooks(nested[value.value], resolve, classes, helpers)
+        for value in returned
+    )
+
+
+def _returns_hooks(
+    function: cst.FunctionDef,
+    resolve: TfResolver,
+    classes: Mapping[str, cst.ClassDef],
+    helpers: Collection[str],
+) -> bool:
+    """Every return of ``function`` is a hook, or a list of hooks, made of what it is handed:
+    made in the return, or bound once to a name that it returns."""
+    made: dict[str, cst.BaseExpression] = {}
+    for node in st.statements_of(function.body):
+        single = single_assign(node)
+        if single is not None:
+            made[single[0]] = single[1] if single[0] not in made else cst.Name("None")
+
+    def a_hook(value: cst.BaseExpression) -> bool:
+        value = made.get(value.value, value) if isinstance(value, cst.Name) else value
+        return isinstance(value, cst.Call) and _makes_hook(value, resolve, classes, helpers)
+
+    returned = [node.value for node in st.own_nodes(function.body) if isinstance(node, cst.Return)]
+    return bool(returned) and all(
+        value is not None
+        and (
+            all(isinstance(e, cst.Element) and a_hook(e.value) for e in value.elements)
+            if isinstance(value, (cst.List, cst.Tuple))
+            else a_hook(value)
+        )
+        for value in returned
     )
 
 
@@ -558,10 +646,14 @@ def _makes_hook(
     resolve: TfResolver,
     classes: Mapping[str, cst.ClassDef],
     helpers: Collection[str],
+    makers: Collection[str] = (),
 ) -> bool:
-    """``call`` makes a session hook or object tracker of values built elsewhere."""
+    """``call`` makes a session hook or object tracker of values built elsewhere (``makers``:
+    names bound to a function that makes hooks, see ``hook_makers``)."""
     if not all(_settled_in_hook(arg.value, helpers) for arg in call.args):
         return False
+    if isinstance(call.func, cst.Name) and call.func.value in makers:
+        return True  # ``hooks_fn = get_sequential_train_hooks()`` ... ``hooks_fn(train_ops)``
     if isinstance(call.func, cst.Attribute) and call.func.attr.value in tf_api.HOOK_METHODS:
         return True  # ``optimizer.make_session_run_hook(is_chief)``
     if isinstance(call.func, cst.Call) and not call.func.args:

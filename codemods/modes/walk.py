@@ -38,6 +38,7 @@ from codemods.modes.units import Branch, NestedSpec, Reason, Unit, leaves
 from codemods.modes.view import (
     attribute_of_a_result,
     holds_only,
+    hook_makers,
     python_sequences,
     rearranges,
     regrouping_loop,
@@ -68,6 +69,8 @@ class Analyzer:
         self._tf_results = tf_function_results(fn.node.body, resolve)
         #: Names that only hold Python lists or tuples (their items are looked up, not sliced).
         self._sequences = python_sequences(fn.node, self.ctx.names)
+        #: Names bound to a function that makes session hooks of what it is handed.
+        self._hook_makers = hook_makers(fn.node, resolve, fn.classes, fn.helpers)
         #: The module's classes and those the model_fn defines, by name.
         self._classes = {
             **fn.classes,
@@ -334,7 +337,9 @@ class Analyzer:
         # built in the return itself.
         assigned = single_assign(stmt)
         spec = assigned is not None and self.specs.spec_call(assigned[1]) is not None
-        hook = wraps_in_hook(stmt, self.ctx.resolve, self.ctx.fn.classes, self.ctx.fn.helpers)
+        hook = wraps_in_hook(
+            stmt, self.ctx.resolve, self.ctx.fn.classes, self.ctx.fn.helpers, self._hook_makers
+        )
         unit.quiet = (
             rearranges(stmt, self.ctx.names, self._sequences)
             or hook
