@@ -588,6 +588,37 @@ CASES = {
         # objects made by the function the file's sequential_hooks returns: no op of their own
         {"EF102:17", "EF105:20"},
     ),
+    "an_assert_looking_into_the_labels_runs_on_none_in_predict": (
+        f"""
+        def check_keys(features, labels):
+            assert "x" in features
+            for key in ("energy", "forces"):
+                assert key in labels
+
+
+        def check_given(labels):
+            if labels is not None:
+                assert "energy" in labels
+
+
+        def model_fn(features, labels, mode, params):
+            check_keys(features, labels)
+            check_given(labels)
+            validate_batch(features, labels)
+            assert "energy" in labels
+            assert labels is not None or mode == {PREDICT}
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions={{"p": logits}})
+            loss = tf.reduce_mean(labels["energy"] - logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # `"energy" in None` raises in PREDICT: the assert (18) and the file's own check that
+        # looks into the labels it is handed (15) are label code there (EF101); a check that
+        # tests them against None first (16), one the analysis cannot read (17) and an assert
+        # PREDICT passes (19) are not
+        {"EF101:15", "EF101:18"},
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):

@@ -21,6 +21,7 @@ from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.input_gradients import input_gradients
+from codemods.modes.on_none import looks_into
 from codemods.modes.passthrough import returns_display, returns_function, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
 from codemods.modes.reach import own_method, value_used
@@ -816,6 +817,21 @@ class Calls:
             if not loads or any(id(node) not in returned for node in loads):
                 return False
         return True
+
+    def looks_into_labels(self, node: cst.CSTNode, facts: Facts) -> bool:
+        """An in-file helper called in ``node`` looks into a parameter handed the labels
+        (``"energy" in labels``, ``labels.shape``): where they are None, the call fails."""
+        for call in (n for n in st.own_nodes(node) if isinstance(n, cst.Call)):
+            helper, skipped = self.in_file_callee(call, facts)
+            if helper is None:
+                continue
+            for index, arg in _labels_handed(call, facts):
+                name = parameter(helper, index + skipped, arg)
+                if name is not None and any(
+                    looks_into(inner, {name}) for inner in st.own_nodes(helper.body)
+                ):
+                    return True
+        return False
 
     def _helper_checks_none(
         self, call: cst.Call, index: int, arg: cst.Arg, facts: Facts

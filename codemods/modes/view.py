@@ -11,11 +11,11 @@ from libcst.helpers import get_full_name_for_node
 
 from codemods import statements as st
 from codemods import tf_api
-from codemods.eager import printing
 from codemods.model_fns import TfResolver
 from codemods.modes.calls import CallFacts
 from codemods.modes.context import Context, QualifiedNamesFn
 from codemods.modes.evaluate import UNKNOWN, Const
+from codemods.modes.on_none import looks_into
 from codemods.modes.policy import words
 from codemods.modes.specs import noneish
 from codemods.modes.state import Facts, single_assign
@@ -731,41 +731,6 @@ def _appended(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
     if not isinstance(call.func.value, cst.Name):
         return None
     return call.args[-1].value
-
-
-def looks_into(node: cst.CSTNode, names: set[str]) -> bool:
-    """``labels.shape``, ``labels[0]``, ``labels + 1``, ``y, names = labels``, ``f(*labels)``:
-    what fails on None (``"%s" % labels`` formats it)."""
-    if isinstance(node, cst.Assign) and any(
-        isinstance(target.target, (cst.Tuple, cst.List)) for target in node.targets
-    ):
-        operands: list[cst.BaseExpression] = [node.value]  # unpacking None fails
-    elif isinstance(node, (cst.StarredElement, cst.Arg)) and (
-        isinstance(node, cst.StarredElement) or node.star in ("*", "**")
-    ):
-        operands = [node.value]  # so does spreading it
-    elif isinstance(node, cst.Call) and _iterates_arguments(node.func):
-        operands = [arg.value for arg in node.args if not arg.keyword]  # and iterating it
-    elif isinstance(node, (cst.Attribute, cst.Subscript)):
-        operands = [node.value]
-    elif isinstance(node, cst.BinaryOperation) and not printing.rendered(node):
-        operands = [node.left, node.right]
-    else:
-        return False
-    return any(isinstance(part, cst.Name) and part.value in names for part in operands)
-
-
-# Python's own calls that iterate (or measure) what they are given: None fails there.
-_ITERATING_BUILTINS = frozenset(
-    {"list", "tuple", "dict", "set", "frozenset", "len", "sorted", "zip", "enumerate", "iter"}
-)
-_ITERATING_METHODS = frozenset({"update", "extend"})  # ``d.update(None)``, ``l.extend(None)``
-
-
-def _iterates_arguments(func: cst.BaseExpression) -> bool:
-    if isinstance(func, cst.Name):
-        return func.value in _ITERATING_BUILTINS
-    return isinstance(func, cst.Attribute) and func.attr.value in _ITERATING_METHODS
 
 
 def _is_hook_class(base: cst.BaseExpression, resolve: TfResolver) -> bool:

@@ -173,11 +173,21 @@ class Analyzer:
                 # the rest of the loop's pass is not run (the loop itself ends no mode)
                 return Unit(stmt, live, UnitKind.SIMPLE, terminates=live)
             if isinstance(small, cst.Assert):
-                decided = test_by_mode(self.ctx, small.test, state, live)
-                fails = frozenset(m for m, value in decided.items() if value is False)
-                reads = frozenset(st.reads(stmt))
-                return Unit(stmt, live, UnitKind.SIMPLE, reads=reads, terminates=fails)
+                return self._assert(stmt, small, state, live)
         return self._generic(stmt, state, self._effective_modes(stmt, state, live))
+
+    def _assert(
+        self, stmt: cst.SimpleStatementLine, small: cst.Assert, state: State, live: frozenset[Mode]
+    ) -> Unit:
+        """``assert mode != PREDICT``, ``assert labels is not None``: the modes that fail it end
+        there. One no mode fails is a check like any other statement (``assert "energy" in
+        labels`` reads the labels, None in PREDICT)."""
+        decided = test_by_mode(self.ctx, small.test, state, live)
+        fails = frozenset(m for m, value in decided.items() if value is False)
+        if not fails:
+            return self._generic(stmt, state, self._effective_modes(stmt, state, live))
+        reads = frozenset(st.reads(stmt))
+        return Unit(stmt, live, UnitKind.SIMPLE, reads=reads, terminates=fails)
 
     def _builds_spec(self, stmt: cst.SimpleStatementLine) -> bool:
         """A return, or a spec bound to a name (``spec = EstimatorSpec(...)``): one reading a
