@@ -402,6 +402,29 @@ def _target_defs(target: cst.BaseExpression, out: set[str]) -> None:
         _target_defs(target.value, out)
 
 
+def only_stored_into(node: cst.CSTNode) -> set[str]:
+    """The names ``node`` only stores into (``self.loss = loss``, ``outputs["p"] = p``) and never
+    binds itself: an object from outside (a closure's ``self``), there before ``node`` runs."""
+    stored: set[str] = set()
+    named: set[str] = set()
+    for inner in own_nodes(node):
+        targets: list[cst.BaseExpression]
+        if isinstance(inner, cst.Assign):
+            targets = [target.target for target in inner.targets]
+        elif isinstance(inner, (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)):
+            targets = [inner.target]
+        elif isinstance(inner, cst.AsName):
+            targets = [inner.name]
+        else:
+            continue
+        for target in targets:
+            defined: set[str] = set()
+            _target_defs(target, defined)
+            named |= bound_names(target)
+            stored |= defined - bound_names(target)
+    return stored - named
+
+
 #: Methods that store their arguments into the object they are called on (``l.append(x)``).
 STORING_METHODS = frozenset({"append", "extend", "update", "insert", "add"})
 

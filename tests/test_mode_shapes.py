@@ -619,6 +619,29 @@ CASES = {
         # PREDICT passes (19) are not
         {"EF101:15", "EF101:18"},
     ),
+    "an_object_from_outside_stored_into_in_train_is_no_name_predict_lacks": (
+        f"""
+        class Siamese(tf.estimator.Estimator):
+            def __init__(self, architecture):
+                self.architecture = architecture
+
+                def _model_fn(features, labels, mode):
+                    if mode == tf.estimator.ModeKeys.TRAIN:
+                        self.loss = tf.reduce_mean(labels)
+                        train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(self.loss)
+                        return tf.estimator.EstimatorSpec(mode, loss=self.loss, train_op=train_op)
+                    outputs = self.architecture(features["data"], mode=mode)
+                    if mode == {PREDICT}:
+                        return tf.estimator.EstimatorSpec(mode, predictions={{"e": outputs}})
+                    return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_mean(1))
+
+                super().__init__(model_fn=_model_fn)
+        """,
+        # the closure only stores into `self` (the estimator, there before any mode runs): TRAIN's
+        # label loss kept in `self.loss` is no value PREDICT borrows when it calls
+        # `self.architecture` - clean
+        set(),
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):

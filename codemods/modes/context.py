@@ -88,6 +88,7 @@ class Context:
     #: its methods can tell apart.
     carried_values: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     _locals: Optional[set[str]] = None
+    _outside: Optional[set[str]] = None
     _predicates: Optional[dict[str, cst.BaseExpression]] = None
     _mode_objects: Optional[set[str]] = None
     _result_tags: Optional[dict[str, frozenset[Tag]]] = None
@@ -259,6 +260,13 @@ class Context:
             every = [*params.posonly_params, *params.params, *params.kwonly_params]
             self._locals = {param.name.value for param in every} | st.defines(self.fn.node.body)
         return self._locals
+
+    def outside_objects(self) -> set[str]:
+        """The names the model_fn only stores into (a closure's ``self``): objects from
+        outside, bound before it runs, in every mode."""
+        if self._outside is None:
+            self._outside = st.only_stored_into(self.fn.node.body)
+        return self._outside
 
     def result_tags(self) -> dict[str, frozenset[Tag]]:
         """What a helper builds, by what the model_fn calls its result: ``loss, train_op =

@@ -542,7 +542,7 @@ def _borrow_unbound(
     it computes is what the name carries where the other modes bind it (taking the statement
     out of that mode is then the fix)."""
     params = set(param_names(ctx.fn.node))
-    names = (st.reads(stmt) & ctx.local_names()) - params
+    names = (st.reads(stmt) & ctx.local_names()) - params - ctx.outside_objects()
     for mode in live:
         facts = state[mode]
         for name in names - facts.tags.keys():
