@@ -21,10 +21,10 @@ from codemods.modes.arguments import arguments, carries_label, parameter
 from codemods.modes.context import Context
 from codemods.modes.evaluate import NOT_NONE, Const
 from codemods.modes.input_gradients import input_gradients
-from codemods.modes.on_none import looks_into
+from codemods.modes.on_none import decided_by_none, looks_into
 from codemods.modes.passthrough import returns_display, returns_function, unpacked_targets
 from codemods.modes.policy import TagPolicy, words
-from codemods.modes.reach import own_method, value_used
+from codemods.modes.reach import open_reaches, own_method, value_used
 from codemods.modes.state import Facts
 from codemods.tree import walk
 from codemods.vocabulary import ALL_MODES, Tag
@@ -803,18 +803,30 @@ class Calls:
                 returned |= {
                     id(part.value if isinstance(part, cst.Element) else part) for part in parts
                 }
+        given = self.ctx.evaluator(
+            arguments(self.ctx.evaluator(facts.values), helper, skipped, call)
+        )
         for index, arg in handed:
             name = parameter(helper, index + skipped, arg)
             if name is None or isinstance(arg.value, cst.Tuple):
                 return False
-            # also where a nested function or lambda reads it: a closure over the labels
-            # uses them whenever it is called
-            loads = [
-                node
-                for node in walk(helper.body)
-                if isinstance(node, cst.Name) and node.value == name
-            ]
-            if not loads or any(id(node) not in returned for node in loads):
+
+            def other_use(node: cst.CSTNode, name: str = name) -> bool:
+                """A load of ``name`` not returned as it is: where the labels are None, not
+                in a test that None decides (``if isinstance(labels, tf.Tensor):``) nor in
+                a block it skips. Also where a nested function or lambda reads it: a closure
+                over the labels uses them whenever it is called."""
+                if isinstance(node, cst.BaseExpression) and decided_by_none(node, name, given):
+                    return False
+                return any(
+                    isinstance(inner, cst.Name)
+                    and inner.value == name
+                    and id(inner) not in returned
+                    for inner in walk(node)
+                )
+
+            loads = [n for n in walk(helper.body) if isinstance(n, cst.Name) and n.value == name]
+            if not loads or open_reaches(helper.body, given, other_use):
                 return False
         return True
 

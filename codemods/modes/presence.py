@@ -17,7 +17,8 @@ import libcst as cst
 
 from codemods import statements as st
 from codemods.modes.context import Context
-from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, ModeEvaluator, Value, truth
+from codemods.modes.evaluate import NOT_NONE, UNKNOWN, Const, Value, truth
+from codemods.modes.on_none import looks_into_test
 from codemods.modes.state import Facts
 from codemods.vocabulary import Tag
 
@@ -67,34 +68,9 @@ def tested(ctx: Context, test: cst.CSTNode, name: str, facts: Facts) -> frozense
     if name not in facts.present or not isinstance(test, cst.BaseExpression):
         return tags
     evaluator = ctx.evaluator({**facts.values, name: Const(None)})
-    if truth(evaluator.eval(test)) is None or _looks_into(test, name, evaluator):
+    if truth(evaluator.eval(test)) is None or looks_into_test(test, name, evaluator):
         return tags
     return facts.present[name]
-
-
-def _looks_into(node: cst.BaseExpression, name: str, evaluator: ModeEvaluator) -> bool:
-    """Whether evaluating ``node`` with ``name`` None does more with it than test it (its
-    truth, ``is None``), up to where ``and``/``or`` stop."""
-    if isinstance(node, cst.BooleanOperation):
-        if _looks_into(node.left, name, evaluator):
-            return True
-        stops = truth(evaluator.eval(node.left)) is isinstance(node.operator, cst.Or)
-        return not stops and _looks_into(node.right, name, evaluator)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-        return _looks_into(node.expression, name, evaluator)
-    if isinstance(node, cst.Comparison) and all(
-        isinstance(target.operator, _NONE_TESTS) for target in node.comparisons
-    ):
-        operands = [node.left, *(target.comparator for target in node.comparisons)]
-        return any(
-            not isinstance(operand, cst.Name) and name in st.reads(operand)
-            for operand in operands
-        )
-    return not isinstance(node, cst.Name) and name in st.reads(node)
-
-
-#: Comparisons that take None without failing.
-_NONE_TESTS = (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)
 
 
 __all__ = ["Way", "narrow", "record", "tested", "ways"]

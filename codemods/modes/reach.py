@@ -181,6 +181,12 @@ def value_used(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bo
     return _open_reaches(body, given, reads)
 
 
+def open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
+    """Whether a statement of ``body`` that ``hit`` accepts (a small statement, or a test:
+    an expression) may run where ``given`` lets control go."""
+    return _open_reaches(body, given, hit)
+
+
 def _open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
     """Whether a statement of ``body`` (a small statement, or a compound statement's header)
     that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
