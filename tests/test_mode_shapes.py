@@ -670,6 +670,28 @@ CASES = {
         # helper that asks None for its shape fails there (EF101 at 17)
         {"EF101:17"},
     ),
+    "a_loop_over_the_labels_items_fails_at_its_header_and_its_keys_are_names": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits, targets, metrics = {{}}, {{}}, {{}}
+            for key, value in labels.items():
+                logits[key] = tf.compat.v1.layers.dense(features["x"], 3, name=key)
+                targets[key] = tf.one_hot(tf.cast(value, tf.int32), 3)
+            for key in params["heads"]:
+                metrics[key] = tf.compat.v1.metrics.mean(logits[key])
+            for key, (value, update) in metrics.items():
+                tf.compat.v1.summary.scalar(key, update)
+            if mode == {PREDICT}:
+                return tf.estimator.EstimatorSpec(mode, predictions=logits)
+            loss = tf.add_n([tf.reduce_mean(targets[k] - v) for k, v in logits.items()])
+            return tf.estimator.EstimatorSpec(mode, loss=loss)
+        """,
+        # `labels.items()` fails on PREDICT's None labels before the body runs: EF101 on the
+        # header (5) and on the one-hot targets (7); the keys are task names, so the logits
+        # (6) and the metrics keyed by them (9) are no label code. A loop over a dict the
+        # model_fn built is no None labels (10 breaks nothing of its own; 11 is a summary)
+        {"EF101:5", "EF101:7", "EF103:9", "EF104:11"},
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):

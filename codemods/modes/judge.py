@@ -294,6 +294,12 @@ class Judge:
         header_tags = self.header_tags(stmt, facts)
         header = self._blocked(unit, header_tags, judged, stmt)
         unit.header_blocked[mode] = header
+        if mode is Mode.PREDICT:
+            unit.header_fails_on_none_labels = any(
+                isinstance(expr, cst.BaseExpression)
+                and self._fails_on_none_labels(expr, facts, surely=True)
+                for expr in st.headers(stmt)
+            )
         unit.if_helper_label |= self._as_labels(unit, header_tags, judged, stmt)
         unit.blocked[mode] = header.union(*(p.blocked.get(mode, frozenset()) for p in parts))
         unit.for_value[mode] = frozenset().union(
@@ -411,7 +417,13 @@ class Judge:
             expr = expression_view(self.ctx, header, facts)
             tags |= self.calls.facts(expr, facts).tags
             if isinstance(stmt, cst.For) and iterates(expr, self.ctx.names):
-                continue  # the body's names carry what it reads (``loops.enter``)
+                # the body's names carry what it reads (``loops.enter``); but looking into
+                # PREDICT's None labels to iterate them (``labels.items()``) fails first
+                if isinstance(expr, cst.BaseExpression) and self._fails_on_none_labels(
+                    expr, facts, surely=True
+                ):
+                    tags.add(Tag.LABEL)
+                continue
             for name in st.value_reads(expr):
                 kept = attributes.kept_in_attributes(
                     self.ctx.fn, facts.tags, facts.instances, expr, name
@@ -488,14 +500,21 @@ class Judge:
         )
 
     @staticmethod
-    def _fails_on_none_labels(value: cst.BaseExpression, facts: Facts) -> bool:
+    def _fails_on_none_labels(
+        value: cst.BaseExpression, facts: Facts, surely: bool = False
+    ) -> bool:
         """``value`` looks into labels that are None here (``labels["answer"]``): the caller
-        reads them, whatever the helper it hands the result to does with it."""
+        reads them, whatever the helper it hands the result to does with it. ``surely``: only
+        labels that are None here on every way (not a dict of label values that may be)."""
         none_labels = {
             name
             for name in st.reads(value)
             if Tag.LABEL in facts.tags.get(name, frozenset())
-            and noneish(facts.values.get(name, UNKNOWN))
+            and (
+                facts.values.get(name) == Const(None)
+                if surely
+                else noneish(facts.values.get(name, UNKNOWN))
+            )
         }
         return bool(none_labels) and any(
             looks_into(node, none_labels) for node in (value, *st.own_nodes(value))

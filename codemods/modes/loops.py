@@ -54,8 +54,31 @@ def carry(calls: Calls, stmt: cst.For, facts: Facts) -> None:
     carried = _carried(calls, stmt.iter, facts)
     targets = frozenset(st.bound_names(stmt.target))
     facts.forget(targets, frozenset())
+    keys = _keys_of(stmt)
     for name in targets:
-        facts.tags[name], facts.values[name] = carried, UNKNOWN
+        facts.tags[name] = frozenset() if name in keys else carried
+        facts.values[name] = UNKNOWN
+
+
+def _keys_of(stmt: cst.For) -> frozenset[str]:
+    """The names a loop over a mapping binds to its keys (``key`` of ``for key, value in
+    labels.items():``, of ``for key in labels.keys():``): Python keys (task or feature names),
+    none of what the values carry."""
+    call = stmt.iter
+    if not (
+        isinstance(call, cst.Call)
+        and not call.args
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in ("items", "keys")
+    ):
+        return frozenset()
+    target = stmt.target
+    if call.func.attr.value == "keys":
+        return frozenset({target.value}) if isinstance(target, cst.Name) else frozenset()
+    if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+        key = target.elements[0].value
+        return frozenset({key.value}) if isinstance(key, cst.Name) else frozenset()
+    return frozenset()
 
 
 def narrow(ctx: Context, test: cst.BaseExpression, outcome: bool, facts: Facts) -> None:

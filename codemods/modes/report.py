@@ -84,7 +84,21 @@ class Reporter:
         bad = unit.bad_modes()
         found: list[Finding] = []
         predicting = _parts_reaching_predict(unit)
-        for part in _working_parts(unit, bad):
+        working = list(_working_parts(unit, bad))
+        header = unit.header_blocked.get(Mode.PREDICT, frozenset())
+        if (
+            working
+            and unit.header_fails_on_none_labels
+            and ef101.CODE in header
+            and Mode.PREDICT in bad
+        ):
+            # a header that looks into PREDICT's None labels (``for key, value in
+            # labels.items():``) fails there before any part runs: a finding of its own
+            message = catalogue()[ef101.CODE].format(
+                what=_describe_header(unit), where=mode_names([Mode.PREDICT])
+            )
+            found.append(replace(finding, code=ef101.CODE, message=message))
+        for part in working:
             modes = bad & part.bad_modes()
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
             # EF106 on the part whose own results PREDICT returns (one branch's helper), itself
@@ -283,6 +297,15 @@ def _fix_and_note(unit: Unit, bad: frozenset[Mode], kept: frozenset[Mode]) -> tu
     if unit.seeds and Mode.TRAIN in bad:
         return "safe", "under TF 1.x, skipping it in TRAIN shifts the seeds of later random ops"
     return "safe", ""
+
+
+def _describe_header(unit: Unit) -> str:
+    """The header of a compound statement, as its finding names it (``for ... in ...:``)."""
+    node = unit.node
+    if isinstance(node, cst.For):
+        target = cst.Module([]).code_for_node(node.target)
+        return f"`for {target} in {cst.Module([]).code_for_node(node.iter)}`"
+    return _describe(unit)
 
 
 def _describe(unit: Unit) -> str:

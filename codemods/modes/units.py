@@ -123,6 +123,9 @@ class Unit:
     if_helper_label: frozenset[str] = frozenset()
     #: Of a compound statement, per mode, the rule codes its own header breaks.
     header_blocked: dict[Mode, frozenset[str]] = field(default_factory=dict)
+    #: Of a compound statement, its header looks into PREDICT's None labels (``for key, value
+    #: in labels.items():``): it fails there before any part runs, a finding of its own.
+    header_fails_on_none_labels: bool = False
     #: Why ``modes`` are what they are (for ``check --show-modes``), outermost first.
     why: tuple[Reason, ...] = ()
     #: Per mode, the rule codes whose findings a use in that mode excuses (EF103 in TRAIN).
