@@ -692,6 +692,23 @@ CASES = {
         # model_fn built is no None labels (10 breaks nothing of its own; 11 is a summary)
         {"EF101:5", "EF101:7", "EF103:9", "EF104:11"},
     ),
+    "an_identity_under_dependencies_on_the_train_op_is_a_training_op": (
+        f"""
+        def model_fn(features, labels, mode, params):
+            logits = tf.compat.v1.layers.dense(features["x"], 3)
+            loss = tf.reduce_mean(labels - logits)
+            update = tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss)
+            with tf.control_dependencies([update]):
+                loss_op = tf.identity(loss, name="loss_op")
+            return tf.estimator.EstimatorSpec(
+                mode, predictions={{"p": logits}}, loss=loss, train_op=loss_op
+            )
+        """,
+        # evaluating the identity runs the update it depends on: built in EVAL and PREDICT it
+        # is a training op - EF102, more specific than the labels it also reads in PREDICT, on
+        # the statement inside the block (8); the loss (5) and the update (6) as usual
+        {"EF101:5", "EF102:6", "EF102:8", "EF105:9"},
+    ),
     "a_header_reading_the_labels_shape_still_reads_the_labels": (
         f"""
         def model_fn(features, labels, mode, params):

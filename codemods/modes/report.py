@@ -98,9 +98,18 @@ class Reporter:
                 what=_describe_header(unit), where=mode_names([Mode.PREDICT])
             )
             found.append(replace(finding, code=ef101.CODE, message=message))
+        wrapped = isinstance(unit.node, cst.With)
         for part in working:
             modes = bad & part.bad_modes()
             codes = set().union(*(part.blocked.get(m, frozenset()) for m in modes))
+            blocked = dict(part.blocked)
+            if codes and wrapped:
+                # what its context managers break, each statement inside breaks too
+                # (``with tf.control_dependencies([train_op]):`` makes them training ops)
+                wraps = {m: unit.header_blocked.get(m, frozenset()) for m in bad}
+                modes = bad & (modes | {m for m, c in wraps.items() if c})
+                blocked = {m: blocked.get(m, frozenset()) | wraps[m] for m in modes}
+                codes = set().union(*blocked.values())
             # EF106 on the part whose own results PREDICT returns (one branch's helper), itself
             # or through the parts after it (``predictions = {"p": out}``), not on a part
             # beside it whose results PREDICT does not use: that is label code
@@ -117,7 +126,7 @@ class Reporter:
                 code = ef106.CODE
             else:
                 code = next(c for c in self.priority if c in codes)
-                where = mode_names(m for m in modes if part.blocked.get(m))
+                where = mode_names(m for m in modes if blocked.get(m))
                 message = catalogue()[code].format(what=_describe(part), where=where)
             found.append(replace(finding, code=code, message=message, line=line, column=column))
         return found
