@@ -115,10 +115,41 @@ def tf_call_value(tf_name: str, call: cst.Call, dtype_of: DtypeOf, value_of: Val
             return PYTHON
         positional = all(not arg.keyword for arg in call.args)
         return Value(Kind.STRUCT, parts=parts if positional else None)
+    if name == "cond":
+        branched = _cond_value(call, value_of)
+        if branched is not None:
+            return branched
     built = _by_what_it_builds(tf_name, name)
     if built is not None:
         return built
     return Value(Kind.TENSOR, _tensor_dtype(tf_name, name, call, dtype_of, value_of))
+
+
+def _cond_value(call: cst.Call, value_of: ValueOf) -> Optional[Value]:
+    """``tf.cond(pred, lambda: a, lambda: b)``: one tensor where both branches give one
+    (``lambda: tf.constant(1)``); otherwise the structure the branches share, not known here."""
+    positional = [arg for arg in call.args if arg.keyword is None]
+    by_keyword = {arg.keyword.value: arg for arg in call.args if arg.keyword is not None}
+    branches = [
+        by_keyword.get(key) or (positional[index] if len(positional) > index else None)
+        for index, key in ((1, "true_fn"), (2, "false_fn"))
+    ]
+    bodies = [b.value.body for b in branches if b is not None and isinstance(b.value, cst.Lambda)]
+    if len(bodies) != 2:
+        return None
+    values = [value_of(body) for body in bodies]
+    # a number a branch gives becomes a tensor too (``lambda: 0``)
+    numbers = [_number(body) for body in bodies]
+    if all(value.kind is Kind.TENSOR or number for value, number in zip(values, numbers)):
+        dtypes = {value.dtype for value, number in zip(values, numbers) if not number}
+        return Value(Kind.TENSOR, dtypes.pop() if len(dtypes) == 1 else None)
+    return None
+
+
+def _number(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation):
+        return _number(node.expression)
+    return isinstance(node, (cst.Integer, cst.Float))
 
 
 def _by_name(tf_name: str, name: str) -> Optional[Value]:

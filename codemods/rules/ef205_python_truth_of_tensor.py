@@ -270,5 +270,28 @@ def model_fn(features, labels, mode, params):
 ''',
             findings=("EF205:17:none", "EF205:20:none"),
         ),
+        Invalid(
+            # ``tf.cond`` makes tensors of what its branches give, numbers included; a branch
+            # giving a tuple makes a tuple of tensors, whose truth Python can take
+            id="the_result_of_a_cond",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    x = features["x"]
+    won = tf.cond(x[0, 0] > 0, lambda: 1, lambda: 0)
+    if won == 1:
+        x = x + 1
+    side = tf.cond(x[0, 0] > 0, lambda: tf.ones_like(x), lambda: -tf.ones_like(x))
+    while side > 0:
+        break
+    pair = tf.cond(x[0, 0] > 0, lambda: (x, x), lambda: (x, -x))
+    if pair:
+        x = pair[0]
+    return tf.estimator.EstimatorSpec(mode, predictions={"y": x})
+''',
+            findings=("EF205:7:none", "EF205:10:none"),
+        ),
     ),
 )
