@@ -693,7 +693,7 @@ CASES = {
         {"EF101:5", "EF101:7", "EF103:9", "EF104:11"},
     ),
     "an_identity_under_dependencies_on_the_train_op_is_a_training_op": (
-        f"""
+        """
         def model_fn(features, labels, mode, params):
             logits = tf.compat.v1.layers.dense(features["x"], 3)
             loss = tf.reduce_mean(labels - logits)
@@ -701,7 +701,7 @@ CASES = {
             with tf.control_dependencies([update]):
                 loss_op = tf.identity(loss, name="loss_op")
             return tf.estimator.EstimatorSpec(
-                mode, predictions={{"p": logits}}, loss=loss, train_op=loss_op
+                mode, predictions={"p": logits}, loss=loss, train_op=loss_op
             )
         """,
         # evaluating the identity runs the update it depends on: built in EVAL and PREDICT it
