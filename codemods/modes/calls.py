@@ -833,28 +833,35 @@ class Calls:
     def looks_into_labels(self, node: cst.CSTNode, facts: Facts) -> bool:
         """An in-file helper called in ``node`` looks into a parameter handed the labels
         (``"energy" in labels``, ``labels.shape``): where they are None, the call fails."""
-        for call in (n for n in st.own_nodes(node) if isinstance(n, cst.Call)):
-            helper, skipped = self.in_file_callee(call, facts)
-            if helper is None:
-                continue
-            for index, arg in _labels_handed(call, facts):
-                name = parameter(helper, index + skipped, arg)
-                if name is not None and any(
-                    looks_into(inner, {name}) for inner in st.own_nodes(helper.body)
-                ):
-                    return True
-        return False
+        return any(
+            self._receiver_has(call, index, arg, facts, lambda n, name: looks_into(n, {name}))
+            for call in st.own_nodes(node)
+            if isinstance(call, cst.Call)
+            for index, arg in _labels_handed(call, facts)
+        )
 
     def _helper_checks_none(
         self, call: cst.Call, index: int, arg: cst.Arg, facts: Facts
     ) -> bool:
         """An in-file helper that tests the parameter receiving labels against None
         (``if labels is not None:``) expects PREDICT's None."""
+        return self._receiver_has(call, index, arg, facts, compares_with_none)
+
+    def _receiver_has(
+        self,
+        call: cst.Call,
+        index: int,
+        arg: cst.Arg,
+        facts: Facts,
+        found: Callable[[cst.CSTNode, str], bool],
+    ) -> bool:
+        """Whether a node of the in-file helper ``call`` runs is ``found`` for the parameter
+        that receives ``arg`` (the ``index``-th argument)."""
         helper, skipped = self.in_file_callee(call, facts)
         name = None if helper is None else parameter(helper, index + skipped, arg)
         if helper is None or name is None:
             return False
-        return any(compares_with_none(node, name) for node in st.own_nodes(helper.body))
+        return any(found(node, name) for node in st.own_nodes(helper.body))
 
 
 __all__ = [

@@ -178,16 +178,10 @@ def value_used(body: cst.BaseSuite, names: set[str], given: ModeEvaluator) -> bo
     def reads(node: cst.CSTNode) -> bool:
         return not isinstance(node, cst.Del) and bool(st.value_reads(node) & names)
 
-    return _open_reaches(body, given, reads)
+    return open_reaches(body, given, reads)
 
 
 def open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
-    """Whether a statement of ``body`` that ``hit`` accepts (a small statement, or a test:
-    an expression) may run where ``given`` lets control go."""
-    return _open_reaches(body, given, hit)
-
-
-def _open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
     """Whether a statement of ``body`` (a small statement, or a compound statement's header)
     that ``hit`` accepts runs where ``given`` lets control go: not in the block of an ``if``
     whose test it makes false, nor in its ``else`` where it makes the test true."""
@@ -204,7 +198,7 @@ def _open_reaches(body: cst.BaseSuite, given: ModeEvaluator, hit: Hit) -> bool:
         elif isinstance(stmt, cst.BaseCompoundStatement):
             if any(hit(header) for header in st.headers(stmt)):
                 return True
-            if any(_open_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
+            if any(open_reaches(suite, given, hit) for suite in st.inner_suites(stmt)):
                 return True
     return False
 
@@ -213,14 +207,14 @@ def _open_if_reaches(stmt: cst.If, given: ModeEvaluator, hit: Hit) -> bool:
     if hit(stmt.test):
         return True
     test = truth(given.eval(stmt.test))
-    if test is not False and _open_reaches(stmt.body, given, hit):
+    if test is not False and open_reaches(stmt.body, given, hit):
         return True
     orelse = stmt.orelse
     if orelse is None or test is True:
         return False
     if isinstance(orelse, cst.If):
         return _open_if_reaches(orelse, given, hit)
-    return _open_reaches(orelse.body, given, hit)
+    return open_reaches(orelse.body, given, hit)
 
 
 def class_methods(fn: ModelFn) -> dict[str, cst.FunctionDef]:
