@@ -154,6 +154,10 @@ class Evaluator:
     def comparison_is_tensor(self, node: cst.Comparison, env: Bindings) -> bool:
         operands = [node.left, *(c.comparator for c in node.comparisons)]
         for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and len(node.comparisons) == 1:
+                # ``step in range(a, b)``: the tensor compared with each number, whose truth
+                # Python takes (TF 2 raises, TF 1 compares identities: always False)
+                return _numbers(target.comparator) and self.value(node.left, env).kind in SINGLE
             if isinstance(target.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)):
                 return False
         if any(isinstance(o, cst.Name) and o.value == "None" for o in operands):
@@ -396,6 +400,17 @@ class Evaluator:
 #: A model's getters that give Python values: its configuration (a dict), its weights (NumPy
 #: arrays), a layer of it.
 _PYTHON_GETTERS = frozenset({"get_config", "get_weights", "get_layer", "get_build_config"})
+
+
+def _numbers(node: cst.BaseExpression) -> bool:
+    """``range(...)``, or a list, tuple or set display of numbers only."""
+    if isinstance(node, cst.Call):
+        return isinstance(node.func, cst.Name) and node.func.value == "range"
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return bool(node.elements) and all(
+            isinstance(e, cst.Element) and _number(e.value) for e in node.elements
+        )
+    return False
 
 
 def _number(node: cst.BaseExpression) -> bool:

@@ -16,7 +16,9 @@ from codemods.modes.policy import TagPolicy
 from codemods.modes.units import NestedSpec, Pin, Unit, leaves
 from codemods.rules import catalogue
 from codemods.rules import ef101_labels_in_predict as ef101
+from codemods.rules import ef102_training_outside_train as ef102
 from codemods.rules import ef103_unused_metrics as ef103
+from codemods.rules import ef104_summary_in_predict as ef104
 from codemods.rules import ef105_one_spec_for_all_modes as ef105
 from codemods.rules import ef106_labels_into_opaque_helper as ef106
 from codemods.vocabulary import Mode, UnitKind, mode_names
@@ -125,11 +127,20 @@ class Reporter:
                 message = ef106.RULE.format(helper=part.opaque_label)
                 code = ef106.CODE
             else:
-                code = next(c for c in self.priority if c in codes)
+                code = self._code(codes, part, modes)
                 where = mode_names(m for m in modes if blocked.get(m))
                 message = catalogue()[code].format(what=_describe(part), where=where)
             found.append(replace(finding, code=code, message=message, line=line, column=column))
         return found
+
+    def _code(self, codes: set[str], unit: Unit, modes: frozenset[Mode]) -> str:
+        """The most specific of the codes a statement breaks in ``modes``; a summary of a
+        training value (``tf.summary.histogram(name, grad)``) builds no training op: where it
+        runs in PREDICT, its finding is the summary's (it still goes where its values go)."""
+        reads_training = all(ef102.CODE in unit.excusable.get(m, frozenset()) for m in modes)
+        if ef104.CODE in codes and ef102.CODE in codes and reads_training:
+            return ef104.CODE
+        return next(c for c in self.priority if c in codes)
 
     def _unit(self, unit: Unit, applied: bool) -> Optional[Finding]:
         bad = unit.bad_modes()
@@ -142,7 +153,7 @@ class Reporter:
         if not bad or (unit.quiet and not returns_none and not fails) or bad <= unit.stores_into:
             return None
         codes = set().union(*(unit.blocked.get(m, frozenset()) for m in bad))
-        code = next(c for c in self.priority if c in codes)
+        code = self._code(codes, unit, bad)
         kept = bad & unit.needed
         line, column = self.position(unit.node)
         pinned = {unit.pins[m] for m in kept if m in unit.pins}

@@ -224,7 +224,11 @@ def _rearranged(node: cst.BaseExpression, names: QualifiedNamesFn) -> bool:
     ``dict(acc=a)``, ``itertools.chain(*parts)``, a list of them repeated or joined
     (``[labels] * num_towers``, ``[a] + [b]``), or one of two such picked by a test that calls
     nothing (``labels if labels is not None else [labels] * n``), or an item looked up in a
-    name (``grads[0]``, ``outputs["loss"]``; not an attribute, which a property may build)."""
+    name (``grads[0]``, ``outputs["loss"]``; not an attribute, which a property may build), or a
+    lambda (defining it runs nothing of its body: the call runs it, and its result carries what
+    the body reads)."""
+    if isinstance(node, cst.Lambda):
+        return True
     if only_names(node) or (isinstance(node, cst.Subscript) and _item_of_name(node)):
         return True
     if isinstance(node, cst.IfExp):

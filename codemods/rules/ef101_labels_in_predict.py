@@ -89,6 +89,22 @@ def model_fn(features, labels, mode, params):
 ''',
         ),
         Valid(
+            # defining a lambda runs nothing of its body: the loss it computes from the labels is
+            # built where it is called, after the PREDICT return
+            id="a_lambda_over_the_labels_defined_before_the_predict_return",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    loss_fn = lambda: tf.compat.v1.losses.sparse_softmax_cross_entropy(labels["y"], logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss_fn())
+''',
+        ),
+        Valid(
             # an attribute stored after `self.labels = labels` holds only what its own value
             # carries: a variable kept on the object is no label value
             id="an_attribute_stored_after_the_labels_holds_its_own_value",
@@ -431,6 +447,36 @@ def model_fn(features, labels, mode):
     return tf.estimator.EstimatorSpec(mode, loss=loss)
 ''',
             findings=("EF106:7:none", "EF101:8:none",),
+        ),
+        Invalid(
+            # a lambda over the labels, called before the PREDICT return: the call is the label
+            # code PREDICT runs (its definition builds nothing, no finding; it goes with its call)
+            id="a_lambda_over_the_labels_called_before_the_predict_return",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss_fn = lambda: tf.compat.v1.losses.mean_squared_error(labels, logits)
+    loss = loss_fn()
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF101:7:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss_fn = lambda: tf.compat.v1.losses.mean_squared_error(labels, logits)
+    loss = loss_fn()
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
         ),
         Invalid(
             # `target` is bound only under `if isinstance(labels, dict):`, which PREDICT's None labels

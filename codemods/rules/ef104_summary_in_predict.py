@@ -159,6 +159,50 @@ def model_fn(features, labels, mode, params):
     ),
     invalid=(
         Invalid(
+            # a histogram of each gradient builds a summary, no training op: in PREDICT it is
+            # the summary's finding (EF104), not EF102 like the gradients it reads; it moves into
+            # TRAIN with them
+            id="a_summary_of_each_gradient_before_the_predict_return",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(features["y"], logits)
+    optimizer = tf.compat.v1.train.AdamOptimizer()
+    grads = optimizer.compute_gradients(loss)
+    for grad, var in grads:
+        tf.compat.v1.summary.histogram(var.name, grad)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+    train_op = optimizer.apply_gradients(grads, tf.compat.v1.train.get_or_create_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+            findings=("EF102:7:safe", "EF102:8:safe", "EF104:10:safe"),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(features["y"], logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        optimizer = tf.compat.v1.train.AdamOptimizer()
+        grads = optimizer.compute_gradients(loss)
+        for grad, var in grads:
+            tf.compat.v1.summary.histogram(var.name, grad)
+        train_op = optimizer.apply_gradients(grads, tf.compat.v1.train.get_or_create_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+        ),
+        Invalid(
             # a method model_fn calls a method its class inherits from a class of the module, which
             # writes a summary of the loss it computes: PREDICT runs it, and what PREDICT returns
             # does not need it, so it moves below the PREDICT return

@@ -218,6 +218,27 @@ class Model:
     ),
     invalid=(
         Invalid(
+            # ``step in range(a, b)`` compares the tensor with each number and takes the truth of
+            # the result (TF 2 raises; TF 1 compares identities, always False): a Python test of a
+            # tensor's value; ``name in ("a", "b")`` of a Python string is none
+            id="a_tensor_tested_for_membership_in_a_range_of_numbers",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    step = tf.compat.v1.train.get_or_create_global_step()
+    rate = 0.1
+    if step in range(1000, 2000):
+        rate *= 0.5
+    if params["name"] in ("a", "b") or step not in [0, 1]:
+        rate *= 0.5
+    loss = tf.reduce_mean(tf.compat.v1.layers.dense(features["x"], 1)) * rate
+    return tf.estimator.EstimatorSpec(mode, loss=loss)
+''',
+            findings=("EF205:7:none", "EF205:9:none"),
+        ),
+        Invalid(
             id="python_truth_of_tensors_reported",
             before='''\
 import numpy as np
