@@ -193,7 +193,7 @@ class Specs:
             evaluator = self.ctx.evaluator(facts.values)
             names: list[str] = []
             for call, leaf in self.returned(value, facts):
-                fields = self.fields(call, leaf) or []
+                fields = self.fields(call, leaf) or _unpacked_fields(call, facts)
                 if any(mode in field_modes(n) and self._unbound(a.value, facts) for n, a in fields):
                     continue  # it fails here on a field it reads, whatever the others hold
                 for name, arg in fields:
@@ -260,6 +260,32 @@ class Specs:
                     state[mode].specs[name] = assigned[name]
                 elif name in rebound:
                     state[mode].specs.pop(name, None)
+
+def _unpacked_fields(call: cst.Call, facts: Facts) -> list[tuple[str, cst.Arg]]:
+    """``Spec(**specs)`` where ``specs`` holds, in this mode, a dict display with string keys
+    or ``dict(mode=..., loss=...)`` unchanged since: its keys and values as the spec's fields,
+    with the fields given by keyword beside it (none where anything else hides them)."""
+    fields: list[tuple[str, cst.Arg]] = []
+    for arg in call.args:
+        if arg.keyword is not None:
+            fields.append((arg.keyword.value, arg))
+            continue
+        if arg.star != "**" or type(arg.value) is not cst.Name:
+            return []
+        display = facts.displays.get(arg.value.value)
+        if type(display) is cst.Call:  # ``dict(mode=mode, loss=loss)``
+            fields.extend((a.keyword.value, a) for a in display.args if a.keyword is not None)
+        elif type(display) is cst.Dict:
+            for element in display.elements:
+                key = element.key if type(element) is cst.DictElement else None
+                name = key.evaluated_value if type(key) is cst.SimpleString else None
+                if not isinstance(name, str) or not name.isidentifier():
+                    return []
+                fields.append((name, cst.Arg(value=element.value, keyword=cst.Name(name))))
+        else:
+            return []
+    return fields
+
 
 def _assigned_names(body: cst.CSTNode) -> frozenset[str]:
     """The names an assignment in ``body`` binds (not those of nested functions)."""

@@ -269,7 +269,7 @@ def bind(
         func = expr.func if isinstance(expr, cst.Call) else None
         if type(func) is cst.Name and func.value in ctx.fn.classes:
             facts.instances[target] = func.value
-        if type(expr) in _DISPLAYS:
+        if type(expr) in _DISPLAYS or _keywords_dict(expr):
             facts.displays[target] = expr
     stores = _attribute_stores(stmt, facts)
     for name in defs:
@@ -410,6 +410,17 @@ def _paired_elements(
 
 
 _DISPLAYS = (cst.Dict, cst.List, cst.Tuple)
+
+
+def _keywords_dict(expr: cst.BaseExpression) -> bool:
+    """``dict(mode=mode, loss=loss)``: a dict whose keys its keywords spell (a display too)."""
+    return (
+        type(expr) is cst.Call
+        and type(expr.func) is cst.Name
+        and expr.func.value == "dict"
+        and bool(expr.args)
+        and all(arg.keyword is not None and not arg.star for arg in expr.args)
+    )
 
 
 def _track_elements(

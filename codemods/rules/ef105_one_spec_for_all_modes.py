@@ -96,6 +96,28 @@ return tf.estimator.EstimatorSpec(mode, loss=loss, predictions={'l': logits})
     message="one EstimatorSpec carries fields for other modes ({fields})",
     valid=(
         Valid(
+            # `EstimatorSpec(**specs)`: each mode's dict holds only the fields that mode uses
+            # (a display for PREDICT, `dict(...)` calls for the others) - nothing foreign
+            id="a_spec_of_a_dict_each_mode_fills_with_its_own_fields",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        specs = {"mode": mode, "predictions": logits}
+    else:
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        specs = dict(mode=mode, loss=loss)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            optimizer = tf.compat.v1.train.AdamOptimizer()
+            train_op = optimizer.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+            specs = dict(mode=mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(**specs)
+''',
+        ),
+        Valid(
             # the model built under a scope of another module (opaque, so the block is judged
             # whole): its body still runs once, so EVAL hands the one spec the None it bound
             # to the train_op, not "whatever the block computed"
@@ -240,6 +262,28 @@ def model_fn(features, labels, mode):
         ),
     ),
     invalid=(
+        Invalid(
+            # `EstimatorSpec(**specs)` where TRAIN and EVAL share the dict that holds the train op:
+            # the fields are read from the dict each mode holds at the return (report only: the
+            # fields behind `**` are not split)
+            id="a_spec_of_a_dict_that_hands_eval_the_train_op",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        specs = dict(mode=mode, predictions=logits)
+    else:
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        optimizer = tf.compat.v1.train.AdamOptimizer()
+        train_op = optimizer.minimize(loss, tf.compat.v1.train.get_or_create_global_step())
+        specs = dict(mode=mode, loss=loss, train_op=train_op)
+    return tf.estimator.EstimatorSpec(**specs)
+''',
+            findings=("EF102:10:none", "EF102:11:none", "EF105:13:none"),
+        ),
         Invalid(
             id="a_repository_spec_class_named_for_one",
             before='''\
