@@ -261,6 +261,7 @@ class Specs:
                 elif name in rebound:
                     state[mode].specs.pop(name, None)
 
+
 def _unpacked_fields(call: cst.Call, facts: Facts) -> list[tuple[str, cst.Arg]]:
     """``Spec(**specs)`` where ``specs`` holds, in this mode, a dict display with string keys
     or ``dict(mode=..., loss=...)`` unchanged since: its keys and values as the spec's fields,
