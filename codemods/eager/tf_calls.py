@@ -70,6 +70,10 @@ _NON_TENSOR_PREFIXES = (
     "tensorflow.get_static_value", "tensorflow.is_tensor", "tensorflow.dimension_value",
     "tensorflow.get_variable_scope", "tensorflow.keras.backend.int_shape",
     "tensorflow.keras.backend.floatx",
+    # TF-Hub's API loads modules and makes layers and feature columns (``hub.Module``,
+    # ``hub.get_expected_image_size`` giving Python ints): what a module it loads gives, called
+    # on tensors, is a tensor
+    "tensorflow_hub.",
 )
 #: Factories of the functions layers take (``tf.contrib.layers.l2_regularizer(scale)``,
 #: ``tf.glorot_uniform_initializer()``): Python callables, not tensors; but not the ops that

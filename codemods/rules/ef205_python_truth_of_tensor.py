@@ -96,6 +96,24 @@ logits = tf.cond(tf.reduce_mean(logits) > 0, lambda: -logits, lambda: logits)
     ),
     valid=(
         Valid(
+            # TF-Hub's API loads modules (`hub.get_expected_image_size` gives Python ints): the
+            # asserts compare numbers; what the module gives, called on a tensor, is a tensor
+            id="the_image_size_a_hub_module_expects_is_python_ints",
+            source='''\
+import tensorflow as tf
+import tensorflow_hub as hub
+
+
+def model_fn(features, labels, mode, params):
+    module = hub.Module(params["hub_module"])
+    height, width = hub.get_expected_image_size(module)
+    assert width == params["width"] and height == params["height"]
+    embeddings = module(features["image"])
+    logits = tf.compat.v1.layers.dense(embeddings, 2)
+    return tf.estimator.EstimatorSpec(mode, predictions=logits)
+''',
+        ),
+        Valid(
             # iterating a dict the code writes gives its keys: comparing one with a string is Python's
             id="the_keys_of_a_dict_of_metrics",
             source='''\
