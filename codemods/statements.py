@@ -518,6 +518,12 @@ def own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             stack.extend(children(current))
 
 
+def returned_values(function: cst.FunctionDef) -> list[Optional[cst.BaseExpression]]:
+    """The value of each ``return`` of ``function`` itself (None for a bare ``return``), not of
+    the functions, classes and lambdas nested in it."""
+    return [node.value for node in own_nodes(function.body) if isinstance(node, cst.Return)]
+
+
 def own_nodes_in_order(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """``own_nodes`` in source order."""
     for child in children(node):

@@ -796,9 +796,8 @@ class Calls:
         if helper is None or not handed:
             return False
         returned: set[int] = set()
-        for node in st.own_nodes(helper.body):
-            if isinstance(node, cst.Return) and node.value is not None:
-                value = node.value
+        for value in st.returned_values(helper):
+            if value is not None:
                 parts = value.elements if isinstance(value, cst.Tuple) else [value]
                 returned |= {
                     id(part.value if isinstance(part, cst.Element) else part) for part in parts

@@ -161,11 +161,7 @@ def _returned(helper: cst.FunctionDef, width: int) -> Optional[list[list[cst.Bas
     """For each of the ``width`` results a call of ``helper`` binds, the expressions its returns
     give there; None when its returns do not say (no return, or one whose width differs and is
     not a plain value)."""
-    returns = [
-        node.value
-        for node in st.own_nodes(helper.body)
-        if isinstance(node, cst.Return) and node.value is not None
-    ]
+    returns = [value for value in st.returned_values(helper) if value is not None]
     if not returns:
         return None
     results: list[list[cst.BaseExpression]] = [[] for _ in range(width)]
@@ -218,10 +214,8 @@ def returns_display(helper: cst.FunctionDef) -> bool:
     (``return {"loss": loss, "logits": logits}``)."""
     displays = (cst.Dict, cst.Tuple, cst.List)
     return any(
-        isinstance(node, cst.Return)
-        and isinstance(node.value, displays)
-        and len(node.value.elements) > 1
-        for node in st.own_nodes(helper.body)
+        isinstance(value, displays) and len(value.elements) > 1
+        for value in st.returned_values(helper)
     )
 
 
@@ -232,11 +226,10 @@ def returns_function(helper: cst.FunctionDef) -> bool:
     nested = {
         node.name.value for node in st.own_nodes(helper.body) if isinstance(node, cst.FunctionDef)
     }
-    returns = [node for node in st.own_nodes(helper.body) if isinstance(node, cst.Return)]
-    return bool(returns) and all(
-        isinstance(r.value, cst.Lambda)
-        or (isinstance(r.value, cst.Name) and r.value.value in nested)
-        for r in returns
+    returned = st.returned_values(helper)
+    return bool(returned) and all(
+        isinstance(value, cst.Lambda) or (isinstance(value, cst.Name) and value.value in nested)
+        for value in returned
     )
 
 

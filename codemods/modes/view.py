@@ -606,7 +606,7 @@ def _returns_hook_function(
         for node in st.statements_of(helper.body)
         if isinstance(node, cst.FunctionDef)
     }
-    returned = [node.value for node in st.own_nodes(helper.body) if isinstance(node, cst.Return)]
+    returned = st.returned_values(helper)
     return bool(returned) and all(
         isinstance(value, cst.Name)
         and value.value in nested
@@ -633,7 +633,7 @@ def _returns_hooks(
         value = made.get(value.value, value) if isinstance(value, cst.Name) else value
         return isinstance(value, cst.Call) and _makes_hook(value, resolve, classes, helpers)
 
-    returned = [node.value for node in st.own_nodes(function.body) if isinstance(node, cst.Return)]
+    returned = st.returned_values(function)
     return bool(returned) and all(
         value is not None
         and (
