@@ -112,7 +112,7 @@ def join_into(entry: Facts, after: Facts) -> bool:
 
 
 def single_assign(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpression]]:
-    """``name = value`` alone on its line: (name, value)."""
+    """``name = value`` (or ``name: kind = value``) alone on its line: (name, value)."""
     if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
         small = stmt.body[0]
         if (
@@ -121,6 +121,12 @@ def single_assign(stmt: cst.BaseStatement) -> Optional[tuple[str, cst.BaseExpres
             and isinstance(small.targets[0].target, cst.Name)
         ):
             return small.targets[0].target.value, small.value
+        if (
+            isinstance(small, cst.AnnAssign)
+            and small.value is not None
+            and isinstance(small.target, cst.Name)
+        ):
+            return small.target.value, small.value
     return None
 
 
@@ -140,6 +146,12 @@ def kills(stmt: cst.BaseStatement) -> frozenset[str]:
                         if isinstance(el.value, cst.Name)
                     }
             return frozenset(names - reads(small.value))
+        if (
+            isinstance(small, cst.AnnAssign)
+            and small.value is not None
+            and isinstance(small.target, cst.Name)
+        ):
+            return frozenset({small.target.value} - reads(small.value))
     return frozenset()
 
 
@@ -161,9 +173,7 @@ class _ModeView(cst.CSTTransformer):
         element = self.items.get(subscript_key(original_node) or ("", ""))
         return updated_node if element is None else cst.Name(element)
 
-    def leave_IfExp(
-        self, original_node: cst.IfExp, updated_node: cst.IfExp
-    ) -> cst.BaseExpression:
+    def leave_IfExp(self, original_node: cst.IfExp, updated_node: cst.IfExp) -> cst.BaseExpression:
         test = truth(self.evaluator.eval(original_node.test))
         if test is None:
             return updated_node
@@ -245,15 +255,8 @@ def bind(
         for n, e in pairs
         if not any(True for _ in calls(e))
     }
-    if single is not None and not mode_aware:
-        target, expr = single
-        value = ctx.evaluator(facts.values).eval(expr)
-        # A flag is a value the mode decides (``is_training = mode == TRAIN``); a tensor
-        # merely built under a mode test (``dropout(..., training=...)``) is not one.
-        if value is not UNKNOWN and ctx.reads_mode(expr):
-            ctx.mode_flags.add(target)
-            ctx.flag_values.setdefault(target, {})[mode] = value
-        _track_objects(ctx, target, expr)
+    noted = None if mode_aware else _note_names(ctx, stmt, single, unpacked, facts, mode)
+    value = value if noted is None else noted
     _store_mode_value(ctx, stmt, evaluator, facts, mode)
     _store_through_method(ctx, stmt, evaluator, facts, mode)
     mutated = defs - kills(stmt)
@@ -286,10 +289,46 @@ def bind(
         if not mine:  # what reached it only through itself reaches it no other way
             held = carried - through if name in mutated else carried
             attributes.record(facts.tags, name, held, None, name not in mutated)
-        facts.values[name] = value if single is not None else (
-            MAYBE_NONE if mode_aware else UNKNOWN
+        facts.values[name] = (
+            value if single is not None else (MAYBE_NONE if mode_aware else UNKNOWN)
         )
     facts.values.update(unpacked)
+
+
+def _note_names(
+    ctx: Context,
+    stmt: cst.BaseStatement,
+    single: Optional[tuple[str, cst.BaseExpression]],
+    unpacked: dict[str, Value],
+    facts: Facts,
+    mode: Mode,
+) -> Optional[Value]:
+    """The value of ``name = value`` in ``mode`` (None for any other statement), with what the
+    names it binds are beyond their values noted (``_note_name``): the one name, or each of
+    ``is_training = is_train = mode == TRAIN``."""
+    if single is not None:
+        value = ctx.evaluator(facts.values).eval(single[1])
+        _note_name(ctx, single[0], single[1], value, mode)
+        return value
+    chained = _chained_names(stmt)
+    if chained is not None:
+        names, expr = chained
+        for target in names:
+            _note_name(ctx, target, expr, unpacked[target], mode)
+    return None
+
+
+def _note_name(
+    ctx: Context, target: str, expr: cst.BaseExpression, value: Value, mode: Mode
+) -> None:
+    """What a name bound to ``expr`` (``value`` in ``mode``) is beyond its value: a mode flag, an
+    instance of a class of the file."""
+    # A flag is a value the mode decides (``is_training = mode == TRAIN``); a tensor merely
+    # built under a mode test (``dropout(..., training=...)``) is not one.
+    if value is not UNKNOWN and ctx.reads_mode(expr):
+        ctx.mode_flags.add(target)
+        ctx.flag_values.setdefault(target, {})[mode] = value
+    _track_objects(ctx, target, expr)
 
 
 def _attribute_stores(
@@ -382,11 +421,30 @@ def _store_through_method(
 
 
 def _unpacked_pairs(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
-    """``a, b = x, y`` alone on its line: [(a, x), (b, y)] (names and plain elements only)."""
+    """``a, b = x, y`` alone on its line: [(a, x), (b, y)] (names and plain elements only);
+    ``a = b = x``: [(a, x), (b, x)] - each name is given the one value."""
+    chained = _chained_names(stmt)
+    if chained is not None:
+        names, value = chained
+        return [(name, value) for name in names]
     pairs = _paired_elements(stmt)
     if not all(type(target) is cst.Name for target, _ in pairs):
         return []
     return [(cst.ensure_type(target, cst.Name).value, e) for target, e in pairs]
+
+
+def _chained_names(stmt: cst.BaseStatement) -> Optional[tuple[list[str], cst.BaseExpression]]:
+    """``loss = train_op = None`` alone on its line (two targets or more, each a name): the
+    names and the value."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if not (isinstance(small, cst.Assign) and len(small.targets) > 1):
+        return None
+    targets = [t.target for t in small.targets]
+    if not all(type(target) is cst.Name for target in targets):
+        return None
+    return [cst.ensure_type(t, cst.Name).value for t in targets], small.value
 
 
 def _paired_elements(

@@ -140,6 +140,28 @@ return tf.estimator.EstimatorSpec(mode, loss=loss)
     message="training op {what} is built outside TRAIN (runs in {where})",
     valid=(
         Valid(
+            # `is_training = is_train = mode == TRAIN` makes both names the flag: the optimizer
+            # under `if is_train:` runs in TRAIN only
+            id="a_mode_flag_bound_to_two_names_in_one_assignment",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    is_training = is_train = mode == tf.estimator.ModeKeys.TRAIN
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    logits = tf.compat.v1.layers.dropout(logits, training=is_training)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions=logits)
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    train_op = None
+    if is_train:
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, step)
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             # `tf.estimator.Modekeys.EVAL` raises where Python reads it, and read as the EVAL it means,
             # EVAL returns there: either way the optimizer after it runs in TRAIN only
             id="an_eval_return_behind_a_misspelt_modekeys",

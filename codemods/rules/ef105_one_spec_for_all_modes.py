@@ -118,6 +118,47 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Valid(
+            # `loss = train_op = None` in PREDICT's branch binds each name to None, as two
+            # assignments would: the one spec gives PREDICT no train op
+            id="a_chained_assignment_of_none_in_the_predict_branch",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        train_op = None
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            step = tf.compat.v1.train.get_or_create_global_step()
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, step)
+    else:
+        loss = train_op = None
+    return tf.estimator.EstimatorSpec(mode, predictions=logits, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
+            # `train_op: tf.Operation = None` binds None as `train_op = None` does: set in
+            # TRAIN only, the one spec gives the other modes no train op
+            id="fields_annotated_none_and_set_per_mode",
+            source='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    loss: tf.Tensor = None
+    train_op: tf.Operation = None
+    logits = tf.compat.v1.layers.dense(features["x"], 3)
+    if mode != tf.estimator.ModeKeys.PREDICT:
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    if mode == tf.estimator.ModeKeys.TRAIN:
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.AdamOptimizer().minimize(loss, step)
+    return tf.estimator.EstimatorSpec(mode, predictions=logits, loss=loss, train_op=train_op)
+''',
+        ),
+        Valid(
             # the model built under a scope of another module (opaque, so the block is judged
             # whole): its body still runs once, so EVAL hands the one spec the None it bound
             # to the train_op, not "whatever the block computed"
