@@ -385,10 +385,24 @@ def _store_mode_value(
 ) -> None:
     """``self.mode = mode``: the attribute holds this mode's value, read like a mode flag
     (``if self.mode == TRAIN:``); any other value stored there is not known."""
-    store = _attribute_store(stmt)
-    if store is not None:
-        key, expr = store
+    for key, expr in _attribute_values(stmt):
         _hold(ctx, facts, mode, key, expr, evaluator.eval(expr))
+
+
+def _attribute_values(stmt: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
+    """The attributes an assignment alone on its line stores its value into, each with that
+    value: ``obj.attr = value``, ``self.loss = self.train_op = None``, ``self.op: Op = None``."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return []
+    small = stmt.body[0]
+    if isinstance(small, cst.AnnAssign) and small.value is not None:
+        targets, value = [small.target], small.value
+    elif isinstance(small, cst.Assign):
+        targets, value = [t.target for t in small.targets], small.value
+    else:
+        return []
+    keys = [attribute_key(target) for target in targets]
+    return [(key, value) for key in keys if key is not None]
 
 
 def _store_through_method(

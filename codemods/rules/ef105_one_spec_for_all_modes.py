@@ -139,6 +139,28 @@ def model_fn(features, labels, mode):
 ''',
         ),
         Valid(
+            # `self.loss = self.train_op = None` stores None in each attribute, as two
+            # assignments would: PREDICT and EVAL hand the spec no train op
+            id="attributes_chained_to_none_and_set_per_mode",
+            source='''\
+import tensorflow as tf
+
+
+class Model(object):
+    def model_fn(self, features, labels, mode):
+        self.loss = self.train_op = None
+        logits = tf.compat.v1.layers.dense(features["x"], 3)
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            self.loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            step = tf.compat.v1.train.get_or_create_global_step()
+            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss, step)
+        return tf.estimator.EstimatorSpec(
+            mode, predictions=logits, loss=self.loss, train_op=self.train_op
+        )
+''',
+        ),
+        Valid(
             # `train_op: tf.Operation = None` binds None as `train_op = None` does: set in
             # TRAIN only, the one spec gives the other modes no train op
             id="fields_annotated_none_and_set_per_mode",
