@@ -168,6 +168,13 @@ def returns_spec(
     class's methods that return one: ``return self._spec(mode, logits, loss)``)."""
     spec_names: set[str] = set()
     returned: list[cst.BaseExpression] = []
+    # ``def _spec(**kwargs): return tf.estimator.EstimatorSpec(mode=mode, **kwargs)`` in its body
+    nested = {
+        child.name.value
+        for child in _own_nodes(node.body)
+        if type(child) is cst.FunctionDef and returns_spec(child, resolve)
+    }
+    spec_helpers = {*spec_helpers, *nested}
     for child in _own_nodes(node.body):
         if type(child) is cst.Return and child.value is not None:
             returned.append(child.value)

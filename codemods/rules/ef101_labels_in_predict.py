@@ -430,6 +430,41 @@ def model_fn(features, labels, mode):
     ),
     invalid=(
         Invalid(
+            # the model_fn returns its specs through a function of its own body that builds
+            # them (`_spec(**kwargs)`): it is a model_fn all the same, and its loss from labels,
+            # computed before the PREDICT return, is label code PREDICT runs
+            id="a_model_fn_whose_specs_a_nested_function_builds",
+            before='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    def _spec(**kwargs):
+        return tf.estimator.EstimatorSpec(mode=mode, **kwargs)
+
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return _spec(predictions=logits)
+    return _spec(loss=loss)
+''',
+            findings=("EF101:9:safe",),
+            after='''\
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode):
+    def _spec(**kwargs):
+        return tf.estimator.EstimatorSpec(mode=mode, **kwargs)
+
+    logits = tf.compat.v1.layers.dense(features["x"], 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return _spec(predictions=logits)
+    loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+    return _spec(loss=loss)
+''',
+        ),
+        Invalid(
             # labels reach an imported helper whose logits PREDICT returns (EF106), and the loss
             # computed from its results is label code PREDICT runs for nothing
             id="a_loss_from_a_helpers_results_predict_does_not_return",
