@@ -122,6 +122,33 @@ def test_labels_change_rank_and_clashing_dtypes_come_early() -> None:
     assert not any(c["params"] for c in search._neighbours(current, "KeyError: 'x'", None, True))
 
 
+def test_errors_naming_a_feature_key_with_a_hyphen_or_a_dot_are_answered() -> None:
+    """Feature keys are any string (``education-num``, ``capital.gain``): the column, absent-
+    feature and missing-key errors that name one are read whole."""
+    current = {
+        "features": {"zip-code": entry("float32", [1]), "capital.gain": entry("float32", [1])},
+        "labels": entry("float32", [1]),
+        "params": {},
+    }
+    error = "column_name: zip-code input_tensor dtype must be string or integer. dtype: float32"
+    first = next(search._neighbours(current, error, {}, True))
+    assert first["features"]["zip-code"] == entry("int64", [1])
+    error = "key: capital.gain, column dtype: <dtype: 'string'>, tensor dtype: <dtype: 'float32'>"
+    first = next(search._neighbours(current, error, {}, True))
+    assert first["features"]["capital.gain"] == entry("string", [1])
+    absent = next(
+        search._neighbours(
+            current, "Feature hours-per-week is not in features dictionary", {}, True
+        )
+    )
+    assert "hours-per-week" in absent["features"]
+    error = "Invalid input, not integer. key: zip-code dtype: <dtype: 'float32'>"
+    first = next(search._neighbours(current, error, {}, True))
+    assert first["features"]["zip-code"] == entry("int64", [1])
+    missing = next(search._neighbours(current, "KeyError: 'hidden-units'", {"lr": 0.1}, True))
+    assert "hidden-units" in missing["params"]
+
+
 def test_the_code_s_features_and_the_labels_an_error_names_come_first() -> None:
     current = {
         "features": {"series": entry("float32", [8, 1])},
@@ -508,8 +535,8 @@ def test_a_sparse_feature_used_dense_is_made_dense_with_the_length_a_reshape_wan
         "params": {},
     }
     error = (
-        "TypeError: Failed to convert elements of SparseTensor(indices=Tensor(\"SparseTensor/"
-        "indices:0\", shape=(4, 2), dtype=int64)) to Tensor."
+        'TypeError: Failed to convert elements of SparseTensor(indices=Tensor("SparseTensor/'
+        'indices:0", shape=(4, 2), dtype=int64)) to Tensor.'
     )
     (dense,) = search._densified(current, error, ["ink", "n"])
     assert dense["features"]["ink"] == {"dtype": "float32", "shape": [], "sparse": False}

@@ -219,9 +219,46 @@ def test_a_closure_built_with_another_modules_arguments_is_proven_and_a_wrong_on
     tmp_path: Path,
 ) -> None:
     model = BUILDER_ELSEWHERE / "model.py"
-    proven_and_a_wrong_rewrite_caught(
-        model, tmp_path, b"(net, 1) * scale", b"(net, 1) * scale * 2"
+    proven_and_a_wrong_rewrite_caught(model, tmp_path, b"(net, 1) * scale", b"(net, 1) * scale * 2")
+
+
+JOB_ELSEWHERE = ROOT / "fixtures" / "validation" / "job_elsewhere"
+
+
+def test_a_class_only_the_job_script_builds_is_built_from_its_call_with_its_params() -> None:
+    """Model(columns, net) is built only in train.py's main(), with objects made of a file it
+    reads by a path relative to its own directory, and main() hands its Estimator
+    ``params=params``: the instance is built from that call, the params from that Estimator."""
+    model = JOB_ELSEWHERE / "model.py"
+    found = plan(model, model.read_bytes(), ValidationOptions())
+    (target,) = found.targets
+    assert target.built == Built(
+        "(Model(columns=columns, net=net)).model_fn", ("Model", "__init__")
     )
+    assert target.params is None
+    (caller,) = found.callers
+    assert (caller.function, Path(caller.file).name, caller.scope, caller.args) == (
+        "Model",
+        "train.py",
+        ("main",),
+        ("columns", "net"),
+    )
+    assert caller.params == "params"
+
+
+@pytest.mark.tf
+def test_a_method_of_a_class_the_job_builds_is_proven_and_a_wrong_rewrite_caught(
+    tmp_path: Path,
+) -> None:
+    notes = proven_and_a_wrong_rewrite_caught(
+        JOB_ELSEWHERE / "model.py",
+        tmp_path,
+        b'GradientDescentOptimizer(params["learning_rate"])',
+        b'GradientDescentOptimizer(params["learning_rate"] * 2)',
+    )
+    assert "params from the Estimator call in train.py: params" in notes
+    # the identity column's key, ``zip-code``, was read from TensorFlow's error and made ids
+    assert any("zip-code int64" in note for note in notes), notes
 
 
 DELEGATED = ROOT / "fixtures" / "validation" / "delegated" / "trainer"

@@ -773,11 +773,18 @@ def _callers(
 ) -> tuple[Caller, ...]:
     built = [b for t in targets for b in (t.built, t.params)]
     built += [ref.built for ref in (inputs or {}).values()]
-    scopes = {b.scope[0] for b in built if b is not None and len(b.scope) == 1}
+    # a builder's (its scope), or a class's whose ``__init__`` an instance is built in
+    scopes = {b.scope[0] for b in built if b is not None and _called_scope(b.scope)}
     if not scopes:
         return ()
     package = module_name.rpartition(".")[0]
     return tuple(sibling_callers(path.resolve(), package, scopes).values())
+
+
+def _called_scope(scope: tuple[str, ...]) -> bool:
+    """A function another module may call to build what is in ``scope``: a module-level
+    function, or a class (``Model(fg, md)``) for its ``__init__``."""
+    return len(scope) == 1 or (len(scope) == 2 and scope[1] == "__init__")
 
 
 def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str, frozenset[str]]:

@@ -681,6 +681,9 @@ class Caller:
     scope: tuple[str, ...]
     args: tuple[str, ...]
     keywords: tuple[tuple[str, str], ...]
+    #: The ``params=`` of the Estimator the same function of the caller builds (its job:
+    #: ``model = Model(fg, md)``, then ``Estimator(model_fn=model.model_fn, params=...)``).
+    params: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -689,6 +692,7 @@ class Caller:
             "scope": list(self.scope),
             "args": list(self.args),
             "keywords": dict(self.keywords),
+            "params": self.params,
         }
 
 
@@ -768,8 +772,16 @@ def sibling_callers(
                 scope,
                 tuple(_source(a) for a in call.args if not isinstance(a, ast.Starred)),
                 tuple((k.arg, _source(k.value)) for k in call.keywords if k.arg),
+                _job_params(tree, scope),
             )
     return found
+
+
+def _job_params(tree: ast.Module, scope: tuple[str, ...]) -> str | None:
+    """The ``params=`` of the one Estimator call in the function at ``scope`` (not at module
+    level) that gives one; None where there is none, or several."""
+    given = [c.params for c in _estimator_calls(tree) if c.scope == scope and c.params]
+    return _source(given[0]) if scope and len(given) == 1 else None
 
 
 def _delegates(tree: ast.Module, call: ast.Call, scope: tuple[str, ...], node: Function) -> bool:

@@ -30,6 +30,7 @@ from .scopes import (
     bind_main_block_globals,
     define_flags,
     evaluate,
+    evaluate_elsewhere,
     load_definitions,
 )
 from .standins import forget, missing_module, used
@@ -168,10 +169,32 @@ class Program:
                 if isinstance(value, dict):
                     self.out.note(f"params from the file's Estimator call: {at_call['expression']}")
                     return dict(value)
+        value = self._job_params()
+        if value is not None:
+            return value
         value = getattr(self.module, "PARAMS", None)
         if isinstance(value, dict):
             return dict(value)
         return None
+
+    def _job_params(self) -> Dict[str, Any] | None:
+        """The params of the Estimator the job builds in another module, in the function that
+        builds the model_fn's builder or class (its caller's ``params=``)."""
+        target = self.spec.get("target") or {}
+        scope = target.get("scope") or []
+        caller = (self.spec.get("callers") or {}).get(scope[0]) if scope else None
+        if not caller or not caller.get("params"):
+            return None
+        try:
+            value = evaluate_elsewhere(caller, caller["params"], self.out.note)
+        except ScopeError as exc:
+            self.out.note(f"params of the job's Estimator call not used: {exc}")
+            return None
+        if not isinstance(value, dict):
+            return None
+        where = os.path.basename(caller["file"])
+        self.out.note(f"params from the Estimator call in {where}: {caller['params']}")
+        return dict(value)
 
     def _input(self, ref: Dict[str, Any]) -> Any:
         return self.built(ref) if ref.get("expression") else load_function(self.module, ref)

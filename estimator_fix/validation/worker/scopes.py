@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -354,10 +355,15 @@ def find_definition(tree: ast.Module, path: Sequence[str]) -> Optional[ast.AST]:
 
 
 def _statements(body: List[ast.stmt]) -> List[ast.stmt]:
-    """``body`` and the statements of its if/try/with blocks (not of nested functions)."""
+    """``body`` and the statements of its if/try/with blocks (not of nested functions); a
+    ``with open(path) as handle:`` binds ``handle`` to what it opens, as an assignment before
+    its block (the slice reads the file the block reads; a context manager that is not its own
+    ``__enter__`` value is rare where a job builds its objects)."""
     out: List[ast.stmt] = []
     for statement in body:
         out.append(statement)
+        if isinstance(statement, ast.With):
+            out.extend(_with_bindings(statement))
         for field in ("body", "orelse", "finalbody"):
             if isinstance(statement, (ast.If, ast.Try, ast.With)) and hasattr(statement, field):
                 out.extend(_statements(getattr(statement, field)))
@@ -365,6 +371,21 @@ def _statements(body: List[ast.stmt]) -> List[ast.stmt]:
             for handler in statement.handlers:
                 out.extend(_statements(handler.body))
     return out
+
+
+def _with_bindings(statement: ast.With) -> List[ast.stmt]:
+    """``handle = open(path)`` for each ``open(path) as handle`` of the ``with`` statement."""
+    found: List[ast.stmt] = []
+    for item in statement.items:
+        if item.optional_vars is None:
+            continue
+        target = copy.deepcopy(item.optional_vars)
+        for node in ast.walk(target):
+            if isinstance(node, (ast.Name, ast.Tuple, ast.List, ast.Attribute, ast.Subscript)):
+                node.ctx = ast.Store()
+        assign = ast.Assign(targets=[target], value=item.context_expr)
+        found.append(ast.copy_location(assign, statement))
+    return found
 
 
 def _bound(statement: ast.stmt) -> Set[str]:
@@ -575,13 +596,85 @@ def _from_caller(
     for name, text in pairs:
         if name not in wanted:
             continue
-        try:
-            found[name] = _tolerantly(
-                module, tree, caller["file"], text, caller["scope"], name, notes
-            )
-        except ScopeError:
-            continue
+        for directory in (None, os.path.dirname(os.path.abspath(caller["file"]))):
+            try:
+                found[name] = _in_directory(
+                    directory,
+                    _tolerantly,
+                    module,
+                    tree,
+                    caller["file"],
+                    text,
+                    caller["scope"],
+                    name,
+                    notes,
+                )
+                break
+            except ScopeError:
+                continue
     return found
+
+
+def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[str], None]) -> Any:
+    """``expression`` as the function holding ``caller``'s call computes it in its module (the
+    job's ``params=``), what fails there left out and noted, in the job's directory where it
+    cannot be built where the job runs. Raises ScopeError."""
+    try:
+        module = load_definitions(caller["file"], caller["module_name"])
+    except Exception as exc:  # user code
+        raise ScopeError(f"loading {caller['module_name']}: {_one_line(exc)}") from None
+    tree = getattr(module, "__estimator_fix_tree__", None)
+    if tree is None:
+        raise ScopeError(f"{caller['module_name']} was imported whole, not read")
+    failed: Optional[ScopeError] = None
+    best: Optional[Tuple[List[str], Any]] = None
+    for directory in (None, os.path.dirname(os.path.abspath(caller["file"]))):
+        left_out: List[str] = []
+        try:
+            value = _in_directory(
+                directory,
+                evaluate,
+                module,
+                tree,
+                caller["file"],
+                expression,
+                caller["scope"],
+                tolerant=left_out,
+                tolerant_in_scope=True,
+            )
+        except ScopeError as exc:
+            failed = exc
+            continue
+        finally:
+            argument_notes()  # the relaxed argparse's placeholders: the job's, not noted here
+        if best is None or len(left_out) < len(best[0]):
+            best = (left_out, value)
+        if not left_out:
+            break
+    if best is None:
+        raise failed if failed is not None else ScopeError(f"cannot build {expression!r}")
+    left_out, value = best
+    if left_out:
+        where = os.path.basename(caller["file"])
+        failures = "; ".join(left_out)
+        note(f"{expression} built as {where} builds it, without what fails here ({failures})")
+    return value
+
+
+def _in_directory(
+    directory: Optional[str], build: Callable[..., Any], *args: Any, **kw: Any
+) -> Any:
+    """``build(*args, **kw)`` run in ``directory`` (None: where the job runs): a job script's
+    relative paths (``feature_json('./features.json')``) are often its own directory's, where
+    it is run from."""
+    if directory is None:
+        return build(*args, **kw)
+    here = os.getcwd()
+    try:
+        os.chdir(directory)
+        return build(*args, **kw)
+    finally:
+        os.chdir(here)
 
 
 def _run_slice(
@@ -842,6 +935,7 @@ def evaluate(
     note: Optional[Callable[[str], None]] = None,
     tolerant: Optional[List[str]] = None,
     guess: Sequence[str] = (),
+    tolerant_in_scope: bool = False,
 ) -> Any:
     """``expression`` as the body of the function at ``scope`` would compute it (empty scope: at
     module level, where the statements the module did not run, such as those under
@@ -850,7 +944,8 @@ def evaluate(
     function name) passes it, else their defaults, else values ``inferred`` (by dotted function
     path, then parameter) from how the function reads them, each noted with ``note``; those of
     ``guess`` that default to None take the inferred values first. With ``tolerant`` (see
-    ``_run_slice``), statements that fail are listed there and left out."""
+    ``_run_slice``), statements that fail are listed there and left out: at module level, and in
+    the function too with ``tolerant_in_scope``."""
     namespace = dict(vars(module))
     where = ".".join(scope) + "()" if scope else "the module"
     try:
@@ -883,7 +978,9 @@ def evaluate(
         # module global of its name, ``import horovod as hvd``, is nothing a caller hands it)
         from_main = wanted - set(given or {}) - (set(defaults) - _main_block_names(tree))
         namespace.update(_from_main_block(module, tree, filename, from_main, skipped))
-        caller = (callers or {}).get(scope[0]) if len(scope) == 1 else None
+        # another module's call of the function, or of its class for ``__init__``
+        called = len(scope) == 1 or (len(scope) == 2 and scope[1] == "__init__")
+        caller = (callers or {}).get(scope[0]) if called else None
         if caller and wanted - set(namespace):
             absent = wanted - set(namespace)
             namespace.update(_from_caller(caller, _parameters(function), absent, skipped))
@@ -918,7 +1015,8 @@ def evaluate(
             if note is not None:
                 note(text)
         guesses = _local_guesses(values, where, note or skipped.append)
-        _run_slice(statements, namespace, filename, expression, where, None, guesses, note)
+        failing = tolerant if tolerant_in_scope else None
+        _run_slice(statements, namespace, filename, expression, where, failing, guesses, note)
     return _evaluated(parsed, filename, namespace, f"{expression!r} in {where}", note)
 
 

@@ -71,13 +71,15 @@ _CLASH = re.compile(
 )
 #: Errors that name a feature and the dtypes its column takes: "column_name: item_id
 #: input_tensor dtype must be string or integer" (a categorical column given floats), "key:
-#: genre, column dtype: <dtype: 'string'>, tensor dtype: <dtype: 'int64'>".
+#: genre, column dtype: <dtype: 'string'>, tensor dtype: <dtype: 'int64'>", "Invalid input, not
+#: integer. key: zip dtype: <dtype: 'float32'>" (TF 2's identity column given floats).
 _COLUMN_DTYPE = re.compile(
-    r"column_name: (\w+) input_tensor dtype must be string or integer"
-    r"|key: (\w+), column dtype: <dtype: '(\w+)'>"
+    r"column_name: (\S+) input_tensor dtype must be string or integer"
+    r"|key: ([^,\s]+), column dtype: <dtype: '(\w+)'>"
+    r"|Invalid input, not integer\. key: (\S+) dtype"
 )
 #: A feature a column reads that the inputs lack (TF 1 and 2 feature columns say it so).
-_ABSENT_FEATURE = re.compile(r"Feature (\w+) is not in features dictionary")
+_ABSENT_FEATURE = re.compile(r"Feature (\S+) is not in features dictionary")
 #: An op's input of a dtype it does not take: "Value passed to parameter 'indices' has DataType
 #: float32 not in list of allowed values: uint8, int32, int64".
 _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
@@ -109,7 +111,7 @@ _TOO_SMALL = re.compile(r"Negative dimension size caused by subtracting \d+ from
 _RESHAPE_COUNTS = re.compile(
     r"Cannot reshape a tensor with (\d+) elements to shape \[[^\]]*\] \((\d+) elements\)"
 )
-_MISSING_KEY = re.compile(r"KeyError: '(\w+)'$")
+_MISSING_KEY = re.compile(r"KeyError: '([^'\s]+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 #: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4").
 _RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got) \d+|ndim=\d+")
@@ -289,11 +291,12 @@ def _column_dtypes(current: Choice, error: str) -> Iterator[Choice]:
     match = _COLUMN_DTYPE.search(error)
     if match is None:
         return
-    key = match.group(1) or match.group(2)
+    key = match.group(1) or match.group(2) or match.group(4)
     entry = current["features"].get(key)
     if entry is None:
         return
-    for dtype in [match.group(3)] if match.group(3) else ["int64", "string"]:
+    taken = [match.group(3)] if match.group(3) else ["int64"] if match.group(4) else None
+    for dtype in taken or ["int64", "string"]:
         if dtype in _DTYPES and dtype != entry["dtype"]:
             yield _with(current, feature=(key, _entry(dtype, entry["shape"], entry["sparse"])))
 
