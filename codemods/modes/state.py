@@ -173,7 +173,9 @@ class _ModeView(cst.CSTTransformer):
         element = self.items.get(subscript_key(original_node) or ("", ""))
         return updated_node if element is None else cst.Name(element)
 
-    def leave_IfExp(self, original_node: cst.IfExp, updated_node: cst.IfExp) -> cst.BaseExpression:
+    def leave_IfExp(
+        self, original_node: cst.IfExp, updated_node: cst.IfExp
+    ) -> cst.BaseExpression:
         test = truth(self.evaluator.eval(original_node.test))
         if test is None:
             return updated_node
