@@ -291,8 +291,8 @@ def bind(
         if not mine:  # what reached it only through itself reaches it no other way
             held = carried - through if name in mutated else carried
             attributes.record(facts.tags, name, held, None, name not in mutated)
-        facts.values[name] = (
-            value if single is not None else (MAYBE_NONE if mode_aware else UNKNOWN)
+        facts.values[name] = value if single is not None else (
+            MAYBE_NONE if mode_aware else UNKNOWN
         )
     facts.values.update(unpacked)
 
