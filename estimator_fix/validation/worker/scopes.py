@@ -627,9 +627,10 @@ def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[
     if tree is None:
         raise ScopeError(f"{caller['module_name']} was imported whole, not read")
     failed: Optional[ScopeError] = None
-    best: Optional[Tuple[List[str], Any]] = None
+    best: Optional[Tuple[List[str], Any, List[str]]] = None
     for directory in (None, os.path.dirname(os.path.abspath(caller["file"]))):
         left_out: List[str] = []
+        placeholders: List[str] = []
         try:
             value = _in_directory(
                 directory,
@@ -646,14 +647,16 @@ def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[
             failed = exc
             continue
         finally:
-            argument_notes()  # the relaxed argparse's placeholders: the job's, not noted here
+            placeholders = argument_notes()  # what the relaxed argparse gave the job
         if best is None or len(left_out) < len(best[0]):
-            best = (left_out, value)
+            best = (left_out, value, placeholders)
         if not left_out:
             break
     if best is None:
         raise failed if failed is not None else ScopeError(f"cannot build {expression!r}")
-    left_out, value = best
+    left_out, value, placeholders = best
+    for text in placeholders:
+        note(text)
     if left_out:
         where = os.path.basename(caller["file"])
         failures = "; ".join(left_out)
