@@ -65,11 +65,13 @@ def _from_tensor(synthetic: Synthetic, tensor: Any) -> Dict[str, Any]:
 
 def _parsing_spec(program: Program) -> Any:
     """The union of the module's parsing specs: FixedLenFeature dicts and feature columns
-    (module-level, or returned by a no-argument function whose name mentions features)."""
+    (module-level, or returned by a no-argument function whose name mentions features), and
+    those the object a model_fn method belongs to holds (``self.fg.feature_spec``)."""
     tf = program.tf
     merged: Dict[str, Any] = {}
     origins = []
-    for name, value in sorted(vars(program.module).items()):
+    held = sorted(vars(program.module).items()) + _held_by_the_model(program.model_fn)
+    for name, value in held:
         if (
             callable(value)
             and not isinstance(value, type)
@@ -101,6 +103,35 @@ def _parsing_spec(program: Program) -> Any:
             for key, feature in spec.items():
                 merged.setdefault(key, feature)
     return merged, " and ".join(origins)
+
+
+#: Modules whose objects hold no parsing spec of the user's (their attributes are not looked in).
+_LIBRARIES = ("tensorflow", "keras", "numpy", "builtins", "absl", "tf_keras")
+
+
+def _held_by_the_model(model_fn: Any) -> List[Tuple[str, Any]]:
+    """The attributes of the object a model_fn method belongs to, and of the objects of the
+    user's classes it holds (two levels: ``self.fg.feature_spec``), each named by its path: the
+    model object often holds the spec its own input functions parse with, made at run time
+    from a configuration (nothing in the source says its keys)."""
+    owner = getattr(getattr(model_fn, "func", model_fn), "__self__", None)
+    found: List[Tuple[str, Any]] = []
+    seen = set()
+
+    def visit(value: Any, path: str, depth: int) -> None:
+        if id(value) in seen or not hasattr(value, "__dict__") or isinstance(value, type):
+            return
+        if type(value).__module__.split(".")[0] in _LIBRARIES or hasattr(value, "__file__"):
+            return  # a library's object, a module
+        seen.add(id(value))
+        for name, held in sorted(vars(value).items(), key=lambda item: str(item[0])):
+            found.append((f"{path}.{name}", held))
+            if depth < 2:
+                visit(held, f"{path}.{name}", depth + 1)
+
+    if owner is not None:
+        visit(owner, "self", 1)
+    return found
 
 
 def _from_feature(synthetic: Synthetic, feature: Any) -> Dict[str, Any]:
