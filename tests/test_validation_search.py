@@ -535,8 +535,8 @@ def test_a_sparse_feature_used_dense_is_made_dense_with_the_length_a_reshape_wan
         "params": {},
     }
     error = (
-        'TypeError: Failed to convert elements of SparseTensor(indices=Tensor("SparseTensor/'
-        'indices:0", shape=(4, 2), dtype=int64)) to Tensor.'
+        "TypeError: Failed to convert elements of SparseTensor(indices=Tensor(\"SparseTensor/"
+        "indices:0\", shape=(4, 2), dtype=int64)) to Tensor."
     )
     (dense,) = search._densified(current, error, ["ink", "n"])
     assert dense["features"]["ink"] == {"dtype": "float32", "shape": [], "sparse": False}

@@ -219,7 +219,9 @@ def test_a_closure_built_with_another_modules_arguments_is_proven_and_a_wrong_on
     tmp_path: Path,
 ) -> None:
     model = BUILDER_ELSEWHERE / "model.py"
-    proven_and_a_wrong_rewrite_caught(model, tmp_path, b"(net, 1) * scale", b"(net, 1) * scale * 2")
+    proven_and_a_wrong_rewrite_caught(
+        model, tmp_path, b"(net, 1) * scale", b"(net, 1) * scale * 2"
+    )
 
 
 JOB_ELSEWHERE = ROOT / "fixtures" / "validation" / "job_elsewhere"
