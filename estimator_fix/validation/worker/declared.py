@@ -63,15 +63,25 @@ def _from_tensor(synthetic: Synthetic, tensor: Any) -> Dict[str, Any]:
     return synthetic.random_entry(tensor.dtype, [d if d is not None else 1 for d in shape[1:]])
 
 
-def _parsing_spec(program: Program) -> Any:
+def held_by_the_model(synthetic: Synthetic) -> Dict[str, Any]:
+    """Features from the parsing specs the object a model_fn method belongs to holds
+    (``self.fg.feature_spec``): where nothing else says what the features are and building the
+    model_fn read no key of them (it iterates over them, or reads them through that object)."""
+    spec, origin = _parsing_spec(synthetic.program, _held_by_the_model(synthetic.program.model_fn))
+    if not spec:
+        return {}
+    synthetic.program.out.note(f"synthetic features from {origin}")
+    return {key: _from_feature(synthetic, value) for key, value in sorted(spec.items())}
+
+
+def _parsing_spec(program: Program, held: Any = None) -> Any:
     """The union of the module's parsing specs: FixedLenFeature dicts and feature columns
-    (module-level, or returned by a no-argument function whose name mentions features), and
-    those the object a model_fn method belongs to holds (``self.fg.feature_spec``)."""
+    (module-level, or returned by a no-argument function whose name mentions features); of
+    ``held`` (named values) instead where given."""
     tf = program.tf
     merged: Dict[str, Any] = {}
     origins = []
-    held = sorted(vars(program.module).items()) + _held_by_the_model(program.model_fn)
-    for name, value in held:
+    for name, value in held if held is not None else sorted(vars(program.module).items()):
         if (
             callable(value)
             and not isinstance(value, type)

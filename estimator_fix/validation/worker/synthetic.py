@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import inferred
 from . import search as searching
-from .declared import declared
+from .declared import declared, held_by_the_model
 from .inferred import SINGLE, build_once
 from .labels import as_read, synthetic_labels
 from .loading import LABEL_NAMES, positional_labels
@@ -219,7 +219,10 @@ class Synthetic:
                 + ", ".join(missing)
             )
         elif not self.features:
-            self._one_tensor(ops)
+            # building read no key: the spec the model's object holds, else one tensor
+            self.features.update(held_by_the_model(self))
+            if not self.features:
+                self._one_tensor(ops)
 
     def _one_tensor(self, mapping_ops: int) -> None:
         """Features as one float32 [batch, 1] tensor: the last resort in place of the file's own
