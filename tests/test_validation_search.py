@@ -356,7 +356,7 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         ("serving_expands.py", "series float32 [batch, 8]; labels float32 [batch, 2]"),
         # One volume, its channel added by the code: the rank the convolution asks for less
         # that channel, then sides doubled past a fixed plane and until the convolutions fit.
-        ("volume_channel.py", "features float32 [batch, 64, 64, 64]; labels float32 [batch, 1]"),
+        ("volume_channel.py", "features float32 [batch, 32, 32, 32]; labels float32 [batch, 1]"),
         # A spec's sparse feature the input function densifies: dense, then the points the
         # reshape divides (the input function's files are not here: no batch, found at once).
         ("densified_spec.py", "ink float32 [batch, 18]; shape int64 [batch, 2]; labels int32"),
