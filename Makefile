@@ -61,7 +61,7 @@ lint: venv-dev
 	$(BIN)/estimator-fix check --exit-zero fixtures/pairs --quiet
 
 test: venv-dev venv-tf1-if-possible lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/python -m pytest -n 2
 
 # Everything but the TensorFlow tests, in a venv without TensorFlow: quick, and it proves that
 # every test needing TensorFlow carries the `tf` marker.

@@ -74,18 +74,25 @@ def test_inputs_inferred_from_the_model_fn_are_validated_on_numbers() -> None:
     assert report.seconds < 20
 
 
-def test_volumes_and_sequences_are_inferred_and_validated_on_numbers(tmp_path: Path) -> None:
+def test_volumes_are_inferred_and_validated_on_numbers(tmp_path: Path) -> None:
     """A 3-D convolution of the features given a channel axis: volumes, at a size where a strided
-    convolution builds; a recurrent layer built with ``input_shape=``: sequences of that shape; a
-    Keras ``Sequential`` whose first layer declares it: images of that shape."""
+    convolution builds."""
     notes = fixed_on_synthetic_inputs(INFERRED / "volumes.py")
     assert "features float32 [batch, 16, 16, 16] (line 10: a batch of volumes" in notes
     assert "inputs searched" not in notes
     wrong = wrong_rewrite(tmp_path, INFERRED / "volumes.py", b"GradientDescentOptimizer(0.1)")
     assert validate_pair(INFERRED / "volumes.py", wrong).verdict == "mismatch"
+
+
+def test_sequences_are_inferred_and_validated_on_numbers() -> None:
+    """A recurrent layer built with ``input_shape=``: sequences of that shape."""
     notes = fixed_on_synthetic_inputs(INFERRED / "sequences.py")
     assert "features float32 [batch, 10, 5] (line 12: the input of GRU(), input_shape=" in notes
     assert "inputs searched" not in notes
+
+
+def test_images_a_sequential_model_declares_are_validated_on_numbers(tmp_path: Path) -> None:
+    """A Keras ``Sequential`` whose first layer declares its input: images of that shape."""
     source = INFERRED / "keras_sequential.py"
     notes = fixed_on_synthetic_inputs(source)
     assert "features float32 [batch, 28, 28, 1]" in notes
