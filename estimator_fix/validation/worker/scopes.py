@@ -584,11 +584,8 @@ def _from_caller(
     that module as its own code builds it, what fails there left out and noted; one that cannot
     be built is left out)."""
     try:
-        module = load_definitions(caller["file"], caller["module_name"])
-    except Exception:  # user code
-        return {}
-    tree = getattr(module, "__estimator_fix_tree__", None)
-    if tree is None:
+        module, tree = _job_module(caller)
+    except ScopeError:
         return {}
     names = [p for p in parameters if p not in ("self", "cls")]
     pairs = list(zip(names, caller["args"])) + list(caller["keywords"].items())
@@ -596,7 +593,7 @@ def _from_caller(
     for name, text in pairs:
         if name not in wanted:
             continue
-        for directory in (None, os.path.dirname(os.path.abspath(caller["file"]))):
+        for directory in _job_directories(caller):
             try:
                 found[name] = _in_directory(
                     directory,
@@ -619,16 +616,10 @@ def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[
     """``expression`` as the function holding ``caller``'s call computes it in its module (the
     job's ``params=``), what fails there left out and noted, in the job's directory where it
     cannot be built where the job runs. Raises ScopeError."""
-    try:
-        module = load_definitions(caller["file"], caller["module_name"])
-    except Exception as exc:  # user code
-        raise ScopeError(f"loading {caller['module_name']}: {_one_line(exc)}") from None
-    tree = getattr(module, "__estimator_fix_tree__", None)
-    if tree is None:
-        raise ScopeError(f"{caller['module_name']} was imported whole, not read")
+    module, tree = _job_module(caller)
     failed: Optional[ScopeError] = None
     best: Optional[Tuple[List[str], Any, List[str]]] = None
-    for directory in (None, os.path.dirname(os.path.abspath(caller["file"]))):
+    for directory in _job_directories(caller):
         left_out: List[str] = []
         placeholders: List[str] = []
         try:
@@ -662,6 +653,24 @@ def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[
         failures = "; ".join(left_out)
         note(f"{expression} built as {where} builds it, without what fails here ({failures})")
     return value
+
+
+def _job_module(caller: Dict[str, Any]) -> Tuple[Any, ast.Module]:
+    """The module holding ``caller``'s call, with only its definitions run, and its tree.
+    Raises ScopeError."""
+    try:
+        module = load_definitions(caller["file"], caller["module_name"])
+    except Exception as exc:  # user code
+        raise ScopeError(f"loading {caller['module_name']}: {_one_line(exc)}") from None
+    tree = getattr(module, "__estimator_fix_tree__", None)
+    if tree is None:
+        raise ScopeError(f"{caller['module_name']} was imported whole, not read")
+    return module, tree
+
+
+def _job_directories(caller: Dict[str, Any]) -> Tuple[Optional[str], str]:
+    """Where the job's code is tried: where the job runs (None), then its own directory."""
+    return None, os.path.dirname(os.path.abspath(caller["file"]))
 
 
 def _in_directory(
