@@ -7,6 +7,7 @@ import math
 import struct
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -329,17 +330,51 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """An original whose runs differ only now and then (a shuffle queue fed by a thread) can
-    agree with itself once: a second disagreement makes the mismatch an error."""
+    agree with itself once: a second disagreement makes the mismatch an error. The runs again
+    are handed what the original's run was (its spec, inputs and checkpoint), each in a
+    directory of its own, and each is compared with the run the rewrite was compared with."""
+    from types import SimpleNamespace
+
     from estimator_fix.validation import api
+    from estimator_fix.validation.results import Given
 
     mismatch = (Check("TRAIN", "loss (3 steps)", 0.5, "mismatch", "the loss differs"),)
     agree = (Check("TRAIN", "loss (3 steps)", 0.0, "equivalent", ""),)
     differ = (Check("PREDICT", "predictions", 0.1, "mismatch", "'p' differs"),)
+    given = Given("py", {"role": "original", "out_dir": "first"}, {"kind": "own"}, "ckpt", False)
+    original = RunResult(notes=("first run",), given=given)
+    runs = [RunResult(notes=(f"again {n}",)) for n in range(api.REPRODUCIBLE_RUNS)]
+    handed: list[Any] = []
+
+    def run_workers(python: str, specs: Any, timeout: float, again: Any = None) -> Any:
+        handed.append((python, specs, again))
+        return runs
+
+    compared: list[Any] = []
     self_runs = iter([agree, differ, agree])
-    monkeypatch.setattr(api, "_run_versions", lambda *args, **kw: (RunResult(), RunResult()))
-    monkeypatch.setattr(api, "_compared", lambda *args: (next(self_runs), ()))
-    sources = (tmp_path / "a.py",) * 4
-    checks = api._unless_irreproducible(None, None, sources, tmp_path, None, None, mismatch)  # type: ignore[arg-type]
+
+    def compare(results: Any, *args: Any) -> Any:
+        compared.append(results)
+        return next(self_runs), ()
+
+    monkeypatch.setattr(api, "_run_workers", run_workers)
+    monkeypatch.setattr(api, "_compared", compare)
+    plan_ = SimpleNamespace(timeout=9.0)
+    checks = api._unless_irreproducible(plan_, None, tmp_path, original, mismatch)  # type: ignore[arg-type]
     assert [c.verdict for c in checks] == ["error", "error"]
     assert checks[0].detail.startswith("the original run twice differs: PREDICT predictions")
     assert next(self_runs) == agree  # it stopped at the first disagreement
+    [(python, specs, again)] = handed
+    assert python == "py" and again is given
+    assert [spec["out_dir"] for spec in specs] == [
+        str(tmp_path / f"reproducible-{n}") for n in range(api.REPRODUCIBLE_RUNS)
+    ]
+    assert all(spec["role"] == "original" for spec in specs)
+    assert [[r.notes for r in pair] for pair in compared] == [
+        [("first run",), ("again 0",)],
+        [("first run",), ("again 1",)],
+    ]
+    # agreeing every time, the mismatch stands; with nothing to run again it stands as well
+    self_runs = iter([agree] * api.REPRODUCIBLE_RUNS)
+    assert api._unless_irreproducible(plan_, None, tmp_path, original, mismatch) == mismatch  # type: ignore[arg-type]
+    assert api._unless_irreproducible(plan_, None, tmp_path, RunResult(), mismatch) == mismatch  # type: ignore[arg-type]

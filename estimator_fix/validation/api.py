@@ -14,7 +14,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -47,7 +47,14 @@ from estimator_fix.validation.python2 import (
     python2_error,
 )
 from estimator_fix.validation.report import Check, ValidationReport, error_report
-from estimator_fix.validation.results import RunResult, Stage, crashed, in_cells, load_results
+from estimator_fix.validation.results import (
+    Given,
+    RunResult,
+    Stage,
+    crashed,
+    in_cells,
+    load_results,
+)
 from estimator_fix.validation.runner import Worker, tensorflow_missing
 from estimator_fix.validation.targets import Target, job_arguments
 from estimator_fix.validation.worker.synthetic import LOOKED_FOR, NO_INPUT
@@ -169,11 +176,13 @@ def _result(worker: Worker, directory: Path, finished: bool) -> RunResult:
     return replace(result, stages=stages)
 
 
-def _run_pair(
-    python: str, specs: tuple[dict[str, Any], dict[str, Any]], timeout: float
-) -> tuple[RunResult, RunResult]:
-    """Start both workers at once; once both are set up, hand both the original's choice of
-    inputs; after both trained, hand both the reference checkpoint."""
+def _run_workers(
+    python: str, specs: Sequence[dict[str, Any]], timeout: float, given: Given | None = None
+) -> list[RunResult]:
+    """Run a worker per spec at once, the first the original's: once all are set up, hand each
+    ``given``'s inputs, else the original's choice of them; after all trained, ``given``'s
+    checkpoint, else the first one trained (the original's, else the rewrite's). The first
+    result says what its run was handed (``given``), so that it can be run again alike."""
     workers: list[Worker] = []
     directories: list[Path] = []
     try:
@@ -184,20 +193,23 @@ def _run_pair(
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
             workers.append(Worker(python, spec_path, directory, timeout))
             directories.append(directory)
-        # Both run on the original's inputs: its worker says which, the rewrite's follows.
+        # All run on the original's inputs: its worker says which, the others follow.
         ready = [worker.wait_for("ready") for worker in workers]
-        inputs = ready[0].get("inputs") if ready[0] else None
+        inputs = given.inputs if given else ready[0].get("inputs") if ready[0] else None
         for worker, event in zip(workers, ready):
             if event is not None:
                 worker.send({"inputs": inputs})
         trained = [worker.wait_for("trained") for worker in workers]
-        checkpoints = [event.get("checkpoint") if event else None for event in trained]
-        reference = checkpoints[0] or checkpoints[1]
-        # Where neither version trained, the numbers cannot run, and where the original's
-        # steps changed no trainable variable they prove nothing of its training code: both
-        # build their graphs.
-        untrained = bool(trained[0] and trained[0].get("untrained"))
-        graphs = not reference or untrained or bool(specs[0].get("graph_only"))
+        if given:
+            reference, graphs = given.checkpoint, given.graphs
+        else:
+            checkpoints = [event.get("checkpoint") if event else None for event in trained]
+            reference = next((checkpoint for checkpoint in checkpoints if checkpoint), None)
+            # Where neither version trained, the numbers cannot run, and where the original's
+            # steps changed no trainable variable they prove nothing of its training code:
+            # both build their graphs.
+            untrained = bool(trained[0] and trained[0].get("untrained"))
+            graphs = not reference or untrained or bool(specs[0].get("graph_only"))
         for worker, event in zip(workers, trained):
             if event is not None:
                 worker.send({"checkpoint": reference, "graphs": graphs})
@@ -207,11 +219,12 @@ def _run_pair(
         ]
         for worker in workers:
             worker.finish()
-        original, rewrite = (
+        results = [
             _result(worker, directory, done)
             for worker, directory, done in zip(workers, directories, finished)
-        )
-        return original, rewrite
+        ]
+        handed = Given(python, dict(specs[0]), inputs, reference, graphs)
+        return [replace(results[0], given=handed), *results[1:]]
     finally:
         for worker in workers:
             worker.close()
@@ -250,18 +263,16 @@ def _run_versions(
     work: Path,
     python: str | None,
     target: Target | None,
-    itself: bool = False,
 ) -> tuple[RunResult, RunResult]:
     """Both versions under ``python`` (None: this interpreter); ``sources`` holds the original's
     source and presented path, then the rewrite's. The original runs a mode its spec's checks
-    fail again without the fields the mode does not use (the rewrite's reference); so does the
-    second version when it is the original too (``itself``)."""
+    fail again without the fields the mode does not use (the rewrite's reference)."""
     job_args = _job_arguments(plan_, sources[0], sources[1], target)
     original, rewrite = (
         _spec(plan_, options, role, source, shown, work / role, target, job_args, lenient)
         for role, source, shown, lenient in (
             ("original", sources[0], sources[1], True),
-            ("rewrite", sources[2], sources[3], itself),
+            ("rewrite", sources[2], sources[3], False),
         )
     )
     stand_ins: list[str] = []
@@ -273,7 +284,8 @@ def _run_versions(
             attempt = len(stand_ins) + python2
             if attempt:  # a fresh directory for each attempt
                 spec["out_dir"] = os.fspath(work / f"{spec['role']}-{attempt}")
-        results = _run_pair(python or sys.executable, (original, rewrite), plan_.timeout)
+        first, second = _run_workers(python or sys.executable, (original, rewrite), plan_.timeout)
+        results = (first, second)
         if not python2 and python2_builtins_answer(_python2(results)):
             # Python 2 code that fails for lack of Python 2's builtins: run both with them.
             python2 = True
@@ -358,10 +370,9 @@ def _validate_target(
     sources: tuple[Path, Path, Path, Path],
     work: Path,
     target: Target | None,
-) -> tuple[tuple[RunResult, RunResult], tuple[str, ...], str | None]:
+) -> tuple[tuple[RunResult, RunResult], tuple[str, ...]]:
     """Both versions' results for one model_fn, run again under the other TensorFlow generation
-    when the first one lacks what the code uses; a note on the TensorFlow that ran them; and the
-    interpreter that did."""
+    when the first one lacks what the code uses; and a note on the TensorFlow that ran them."""
     results = _run_versions(plan_, options, sources, work / "primary", plan_.python, target)
     other = _other_generation(results[0])
     if other and plan_.python_fallback:
@@ -370,14 +381,14 @@ def _validate_target(
         again = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
         if _progress(again[0]) > _progress(results[0]):
             note = f"TensorFlow {first} lacks what the code uses ({other}): ran it again"
-            return again, (note,), fallback
+            return again, (note,)
         why = again[0].setup_error or "it got no further"
         note = f"also tried under TensorFlow {again[0].tensorflow or '(none)'}: {why}"
-        return results, (note,), plan_.python
+        return results, (note,)
     if plan_.interpreter_reason:
         ran = results[0].tensorflow or "1.x"
-        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",), plan_.python
-    return results, (), plan_.python
+        return results, (f"TensorFlow {ran}: {plan_.interpreter_reason}",)
+    return results, ()
 
 
 def _compared(
@@ -398,25 +409,26 @@ REPRODUCIBLE_RUNS = 3
 def _unless_irreproducible(
     plan_: Plan,
     options: ValidationOptions,
-    sources: tuple[Path, Path, Path, Path],
     work: Path,
-    python: str | None,
-    target: Target | None,
+    original: RunResult,
     checks: tuple[Check, ...],
 ) -> tuple[Check, ...]:
-    """``checks``; when they hold a mismatch, only if the original reproduces itself: run
-    against itself, a model that differs (threads feeding a shuffle queue, unseeded NumPy in
-    its input function...) proves nothing, and every mismatch becomes an error saying so. A
-    model whose runs differ only now and then (a queue's order that depends on thread timing)
-    can agree with itself once by chance: it must do so ``REPRODUCIBLE_RUNS`` times."""
-    if overall(checks) != "mismatch":
+    """``checks``; when they hold a mismatch, only if the original reproduces itself: run again
+    as it was (the same inputs, and the same checkpoint for its later modes), a model that
+    differs (threads feeding a shuffle queue, unseeded NumPy in its input function...) proves
+    nothing, and every mismatch becomes an error saying so. A model whose runs differ only now
+    and then (a queue's order that depends on thread timing) can agree with itself once by
+    chance: ``REPRODUCIBLE_RUNS`` runs of it at once must each agree with the one compared."""
+    given = original.given
+    if overall(checks) != "mismatch" or given is None:
         return checks
-    itself = (sources[0], sources[1], sources[0], sources[1])
-    for attempt in range(REPRODUCIBLE_RUNS):
-        place = work / f"reproducible-{attempt}"
-        twice = _run_versions(plan_, options, itself, place, python, target, itself=True)
-        leniently = (as_lenient(twice[0]), as_lenient(twice[1]))
-        again, _ = _compared(leniently, Tolerance(), options)
+    specs = [
+        dict(given.spec, out_dir=os.fspath(work / f"reproducible-{attempt}"))
+        for attempt in range(REPRODUCIBLE_RUNS)
+    ]
+    compared = as_lenient(original)
+    for run in _run_workers(given.python, specs, plan_.timeout, given):
+        again, _ = _compared((compared, as_lenient(run)), Tolerance(), options)
         if overall(again) not in ("equivalent", "graph-equivalent"):
             break
     else:
@@ -492,7 +504,7 @@ def validate_pair(
         cells = (_locate(given), _locate(rewrite_given)) if notebook else (None, None)
         for index, target in enumerate(targets):
             place = work / str(index)
-            results, extra, python = _validate_target(plan_, options, sources, place, target)
+            results, extra = _validate_target(plan_, options, sources, place, target)
             if notebook:
                 results = (
                     _in_cells(results[0], sources[1], cells[0]),
@@ -500,7 +512,7 @@ def validate_pair(
                 )
             python2 = python2 or _python2(results)
             found, graph_note = _compared(results, tolerance, options)
-            found = _unless_irreproducible(plan_, options, sources, place, python, target, found)
+            found = _unless_irreproducible(plan_, options, place, results[0], found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
             guessed = (target.guessed,) if target and target.guessed else ()
             notes += guessed + extra + graph_note + results[0].notes + results[1].notes

@@ -78,6 +78,19 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Given:
+    """What a run was handed by the validation that ran it, so that it can be run again alike:
+    the interpreter and the worker's spec, the inputs chosen (the original's choice), the
+    checkpoint its later modes ran from, and whether it built its graphs."""
+
+    python: str
+    spec: Mapping[str, object]
+    inputs: object
+    checkpoint: str | None
+    graphs: bool
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything one version's worker reported (``tensorflow``: the version that ran it)."""
 
@@ -93,6 +106,8 @@ class RunResult:
     stand_ins_used: tuple[str, ...] = ()
     #: Each mode's graph, where the worker built them (``graph_compare.load_graphs`` reads it).
     graphs: Mapping[str, object] = field(default_factory=dict)
+    #: What the run was handed (set by the validation, not the worker); None where not known.
+    given: Given | None = None
 
     def stage(self, name: str) -> Stage | None:
         return self.stages.get(name)
