@@ -232,11 +232,17 @@ def _run_workers(
 
 #: A failure that says the TensorFlow that ran the code lacks an API it uses (the other
 #: generation's): "module 'tensorflow' has no attribute 'contrib'", "No module named
-#: 'tensorflow.contrib'", "cannot import name 'logging' from 'tensorflow'".
+#: 'tensorflow.contrib'", "cannot import name 'logging' from 'tensorflow'"; TensorFlow 2's
+#: ``tf.metrics``, ``tf.losses`` and ``tf.keras`` are Keras modules ("module
+#: 'keras.api._v2.keras.metrics' has no attribute 'recall_at_k'"); TensorFlow 1's Keras layers
+#: are applied with ``apply`` (``Dense(4).apply(x)``), which TensorFlow 2's lack ("'Dense' object
+#: has no attribute 'apply'"). The code runs again under the other generation, whose run is
+#: kept only where it gets further.
 _GENERATION_ERROR = re.compile(
-    r"module 'tensorflow(\.[\w.]+)?' has no attribute '\w+'"
+    r"module '(tensorflow|keras)(\.[\w.]+)?' has no attribute '\w+'"
     r"|No module named 'tensorflow(\.[\w.]+)?'"
-    r"|cannot import name '\w+' from 'tensorflow(\.[\w.]+)?'"
+    r"|cannot import name '\w+' from '(tensorflow|keras)(\.[\w.]+)?'"
+    r"|'[A-Z]\w*' object has no attribute 'apply'"
 )
 
 
