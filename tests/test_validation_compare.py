@@ -378,3 +378,33 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     self_runs = iter([agree] * api.REPRODUCIBLE_RUNS)
     assert api._unless_irreproducible(plan_, None, tmp_path, original, mismatch) == mismatch  # type: ignore[arg-type]
     assert api._unless_irreproducible(plan_, None, tmp_path, RunResult(), mismatch) == mismatch  # type: ignore[arg-type]
+
+
+def test_a_rewrite_that_fails_where_the_original_ran_is_a_mismatch_with_no_run_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whether the original reproduces its numbers says nothing of a rewrite that cannot load or
+    run a mode: that mismatch stands, and nothing runs again. A difference of values alone
+    still needs the original to reproduce itself."""
+    from types import SimpleNamespace
+
+    from estimator_fix.validation import api
+    from estimator_fix.validation.results import Given
+
+    def run_workers(*args: Any) -> Any:
+        raise AssertionError("nothing is run again")
+
+    monkeypatch.setattr(api, "_run_workers", run_workers)
+    given = Given("py", {"role": "original", "out_dir": "first"}, None, "ckpt", False)
+    original = RunResult(given=given)
+    plan_ = SimpleNamespace(timeout=9.0)
+    ran = Stage(ok=True, losses=(Tensor("float32", (), b"\0\0\0\0"),))
+    failed = Stage(ok=False, error="NameError: name 'y_out' is not defined")
+    for rewrite in (RunResult(setup_error="NameError: x"), RunResult(stages={"TRAIN": failed})):
+        checks = compare_runs(RunResult(stages={"TRAIN": ran}), rewrite, Tolerance())
+        assert any(c.verdict == "mismatch" and c.rewrite_fails for c in checks), checks
+        kept = api._unless_irreproducible(plan_, None, tmp_path, original, checks)  # type: ignore[arg-type]
+        assert kept == checks
+    values = (Check("TRAIN", "loss (3 steps)", 0.5, "mismatch", "the loss differs"),)
+    with pytest.raises(AssertionError, match="nothing is run again"):
+        api._unless_irreproducible(plan_, None, tmp_path, original, values)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator_fix.validation import ValidationOptions, validate_file
+from estimator_fix.validation import ValidationOptions, validate_file, validate_pair
 from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.targets import Built
 
@@ -353,6 +353,23 @@ def test_an_original_that_does_not_reproduce_itself_proves_nothing() -> None:
     assert report.verdict == "error", report.message
     assert report.message.startswith("SETUP reproducible: the original run twice differs: TRAIN")
     assert all(check.verdict != "mismatch" for check in report.checks)
+
+
+@pytest.mark.tf
+def test_a_rewrite_that_fails_is_a_mismatch_even_of_an_irreproducible_original(
+    tmp_path: Path,
+) -> None:
+    """Its numbers aside, the original trains where the rewrite cannot: that is a mismatch."""
+    source = SHAPES / "irreproducible.py"
+    text = source.read_text(encoding="utf-8")
+    dropped = "    predictions = tf.compat.v1.layers.dense(features[\"x\"], 1)\n"
+    assert dropped in text
+    broken = tmp_path / "irreproducible.py"
+    broken.write_text(text.replace(dropped, ""), encoding="utf-8")
+    report = validate_pair(source, broken)
+    assert report.verdict == "mismatch", report.message
+    assert "the rewrite fails: NameError: name 'predictions' is not defined" in report.message
+    assert not any(check.what == "reproducible" for check in report.checks)
 
 
 @pytest.mark.tf

@@ -419,14 +419,18 @@ def _unless_irreproducible(
     original: RunResult,
     checks: tuple[Check, ...],
 ) -> tuple[Check, ...]:
-    """``checks``; when they hold a mismatch, only if the original reproduces itself: run again
-    as it was (the same inputs, and the same checkpoint for its later modes), a model that
-    differs (threads feeding a shuffle queue, unseeded NumPy in its input function...) proves
-    nothing, and every mismatch becomes an error saying so. A model whose runs differ only now
-    and then (a queue's order that depends on thread timing) can agree with itself once by
-    chance: ``REPRODUCIBLE_RUNS`` runs of it at once must each agree with the one compared."""
+    """``checks``; when they hold a mismatch of values, only if the original reproduces
+    itself: run again as it was (the same inputs, and the same checkpoint for its later modes),
+    a model that differs (threads feeding a shuffle queue, unseeded NumPy in its input
+    function...) proves nothing, and every mismatch becomes an error saying so. A model whose
+    runs differ only now and then (a queue's order that depends on thread timing) can agree with
+    itself once by chance: ``REPRODUCIBLE_RUNS`` runs of it at once must each agree with the one
+    compared. A rewrite that fails where the original ran is a mismatch whatever the original's
+    numbers: then nothing runs again."""
     given = original.given
     if overall(checks) != "mismatch" or given is None:
+        return checks
+    if any(check.rewrite_fails for check in checks if check.verdict == "mismatch"):
         return checks
     specs = [
         dict(given.spec, out_dir=os.fspath(work / f"reproducible-{attempt}"))

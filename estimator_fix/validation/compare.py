@@ -184,7 +184,8 @@ def _outcome(mode: str, what: str, original: Stage, rewrite: Stage) -> Check | N
         detail = f"the original fails ({failure(original)}); the rewrite runs (nothing to compare)"
         return Check(mode, what, None, "fixed", detail)
     if not rewrite.ok:
-        return Check(mode, what, None, "mismatch", f"the rewrite fails: {failure(rewrite)}")
+        detail = f"the rewrite fails: {failure(rewrite)}"
+        return Check(mode, what, None, "mismatch", detail, rewrite_fails=True)
     return None
 
 
@@ -265,7 +266,7 @@ def _predict_reference(original: RunResult, rewrite: Stage, tol: Tolerance) -> l
         checks.append(Check(PREDICT, "independent of labels", 0.0, "equivalent"))
     if not rewrite.ok:
         detail = f"the rewrite fails: {failure(rewrite)}"
-        checks.append(Check(PREDICT, "predicts", None, "mismatch", detail))
+        checks.append(Check(PREDICT, "predicts", None, "mismatch", detail, rewrite_fails=True))
         return checks
     what = f"predictions ({_keys(reference.tensors)})"
     check = _group(PREDICT, what, reference.tensors, rewrite.tensors, tol)
@@ -328,7 +329,12 @@ def compare_runs(original: RunResult, rewrite: RunResult, tol: Tolerance) -> tup
     if rewrite.setup_error:
         return (
             Check(
-                "SETUP", "loads", None, "mismatch", f"the rewrite cannot run: {rewrite.setup_error}"
+                "SETUP",
+                "loads",
+                None,
+                "mismatch",
+                f"the rewrite cannot run: {rewrite.setup_error}",
+                rewrite_fails=True,
             ),
         )
     checks: list[Check] = []

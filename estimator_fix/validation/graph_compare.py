@@ -344,7 +344,8 @@ def _failed(mode: str, original: Graph, rewrite: Graph) -> Check | None:
         detail = f"both versions fail without labels: {rewrite.failure}"
         return Check(mode, what, None, GRAPH_EQUIVALENT, detail)
     if not rewrite.ok:
-        return Check(mode, what, None, "mismatch", f"the rewrite fails: {rewrite.failure}")
+        detail = f"the rewrite fails: {rewrite.failure}"
+        return Check(mode, what, None, "mismatch", detail, rewrite_fails=True)
     return None
 
 

@@ -40,7 +40,8 @@ class Check:
 
     ``max_abs_diff`` is the largest absolute difference found (0.0 when equal, ``None`` when the
     values are not numbers or there was nothing to compare); ``detail`` names the first
-    differing tensor or the error's last line.
+    differing tensor or the error's last line. ``rewrite_fails``: the mismatch is the rewrite
+    failing (to load, build or run) where the original ran, not a difference of values.
     """
 
     mode: str
@@ -48,6 +49,7 @@ class Check:
     max_abs_diff: float | None
     verdict: Verdict
     detail: str = ""
+    rewrite_fails: bool = False
 
     def to_json(self) -> dict[str, object]:
         finite = self.max_abs_diff is not None and math.isfinite(self.max_abs_diff)
