@@ -408,3 +408,24 @@ def test_a_rewrite_that_fails_where_the_original_ran_is_a_mismatch_with_no_run_a
     values = (Check("TRAIN", "loss (3 steps)", 0.5, "mismatch", "the loss differs"),)
     with pytest.raises(AssertionError, match="nothing is run again"):
         api._unless_irreproducible(plan_, None, tmp_path, original, values)  # type: ignore[arg-type]
+
+
+def test_large_tensors_compare_in_the_memory_of_their_data() -> None:
+    """A model's variables can hold hundreds of millions of values: comparing two that differ
+    must not make a Python number of each element (32 bytes and more apiece, where the data
+    holds 4), or a large model's validation runs the machine out of memory."""
+    import tracemalloc
+
+    count = 1_000_000
+    left = Tensor("float32", (count,), struct.pack("<f", 0.5) * count)
+    last = struct.pack("<f", 2.0)
+    right = Tensor("float32", (count,), struct.pack("<f", 0.5) * (count - 1) + last)
+    data = len(left.data) + len(right.data)
+    tracemalloc.start()
+    try:
+        equal, diff = compare_tensors(left, right, Tolerance(atol=1.0, rtol=0.0))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (equal, diff) == (False, 1.5)
+    assert peak < 2 * data, f"{peak} bytes at the peak to compare {data} bytes of data"

@@ -41,7 +41,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _within(a: Tensor, b: Tensor, tol: Tolerance) -> bool:
-    left, right = a.values(), b.values()
+    left, right = a.elements(), b.elements()
     if left is None or right is None:
         return False
     for x, y in zip(left, right):
@@ -211,7 +211,7 @@ def _train(original: Stage, rewrite: Stage, tol: Tolerance) -> list[Check]:
 
 def _zero(tensor: Tensor) -> bool:
     """Whether every element of ``tensor`` is 0 (strings are not)."""
-    values = tensor.values()
+    values = tensor.elements()
     return values is not None and not any(values)
 
 

@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 RESULTS_FILE = "results.json"
 ARRAYS_FILE = "arrays.bin"
@@ -41,8 +42,9 @@ class Tensor:
     shape: tuple[int, ...]
     data: bytes
 
-    def values(self) -> list[float] | None:
-        """The elements as Python numbers, or None for strings."""
+    def elements(self) -> array[Any] | None:
+        """The elements in an ``array`` (as compact as the data: a model's variables can hold
+        hundreds of millions), or None for strings."""
         code = _TYPECODES.get(self.dtype)
         if code is None:
             return None
@@ -50,7 +52,12 @@ class Tensor:
         items.frombytes(self.data)
         if sys.byteorder != "little":
             items.byteswap()
-        return [float(x) for x in items]
+        return items
+
+    def values(self) -> list[float] | None:
+        """The elements as Python numbers, or None for strings."""
+        items = self.elements()
+        return None if items is None else [float(x) for x in items]
 
     def describe(self) -> str:
         return f"{self.dtype}{list(self.shape)}"
@@ -217,7 +224,7 @@ def load_results(directory: Path) -> RunResult:
 
 def max_abs_diff(a: Tensor, b: Tensor) -> float | None:
     """Largest |a - b| over the elements (NaN against a number counts as inf), or None."""
-    left, right = a.values(), b.values()
+    left, right = a.elements(), b.elements()
     if left is None or right is None or len(left) != len(right):
         return None
     worst = 0.0
