@@ -332,7 +332,8 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     """An original whose runs differ only now and then (a shuffle queue fed by a thread) can
     agree with itself once: a second disagreement makes the mismatch an error. The runs again
     are handed what the original's run was (its spec, inputs and checkpoint), each in a
-    directory of its own, and each is compared with the run the rewrite was compared with."""
+    directory of its own, no more at once than the validation ran (two), and each is compared
+    with the run the rewrite was compared with."""
     from types import SimpleNamespace
 
     from estimator_fix.validation import api
@@ -343,12 +344,11 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     differ = (Check("PREDICT", "predictions", 0.1, "mismatch", "'p' differs"),)
     given = Given("py", {"role": "original", "out_dir": "first"}, {"kind": "own"}, "ckpt", False)
     original = RunResult(notes=("first run",), given=given)
-    runs = [RunResult(notes=(f"again {n}",)) for n in range(api.REPRODUCIBLE_RUNS)]
     handed: list[Any] = []
 
     def run_workers(python: str, specs: Any, timeout: float, again: Any = None) -> Any:
         handed.append((python, specs, again))
-        return runs
+        return [RunResult(notes=(spec["out_dir"],)) for spec in specs]
 
     compared: list[Any] = []
     self_runs = iter([agree, differ, agree])
@@ -364,19 +364,21 @@ def test_a_mismatch_stands_only_if_the_original_reproduces_itself_every_time(
     assert [c.verdict for c in checks] == ["error", "error"]
     assert checks[0].detail.startswith("the original run twice differs: PREDICT predictions")
     assert next(self_runs) == agree  # it stopped at the first disagreement
-    [(python, specs, again)] = handed
+    run = [str(tmp_path / f"reproducible-{n}") for n in range(api.REPRODUCIBLE_RUNS)]
+    [(python, specs, again)] = handed  # the third run never started
     assert python == "py" and again is given
-    assert [spec["out_dir"] for spec in specs] == [
-        str(tmp_path / f"reproducible-{n}") for n in range(api.REPRODUCIBLE_RUNS)
-    ]
+    assert [spec["out_dir"] for spec in specs] == run[:2]
     assert all(spec["role"] == "original" for spec in specs)
     assert [[r.notes for r in pair] for pair in compared] == [
-        [("first run",), ("again 0",)],
-        [("first run",), ("again 1",)],
+        [("first run",), (run[0],)],
+        [("first run",), (run[1],)],
     ]
-    # agreeing every time, the mismatch stands; with nothing to run again it stands as well
+    # agreeing every time, the mismatch stands after all three runs, two and then one
+    handed.clear()
     self_runs = iter([agree] * api.REPRODUCIBLE_RUNS)
-    assert api._unless_irreproducible(plan_, None, tmp_path, original, mismatch) == mismatch  # type: ignore[arg-type]
+    assert api._unless_irreproducible(plan_, None, tmp_path / "b", original, mismatch) == mismatch  # type: ignore[arg-type]
+    assert [len(specs) for _, specs, _ in handed] == [2, 1]
+    # with nothing to run again it stands as well
     assert api._unless_irreproducible(plan_, None, tmp_path, RunResult(), mismatch) == mismatch  # type: ignore[arg-type]
 
 

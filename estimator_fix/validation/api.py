@@ -14,7 +14,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -424,7 +424,7 @@ def _unless_irreproducible(
     a model that differs (threads feeding a shuffle queue, unseeded NumPy in its input
     function...) proves nothing, and every mismatch becomes an error saying so. A model whose
     runs differ only now and then (a queue's order that depends on thread timing) can agree with
-    itself once by chance: ``REPRODUCIBLE_RUNS`` runs of it at once must each agree with the one
+    itself once by chance: ``REPRODUCIBLE_RUNS`` runs of it must each agree with the one
     compared. A rewrite that fails where the original ran is a mismatch whatever the original's
     numbers: then nothing runs again."""
     given = original.given
@@ -432,12 +432,8 @@ def _unless_irreproducible(
         return checks
     if any(check.rewrite_fails for check in checks if check.verdict == "mismatch"):
         return checks
-    specs = [
-        dict(given.spec, out_dir=os.fspath(work / f"reproducible-{attempt}"))
-        for attempt in range(REPRODUCIBLE_RUNS)
-    ]
     compared = as_lenient(original)
-    for run in _run_workers(given.python, specs, plan_.timeout, given):
+    for run in _runs_again(given, work, plan_.timeout):
         again, _ = _compared((compared, as_lenient(run)), Tolerance(), options)
         if overall(again) not in ("equivalent", "graph-equivalent"):
             break
@@ -451,6 +447,24 @@ def _unless_irreproducible(
         else c
         for c in checks
     )
+
+
+#: How many runs of the original run at once to see whether it reproduces itself: as many as the
+#: validation itself ran (the original and the rewrite), whose memory a large model is known to
+#: fit in.
+_AT_ONCE = 2
+
+
+def _runs_again(given: Given, work: Path, timeout: float) -> Iterator[RunResult]:
+    """The original's run again as it was, ``REPRODUCIBLE_RUNS`` times, ``_AT_ONCE`` at a time
+    (the next ones start only when asked for)."""
+    for start in range(0, REPRODUCIBLE_RUNS, _AT_ONCE):
+        attempts = range(start, min(start + _AT_ONCE, REPRODUCIBLE_RUNS))
+        specs = [
+            dict(given.spec, out_dir=os.fspath(work / f"reproducible-{attempt}"))
+            for attempt in attempts
+        ]
+        yield from _run_workers(given.python, specs, timeout, given)
 
 
 def _named(name: str, checks: tuple[Check, ...]) -> tuple[Check, ...]:
