@@ -37,6 +37,20 @@ def test_the_rank_an_error_asks_for_comes_first() -> None:
     )
     assert search._expected_rank("Shape must be rank 2 but is rank 3") == 1
     assert search._expected_rank("Dimension must be 1 but is 3") is None
+    # ``x[:, t, :]`` of a [batch, 1] feature: a third dimension is indexed, so the feature's
+    # examples are of rank 2, and the code added none
+    sliced = (
+        "Index out of range using input dim 2; input has only 2 dims for 'RNN/strided_slice' "
+        "(op: 'StridedSlice') with input shapes: [?,1], [3], [3], [3]"
+    )
+    assert search._expected_rank(sliced) == 2
+    assert search._rank_change(sliced, [1]) == 0
+    one = {"features": {"x": {"dtype": "float32", "shape": [1], "sparse": False}}}
+    one.update(labels={"dtype": "float32", "shape": [1], "sparse": False}, params={})
+    shapes = [c["features"]["x"]["shape"] for c in search._neighbours(one, sliced, {}, True)]
+    reshaped = [shape for shape in shapes if shape != [1]]
+    # at rank 2, of sizes that are not the slice's dimension numbers
+    assert all(len(shape) == 2 for shape in reshaped[:4]) and [2, 2] not in reshaped, shapes
     current = {
         "features": {"x": {"dtype": "float32", "shape": [1], "sparse": False}},
         "labels": None,

@@ -87,10 +87,14 @@ _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, 
 #: "expects input with rank 4, got 2", a transpose's "Dimension must be 3 but is 4" (its
 #: input's rank, then its permutation's).
 _GIVEN_RANK = re.compile(
-    r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)"
+    r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)|input has only (\d+) dims"
     r"|Dimension must be (\d+) but is \d+ for " + _TRANSPOSE
 )
 _EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
+#: A strided slice past the tensor's last dimension ("Index out of range using input dim 2;
+#: input has only 2 dims for 'strided_slice'", of ``x[:, t, :]`` given ``[batch, 1]``): the
+#: tensor needs one dimension more than the index.
+_SLICED_PAST = re.compile(r"Index out of range using input dim (\d+); input has only \d+ dims")
 _SHAPES = re.compile(r"[Ss]hape|[Dd]imension|rank")
 _DIVISIBLE = re.compile(r"evenly divisible by (\d+) but is \d+")
 _INPUT_SHAPES = re.compile(r"input shapes: \[(\d+(?:,\s*\d+)*)\]")
@@ -113,8 +117,9 @@ _RESHAPE_COUNTS = re.compile(
 )
 _MISSING_KEY = re.compile(r"KeyError: '([^'\s]+)'$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
-#: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4").
-_RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got) \d+|ndim=\d+")
+#: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4", a
+#: slice's "input dim 2; input has only 2 dims").
+_RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got|input dim|has only) \d+|ndim=\d+")
 #: Values tried for a guessed int param an error names, small first (8 = 6 * 1 + 2).
 _PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 
@@ -166,8 +171,11 @@ def _expected_rank(error: str) -> Optional[int]:
     are 2 and 4 ... with input shapes: [4,1]": the one the input has not), if it names one."""
     match = _EXPECTED_RANK.search(error)
     equal = _EQUAL_RANK.search(error)
+    sliced = _SLICED_PAST.search(error)
     if match is not None:
         total = int(next(group for group in match.groups() if group))
+    elif sliced is not None:
+        total = int(sliced.group(1)) + 1
     elif equal is not None:
         ranks = [int(group) for group in equal.groups()]
         given = _INPUT_SHAPES.search(error)
