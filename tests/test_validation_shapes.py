@@ -346,6 +346,7 @@ def test_a_model_fn_run_through_its_caller_is_proven_and_a_wrong_rewrite_caught(
 
 
 @pytest.mark.tf
+@pytest.mark.reproducibility
 def test_an_original_that_does_not_reproduce_itself_proves_nothing() -> None:
     """A rewrite whose numbers differ is a mismatch only if the original, run against itself,
     gives the same numbers; here its input function reads the OS's entropy."""
