@@ -54,11 +54,6 @@ class Tensor:
             items.byteswap()
         return items
 
-    def values(self) -> list[float] | None:
-        """The elements as Python numbers, or None for strings."""
-        items = self.elements()
-        return None if items is None else [float(x) for x in items]
-
     def describe(self) -> str:
         return f"{self.dtype}{list(self.shape)}"
 
