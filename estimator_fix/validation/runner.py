@@ -1,7 +1,8 @@
 """Worker processes: start them, talk the line protocol (see ``worker/``), time out, kill.
 
-On Linux a fork server per interpreter imports TensorFlow once and forks a fresh single-threaded
-process per version run (TensorFlow's import is most of a small validation's cost); elsewhere, or
+On Linux a fork server per interpreter imports TensorFlow once, builds one small model to warm its
+caches (``worker/warm.py``) and forks a fresh single-threaded process per version run (TensorFlow's
+import is most of a small validation's cost, its first graph much of the rest); elsewhere, or
 if the server cannot start, each run is a new interpreter. Either way every version runs in its
 own process and session (process group), so a timeout kills whatever user code started too.
 """

@@ -19,5 +19,5 @@ the user's module), ``standins`` (modules the interpreter lacks, stood in for wh
 Estimator reads it in each mode, the reference where its checks fail on a field the mode never
 reads), ``default_graph`` (globals standing for the
 graph the model_fn builds in), ``synthetic`` (inputs for a module without an input function),
-``server`` (the fork server).
+``server`` (the fork server), ``warm`` (the small model it builds before forking).
 """

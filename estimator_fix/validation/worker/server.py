@@ -1,4 +1,4 @@
-"""The fork server: import TensorFlow once, then fork one fresh worker process per request."""
+"""The fork server: import TensorFlow once, warm it up, then fork one fresh worker per request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Tuple
 from .loading import import_tensorflow
 from .messaging import last_line
 from .program import main
+from .warm import warm_up
 
 
 def _emit(fd: int, message: Dict[str, Any]) -> None:
@@ -18,13 +19,15 @@ def _emit(fd: int, message: Dict[str, Any]) -> None:
 
 
 def serve(control_fd: int) -> None:
-    """Fork server: import TensorFlow once, then fork one fresh worker per request.
+    """Fork server: import TensorFlow once and warm it up (``warm``), then fork one fresh worker
+    per request.
 
     Requests arrive on the SOCK_SEQPACKET socket ``control_fd``: ``{"id": N, "spec": PATH}`` with
     three file descriptors (the worker's stdin, stdout and stderr). Events go to stdout as JSON
-    lines: ``ready`` (or ``failed``), ``forked`` (id, pid) and ``exit`` (pid, status). Nothing has
-    run in TensorFlow when a worker is forked, and the server has a single thread, so every worker
-    starts from the same fresh state a new process would have.
+    lines: ``ready`` (or ``failed``), ``forked`` (id, pid) and ``exit`` (pid, status). No session
+    or eager context has run when a worker is forked (the warm-up only builds a graph of its own,
+    then drops it), and the server has a single Python thread, so every worker starts from the
+    same state: a new process's, with TensorFlow's caches filled.
     """
     import signal
     import socket
@@ -35,7 +38,7 @@ def serve(control_fd: int) -> None:
     try:
         import numpy  # noqa: F401
 
-        import_tensorflow()
+        warm_up(import_tensorflow())
     except BaseException as exc:
         _emit(events, {"event": "failed", "error": last_line(exc)})
         return
