@@ -13,7 +13,7 @@ from estimator_fix.notebooks import extract
 from estimator_fix.validation import validate_pair
 from estimator_fix.validation.compare import failure
 from estimator_fix.validation.results import RunResult, Stage, in_cells
-from estimator_fix.validation.worker.messaging import where
+from estimator_fix.validation.worker.messaging import last_line, where
 
 USER_CODE = """\
 import json
@@ -163,3 +163,35 @@ def test_a_failure_in_a_notebook_names_its_cell_and_line(
     assert report.verdict == "error"
     train = [check for check in report.checks if check.mode == "TRAIN"]
     assert train and "KeyError: 'depth' (at model.ipynb[cell 3]:3)" in train[0].detail, train
+
+
+class InvalidArgumentError(Exception):
+    """Stands for TensorFlow's error of that name (only its message matters here)."""
+
+
+#: TensorFlow 2's message for an op that fails when a session runs it: the stack where the op
+#: was defined comes first, what went wrong after the last ``Node:`` line.
+GRAPH_EXECUTION_ERROR = """Graph execution error:
+
+Detected at node 'max_pooling2d/MaxPool' defined at (most recent call last):
+    File "model.py", line 9, in model_fn
+      x = tf.compat.v1.layers.max_pooling2d(x, 2, 2, data_format="channels_first")
+    File "site-packages/tensorflow/python/ops/nn_ops.py", line 4900, in max_pool
+Node: 'max_pooling2d/MaxPool'
+Default MaxPoolingOp only supports NHWC on device type CPU
+\t [[{{node max_pooling2d/MaxPool}}]]
+
+Original stack trace for 'max_pooling2d/MaxPool':
+  File "model.py", line 9, in model_fn
+"""
+
+
+def test_a_graph_execution_error_is_summed_up_by_what_went_wrong() -> None:
+    summary = last_line(InvalidArgumentError(GRAPH_EXECUTION_ERROR))
+    assert summary.endswith(
+        ".InvalidArgumentError: Graph execution error: Default"
+        " MaxPoolingOp only supports NHWC on device type CPU (node 'max_pooling2d/MaxPool')"
+    )
+    # another message whose first line ends in a colon keeps its next line, as before
+    other = last_line(ValueError("Cannot build the graph:\nthe shapes differ\nmore"))
+    assert other == "ValueError: Cannot build the graph: the shapes differ"

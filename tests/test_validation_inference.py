@@ -610,6 +610,7 @@ def test_the_inferred_inputs_travel_as_json() -> None:
             "sparse": False,
             "origin": "line 3: features['x']; line 3: reshaped to [-1, params['size']]",
             "spatial": 0,
+            "channels_first": False,
         }
     ]
     assert data["params"] == [
@@ -1217,6 +1218,34 @@ def test_a_feature_given_an_axis_is_what_its_use_says_less_that_axis() -> None:
     assert unknown["img"].shape is None
 
 
+def test_a_convolution_that_puts_the_channels_first_is_given_images_so() -> None:
+    """``data_format="channels_first"`` (or ``"NCHW"``) on the convolution that reads the
+    feature: its spatial sizes are the trailing ones; through ``expand_dims`` at the channel
+    axis, both remaining sizes are spatial."""
+    found = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            a = tf.compat.v1.layers.conv2d(features["a"], 4, 3, data_format="channels_first")
+            b = tf.keras.layers.Conv2D(4, 3, data_format="channels_first")(features["b"])
+            c = tf.nn.conv2d(features["c"], w, [1, 1, 1, 1], "SAME", data_format="NCHW")
+            grey = tf.expand_dims(features["d"], 1)
+            d = tf.compat.v1.layers.conv2d(grey, 4, 3, data_format="channels_first")
+            e = tf.compat.v1.layers.conv2d(features["e"], 4, 3, data_format="channels_last")
+            return spec
+        """
+    )
+    for key in "abc":
+        assert (found[key].shape, found[key].spatial) == ((None, None, None), 2), key
+        assert found[key].channels_first, key
+        assert "(channels first)" in found[key].origin, key
+    assert (found["d"].shape, found["d"].spatial, found["d"].channels_first) == (
+        (None, None),
+        2,
+        True,
+    )
+    assert not found["e"].channels_first and found["e"].spatial == 2
+
+
 def test_the_worker_sizes_images_and_volumes_and_keeps_their_known_sizes() -> None:
     from estimator_fix.validation.worker.inferred import (
         IMAGE_SIZES,
@@ -1233,3 +1262,9 @@ def test_the_worker_sizes_images_and_volumes_and_keeps_their_known_sizes() -> No
     assert spatial_shape(volume, 16) == [16, 16, 16, 1] and sizes(volume) == VOLUME_SIZES
     channels = {"template": [None, None, 5], "spatial": 2}
     assert spatial_shape(channels, 64) == [64, 64, 5]
+    first = {"template": [None, None, None], "spatial": 2, "channels_first": True}
+    assert spatial_shape(first, 32) == [3, 32, 32]
+    grey_first = {"template": [1, None, None], "spatial": 2, "channels_first": True}
+    assert spatial_shape(grey_first, 28) == [1, 28, 28]
+    volume_first = {"template": [None, None, None, None], "spatial": 3, "channels_first": True}
+    assert spatial_shape(volume_first, 16) == [1, 16, 16, 16]

@@ -102,6 +102,23 @@ def test_images_a_sequential_model_declares_are_validated_on_numbers(tmp_path: P
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path: Path) -> None:
+    """``data_format="channels_first"``: images [batch, 3, side, side], at the side where the
+    model builds. TensorFlow's CPU kernels pool only channels last, so the numbers cannot run
+    and the graphs are compared; a wrong rewrite is a mismatch there."""
+    source = INFERRED / "channels_first.py"
+    report = validate_file(source)
+    assert report.verdict == "graph-equivalent" and report.synthetic_inputs, report.message
+    assert "only supports NHWC on device type CPU (node 'max_pooling2d/MaxPool')" in report.message
+    notes = "\n".join(report.notes)
+    assert "image float32 [batch, 3, 64, 64] (line 11: features['image']" in notes
+    assert "an image batch for conv2d() (channels first)" in notes
+    assert "synthetic images 3x32x32: the model_fn builds at that size" in notes
+    assert "inputs searched" not in notes
+    wrong = wrong_rewrite(tmp_path, source, b"GradientDescentOptimizer(0.1)")
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
 def test_images_get_the_first_size_tried_at_which_the_model_builds() -> None:
     notes = fixed_on_synthetic_inputs(INFERRED / "image_sizes.py")
     assert "image float32 [batch, 64, 64, 3] (line 8: features['image']" in notes

@@ -50,6 +50,8 @@ _VOLUME_CALLS = frozenset(
 #: The per-example shape of an image and of a volume: sizes the worker chooses, then channels.
 _IMAGE: tuple[sx.Dim, ...] = (None, None, None)
 _VOLUME: tuple[sx.Dim, ...] = (None,) * 4
+#: ``data_format`` values that put the channels before the spatial sizes.
+_CHANNELS_FIRST = frozenset({"channels_first", "NCHW", "NCDHW"})
 _RESHAPES = frozenset({"reshape", "ensure_shape"})
 #: Layers whose input is a batch of float vectors (rank 1 per example, any size).
 _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
@@ -80,6 +82,7 @@ class _Uses:
     sparse: bool = False
     origins: list[str] | None = None
     spatial: int = 0
+    channels_first: bool = False
 
     def learn(
         self,
@@ -89,9 +92,11 @@ class _Uses:
         rank: int = 1,
         sparse: bool = False,
         spatial: int = 0,
+        channels_first: bool = False,
     ) -> None:
         """``rank``: how sure the source is (2: a declared spec or column, 1: a use);
-        ``spatial``: how many leading sizes of ``shape`` are an image's or a volume's."""
+        ``spatial``: how many sizes of ``shape`` are an image's or a volume's (the leading ones,
+        or with ``channels_first`` the trailing ones)."""
         if self.origins is None:
             self.origins = []
         if origin not in self.origins:
@@ -100,6 +105,7 @@ class _Uses:
             self.dtype, self.dtype_rank = dtype, rank
         if shape is not None and rank > self.shape_rank:
             self.shape, self.shape_rank, self.spatial = shape, rank, spatial
+            self.channels_first = channels_first and spatial > 0
         self.sparse = self.sparse or sparse
 
     def guess(self) -> FeatureGuess:
@@ -111,6 +117,7 @@ class _Uses:
             key_expression=self.key_expression,
             sparse=self.sparse,
             spatial=self.spatial,
+            channels_first=self.channels_first,
         )
 
 
@@ -218,7 +225,8 @@ class _FeatureReader:
             if shape is None:
                 break
             index = position + len(shape) if position < 0 else position
-            spatial -= 1 if 0 <= index < spatial else 0
+            first = len(shape) - spatial if said.channels_first else 0
+            spatial -= 1 if first <= index < first + spatial else 0
             shape = shape[:index] + shape[index + 1 :] if 0 <= index < len(shape) else None
         if said.dtype is not None or (added is not None and shape is not None):
             entry.learn(
@@ -227,6 +235,7 @@ class _FeatureReader:
                 shape=shape if added is not None else None,
                 rank=max(said.shape_rank, said.dtype_rank),
                 spatial=spatial,
+                channels_first=said.channels_first,
             )
 
     def _aliases(
@@ -359,9 +368,9 @@ class _FeatureReader:
                 f"{where}: ids of {name}()", dtype="int32", shape=() if name == "one_hot" else None
             )
         elif name in _IMAGE_CALLS and is_first:
-            entry.learn(f"{where}: an image batch for {name}()", shape=_IMAGE, spatial=2)
+            self._spatial(entry, f"{where}: an image batch for {name}()", parent, 2)
         elif name in _VOLUME_CALLS and is_first:
-            entry.learn(f"{where}: a batch of volumes for {name}()", shape=_VOLUME, spatial=3)
+            self._spatial(entry, f"{where}: a batch of volumes for {name}()", parent, 3)
         elif name in _DENSE_CALLS and is_first:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
         elif name == "split" and is_first:
@@ -452,9 +461,18 @@ class _FeatureReader:
             size = sx.integer(sx.argument(layer, 99, "input_dim") or ast.Constant(None))
             entry.learn(where, dtype="float32", shape=(size,))
         elif name in _IMAGE_CALLS:
-            entry.learn(where, shape=_IMAGE, spatial=2)
+            self._spatial(entry, where, layer, 2)
         elif name in _VOLUME_CALLS:
-            entry.learn(where, shape=_VOLUME, spatial=3)
+            self._spatial(entry, where, layer, 3)
+
+    @staticmethod
+    def _spatial(entry: _Uses, where: str, call: ast.Call, spatial: int) -> None:
+        """An image (``spatial`` 2) or a volume (3) for the convolution or pooling ``call``, its
+        channels first where the call says so (``data_format="channels_first"``, ``"NCHW"``)."""
+        first = sx.string(sx.argument(call, 99, "data_format")) in _CHANNELS_FIRST
+        shape = _IMAGE if spatial == 2 else _VOLUME
+        where += " (channels first)" if first else ""
+        entry.learn(where, shape=shape, spatial=spatial, channels_first=first)
 
     def _matmul(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.matmul(features, W)`` with ``W = tf.Variable(tf.zeros([784, 10]))`` (or

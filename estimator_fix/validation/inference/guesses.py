@@ -23,6 +23,9 @@ class FeatureGuess:
     #: How many leading per-example sizes are spatial ones for the worker to choose (2: an image
     #: for a 2-D convolution, 3: a volume for a 3-D one; 0: none).
     spatial: int = 0
+    #: The image's or volume's channels come before its spatial sizes (a convolution given
+    #: ``data_format="channels_first"``): then the spatial sizes are the trailing ones.
+    channels_first: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -33,6 +36,7 @@ class FeatureGuess:
             "sparse": self.sparse,
             "origin": self.origin,
             "spatial": self.spatial,
+            "channels_first": self.channels_first,
         }
 
 

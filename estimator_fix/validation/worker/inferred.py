@@ -262,7 +262,8 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
         dims = None if shape is None else [_dimension(d, names) for d in shape]
         spatial = guess.get("spatial") or (2 if dims == [None, None, None] else 0)
         image = dims is not None and 0 < spatial <= len(dims)
-        image = image and all(d is None for d in (dims or [])[:spatial])
+        first = bool(guess.get("channels_first"))
+        image = image and all(d is None for d in _spatial_sizes(dims or [], spatial, first))
         found[key] = {
             "dtype": guess.get("dtype") or "float32",
             "shape": [1 if d is None else d for d in (dims if dims is not None else [1])],
@@ -271,7 +272,7 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
             "image": image,
         }
         if image:
-            found[key].update(template=dims, spatial=spatial)
+            found[key].update(template=dims, spatial=spatial, channels_first=first)
             found[key]["shape"] = spatial_shape(found[key], sizes(found[key])[0])
     return found
 
@@ -281,14 +282,22 @@ def sizes(entry: Dict[str, Any]) -> Tuple[int, ...]:
     return VOLUME_SIZES if entry["spatial"] >= 3 else IMAGE_SIZES
 
 
+def _spatial_sizes(template: List[Any], spatial: int, channels_first: bool) -> List[Any]:
+    """The spatial sizes of ``template``: its first ``spatial``, or its last with the channels
+    first."""
+    return template[len(template) - spatial :] if channels_first else template[:spatial]
+
+
 def spatial_shape(entry: Dict[str, Any], size: int) -> List[int]:
-    """``entry``'s shape with its spatial sizes ``size``; unknown channels after them are 3 for
-    an image (colour) and 1 for a volume."""
-    spatial = entry["spatial"]
+    """``entry``'s shape with its spatial sizes ``size``; unknown channels (after them, or before
+    them where the code puts the channels first) are 3 for an image (colour) and 1 for a
+    volume."""
+    spatial, template = entry["spatial"], entry["template"]
+    start = len(template) - spatial if entry.get("channels_first") else 0
     channels = 3 if spatial == 2 else 1
     return [
-        d if d is not None else size if i < spatial else channels
-        for i, d in enumerate(entry["template"])
+        d if d is not None else size if start <= i < start + spatial else channels
+        for i, d in enumerate(template)
     ]
 
 

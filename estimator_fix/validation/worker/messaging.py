@@ -8,7 +8,7 @@ import re
 import sys
 import time
 import traceback
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 _MAX_ERROR = 400
 
@@ -21,9 +21,24 @@ def last_line(exc: BaseException) -> str:
     if "in converted code:" in head and len(lines) > 1:  # AutoGraph: the error is last
         named = lines[-1].split(":")[0].endswith(("Error", "Exception"))
         head = lines[-1] if named else f"{type(exc).__name__}: {lines[-1]}"
+    elif head.endswith(":") and _cause(lines) is not None:
+        head = f"{head} {_cause(lines)}"
     elif head.endswith(":") and len(lines) > 1:
         head = f"{head} {lines[1]}"
     return head if len(head) <= _MAX_ERROR else head[: _MAX_ERROR - 1] + "…"
+
+
+def _cause(lines: List[str]) -> Optional[str]:
+    """What TensorFlow 2's "Graph execution error:" says went wrong: the line after its last
+    ``Node: 'name'`` line (the lines between are the stack where the op was defined), with the
+    node named."""
+    nodes = [i for i, line in enumerate(lines) if line.startswith("Node: ")]
+    if not nodes or nodes[-1] + 1 >= len(lines):
+        return None
+    cause = lines[nodes[-1] + 1]
+    if cause.startswith("[["):
+        return None
+    return f"{cause} (node {lines[nodes[-1]][len('Node: '):].strip()})"
 
 
 _GENERATED = re.compile(r"^(tmp\w{8}|__autograph_generated_file\w*)\.py$")  # AutoGraph's copies
