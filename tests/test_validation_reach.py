@@ -119,6 +119,23 @@ def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path:
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 
+def test_the_rewrite_runs_on_the_image_size_the_original_settled_on(tmp_path: Path) -> None:
+    """A wrong rewrite whose flattening wants another size builds at that size on inputs of its
+    own choosing; on the original's inputs (32 a side) the difference is the one it made."""
+    from estimator_fix.engine import Changed, Settings, process_source
+
+    source = INFERRED / "channels_first.py"
+    result = process_source(str(source), source.read_bytes(), Settings())
+    assert isinstance(result, Changed)
+    wrong = result.fixed.replace(b"[-1, 8 * 8 * 8]", b"[-1, 8 * 16 * 16]")
+    assert wrong != result.fixed
+    path = tmp_path / "rewritten.py"
+    path.write_bytes(wrong)
+    report = validate_pair(source, path)
+    assert report.verdict == "mismatch"
+    assert "op 'Reshape/shape' (Const) differs in value" in report.message, report.message
+
+
 def test_images_get_the_first_size_tried_at_which_the_model_builds() -> None:
     notes = fixed_on_synthetic_inputs(INFERRED / "image_sizes.py")
     assert "image float32 [batch, 64, 64, 3] (line 8: features['image']" in notes

@@ -311,17 +311,26 @@ class Program:
 
     def input_choice(self) -> Dict[str, Any]:
         """What the rewrite's worker must use to run on the original's inputs: whether they are
-        synthetic, and the inputs the original's search chose (None: no search chose any)."""
+        synthetic, the synthetic inputs the original settled on (None: its own input functions)
+        - searched for, or inferred and fitted (an image's size) - and whether a search chose
+        them."""
         synthetic = self.synthetic
         searched = synthetic.searched if synthetic is not None else None
         return {
             "synthetic": synthetic is not None,
-            "choice": searched.choice if searched is not None else None,
+            "choice": synthetic.choice() if synthetic is not None else None,
+            "searched": searched is not None and searched.choice is not None,
         }
 
     def follow(self, decision: Dict[str, Any] | None) -> None:
-        """Use the original's inputs (``input_choice()`` of its worker) in the rewrite."""
-        if not decision or self.spec["role"] == "original":
+        """Use the original's inputs (``input_choice()`` of its worker) in the rewrite. The
+        original draws its synthetic values again from its choice, as the rewrite draws them,
+        so that both run on the same values whatever their own readings did first."""
+        if self.spec["role"] == "original":
+            if decision and decision.get("choice") is not None and self.synthetic is not None:
+                self.synthetic.apply(decision["choice"])
+            return
+        if not decision:
             return
         if decision.get("synthetic") and self.synthetic is None:
             instead = self._synthetic_instead("failed in the original's run", last_resort=True)
@@ -334,9 +343,10 @@ class Program:
         choice = decision.get("choice")
         if choice is not None and self.synthetic is not None:
             self.synthetic.apply(choice)
-            self.out.note(
-                "synthetic inputs as the original's search chose: " + self.synthetic.describe()
-            )
+            if decision.get("searched"):
+                self.out.note(
+                    "synthetic inputs as the original's search chose: " + self.synthetic.describe()
+                )
 
     def _input_failure(self, exc: BaseException) -> bool:
         """Whether ``exc`` came from the file's own input pipeline (an input function's code, or
