@@ -45,13 +45,18 @@ def wrong_rewrite(
     optimizer: bytes = b"AdamOptimizer(0.01)",
 ) -> Path:
     """The fixed ``source`` with its learning rate (``optimizer``'s) doubled: a wrong rewrite."""
+    doubled = optimizer.replace(b"0.01)", b"0.02)").replace(b"0.1)", b"0.2)")
+    return changed_rewrite(tmp_path, source, optimizer, doubled)
+
+
+def changed_rewrite(tmp_path: Path, source: Path, old: bytes, new: bytes) -> Path:
+    """What ``fix`` writes for ``source``, with ``old`` (which it must hold) made ``new``."""
     from estimator_fix.engine import Changed, Settings, process_source
 
     result = process_source(str(source), source.read_bytes(), Settings())
-    assert isinstance(result, Changed) and optimizer in result.fixed
+    assert isinstance(result, Changed) and old in result.fixed
     path = tmp_path / "rewritten.py"
-    doubled = optimizer.replace(b"0.01)", b"0.02)").replace(b"0.1)", b"0.2)")
-    path.write_bytes(result.fixed.replace(optimizer, doubled))
+    path.write_bytes(result.fixed.replace(old, new))
     return path
 
 
@@ -122,16 +127,9 @@ def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path:
 def test_the_rewrite_runs_on_the_image_size_the_original_settled_on(tmp_path: Path) -> None:
     """A wrong rewrite whose flattening wants another size builds at that size on inputs of its
     own choosing; on the original's inputs (32 a side) the difference is the one it made."""
-    from estimator_fix.engine import Changed, Settings, process_source
-
     source = INFERRED / "channels_first.py"
-    result = process_source(str(source), source.read_bytes(), Settings())
-    assert isinstance(result, Changed)
-    wrong = result.fixed.replace(b"[-1, 8 * 8 * 8]", b"[-1, 8 * 16 * 16]")
-    assert wrong != result.fixed
-    path = tmp_path / "rewritten.py"
-    path.write_bytes(wrong)
-    report = validate_pair(source, path)
+    wrong = changed_rewrite(tmp_path, source, b"[-1, 8 * 8 * 8]", b"[-1, 8 * 16 * 16]")
+    report = validate_pair(source, wrong)
     assert report.verdict == "mismatch"
     assert "op 'Reshape/shape' (Const) differs in value" in report.message, report.message
 
