@@ -18,11 +18,12 @@ def last_line(exc: BaseException) -> str:
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     head = lines[0] if lines else type(exc).__name__
+    cause = _cause(lines) if head.endswith(":") else None
     if "in converted code:" in head and len(lines) > 1:  # AutoGraph: the error is last
         named = lines[-1].split(":")[0].endswith(("Error", "Exception"))
         head = lines[-1] if named else f"{type(exc).__name__}: {lines[-1]}"
-    elif head.endswith(":") and _cause(lines) is not None:
-        head = f"{head} {_cause(lines)}"
+    elif cause is not None:
+        head = f"{head} {cause}"
     elif head.endswith(":") and len(lines) > 1:
         head = f"{head} {lines[1]}"
     return head if len(head) <= _MAX_ERROR else head[: _MAX_ERROR - 1] + "…"
