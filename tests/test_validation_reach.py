@@ -109,8 +109,9 @@ def test_images_a_sequential_model_declares_are_validated_on_numbers(tmp_path: P
 
 def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path: Path) -> None:
     """``data_format="channels_first"``: images [batch, 3, side, side], at the side where the
-    model builds. TensorFlow's CPU kernels pool only channels last, so the numbers cannot run
-    and the graphs are compared; a wrong rewrite is a mismatch there."""
+    model builds. With oneDNN off (as in the worker) TensorFlow's CPU kernels pool only channels
+    last, so the numbers cannot run and the graphs are compared; a wrong rewrite is a mismatch
+    there."""
     source = INFERRED / "channels_first.py"
     report = validate_file(source)
     assert report.verdict == "graph-equivalent" and report.synthetic_inputs, report.message
