@@ -263,7 +263,8 @@ def features(program: Program, present: List[str]) -> Dict[str, Dict[str, Any]]:
         spatial = guess.get("spatial") or (2 if dims == [None, None, None] else 0)
         image = dims is not None and 0 < spatial <= len(dims)
         first = bool(guess.get("channels_first"))
-        image = image and all(d is None for d in _spatial_sizes(dims or [], spatial, first))
+        positions = _spatial_positions(len(dims or []), spatial, first)
+        image = image and all((dims or [])[i] is None for i in positions)
         found[key] = {
             "dtype": guess.get("dtype") or "float32",
             "shape": [1 if d is None else d for d in (dims if dims is not None else [1])],
@@ -282,10 +283,11 @@ def sizes(entry: Dict[str, Any]) -> Tuple[int, ...]:
     return VOLUME_SIZES if entry["spatial"] >= 3 else IMAGE_SIZES
 
 
-def _spatial_sizes(template: List[Any], spatial: int, channels_first: bool) -> List[Any]:
-    """The spatial sizes of ``template``: its first ``spatial``, or its last with the channels
-    first."""
-    return template[len(template) - spatial :] if channels_first else template[:spatial]
+def _spatial_positions(rank: int, spatial: int, channels_first: bool) -> range:
+    """Where the ``spatial`` sizes of a per-example shape of ``rank`` are: first, or last with
+    the channels first."""
+    start = rank - spatial if channels_first else 0
+    return range(start, start + spatial)
 
 
 def spatial_shape(entry: Dict[str, Any], size: int) -> List[int]:
@@ -293,10 +295,10 @@ def spatial_shape(entry: Dict[str, Any], size: int) -> List[int]:
     them where the code puts the channels first) are 3 for an image (colour) and 1 for a
     volume."""
     spatial, template = entry["spatial"], entry["template"]
-    start = len(template) - spatial if entry.get("channels_first") else 0
+    positions = _spatial_positions(len(template), spatial, bool(entry.get("channels_first")))
     channels = 3 if spatial == 2 else 1
     return [
-        d if d is not None else size if start <= i < start + spatial else channels
+        d if d is not None else size if i in positions else channels
         for i, d in enumerate(template)
     ]
 
