@@ -165,9 +165,7 @@ def test_names_whose_counter_shifts_when_an_op_before_is_removed_are_the_same_op
     ]
     out = {"loss": "loss:0", "metrics": {"acc": ["acc_1/Mean:0"]}}
     rewrite_out = {"loss": "loss:0", "metrics": {"acc": ["acc/Mean:0"]}}
-    found = checks(
-        graphs(EVAL=mode(original, out)), graphs(EVAL=mode(renamed, rewrite_out))
-    )
+    found = checks(graphs(EVAL=mode(original, out)), graphs(EVAL=mode(renamed, rewrite_out)))
     assert [c.verdict for c in found if c.mode == "EVAL"] == ["graph-equivalent"] * 2
     # the same names in another order of ops, or an input that is another op, still differ
     swapped = BASE[:6] + [
@@ -178,6 +176,31 @@ def test_names_whose_counter_shifts_when_an_op_before_is_removed_are_the_same_op
     (graph,) = [c for c in found if c.mode == "EVAL" and c.what.startswith("graph")]
     assert graph.verdict == "mismatch"
     assert graph.detail == "op 'acc/Mean' (Mean) is not in the original's graph"
+
+
+def test_ops_colocated_with_an_op_whose_counter_shifted_are_the_same_op() -> None:
+    """A ``tf.cond`` (a learning-rate schedule) colocates its ``Switch`` with its input by name
+    (``_class``: ``loc:@Const_1``); the rewrite drops PREDICT's loss, whose constant came first,
+    so the input is ``Const`` there: the same op. Colocated with another op, it differs."""
+    head = BASE[:5]
+    loss = [op("Const", "Const", value="a"), op("loss", "Loss", ("dense/MatMul", "Const"))]
+    schedule = [
+        op("Const_1", "Const", value="b"),
+        op("cond/Switch", "Switch", ("Const_1", "dense/MatMul"), _class="loc:@Const_1"),
+    ]
+    shifted = [
+        op("Const", "Const", value="b"),
+        op("cond/Switch", "Switch", ("Const", "dense/MatMul"), _class="loc:@Const"),
+    ]
+    out = {"predictions": {"y": "cond/Switch:0"}}
+    original = graphs(PREDICT=mode(head + loss + schedule, out))
+    found = checks(original, graphs(PREDICT=mode(head + shifted, out)))
+    assert verdicts(found, "PREDICT") == ["graph-equivalent"] * 2
+    elsewhere = [shifted[0], op(*shifted[1][:3], _class="loc:@dense/MatMul")]
+    found = checks(original, graphs(PREDICT=mode(head + elsewhere, out)))
+    (graph,) = [c for c in found if c.mode == "PREDICT" and c.what.startswith("graph")]
+    assert graph.verdict == "mismatch"
+    assert graph.detail == "op 'cond/Switch' (Switch) differs in _class"
 
 
 def test_a_variable_renamed_by_its_counter_is_a_mismatch() -> None:

@@ -337,6 +337,85 @@ def test_a_feature_handed_to_a_helper_is_read_there() -> None:
     assert found["words"].dtype == "int32"  # ids in the helper it reaches through another
 
 
+def test_a_model_object_called_on_features_is_read_in_the_method_the_call_runs() -> None:
+    """``model = Net(...)`` then ``model(features, training)``: what ``Net.__call__`` does with
+    its input (handed on to the module's helpers) says what the features are; a Keras model's
+    ``call`` is what its instances' call runs; an instance of a class that is not called, or a
+    library layer, says nothing new."""
+    whole = features_of(
+        """
+        def _conv(inputs, filters):
+            return tf.compat.v1.layers.conv2d(inputs=inputs, filters=filters, kernel_size=3)
+
+        class Net:
+            def __init__(self, filters):
+                self.filters = filters
+
+            def __call__(self, inputs, training):
+                return _conv(inputs, self.filters)
+
+        def model_fn(features, labels, mode, params):
+            model = Net(params.filters)
+            logits = model(features, mode == "train")
+            return spec
+        """
+    )
+    assert whole[None].shape == (None, None, None) and whole[None].spatial == 2
+    assert "an image batch for conv2d()" in whole[None].origin
+    keyed = features_of(
+        """
+        class Tower(tf.keras.Model):
+            def call(self, x, training=False):
+                return tf.reshape(x, [-1, 28, 28, 1])
+
+        class Unused:
+            def method(self, x):
+                return tf.reshape(x, [-1, 5])
+
+        def model_fn(features, labels, mode):
+            a = Tower()(features["a"], training=True)
+            b = Unused()
+            c = tf.keras.layers.Dense(3)(features["c"])
+            return spec
+        """
+    )
+    assert keyed["a"].shape == (784,) and "reshaped to" in keyed["a"].origin
+    assert keyed["c"].shape == (None,)
+
+
+def test_a_copy_of_a_helpers_parameter_is_read_until_either_is_bound_again() -> None:
+    """``net = inputs`` in a helper, then ``net = conv2d(net, ...)`` in a loop: the first read
+    of the copy is the image the helper was handed; a copy bound again before it is read, or
+    one made after the parameter itself was bound again, says nothing of the feature."""
+    found = features_of(
+        """
+        def tower(inputs, widths):
+            net = inputs
+            for width in widths:
+                net = tf.compat.v1.layers.conv2d(net, width, 3)
+            return net
+
+        def rebound(inputs):
+            net = inputs
+            net = tf.nn.embedding_lookup(table, other)
+            return tf.compat.v1.layers.conv2d(net, 4, 3)
+
+        def late(inputs):
+            inputs = tf.nn.embedding_lookup(table, other)
+            net = inputs
+            return tf.reshape(net, [-1, 7])
+
+        def model_fn(features, labels, mode):
+            x = tower(features["x"], [8, 16])
+            y = rebound(features["y"])
+            z = late(features["z"])
+            return spec
+        """
+    )
+    assert found["x"].spatial == 2 and "line 5: an image batch for conv2d()" in found["x"].origin
+    assert found["y"].shape is None and found["z"].shape is None
+
+
 def test_specs_added_by_key_and_helpers_defined_inside_the_model_fn_are_read() -> None:
     """BERT's SQuAD shape: the training-only positions are added to the parse spec by key
     (``name_to_features["start"] = FixedLenFeature([], tf.int64)``), and the model_fn hands
@@ -392,6 +471,62 @@ def test_helpers_imported_from_the_repository_are_read_too(tmp_path: Path) -> No
     assert [(g.key, g.shape) for g in found.features] == [("image", (784,))]
     assert [(p.key, p.value) for p in found.params] == [("units", 4)]
     assert infer(tree, function).features == ()  # without them: nothing
+
+
+def test_imported_classes_and_functions_call_their_own_modules_helpers(tmp_path: Path) -> None:
+    """An imported function's or method's body calls the helpers of the module it was read
+    from (``unet`` calling its module's ``conv_pool``), not those of the model_fn's module: an
+    instance of an imported class called on a feature, by name or through its module, is read
+    in its ``__call__``, and the helpers it calls in its own module."""
+    (tmp_path / "nets.py").write_text(
+        textwrap.dedent(
+            """
+            def conv_pool(inputs, n):
+                net = inputs
+                return tf.compat.v1.layers.conv2d(net, n, 3)
+
+            def flat(inputs):
+                return tf.reshape(inputs, [-1, 12])
+
+            def unet(inputs, training):
+                return conv_pool(inputs, 64)
+
+            class Net:
+                def __init__(self, size):
+                    self.size = size
+
+                def __call__(self, inputs):
+                    return flat(inputs)
+            """
+        ),
+        encoding="utf-8",
+    )
+    source = textwrap.dedent(
+        """
+        import nets
+        from nets import Net as Network, unet
+
+        def flat(inputs):
+            return inputs
+
+        def model_fn(features, labels, mode, params):
+            a = unet(features["a"], True)
+            b = Network(4)(features["b"])
+            model = nets.Net(4)
+            c = model(features["c"])
+            return spec
+        """
+    )
+    path = tmp_path / "run.py"
+    path.write_text(source, encoding="utf-8")
+    tree = ast.parse(source)
+    imported = imported_functions(tree, path, [tmp_path])
+    assert {"unet", "Network", "Network.__call__", "nets.Net.__call__"} <= set(imported)
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "model_fn")
+    found = {g.key: g for g in infer(tree, function, imported).features}
+    assert found["a"].spatial == 2 and "an image batch for conv2d()" in found["a"].origin
+    assert found["b"].shape == found["c"].shape == (12,)
+    assert {g.key: g.shape for g in infer(tree, function).features} == dict.fromkeys("abc")
 
 
 def test_modules_imported_whole_are_read_through_their_attributes(tmp_path: Path) -> None:

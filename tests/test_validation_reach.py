@@ -372,6 +372,27 @@ def test_graph_level_under_tensorflow_1_15(tf1_python: str, tmp_path: Path) -> N
     assert inferred.verdict == "fixed" and inferred.tensorflow.startswith("1.15"), inferred
 
 
+def test_a_network_object_called_on_the_features_under_tensorflow_1_15(
+    tf1_python: str, tmp_path: Path
+) -> None:
+    """``model = Network(...)`` then ``model(features, training)``: the features are the image
+    the class's helper convolves (read, not searched for); in the graphs, the schedule's switches
+    colocated with constants whose counters the dropped loss shifted are the same ops."""
+    source = INFERRED / "model_object.py"
+    options = ValidationOptions(python_tf1=tf1_python)
+    report = validate_file(source, options)
+    assert report.verdict == "fixed" and report.tensorflow.startswith("1.15"), report.message
+    notes = "\n".join(report.notes)
+    assert "features float32 [batch, 64, 64, 3] (line 13: an image batch for conv2d())" in notes
+    assert "inputs searched" not in notes
+    graphs = ValidationOptions(python_tf1=tf1_python, graph_only=True)
+    assert validate_file(source, graphs).verdict == "graph-equivalent"
+    wrong = changed_rewrite(
+        tmp_path, source, b"MomentumOptimizer(rate, 0.9)", b"MomentumOptimizer(rate, 0.5)"
+    )
+    assert validate_pair(source, wrong, graphs).verdict == "mismatch"
+
+
 def invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     return result.exit_code, result.output

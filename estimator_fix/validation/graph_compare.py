@@ -27,6 +27,7 @@ from typing import Any
 
 from estimator_fix.validation.report import Check, Verdict
 from estimator_fix.validation.results import RunResult, located
+from estimator_fix.validation.worker.graphs import COLOCATION
 
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 GRAPH_EQUIVALENT: Verdict = "graph-equivalent"
@@ -202,6 +203,27 @@ def _inputs_renamed(op: Op, names: Mapping[str, str]) -> tuple[str, ...]:
     return _ordered(_renamed(name, names) for name in op.inputs)
 
 
+def _renamed_op(op: Op, names: Mapping[str, str]) -> Op:
+    """``op`` with its inputs and the ops it is colocated with (``_class``: ``loc:@name``, as
+    the worker sends it) by the original's names."""
+    attrs = tuple(
+        (key, " ".join(_colocated(part, names) for part in value.split()))
+        if key == COLOCATION
+        else (key, value)
+        for key, value in op.attrs
+    )
+    return replace(op, inputs=_inputs_renamed(op, names), attrs=attrs)
+
+
+def _colocation(op: Op) -> str | None:
+    return dict(op.attrs).get(COLOCATION)
+
+
+def _colocated(part: str, names: Mapping[str, str]) -> str:
+    prefix, at, name = part.partition("@")
+    return f"{prefix}{at}{names.get(name, name)}" if at else part
+
+
 def correspondence(
     original: tuple[Op, ...], rewrite: tuple[Op, ...], restored: bool
 ) -> tuple[dict[str, str], str]:
@@ -219,7 +241,7 @@ def correspondence(
     names: dict[str, str] = {}
     position, previous = -1, ""
     for op in rewrite:
-        inputs = _inputs_renamed(op, names)
+        renamed = _renamed_op(op, names)
         found = index.get(op.name)
         candidates = [found] if found is not None else []
         if op.type not in _NAMED_STATE:
@@ -229,7 +251,7 @@ def correspondence(
                 i
                 for i in candidates
                 if i > position
-                and alike(original[i], replace(op, name=original[i].name, inputs=inputs))
+                and alike(original[i], replace(renamed, name=original[i].name))
             ),
             None,
         )
@@ -241,7 +263,7 @@ def correspondence(
                     f"op {op.name!r} comes after {previous!r} in the rewrite, before it in the "
                     "original"
                 )
-            return names, _difference(original[found], replace(op, inputs=inputs))
+            return names, _difference(original[found], renamed)
         names[op.name] = original[match].name
         position, previous = match, op.name
     return names, _forward_inputs(original, rewrite, names)
@@ -250,16 +272,16 @@ def correspondence(
 def _forward_inputs(
     original: tuple[Op, ...], rewrite: tuple[Op, ...], names: Mapping[str, str]
 ) -> str:
-    """'' when each op's inputs are its original's once every op is known: an input read
-    before the op that gives it (a TF 1.x loop's Merge reads its NextIteration) was judged by
-    its name alone, not by the original op that it turned out to be; else the first that is
-    not."""
+    """'' when each op's inputs (and the ops it is colocated with) are its original's once
+    every op is known: an input read before the op that gives it (a TF 1.x loop's Merge reads
+    its NextIteration) was judged by its name alone, not by the original op that it turned out
+    to be; else the first that is not."""
     index = {op.name: i for i, op in enumerate(original)}
     for op in rewrite:
-        inputs = _inputs_renamed(op, names)
+        renamed = _renamed_op(op, names)
         was = original[index[names[op.name]]]
-        if inputs != was.inputs:
-            return _difference(was, replace(op, inputs=inputs))
+        if renamed.inputs != was.inputs or _colocation(renamed) != _colocation(was):
+            return _difference(was, renamed)
     return ""
 
 
@@ -366,7 +388,7 @@ def _order_alone(difference: str, original: tuple[Op, ...], rewrite: tuple[Op, .
         return False
 
     def shape(op: Op) -> tuple[object, ...]:
-        attrs = tuple(pair for pair in op.attrs if pair[0] != "_class")
+        attrs = tuple(pair for pair in op.attrs if pair[0] != COLOCATION)
         return (_stem(op.name), op.type, attrs, tuple(_stem(name) for name in op.inputs))
 
     return Counter(map(shape, original)) == Counter(map(shape, rewrite))

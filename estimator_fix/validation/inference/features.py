@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import FeatureGuess
+from estimator_fix.validation.inference.imports import scope_of
 
 #: Calls whose argument (first, or ``indices``/``ids``) is a tensor of class or token ids.
 _ID_CALLS = frozenset(
@@ -126,9 +127,11 @@ class _FeatureReader:
 
     def __init__(self, tree: ast.Module, imported: Mapping[str, sx.Function] | None) -> None:
         self.tree = tree
+        self.imported = imported
         self.constants = sx.constants(tree)
         self.functions = {
             **(imported or {}),
+            **sx.instance_calls(tree.body),
             **{
                 node.name: node
                 for node in tree.body
@@ -139,13 +142,13 @@ class _FeatureReader:
         self.tensor: _Uses | None = None
         self.dict_like = False
         self.reads_columns = False
-        self._visited: set[tuple[str, str]] = set()
+        self._visited: set[tuple[int, str]] = set()
         #: The simple locals of the function being read (``size = params["size"]``).
         self._bindings: dict[str, ast.expr] = {}
         #: Names bound once to a call (``gru = tf.keras.layers.GRU(8)``): layers called later.
         self._layers: dict[str, ast.expr] = {}
         #: Helpers read for a feature handed to them: (helper, parameter, feature).
-        self._tensor_visits: set[tuple[str, str, str]] = set()
+        self._tensor_visits: set[tuple[int, str, str]] = set()
 
     def _entry(self, key: str, expression: str | None = None) -> _Uses:
         name = key if expression is None else f"<{expression}>"
@@ -173,14 +176,19 @@ class _FeatureReader:
         return []
 
     def read(self, function: sx.Function, features: str, depth: int = 0) -> None:
-        if (function.name, features) in self._visited or depth > sx.HELPER_DEPTH:
+        if (id(function), features) in self._visited or depth > sx.HELPER_DEPTH:
             return
-        self._visited.add((function.name, features))
+        self._visited.add((id(function), features))
         outer, self._bindings = self._bindings, sx.simple_locals(function)
         layers, self._layers = self._layers, sx.simple_locals(function, _a_call)
-        # helpers defined inside it (``def compute_loss(logits, positions)`` in the model_fn)
+        # helpers defined inside it (``def compute_loss(logits, positions)`` in the model_fn),
+        # and those of its module where it was imported from another
         functions = self.functions
-        self.functions = {**functions, **sx.nested_functions(function)}
+        self.functions = {
+            **functions,
+            **scope_of(self.imported, function),
+            **sx.nested_functions(function),
+        }
         try:
             self._read(function, features, depth)
         finally:
@@ -328,6 +336,10 @@ class _FeatureReader:
         if keyword in _LENGTHS:
             _lengths(parent, keyword or "", entry)
             return
+        method = self._instance_call(parent)
+        if method is not None:
+            self._in_helper(method, parent, node, entry)
+            return
         if isinstance(parent.func, ast.Call):
             self._layer_call(parent, parent.func, node, entry)
             return
@@ -378,30 +390,36 @@ class _FeatureReader:
         elif name == "matmul" and is_first:
             self._matmul(parent, entry)
 
+    def _instance_call(self, call: ast.Call) -> sx.Function | None:
+        """The method ``call`` runs where it calls an instance of a class of the module or of
+        the repository (``model = Model(params)``, then ``model(features, training)``, or
+        ``Model(params)(features)``): its ``__call__`` or Keras ``call``."""
+        built = call.func
+        if isinstance(built, ast.Name):
+            built = self._layers.get(built.id, built)
+        if not isinstance(built, ast.Call):
+            return None
+        return self.functions.get(sx.INSTANCE_CALL.format(sx.dotted(built.func)))
+
     def _in_helper(self, helper: sx.Function, call: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """A feature handed to a helper (``build_network(features["x"], training)``): what the
-        helper does with the parameter it arrives as says what the feature is."""
+        helper does with the parameter it arrives as (or with a plain copy of it, ``net =
+        inputs``, until either is bound again) says what the feature is."""
         parameter = sx.parameter_for(helper, call, node)
-        visit = (helper.name, parameter or "", entry.key or entry.key_expression or "")
+        visit = (id(helper), parameter or "", entry.key or entry.key_expression or "")
         if parameter is None or visit in self._tensor_visits or len(self._tensor_visits) > 32:
             return
         self._tensor_visits.add(visit)
         parents = sx.parents(helper)
         outer, self._bindings = self._bindings, sx.simple_locals(helper)
+        layers, self._layers = self._layers, sx.simple_locals(helper, _a_call)
+        functions = self.functions
+        self.functions = {**functions, **scope_of(self.imported, helper)}
         try:
-            rebound = _rebound_at(helper, parameter)
-            uses = [
-                inner
-                for inner in ast.walk(helper)
-                if isinstance(inner, ast.Name)
-                and isinstance(inner.ctx, ast.Load)
-                and inner.id == parameter
-                and inner.lineno <= rebound
-            ]
-            for inner in uses:
+            for inner in _holding(helper, parameter):
                 self._use(inner, parents, entry)
         finally:
-            self._bindings = outer
+            self._bindings, self._layers, self.functions = outer, layers, functions
 
     def _reshape(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.reshape(x, [-1, 28, 28, 1])``: its per-example size (sizes bound to the model_fn's
@@ -532,6 +550,7 @@ class _FeatureReader:
             if name == "isinstance":
                 return
             helper = self.functions.get(sx.dotted(parent.func) or "")
+            helper = helper or self._instance_call(parent)
             if helper is not None and helper is not function:
                 parameter = sx.parameter_for(helper, parent, node)
                 if parameter is not None:
@@ -758,10 +777,41 @@ def _first_layer(sequential: ast.Call) -> ast.Call | None:
     return None
 
 
-def _rebound_at(helper: sx.Function, name: str) -> float:
-    """The last line of the first statement that binds ``name`` again in ``helper``
-    (``sentence = tf.nn.embedding_lookup(table, sentence)``): what it holds after that is no
-    longer what the helper was handed (the statement itself still reads it)."""
+def _holding(helper: sx.Function, parameter: str) -> list[ast.Name]:
+    """The reads in ``helper`` of ``parameter`` and of its plain copies (``net = inputs``),
+    each while it still holds what the helper was handed (``_rebound_at``)."""
+    rebound = _rebound_at(helper, parameter)
+    reads = [
+        node
+        for node in ast.walk(helper)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.lineno <= rebound
+    ]
+    held = [node for node in reads if node.id == parameter]
+    for copy in ast.walk(helper):
+        if (
+            isinstance(copy, ast.Assign)
+            and len(copy.targets) == 1
+            and isinstance(copy.targets[0], ast.Name)
+            and copy.targets[0].id != parameter
+            and any(copy.value is node for node in held)
+        ):
+            name, since = copy.targets[0].id, copy.lineno
+            until = _rebound_at(helper, name, after=since)
+            held += [
+                node
+                for node in ast.walk(helper)
+                if isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)
+                and node.id == name
+                and since < node.lineno <= until
+            ]
+    return held
+
+
+def _rebound_at(helper: sx.Function, name: str, after: int = 0) -> float:
+    """The last line of the first statement after line ``after`` that binds ``name`` again in
+    ``helper`` (``sentence = tf.nn.embedding_lookup(table, sentence)``): what it holds after
+    that is no longer what the helper was handed (the statement itself still reads it)."""
     ends: list[int] = []
     for statement in ast.walk(helper):
         if isinstance(statement, ast.Assign):
@@ -772,7 +822,7 @@ def _rebound_at(helper: sx.Function, name: str) -> float:
             targets, end = [statement.target], statement.iter.end_lineno
         else:
             continue
-        if any(
+        if statement.lineno > after and any(
             isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name
             for target in targets
             for node in ast.walk(target)

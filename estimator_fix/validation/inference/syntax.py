@@ -330,6 +330,28 @@ def instance_view(owner: ast.ClassDef, init: Function) -> Function:
     return _SelfFields(fields).visit(view)  # type: ignore[no-any-return]
 
 
+#: How the method an instance's call runs is keyed beside the module's functions:
+#: ``Model.__call__`` (a Keras layer or model's ``call``, which its ``__call__`` runs).
+INSTANCE_CALL = "{}.__call__"
+
+
+def instance_calls(body: list[ast.stmt]) -> dict[str, Function]:
+    """Per class defined in ``body`` whose instances are called (``model = Model(...)``, then
+    ``model(features, training)``), the method that call runs, keyed ``INSTANCE_CALL``: its
+    ``__call__``, else its ``call`` (a Keras layer's or model's)."""
+    found: dict[str, Function] = {}
+    for node in body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        methods = {
+            s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        method = methods.get("__call__") or methods.get("call")
+        if method is not None:
+            found[INSTANCE_CALL.format(node.name)] = method
+    return found
+
+
 def class_views(body: list[ast.stmt]) -> dict[str, Function]:
     """Per class defined in ``body`` with an ``__init__``, that ``__init__`` read with its
     class's methods (``instance_view``): what building an instance does with its arguments."""

@@ -34,6 +34,11 @@ class _Leaf:
         self.dtype, self.shape, self.sparse = dtype, shape, sparse
 
 
+#: The attribute that colocates an op with others, by their names (``loc:@global_step``): sent
+#: as those names, not a digest.
+COLOCATION = "_class"
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:12]
 
@@ -78,6 +83,10 @@ class _Digests:
             for key in sorted(node.attr)
             if key not in _BOOKKEEPING
         }
+        if COLOCATION in attrs:  # names ops, whose counters the comparison sees through
+            attrs[COLOCATION] = " ".join(
+                s.decode("utf-8", "replace") for s in node.attr[COLOCATION].list.s
+            )
         return [op.name, op.type, list(node.input), attrs]
 
 
