@@ -386,11 +386,27 @@ def test_a_network_object_called_on_the_features_under_tensorflow_1_15(
     assert "features float32 [batch, 64, 64, 3] (line 13: an image batch for conv2d())" in notes
     assert "inputs searched" not in notes
     graphs = ValidationOptions(python_tf1=tf1_python, graph_only=True)
-    assert validate_file(source, graphs).verdict == "graph-equivalent"
+    compared = validate_file(source, graphs)
+    assert compared.verdict == "graph-equivalent", compared.message
     wrong = changed_rewrite(
         tmp_path, source, b"MomentumOptimizer(rate, 0.9)", b"MomentumOptimizer(rate, 0.5)"
     )
     assert validate_pair(source, wrong, graphs).verdict == "mismatch"
+
+
+def test_a_schedule_built_after_the_loss_is_the_same_graph_under_tensorflow_2(
+    tmp_path: Path,
+) -> None:
+    """The schedule's conds are functions whose arguments TensorFlow 2 names after the
+    constants they capture: the rewrite's, with the loss's constants dropped, are the same
+    functions; a changed value is still a difference."""
+    source = INFERRED / "schedule_after_loss.py"
+    graphs = ValidationOptions(graph_only=True)
+    report = validate_file(source, graphs)
+    assert report.verdict == "graph-equivalent", report.message
+    wrong = changed_rewrite(tmp_path, source, b"[0.1, 0.01, 0.001]", b"[0.1, 0.02, 0.001]")
+    found = validate_pair(source, wrong, graphs)
+    assert found.verdict == "mismatch" and "differs in value" in found.message, found.message
 
 
 def invoke(*args: str) -> tuple[int, str]:

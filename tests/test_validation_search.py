@@ -89,8 +89,13 @@ def test_a_guessed_param_an_error_names_is_tried_at_other_values_first() -> None
     ]
     # its words name it too; a param given (not guessed) or not named is left as it is
     worded = list(
-        search._neighbours(current, "Could not find layers for selected Resnet size.", params,
-                           True, guessed=["resnet_size"])
+        search._neighbours(
+            current,
+            "Could not find layers for selected Resnet size.",
+            params,
+            True,
+            guessed=["resnet_size"],
+        )
     )
     assert worded[0]["params"] == {"resnet_size": 8}
     given = list(search._neighbours(current, error, params, True, guessed=["width"]))
@@ -319,6 +324,7 @@ def test_with_nothing_in_the_file_the_features_are_what_the_model_fn_reads_when_
         "densified_spec.py",  # a sparse feature densified, with the length a reshape wants
         "sequence_tensor.py",  # one tensor, kept where an op asks it for a rank
         "absent_feature.py",  # a feature a column reads, added
+        "fixed_batch.py",  # the batch size the code fixes
     ],
 )
 def test_a_wrong_rewrite_on_searched_inputs_is_a_mismatch(
@@ -378,6 +384,13 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         ("sequence_tensor.py", "features float32 [batch, 4, 4]; labels float32 [batch, 1]"),
         # A column's feature made strings; the build then reaches a key the inputs lack.
         ("absent_feature.py", "color string [batch, 1]; size string [batch, 1]; labels int32"),
+        # A state sized by a batch the code fixes: the sequence's rank from its slice, then the
+        # batch size its clash with the synthetic one names.
+        (
+            "fixed_batch.py",
+            "series float32 [batch, 5, 5]; labels float32 [batch]; "
+            "batch size 8 (not 4: the code fixes it)",
+        ),
     ],
 )
 def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen: str) -> None:
@@ -388,6 +401,32 @@ def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen:
         assert f"synthetic inputs chosen: {chosen}" in notes, notes
     else:
         assert "inputs searched" not in notes, notes
+
+
+def test_a_batch_size_an_error_sets_against_the_synthetic_one_is_tried() -> None:
+    """ "must be equal, but are 4 and 32" with a batch of 4: a batch of 32, with the params'
+    batch size keys that held 4 set to 32; sizes that are not the batch's, no batch."""
+    current = {
+        "features": {"x": entry("float32", [20, 1])},
+        "labels": entry("float32", [1]),
+        "params": {"batch_size": 4},
+        "batch": 4,
+    }
+    error = (
+        "Dimension 0 in both shapes must be equal, but are 4 and 32. Shapes are [4] and [32]. "
+        "for 'cell/concat' (op: 'ConcatV2') with input shapes: [4,4], [32,30], []"
+    )
+    params = {"batch_size": 4, "eval_batch_size": 4, "units": 4}
+    batches = [c for c in search._neighbours(current, error, params, True) if c["batch"] != 4]
+    assert [(c["batch"], c["params"]) for c in batches] == [
+        (32, {"batch_size": 32, "eval_batch_size": 32})
+    ]
+    assert batches[0]["features"] == current["features"]
+    other = error.replace("are 4 and 32", "are 6 and 32")
+    assert all(c["batch"] == 4 for c in search._neighbours(current, other, params, True))
+    assert all(
+        c["batch"] == 8 for c in search._neighbours({**current, "batch": 8}, error, {}, True)
+    )
 
 
 def test_a_guessed_count_goes_to_1_where_two_shapes_clash_by_a_multiple_of_it() -> None:
@@ -441,7 +480,7 @@ def test_a_feature_a_columns_error_names_takes_the_dtypes_the_column_takes() -> 
 
 
 def test_a_rank_asked_in_other_words_less_the_dimensions_the_code_adds() -> None:
-    """"inputs are required to have a rank of 5" and "expects input with rank 4" ask for a rank
+    """ "inputs are required to have a rank of 5" and "expects input with rank 4" ask for a rank
     too; where the tensor the error names has more dimensions than the feature (the code's
     ``expand_dims`` adds a channel), the feature gets that many fewer, every one a side."""
     assert search._expected_rank("AssertionError: inputs are required to have a rank of 5.") == 4
@@ -549,8 +588,8 @@ def test_a_sparse_feature_used_dense_is_made_dense_with_the_length_a_reshape_wan
         "params": {},
     }
     error = (
-        "TypeError: Failed to convert elements of SparseTensor(indices=Tensor(\"SparseTensor/"
-        "indices:0\", shape=(4, 2), dtype=int64)) to Tensor."
+        'TypeError: Failed to convert elements of SparseTensor(indices=Tensor("SparseTensor/'
+        'indices:0", shape=(4, 2), dtype=int64)) to Tensor.'
     )
     (dense,) = search._densified(current, error, ["ink", "n"])
     assert dense["features"]["ink"] == {"dtype": "float32", "shape": [], "sparse": False}

@@ -205,9 +205,10 @@ def _inputs_renamed(op: Op, names: Mapping[str, str]) -> tuple[str, ...]:
 
 def _renamed_op(op: Op, names: Mapping[str, str]) -> Op:
     """``op`` with its inputs and the ops it is colocated with (``_class``: ``loc:@name``, as
-    the worker sends it) by the original's names."""
+    the worker sends it) by the original's names, the latter sorted again (TensorFlow sorts
+    them by name: renamed, ``x_10`` may come before ``x_9``)."""
     attrs = tuple(
-        (key, " ".join(_colocated(part, names) for part in value.split()))
+        (key, " ".join(sorted(_colocated(part, names) for part in value.split())))
         if key == COLOCATION
         else (key, value)
         for key, value in op.attrs

@@ -49,9 +49,25 @@ INSTALL_HINT = (
 _SERVER_START_TIMEOUT = 120.0
 
 
+#: Variables a worker must not inherit: ``PYTHONPATH`` (the module's own roots are set by the
+#: worker), and those that switch TensorFlow 1.x to TensorFlow 2's behaviour (control flow v2,
+#: ...), which this process may hold without anyone having set them: importing TensorFlow 2 sets
+#: ``TF2_BEHAVIOR=1`` in ``os.environ`` (a notebook or a job that calls the API after importing
+#: it), and a TF 1.x worker started from there would build other graphs than TF 1.x does.
+_NOT_INHERITED = (
+    "PYTHONPATH",
+    "TF2_BEHAVIOR",
+    "TF_ENABLE_CONTROL_FLOW_V2",
+    "TF_ENABLE_COND_V2",
+    "TF_ENABLE_WHILE_V2",
+    "TF_ENABLE_TENSOR_ARRAY_V2",
+)
+
+
 def worker_env() -> dict[str, str]:
     env = {**os.environ, **WORKER_ENV}
-    env.pop("PYTHONPATH", None)
+    for name in _NOT_INHERITED:
+        env.pop(name, None)
     return env
 
 

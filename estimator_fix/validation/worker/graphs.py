@@ -60,6 +60,7 @@ class _Digests:
             copy = type(self.library[name])()
             copy.CopyFrom(self.library[name])
             copy.signature.name = ""
+            _positional_arguments(copy)
             for node in copy.node_def:
                 self.canonical(node.attr)
             self.memo[name] = "function:" + _digest(copy.SerializeToString(deterministic=True))
@@ -88,6 +89,43 @@ class _Digests:
                 s.decode("utf-8", "replace") for s in node.attr[COLOCATION].list.s
             )
         return [op.name, op.type, list(node.input), attrs]
+
+
+#: What TensorFlow records of the op a function argument was captured from (its name).
+_CAPTURED_NAME = "_user_specified_name"
+
+
+def _positional_arguments(function: Any) -> None:
+    """``function`` (a FunctionDef) with its arguments and results named by position: a
+    ``tf.cond`` branch's arguments are named after the ops it captured (``cond_const_2`` for
+    ``Const_2``), whose counters follow how many ops the graph made before them."""
+    names = {}
+    for index, argument in enumerate(function.signature.input_arg):
+        names[argument.name] = f"input_{index}"
+        argument.name = names[argument.name]
+    outputs = {}
+    for index, argument in enumerate(function.signature.output_arg):
+        outputs[argument.name] = f"output_{index}"
+        argument.name = outputs[argument.name]
+
+    def renamed(reference: str) -> str:
+        control = "^" if reference.startswith("^") else ""
+        head, colon, rest = reference.lstrip("^").partition(":")
+        return control + names.get(head, head) + colon + rest
+
+    for node in function.node_def:
+        for index, reference in enumerate(node.input):
+            node.input[index] = renamed(reference)
+        if _CAPTURED_NAME in node.attr:
+            del node.attr[_CAPTURED_NAME]
+    results = dict(function.ret)
+    function.ret.clear()
+    for key, value in results.items():
+        function.ret[outputs.get(key, key)] = renamed(value)
+    for index in function.arg_attr:
+        attrs = function.arg_attr[index].attr
+        if _CAPTURED_NAME in attrs:
+            del attrs[_CAPTURED_NAME]
 
 
 #: Attributes TensorFlow sets on an op for its own statistics, not for what the op computes:

@@ -116,6 +116,15 @@ _RESHAPE_COUNTS = re.compile(
     r"Cannot reshape a tensor with (\d+) elements to shape \[[^\]]*\] \((\d+) elements\)"
 )
 _MISSING_KEY = re.compile(r"KeyError: '([^'\s]+)'$")
+#: Two sizes an error says must be equal ("Dimension 0 in both shapes must be equal, but are 4
+#: and 32"): where one is the synthetic batch, the other may be a batch size the code fixes
+#: (``cell.zero_state(BATCH, ...)``, ``batch_size = 1`` outside TRAIN).
+_UNEQUAL = re.compile(r"must be equal, but are (\d+) and (\d+)")
+#: The largest batch size tried.
+MAX_BATCH = 256
+#: Params keys that hold the batch size, which a model_fn may build on (``tf.reshape(ids,
+#: [params["batch_size"], -1])``): on synthetic inputs, theirs.
+BATCH_KEYS = ("batch_size", "train_batch_size", "eval_batch_size", "predict_batch_size")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 #: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4", a
 #: slice's "input dim 2; input has only 2 dims").
@@ -399,6 +408,26 @@ def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choi
     return candidate
 
 
+def _other_batch(current: Choice, error: str, params: Any) -> Iterator[Choice]:
+    """The batch size an error sets against the synthetic one (see ``_UNEQUAL``), with the
+    params' batch size keys (``params``: the current ones) that hold the synthetic one set to
+    it."""
+    batch = current.get("batch")
+    tried = set()
+    for match in _UNEQUAL.finditer(error):
+        first, second = int(match.group(1)), int(match.group(2))
+        other = second if first == batch else first if second == batch else None
+        if other is None or other == batch or not 1 <= other <= MAX_BATCH or other in tried:
+            continue
+        tried.add(other)
+        held = {
+            key: other
+            for key in BATCH_KEYS
+            if isinstance(params, dict) and type(params.get(key)) is int and params[key] == batch
+        }
+        yield _with(current, batch=other, params={**current["params"], **held})
+
+
 def _missing_param(current: Choice, error: str, params: Any) -> Iterator[Choice]:
     """A params key the build failed to find (read in a module the inference does not read),
     given a small size."""
@@ -661,6 +690,7 @@ def _neighbours(
     yield from _column_dtypes(current, error)
     yield from _absent_feature(current, error, hints or {})
     yield from _named_param(current, error, params, guessed or [])
+    yield from _other_batch(current, error, params)
     yield from _rescaled(current, error, keys)
     yield from _flat_for_reshape(current, error, keys)
     yield from _scaled_for_reshape(current, error, keys)

@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 #: one bounded line (``last_line``): the list, always the same, is what may be cut off.
 NO_INPUT = "no input: "
 LOOKED_FOR = "; looked for "
-#: Params keys that hold the batch size, which a model_fn may build on (``tf.reshape(ids,
-#: [params["batch_size"], -1])``): on synthetic inputs, theirs.
-BATCH_KEYS = ("batch_size", "train_batch_size", "eval_batch_size", "predict_batch_size")
 
 
 class Synthetic:
@@ -44,6 +41,8 @@ class Synthetic:
         self.tf, self.np = program.tf, program.np
         self.rng = self.np.random.RandomState(program.seed)
         self.batch = program.batch_size
+        #: The batch size asked for (the search may choose another: a batch the code fixes).
+        self.first_batch = program.batch_size
         self.inferred = False
         self.last_resort = last_resort
         #: The inferred images and volumes, whose sizes the code does not say (key → entry).
@@ -80,7 +79,7 @@ class Synthetic:
             return {}
         found = {
             key: self.batch
-            for key in BATCH_KEYS
+            for key in searching.BATCH_KEYS
             if type(params.get(key)) is int and params[key] != self.batch
         }
         if found:
@@ -123,6 +122,7 @@ class Synthetic:
             "features": {key: entry(value) for key, value in self.features.items()},
             "labels": entry(self.labels) if self.labels is not None else None,
             "params": dict(self.overrides),
+            "batch": self.batch,
         }
         if self.towers:
             choice["towers"] = True
@@ -140,6 +140,8 @@ class Synthetic:
         """Use ``choice`` (from ``choice()``, here or in the original's worker): its values drawn
         afresh from the seed, so that both versions get the same ones."""
         self.rng = self.np.random.RandomState(self.program.seed)
+        self.batch = int(choice.get("batch") or self.first_batch)
+        self.program.batch_size = self.batch
         self.features = {
             key: self.random_entry(e["dtype"], e["shape"], e["sparse"])
             for key, e in sorted(choice["features"].items())
@@ -164,6 +166,8 @@ class Synthetic:
             )
         if self.towers:
             text += "; each a list of one batch (one per device tower)"
+        if self.batch != self.first_batch:
+            text += f"; batch size {self.batch} (not {self.first_batch}: the code fixes it)"
         if choice["params"]:
             text += "; params " + ", ".join(
                 f"{k}={v!r}" for k, v in sorted(choice["params"].items())
