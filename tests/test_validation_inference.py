@@ -416,6 +416,28 @@ def test_a_copy_of_a_helpers_parameter_is_read_until_either_is_bound_again() -> 
     assert found["y"].shape is None and found["z"].shape is None
 
 
+def test_an_index_along_several_axes_shows_the_rank_where_nothing_says_the_shape() -> None:
+    """``inputs[:, t, :]`` (a recurrent model's step): the feature's examples are of rank 2, of
+    sizes the worker chooses; a reshape says more; an ellipsis or a new axis says no rank."""
+    found = features_of(
+        """
+        def model_fn(features, labels, mode, params):
+            inputs = features["series"]
+            for t in range(5):
+                out, state = cell(inputs[:, t, :], state)
+            first = features["flat"][:, 0]
+            flat = tf.reshape(features["flat"], [-1, 6])
+            last = features["picked"][..., 0]
+            grown = features["grown"][:, None]
+            return spec
+        """
+    )
+    assert found["series"].shape == (None, None)
+    assert "indexed as inputs[:, t, :]" in found["series"].origin
+    assert found["flat"].shape == (6,)
+    assert found["picked"].shape is None and found["grown"].shape is None
+
+
 def test_specs_added_by_key_and_helpers_defined_inside_the_model_fn_are_read() -> None:
     """BERT's SQuAD shape: the training-only positions are added to the parse spec by key
     (``name_to_features["start"] = FixedLenFeature([], tf.int64)``), and the model_fn hands
@@ -1136,6 +1158,42 @@ def test_labels_sliced_along_their_axes_are_the_labels() -> None:
         def model_fn(features, labels, mode, params):
             first = labels[:, 0]
             loss = tf.nn.softmax_cross_entropy_with_logits_v2(logits=logits, labels=first)
+            return spec
+        """
+    )
+    assert label_hint_in(tree, function) is None
+
+
+def test_labels_sliced_in_place_are_shaped_as_what_is_sliced_alike() -> None:
+    """``softmax_cross_entropy(labels["pred"][:, :-2], logits[:, :-2])``: the labels (under
+    their key) are as ``logits`` is, both cut the same way; cut otherwise, as the other operand
+    is given; an index in place drops an axis and is not taken as them."""
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            loss = tf.losses.softmax_cross_entropy(labels["pred"][:, :-2], logits[:, :-2])
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and (hint.like, hint.dtype, hint.keys) == (
+        "logits",
+        "float32",
+        ("pred",),
+    )
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            loss = tf.losses.mean_squared_error(labels[:, :3], predictions[:, 1:4])
+            return spec
+        """
+    )
+    hint = label_hint_in(tree, function)
+    assert hint is not None and hint.like == "predictions[:, 1:4]"
+    tree, function = parsed(
+        """
+        def model_fn(features, labels, mode, params):
+            loss = tf.losses.mean_squared_error(labels[:, 0], predictions[:, 0])
             return spec
         """
     )

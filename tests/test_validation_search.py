@@ -384,11 +384,12 @@ def test_a_wrong_rewrite_on_the_fallback_is_a_mismatch(
         ("sequence_tensor.py", "features float32 [batch, 4, 4]; labels float32 [batch, 1]"),
         # A column's feature made strings; the build then reaches a key the inputs lack.
         ("absent_feature.py", "color string [batch, 1]; size string [batch, 1]; labels int32"),
-        # A state sized by a batch the code fixes: the sequence's rank from its slice, then the
-        # batch size its clash with the synthetic one names.
+        # A state sized by a batch the code fixes: the sequence's rank read off its index, its
+        # steps grown past the last one indexed, then the batch size its clash with the
+        # synthetic one names.
         (
             "fixed_batch.py",
-            "series float32 [batch, 5, 5]; labels float32 [batch]; "
+            "series float32 [batch, 4, 4]; labels float32 [batch]; "
             "batch size 8 (not 4: the code fixes it)",
         ),
     ],
@@ -427,6 +428,25 @@ def test_a_batch_size_an_error_sets_against_the_synthetic_one_is_tried() -> None
     assert all(
         c["batch"] == 8 for c in search._neighbours({**current, "batch": 8}, error, {}, True)
     )
+
+
+def test_labels_flattened_against_flattened_predictions_take_their_values_per_example() -> None:
+    """``Shapes (200,) and (4,)`` with one label per example and a batch of 4: labels and
+    predictions each reshaped to [-1], the predictions 50 per example - labels of 50 values;
+    a count the batch does not divide, or no batch known, gives none."""
+    current = {
+        "features": {"x": entry("float32", [8, 8])},
+        "labels": entry("float32", [1]),
+        "params": {},
+        "batch": 4,
+    }
+    error = "ValueError: Shapes (200,) and (4,) are incompatible"
+    shapes = [c["labels"]["shape"] for c in search._neighbours(current, error, {}, True)]
+    assert [50] in shapes
+    odd = error.replace("(200,)", "(202,)")
+    assert [50] not in [c["labels"]["shape"] for c in search._neighbours(current, odd, {}, True)]
+    unknown = {k: v for k, v in current.items() if k != "batch"}
+    assert [50] not in [c["labels"]["shape"] for c in search._neighbours(unknown, error, {}, True)]
 
 
 def test_a_guessed_count_goes_to_1_where_two_shapes_clash_by_a_multiple_of_it() -> None:

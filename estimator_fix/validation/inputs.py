@@ -394,7 +394,7 @@ def _is_labels(node: ast.AST, aliases: Collection[str]) -> bool:
     (``mean_squared_error(tf.cast(labels, tf.float32), predictions)``)."""
     if isinstance(node, ast.Call) and _call_name(node) in _ALIAS_CALLS and node.args:
         return _is_labels(node.args[0], aliases)
-    if _itemised(node, aliases):
+    if _itemised(node, aliases) or _sliced(node, aliases) is not None:
         return True
     return (isinstance(node, ast.Name) and node.id in aliases) or _keyed(node, aliases) is not None
 
@@ -411,16 +411,19 @@ def _itemised(node: ast.AST, aliases: Collection[str]) -> bool:
 
 
 def _sliced(node: ast.AST, aliases: Collection[str]) -> str | None:
-    """The labels' name where ``node`` slices them along every axis it indexes
-    (``labels[:, :10]``, of the rank the labels have), else None."""
-    if not (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Name)
-        and node.value.id in aliases
-    ):
+    """The labels' name where ``node`` slices them, or one of a dict of them, along every axis
+    it indexes (``labels[:, :10]``, ``labels["pred"][:, :-2]``: of the rank they have), else
+    None."""
+    if not isinstance(node, ast.Subscript):
         return None
+    holder = node.value
+    if isinstance(holder, ast.Name) and holder.id in aliases:
+        name: str | None = holder.id
+    else:
+        keyed = _keyed(holder, aliases)
+        name = keyed[0] if keyed is not None else None
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    return node.value.id if all(isinstance(p, ast.Slice) for p in parts) else None
+    return name if name is not None and all(isinstance(p, ast.Slice) for p in parts) else None
 
 
 def _keyed(node: ast.AST, aliases: Collection[str]) -> tuple[str, str] | None:
@@ -506,6 +509,22 @@ def _other_operand(call: ast.Call, aliases: Collection[str]) -> ast.AST | None:
     return None
 
 
+def _unsliced(
+    operand: ast.AST | None, arguments: list[ast.expr], aliases: Collection[str]
+) -> ast.AST | None:
+    """``operand`` less the slice the labels are given with, where it is sliced the same way
+    (``loss(labels["pred"][:, :-2], logits[:, :-2])``: the labels are as ``logits`` is)."""
+    given = next((a for a in arguments if _is_labels(a, aliases)), None)
+    if (
+        isinstance(operand, ast.Subscript)
+        and isinstance(given, ast.Subscript)
+        and _sliced(given, aliases) is not None
+        and ast.dump(operand.slice) == ast.dump(given.slice)
+    ):
+        return operand.value
+    return operand
+
+
 def _hint_from(node: ast.AST, aliases: Mapping[str, int]) -> LabelHint | None:
     where = f"line {getattr(node, 'lineno', '?')}"
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Add, ast.Mult)):
@@ -524,7 +543,7 @@ def _hint_from(node: ast.AST, aliases: Mapping[str, int]) -> LabelHint | None:
     if name in _CLASS_ID_CALLS:
         return LabelHint("int32", None, f"the labels of {name}() ({where})")
     if name in _LIKE_CALLS:
-        operand = _other_operand(node, aliases)
+        operand = _unsliced(_other_operand(node, aliases), arguments, aliases)
         shaped = ast.unparse(operand) if operand and not _uses(operand, aliases) else None
         origin = f"the labels of {name}() ({where})"
         return LabelHint("float32", shaped, origin, _expanded(arguments, aliases))

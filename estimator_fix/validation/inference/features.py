@@ -84,6 +84,9 @@ class _Uses:
     origins: list[str] | None = None
     spatial: int = 0
     channels_first: bool = False
+    #: The per-example rank an index of several axes shows (``x[:, t, :]``: 2), taken where
+    #: nothing says the shape.
+    indexed: int = 0
 
     def learn(
         self,
@@ -110,10 +113,13 @@ class _Uses:
         self.sparse = self.sparse or sparse
 
     def guess(self) -> FeatureGuess:
+        shape = self.shape
+        if shape is None and self.indexed:
+            shape = (None,) * self.indexed
         return FeatureGuess(
             key=self.key,
             dtype=self.dtype,
-            shape=self.shape,
+            shape=shape,
             origin="; ".join(self.origins or ()),
             key_expression=self.key_expression,
             sparse=self.sparse,
@@ -330,6 +336,9 @@ class _FeatureReader:
         keyword = parent.arg if isinstance(parent, ast.keyword) else None
         if isinstance(parent, ast.keyword):
             parent = parents.get(parent)
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            _indexed(parent, entry)
+            return
         if not isinstance(parent, ast.Call):
             self._method_use(parent, parents, entry)
             return
@@ -755,6 +764,20 @@ def infer_features(
         return _guesses(reader)
     reader.module_sources()
     return _guesses(reader)
+
+
+def _indexed(subscript: ast.Subscript, entry: _Uses) -> None:
+    """``x[:, t, :]``: an index along several axes (no new axis, no ellipsis) shows the rank of
+    what it indexes, at least (its batch, then the example's axes)."""
+    index = subscript.slice
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    if len(parts) < 2 or any(
+        isinstance(p, ast.Constant) and p.value in (None, Ellipsis) for p in parts
+    ):
+        return
+    entry.indexed = max(entry.indexed, len(parts) - 1)
+    if entry.shape is None:
+        entry.learn(f"{sx.line(subscript)}: indexed as {sx.source(subscript)}")
 
 
 def _lengths(call: ast.Call, keyword: str, entry: _Uses) -> None:

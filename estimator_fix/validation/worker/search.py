@@ -240,20 +240,33 @@ def _labels(current: Choice, error: str, takes_labels: bool) -> Iterator[Choice]
         return
     if labels["shape"] in ([], [1]):
         yield _with(current, labels=_entry(labels["dtype"], [1] if not labels["shape"] else []))
-    other = _other_shape(error, labels["shape"])
+    other = _other_shape(error, labels["shape"], current.get("batch"))
     if other is not None:
         yield _with(current, labels=_entry(labels["dtype"], other))
 
 
-def _other_shape(error: str, shape: List[int]) -> Optional[List[int]]:
+def _other_shape(
+    error: str, shape: List[int], batch: Optional[int] = None
+) -> Optional[List[int]]:
     """Where ``error`` says two shapes clash and one is [batch] + ``shape``, the other's
-    per-example shape (its unknown dimensions 1)."""
+    per-example shape (its unknown dimensions 1); where both are flat and one holds the batch
+    of ``shape`` (``Shapes (200,) and (4,)``: labels and predictions each reshaped to [-1]),
+    the other's values per example."""
     pair = _clashing_shapes(error)
     if pair is None:
         return None
     for mine, theirs in (pair, pair[::-1]):
         if mine[1:] == shape and theirs and theirs[1:] != shape:
             return theirs[1:]
+    if not batch:
+        return None
+    count = 1
+    for size in shape:
+        count *= size
+    for mine, theirs in (pair, pair[::-1]):
+        flat = len(mine) == len(theirs) == 1 and mine[0] == batch * count
+        if flat and theirs[0] != mine[0] and theirs[0] % batch == 0:
+            return [theirs[0] // batch]
     return None
 
 
