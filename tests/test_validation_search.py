@@ -405,8 +405,9 @@ def test_inputs_searched_from_what_the_errors_say(warm: None, name: str, chosen:
 
 
 def test_a_batch_size_an_error_sets_against_the_synthetic_one_is_tried() -> None:
-    """ "must be equal, but are 4 and 32" with a batch of 4: a batch of 32, with the params'
-    batch size keys that held 4 set to 32; sizes that are not the batch's, no batch."""
+    """An error saying "must be equal, but are 4 and 32" with a batch of 4: a batch of 32, with
+    the params' batch size keys that held 4 set to 32; so too two shapes that clash in their
+    first size alone; sizes that are not the batch's, no batch."""
     current = {
         "features": {"x": entry("float32", [20, 1])},
         "labels": entry("float32", [1]),
@@ -423,11 +424,16 @@ def test_a_batch_size_an_error_sets_against_the_synthetic_one_is_tried() -> None
         (32, {"batch_size": 32, "eval_batch_size": 32})
     ]
     assert batches[0]["features"] == current["features"]
-    other = error.replace("are 4 and 32", "are 6 and 32")
+    other = error.replace("are 4 and 32", "are 6 and 32").replace("[4] and", "[6] and")
     assert all(c["batch"] == 4 for c in search._neighbours(current, other, params, True))
     assert all(
         c["batch"] == 8 for c in search._neighbours({**current, "batch": 8}, error, {}, True)
     )
+    # evaluation one example at a time (``batch_size = 1`` outside TRAIN)
+    shapes = "EVAL: ValueError: Shapes (4, 200) and (1, 200) are not compatible"
+    assert [c["batch"] for c in search._neighbours(current, shapes, params, True)].count(1) == 1
+    other = "EVAL: ValueError: Shapes (4, 200) and (1, 100) are not compatible"
+    assert 1 not in [c["batch"] for c in search._neighbours(current, other, params, True)]
 
 
 def test_labels_flattened_against_flattened_predictions_take_their_values_per_example() -> None:

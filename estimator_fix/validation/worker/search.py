@@ -422,13 +422,17 @@ def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choi
 
 
 def _other_batch(current: Choice, error: str, params: Any) -> Iterator[Choice]:
-    """The batch size an error sets against the synthetic one (see ``_UNEQUAL``), with the
+    """The batch size an error sets against the synthetic one (see ``_UNEQUAL``; or two shapes
+    that clash in their first size alone), with the
     params' batch size keys (``params``: the current ones) that hold the synthetic one set to
     it."""
     batch = current.get("batch")
     tried = set()
-    for match in _UNEQUAL.finditer(error):
-        first, second = int(match.group(1)), int(match.group(2))
+    pairs = [(int(m.group(1)), int(m.group(2))) for m in _UNEQUAL.finditer(error)]
+    shapes = _clashing_shapes(error)
+    if shapes and shapes[0] and shapes[1] and shapes[0][1:] == shapes[1][1:]:
+        pairs.append((shapes[0][0], shapes[1][0]))  # "Shapes (4, 200) and (1, 200)"
+    for first, second in pairs:
         other = second if first == batch else first if second == batch else None
         if other is None or other == batch or not 1 <= other <= MAX_BATCH or other in tried:
             continue
