@@ -104,6 +104,23 @@ def test_a_renaming_identity_and_a_tiny_epsilon_are_passed_over() -> None:
     assert what == "line 7: 0.25 → 0.5"
 
 
+def test_a_regularizer_s_constant_is_changed_only_where_the_loss_reads_what_it_adds() -> None:
+    """``dense(..., kernel_regularizer=l2_regularizer(0.001))`` adds to a collection the loss
+    reads only through ``get_regularization_loss()`` (and the like): without that read, doubling
+    its constant changes nothing the model computes (came back `equivalent` on a real RNN)."""
+    source = REWRITE.replace(
+        'units=3, name="logits")', 'units=3, kernel_regularizer=l2_regularizer(0.001))'
+    ).replace("rate=0.25", "rate=rate")
+    what, _ = changed("constant", source)
+    assert what == "line 12: 0.01 → 0.02"
+    read = source.replace(
+        "(labels, logits)\n",
+        "(labels, logits)\n    loss += tf.compat.v1.losses.get_regularization_loss()\n",
+    )
+    what, _ = changed("constant", read)
+    assert what == "line 7: 0.001 → 0.002"
+
+
 def test_move_takes_a_statement_out_of_train() -> None:
     what, diff = changed("move")
     assert diff == [

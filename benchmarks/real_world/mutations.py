@@ -265,7 +265,28 @@ def _renames(statement: ast.stmt) -> bool:
 _SAME_VALUE_CALLS = ("identity", "cast", "to_float", "to_double", "to_int32", "to_int64", "Print")
 
 
-def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
+#: What reads the regularization losses layers add (``kernel_regularizer=``): without one of
+#: these in the model_fn, a regularizer's constant feeds nothing the loss computes.
+_REGULARIZATION_READS = (
+    "get_regularization_loss",
+    "get_regularization_losses",
+    "REGULARIZATION_LOSSES",
+    "get_total_loss",
+)
+
+
+def _regularizer_argument(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether ``node`` lies in a ``*_regularizer=`` argument (``l2_regularizer(0.001)``)."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.keyword) and (node.arg or "").endswith("regularizer"):
+            return True
+    return False
+
+
+def _constants(statement: ast.stmt, regularized: bool = True) -> Iterator[ast.Constant]:
+    """The numbers of ``statement`` a variant may change; ``regularized``: whether the loss reads
+    the regularization losses (else a regularizer's numbers change nothing it computes)."""
     parents = {c: p for p in ast.walk(statement) for c in ast.iter_child_nodes(p)}
     for node in ast.walk(statement):
         if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
@@ -281,16 +302,19 @@ def _constants(statement: ast.stmt) -> Iterator[ast.Constant]:
             continue
         if node.lineno != node.end_lineno:
             continue
+        if not regularized and _regularizer_argument(node, parents):
+            continue
         yield node
 
 
 def constant(source: str, function: Function) -> Mutant | None:
-    """The first float feeding the loss or the train_op, doubled (one of 1e-6 or more first);
-    else the first int greater than 1 given as a keyword (``units=128``), else any such int,
-    plus one."""
+    """The first float feeding the loss or the train_op, doubled (one of 1e-6 or more first; not
+    a regularizer's where nothing reads the regularization losses); else the first int greater
+    than 1 given as a keyword (``units=128``), else any such int, plus one."""
     lines = source.splitlines(keepends=True)
     statements = feeding(function, ("loss", "train_op"))
-    found = [c for s in statements for c in _constants(s)]
+    regularized = any(read in ast.unparse(function) for read in _REGULARIZATION_READS)
+    found = [c for s in statements for c in _constants(s, regularized)]
     keywords = {id(k.value) for s in statements for k in ast.walk(s) if isinstance(k, ast.keyword)}
     # an epsilon below float32's resolution next to values near 1 (``log(y + 1e-10)``) changes
     # nothing when doubled: the floats that can matter come first
