@@ -2,7 +2,8 @@
 
 Both versions build each mode's graph from the same placeholders (``worker/graphs.py``). In every
 mode the rewrite's ops are the original's, in order, each unchanged (name, type, inputs, every
-attribute; a function an attribute names by its content; a name up to the counter TensorFlow
+attribute; a function an attribute names by its content, its arguments by position; the ops an
+op is colocated with, ``_class``, by name as inputs are; a name up to the counter TensorFlow
 appends to a repeated one, ``Equal_1``, which shifts when an op before it is removed, but never a
 variable's), less the ones the rewrite removed, and
 the spec's outputs are the same tensors (TRAIN: loss and train_op; EVAL: loss and metrics;

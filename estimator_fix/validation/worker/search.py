@@ -6,27 +6,27 @@ names. Any inputs on which the original builds are as good for comparing it with
 where the inferred ones fail, nearby candidates are tried, in a fixed order, each one graph build
 (TRAIN, then EVAL once TRAIN builds): the features as the model_fn's code says they are (where a
 serving function or parse spec gave others), a guessed int param the error names at other values
-(``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column
-takes (or added, where the inputs lack it), labels where there are none (or at the other
-rank, for an error about shapes), a guessed count at 1 where two shapes clash by a multiple of
-it, labels or features of the dtypes an error says clash or an op takes (ids for an embedding
-lookup), a params key the build lacks, degenerate sizes (0) made small, features that share a shape
-reshaped together (a stack or concat of them), each feature at another rank (the rank the error
-expects first, less the dimensions the code adds to it, or more those it takes away: then the
-features and labels as lists of one batch, one per device tower, that ``features[i]`` indexes)
+(``resnet_size must be 6n + 2``), a feature a column's error names at the dtypes the column takes
+(or added, where the inputs lack it), the batch size an error sets against the synthetic one (a
+batch the code fixes), labels where there are none (or at the other rank, or of the values per
+example a flat clash says, for an error about shapes), a guessed count at 1 where two shapes clash
+by a multiple of it, labels or features of the dtypes an error says clash or an op takes (ids for
+an embedding lookup), a params key the build lacks, degenerate sizes (0) made small, features that
+share a shape reshaped together (a stack or concat of them), each feature at another rank (the rank
+the error expects first, less the dimensions the code adds to it, or more those it takes away: then
+the features and labels as lists of one batch, one per device tower, that ``features[i]`` indexes)
 and sizes taken from the error (never its ranks), the params and common image sizes, then other
 dtypes (features, then labels). Where the code takes a fixed index past a guessed size, or its
-convolutions run out of input, the feature's sides grow; sparse features it uses as dense
-become dense; a flat feature gets the values per example a reshape wants (exactly, or the
-multiple of those it got that the reshape's target holds). A candidate on which
-the build gets further (more ops built before it fails, or as many with the complaint about a
-param it changed gone, or with two shapes that clashed no longer clashing) becomes the new
-starting point. The first candidate on which TRAIN
-and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search stops after
-``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked process of
-its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds must leave
-no trace in the process that then runs the model); the
-rewrite is handed the original's choice. Python 3.7 compatible.
+convolutions run out of input, the feature's sides grow; sparse features it uses as dense become
+dense; a flat feature gets the values per example a reshape wants (exactly, or the multiple of
+those it got that the reshape's target holds). A candidate on which the build gets further (more
+ops built before it fails, or as many with the complaint about a param it changed gone, or with two
+shapes that clashed no longer clashing) becomes the new starting point. The first candidate on
+which TRAIN and EVAL build is chosen (PREDICT may fail: that is what the fixes fix); the search
+stops after ``MAX_CANDIDATES`` builds or ``MAX_SECONDS``. Only the original searches, in a forked
+process of its own (``search_apart``: TensorFlow numbers what it builds process-wide, so the builds
+must leave no trace in the process that then runs the model); the rewrite is handed the original's
+choice. Python 3.7 compatible.
 """
 
 from __future__ import annotations
@@ -423,9 +423,8 @@ def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choi
 
 def _other_batch(current: Choice, error: str, params: Any) -> Iterator[Choice]:
     """The batch size an error sets against the synthetic one (see ``_UNEQUAL``; or two shapes
-    that clash in their first size alone), with the
-    params' batch size keys (``params``: the current ones) that hold the synthetic one set to
-    it."""
+    that clash in their first size alone), with the params' batch size keys (``params``: the
+    current ones) that hold the synthetic one set to it."""
     batch = current.get("batch")
     tried = set()
     pairs = [(int(m.group(1)), int(m.group(2))) for m in _UNEQUAL.finditer(error)]
