@@ -803,13 +803,9 @@ def _first_layer(sequential: ast.Call) -> ast.Call | None:
 def _holding(helper: sx.Function, parameter: str) -> list[ast.Name]:
     """The reads in ``helper`` of ``parameter`` and of its plain copies (``net = inputs``),
     each while it still holds what the helper was handed (``_rebound_at``)."""
+    loads = [n for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
     rebound = _rebound_at(helper, parameter)
-    reads = [
-        node
-        for node in ast.walk(helper)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.lineno <= rebound
-    ]
-    held = [node for node in reads if node.id == parameter]
+    held = [node for node in loads if node.id == parameter and node.lineno <= rebound]
     for copy in ast.walk(helper):
         if (
             isinstance(copy, ast.Assign)
@@ -820,14 +816,7 @@ def _holding(helper: sx.Function, parameter: str) -> list[ast.Name]:
         ):
             name, since = copy.targets[0].id, copy.lineno
             until = _rebound_at(helper, name, after=since)
-            held += [
-                node
-                for node in ast.walk(helper)
-                if isinstance(node, ast.Name)
-                and isinstance(node.ctx, ast.Load)
-                and node.id == name
-                and since < node.lineno <= until
-            ]
+            held += [node for node in loads if node.id == name and since < node.lineno <= until]
     return held
 
 
