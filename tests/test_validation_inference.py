@@ -1461,3 +1461,38 @@ def test_the_worker_sizes_images_and_volumes_and_keeps_their_known_sizes() -> No
     assert spatial_shape(grey_first, 28) == [1, 28, 28]
     volume_first = {"template": [None, None, None, None], "spatial": 3, "channels_first": True}
     assert spatial_shape(volume_first, 16) == [1, 16, 16, 16]
+
+
+def test_ids_hashed_as_strings_after_unique_values_in_a_helper_are_strings() -> None:
+    """``values, index = tf.unique(tf.reshape(ids, [-1]))`` in a helper, then the values
+    hashed: the feature is strings. ``tf.split`` is not a string op (``tf.strings.split`` is);
+    a name bound to a reshape in a helper carries its use back, until it is bound again."""
+    found = features_of(
+        """
+        import tensorflow as tf
+
+        def _embed(raw, table):
+            values, index = tf.unique(tf.reshape(raw, [-1]))
+            rows = tf.strings.to_hash_bucket_strong(values, 2 ** 20, [1, 2])
+            return tf.gather(tf.gather(table, rows), index)
+
+        def _words(text):
+            flat = tf.reshape(text, [-1])
+            return tf.strings.split(flat)
+
+        def _halves(pair):
+            flat = tf.reshape(pair, [-1, 2])
+            flat = tf.zeros([3])
+            return tf.split(flat, 2, axis=1), tf.strings.split(flat)
+
+        def model_fn(features, labels, mode, params):
+            vectors = _embed(features["ids"], params["table"])
+            words = _words(features["text"])
+            halves = _halves(features["pair"])
+            return tf.estimator.EstimatorSpec(mode, predictions=vectors)
+        """
+    )
+    assert found["ids"].dtype == "string"
+    assert "strings for to_hash_bucket_strong() (through unique())" in found["ids"].origin
+    assert found["text"].dtype == "string"
+    assert found["pair"].dtype is None

@@ -409,6 +409,29 @@ def test_a_schedule_built_after_the_loss_is_the_same_graph_under_tensorflow_2(
     assert found.verdict == "mismatch" and "differs in value" in found.message, found.message
 
 
+def test_a_model_fn_for_parameter_servers_with_hashed_ids_and_a_clock_is_proven(
+    tmp_path: Path,
+) -> None:
+    """A table pinned to ``/job:ps`` runs on this machine, ``tf.timestamp()`` is one instant in
+    every run (TensorFlow 2 refuses it under op determinism otherwise), the ids are strings
+    (hashed after ``tf.unique`` in a helper), as many per example as the layout reshapes to;
+    a changed learning rate is still caught."""
+    source = INFERRED / "sharded_hashed_ids.py"
+    notes = fixed_on_synthetic_inputs(source)
+    assert "line 16: strings for to_hash_bucket_fast() (through unique())" in notes
+    assert "synthetic inputs chosen: ids string [batch, 6]" in notes
+    wrong = changed_rewrite(
+        tmp_path, source, b"AdagradOptimizer(0.05)", b"AdagradOptimizer(0.07)"
+    )
+    assert validate_pair(source, wrong).verdict == "mismatch"
+
+
+def test_parameter_servers_and_a_clock_under_tensorflow_1_15(tf1_python: str) -> None:
+    """The same model under TensorFlow 1.15, whose runs would differ by the time stamped."""
+    report = validate_file(INFERRED / "sharded_hashed_ids.py", ValidationOptions(python=tf1_python))
+    assert report.verdict == "fixed" and report.tensorflow.startswith("1.15"), report.message
+
+
 def invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     return result.exit_code, result.output

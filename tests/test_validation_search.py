@@ -650,6 +650,25 @@ def test_a_reshape_that_wants_a_multiple_lengthens_the_flat_features() -> None:
     assert not list(search._scaled_for_reshape(current, same, keys))
 
 
+def test_a_reshape_that_wants_a_multiple_gives_one_value_features_that_many() -> None:
+    """``Cannot reshape a tensor with 36 elements to shape [4,54] (216 elements)``: ids read one
+    per example (``tf.reshape(ids, [-1])``), each looked up in a table of 9 wide, laid out as
+    the code's number of fields per example: the ids as that many per example."""
+    current = {
+        "features": {"ids": entry("string", []), "image": entry("float32", [4, 4, 1])},
+        "labels": None,
+        "params": {},
+    }
+    error = (
+        "ValueError: Cannot reshape a tensor with 36 elements to shape [4,54] (216 elements) "
+        "for '{{node Reshape_6}} = Reshape[T=DT_FLOAT, Tshape=DT_INT32](GatherV2, Reshape_6/"
+        "shape)' with input shapes: [4,9], [2]"
+    )
+    (found,) = search._scaled_for_reshape(current, error, sorted(current["features"]))
+    assert found["features"]["ids"] == entry("string", [6])
+    assert found["features"]["image"] == entry("float32", [4, 4, 1])
+
+
 def test_a_candidate_of_gigabytes_per_batch_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
     """A volume's rank asked for, with a 1024-wide param among the sizes to try: volumes of
     1024 per side would not fit in memory (and the search, apart in its own process, used to

@@ -58,6 +58,31 @@ _RESHAPES = frozenset({"reshape", "ensure_shape"})
 _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
 #: Calls whose result holds the same values as their first argument (an alias of a feature).
 _SAME_VALUES = frozenset({"reshape", "squeeze", "expand_dims", "identity"})
+#: Calls whose first result holds values of their first argument (``y, idx = tf.unique(x)``).
+_FIRST_RESULT_VALUES = frozenset({"unique", "unique_with_counts"})
+#: Calls whose first argument is a tensor of strings (hashing, splitting, parsing text).
+_STRING_CALLS = frozenset(
+    {
+        "to_hash_bucket",
+        "to_hash_bucket_fast",
+        "to_hash_bucket_strong",
+        "string_to_hash_bucket",
+        "string_to_hash_bucket_fast",
+        "string_to_hash_bucket_strong",
+        "string_split",
+        "string_to_number",
+        "to_number",
+        "substr",
+        "regex_replace",
+        "regex_full_match",
+        "decode_raw",
+        "decode_base64",
+        "decode_csv",
+        "unicode_decode",
+    }
+)
+#: Names that take strings only when called as ``tf.strings.NAME`` (``tf.split`` does not).
+_STRINGS_MODULE_CALLS = frozenset({"split", "length", "lower", "upper", "strip", "bytes_split"})
 _CASTS = frozenset({"cast", "to_float", "to_int32", "to_int64", "to_double"})
 _CAST_TARGETS = {
     "to_float": "float32",
@@ -155,6 +180,8 @@ class _FeatureReader:
         self._layers: dict[str, ast.expr] = {}
         #: Helpers read for a feature handed to them: (helper, parameter, feature).
         self._tensor_visits: set[tuple[int, str, str]] = set()
+        #: The names the function being read binds to features (``_aliases``), read as such.
+        self._aliased: set[str] = set()
 
     def _entry(self, key: str, expression: str | None = None) -> _Uses:
         name = key if expression is None else f"<{expression}>"
@@ -195,15 +222,18 @@ class _FeatureReader:
             **scope_of(self.imported, function),
             **sx.nested_functions(function),
         }
+        aliased = self._aliased
         try:
             self._read(function, features, depth)
         finally:
             self._bindings, self.functions, self._layers = outer, functions, layers
+            self._aliased = aliased
 
     def _read(self, function: sx.Function, features: str, depth: int) -> None:
         parents = sx.parents(function)
         loops = self._loops(function)
         dict_names, aliases = self._aliases(function, features, loops)
+        self._aliased = set(aliases)
         for node in ast.walk(function):
             entries = self._accessed(node, dict_names, loops)
             if entries:
@@ -360,14 +390,53 @@ class _FeatureReader:
             self._in_helper(helper, parent, node, entry)
             return
         self._library_use(parent, node, entry)
-        if sx.call_name(parent) in _SAME_VALUES and node is _first_argument(parent):
-            # ``embedding_lookup(table, tf.reshape(features["ids"], [-1]))``: the use of the
-            # reshaped value says the feature's dtype (its shape is the reshape's to say)
-            outer = _Uses(key=None)
-            self._use(parent, parents, outer)
-            if outer.dtype is not None:
-                origin = "; ".join(outer.origins or ())
-                entry.learn(f"{origin} (through {sx.call_name(parent)}())", dtype=outer.dtype)
+        if node is _first_argument(parent):
+            self._through(parent, parents, entry)
+
+    def _through(self, call: ast.Call, parents: Mapping[ast.AST, ast.AST], entry: _Uses) -> None:
+        """``embedding_lookup(table, tf.reshape(features["ids"], [-1]))``, or the name a
+        reshaped value (the values ``tf.unique`` keeps) is bound to, used as strings: that use
+        of what ``call`` returns says the feature's dtype (its shape is the reshape's to say)."""
+        name = sx.call_name(call)
+        if name not in _SAME_VALUES | _FIRST_RESULT_VALUES:
+            return
+        outer = _Uses(key=None)
+        if name in _SAME_VALUES:
+            self._use(call, parents, outer)
+        for load in self._bound_loads(call, parents):
+            self._use(load, parents, outer)
+        if outer.dtype is not None:
+            origin = "; ".join(outer.origins or ())
+            entry.learn(f"{origin} (through {name}())", dtype=outer.dtype)
+
+    def _bound_loads(self, call: ast.Call, parents: Mapping[ast.AST, ast.AST]) -> list[ast.Name]:
+        """The reads of the name ``call``'s values are bound to (``ids = tf.reshape(x, [-1])``;
+        the first of ``values, index = tf.unique(x)``) in the function that binds it, until it
+        is bound again; none where the model_fn's own aliases already read it (``_aliases``)."""
+        assign = parents.get(call)
+        if not isinstance(assign, ast.Assign) or len(assign.targets) != 1:
+            return []
+        target = assign.targets[0]
+        if isinstance(target, ast.Tuple) and sx.call_name(call) in _FIRST_RESULT_VALUES:
+            target = target.elts[0] if target.elts else target
+        if not isinstance(target, ast.Name) or target.id in self._aliased:
+            return []
+        function: ast.AST | None = assign
+        while function is not None and not isinstance(
+            function, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            function = parents.get(function)
+        if function is None:
+            return []
+        until = _rebound_at(function, target.id, after=assign.lineno)
+        return [
+            node
+            for node in ast.walk(function)
+            if isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.id == target.id
+            and assign.lineno < node.lineno <= until
+        ]
 
     def _library_use(self, parent: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """What a TensorFlow call ``node`` is an argument of says of it."""
@@ -394,6 +463,11 @@ class _FeatureReader:
             self._spatial(entry, f"{where}: a batch of volumes for {name}()", parent, 3)
         elif name in _DENSE_CALLS and is_first:
             entry.learn(f"{where}: the input of {name}()", dtype="float32", shape=(None,))
+        elif is_first and (
+            name in _STRING_CALLS
+            or (name in _STRINGS_MODULE_CALLS and ".strings." in f".{sx.dotted(parent.func)}")
+        ):
+            entry.learn(f"{where}: strings for {name}()", dtype="string")
         elif name == "split" and is_first:
             self._split(parent, entry)
         elif name == "matmul" and is_first:
@@ -422,13 +496,14 @@ class _FeatureReader:
         parents = sx.parents(helper)
         outer, self._bindings = self._bindings, sx.simple_locals(helper)
         layers, self._layers = self._layers, sx.simple_locals(helper, _a_call)
-        functions = self.functions
-        self.functions = {**functions, **scope_of(self.imported, helper)}
+        functions, aliased = self.functions, self._aliased
+        self.functions, self._aliased = {**functions, **scope_of(self.imported, helper)}, set()
         try:
             for inner in _holding(helper, parameter):
                 self._use(inner, parents, entry)
         finally:
             self._bindings, self._layers, self.functions = outer, layers, functions
+            self._aliased = aliased
 
     def _reshape(self, call: ast.Call, entry: _Uses) -> None:
         """``tf.reshape(x, [-1, 28, 28, 1])``: its per-example size (sizes bound to the model_fn's

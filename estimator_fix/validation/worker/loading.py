@@ -14,7 +14,8 @@ import warnings
 from typing import Any, Callable, Dict, List, Tuple
 
 from . import dimensions, moved, standins
-from .devices import counts_gpus
+from .clock import fix_the_clock
+from .devices import counts_gpus, run_on_this_machine
 from .dimensions import unset_dimension
 from .network import guard_network
 from .python2 import NOTE as PYTHON2_NOTE
@@ -46,6 +47,8 @@ def import_tensorflow() -> Any:
         determinism()
     config.threading.set_inter_op_parallelism_threads(1)
     config.threading.set_intra_op_parallelism_threads(1)
+    run_on_this_machine(tf)
+    fix_the_clock(tf)
     if getattr(tf, "estimator", None) is None:
         raise RuntimeError(
             f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "

@@ -584,9 +584,10 @@ def _flat_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[
 
 def _scaled_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """Where a reshape gets ``K`` values and its target holds ``P``, a multiple of ``K`` (a
-    sequence length the job's params set: ``[batch * seq_len, features]``), the features of one
-    dimension with that dimension ``P / K`` times longer: those sharing a shape together (a
-    stack of them), then each."""
+    sequence length the job's params set: ``[batch * seq_len, features]``; as many ids per
+    example as the config lists fields, each looked up: ``[batch, fields * dim]``), the features
+    of at most one dimension with ``P / K`` times as many values: those sharing a shape together
+    (a stack of them), then each."""
     match = _RESHAPE_COUNTS.search(error)
     if match is None:
         return
@@ -595,11 +596,11 @@ def _scaled_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterato
         return
     factor = wanted // got
     dense = [key for key in keys if not current["features"][key]["sparse"]]
-    flat = [key for key in dense if len(current["features"][key]["shape"]) == 1]
+    flat = [key for key in dense if len(current["features"][key]["shape"]) <= 1]
     together = _together(current, flat)
     for group in ([together] if together else []) + [[key] for key in flat]:
         first = current["features"][group[0]]
-        length = first["shape"][0] * factor
+        length = (first["shape"] or [1])[0] * factor
         if length <= 4096:
             yield _all(current, group, first["dtype"], [length])
 
