@@ -1496,3 +1496,24 @@ def test_ids_hashed_as_strings_after_unique_values_in_a_helper_are_strings() -> 
     assert "strings for to_hash_bucket_strong() (through unique())" in found["ids"].origin
     assert found["text"].dtype == "string"
     assert found["pair"].dtype is None
+
+
+def test_features_concatenated_then_hashed_are_strings_each() -> None:
+    """``tf.concat([features["a"], b], axis=1)`` reshaped, made unique and hashed: each feature
+    concatenated is strings; a stack fed to a dense layer is floats each."""
+    found = features_of(
+        """
+        import tensorflow as tf
+
+        def model_fn(features, labels, mode, params):
+            sequence = features["sequence"]
+            joined = tf.concat([features["fields"], sequence], axis=1)
+            values, index = tf.unique(tf.reshape(joined, (-1,)))
+            rows = tf.strings.to_hash_bucket_fast(values, 1000)
+            dense = tf.compat.v1.layers.dense(tf.stack((features["u"], features["v"]), 1), 8)
+            return tf.estimator.EstimatorSpec(mode, predictions=rows)
+        """
+    )
+    assert found["fields"].dtype == found["sequence"].dtype == "string"
+    assert "(through concat())" in found["fields"].origin
+    assert found["u"].dtype == found["v"].dtype == "float32"

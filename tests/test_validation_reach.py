@@ -420,9 +420,7 @@ def test_a_model_fn_for_parameter_servers_with_hashed_ids_and_a_clock_is_proven(
     notes = fixed_on_synthetic_inputs(source)
     assert "line 16: strings for to_hash_bucket_fast() (through unique())" in notes
     assert "synthetic inputs chosen: ids string [batch, 6]" in notes
-    wrong = changed_rewrite(
-        tmp_path, source, b"AdagradOptimizer(0.05)", b"AdagradOptimizer(0.07)"
-    )
+    wrong = changed_rewrite(tmp_path, source, b"AdagradOptimizer(0.05)", b"AdagradOptimizer(0.07)")
     assert validate_pair(source, wrong).verdict == "mismatch"
 
 

@@ -162,6 +162,23 @@ def test_fixture_pair_validates(pair: Pair) -> None:
         assert report.verdict == ("equivalent" if pair.partial else "fixed")
 
 
+def test_a_sigmoid_rebound_through_identity_changes_a_keras_loss(tmp_path: Path) -> None:
+    """Why EF204 does not rebind a sigmoid's output: Keras's binary cross-entropy takes a
+    Sigmoid op's input as the logits, so the same probabilities out of ``tf.identity`` give
+    another loss. The pair's rewrite (the other tensor wired) is equivalent; wiring the print
+    into the sigmoid's output too is caught."""
+    pair = ROOT / "fixtures" / "pairs" / "ef204_print_sigmoid_keras_loss"
+    after = (pair / "after.py").read_text(encoding="utf-8")
+    wired = "        hidden = tf.identity(hidden)\n"
+    assert wired in after and "probs = tf.identity" not in after
+    wrong = write(
+        tmp_path, "wrong/model.py", after.replace(wired, wired + wired.replace("hidden", "probs"))
+    )
+    report = validate_pair(pair / "before.py", wrong)
+    assert report.verdict == "mismatch", report.message
+    assert check(report, "TRAIN", "loss")[0] == "mismatch"
+
+
 def test_predictions_that_depend_on_labels_are_reported(tmp_path: Path) -> None:
     term = "predictions = predictions + tf.reduce_mean(labels)"
     original = write(tmp_path, "a/model.py", regressor(predict=term))

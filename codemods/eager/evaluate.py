@@ -21,6 +21,7 @@ from codemods.eager.naming import Naming
 from codemods.eager.tf_calls import (
     CONVERSION_METHODS,
     STATIC_ATTRIBUTES,
+    activation_output,
     tf_call_value,
 )
 from codemods.eager.values import (
@@ -248,8 +249,9 @@ class Evaluator:
         if isinstance(func, cst.Name) and func.value not in env and func.value in self.helpers:
             return self._helper(func.value, node, env)
         callee = self.value(func, env)
-        if callee.kind is Kind.LAYER:
-            return Value(Kind.TENSOR, DType.FLOAT)
+        if callee.kind is Kind.LAYER:  # ``Dense(1, activation="sigmoid")(x)``: its output
+            built = isinstance(func, cst.Call) and activation_output("", func)
+            return Value(Kind.TENSOR, DType.FLOAT, activation=built)
         if self._shape_helper(func, env):
             return PYTHON
         if isinstance(func, cst.Attribute):

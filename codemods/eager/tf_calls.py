@@ -126,7 +126,30 @@ def tf_call_value(tf_name: str, call: cst.Call, dtype_of: DtypeOf, value_of: Val
     built = _by_what_it_builds(tf_name, name)
     if built is not None:
         return built
-    return Value(Kind.TENSOR, _tensor_dtype(tf_name, name, call, dtype_of, value_of))
+    dtype = _tensor_dtype(tf_name, name, call, dtype_of, value_of)
+    return Value(Kind.TENSOR, dtype, activation=activation_output(name, call))
+
+
+#: Activations whose output Keras's cross-entropies read through to the logits.
+ACTIVATIONS = frozenset({"sigmoid", "softmax"})
+
+
+def activation_output(name: str, call: cst.Call) -> bool:
+    """Whether ``call`` (of the function ``name``) gives a sigmoid's or softmax's output itself:
+    ``tf.sigmoid(x)``, ``tf.nn.softmax(x)``, or a layer built and called with ``activation=``
+    one of them (``tf.layers.dense(x, 1, activation=tf.nn.sigmoid)``, ``"softmax"``)."""
+    if name in ACTIVATIONS:
+        return True
+    given = _argument(call, 99, "activation")
+    if isinstance(given, cst.SimpleString):
+        return given.evaluated_value in ACTIVATIONS
+    if isinstance(given, (cst.Name, cst.Attribute)):
+        return leaf_of(given) in ACTIVATIONS
+    return False
+
+
+def leaf_of(node: cst.Name | cst.Attribute) -> str:
+    return node.value if isinstance(node, cst.Name) else node.attr.value
 
 
 def _cond_value(call: cst.Call, value_of: ValueOf) -> Optional[Value]:

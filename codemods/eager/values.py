@@ -53,6 +53,10 @@ class Value:
     #: loss, weight])``): what each element holds, position by position, over every append (for
     #: unpacking it in a loop: ``for name, loss, weight in losses``); None: not known so.
     element: Optional[Value] = None
+    #: The direct output of a sigmoid or a softmax (perhaps): Keras's cross-entropies read
+    #: such a tensor's op (``output.op.type == "Sigmoid"``) and take its input as the logits,
+    #: so the same values out of another op (``tf.identity``) give another loss.
+    activation: bool = False
 
     @property
     def tensorish(self) -> bool:
@@ -72,9 +76,12 @@ def joined(a: Value, b: Value) -> Value:
     """What a value holds that is ``a`` on one way and ``b`` on another."""
     if a == b:
         return a
+    activation = a.activation or b.activation
     if a.kind == b.kind:
-        return Value(a.kind)
-    return MAYBE if a.tensorish or b.tensorish else PYTHON
+        return Value(a.kind, activation=activation)
+    if a.tensorish or b.tensorish:
+        return Value(Kind.MAYBE, activation=activation)
+    return PYTHON
 
 
 def merge(left: Env, right: Env) -> Env:

@@ -74,6 +74,9 @@ class PrintCandidate:
     names: list[str]
     inner: list[Site]
     blocked: list[str] = field(default_factory=list)
+    #: The names it prints that hold a sigmoid's or softmax's output (``Value.activation``):
+    #: never rebound through ``tf.identity``, which would change a Keras cross-entropy of them.
+    activations: list[str] = field(default_factory=list)
 
 
 def print_statement(
@@ -99,7 +102,9 @@ def print_statement(
     spelled = scan.short(call.func) if named else form.value
     message = RULE.format(call=spelled, consequence=_CONSEQUENCES[form])
     site = scan.add(PrintSite(call, stmt, message, form=form))
-    candidate = PrintCandidate(site, step, _tensor_names(values, env), inner)
+    names = _tensor_names(values, env)
+    candidate = PrintCandidate(site, step, names, inner)
+    candidate.activations = [name for name in names if env[name].activation]
     candidate.blocked = _blockers(call, form, alone, inner, scan)
     return candidate
 
@@ -146,9 +151,16 @@ def settle(candidate: PrintCandidate, live: Callable[[Sequence[str], int], list[
     """Fix the print where nothing blocks it and a printed name is live (``live(names, step)``:
     the names whose later uses reach the ``return``); else say why not."""
     site = candidate.site
-    names = live(candidate.names, candidate.step)
+    reaching = live(candidate.names, candidate.step)
+    names = [name for name in reaching if name not in candidate.activations]
     blocked = list(candidate.blocked)
-    if not names:
+    if reaching and not names:
+        blocked.append(
+            f"`{', '.join(reaching)}` holds a sigmoid's or softmax's output, which a Keras "
+            "cross-entropy reads through to the logits: rebound through tf.identity, it would "
+            "give another loss"
+        )
+    elif not names:
         blocked.append(
             "no tensor it prints feeds what the EstimatorSpec returns, so there is nothing "
             "to make the print a dependency of"
@@ -315,7 +327,10 @@ with tf.control_dependencies([tf.print('loss', loss)]):
         "tf.control_dependencies([tf.print(...)]): t = tf.identity(t)` for each printed "
         "tensor name whose later uses reach what the model_fn returns, so it prints every "
         "step that computes t, in every mode that computes it. tf.identity changes no "
-        "value, variable or random seed. A LoggingTensorHook in training_hooks was the "
+        "value, variable or random seed. A name holding a sigmoid's or softmax's output is "
+        "not rebound (Keras's cross-entropies look at the op that made their input and take "
+        "a sigmoid's input as the logits; an identity in between gives another loss): the "
+        "print is wired into the other names it prints, or reported. A LoggingTensorHook in training_hooks was the "
         "alternative, rejected because it logs in TRAIN only, needs the spec rewritten "
         "(one spec per mode, EF105) and loses the print's text. The text is kept: "
         "positional arguments, sep, end, file= as output_stream (tf.print writes to "

@@ -60,6 +60,8 @@ _DENSE_CALLS = frozenset({"dense", "Dense", "fully_connected", "linear"})
 _SAME_VALUES = frozenset({"reshape", "squeeze", "expand_dims", "identity"})
 #: Calls whose first result holds values of their first argument (``y, idx = tf.unique(x)``).
 _FIRST_RESULT_VALUES = frozenset({"unique", "unique_with_counts"})
+#: Calls whose result holds the values of each tensor of the list they are given first.
+_JOINS = frozenset({"concat", "stack", "concatenate"})
 #: Calls whose first argument is a tensor of strings (hashing, splitting, parsing text).
 _STRING_CALLS = frozenset(
     {
@@ -369,6 +371,11 @@ class _FeatureReader:
         if isinstance(parent, ast.Subscript) and parent.value is node:
             _indexed(parent, entry)
             return
+        if isinstance(parent, (ast.List, ast.Tuple)):
+            join = parents.get(parent)
+            if isinstance(join, ast.Call) and _first_argument(join) is parent:
+                self._through(join, parents, entry)
+            return
         if not isinstance(parent, ast.Call):
             self._method_use(parent, parents, entry)
             return
@@ -395,13 +402,14 @@ class _FeatureReader:
 
     def _through(self, call: ast.Call, parents: Mapping[ast.AST, ast.AST], entry: _Uses) -> None:
         """``embedding_lookup(table, tf.reshape(features["ids"], [-1]))``, or the name a
-        reshaped value (the values ``tf.unique`` keeps) is bound to, used as strings: that use
-        of what ``call`` returns says the feature's dtype (its shape is the reshape's to say)."""
+        reshaped value (the values ``tf.unique`` keeps; features concatenated) is bound to, used
+        as strings: that use of what ``call`` returns says the feature's dtype (its shape is the
+        reshape's to say)."""
         name = sx.call_name(call)
-        if name not in _SAME_VALUES | _FIRST_RESULT_VALUES:
+        if name not in _SAME_VALUES | _FIRST_RESULT_VALUES | _JOINS:
             return
         outer = _Uses(key=None)
-        if name in _SAME_VALUES:
+        if name not in _FIRST_RESULT_VALUES:
             self._use(call, parents, outer)
         for load in self._bound_loads(call, parents):
             self._use(load, parents, outer)
