@@ -40,6 +40,25 @@ from .timing import PROBE_SECONDS, InputTimeout, time_limit
 TRAIN, EVAL, PREDICT = "TRAIN", "EVAL", "PREDICT"
 
 
+def session_config(tf: Any) -> Any:
+    """The sessions' settings for reproducible runs on the CPU: one thread each way; no GPU
+    (code that pins ops to one, ``tf.device("/gpu:0")`` or a tower per GPU, runs them on the
+    CPU, as it would on a machine without one); and no memory optimization by Grappler. Where a
+    graph's estimated peak memory is high (a recurrent net unrolled over 50 steps), that pass
+    turns a sum of many gradients (``AddN``) into a temporary variable and one ``AssignAdd``
+    per term, which a session runs in an order of its own: two runs of the same graph then
+    differ by rounding (1e-9), under TensorFlow 1.15 and 2.x alike, threads or no threads."""
+    config = tf.compat.v1.ConfigProto(
+        intra_op_parallelism_threads=1,
+        inter_op_parallelism_threads=1,
+        device_count={"GPU": 0},
+        allow_soft_placement=True,
+    )
+    rewrite = config.graph_options.rewrite_options
+    rewrite.memory_optimization = rewrite.NO_MEM_OPT
+    return config
+
+
 class Program:
     """One version of the module, ready to run under an Estimator in each mode."""
 
@@ -378,18 +397,10 @@ class Program:
 
     def estimator(self, model_dir: str) -> Any:
         tf = self.tf
-        # no GPU: code that pins ops to one (``tf.device("/gpu:0")``, a tower per GPU) runs
-        # them on the CPU, as it would on a machine without one
-        session_config = tf.compat.v1.ConfigProto(
-            intra_op_parallelism_threads=1,
-            inter_op_parallelism_threads=1,
-            device_count={"GPU": 0},
-            allow_soft_placement=True,
-        )
         settings = dict(
             model_dir=model_dir,
             tf_random_seed=self.seed,
-            session_config=session_config,
+            session_config=session_config(tf),
             save_summary_steps=None,
             log_step_count_steps=None,
             keep_checkpoint_max=1,
