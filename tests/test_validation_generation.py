@@ -210,6 +210,19 @@ def test_a_random_op_left_on_in_predict_draws_alike_in_both_versions(tf1_python:
     assert report.tensorflow.startswith("1.15")
 
 
+FLAG_DEFAULTS = ROOT / "fixtures" / "validation" / "tf1_style" / "flag_defaults_unchecked.py"
+
+
+@pytest.mark.tf
+def test_a_flag_default_absl_refuses_is_kept_as_tf_app_flags_kept_it(tf1_python: str) -> None:
+    """``DEFINE_string("horizon", 5, ...)``: argparse-era tf.app.flags kept the int, which the
+    code compares with 5; absl refuses it at definition. Kept as given, and said so."""
+    report = validate_file(FLAG_DEFAULTS)
+    assert report.verdict == "fixed", report.message
+    assert report.tensorflow.startswith("1.15")
+    assert any("flag default(s) horizon=5 kept as the code gives them" in n for n in report.notes)
+
+
 CONTRIB_LEARN = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_learn.py"
 
 
@@ -318,6 +331,4 @@ def test_moved_modules_leave_tensorflow_2_without_contrib() -> None:
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
-    assert completed.stdout.strip() == (
-        "ModuleNotFoundError No module named 'tensorflow.contrib'"
-    )
+    assert completed.stdout.strip() == ("ModuleNotFoundError No module named 'tensorflow.contrib'")

@@ -110,6 +110,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
         notes.append(PYTHON2_NOTE)
     sys.argv = [spec["as_file"]]  # argparse and absl see a command line with no arguments
     relax_argparse()
+    keep_unchecked_defaults()
     guard_network()
     notes += standins.install(spec.get("stand_ins") or [], spec["sys_path"])
     moved.install()
@@ -121,7 +122,7 @@ def load_module(spec: Dict[str, Any]) -> Tuple[Any, ast.Module, List[str]]:
     )
     notes += define_flags(tree, spec["as_file"], module.__dict__)
     notes += bind_guessed_globals(module.__dict__, spec.get("module_globals") or {})
-    notes += argument_notes() + parse_flags(spec.get("flags") or [])
+    notes += argument_notes() + kept_defaults_notes() + parse_flags(spec.get("flags") or [])
     notes += standins.partial_notes() + moved.notes()
     standins.arm()
     return module, tree, notes
@@ -250,6 +251,47 @@ def yield_absl_flags(tree: ast.Module) -> List[str]:
     if not taken:
         return []
     return [f"absl's flag(s) {', '.join(taken)} left to the module's own definitions"]
+
+
+#: Flags whose default absl refused for its type and that keep it as the code gives it.
+KEPT_DEFAULTS: List[str] = []
+
+
+def keep_unchecked_defaults() -> None:
+    """``tf.app.flags`` before TensorFlow 1.5 was argparse, which keeps a default as the code
+    gives it: ``DEFINE_string("term", 5, ...)`` held the int 5, and the code compares it with
+    ints. absl refuses such a default at definition ("flag value must be a string"); here a
+    default that is not a string and that absl refuses for the flag's type is kept as given,
+    as where the code was written (``KEPT_DEFAULTS``, noted). A string absl cannot parse still
+    fails, as it would from a command line."""
+    try:
+        from absl.flags import _exceptions, _flag
+    except ImportError:
+        return
+    parse = getattr(_flag.Flag, "_parse_from_default", None)
+    if parse is None or getattr(parse, "_estimator_fix_kept", False):
+        return
+
+    def _parse_from_default(self: Any, value: Any) -> Any:
+        try:
+            return parse(self, value)
+        except _exceptions.IllegalFlagValueError:
+            if isinstance(value, str):
+                raise
+            KEPT_DEFAULTS.append(f"{self.name}={value!r}")
+            return value
+
+    _parse_from_default._estimator_fix_kept = True  # type: ignore[attr-defined]
+    _flag.Flag._parse_from_default = _parse_from_default  # type: ignore[method-assign]
+
+
+def kept_defaults_notes() -> List[str]:
+    if not KEPT_DEFAULTS:
+        return []
+    return [
+        f"flag default(s) {', '.join(KEPT_DEFAULTS)} kept as the code gives them (not of the "
+        "flag's type: tf.app.flags before TensorFlow 1.5 kept them so)"
+    ]
 
 
 def parse_flags(arguments: List[str]) -> List[str]:
