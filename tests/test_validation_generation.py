@@ -210,6 +210,21 @@ def test_a_random_op_left_on_in_predict_draws_alike_in_both_versions(tf1_python:
     assert report.tensorflow.startswith("1.15")
 
 
+KERAS_APPLY = ROOT / "fixtures" / "validation" / "tf1_style" / "keras_apply_module_missing.py"
+
+
+@pytest.mark.tf
+def test_where_both_generations_fail_as_far_the_reason_to_act_on_is_reported(
+    tf1_python: str,
+) -> None:
+    """TensorFlow 2.15 fails on the API it lacks (``Dense.apply``), 1.15 on a package not
+    installed: the second run is the one reported, naming the package to install."""
+    report = validate_file(KERAS_APPLY)
+    assert report.verdict == "error" and report.tensorflow.startswith("1.15"), report.message
+    assert "private_optimizers.noisy" in report.message and "install it" in report.message
+    assert any("has no attribute 'apply'): ran it again" in note for note in report.notes)
+
+
 FLAG_DEFAULTS = ROOT / "fixtures" / "validation" / "tf1_style" / "flag_defaults_unchecked.py"
 
 

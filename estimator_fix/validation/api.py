@@ -386,7 +386,10 @@ def _validate_target(
         first = results[0].tensorflow or "the first TensorFlow"
         fallback = plan_.python_fallback
         again = _run_versions(plan_, options, sources, work / "fallback", fallback, target)
-        if _progress(again[0]) > _progress(results[0]):
+        further = _progress(again[0]) - _progress(results[0])
+        if further > 0 or (further == 0 and _other_generation(again[0]) is None):
+            # as far, and failing for another reason than its TensorFlow's API: that reason
+            # (a module not installed, a file not here) is the one to act on
             note = f"TensorFlow {first} lacks what the code uses ({other}): ran it again"
             return again, (note,)
         why = again[0].setup_error or "it got no further"
