@@ -179,6 +179,43 @@ def test_a_sigmoid_rebound_through_identity_changes_a_keras_loss(tmp_path: Path)
     assert check(report, "TRAIN", "loss")[0] == "mismatch"
 
 
+MASKED_SEQUENCE = """
+    import numpy as np
+    import tensorflow as tf
+
+
+    def model_fn(features, labels, mode, params):
+        vectors = tf.keras.layers.Embedding(20, 4, mask_zero=True)(features["ids"])
+        {wired}
+        states = tf.keras.layers.LSTM(3)(vectors)
+        logits = tf.keras.layers.Dense(1)(states)
+        loss = tf.compat.v1.losses.mean_squared_error(labels, logits)
+        step = tf.compat.v1.train.get_or_create_global_step()
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, step)
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op, predictions=logits)
+
+
+    def input_fn():
+        ids = np.array([[1, 2, 0, 0], [3, 0, 0, 0], [4, 5, 6, 0], [7, 8, 9, 1]], np.int32)
+        y = np.arange(4, dtype=np.float32).reshape(4, 1)
+        return tf.data.Dataset.from_tensor_slices(({{"ids": ids}}, y)).batch(4).repeat()
+"""
+
+
+def test_a_masked_sequence_rebound_through_identity_loses_its_mask(tmp_path: Path) -> None:
+    """Why EF204 does not rebind a tensor carrying a Keras mask: the mask rides on the tensor
+    object, so the LSTM after ``tf.identity`` runs over the padding too."""
+    original = write(tmp_path, "a/model.py", MASKED_SEQUENCE.format(wired=""))
+    wired = (
+        'with tf.control_dependencies([tf.print("vectors", vectors)]):\n'
+        "            vectors = tf.identity(vectors)"
+    )
+    rebound = write(tmp_path, "b/model.py", MASKED_SEQUENCE.format(wired=wired))
+    report = validate_pair(original, rebound)
+    assert report.verdict == "mismatch", report.message
+    assert check(report, "TRAIN", "loss")[0] == "mismatch"
+
+
 def test_predictions_that_depend_on_labels_are_reported(tmp_path: Path) -> None:
     term = "predictions = predictions + tf.reduce_mean(labels)"
     original = write(tmp_path, "a/model.py", regressor(predict=term))

@@ -21,7 +21,6 @@ from codemods.eager.naming import Naming
 from codemods.eager.tf_calls import (
     CONVERSION_METHODS,
     STATIC_ATTRIBUTES,
-    activation_output,
     tf_call_value,
 )
 from codemods.eager.values import (
@@ -249,9 +248,12 @@ class Evaluator:
         if isinstance(func, cst.Name) and func.value not in env and func.value in self.helpers:
             return self._helper(func.value, node, env)
         callee = self.value(func, env)
-        if callee.kind is Kind.LAYER:  # ``Dense(1, activation="sigmoid")(x)``: its output
-            built = isinstance(func, cst.Call) and activation_output("", func)
-            return Value(Kind.TENSOR, DType.FLOAT, activation=built)
+        if callee.kind is Kind.LAYER:
+            # ``Dense(1, activation="sigmoid")(x)`` gives a sigmoid's output; a layer called on
+            # a masked tensor passes the mask on
+            inputs = [self.value(arg.value, env) for arg in node.args]
+            masked = callee.masked or any(value.masked for value in inputs)
+            return Value(Kind.TENSOR, DType.FLOAT, activation=callee.activation, masked=masked)
         if self._shape_helper(func, env):
             return PYTHON
         if isinstance(func, cst.Attribute):

@@ -124,6 +124,9 @@ def tf_call_value(tf_name: str, call: cst.Call, dtype_of: DtypeOf, value_of: Val
         if branched is not None:
             return branched
     built = _by_what_it_builds(tf_name, name)
+    if built is not None and built.kind is Kind.LAYER:
+        # a Keras layer object: what calling it gives (``Value.activation``, ``Value.masked``)
+        return Value(Kind.LAYER, activation=activation_output("", call), masked=masks(name, call))
     if built is not None:
         return built
     dtype = _tensor_dtype(tf_name, name, call, dtype_of, value_of)
@@ -146,6 +149,13 @@ def activation_output(name: str, call: cst.Call) -> bool:
     if isinstance(given, (cst.Name, cst.Attribute)):
         return leaf_of(given) in ACTIVATIONS
     return False
+
+
+def masks(name: str, call: cst.Call) -> bool:
+    """Whether the Keras layer ``call`` builds (of the class ``name``) masks what it gives:
+    ``Masking``, or ``mask_zero=True`` (``Embedding``)."""
+    given = _argument(call, 99, "mask_zero")
+    return name == "Masking" or (isinstance(given, cst.Name) and given.value == "True")
 
 
 def leaf_of(node: cst.Name | cst.Attribute) -> str:

@@ -57,6 +57,15 @@ class Value:
     #: such a tensor's op (``output.op.type == "Sigmoid"``) and take its input as the logits,
     #: so the same values out of another op (``tf.identity``) give another loss.
     activation: bool = False
+    #: Perhaps carrying a Keras mask (``Embedding(..., mask_zero=True)``, ``Masking``, and the
+    #: layers after them, which pass it on): the mask rides on the tensor object, so the same
+    #: values out of ``tf.identity`` reach the next layer unmasked.
+    masked: bool = False
+
+    @property
+    def identity_unsafe(self) -> bool:
+        """Whether the same values out of ``tf.identity`` are not the same to the code after."""
+        return self.activation or self.masked
 
     @property
     def tensorish(self) -> bool:
@@ -76,11 +85,11 @@ def joined(a: Value, b: Value) -> Value:
     """What a value holds that is ``a`` on one way and ``b`` on another."""
     if a == b:
         return a
-    activation = a.activation or b.activation
+    activation, masked = a.activation or b.activation, a.masked or b.masked
     if a.kind == b.kind:
-        return Value(a.kind, activation=activation)
+        return Value(a.kind, activation=activation, masked=masked)
     if a.tensorish or b.tensorish:
-        return Value(Kind.MAYBE, activation=activation)
+        return Value(Kind.MAYBE, activation=activation, masked=masked)
     return PYTHON
 
 

@@ -74,9 +74,10 @@ class PrintCandidate:
     names: list[str]
     inner: list[Site]
     blocked: list[str] = field(default_factory=list)
-    #: The names it prints that hold a sigmoid's or softmax's output (``Value.activation``):
-    #: never rebound through ``tf.identity``, which would change a Keras cross-entropy of them.
-    activations: list[str] = field(default_factory=list)
+    #: The names it prints that hold what ``tf.identity`` would change for the code after
+    #: (``Value.identity_unsafe``: a sigmoid's or softmax's output a Keras cross-entropy reads
+    #: through, a tensor carrying a Keras mask): never rebound.
+    unsafe: list[str] = field(default_factory=list)
 
 
 def print_statement(
@@ -104,7 +105,7 @@ def print_statement(
     site = scan.add(PrintSite(call, stmt, message, form=form))
     names = _tensor_names(values, env)
     candidate = PrintCandidate(site, step, names, inner)
-    candidate.activations = [name for name in names if env[name].activation]
+    candidate.unsafe = [name for name in names if env[name].identity_unsafe]
     candidate.blocked = _blockers(call, form, alone, inner, scan)
     return candidate
 
@@ -152,13 +153,13 @@ def settle(candidate: PrintCandidate, live: Callable[[Sequence[str], int], list[
     the names whose later uses reach the ``return``); else say why not."""
     site = candidate.site
     reaching = live(candidate.names, candidate.step)
-    names = [name for name in reaching if name not in candidate.activations]
+    names = [name for name in reaching if name not in candidate.unsafe]
     blocked = list(candidate.blocked)
     if reaching and not names:
         blocked.append(
-            f"`{', '.join(reaching)}` holds a sigmoid's or softmax's output, which a Keras "
-            "cross-entropy reads through to the logits: rebound through tf.identity, it would "
-            "give another loss"
+            f"`{', '.join(reaching)}` holds a sigmoid's or softmax's output (a Keras "
+            "cross-entropy reads through to the logits) or a tensor carrying a Keras mask: "
+            "rebound through tf.identity, the code after would compute something else"
         )
     elif not names:
         blocked.append(
@@ -327,10 +328,12 @@ with tf.control_dependencies([tf.print('loss', loss)]):
         "tf.control_dependencies([tf.print(...)]): t = tf.identity(t)` for each printed "
         "tensor name whose later uses reach what the model_fn returns, so it prints every "
         "step that computes t, in every mode that computes it. tf.identity changes no "
-        "value, variable or random seed. A name holding a sigmoid's or softmax's output is "
-        "not rebound (Keras's cross-entropies look at the op that made their input and take "
-        "a sigmoid's input as the logits; an identity in between gives another loss): the "
-        "print is wired into the other names it prints, or reported. A LoggingTensorHook in training_hooks was the "
+        "value, variable or random seed, but a tensor is more than its values to Keras: a "
+        "name holding a sigmoid's or softmax's output is not rebound (Keras's cross-entropies "
+        "look at the op that made their input and take a sigmoid's input as the logits), nor "
+        "one carrying a Keras mask (Embedding(mask_zero=True), Masking, the layers after "
+        "them: the mask rides on the tensor object, and an identity drops it); the print is "
+        "wired into the other names it prints, or reported. A LoggingTensorHook in training_hooks was the "
         "alternative, rejected because it logs in TRAIN only, needs the spec rewritten "
         "(one spec per mode, EF105) and loses the print's text. The text is kept: "
         "positional arguments, sep, end, file= as output_stream (tf.print writes to "

@@ -264,25 +264,26 @@ def keep_unchecked_defaults() -> None:
     default that is not a string and that absl refuses for the flag's type is kept as given,
     as where the code was written (``KEPT_DEFAULTS``, noted). A string absl cannot parse still
     fails, as it would from a command line."""
-    try:
-        from absl.flags import _exceptions, _flag
-    except ImportError:
+    # absl comes with TensorFlow, which imported it (the worker imports no other package)
+    flag_module = sys.modules.get("absl.flags._flag")
+    refused = getattr(sys.modules.get("absl.flags._exceptions"), "IllegalFlagValueError", None)
+    if flag_module is None or refused is None:
         return
-    parse = getattr(_flag.Flag, "_parse_from_default", None)
+    parse = getattr(flag_module.Flag, "_parse_from_default", None)
     if parse is None or getattr(parse, "_estimator_fix_kept", False):
         return
 
     def _parse_from_default(self: Any, value: Any) -> Any:
         try:
             return parse(self, value)
-        except _exceptions.IllegalFlagValueError:
+        except refused:
             if isinstance(value, str):
                 raise
             KEPT_DEFAULTS.append(f"{self.name}={value!r}")
             return value
 
     _parse_from_default._estimator_fix_kept = True  # type: ignore[attr-defined]
-    _flag.Flag._parse_from_default = _parse_from_default  # type: ignore[method-assign]
+    flag_module.Flag._parse_from_default = _parse_from_default
 
 
 def kept_defaults_notes() -> List[str]:
