@@ -282,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the outcomes as JSON")
     parser.add_argument("--scratch", type=Path, help="where the copies go (default: a temp dir)")
     parser.add_argument("--python-tf1", help="the TensorFlow 1.x interpreter")
+    parser.add_argument(
+        "--python", help="the interpreter for TensorFlow 2 code (with the repository's packages)"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="per version run")
     args = parser.parse_args(argv)
     present = checkouts(args.root, args.repo or manifest_repos(MANIFEST))
@@ -289,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.root}: none of the manifest's repositories is checked out there")
         return 2
     options = ValidationOptions(
-        python_tf1=args.python_tf1, timeout=args.timeout, graph_only=args.graph_only
+        python=args.python,
+        python_tf1=args.python_tf1,
+        timeout=args.timeout,
+        graph_only=args.graph_only,
     )
     outcomes: list[FileOutcome] = []
     home = os.getcwd()
