@@ -669,6 +669,36 @@ def test_a_reshape_that_wants_a_multiple_gives_one_value_features_that_many() ->
     assert found["features"]["image"] == entry("float32", [4, 4, 1])
 
 
+def test_a_reshape_that_wants_more_per_example_lengthens_each_one_value_feature() -> None:
+    """``[8,9]`` to ``[4,2269,9]``: two features of one value per example, concatenated and
+    looked up 9 wide, where the layout wants 2269 per example: each feature in turn with the
+    2267 missing added; nothing where the last sizes differ or the batch is another."""
+    current = {
+        "features": {"fields": entry("string", []), "sequence": entry("string", [1])},
+        "labels": None,
+        "params": {},
+        "batch": 4,
+    }
+    error = (
+        "ValueError: Cannot reshape a tensor with 72 elements to shape [4,2269,9] (81684 "
+        "elements) for '{{node Reshape_6}} = Reshape[T=DT_FLOAT, Tshape=DT_INT32](GatherV2, "
+        "Reshape_6/shape)' with input shapes: [8,9], [3]"
+    )
+    keys = sorted(current["features"])
+    found = list(search._lengthened_for_reshape(current, error, keys))
+    assert [c["features"]["fields"] for c in found] == [
+        entry("string", [2268]),
+        entry("string", []),
+    ]
+    assert [c["features"]["sequence"] for c in found] == [
+        entry("string", [1]),
+        entry("string", [2268]),
+    ]
+    other_sizes = error.replace("input shapes: [8,9]", "input shapes: [8,7]")
+    assert not list(search._lengthened_for_reshape(current, other_sizes, keys))
+    assert not list(search._lengthened_for_reshape({**current, "batch": 8}, error, keys))
+
+
 def test_a_candidate_of_gigabytes_per_batch_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
     """A volume's rank asked for, with a 1024-wide param among the sizes to try: volumes of
     1024 per side would not fit in memory (and the search, apart in its own process, used to

@@ -115,6 +115,8 @@ _TOO_SMALL = re.compile(r"Negative dimension size caused by subtracting \d+ from
 _RESHAPE_COUNTS = re.compile(
     r"Cannot reshape a tensor with (\d+) elements to shape \[[^\]]*\] \((\d+) elements\)"
 )
+#: The shape a reshape wants: "... to shape [4,2269,9] (81684 elements)".
+_RESHAPE_TARGET = re.compile(r"Cannot reshape a tensor with \d+ elements to shape \[([\d,\s]+)\]")
 _MISSING_KEY = re.compile(r"KeyError: '([^'\s]+)'$")
 #: Two sizes an error says must be equal ("Dimension 0 in both shapes must be equal, but are 4
 #: and 32"): where one is the synthetic batch, the other may be a batch size the code fixes
@@ -605,6 +607,36 @@ def _scaled_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterato
             yield _all(current, group, first["dtype"], [length])
 
 
+def _lengthened_for_reshape(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
+    """Where a reshape keeps the last sizes of what it gets and wants another count before them
+    per example (``[8,9]`` to ``[4,2269,9]``: two fields per example looked up 9 wide, where
+    the job's configuration lists 2269 of several features concatenated), each feature of at
+    most one dimension with the missing count added (the others keep theirs)."""
+    target, given = _RESHAPE_TARGET.search(error), _INPUT_SHAPES.search(error)
+    batch = current.get("batch") or 0
+    if target is None or given is None or not batch:
+        return
+    wanted = [int(d) for d in target.group(1).split(",")]
+    got = [int(d) for d in given.group(1).split(",")]
+    kept = got[1:]
+    middle = wanted[1 : len(wanted) - len(kept)]
+    if not kept or not middle or wanted[0] != batch or wanted[len(wanted) - len(kept) :] != kept:
+        return
+    if got[0] % batch:
+        return
+    per_example = 1
+    for size in middle:
+        per_example *= size
+    missing = per_example - got[0] // batch
+    for key in keys:
+        entry = current["features"][key]
+        if entry["sparse"] or len(entry["shape"]) > 1:
+            continue
+        length = (entry["shape"] or [1])[0] + missing
+        if 1 < length <= 4096:
+            yield _with(current, feature=(key, _entry(entry["dtype"], [length])))
+
+
 def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """Where the code takes a fixed index past a feature's guessed size (``slice index 32 of
     dimension 1 out of bounds`` of ``[4, 32, 32, 32, 1]``), the feature with every dimension of
@@ -711,6 +743,7 @@ def _neighbours(
     yield from _rescaled(current, error, keys)
     yield from _flat_for_reshape(current, error, keys)
     yield from _scaled_for_reshape(current, error, keys)
+    yield from _lengthened_for_reshape(current, error, keys)
     yield from _past_slice(current, error, keys)
     yield from _grown(current, error, keys)
     yield from _densified(current, error, keys)
