@@ -434,6 +434,11 @@ def test_a_batch_size_an_error_sets_against_the_synthetic_one_is_tried() -> None
     assert [c["batch"] for c in search._neighbours(current, shapes, params, True)].count(1) == 1
     other = "EVAL: ValueError: Shapes (4, 200) and (1, 100) are not compatible"
     assert 1 not in [c["batch"] for c in search._neighbours(current, other, params, True)]
+    # a detector written for one image at a time reshapes its proposals without the batch
+    one = "Cannot reshape a tensor with 60 elements to shape [15] (15 elements) for 'rpn/Reshape'"
+    assert [c["batch"] for c in search._other_batch(current, one, params)] == [1]
+    more = one.replace("to shape [15] (15 elements)", "to shape [7] (7 elements)")
+    assert not list(search._other_batch(current, more, params))
 
 
 def test_labels_flattened_against_flattened_predictions_take_their_values_per_example() -> None:

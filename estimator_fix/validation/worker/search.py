@@ -425,14 +425,22 @@ def _all(current: Choice, keys: List[str], dtype: str, shape: List[int]) -> Choi
 
 def _other_batch(current: Choice, error: str, params: Any) -> Iterator[Choice]:
     """The batch size an error sets against the synthetic one (see ``_UNEQUAL``; or two shapes
-    that clash in their first size alone), with the params' batch size keys (``params``: the
-    current ones) that hold the synthetic one set to it."""
+    that clash in their first size alone; or a reshape that wants the values of fewer examples
+    than it gets), with the params' batch size keys (``params``: the current ones) that hold
+    the synthetic one set to it."""
     batch = current.get("batch")
     tried = set()
     pairs = [(int(m.group(1)), int(m.group(2))) for m in _UNEQUAL.finditer(error)]
     shapes = _clashing_shapes(error)
     if shapes and shapes[0] and shapes[1] and shapes[0][1:] == shapes[1][1:]:
         pairs.append((shapes[0][0], shapes[1][0]))  # "Shapes (4, 200) and (1, 200)"
+    counts = _RESHAPE_COUNTS.search(error)
+    if counts and batch:
+        # "Cannot reshape a tensor with 60 elements to shape [15] (15 elements)": code written
+        # for one example at a time (a detector's proposals reshaped without the batch)
+        got, wanted = int(counts.group(1)), int(counts.group(2))
+        if got and wanted < got and (batch * wanted) % got == 0:
+            pairs.append((batch, batch * wanted // got))
     for first, second in pairs:
         other = second if first == batch else first if second == batch else None
         if other is None or other == batch or not 1 <= other <= MAX_BATCH or other in tried:
