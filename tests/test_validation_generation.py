@@ -346,4 +346,6 @@ def test_moved_modules_leave_tensorflow_2_without_contrib() -> None:
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
-    assert completed.stdout.strip() == ("ModuleNotFoundError No module named 'tensorflow.contrib'")
+    assert completed.stdout.strip() == (
+        "ModuleNotFoundError No module named 'tensorflow.contrib'"
+    )
