@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 from codemods import tf_api
 from codemods.eager.dtypes import DType
@@ -147,7 +148,7 @@ def activation_output(name: str, call: cst.Call) -> bool:
     if isinstance(given, cst.SimpleString):
         return given.evaluated_value in ACTIVATIONS
     if isinstance(given, (cst.Name, cst.Attribute)):
-        return leaf_of(given) in ACTIVATIONS
+        return leaf(get_full_name_for_node(given) or "") in ACTIVATIONS
     return False
 
 
@@ -157,9 +158,6 @@ def masks(name: str, call: cst.Call) -> bool:
     given = _argument(call, 99, "mask_zero")
     return name == "Masking" or (isinstance(given, cst.Name) and given.value == "True")
 
-
-def leaf_of(node: cst.Name | cst.Attribute) -> str:
-    return node.value if isinstance(node, cst.Name) else node.attr.value
 
 
 def _cond_value(call: cst.Call, value_of: ValueOf) -> Optional[Value]:

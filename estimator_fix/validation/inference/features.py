@@ -434,17 +434,9 @@ class _FeatureReader:
             function, (ast.FunctionDef, ast.AsyncFunctionDef)
         ):
             function = parents.get(function)
-        if function is None:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return []
-        until = _rebound_at(function, target.id, after=assign.lineno)
-        return [
-            node
-            for node in ast.walk(function)
-            if isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id == target.id
-            and assign.lineno < node.lineno <= until
-        ]
+        return _reads_while_held(function, _loads(function), target.id, assign.lineno)
 
     def _library_use(self, parent: ast.Call, node: ast.AST, entry: _Uses) -> None:
         """What a TensorFlow call ``node`` is an argument of says of it."""
@@ -886,9 +878,8 @@ def _first_layer(sequential: ast.Call) -> ast.Call | None:
 def _holding(helper: sx.Function, parameter: str) -> list[ast.Name]:
     """The reads in ``helper`` of ``parameter`` and of its plain copies (``net = inputs``),
     each while it still holds what the helper was handed (``_rebound_at``)."""
-    loads = [n for n in ast.walk(helper) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-    rebound = _rebound_at(helper, parameter)
-    held = [node for node in loads if node.id == parameter and node.lineno <= rebound]
+    loads = _loads(helper)
+    held = _reads_while_held(helper, loads, parameter, 0)
     for copy in ast.walk(helper):
         if (
             isinstance(copy, ast.Assign)
@@ -897,10 +888,23 @@ def _holding(helper: sx.Function, parameter: str) -> list[ast.Name]:
             and copy.targets[0].id != parameter
             and any(copy.value is node for node in held)
         ):
-            name, since = copy.targets[0].id, copy.lineno
-            until = _rebound_at(helper, name, after=since)
-            held += [node for node in loads if node.id == name and since < node.lineno <= until]
+            held += _reads_while_held(helper, loads, copy.targets[0].id, copy.lineno)
     return held
+
+
+def _loads(function: sx.Function) -> list[ast.Name]:
+    """Every read of a name in ``function``."""
+    names = (node for node in ast.walk(function) if isinstance(node, ast.Name))
+    return [node for node in names if isinstance(node.ctx, ast.Load)]
+
+
+def _reads_while_held(
+    function: sx.Function, loads: list[ast.Name], name: str, since: int
+) -> list[ast.Name]:
+    """The reads (of ``loads``, ``function``'s) of ``name`` after line ``since`` (where it was
+    bound; 0: a parameter) until the statement that binds it again (``_rebound_at``)."""
+    until = _rebound_at(function, name, after=since)
+    return [node for node in loads if node.id == name and since < node.lineno <= until]
 
 
 def _rebound_at(helper: sx.Function, name: str, after: int = 0) -> float:

@@ -137,6 +137,14 @@ _PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 Choice = Dict[str, Any]
 
 
+def _product(sizes: List[int]) -> int:
+    """The number of values a shape of these sizes holds (``math.prod``, new in Python 3.8)."""
+    count = 1
+    for size in sizes:
+        count *= size
+    return count
+
+
 def _values(candidate: Choice) -> int:
     """How many values one example of ``candidate``'s features and labels holds."""
     entries = list(candidate["features"].values()) + [candidate.get("labels")]
@@ -262,9 +270,7 @@ def _other_shape(
             return theirs[1:]
     if not batch:
         return None
-    count = 1
-    for size in shape:
-        count *= size
+    count = _product(shape)
     for mine, theirs in (pair, pair[::-1]):
         flat = len(mine) == len(theirs) == 1 and mine[0] == batch * count
         if flat and theirs[0] != mine[0] and theirs[0] % batch == 0:
@@ -293,13 +299,7 @@ def _widening_param(
     pair = _clashing_shapes(error)
     if pair is None or not isinstance(params, dict):
         return
-    sizes = []
-    for shape in pair:
-        size = 1
-        for dim in shape:
-            size *= dim
-        sizes.append(size)
-    small, big = sorted(sizes)
+    small, big = sorted(_product(shape) for shape in pair)
     if small == 0 or big % small or big == small:
         return
     for key in guessed:
@@ -632,10 +632,7 @@ def _lengthened_for_reshape(current: Choice, error: str, keys: List[Any]) -> Ite
         return
     if got[0] % batch:
         return
-    per_example = 1
-    for size in middle:
-        per_example *= size
-    missing = per_example - got[0] // batch
+    missing = _product(middle) - got[0] // batch
     for key in keys:
         entry = current["features"][key]
         if entry["sparse"] or len(entry["shape"]) > 1:
@@ -715,9 +712,7 @@ def _rescaled(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     if wanted is None or shape is None:
         return
     dims = [int(d) for d in shape.group(1).split(",")]
-    got = 1
-    for d in dims[1:]:
-        got *= d
+    got = _product(dims[1:])
     if len(dims) != 4 or not got:
         return
     scale = (int(wanted.group(1)) / got) ** 0.5
