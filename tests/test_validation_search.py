@@ -516,6 +516,10 @@ def test_a_rank_asked_in_other_words_less_the_dimensions_the_code_adds() -> None
     ``expand_dims`` adds a channel), the feature gets that many fewer, every one a side."""
     assert search._expected_rank("AssertionError: inputs are required to have a rank of 5.") == 4
     assert search._expected_rank("Convolution expects input with rank 4, got 2") == 3
+    slim = "ValueError: Invalid input tensor rank, expected 4, was: 2"  # TF-Slim's nets
+    assert search._expected_rank(slim) == 3
+    assert search._rank_change(slim, [1]) == 0
+    assert search._sizes({}, slim, {"features": {}})[:1] == [search.DEFAULT_SIZES[1]]
     current = {"features": {"x": entry("float32", [1])}, "labels": None, "params": {}}
     error = "Shape must be rank 5 but is rank 3 for 'Pad' with input shapes: [4,1,1], [5,2]."
     assert search._rank_change(error, [1]) == 1

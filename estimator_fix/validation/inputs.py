@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from estimator_fix.validation.callers_elsewhere import repository_callers
 from estimator_fix.validation.generation import first_tf1_use
 from estimator_fix.validation.inference import Inferred, ParamGuess, infer
 from estimator_fix.validation.inference.flag_defaults import flag_defaults, with_flag_defaults
@@ -796,8 +797,18 @@ def _callers(
     scopes = {b.scope[0] for b in built if b is not None and _called_scope(b.scope)}
     if not scopes:
         return ()
+    return tuple(_callers_of(path, module_name, scopes).values())
+
+
+def _callers_of(path: Path, module_name: str, functions: set[str]) -> dict[str, Caller]:
+    """Per function (or class) of the module at ``path``, another module's call of it: in its
+    directory first, else anywhere in its repository (``callers_elsewhere``)."""
     package = module_name.rpartition(".")[0]
-    return tuple(sibling_callers(path.resolve(), package, scopes).values())
+    found = sibling_callers(path.resolve(), package, functions)
+    rest = functions - set(found)
+    if rest:
+        found.update(repository_callers(path, repository_root(path), rest))
+    return found
 
 
 def _called_scope(scope: tuple[str, ...]) -> bool:
@@ -807,12 +818,12 @@ def _called_scope(scope: tuple[str, ...]) -> bool:
 
 
 def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str, frozenset[str]]:
-    """Per builder of a model_fn closure, the parameters another module's call of it gives."""
+    """Per builder of a model_fn closure (or class of a model_fn method: its ``__init__``), the
+    parameters another module's call of it gives."""
     functions = builders(tree)
     if not functions:
         return {}
-    package = module_name.rpartition(".")[0]
-    callers = sibling_callers(path.resolve(), package, set(functions))
+    callers = _callers_of(path, module_name, set(functions))
     return {name: given_by(caller, functions[name]) for name, caller in callers.items()}
 
 

@@ -222,7 +222,7 @@ def _installed(name: str) -> bool:
         return False
 
 
-def _directories(repository: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
+def directories(repository: Path) -> Iterator[tuple[Path, list[str], list[str]]]:
     """The repository's directories in sorted order, hidden and build directories left out."""
     for count, (directory, subdirectories, files) in enumerate(os.walk(repository)):
         subdirectories[:] = sorted(
@@ -248,7 +248,7 @@ def _module_directories(
         return ()
     asked = _asked_of(tree)
     holders: dict[Path, set[str]] = {}
-    for directory, subdirectories, files in _directories(repository):
+    for directory, subdirectories, files in directories(repository):
         found = {
             n
             for n in wanted

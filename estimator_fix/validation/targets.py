@@ -224,9 +224,13 @@ class _Resolver:
         tree: ast.Module,
         defaults: Mapping[str, FlagDefault] | None = None,
         imported: Mapping[str, Function] | None = None,
+        elsewhere: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.tree = tree
         self.definitions = dict(_definitions(tree.body))
+        #: Per builder or class of a model_fn, the parameters (of a class: of its ``__init__``)
+        #: another module's call of it gives.
+        self.elsewhere = elsewhere or {}
         #: The repository's declared flags, for parameters guessed by name (``arguments``).
         self.defaults = defaults or {}
         #: The repository's functions and classes the module takes (``imports``), followed
@@ -355,27 +359,29 @@ def _instance(resolver: _Resolver, tree: ast.Module, owner: tuple[str, ...]) -> 
     for call, scope in _calls(tree):
         if resolver.resolve(call.func, scope) == owner and owner[-1] not in scope:
             return Built(_source(call), scope)
-    init = next(
-        (
-            s
-            for s in resolver.definitions[owner].body
-            if isinstance(s, _FUNCTIONS) and s.name == "__init__"
-        ),
-        None,
-    )
+    init = _init_of(resolver.definitions[owner])
     if init is None or len(required_arguments(init)) <= 1:
         return Built(f"{owner[-1]}()", owner[:-1])
     # ``C(hidden, num_classes)``: built with values guessed from how its methods read them,
     # evaluated in ``__init__``'s scope (its parameters are the job arguments guessed there).
+    # Or given by another module's ``C(...)`` (its job builds the instance there).
     view = _reading_view(resolver.definitions, (*owner, "__init__"))
     needed = [a for a in required_arguments(init) if a not in ("self", "cls")]
+    given = resolver.elsewhere.get(owner[0], ()) if len(owner) == 1 else ()
     if view is None or any(
-        argument_values(tree, view, a, resolver.defaults, resolver.imported) is None
+        a not in given
+        and argument_values(tree, view, a, resolver.defaults, resolver.imported) is None
         for a in needed
     ):
         return None
     arguments = ", ".join(f"{a}={a}" for a in needed)
     return Built(f"{owner[-1]}({arguments})", (*owner, "__init__"))
+
+
+def _init_of(owner: ast.AST) -> Function | None:
+    """The ``__init__`` the class ``owner`` defines, if it does."""
+    body = owner.body if isinstance(owner, ast.ClassDef) else []
+    return next((s for s in body if isinstance(s, _FUNCTIONS) and s.name == "__init__"), None)
 
 
 def _reading_view(
@@ -624,7 +630,7 @@ def find_targets(
     module-level model_fn that takes more than an Estimator hands it runs through the model_fn
     of another module that calls it (``delegating``, by name), where there is one. Raises
     TargetError."""
-    resolver = _Resolver(tree, defaults, imported)
+    resolver = _Resolver(tree, defaults, imported, elsewhere)
     model_fns = model_fn_paths(tree)
     if chosen:
         path = tuple(chosen.split("."))
@@ -684,6 +690,12 @@ class Caller:
     #: The ``params=`` of the Estimator the same function of the caller builds (its job:
     #: ``model = Model(fg, md)``, then ``Estimator(model_fn=model.model_fn, params=...)``).
     params: str | None = None
+    #: The dotted name the caller imports the validated module by, where that is not the name
+    #: it is validated as (a script elsewhere: ``nnet.train_simple._model_fn``); the worker
+    #: serves the version validated by that name too (``callers_elsewhere``).
+    imports_as: str = ""
+    #: The directory that import starts from (made importable for the caller).
+    import_root: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -693,6 +705,8 @@ class Caller:
             "args": list(self.args),
             "keywords": dict(self.keywords),
             "params": self.params,
+            "imports_as": self.imports_as,
+            "import_root": self.import_root,
         }
 
 
@@ -703,13 +717,19 @@ def given_by(caller: Caller, function: Function) -> frozenset[str]:
 
 
 def builders(tree: ast.Module) -> dict[str, Function]:
-    """The module-level functions that hold a model_fn (builders of closures), by name."""
+    """The module-level functions that hold a model_fn (builders of closures), and the
+    ``__init__`` of the module-level classes that do (a method; another module builds the
+    instance: ``model = build_model.ConvolutionalNet(hparams, dataset_info)``), by name."""
     outer = {path[0] for path in model_fn_paths(tree) if len(path) > 1}
-    return {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, _FUNCTIONS) and node.name in outer
-    }
+    found: dict[str, Function] = {}
+    for node in tree.body:
+        if isinstance(node, _FUNCTIONS) and node.name in outer:
+            found[node.name] = node
+        elif isinstance(node, ast.ClassDef) and node.name in outer:
+            init = _init_of(node)
+            if init is not None:
+                found[node.name] = init
+    return found
 
 
 def _aliases_of(tree: ast.Module, stem: str) -> tuple[set[str], dict[str, str]]:

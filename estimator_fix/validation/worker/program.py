@@ -83,6 +83,10 @@ class Program:
         #: The feature keys guessed columns read (params' or a builder's; ids: ``Synthetic``
         #: makes them int64).
         self.column_ids: set[str] = set()
+        # A caller elsewhere in the repository imports this version by another name.
+        for caller in (spec.get("callers") or {}).values():
+            if caller.get("imports_as"):
+                sys.modules.setdefault(caller["imports_as"], module)
         self.model_fn = (
             self.through(spec.get("through"))
             or self._built_target()

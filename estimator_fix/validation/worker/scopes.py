@@ -609,6 +609,11 @@ def _from_caller(
                 break
             except ScopeError:
                 continue
+    if found:
+        where = ".".join(caller["scope"]) or "its module level"
+        notes.append(
+            f"{', '.join(found)} as {os.path.basename(caller['file'])} ({where}) passes them"
+        )
     return found
 
 
@@ -656,8 +661,16 @@ def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[
 
 
 def _job_module(caller: Dict[str, Any]) -> Tuple[Any, ast.Module]:
-    """The module holding ``caller``'s call, with only its definitions run, and its tree.
-    Raises ScopeError."""
+    """The module holding ``caller``'s call, with only its definitions run, and its tree (the
+    directories its own imports start from importable, after all others). Raises ScopeError."""
+    import sys
+
+    top = os.path.dirname(os.path.abspath(caller["file"]))
+    for _ in range(caller["module_name"].count(".")):
+        top = os.path.dirname(top)
+    for directory in (top, caller.get("import_root")):
+        if directory and directory not in sys.path:
+            sys.path.append(directory)
     try:
         module = load_definitions(caller["file"], caller["module_name"])
     except Exception as exc:  # user code

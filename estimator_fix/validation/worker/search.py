@@ -58,7 +58,7 @@ _DTYPES = ("float32", "int32", "int64", "string")
 _TRANSPOSE = r"(?:'[^']*' \(op: 'Transpose'\)|'\{\{node [^}]*\}\} = Transpose)"
 _EXPECTED_RANK = re.compile(
     r"expected (?:min_)?ndim=(\d+)|must be rank (\d+)|expected rank (\d+)|to have rank (\d+)"
-    r"|to have a rank of (\d+)|expects input with rank (\d+)"
+    r"|to have a rank of (\d+)|expects input with rank (\d+)|tensor rank, expected (\d+)"
     r"|Dimension must be \d+ but is (\d+) for " + _TRANSPOSE
 )
 #: Errors that name the dtypes that clash: "have types [int64, int32] that don't all match",
@@ -84,10 +84,11 @@ _ABSENT_FEATURE = re.compile(r"Feature (\S+) is not in features dictionary")
 #: float32 not in list of allowed values: uint8, int32, int64".
 _ALLOWED = re.compile(r"has DataType (\w+) not in list of allowed values: ([\w, ]+)")
 #: The rank an error says the tensor has: "must be rank 5 but is rank 3", "found ndim=2",
-#: "expects input with rank 4, got 2", a transpose's "Dimension must be 3 but is 4" (its
-#: input's rank, then its permutation's).
+#: "expects input with rank 4, got 2", "Invalid input tensor rank, expected 4, was: 2" (TF-Slim's
+#: nets), a transpose's "Dimension must be 3 but is 4" (its input's rank, then its permutation's).
 _GIVEN_RANK = re.compile(
     r"but is rank (\d+)|found ndim=(\d+)|with rank \d+, got (\d+)|input has only (\d+) dims"
+    r"|tensor rank, expected \d+, was: (\d+)"
     r"|Dimension must be (\d+) but is \d+ for " + _TRANSPOSE
 )
 _EQUAL_RANK = re.compile(r"equal rank, but are (\d+) and (\d+)")
@@ -130,7 +131,9 @@ BATCH_KEYS = ("batch_size", "train_batch_size", "eval_batch_size", "predict_batc
 _NUMBER = re.compile(r"(?<![\w.\-])(\d{1,4})(?![\w.])")
 #: Numbers of an error that are ranks, not sizes ("must be rank 5", "expected ndim=4", a
 #: slice's "input dim 2; input has only 2 dims").
-_RANK_NUMBER = re.compile(r"(?:rank(?: of)?|got|input dim|has only) \d+|ndim=\d+")
+_RANK_NUMBER = re.compile(
+    r"(?:rank(?: of)?|got|input dim|has only) \d+|ndim=\d+|rank, expected \d+, was: \d+"
+)
 #: Values tried for a guessed int param an error names, small first (8 = 6 * 1 + 2).
 _PARAM_VALUES = (8, 50, 32, 2, 1, 16)
 
