@@ -121,7 +121,8 @@ def test_a_call_of_another_module_of_the_same_names_is_no_caller(tmp_path: Path)
     assert repository_callers(model, tmp_path, {"make_model_fn"}) == {}
     write(tmp_path / "jobs" / "other.py", "import a.model as m\n\nm.make_model_fn(5)\n")
     (caller,) = repository_callers(model, tmp_path, {"make_model_fn"}).values()
-    assert (Path(caller.file).name, caller.args, caller.imports_as) == ("other.py", ("5",), "a.model")
+    found = (Path(caller.file).name, caller.args, caller.imports_as)
+    assert found == ("other.py", ("5",), "a.model")
 
 
 @pytest.mark.tf
