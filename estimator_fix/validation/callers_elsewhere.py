@@ -131,9 +131,7 @@ def _dotted(node: ast.ImportFrom, file: Path) -> str:
     return ".".join([*package, *([node.module] if node.module else [])])
 
 
-def _resolve(
-    module: str, level: int, file: Path, bases: list[Path]
-) -> tuple[Path, str] | None:
+def _resolve(module: str, level: int, file: Path, bases: list[Path]) -> tuple[Path, str] | None:
     """The file or package directory ``module`` names, imported from ``file`` (relative to its
     package for a relative import, else from the first of ``bases`` that has it), and the
     directory an absolute import starts from ("" for a relative one)."""
