@@ -136,3 +136,58 @@ def test_a_closure_built_with_a_scripts_arguments_is_proven_and_a_wrong_rewrite_
         b'train_op_fn(loss * 2, params["learning_rate"])',
     )
     assert "network_fn, train_op_fn as train_dense.py (get_config) passes them" in notes
+
+
+SUBCLASS = ROOT / "fixtures" / "validation" / "estimator_subclass" / "ranker.py"
+
+
+def test_a_helper_a_nested_model_fn_calls_with_all_it_needs_runs_through_that_model_fn() -> None:
+    """``_spec(features, mode, logits, params, labels)`` is what the rewrite changes; the
+    closure ``WideRanker.__init__`` hands its Estimator calls it with all it needs: the helper
+    is run as that closure, with that Estimator's params, not alone with a guessed ``logits``."""
+    rewritten = SUBCLASS.read_bytes().replace(b"loss = tf", b"loss = 1.0 * tf")
+    found = plan(SUBCLASS, SUBCLASS.read_bytes(), ValidationOptions(), rewritten)
+    (target,) = found.targets
+    assert target.path == ("_spec",)
+    assert target.built == Built("_model_fn", ("WideRanker", "__init__"))
+    assert target.params == Built("settings", ("WideRanker", "__init__"))
+    assert not target.guessed
+    (caller,) = found.callers
+    assert (caller.function, Path(caller.file).name, caller.scope) == (
+        "WideRanker",
+        "train.py",
+        ("build_estimator",),
+    )
+
+
+def test_params_objects_are_kept_as_objects_and_copied_whole_for_each_call() -> None:
+    from estimator_fix.validation.worker.inferred import fresh_params, usable_params
+
+    class Settings:
+        def __init__(self) -> None:
+            self.names = {"units": 4}
+
+    settings = Settings()
+    assert usable_params(settings) is settings
+    assert usable_params({"a": 1}) == {"a": 1}
+    assert [usable_params(v) for v in (None, Settings, print, pytest)] == [None] * 4
+    copy = fresh_params(settings)
+    copy.names["width"] = 2  # what one build of the model_fn adds
+    assert settings.names == {"units": 4}
+    assert fresh_params(None) == {}
+
+
+@pytest.mark.tf
+def test_an_estimator_subclass_built_by_the_job_is_proven_and_a_wrong_rewrite_caught(
+    tmp_path: Path,
+) -> None:
+    """The job passes the columns (``columns=None`` by default), the params are a settings
+    object the closure adds to as it reads it: each passes only as the job builds it."""
+    notes = proven_and_a_wrong_rewrite_caught(
+        SUBCLASS,
+        tmp_path,
+        b"GradientDescentOptimizer(params.learning_rate)",
+        b"GradientDescentOptimizer(params.learning_rate * 2)",
+    )
+    assert "columns, hidden_units, learning_rate as train.py (build_estimator) passes them" in notes
+    assert "params from the file's Estimator call: settings" in notes

@@ -652,8 +652,16 @@ def find_targets(
         extra = [
             a for a in required_arguments(node) if a not in _ESTIMATOR_HANDS and a != labels_here
         ]
-        if built is None and len(path) == 1 and extra:
-            built = _delegated_here(tree, path[0], node)
+        holder = _delegating_here(tree, path[0], node, model_fns) if len(path) == 1 else None
+        if built is None and extra and holder is not None:
+            # run as the model_fn that calls it: built, and given params, as that one is
+            call = next((c for c in calls if resolver.resolve(c.model_fn, c.scope) == holder), None)
+            try:
+                built = _built(resolver, tree, holder, call, given, elsewhere or {})
+            except TargetError:
+                call = None
+            else:
+                built = built or Built(holder[0], ())
         through = None
         if built is None and len(path) == 1 and extra:
             through = (delegating or {}).get(path[0])
@@ -812,7 +820,14 @@ def _delegates(tree: ast.Module, call: ast.Call, scope: tuple[str, ...], node: F
     if len(scope) != 1:
         return False
     holder = next((n for n in tree.body if isinstance(n, _FUNCTIONS) and n.name == scope[0]), None)
-    if holder is None or holder is node or "mode" not in _parameter_names(holder):
+    return holder is not None and _gives_all(call, holder, node)
+
+
+def _gives_all(call: ast.Call, holder: Function, node: Function) -> bool:
+    """Whether ``call``, in ``holder``, is a model_fn's call of the model_fn ``node`` giving
+    all it needs: ``holder`` takes only what an Estimator hands (its mode among them), and the
+    call gives every parameter of ``node`` without a default."""
+    if holder is node or "mode" not in _parameter_names(holder):
         return False
     if any(a not in _ESTIMATOR_HANDS for a in required_arguments(holder)):
         return False
@@ -825,12 +840,17 @@ def _delegates(tree: ast.Module, call: ast.Call, scope: tuple[str, ...], node: F
     return all(a in given for a in required_arguments(node))
 
 
-def _delegated_here(tree: ast.Module, function: str, node: Function) -> Built | None:
-    """The model_fn of the module itself that calls ``function`` with all it needs
-    (``imagenet_model_fn`` returning ``hrnet_model_fn(features, ..., model_class=...)``)."""
+def _delegating_here(
+    tree: ast.Module, function: str, node: Function, model_fns: Mapping[tuple[str, ...], Function]
+) -> tuple[str, ...] | None:
+    """The model_fn of the module itself that calls ``function`` with all it needs, at any
+    depth (``imagenet_model_fn`` returning ``hrnet_model_fn(features, ..., model_class=...)``;
+    the closure a class's ``__init__`` hands its Estimator returning
+    ``_create_estimator_spec(features, mode, logits, params, labels)``)."""
     for call, scope in _calls(tree):
-        if _is_name(call.func, function) and _delegates(tree, call, scope, node):
-            return Built(scope[0], ())
+        holder = model_fns.get(scope)
+        if _is_name(call.func, function) and holder is not None and _gives_all(call, holder, node):
+            return scope
     return None
 
 

@@ -14,10 +14,10 @@ Python 3.7 compatible; TensorFlow 1.15 and 2.x.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from .inferred import fresh_params
 from .loading import parameter_names
 from .messaging import last_line, where
 
@@ -136,10 +136,10 @@ def _positional_arguments(function: Any) -> None:
 _BOOKKEEPING = frozenset({"_has_manual_control_dependencies"})
 
 
-def _params(program: Program) -> Dict[str, Any]:
+def _params(program: Program) -> Any:
     """The params the Estimator passes (a TPUEstimator adds the batch size)."""
     if not program.tpu:
-        return copy.copy(program.params or {})  # of its own type (attribute access kept)
+        return fresh_params(program.params)
     params, batch = program.tpu_batch()
     params["batch_size"] = batch
     return params

@@ -92,10 +92,47 @@ def _dimension(dim: Any, names: Dict[str, Any]) -> Optional[int]:
     return value if value >= 0 else None
 
 
-def params_with_guesses(program: Program, params: Optional[Dict[str, Any]]) -> Any:
-    """``params`` with the guessed keys it lacks (None when there is nothing to add to None)."""
+def usable_params(value: Any) -> Any:
+    """``value`` as params an Estimator hands a model_fn: a copy of a dict, an object read by
+    attribute as it is (``tf.contrib.training.HParams``, an argparse namespace); None for
+    anything else (None, a class, a module, a function)."""
+    if isinstance(value, dict):
+        return dict(value)
+    if value is None or isinstance(value, type) or callable(value) or hasattr(value, "__file__"):
+        return None
+    return value if hasattr(value, "__dict__") else None
+
+
+def fresh_params(params: Any) -> Any:
+    """A copy of ``params`` (of its own type, attribute access kept) for one call of the
+    model_fn, which may add to it: a dict's shallow copy; an object's deep copy (an HParams
+    object keeps its names in a dict of its own: ``add_hparam`` in one build must not be seen
+    by the next), else its shallow copy."""
+    if params is None:
+        return {}
+    if isinstance(params, dict):
+        return copy.copy(params)
+    try:
+        return copy.deepcopy(params)
+    except Exception:  # an object holding what cannot be copied (a module, a lock)
+        return copy.copy(params)
+
+
+def params_with_guesses(program: Program, params: Any) -> Any:
+    """``params`` with the guessed keys it lacks (None when there is nothing to add to None); an
+    object read by attribute gets them as attributes."""
     inferred = program.spec.get("inferred") or {}
     guesses = inferred.get("params") or []
+    if params is not None and not isinstance(params, dict):
+        missing = [g for g in guesses if not hasattr(params, g["key"])]
+        for guess in missing:
+            setattr(params, guess["key"], _made(program, guess["key"], guess["value"]))
+        if missing:
+            program.guessed_params = [g["key"] for g in missing]
+            listed = ", ".join(f"{g['key']} ({g['origin']})" for g in missing)
+            kind = type(params).__name__
+            program.out.note(f"params guessed from the model_fn, set on the {kind}: {listed}")
+        return params
     unset = [
         g
         for g in guesses
@@ -368,7 +405,7 @@ def build_once(
                 features,
                 labels,
                 getattr(tf.estimator.ModeKeys, mode),
-                copy.copy(program.params or {}),
+                fresh_params(program.params),
                 tf.estimator.RunConfig(),
             )
         except Exception as exc:  # user code: what failed is the answer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import inspect
 import json
@@ -13,7 +12,13 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from .default_graph import graph_globals
 from .graphs import build_graphs, call_input_fn
-from .inferred import fit_columns, made_arguments, params_with_guesses
+from .inferred import (
+    fit_columns,
+    fresh_params,
+    made_arguments,
+    params_with_guesses,
+    usable_params,
+)
 from .lenient import SUFFIX, SpecGate
 from .loading import (
     import_tensorflow,
@@ -179,7 +184,7 @@ class Program:
         )
         return function
 
-    def _params(self) -> Dict[str, Any] | None:
+    def _params(self) -> Any:
         if self.spec.get("params") is not None:
             return dict(self.spec["params"])
         at_call = self.spec.get("params_at_call")
@@ -189,9 +194,10 @@ class Program:
             except ScopeError as exc:
                 self.out.note(f"params of the Estimator call not used: {exc}")
             else:
-                if isinstance(value, dict):
+                value = usable_params(value)
+                if value is not None:
                     self.out.note(f"params from the file's Estimator call: {at_call['expression']}")
-                    return dict(value)
+                    return value
         value = self._job_params()
         if value is not None:
             return value
@@ -200,7 +206,7 @@ class Program:
             return dict(value)
         return None
 
-    def _job_params(self) -> Dict[str, Any] | None:
+    def _job_params(self) -> Any:
         """The params of the Estimator the job builds in another module, in the function that
         builds the model_fn's builder or class (its caller's ``params=``)."""
         target = self.spec.get("target") or {}
@@ -213,11 +219,12 @@ class Program:
         except ScopeError as exc:
             self.out.note(f"params of the job's Estimator call not used: {exc}")
             return None
-        if not isinstance(value, dict):
+        value = usable_params(value)
+        if value is None:
             return None
         where = os.path.basename(caller["file"])
         self.out.note(f"params from the Estimator call in {where}: {caller['params']}")
-        return dict(value)
+        return value
 
     def _input(self, ref: Dict[str, Any]) -> Any:
         return self.built(ref) if ref.get("expression") else load_function(self.module, ref)
@@ -428,7 +435,7 @@ class Program:
 
     def tpu_batch(self) -> Tuple[Dict[str, Any], int]:
         """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size."""
-        params = copy.copy(self.params or {})  # of its own type (attribute access kept)
+        params = fresh_params(self.params)
         batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
         return params, int(batch)
 

@@ -617,6 +617,12 @@ def _from_caller(
     return found
 
 
+def _passed(caller: Dict[str, Any], parameters: List[str]) -> Set[str]:
+    """The parameters ``caller``'s call passes (by position or name)."""
+    names = [p for p in parameters if p not in ("self", "cls")]
+    return set(names[: len(caller["args"])]) | set(caller["keywords"])
+
+
 def evaluate_elsewhere(caller: Dict[str, Any], expression: str, note: Callable[[str], None]) -> Any:
     """``expression`` as the function holding ``caller``'s call computes it in its module (the
     job's ``params=``), what fails there left out and noted, in the job's directory where it
@@ -1003,12 +1009,15 @@ def evaluate(
         # module global of its name, ``import horovod as hvd``, is nothing a caller hands it)
         from_main = wanted - set(given or {}) - (set(defaults) - _main_block_names(tree))
         namespace.update(_from_main_block(module, tree, filename, from_main, skipped))
-        # another module's call of the function, or of its class for ``__init__``
+        # another module's call of the function, or of its class for ``__init__``: what it
+        # passes, over the defaults too (``Model(columns=columns)`` where ``columns=None``)
         called = len(scope) == 1 or (len(scope) == 2 and scope[1] == "__init__")
         caller = (callers or {}).get(scope[0]) if called else None
-        if caller and wanted - set(namespace):
-            absent = wanted - set(namespace)
-            namespace.update(_from_caller(caller, _parameters(function), absent, skipped))
+        if caller:
+            passed = _passed(caller, _parameters(function)) - set(given or {}) - from_main
+            absent = (wanted - set(namespace)) | (wanted & passed)
+            if absent:
+                namespace.update(_from_caller(caller, _parameters(function), absent, skipped))
         if len(scope) == 1 and wanted - set(namespace):
             around = (callers, inferred, note)
             absent = wanted - set(namespace)

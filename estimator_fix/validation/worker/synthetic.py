@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import inferred
 from . import search as searching
 from .declared import declared, held_by_the_model
-from .inferred import SINGLE, build_once
+from .inferred import SINGLE, build_once, fresh_params
 from .labels import as_read, synthetic_labels
 from .loading import LABEL_NAMES, positional_labels
 
@@ -132,8 +131,12 @@ class Synthetic:
         """The params with ``choice``'s overrides (of the params' own type)."""
         if not choice["params"]:
             return self.base_params
-        params = copy.copy(self.base_params) if self.base_params is not None else {}
-        params.update(choice["params"])
+        params = fresh_params(self.base_params)
+        if isinstance(params, dict):
+            params.update(choice["params"])
+        else:  # an object read by attribute (HParams)
+            for key, value in choice["params"].items():
+                setattr(params, key, value)
         return params
 
     def apply(self, choice: Dict[str, Any]) -> None:
