@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from estimator_fix.validation.layout import directories
-from estimator_fix.validation.targets import Caller, _calls, _job_params, _source
+from estimator_fix.validation.targets import (
+    Caller,
+    _called_function,
+    _calls,
+    _job_params,
+    _source,
+)
 
 
 def repository_callers(
@@ -39,7 +45,7 @@ def repository_callers(
             continue
         modules, names, dotted, root = _reaching(tree, file, path, repository.resolve())
         for call, scope in _calls(tree):
-            function = _called(call, modules, names)
+            function = _called_function(call, modules, names)
             if function not in functions or function in found:
                 continue
             found[function] = Caller(
@@ -173,11 +179,3 @@ def _reexports(package: Path, target: Path, name: str) -> bool:
         and any(alias.name in (name, "*") for alias in node.names)
         for node in tree.body
     )
-
-
-def _called(call: ast.Call, modules: set[str], names: dict[str, str]) -> str:
-    """The target module's function ``call`` calls (``module.fn(...)``, ``fn(...)``), or ""."""
-    func = call.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return func.attr if func.value.id in modules else ""
-    return names.get(func.id, "") if isinstance(func, ast.Name) else ""
