@@ -177,6 +177,37 @@ def test_params_objects_are_kept_as_objects_and_copied_whole_for_each_call() -> 
     assert fresh_params(None) == {}
 
 
+def test_guessed_params_go_on_an_object_as_attributes_where_it_takes_them() -> None:
+    from types import SimpleNamespace
+
+    from estimator_fix.validation.worker.inferred import params_with_guesses
+
+    guesses = [
+        {"key": "units", "value": 4, "origin": "line 3"},
+        {"key": "rate", "value": 0.5, "origin": "line 4"},
+    ]
+    notes: list[str] = []
+    program = SimpleNamespace(
+        spec={"inferred": {"params": guesses}},
+        out=SimpleNamespace(note=notes.append),
+        guessed_params=[],
+    )
+
+    class Flags:  # takes no new attribute, as absl's FlagValues does
+        units = 8
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(name)
+
+    flags = Flags()
+    assert params_with_guesses(program, flags) is flags  # type: ignore[arg-type]
+    assert notes == []
+    settings = SimpleNamespace(units=8)
+    assert params_with_guesses(program, settings) is settings  # type: ignore[arg-type]
+    assert (settings.units, settings.rate, program.guessed_params) == (8, 0.5, ["rate"])
+    assert notes == ["params guessed from the model_fn, set on the SimpleNamespace: rate (line 4)"]
+
+
 @pytest.mark.tf
 def test_an_estimator_subclass_built_by_the_job_is_proven_and_a_wrong_rewrite_caught(
     tmp_path: Path,

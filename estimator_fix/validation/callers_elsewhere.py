@@ -34,7 +34,9 @@ def repository_callers(
     found: dict[str, Caller] = {}
     needles = [name.encode() for name in functions]
     for file in _python_files(repository.resolve()):
-        if file.parent == path.parent or len(found) == len(functions):
+        if len(found) == len(functions):
+            break
+        if file.parent == path.parent:  # its siblings: ``targets.sibling_callers``
             continue
         try:
             source = file.read_bytes()

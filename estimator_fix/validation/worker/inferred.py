@@ -124,9 +124,15 @@ def params_with_guesses(program: Program, params: Any) -> Any:
     inferred = program.spec.get("inferred") or {}
     guesses = inferred.get("params") or []
     if params is not None and not isinstance(params, dict):
-        missing = [g for g in guesses if not hasattr(params, g["key"])]
-        for guess in missing:
-            setattr(params, guess["key"], _made(program, guess["key"], guess["value"]))
+        missing = []
+        for guess in guesses:
+            if hasattr(params, guess["key"]):
+                continue
+            try:
+                setattr(params, guess["key"], _made(program, guess["key"], guess["value"]))
+            except Exception:  # an object that takes no new attribute (absl's FlagValues)
+                continue
+            missing.append(guess)
         if missing:
             program.guessed_params = [g["key"] for g in missing]
             listed = ", ".join(f"{g['key']} ({g['origin']})" for g in missing)

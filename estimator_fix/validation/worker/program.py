@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Tuple
 from .default_graph import graph_globals
 from .graphs import build_graphs, call_input_fn
 from .inferred import (
+    AttributeParams,
     fit_columns,
     fresh_params,
     made_arguments,
@@ -434,8 +435,11 @@ class Program:
         )
 
     def tpu_batch(self) -> Tuple[Dict[str, Any], int]:
-        """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size."""
+        """A TPUEstimator's params (without ``batch_size``, which it sets) and batch size: a
+        dict, as a TPUEstimator's are (an object's fields readable by attribute too)."""
         params = fresh_params(self.params)
+        if not isinstance(params, dict):
+            params = AttributeParams(vars(params))
         batch = params.pop("batch_size", None) or params.get("train_batch_size") or self.batch_size
         return params, int(batch)
 
