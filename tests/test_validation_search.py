@@ -555,6 +555,29 @@ def test_sides_grow_past_a_fixed_index_and_where_convolutions_run_out() -> None:
     assert not list(search._grown(current, "Shapes (4,) and (4, 1)", ["n", "x"]))
 
 
+def test_labels_grow_past_a_fixed_index_as_features_do() -> None:
+    """``bbox = tf.cast(labels, tf.int32)`` then ``bbox[0, 1]`` ... ``bbox[0, 3]`` (a box's
+    corners): labels of one value per example grow past each index the code takes."""
+    current = {
+        "features": {"image": entry("float32", [64, 64, 3]), "bbox": entry("float32", [1])},
+        "labels": entry("int32", [1]),
+        "params": {},
+    }
+    error = (
+        "ValueError: slice index 1 of dimension 1 out of bounds. for 'strided_slice_2' (op: "
+        "'StridedSlice') with input shapes: [4,1], [2], [2], [2]"
+    )
+    grown = [
+        (c["features"]["bbox"]["shape"], c["labels"]["shape"])
+        for c in search._past_slice(current, error, ["bbox", "image"])
+    ]
+    assert grown == [([2], [1]), ([1], [2])]  # the feature of that shape, then the labels
+    current["labels"] = entry("int32", [2])
+    error = error.replace("index 1 of", "index 2 of").replace("[4,1]", "[4,2]")
+    (candidate,) = search._past_slice(current, error, ["bbox", "image"])
+    assert candidate["labels"]["shape"] == [4]
+
+
 def test_features_take_the_dtypes_an_op_allows() -> None:
     """``indices`` of float32 where an embedding lookup takes ids: the float features (those
     sharing a shape together) as int32, then int64; labels of that dtype after them."""

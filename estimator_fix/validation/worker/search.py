@@ -648,7 +648,8 @@ def _lengthened_for_reshape(current: Choice, error: str, keys: List[Any]) -> Ite
 def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
     """Where the code takes a fixed index past a feature's guessed size (``slice index 32 of
     dimension 1 out of bounds`` of ``[4, 32, 32, 32, 1]``), the feature with every dimension of
-    that size doubled past the index (a crop of a volume whose sides are alike)."""
+    that size doubled past the index (a crop of a volume whose sides are alike); the labels too
+    (``labels[:, 1]``, a box's corners ``bbox[0, 3]``: several values per example)."""
     match = _SLICE.search(error)
     if match is None:
         return
@@ -657,12 +658,18 @@ def _past_slice(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice
     if not 1 <= axis < len(shape):
         return
     old, new = shape[axis], max(2 * index, 2)
+    if new > 1024:
+        return
     for key in keys:
         entry = current["features"][key]
-        if entry["sparse"] or entry["shape"] != shape[1:] or new > 1024:
+        if entry["sparse"] or entry["shape"] != shape[1:]:
             continue
         grown = [new if d == old else d for d in entry["shape"]]
         yield _with(current, feature=(key, _entry(entry["dtype"], grown)))
+    labels = current["labels"]
+    if labels is not None and labels["shape"] == shape[1:]:
+        grown = [new if d == old else d for d in labels["shape"]]
+        yield _with(current, labels=_entry(labels["dtype"], grown))
 
 
 def _densified(current: Choice, error: str, keys: List[Any]) -> Iterator[Choice]:
