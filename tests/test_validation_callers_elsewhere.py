@@ -1,6 +1,7 @@
-"""A builder or class of a model_fn whose arguments only a module in another directory of the
-repository gives (a script importing it from its package): that call is found by where its
-import leads, and its arguments build the model_fn (fixtures of our own)."""
+"""What builds a model_fn outside its file or around it: a builder or class whose arguments only
+a module in another directory of the repository gives (a script importing it from its package),
+found by where its import leads; a helper model_fn run as the model_fn that calls it; params
+that are an object read by attribute (fixtures of our own)."""
 
 from __future__ import annotations
 
