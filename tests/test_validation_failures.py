@@ -13,7 +13,7 @@ from estimator_fix.notebooks import extract
 from estimator_fix.validation import validate_pair
 from estimator_fix.validation.compare import failure
 from estimator_fix.validation.results import RunResult, Stage, in_cells
-from estimator_fix.validation.worker.messaging import last_line, where
+from estimator_fix.validation.worker.messaging import last_line, unset_environment, where
 
 USER_CODE = """\
 import json
@@ -55,6 +55,41 @@ def test_a_path_outside_the_working_directory_is_given_whole(
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     assert where(_raised(module)) == f"{module}:4"
+
+
+ENVIRONMENT_CODE = """\
+import os
+
+CONFIG = None
+
+def run():
+    global CONFIG
+    CONFIG = os.environ.get("ESTIMATOR_FIX_TEST_CONFIG").replace("/", ".")
+"""
+
+
+def test_a_failure_at_a_read_of_an_unset_environment_variable_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``os.environ.get("TRAIN_CONFIG").replace(...)``, a variable the repository's scripts
+    export: the error names the line and the variable; once it is set, nothing is said."""
+    module = tmp_path / "settings.py"
+    module.write_text(ENVIRONMENT_CODE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESTIMATOR_FIX_TEST_CONFIG", raising=False)
+    namespace: dict[str, object] = {}
+    exec(compile(module.read_text(), str(module), "exec"), namespace)
+    with pytest.raises(AttributeError) as raised:
+        namespace["run"]()  # type: ignore[operator]
+    assert unset_environment(raised.value) == (
+        "settings.py:7 reads the environment variable ESTIMATOR_FIX_TEST_CONFIG, which is not "
+        "set here: set it as the repository's scripts do, then validate again"
+    )
+    monkeypatch.setenv("ESTIMATOR_FIX_TEST_CONFIG", "config/train.py")
+    assert unset_environment(raised.value) == ""
+    other = tmp_path / "parsing.py"  # a failure that reads no environment variable
+    other.write_text(USER_CODE)
+    assert unset_environment(_raised(other)) == ""
 
 
 def test_an_error_raised_in_a_library_alone_has_no_line() -> None:

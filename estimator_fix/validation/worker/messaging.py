@@ -74,6 +74,40 @@ def where(exc: BaseException) -> str:
     return found
 
 
+#: A read of an environment variable by a literal name: ``os.environ.get("X")``,
+#: ``os.getenv("X")``, ``os.environ["X"]``.
+_ENVIRONMENT_READ = re.compile(
+    r"""(?:environ\.get|getenv)\(\s*['"](\w+)['"]|environ\[\s*['"](\w+)['"]\s*\]"""
+)
+
+
+def unset_environment(exc: BaseException) -> str:
+    """Where ``exc`` passed through a line of the code validated that reads an environment
+    variable this process lacks (``os.environ.get("TRAIN_CONFIG").replace(...)``, the variable
+    a repository's scripts export), what to say of it; else ""."""
+    import linecache
+
+    trace = exc.__traceback__
+    found = ""
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        path = os.path.abspath(code.co_filename)
+        if not path.startswith(_OURS + os.sep) and not _library(path):
+            line = linecache.getline(code.co_filename, trace.tb_lineno)
+            for match in _ENVIRONMENT_READ.finditer(line):
+                name = match.group(1) or match.group(2)
+                if name not in os.environ:
+                    shown = os.path.relpath(path)
+                    shown = path if shown.startswith("..") else shown
+                    found = (
+                        f"{shown}:{trace.tb_lineno} reads the environment variable {name}, "
+                        "which is not set here: set it as the repository's scripts do, then "
+                        "validate again"
+                    )
+        trace = trace.tb_next
+    return found
+
+
 class Channel:
     """The protocol stream: the real stdout, kept apart from whatever user code prints."""
 

@@ -30,7 +30,7 @@ from .loading import (
     resolve,
     unfilled_parameters,
 )
-from .messaging import Channel, Output, last_line, where
+from .messaging import Channel, Output, last_line, unset_environment, where
 from .scopes import (
     ScopeError,
     bind_main_block_globals,
@@ -804,7 +804,8 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
             out.note(note)
         program = Program(tf, out.np, module, tree, spec, out)
     except (Exception, SystemExit) as exc:
-        out.data["setup_error"] = last_line(exc)
+        unset = unset_environment(exc)
+        out.data["setup_error"] = last_line(exc) + (f" ({unset})" if unset else "")
         out.data["missing_module"] = missing_module(exc)
         channel.send({"event": "ready", "inputs": None})
         channel.send({"event": "trained", "checkpoint": None})
