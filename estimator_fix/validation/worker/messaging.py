@@ -57,6 +57,12 @@ def _library(path: str) -> bool:
     )
 
 
+def _shown(path: str) -> str:
+    """``path`` relative to the working directory where it lies below it, else whole."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 def where(exc: BaseException) -> str:
     """``path:line`` of the innermost frame of the code validated that ``exc`` passed through
     (path relative to the working directory where it lies below it), or "" where none did."""
@@ -67,9 +73,7 @@ def where(exc: BaseException) -> str:
         path = os.path.abspath(name)
         generated = name.startswith("<") or _GENERATED.match(os.path.basename(path))
         if not generated and not path.startswith(_OURS + os.sep) and not _library(path):
-            relative = os.path.relpath(path)
-            shown = path if relative.startswith("..") else relative
-            found = f"{shown}:{trace.tb_lineno}"
+            found = f"{_shown(path)}:{trace.tb_lineno}"
         trace = trace.tb_next
     return found
 
@@ -97,10 +101,8 @@ def unset_environment(exc: BaseException) -> str:
             for match in _ENVIRONMENT_READ.finditer(line):
                 name = match.group(1) or match.group(2)
                 if name not in os.environ:
-                    shown = os.path.relpath(path)
-                    shown = path if shown.startswith("..") else shown
                     found = (
-                        f"{shown}:{trace.tb_lineno} reads the environment variable {name}, "
+                        f"{_shown(path)}:{trace.tb_lineno} reads the environment variable {name}, "
                         "which is not set here: set it as the repository's scripts do, then "
                         "validate again"
                     )
