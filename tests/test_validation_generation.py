@@ -238,6 +238,18 @@ def test_a_flag_default_absl_refuses_is_kept_as_tf_app_flags_kept_it(tf1_python:
     assert any("flag default(s) horizon=5 kept as the code gives them" in n for n in report.notes)
 
 
+EXAMPLES_BOUND_AS = ROOT / "fixtures" / "validation" / "tf1_style" / "examples_bound_as.py"
+
+
+@pytest.mark.tf
+def test_a_module_of_tensorflow_bound_with_import_as_loads_under_1_15(tf1_python: str) -> None:
+    """``import tensorflow.examples.tutorials.mnist.input_data as input_data``: TensorFlow
+    1.15's modules live in ``tensorflow_core``, where the binding looked and found nothing."""
+    report = validate_file(EXAMPLES_BOUND_AS)
+    assert report.verdict == "fixed", report.message
+    assert report.tensorflow.startswith("1.15")
+
+
 CONTRIB_LEARN = ROOT / "fixtures" / "validation" / "tf1_style" / "contrib_learn.py"
 
 

@@ -4,7 +4,15 @@ Code written for TensorFlow 1.2-1.3 imports Keras from ``tensorflow.contrib.kera
 (``from tensorflow.contrib.keras.python.keras.layers import Dense``); from 1.4 the same modules
 are ``tensorflow.python.keras``, and 1.15 (the TensorFlow 1.x validation runs under) has only the
 new name. Each old name is the new module itself, not a copy or a stand-in: the code runs what
-its TensorFlow's successor has under that name, and a note says so. Python 3.7 compatible.
+its TensorFlow's successor has under that name, and a note says so.
+
+TensorFlow 1.15 moved its modules into ``tensorflow_core`` too, with ``tensorflow`` a package
+that forwards to it: ``import tensorflow.examples.tutorials.mnist.input_data as input_data``
+(fine up to 1.14) imports the module as ``tensorflow.examples.tutorials...``, then binds the name
+through ``tensorflow.examples``, which is ``tensorflow_core.examples``, where Python finds no
+``tutorials`` ("cannot import name 'tutorials' from 'tensorflow_core.examples'"). Each submodule
+imported under ``tensorflow.`` is also registered under its ``tensorflow_core.`` name, where that
+binding looks (``from ... import`` never needed it). Python 3.7 compatible.
 """
 
 from __future__ import annotations
@@ -62,9 +70,51 @@ class _Moved(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
 
+class _CoreNames(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path`` under TensorFlow 1.15: finds a ``tensorflow.`` submodule as
+    the other finders do, and registers it under its ``tensorflow_core.`` name once run."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith("tensorflow."):
+            return None
+        core = "tensorflow_core" + fullname[len("tensorflow") :]
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module") or core in sys.modules:
+            return spec
+        spec.loader = _Registering(spec.loader, core)
+        return spec
+
+
+class _Registering(importlib.abc.Loader):
+    """``loader``, registering the module it runs under the name ``core`` too."""
+
+    def __init__(self, loader: Any, core: str) -> None:
+        self.loader, self.core = loader, core
+
+    def __getattr__(self, name: str) -> Any:  # ``get_source``, ``is_package``, ...
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.loader.exec_module(module)
+        sys.modules.setdefault(self.core, module)
+
+
 def install() -> None:
     if not any(isinstance(finder, _Moved) for finder in sys.meta_path):
         sys.meta_path.append(_Moved())
+    core = sys.modules.get("tensorflow_core")
+    if core is not None and not any(isinstance(f, _CoreNames) for f in sys.meta_path):
+        sys.meta_path.insert(0, _CoreNames())
 
 
 def notes() -> List[str]:
