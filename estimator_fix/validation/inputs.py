@@ -790,6 +790,7 @@ def _callers(
     module_name: str,
     targets: list[Target],
     inputs: Mapping[str, FunctionRef] | None,
+    known: Mapping[str, Caller],
 ) -> tuple[Caller, ...]:
     built = [b for t in targets for b in (t.built, t.params)]
     built += [ref.built for ref in (inputs or {}).values()]
@@ -797,12 +798,16 @@ def _callers(
     scopes = {b.scope[0] for b in built if b is not None and _called_scope(b.scope)}
     if not scopes:
         return ()
-    return tuple(_callers_of(path, module_name, scopes).values())
+    found = {name: known[name] for name in scopes if name in known}
+    found.update(_callers_of(path, module_name, scopes - set(known)))
+    return tuple(found[name] for name in sorted(found))
 
 
 def _callers_of(path: Path, module_name: str, functions: set[str]) -> dict[str, Caller]:
     """Per function (or class) of the module at ``path``, another module's call of it: in its
     directory first, else anywhere in its repository (``callers_elsewhere``)."""
+    if not functions:
+        return {}
     package = module_name.rpartition(".")[0]
     found = sibling_callers(path.resolve(), package, functions)
     rest = functions - set(found)
@@ -817,13 +822,10 @@ def _called_scope(scope: tuple[str, ...]) -> bool:
     return len(scope) == 1 or (len(scope) == 2 and scope[1] == "__init__")
 
 
-def _given_elsewhere(path: Path, module_name: str, tree: ast.Module) -> dict[str, frozenset[str]]:
+def _given_elsewhere(tree: ast.Module, callers: Mapping[str, Caller]) -> dict[str, frozenset[str]]:
     """Per builder of a model_fn closure (or class of a model_fn method: its ``__init__``), the
-    parameters another module's call of it gives."""
+    parameters another module's call of it (``callers``) gives."""
     functions = builders(tree)
-    if not functions:
-        return {}
-    callers = _callers_of(path, module_name, set(functions))
     return {name: given_by(caller, functions[name]) for name, caller in callers.items()}
 
 
@@ -871,7 +873,9 @@ def plan(
     chosen = options.model_fn or _config_value(config, "model-fn")
     given = dict(config.values.get("model-fn-args") or {})
     module_name, roots = package_layout(path)
-    elsewhere = _given_elsewhere(path, module_name, tree)
+    # another module's calls of the builders and classes, read once (the repository's files)
+    builder_callers = _callers_of(path, module_name, set(builders(tree)))
+    elsewhere = _given_elsewhere(tree, builder_callers)
     defaults = flag_defaults(path.resolve(), roots)
     delegating = delegating_callers(path.resolve(), module_name.rpartition(".")[0], tree)
     imported = imported_functions(tree, path.resolve(), [Path(root) for root in roots])
@@ -943,7 +947,7 @@ def plan(
         python_fallback=interpreters.fallback,
         interpreter_reason=interpreters.reason,
         targets=tuple(targets),
-        callers=_callers(path, module_name, targets, inputs),
+        callers=_callers(path, module_name, targets, inputs, builder_callers),
         flags=_flag_arguments(config),
         model_fn_args_json=json.dumps(given, sort_keys=True) if given else None,
         inferred=inferred,

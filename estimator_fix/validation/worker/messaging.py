@@ -8,7 +8,7 @@ import re
 import sys
 import time
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 _MAX_ERROR = 400
 
@@ -67,15 +67,22 @@ def where(exc: BaseException) -> str:
     """``path:line`` of the innermost frame of the code validated that ``exc`` passed through
     (path relative to the working directory where it lies below it), or "" where none did."""
     found = ""
+    for name, path, line in _frames_validated(exc):
+        if not name.startswith("<") and not _GENERATED.match(os.path.basename(path)):
+            found = f"{_shown(path)}:{line}"
+    return found
+
+
+def _frames_validated(exc: BaseException) -> Iterator[Tuple[str, str, int]]:
+    """The frames ``exc`` passed through, outermost first, that are not the worker's nor a
+    library's: each its code's file name, that file's absolute path, and the line."""
     trace = exc.__traceback__
     while trace is not None:
         name = trace.tb_frame.f_code.co_filename
         path = os.path.abspath(name)
-        generated = name.startswith("<") or _GENERATED.match(os.path.basename(path))
-        if not generated and not path.startswith(_OURS + os.sep) and not _library(path):
-            found = f"{_shown(path)}:{trace.tb_lineno}"
+        if not path.startswith(_OURS + os.sep) and not _library(path):
+            yield name, path, trace.tb_lineno
         trace = trace.tb_next
-    return found
 
 
 #: A read of an environment variable by a literal name: ``os.environ.get("X")``,
@@ -91,22 +98,15 @@ def unset_environment(exc: BaseException) -> str:
     a repository's scripts export), what to say of it; else ""."""
     import linecache
 
-    trace = exc.__traceback__
     found = ""
-    while trace is not None:
-        code = trace.tb_frame.f_code
-        path = os.path.abspath(code.co_filename)
-        if not path.startswith(_OURS + os.sep) and not _library(path):
-            line = linecache.getline(code.co_filename, trace.tb_lineno)
-            for match in _ENVIRONMENT_READ.finditer(line):
-                name = match.group(1) or match.group(2)
-                if name not in os.environ:
-                    found = (
-                        f"{_shown(path)}:{trace.tb_lineno} reads the environment variable {name}, "
-                        "which is not set here: set it as the repository's scripts do, then "
-                        "validate again"
-                    )
-        trace = trace.tb_next
+    for file, path, line in _frames_validated(exc):
+        for match in _ENVIRONMENT_READ.finditer(linecache.getline(file, line)):
+            name = match.group(1) or match.group(2)
+            if name not in os.environ:
+                found = (
+                    f"{_shown(path)}:{line} reads the environment variable {name}, which is "
+                    "not set here: set it as the repository's scripts do, then validate again"
+                )
     return found
 
 

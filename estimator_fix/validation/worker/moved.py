@@ -112,8 +112,8 @@ class _Registering(importlib.abc.Loader):
 def install() -> None:
     if not any(isinstance(finder, _Moved) for finder in sys.meta_path):
         sys.meta_path.append(_Moved())
-    core = sys.modules.get("tensorflow_core")
-    if core is not None and not any(isinstance(f, _CoreNames) for f in sys.meta_path):
+    on_1_15 = "tensorflow_core" in sys.modules
+    if on_1_15 and not any(isinstance(f, _CoreNames) for f in sys.meta_path):
         sys.meta_path.insert(0, _CoreNames())
 
 
