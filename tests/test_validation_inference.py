@@ -1517,3 +1517,48 @@ def test_features_concatenated_then_hashed_are_strings_each() -> None:
     assert found["fields"].dtype == found["sequence"].dtype == "string"
     assert "(through concat())" in found["fields"].origin
     assert found["u"].dtype == found["v"].dtype == "float32"
+
+
+def test_params_handed_to_a_step_function_the_builder_picks_are_read_there() -> None:
+    """A closure calls ``step_fn(loss, params)``, a name its builder binds to a module function
+    when the caller gives none; that function reads keys through a helper whose key is its own
+    parameter (``_setting(params, "learning_rate")``): each read is keyed by the literal the call
+    gives, and its value guessed where the helper's result is used - a rate by its name, a
+    choice the code checks against None left absent (its own default), a size by its keyword."""
+    tree = ast.parse(
+        textwrap.dedent(
+            """
+            def _setting(params, key):
+                if not isinstance(params, dict):
+                    params = vars(params)
+                return params.get(key, None)
+
+            def _solver(choice, rate):
+                if choice is None:
+                    return tf.compat.v1.train.GradientDescentOptimizer(rate)
+                return choice(rate)
+
+            def _plain_step(loss, params):
+                rate = _setting(params, "learning_rate")
+                solver = _solver(_setting(params, "solver"), rate)
+                return solver.minimize(loss)
+
+            def make_model_fn(network, step_fn=None):
+                if step_fn is None:
+                    step_fn = _plain_step
+
+                def model_fn(features, labels, mode, params):
+                    hidden = tf.compat.v1.layers.dense(
+                        features["x"], units=_setting(params, "width"))
+                    loss = tf.reduce_mean(network(hidden))
+                    return step_fn(loss, params)
+
+                return model_fn
+            """
+        )
+    )
+    closure = next(
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "model_fn"
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, closure)}
+    assert guessed == {"learning_rate": 0.01, "solver": None, "width": 4}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from estimator_fix.validation.inference import syntax as sx
 from estimator_fix.validation.inference.guesses import ParamGuess
@@ -144,18 +144,25 @@ class _ParamReader:
         self._visited: set[str] = set()
 
     def read(
-        self, function: sx.Function, parameter: str, depth: int = 0, prefix: tuple[str, ...] = ()
+        self,
+        function: sx.Function,
+        parameter: str,
+        depth: int = 0,
+        prefix: tuple[str, ...] = (),
+        site: _Site | None = None,
     ) -> None:
         """The keys ``function`` reads from its ``parameter``: params itself, or (``prefix``)
-        the value at that path of params, read as an object (``opts = params["opts"]``)."""
-        visit = f"{function.name}:{parameter}:{'.'.join(prefix)}"
+        the value at that path of params, read as an object (``opts = params["opts"]``).
+        ``site``: the call that handed it params, where what it returns is used."""
+        keys = site.keys if site is not None else {}
+        visit = f"{function.name}:{parameter}:{'.'.join(prefix)}:{sorted(keys.items())}"
         if visit in self._visited or depth > sx.HELPER_DEPTH or len(prefix) > _NESTING:
             return  # (a name rebound to a part of itself, ``a = a["b"]``, nests without end)
         self._visited.add(visit)
         parents = sx.parents(function)
         dicts = _dict_literals(self.tree, function)
         for name in _aliases(function, parameter):  # ``args = params``: read through args too
-            self._read_name(function, name, depth, parents, dicts, prefix)
+            self._read_name(function, name, depth, parents, dicts, prefix, site)
 
     def _read_name(
         self,
@@ -165,10 +172,12 @@ class _ParamReader:
         parents: Mapping[ast.AST, ast.AST],
         dicts: Mapping[str, ast.Dict],
         prefix: tuple[str, ...] = (),
+        site: _Site | None = None,
     ) -> None:
+        keys = site.keys if site is not None else {}
         for node in ast.walk(function):
             if isinstance(node, ast.Call):
-                self._follow(node, parameter, dicts, depth, prefix)
+                self._follow(node, function, parameter, (parents, dicts), depth, prefix)
             if _attribute_read(node, parameter, parents):
                 assert isinstance(node, ast.Attribute)
                 if prefix and _called(node, parents):
@@ -179,16 +188,16 @@ class _ParamReader:
                     self._store([*prefix, node.attr], replace(guess, attribute=True))
                 continue
             outer: ast.AST
-            if _got_without_default(node, parameter):  # ``params.get("k")``: None where absent
+            if _got_without_default(node, parameter, keys):  # ``params.get("k")``: None if absent
                 assert isinstance(node, ast.Call)
-                path, outer = [str(sx.string(node.args[0]))], node
+                path, outer = [str(_key(node.args[0], keys))], node
             elif (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.value, ast.Name)
                 and node.value.id == parameter
                 and isinstance(node.ctx, ast.Load)
             ):
-                path, outer = self._path(node, parents)
+                path, outer = self._path(node, parents, keys)
             else:
                 continue
             if not path:
@@ -197,15 +206,30 @@ class _ParamReader:
             if local is not None:  # ``opts = params["opts"]``, then ``opts.model_name``
                 self.read(function, local, depth, (*prefix, *path))
                 continue
-            use, parent = _use_of(outer, parents, function, dicts)
-            inner = self._in_helper(use, parent)
-            if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
-                use, parent, around = inner
-                guess = self._guess(path[-1], use, parent, dicts, around)
-            else:
-                guess = self._guess(path[-1], use, parent, dicts, parents)
+            guess = self._guess_used(path[-1], outer, function, (parents, dicts), site)
             if guess is not None:
                 self._store([*prefix, *path], guess)
+
+    def _guess_used(
+        self,
+        key: str,
+        read: ast.AST,
+        function: sx.Function,
+        scope: tuple[Mapping[ast.AST, ast.AST], Mapping[str, ast.Dict]],
+        site: _Site | None,
+    ) -> ParamGuess | None:
+        """A value for the key ``read`` in ``function`` reads, from where the value is used:
+        there, in a helper it is handed to, or (``return params.get(key)`` in a helper) where
+        the helper was called."""
+        around, near = scope
+        use, parent = _use_of(read, around, function, near)
+        if isinstance(parent, ast.Return) and site is not None:
+            around, near = site.parents, site.dicts
+            use, parent = _use_of(site.call, around, site.function, near)
+        inner = self._in_helper(use, parent)
+        if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
+            use, parent, around = inner
+        return self._guess(key, use, parent, near, around)
 
     def _in_helper(
         self, node: ast.AST, call: ast.AST | None
@@ -222,17 +246,21 @@ class _ParamReader:
         if parameter is None:
             return None
         around = sx.parents(helper)
-        found = _first_telling_use(helper, parameter, around, _dict_literals(self.tree, helper))
+        found = _first_telling_use(
+            helper, parameter, around, _dict_literals(self.tree, helper)
+        ) or _none_check(helper, parameter, around)
         return (*found, around) if found is not None else None
 
     @staticmethod
-    def _path(node: ast.Subscript, parents: Mapping[ast.AST, ast.AST]) -> tuple[list[str], ast.AST]:
+    def _path(
+        node: ast.Subscript, parents: Mapping[ast.AST, ast.AST], keys: Mapping[str, str]
+    ) -> tuple[list[str], ast.AST]:
         """The string keys of ``params["a"]["b"]...`` from ``node`` out, and the outermost."""
         path: list[str] = []
         outer: ast.AST = node
         current: ast.AST | None = node
         while isinstance(current, ast.Subscript) and (current is node or current.value is outer):
-            key = sx.string(current.slice)
+            key = _key(current.slice, keys)
             if key is None:
                 break
             path.append(key)
@@ -315,31 +343,117 @@ class _ParamReader:
     def _follow(
         self,
         call: ast.Call,
+        function: sx.Function,
         parameter: str,
-        dicts: Mapping[str, ast.Dict],
+        scope: tuple[Mapping[ast.AST, ast.AST], Mapping[str, ast.Dict]],
         depth: int,
         prefix: tuple[str, ...] = (),
     ) -> None:
-        """A helper the call hands ``params`` to: a module function by name, or the first value
-        of a dict of them subscripted (``MODELS[params["model"]](features, params)``)."""
+        """A helper the call (in ``function``) hands ``params`` to: a module function by name,
+        one a name of an enclosing function is bound to (``step_fn = _plain_step``), or the first
+        value of a dict of them subscripted (``MODELS[params["model"]](features, params)``)."""
         arguments = [*call.args, *(k.value for k in call.keywords)]
         if not any(isinstance(a, ast.Name) and a.id == parameter for a in arguments):
             return
+        parents, dicts = scope
         callee: ast.AST = call.func
         if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name):
             table = dicts.get(callee.value.id)
             callee = table.values[0] if table is not None and table.values else callee
         helper = self.functions.get(sx.dotted(callee) or "")
+        if helper is None and isinstance(callee, ast.Name):
+            helper = self.functions.get(self._bound_around(function, callee.id) or "")
         if helper is None:
             return
         names = [n for n in sx.parameters(helper) if n not in ("self", "cls")]
-        for index, argument in enumerate(call.args):
-            if isinstance(argument, ast.Name) and argument.id == parameter and index < len(names):
-                self.read(helper, names[index], depth + 1, prefix)
-        for keyword in call.keywords:
-            value = keyword.value
-            if isinstance(value, ast.Name) and value.id == parameter and keyword.arg in names:
-                self.read(helper, keyword.arg, depth + 1, prefix)
+        handed = [
+            *((names[i], a) for i, a in enumerate(call.args) if i < len(names)),
+            *((k.arg, k.value) for k in call.keywords if k.arg in names),
+        ]
+        # its parameters given a literal string (``_setting(params, "width")``): keys it reads
+        keys = {name: sx.string(value) for name, value in handed if sx.string(value) is not None}
+        site = _Site(call, function, parents, dicts, {k: str(v) for k, v in keys.items()})
+        for name, value in handed:
+            if isinstance(value, ast.Name) and value.id == parameter:
+                self.read(helper, name, depth + 1, prefix, site)
+
+    def _bound_around(self, function: sx.Function, name: str) -> str | None:
+        """The module function a name ``function`` does not bind itself is bound to in a
+        function around it (``step_fn = _plain_step``, or a parameter's default), else None."""
+        if name in sx.parameters(function):
+            return None
+        for outer in _enclosing(self.tree, function):
+            for node in ast.walk(outer):
+                if (
+                    isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in self.functions
+                ):
+                    return node.value.id
+            arguments = outer.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            defaults = [
+                *zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults),
+                *zip(arguments.kwonlyargs, arguments.kw_defaults),
+            ]
+            for argument, default in defaults:
+                if argument.arg == name and isinstance(default, ast.Name):
+                    return default.id if default.id in self.functions else None
+        return None
+
+
+@dataclass(frozen=True)
+class _Site:
+    """The call that handed a helper params: where its result is used, and the literal strings
+    it gives the helper's parameters (the keys a helper keyed by its parameter reads)."""
+
+    call: ast.Call
+    function: sx.Function
+    parents: Mapping[ast.AST, ast.AST]
+    dicts: Mapping[str, ast.Dict]
+    keys: Mapping[str, str]
+
+
+def _key(node: ast.AST | None, keys: Mapping[str, str]) -> str | None:
+    """A string key: a literal, or a parameter the call gave one (``params.get(key)``)."""
+    if isinstance(node, ast.Name) and isinstance(getattr(node, "ctx", None), ast.Load):
+        return keys.get(node.id)
+    return sx.string(node)
+
+
+def _enclosing(tree: ast.Module, function: sx.Function) -> list[sx.Function]:
+    """The functions ``function`` is defined in, innermost first."""
+    chain: list[sx.Function] = []
+
+    def visit(node: ast.AST, outer: list[sx.Function]) -> bool:
+        for child in ast.iter_child_nodes(node):
+            if child is function:
+                chain.extend(reversed(outer))
+                return True
+            inner = outer
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = [*outer, child]
+            if visit(child, inner):
+                return True
+        return False
+
+    visit(tree, [])
+    return chain
+
+
+def _none_check(
+    function: sx.Function, name: str, parents: Mapping[ast.AST, ast.AST]
+) -> tuple[ast.AST, ast.AST | None] | None:
+    """The first read of ``name`` compared with None (``if choice is None:``): where nothing
+    else says what the value is, the code's own path for its absence."""
+    for use in _reads_of(function, name):
+        around = parents.get(use)
+        if isinstance(around, ast.Compare) and any(
+            _is_none(other) for other in (around.left, *around.comparators) if other is not use
+        ):
+            return use, around
+    return None
 
 
 #: A variable's initial value nothing sizes (pretrained word vectors handed in params): 4 rows of
@@ -414,7 +528,7 @@ def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def _got_without_default(node: ast.AST, parameter: str) -> bool:
+def _got_without_default(node: ast.AST, parameter: str, keys: Mapping[str, str]) -> bool:
     """``params.get("k")`` (or ``params.get("k", None)``): the value, None where params lack it,
     which the code then uses as the value it expects (a default would say it may be absent)."""
     if not (
@@ -425,7 +539,7 @@ def _got_without_default(node: ast.AST, parameter: str) -> bool:
         and node.func.value.id == parameter
         and not node.keywords
         and node.args
-        and sx.string(node.args[0]) is not None
+        and _key(node.args[0], keys) is not None
     ):
         return False
     rest = node.args[1:]
