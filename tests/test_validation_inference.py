@@ -1562,3 +1562,27 @@ def test_params_handed_to_a_step_function_the_builder_picks_are_read_there() -> 
     )
     guessed = {guess.key: guess.value for guess in infer_params(tree, closure)}
     assert guessed == {"learning_rate": 0.01, "solver": None, "width": 4}
+
+
+def test_a_helpers_check_against_none_decides_only_what_nothing_else_does() -> None:
+    """A value handed to a helper that goes on without it (``if cells is None: cells = 2``) is
+    left absent where nothing says what it is; one the helper refuses to go without (``raise``
+    under the test) keeps its guess, as does one whose name says what it is."""
+    tree, function = parsed(
+        """
+        def _towers(x, cells, depth, rate):
+            if cells is None:
+                cells = 2
+            if depth is None:
+                raise ValueError("depth is required")
+            if rate is None:
+                rate = 0.1
+            return stack(x, cells, depth, rate)
+
+        def model_fn(features, labels, mode, params):
+            net = _towers(features["x"], params["cells"], params["depth"], params["rate"])
+            return spec
+        """
+    )
+    guessed = {guess.key: guess.value for guess in infer_params(tree, function)}
+    assert guessed == {"cells": None, "depth": 4, "rate": 0.01}

@@ -4,7 +4,7 @@ its use or its name."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from estimator_fix.validation.inference import syntax as sx
@@ -228,11 +228,17 @@ class _ParamReader:
             use, parent = _use_of(site.call, around, site.function, near)
         inner = self._in_helper(use, parent)
         if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
-            use, parent, around = inner
-        return self._guess(key, use, parent, near, around)
+            return self._guess(key, inner[0], inner[1], near, inner[2])
+        guess = self._guess(key, use, parent, near, around)
+        check = self._in_helper(use, parent, _none_check)
+        if guess is not None and guess.fallback and check is not None:
+            # nothing says what it is, and the helper has a path for its absence: take that
+            where = f"{sx.line(check[0])}: {sx.source(check[1] or check[0])}"
+            return ParamGuess(key, None, f"{where} in a helper, nothing else saying what it is")
+        return guess
 
     def _in_helper(
-        self, node: ast.AST, call: ast.AST | None
+        self, node: ast.AST, call: ast.AST | None, find: _Finder | None = None
     ) -> tuple[ast.AST, ast.AST | None, Mapping[ast.AST, ast.AST]] | None:
         """Where a value handed to a module function (``call``) is first used there in a way
         that says something of it (``for units in layer_sizes``): that use, what is around it,
@@ -246,9 +252,10 @@ class _ParamReader:
         if parameter is None:
             return None
         around = sx.parents(helper)
-        found = _first_telling_use(
-            helper, parameter, around, _dict_literals(self.tree, helper)
-        ) or _none_check(helper, parameter, around)
+        if find is not None:
+            found = find(helper, parameter, around)
+        else:
+            found = _first_telling_use(helper, parameter, around, _dict_literals(self.tree, helper))
         return (*found, around) if found is not None else None
 
     @staticmethod
@@ -442,17 +449,26 @@ def _enclosing(tree: ast.Module, function: sx.Function) -> list[sx.Function]:
     return chain
 
 
+_Finder = Callable[
+    [sx.Function, str, Mapping[ast.AST, ast.AST]], "tuple[ast.AST, ast.AST | None] | None"
+]
+
+
 def _none_check(
     function: sx.Function, name: str, parents: Mapping[ast.AST, ast.AST]
 ) -> tuple[ast.AST, ast.AST | None] | None:
-    """The first read of ``name`` compared with None (``if choice is None:``): where nothing
-    else says what the value is, the code's own path for its absence."""
+    """The first read of ``name`` compared with None (``if choice is None:``) where the code
+    goes on without it (no ``raise`` right under the test): its own path for the absence."""
     for use in _reads_of(function, name):
         around = parents.get(use)
-        if isinstance(around, ast.Compare) and any(
+        if not isinstance(around, ast.Compare) or not any(
             _is_none(other) for other in (around.left, *around.comparators) if other is not use
         ):
-            return use, around
+            continue
+        test = parents.get(around)
+        if isinstance(test, ast.If) and any(isinstance(s, ast.Raise) for s in test.body):
+            return None  # ``if rate is None: raise ValueError(...)``: it must be given
+        return use, around
     return None
 
 
