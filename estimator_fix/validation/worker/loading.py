@@ -17,6 +17,7 @@ from . import dimensions, moved, standins
 from .clock import fix_the_clock
 from .devices import counts_gpus, run_on_this_machine
 from .dimensions import unset_dimension
+from .layouts import channels_last_on_cpu
 from .network import guard_network
 from .python2 import NOTE as PYTHON2_NOTE
 from .python2 import builtins_of_python2
@@ -49,6 +50,7 @@ def import_tensorflow() -> Any:
     config.threading.set_intra_op_parallelism_threads(1)
     run_on_this_machine(tf)
     fix_the_clock(tf)
+    channels_last_on_cpu(tf)
     if getattr(tf, "estimator", None) is None:
         raise RuntimeError(
             f"TensorFlow {tf.__version__} has no tf.estimator (removed in 2.16); "

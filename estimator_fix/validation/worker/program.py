@@ -20,6 +20,7 @@ from .inferred import (
     params_with_guesses,
     usable_params,
 )
+from .layouts import note as channels_last_notes
 from .lenient import SUFFIX, SpecGate
 from .loading import (
     import_tensorflow,
@@ -817,6 +818,8 @@ def run(spec: Dict[str, Any], channel: Channel, out: Output) -> None:
     except (Exception, SystemExit) as exc:  # user code: the model_fn built by a search's choice
         out.note(f"the original's inputs could not be used: {last_line(exc)}")
     checkpoint = None if spec.get("graph_only") else program.train()
+    for note in channels_last_notes():  # the graphs are built by now
+        out.note(note)
     out.write()
     untrained = program.trained_nothing  # the numbers compare no training: graphs too
     channel.send({"event": "trained", "checkpoint": checkpoint, "untrained": untrained})
