@@ -1523,8 +1523,9 @@ def test_params_handed_to_a_step_function_the_builder_picks_are_read_there() -> 
     """A closure calls ``step_fn(loss, params)``, a name its builder binds to a module function
     when the caller gives none; that function reads keys through a helper whose key is its own
     parameter (``_setting(params, "learning_rate")``): each read is keyed by the literal the call
-    gives, and its value guessed where the helper's result is used - a rate by its name, a
-    choice the code checks against None left absent (its own default), a size by its keyword."""
+    gives (or a helper's parameter given one in turn), and its value guessed where the helper's
+    result is used - a rate by its name, a choice the code checks against None left absent (its
+    own default), a size by its keyword."""
     tree = ast.parse(
         textwrap.dedent(
             """
@@ -1543,13 +1544,16 @@ def test_params_handed_to_a_step_function_the_builder_picks_are_read_there() -> 
                 solver = _solver(_setting(params, "solver"), rate)
                 return solver.minimize(loss)
 
+            def _layer_setting(params, name):
+                return _setting(params, name)
+
             def make_model_fn(network, step_fn=None):
                 if step_fn is None:
                     step_fn = _plain_step
 
                 def model_fn(features, labels, mode, params):
                     hidden = tf.compat.v1.layers.dense(
-                        features["x"], units=_setting(params, "width"))
+                        features["x"], units=_layer_setting(params, "width"))
                     loss = tf.reduce_mean(network(hidden))
                     return step_fn(loss, params)
 

@@ -177,7 +177,7 @@ class _ParamReader:
         keys = site.keys if site is not None else {}
         for node in ast.walk(function):
             if isinstance(node, ast.Call):
-                self._follow(node, function, parameter, (parents, dicts), depth, prefix)
+                self._follow(node, function, parameter, (parents, dicts, keys), depth, prefix)
             if _attribute_read(node, parameter, parents):
                 assert isinstance(node, ast.Attribute)
                 if prefix and _called(node, parents):
@@ -352,7 +352,7 @@ class _ParamReader:
         call: ast.Call,
         function: sx.Function,
         parameter: str,
-        scope: tuple[Mapping[ast.AST, ast.AST], Mapping[str, ast.Dict]],
+        scope: tuple[Mapping[ast.AST, ast.AST], Mapping[str, ast.Dict], Mapping[str, str]],
         depth: int,
         prefix: tuple[str, ...] = (),
     ) -> None:
@@ -362,7 +362,7 @@ class _ParamReader:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         if not any(isinstance(a, ast.Name) and a.id == parameter for a in arguments):
             return
-        parents, dicts = scope
+        parents, dicts, given = scope
         callee: ast.AST = call.func
         if isinstance(callee, ast.Subscript) and isinstance(callee.value, ast.Name):
             table = dicts.get(callee.value.id)
@@ -377,9 +377,11 @@ class _ParamReader:
             *((names[i], a) for i, a in enumerate(call.args) if i < len(names)),
             *((k.arg, k.value) for k in call.keywords if k.arg in names),
         ]
-        # its parameters given a literal string (``_setting(params, "width")``): keys it reads
-        keys = {name: sx.string(value) for name, value in handed if sx.string(value) is not None}
-        site = _Site(call, function, parents, dicts, {k: str(v) for k, v in keys.items()})
+        # its parameters given a literal string (``_setting(params, "width")``, or a parameter
+        # of this helper given one in turn): the keys it reads
+        keys = {name: _key(value, given) for name, value in handed}
+        known = {name: key for name, key in keys.items() if key is not None}
+        site = _Site(call, function, parents, dicts, known)
         for name, value in handed:
             if isinstance(value, ast.Name) and value.id == parameter:
                 self.read(helper, name, depth + 1, prefix, site)
