@@ -453,6 +453,32 @@ def _unless_irreproducible(
     )
 
 
+def _irreproducible(checks: tuple[Check, ...]) -> bool:
+    return any(c.mode == "SETUP" and c.what == "reproducible" for c in checks)
+
+
+def _on_graphs(
+    plan_: Plan,
+    options: ValidationOptions,
+    sources: tuple[Path, Path, Path, Path],
+    work: Path,
+    target: Target | None,
+    checks: tuple[Check, ...],
+) -> tuple[tuple[Check, ...], tuple[str, ...]]:
+    """Where the original's numbers differ from run to run (a model whose training diverges,
+    where the last bits of a sum decide), the numbers prove nothing either way: both versions'
+    graphs are built again and compared op by op, as where the numbers cannot run. ``checks``
+    (the error saying why) stand where the graphs cannot be built."""
+    graphs = replace(options, graph_only=True)
+    results, _ = _validate_target(plan_, graphs, sources, work / "graphs", target)
+    if not results[0].graphs or not results[1].graphs:
+        return checks, ()
+    found, _ = graph_fallback((), results[0], results[1], requested=True)
+    why = next((c.detail for c in checks if c.what == "reproducible"), "")
+    note = f"the numbers do not reproduce themselves ({why}): the graphs were compared op by op"
+    return found, (note,)
+
+
 #: How many runs of the original run at once to see whether it reproduces itself: as many as the
 #: validation itself ran (the original and the rewrite), whose memory a large model is known to
 #: fit in.
@@ -541,6 +567,8 @@ def validate_pair(
             python2 = python2 or _python2(results)
             found, graph_note = _compared(results, tolerance, options)
             found = _unless_irreproducible(plan_, options, place, results[0], found)
+            if _irreproducible(found) and not options.graph_only:
+                found, graph_note = _on_graphs(plan_, options, sources, place, target, found)
             checks += _named(target.name, found) if len(targets) > 1 and target else found
             guessed = (target.guessed,) if target and target.guessed else ()
             notes += guessed + extra + graph_note + results[0].notes + results[1].notes
