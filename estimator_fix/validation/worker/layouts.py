@@ -38,6 +38,7 @@ _RAN: List[str] = []
 def channels_last_on_cpu(tf: Any) -> None:
     """Run the channels-first ops of ``_OPS`` channels-last, wherever TensorFlow's modules hold
     them (the generated module, and the modules that import its functions by name)."""
+    replacements: Dict[int, Any] = {}
     for name in _MODULES:
         try:
             module = importlib.import_module(name)
@@ -47,7 +48,9 @@ def channels_last_on_cpu(tf: Any) -> None:
             real = getattr(module, op, None)
             if real is None or getattr(real, "_estimator_fix_channels_last", False):
                 continue
-            _replace_everywhere(real, _channels_last(tf, op, real, image, per_dimension))
+            replacements[id(real)] = _channels_last(tf, op, real, image, per_dimension)
+    if replacements:
+        _replace_everywhere(replacements)
 
 
 def note() -> List[str]:
@@ -106,14 +109,15 @@ def _per_dimension(tf: Any, values: Any) -> Any:
     return values
 
 
-def _replace_everywhere(real: Any, replacement: Any) -> None:
-    """``replacement`` wherever a loaded TensorFlow module holds ``real`` (modules that took
-    it by name: ``from gen_nn_ops import *``, the public ``tf.nn``). Reads each module's own
-    dict: asking a lazily loaded module for an attribute would load it."""
+def _replace_everywhere(replacements: Dict[int, Any]) -> None:
+    """Each function (by its ``id``) replaced wherever a loaded TensorFlow module holds it
+    (modules that took it by name: ``from gen_nn_ops import *``, the public ``tf.nn``). Reads
+    each module's own dict: asking a lazily loaded module for an attribute would load it."""
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith(("tensorflow", "keras")):
             continue
         found = getattr(module, "__dict__", {})
         for attribute, value in list(found.items()):
-            if value is real:
+            replacement = replacements.get(id(value))
+            if replacement is not None:
                 setattr(module, attribute, replacement)
