@@ -109,14 +109,14 @@ def test_images_a_sequential_model_declares_are_validated_on_numbers(tmp_path: P
 
 def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path: Path) -> None:
     """``data_format="channels_first"``: images [batch, 3, side, side], at the side where the
-    model builds. With oneDNN off (as in the worker) TensorFlow's CPU kernels pool only channels
-    last, so the numbers cannot run and the graphs are compared; a wrong rewrite is a mismatch
-    there."""
+    model builds. With oneDNN off (as in the worker) TensorFlow's CPU kernels convolve and pool
+    only channels last: those ops run channels-last on the transposed images (``layouts.py``),
+    so the numbers run and prove the rewrite; a wrong rewrite is a mismatch."""
     source = INFERRED / "channels_first.py"
     report = validate_file(source)
-    assert report.verdict == "graph-equivalent" and report.synthetic_inputs, report.message
-    assert "only supports NHWC on device type CPU (node 'max_pooling2d/MaxPool')" in report.message
+    assert report.verdict == "fixed" and report.synthetic_inputs, report.message
     notes = "\n".join(report.notes)
+    assert "channels-first conv2d, max_pool ran channels-last" in notes
     assert "image float32 [batch, 3, 64, 64] (line 11: features['image']" in notes
     assert "an image batch for conv2d() (channels first)" in notes
     assert "synthetic images 3x32x32: the model_fn builds at that size" in notes
@@ -127,12 +127,13 @@ def test_images_whose_convolutions_put_the_channels_first_are_given_so(tmp_path:
 
 def test_the_rewrite_runs_on_the_image_size_the_original_settled_on(tmp_path: Path) -> None:
     """A wrong rewrite whose flattening wants another size builds at that size on inputs of its
-    own choosing; on the original's inputs (32 a side) the difference is the one it made."""
+    own choosing; on the original's inputs (32 a side) it fails where the original trains."""
     source = INFERRED / "channels_first.py"
     wrong = changed_rewrite(tmp_path, source, b"[-1, 8 * 8 * 8]", b"[-1, 8 * 16 * 16]")
     report = validate_pair(source, wrong)
     assert report.verdict == "mismatch"
-    assert "op 'Reshape/shape' (Const) differs in value" in report.message, report.message
+    assert report.message.startswith("TRAIN trains: the rewrite fails: "), report.message
+    assert "logits.shape=(1, 3)" in report.message, report.message
 
 
 def test_images_get_the_first_size_tried_at_which_the_model_builds() -> None:
