@@ -437,3 +437,37 @@ def test_large_tensors_compare_in_the_memory_of_their_data() -> None:
         tracemalloc.stop()
     assert (equal, diff) == (False, 1.5)
     assert peak < 2 * data, f"{peak} bytes at the peak to compare {data} bytes of data"
+
+
+def test_an_irreproducible_original_keeps_its_error_where_its_graphs_cannot_be_compared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The graphs replace numbers that do not reproduce only where both versions' graphs were
+    built and read: otherwise the error saying why stands (no checks at all would read as
+    equivalent)."""
+    from estimator_fix.validation import api
+    from estimator_fix.validation.options import ValidationOptions
+
+    error = (Check("SETUP", "reproducible", None, "error", "the original run twice differs: x"),)
+    built = RunResult(graphs={"modes": {}})
+    runs: list[Any] = []
+
+    def validate_target(plan_: Any, options: Any, *rest: Any) -> Any:
+        runs.append(options.graph_only)
+        return (built, built), ()
+
+    read: list[Any] = [((), ("the graphs could not be built either: y",))]
+    monkeypatch.setattr(api, "_validate_target", validate_target)
+    monkeypatch.setattr(api, "graph_fallback", lambda *args, **kwargs: read[0])
+    sources = (tmp_path, tmp_path, tmp_path, tmp_path)
+    options = ValidationOptions()
+    kept = api._on_graphs(None, options, sources, tmp_path, None, error)  # type: ignore[arg-type]
+    assert kept == (error, ()) and runs == [True]
+    compared = (Check("TRAIN", "graph (5 ops)", None, "graph-equivalent", "identical"),)
+    read[0] = (compared, ("graph-level comparison only (no training)",))
+    found, notes = api._on_graphs(None, options, sources, tmp_path, None, error)  # type: ignore[arg-type]
+    assert found == compared
+    assert notes == (
+        "the numbers do not reproduce themselves (the original run twice differs: x): "
+        "the graphs were compared op by op",
+    )

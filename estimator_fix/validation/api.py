@@ -474,6 +474,8 @@ def _on_graphs(
     if not results[0].graphs or not results[1].graphs:
         return checks, ()
     found, _ = graph_fallback((), results[0], results[1], requested=True)
+    if not found:  # the graphs could not be read: the error stands
+        return checks, ()
     why = next((c.detail for c in checks if c.what == "reproducible"), "")
     note = f"the numbers do not reproduce themselves ({why}): the graphs were compared op by op"
     return found, (note,)
