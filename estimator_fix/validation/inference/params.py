@@ -230,12 +230,14 @@ class _ParamReader:
         if inner is not None:  # ``make_encoder(params["layer_sizes"])``: its use there
             return self._guess(key, inner[0], inner[1], near, inner[2])
         guess = self._guess(key, use, parent, near, around)
+        if guess is None or not guess.fallback:
+            return guess
         check = self._in_helper(use, parent, _none_check)
-        if guess is not None and guess.fallback and check is not None:
-            # nothing says what it is, and the helper has a path for its absence: take that
-            where = f"{sx.line(check[0])}: {sx.source(check[1] or check[0])}"
-            return ParamGuess(key, None, f"{where} in a helper, nothing else saying what it is")
-        return guess
+        if check is None:
+            return guess
+        # nothing says what it is, and the helper has a path for its absence: take that
+        where = f"{sx.line(check[0])}: {sx.source(check[1] or check[0])}"
+        return ParamGuess(key, None, f"{where} in a helper, nothing else saying what it is")
 
     def _in_helper(
         self, node: ast.AST, call: ast.AST | None, find: _Finder | None = None
