@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +22,14 @@ def one_run_again(
     ):
         monkeypatch.setattr("estimator_fix.validation.api.REPRODUCIBLE_RUNS", 1)
     yield
+
+
+@pytest.fixture(scope="module")
+def tf1_python() -> str:
+    """The TensorFlow 1.x interpreter the TF 1.15 tests validate with; they skip without one."""
+    from estimator_fix.validation import interpreters
+
+    found = interpreters.find_tf1((), [Path(__file__).resolve().parent.parent])
+    if found is None:
+        pytest.skip(f"no TensorFlow 1.x interpreter: {interpreters.TF1_RECIPE}")
+    return found

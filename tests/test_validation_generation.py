@@ -18,7 +18,6 @@ from estimator_fix.validation.inputs import DiscoveryError, plan
 from estimator_fix.validation.interpreters import (
     NoTf1Interpreter,
     choose,
-    find_tf1,
     tensorflow_version,
 )
 from estimator_fix.validation.results import RunResult, Stage
@@ -106,14 +105,6 @@ def test_tensorflow_version_of_a_python_without_it(tmp_path: Path) -> None:
 
 
 # Under TensorFlow 1.15 ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tf1_python() -> str:
-    found = find_tf1((), [ROOT])
-    if found is None:
-        pytest.skip(f"no TensorFlow 1.x interpreter: {interpreters_module.TF1_RECIPE}")
-    return found
 
 
 @pytest.mark.tf

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from estimator_fix.validation import validate_file
-from tests.test_validation_generation import tf1_python  # noqa: F401 (a fixture)
 from tests.test_validation_shapes import proven_and_a_wrong_rewrite_caught
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +96,7 @@ def test_channels_first_ops_give_the_values_of_channels_last_kernels() -> None:
 
 @pytest.mark.tf
 def test_channels_first_ops_give_the_values_of_channels_last_kernels_under_1_15(
-    tf1_python: str,  # noqa: F811 (the fixture)
+    tf1_python: str,
 ) -> None:
     _same_values(_compared(tf1_python))
 
@@ -117,7 +116,7 @@ def test_a_channels_first_model_is_proven_on_its_numbers_and_a_wrong_rewrite_cau
 
 @pytest.mark.tf
 def test_a_channels_first_model_is_proven_on_its_numbers_under_1_15(
-    tf1_python: str,  # noqa: F811 (the fixture)
+    tf1_python: str,
 ) -> None:
     report = validate_file(TF1_CHANNELS_FIRST)
     assert report.verdict == "fixed", report.message

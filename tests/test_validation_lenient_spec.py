@@ -18,7 +18,6 @@ from estimator_fix.validation.compare import (
 from estimator_fix.validation.report import ValidationReport
 from estimator_fix.validation.results import RunResult, Stage
 from tests.test_validation_compare import EXACT, f32, failed, run, verdicts
-from tests.test_validation_generation import tf1_python  # noqa: F401 - a pytest fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "validation" / "shapes" / "metric_in_every_spec.py"

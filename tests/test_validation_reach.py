@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from estimator_fix.cli import app
 from estimator_fix.validation import ValidationOptions, runner, validate_file, validate_pair
-from estimator_fix.validation.interpreters import find_tf1, tensorflow_version
+from estimator_fix.validation.interpreters import tensorflow_version
 
 pytestmark = pytest.mark.tf
 
@@ -30,13 +30,6 @@ def warm() -> Iterator[None]:
     runner.prewarm()
     yield
 
-
-@pytest.fixture(scope="module")
-def tf1_python() -> str:
-    found = find_tf1((), [ROOT])
-    if found is None:
-        pytest.skip("no TensorFlow 1.x interpreter (make venv-tf1)")
-    return found
 
 
 def wrong_rewrite(
